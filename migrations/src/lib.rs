@@ -1,0 +1,16 @@
+//! Schema changes, one migration per change, named by the date they were written.
+//! Every migration must run forwards and backwards on SQLite and PostgreSQL; the
+//! server's test suite runs `up`, `down` and `up` again on both.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_foundation::Migration)]
+    }
+}

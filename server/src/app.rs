@@ -1,0 +1,71 @@
+//! Start-up: configuration to a running server. Tests use the same path with port 0.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::crypto::{CryptoError, SecretBox};
+use crate::error::ServiceError;
+use crate::events::EventBus;
+use crate::graphql::build_schema;
+use crate::services::bootstrap::{InitialAdmin, ensure_initial_admin};
+use crate::state::AppState;
+use crate::storage::BlobStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("could not create the data folder {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("could not open the database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Secrets(#[from] CryptoError),
+    #[error("could not create the first administrator: {0}")]
+    Bootstrap(#[from] ServiceError),
+    #[error("could not listen on {address}: {source}")]
+    Bind { address: SocketAddr, source: std::io::Error },
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|source| StartupError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    let db = crate::db::connect_and_migrate(&config.database_url()).await?;
+    let secrets = SecretBox::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
+    Ok(AppState {
+        db,
+        blobs: BlobStore::new(&config.data_dir),
+        config: Arc::new(config),
+        events: EventBus::new(),
+        secrets,
+    })
+}
+
+/// A server whose socket is bound, ready to run; `address` is the real port.
+pub struct Application {
+    pub state: AppState,
+    pub address: SocketAddr,
+    pub initial_admin: Option<InitialAdmin>,
+    listener: TcpListener,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let bind = config.bind;
+        let state = build_state(config).await?;
+        let initial_admin = ensure_initial_admin(&state).await?;
+        let listener = TcpListener::bind(bind).await.map_err(|source| StartupError::Bind { address: bind, source })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind { address: bind, source })?;
+        Ok(Self { state, address, initial_admin, listener })
+    }
+
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+        let schema = build_schema(Some(self.state.clone()));
+        let router = crate::http::router(self.state, schema);
+        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve)
+    }
+}

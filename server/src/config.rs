@@ -1,0 +1,93 @@
+//! Runtime configuration. Read once from `TALENTPOST_*` variables in `main` and then
+//! passed down through the application state; nothing reads the environment later.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Address the HTTP server listens on (API, WebSocket and the web app).
+    #[arg(long, env = "TALENTPOST_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Folder for the SQLite database, stored files and the generated secret key.
+    #[arg(long, env = "TALENTPOST_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database connection. Defaults to the SQLite file `talentpost.db` in the data folder.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Folder with the built web app (`trunk build` output).
+    #[arg(long, env = "TALENTPOST_WEB_DIR", default_value = "./frontend/dist")]
+    pub web_dir: PathBuf,
+
+    /// 32-byte key for secrets at rest, base64 or hex. Generated into the data folder when unset.
+    #[arg(long, env = "TALENTPOST_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// E-mail address of the first administrator, used only when the database has no users.
+    #[arg(long, env = "TALENTPOST_ADMIN_EMAIL", default_value = "admin@talentpost.localhost")]
+    pub admin_email: String,
+
+    /// Password of the first administrator; a one-time password is generated and printed when unset.
+    #[arg(long, env = "TALENTPOST_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Name of the organisation created on first start (also the name of its main legal entity).
+    #[arg(long, env = "TALENTPOST_ORGANISATION_NAME", default_value = "Meine Firma GmbH")]
+    pub organisation_name: String,
+
+    /// Largest single upload (attachments of an online application), in bytes.
+    #[arg(long, env = "TALENTPOST_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+
+    /// Hours a login session stays valid.
+    #[arg(long, env = "TALENTPOST_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: i64,
+
+    /// Mark the session cookie `Secure` (set when served behind HTTPS).
+    #[arg(long, env = "TALENTPOST_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("talentpost.db").display()),
+        }
+    }
+
+    /// A configuration for tests and tools: everything under `data_dir`, port chosen by the OS.
+    pub fn for_data_dir(data_dir: PathBuf) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            web_dir: data_dir.join("web"),
+            data_dir,
+            database_url: None,
+            secret_key: None,
+            admin_email: "admin@talentpost.localhost".to_owned(),
+            admin_password: None,
+            organisation_name: "Meine Firma GmbH".to_owned(),
+            max_upload_bytes: 25 * 1024 * 1024,
+            session_hours: 12,
+            secure_cookies: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print secrets or a database URL that may carry a password.
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("web_dir", &self.web_dir)
+            .field("admin_email", &self.admin_email)
+            .finish_non_exhaustive()
+    }
+}

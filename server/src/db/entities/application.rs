@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "application")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub candidate_id: i64,
+    pub job_opening_id: Option<i64>,
+    pub legal_entity_id: Option<i64>,
+    pub source_medium: String,
+    pub status: String,
+    pub applied_at: DateTimeUtc,
+    pub status_changed_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "contact_event")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub candidate_id: i64,
+    pub application_id: Option<i64>,
+    pub inbox_item_id: Option<i64>,
+    pub medium: String,
+    pub occurred_at: DateTimeUtc,
+    pub user_id: Option<i64>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,188 @@
+use async_graphql::connection::Connection;
+use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use talentpost_shared::{ApplicationStatus, CandidateStatus, SourceMedium};
+
+use super::job_openings::JobOpening;
+use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state, to_connection};
+use crate::db::entities::{application, candidate};
+use crate::ids::{CandidateId, JobOpeningId};
+use crate::services::candidates::{self as service, CandidateFilter, CandidateInput};
+use crate::services::job_openings;
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Candidate {
+    pub id: ID,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub in_talent_pool: bool,
+    /// The day the candidate joined the talent pool.
+    pub pool_joined_on: Option<NaiveDate>,
+    pub status: CandidateStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    raw_id: i64,
+}
+
+#[ComplexObject]
+impl Candidate {
+    async fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+
+    async fn emails(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        let state = state(ctx)?;
+        let mut map = service::emails_of(state, &[self.raw_id]).await.gql()?;
+        Ok(map.remove(&self.raw_id).unwrap_or_default())
+    }
+
+    async fn applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<Application>> {
+        let state = state(ctx)?;
+        Ok(service::applications_of(state, self.raw_id).await.gql()?.into_iter().map(Application).collect())
+    }
+}
+
+impl From<candidate::Model> for Candidate {
+    fn from(model: candidate::Model) -> Self {
+        Self {
+            id: gql_id(model.id),
+            first_name: model.first_name,
+            last_name: model.last_name,
+            phone: model.phone,
+            birthday: model.birthday,
+            in_talent_pool: model.in_talent_pool,
+            pool_joined_on: model.pool_joined_on,
+            status: CandidateStatus::parse(&model.status).unwrap_or(CandidateStatus::Active),
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+            raw_id: model.id,
+        }
+    }
+}
+
+pub struct Application(application::Model);
+
+#[Object]
+impl Application {
+    async fn id(&self) -> ID {
+        gql_id(self.0.id)
+    }
+    async fn status(&self) -> ApplicationStatus {
+        ApplicationStatus::parse(&self.0.status).unwrap_or(ApplicationStatus::New)
+    }
+    async fn source_medium(&self) -> SourceMedium {
+        SourceMedium::parse(&self.0.source_medium).unwrap_or(SourceMedium::Manual)
+    }
+    async fn applied_at(&self) -> DateTime<Utc> {
+        self.0.applied_at
+    }
+    /// The opening applied for; empty for an unsolicited application.
+    async fn job_opening(&self, ctx: &Context<'_>) -> GqlResult<Option<JobOpening>> {
+        let Some(id) = self.0.job_opening_id else { return Ok(None) };
+        let (state, principal) = caller(ctx)?;
+        Ok(job_openings::find(&state.db, principal, JobOpeningId(id)).await.ok().map(JobOpening::from))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateCandidateInput {
+    pub first_name: String,
+    pub last_name: String,
+    #[graphql(default)]
+    pub emails: Vec<String>,
+    pub phone: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    #[graphql(default)]
+    pub in_talent_pool: bool,
+    pub status: Option<CandidateStatus>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateCandidateInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// Replaces all addresses when given.
+    pub emails: Option<Vec<String>>,
+    pub phone: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub in_talent_pool: Option<bool>,
+    pub status: Option<CandidateStatus>,
+}
+
+fn parse_emails(emails: &[String]) -> GqlResult<Vec<talentpost_shared::EmailAddress>> {
+    emails
+        .iter()
+        .enumerate()
+        .map(|(index, email)| parse_email(&format!("emails.{index}"), email))
+        .collect()
+}
+
+#[derive(Default)]
+pub struct CandidateQuery;
+
+#[Object]
+impl CandidateQuery {
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity + 1")]
+    async fn candidates(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        status: Option<CandidateStatus>,
+        in_talent_pool: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, Candidate>> {
+        let request = page_request(first, after.as_deref())?;
+        let (state, principal) = caller(ctx)?;
+        let filter = CandidateFilter { search, status, in_talent_pool };
+        let page = service::list(state, principal, filter, &request).await.gql()?;
+        Ok(to_connection(page, request.after.is_some(), Candidate::from))
+    }
+
+    async fn candidate(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Candidate> {
+        let id = parse_id("id", &id, CandidateId)?;
+        let (state, principal) = caller(ctx)?;
+        service::find(&state.db, principal, id).await.gql().map(Candidate::from)
+    }
+}
+
+#[derive(Default)]
+pub struct CandidateMutation;
+
+#[Object]
+impl CandidateMutation {
+    async fn create_candidate(&self, ctx: &Context<'_>, input: CreateCandidateInput) -> GqlResult<Candidate> {
+        let emails = parse_emails(&input.emails)?;
+        let (state, principal) = caller(ctx)?;
+        let input = CandidateInput {
+            first_name: Some(input.first_name),
+            last_name: Some(input.last_name),
+            emails: Some(emails),
+            phone: input.phone,
+            birthday: input.birthday,
+            in_talent_pool: Some(input.in_talent_pool),
+            status: input.status,
+        };
+        service::create(state, principal, input).await.gql().map(Candidate::from)
+    }
+
+    async fn update_candidate(&self, ctx: &Context<'_>, id: ID, input: UpdateCandidateInput) -> GqlResult<Candidate> {
+        let id = parse_id("id", &id, CandidateId)?;
+        let emails = input.emails.as_deref().map(parse_emails).transpose()?;
+        let (state, principal) = caller(ctx)?;
+        let input = CandidateInput {
+            first_name: input.first_name,
+            last_name: input.last_name,
+            emails,
+            phone: input.phone,
+            birthday: input.birthday,
+            in_talent_pool: input.in_talent_pool,
+            status: input.status,
+        };
+        service::update(state, principal, id, input).await.gql().map(Candidate::from)
+    }
+}

@@ -1,0 +1,316 @@
+use std::io::Read;
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription, Upload};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+use talentpost_shared::{InboxMedium, InboxState, MediumCounts};
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::candidates::Candidate;
+use super::job_openings::JobOpening;
+use super::legal_entities::LegalEntity;
+use super::support::{
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids, state, to_connection, to_gql,
+};
+use crate::auth::Principal;
+use crate::db::entities::{document, inbox_item};
+use crate::error::ServiceError;
+use crate::events::DomainEvent;
+use crate::ids::{CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
+use crate::services::inbox::{self as service, ApplicationSubmission, InboxFilter, UploadedFile};
+use crate::services::{candidates, job_openings, legal_entities};
+use crate::state::AppState;
+
+pub struct InboxItem(inbox_item::Model);
+
+#[Object]
+impl InboxItem {
+    async fn id(&self) -> ID {
+        gql_id(self.0.id)
+    }
+    async fn medium(&self) -> InboxMedium {
+        InboxMedium::parse(&self.0.medium).unwrap_or(InboxMedium::Email)
+    }
+    async fn state(&self) -> InboxState {
+        InboxState::parse(&self.0.state).unwrap_or(InboxState::Unassigned)
+    }
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+    /// Mail subject, or the job opening's title for a form application; may be empty.
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    async fn sender_name(&self) -> Option<&str> {
+        self.0.sender_name.as_deref()
+    }
+    async fn sender_email(&self) -> Option<&str> {
+        self.0.sender_email.as_deref()
+    }
+    async fn sender_phone(&self) -> Option<&str> {
+        self.0.sender_phone.as_deref()
+    }
+    /// The first lines of the message, as plain text.
+    async fn preview(&self) -> Option<&str> {
+        self.0.preview.as_deref()
+    }
+    /// The full text the applicant wrote in the form (online form only).
+    async fn message(&self) -> Option<String> {
+        let payload: serde_json::Value = serde_json::from_str(self.0.payload.as_deref()?).ok()?;
+        payload.get("message")?.as_str().map(str::to_owned)
+    }
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
+    async fn legal_entity(&self, ctx: &Context<'_>) -> GqlResult<Option<LegalEntity>> {
+        let Some(id) = self.0.legal_entity_id else { return Ok(None) };
+        let (state, principal) = caller(ctx)?;
+        Ok(legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(id)).await.ok().map(LegalEntity::from))
+    }
+    async fn job_opening(&self, ctx: &Context<'_>) -> GqlResult<Option<JobOpening>> {
+        let Some(id) = self.0.job_opening_id else { return Ok(None) };
+        let (state, principal) = caller(ctx)?;
+        Ok(job_openings::find(&state.db, principal, JobOpeningId(id)).await.ok().map(JobOpening::from))
+    }
+    /// The known candidate whose e-mail address matches the sender, if any.
+    async fn matched_candidate(&self, ctx: &Context<'_>) -> GqlResult<Option<Candidate>> {
+        let Some(id) = self.0.matched_candidate_id else { return Ok(None) };
+        let (state, principal) = caller(ctx)?;
+        Ok(candidates::find(&state.db, principal, CandidateId(id)).await.ok().map(Candidate::from))
+    }
+    async fn documents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Document>> {
+        let state = state(ctx)?;
+        Ok(service::documents_of(state, self.0.id).await.gql()?.into_iter().map(Document::from).collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Document {
+    pub id: ID,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    /// Relative URL; needs the same session cookie or bearer token as the API.
+    pub download_url: String,
+}
+
+impl From<document::Model> for Document {
+    fn from(model: document::Model) -> Self {
+        Self {
+            id: gql_id(model.id),
+            download_url: format!("/api/documents/{}", model.id),
+            file_name: model.file_name,
+            content_type: model.content_type,
+            size_bytes: model.size_bytes,
+            sha256: model.sha256,
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Copy)]
+pub struct InboxCounts {
+    pub email: u64,
+    pub online_form: u64,
+    pub job_agency: u64,
+    pub sms: u64,
+    pub total: u64,
+}
+
+impl From<MediumCounts> for InboxCounts {
+    fn from(counts: MediumCounts) -> Self {
+        Self {
+            email: counts.email,
+            online_form: counts.online_form,
+            job_agency: counts.job_agency,
+            sms: counts.sms,
+            total: counts.total(),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct SubmitApplicationInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    /// Free text the applicant wrote (cover letter).
+    pub message: Option<String>,
+    /// The opening applied for; leave out for an unsolicited application.
+    pub job_opening_id: Option<ID>,
+    /// For unsolicited applications: the company applied to (default: the main entity).
+    pub legal_entity_id: Option<ID>,
+    /// Limits who sees the item to this group.
+    pub user_group_id: Option<ID>,
+    /// Send the same key again when retrying: the application is then stored once.
+    pub idempotency_key: Option<String>,
+    /// Files, sent as a GraphQL multipart request.
+    #[graphql(default)]
+    pub attachments: Vec<Upload>,
+}
+
+#[derive(Default)]
+pub struct InboxQuery;
+
+#[Object]
+impl InboxQuery {
+    /// Inbox items newest first; `state` defaults to UNASSIGNED.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity + 1")]
+    async fn inbox_items(
+        &self,
+        ctx: &Context<'_>,
+        medium: Option<InboxMedium>,
+        state: Option<InboxState>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<String, InboxItem>> {
+        let request = page_request(first, after.as_deref())?;
+        let (app, principal) = caller(ctx)?;
+        let filter = InboxFilter { medium, state: state.unwrap_or(InboxState::Unassigned) };
+        let page = service::list(app, principal, filter, &request).await.gql()?;
+        Ok(to_connection(page, request.after.is_some(), InboxItem))
+    }
+
+    async fn inbox_item(&self, ctx: &Context<'_>, id: ID) -> GqlResult<InboxItem> {
+        let id = parse_id("id", &id, InboxItemId)?;
+        let (app, principal) = caller(ctx)?;
+        service::find(&app.db, principal, id).await.gql().map(InboxItem)
+    }
+
+    /// Items per medium in one state (default UNASSIGNED), as the inbox tabs show them.
+    async fn inbox_counts(&self, ctx: &Context<'_>, state: Option<InboxState>) -> GqlResult<InboxCounts> {
+        let (app, principal) = caller(ctx)?;
+        service::counts(app, principal, state.unwrap_or(InboxState::Unassigned)).await.gql().map(InboxCounts::from)
+    }
+}
+
+#[derive(Default)]
+pub struct InboxMutation;
+
+#[Object]
+impl InboxMutation {
+    /// Moves items to the deleted state; an administrator can restore them.
+    async fn delete_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<InboxItem>> {
+        let ids = parse_ids("ids", &ids, InboxItemId)?;
+        let (app, principal) = caller(ctx)?;
+        Ok(service::delete(app, principal, &ids).await.gql()?.into_iter().map(InboxItem).collect())
+    }
+
+    /// Brings deleted items back. Administrators only.
+    async fn restore_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<InboxItem>> {
+        let ids = parse_ids("ids", &ids, InboxItemId)?;
+        let (app, principal) = caller(ctx)?;
+        Ok(service::restore(app, principal, &ids).await.gql()?.into_iter().map(InboxItem).collect())
+    }
+
+    /// Pushes an application from a career page; it appears in the inbox as an online-form item.
+    async fn submit_application(&self, ctx: &Context<'_>, input: SubmitApplicationInput) -> GqlResult<InboxItem> {
+        let email = parse_email("email", &input.email)?;
+        let job_opening_id = input.job_opening_id.map(|id| parse_id("jobOpeningId", &id, JobOpeningId)).transpose()?;
+        let legal_entity_id = input.legal_entity_id.map(|id| parse_id("legalEntityId", &id, LegalEntityId)).transpose()?;
+        let user_group_id = input.user_group_id.map(|id| parse_id("userGroupId", &id, UserGroupId)).transpose()?;
+        let (app, principal) = caller(ctx)?;
+        let mut attachments = Vec::with_capacity(input.attachments.len());
+        for (index, upload) in input.attachments.iter().enumerate() {
+            attachments.push(read_upload(ctx, app, index, upload).await?);
+        }
+        let submission = ApplicationSubmission {
+            first_name: input.first_name,
+            last_name: input.last_name,
+            email,
+            phone: input.phone,
+            message: input.message,
+            job_opening_id,
+            legal_entity_id,
+            user_group_id,
+            idempotency_key: input.idempotency_key,
+            attachments,
+        };
+        service::submit_application(app, principal, submission).await.gql().map(InboxItem)
+    }
+}
+
+async fn read_upload(ctx: &Context<'_>, app: &AppState, index: usize, upload: &Upload) -> GqlResult<UploadedFile> {
+    let field = format!("attachments.{index}");
+    let value = upload
+        .value(ctx)
+        .map_err(|_| to_gql(ServiceError::invalid(field.clone(), "the file part is missing from the request")))?;
+    let limit = app.config.max_upload_bytes;
+    let file_name = value.filename.clone();
+    let content_type = value.content_type.clone().unwrap_or_default();
+    let mut content = value.content;
+    let bytes = tokio::task::spawn_blocking(move || {
+        let mut buffer = Vec::new();
+        (&mut content).take(limit as u64 + 1).read_to_end(&mut buffer).map(|_| buffer)
+    })
+    .await
+    .map_err(|e| to_gql(ServiceError::Internal(format!("upload task: {e}"))))?
+    .map_err(|e| to_gql(ServiceError::Io(e)))?;
+    if bytes.len() > limit {
+        return Err(to_gql(ServiceError::PayloadTooLarge { field, limit }));
+    }
+    Ok(UploadedFile { file_name, content_type, bytes })
+}
+
+#[derive(Default)]
+pub struct InboxSubscription;
+
+fn event_stream(app: &AppState) -> impl Stream<Item = DomainEvent> + use<> {
+    // A lagging subscriber skips what it missed; counts are re-read on the next event.
+    BroadcastStream::new(app.events.subscribe()).filter_map(|event| async move { event.ok() })
+}
+
+#[Subscription]
+impl InboxSubscription {
+    /// New items the subscriber may see, as they arrive.
+    async fn inbox_item_added(
+        &self,
+        ctx: &Context<'_>,
+        medium: Option<InboxMedium>,
+    ) -> async_graphql::Result<impl Stream<Item = InboxItem> + use<>> {
+        let (app, principal) = caller(ctx)?;
+        let principal: Principal = principal.clone();
+        Ok(event_stream(app).filter_map(move |event| {
+            let visible = match event {
+                DomainEvent::InboxItemAdded(item)
+                    if item.organisation_id == principal.organisation_id
+                        && principal.sees_inbox_item(item.user_group_id, item.legal_entity_id)
+                        && medium.is_none_or(|m| m.as_str() == item.medium) =>
+                {
+                    Some(InboxItem(*item))
+                }
+                _ => None,
+            };
+            async move { visible }
+        }))
+    }
+
+    /// The subscriber's unassigned counts: once at start, then after every inbox change.
+    async fn inbox_counts_changed(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = InboxCounts> + use<>> {
+        let (app, principal) = caller(ctx)?;
+        let (app, principal) = (app.clone(), principal.clone());
+        let changes = event_stream(&app)
+            .filter(move |event| {
+                let relevant = event.organisation_id() == principal.organisation_id;
+                async move { relevant }
+            })
+            .map(|_| ());
+        let triggers = futures_util::stream::once(async {}).chain(changes);
+        let principal = ctx.data_opt::<super::RequestAuth>().and_then(|a| a.0.clone());
+        Ok(triggers.filter_map(move |()| {
+            let (app, principal) = (app.clone(), principal.clone());
+            async move {
+                let principal = principal?;
+                match service::counts(&app, &principal, InboxState::Unassigned).await {
+                    Ok(counts) => Some(InboxCounts::from(counts)),
+                    Err(error) => {
+                        tracing::warn!(error = %error, "could not count inbox items for a subscriber");
+                        None
+                    }
+                }
+            }
+        }))
+    }
+}

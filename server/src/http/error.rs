@@ -1,0 +1,29 @@
+//! Errors of the plain HTTP routes, in the same JSON shape as GraphQL errors.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use talentpost_shared::ErrorCode;
+
+use crate::error::ServiceError;
+
+pub fn service_error_response(error: ServiceError) -> Response {
+    let code = error.code();
+    let status = match code {
+        ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::InvalidInput | ErrorCode::QueryTooComplex => StatusCode::BAD_REQUEST,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::Internal => {
+            tracing::error!(error = %error, source = ?std::error::Error::source(&error), "request failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    let mut extensions = serde_json::json!({ "code": code.as_str() });
+    if let Some(field) = error.field() {
+        extensions["field"] = field.into();
+    }
+    let body = serde_json::json!({ "errors": [{ "message": error.public_message(), "extensions": extensions }] });
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,103 @@
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::{BatchResponse, Data, ErrorExtensions};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::body::Body;
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use talentpost_shared::ErrorCode;
+
+use super::{HttpState, authorization, session_cookie};
+use crate::graphql::{RequestAuth, SessionCookie};
+use super::error::service_error_response;
+use crate::services::auth as auth_service;
+
+/// Plain JSON queries are small; only multipart requests carry files.
+const MAX_JSON_BODY: usize = 1024 * 1024;
+const MAX_FILES: usize = 20;
+
+pub async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+}
+
+pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let is_multipart = content_type.as_deref().is_some_and(|t| t.starts_with("multipart/"));
+    let limit = if is_multipart {
+        state.app.config.max_upload_bytes.saturating_mul(MAX_FILES).min(512 * 1024 * 1024) + MAX_JSON_BODY
+    } else {
+        MAX_JSON_BODY
+    };
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                &format!("the request body is larger than {limit} bytes"),
+            );
+        }
+    };
+    let options = MultipartOptions::default()
+        .max_file_size(state.app.config.max_upload_bytes)
+        .max_num_files(MAX_FILES);
+    let request = match async_graphql::http::receive_batch_body(content_type, bytes.as_ref(), options).await {
+        Ok(request) => request,
+        Err(error) => {
+            let (status, code) = match error {
+                async_graphql::ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+                _ => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
+            };
+            return error_response(status, code, &format!("the request could not be read: {error}"));
+        }
+    };
+
+    let cookie = session_cookie(&headers);
+    let principal = match auth_service::authenticate(&state.app, cookie.as_deref(), authorization(&headers).as_deref()).await {
+        Ok(principal) => principal,
+        Err(error) => return service_error_response(error),
+    };
+    let request = request.data(RequestAuth(principal)).data(SessionCookie(cookie));
+    let response: BatchResponse = state.schema.execute_batch(request).await;
+    GraphQLResponse::from(response).into_response()
+}
+
+fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let error = async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()));
+    let body = serde_json::json!({ "data": null, "errors": [{ "message": error.message, "extensions": { "code": code.as_str() } }] });
+    (status, axum::Json(body)).into_response()
+}
+
+/// graphql-transport-ws (and the older graphql-ws). The browser sends the session
+/// cookie with the upgrade; scripts put `{"authorization": "Bearer …"}` into
+/// `connection_init`. Without either the connection is refused at init.
+pub async fn websocket(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let cookie = session_cookie(&headers);
+    let app = state.app.clone();
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned);
+                    let principal = auth_service::authenticate(&app, cookie.as_deref(), token.as_deref())
+                        .await
+                        .ok()
+                        .flatten()
+                        .ok_or_else(|| async_graphql::Error::new("not signed in: send a session cookie or an authorization token"))?;
+                    let mut data = Data::default();
+                    data.insert(RequestAuth(Some(principal)));
+                    Ok(data)
+                })
+                .serve()
+        })
+}

@@ -1,0 +1,364 @@
+//! The unified inbox: every medium's arrivals, visible by user group.
+
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use talentpost_shared::{EmailAddress, InboxMedium, InboxState, MediumCounts};
+
+use crate::auth::Principal;
+use crate::db::entities::{document, inbox_item};
+use crate::error::{ServiceError, ServiceResult, is_unique_violation};
+use crate::events::DomainEvent;
+use crate::ids::{DocumentId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
+use crate::services::pagination::{Page, PageRequest};
+use crate::services::{candidates, job_openings, legal_entities, optional_text, required_text, users};
+use crate::state::AppState;
+
+/// Rows the caller may see, as a condition to add to any inbox query.
+pub fn visible_to(principal: &Principal) -> Condition {
+    let organisation = Condition::all().add(inbox_item::Column::OrganisationId.eq(principal.organisation_id));
+    if principal.is_admin() {
+        return organisation;
+    }
+    let mut who = Condition::any()
+        .add(inbox_item::Column::UserGroupId.is_null())
+        .add(inbox_item::Column::UserGroupId.is_in(principal.group_ids.iter().copied()));
+    if principal.role == talentpost_shared::Role::CompanyAdmin {
+        who = who.add(inbox_item::Column::LegalEntityId.is_in(principal.administered_entities.iter().copied()));
+    }
+    organisation.add(who)
+}
+
+pub struct InboxFilter {
+    pub medium: Option<InboxMedium>,
+    pub state: InboxState,
+}
+
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: InboxFilter,
+    page: &PageRequest,
+) -> ServiceResult<Page<inbox_item::Model>> {
+    let mut query = inbox_item::Entity::find()
+        .filter(visible_to(principal))
+        .filter(inbox_item::Column::State.eq(filter.state.as_str()))
+        .order_by_desc(inbox_item::Column::ReceivedAt)
+        .order_by_desc(inbox_item::Column::Id)
+        .limit(page.fetch_limit());
+    if let Some(medium) = filter.medium {
+        query = query.filter(inbox_item::Column::Medium.eq(medium.as_str()));
+    }
+    if let Some(after) = &page.after {
+        let [micros, id] = after.0.as_slice() else {
+            return Err(ServiceError::invalid("after", "the cursor does not belong to the inbox"));
+        };
+        let at = Utc
+            .timestamp_micros(*micros)
+            .single()
+            .ok_or_else(|| ServiceError::invalid("after", "not a valid cursor"))?;
+        query = query.filter(
+            Condition::any()
+                .add(inbox_item::Column::ReceivedAt.lt(at))
+                .add(Condition::all().add(inbox_item::Column::ReceivedAt.eq(at)).add(inbox_item::Column::Id.lt(*id))),
+        );
+    }
+    let rows = query.all(&state.db).await?;
+    Ok(Page::from_rows(rows, page, |row| vec![row.received_at.timestamp_micros(), row.id]))
+}
+
+pub async fn counts(state: &AppState, principal: &Principal, inbox_state: InboxState) -> ServiceResult<MediumCounts> {
+    let rows: Vec<(String, i64)> = inbox_item::Entity::find()
+        .filter(visible_to(principal))
+        .filter(inbox_item::Column::State.eq(inbox_state.as_str()))
+        .select_only()
+        .column(inbox_item::Column::Medium)
+        .column_as(Expr::from(Func::count(Expr::col(inbox_item::Column::Id))), "count")
+        .group_by(inbox_item::Column::Medium)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let mut counts = MediumCounts::default();
+    for (medium, count) in rows {
+        if let Some(medium) = InboxMedium::parse(&medium) {
+            counts.set(medium, count.max(0) as u64);
+        }
+    }
+    Ok(counts)
+}
+
+pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: InboxItemId) -> ServiceResult<inbox_item::Model> {
+    inbox_item::Entity::find_by_id(id.0)
+        .filter(visible_to(principal))
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(InboxItemId::LABEL, id))
+}
+
+/// Soft-deletes the items; all or nothing, so a stale selection changes nothing.
+pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboxItemId]) -> ServiceResult<Vec<inbox_item::Model>> {
+    change_state(state, principal, ids, |item| {
+        (item.state != InboxState::Deleted.as_str()).then_some(InboxState::Deleted)
+    })
+    .await
+}
+
+/// Restores soft-deleted items to the state they had (assigned if linked to a candidate).
+pub async fn restore(state: &AppState, principal: &Principal, ids: &[InboxItemId]) -> ServiceResult<Vec<inbox_item::Model>> {
+    principal.require_admin()?;
+    change_state(state, principal, ids, |item| {
+        (item.state == InboxState::Deleted.as_str()).then(|| {
+            if item.candidate_id.is_some() { InboxState::Assigned } else { InboxState::Unassigned }
+        })
+    })
+    .await
+}
+
+async fn change_state(
+    state: &AppState,
+    principal: &Principal,
+    ids: &[InboxItemId],
+    new_state: impl Fn(&inbox_item::Model) -> Option<InboxState>,
+) -> ServiceResult<Vec<inbox_item::Model>> {
+    if ids.is_empty() {
+        return Err(ServiceError::invalid("ids", "select at least one item"));
+    }
+    if ids.len() > 1000 {
+        return Err(ServiceError::invalid("ids", "at most 1000 items at once"));
+    }
+    let txn = state.db.begin().await?;
+    let mut changed = Vec::with_capacity(ids.len());
+    for id in ids {
+        let item = find(&txn, principal, *id).await?;
+        let Some(target) = new_state(&item) else {
+            changed.push(item);
+            continue;
+        };
+        let mut active: inbox_item::ActiveModel = item.into();
+        active.state = Set(target.as_str().to_owned());
+        if target == InboxState::Deleted {
+            active.deleted_at = Set(Some(Utc::now()));
+            active.deleted_by_user_id = Set(Some(principal.user_id));
+        } else {
+            active.deleted_at = Set(None);
+            active.deleted_by_user_id = Set(None);
+        }
+        changed.push(active.update(&txn).await?);
+    }
+    txn.commit().await?;
+    state.events.publish(DomainEvent::InboxChanged { organisation_id: principal.organisation_id });
+    Ok(changed)
+}
+
+pub async fn documents_of(state: &AppState, item_id: i64) -> ServiceResult<Vec<document::Model>> {
+    Ok(document::Entity::find()
+        .filter(document::Column::InboxItemId.eq(item_id))
+        .order_by_asc(document::Column::Id)
+        .all(&state.db)
+        .await?)
+}
+
+/// A stored file the caller may download, with its bytes.
+pub async fn download(state: &AppState, principal: &Principal, id: DocumentId) -> ServiceResult<(document::Model, Vec<u8>)> {
+    let doc = document::Entity::find_by_id(id.0)
+        .filter(document::Column::OrganisationId.eq(principal.organisation_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(DocumentId::LABEL, id))?;
+    if let Some(item_id) = doc.inbox_item_id {
+        // Attachments of an inbox item are as private as the item itself.
+        find(&state.db, principal, InboxItemId(item_id))
+            .await
+            .map_err(|_| ServiceError::not_found(DocumentId::LABEL, id))?;
+    }
+    let bytes = state.blobs.get(&doc.sha256).await?;
+    Ok((doc, bytes))
+}
+
+pub struct UploadedFile {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct ApplicationSubmission {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: EmailAddress,
+    pub phone: Option<String>,
+    pub message: Option<String>,
+    pub job_opening_id: Option<JobOpeningId>,
+    pub legal_entity_id: Option<LegalEntityId>,
+    pub user_group_id: Option<UserGroupId>,
+    pub idempotency_key: Option<String>,
+    pub attachments: Vec<UploadedFile>,
+}
+
+pub const MAX_ATTACHMENTS: usize = 20;
+
+/// Creates an online-form inbox item. A repeated `idempotency_key` returns the first item.
+pub async fn submit_application(
+    state: &AppState,
+    principal: &Principal,
+    submission: ApplicationSubmission,
+) -> ServiceResult<inbox_item::Model> {
+    let first_name = required_text("firstName", &submission.first_name, 100)?;
+    let last_name = required_text("lastName", &submission.last_name, 100)?;
+    let phone = optional_text("phone", submission.phone.as_deref(), 50)?;
+    let message = optional_text("message", submission.message.as_deref(), 20_000)?;
+    let idempotency_key = optional_text("idempotencyKey", submission.idempotency_key.as_deref(), 200)?;
+    if submission.attachments.len() > MAX_ATTACHMENTS {
+        return Err(ServiceError::invalid("attachments", format!("at most {MAX_ATTACHMENTS} files")));
+    }
+    for (index, file) in submission.attachments.iter().enumerate() {
+        if file.bytes.len() > state.config.max_upload_bytes {
+            return Err(ServiceError::PayloadTooLarge {
+                field: format!("attachments.{index}"),
+                limit: state.config.max_upload_bytes,
+            });
+        }
+    }
+    if let Some(key) = &idempotency_key
+        && let Some(existing) = inbox_item::Entity::find()
+            .filter(inbox_item::Column::OrganisationId.eq(principal.organisation_id))
+            .filter(inbox_item::Column::IdempotencyKey.eq(key.as_str()))
+            .one(&state.db)
+            .await?
+    {
+        return Ok(existing);
+    }
+
+    let opening = match submission.job_opening_id {
+        Some(id) => Some(
+            job_openings::find(&state.db, principal, id)
+                .await
+                .map_err(|_| ServiceError::invalid("jobOpeningId", "no such job opening"))?,
+        ),
+        None => None,
+    };
+    let legal_entity_id = match (&opening, submission.legal_entity_id) {
+        (Some(opening), _) => opening.legal_entity_id,
+        (None, Some(id)) => legal_entities::find_in_organisation(&state.db, principal, id)
+            .await
+            .map_err(|_| ServiceError::invalid("legalEntityId", "no such legal entity"))?
+            .id,
+        (None, None) => legal_entities::main_entity(&state.db, principal.organisation_id).await?.id,
+    };
+    let user_group_id = match submission.user_group_id {
+        Some(id) => Some(
+            users::find_group(&state.db, principal, id)
+                .await
+                .map_err(|_| ServiceError::invalid("userGroupId", "no such user group"))?
+                .id,
+        ),
+        None => None,
+    };
+
+    // Files first: the store is content-addressed, so a failed transaction leaves at
+    // most an unreferenced file, never a row pointing at nothing.
+    let mut stored = Vec::with_capacity(submission.attachments.len());
+    for file in &submission.attachments {
+        stored.push(state.blobs.put(&file.bytes).await?);
+    }
+
+    let matched = candidates::find_by_email(&state.db, principal.organisation_id, &submission.email).await?;
+    let now = truncate_to_micros(Utc::now());
+    let payload = serde_json::json!({
+        "firstName": first_name,
+        "lastName": last_name,
+        "email": submission.email.to_string(),
+        "phone": phone,
+        "message": message,
+    });
+    let txn = state.db.begin().await?;
+    let inserted = inbox_item::ActiveModel {
+        organisation_id: Set(principal.organisation_id),
+        legal_entity_id: Set(Some(legal_entity_id)),
+        user_group_id: Set(user_group_id),
+        medium: Set(InboxMedium::OnlineForm.as_str().to_owned()),
+        state: Set(InboxState::Unassigned.as_str().to_owned()),
+        received_at: Set(now),
+        subject: Set(opening.as_ref().map(|o| o.title.clone()).unwrap_or_default()),
+        sender_name: Set(Some(format!("{first_name} {last_name}"))),
+        sender_email: Set(Some(submission.email.to_string())),
+        sender_phone: Set(phone),
+        preview: Set(message.as_deref().map(|m| m.chars().take(300).collect())),
+        payload: Set(Some(payload.to_string())),
+        idempotency_key: Set(idempotency_key.clone()),
+        matched_candidate_id: Set(matched.map(|c| c.id)),
+        job_opening_id: Set(opening.as_ref().map(|o| o.id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let item = match inserted {
+        Ok(item) => item,
+        Err(error) if is_unique_violation(&error) => {
+            // A concurrent retry with the same key won the race; return its item.
+            drop(txn);
+            return inbox_item::Entity::find()
+                .filter(inbox_item::Column::OrganisationId.eq(principal.organisation_id))
+                .filter(inbox_item::Column::IdempotencyKey.eq(idempotency_key))
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| ServiceError::Internal("idempotent item vanished".to_owned()));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    for (file, sha256) in submission.attachments.iter().zip(stored) {
+        document::ActiveModel {
+            organisation_id: Set(principal.organisation_id),
+            inbox_item_id: Set(Some(item.id)),
+            candidate_id: Set(None),
+            file_name: Set(clean_file_name(&file.file_name)),
+            content_type: Set(clean_content_type(&file.content_type)),
+            size_bytes: Set(file.bytes.len() as i64),
+            sha256: Set(sha256),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    state.events.publish(DomainEvent::InboxItemAdded(Box::new(item.clone())));
+    Ok(item)
+}
+
+pub fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.timestamp_micros(at.timestamp_micros()).single().unwrap_or(at)
+}
+
+/// Keeps only the last path segment and drops characters that break headers or paths.
+pub fn clean_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last.chars().filter(|c| !c.is_control() && *c != '"').take(200).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() { "attachment".to_owned() } else { cleaned }
+}
+
+fn clean_content_type(content_type: &str) -> String {
+    let valid = !content_type.is_empty()
+        && content_type.len() < 128
+        && content_type.contains('/')
+        && content_type.chars().all(|c| c.is_ascii_graphic() || c == ' ');
+    if valid { content_type.to_owned() } else { "application/octet-stream".to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\Users\\anna\\Lebenslauf.pdf"), "Lebenslauf.pdf");
+        assert_eq!(clean_file_name("a\r\nb.pdf"), "ab.pdf");
+        assert_eq!(clean_file_name(".."), "attachment");
+        assert_eq!(clean_content_type("text/html\r\nX: y"), "application/octet-stream");
+    }
+}

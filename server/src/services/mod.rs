@@ -1,0 +1,42 @@
+//! Business logic. Each function takes the app state and the caller, checks what the
+//! caller may do, and does the database work; the GraphQL layer only converts.
+
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+pub mod candidates;
+pub mod demo;
+pub mod inbox;
+pub mod job_openings;
+pub mod legal_entities;
+pub mod pagination;
+pub mod users;
+
+use crate::error::{ServiceError, ServiceResult};
+
+/// A trimmed, non-empty text of bounded length, or an error naming the field.
+pub fn required_text(field: &str, value: &str, max_chars: usize) -> ServiceResult<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ServiceError::invalid(field, "must not be empty"));
+    }
+    bounded(field, trimmed, max_chars)
+}
+
+/// Like [`required_text`], but an empty value means "not given".
+pub fn optional_text(field: &str, value: Option<&str>, max_chars: usize) -> ServiceResult<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => bounded(field, text, max_chars).map(Some),
+    }
+}
+
+fn bounded(field: &str, text: &str, max_chars: usize) -> ServiceResult<String> {
+    if text.chars().count() > max_chars {
+        return Err(ServiceError::invalid(field, format!("must be at most {max_chars} characters")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(ServiceError::invalid(field, "contains control characters"));
+    }
+    Ok(text.to_owned())
+}

@@ -1,0 +1,18 @@
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+use crate::crypto::SecretBox;
+use crate::events::EventBus;
+use crate::storage::BlobStore;
+
+/// Everything a request or worker needs, built once at start-up and cloned cheaply.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub events: EventBus,
+    pub blobs: BlobStore,
+    pub secrets: SecretBox,
+}

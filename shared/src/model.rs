@@ -1,0 +1,180 @@
+//! Enumerations stored as text in the database and exposed as GraphQL enums.
+//!
+//! The database keeps the snake_case `as_str` form so that SQLite and PostgreSQL
+//! store the same thing and a row stays readable in a SQL console.
+
+use serde::{Deserialize, Serialize};
+
+/// Defines a closed set of values with one textual form used in storage and JSON.
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_enum!(
+    /// What a user may do. Company admins are recruiters who also administer the
+    /// legal entities assigned to them.
+    Role {
+        Admin => "admin",
+        CompanyAdmin => "company_admin",
+        Recruiter => "recruiter",
+    }
+);
+
+stored_enum!(
+    /// The channel an inbox item arrived through.
+    InboxMedium {
+        Email => "email",
+        OnlineForm => "online_form",
+        JobAgency => "job_agency",
+        Sms => "sms",
+    }
+);
+
+stored_enum!(
+    InboxState {
+        Unassigned => "unassigned",
+        Assigned => "assigned",
+        Deleted => "deleted",
+    }
+);
+
+stored_enum!(
+    /// Every way Talentpost and a candidate can have been in touch.
+    ContactMedium {
+        MailIn => "mail_in",
+        MailOut => "mail_out",
+        FormLetterMail => "form_letter_mail",
+        FormLetterLetter => "form_letter_letter",
+        LetterOut => "letter_out",
+        FaxOut => "fax_out",
+        PhoneOut => "phone_out",
+        PhoneIn => "phone_in",
+        InPerson => "in_person",
+    }
+);
+
+stored_enum!(
+    ApplicationStatus {
+        New => "new",
+        InProcess => "in_process",
+        Rejected => "rejected",
+        Hired => "hired",
+    }
+);
+
+stored_enum!(
+    /// Where an application came from; the inbox media plus what recruiters enter by hand.
+    SourceMedium {
+        Email => "email",
+        OnlineForm => "online_form",
+        JobAgency => "job_agency",
+        Sms => "sms",
+        Manual => "manual",
+    }
+);
+
+stored_enum!(
+    CandidateStatus {
+        Active => "active",
+        InProcess => "in_process",
+        Rejected => "rejected",
+        Hired => "hired",
+        Archived => "archived",
+    }
+);
+
+stored_enum!(
+    JobOpeningStatus {
+        Open => "open",
+        Closed => "closed",
+    }
+);
+
+impl From<InboxMedium> for SourceMedium {
+    fn from(medium: InboxMedium) -> Self {
+        match medium {
+            InboxMedium::Email => Self::Email,
+            InboxMedium::OnlineForm => Self::OnlineForm,
+            InboxMedium::JobAgency => Self::JobAgency,
+            InboxMedium::Sms => Self::Sms,
+        }
+    }
+}
+
+/// Number of items per medium in one inbox state, as the inbox tabs show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediumCounts {
+    pub email: u64,
+    pub online_form: u64,
+    pub job_agency: u64,
+    pub sms: u64,
+}
+
+impl MediumCounts {
+    pub fn get(&self, medium: InboxMedium) -> u64 {
+        match medium {
+            InboxMedium::Email => self.email,
+            InboxMedium::OnlineForm => self.online_form,
+            InboxMedium::JobAgency => self.job_agency,
+            InboxMedium::Sms => self.sms,
+        }
+    }
+
+    pub fn set(&mut self, medium: InboxMedium, count: u64) {
+        match medium {
+            InboxMedium::Email => self.email = count,
+            InboxMedium::OnlineForm => self.online_form = count,
+            InboxMedium::JobAgency => self.job_agency = count,
+            InboxMedium::Sms => self.sms = count,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.email + self.online_form + self.job_agency + self.sms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_text_round_trips() {
+        for medium in ContactMedium::ALL {
+            assert_eq!(ContactMedium::parse(medium.as_str()), Some(*medium));
+        }
+        assert_eq!(Role::parse("superuser"), None);
+    }
+}
