@@ -126,7 +126,7 @@ pub struct CandidateQuery;
 
 #[Object]
 impl CandidateQuery {
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.unwrap_or(50).clamp(0, 200) as usize * child_complexity + 1")]
     async fn candidates(
         &self,
         ctx: &Context<'_>,

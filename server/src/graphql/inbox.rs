@@ -157,7 +157,7 @@ pub struct InboxQuery;
 #[Object]
 impl InboxQuery {
     /// Inbox items newest first; `state` defaults to UNASSIGNED.
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.unwrap_or(50).clamp(0, 200) as usize * child_complexity + 1")]
     async fn inbox_items(
         &self,
         ctx: &Context<'_>,

@@ -71,7 +71,7 @@ pub struct JobOpeningQuery;
 
 #[Object]
 impl JobOpeningQuery {
-    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.unwrap_or(50).clamp(0, 200) as usize * child_complexity + 1")]
     async fn job_openings(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,13 @@
+//! API tests: the server runs on port 0 with a fresh SQLite file or PostgreSQL
+//! database per test, and the tests speak HTTP and WebSocket to it like any client.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod authentication;
+mod authorization;
+mod fixtures;
+mod helpers;
+mod inbox;
+mod limits;
+mod migrations;
+mod schema;
+mod subscriptions;
