@@ -1,0 +1,115 @@
+//! The live connection: one graphql-transport-ws socket per signed-in app, carrying
+//! the inbox counts and a signal that bumps when new items arrive. It reconnects with
+//! backoff, so a server restart only shows as "reconnecting" for a moment.
+
+use std::future::IntoFuture;
+
+use futures::StreamExt;
+use graphql_ws_client::graphql::GraphqlOperation;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Serialize;
+use serde_json::Value;
+use talentpost_shared::MediumCounts;
+
+#[derive(Clone, Copy)]
+pub struct LiveInbox {
+    /// Unassigned items per medium, as the server last pushed them.
+    pub counts: RwSignal<Option<MediumCounts>>,
+    /// Increases with every new visible item; lists re-read when it changes.
+    pub version: RwSignal<u64>,
+    pub connected: RwSignal<bool>,
+}
+
+#[derive(Serialize)]
+struct Operation {
+    query: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct DecodeError(String);
+
+impl GraphqlOperation for Operation {
+    type Response = Value;
+    type Error = DecodeError;
+
+    fn decode(&self, payload: Value) -> Result<Value, DecodeError> {
+        if let Some(error) = payload["errors"].get(0) {
+            return Err(DecodeError(error["message"].as_str().unwrap_or("subscription error").to_owned()));
+        }
+        Ok(payload["data"].clone())
+    }
+}
+
+const SUBSCRIPTION: &str = "subscription { inboxCountsChanged { email onlineForm jobAgency sms } }";
+const ITEMS: &str = "subscription { inboxItemAdded { id } }";
+
+impl LiveInbox {
+    pub fn start() -> Self {
+        let live = Self { counts: RwSignal::new(None), version: RwSignal::new(0), connected: RwSignal::new(false) };
+        let stopped = RwSignal::new(false);
+        on_cleanup(move || stopped.set(true));
+        spawn_local(async move {
+            let mut delay_ms = 500;
+            while !stopped.get_untracked() {
+                if let Err(error) = live.run_once().await {
+                    leptos::logging::warn!("live connection: {error}");
+                }
+                live.connected.set(false);
+                sleep_ms(delay_ms).await;
+                delay_ms = (delay_ms * 2).min(15_000);
+            }
+        });
+        live
+    }
+
+    /// One connection's lifetime: connect, subscribe, apply pushes until it drops.
+    async fn run_once(self) -> Result<(), String> {
+        let url = websocket_url().ok_or("no window location")?;
+        let socket = ws_stream_wasm::WsMeta::connect(url, Some(vec!["graphql-transport-ws"]))
+            .await
+            .map_err(|e| e.to_string())?;
+        let connection = graphql_ws_client::ws_stream_wasm::Connection::new(socket).await;
+        // The browser sends the session cookie with the upgrade request; no payload needed.
+        let (client, actor) = graphql_ws_client::Client::build(connection).await.map_err(|e| e.to_string())?;
+        spawn_local(actor.into_future());
+        let counts = client.subscribe(Operation { query: SUBSCRIPTION }).await.map_err(|e| e.to_string())?;
+        let items = client.subscribe(Operation { query: ITEMS }).await.map_err(|e| e.to_string())?;
+        self.connected.set(true);
+        enum Push {
+            Counts(Value),
+            Item,
+        }
+        let mut pushes = futures::stream::select(
+            counts.map(|r| r.map(|v| Push::Counts(v["inboxCountsChanged"].clone()))),
+            items.map(|r| r.map(|_| Push::Item)),
+        );
+        while let Some(push) = pushes.next().await {
+            match push.map_err(|e| e.to_string())? {
+                Push::Counts(value) => {
+                    if let Ok(counts) = serde_json::from_value::<MediumCounts>(value) {
+                        self.counts.set(Some(counts));
+                    }
+                }
+                Push::Item => self.version.update(|v| *v += 1),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn websocket_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}/graphql/ws", location.host().ok()?))
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -1,0 +1,226 @@
+//! Every GraphQL operation the app uses, one async function each.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use talentpost_shared::{CandidateStatus, InboxMedium, InboxState, JobOpeningStatus, MediumCounts, Role};
+
+use super::types::*;
+use super::{ApiError, gql};
+
+/// Runs an operation and decodes the value under its single root field.
+async fn pick<T: DeserializeOwned>(query: &str, variables: Value, root: &str) -> Result<T, ApiError> {
+    let mut data: Value = gql(query, variables).await?;
+    serde_json::from_value(data[root].take()).map_err(|e| ApiError::Decode(format!("{root}: {e}")))
+}
+
+const USER_FIELDS: &str = "id email displayName role active legalEntityIds";
+
+pub async fn me() -> Result<User, ApiError> {
+    pick(&format!("{{ me {{ {USER_FIELDS} }} }}"), json!({}), "me").await
+}
+
+pub async fn login(email: String, password: String) -> Result<User, ApiError> {
+    let query = format!("mutation($input: LoginInput!) {{ login(input: $input) {{ {USER_FIELDS} }} }}");
+    pick(&query, json!({"input": {"email": email, "password": password}}), "login").await
+}
+
+pub async fn logout() -> Result<bool, ApiError> {
+    pick("mutation { logout }", json!({}), "logout").await
+}
+
+const ITEM_FIELDS: &str = "id medium state receivedAt subject senderName senderEmail senderPhone preview
+    jobOpening { title } matchedCandidate { id fullName }";
+
+pub async fn inbox_items(
+    medium: InboxMedium,
+    state: InboxState,
+    first: u32,
+    after: Option<String>,
+) -> Result<Connection<InboxItem>, ApiError> {
+    let query = format!(
+        "query($medium: InboxMedium, $state: InboxState, $first: Int, $after: String) {{
+            inboxItems(medium: $medium, state: $state, first: $first, after: $after) {{
+                edges {{ cursor node {{ {ITEM_FIELDS} }} }} pageInfo {{ hasNextPage }} }} }}"
+    );
+    let variables = json!({"medium": medium, "state": state, "first": first, "after": after});
+    pick(&query, variables, "inboxItems").await
+}
+
+pub async fn inbox_item(id: String) -> Result<InboxItem, ApiError> {
+    let query = format!(
+        "query($id: ID!) {{ inboxItem(id: $id) {{ {ITEM_FIELDS} message legalEntity {{ name }}
+            documents {{ id fileName contentType sizeBytes downloadUrl }} }} }}"
+    );
+    pick(&query, json!({"id": id}), "inboxItem").await
+}
+
+pub async fn inbox_counts(state: InboxState) -> Result<MediumCounts, ApiError> {
+    pick(
+        "query($state: InboxState) { inboxCounts(state: $state) { email onlineForm jobAgency sms } }",
+        json!({"state": state}),
+        "inboxCounts",
+    )
+    .await
+}
+
+pub async fn delete_inbox_items(ids: Vec<String>) -> Result<Value, ApiError> {
+    pick("mutation($ids: [ID!]!) { deleteInboxItems(ids: $ids) { id } }", json!({"ids": ids}), "deleteInboxItems").await
+}
+
+pub async fn restore_inbox_items(ids: Vec<String>) -> Result<Value, ApiError> {
+    pick("mutation($ids: [ID!]!) { restoreInboxItems(ids: $ids) { id } }", json!({"ids": ids}), "restoreInboxItems").await
+}
+
+const CANDIDATE_FIELDS: &str = "id firstName lastName emails phone birthday inTalentPool status";
+
+pub async fn candidates(search: String, first: u32, after: Option<String>) -> Result<Connection<Candidate>, ApiError> {
+    let query = format!(
+        "query($search: String, $first: Int, $after: String) {{ candidates(search: $search, first: $first, after: $after) {{
+            edges {{ cursor node {{ {CANDIDATE_FIELDS} }} }} pageInfo {{ hasNextPage }} }} }}"
+    );
+    pick(&query, json!({"search": search, "first": first, "after": after}), "candidates").await
+}
+
+pub async fn candidate(id: String) -> Result<Candidate, ApiError> {
+    let query = format!(
+        "query($id: ID!) {{ candidate(id: $id) {{ {CANDIDATE_FIELDS}
+            applications {{ id status sourceMedium appliedAt jobOpening {{ title }} }} }} }}"
+    );
+    pick(&query, json!({"id": id}), "candidate").await
+}
+
+pub struct CandidateForm {
+    pub first_name: String,
+    pub last_name: String,
+    pub emails: Vec<String>,
+    pub phone: String,
+    pub birthday: String,
+    pub in_talent_pool: bool,
+    pub status: CandidateStatus,
+}
+
+impl CandidateForm {
+    fn to_json(&self) -> Value {
+        json!({
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "emails": self.emails,
+            "phone": self.phone,
+            "birthday": if self.birthday.is_empty() { Value::Null } else { json!(self.birthday) },
+            "inTalentPool": self.in_talent_pool,
+            "status": self.status,
+        })
+    }
+}
+
+pub async fn create_candidate(form: CandidateForm) -> Result<Candidate, ApiError> {
+    let query = format!("mutation($input: CreateCandidateInput!) {{ createCandidate(input: $input) {{ {CANDIDATE_FIELDS} }} }}");
+    pick(&query, json!({"input": form.to_json()}), "createCandidate").await
+}
+
+pub async fn update_candidate(id: String, form: CandidateForm) -> Result<Candidate, ApiError> {
+    let query = format!("mutation($id: ID!, $input: UpdateCandidateInput!) {{ updateCandidate(id: $id, input: $input) {{ {CANDIDATE_FIELDS} }} }}");
+    pick(&query, json!({"id": id, "input": form.to_json()}), "updateCandidate").await
+}
+
+const OPENING_FIELDS: &str = "id title location status legalEntityId legalEntity { name }";
+
+pub async fn job_openings(after: Option<String>) -> Result<Connection<JobOpening>, ApiError> {
+    let query = format!(
+        "query($after: String) {{ jobOpenings(first: 100, after: $after) {{ edges {{ cursor node {{ {OPENING_FIELDS} }} }} pageInfo {{ hasNextPage }} }} }}"
+    );
+    pick(&query, json!({"after": after}), "jobOpenings").await
+}
+
+pub async fn create_job_opening(legal_entity_id: String, title: String, location: String) -> Result<JobOpening, ApiError> {
+    let query = format!("mutation($input: CreateJobOpeningInput!) {{ createJobOpening(input: $input) {{ {OPENING_FIELDS} }} }}");
+    let input = json!({"legalEntityId": legal_entity_id, "title": title, "location": location});
+    pick(&query, json!({"input": input}), "createJobOpening").await
+}
+
+pub async fn set_job_opening_status(id: String, status: JobOpeningStatus) -> Result<JobOpening, ApiError> {
+    let query = format!("mutation($id: ID!, $status: JobOpeningStatus) {{ updateJobOpening(id: $id, input: {{status: $status}}) {{ {OPENING_FIELDS} }} }}");
+    pick(&query, json!({"id": id, "status": status}), "updateJobOpening").await
+}
+
+pub async fn legal_entities() -> Result<Vec<LegalEntity>, ApiError> {
+    pick("{ legalEntities { id name isMain } }", json!({}), "legalEntities").await
+}
+
+pub async fn create_legal_entity(name: String, is_main: bool) -> Result<LegalEntity, ApiError> {
+    pick(
+        "mutation($input: CreateLegalEntityInput!) { createLegalEntity(input: $input) { id name isMain } }",
+        json!({"input": {"name": name, "isMain": is_main}}),
+        "createLegalEntity",
+    )
+    .await
+}
+
+pub async fn update_legal_entity(id: String, name: Option<String>, is_main: Option<bool>) -> Result<LegalEntity, ApiError> {
+    pick(
+        "mutation($id: ID!, $input: UpdateLegalEntityInput!) { updateLegalEntity(id: $id, input: $input) { id name isMain } }",
+        json!({"id": id, "input": {"name": name, "isMain": is_main}}),
+        "updateLegalEntity",
+    )
+    .await
+}
+
+pub async fn users() -> Result<Vec<User>, ApiError> {
+    pick(&format!("{{ users {{ {USER_FIELDS} }} }}"), json!({}), "users").await
+}
+
+pub async fn create_user(email: String, display_name: String, role: Role, password: String, entities: Vec<String>) -> Result<User, ApiError> {
+    let query = format!("mutation($input: CreateUserInput!) {{ createUser(input: $input) {{ {USER_FIELDS} }} }}");
+    let input = json!({"email": email, "displayName": display_name, "role": role, "password": password, "legalEntityIds": entities});
+    pick(&query, json!({"input": input}), "createUser").await
+}
+
+pub async fn update_user(id: String, input: Value) -> Result<User, ApiError> {
+    let query = format!("mutation($id: ID!, $input: UpdateUserInput!) {{ updateUser(id: $id, input: $input) {{ {USER_FIELDS} }} }}");
+    pick(&query, json!({"id": id, "input": input}), "updateUser").await
+}
+
+pub async fn user_groups() -> Result<Vec<UserGroup>, ApiError> {
+    pick("{ userGroups { id name members { id displayName } } }", json!({}), "userGroups").await
+}
+
+pub async fn create_user_group(name: String) -> Result<UserGroup, ApiError> {
+    pick(
+        "mutation($name: String!) { createUserGroup(name: $name) { id name members { id displayName } } }",
+        json!({"name": name}),
+        "createUserGroup",
+    )
+    .await
+}
+
+pub async fn set_user_group_members(group_id: String, user_ids: Vec<String>) -> Result<UserGroup, ApiError> {
+    pick(
+        "mutation($g: ID!, $u: [ID!]!) { setUserGroupMembers(groupId: $g, userIds: $u) { id name members { id displayName } } }",
+        json!({"g": group_id, "u": user_ids}),
+        "setUserGroupMembers",
+    )
+    .await
+}
+
+pub async fn api_tokens() -> Result<Vec<ApiToken>, ApiError> {
+    pick("{ apiTokens { id name prefix createdAt lastUsedAt revokedAt } }", json!({}), "apiTokens").await
+}
+
+/// Returns the secret token, which the server shows only this once.
+pub async fn create_api_token(name: String) -> Result<String, ApiError> {
+    let created: Value = pick("mutation($n: String!) { createApiToken(name: $n) { token } }", json!({"n": name}), "createApiToken").await?;
+    created["token"].as_str().map(str::to_owned).ok_or_else(|| ApiError::Decode("token missing".to_owned()))
+}
+
+pub async fn revoke_api_token(id: String) -> Result<Value, ApiError> {
+    pick("mutation($id: ID!) { revokeApiToken(id: $id) { id } }", json!({"id": id}), "revokeApiToken").await
+}
+
+pub async fn audit_log() -> Result<Connection<AuditEntry>, ApiError> {
+    pick(
+        "{ auditLog(first: 100) { edges { cursor node { id action subjectType details createdAt } } pageInfo { hasNextPage } } }",
+        json!({}),
+        "auditLog",
+    )
+    .await
+}

@@ -1,0 +1,176 @@
+use serde::Deserialize;
+use talentpost_shared::{ApplicationStatus, CandidateStatus, InboxMedium, InboxState, JobOpeningStatus, Role, SourceMedium};
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    #[serde(default)]
+    pub legal_entity_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegalEntity {
+    pub id: String,
+    pub name: String,
+    pub is_main: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserGroup {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub members: Vec<Member>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub id: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobOpening {
+    pub id: String,
+    pub title: String,
+    pub location: Option<String>,
+    pub status: JobOpeningStatus,
+    pub legal_entity_id: String,
+    #[serde(default)]
+    pub legal_entity: Option<NameOnly>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct NameOnly {
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TitleOnly {
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Candidate {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub emails: Vec<String>,
+    pub phone: Option<String>,
+    pub birthday: Option<String>,
+    pub in_talent_pool: bool,
+    pub status: CandidateStatus,
+    #[serde(default)]
+    pub applications: Vec<Application>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    pub id: String,
+    pub status: ApplicationStatus,
+    pub source_medium: SourceMedium,
+    pub applied_at: String,
+    pub job_opening: Option<TitleOnly>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxItem {
+    pub id: String,
+    pub medium: InboxMedium,
+    pub state: InboxState,
+    pub received_at: String,
+    pub subject: String,
+    pub sender_name: Option<String>,
+    pub sender_email: Option<String>,
+    pub sender_phone: Option<String>,
+    pub preview: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub job_opening: Option<TitleOnly>,
+    #[serde(default)]
+    pub legal_entity: Option<NameOnly>,
+    #[serde(default)]
+    pub matched_candidate: Option<CandidateRef>,
+    #[serde(default)]
+    pub documents: Vec<Document>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateRef {
+    pub id: String,
+    pub full_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub download_url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: String,
+    pub action: String,
+    pub subject_type: String,
+    pub details: String,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection<T> {
+    pub edges: Vec<Edge<T>>,
+    pub page_info: PageInfo,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Edge<T> {
+    pub cursor: String,
+    pub node: T,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    pub has_next_page: bool,
+}
+
+impl<T> Connection<T> {
+    pub fn nodes(&self) -> impl Iterator<Item = &T> {
+        self.edges.iter().map(|edge| &edge.node)
+    }
+
+    pub fn end_cursor(&self) -> Option<String> {
+        self.edges.last().map(|edge| edge.cursor.clone())
+    }
+}

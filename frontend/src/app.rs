@@ -1,0 +1,90 @@
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+use talentpost_shared::ErrorCode;
+
+use crate::api::live::LiveInbox;
+use crate::api::types::User;
+use crate::api::{ApiError, ops};
+use crate::components::layout::Shell;
+use crate::components::status::{ErrorView, Loading};
+use crate::i18n::*;
+use crate::pages::{candidates, dashboard, inbox, job_openings, login::LoginPage, settings};
+
+/// The signed-in user, available to every page below the shell.
+#[derive(Clone)]
+pub struct Session {
+    pub user: User,
+    /// Re-reads `me`; after logout this turns the app back to the login page.
+    pub reload: Callback<()>,
+}
+
+impl Session {
+    pub fn is_admin(&self) -> bool {
+        self.user.role == talentpost_shared::Role::Admin
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <I18nContextProvider>
+            <Authenticated/>
+        </I18nContextProvider>
+    }
+}
+
+/// Shows the login page until `me` answers with a user, then the app.
+#[component]
+fn Authenticated() -> impl IntoView {
+    let me = LocalResource::new(ops::me);
+    let reload = Callback::new(move |()| me.refetch());
+    view! {
+        <Transition fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(user) => Ok(view! { <SignedIn user reload/> }.into_any()),
+                        Err(ApiError::Server { code: ErrorCode::Unauthenticated, .. }) => {
+                            Ok(view! { <LoginPage on_login=reload/> }.into_any())
+                        }
+                        Err(error) => Err(error),
+                    }
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
+    provide_context(Session { user, reload });
+    let live = LiveInbox::start();
+    provide_context(live);
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=dashboard::DashboardPage/>
+                    <Route path=path!("inbox") view=inbox::InboxPage/>
+                    <Route path=path!("inbox/:id") view=inbox::InboxItemPage/>
+                    <Route path=path!("candidates") view=candidates::CandidatesPage/>
+                    <Route path=path!("candidates/:id") view=candidates::CandidatePage/>
+                    <Route path=path!("job-openings") view=job_openings::JobOpeningsPage/>
+                    <ParentRoute path=path!("settings") view=settings::SettingsPage>
+                        <Route path=path!("") view=settings::LegalEntitiesPage/>
+                        <Route path=path!("users") view=settings::UsersPage/>
+                        <Route path=path!("groups") view=settings::GroupsPage/>
+                        <Route path=path!("tokens") view=settings::TokensPage/>
+                        <Route path=path!("audit") view=settings::AuditPage/>
+                    </ParentRoute>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    view! { <main class="page"><h1>"404"</h1></main> }
+}

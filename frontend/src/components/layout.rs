@@ -1,0 +1,54 @@
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+
+use crate::api::live::LiveInbox;
+use crate::api::ops;
+use crate::app::Session;
+use crate::i18n::*;
+
+#[component]
+pub fn Shell() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = expect_context::<Session>();
+    let live = expect_context::<LiveInbox>();
+    let total = move || live.counts.get().map(|c| c.total()).unwrap_or(0);
+    let reload = session.reload;
+    let logout = Action::new_local(move |_: &()| async move {
+        let _ = ops::logout().await;
+        reload.run(());
+    });
+    let set_language = move |ev| {
+        let locale = if event_target_value(&ev) == "de" { Locale::de } else { Locale::en };
+        i18n.set_locale(locale);
+    };
+    view! {
+        <div class="shell">
+            <header class="topbar">
+                <A href="/" attr:class="brand">{t!(i18n, app_name)}</A>
+                <nav class="mainnav" aria-label="main">
+                    <A href="/" exact=true>{t!(i18n, nav_dashboard)}</A>
+                    <A href="/inbox">
+                        {t!(i18n, nav_inbox)}
+                        <span class="badge" data-testid="nav-inbox-count">{total}</span>
+                    </A>
+                    <A href="/candidates">{t!(i18n, nav_candidates)}</A>
+                    <A href="/job-openings">{t!(i18n, nav_job_openings)}</A>
+                    <A href="/settings">{t!(i18n, nav_settings)}</A>
+                </nav>
+                <div class="account">
+                    <label class="language">
+                        <span class="sr-only">{t!(i18n, language)}</span>
+                        <select data-testid="language" on:change=set_language
+                            prop:value=move || if i18n.get_locale() == Locale::de { "de" } else { "en" }>
+                            <option value="de">"Deutsch"</option>
+                            <option value="en">"English"</option>
+                        </select>
+                    </label>
+                    <span class="user">{session.user.display_name.clone()}</span>
+                    <button class="link" on:click=move |_| { logout.dispatch(()); }>{t!(i18n, logout)}</button>
+                </div>
+            </header>
+            <Outlet/>
+        </div>
+    }
+}

@@ -1,0 +1,3 @@
+pub mod labels;
+pub mod layout;
+pub mod status;

@@ -1,0 +1,211 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use talentpost_shared::CandidateStatus;
+
+use crate::api::ops::{self, CandidateForm};
+use crate::api::types::Candidate;
+use crate::api::ApiError;
+use crate::components::labels;
+use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::i18n::*;
+
+#[component]
+pub fn CandidatesPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let search = RwSignal::new(String::new());
+    let cursors = RwSignal::new(vec![None::<String>]);
+    let refresh = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        search.track();
+        cursors.set(vec![None]);
+    });
+    let list = LocalResource::new(move || {
+        refresh.track();
+        let after = cursors.with(|c| c.last().cloned().flatten());
+        ops::candidates(search.get(), 50, after)
+    });
+    let creating = RwSignal::new(false);
+    let on_saved = Callback::new(move |_: Candidate| {
+        creating.set(false);
+        refresh.update(|n| *n += 1);
+    });
+    view! {
+        <main class="page">
+            <div class="page-head">
+                <h1>{t!(i18n, candidates_title)}</h1>
+                <button class="primary" on:click=move |_| creating.set(true)>{t!(i18n, candidates_new)}</button>
+            </div>
+            <Show when=move || creating.get()>
+                <CandidateEditor candidate=None on_saved on_cancel=Callback::new(move |()| creating.set(false))/>
+            </Show>
+            <input type="search" class="search" data-testid="candidate-search"
+                placeholder=move || t_string!(i18n, candidates_search).to_string()
+                on:input=move |ev| search.set(event_target_value(&ev))/>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let page = list.await?;
+                        if page.edges.is_empty() {
+                            return Ok::<_, ApiError>(view! { <EmptyState message=Signal::derive(move || t_string!(i18n, candidates_empty).to_string())/> }.into_any());
+                        }
+                        let rows = page.edges.into_iter().map(|edge| {
+                            let c = edge.node;
+                            let status = c.status;
+                            view! {
+                                <tr>
+                                    <td><A href=format!("/candidates/{}", c.id)>{format!("{} {}", c.first_name, c.last_name)}</A></td>
+                                    <td>{c.emails.join(", ")}</td>
+                                    <td>{c.phone.clone().unwrap_or_default()}</td>
+                                    <td>{move || labels::candidate_status(i18n, status)}</td>
+                                    <td>{if c.in_talent_pool { "✓" } else { "" }}</td>
+                                </tr>
+                            }
+                        }).collect_view();
+                        Ok(view! {
+                            <table class="list" data-testid="candidate-list">
+                                <thead><tr>
+                                    <th>{t!(i18n, user_name)}</th><th>{t!(i18n, user_email)}</th><th>{t!(i18n, candidate_phone)}</th>
+                                    <th>{t!(i18n, candidate_status)}</th><th>{t!(i18n, candidate_pool)}</th>
+                                </tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        }.into_any())
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <div class="pager">
+                <button disabled=move || cursors.with(|c| c.len() <= 1) on:click=move |_| cursors.update(|c| { c.pop(); })>{t!(i18n, previous_page)}</button>
+                <button disabled=move || !list.get().and_then(|r| r.ok()).is_some_and(|p| p.page_info.has_next_page)
+                    on:click=move |_| if let Some(Ok(page)) = list.get_untracked() { cursors.update(|c| c.push(page.end_cursor())) }>
+                    {t!(i18n, next_page)}</button>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn CandidatePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let refresh = RwSignal::new(0u32);
+    let candidate = LocalResource::new(move || {
+        refresh.track();
+        ops::candidate(params.read().get("id").unwrap_or_default())
+    });
+    let editing = RwSignal::new(false);
+    view! {
+        <main class="page">
+            <A href="/candidates" attr:class="back">{t!(i18n, candidate_back)}</A>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let c = candidate.await?;
+                        let status = c.status;
+                        let applications = c.applications.clone();
+                        let for_editor = c.clone();
+                        Ok::<_, ApiError>(view! {
+                            <article class="card">
+                                <header class="page-head">
+                                    <h1>{format!("{} {}", c.first_name, c.last_name)}</h1>
+                                    <button on:click=move |_| editing.set(true)>{t!(i18n, edit)}</button>
+                                </header>
+                                <Show when=move || editing.get()>
+                                    <CandidateEditor candidate=Some(for_editor.clone())
+                                        on_saved=Callback::new(move |_| { editing.set(false); refresh.update(|n| *n += 1); })
+                                        on_cancel=Callback::new(move |()| editing.set(false))/>
+                                </Show>
+                                <dl class="facts">
+                                    <dt>{t!(i18n, user_email)}</dt><dd>{c.emails.join(", ")}</dd>
+                                    <dt>{t!(i18n, candidate_phone)}</dt><dd>{c.phone.clone().unwrap_or_default()}</dd>
+                                    <dt>{t!(i18n, candidate_birthday)}</dt><dd>{c.birthday.clone().unwrap_or_default()}</dd>
+                                    <dt>{t!(i18n, candidate_status)}</dt><dd>{move || labels::candidate_status(i18n, status)}</dd>
+                                    <dt>{t!(i18n, candidate_pool)}</dt><dd>{if c.in_talent_pool { "✓" } else { "–" }}</dd>
+                                </dl>
+                                <h2>{t!(i18n, candidate_applications)}</h2>
+                                {if applications.is_empty() {
+                                    view! { <p class="muted">{t!(i18n, candidate_no_applications)}</p> }.into_any()
+                                } else {
+                                    view! { <ul class="applications">{applications.into_iter().map(|a| {
+                                        let status = a.status;
+                                        view! { <li>
+                                            {a.job_opening.map(|o| o.title).unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string())}
+                                            " · " {move || labels::application_status(i18n, status)}
+                                            " · " {labels::date_time(&a.applied_at)}
+                                        </li> }
+                                    }).collect_view()}</ul> }.into_any()
+                                }}
+                            </article>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </main>
+    }
+}
+
+/// Create and edit form for a candidate; `candidate` is `None` for a new one.
+#[component]
+fn CandidateEditor(candidate: Option<Candidate>, on_saved: Callback<Candidate>, on_cancel: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let existing_id = candidate.as_ref().map(|c| c.id.clone());
+    let first_name = RwSignal::new(candidate.as_ref().map(|c| c.first_name.clone()).unwrap_or_default());
+    let last_name = RwSignal::new(candidate.as_ref().map(|c| c.last_name.clone()).unwrap_or_default());
+    let emails = RwSignal::new(candidate.as_ref().map(|c| c.emails.join(", ")).unwrap_or_default());
+    let phone = RwSignal::new(candidate.as_ref().and_then(|c| c.phone.clone()).unwrap_or_default());
+    let birthday = RwSignal::new(candidate.as_ref().and_then(|c| c.birthday.clone()).unwrap_or_default());
+    let pool = RwSignal::new(candidate.as_ref().is_some_and(|c| c.in_talent_pool));
+    let status = RwSignal::new(candidate.as_ref().map(|c| c.status).unwrap_or(CandidateStatus::Active));
+    let (error, set_error) = signal(None::<ApiError>);
+    let save = Action::new_local(move |_: &()| {
+        let form = CandidateForm {
+            first_name: first_name.get_untracked(),
+            last_name: last_name.get_untracked(),
+            emails: emails.get_untracked().split([',', ';', ' ']).map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+            phone: phone.get_untracked(),
+            birthday: birthday.get_untracked(),
+            in_talent_pool: pool.get_untracked(),
+            status: status.get_untracked(),
+        };
+        let existing_id = existing_id.clone();
+        async move {
+            let result = match existing_id {
+                Some(id) => ops::update_candidate(id, form).await,
+                None => ops::create_candidate(form).await,
+            };
+            match result {
+                Ok(saved) => on_saved.run(saved),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let text_input = move |label: String, value: RwSignal<String>, kind: &'static str, name: &'static str| view! {
+        <label>{label}<input type=kind name=name prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/></label>
+    };
+    view! {
+        <form class="card form" data-testid="candidate-form" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
+            <div class="grid">
+                {move || text_input(t_string!(i18n, candidate_first_name).to_string(), first_name, "text", "firstName")}
+                {move || text_input(t_string!(i18n, candidate_last_name).to_string(), last_name, "text", "lastName")}
+                {move || text_input(t_string!(i18n, candidate_emails).to_string(), emails, "text", "emails")}
+                {move || text_input(t_string!(i18n, candidate_phone).to_string(), phone, "tel", "phone")}
+                {move || text_input(t_string!(i18n, candidate_birthday).to_string(), birthday, "date", "birthday")}
+                <label>{t!(i18n, candidate_status)}
+                    <select on:change=move |ev| if let Some(s) = CandidateStatus::parse(&event_target_value(&ev)) { status.set(s) }>
+                        {CandidateStatus::ALL.iter().map(|s| {
+                            let s = *s;
+                            view! { <option value=s.as_str() selected=move || status.get() == s>{move || labels::candidate_status(i18n, s)}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="check"><input type="checkbox" prop:checked=pool on:change=move |ev| pool.set(event_target_checked(&ev))/>
+                    {t!(i18n, candidate_pool)}</label>
+            </div>
+            <FormError error/>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || save.pending().get()>{t!(i18n, save)}</button>
+                <button type="button" on:click=move |_| on_cancel.run(())>{t!(i18n, cancel)}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,305 @@
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use talentpost_shared::{InboxMedium, InboxState};
+
+use crate::api::live::LiveInbox;
+use crate::api::types::{Connection, InboxItem};
+use crate::api::{ApiError, ops};
+use crate::app::Session;
+use crate::components::labels;
+use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::i18n::*;
+
+const PAGE_SIZES: [u32; 3] = [25, 50, 100];
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let live = expect_context::<LiveInbox>();
+    let session = expect_context::<Session>();
+    let query = use_query_map();
+    let medium = Memo::new(move |_| {
+        query.read().get("medium").and_then(|m| InboxMedium::parse(&m)).unwrap_or(InboxMedium::Email)
+    });
+    let state = Memo::new(move |_| {
+        if query.read().get("state").as_deref() == Some("deleted") { InboxState::Deleted } else { InboxState::Unassigned }
+    });
+    let page_size = RwSignal::new(25u32);
+    // Cursors of the pages before the current one; the last entry is the current page's `after`.
+    let cursors = RwSignal::new(vec![None::<String>]);
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let refresh = RwSignal::new(0u32);
+
+    // Switching tab or page size starts again at the first page with nothing selected.
+    Effect::new(move |_| {
+        medium.track();
+        state.track();
+        page_size.track();
+        cursors.set(vec![None]);
+        selected.set(BTreeSet::new());
+    });
+
+    let items = LocalResource::new(move || {
+        let (medium, state, first) = (medium.get(), state.get(), page_size.get());
+        let after = cursors.with(|c| c.last().cloned().flatten());
+        live.version.track();
+        refresh.track();
+        ops::inbox_items(medium, state, first, after)
+    });
+
+    let (action_error, set_action_error) = signal(None::<ApiError>);
+    let bulk = Action::new_local(move |(ids, restore): &(Vec<String>, bool)| {
+        let (ids, restore) = (ids.clone(), *restore);
+        async move {
+            let result = if restore { ops::restore_inbox_items(ids).await } else { ops::delete_inbox_items(ids).await };
+            match result {
+                Ok(_) => {
+                    selected.set(BTreeSet::new());
+                    set_action_error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(error) => set_action_error.set(Some(error)),
+            }
+        }
+    });
+
+    let tabs = move || {
+        InboxMedium::ALL
+            .iter()
+            .map(|m| {
+                let m = *m;
+                let count = move || live.counts.get().map(|c| c.get(m)).unwrap_or(0);
+                let active = move || medium.get() == m && state.get() == InboxState::Unassigned;
+                view! {
+                    <A href=format!("/inbox?medium={}", m.as_str()) attr:class=move || if active() { "tab active" } else { "tab" }
+                        attr:data-testid=format!("tab-{}", m.as_str())>
+                        {move || labels::medium(i18n, m)}
+                        <span class="badge" data-testid=format!("count-{}", m.as_str())>{count}</span>
+                    </A>
+                }
+            })
+            .collect_view()
+    };
+
+    let is_trash = move || state.get() == InboxState::Deleted;
+    view! {
+        <main class="page inbox">
+            <div class="page-head">
+                <h1>{t!(i18n, inbox_title)}</h1>
+                <span class=move || if live.connected.get() { "live on" } else { "live off" }>
+                    {move || if live.connected.get() { t_string!(i18n, inbox_live).to_string() } else { t_string!(i18n, inbox_offline).to_string() }}
+                </span>
+            </div>
+            <nav class="tabs">
+                {tabs}
+                <A href=move || format!("/inbox?medium={}&state=deleted", medium.get().as_str())
+                    attr:class=move || if is_trash() { "tab trash active" } else { "tab trash" } attr:data-testid="tab-deleted">
+                    {t!(i18n, inbox_trash)}
+                </A>
+            </nav>
+            <div class="toolbar">
+                <Show when=move || !is_trash() || session.is_admin()>
+                    <button class="danger" data-testid="bulk-action"
+                        disabled=move || selected.with(BTreeSet::is_empty) || bulk.pending().get()
+                        on:click=move |_| { bulk.dispatch((selected.get_untracked().into_iter().collect(), is_trash())); }>
+                        {move || {
+                            let count = selected.with(BTreeSet::len);
+                            if is_trash() {
+                                t_string!(i18n, inbox_restore_selected, count = count).to_string()
+                            } else {
+                                t_string!(i18n, inbox_delete_selected, count = count).to_string()
+                            }
+                        }}
+                    </button>
+                </Show>
+                <label class="page-size">{t!(i18n, page_size)}
+                    <select data-testid="page-size" on:change=move |ev| {
+                        if let Ok(size) = event_target_value(&ev).parse() { page_size.set(size) }
+                    }>
+                        {PAGE_SIZES.iter().map(|size| view! { <option value=size.to_string() selected=*size == 25>{*size}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <FormError error=action_error/>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let page = items.await?;
+                        Ok::<_, ApiError>(view! { <InboxTable page selected/> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <div class="pager">
+                <button disabled=move || cursors.with(|c| c.len() <= 1)
+                    on:click=move |_| cursors.update(|c| { c.pop(); })>{t!(i18n, previous_page)}</button>
+                <button data-testid="next-page"
+                    disabled=move || !items.get().and_then(|r| r.ok()).is_some_and(|p| p.page_info.has_next_page)
+                    on:click=move |_| {
+                        if let Some(Ok(page)) = items.get_untracked() {
+                            cursors.update(|c| c.push(page.end_cursor()));
+                        }
+                    }>{t!(i18n, next_page)}</button>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+fn InboxTable(page: Connection<InboxItem>, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    if page.edges.is_empty() {
+        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, inbox_empty).to_string())/> }.into_any();
+    }
+    let ids: Vec<String> = page.nodes().map(|item| item.id.clone()).collect();
+    let all_ids = ids.clone();
+    let all_selected = move || !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)));
+    let rows = page.edges.into_iter().map(|edge| view! { <InboxRow item=edge.node selected/> }).collect_view();
+    view! {
+        <table class="list" data-testid="inbox-list">
+            <thead>
+                <tr>
+                    <th class="check">
+                        <input type="checkbox" aria-label=move || t_string!(i18n, inbox_select_all).to_string()
+                            prop:checked=all_selected
+                            on:change=move |ev| {
+                                let ids = ids.clone();
+                                if event_target_checked(&ev) {
+                                    selected.update(|s| s.extend(ids));
+                                } else {
+                                    selected.update(|s| ids.iter().for_each(|id| { s.remove(id); }));
+                                }
+                            }/>
+                    </th>
+                    <th>{t!(i18n, inbox_from)}</th>
+                    <th>{t!(i18n, inbox_subject)}</th>
+                    <th>{t!(i18n, inbox_received)}</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let id = item.id.clone();
+    let id_for_check = id.clone();
+    let id_for_change = id.clone();
+    let sender = item
+        .sender_name
+        .clone()
+        .or_else(|| item.sender_email.clone())
+        .or_else(|| item.sender_phone.clone())
+        .unwrap_or_default();
+    let subject = item.subject.clone();
+    let opening = item.job_opening.as_ref().map(|o| o.title.clone());
+    let title = move || {
+        if !subject.is_empty() {
+            subject.clone()
+        } else {
+            opening.clone().unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string())
+        }
+    };
+    let known = item.matched_candidate.clone().map(|c| c.full_name);
+    let open = move |_| navigate(&format!("/inbox/{id}"), Default::default());
+    view! {
+        <tr class="row" data-testid="inbox-row">
+            <td class="check" on:click=|ev| ev.stop_propagation()>
+                <input type="checkbox" aria-label="select"
+                    prop:checked=move || selected.with(|s| s.contains(&id_for_check))
+                    on:change=move |ev| {
+                        let id = id_for_change.clone();
+                        if event_target_checked(&ev) { selected.update(|s| { s.insert(id); }); }
+                        else { selected.update(|s| { s.remove(&id); }); }
+                    }/>
+            </td>
+            <td on:click=open.clone()>
+                <span class="sender">{sender}</span>
+                {known.map(|name| view! { <span class="pill known">{move || t_string!(i18n, inbox_known_candidate, name = name.clone()).to_string()}</span> })}
+            </td>
+            <td on:click=open.clone()>
+                <span class="subject">{title}</span>
+                <span class="preview">{item.preview.clone().unwrap_or_default()}</span>
+            </td>
+            <td on:click=open class="when">{labels::date_time(&item.received_at)}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn InboxItemPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let item = LocalResource::new(move || ops::inbox_item(params.read().get("id").unwrap_or_default()));
+    view! {
+        <main class="page">
+            <A href="/inbox" attr:class="back">{t!(i18n, inbox_back)}</A>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let item = item.await?;
+                        Ok::<_, ApiError>(view! { <InboxItemView item/> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn InboxItemView(item: InboxItem) -> impl IntoView {
+    let i18n = use_i18n();
+    let medium = item.medium;
+    let title = if item.subject.is_empty() {
+        item.job_opening.as_ref().map(|o| o.title.clone())
+    } else {
+        Some(item.subject.clone())
+    };
+    let documents = item.documents.clone();
+    view! {
+        <article class="card item" data-testid="inbox-item">
+            <header>
+                <span class="pill">{move || labels::medium(i18n, medium)}</span>
+                <h1>{move || title.clone().unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string())}</h1>
+            </header>
+            <dl class="facts">
+                <dt>{t!(i18n, inbox_from)}</dt>
+                <dd>{item.sender_name.clone().unwrap_or_default()} " " {item.sender_email.clone().map(|e| format!("<{e}>")).unwrap_or_default()}</dd>
+                {item.sender_phone.clone().map(|p| view! { <dt>{t!(i18n, inbox_phone)}</dt><dd>{p}</dd> })}
+                <dt>{t!(i18n, inbox_received)}</dt>
+                <dd>{labels::date_time(&item.received_at)}</dd>
+                {item.legal_entity.clone().map(|e| view! { <dt>{t!(i18n, inbox_legal_entity)}</dt><dd>{e.name}</dd> })}
+                {item.job_opening.clone().map(|o| view! { <dt>{t!(i18n, inbox_job_opening)}</dt><dd>{o.title}</dd> })}
+                {item.matched_candidate.clone().map(|c| view! {
+                    <dt>{t!(i18n, nav_candidates)}</dt>
+                    <dd><A href=format!("/candidates/{}", c.id)>{c.full_name}</A></dd>
+                })}
+            </dl>
+            <section>
+                <h2>{t!(i18n, inbox_message)}</h2>
+                <pre class="message">{item.message.clone().or(item.preview.clone()).unwrap_or_default()}</pre>
+            </section>
+            <section>
+                <h2>{t!(i18n, inbox_documents)}</h2>
+                {if documents.is_empty() {
+                    view! { <p class="muted">{t!(i18n, inbox_no_documents)}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="documents">
+                            {documents.into_iter().map(|d| view! {
+                                <li><a href=d.download_url download=d.file_name.clone()>{d.file_name.clone()}</a>
+                                    <span class="muted">{format!(" {} · {} KB", d.content_type, (d.size_bytes + 1023) / 1024)}</span></li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+        </article>
+    }
+}

@@ -1,0 +1,8 @@
+//! Pages fetch their data; the components they use only render it.
+
+pub mod candidates;
+pub mod dashboard;
+pub mod inbox;
+pub mod job_openings;
+pub mod login;
+pub mod settings;

@@ -1,0 +1,330 @@
+//! The settings area: companies, users, groups, API tokens and the audit log.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+use serde_json::json;
+use talentpost_shared::Role;
+
+use crate::api::types::{LegalEntity, User, UserGroup};
+use crate::api::{ApiError, ops};
+use crate::app::Session;
+use crate::components::labels;
+use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::i18n::*;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = expect_context::<Session>();
+    let admin = session.is_admin();
+    view! {
+        <main class="page settings">
+            <h1>{t!(i18n, settings_title)}</h1>
+            <nav class="tabs">
+                <A href="/settings" exact=true attr:class="tab">{t!(i18n, settings_legal_entities)}</A>
+                <Show when=move || admin>
+                    <A href="/settings/users" attr:class="tab">{t!(i18n, settings_users)}</A>
+                </Show>
+                <A href="/settings/groups" attr:class="tab">{t!(i18n, settings_groups)}</A>
+                <A href="/settings/tokens" attr:class="tab">{t!(i18n, settings_tokens)}</A>
+                <Show when=move || admin>
+                    <A href="/settings/audit" attr:class="tab">{t!(i18n, settings_audit)}</A>
+                </Show>
+            </nav>
+            <Outlet/>
+        </main>
+    }
+}
+
+/// Runs a mutation, then either refreshes the list or shows the error under the form.
+fn mutation<I: 'static, T: 'static, F: std::future::Future<Output = Result<T, ApiError>> + 'static>(
+    refresh: RwSignal<u32>,
+    set_error: WriteSignal<Option<ApiError>>,
+    run: impl Fn(&I) -> F + 'static,
+) -> Action<I, ()> {
+    Action::new_local(move |input: &I| {
+        let future = run(input);
+        async move {
+            match future.await {
+                Ok(_) => {
+                    set_error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    })
+}
+
+#[component]
+pub fn LegalEntitiesPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = expect_context::<Session>();
+    let admin = session.is_admin();
+    let refresh = RwSignal::new(0u32);
+    let entities = LocalResource::new(move || {
+        refresh.track();
+        ops::legal_entities()
+    });
+    let (error, set_error) = signal(None::<ApiError>);
+    let name = RwSignal::new(String::new());
+    let create = mutation(refresh, set_error, |name: &String| ops::create_legal_entity(name.clone(), false));
+    let rename = mutation(refresh, set_error, |(id, name): &(String, String)| ops::update_legal_entity(id.clone(), Some(name.clone()), None));
+    let make_main = mutation(refresh, set_error, |id: &String| ops::update_legal_entity(id.clone(), None, Some(true)));
+    view! {
+        <section>
+            <Show when=move || admin>
+                <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(name.get_untracked()); name.set(String::new()); }>
+                    <input name="entityName" placeholder=move || t_string!(i18n, entity_new).to_string() prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                    <button type="submit" class="primary">{t!(i18n, create)}</button>
+                </form>
+            </Show>
+            <FormError error/>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let list: Vec<LegalEntity> = entities.await?;
+                        Ok::<_, ApiError>(view! {
+                            <table class="list" data-testid="entity-list">
+                                <thead><tr><th>{t!(i18n, entity_name)}</th><th>{t!(i18n, entity_main)}</th><th></th></tr></thead>
+                                <tbody>{list.into_iter().map(|e| {
+                                    let draft = RwSignal::new(e.name.clone());
+                                    let (id, id2) = (e.id.clone(), e.id.clone());
+                                    view! { <tr>
+                                        <td><input class="cell-input" prop:value=draft on:input=move |ev| draft.set(event_target_value(&ev))
+                                            on:change=move |_| { rename.dispatch((id.clone(), draft.get_untracked())); }/></td>
+                                        <td>{if e.is_main { "✓" } else { "" }}</td>
+                                        <td>{(!e.is_main && admin).then(|| view! {
+                                            <button class="link" on:click=move |_| { make_main.dispatch(id2.clone()); }>{t!(i18n, entity_make_main)}</button>
+                                        })}</td>
+                                    </tr> }
+                                }).collect_view()}</tbody>
+                            </table>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let refresh = RwSignal::new(0u32);
+    let users = LocalResource::new(move || {
+        refresh.track();
+        ops::users()
+    });
+    let entities = LocalResource::new(ops::legal_entities);
+    let (error, set_error) = signal(None::<ApiError>);
+    let email = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Recruiter);
+    let chosen_entities = RwSignal::new(Vec::<String>::new());
+    let create = mutation(refresh, set_error, move |_: &()| {
+        ops::create_user(email.get_untracked(), display_name.get_untracked(), role.get_untracked(), password.get_untracked(), chosen_entities.get_untracked())
+    });
+    let set_active = mutation(refresh, set_error, |(id, active): &(String, bool)| ops::update_user(id.clone(), json!({"active": active})));
+    view! {
+        <section>
+            <form class="card form" data-testid="user-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(()); }>
+                <h2>{t!(i18n, user_new)}</h2>
+                <div class="grid">
+                    <label>{t!(i18n, user_email)}<input type="email" name="email" prop:value=email on:input=move |ev| email.set(event_target_value(&ev))/></label>
+                    <label>{t!(i18n, user_name)}<input name="displayName" prop:value=display_name on:input=move |ev| display_name.set(event_target_value(&ev))/></label>
+                    <label>{t!(i18n, user_password)}<input type="password" name="password" autocomplete="new-password" prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/></label>
+                    <label>{t!(i18n, user_role)}
+                        <select on:change=move |ev| if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
+                            {Role::ALL.iter().map(|r| { let r = *r; view! { <option value=r.as_str() selected=move || role.get() == r>{move || labels::role(i18n, r)}</option> } }).collect_view()}
+                        </select>
+                    </label>
+                    <Show when=move || role.get() == Role::CompanyAdmin>
+                        <fieldset><legend>{t!(i18n, user_entities)}</legend>
+                            <Transition fallback=Loading>{move || Suspend::new(async move {
+                                entities.await.unwrap_or_default().into_iter().map(|e| {
+                                    let (id, id2) = (e.id.clone(), e.id.clone());
+                                    view! { <label class="check"><input type="checkbox"
+                                        prop:checked=move || chosen_entities.with(|c| c.contains(&id))
+                                        on:change=move |ev| { let id = id2.clone(); chosen_entities.update(|c| if event_target_checked(&ev) { c.push(id) } else { c.retain(|x| *x != id) }) }/>
+                                        {e.name}</label> }
+                                }).collect_view()
+                            })}</Transition>
+                        </fieldset>
+                    </Show>
+                </div>
+                <FormError error/>
+                <div class="actions"><button type="submit" class="primary">{t!(i18n, create)}</button></div>
+            </form>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let list: Vec<User> = users.await?;
+                        Ok::<_, ApiError>(view! {
+                            <table class="list" data-testid="user-list">
+                                <thead><tr><th>{t!(i18n, user_name)}</th><th>{t!(i18n, user_email)}</th><th>{t!(i18n, user_role)}</th><th>{t!(i18n, user_active)}</th><th></th></tr></thead>
+                                <tbody>{list.into_iter().map(|u| {
+                                    let (role, active, id) = (u.role, u.active, u.id.clone());
+                                    view! { <tr>
+                                        <td>{u.display_name.clone()}</td><td>{u.email.clone()}</td>
+                                        <td>{move || labels::role(i18n, role)}</td><td>{if active { "✓" } else { "–" }}</td>
+                                        <td><button class="link" on:click=move |_| { set_active.dispatch((id.clone(), !active)); }>
+                                            {move || if active { t_string!(i18n, user_deactivate).to_string() } else { t_string!(i18n, user_activate).to_string() }}</button></td>
+                                    </tr> }
+                                }).collect_view()}</tbody>
+                            </table>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn GroupsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = expect_context::<Session>();
+    let admin = session.is_admin();
+    let refresh = RwSignal::new(0u32);
+    let groups = LocalResource::new(move || {
+        refresh.track();
+        ops::user_groups()
+    });
+    let users = LocalResource::new(move || async move { if admin { ops::users().await } else { Ok(Vec::new()) } });
+    let (error, set_error) = signal(None::<ApiError>);
+    let name = RwSignal::new(String::new());
+    let create = mutation(refresh, set_error, |name: &String| ops::create_user_group(name.clone()));
+    let set_members = mutation(refresh, set_error, |(id, members): &(String, Vec<String>)| ops::set_user_group_members(id.clone(), members.clone()));
+    view! {
+        <section>
+            <Show when=move || admin>
+                <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(name.get_untracked()); name.set(String::new()); }>
+                    <input name="groupName" placeholder=move || t_string!(i18n, group_new).to_string() prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                    <button type="submit" class="primary">{t!(i18n, create)}</button>
+                </form>
+            </Show>
+            <FormError error/>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let list: Vec<UserGroup> = groups.await?;
+                        let all_users: Vec<User> = users.await.unwrap_or_default();
+                        if list.is_empty() {
+                            return Ok::<_, ApiError>(view! { <EmptyState message=Signal::derive(move || t_string!(i18n, empty_list).to_string())/> }.into_any());
+                        }
+                        Ok(view! { <div class="cards">{list.into_iter().map(|g| {
+                            let members = RwSignal::new(g.members.iter().map(|m| m.id.clone()).collect::<Vec<_>>());
+                            let group_id = g.id.clone();
+                            let names = g.members.iter().map(|m| m.display_name.clone()).collect::<Vec<_>>().join(", ");
+                            let editor = all_users.clone().into_iter().map(|u| {
+                                let (id, id2) = (u.id.clone(), u.id.clone());
+                                view! { <label class="check"><input type="checkbox" prop:checked=move || members.with(|m| m.contains(&id))
+                                    on:change=move |ev| { let id = id2.clone(); members.update(|m| if event_target_checked(&ev) { m.push(id) } else { m.retain(|x| *x != id) }) }/>
+                                    {u.display_name}</label> }
+                            }).collect_view();
+                            view! { <div class="card">
+                                <h3>{g.name.clone()}</h3>
+                                <p class="muted">{t!(i18n, group_members)} ": " {names}</p>
+                                {admin.then(|| view! {
+                                    <details><summary>{t!(i18n, group_edit_members)}</summary>
+                                        <div class="checks">{editor}</div>
+                                        <button class="primary" on:click=move |_| { set_members.dispatch((group_id.clone(), members.get_untracked())); }>{t!(i18n, save)}</button>
+                                    </details>
+                                })}
+                            </div> }
+                        }).collect_view()}</div> }.into_any())
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let refresh = RwSignal::new(0u32);
+    let tokens = LocalResource::new(move || {
+        refresh.track();
+        ops::api_tokens()
+    });
+    let (error, set_error) = signal(None::<ApiError>);
+    let (secret, set_secret) = signal(None::<String>);
+    let name = RwSignal::new(String::new());
+    let create = Action::new_local(move |name: &String| {
+        let name = name.clone();
+        async move {
+            match ops::create_api_token(name).await {
+                Ok(token) => {
+                    set_secret.set(Some(token));
+                    set_error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let revoke = mutation(refresh, set_error, |id: &String| ops::revoke_api_token(id.clone()));
+    view! {
+        <section>
+            <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(name.get_untracked()); name.set(String::new()); }>
+                <input name="tokenName" placeholder=move || t_string!(i18n, token_new).to_string() prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                <button type="submit" class="primary">{t!(i18n, create)}</button>
+            </form>
+            {move || secret.get().map(|token| view! {
+                <div class="notice" role="status"><p>{t!(i18n, token_shown_once)}</p><code data-testid="new-token">{token}</code></div>
+            })}
+            <FormError error/>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let list = tokens.await?;
+                        Ok::<_, ApiError>(view! {
+                            <table class="list">
+                                <thead><tr><th>{t!(i18n, token_name)}</th><th>{t!(i18n, token_prefix)}</th><th>{t!(i18n, token_created)}</th><th>{t!(i18n, token_last_used)}</th><th></th></tr></thead>
+                                <tbody>{list.into_iter().map(|token| {
+                                    let id = token.id.clone();
+                                    let revoked = token.revoked_at.is_some();
+                                    view! { <tr class:revoked=revoked>
+                                        <td>{token.name.clone()}</td><td><code>{token.prefix.clone()}"…"</code></td>
+                                        <td>{labels::date_time(&token.created_at)}</td>
+                                        <td>{match token.last_used_at.clone() { Some(at) => labels::date_time(&at), None => t_string!(i18n, token_never).to_string() }}</td>
+                                        <td>{if revoked { view! { <span class="muted">{t!(i18n, token_revoked)}</span> }.into_any() } else {
+                                            view! { <button class="link" on:click=move |_| { revoke.dispatch(id.clone()); }>{t!(i18n, token_revoke)}</button> }.into_any() }}</td>
+                                    </tr> }
+                                }).collect_view()}</tbody>
+                            </table>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let log = LocalResource::new(ops::audit_log);
+    view! {
+        <section>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let page = log.await?;
+                        Ok::<_, ApiError>(view! {
+                            <table class="list">
+                                <thead><tr><th>{t!(i18n, audit_when)}</th><th>{t!(i18n, audit_action)}</th><th>{t!(i18n, audit_details)}</th></tr></thead>
+                                <tbody>{page.edges.into_iter().map(|edge| view! { <tr>
+                                    <td>{labels::date_time(&edge.node.created_at)}</td><td>{edge.node.action.clone()}</td><td><code>{edge.node.details.clone()}</code></td>
+                                </tr> }).collect_view()}</tbody>
+                            </table>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,113 @@
+# Shared helpers of scripts/run and scripts/test: each `ensure_*` installs or starts
+# what is missing and is quiet when everything is already there.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+TRUNK_VERSION="0.21.14"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+# The wasm-bindgen version the app is locked to; wasm-bindgen-cli must match it exactly.
+locked_wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_frontend_tools() {
+  if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+    log "installing the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
+    log "installing trunk $TRUNK_VERSION (first time only, takes a few minutes)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked --no-default-features --features rustls
+  fi
+  local wanted
+  wanted="$(locked_wasm_bindgen_version)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $wanted\$"; then
+    log "installing wasm-bindgen-cli $wanted (first time only)"
+    cargo install wasm-bindgen-cli --version "$wanted" --locked
+  fi
+}
+
+build_frontend() {
+  ensure_frontend_tools
+  log "building the web app"
+  (cd "$ROOT" && trunk build --release --offline)
+}
+
+# Where the tests find PostgreSQL. Uses the server on 127.0.0.1:5432 when it accepts
+# the postgres user without a password; otherwise runs a private cluster for the tests.
+ensure_postgres() {
+  if [ -n "${TALENTPOST_TEST_POSTGRES_URL:-}" ]; then return; fi
+  if command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start 2>/dev/null || true
+  fi
+  if psql "postgres://postgres@127.0.0.1:5432/postgres" -Atc 'select 1' >/dev/null 2>&1; then
+    export TALENTPOST_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
+    return
+  fi
+  log "no PostgreSQL with trust login on 127.0.0.1:5432: starting a private one on port 55432"
+  local bindir
+  bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  if [ -z "$bindir" ]; then
+    apt_install postgresql
+    bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+  fi
+  local dir="$ROOT/target/test-postgres"
+  local run_as=()
+  if [ "$(id -u)" = 0 ]; then run_as=(runuser -u postgres --); fi
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    "${run_as[@]}" "$bindir/initdb" -D "$dir" -U postgres --auth=trust >/dev/null
+  fi
+  if ! pg_isready -q -h 127.0.0.1 -p 55432 2>/dev/null; then
+    "${run_as[@]}" "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -o "-p 55432 -k /tmp -c listen_addresses=127.0.0.1" -w start >/dev/null
+  fi
+  export TALENTPOST_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:55432/postgres"
+}
+
+# Test databases are named tp_test_*; drop the ones earlier runs left behind.
+drop_stale_test_databases() {
+  local url="$TALENTPOST_TEST_POSTGRES_URL"
+  psql "$url" -Atc "select datname from pg_database where datname like 'tp\_test\_%'" 2>/dev/null |
+    while read -r name; do psql "$url" -qc "drop database if exists \"$name\"" >/dev/null 2>&1 || true; done
+}
+
+ensure_browser_tools() {
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing Debian's chromium"
+    apt_install chromium
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    log "installing Node.js"
+    apt_install nodejs npm
+  fi
+  if [ ! -d "$ROOT/e2e/node_modules/@playwright/test" ]; then
+    log "installing the e2e test runner (npm)"
+    (cd "$ROOT/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Waits until a URL answers, failing after a deadline instead of sleeping blindly.
+wait_for_url() {
+  local url="$1" deadline=$((SECONDS + ${2:-60}))
+  until curl -sf "$url" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then return 1; fi
+    sleep 0.2
+  done
+}
