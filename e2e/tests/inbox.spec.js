@@ -11,7 +11,7 @@ test('a wrong password is refused with a clear message', async ({ page }) => {
 
 test('log in and see the inbox', async ({ page }) => {
   await logIn(page);
-  await page.getByRole('link', { name: /^Inbox/ }).click();
+  await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: /^Inbox/ }).click();
   await expect(page.getByRole('heading', { name: 'Inbox' })).toBeVisible();
   await expect(page.getByTestId('tab-online_form')).toBeVisible();
 });
@@ -38,12 +38,13 @@ test('an application submitted through the API appears in the open page without 
 
 test('switching the language translates the app', async ({ page }) => {
   await logIn(page);
-  await expect(page.getByRole('link', { name: /^Inbox/ })).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'main' });
+  await expect(nav.getByRole('link', { name: /^Inbox/ })).toBeVisible();
   await page.getByTestId('language').selectOption('de');
-  await expect(page.getByRole('link', { name: /^Posteingang/ })).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Kandidaten' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: /^Posteingang/ })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Kandidaten' })).toBeVisible();
   await page.getByTestId('language').selectOption('en');
-  await expect(page.getByRole('link', { name: 'Candidates' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Candidates' })).toBeVisible();
 });
 
 test('delete two items with multi-select', async ({ page, baseURL }) => {

@@ -5,7 +5,11 @@ mod app;
 mod components;
 mod pages;
 
-include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+#[allow(deprecated)]
+mod translations {
+    leptos_i18n::load_locales!();
+}
+use translations::i18n;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -48,11 +48,13 @@ const ITEMS: &str = "subscription { inboxItemAdded { id } }";
 impl LiveInbox {
     pub fn start() -> Self {
         let live = Self { counts: RwSignal::new(None), version: RwSignal::new(0), connected: RwSignal::new(false) };
-        let stopped = RwSignal::new(false);
-        on_cleanup(move || stopped.set(true));
-        spawn_local(async move {
+        // Aborting drops the client and its subscriptions, which closes the socket:
+        // after logout nothing keeps listening with the old session.
+        let (abort, registration) = futures::future::AbortHandle::new_pair();
+        on_cleanup(move || abort.abort());
+        let reconnecting = async move {
             let mut delay_ms = 500;
-            while !stopped.get_untracked() {
+            loop {
                 if let Err(error) = live.run_once().await {
                     leptos::logging::warn!("live connection: {error}");
                 }
@@ -60,6 +62,9 @@ impl LiveInbox {
                 sleep_ms(delay_ms).await;
                 delay_ms = (delay_ms * 2).min(15_000);
             }
+        };
+        spawn_local(async move {
+            let _ = futures::future::Abortable::new(reconnecting, registration).await;
         });
         live
     }

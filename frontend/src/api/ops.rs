@@ -2,7 +2,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use talentpost_shared::{CandidateStatus, InboxMedium, InboxState, JobOpeningStatus, MediumCounts, Role};
+use talentpost_shared::{CandidateStatus, InboxMedium, InboxState, JobOpeningStatus, Role};
 
 use super::types::*;
 use super::{ApiError, gql};
@@ -52,15 +52,6 @@ pub async fn inbox_item(id: String) -> Result<InboxItem, ApiError> {
             documents {{ id fileName contentType sizeBytes downloadUrl }} }} }}"
     );
     pick(&query, json!({"id": id}), "inboxItem").await
-}
-
-pub async fn inbox_counts(state: InboxState) -> Result<MediumCounts, ApiError> {
-    pick(
-        "query($state: InboxState) { inboxCounts(state: $state) { email onlineForm jobAgency sms } }",
-        json!({"state": state}),
-        "inboxCounts",
-    )
-    .await
 }
 
 pub async fn delete_inbox_items(ids: Vec<String>) -> Result<Value, ApiError> {

@@ -3,6 +3,7 @@
 use talentpost_shared::{ApplicationStatus, CandidateStatus, InboxMedium, JobOpeningStatus, Role};
 
 use crate::i18n::*;
+use leptos_i18n::I18nContext;
 
 pub fn medium(i18n: I18nContext<Locale>, medium: InboxMedium) -> String {
     match medium {

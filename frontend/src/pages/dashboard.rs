@@ -30,7 +30,7 @@ pub fn DashboardPage() -> impl IntoView {
     };
     view! {
         <main class="page">
-            <h1>{move || t_string!(i18n, dashboard_welcome, name = name.clone()).to_string()}</h1>
+            <h1>{t!(i18n, dashboard_welcome, name = move || name.clone())}</h1>
             <section>
                 <h2>{t!(i18n, dashboard_unassigned)}</h2>
                 <div class="tiles">{tiles}</div>

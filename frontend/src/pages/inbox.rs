@@ -106,11 +106,11 @@ pub fn InboxPage() -> impl IntoView {
                         disabled=move || selected.with(BTreeSet::is_empty) || bulk.pending().get()
                         on:click=move |_| { bulk.dispatch((selected.get_untracked().into_iter().collect(), is_trash())); }>
                         {move || {
-                            let count = selected.with(BTreeSet::len);
+                            let count = move || selected.with(BTreeSet::len);
                             if is_trash() {
-                                t_string!(i18n, inbox_restore_selected, count = count).to_string()
+                                t!(i18n, inbox_restore_selected, count).into_any()
                             } else {
-                                t_string!(i18n, inbox_delete_selected, count = count).to_string()
+                                t!(i18n, inbox_delete_selected, count).into_any()
                             }
                         }}
                     </button>
@@ -221,7 +221,7 @@ fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoV
             </td>
             <td on:click=open.clone()>
                 <span class="sender">{sender}</span>
-                {known.map(|name| view! { <span class="pill known">{move || t_string!(i18n, inbox_known_candidate, name = name.clone()).to_string()}</span> })}
+                {known.map(|name| view! { <span class="pill known">{t!(i18n, inbox_known_candidate, name = move || name.clone())}</span> })}
             </td>
             <td on:click=open.clone()>
                 <span class="subject">{title}</span>
