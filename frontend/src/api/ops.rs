@@ -134,6 +134,11 @@ pub async fn set_job_opening_status(id: String, status: JobOpeningStatus) -> Res
     pick(&query, json!({"id": id, "status": status}), "updateJobOpening").await
 }
 
+pub async fn update_job_opening(id: String, title: String, location: String) -> Result<JobOpening, ApiError> {
+    let query = format!("mutation($id: ID!, $input: UpdateJobOpeningInput!) {{ updateJobOpening(id: $id, input: $input) {{ {OPENING_FIELDS} }} }}");
+    pick(&query, json!({"id": id, "input": {"title": title, "location": location}}), "updateJobOpening").await
+}
+
 pub async fn legal_entities() -> Result<Vec<LegalEntity>, ApiError> {
     pick("{ legalEntities { id name isMain } }", json!({}), "legalEntities").await
 }

@@ -26,6 +26,15 @@ pub fn JobOpeningsPage() -> impl IntoView {
             }
         }
     });
+    let rename = Action::new_local(move |(id, title, location): &(String, String, String)| {
+        let (id, title, location) = (id.clone(), title.clone(), location.clone());
+        async move {
+            match ops::update_job_opening(id, title, location).await {
+                Ok(_) => set_error.set(None),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
     view! {
         <main class="page">
             <div class="page-head">
@@ -56,10 +65,15 @@ pub fn JobOpeningsPage() -> impl IntoView {
                             let status = o.status;
                             let id = o.id.clone();
                             let next = if status == JobOpeningStatus::Open { JobOpeningStatus::Closed } else { JobOpeningStatus::Open };
+                            let title = RwSignal::new(o.title.clone());
+                            let location = RwSignal::new(o.location.clone().unwrap_or_default());
+                            let (edit_id, edit_id2) = (o.id.clone(), o.id.clone());
                             view! {
                                 <tr>
-                                    <td>{o.title.clone()}</td>
-                                    <td>{o.location.clone().unwrap_or_default()}</td>
+                                    <td><input class="cell-input" aria-label="title" prop:value=title on:input=move |ev| title.set(event_target_value(&ev))
+                                        on:change=move |_| { rename.dispatch((edit_id.clone(), title.get_untracked(), location.get_untracked())); }/></td>
+                                    <td><input class="cell-input" aria-label="location" prop:value=location on:input=move |ev| location.set(event_target_value(&ev))
+                                        on:change=move |_| { rename.dispatch((edit_id2.clone(), title.get_untracked(), location.get_untracked())); }/></td>
                                     <td>{o.legal_entity.clone().map(|e| e.name).unwrap_or_default()}</td>
                                     <td><span class=format!("pill {}", status.as_str())>{move || labels::opening_status(i18n, status)}</span></td>
                                     <td><button class="link" on:click=move |_| { toggle.dispatch((id.clone(), next)); }>

@@ -141,17 +141,7 @@ pub fn UsersPage() -> impl IntoView {
                         </select>
                     </label>
                     <Show when=move || role.get() == Role::CompanyAdmin>
-                        <fieldset><legend>{t!(i18n, user_entities)}</legend>
-                            <Transition fallback=Loading>{move || Suspend::new(async move {
-                                entities.await.unwrap_or_default().into_iter().map(|e| {
-                                    let (id, id2) = (e.id.clone(), e.id.clone());
-                                    view! { <label class="check"><input type="checkbox"
-                                        prop:checked=move || chosen_entities.with(|c| c.contains(&id))
-                                        on:change=move |ev| { let id = id2.clone(); chosen_entities.update(|c| if event_target_checked(&ev) { c.push(id) } else { c.retain(|x| *x != id) }) }/>
-                                        {e.name}</label> }
-                                }).collect_view()
-                            })}</Transition>
-                        </fieldset>
+                        <EntityChecklist entities chosen=chosen_entities/>
                     </Show>
                 </div>
                 <FormError error/>
@@ -166,12 +156,22 @@ pub fn UsersPage() -> impl IntoView {
                                 <thead><tr><th>{t!(i18n, user_name)}</th><th>{t!(i18n, user_email)}</th><th>{t!(i18n, user_role)}</th><th>{t!(i18n, user_active)}</th><th></th></tr></thead>
                                 <tbody>{list.into_iter().map(|u| {
                                     let (role, active, id) = (u.role, u.active, u.id.clone());
+                                    let editing = RwSignal::new(false);
+                                    let user = u.clone();
                                     view! { <tr>
                                         <td>{u.display_name.clone()}</td><td>{u.email.clone()}</td>
                                         <td>{move || labels::role(i18n, role)}</td><td>{if active { "✓" } else { "–" }}</td>
-                                        <td><button class="link" on:click=move |_| { set_active.dispatch((id.clone(), !active)); }>
-                                            {move || if active { t_string!(i18n, user_deactivate).to_string() } else { t_string!(i18n, user_activate).to_string() }}</button></td>
-                                    </tr> }
+                                        <td class="row-actions">
+                                            <button class="link" on:click=move |_| editing.update(|e| *e = !*e)>{t!(i18n, edit)}</button>
+                                            <button class="link" on:click=move |_| { set_active.dispatch((id.clone(), !active)); }>
+                                            {move || if active { t_string!(i18n, user_deactivate).to_string() } else { t_string!(i18n, user_activate).to_string() }}</button>
+                                        </td>
+                                    </tr>
+                                    <Show when=move || editing.get()>
+                                        <tr><td colspan="5">
+                                            <UserEditor user=user.clone() entities=entities on_saved=Callback::new(move |()| { editing.set(false); refresh.update(|n| *n += 1); })/>
+                                        </td></tr>
+                                    </Show> }
                                 }).collect_view()}</tbody>
                             </table>
                         })
@@ -179,6 +179,75 @@ pub fn UsersPage() -> impl IntoView {
                 </ErrorBoundary>
             </Transition>
         </section>
+    }
+}
+
+/// Checkboxes for the legal entities a company admin administers.
+#[component]
+fn EntityChecklist(entities: LocalResource<Result<Vec<LegalEntity>, ApiError>>, chosen: RwSignal<Vec<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <fieldset><legend>{t!(i18n, user_entities)}</legend>
+            <Transition fallback=Loading>{move || Suspend::new(async move {
+                entities.await.unwrap_or_default().into_iter().map(|e| {
+                    let (id, id2) = (e.id.clone(), e.id.clone());
+                    view! { <label class="check"><input type="checkbox"
+                        prop:checked=move || chosen.with(|c| c.contains(&id))
+                        on:change=move |ev| { let id = id2.clone(); chosen.update(|c| if event_target_checked(&ev) { c.push(id) } else { c.retain(|x| *x != id) }) }/>
+                        {e.name}</label> }
+                }).collect_view()
+            })}</Transition>
+        </fieldset>
+    }
+}
+
+/// Changes a user's name, role, administered companies or password.
+#[component]
+fn UserEditor(
+    user: User,
+    entities: LocalResource<Result<Vec<LegalEntity>, ApiError>>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let display_name = RwSignal::new(user.display_name.clone());
+    let role = RwSignal::new(user.role);
+    let password = RwSignal::new(String::new());
+    let chosen = RwSignal::new(user.legal_entity_ids.clone());
+    let (error, set_error) = signal(None::<ApiError>);
+    let id = user.id.clone();
+    let save = Action::new_local(move |_: &()| {
+        let password = password.get_untracked();
+        let input = json!({
+            "displayName": display_name.get_untracked(),
+            "role": role.get_untracked(),
+            "legalEntityIds": chosen.get_untracked(),
+            "password": if password.is_empty() { serde_json::Value::Null } else { json!(password) },
+        });
+        let id = id.clone();
+        async move {
+            match ops::update_user(id, input).await {
+                Ok(_) => on_saved.run(()),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    view! {
+        <form class="form" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
+            <div class="grid">
+                <label>{t!(i18n, user_name)}<input prop:value=display_name on:input=move |ev| display_name.set(event_target_value(&ev))/></label>
+                <label>{t!(i18n, user_role)}
+                    <select on:change=move |ev| if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
+                        {Role::ALL.iter().map(|r| { let r = *r; view! { <option value=r.as_str() selected=move || role.get() == r>{move || labels::role(i18n, r)}</option> } }).collect_view()}
+                    </select>
+                </label>
+                <label>{t!(i18n, user_password)}<input type="password" autocomplete="new-password" prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/></label>
+                <Show when=move || role.get() == Role::CompanyAdmin>
+                    <EntityChecklist entities chosen/>
+                </Show>
+            </div>
+            <FormError error/>
+            <div class="actions"><button type="submit" class="primary">{t!(i18n, save)}</button></div>
+        </form>
     }
 }
 
