@@ -56,23 +56,24 @@ ensure_postgres() {
   if command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start 2>/dev/null || true
   fi
-  if psql "postgres://postgres@127.0.0.1:5432/postgres" -Atc 'select 1' >/dev/null 2>&1; then
+  if command -v psql >/dev/null && psql -w "postgres://postgres@127.0.0.1:5432/postgres" -Atc 'select 1' >/dev/null 2>&1; then
     export TALENTPOST_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
     return
   fi
   log "no PostgreSQL with trust login on 127.0.0.1:5432: starting a private one on port 55432"
   local bindir
-  bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
   if [ -z "$bindir" ]; then
     apt_install postgresql
     bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
   fi
-  local dir="$ROOT/target/test-postgres"
+  # Outside the checkout: the postgres user may not be able to enter e.g. /root.
+  local dir="/var/tmp/talentpost-test-postgres"
   local run_as=()
   if [ "$(id -u)" = 0 ]; then run_as=(runuser -u postgres --); fi
   if [ ! -f "$dir/PG_VERSION" ]; then
     mkdir -p "$dir"
-    [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
     "${run_as[@]}" "$bindir/initdb" -D "$dir" -U postgres --auth=trust >/dev/null
   fi
   if ! pg_isready -q -h 127.0.0.1 -p 55432 2>/dev/null; then
@@ -84,8 +85,20 @@ ensure_postgres() {
 # Test databases are named tp_test_*; drop the ones earlier runs left behind.
 drop_stale_test_databases() {
   local url="$TALENTPOST_TEST_POSTGRES_URL"
-  psql "$url" -Atc "select datname from pg_database where datname like 'tp\_test\_%'" 2>/dev/null |
-    while read -r name; do psql "$url" -qc "drop database if exists \"$name\"" >/dev/null 2>&1 || true; done
+  psql -w "$url" -Atc "select datname from pg_database where datname like 'tp\_test\_%'" 2>/dev/null |
+    while read -r name; do psql -w "$url" -qc "drop database if exists \"$name\"" >/dev/null 2>&1 || true; done
+}
+
+# Tools the scripts themselves call.
+ensure_base_tools() {
+  local missing=()
+  for tool in curl python3; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
 }
 
 ensure_browser_tools() {
@@ -96,6 +109,12 @@ ensure_browser_tools() {
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     log "installing Node.js"
     apt_install nodejs npm
+  fi
+  local node_major
+  node_major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [ "$node_major" -lt 20 ]; then
+    log "Node.js $node_major is too old for Playwright (needs 20 or newer); install a newer Node.js"
+    return 1
   fi
   if [ ! -d "$ROOT/e2e/node_modules/@playwright/test" ]; then
     log "installing the e2e test runner (npm)"

@@ -42,6 +42,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         config: Arc::new(config),
         events: EventBus::new(),
         secrets,
+        login_throttle: Default::default(),
     })
 }
 

@@ -17,6 +17,8 @@ pub enum ServiceError {
     Conflict { field: Option<String>, message: String },
     #[error("e-mail address or password is wrong")]
     InvalidCredentials,
+    #[error("too many failed logins for this account; try again in {retry_after_seconds} seconds")]
+    TooManyAttempts { retry_after_seconds: u64 },
     #[error("{field}: larger than the limit of {limit} bytes")]
     PayloadTooLarge { field: String, limit: usize },
     #[error("database")]
@@ -50,6 +52,7 @@ impl ServiceError {
             Self::InvalidInput { .. } => ErrorCode::InvalidInput,
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::Database(_) | Self::Io(_) | Self::Internal(_) => ErrorCode::Internal,
         }

@@ -9,14 +9,24 @@ pub enum DomainEvent {
     InboxItemAdded(Box<inbox_item::Model>),
     /// Items changed state (deleted, restored, assigned); counts must be re-read.
     InboxChanged { organisation_id: i64 },
+    /// What a user may see changed (logout, role, groups, deactivation, revoked token):
+    /// their open subscriptions end, and a reconnect authenticates afresh.
+    /// `user_id: None` means every user of the organisation.
+    AccessChanged { organisation_id: i64, user_id: Option<i64> },
 }
 
 impl DomainEvent {
     pub fn organisation_id(&self) -> i64 {
         match self {
             Self::InboxItemAdded(item) => item.organisation_id,
-            Self::InboxChanged { organisation_id } => *organisation_id,
+            Self::InboxChanged { organisation_id } | Self::AccessChanged { organisation_id, .. } => *organisation_id,
         }
+    }
+
+    /// Whether this event ends the subscriptions of the given user.
+    pub fn revokes_access_of(&self, organisation_id: i64, user_id: i64) -> bool {
+        matches!(self, Self::AccessChanged { organisation_id: org, user_id: affected }
+            if *org == organisation_id && affected.is_none_or(|id| id == user_id))
     }
 }
 

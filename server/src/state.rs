@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::events::EventBus;
@@ -15,4 +16,5 @@ pub struct AppState {
     pub events: EventBus,
     pub blobs: BlobStore,
     pub secrets: SecretBox,
+    pub login_throttle: LoginThrottle,
 }

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The query is deeper or more complex than the server allows.
     QueryTooComplex,
+    /// Too many failed logins for this account; wait and try again.
+    TooManyAttempts,
     /// Something failed on our side; the server log has the details.
     Internal,
 }
@@ -38,6 +40,7 @@ impl ErrorCode {
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::TooManyAttempts => "TOO_MANY_ATTEMPTS",
             Self::Internal => "INTERNAL",
         }
     }
@@ -46,7 +49,7 @@ impl ErrorCode {
         Self::ALL.into_iter().find(|c| c.as_str() == code)
     }
 
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Unauthenticated,
         Self::Forbidden,
         Self::NotFound,
@@ -55,6 +58,7 @@ impl ErrorCode {
         Self::InvalidCredentials,
         Self::PayloadTooLarge,
         Self::QueryTooComplex,
+        Self::TooManyAttempts,
         Self::Internal,
     ];
 }

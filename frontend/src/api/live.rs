@@ -58,6 +58,10 @@ impl LiveInbox {
                 if let Err(error) = live.run_once().await {
                     leptos::logging::warn!("live connection: {error}");
                 }
+                if live.connected.get_untracked() {
+                    // It was up: a dropped connection is retried quickly again.
+                    delay_ms = 500;
+                }
                 live.connected.set(false);
                 sleep_ms(delay_ms).await;
                 delay_ms = (delay_ms * 2).min(15_000);

@@ -14,6 +14,16 @@ pub fn Loading() -> impl IntoView {
 #[component]
 pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
     let i18n = use_i18n();
+    // An expired session shows as an error on whatever page was open: offer the way back in.
+    let session = use_context::<crate::app::Session>();
+    let signed_out = {
+        let errors = errors.clone();
+        move || {
+            errors.get().into_iter().any(|(_, error)| {
+                error.downcast_ref::<ApiError>().and_then(ApiError::code) == Some(talentpost_shared::ErrorCode::Unauthenticated)
+            })
+        }
+    };
     let messages = move || {
         errors
             .get()
@@ -32,6 +42,10 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
         <div class="state error" role="alert">
             <strong>{t!(i18n, error_title)}</strong>
             <ul>{messages}</ul>
+            {move || (signed_out() && session.is_some()).then(|| {
+                let reload = session.as_ref().map(|s| s.reload);
+                view! { <button class="primary" on:click=move |_| { if let Some(reload) = reload { reload.run(()) } }>{t!(i18n, login_submit)}</button> }
+            })}
         </div>
     }
 }

@@ -14,16 +14,14 @@ use crate::i18n::*;
 pub fn CandidatesPage() -> impl IntoView {
     let i18n = use_i18n();
     let search = RwSignal::new(String::new());
-    let cursors = RwSignal::new(vec![None::<String>]);
+    // Page cursors belong to the search they were made for; a new search starts at page one.
+    let cursors = RwSignal::new((String::new(), vec![None::<String>]));
+    let current_after = move || cursors.with(|(term, stack)| if *term == search.get() { stack.last().cloned().flatten() } else { None });
+    let on_first_page = move || cursors.with(|(term, stack)| *term != search.get() || stack.len() <= 1);
     let refresh = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        search.track();
-        cursors.set(vec![None]);
-    });
     let list = LocalResource::new(move || {
         refresh.track();
-        let after = cursors.with(|c| c.last().cloned().flatten());
-        ops::candidates(search.get(), 50, after)
+        ops::candidates(search.get(), 50, current_after())
     });
     let creating = RwSignal::new(false);
     let on_saved = Callback::new(move |_: Candidate| {
@@ -75,9 +73,18 @@ pub fn CandidatesPage() -> impl IntoView {
                 </ErrorBoundary>
             </Transition>
             <div class="pager">
-                <button disabled=move || cursors.with(|c| c.len() <= 1) on:click=move |_| cursors.update(|c| { c.pop(); })>{t!(i18n, previous_page)}</button>
+                <button disabled=on_first_page on:click=move |_| cursors.update(|(_, stack)| { stack.pop(); })>{t!(i18n, previous_page)}</button>
                 <button disabled=move || !list.get().and_then(|r| r.ok()).is_some_and(|p| p.page_info.has_next_page)
-                    on:click=move |_| if let Some(Ok(page)) = list.get_untracked() { cursors.update(|c| c.push(page.end_cursor())) }>
+                    on:click=move |_| if let Some(Ok(page)) = list.get_untracked() {
+                        let term = search.get_untracked();
+                        cursors.update(|(current, stack)| {
+                            if *current != term {
+                                *current = term;
+                                *stack = vec![None];
+                            }
+                            stack.push(page.end_cursor());
+                        })
+                    }>
                     {t!(i18n, next_page)}</button>
             </div>
         </main>

@@ -28,26 +28,28 @@ pub fn InboxPage() -> impl IntoView {
         if query.read().get("state").as_deref() == Some("deleted") { InboxState::Deleted } else { InboxState::Unassigned }
     });
     let page_size = RwSignal::new(25u32);
-    // Cursors of the pages before the current one; the last entry is the current page's `after`.
-    let cursors = RwSignal::new(vec![None::<String>]);
+    // Cursors of the pages before the current one, kept with the view (tab, state, page
+    // size) they belong to: another view starts at its first page.
+    let view_key = Memo::new(move |_| (medium.get(), state.get(), page_size.get()));
+    let cursors = RwSignal::new((view_key.get_untracked(), vec![None::<String>]));
+    let current_after = move || cursors.with(|(key, stack)| if *key == view_key.get() { stack.last().cloned().flatten() } else { None });
+    let on_first_page = move || cursors.with(|(key, stack)| *key != view_key.get() || stack.len() <= 1);
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let refresh = RwSignal::new(0u32);
 
-    // Switching tab or page size starts again at the first page with nothing selected.
-    Effect::new(move |_| {
-        medium.track();
-        state.track();
-        page_size.track();
-        cursors.set(vec![None]);
-        selected.set(BTreeSet::new());
-    });
-
     let items = LocalResource::new(move || {
-        let (medium, state, first) = (medium.get(), state.get(), page_size.get());
-        let after = cursors.with(|c| c.last().cloned().flatten());
+        let (medium, state, first) = view_key.get();
+        let after = current_after();
         live.version.track();
         refresh.track();
         ops::inbox_items(medium, state, first, after)
+    });
+    // Only what is on the screen can stay selected (items vanish when others delete them).
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = items.get() {
+            let visible: BTreeSet<String> = page.nodes().map(|item| item.id.clone()).collect();
+            selected.update(|s| s.retain(|id| visible.contains(id)));
+        }
     });
 
     let (action_error, set_action_error) = signal(None::<ApiError>);
@@ -133,13 +135,20 @@ pub fn InboxPage() -> impl IntoView {
                 </ErrorBoundary>
             </Transition>
             <div class="pager">
-                <button disabled=move || cursors.with(|c| c.len() <= 1)
-                    on:click=move |_| cursors.update(|c| { c.pop(); })>{t!(i18n, previous_page)}</button>
+                <button disabled=on_first_page
+                    on:click=move |_| cursors.update(|(_, stack)| { stack.pop(); })>{t!(i18n, previous_page)}</button>
                 <button data-testid="next-page"
                     disabled=move || !items.get().and_then(|r| r.ok()).is_some_and(|p| p.page_info.has_next_page)
                     on:click=move |_| {
                         if let Some(Ok(page)) = items.get_untracked() {
-                            cursors.update(|c| c.push(page.end_cursor()));
+                            let key = view_key.get_untracked();
+                            cursors.update(|(current, stack)| {
+                                if *current != key {
+                                    *current = key;
+                                    *stack = vec![None];
+                                }
+                                stack.push(page.end_cursor());
+                            });
                         }
                     }>{t!(i18n, next_page)}</button>
             </div>

@@ -22,6 +22,7 @@ pub fn LoginPage(on_login: Callback<()>) -> impl IntoView {
     let message = move || {
         error.get().map(|e| match e.code() {
             Some(ErrorCode::InvalidCredentials) => t_string!(i18n, login_failed).to_string(),
+            Some(ErrorCode::TooManyAttempts) => t_string!(i18n, login_locked).to_string(),
             _ => e.to_string(),
         })
     };

@@ -1,6 +1,7 @@
 //! Who is calling, and what their role and scope allow.
 
 pub mod password;
+pub mod throttle;
 
 use talentpost_shared::Role;
 

@@ -89,7 +89,7 @@ impl AuthMutation {
     async fn logout(&self, ctx: &Context<'_>) -> GqlResult<bool> {
         let state = state(ctx)?;
         if let Some(SessionCookie(Some(token))) = ctx.data_opt::<SessionCookie>() {
-            auth_service::logout(state, token).await.gql()?;
+            auth_service::logout(state, principal(ctx).ok(), token).await.gql()?;
         }
         ctx.append_http_header("Set-Cookie", format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
         Ok(true)

@@ -257,9 +257,16 @@ async fn read_upload(ctx: &Context<'_>, app: &AppState, index: usize, upload: &U
 #[derive(Default)]
 pub struct InboxSubscription;
 
-fn event_stream(app: &AppState) -> impl Stream<Item = DomainEvent> + use<> {
+/// Events for one subscriber, ending when that subscriber's access changes.
+fn event_stream(app: &AppState, principal: &Principal) -> impl Stream<Item = DomainEvent> + use<> {
+    let (organisation_id, user_id) = (principal.organisation_id, principal.user_id);
     // A lagging subscriber skips what it missed; counts are re-read on the next event.
-    BroadcastStream::new(app.events.subscribe()).filter_map(|event| async move { event.ok() })
+    BroadcastStream::new(app.events.subscribe())
+        .filter_map(|event| async move { event.ok() })
+        .take_while(move |event| {
+            let still_allowed = !event.revokes_access_of(organisation_id, user_id);
+            async move { still_allowed }
+        })
 }
 
 #[Subscription]
@@ -272,7 +279,7 @@ impl InboxSubscription {
     ) -> async_graphql::Result<impl Stream<Item = InboxItem> + use<>> {
         let (app, principal) = caller(ctx)?;
         let principal: Principal = principal.clone();
-        Ok(event_stream(app).filter_map(move |event| {
+        Ok(event_stream(app, &principal).filter_map(move |event| {
             let visible = match event {
                 DomainEvent::InboxItemAdded(item)
                     if item.organisation_id == principal.organisation_id
@@ -291,7 +298,7 @@ impl InboxSubscription {
     async fn inbox_counts_changed(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = InboxCounts> + use<>> {
         let (app, principal) = caller(ctx)?;
         let (app, principal) = (app.clone(), principal.clone());
-        let changes = event_stream(&app)
+        let changes = event_stream(&app, &principal)
             .filter(move |event| {
                 let relevant = event.organisation_id() == principal.organisation_id;
                 async move { relevant }

@@ -45,7 +45,7 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// Limits that keep one request from occupying the server: nesting depth and the
 /// summed field complexity (lists count by their page size).
 pub const MAX_DEPTH: usize = 15;
-pub const MAX_COMPLEXITY: usize = 2_000;
+pub const MAX_COMPLEXITY: usize = 5_000;
 
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
     let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())

@@ -15,6 +15,8 @@ use crate::services::auth as auth_service;
 /// Plain JSON queries are small; only multipart requests carry files.
 const MAX_JSON_BODY: usize = 1024 * 1024;
 const MAX_FILES: usize = 20;
+/// A multipart request may carry a few files of the maximum size, not twenty.
+const MAX_UPLOAD_BODY_FACTOR: usize = 3;
 
 pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
@@ -23,8 +25,19 @@ pub async fn graphiql() -> Html<String> {
 pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let is_multipart = content_type.as_deref().is_some_and(|t| t.starts_with("multipart/"));
+
+    // Who is calling is known from the headers alone; deciding it first means an
+    // anonymous client can never make the server buffer an upload.
+    let cookie = session_cookie(&headers);
+    let principal = match auth_service::authenticate(&state.app, cookie.as_deref(), authorization(&headers).as_deref()).await {
+        Ok(principal) => principal,
+        Err(error) => return service_error_response(error),
+    };
+    if is_multipart && principal.is_none() {
+        return service_error_response(crate::error::ServiceError::Unauthenticated);
+    }
     let limit = if is_multipart {
-        state.app.config.max_upload_bytes.saturating_mul(MAX_FILES).min(512 * 1024 * 1024) + MAX_JSON_BODY
+        state.app.config.max_upload_bytes.saturating_mul(MAX_UPLOAD_BODY_FACTOR) + MAX_JSON_BODY
     } else {
         MAX_JSON_BODY
     };
@@ -42,7 +55,12 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
         .max_file_size(state.app.config.max_upload_bytes)
         .max_num_files(MAX_FILES);
     let request = match async_graphql::http::receive_batch_body(content_type, bytes.as_ref(), options).await {
-        Ok(request) => request,
+        // Batches would run their operations concurrently, beside the per-operation
+        // limits and the login throttle; no client of ours needs them.
+        Ok(async_graphql::BatchRequest::Single(request)) => request,
+        Ok(async_graphql::BatchRequest::Batch(_)) => {
+            return error_response(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, "batched requests are not supported; send one operation per request");
+        }
         Err(error) => {
             let (status, code) = match error {
                 async_graphql::ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
@@ -52,14 +70,9 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
         }
     };
 
-    let cookie = session_cookie(&headers);
-    let principal = match auth_service::authenticate(&state.app, cookie.as_deref(), authorization(&headers).as_deref()).await {
-        Ok(principal) => principal,
-        Err(error) => return service_error_response(error),
-    };
     let request = request.data(RequestAuth(principal)).data(SessionCookie(cookie));
-    let response: BatchResponse = state.schema.execute_batch(request).await;
-    GraphQLResponse::from(response).into_response()
+    let response = state.schema.execute(request).await;
+    GraphQLResponse::from(BatchResponse::Single(response)).into_response()
 }
 
 fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {

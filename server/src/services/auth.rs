@@ -25,6 +25,8 @@ pub struct LoginOutcome {
 
 pub async fn login(state: &AppState, email: &str, password: &str) -> ServiceResult<LoginOutcome> {
     let email_key = EmailAddress::parse(email).map(|e| e.match_key()).ok();
+    let throttle_key = email_key.clone().unwrap_or_else(|| email.trim().to_lowercase());
+    state.login_throttle.begin_attempt(&throttle_key)?;
     let user = match &email_key {
         Some(key) => app_user::Entity::find()
             .filter(app_user::Column::EmailKey.eq(key.as_str()))
@@ -42,6 +44,7 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> ServiceResu
         Some(user) if verified && user.active => user,
         _ => return Err(ServiceError::InvalidCredentials),
     };
+    state.login_throttle.record_success(&throttle_key);
     let session_token = random_token("");
     let max_age_seconds = state.config.session_hours * 3600;
     let now = Utc::now();
@@ -57,12 +60,19 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> ServiceResu
     Ok(LoginOutcome { session_token, max_age_seconds, user })
 }
 
-pub async fn logout(state: &AppState, session_token: &str) -> ServiceResult<()> {
+pub async fn logout(state: &AppState, principal: Option<&Principal>, session_token: &str) -> ServiceResult<()> {
     session::Entity::delete_many()
         .filter(session::Column::TokenHash.eq(token_hash(session_token)))
         .exec(&state.db)
         .await?;
+    if let Some(principal) = principal {
+        access_changed(state, principal.organisation_id, Some(principal.user_id));
+    }
     Ok(())
+}
+
+pub fn access_changed(state: &AppState, organisation_id: i64, user_id: Option<i64>) {
+    state.events.publish(crate::events::DomainEvent::AccessChanged { organisation_id, user_id });
 }
 
 pub async fn principal_from_session(state: &AppState, session_token: &str) -> ServiceResult<Option<Principal>> {
@@ -218,6 +228,7 @@ pub async fn revoke_api_token(state: &AppState, principal: &Principal, token_id:
     let mut active: api_token::ActiveModel = token.into();
     active.revoked_at = Set(Some(Utc::now()));
     let token = active.update(&state.db).await?;
+    access_changed(state, principal.organisation_id, Some(token.user_id));
     audit::record(&state.db, principal, "api_token.revoke", "api_token", Some(token.id), serde_json::json!({"name": token.name})).await?;
     Ok(token)
 }

@@ -222,11 +222,7 @@ pub async fn submit_application(
         }
     }
     if let Some(key) = &idempotency_key
-        && let Some(existing) = inbox_item::Entity::find()
-            .filter(inbox_item::Column::OrganisationId.eq(principal.organisation_id))
-            .filter(inbox_item::Column::IdempotencyKey.eq(key.as_str()))
-            .one(&state.db)
-            .await?
+        && let Some(existing) = find_by_idempotency_key(&state.db, principal, key).await?
     {
         return Ok(existing);
     }
@@ -300,10 +296,8 @@ pub async fn submit_application(
         Err(error) if is_unique_violation(&error) => {
             // A concurrent retry with the same key won the race; return its item.
             drop(txn);
-            return inbox_item::Entity::find()
-                .filter(inbox_item::Column::OrganisationId.eq(principal.organisation_id))
-                .filter(inbox_item::Column::IdempotencyKey.eq(idempotency_key))
-                .one(&state.db)
+            let key = idempotency_key.unwrap_or_default();
+            return find_by_idempotency_key(&state.db, principal, &key)
                 .await?
                 .ok_or_else(|| ServiceError::Internal("idempotent item vanished".to_owned()));
         }
@@ -327,6 +321,28 @@ pub async fn submit_application(
     txn.commit().await?;
     state.events.publish(DomainEvent::InboxItemAdded(Box::new(item.clone())));
     Ok(item)
+}
+
+/// The item an earlier submission with this key created. A key that belongs to an
+/// item the caller may not see is a conflict, never a way to read that item.
+async fn find_by_idempotency_key(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    key: &str,
+) -> ServiceResult<Option<inbox_item::Model>> {
+    let Some(existing) = inbox_item::Entity::find()
+        .filter(inbox_item::Column::OrganisationId.eq(principal.organisation_id))
+        .filter(inbox_item::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if principal.sees_inbox_item(existing.user_group_id, existing.legal_entity_id) {
+        Ok(Some(existing))
+    } else {
+        Err(ServiceError::conflict("idempotencyKey", "this key was already used for another submission"))
+    }
 }
 
 pub fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {

@@ -139,6 +139,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: UserId, changes
         audit_details.insert("active".into(), flag.into());
         active.active = Set(flag);
     }
+    let changes_password = changes.password.is_some();
     if let Some(password) = changes.password {
         check_new_password("password", &password)?;
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -164,8 +165,8 @@ pub async fn update(state: &AppState, principal: &Principal, id: UserId, changes
     }
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
-    if !updated.active {
-        // Deactivation takes effect now, not when the session expires.
+    if !updated.active || changes_password {
+        // Deactivation and a new password take effect now, not when sessions expire.
         crate::db::entities::session::Entity::delete_many()
             .filter(crate::db::entities::session::Column::UserId.eq(updated.id))
             .exec(&txn)
@@ -173,6 +174,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: UserId, changes
     }
     audit::record(&txn, principal, "user.update", "user", Some(updated.id), audit_details.into()).await?;
     txn.commit().await?;
+    crate::services::auth::access_changed(state, principal.organisation_id, Some(updated.id));
     Ok(updated)
 }
 
@@ -324,5 +326,7 @@ pub async fn set_group_members(
     }
     audit::record(&txn, principal, "user_group.set_members", "user_group", Some(group.id), serde_json::json!({"userIds": ids})).await?;
     txn.commit().await?;
+    // Former and new members alike see different inbox items now.
+    crate::services::auth::access_changed(state, principal.organisation_id, None);
     Ok(group)
 }

@@ -70,6 +70,19 @@ async fn deactivated_users_lose_their_sessions_at_once(backend: Backend) {
     assert_eq!(again.code(), "INVALID_CREDENTIALS");
 }
 
+async fn a_new_password_ends_existing_sessions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin().await;
+    let user_id = crate::fixtures::create_user(&admin, "moving@example.test", "RECRUITER", &[]).await;
+    let old_session = app.login("moving@example.test", crate::fixtures::PASSWORD).await;
+    admin
+        .gql("mutation($id: ID!) { updateUser(id: $id, input: {password: \"brand-new-password\"}) { id } }", json!({"id": user_id}))
+        .await
+        .data();
+    assert_eq!(old_session.gql("{ me { email } }", json!({})).await.code(), "UNAUTHENTICATED");
+    app.login("moving@example.test", "brand-new-password").await;
+}
+
 async fn the_last_admin_cannot_be_demoted(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
@@ -86,5 +99,20 @@ crate::on_both_databases!(
     wrong_password_and_unknown_user_get_the_same_answer,
     api_tokens_are_shown_once_work_as_bearer_and_stop_after_revocation,
     deactivated_users_lose_their_sessions_at_once,
+    a_new_password_ends_existing_sessions,
     the_last_admin_cannot_be_demoted,
+    repeated_wrong_passwords_lock_the_account_for_a_while,
 );
+
+async fn repeated_wrong_passwords_lock_the_account_for_a_while(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.anonymous();
+    let query = "mutation($i: LoginInput!) { login(input: $i) { id } }";
+    for _ in 0..5 {
+        let wrong = client.gql(query, json!({"i": {"email": ADMIN_EMAIL, "password": "guess-guess"}})).await;
+        assert_eq!(wrong.code(), "INVALID_CREDENTIALS");
+    }
+    let right = client.gql(query, json!({"i": {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}})).await;
+    assert_eq!(right.code(), "TOO_MANY_ATTEMPTS", "{}", right.body);
+    assert!(right.errors()[0]["message"].as_str().unwrap().contains("try again"));
+}

@@ -101,6 +101,18 @@ async fn a_retried_submission_with_the_same_key_is_stored_once(backend: Backend)
     assert_eq!(admin.gql("{ inboxCounts { total } }", json!({})).await.data()["inboxCounts"]["total"], 1);
 }
 
+async fn an_idempotency_key_never_reveals_an_item_the_caller_cannot_see(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let c = crate::fixtures::cast(&app).await;
+    submit(&c.admin, "Verborgen", json!({"idempotencyKey": "secret-key", "userGroupId": c.group_g})).await;
+    let response = c
+        .recruiter_outside
+        .gql(SUBMIT, json!({"input": {"firstName": "X", "lastName": "Y", "email": "x@y.de", "idempotencyKey": "secret-key"}}))
+        .await;
+    assert_eq!((response.code().as_str(), response.field().as_deref()), ("CONFLICT", Some("idempotencyKey")), "{}", response.body);
+    assert!(!response.body.to_string().contains("Verborgen"));
+}
+
 async fn the_inbox_pages_newest_first_without_gaps(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
@@ -158,6 +170,7 @@ crate::on_both_databases!(
     online_applications_arrive_with_their_attachments,
     bad_submissions_name_the_field_and_store_nothing,
     a_retried_submission_with_the_same_key_is_stored_once,
+    an_idempotency_key_never_reveals_an_item_the_caller_cannot_see,
     the_inbox_pages_newest_first_without_gaps,
     deleting_several_items_is_all_or_nothing_and_an_admin_can_restore,
 );

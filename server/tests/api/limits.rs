@@ -9,8 +9,10 @@ async fn deep_and_expensive_queries_are_refused_with_a_code(backend: Backend) {
     let response = admin.gql(&deep, json!({})).await;
     assert_eq!(response.code(), "QUERY_TOO_COMPLEX", "{}", response.body);
 
-    let expensive = "{ candidates(first: 200) { edges { node { applications { jobOpening { legalEntity { name } } } emails fullName } } }
-                       inboxItems(first: 200) { edges { node { documents { fileName } matchedCandidate { emails } jobOpening { title } } } } }";
+    let page = "(first: 200) { edges { node { id subject senderName senderEmail preview documents { fileName sizeBytes }
+                 matchedCandidate { fullName emails } jobOpening { title legalEntity { name } } } } }";
+    let expensive = format!("{{ a: inboxItems{page} b: inboxItems{page} c: inboxItems{page} }}");
+    let expensive = expensive.as_str();
     let response = admin.gql(expensive, json!({})).await;
     assert_eq!(response.code(), "QUERY_TOO_COMPLEX", "{}", response.body);
 }
@@ -47,4 +49,23 @@ crate::on_both_databases!(
     deep_and_expensive_queries_are_refused_with_a_code,
     oversized_bodies_and_garbage_get_clear_errors,
     the_server_serves_the_app_for_client_routes_and_reports_health,
+    batches_and_anonymous_uploads_are_refused,
 );
+
+async fn batches_and_anonymous_uploads_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin().await;
+    let batch = json!([{"query": "{ me { id } }"}, {"query": "{ me { id } }"}]).to_string();
+    let response = admin.post_raw("application/json", batch.into_bytes()).await;
+    assert_eq!((response.status.as_u16(), response.code().as_str()), (400, "INVALID_INPUT"), "{}", response.body);
+
+    let upload = app
+        .anonymous()
+        .gql_multipart(
+            "mutation($input: SubmitApplicationInput!) { submitApplication(input: $input) { id } }",
+            json!({"input": {"firstName": "A", "lastName": "B", "email": "a@b.de", "attachments": [null]}}),
+            vec![("input.attachments.0", "cv.pdf", "application/pdf", vec![b'x'; 1024])],
+        )
+        .await;
+    assert_eq!((upload.status.as_u16(), upload.code().as_str()), (401, "UNAUTHENTICATED"), "{}", upload.body);
+}

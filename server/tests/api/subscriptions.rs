@@ -131,6 +131,40 @@ async fn counts_are_pushed_at_start_and_after_each_change(backend: Backend) {
     assert_eq!(next_data(&mut socket).await["inboxCountsChanged"], json!({"onlineForm": 2, "total": 2}));
 }
 
+async fn logging_out_ends_the_open_subscriptions_of_that_user(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let client = app.admin().await;
+    let login = app
+        .anonymous()
+        .gql(
+            "mutation($i: LoginInput!) { login(input: $i) { id } }",
+            json!({"i": {"email": crate::helpers::ADMIN_EMAIL, "password": crate::helpers::ADMIN_PASSWORD}}),
+        )
+        .await;
+    let cookie = login.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let mut socket = connect(&app, Some(&cookie), json!({})).await;
+    subscribe(&mut socket, "c", "subscription { inboxCountsChanged { total } }").await;
+    assert_eq!(next_data(&mut socket).await["inboxCountsChanged"]["total"], 0);
+
+    // Log that session out (the request carries the same cookie).
+    let session = reqwest::Client::new();
+    let logout = session
+        .post(format!("{}/graphql", app.address))
+        .header("cookie", &cookie)
+        .json(&json!({"query": "mutation { logout }"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(logout.status().is_success());
+
+    let ended = next_message(&mut socket).await;
+    assert!(
+        ended.as_ref().is_none_or(|m| m["type"] == "complete"),
+        "the subscription must end after logout, got {ended:?}"
+    );
+    let _ = client;
+}
+
 async fn a_connection_without_credentials_is_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut socket = connect(&app, None, json!({})).await;
@@ -149,4 +183,5 @@ crate::on_both_databases!(
     subscribers_only_hear_of_items_they_may_see,
     counts_are_pushed_at_start_and_after_each_change,
     a_connection_without_credentials_is_refused,
+    logging_out_ends_the_open_subscriptions_of_that_user,
 );
