@@ -69,7 +69,7 @@ pub fn JobOpeningsPage() -> impl IntoView {
                             let location = RwSignal::new(o.location.clone().unwrap_or_default());
                             let (edit_id, edit_id2) = (o.id.clone(), o.id.clone());
                             view! {
-                                <tr>
+                                <tr data-title=o.title.clone()>
                                     <td><input class="cell-input" aria-label="title" prop:value=title on:input=move |ev| title.set(event_target_value(&ev))
                                         on:change=move |_| { rename.dispatch((edit_id.clone(), title.get_untracked(), location.get_untracked())); }/></td>
                                     <td><input class="cell-input" aria-label="location" prop:value=location on:input=move |ev| location.set(event_target_value(&ev))
