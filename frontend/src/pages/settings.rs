@@ -36,6 +36,23 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// One name and a create button: how companies, groups and tokens are added.
+#[component]
+fn NameForm(input_name: &'static str, placeholder: Signal<String>, on_submit: Callback<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = RwSignal::new(String::new());
+    view! {
+        <form class="inline-form" on:submit=move |ev| {
+            ev.prevent_default();
+            on_submit.run(name.get_untracked());
+            name.set(String::new());
+        }>
+            <input name=input_name placeholder=placeholder prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+            <button type="submit" class="primary">{t!(i18n, create)}</button>
+        </form>
+    }
+}
+
 /// Runs a mutation, then either refreshes the list or shows the error under the form.
 fn mutation<I: 'static, T: 'static, F: std::future::Future<Output = Result<T, ApiError>> + 'static>(
     refresh: RwSignal<u32>,
@@ -67,17 +84,14 @@ pub fn LegalEntitiesPage() -> impl IntoView {
         ops::legal_entities()
     });
     let (error, set_error) = signal(None::<ApiError>);
-    let name = RwSignal::new(String::new());
     let create = mutation(refresh, set_error, |name: &String| ops::create_legal_entity(name.clone(), false));
     let rename = mutation(refresh, set_error, |(id, name): &(String, String)| ops::update_legal_entity(id.clone(), Some(name.clone()), None));
     let make_main = mutation(refresh, set_error, |id: &String| ops::update_legal_entity(id.clone(), None, Some(true)));
     view! {
         <section>
             <Show when=move || admin>
-                <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(name.get_untracked()); name.set(String::new()); }>
-                    <input name="entityName" placeholder=move || t_string!(i18n, entity_new).to_string() prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
-                    <button type="submit" class="primary">{t!(i18n, create)}</button>
-                </form>
+                <NameForm input_name="entityName" placeholder=Signal::derive(move || t_string!(i18n, entity_new).to_string())
+                    on_submit=Callback::new(move |name| { create.dispatch(name); })/>
             </Show>
             <FormError error/>
             <Transition fallback=Loading>
@@ -263,16 +277,13 @@ pub fn GroupsPage() -> impl IntoView {
     });
     let users = LocalResource::new(move || async move { if admin { ops::users().await } else { Ok(Vec::new()) } });
     let (error, set_error) = signal(None::<ApiError>);
-    let name = RwSignal::new(String::new());
     let create = mutation(refresh, set_error, |name: &String| ops::create_user_group(name.clone()));
     let set_members = mutation(refresh, set_error, |(id, members): &(String, Vec<String>)| ops::set_user_group_members(id.clone(), members.clone()));
     view! {
         <section>
             <Show when=move || admin>
-                <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(name.get_untracked()); name.set(String::new()); }>
-                    <input name="groupName" placeholder=move || t_string!(i18n, group_new).to_string() prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
-                    <button type="submit" class="primary">{t!(i18n, create)}</button>
-                </form>
+                <NameForm input_name="groupName" placeholder=Signal::derive(move || t_string!(i18n, group_new).to_string())
+                    on_submit=Callback::new(move |name| { create.dispatch(name); })/>
             </Show>
             <FormError error/>
             <Transition fallback=Loading>
@@ -321,7 +332,6 @@ pub fn TokensPage() -> impl IntoView {
     });
     let (error, set_error) = signal(None::<ApiError>);
     let (secret, set_secret) = signal(None::<String>);
-    let name = RwSignal::new(String::new());
     let create = Action::new_local(move |name: &String| {
         let name = name.clone();
         async move {
@@ -338,10 +348,8 @@ pub fn TokensPage() -> impl IntoView {
     let revoke = mutation(refresh, set_error, |id: &String| ops::revoke_api_token(id.clone()));
     view! {
         <section>
-            <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(name.get_untracked()); name.set(String::new()); }>
-                <input name="tokenName" placeholder=move || t_string!(i18n, token_new).to_string() prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
-                <button type="submit" class="primary">{t!(i18n, create)}</button>
-            </form>
+            <NameForm input_name="tokenName" placeholder=Signal::derive(move || t_string!(i18n, token_new).to_string())
+                on_submit=Callback::new(move |name| { create.dispatch(name); })/>
             {move || secret.get().map(|token| view! {
                 <div class="notice" role="status"><p>{t!(i18n, token_shown_once)}</p><code data-testid="new-token">{token}</code></div>
             })}
