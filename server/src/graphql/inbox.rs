@@ -298,18 +298,17 @@ impl InboxSubscription {
     async fn inbox_counts_changed(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = InboxCounts> + use<>> {
         let (app, principal) = caller(ctx)?;
         let (app, principal) = (app.clone(), principal.clone());
+        let organisation_id = principal.organisation_id;
         let changes = event_stream(&app, &principal)
             .filter(move |event| {
-                let relevant = event.organisation_id() == principal.organisation_id;
+                let relevant = event.organisation_id() == organisation_id;
                 async move { relevant }
             })
             .map(|_| ());
         let triggers = futures_util::stream::once(async {}).chain(changes);
-        let principal = ctx.data_opt::<super::RequestAuth>().and_then(|a| a.0.clone());
         Ok(triggers.filter_map(move |()| {
             let (app, principal) = (app.clone(), principal.clone());
             async move {
-                let principal = principal?;
                 match service::counts(&app, &principal, InboxState::Unassigned).await {
                     Ok(counts) => Some(InboxCounts::from(counts)),
                     Err(error) => {

@@ -21,10 +21,15 @@ pub fn service_error_response(error: ServiceError) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR
         }
     };
+    error_response(status, code, &error.public_message(), error.field())
+}
+
+/// A response in the shape of a GraphQL error, for failures outside the executor.
+pub fn error_response(status: StatusCode, code: ErrorCode, message: &str, field: Option<&str>) -> Response {
     let mut extensions = serde_json::json!({ "code": code.as_str() });
-    if let Some(field) = error.field() {
+    if let Some(field) = field {
         extensions["field"] = field.into();
     }
-    let body = serde_json::json!({ "errors": [{ "message": error.public_message(), "extensions": extensions }] });
+    let body = serde_json::json!({ "data": null, "errors": [{ "message": message, "extensions": extensions }] });
     (status, axum::Json(body)).into_response()
 }

@@ -1,5 +1,5 @@
 use async_graphql::http::{GraphiQLSource, MultipartOptions};
-use async_graphql::{BatchResponse, Data, ErrorExtensions};
+use async_graphql::{BatchResponse, Data};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::body::Body;
 use axum::extract::{State, WebSocketUpgrade};
@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use talentpost_shared::ErrorCode;
 
+use super::error::{error_response, service_error_response};
 use super::{HttpState, authorization, session_cookie};
 use crate::graphql::{RequestAuth, SessionCookie};
-use super::error::service_error_response;
 use crate::services::auth as auth_service;
 
 /// Plain JSON queries are small; only multipart requests carry files.
@@ -41,32 +41,33 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
     } else {
         MAX_JSON_BODY
     };
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
+    let bytes = match read_limited(body, limit).await {
+        Some(bytes) => bytes,
+        None => {
             return error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::PayloadTooLarge,
                 &format!("the request body is larger than {limit} bytes"),
+                None,
             );
         }
     };
     let options = MultipartOptions::default()
         .max_file_size(state.app.config.max_upload_bytes)
         .max_num_files(MAX_FILES);
-    let request = match async_graphql::http::receive_batch_body(content_type, bytes.as_ref(), options).await {
+    let request = match async_graphql::http::receive_batch_body(content_type, bytes.as_slice(), options).await {
         // Batches would run their operations concurrently, beside the per-operation
         // limits and the login throttle; no client of ours needs them.
         Ok(async_graphql::BatchRequest::Single(request)) => request,
         Ok(async_graphql::BatchRequest::Batch(_)) => {
-            return error_response(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, "batched requests are not supported; send one operation per request");
+            return error_response(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, "batched requests are not supported; send one operation per request", None);
         }
         Err(error) => {
             let (status, code) = match error {
                 async_graphql::ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
                 _ => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
             };
-            return error_response(status, code, &format!("the request could not be read: {error}"));
+            return error_response(status, code, &format!("the request could not be read: {error}"), None);
         }
     };
 
@@ -75,10 +76,27 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
     GraphQLResponse::from(BatchResponse::Single(response)).into_response()
 }
 
-fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
-    let error = async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()));
-    let body = serde_json::json!({ "data": null, "errors": [{ "message": error.message, "extensions": { "code": code.as_str() } }] });
-    (status, axum::Json(body)).into_response()
+/// How much of an oversized body is still read (and thrown away) before answering 413.
+/// Answering while the client is still sending makes the server close the connection,
+/// and many clients then report a broken connection instead of our clear error.
+const MAX_DISCARDED_BODY: usize = 16 * 1024 * 1024;
+
+/// The body if it fits in `limit`; `None` when it is larger.
+async fn read_limited(body: Body, limit: usize) -> Option<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= limit {
+            bytes.extend_from_slice(&chunk);
+        } else if seen > limit.saturating_add(MAX_DISCARDED_BODY) {
+            return None;
+        }
+    }
+    (seen <= limit).then_some(bytes)
 }
 
 /// graphql-transport-ws (and the older graphql-ws). The browser sends the session
