@@ -101,6 +101,20 @@ ensure_base_tools() {
   fi
 }
 
+# Real mail servers for the mail tests; each test starts its own instance in a temp
+# dir on loopback ports (server/tests/support/dovecot.rs), so the system service is
+# neither needed nor touched.
+ensure_mail_servers() {
+  local missing=()
+  [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+  [ -e /usr/lib/dovecot/lmtp ] || missing+=(dovecot-lmtpd)
+  command -v openssl >/dev/null || missing+=(openssl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
+}
+
 ensure_browser_tools() {
   if [ ! -x /usr/bin/chromium ]; then
     log "installing Debian's chromium"

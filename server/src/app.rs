@@ -13,7 +13,9 @@ use crate::events::EventBus;
 use crate::graphql::build_schema;
 use crate::services::bootstrap::{InitialAdmin, ensure_initial_admin};
 use crate::state::AppState;
+use crate::mail::tls::MailTls;
 use crate::storage::BlobStore;
+use crate::workers::inbound_sync::InboundWorkers;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -23,6 +25,8 @@ pub enum StartupError {
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
     Secrets(#[from] CryptoError),
+    #[error("could not set up TLS for mail connections: {0}")]
+    MailTls(#[from] tokio_rustls::rustls::Error),
     #[error("could not create the first administrator: {0}")]
     Bootstrap(#[from] ServiceError),
     #[error("could not listen on {address}: {source}")]
@@ -43,6 +47,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         events: EventBus::new(),
         secrets,
         login_throttle: Default::default(),
+        mail_tls: MailTls::new()?,
+        inbound: InboundWorkers::default(),
     })
 }
 
@@ -66,7 +72,11 @@ impl Application {
 
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
         let schema = build_schema(Some(self.state.clone()));
+        let workers = self.state.inbound.clone();
+        workers.start_all(&self.state).await?;
         let router = crate::http::router(self.state, schema);
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve)
+        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve);
+        workers.stop_all();
+        served
     }
 }

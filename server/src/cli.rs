@@ -5,6 +5,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::app::{Application, build_state};
 use crate::config::Config;
+use crate::error::ServiceError;
 use crate::services::{bootstrap, demo};
 
 #[derive(Parser)]
@@ -24,6 +25,11 @@ pub enum Command {
     Demo,
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
+    /// Read one RFC 822 mail on standard input and put it into the inbox, as a company
+    /// mail server's pipe alias does (`intake: "|talentpost ingest-mail"`). Exits 0 when
+    /// stored (or already known), 65 for a mail that can never be taken (the MTA
+    /// bounces it), 75 for a temporary failure (the MTA retries).
+    IngestMail,
 }
 
 pub async fn run() -> ExitCode {
@@ -31,6 +37,9 @@ pub async fn run() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .init();
+    if let Some(Command::IngestMail) = cli.command {
+        return ingest_mail(cli.config).await;
+    }
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Demo => load_demo(cli.config).await,
@@ -38,6 +47,7 @@ pub async fn run() -> ExitCode {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
+        Command::IngestMail => Ok(()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,6 +88,42 @@ async fn load_demo(config: Config) -> Result<(), String> {
         summary.legal_entities, summary.job_openings, summary.candidates, summary.inbox_items
     );
     Ok(())
+}
+
+/// sysexits(3) codes, which MTAs understand: bounce on DATAERR, retry on TEMPFAIL.
+const EX_DATAERR: u8 = 65;
+const EX_TEMPFAIL: u8 = 75;
+
+async fn ingest_mail(config: Config) -> ExitCode {
+    use tokio::io::AsyncReadExt;
+    let state = match build_state(config).await {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("talentpost ingest-mail: {error}");
+            return ExitCode::from(EX_TEMPFAIL);
+        }
+    };
+    let limit = crate::services::mail_intake::hard_limit(&state);
+    let mut raw = Vec::new();
+    if let Err(error) = tokio::io::stdin().take(limit as u64 + 1).read_to_end(&mut raw).await {
+        eprintln!("talentpost ingest-mail: could not read the mail: {error}");
+        return ExitCode::from(EX_TEMPFAIL);
+    }
+    match crate::services::mail_intake::submit_from_pipe(&state, raw).await {
+        Ok(ingested) => {
+            let what = if ingested.created { "stored" } else { "already stored" };
+            println!("{what} as inbox item {}", ingested.item.id);
+            ExitCode::SUCCESS
+        }
+        Err(error @ (ServiceError::InvalidInput { .. } | ServiceError::PayloadTooLarge { .. })) => {
+            eprintln!("talentpost ingest-mail: {error}");
+            ExitCode::from(EX_DATAERR)
+        }
+        Err(error) => {
+            eprintln!("talentpost ingest-mail: {error}; the mail server should retry");
+            ExitCode::from(EX_TEMPFAIL)
+        }
+    }
 }
 
 async fn shutdown_signal() {

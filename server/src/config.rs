@@ -44,6 +44,28 @@ pub struct Config {
     #[arg(long, env = "TALENTPOST_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_upload_bytes: usize,
 
+    /// Largest mail that is parsed; larger mail is kept raw and shown as "too large".
+    #[arg(long, env = "TALENTPOST_MAX_MAIL_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_mail_bytes: usize,
+
+    /// Domain of the legal entities' intake addresses (`intake+<id>@<domain>`), to which
+    /// companies redirect application mail.
+    #[arg(long, env = "TALENTPOST_INTAKE_DOMAIN", default_value = "intake.talentpost.localhost")]
+    pub intake_domain: String,
+
+    /// Seconds between polls of a mailbox, also under IDLE, as a safety net.
+    #[arg(long, env = "TALENTPOST_MAIL_POLL_SECONDS", default_value_t = 120)]
+    pub mail_poll_seconds: u64,
+
+    /// Longest wait, in seconds, before a failing mail account is tried again (the
+    /// wait doubles from 2 seconds up to this).
+    #[arg(long, env = "TALENTPOST_MAIL_RETRY_MAX_SECONDS", default_value_t = 300)]
+    pub mail_retry_max_seconds: u64,
+
+    /// Run the inbound mail sync workers in this process.
+    #[arg(long, env = "TALENTPOST_MAIL_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub mail_workers: bool,
+
     /// Hours a login session stays valid.
     #[arg(long, env = "TALENTPOST_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
@@ -73,6 +95,11 @@ impl Config {
             admin_password: None,
             organisation_name: "Meine Firma GmbH".to_owned(),
             max_upload_bytes: 25 * 1024 * 1024,
+            max_mail_bytes: 50 * 1024 * 1024,
+            intake_domain: "intake.talentpost.localhost".to_owned(),
+            mail_poll_seconds: 120,
+            mail_retry_max_seconds: 300,
+            mail_workers: true,
             session_hours: 12,
             secure_cookies: false,
         }

@@ -21,6 +21,8 @@ pub enum ServiceError {
     TooManyAttempts { retry_after_seconds: u64 },
     #[error("{field}: larger than the limit of {limit} bytes")]
     PayloadTooLarge { field: String, limit: usize },
+    #[error("{message}")]
+    MailServer { problem: talentpost_shared::MailProblem, message: String },
     #[error("database")]
     Database(#[from] sea_orm::DbErr),
     #[error("file storage")]
@@ -54,6 +56,7 @@ impl ServiceError {
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::MailServer { .. } => ErrorCode::MailServer,
             Self::Database(_) | Self::Io(_) | Self::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -2,7 +2,7 @@
 
 use tokio::sync::broadcast;
 
-use crate::db::entities::inbox_item;
+use crate::db::entities::{inbound_account, inbox_item};
 
 #[derive(Clone, Debug)]
 pub enum DomainEvent {
@@ -13,12 +13,15 @@ pub enum DomainEvent {
     /// their open subscriptions end, and a reconnect authenticates afresh.
     /// `user_id: None` means every user of the organisation.
     AccessChanged { organisation_id: i64, user_id: Option<i64> },
+    /// An inbound account's settings or sync status changed.
+    InboundAccountStatusChanged(Box<inbound_account::Model>),
 }
 
 impl DomainEvent {
     pub fn organisation_id(&self) -> i64 {
         match self {
             Self::InboxItemAdded(item) => item.organisation_id,
+            Self::InboundAccountStatusChanged(account) => account.organisation_id,
             Self::InboxChanged { organisation_id } | Self::AccessChanged { organisation_id, .. } => *organisation_id,
         }
     }

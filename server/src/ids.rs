@@ -27,4 +27,5 @@ typed_id!(
     InboxItemId => "inbox item",
     ApiTokenId => "API token",
     DocumentId => "document",
+    InboundAccountId => "inbound account",
 );

@@ -12,6 +12,8 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod ids;
+pub mod mail;
 pub mod services;
 pub mod state;
 pub mod storage;
+pub mod workers;

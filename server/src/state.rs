@@ -6,7 +6,9 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::events::EventBus;
+use crate::mail::tls::MailTls;
 use crate::storage::BlobStore;
+use crate::workers::inbound_sync::InboundWorkers;
 
 /// Everything a request or worker needs, built once at start-up and cloned cheaply.
 #[derive(Clone)]
@@ -17,4 +19,6 @@ pub struct AppState {
     pub blobs: BlobStore,
     pub secrets: SecretBox,
     pub login_throttle: LoginThrottle,
+    pub mail_tls: MailTls,
+    pub inbound: InboundWorkers,
 }

@@ -25,6 +25,9 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// Too many failed logins for this account; wait and try again.
     TooManyAttempts,
+    /// A mail server could not be reached or refused us; `extensions.problem` names
+    /// the stage (DNS, CONNECT, TLS, LOGIN, FOLDER_MISSING, PROTOCOL).
+    MailServer,
     /// Something failed on our side; the server log has the details.
     Internal,
 }
@@ -41,6 +44,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::TooManyAttempts => "TOO_MANY_ATTEMPTS",
+            Self::MailServer => "MAIL_SERVER",
             Self::Internal => "INTERNAL",
         }
     }
@@ -49,7 +53,7 @@ impl ErrorCode {
         Self::ALL.into_iter().find(|c| c.as_str() == code)
     }
 
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Unauthenticated,
         Self::Forbidden,
         Self::NotFound,
@@ -59,6 +63,7 @@ impl ErrorCode {
         Self::PayloadTooLarge,
         Self::QueryTooComplex,
         Self::TooManyAttempts,
+        Self::MailServer,
         Self::Internal,
     ];
 }

@@ -66,6 +66,87 @@ stored_enum!(
         Unassigned => "unassigned",
         Assigned => "assigned",
         Deleted => "deleted",
+        /// Auto-replies and delivery reports: kept and searchable, but out of the
+        /// application inbox and its counts.
+        Automatic => "automatic",
+    }
+);
+
+stored_enum!(
+    /// How an inbound account's mail is fetched. Microsoft 365 uses IMAP with a
+    /// password until OAuth2 sign-in is configured for it.
+    InboundProtocol {
+        Imap => "imap",
+        Microsoft365 => "microsoft365",
+    }
+);
+
+stored_enum!(
+    /// Transport security of a mail connection.
+    MailSecurity {
+        /// TLS from the first byte (IMAPS 993, SMTPS 465).
+        Tls => "tls",
+        /// Plain connection upgraded with STARTTLS before login.
+        Starttls => "starttls",
+        /// Unencrypted; only accepted with an explicit opt-in.
+        Unencrypted => "none",
+    }
+);
+
+stored_enum!(
+    /// What an inbound account is doing right now.
+    InboundStatus {
+        /// Active, not yet connected since the server started.
+        Pending => "pending",
+        Connected => "connected",
+        /// Fetching mail; `syncDone` of `syncTotal`.
+        Syncing => "syncing",
+        /// Up to date and waiting for new mail (IDLE or polling).
+        Idle => "idle",
+        Error => "error",
+        Disabled => "disabled",
+    }
+);
+
+stored_enum!(
+    /// Where a connection to a mail server went wrong, so an IT admin knows where to look.
+    MailProblem {
+        /// The host name does not resolve.
+        Dns => "dns",
+        /// The host does not answer on that port (refused, unreachable, timed out).
+        Connect => "connect",
+        /// The TLS handshake failed (certificate, protocol).
+        Tls => "tls",
+        /// The server refused the user name or password.
+        Login => "login",
+        /// The chosen folder does not exist on the server.
+        FolderMissing => "folder_missing",
+        /// The server answered something unexpected or closed the connection.
+        Protocol => "protocol",
+    }
+);
+
+stored_enum!(
+    /// Whether a stored mail could be read.
+    ParseStatus {
+        Parsed => "parsed",
+        /// The bytes are not a readable mail; only the raw source is shown.
+        Unparseable => "unparseable",
+        /// Larger than the configured limit; kept raw, not parsed.
+        TooLarge => "too_large",
+        /// Parts nested deeper than the parser is allowed to follow.
+        TooDeep => "too_deep",
+    }
+);
+
+stored_enum!(
+    /// How a mail reached Talentpost.
+    MailSource {
+        Imap => "imap",
+        /// Redirected by the company's own mail server (pipe or HTTP intake).
+        Forwarded => "forwarded",
+        /// Posted raw through the API.
+        Api => "api",
     }
 );
 

@@ -10,6 +10,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use super::candidates::Candidate;
 use super::job_openings::JobOpening;
 use super::legal_entities::LegalEntity;
+use super::mail_messages::MailMessage;
 use super::support::{
     GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids, state, to_connection, to_gql,
 };
@@ -78,6 +79,11 @@ impl InboxItem {
         let Some(id) = self.0.matched_candidate_id else { return Ok(None) };
         let (state, principal) = caller(ctx)?;
         Ok(candidates::find(&state.db, principal, CandidateId(id)).await.ok().map(Candidate::from))
+    }
+    /// The mail of an e-mail item (headers, bodies, raw source); null for other media.
+    async fn mail(&self, ctx: &Context<'_>) -> GqlResult<Option<MailMessage>> {
+        let state = state(ctx)?;
+        Ok(crate::services::mail_messages::of_item(&state.db, self.0.id).await.gql()?.map(MailMessage))
     }
     async fn documents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Document>> {
         let state = state(ctx)?;
@@ -258,7 +264,7 @@ async fn read_upload(ctx: &Context<'_>, app: &AppState, index: usize, upload: &U
 pub struct InboxSubscription;
 
 /// Events for one subscriber, ending when that subscriber's access changes.
-fn event_stream(app: &AppState, principal: &Principal) -> impl Stream<Item = DomainEvent> + use<> {
+pub(super) fn event_stream(app: &AppState, principal: &Principal) -> impl Stream<Item = DomainEvent> + use<> {
     let (organisation_id, user_id) = (principal.organisation_id, principal.user_id);
     // A lagging subscriber skips what it missed; counts are re-read on the next event.
     BroadcastStream::new(app.events.subscribe())
@@ -301,7 +307,8 @@ impl InboxSubscription {
         let organisation_id = principal.organisation_id;
         let changes = event_stream(&app, &principal)
             .filter(move |event| {
-                let relevant = event.organisation_id() == organisation_id;
+                let relevant = event.organisation_id() == organisation_id
+                    && matches!(event, DomainEvent::InboxItemAdded(_) | DomainEvent::InboxChanged { .. });
                 async move { relevant }
             })
             .map(|_| ());

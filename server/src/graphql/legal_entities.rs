@@ -7,6 +7,7 @@ use crate::ids::LegalEntityId;
 use crate::services::legal_entities::{self as service, LegalEntityInput};
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct LegalEntity {
     pub id: ID,
     pub name: String,
@@ -14,6 +15,17 @@ pub struct LegalEntity {
     pub is_main: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[async_graphql::ComplexObject]
+impl LegalEntity {
+    /// The address this company's mail server redirects application mail to (or pipes
+    /// to `talentpost ingest-mail`); mail delivered there lands in this entity's inbox.
+    async fn intake_address(&self, ctx: &async_graphql::Context<'_>) -> super::support::GqlResult<String> {
+        let state = super::support::state(ctx)?;
+        let id = self.id.parse::<i64>().unwrap_or_default();
+        Ok(crate::mail::ingest::intake_address(&state.config.intake_domain, id, self.is_main))
+    }
 }
 
 impl From<legal_entity::Model> for LegalEntity {

@@ -4,7 +4,9 @@
 mod audit;
 mod auth;
 mod candidates;
+mod inbound_accounts;
 mod inbox;
+mod mail_messages;
 mod job_openings;
 mod legal_entities;
 mod support;
@@ -24,6 +26,7 @@ pub struct QueryRoot(
     job_openings::JobOpeningQuery,
     candidates::CandidateQuery,
     inbox::InboxQuery,
+    inbound_accounts::InboundAccountQuery,
     audit::AuditQuery,
 );
 
@@ -35,10 +38,11 @@ pub struct MutationRoot(
     job_openings::JobOpeningMutation,
     candidates::CandidateMutation,
     inbox::InboxMutation,
+    inbound_accounts::InboundAccountMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(inbox::InboxSubscription);
+pub struct SubscriptionRoot(inbox::InboxSubscription, inbound_accounts::InboundAccountSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -30,8 +30,15 @@ pub fn to_gql(error: ServiceError) -> async_graphql::Error {
         tracing::error!(error = %error_chain(&error), "request failed");
     }
     let field = error.field().map(str::to_owned);
+    let problem = match &error {
+        ServiceError::MailServer { problem, .. } => Some(problem.as_str().to_ascii_uppercase()),
+        _ => None,
+    };
     async_graphql::Error::new(error.public_message()).extend_with(|_, ext| {
         ext.set("code", code.as_str());
+        if let Some(problem) = &problem {
+            ext.set("problem", problem.as_str());
+        }
         if let Some(field) = &field {
             ext.set("field", field.as_str());
         }

@@ -2,21 +2,19 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{HttpState, authorization, session_cookie};
+use super::{HttpState, authenticated};
 use crate::error::ServiceError;
 use super::error::service_error_response;
 use crate::ids::DocumentId;
-use crate::services::{auth as auth_service, inbox};
+use crate::services::inbox;
 
 pub async fn download(State(state): State<HttpState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let Ok(id) = id.parse::<i64>().map(DocumentId) else {
         return service_error_response(ServiceError::invalid("id", "not a valid document id"));
     };
-    let cookie = session_cookie(&headers);
-    let principal = match auth_service::authenticate(&state.app, cookie.as_deref(), authorization(&headers).as_deref()).await {
-        Ok(Some(principal)) => principal,
-        Ok(None) => return service_error_response(ServiceError::Unauthenticated),
-        Err(error) => return service_error_response(error),
+    let principal = match authenticated(&state.app, &headers).await {
+        Ok(principal) => principal,
+        Err(response) => return response,
     };
     match inbox::download(&state.app, &principal, id).await {
         Ok((doc, bytes)) => {
@@ -42,12 +40,12 @@ pub async fn download(State(state): State<HttpState>, Path(id): Path<String>, he
     }
 }
 
-fn ascii_fallback(name: &str) -> String {
+pub(super) fn ascii_fallback(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect()
 }
 
 /// RFC 5987 encoding for the `filename*` parameter.
-fn percent_encode(name: &str) -> String {
+pub(super) fn percent_encode(name: &str) -> String {
     name.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }

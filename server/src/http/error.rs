@@ -16,6 +16,7 @@ pub fn service_error_response(error: ServiceError) -> Response {
         ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::MailServer => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => {
             tracing::error!(error = %error, source = ?std::error::Error::source(&error), "request failed");
             StatusCode::INTERNAL_SERVER_ERROR

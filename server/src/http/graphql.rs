@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use talentpost_shared::ErrorCode;
 
 use super::error::{error_response, service_error_response};
-use super::{HttpState, authorization, session_cookie};
+use super::{HttpState, authorization, read_limited, session_cookie};
 use crate::graphql::{RequestAuth, SessionCookie};
 use crate::services::auth as auth_service;
 
@@ -74,29 +74,6 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
     let request = request.data(RequestAuth(principal)).data(SessionCookie(cookie));
     let response = state.schema.execute(request).await;
     GraphQLResponse::from(BatchResponse::Single(response)).into_response()
-}
-
-/// How much of an oversized body is still read (and thrown away) before answering 413.
-/// Answering while the client is still sending makes the server close the connection,
-/// and many clients then report a broken connection instead of our clear error.
-const MAX_DISCARDED_BODY: usize = 16 * 1024 * 1024;
-
-/// The body if it fits in `limit`; `None` when it is larger.
-async fn read_limited(body: Body, limit: usize) -> Option<Vec<u8>> {
-    use futures_util::StreamExt;
-    let mut stream = body.into_data_stream();
-    let mut bytes = Vec::new();
-    let mut seen = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.ok()?;
-        seen = seen.saturating_add(chunk.len());
-        if seen <= limit {
-            bytes.extend_from_slice(&chunk);
-        } else if seen > limit.saturating_add(MAX_DISCARDED_BODY) {
-            return None;
-        }
-    }
-    (seen <= limit).then_some(bytes)
 }
 
 /// graphql-transport-ws (and the older graphql-ws). The browser sends the session

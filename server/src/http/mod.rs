@@ -3,16 +3,22 @@
 mod documents;
 mod error;
 mod graphql;
+mod mail;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
+use axum::body::Body;
+use axum::response::Response;
+use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Principal;
+use crate::error::ServiceError;
 use crate::graphql::AppSchema;
+use crate::services::auth as auth_service;
 use crate::state::AppState;
 
 #[derive(Clone)]
@@ -30,6 +36,8 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/graphql/ws", get(graphql::websocket))
         .route("/api/documents/{id}", get(documents::download))
+        .route("/api/inbox/{id}/raw", get(mail::raw_download))
+        .route("/api/mail/intake", post(mail::intake))
         .route("/healthz", get(healthz))
         .fallback_service(web_app)
         .with_state(state)
@@ -64,4 +72,38 @@ pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
 
 pub fn authorization(headers: &axum::http::HeaderMap) -> Option<String> {
     headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// The caller from the session cookie or bearer token, or the error response to send.
+pub async fn authenticated(app: &AppState, headers: &axum::http::HeaderMap) -> Result<Principal, Response> {
+    let cookie = session_cookie(headers);
+    match auth_service::authenticate(app, cookie.as_deref(), authorization(headers).as_deref()).await {
+        Ok(Some(principal)) => Ok(principal),
+        Ok(None) => Err(error::service_error_response(ServiceError::Unauthenticated)),
+        Err(error) => Err(error::service_error_response(error)),
+    }
+}
+
+/// How much of an oversized body is still read (and thrown away) before answering 413.
+/// Answering while the client is still sending makes the server close the connection,
+/// and many clients then report a broken connection instead of our clear error.
+const MAX_DISCARDED_BODY: usize = 16 * 1024 * 1024;
+
+/// The body if it fits in `limit`; `None` when it is larger. Up to 16 MiB past the
+/// limit are still read, so the client receives the 413 instead of a reset connection.
+pub async fn read_limited(body: Body, limit: usize) -> Option<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= limit {
+            bytes.extend_from_slice(&chunk);
+        } else if seen > limit.saturating_add(MAX_DISCARDED_BODY) {
+            return None;
+        }
+    }
+    (seen <= limit).then_some(bytes)
 }

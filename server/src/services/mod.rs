@@ -6,9 +6,12 @@ pub mod auth;
 pub mod bootstrap;
 pub mod candidates;
 pub mod demo;
+pub mod inbound_accounts;
 pub mod inbox;
 pub mod job_openings;
 pub mod legal_entities;
+pub mod mail_intake;
+pub mod mail_messages;
 pub mod pagination;
 pub mod users;
 

@@ -44,6 +44,7 @@ macro_rules! on_both_databases {
 pub struct TestApp {
     pub address: String,
     pub data_dir: tempfile::TempDir,
+    pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -109,13 +110,14 @@ impl TestApp {
         std::fs::create_dir_all(&config.web_dir).expect("web dir");
         std::fs::write(config.web_dir.join("index.html"), "<!doctype html><title>Talentpost</title>").expect("index");
         adjust(&mut config);
+        let database_url = config.database_url();
         let app = Application::build(config).await.expect("application starts");
         let address = format!("http://{}", app.address);
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
-        Self { address, data_dir, shutdown: Some(shutdown) }
+        Self { address, data_dir, database_url, shutdown: Some(shutdown) }
     }
 
     pub fn ws_url(&self) -> String {
@@ -185,6 +187,11 @@ impl GqlResponse {
 }
 
 impl Client {
+    /// A client for a server started outside `TestApp` (a real process).
+    pub fn for_address(base: &str) -> Self {
+        Self::new(base, None)
+    }
+
     fn new(base: &str, token: Option<String>) -> Self {
         let http = reqwest::Client::builder()
             .cookie_store(true)
@@ -242,6 +249,16 @@ impl Client {
             .await
             .expect("request sent");
         Self::read(response).await
+    }
+
+    /// A plain HTTP POST with a raw body (the mail intake).
+    pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -4,10 +4,15 @@
 
 mod authentication;
 mod authorization;
+#[path = "../support/dovecot.rs"]
+mod dovecot;
 mod fixtures;
 mod helpers;
 mod inbox;
 mod limits;
+mod mail_crash;
+mod mail_in;
+mod mail_intake;
 mod migrations;
 mod schema;
 mod subscriptions;

@@ -12,11 +12,11 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::fixtures::{cast, submit};
 use crate::helpers::{Backend, TestApp, within};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-const DEADLINE: Duration = Duration::from_secs(5);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(5);
 
-async fn connect(app: &TestApp, cookie: Option<&str>, init_payload: Value) -> Socket {
+pub(crate) async fn connect(app: &TestApp, cookie: Option<&str>, init_payload: Value) -> Socket {
     let mut request = app.ws_url().into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
     if let Some(cookie) = cookie {
@@ -27,12 +27,12 @@ async fn connect(app: &TestApp, cookie: Option<&str>, init_payload: Value) -> So
     socket
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub(crate) async fn send(socket: &mut Socket, message: Value) {
     socket.send(Message::Text(message.to_string().into())).await.unwrap();
 }
 
 /// The next protocol message (pings are answered by the library), or None when closed.
-async fn next_message(socket: &mut Socket) -> Option<Value> {
+pub(crate) async fn next_message(socket: &mut Socket) -> Option<Value> {
     while let Some(frame) = within(DEADLINE, socket.next()).await {
         match frame {
             Ok(Message::Text(text)) => return Some(serde_json::from_str(&text).unwrap()),
@@ -43,19 +43,19 @@ async fn next_message(socket: &mut Socket) -> Option<Value> {
     None
 }
 
-async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
+pub(crate) async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
     let ack = next_message(socket).await.expect("connection acknowledged");
     assert_eq!(ack["type"], "connection_ack", "{ack}");
     send(socket, json!({"id": id, "type": "subscribe", "payload": {"query": query}})).await;
 }
 
-async fn next_data(socket: &mut Socket) -> Value {
+pub(crate) async fn next_data(socket: &mut Socket) -> Value {
     let message = next_message(socket).await.expect("a message");
     assert_eq!(message["type"], "next", "{message}");
     message["payload"]["data"].clone()
 }
 
-async fn api_token(app: &TestApp) -> String {
+pub(crate) async fn api_token(app: &TestApp) -> String {
     let admin = app.admin().await;
     let created = admin.gql("mutation { createApiToken(name: \"ws\") { token } }", json!({})).await;
     created.data()["createApiToken"]["token"].as_str().unwrap().to_owned()

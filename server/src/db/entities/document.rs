@@ -12,6 +12,8 @@ pub struct Model {
     pub content_type: String,
     pub size_bytes: i64,
     pub sha256: String,
+    /// `Content-ID` of an inline mail part, for `cid:` references in the HTML body.
+    pub content_id: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,0 +1,319 @@
+//! The one way a mail enters Talentpost, whatever brought it (IMAP sync, forwarding
+//! intake, API). It keeps the raw bytes, stores what the parser read, and creates the
+//! inbox item, all idempotently: a second delivery of the same mail is a no-op.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use talentpost_shared::{EmailAddress, InboxMedium, InboxState, MailSource, ParseStatus};
+
+use crate::crypto::sha256_hex;
+use crate::db::entities::{document, inbox_item, legal_entity, mail_message};
+use crate::error::{ServiceError, ServiceResult, is_unique_violation};
+use crate::events::DomainEvent;
+use crate::mail::parse::{MailAddress, ParseLimits, ParsedMail, parse_off_thread};
+use crate::services::candidates;
+use crate::services::inbox::{clean_file_name, truncate_to_micros};
+use crate::services::legal_entities;
+use crate::state::AppState;
+
+/// Where an account's mail belongs; forwarded mail is routed by its recipients instead.
+#[derive(Clone, Copy, Debug)]
+pub struct AccountRoute {
+    pub account_id: i64,
+    pub legal_entity_id: i64,
+    pub user_group_id: Option<i64>,
+}
+
+pub struct IncomingMail {
+    pub organisation_id: i64,
+    pub raw: Vec<u8>,
+    pub source: MailSource,
+    pub account: Option<AccountRoute>,
+    /// When the mail reached its mailbox (IMAP INTERNALDATE); now when unknown.
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug)]
+pub struct Ingested {
+    pub item: inbox_item::Model,
+    pub message: mail_message::Model,
+    /// False when the mail was already known and nothing was written.
+    pub created: bool,
+}
+
+/// The key that makes a second delivery a no-op. With a Message-ID it is that id plus
+/// a hash of sender, subject and body: the same mail reaching us by two routes (IMAP
+/// and a redirect, which only add trace headers) is one item, while a different mail
+/// that reuses a Message-ID (broken mailers, copies, forgery) is never swallowed.
+/// Without a Message-ID it is the hash of the whole mail.
+pub fn dedupe_key(parsed: &ParsedMail, raw: &[u8], raw_sha256: &str) -> String {
+    match parsed.message_id.as_deref().map(|id| id.trim().trim_matches(['<', '>'])).filter(|id| !id.is_empty()) {
+        Some(id) => {
+            let from = parsed.from.as_ref().map(|from| from.address.to_ascii_lowercase()).unwrap_or_default();
+            let mut content = Vec::with_capacity(raw.len());
+            content.extend_from_slice(from.as_bytes());
+            content.push(0);
+            content.extend_from_slice(parsed.subject.as_bytes());
+            content.push(0);
+            content.extend_from_slice(body_of(raw));
+            let body = sha256_hex(&content);
+            if id.len() <= 300 {
+                format!("mid:{id}:{}", &body[..32])
+            } else {
+                format!("midsha:{}:{}", sha256_hex(id.as_bytes()), &body[..32])
+            }
+        }
+        None => format!("sha:{raw_sha256}"),
+    }
+}
+
+/// Everything after the header block (empty if there is none).
+fn body_of(raw: &[u8]) -> &[u8] {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4);
+    let lf = raw.windows(2).position(|w| w == b"\n\n").map(|at| at + 2);
+    let start = match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => raw.len(),
+    };
+    &raw[start..]
+}
+
+/// Whether this account already stored a mail with this Message-ID and exact size:
+/// after a UIDVALIDITY change or a crash, the sync skips such mail without
+/// downloading it again. (The ingest's own key still guards everything else.)
+pub async fn is_known_copy(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    message_id: &str,
+    raw_size: u32,
+) -> ServiceResult<bool> {
+    Ok(mail_message::Entity::find()
+        .filter(mail_message::Column::InboundAccountId.eq(account_id))
+        .filter(mail_message::Column::MessageIdHeader.eq(message_id.trim().trim_matches(['<', '>'])))
+        .filter(mail_message::Column::RawSize.eq(i64::from(raw_size)))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+pub async fn ingest(state: &AppState, mut incoming: IncomingMail) -> ServiceResult<Ingested> {
+    strip_mbox_separator(&mut incoming.raw);
+    let limits = ParseLimits::with_max_bytes(state.config.max_mail_bytes);
+    let raw_size = incoming.raw.len();
+    let raw_sha256 = sha256_hex(&incoming.raw);
+    let (raw, parsed) = parse_off_thread(incoming.raw, limits).await;
+    if raw.len() != raw_size {
+        return Err(ServiceError::Internal(format!(
+            "the parser lost the mail ({}); it stays at its source",
+            parsed.problem.unwrap_or_default()
+        )));
+    }
+    let key = dedupe_key(&parsed, &raw, &raw_sha256);
+    let organisation_id = incoming.organisation_id;
+    if let Some(existing) = find_existing(&state.db, organisation_id, &key).await? {
+        return Ok(existing);
+    }
+
+    // Files first: the store is content-addressed, so a failed transaction leaves at
+    // most an unreferenced file, never a row pointing at nothing.
+    state.blobs.put(&raw).await?;
+    drop(raw);
+    let mut stored_attachments = Vec::with_capacity(parsed.attachments.len());
+    for attachment in &parsed.attachments {
+        stored_attachments.push(state.blobs.put(&attachment.bytes).await?);
+    }
+
+    let (legal_entity_id, intake_recipient) = match incoming.account {
+        Some(route) => (route.legal_entity_id, None),
+        None => route_by_recipients(state, organisation_id, &parsed.delivery_recipients).await?,
+    };
+    let sender = parsed.from.as_ref().and_then(|from| EmailAddress::parse(&from.address).ok());
+    let matched = match &sender {
+        Some(address) => candidates::find_by_email(&state.db, organisation_id, address).await?,
+        None => None,
+    };
+    let now = truncate_to_micros(Utc::now());
+    let received_at = truncate_to_micros(incoming.received_at.unwrap_or(now));
+    let inbox_state = if parsed.automatic_reason.is_some() { InboxState::Automatic } else { InboxState::Unassigned };
+
+    let txn = state.db.begin().await?;
+    let item = inbox_item::ActiveModel {
+        organisation_id: Set(organisation_id),
+        legal_entity_id: Set(Some(legal_entity_id)),
+        user_group_id: Set(incoming.account.and_then(|route| route.user_group_id)),
+        medium: Set(InboxMedium::Email.as_str().to_owned()),
+        state: Set(inbox_state.as_str().to_owned()),
+        received_at: Set(received_at),
+        subject: Set(truncate_chars(&parsed.subject, 500)),
+        sender_name: Set(parsed.from.as_ref().and_then(|from| from.name.as_deref()).map(|n| truncate_chars(n, 200))),
+        sender_email: Set(parsed.from.as_ref().map(|from| truncate_chars(&from.address, 320))),
+        sender_phone: Set(None),
+        preview: Set(Some(preview(&parsed))),
+        payload: Set(None),
+        idempotency_key: Set(None),
+        matched_candidate_id: Set(matched.map(|candidate| candidate.id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let message = mail_message::ActiveModel {
+        organisation_id: Set(organisation_id),
+        inbox_item_id: Set(item.id),
+        inbound_account_id: Set(incoming.account.map(|route| route.account_id)),
+        source: Set(incoming.source.as_str().to_owned()),
+        dedupe_key: Set(key.clone()),
+        raw_sha256: Set(raw_sha256),
+        raw_size: Set(raw_size as i64),
+        parse_status: Set(parsed.status.as_str().to_owned()),
+        parse_problem: Set(parsed.problem.clone()),
+        message_id_header: Set(parsed.message_id.clone()),
+        in_reply_to: Set(parsed.in_reply_to.clone()),
+        references_header: Set(parsed.references.clone()),
+        from_address: Set(parsed.from.as_ref().map(|from| truncate_chars(&from.address, 320))),
+        from_name: Set(parsed.from.as_ref().and_then(|from| from.name.clone())),
+        to_json: Set(address_json(&parsed.to)),
+        cc_json: Set(address_json(&parsed.cc)),
+        reply_to_json: Set(address_json(&parsed.reply_to)),
+        subject: Set(parsed.subject.clone()),
+        sent_at: Set(parsed.sent_at),
+        text_body: Set(parsed.text_body.clone()),
+        html_body: Set(parsed.html_body.as_ref().map(|html| html.html.clone())),
+        has_remote_content: Set(parsed.html_body.as_ref().is_some_and(|html| html.has_remote_content)),
+        automatic_reason: Set(parsed.automatic_reason.clone()),
+        intake_recipient: Set(intake_recipient),
+        received_at: Set(received_at),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let message = match message {
+        Ok(message) => message,
+        Err(error) if is_unique_violation(&error) => {
+            // A concurrent delivery of the same mail won the race; ours rolls back.
+            drop(txn);
+            return find_existing(&state.db, organisation_id, &key)
+                .await?
+                .ok_or_else(|| ServiceError::Internal("a duplicate mail vanished".to_owned()));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    for (attachment, sha256) in parsed.attachments.iter().zip(stored_attachments) {
+        document::ActiveModel {
+            organisation_id: Set(organisation_id),
+            inbox_item_id: Set(Some(item.id)),
+            candidate_id: Set(None),
+            file_name: Set(clean_file_name(&attachment.file_name)),
+            content_type: Set(attachment.content_type.chars().take(120).collect()),
+            size_bytes: Set(attachment.bytes.len() as i64),
+            sha256: Set(sha256),
+            content_id: Set(attachment.content_id.as_deref().map(|id| truncate_chars(id, 250))),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    if inbox_state == InboxState::Automatic {
+        state.events.publish(DomainEvent::InboxChanged { organisation_id });
+    } else {
+        state.events.publish(DomainEvent::InboxItemAdded(Box::new(item.clone())));
+    }
+    Ok(Ingested { item, message, created: true })
+}
+
+async fn find_existing(db: &impl ConnectionTrait, organisation_id: i64, key: &str) -> ServiceResult<Option<Ingested>> {
+    let Some(message) = mail_message::Entity::find()
+        .filter(mail_message::Column::OrganisationId.eq(organisation_id))
+        .filter(mail_message::Column::DedupeKey.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let item = inbox_item::Entity::find_by_id(message.inbox_item_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Internal(format!("mail message {} has no inbox item", message.id)))?;
+    Ok(Some(Ingested { item, message, created: false }))
+}
+
+/// The local part every legal entity's intake address starts with: `intake+<id>@<domain>`
+/// (plus addressing, so one MTA alias `intake` serves all entities); plain `intake@`
+/// belongs to the main entity.
+pub const INTAKE_LOCAL_PART: &str = "intake";
+
+pub fn intake_address(domain: &str, legal_entity_id: i64, is_main: bool) -> String {
+    if is_main {
+        format!("{INTAKE_LOCAL_PART}@{domain}")
+    } else {
+        format!("{INTAKE_LOCAL_PART}+{legal_entity_id}@{domain}")
+    }
+}
+
+/// Finds the legal entity whose intake address the mail was delivered to. Falls back
+/// to the main entity, so a mail is never refused for its routing.
+async fn route_by_recipients(
+    state: &AppState,
+    organisation_id: i64,
+    recipients: &[String],
+) -> ServiceResult<(i64, Option<String>)> {
+    let domain = state.config.intake_domain.to_ascii_lowercase();
+    for recipient in recipients {
+        let lower = recipient.to_ascii_lowercase();
+        let Some((local, recipient_domain)) = lower.rsplit_once('@') else { continue };
+        if recipient_domain != domain {
+            continue;
+        }
+        let entity_id = match local.strip_prefix(INTAKE_LOCAL_PART) {
+            Some("") => None,
+            Some(tag) => match tag.strip_prefix('+').and_then(|id| id.parse::<i64>().ok()) {
+                Some(id) => Some(id),
+                None => continue,
+            },
+            None => continue,
+        };
+        let entity = match entity_id {
+            Some(id) => legal_entity::Entity::find_by_id(id)
+                .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
+                .one(&state.db)
+                .await?,
+            None => None,
+        };
+        let entity = match entity {
+            Some(entity) => entity,
+            None => legal_entities::main_entity(&state.db, organisation_id).await?,
+        };
+        return Ok((entity.id, Some(recipient.clone())));
+    }
+    Ok((legal_entities::main_entity(&state.db, organisation_id).await?.id, None))
+}
+
+/// MTA pipes and mbox files put a `From sender date` line before the message; it is
+/// not part of the mail (a header would be `From:`).
+fn strip_mbox_separator(raw: &mut Vec<u8>) {
+    if raw.starts_with(b"From ") {
+        let end = raw.iter().position(|b| *b == b'\n').map_or(raw.len(), |newline| newline + 1);
+        raw.drain(..end);
+    }
+}
+
+fn preview(parsed: &ParsedMail) -> String {
+    if parsed.status != ParseStatus::Parsed {
+        return parsed.problem.clone().unwrap_or_default();
+    }
+    let text = parsed.text_body.as_deref().unwrap_or_default();
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate_chars(&collapsed, 300)
+}
+
+fn address_json(addresses: &[MailAddress]) -> String {
+    serde_json::to_string(addresses).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn truncate_chars(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}

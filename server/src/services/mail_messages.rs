@@ -1,0 +1,67 @@
+//! Reading stored mail: the parsed message behind an inbox item, its HTML ready for
+//! the sandboxed view, and the raw source.
+
+use base64::Engine;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::auth::Principal;
+use crate::db::entities::{document, mail_message};
+use crate::error::{ServiceError, ServiceResult};
+use crate::ids::InboxItemId;
+use crate::services::inbox;
+use crate::state::AppState;
+
+/// Inline images larger than this stay out of the view (the attachment list has them).
+const MAX_INLINE_IMAGE_BYTES: i64 = 5 * 1024 * 1024;
+/// The raw source shown in the app; the download has all of it.
+pub const MAX_RAW_PREVIEW_BYTES: usize = 1024 * 1024;
+
+pub async fn of_item(db: &impl ConnectionTrait, item_id: i64) -> ServiceResult<Option<mail_message::Model>> {
+    Ok(mail_message::Entity::find()
+        .filter(mail_message::Column::InboxItemId.eq(item_id))
+        .one(db)
+        .await?)
+}
+
+/// The sanitised HTML with `cid:` references replaced by the inline images themselves,
+/// so the view needs no request at all (the sandboxed frame may not make any).
+pub async fn html_for_view(state: &AppState, message: &mail_message::Model) -> ServiceResult<Option<String>> {
+    let Some(html) = &message.html_body else { return Ok(None) };
+    if !html.contains("cid:") {
+        return Ok(Some(html.clone()));
+    }
+    let inline = document::Entity::find()
+        .filter(document::Column::InboxItemId.eq(message.inbox_item_id))
+        .filter(document::Column::ContentId.is_not_null())
+        .all(&state.db)
+        .await?;
+    let mut html = html.clone();
+    for doc in inline {
+        let Some(content_id) = &doc.content_id else { continue };
+        if !doc.content_type.starts_with("image/") || doc.size_bytes > MAX_INLINE_IMAGE_BYTES {
+            continue;
+        }
+        let reference = format!("cid:{content_id}");
+        if !html.contains(&reference) {
+            continue;
+        }
+        let bytes = state.blobs.get(&doc.sha256).await?;
+        let data_url = format!(
+            "data:{};base64,{}",
+            doc.content_type,
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        );
+        html = html.replace(&reference, &data_url);
+    }
+    Ok(Some(html))
+}
+
+/// The stored bytes of the item's mail, for the caller if they may see the item.
+pub async fn raw(state: &AppState, principal: &Principal, item_id: InboxItemId) -> ServiceResult<(mail_message::Model, Vec<u8>)> {
+    let item = inbox::find(&state.db, principal, item_id).await?;
+    let message = of_item(&state.db, item.id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("mail message", item_id))?;
+    let bytes = state.blobs.get(&message.raw_sha256).await?;
+    Ok((message, bytes))
+}

@@ -1,0 +1,420 @@
+//! The inbound mail sync: one task per active account, each with its own connection,
+//! so one failing account never holds up the others.
+//!
+//! Loss-free by construction: the highest UID is advanced only after the mails below it
+//! are committed, a UIDVALIDITY change resets it to zero, and the ingest dedupe keys
+//! (Message-ID, else content hash) turn every re-fetch into a no-op.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use futures_util::TryStreamExt;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use talentpost_shared::{MailProblem, MailSource};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::db::entities::{inbound_account, inbound_folder_state};
+use crate::error::ServiceError;
+use crate::mail::imap::{self, HeaderInfo, ImapSession, MailError};
+use crate::mail::ingest::{self, AccountRoute, IncomingMail};
+use crate::services::inbound_accounts::{self, StatusChange};
+use crate::state::AppState;
+
+/// Header fetches cover this many UIDs; bodies are fetched in smaller groups.
+const HEADER_BATCH: usize = 200;
+const BODY_BATCH_MAILS: usize = 25;
+const BODY_BATCH_BYTES: u64 = 8 * 1024 * 1024;
+/// IDLE is re-issued well before the 29 minutes after which servers may drop it.
+const MAX_IDLE: Duration = Duration::from_secs(25 * 60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Mail(#[from] MailError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl SyncError {
+    fn status(&self) -> StatusChange {
+        match self {
+            Self::Mail(error) => StatusChange::Failed { problem: error.problem, message: error.message.clone() },
+            Self::Service(error) => StatusChange::Failed {
+                problem: MailProblem::Protocol,
+                message: format!("fetched mail could not be stored ({}); the server log has details", error.public_message()),
+            },
+        }
+    }
+}
+
+impl From<SyncError> for ServiceError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::Mail(error) => ServiceError::MailServer { problem: error.problem, message: error.message },
+            SyncError::Service(error) => error,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Mails newly stored by this run.
+    pub stored: u64,
+    /// Mails seen on the server that were already stored.
+    pub already_known: u64,
+    /// Another sync of this account was running; this one did nothing.
+    pub already_running: bool,
+}
+
+struct AccountTask {
+    handle: JoinHandle<()>,
+    wake: Arc<Notify>,
+}
+
+/// The running sync tasks, one per active account. Lives in the application state.
+#[derive(Clone, Default)]
+pub struct InboundWorkers {
+    tasks: Arc<Mutex<HashMap<i64, AccountTask>>>,
+    locks: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl InboundWorkers {
+    /// Starts a task for every active account.
+    pub async fn start_all(&self, state: &AppState) -> Result<(), ServiceError> {
+        let accounts = inbound_account::Entity::find()
+            .filter(inbound_account::Column::Active.eq(true))
+            .all(&state.db)
+            .await?;
+        for account in accounts {
+            self.restart(state, account.id);
+        }
+        Ok(())
+    }
+
+    /// (Re)starts the account's task after its settings changed; a task finds an
+    /// inactive or deleted account and ends by itself.
+    pub fn restart(&self, state: &AppState, account_id: i64) {
+        if !state.config.mail_workers {
+            return;
+        }
+        let wake = Arc::new(Notify::new());
+        let handle = tokio::spawn(account_loop(state.clone(), account_id, Arc::clone(&wake)));
+        let previous = self.tasks_guard().insert(account_id, AccountTask { handle, wake });
+        if let Some(previous) = previous {
+            previous.handle.abort();
+        }
+    }
+
+    pub fn stop(&self, account_id: i64) {
+        if let Some(task) = self.tasks_guard().remove(&account_id) {
+            task.handle.abort();
+        }
+    }
+
+    pub fn stop_all(&self) {
+        for (_, task) in self.tasks_guard().drain() {
+            task.handle.abort();
+        }
+    }
+
+    /// Ends a backoff or an IDLE early, e.g. after "sync now".
+    pub fn wake(&self, account_id: i64) {
+        if let Some(task) = self.tasks_guard().get(&account_id) {
+            task.wake.notify_one();
+        }
+    }
+
+    fn tasks_guard(&self) -> std::sync::MutexGuard<'_, HashMap<i64, AccountTask>> {
+        // A panic elsewhere while holding the lock leaves a usable map.
+        self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_for(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(locks.entry(account_id).or_default())
+    }
+}
+
+/// One sync of one account on a fresh connection, as "sync now" and the tests use it.
+/// `since` re-reads every mail from that date (known mail is still skipped).
+pub async fn run_once(state: &AppState, account_id: i64, since: Option<NaiveDate>) -> Result<SyncReport, SyncError> {
+    let lock = state.inbound.lock_for(account_id);
+    let Ok(_guard) = lock.try_lock() else {
+        state.inbound.wake(account_id);
+        return Ok(SyncReport { already_running: true, ..SyncReport::default() });
+    };
+    let Some(account) = inbound_account::Entity::find_by_id(account_id).one(&state.db).await.map_err(ServiceError::from)?
+    else {
+        return Ok(SyncReport::default());
+    };
+    let result = async {
+        let settings = inbound_accounts::settings_of(state, &account)?;
+        let mut session = imap::connect(&state.mail_tls, &settings).await?;
+        let report = sync_folder(state, &account, &mut session, since).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+        report
+    }
+    .await;
+    if let Err(error) = &result {
+        inbound_accounts::record_status(state, account_id, error.status()).await?;
+    }
+    result
+}
+
+async fn account_loop(state: AppState, account_id: i64, wake: Arc<Notify>) {
+    let mut failures: u32 = 0;
+    loop {
+        let account = match inbound_account::Entity::find_by_id(account_id).one(&state.db).await {
+            Ok(Some(account)) if account.active => account,
+            Ok(_) => return,
+            Err(error) => {
+                tracing::error!(account_id, %error, "cannot load inbound account");
+                failures += 1;
+                backoff(&state, &wake, failures).await;
+                continue;
+            }
+        };
+        let error = watch(&state, &account, &wake, &mut failures).await;
+        tracing::warn!(account_id, %error, "inbound sync failed");
+        if let Err(status_error) = inbound_accounts::record_status(&state, account_id, error.status()).await {
+            tracing::error!(account_id, error = %status_error, "cannot record inbound account status");
+        }
+        failures += 1;
+        backoff(&state, &wake, failures).await;
+    }
+}
+
+async fn backoff(state: &AppState, wake: &Notify, failures: u32) {
+    let longest = Duration::from_secs(state.config.mail_retry_max_seconds.max(1));
+    let delay = Duration::from_secs(1u64 << failures.min(9)).min(longest);
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => {}
+        _ = wake.notified() => {}
+    }
+}
+
+/// Connects and keeps the account in sync until something fails; returns the failure.
+async fn watch(state: &AppState, account: &inbound_account::Model, wake: &Notify, failures: &mut u32) -> SyncError {
+    let settings = match inbound_accounts::settings_of(state, account) {
+        Ok(settings) => settings,
+        Err(error) => return error.into(),
+    };
+    let mut session = match imap::connect(&state.mail_tls, &settings).await {
+        Ok(session) => session,
+        Err(error) => return error.into(),
+    };
+    if let Err(error) = inbound_accounts::record_status(state, account.id, StatusChange::Connected).await {
+        return error.into();
+    }
+    let idle = match imap::supports_idle(&mut session).await {
+        Ok(idle) => idle,
+        Err(error) => return error.into(),
+    };
+    let poll = Duration::from_secs(state.config.mail_poll_seconds.max(1)).min(MAX_IDLE);
+    let lock = state.inbound.lock_for(account.id);
+    loop {
+        let synced = {
+            let _guard = lock.lock().await;
+            sync_folder(state, account, &mut session, None).await
+        };
+        if let Err(error) = synced {
+            return error;
+        }
+        *failures = 0;
+        if idle {
+            session = match idle_until_change(session, poll, wake).await {
+                Ok(session) => session,
+                Err(error) => return error.into(),
+            };
+        } else {
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = wake.notified() => {}
+            }
+        }
+    }
+}
+
+/// Waits in IDLE until the server reports a change, the poll interval passes or the
+/// task is woken, then leaves IDLE and hands the session back.
+async fn idle_until_change(session: ImapSession, poll: Duration, wake: &Notify) -> Result<ImapSession, MailError> {
+    let mut handle = session.idle();
+    imap::timed("IDLE", handle.init()).await?.map_err(|error| MailError::imap("IDLE", error))?;
+    {
+        let (wait, interrupt) = handle.wait_with_timeout(poll);
+        tokio::pin!(wait);
+        let mut interrupt = Some(interrupt);
+        let outcome = tokio::select! {
+            outcome = &mut wait => outcome,
+            _ = tokio::time::sleep(poll) => { interrupt.take(); wait.await }
+            _ = wake.notified() => { interrupt.take(); wait.await }
+        };
+        outcome.map_err(|error| MailError::imap("IDLE", error))?;
+    }
+    imap::timed("DONE", handle.done()).await?.map_err(|error| MailError::imap("IDLE DONE", error))
+}
+
+/// Brings the account's folder up to date. The caller holds the account's sync lock.
+async fn sync_folder(
+    state: &AppState,
+    account: &inbound_account::Model,
+    session: &mut ImapSession,
+    since: Option<NaiveDate>,
+) -> Result<SyncReport, SyncError> {
+    let folder = imap::examine(session, &account.folder).await?;
+    let mut last_uid = folder_position(state, account, folder.uid_validity).await?;
+    let uids = match since {
+        Some(date) => imap::uids_since(session, date).await?,
+        None => imap::uids_after(session, last_uid).await?,
+    };
+    let mut report = SyncReport::default();
+    let total = uids.len() as i64;
+    if total > 0 {
+        inbound_accounts::record_status(state, account.id, StatusChange::Syncing { done: 0, total }).await?;
+    }
+    let route = AccountRoute {
+        account_id: account.id,
+        legal_entity_id: account.legal_entity_id,
+        user_group_id: account.user_group_id,
+    };
+    let mut done = 0i64;
+    for chunk in uids.chunks(HEADER_BATCH) {
+        let headers = imap::fetch_headers(session, chunk).await?;
+        let mut needed: Vec<&HeaderInfo> = Vec::with_capacity(headers.len());
+        for header in &headers {
+            let known = match (&header.message_id, header.size) {
+                (Some(id), Some(size)) => ingest::is_known_copy(&state.db, account.id, id, size).await?,
+                _ => false,
+            };
+            if known {
+                report.already_known += 1;
+            } else {
+                needed.push(header);
+            }
+        }
+        for group in body_groups(&needed) {
+            report.stored += fetch_and_ingest(state, account, route, session, &group).await?;
+        }
+        done += chunk.len() as i64;
+        if since.is_none()
+            && let Some(highest) = chunk.iter().max()
+        {
+            last_uid = last_uid.max(*highest);
+            save_position(state, account.id, &account.folder, folder.uid_validity, last_uid).await?;
+        }
+        inbound_accounts::record_status(state, account.id, StatusChange::Syncing { done, total }).await?;
+    }
+    inbound_accounts::record_status(state, account.id, StatusChange::Idle).await?;
+    Ok(report)
+}
+
+fn body_groups(needed: &[&HeaderInfo]) -> Vec<Vec<u32>> {
+    let mut groups = Vec::new();
+    let mut current: Vec<u32> = Vec::new();
+    let mut bytes = 0u64;
+    for header in needed {
+        let size = u64::from(header.size.unwrap_or(0));
+        if !current.is_empty() && (current.len() >= BODY_BATCH_MAILS || bytes + size > BODY_BATCH_BYTES) {
+            groups.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        current.push(header.uid);
+        bytes += size;
+    }
+    if !current.is_empty() {
+        groups.push(current);
+    }
+    groups
+}
+
+async fn fetch_and_ingest(
+    state: &AppState,
+    account: &inbound_account::Model,
+    route: AccountRoute,
+    session: &mut ImapSession,
+    uids: &[u32],
+) -> Result<u64, SyncError> {
+    let mut stored = 0;
+    let mut stream = imap::timed("UID FETCH", session.uid_fetch(imap::uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])"))
+        .await?
+        .map_err(|error| MailError::imap("UID FETCH", error))?;
+    loop {
+        let next = imap::timed("UID FETCH", stream.try_next()).await?.map_err(|error| MailError::imap("UID FETCH", error))?;
+        let Some(fetch) = next else { break };
+        let Some(body) = fetch.body() else { continue };
+        let outcome = ingest::ingest(
+            state,
+            IncomingMail {
+                organisation_id: account.organisation_id,
+                raw: body.to_vec(),
+                source: MailSource::Imap,
+                account: Some(route),
+                received_at: fetch.internal_date().map(|date| date.with_timezone(&Utc)),
+            },
+        )
+        .await?;
+        if outcome.created {
+            stored += 1;
+        }
+    }
+    Ok(stored)
+}
+
+/// The highest committed UID for this folder, or 0 when the folder is new or its
+/// UIDVALIDITY changed (then every mail is looked at again; known ones are skipped).
+async fn folder_position(state: &AppState, account: &inbound_account::Model, uid_validity: u32) -> Result<u32, ServiceError> {
+    let stored = inbound_folder_state::Entity::find()
+        .filter(inbound_folder_state::Column::InboundAccountId.eq(account.id))
+        .filter(inbound_folder_state::Column::Folder.eq(&account.folder))
+        .one(&state.db)
+        .await?;
+    match stored {
+        Some(position) if position.uid_validity == i64::from(uid_validity) => Ok(u32::try_from(position.last_uid).unwrap_or(0)),
+        Some(position) => {
+            tracing::warn!(
+                account_id = account.id,
+                folder = %account.folder,
+                old = position.uid_validity,
+                new = uid_validity,
+                "UIDVALIDITY changed; rescanning the folder"
+            );
+            save_position(state, account.id, &account.folder, uid_validity, 0).await?;
+            Ok(0)
+        }
+        None => Ok(0),
+    }
+}
+
+async fn save_position(state: &AppState, account_id: i64, folder: &str, uid_validity: u32, last_uid: u32) -> Result<(), ServiceError> {
+    let existing = inbound_folder_state::Entity::find()
+        .filter(inbound_folder_state::Column::InboundAccountId.eq(account_id))
+        .filter(inbound_folder_state::Column::Folder.eq(folder))
+        .one(&state.db)
+        .await?;
+    let now = Utc::now();
+    match existing {
+        Some(row) => {
+            let mut row: inbound_folder_state::ActiveModel = row.into();
+            row.uid_validity = Set(i64::from(uid_validity));
+            row.last_uid = Set(i64::from(last_uid));
+            row.updated_at = Set(now);
+            row.update(&state.db).await?;
+        }
+        None => {
+            inbound_folder_state::ActiveModel {
+                inbound_account_id: Set(account_id),
+                folder: Set(folder.to_owned()),
+                uid_validity: Set(i64::from(uid_validity)),
+                last_uid: Set(i64::from(last_uid)),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&state.db)
+            .await?;
+        }
+    }
+    Ok(())
+}

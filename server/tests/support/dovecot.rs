@@ -1,0 +1,292 @@
+//! A real Dovecot (IMAP with IDLE, LMTP, doveadm) in a temp dir on loopback ports,
+//! started per test. Shared by the API tests and the mail benchmark.
+//!
+//! Needs Debian's dovecot-imapd and dovecot-lmtpd; `scripts/test` installs them.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "secret-imap-password";
+/// Mailbox users every instance has.
+pub const USERS: [&str; 3] = ["jobs", "sales", "bulk"];
+pub const APPLICATIONS_FOLDER: &str = "Bewerbungen";
+
+pub struct Dovecot {
+    dir: tempfile::TempDir,
+    pub imap_port: u16,
+    pub imaps_port: u16,
+    pub lmtp_port: u16,
+    child: Option<Child>,
+}
+
+fn free_ports<const N: usize>() -> [u16; N] {
+    // Hold all listeners until every port is chosen, so the same port is not handed out twice.
+    let listeners: Vec<TcpListener> = (0..N).map(|_| TcpListener::bind("127.0.0.1:0").expect("free port")).collect();
+    let mut ports = [0u16; N];
+    for (slot, listener) in ports.iter_mut().zip(&listeners) {
+        *slot = listener.local_addr().expect("port").port();
+    }
+    ports
+}
+
+fn run(command: &mut Command) {
+    let output = command.output().unwrap_or_else(|e| panic!("{command:?} could not start: {e}"));
+    assert!(output.status.success(), "{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+impl Dovecot {
+    pub fn start() -> Self {
+        assert!(
+            Path::new("/usr/sbin/dovecot").exists(),
+            "Dovecot is not installed; scripts/test installs dovecot-imapd and dovecot-lmtpd"
+        );
+        let dir = tempfile::Builder::new().prefix("tp-dovecot-").tempdir().expect("temp dir");
+        let root = dir.path();
+        // Dovecot's unprivileged processes must reach their sockets and the mail.
+        run(Command::new("chmod").arg("755").arg(root));
+        for sub in ["run", "state", "mail"] {
+            std::fs::create_dir_all(root.join(sub)).expect("dovecot dir");
+        }
+        run(Command::new("chown").arg("mail:mail").arg(root.join("mail")));
+        run(Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+            .arg("-keyout")
+            .arg(root.join("key.pem"))
+            .arg("-out")
+            .arg(root.join("cert.pem"))
+            .stderr(Stdio::null()));
+        let users: String = USERS.iter().map(|user| format!("{user}:{{PLAIN}}{PASSWORD}::::::\n")).collect();
+        std::fs::write(root.join("users"), users).expect("users file");
+        let [imap_port, imaps_port, lmtp_port] = free_ports::<3>();
+        let d = root.display();
+        let config = format!(
+            r#"base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{d}/cert.pem
+ssl_key = <{d}/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = dovenull
+default_internal_user = dovecot
+first_valid_uid = 8
+mail_location = maildir:{d}/mail/%u
+recipient_delimiter = +
+lmtp_save_to_detail_mailbox = yes
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid=mail gid=mail home={d}/mail/%u
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox {APPLICATIONS_FOLDER} {{
+    auto = create
+  }}
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap_port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {imaps_port}
+    ssl = yes
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {lmtp_port}
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"#
+        );
+        std::fs::write(root.join("dovecot.conf"), config).expect("dovecot.conf");
+        let mut dovecot = Self { dir, imap_port, imaps_port, lmtp_port, child: None };
+        dovecot.resume();
+        dovecot
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("dovecot.conf")
+    }
+
+    /// Starts the server again on the same ports and mail (after `stop`).
+    pub fn resume(&mut self) {
+        let child = Command::new("/usr/sbin/dovecot")
+            .arg("-F")
+            .arg("-c")
+            .arg(self.config_path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dovecot starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.imap_port)) {
+                // Listening is not enough: wait for the greeting, so logins don't race the auth process.
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut greeting = [0u8; 256];
+                if let Ok(read) = stream.read(&mut greeting)
+                    && String::from_utf8_lossy(&greeting[..read]).contains("ready")
+                {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "Dovecot did not start; log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops the server; its mail stays for `resume`.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let _ = child.wait();
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", self.imap_port)).is_ok() {
+            assert!(Instant::now() < deadline, "Dovecot did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    /// Delivers a mail over LMTP, as the company's MTA would; `folder` uses
+    /// `user+folder` addressing.
+    pub fn deliver(&self, user: &str, folder: Option<&str>, raw: &[u8]) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.lmtp_port)).expect("LMTP connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let recipient = match folder {
+            Some(folder) => format!("{user}+{folder}"),
+            None => user.to_owned(),
+        };
+        expect_reply(&mut stream, "220");
+        for (command, reply) in [
+            ("LHLO test.localhost".to_owned(), "250 "),
+            ("MAIL FROM:<sender@example.org>".to_owned(), "250"),
+            (format!("RCPT TO:<{recipient}>"), "250"),
+            ("DATA".to_owned(), "354"),
+        ] {
+            stream.write_all(format!("{command}\r\n").as_bytes()).expect("LMTP write");
+            expect_reply(&mut stream, reply);
+        }
+        let mut data = Vec::with_capacity(raw.len() + 16);
+        for line in raw.split_inclusive(|b| *b == b'\n') {
+            if line.starts_with(b".") {
+                data.push(b'.');
+            }
+            data.extend_from_slice(line);
+        }
+        if !data.ends_with(b"\r\n") {
+            data.extend_from_slice(b"\r\n");
+        }
+        data.extend_from_slice(b".\r\n");
+        stream.write_all(&data).expect("LMTP data");
+        expect_reply(&mut stream, "250");
+        let _ = stream.write_all(b"QUIT\r\n");
+    }
+
+    /// Writes mails straight into the user's maildir folder (fast bulk filling);
+    /// Dovecot assigns UIDs when the folder is next opened.
+    pub fn fill_maildir(&self, user: &str, folder: &str, mails: impl IntoIterator<Item = Vec<u8>>) {
+        let base = self.dir.path().join("mail").join(user);
+        let folder_dir = if folder == "INBOX" { base.clone() } else { base.join(format!(".{folder}")) };
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(folder_dir.join(sub)).expect("maildir");
+        }
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        for (index, mail) in mails.into_iter().enumerate() {
+            let name = format!("{stamp}.M{index}P{}.talentpost-test", std::process::id());
+            std::fs::write(folder_dir.join("new").join(name), mail).expect("maildir file");
+        }
+        run(Command::new("chown").arg("-R").arg("mail:mail").arg(self.dir.path().join("mail")));
+    }
+
+    pub fn doveadm(&self, args: &[&str]) -> String {
+        let output = Command::new("/usr/bin/doveadm")
+            .arg("-c")
+            .arg(self.config_path())
+            .args(args)
+            .output()
+            .expect("doveadm runs");
+        assert!(output.status.success(), "doveadm {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn set_uid_validity(&self, user: &str, folder: &str, value: u32) {
+        self.doveadm(&["mailbox", "update", "--uid-validity", &value.to_string(), "-u", user, folder]);
+    }
+
+    /// How many mails the folder holds and how many of them are marked \Seen.
+    pub fn counts(&self, user: &str, folder: &str) -> (u32, u32) {
+        let status = self.doveadm(&["mailbox", "status", "-u", user, "messages unseen", folder]);
+        let value = |key: &str| {
+            status
+                .split_whitespace()
+                .find_map(|part| part.strip_prefix(&format!("{key}=")))
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or_else(|| panic!("no {key} in {status}"))
+        };
+        let messages = value("messages");
+        (messages, messages - value("unseen"))
+    }
+}
+
+fn expect_reply(stream: &mut TcpStream, prefix: &str) {
+    let mut reply = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        let read = stream.read(&mut byte).expect("LMTP reply");
+        assert!(read > 0, "LMTP closed the connection");
+        reply.push(byte[0]);
+        if reply.ends_with(b"\r\n") {
+            let line = String::from_utf8_lossy(&reply).into_owned();
+            // Multi-line replies continue with "250-".
+            if line.len() > 3 && line.as_bytes()[3] == b'-' {
+                reply.clear();
+                continue;
+            }
+            assert!(line.starts_with(prefix.trim_end()), "LMTP expected {prefix}, got {line}");
+            return;
+        }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A small application mail with a unique Message-ID.
+pub fn application_mail(from_name: &str, from: &str, subject: &str, message_id: &str) -> Vec<u8> {
+    format!(
+        "From: {from_name} <{from}>\r\nTo: jobs@firma.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\
+         Date: Mon, 30 Nov 2026 09:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Guten Tag,\r\nanbei meine Bewerbung.\r\n"
+    )
+    .into_bytes()
+}
