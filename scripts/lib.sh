@@ -39,7 +39,10 @@ ensure_frontend_tools() {
   wanted="$(locked_wasm_bindgen_version)"
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $wanted\$"; then
     log "installing wasm-bindgen-cli $wanted (first time only)"
-    cargo install wasm-bindgen-cli --version "$wanted" --locked
+    # Its lock file may name a dependency release the registry mirror lacks (seen:
+    # webpki-roots 1.0.11); then resolve afresh within the same semver ranges.
+    cargo install wasm-bindgen-cli --version "$wanted" --locked ||
+      cargo install wasm-bindgen-cli --version "$wanted"
   fi
 }
 
@@ -113,6 +116,42 @@ ensure_mail_servers() {
     log "installing ${missing[*]}"
     apt_install "${missing[@]}"
   fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Starts a Dovecot for the browser tests in DIR, from the same configuration the
+# Rust tests use; sets E2E_IMAP_PORT, E2E_LMTP_PORT, E2E_IMAP_USER, E2E_IMAP_PASSWORD
+# and DOVECOT_PID. The caller stops it (kill "$DOVECOT_PID").
+start_dovecot() {
+  local dir="$1"
+  mkdir -p "$dir/run" "$dir/state" "$dir/mail"
+  chmod 755 "$dir"
+  as_root chown mail:mail "$dir/mail"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+  E2E_IMAP_USER=jobs
+  E2E_IMAP_PASSWORD="e2e-imap-$(date +%s)"
+  printf '%s:{PLAIN}%s::::::\n' "$E2E_IMAP_USER" "$E2E_IMAP_PASSWORD" >"$dir/users"
+  E2E_IMAP_PORT="$(free_port)"
+  E2E_LMTP_PORT="$(free_port)"
+  local imaps_port
+  imaps_port="$(free_port)"
+  sed -e "s|@DIR@|$dir|g" -e "s|@IMAP_PORT@|$E2E_IMAP_PORT|g" -e "s|@IMAPS_PORT@|$imaps_port|g" \
+    -e "s|@LMTP_PORT@|$E2E_LMTP_PORT|g" "$ROOT/server/tests/support/dovecot.conf.in" >"$dir/dovecot.conf"
+  as_root /usr/sbin/dovecot -F -c "$dir/dovecot.conf" >"$dir/dovecot.out" 2>&1 &
+  DOVECOT_PID=$!
+  export E2E_IMAP_PORT E2E_LMTP_PORT E2E_IMAP_USER E2E_IMAP_PASSWORD
+  local deadline=$((SECONDS + 20))
+  until python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $E2E_IMAP_PORT), 1); sys.exit(0 if b'ready' in s.recv(200) else 1)" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      cat "$dir/dovecot.out" "$dir/dovecot.log" >&2 2>/dev/null
+      return 1
+    fi
+    sleep 0.1
+  done
 }
 
 ensure_browser_tools() {

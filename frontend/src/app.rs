@@ -9,7 +9,7 @@ use crate::api::{ApiError, ops};
 use crate::components::layout::Shell;
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
-use crate::pages::{candidates, dashboard, inbox, job_openings, login::LoginPage, settings};
+use crate::pages::{candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, settings};
 
 /// The signed-in user, available to every page below the shell.
 #[derive(Clone)]
@@ -22,6 +22,11 @@ pub struct Session {
 impl Session {
     pub fn is_admin(&self) -> bool {
         self.user.role == talentpost_shared::Role::Admin
+    }
+
+    /// Admins and company admins set up mail accounts (the latter for their companies).
+    pub fn manages_mail(&self) -> bool {
+        matches!(self.user.role, talentpost_shared::Role::Admin | talentpost_shared::Role::CompanyAdmin)
     }
 }
 
@@ -58,8 +63,9 @@ fn Authenticated() -> impl IntoView {
 
 #[component]
 fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
-    provide_context(Session { user, reload });
-    let live = LiveInbox::start();
+    let session = Session { user, reload };
+    let live = LiveInbox::start(session.manages_mail());
+    provide_context(session);
     provide_context(live);
     view! {
         <Router>
@@ -76,6 +82,7 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
                         <Route path=path!("users") view=settings::UsersPage/>
                         <Route path=path!("groups") view=settings::GroupsPage/>
                         <Route path=path!("tokens") view=settings::TokensPage/>
+                        <Route path=path!("mail") view=mail_accounts::MailAccountsPage/>
                         <Route path=path!("audit") view=settings::AuditPage/>
                     </ParentRoute>
                 </ParentRoute>

@@ -281,7 +281,12 @@ impl MigrationTrait for Migration {
             .create_index(index("ux_mail_message_inbox_item", MailMessage::Table, &["inbox_item_id"]).unique().take())
             .await?;
         manager
-            .create_index(index("ix_mail_message_account", MailMessage::Table, &["inbound_account_id"]))
+            // The sync's "already stored?" check: this account, this Message-ID.
+            .create_index(index(
+                "ix_mail_message_account_message_id",
+                MailMessage::Table,
+                &["inbound_account_id", "message_id_header"],
+            ))
             .await?;
 
         manager

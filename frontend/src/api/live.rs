@@ -19,6 +19,9 @@ pub struct LiveInbox {
     /// Increases with every new visible item; lists re-read when it changes.
     pub version: RwSignal<u64>,
     pub connected: RwSignal<bool>,
+    /// Increases whenever an inbound account's settings or sync status change
+    /// (only subscribed for users who manage mail accounts).
+    pub accounts_version: RwSignal<u64>,
 }
 
 #[derive(Serialize)]
@@ -44,10 +47,16 @@ impl GraphqlOperation for Operation {
 
 const SUBSCRIPTION: &str = "subscription { inboxCountsChanged { email onlineForm jobAgency sms } }";
 const ITEMS: &str = "subscription { inboxItemAdded { id } }";
+const ACCOUNTS: &str = "subscription { inboundAccountStatusChanged { id } }";
 
 impl LiveInbox {
-    pub fn start() -> Self {
-        let live = Self { counts: RwSignal::new(None), version: RwSignal::new(0), connected: RwSignal::new(false) };
+    pub fn start(watch_accounts: bool) -> Self {
+        let live = Self {
+            counts: RwSignal::new(None),
+            version: RwSignal::new(0),
+            connected: RwSignal::new(false),
+            accounts_version: RwSignal::new(0),
+        };
         // Aborting drops the client and its subscriptions, which closes the socket:
         // after logout nothing keeps listening with the old session.
         let (abort, registration) = futures::future::AbortHandle::new_pair();
@@ -55,7 +64,7 @@ impl LiveInbox {
         let reconnecting = async move {
             let mut delay_ms = 500;
             loop {
-                if let Err(error) = live.run_once().await {
+                if let Err(error) = live.run_once(watch_accounts).await {
                     leptos::logging::warn!("live connection: {error}");
                 }
                 if live.connected.get_untracked() {
@@ -74,7 +83,7 @@ impl LiveInbox {
     }
 
     /// One connection's lifetime: connect, subscribe, apply pushes until it drops.
-    async fn run_once(self) -> Result<(), String> {
+    async fn run_once(self, watch_accounts: bool) -> Result<(), String> {
         let url = websocket_url().ok_or("no window location")?;
         let socket = ws_stream_wasm::WsMeta::connect(url, Some(vec!["graphql-transport-ws"]))
             .await
@@ -85,15 +94,23 @@ impl LiveInbox {
         spawn_local(actor.into_future());
         let counts = client.subscribe(Operation { query: SUBSCRIPTION }).await.map_err(|e| e.to_string())?;
         let items = client.subscribe(Operation { query: ITEMS }).await.map_err(|e| e.to_string())?;
+        let accounts = if watch_accounts {
+            Some(client.subscribe(Operation { query: ACCOUNTS }).await.map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
         self.connected.set(true);
         enum Push {
             Counts(Value),
             Item,
+            Account,
         }
-        let mut pushes = futures::stream::select(
+        let inbox = futures::stream::select(
             counts.map(|r| r.map(|v| Push::Counts(v["inboxCountsChanged"].clone()))),
             items.map(|r| r.map(|_| Push::Item)),
         );
+        let accounts = futures::stream::iter(accounts).flatten().map(|r| r.map(|_| Push::Account));
+        let mut pushes = futures::stream::select(inbox, accounts);
         while let Some(push) = pushes.next().await {
             match push.map_err(|e| e.to_string())? {
                 Push::Counts(value) => {
@@ -102,6 +119,7 @@ impl LiveInbox {
                     }
                 }
                 Push::Item => self.version.update(|v| *v += 1),
+                Push::Account => self.accounts_version.update(|v| *v += 1),
             }
         }
         Ok(())

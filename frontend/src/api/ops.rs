@@ -46,12 +46,65 @@ pub async fn inbox_items(
     pick(&query, variables, "inboxItems").await
 }
 
+const MAIL_FIELDS: &str = "source parseStatus parseProblem automaticReason from { name address } to { name address }
+    cc { name address } replyTo { name address } subject sentAt textBody htmlBody hasRemoteContent rawUrl rawSize";
+
 pub async fn inbox_item(id: String) -> Result<InboxItem, ApiError> {
     let query = format!(
         "query($id: ID!) {{ inboxItem(id: $id) {{ {ITEM_FIELDS} message legalEntity {{ name }}
-            documents {{ id fileName contentType sizeBytes downloadUrl }} }} }}"
+            documents {{ id fileName contentType sizeBytes downloadUrl }} mail {{ {MAIL_FIELDS} }} }} }}"
     );
     pick(&query, json!({"id": id}), "inboxItem").await
+}
+
+/// The stored mail as text (first MiB), loaded only when the reader asks for it.
+pub async fn raw_source(item_id: String) -> Result<String, ApiError> {
+    let item: Value = pick("query($id: ID!) { inboxItem(id: $id) { mail { rawSource } } }", json!({"id": item_id}), "inboxItem").await?;
+    Ok(item["mail"]["rawSource"].as_str().unwrap_or_default().to_owned())
+}
+
+const ACCOUNT_FIELDS: &str = "id label protocol host port security allowPlaintext acceptInvalidCerts username folder
+    legalEntityId userGroupId active status statusProblem statusDetail syncDone syncTotal lastSuccessAt lastErrorAt";
+
+pub async fn inbound_accounts() -> Result<Vec<InboundAccount>, ApiError> {
+    pick(&format!("{{ inboundAccounts {{ {ACCOUNT_FIELDS} }} }}"), json!({}), "inboundAccounts").await
+}
+
+/// `input` is an `InboundAccountInput` as JSON (the form builds it).
+pub async fn create_inbound_account(input: Value) -> Result<InboundAccount, ApiError> {
+    let query = format!("mutation($input: InboundAccountInput!) {{ createInboundAccount(input: $input) {{ {ACCOUNT_FIELDS} }} }}");
+    pick(&query, json!({"input": input}), "createInboundAccount").await
+}
+
+pub async fn update_inbound_account(id: String, input: Value) -> Result<InboundAccount, ApiError> {
+    let query = format!(
+        "mutation($id: ID!, $input: InboundAccountInput!) {{ updateInboundAccount(id: $id, input: $input) {{ {ACCOUNT_FIELDS} }} }}"
+    );
+    pick(&query, json!({"id": id, "input": input}), "updateInboundAccount").await
+}
+
+pub async fn delete_inbound_accounts(ids: Vec<String>) -> Result<Value, ApiError> {
+    pick("mutation($ids: [ID!]!) { deleteInboundAccounts(ids: $ids) }", json!({"ids": ids}), "deleteInboundAccounts").await
+}
+
+/// `since` (YYYY-MM-DD) fetches everything from that date again; known mail is skipped.
+pub async fn sync_inbound_account(id: String, since: Option<String>) -> Result<SyncResult, ApiError> {
+    pick(
+        "mutation($id: ID!, $since: NaiveDate) { syncInboundAccount(id: $id, since: $since) { stored alreadyKnown alreadyRunning } }",
+        json!({"id": id, "since": since}),
+        "syncInboundAccount",
+    )
+    .await
+}
+
+/// Asks the mail server for its folders; works before the account is saved.
+pub async fn list_mail_folders(connection: Value, account_id: Option<String>) -> Result<Vec<MailFolder>, ApiError> {
+    pick(
+        "query($input: MailConnectionInput!, $id: ID) { listMailFolders(input: $input, accountId: $id) { name selectable } }",
+        json!({"input": connection, "id": account_id}),
+        "listMailFolders",
+    )
+    .await
 }
 
 pub async fn delete_inbox_items(ids: Vec<String>) -> Result<Value, ApiError> {
@@ -140,7 +193,7 @@ pub async fn update_job_opening(id: String, title: String, location: String) -> 
 }
 
 pub async fn legal_entities() -> Result<Vec<LegalEntity>, ApiError> {
-    pick("{ legalEntities { id name isMain } }", json!({}), "legalEntities").await
+    pick("{ legalEntities { id name isMain intakeAddress } }", json!({}), "legalEntities").await
 }
 
 pub async fn create_legal_entity(name: String, is_main: bool) -> Result<LegalEntity, ApiError> {

@@ -1,5 +1,8 @@
 use serde::Deserialize;
-use talentpost_shared::{ApplicationStatus, CandidateStatus, InboxMedium, InboxState, JobOpeningStatus, Role, SourceMedium};
+use talentpost_shared::{
+    ApplicationStatus, CandidateStatus, InboundProtocol, InboundStatus, InboxMedium, InboxState, JobOpeningStatus, MailProblem,
+    MailSecurity, MailSource, ParseStatus, Role, SourceMedium,
+};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,6 +22,8 @@ pub struct LegalEntity {
     pub id: String,
     pub name: String,
     pub is_main: bool,
+    #[serde(default)]
+    pub intake_address: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -117,6 +122,85 @@ pub struct InboxItem {
     pub matched_candidate: Option<CandidateRef>,
     #[serde(default)]
     pub documents: Vec<Document>,
+    #[serde(default)]
+    pub mail: Option<MailMessage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailMessage {
+    pub source: MailSource,
+    pub parse_status: ParseStatus,
+    pub parse_problem: Option<String>,
+    pub automatic_reason: Option<String>,
+    pub from: Option<MailAddress>,
+    #[serde(default)]
+    pub to: Vec<MailAddress>,
+    #[serde(default)]
+    pub cc: Vec<MailAddress>,
+    #[serde(default)]
+    pub reply_to: Vec<MailAddress>,
+    pub subject: String,
+    pub sent_at: Option<String>,
+    pub text_body: Option<String>,
+    pub html_body: Option<String>,
+    pub has_remote_content: bool,
+    pub raw_url: String,
+    pub raw_size: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct MailAddress {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+impl MailAddress {
+    pub fn display(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{name} <{}>", self.address),
+            None => self.address.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboundAccount {
+    pub id: String,
+    pub label: String,
+    pub protocol: InboundProtocol,
+    pub host: String,
+    pub port: i32,
+    pub security: MailSecurity,
+    pub allow_plaintext: bool,
+    pub accept_invalid_certs: bool,
+    pub username: String,
+    pub folder: String,
+    pub legal_entity_id: String,
+    pub user_group_id: Option<String>,
+    pub active: bool,
+    pub status: InboundStatus,
+    pub status_problem: Option<MailProblem>,
+    pub status_detail: Option<String>,
+    pub sync_done: i64,
+    pub sync_total: i64,
+    pub last_success_at: Option<String>,
+    pub last_error_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct MailFolder {
+    pub name: String,
+    pub selectable: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncResult {
+    pub stored: u64,
+    pub already_known: u64,
+    pub already_running: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -1,6 +1,9 @@
 //! Translated names of the shared enums.
 
-use talentpost_shared::{ApplicationStatus, CandidateStatus, InboxMedium, JobOpeningStatus, Role};
+use talentpost_shared::{
+    ApplicationStatus, CandidateStatus, InboundStatus, InboxMedium, JobOpeningStatus, MailProblem, MailSecurity, MailSource,
+    ParseStatus, Role,
+};
 
 use crate::i18n::*;
 use leptos_i18n::I18nContext;
@@ -45,6 +48,53 @@ pub fn opening_status(i18n: I18nContext<Locale>, status: JobOpeningStatus) -> St
     match status {
         JobOpeningStatus::Open => t_string!(i18n, status_open).to_string(),
         JobOpeningStatus::Closed => t_string!(i18n, status_closed).to_string(),
+    }
+}
+
+pub fn parse_status(i18n: I18nContext<Locale>, status: ParseStatus) -> String {
+    match status {
+        ParseStatus::Parsed => t_string!(i18n, parse_parsed).to_string(),
+        ParseStatus::Unparseable => t_string!(i18n, parse_unparseable).to_string(),
+        ParseStatus::TooLarge => t_string!(i18n, parse_too_large).to_string(),
+        ParseStatus::TooDeep => t_string!(i18n, parse_too_deep).to_string(),
+    }
+}
+
+pub fn mail_source(i18n: I18nContext<Locale>, source: MailSource) -> String {
+    match source {
+        MailSource::Imap => t_string!(i18n, source_imap).to_string(),
+        MailSource::Forwarded => t_string!(i18n, source_forwarded).to_string(),
+        MailSource::Api => t_string!(i18n, source_api).to_string(),
+    }
+}
+
+pub fn inbound_status(i18n: I18nContext<Locale>, status: InboundStatus) -> String {
+    match status {
+        InboundStatus::Pending => t_string!(i18n, account_pending).to_string(),
+        InboundStatus::Connected => t_string!(i18n, account_connected).to_string(),
+        InboundStatus::Syncing => t_string!(i18n, account_syncing).to_string(),
+        InboundStatus::Idle => t_string!(i18n, account_idle).to_string(),
+        InboundStatus::Error => t_string!(i18n, account_error).to_string(),
+        InboundStatus::Disabled => t_string!(i18n, account_disabled).to_string(),
+    }
+}
+
+pub fn mail_problem(i18n: I18nContext<Locale>, problem: MailProblem) -> String {
+    match problem {
+        MailProblem::Dns => t_string!(i18n, problem_dns).to_string(),
+        MailProblem::Connect => t_string!(i18n, problem_connect).to_string(),
+        MailProblem::Tls => t_string!(i18n, problem_tls).to_string(),
+        MailProblem::Login => t_string!(i18n, problem_login).to_string(),
+        MailProblem::FolderMissing => t_string!(i18n, problem_folder_missing).to_string(),
+        MailProblem::Protocol => t_string!(i18n, problem_protocol).to_string(),
+    }
+}
+
+pub fn mail_security(i18n: I18nContext<Locale>, security: MailSecurity) -> String {
+    match security {
+        MailSecurity::Tls => t_string!(i18n, security_tls).to_string(),
+        MailSecurity::Starttls => t_string!(i18n, security_starttls).to_string(),
+        MailSecurity::Unencrypted => t_string!(i18n, security_none).to_string(),
     }
 }
 

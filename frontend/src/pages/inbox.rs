@@ -10,6 +10,7 @@ use crate::api::types::{Connection, InboxItem};
 use crate::api::{ApiError, ops};
 use crate::app::Session;
 use crate::components::labels;
+use crate::components::mail_view::MailView;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
 
@@ -24,8 +25,10 @@ pub fn InboxPage() -> impl IntoView {
     let medium = Memo::new(move |_| {
         query.read().get("medium").and_then(|m| InboxMedium::parse(&m)).unwrap_or(InboxMedium::Email)
     });
-    let state = Memo::new(move |_| {
-        if query.read().get("state").as_deref() == Some("deleted") { InboxState::Deleted } else { InboxState::Unassigned }
+    let state = Memo::new(move |_| match query.read().get("state").as_deref() {
+        Some("deleted") => InboxState::Deleted,
+        Some("automatic") => InboxState::Automatic,
+        _ => InboxState::Unassigned,
     });
     let page_size = RwSignal::new(25u32);
     // Cursors of the pages before the current one, kept with the view (tab, state, page
@@ -97,6 +100,11 @@ pub fn InboxPage() -> impl IntoView {
             </div>
             <nav class="tabs">
                 {tabs}
+                <A href=move || format!("/inbox?medium={}&state=automatic", medium.get().as_str())
+                    attr:class=move || if state.get() == InboxState::Automatic { "tab trash active" } else { "tab trash" }
+                    attr:data-testid="tab-automatic">
+                    {t!(i18n, inbox_automatic)}
+                </A>
                 <A href=move || format!("/inbox?medium={}&state=deleted", medium.get().as_str())
                     attr:class=move || if is_trash() { "tab trash active" } else { "tab trash" } attr:data-testid="tab-deleted">
                     {t!(i18n, inbox_trash)}
@@ -290,10 +298,15 @@ fn InboxItemView(item: InboxItem) -> impl IntoView {
                     <dd><A href=format!("/candidates/{}", c.id)>{c.full_name}</A></dd>
                 })}
             </dl>
-            <section>
-                <h2>{t!(i18n, inbox_message)}</h2>
-                <pre class="message">{item.message.clone().or(item.preview.clone()).unwrap_or_default()}</pre>
-            </section>
+            {match item.mail.clone() {
+                Some(mail) => view! { <MailView item_id=item.id.clone() mail/> }.into_any(),
+                None => view! {
+                    <section>
+                        <h2>{t!(i18n, inbox_message)}</h2>
+                        <pre class="message">{item.message.clone().or(item.preview.clone()).unwrap_or_default()}</pre>
+                    </section>
+                }.into_any(),
+            }}
             <section>
                 <h2>{t!(i18n, inbox_documents)}</h2>
                 {if documents.is_empty() {

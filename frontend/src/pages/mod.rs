@@ -5,4 +5,5 @@ pub mod dashboard;
 pub mod inbox;
 pub mod job_openings;
 pub mod login;
+pub mod mail_accounts;
 pub mod settings;

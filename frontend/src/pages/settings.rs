@@ -17,6 +17,7 @@ pub fn SettingsPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
     let admin = session.is_admin();
+    let manages_mail = session.manages_mail();
     view! {
         <main class="page settings">
             <h1>{t!(i18n, settings_title)}</h1>
@@ -26,6 +27,9 @@ pub fn SettingsPage() -> impl IntoView {
                     <A href="/settings/users" attr:class="tab">{t!(i18n, settings_users)}</A>
                 </Show>
                 <A href="/settings/groups" attr:class="tab">{t!(i18n, settings_groups)}</A>
+                <Show when=move || manages_mail>
+                    <A href="/settings/mail" attr:class="tab" attr:data-testid="settings-mail">{t!(i18n, settings_mail)}</A>
+                </Show>
                 <A href="/settings/tokens" attr:class="tab">{t!(i18n, settings_tokens)}</A>
                 <Show when=move || admin>
                     <A href="/settings/audit" attr:class="tab">{t!(i18n, settings_audit)}</A>

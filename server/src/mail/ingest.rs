@@ -67,6 +67,12 @@ pub fn dedupe_key(parsed: &ParsedMail, raw: &[u8], raw_sha256: &str) -> String {
     }
 }
 
+/// The Message-ID as stored and looked up: without brackets, and short enough for an
+/// index entry even when a hostile mail sends kilobytes of it.
+fn stored_message_id(message_id: &str) -> String {
+    truncate_chars(message_id.trim().trim_matches(['<', '>']), 500)
+}
+
 /// Everything after the header block (empty if there is none).
 fn body_of(raw: &[u8]) -> &[u8] {
     let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4);
@@ -90,7 +96,7 @@ pub async fn is_known_copy(
 ) -> ServiceResult<bool> {
     Ok(mail_message::Entity::find()
         .filter(mail_message::Column::InboundAccountId.eq(account_id))
-        .filter(mail_message::Column::MessageIdHeader.eq(message_id.trim().trim_matches(['<', '>'])))
+        .filter(mail_message::Column::MessageIdHeader.eq(stored_message_id(message_id)))
         .filter(mail_message::Column::RawSize.eq(i64::from(raw_size)))
         .one(db)
         .await?
@@ -168,7 +174,7 @@ pub async fn ingest(state: &AppState, mut incoming: IncomingMail) -> ServiceResu
         raw_size: Set(raw_size as i64),
         parse_status: Set(parsed.status.as_str().to_owned()),
         parse_problem: Set(parsed.problem.clone()),
-        message_id_header: Set(parsed.message_id.clone()),
+        message_id_header: Set(parsed.message_id.as_deref().map(stored_message_id)),
         in_reply_to: Set(parsed.in_reply_to.clone()),
         references_header: Set(parsed.references.clone()),
         from_address: Set(parsed.from.as_ref().map(|from| truncate_chars(&from.address, 320))),

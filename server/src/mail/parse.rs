@@ -572,26 +572,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod corpus_debug {
-    #[test]
-    #[ignore = "debugging aid: CORPUS_MAIL=path cargo test -- --ignored corpus_debug"]
-    fn show_parts() {
-        let path = std::env::var("CORPUS_MAIL").unwrap();
-        let raw = std::fs::read(path).unwrap();
-        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
-        for (index, part) in message.parts.iter().enumerate() {
-            use mail_parser::MimeHeaders;
-            let kind = match &part.body {
-                mail_parser::PartType::Text(_) => "text",
-                mail_parser::PartType::Html(_) => "html",
-                mail_parser::PartType::Binary(_) => "binary",
-                mail_parser::PartType::InlineBinary(_) => "inline",
-                mail_parser::PartType::Message(_) => "message",
-                mail_parser::PartType::Multipart(_) => "multipart",
-            };
-            println!("{index}: {kind} {:?} name={:?} len={}", part.content_type().map(|c| (c.ctype(), c.subtype())), part.attachment_name(), part.contents().len());
-        }
-        println!("text {:?} html {:?} att {:?}", message.text_body, message.html_body, message.attachments);
-    }
-}

@@ -408,3 +408,48 @@ crate::on_both_databases!(
     failing_accounts_report_why_and_the_others_keep_syncing,
     the_status_subscription_reports_progress,
 );
+
+mod access {
+    use serde_json::json;
+
+    use crate::fixtures::cast;
+    use crate::helpers::{Backend, TestApp, id};
+
+    /// Who may see and change which mail accounts: admins all, company admins those of
+    /// their legal entities, recruiters none. Creating an inactive account needs no server.
+    async fn mail_accounts_follow_the_legal_entity_scope(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let c = cast(&app).await;
+        let create = "mutation($input: InboundAccountInput!) { createInboundAccount(input: $input) { id legalEntityId } }";
+        let input = |label: &str, entity: &str| {
+            json!({"input": {"label": label, "host": "imap.example.org", "username": "jobs", "password": "pw",
+                             "legalEntityId": entity, "active": false}})
+        };
+        let of_a = id(&c.company_admin_a.gql(create, input("A", &c.entity_a)).await.data()["createInboundAccount"]["id"]);
+        let of_b = id(&c.admin.gql(create, input("B", &c.entity_b)).await.data()["createInboundAccount"]["id"]);
+        assert_eq!(c.company_admin_a.gql(create, input("A2", &c.entity_b)).await.code(), "FORBIDDEN");
+
+        let listed = |labels: &serde_json::Value| {
+            labels["inboundAccounts"].as_array().unwrap().iter().map(|a| a["label"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        };
+        let list = "{ inboundAccounts { label } }";
+        assert_eq!(listed(c.admin.gql(list, json!({})).await.data()), vec!["A", "B"]);
+        assert_eq!(listed(c.company_admin_a.gql(list, json!({})).await.data()), vec!["A"]);
+        assert_eq!(listed(c.token.gql(list, json!({})).await.data()), vec!["A", "B"]);
+        assert_eq!(c.recruiter_in_g.gql(list, json!({})).await.code(), "FORBIDDEN");
+        assert_eq!(c.anonymous.gql(list, json!({})).await.code(), "UNAUTHENTICATED");
+
+        let rename = "mutation($id: ID!) { updateInboundAccount(id: $id, input: {label: \"X\"}) { label } }";
+        assert_eq!(c.company_admin_a.gql(rename, json!({"id": of_b})).await.code(), "NOT_FOUND");
+        assert_eq!(c.company_admin_b.gql(rename, json!({"id": of_b})).await.code(), "OK");
+        let delete = "mutation($ids: [ID!]!) { deleteInboundAccounts(ids: $ids) }";
+        // All or nothing: one account out of scope keeps both.
+        assert_eq!(c.company_admin_a.gql(delete, json!({"ids": [of_a, of_b]})).await.code(), "NOT_FOUND");
+        assert_eq!(listed(c.admin.gql(list, json!({})).await.data()).len(), 2);
+        // Moving an account to a company one does not administer is refused.
+        let move_to_b = "mutation($id: ID!, $e: ID!) { updateInboundAccount(id: $id, input: {legalEntityId: $e}) { id } }";
+        assert_eq!(c.company_admin_a.gql(move_to_b, json!({"id": of_a, "e": c.entity_b})).await.code(), "FORBIDDEN");
+    }
+
+    crate::on_both_databases!(mail_accounts_follow_the_legal_entity_scope);
+}

@@ -151,6 +151,10 @@ async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend
     assert_eq!(too_deep["mail"]["parseStatus"], "TOO_DEEP");
     assert_eq!(too_deep["subject"], "Tief");
 
+    // A Message-ID of kilobytes (hostile or broken) does not stop the mail either.
+    let long_id = format!("From: l@example.org\r\nSubject: Lang\r\nMessage-ID: <{}@x>\r\n\r\nText\r\n", "a".repeat(3_000));
+    assert_eq!(post_mail(&mta, long_id.as_bytes()).await.0, 201);
+
     // Auto-replies and delivery reports are kept, but out of the application inbox.
     let auto_reply = b"From: Urlaub <hr@example.org>\r\nAuto-Submitted: auto-replied\r\nSubject: Abwesenheitsnotiz\r\n\r\nBin weg.\r\n";
     let bounce = b"From: MAILER-DAEMON@example.org\r\nSubject: Undelivered Mail\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--R--\r\n";
@@ -162,7 +166,7 @@ async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend
         assert!(automatic["mail"]["automaticReason"].is_string());
     }
     let counts = admin.gql("{ inboxCounts { email } automatic: inboxCounts(state: AUTOMATIC) { email } }", json!({})).await;
-    assert_eq!(counts.data()["inboxCounts"]["email"], 3, "too large, unparseable and the 40-level mail stay visible");
+    assert_eq!(counts.data()["inboxCounts"]["email"], 4, "too large, unparseable, too deep and long-id mail stay visible");
     assert_eq!(counts.data()["automatic"]["email"], 2);
 }
 

@@ -63,62 +63,11 @@ impl Dovecot {
         let users: String = USERS.iter().map(|user| format!("{user}:{{PLAIN}}{PASSWORD}::::::\n")).collect();
         std::fs::write(root.join("users"), users).expect("users file");
         let [imap_port, imaps_port, lmtp_port] = free_ports::<3>();
-        let d = root.display();
-        let config = format!(
-            r#"base_dir = {d}/run
-state_dir = {d}/state
-log_path = {d}/dovecot.log
-protocols = imap lmtp
-listen = 127.0.0.1
-ssl = yes
-ssl_cert = <{d}/cert.pem
-ssl_key = <{d}/key.pem
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-default_login_user = dovenull
-default_internal_user = dovecot
-first_valid_uid = 8
-mail_location = maildir:{d}/mail/%u
-recipient_delimiter = +
-lmtp_save_to_detail_mailbox = yes
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%n {d}/users
-}}
-userdb {{
-  driver = static
-  args = uid=mail gid=mail home={d}/mail/%u
-}}
-namespace inbox {{
-  inbox = yes
-  separator = /
-  mailbox {APPLICATIONS_FOLDER} {{
-    auto = create
-  }}
-}}
-service imap-login {{
-  chroot =
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {imap_port}
-  }}
-  inet_listener imaps {{
-    address = 127.0.0.1
-    port = {imaps_port}
-    ssl = yes
-  }}
-}}
-service lmtp {{
-  inet_listener lmtp {{
-    address = 127.0.0.1
-    port = {lmtp_port}
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-"#
-        );
+        let config = include_str!("dovecot.conf.in")
+            .replace("@DIR@", &root.display().to_string())
+            .replace("@IMAP_PORT@", &imap_port.to_string())
+            .replace("@IMAPS_PORT@", &imaps_port.to_string())
+            .replace("@LMTP_PORT@", &lmtp_port.to_string());
         std::fs::write(root.join("dovecot.conf"), config).expect("dovecot.conf");
         let mut dovecot = Self { dir, imap_port, imaps_port, lmtp_port, child: None };
         dovecot.resume();

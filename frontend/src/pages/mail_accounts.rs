@@ -1,0 +1,393 @@
+//! Settings → mail accounts: the mailboxes Talentpost watches for applications, with
+//! their live sync status, and each company's intake address for redirected mail.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use serde_json::{Value, json};
+use talentpost_shared::{InboundProtocol, InboundStatus, MailSecurity};
+
+use crate::api::live::LiveInbox;
+use crate::api::types::{InboundAccount, LegalEntity, MailFolder, UserGroup};
+use crate::api::{ApiError, ops};
+use crate::components::labels;
+use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::i18n::*;
+
+#[component]
+pub fn MailAccountsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let live = expect_context::<LiveInbox>();
+    let refresh = RwSignal::new(0u32);
+    let accounts = LocalResource::new(move || {
+        refresh.track();
+        live.accounts_version.track();
+        ops::inbound_accounts()
+    });
+    let entities = LocalResource::new(ops::legal_entities);
+    let groups = LocalResource::new(ops::user_groups);
+    // None: no form open; Some(None): a new account; Some(Some(a)): editing `a`.
+    let editing = RwSignal::new(None::<Option<InboundAccount>>);
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let (notice, set_notice) = signal(None::<String>);
+    let delete = Action::new_local(move |ids: &Vec<String>| {
+        let ids = ids.clone();
+        async move {
+            match ops::delete_inbound_accounts(ids).await {
+                Ok(_) => {
+                    selected.set(BTreeSet::new());
+                    set_error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let sync = Action::new_local(move |(id, since): &(String, Option<String>)| {
+        let (id, since) = (id.clone(), since.clone());
+        async move {
+            match ops::sync_inbound_account(id, since).await {
+                Ok(result) => {
+                    set_error.set(None);
+                    let text = if result.already_running {
+                        t_string!(i18n, account_sync_running).to_string()
+                    } else {
+                        format!("{} {} · {} {}", result.stored, t_string!(i18n, account_sync_stored), result.already_known, t_string!(i18n, account_sync_known))
+                    };
+                    set_notice.set(Some(text));
+                }
+                Err(e) => {
+                    set_notice.set(None);
+                    set_error.set(Some(e));
+                }
+            }
+            refresh.update(|n| *n += 1);
+        }
+    });
+    let saved = Callback::new(move |_: ()| {
+        editing.set(None);
+        refresh.update(|n| *n += 1);
+    });
+    view! {
+        <section class="mail-accounts">
+            <div class="toolbar">
+                <button class="primary" data-testid="account-new" on:click=move |_| editing.set(Some(None))>{t!(i18n, account_new)}</button>
+                <button class="danger" data-testid="account-delete"
+                    disabled=move || selected.with(BTreeSet::is_empty) || delete.pending().get()
+                    on:click=move |_| {
+                        let confirmed = web_sys::window()
+                            .and_then(|w| w.confirm_with_message(t_string!(i18n, account_delete_confirm)).ok())
+                            .unwrap_or(false);
+                        if confirmed { delete.dispatch(selected.get_untracked().into_iter().collect()); }
+                    }>
+                    {move || { let count = move || selected.with(BTreeSet::len); t!(i18n, inbox_delete_selected, count) }}
+                </button>
+            </div>
+            <FormError error/>
+            {move || notice.get().map(|text| view! { <p class="notice" data-testid="sync-result">{text}</p> })}
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let entities: Vec<LegalEntity> = entities.await?;
+                        let groups: Vec<UserGroup> = groups.await?;
+                        let list: Vec<InboundAccount> = accounts.await?;
+                        let entity_names: Vec<(String, String)> = entities.iter().map(|e| (e.id.clone(), e.name.clone())).collect();
+                        let intake = entities.clone();
+                        let form = move || editing.get().map(|account| view! {
+                            <AccountForm account entities=entities.clone() groups=groups.clone() on_saved=saved
+                                on_cancel=Callback::new(move |_| editing.set(None))/>
+                        });
+                        Ok::<_, ApiError>(view! {
+                            {form}
+                            <AccountTable list entity_names selected editing sync/>
+                            <IntakeAddresses entities=intake/>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn AccountTable(
+    list: Vec<InboundAccount>,
+    entity_names: Vec<(String, String)>,
+    selected: RwSignal<BTreeSet<String>>,
+    editing: RwSignal<Option<Option<InboundAccount>>>,
+    sync: Action<(String, Option<String>), ()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    if list.is_empty() {
+        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, account_empty).to_string())/> }.into_any();
+    }
+    let rows = list
+        .into_iter()
+        .map(|account| {
+            let entity = entity_names.iter().find(|(id, _)| *id == account.legal_entity_id).map(|(_, name)| name.clone()).unwrap_or_default();
+            let (id_check, id_change, id_sync, id_since) = (account.id.clone(), account.id.clone(), account.id.clone(), account.id.clone());
+            let since = RwSignal::new(String::new());
+            let for_edit = account.clone();
+            view! {
+                <tr data-testid="account-row" data-label=account.label.clone()>
+                    <td class="check">
+                        <input type="checkbox" aria-label="select" prop:checked=move || selected.with(|s| s.contains(&id_check))
+                            on:change=move |ev| {
+                                let id = id_change.clone();
+                                if event_target_checked(&ev) { selected.update(|s| { s.insert(id); }); } else { selected.update(|s| { s.remove(&id); }); }
+                            }/>
+                    </td>
+                    <td><strong>{account.label.clone()}</strong><br/><span class="muted">{format!("{}@{}:{}", account.username, account.host, account.port)}</span></td>
+                    <td>{account.folder.clone()}</td>
+                    <td>{entity}</td>
+                    <td><AccountStatus account=account.clone()/></td>
+                    <td class="actions">
+                        <button class="link" data-testid="account-edit" on:click=move |_| editing.set(Some(Some(for_edit.clone())))>{t!(i18n, edit)}</button>
+                        <button class="link" data-testid="account-sync" disabled=move || sync.pending().get()
+                            on:click=move |_| { sync.dispatch((id_sync.clone(), None)); }>{t!(i18n, account_sync_now)}</button>
+                        <span class="refetch">
+                            <input type="date" aria-label=move || t_string!(i18n, account_refetch_since).to_string()
+                                prop:value=since on:input=move |ev| since.set(event_target_value(&ev))/>
+                            <button class="link" disabled=move || since.with(String::is_empty) || sync.pending().get()
+                                on:click=move |_| { sync.dispatch((id_since.clone(), Some(since.get_untracked()))); }>
+                                {t!(i18n, account_refetch_since)}
+                            </button>
+                        </span>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="list" data-testid="account-list">
+            <thead><tr>
+                <th class="check"></th>
+                <th>{t!(i18n, account_label)}</th>
+                <th>{t!(i18n, account_folder)}</th>
+                <th>{t!(i18n, opening_legal_entity)}</th>
+                <th>{t!(i18n, account_status)}</th>
+                <th></th>
+            </tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Status in words: what the sync does now, its progress, the last success and, on
+/// error, the stage and the server's reason.
+#[component]
+fn AccountStatus(account: InboundAccount) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = account.status;
+    let class = match status {
+        InboundStatus::Error => "status error",
+        InboundStatus::Idle | InboundStatus::Connected => "status ok",
+        InboundStatus::Syncing | InboundStatus::Pending => "status busy",
+        InboundStatus::Disabled => "status off",
+    };
+    let progress = (status == InboundStatus::Syncing && account.sync_total > 0)
+        .then(|| format!(" {} / {}", account.sync_done, account.sync_total));
+    let problem = account.status_problem.map(|problem| {
+        let detail = account.status_detail.clone().unwrap_or_default();
+        view! { <div class="problem"><strong>{move || labels::mail_problem(i18n, problem)}</strong>": " {detail}</div> }
+    });
+    let last = account.last_success_at.clone().map(|at| {
+        view! { <div class="muted">{t!(i18n, account_last_success)}" " {labels::date_time(&at)}</div> }
+    });
+    view! {
+        <div class=class data-testid="account-status" data-status=status.as_str()>
+            <span>{move || labels::inbound_status(i18n, status)}</span>{progress}
+            {problem}
+            {last}
+        </div>
+    }
+}
+
+#[component]
+fn AccountForm(
+    account: Option<InboundAccount>,
+    entities: Vec<LegalEntity>,
+    groups: Vec<UserGroup>,
+    on_saved: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let existing_id = account.as_ref().map(|a| a.id.clone());
+    let label = RwSignal::new(account.as_ref().map(|a| a.label.clone()).unwrap_or_default());
+    let protocol = RwSignal::new(account.as_ref().map(|a| a.protocol).unwrap_or(InboundProtocol::Imap));
+    let host = RwSignal::new(account.as_ref().map(|a| a.host.clone()).unwrap_or_default());
+    let port = RwSignal::new(account.as_ref().map(|a| a.port.to_string()).unwrap_or_else(|| "993".to_owned()));
+    let security = RwSignal::new(account.as_ref().map(|a| a.security).unwrap_or(MailSecurity::Tls));
+    let allow_plaintext = RwSignal::new(account.as_ref().is_some_and(|a| a.allow_plaintext));
+    let accept_invalid = RwSignal::new(account.as_ref().is_some_and(|a| a.accept_invalid_certs));
+    let username = RwSignal::new(account.as_ref().map(|a| a.username.clone()).unwrap_or_default());
+    let password = RwSignal::new(String::new());
+    let folder = RwSignal::new(account.as_ref().map(|a| a.folder.clone()).unwrap_or_else(|| "INBOX".to_owned()));
+    let main_entity = entities.iter().find(|e| e.is_main).or(entities.first()).map(|e| e.id.clone()).unwrap_or_default();
+    let entity = RwSignal::new(account.as_ref().map(|a| a.legal_entity_id.clone()).unwrap_or(main_entity));
+    let group = RwSignal::new(account.as_ref().and_then(|a| a.user_group_id.clone()).unwrap_or_default());
+    let active = RwSignal::new(account.as_ref().is_none_or(|a| a.active));
+    let folders = RwSignal::new(Vec::<MailFolder>::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let editing = existing_id.is_some();
+
+    let connection = move || {
+        let password = password.get_untracked();
+        json!({
+            "host": host.get_untracked(),
+            "port": port.get_untracked().trim().parse::<i32>().ok(),
+            "security": security.get_untracked(),
+            "allowPlaintext": allow_plaintext.get_untracked(),
+            "acceptInvalidCerts": accept_invalid.get_untracked(),
+            "username": username.get_untracked(),
+            // Left out when editing with an empty field: the server keeps the stored one.
+            "password": if password.is_empty() { Value::Null } else { json!(password) },
+        })
+    };
+    let id_for_folders = existing_id.clone();
+    let fetch_folders = Action::new_local(move |_: &()| {
+        let (input, id) = (connection(), id_for_folders.clone());
+        async move {
+            match ops::list_mail_folders(input, id).await {
+                Ok(list) => {
+                    set_error.set(None);
+                    if !list.iter().any(|f| f.name == folder.get_untracked())
+                        && let Some(first) = list.iter().find(|f| f.selectable)
+                    {
+                        folder.set(first.name.clone());
+                    }
+                    folders.set(list);
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let save = Action::new_local(move |_: &()| {
+        let mut input = connection();
+        input["label"] = json!(label.get_untracked());
+        input["protocol"] = json!(protocol.get_untracked());
+        input["folder"] = json!(folder.get_untracked());
+        input["legalEntityId"] = json!(entity.get_untracked());
+        input["active"] = json!(active.get_untracked());
+        let group = group.get_untracked();
+        if group.is_empty() { input["clearUserGroup"] = json!(true) } else { input["userGroupId"] = json!(group) }
+        let id = existing_id.clone();
+        async move {
+            let result = match id {
+                Some(id) => ops::update_inbound_account(id, input).await,
+                None => ops::create_inbound_account(input).await,
+            };
+            match result {
+                Ok(_) => on_saved.run(()),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let on_security = move |ev| {
+        let chosen = MailSecurity::parse(&event_target_value(&ev)).unwrap_or(MailSecurity::Tls);
+        security.set(chosen);
+        // Follow the usual port unless the admin typed another one.
+        let current = port.get_untracked();
+        if current == "993" || current == "143" || current.is_empty() {
+            port.set(if chosen == MailSecurity::Tls { "993".into() } else { "143".into() });
+        }
+    };
+    view! {
+        <form class="card form account-form" data-testid="account-form" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
+            <h2>{if editing { t!(i18n, account_edit).into_any() } else { t!(i18n, account_new).into_any() }}</h2>
+            <label>{t!(i18n, account_label)}
+                <input name="label" required prop:value=label on:input=move |ev| label.set(event_target_value(&ev))/></label>
+            <label>{t!(i18n, account_protocol)}
+                <select name="protocol" on:change=move |ev| protocol.set(InboundProtocol::parse(&event_target_value(&ev)).unwrap_or(InboundProtocol::Imap))
+                    prop:value=move || protocol.get().as_str()>
+                    <option value="imap">"IMAP"</option>
+                    <option value="microsoft365">{t!(i18n, account_protocol_m365)}</option>
+                </select></label>
+            <div class="row">
+                <label class="grow">{t!(i18n, account_host)}
+                    <input name="host" required placeholder="imap.example.com" prop:value=host on:input=move |ev| host.set(event_target_value(&ev))/></label>
+                <label>{t!(i18n, account_port)}
+                    <input name="port" inputmode="numeric" size="6" prop:value=port on:input=move |ev| port.set(event_target_value(&ev))/></label>
+                <label>{t!(i18n, account_security)}
+                    <select name="security" on:change=on_security prop:value=move || security.get().as_str()>
+                        {[MailSecurity::Tls, MailSecurity::Starttls, MailSecurity::Unencrypted].into_iter().map(|option| view! {
+                            <option value=option.as_str()>{move || labels::mail_security(i18n, option)}</option>
+                        }).collect_view()}
+                    </select></label>
+            </div>
+            <Show when=move || security.get() == MailSecurity::Unencrypted>
+                <label class="check warning"><input type="checkbox" name="allowPlaintext" prop:checked=allow_plaintext
+                    on:change=move |ev| allow_plaintext.set(event_target_checked(&ev))/>{t!(i18n, account_allow_plaintext)}</label>
+            </Show>
+            <Show when=move || security.get() != MailSecurity::Unencrypted>
+                <label class="check"><input type="checkbox" name="acceptInvalidCerts" prop:checked=accept_invalid
+                    on:change=move |ev| accept_invalid.set(event_target_checked(&ev))/>{t!(i18n, account_accept_invalid)}</label>
+                <Show when=move || accept_invalid.get()>
+                    <p class="notice warning">{t!(i18n, account_accept_invalid_warning)}</p>
+                </Show>
+            </Show>
+            <div class="row">
+                <label class="grow">{t!(i18n, account_username)}
+                    <input name="username" required autocomplete="off" prop:value=username on:input=move |ev| username.set(event_target_value(&ev))/></label>
+                <label class="grow">{t!(i18n, account_password)}
+                    <input name="password" type="password" autocomplete="new-password" required=!editing
+                        placeholder=move || if editing { t_string!(i18n, account_password_unchanged).to_string() } else { String::new() }
+                        prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/></label>
+            </div>
+            <div class="row">
+                <label class="grow">{t!(i18n, account_folder)}
+                    {move || if folders.with(Vec::is_empty) {
+                        view! { <input name="folder" prop:value=folder on:input=move |ev| folder.set(event_target_value(&ev))/> }.into_any()
+                    } else {
+                        view! {
+                            <select name="folder" on:change=move |ev| folder.set(event_target_value(&ev)) prop:value=move || folder.get()>
+                                {folders.get().into_iter().map(|f| view! {
+                                    <option value=f.name.clone() disabled=!f.selectable selected=f.name == folder.get_untracked()>{f.name.clone()}</option>
+                                }).collect_view()}
+                            </select>
+                        }.into_any()
+                    }}
+                </label>
+                <button type="button" data-testid="fetch-folders" disabled=move || fetch_folders.pending().get()
+                    on:click=move |_| { fetch_folders.dispatch(()); }>{t!(i18n, account_fetch_folders)}</button>
+            </div>
+            <div class="row">
+                <label class="grow">{t!(i18n, opening_legal_entity)}
+                    <select name="legalEntity" on:change=move |ev| entity.set(event_target_value(&ev)) prop:value=move || entity.get()>
+                        {entities.iter().map(|e| view! { <option value=e.id.clone()>{e.name.clone()}</option> }).collect_view()}
+                    </select></label>
+                <label class="grow">{t!(i18n, account_group)}
+                    <select name="userGroup" on:change=move |ev| group.set(event_target_value(&ev)) prop:value=move || group.get()>
+                        <option value="">{t!(i18n, account_group_everyone)}</option>
+                        {groups.iter().map(|g| view! { <option value=g.id.clone()>{g.name.clone()}</option> }).collect_view()}
+                    </select></label>
+            </div>
+            <label class="check"><input type="checkbox" name="active" prop:checked=active on:change=move |ev| active.set(event_target_checked(&ev))/>
+                {t!(i18n, account_active)}</label>
+            <FormError error/>
+            <div class="actions">
+                <button type="submit" class="primary" data-testid="account-save" disabled=move || save.pending().get()>{t!(i18n, save)}</button>
+                <button type="button" on:click=move |_| on_cancel.run(())>{t!(i18n, cancel)}</button>
+            </div>
+        </form>
+    }
+}
+
+/// Where a company's own mail server can redirect application mail instead.
+#[component]
+fn IntakeAddresses(entities: Vec<LegalEntity>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="intake">
+            <h2>{t!(i18n, intake_title)}</h2>
+            <p class="muted">{t!(i18n, intake_help)}</p>
+            <table class="list" data-testid="intake-list">
+                <tbody>{entities.into_iter().map(|e| view! {
+                    <tr><td>{e.name}</td><td><code>{e.intake_address.unwrap_or_default()}</code></td></tr>
+                }).collect_view()}</tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,183 @@
+//! Mail-in benchmark: fills a real Dovecot with 10,000 mails of realistic sizes (a
+//! third with a 100–300 KB PDF-like attachment), then measures in one run
+//! - a bare `UID FETCH 1:* BODY.PEEK[]` of the folder by a plain client, and
+//! - Talentpost's first sync of the same folder (release binary, SQLite by default,
+//!   `BENCH_DATABASE_URL` for PostgreSQL), until every mail is an inbox item,
+//!
+//! and reports throughput and the server's peak memory (VmHWM).
+//!
+//! Run: `scripts/bench` (or `cargo bench -p talentpost-server --bench mail_in`).
+//! `BENCH_MAILS` changes the number of mails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/support/dovecot.rs"]
+mod dovecot;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dovecot::{APPLICATIONS_FOLDER, Dovecot, PASSWORD};
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+fn mail(index: usize, rng: &mut rand::rngs::StdRng) -> Vec<u8> {
+    let name = format!("Bewerber{index}");
+    let text: String = (0..rng.gen_range(40..160))
+        .map(|_| ["Sehr", "geehrte", "Damen", "und", "Herren", "hiermit", "bewerbe", "ich", "mich", "als", "Fachkraft", "Lager"][rng.gen_range(0..12)])
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut mail = format!(
+        "From: {name} <bewerber{index}@example.org>\r\nTo: jobs@firma.example\r\nSubject: Bewerbung Nr. {index}\r\n\
+         Message-ID: <bench-{index}@example.org>\r\nDate: Mon, 30 Nov 2026 09:00:00 +0100\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=outer\r\n\r\n--outer\r\nContent-Type: multipart/alternative; boundary=alt\r\n\r\n\
+         --alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <html><body><p>{text}</p><p>Mit freundlichen Grüßen<br>{name}</p></body></html>\r\n--alt--\r\n"
+    );
+    if index.is_multiple_of(3) {
+        let size = rng.gen_range(100_000..300_000);
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        pdf.extend((0..size).map(|_| rng.r#gen::<u8>()));
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&pdf);
+        mail.push_str("--outer\r\nContent-Type: application/pdf; name=\"Lebenslauf.pdf\"\r\nContent-Transfer-Encoding: base64\r\n");
+        mail.push_str("Content-Disposition: attachment; filename=\"Lebenslauf.pdf\"\r\n\r\n");
+        for line in encoded.as_bytes().chunks(76) {
+            mail.push_str(std::str::from_utf8(line).unwrap());
+            mail.push_str("\r\n");
+        }
+    }
+    mail.push_str("--outer--\r\n");
+    mail.into_bytes()
+}
+
+/// The baseline: log in, EXAMINE, `UID FETCH 1:* BODY.PEEK[]`, read to the tagged OK.
+fn bare_fetch(port: u16) -> (Duration, usize) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut buffer = vec![0u8; 1 << 20];
+    let read_until = |stream: &mut TcpStream, buffer: &mut [u8], tag: &[u8]| -> usize {
+        let mut total = 0usize;
+        let mut tail: Vec<u8> = Vec::new();
+        loop {
+            let read = stream.read(buffer).unwrap();
+            assert!(read > 0, "connection closed");
+            total += read;
+            tail.extend_from_slice(&buffer[..read]);
+            if tail.windows(tag.len()).any(|w| w == tag) {
+                return total;
+            }
+            let keep = tail.len().saturating_sub(tag.len());
+            tail.drain(..keep);
+        }
+    };
+    read_until(&mut stream, &mut buffer, b"\r\n");
+    stream.write_all(format!("a1 LOGIN bulk {PASSWORD}\r\n").as_bytes()).unwrap();
+    read_until(&mut stream, &mut buffer, b"a1 OK");
+    stream.write_all(format!("a2 EXAMINE {APPLICATIONS_FOLDER}\r\n").as_bytes()).unwrap();
+    read_until(&mut stream, &mut buffer, b"a2 OK");
+    let started = Instant::now();
+    stream.write_all(b"a3 UID FETCH 1:* BODY.PEEK[]\r\n").unwrap();
+    let bytes = read_until(&mut stream, &mut buffer, b"\r\na3 OK");
+    (started.elapsed(), bytes)
+}
+
+fn gql(agent: &reqwest::blocking::Client, base: &str, query: &str, variables: Value) -> Value {
+    let response: Value = agent.post(format!("{base}/graphql")).json(&json!({"query": query, "variables": variables})).send().unwrap().json().unwrap();
+    assert!(response["errors"].is_null(), "{response}");
+    response["data"].clone()
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    if std::env::args().any(|arg| arg == "--list") {
+        return;
+    }
+    let count: usize = std::env::var("BENCH_MAILS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let dovecot = Dovecot::start();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let mails: Vec<Vec<u8>> = (0..count).map(|index| mail(index, &mut rng)).collect();
+    let total_bytes: usize = mails.iter().map(Vec::len).sum();
+    println!("mails: {count}, {:.1} MB in the folder", total_bytes as f64 / 1e6);
+    dovecot.fill_maildir("bulk", APPLICATIONS_FOLDER, mails);
+    // Let Dovecot index the folder once, so neither run below pays for that.
+    dovecot.doveadm(&["mailbox", "status", "-u", "bulk", "messages", APPLICATIONS_FOLDER]);
+
+    let (bare, bare_bytes) = bare_fetch(dovecot.imap_port);
+    println!(
+        "bare UID FETCH 1:* BODY.PEEK[]: {:.2} s, {:.0} mails/s, {:.1} MB/s",
+        bare.as_secs_f64(),
+        count as f64 / bare.as_secs_f64(),
+        bare_bytes as f64 / 1e6 / bare.as_secs_f64()
+    );
+
+    let data_dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_talentpost"));
+    command
+        .arg("serve")
+        .env("TALENTPOST_BIND", format!("127.0.0.1:{port}"))
+        .env("TALENTPOST_DATA_DIR", data_dir.path())
+        .env("TALENTPOST_SECRET_KEY", "33".repeat(32))
+        .env("TALENTPOST_ADMIN_EMAIL", "bench@example.org")
+        .env("TALENTPOST_ADMIN_PASSWORD", "bench-password-123")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
+        command.env("DATABASE_URL", url);
+    }
+    let mut server = command.spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let agent = reqwest::blocking::Client::builder().cookie_store(true).timeout(Duration::from_secs(60)).build().unwrap();
+    let up = Instant::now();
+    while agent.get(format!("{base}/healthz")).send().is_err() {
+        assert!(up.elapsed() < Duration::from_secs(60), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    gql(&agent, &base, "mutation { login(input: {email: \"bench@example.org\", password: \"bench-password-123\"}) { id } }", json!({}));
+    let idle_rss = peak_rss_kib(server.id());
+
+    let started = Instant::now();
+    gql(
+        &agent,
+        &base,
+        "mutation($input: InboundAccountInput!) { createInboundAccount(input: $input) { id } }",
+        json!({"input": {"label": "Bench", "host": "127.0.0.1", "port": dovecot.imap_port, "security": "UNENCRYPTED",
+                          "allowPlaintext": true, "username": "bulk", "password": PASSWORD, "folder": APPLICATIONS_FOLDER}}),
+    );
+    loop {
+        let counts = gql(&agent, &base, "{ inboxCounts { email } }", json!({}));
+        if counts["inboxCounts"]["email"].as_u64() == Some(count as u64) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(1800), "sync did not finish: {counts}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ingest = started.elapsed();
+    let peak = peak_rss_kib(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+
+    println!(
+        "Talentpost first sync to inbox items: {:.2} s, {:.0} mails/s, {:.1} MB/s ({:.1}x the bare fetch time)",
+        ingest.as_secs_f64(),
+        count as f64 / ingest.as_secs_f64(),
+        total_bytes as f64 / 1e6 / ingest.as_secs_f64(),
+        ingest.as_secs_f64() / bare.as_secs_f64()
+    );
+    println!("server peak memory (VmHWM): {:.0} MB (after start-up: {:.0} MB)", peak as f64 / 1024.0, idle_rss as f64 / 1024.0);
+    println!(
+        "database: {}",
+        if std::env::var("BENCH_DATABASE_URL").is_ok() { "BENCH_DATABASE_URL" } else { "SQLite (default)" }
+    );
+}
