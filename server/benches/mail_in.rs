@@ -98,6 +98,16 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// User plus system CPU seconds the process has used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11..13).map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
 fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return;
@@ -146,6 +156,7 @@ fn main() {
     }
     gql(&agent, &base, "mutation { login(input: {email: \"bench@example.org\", password: \"bench-password-123\"}) { id } }", json!({}));
     let idle_rss = peak_rss_kib(server.id());
+    let idle_cpu = cpu_seconds(server.id());
 
     let started = Instant::now();
     gql(
@@ -165,6 +176,7 @@ fn main() {
     }
     let ingest = started.elapsed();
     let peak = peak_rss_kib(server.id());
+    let cpu = cpu_seconds(server.id()) - idle_cpu;
     let _ = server.kill();
     let _ = server.wait();
 
@@ -175,6 +187,7 @@ fn main() {
         total_bytes as f64 / 1e6 / ingest.as_secs_f64(),
         ingest.as_secs_f64() / bare.as_secs_f64()
     );
+    println!("server CPU time for the sync: {cpu:.1} s ({:.2} ms per mail)", cpu * 1000.0 / count as f64);
     println!("server peak memory (VmHWM): {:.0} MB (after start-up: {:.0} MB)", peak as f64 / 1024.0, idle_rss as f64 / 1024.0);
     println!(
         "database: {}",

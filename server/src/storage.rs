@@ -39,6 +39,25 @@ impl BlobStore {
         Ok(sha256)
     }
 
+    /// `put` for code already on the blocking pool (the mail ingest stores a mail and
+    /// its attachments there, next to parsing them).
+    pub fn put_blocking(&self, bytes: &[u8]) -> std::io::Result<String> {
+        let sha256 = sha256_hex(bytes);
+        let Some(path) = self.path_of(&sha256) else {
+            return Err(std::io::Error::other("hash is not hex"));
+        };
+        if path.exists() {
+            return Ok(sha256);
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let temporary = path.with_extension(format!("tmp-{}", rand::random::<u64>()));
+        std::fs::write(&temporary, bytes)?;
+        std::fs::rename(&temporary, &path)?;
+        Ok(sha256)
+    }
+
     pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         match self.path_of(sha256) {
             Some(path) => tokio::fs::read(path).await,

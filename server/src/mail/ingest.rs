@@ -10,7 +10,7 @@ use crate::crypto::sha256_hex;
 use crate::db::entities::{document, inbox_item, legal_entity, mail_message};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
-use crate::mail::parse::{MailAddress, ParseLimits, ParsedMail, parse_off_thread};
+use crate::mail::parse::{MailAddress, ParseLimits, ParsedMail, parse_guarded};
 use crate::services::candidates;
 use crate::services::inbox::{clean_file_name, truncate_to_micros};
 use crate::services::legal_entities;
@@ -103,31 +103,45 @@ pub async fn is_known_copy(
         .is_some())
 }
 
-pub async fn ingest(state: &AppState, mut incoming: IncomingMail) -> ServiceResult<Ingested> {
-    strip_mbox_separator(&mut incoming.raw);
-    let limits = ParseLimits::with_max_bytes(state.config.max_mail_bytes);
-    let raw_size = incoming.raw.len();
-    let raw_sha256 = sha256_hex(&incoming.raw);
-    let (raw, parsed) = parse_off_thread(incoming.raw, limits).await;
-    if raw.len() != raw_size {
-        return Err(ServiceError::Internal(format!(
-            "the parser lost the mail ({}); it stays at its source",
-            parsed.problem.unwrap_or_default()
-        )));
-    }
+/// What the blocking pool makes of a raw mail: parsed, hashed and its files stored.
+struct Prepared {
+    parsed: ParsedMail,
+    raw_size: usize,
+    raw_sha256: String,
+    key: String,
+    /// (sha256, size) of each attachment, in the order of `parsed.attachments`,
+    /// whose bytes are dropped once stored.
+    attachment_files: Vec<(String, usize)>,
+}
+
+/// Hashing, parsing and writing files are CPU and disk work: done together on the
+/// blocking pool, off the async workers. Files first: the store is content-addressed,
+/// so a failed transaction later leaves at most an unreferenced file, never a row
+/// pointing at nothing.
+fn prepare(blobs: &crate::storage::BlobStore, mut raw: Vec<u8>, limits: ParseLimits) -> std::io::Result<Prepared> {
+    strip_mbox_separator(&mut raw);
+    let mut parsed = parse_guarded(&raw, limits);
+    let raw_sha256 = blobs.put_blocking(&raw)?;
     let key = dedupe_key(&parsed, &raw, &raw_sha256);
+    let mut attachment_files = Vec::with_capacity(parsed.attachments.len());
+    for attachment in &mut parsed.attachments {
+        attachment_files.push((blobs.put_blocking(&attachment.bytes)?, attachment.bytes.len()));
+        attachment.bytes = Vec::new();
+    }
+    Ok(Prepared { parsed, raw_size: raw.len(), raw_sha256, key, attachment_files })
+}
+
+pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<Ingested> {
+    let limits = ParseLimits::with_max_bytes(state.config.max_mail_bytes);
+    let blobs = state.blobs.clone();
+    let raw = incoming.raw;
+    let Prepared { parsed, raw_size, raw_sha256, key, attachment_files } =
+        tokio::task::spawn_blocking(move || prepare(&blobs, raw, limits))
+            .await
+            .map_err(|error| ServiceError::Internal(format!("the mail could not be prepared ({error}); it stays at its source")))??;
     let organisation_id = incoming.organisation_id;
     if let Some(existing) = find_existing(&state.db, organisation_id, &key).await? {
         return Ok(existing);
-    }
-
-    // Files first: the store is content-addressed, so a failed transaction leaves at
-    // most an unreferenced file, never a row pointing at nothing.
-    state.blobs.put(&raw).await?;
-    drop(raw);
-    let mut stored_attachments = Vec::with_capacity(parsed.attachments.len());
-    for attachment in &parsed.attachments {
-        stored_attachments.push(state.blobs.put(&attachment.bytes).await?);
     }
 
     let (legal_entity_id, intake_recipient) = match incoming.account {
@@ -206,14 +220,14 @@ pub async fn ingest(state: &AppState, mut incoming: IncomingMail) -> ServiceResu
         }
         Err(error) => return Err(error.into()),
     };
-    for (attachment, sha256) in parsed.attachments.iter().zip(stored_attachments) {
+    for (attachment, (sha256, size)) in parsed.attachments.iter().zip(attachment_files) {
         document::ActiveModel {
             organisation_id: Set(organisation_id),
             inbox_item_id: Set(Some(item.id)),
             candidate_id: Set(None),
             file_name: Set(clean_file_name(&attachment.file_name)),
             content_type: Set(attachment.content_type.chars().take(120).collect()),
-            size_bytes: Set(attachment.bytes.len() as i64),
+            size_bytes: Set(size as i64),
             sha256: Set(sha256),
             content_id: Set(attachment.content_id.as_deref().map(|id| truncate_chars(id, 250))),
             created_at: Set(now),

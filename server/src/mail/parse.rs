@@ -90,20 +90,11 @@ impl ParsedMail {
     }
 }
 
-/// Parses on the blocking pool; the raw bytes come back with the result so the caller
-/// can store them without a copy.
-pub async fn parse_off_thread(raw: Vec<u8>, limits: ParseLimits) -> (Vec<u8>, ParsedMail) {
-    match tokio::task::spawn_blocking(move || {
-        let parsed = parse(&raw, limits);
-        (raw, parsed)
-    })
-    .await
-    {
-        Ok(result) => result,
-        // A panic inside the parser must not lose the mail: the caller still has to
-        // store it raw, but the bytes went down with the task, so report it as such.
-        Err(error) => (Vec::new(), ParsedMail::unreadable(ParseStatus::Unparseable, format!("parser crashed: {error}"))),
-    }
+/// `parse` that never panics: a parser failure marks the mail unparseable instead of
+/// losing it.
+pub fn parse_guarded(raw: &[u8], limits: ParseLimits) -> ParsedMail {
+    std::panic::catch_unwind(|| parse(raw, limits))
+        .unwrap_or_else(|_| ParsedMail::unreadable(ParseStatus::Unparseable, "the mail parser failed on this mail".to_owned()))
 }
 
 pub fn parse(raw: &[u8], limits: ParseLimits) -> ParsedMail {

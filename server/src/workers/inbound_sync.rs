@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use talentpost_shared::{MailProblem, MailSource};
 use tokio::sync::Notify;
@@ -27,6 +27,7 @@ use crate::state::AppState;
 const HEADER_BATCH: usize = 200;
 const BODY_BATCH_MAILS: usize = 25;
 const BODY_BATCH_BYTES: u64 = 8 * 1024 * 1024;
+const INGEST_IN_FLIGHT: usize = 4;
 /// IDLE is re-issued well before the 29 minutes after which servers may drop it.
 const MAX_IDLE: Duration = Duration::from_secs(25 * 60);
 
@@ -337,26 +338,33 @@ async fn fetch_and_ingest(
     session: &mut ImapSession,
     uids: &[u32],
 ) -> Result<u64, SyncError> {
-    let mut stored = 0;
-    let mut stream = imap::timed("UID FETCH", session.uid_fetch(imap::uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])"))
-        .await?
-        .map_err(|error| MailError::imap("UID FETCH", error))?;
-    loop {
-        let next = imap::timed("UID FETCH", stream.try_next()).await?.map_err(|error| MailError::imap("UID FETCH", error))?;
-        let Some(fetch) = next else { break };
-        let Some(body) = fetch.body() else { continue };
-        let outcome = ingest::ingest(
-            state,
-            IncomingMail {
+    // The group is bounded (BODY_BATCH_*), so holding it in memory is too.
+    let mut mails = Vec::with_capacity(uids.len());
+    {
+        let mut stream = imap::timed("UID FETCH", session.uid_fetch(imap::uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])"))
+            .await?
+            .map_err(|error| MailError::imap("UID FETCH", error))?;
+        loop {
+            let next = imap::timed("UID FETCH", stream.try_next()).await?.map_err(|error| MailError::imap("UID FETCH", error))?;
+            let Some(fetch) = next else { break };
+            let Some(body) = fetch.body() else { continue };
+            mails.push(IncomingMail {
                 organisation_id: account.organisation_id,
                 raw: body.to_vec(),
                 source: MailSource::Imap,
                 account: Some(route),
                 received_at: fetch.internal_date().map(|date| date.with_timezone(&Utc)),
-            },
-        )
-        .await?;
-        if outcome.created {
+            });
+        }
+    }
+    // Parsing runs on the blocking pool, so a few mails in flight use every core.
+    let outcomes: Vec<_> = futures_util::stream::iter(mails.into_iter().map(|mail| ingest::ingest(state, mail)))
+        .buffer_unordered(INGEST_IN_FLIGHT)
+        .collect()
+        .await;
+    let mut stored = 0;
+    for outcome in outcomes {
+        if outcome?.created {
             stored += 1;
         }
     }
