@@ -166,3 +166,14 @@ test('hostile HTML in a mail runs nothing and loads nothing until images are all
     spy.close();
   }
 });
+
+test('an admin imports an .eml file and lands on the new item', async ({ page }) => {
+  await logIn(page);
+  await page.goto('/inbox?medium=email');
+  const subject = `Archivierte Bewerbung ${Date.now()}`;
+  const eml = `From: Olga Berg <olga@example.org>\r\nSubject: ${subject}\r\nMessage-ID: <${Date.now()}@import>\r\n\r\nAus dem alten Postfach.\r\n`;
+  await page.getByTestId('import-mail').locator('input[type=file]')
+    .setInputFiles({ name: 'bewerbung.eml', mimeType: 'message/rfc822', buffer: Buffer.from(eml) });
+  await expect(page.getByTestId('inbox-item')).toContainText(subject);
+  await expect(page.getByTestId('mail-from')).toContainText('Olga Berg <olga@example.org>');
+});

@@ -29,7 +29,20 @@ pub enum Command {
     /// mail server's pipe alias does (`intake: "|talentpost ingest-mail"`). Exits 0 when
     /// stored (or already known), 65 for a mail that can never be taken (the MTA
     /// bounces it), 75 for a temporary failure (the MTA retries).
-    IngestMail,
+    IngestMail(IngestTarget),
+}
+
+/// Where `ingest-mail` delivers. With a server URL and token the mail goes through the
+/// running server's HTTP intake, so open apps see it at once; without, it is written
+/// to the database directly (it then shows on the next refresh).
+#[derive(clap::Args)]
+pub struct IngestTarget {
+    /// The running server, e.g. `http://127.0.0.1:8080`.
+    #[arg(long, env = "TALENTPOST_INTAKE_URL")]
+    pub server_url: Option<String>,
+    /// An administrator's API token for the intake.
+    #[arg(long, env = "TALENTPOST_INTAKE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 pub async fn run() -> ExitCode {
@@ -37,8 +50,15 @@ pub async fn run() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .init();
-    if let Some(Command::IngestMail) = cli.command {
-        return ingest_mail(cli.config).await;
+    if let Some(Command::IngestMail(target)) = cli.command {
+        return match (target.server_url, target.token) {
+            (Some(url), Some(token)) => ingest_mail_via_server(&url, &token, cli.config.max_mail_bytes).await,
+            (None, None) => ingest_mail(cli.config).await,
+            _ => {
+                eprintln!("talentpost ingest-mail: set both TALENTPOST_INTAKE_URL and TALENTPOST_INTAKE_TOKEN, or neither");
+                ExitCode::from(EX_TEMPFAIL)
+            }
+        };
     }
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
@@ -47,7 +67,7 @@ pub async fn run() -> ExitCode {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
-        Command::IngestMail => Ok(()),
+        Command::IngestMail(_) => Ok(()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -95,7 +115,6 @@ const EX_DATAERR: u8 = 65;
 const EX_TEMPFAIL: u8 = 75;
 
 async fn ingest_mail(config: Config) -> ExitCode {
-    use tokio::io::AsyncReadExt;
     let state = match build_state(config).await {
         Ok(state) => state,
         Err(error) => {
@@ -104,11 +123,13 @@ async fn ingest_mail(config: Config) -> ExitCode {
         }
     };
     let limit = crate::services::mail_intake::hard_limit(&state);
-    let mut raw = Vec::new();
-    if let Err(error) = tokio::io::stdin().take(limit as u64 + 1).read_to_end(&mut raw).await {
-        eprintln!("talentpost ingest-mail: could not read the mail: {error}");
-        return ExitCode::from(EX_TEMPFAIL);
-    }
+    let raw = match read_stdin(limit).await {
+        Ok(raw) => raw,
+        Err(error) => {
+            eprintln!("talentpost ingest-mail: could not read the mail: {error}");
+            return ExitCode::from(EX_TEMPFAIL);
+        }
+    };
     match crate::services::mail_intake::submit_from_pipe(&state, raw).await {
         Ok(ingested) => {
             let what = if ingested.created { "stored" } else { "already stored" };
@@ -121,6 +142,55 @@ async fn ingest_mail(config: Config) -> ExitCode {
         }
         Err(error) => {
             eprintln!("talentpost ingest-mail: {error}; the mail server should retry");
+            ExitCode::from(EX_TEMPFAIL)
+        }
+    }
+}
+
+async fn read_stdin(limit: usize) -> std::io::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut raw = Vec::new();
+    tokio::io::stdin().take(limit as u64 + 1).read_to_end(&mut raw).await?;
+    Ok(raw)
+}
+
+async fn ingest_mail_via_server(url: &str, token: &str, max_mail_bytes: usize) -> ExitCode {
+    let limit = max_mail_bytes.saturating_mul(crate::services::mail_intake::HARD_LIMIT_FACTOR);
+    let raw = match read_stdin(limit).await {
+        Ok(raw) => raw,
+        Err(error) => {
+            eprintln!("talentpost ingest-mail: could not read the mail: {error}");
+            return ExitCode::from(EX_TEMPFAIL);
+        }
+    };
+    let endpoint = format!("{}/api/mail/intake", url.trim_end_matches('/'));
+    let response = reqwest::Client::new()
+        .post(&endpoint)
+        .bearer_auth(token)
+        .header("content-type", "message/rfc822")
+        .body(raw)
+        .timeout(std::time::Duration::from_secs(120))
+        .send()
+        .await;
+    match response {
+        Ok(response) if response.status().is_success() => {
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            let what = if body["duplicate"] == true { "already stored" } else { "stored" };
+            println!("{what} as inbox item {}", body["inboxItemId"].as_str().unwrap_or("?"));
+            ExitCode::SUCCESS
+        }
+        // The mail itself is refused (empty, too large): the MTA bounces it.
+        Ok(response) if response.status() == 400 || response.status() == 413 => {
+            eprintln!("talentpost ingest-mail: refused by {endpoint}: {}", response.text().await.unwrap_or_default());
+            ExitCode::from(EX_DATAERR)
+        }
+        // A wrong token or a server error is ours to fix; the MTA keeps the mail and retries.
+        Ok(response) => {
+            eprintln!("talentpost ingest-mail: {endpoint} answered {}; the mail server should retry", response.status());
+            ExitCode::from(EX_TEMPFAIL)
+        }
+        Err(error) => {
+            eprintln!("talentpost ingest-mail: {endpoint} unreachable ({error}); the mail server should retry");
             ExitCode::from(EX_TEMPFAIL)
         }
     }

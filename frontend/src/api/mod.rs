@@ -60,12 +60,26 @@ impl From<WireError> for ApiError {
 }
 
 pub async fn gql<T: DeserializeOwned>(query: &str, variables: Value) -> Result<T, ApiError> {
-    let response = gloo_net::http::Request::post("/graphql")
+    let request = gloo_net::http::Request::post("/graphql")
         .json(&json!({ "query": query, "variables": variables }))
-        .map_err(|e| ApiError::Decode(e.to_string()))?
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    read_envelope(request).await
+}
+
+/// A GraphQL multipart request (the upload spec) with one file at `variables.file`.
+pub async fn gql_with_file<T: DeserializeOwned>(query: &str, file: &web_sys::File) -> Result<T, ApiError> {
+    let form = web_sys::FormData::new().map_err(|_| ApiError::Decode("no FormData".to_owned()))?;
+    let operations = json!({ "query": query, "variables": { "file": null } }).to_string();
+    form.append_with_str("operations", &operations)
+        .and_then(|()| form.append_with_str("map", r#"{"0":["variables.file"]}"#))
+        .and_then(|()| form.append_with_blob_and_filename("0", file, &file.name()))
+        .map_err(|_| ApiError::Decode("the file could not be attached".to_owned()))?;
+    let request = gloo_net::http::Request::post("/graphql").body(form).map_err(|e| ApiError::Decode(e.to_string()))?;
+    read_envelope(request).await
+}
+
+async fn read_envelope<T: DeserializeOwned>(request: gloo_net::http::Request) -> Result<T, ApiError> {
+    let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
     let envelope: Envelope<T> = response.json().await.map_err(|e| ApiError::Decode(e.to_string()))?;
     if let Some(error) = envelope.errors.into_iter().next() {
         return Err(error.into());

@@ -57,6 +57,13 @@ pub async fn inbox_item(id: String) -> Result<InboxItem, ApiError> {
     pick(&query, json!({"id": id}), "inboxItem").await
 }
 
+/// Imports an .eml file as an e-mail inbox item (administrators).
+pub async fn import_mail(file: web_sys::File) -> Result<InboxItem, ApiError> {
+    let query = format!("mutation($file: Upload!) {{ importMail(file: $file) {{ {ITEM_FIELDS} }} }}");
+    let mut data: Value = super::gql_with_file(&query, &file).await?;
+    serde_json::from_value(data["importMail"].take()).map_err(|e| ApiError::Decode(format!("importMail: {e}")))
+}
+
 /// The stored mail as text (first MiB), loaded only when the reader asks for it.
 pub async fn raw_source(item_id: String) -> Result<String, ApiError> {
     let item: Value = pick("query($id: ID!) { inboxItem(id: $id) { mail { rawSource } } }", json!({"id": item_id}), "inboxItem").await?;

@@ -71,6 +71,21 @@ pub fn InboxPage() -> impl IntoView {
         }
     });
 
+    let is_admin = session.is_admin();
+    let navigate = use_navigate();
+    let import = Action::new_local(move |file: &web_sys::File| {
+        let (file, navigate) = (file.clone(), navigate.clone());
+        async move {
+            match ops::import_mail(file).await {
+                Ok(item) => {
+                    set_action_error.set(None);
+                    navigate(&format!("/inbox/{}", item.id), Default::default());
+                }
+                Err(error) => set_action_error.set(Some(error)),
+            }
+        }
+    });
+
     let tabs = move || {
         InboxMedium::ALL
             .iter()
@@ -124,6 +139,18 @@ pub fn InboxPage() -> impl IntoView {
                             }
                         }}
                     </button>
+                </Show>
+                <Show when=move || is_admin && medium.get() == InboxMedium::Email>
+                    <label class="button import" data-testid="import-mail">{t!(i18n, inbox_import_mail)}
+                        <input type="file" accept=".eml,message/rfc822" class="sr-only" on:change=move |ev| {
+                            use wasm_bindgen::JsCast;
+                            let file = ev.target()
+                                .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
+                                .and_then(|input| input.files())
+                                .and_then(|files| files.get(0));
+                            if let Some(file) = file { import.dispatch_local(file); }
+                        }/>
+                    </label>
                 </Show>
                 <label class="page-size">{t!(i18n, page_size)}
                     <select data-testid="page-size" on:change=move |ev| {

@@ -4,7 +4,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription, Upload};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
-use talentpost_shared::{InboxMedium, InboxState, MediumCounts};
+use talentpost_shared::{InboxMedium, InboxState, MailSource, MediumCounts};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::candidates::Candidate;
@@ -20,7 +20,7 @@ use crate::error::ServiceError;
 use crate::events::DomainEvent;
 use crate::ids::{CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
 use crate::services::inbox::{self as service, ApplicationSubmission, InboxFilter, UploadedFile};
-use crate::services::{candidates, job_openings, legal_entities};
+use crate::services::{candidates, job_openings, legal_entities, mail_intake};
 use crate::state::AppState;
 
 pub struct InboxItem(inbox_item::Model);
@@ -211,6 +211,15 @@ impl InboxMutation {
         Ok(service::restore(app, principal, &ids).await.gql()?.into_iter().map(InboxItem).collect())
     }
 
+    /// Stores a raw RFC 822 mail (an .eml file, as a GraphQL multipart upload) as an
+    /// e-mail inbox item, through the same ingest as fetched mail: for importing mail
+    /// from elsewhere. Administrators only. A mail already stored returns its item.
+    async fn import_mail(&self, ctx: &Context<'_>, file: Upload) -> GqlResult<InboxItem> {
+        let (app, principal) = caller(ctx)?;
+        let upload = read_upload_limited(ctx, "file".to_owned(), mail_intake::hard_limit(app), &file).await?;
+        mail_intake::submit(app, principal, upload.bytes, MailSource::Api).await.gql().map(|ingested| InboxItem(ingested.item))
+    }
+
     /// Pushes an application from a career page; it appears in the inbox as an online-form item.
     async fn submit_application(&self, ctx: &Context<'_>, input: SubmitApplicationInput) -> GqlResult<InboxItem> {
         let email = parse_email("email", &input.email)?;
@@ -239,11 +248,13 @@ impl InboxMutation {
 }
 
 async fn read_upload(ctx: &Context<'_>, app: &AppState, index: usize, upload: &Upload) -> GqlResult<UploadedFile> {
-    let field = format!("attachments.{index}");
+    read_upload_limited(ctx, format!("attachments.{index}"), app.config.max_upload_bytes, upload).await
+}
+
+async fn read_upload_limited(ctx: &Context<'_>, field: String, limit: usize, upload: &Upload) -> GqlResult<UploadedFile> {
     let value = upload
         .value(ctx)
         .map_err(|_| to_gql(ServiceError::invalid(field.clone(), "the file part is missing from the request")))?;
-    let limit = app.config.max_upload_bytes;
     let file_name = value.filename.clone();
     let content_type = value.content_type.clone().unwrap_or_default();
     let mut content = value.content;

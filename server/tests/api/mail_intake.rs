@@ -115,6 +115,49 @@ async fn the_ingest_mail_command_reads_one_mail_from_stdin(backend: Backend) {
     assert_eq!(empty.status.code(), Some(65), "an empty mail is refused for good (the MTA bounces it)");
 }
 
+async fn ingest_mail_through_the_running_server_reaches_open_subscriptions(backend: Backend) {
+    use crate::subscriptions::{api_token, connect, next_message, subscribe};
+    let app = TestApp::spawn(backend).await;
+    let token = api_token(&app).await;
+    let mut socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
+    subscribe(&mut socket, "mail", "subscription { inboxItemAdded(medium: EMAIL) { subject } }").await;
+    let run = |raw: &[u8], token: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
+            .arg("ingest-mail")
+            .env("TALENTPOST_INTAKE_URL", &app.address)
+            .env("TALENTPOST_INTAKE_TOKEN", token)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(raw).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // The subscription is registered asynchronously: deliver until an event arrives,
+    // then the next delivery must arrive too.
+    crate::helpers::within(std::time::Duration::from_secs(20), async {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let warmup = format!("From: w@example.org\nSubject: Warm {attempt}\nMessage-ID: <warm-{attempt}@x>\n\nx\n");
+            assert!(run(warmup.as_bytes(), &token).status.success());
+            if let Ok(Some(_)) = tokio::time::timeout(std::time::Duration::from_millis(500), next_message(&mut socket)).await {
+                break;
+            }
+        }
+    })
+    .await;
+    while let Ok(Some(_)) = tokio::time::timeout(std::time::Duration::from_millis(300), next_message(&mut socket)).await {}
+    let output = run(b"From: Live <live@example.org>\nSubject: Per Pipe live\nMessage-ID: <pipe-live@x>\n\nHallo\n", &token);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let message = crate::helpers::within(std::time::Duration::from_secs(5), next_message(&mut socket)).await.unwrap();
+    assert_eq!(message["payload"]["data"]["inboxItemAdded"]["subject"], "Per Pipe live");
+    // A wrong token is the operator's to fix: the MTA keeps the mail and retries.
+    assert_eq!(run(b"From: x@example.org\nSubject: y\n\nz\n", "tpat_wrong").status.code(), Some(75));
+}
+
 async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| config.max_mail_bytes = 4_000).await;
     let admin = app.admin().await;
@@ -192,9 +235,27 @@ async fn hostile_html_is_sanitised_and_remote_images_are_flagged(backend: Backen
     assert!(shown["mail"]["textBody"].as_str().unwrap().contains("Hallo"), "a text alternative exists");
 }
 
+async fn an_eml_file_can_be_imported_through_graphql(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let c = cast(&app).await;
+    let query = "mutation($file: Upload!) { importMail(file: $file) { id subject senderEmail mail { source parseStatus } } }";
+    let eml = b"From: Ina Alt <ina@example.org>\r\nSubject: Alte Bewerbung\r\nMessage-ID: <import-1@example.org>\r\n\r\nAus dem Archiv.\r\n".to_vec();
+    let imported = c.admin.gql_multipart(query, json!({"file": null}), vec![("file", "bewerbung.eml", "message/rfc822", eml.clone())]).await;
+    let item = imported.data()["importMail"].clone();
+    assert_eq!((item["subject"].clone(), item["senderEmail"].clone()), (json!("Alte Bewerbung"), json!("ina@example.org")));
+    assert_eq!(item["mail"], json!({"source": "API", "parseStatus": "PARSED"}));
+    // Importing it again is a no-op that returns the same item.
+    let again = c.admin.gql_multipart(query, json!({"file": null}), vec![("file", "bewerbung.eml", "message/rfc822", eml.clone())]).await;
+    assert_eq!(again.data()["importMail"]["id"], item["id"]);
+    let refused = c.recruiter_in_g.gql_multipart(query, json!({"file": null}), vec![("file", "x.eml", "message/rfc822", eml)]).await;
+    assert_eq!(refused.code(), "FORBIDDEN");
+}
+
 crate::on_both_databases!(
+    an_eml_file_can_be_imported_through_graphql,
     forwarded_mail_lands_in_the_legal_entity_of_its_intake_address,
     the_ingest_mail_command_reads_one_mail_from_stdin,
+    ingest_mail_through_the_running_server_reaches_open_subscriptions,
     unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason,
     hostile_html_is_sanitised_and_remote_images_are_flagged,
     the_zammad_corpus_is_read_as_zammad_reads_it,
