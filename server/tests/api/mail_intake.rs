@@ -80,23 +80,31 @@ async fn forwarded_mail_lands_in_the_legal_entity_of_its_intake_address(backend:
     assert_eq!((status, empty["errors"][0]["extensions"]["field"].clone()), (400, json!("message")));
 }
 
+/// Runs `talentpost ingest-mail` with the mail on stdin, as an MTA pipe does.
+fn ingest_mail_command(env: &[(&str, &str)], input: &[u8]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
+        .arg("ingest-mail")
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 async fn the_ingest_mail_command_reads_one_mail_from_stdin(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
+    let data_dir = app.data_dir.path().display().to_string();
+    let key = "11".repeat(32);
     let run = |input: &[u8]| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
-            .arg("ingest-mail")
-            .env("DATABASE_URL", &app.database_url)
-            .env("TALENTPOST_DATA_DIR", app.data_dir.path())
-            .env("TALENTPOST_SECRET_KEY", "11".repeat(32))
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
-        child.wait_with_output().unwrap()
+        ingest_mail_command(
+            &[("DATABASE_URL", app.database_url.as_str()), ("TALENTPOST_DATA_DIR", &data_dir), ("TALENTPOST_SECRET_KEY", &key)],
+            input,
+        )
     };
     // An MTA pipe often prefixes the mbox "From " line; it is not part of the mail.
     let raw = b"From bewerber@example.org  Mon Nov 30 09:00:00 2026\nFrom: Kai Sommer <kai@example.org>\nTo: intake@intake.talentpost.localhost\nSubject: Per Pipe\nMessage-ID: <pipe-1@example.org>\n\nHallo per Pipe\n";
@@ -122,18 +130,7 @@ async fn ingest_mail_through_the_running_server_reaches_open_subscriptions(backe
     let mut socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(&mut socket, "mail", "subscription { inboxItemAdded(medium: EMAIL) { subject } }").await;
     let run = |raw: &[u8], token: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
-            .arg("ingest-mail")
-            .env("TALENTPOST_INTAKE_URL", &app.address)
-            .env("TALENTPOST_INTAKE_TOKEN", token)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(raw).unwrap();
-        child.wait_with_output().unwrap()
+        ingest_mail_command(&[("TALENTPOST_INTAKE_URL", app.address.as_str()), ("TALENTPOST_INTAKE_TOKEN", token)], raw)
     };
     // The subscription is registered asynchronously: deliver until an event arrives,
     // then the next delivery must arrive too.
