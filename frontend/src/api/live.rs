@@ -110,16 +110,27 @@ impl LiveInbox {
             items.map(|r| r.map(|_| Push::Item)),
         );
         let accounts = futures::stream::iter(accounts).flatten().map(|r| r.map(|_| Push::Account));
-        let mut pushes = futures::stream::select(inbox, accounts);
-        while let Some(push) = pushes.next().await {
-            match push.map_err(|e| e.to_string())? {
-                Push::Counts(value) => {
-                    if let Ok(counts) = serde_json::from_value::<MediumCounts>(value) {
-                        self.counts.set(Some(counts));
+        // Pushes that arrive together (a burst of new mail) are applied together, so a
+        // list re-reads once per burst rather than once per item.
+        let mut pushes = futures::stream::select(inbox, accounts).ready_chunks(512);
+        while let Some(batch) = pushes.next().await {
+            let (mut new_items, mut account_changes) = (false, false);
+            for push in batch {
+                match push.map_err(|e| e.to_string())? {
+                    Push::Counts(value) => {
+                        if let Ok(counts) = serde_json::from_value::<MediumCounts>(value) {
+                            self.counts.set(Some(counts));
+                        }
                     }
+                    Push::Item => new_items = true,
+                    Push::Account => account_changes = true,
                 }
-                Push::Item => self.version.update(|v| *v += 1),
-                Push::Account => self.accounts_version.update(|v| *v += 1),
+            }
+            if new_items {
+                self.version.update(|v| *v += 1);
+            }
+            if account_changes {
+                self.accounts_version.update(|v| *v += 1);
             }
         }
         Ok(())

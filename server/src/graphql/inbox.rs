@@ -323,6 +323,9 @@ impl InboxSubscription {
                 async move { relevant }
             })
             .map(|_| ());
+        // A first sync stores thousands of mails in a burst: count once per quarter
+        // second of changes, not once per mail.
+        let changes = tokio_stream::StreamExt::chunks_timeout(changes, 10_000, std::time::Duration::from_millis(250)).map(|_| ());
         let triggers = futures_util::stream::once(async {}).chain(changes);
         Ok(triggers.filter_map(move |()| {
             let (app, principal) = (app.clone(), principal.clone());
