@@ -261,8 +261,21 @@ crate::on_both_databases!(
 // ---------------------------------------------------------------------------------
 // The Zammad corpus
 
+/// The team's corpus lives in `shared/` beside the repository (`../shared`); a clone
+/// elsewhere finds it through TALENTPOST_CORPUS_DIR or the workplace's `/work/shared`.
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/zammad-mail")
+    const CORPUS: &str = "shared/corpus/zammad-mail";
+    if let Ok(dir) = std::env::var("TALENTPOST_CORPUS_DIR") {
+        return PathBuf::from(dir);
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .skip(2)
+        .map(|dir| dir.join(CORPUS))
+        .chain([Path::new("/work").join(CORPUS)])
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| panic!("the Zammad corpus ({CORPUS}) is not beside the repository; set TALENTPOST_CORPUS_DIR"))
 }
 
 /// What Zammad expects for one mail, from its `.yml`.
