@@ -45,10 +45,21 @@ pub struct IngestTarget {
     pub token: Option<String>,
 }
 
+/// async-imap traces every command it sends, LOGIN with the password included, and
+/// every mail it receives: never below info, whatever RUST_LOG says.
+fn quiet_mail_protocol(filter: EnvFilter) -> EnvFilter {
+    match "async_imap=info".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    }
+}
+
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(quiet_mail_protocol(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        ))
         .init();
     if let Some(Command::IngestMail(target)) = cli.command {
         return match (target.server_url, target.token) {

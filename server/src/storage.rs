@@ -22,21 +22,11 @@ impl BlobStore {
 
     /// Writes the bytes (if not already there) and returns their SHA-256 in hex.
     pub async fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
-        let sha256 = sha256_hex(bytes);
-        let Some(path) = self.path_of(&sha256) else {
-            return Err(std::io::Error::other("hash is not hex"));
-        };
-        if tokio::fs::try_exists(&path).await? {
-            return Ok(sha256);
-        }
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await?;
-        }
-        // Write to a unique temporary name, then rename: readers never see half a file.
-        let temporary = path.with_extension(format!("tmp-{}", rand::random::<u64>()));
-        tokio::fs::write(&temporary, bytes).await?;
-        tokio::fs::rename(&temporary, &path).await?;
-        Ok(sha256)
+        let store = self.clone();
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || store.put_blocking(&bytes))
+            .await
+            .map_err(|error| std::io::Error::other(format!("file store task: {error}")))?
     }
 
     /// `put` for code already on the blocking pool (the mail ingest stores a mail and
@@ -46,15 +36,24 @@ impl BlobStore {
         let Some(path) = self.path_of(&sha256) else {
             return Err(std::io::Error::other("hash is not hex"));
         };
-        if path.exists() {
+        // A file of the right size is the right file (its name is its hash); a shorter
+        // one was cut off by a crash and is written again.
+        if std::fs::metadata(&path).is_ok_and(|meta| meta.len() == bytes.len() as u64) {
             return Ok(sha256);
         }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
+        let parent = path.parent().ok_or_else(|| std::io::Error::other("blob path has no folder"))?;
+        std::fs::create_dir_all(parent)?;
+        // Durable before the database row that points at it is committed: the file's
+        // data, then the rename in its folder.
         let temporary = path.with_extension(format!("tmp-{}", rand::random::<u64>()));
-        std::fs::write(&temporary, bytes)?;
+        {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(bytes)?;
+            file.sync_data()?;
+        }
         std::fs::rename(&temporary, &path)?;
+        std::fs::File::open(parent)?.sync_all()?;
         Ok(sha256)
     }
 

@@ -15,15 +15,14 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
         // Set on every pooled connection (a PRAGMA run once would reach only one).
-        // WAL lets the API read while a worker writes; NORMAL syncs at checkpoints,
-        // which in WAL mode keeps the database consistent through crashes and costs
-        // only the last transactions on power loss (mail is then fetched again);
-        // busy_timeout turns brief lock contention into a wait instead of an error.
+        // WAL lets the API read while a worker writes; synchronous stays FULL, because
+        // a forwarded mail is acknowledged to its MTA once committed and must survive
+        // a power loss; busy_timeout turns brief lock contention into a wait.
         .map_sqlx_sqlite_opts(|sqlite| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
             sqlite
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });

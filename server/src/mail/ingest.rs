@@ -41,22 +41,27 @@ pub struct Ingested {
     pub created: bool,
 }
 
-/// The key that makes a second delivery a no-op. With a Message-ID it is that id plus
-/// a hash of sender, subject and body: the same mail reaching us by two routes (IMAP
-/// and a redirect, which only add trace headers) is one item, while a different mail
+/// The content part of the key that makes a second delivery a no-op. With a
+/// Message-ID it is that id plus a hash of sender, subject and body (line endings and
+/// trailing blanks ignored): the same mail reaching us by two routes (IMAP in CRLF, a
+/// redirect pipe in LF, each adding trace headers) is one item, while a different mail
 /// that reuses a Message-ID (broken mailers, copies, forgery) is never swallowed.
-/// Without a Message-ID it is the hash of the whole mail.
-pub fn dedupe_key(parsed: &ParsedMail, raw: &[u8], raw_sha256: &str) -> String {
+/// Without a Message-ID it is the hash of the whole mail. `ingest` puts the route
+/// (legal entity and group) in front, so a mail sent to two companies is in both.
+pub fn content_key(parsed: &ParsedMail, raw: &[u8], raw_sha256: &str) -> String {
+    use sha2::Digest;
     match parsed.message_id.as_deref().map(|id| id.trim().trim_matches(['<', '>'])).filter(|id| !id.is_empty()) {
         Some(id) => {
             let from = parsed.from.as_ref().map(|from| from.address.to_ascii_lowercase()).unwrap_or_default();
-            let mut content = Vec::with_capacity(raw.len());
-            content.extend_from_slice(from.as_bytes());
-            content.push(0);
-            content.extend_from_slice(parsed.subject.as_bytes());
-            content.push(0);
-            content.extend_from_slice(body_of(raw));
-            let body = sha256_hex(&content);
+            let mut hasher = sha2::Sha256::new();
+            hasher.update(from.as_bytes());
+            hasher.update([0]);
+            hasher.update(parsed.subject.as_bytes());
+            hasher.update([0]);
+            for piece in body_of(raw).trim_ascii_end().split(|byte| *byte == b'\r') {
+                hasher.update(piece);
+            }
+            let body = hex::encode(hasher.finalize());
             if id.len() <= 300 {
                 format!("mid:{id}:{}", &body[..32])
             } else {
@@ -65,6 +70,10 @@ pub fn dedupe_key(parsed: &ParsedMail, raw: &[u8], raw_sha256: &str) -> String {
         }
         None => format!("sha:{raw_sha256}"),
     }
+}
+
+fn route_key(legal_entity_id: i64, user_group_id: Option<i64>, content_key: &str) -> String {
+    format!("{legal_entity_id}/{}/{content_key}", user_group_id.map_or_else(|| "-".to_owned(), |g| g.to_string()))
 }
 
 /// The Message-ID as stored and looked up: without brackets, and short enough for an
@@ -122,7 +131,7 @@ fn prepare(blobs: &crate::storage::BlobStore, mut raw: Vec<u8>, limits: ParseLim
     strip_mbox_separator(&mut raw);
     let mut parsed = parse_guarded(&raw, limits);
     let raw_sha256 = blobs.put_blocking(&raw)?;
-    let key = dedupe_key(&parsed, &raw, &raw_sha256);
+    let key = content_key(&parsed, &raw, &raw_sha256);
     let mut attachment_files = Vec::with_capacity(parsed.attachments.len());
     for attachment in &mut parsed.attachments {
         attachment_files.push((blobs.put_blocking(&attachment.bytes)?, attachment.bytes.len()));
@@ -135,33 +144,118 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
     let limits = ParseLimits::with_max_bytes(state.config.max_mail_bytes);
     let blobs = state.blobs.clone();
     let raw = incoming.raw;
-    let Prepared { parsed, raw_size, raw_sha256, key, attachment_files } =
+    let Prepared { parsed, raw_size, raw_sha256, key: content, attachment_files } =
         tokio::task::spawn_blocking(move || prepare(&blobs, raw, limits))
             .await
             .map_err(|error| ServiceError::Internal(format!("the mail could not be prepared ({error}); it stays at its source")))??;
     let organisation_id = incoming.organisation_id;
+    let (legal_entity_id, user_group_id, intake_recipient) = match incoming.account {
+        Some(route) => (route.legal_entity_id, route.user_group_id, None),
+        None => {
+            let (entity, recipient) = route_by_recipients(state, organisation_id, &parsed.delivery_recipients).await?;
+            (entity, None, recipient)
+        }
+    };
+    let key = route_key(legal_entity_id, user_group_id, &content);
     if let Some(existing) = find_existing(&state.db, organisation_id, &key).await? {
         return Ok(existing);
     }
-
-    let (legal_entity_id, intake_recipient) = match incoming.account {
-        Some(route) => (route.legal_entity_id, None),
-        None => route_by_recipients(state, organisation_id, &parsed.delivery_recipients).await?,
+    let stored = Stored { organisation_id, key: &key, raw_size, raw_sha256: &raw_sha256, attachment_files: &attachment_files };
+    let target = Target {
+        legal_entity_id,
+        user_group_id,
+        intake_recipient,
+        account: incoming.account,
+        source: incoming.source,
+        received_at: incoming.received_at,
+        attachments_dropped: false,
     };
+    match store(state, &parsed, &stored, &target).await {
+        Err(StoreError::Rejected(error)) => {
+            // The database refused what the parser produced (PostgreSQL and a byte it
+            // cannot hold, say): keep the mail raw rather than fail its whole mailbox.
+            tracing::warn!(%error, "a parsed mail was refused by the database; storing it raw");
+            let raw_only = parsed.raw_only(format!("the mail could not be stored as read ({error}); only the raw source is kept"));
+            store(state, &raw_only, &stored, &Target { attachments_dropped: true, ..target }).await.map_err(StoreError::into_service)
+        }
+        other => other.map_err(StoreError::into_service),
+    }
+}
+
+/// What was already written and decided before the rows are inserted.
+struct Stored<'a> {
+    organisation_id: i64,
+    key: &'a str,
+    raw_size: usize,
+    raw_sha256: &'a str,
+    attachment_files: &'a [(String, usize)],
+}
+
+struct Target {
+    legal_entity_id: i64,
+    user_group_id: Option<i64>,
+    intake_recipient: Option<String>,
+    account: Option<AccountRoute>,
+    source: MailSource,
+    received_at: Option<DateTime<Utc>>,
+    /// The raw-only fallback lists no attachments (the raw source has them).
+    attachments_dropped: bool,
+}
+
+#[derive(Debug)]
+enum StoreError {
+    /// The database refused the values themselves; retrying the same values is futile.
+    Rejected(sea_orm::DbErr),
+    Other(ServiceError),
+}
+
+impl StoreError {
+    fn into_service(self) -> ServiceError {
+        match self {
+            Self::Rejected(error) => ServiceError::Database(error),
+            Self::Other(error) => error,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for StoreError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        // A statement the server executed and refused (as opposed to a lost connection
+        // or a full pool) will be refused again.
+        let refused = match &error {
+            sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(cause))
+            | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(cause)) => {
+                matches!(cause.as_ref(), sea_orm::sqlx::Error::Database(_))
+            }
+            _ => false,
+        };
+        if refused { Self::Rejected(error) } else { Self::Other(error.into()) }
+    }
+}
+
+impl From<ServiceError> for StoreError {
+    fn from(error: ServiceError) -> Self {
+        Self::Other(error)
+    }
+}
+
+/// Inserts the inbox item, the message and its attachments in one transaction.
+async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, target: &Target) -> Result<Ingested, StoreError> {
+    let organisation_id = stored.organisation_id;
     let sender = parsed.from.as_ref().and_then(|from| EmailAddress::parse(&from.address).ok());
     let matched = match &sender {
         Some(address) => candidates::find_by_email(&state.db, organisation_id, address).await?,
         None => None,
     };
     let now = truncate_to_micros(Utc::now());
-    let received_at = truncate_to_micros(incoming.received_at.unwrap_or(now));
+    let received_at = truncate_to_micros(target.received_at.unwrap_or(now));
     let inbox_state = if parsed.automatic_reason.is_some() { InboxState::Automatic } else { InboxState::Unassigned };
 
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin().await.map_err(|error| StoreError::Other(error.into()))?;
     let item = inbox_item::ActiveModel {
         organisation_id: Set(organisation_id),
-        legal_entity_id: Set(Some(legal_entity_id)),
-        user_group_id: Set(incoming.account.and_then(|route| route.user_group_id)),
+        legal_entity_id: Set(Some(target.legal_entity_id)),
+        user_group_id: Set(target.user_group_id),
         medium: Set(InboxMedium::Email.as_str().to_owned()),
         state: Set(inbox_state.as_str().to_owned()),
         received_at: Set(received_at),
@@ -169,7 +263,7 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
         sender_name: Set(parsed.from.as_ref().and_then(|from| from.name.as_deref()).map(|n| truncate_chars(n, 200))),
         sender_email: Set(parsed.from.as_ref().map(|from| truncate_chars(&from.address, 320))),
         sender_phone: Set(None),
-        preview: Set(Some(preview(&parsed))),
+        preview: Set(Some(preview(parsed))),
         payload: Set(None),
         idempotency_key: Set(None),
         matched_candidate_id: Set(matched.map(|candidate| candidate.id)),
@@ -181,11 +275,11 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
     let message = mail_message::ActiveModel {
         organisation_id: Set(organisation_id),
         inbox_item_id: Set(item.id),
-        inbound_account_id: Set(incoming.account.map(|route| route.account_id)),
-        source: Set(incoming.source.as_str().to_owned()),
-        dedupe_key: Set(key.clone()),
-        raw_sha256: Set(raw_sha256),
-        raw_size: Set(raw_size as i64),
+        inbound_account_id: Set(target.account.map(|route| route.account_id)),
+        source: Set(target.source.as_str().to_owned()),
+        dedupe_key: Set(stored.key.to_owned()),
+        raw_sha256: Set(stored.raw_sha256.to_owned()),
+        raw_size: Set(stored.raw_size as i64),
         parse_status: Set(parsed.status.as_str().to_owned()),
         parse_problem: Set(parsed.problem.clone()),
         message_id_header: Set(parsed.message_id.as_deref().map(stored_message_id)),
@@ -202,7 +296,7 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
         html_body: Set(parsed.html_body.as_ref().map(|html| html.html.clone())),
         has_remote_content: Set(parsed.html_body.as_ref().is_some_and(|html| html.has_remote_content)),
         automatic_reason: Set(parsed.automatic_reason.clone()),
-        intake_recipient: Set(intake_recipient),
+        intake_recipient: Set(target.intake_recipient.clone()),
         received_at: Set(received_at),
         created_at: Set(now),
         ..Default::default()
@@ -214,29 +308,31 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
         Err(error) if is_unique_violation(&error) => {
             // A concurrent delivery of the same mail won the race; ours rolls back.
             drop(txn);
-            return find_existing(&state.db, organisation_id, &key)
+            return find_existing(&state.db, organisation_id, stored.key)
                 .await?
-                .ok_or_else(|| ServiceError::Internal("a duplicate mail vanished".to_owned()));
+                .ok_or_else(|| StoreError::Other(ServiceError::Internal("a duplicate mail vanished".to_owned())));
         }
         Err(error) => return Err(error.into()),
     };
-    for (attachment, (sha256, size)) in parsed.attachments.iter().zip(attachment_files) {
-        document::ActiveModel {
-            organisation_id: Set(organisation_id),
-            inbox_item_id: Set(Some(item.id)),
-            candidate_id: Set(None),
-            file_name: Set(clean_file_name(&attachment.file_name)),
-            content_type: Set(attachment.content_type.chars().take(120).collect()),
-            size_bytes: Set(size as i64),
-            sha256: Set(sha256),
-            content_id: Set(attachment.content_id.as_deref().map(|id| truncate_chars(id, 250))),
-            created_at: Set(now),
-            ..Default::default()
+    if !target.attachments_dropped {
+        for (attachment, (sha256, size)) in parsed.attachments.iter().zip(stored.attachment_files) {
+            document::ActiveModel {
+                organisation_id: Set(organisation_id),
+                inbox_item_id: Set(Some(item.id)),
+                candidate_id: Set(None),
+                file_name: Set(clean_file_name(&attachment.file_name)),
+                content_type: Set(attachment.content_type.chars().take(120).collect()),
+                size_bytes: Set(*size as i64),
+                sha256: Set(sha256.clone()),
+                content_id: Set(attachment.content_id.as_deref().map(|id| truncate_chars(id, 250))),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
         }
-        .insert(&txn)
-        .await?;
     }
-    txn.commit().await?;
+    txn.commit().await.map_err(|error| StoreError::Other(error.into()))?;
     if inbox_state == InboxState::Automatic {
         state.events.publish(DomainEvent::InboxChanged { organisation_id });
     } else {

@@ -68,6 +68,66 @@ pub struct ParsedMail {
 }
 
 impl ParsedMail {
+    /// The fallback when the read values cannot be stored: only who, what and when,
+    /// stripped to plain characters, and the reason; the raw source keeps the rest.
+    pub fn raw_only(&self, problem: String) -> Self {
+        let printable = |text: &str| text.chars().filter(|c| !c.is_control()).collect::<String>();
+        let mut mail = Self::unreadable(ParseStatus::Unparseable, problem);
+        mail.from = self.from.as_ref().map(|from| MailAddress {
+            name: from.name.as_deref().map(printable),
+            address: printable(&from.address),
+        });
+        mail.subject = printable(&self.subject);
+        mail.sent_at = self.sent_at;
+        mail
+    }
+
+    /// PostgreSQL text cannot hold NUL, which encoded words and quoted-printable can
+    /// produce (`=00`); it carries no meaning in mail text, so it goes everywhere.
+    fn without_nul(mut self) -> Self {
+        fn clean(text: &mut String) {
+            if text.contains('\0') {
+                text.retain(|c| c != '\0');
+            }
+        }
+        fn clean_all(addresses: &mut [MailAddress]) {
+            for address in addresses {
+                clean(&mut address.address);
+                if let Some(name) = &mut address.name {
+                    clean(name);
+                }
+            }
+        }
+        for text in [&mut self.message_id, &mut self.in_reply_to, &mut self.references, &mut self.text_body, &mut self.problem]
+            .into_iter()
+            .flatten()
+        {
+            clean(text);
+        }
+        if let Some(html) = &mut self.html_body {
+            clean(&mut html.html);
+        }
+        clean(&mut self.subject);
+        clean_all(self.from.as_mut().map(std::slice::from_mut).unwrap_or_default());
+        clean_all(&mut self.to);
+        clean_all(&mut self.cc);
+        clean_all(&mut self.reply_to);
+        for attachment in &mut self.attachments {
+            clean(&mut attachment.file_name);
+            clean(&mut attachment.content_type);
+            if let Some(id) = &mut attachment.content_id {
+                clean(id);
+            }
+        }
+        for recipient in &mut self.delivery_recipients {
+            clean(recipient);
+        }
+        if let Some(reason) = &mut self.automatic_reason {
+            clean(reason);
+        }
+        self
+    }
+
     fn unreadable(status: ParseStatus, problem: String) -> Self {
         Self {
             status,
@@ -95,6 +155,7 @@ impl ParsedMail {
 pub fn parse_guarded(raw: &[u8], limits: ParseLimits) -> ParsedMail {
     std::panic::catch_unwind(|| parse(raw, limits))
         .unwrap_or_else(|_| ParsedMail::unreadable(ParseStatus::Unparseable, "the mail parser failed on this mail".to_owned()))
+        .without_nul()
 }
 
 pub fn parse(raw: &[u8], limits: ParseLimits) -> ParsedMail {

@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use talentpost_shared::{InboundProtocol, InboundStatus, MailProblem, MailSecurity};
 
 use crate::auth::Principal;
-use crate::db::entities::inbound_account;
+use crate::db::entities::{inbound_account, inbound_folder_state};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{InboundAccountId, LegalEntityId, UserGroupId};
@@ -125,6 +125,29 @@ fn validate_connection(input: &ConnectionInput, current: Option<&inbound_account
     Ok(ValidConnection { host, port, security, allow_plaintext, accept_invalid_certs, username })
 }
 
+/// The stored password only goes to the server it was entered for: pointing an account
+/// at another host, port, user or weaker security needs the password typed again, so
+/// a changed setting cannot send it somewhere else.
+fn same_destination(connection: &ValidConnection, account: &inbound_account::Model) -> bool {
+    connection.host.eq_ignore_ascii_case(&account.host)
+        && i32::from(connection.port) == account.port
+        && connection.security.as_str() == account.security
+        && connection.username == account.username
+        && (!connection.accept_invalid_certs || account.accept_invalid_certs)
+}
+
+fn require_password_for_new_destination(connection: &ValidConnection, input: &ConnectionInput, account: &inbound_account::Model) -> ServiceResult<()> {
+    let new_password = input.password.as_deref().is_some_and(|p| !p.is_empty());
+    if new_password || same_destination(connection, account) {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid(
+            "password",
+            "enter the password again when you change the server, port, security, user name or certificate check",
+        ))
+    }
+}
+
 fn password_of(state: &AppState, input: &ConnectionInput, current: Option<&inbound_account::Model>) -> ServiceResult<String> {
     match (&input.password, current) {
         (Some(password), _) if !password.is_empty() => {
@@ -170,6 +193,9 @@ pub async fn list_folders(
         None => None,
     };
     let connection = validate_connection(&input, current.as_ref())?;
+    if let Some(account) = &current {
+        require_password_for_new_destination(&connection, &input, account)?;
+    }
     let password = password_of(state, &input, current.as_ref())?;
     let settings = ImapSettings {
         host: connection.host,
@@ -253,6 +279,8 @@ pub async fn update(
 ) -> ServiceResult<inbound_account::Model> {
     let current = find(&state.db, principal, id).await?;
     let connection = validate_connection(&input.connection, Some(&current))?;
+    require_password_for_new_destination(&connection, &input.connection, &current)?;
+    let destination_changed = !same_destination(&connection, &current);
     let mut account: inbound_account::ActiveModel = current.clone().into();
     if let Some(label) = &input.label {
         account.label = Set(required_text("label", label, 100)?);
@@ -298,6 +326,14 @@ pub async fn update(
     account.updated_at = Set(Utc::now());
     let txn = state.db.begin().await?;
     let updated = account.update(&txn).await?;
+    if destination_changed || input.folder.as_ref().is_some_and(|f| *f != current.folder) {
+        // Another mailbox: its UIDs say nothing about the old one's, even if its
+        // UIDVALIDITY happens to be equal. Stored mail is recognised by the dedupe keys.
+        inbound_folder_state::Entity::delete_many()
+            .filter(inbound_folder_state::Column::InboundAccountId.eq(updated.id))
+            .exec(&txn)
+            .await?;
+    }
     audit::record(&txn, principal, "inbound_account.update", "inbound_account", Some(updated.id), audit_details(&updated)).await?;
     txn.commit().await?;
     state.events.publish(DomainEvent::InboundAccountStatusChanged(Box::new(updated.clone())));

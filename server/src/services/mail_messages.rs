@@ -13,6 +13,9 @@ use crate::state::AppState;
 
 /// Inline images larger than this stay out of the view (the attachment list has them).
 const MAX_INLINE_IMAGE_BYTES: i64 = 5 * 1024 * 1024;
+/// All inline images of one view together, after base64.
+const MAX_INLINED_BYTES: usize = 20 * 1024 * 1024;
+const INLINE_IMAGE_TYPES: [&str; 5] = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"];
 /// The raw source shown in the app; the download has all of it.
 pub const MAX_RAW_PREVIEW_BYTES: usize = 1024 * 1024;
 
@@ -36,21 +39,25 @@ pub async fn html_for_view(state: &AppState, message: &mail_message::Model) -> S
         .all(&state.db)
         .await?;
     let mut html = html.clone();
+    let mut budget = MAX_INLINED_BYTES;
     for doc in inline {
         let Some(content_id) = &doc.content_id else { continue };
-        if !doc.content_type.starts_with("image/") || doc.size_bytes > MAX_INLINE_IMAGE_BYTES {
+        // The type goes into the document: only a fixed list, never the mail's own text.
+        let Some(image_type) = INLINE_IMAGE_TYPES.iter().find(|t| doc.content_type.eq_ignore_ascii_case(t)) else { continue };
+        if doc.size_bytes > MAX_INLINE_IMAGE_BYTES {
             continue;
         }
         let reference = format!("cid:{content_id}");
-        if !html.contains(&reference) {
+        let uses = html.matches(&reference).count();
+        // Base64 makes 4 bytes of 3; a mail that repeats one image thousands of times
+        // must not make the server build gigabytes.
+        let cost = uses.saturating_mul(usize::try_from(doc.size_bytes).unwrap_or(usize::MAX) / 3 * 4 + 64);
+        if uses == 0 || cost > budget {
             continue;
         }
+        budget -= cost;
         let bytes = state.blobs.get(&doc.sha256).await?;
-        let data_url = format!(
-            "data:{};base64,{}",
-            doc.content_type,
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        );
+        let data_url = format!("data:{image_type};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes));
         html = html.replace(&reference, &data_url);
     }
     Ok(Some(html))

@@ -28,6 +28,8 @@ const HEADER_BATCH: usize = 200;
 const BODY_BATCH_MAILS: usize = 25;
 const BODY_BATCH_BYTES: u64 = 8 * 1024 * 1024;
 const INGEST_IN_FLIGHT: usize = 4;
+/// How long "fetch again since" waits for a running sync of the same account.
+const SINCE_LOCK_WAIT: Duration = Duration::from_secs(300);
 /// IDLE is re-issued well before the 29 minutes after which servers may drop it.
 const MAX_IDLE: Duration = Duration::from_secs(25 * 60);
 
@@ -143,9 +145,18 @@ impl InboundWorkers {
 /// `since` re-reads every mail from that date (known mail is still skipped).
 pub async fn run_once(state: &AppState, account_id: i64, since: Option<NaiveDate>) -> Result<SyncReport, SyncError> {
     let lock = state.inbound.lock_for(account_id);
-    let Ok(_guard) = lock.try_lock() else {
-        state.inbound.wake(account_id);
-        return Ok(SyncReport { already_running: true, ..SyncReport::default() });
+    let _guard = match (lock.try_lock(), since) {
+        (Ok(guard), _) => guard,
+        // "Sync now" while the worker syncs: hurry the worker, nothing to add.
+        (Err(_), None) => {
+            state.inbound.wake(account_id);
+            return Ok(SyncReport { already_running: true, ..SyncReport::default() });
+        }
+        // "Fetch again since" asks for more than the worker does: wait for it.
+        (Err(_), Some(_)) => match tokio::time::timeout(SINCE_LOCK_WAIT, lock.lock()).await {
+            Ok(guard) => guard,
+            Err(_) => return Ok(SyncReport { already_running: true, ..SyncReport::default() }),
+        },
     };
     let Some(account) = inbound_account::Entity::find_by_id(account_id).one(&state.db).await.map_err(ServiceError::from)?
     else {
@@ -266,7 +277,7 @@ async fn sync_folder(
     since: Option<NaiveDate>,
 ) -> Result<SyncReport, SyncError> {
     let folder = imap::examine(session, &account.folder).await?;
-    let mut last_uid = folder_position(state, account, folder.uid_validity).await?;
+    let (mut last_uid, rescan) = folder_position(state, account, folder.uid_validity).await?;
     let uids = match since {
         Some(date) => imap::uids_since(session, date).await?,
         None => imap::uids_after(session, last_uid).await?,
@@ -281,13 +292,17 @@ async fn sync_folder(
         legal_entity_id: account.legal_entity_id,
         user_group_id: account.user_group_id,
     };
+    // Skipping by Message-ID and size saves downloading a whole folder again after a
+    // UIDVALIDITY change or for "fetch again since"; new mail is always downloaded and
+    // judged by the full dedupe key.
+    let skip_known_copies = rescan || since.is_some();
     let mut done = 0i64;
     for chunk in uids.chunks(HEADER_BATCH) {
         let headers = imap::fetch_headers(session, chunk).await?;
         let mut needed: Vec<&HeaderInfo> = Vec::with_capacity(headers.len());
         for header in &headers {
-            let known = match (&header.message_id, header.size) {
-                (Some(id), Some(size)) => ingest::is_known_copy(&state.db, account.id, id, size).await?,
+            let known = match (&header.message_id, header.size, skip_known_copies) {
+                (Some(id), Some(size), true) => ingest::is_known_copy(&state.db, account.id, id, size).await?,
                 _ => false,
             };
             if known {
@@ -296,15 +311,32 @@ async fn sync_folder(
                 needed.push(header);
             }
         }
-        for group in body_groups(&needed) {
-            report.stored += fetch_and_ingest(state, account, route, session, &group).await?;
+        let mut received: Vec<u32> = Vec::with_capacity(needed.len());
+        for (group, bytes) in body_groups(&needed) {
+            let outcome = fetch_and_ingest(state, account, route, session, &group, bytes).await?;
+            report.stored += outcome.stored;
+            received.extend(outcome.received);
         }
         done += chunk.len() as i64;
-        if since.is_none()
-            && let Some(highest) = chunk.iter().max()
-        {
-            last_uid = last_uid.max(*highest);
-            save_position(state, account.id, &account.folder, folder.uid_validity, last_uid).await?;
+        // UIDs missing from the header answer were expunged meanwhile; a UID whose body
+        // did not come back must not be passed: the position stops just below it.
+        let missing = needed.iter().map(|header| header.uid).filter(|uid| !received.contains(uid)).min();
+        if since.is_none() {
+            let reached = match missing {
+                Some(uid) => uid.saturating_sub(1),
+                None => chunk.iter().copied().max().unwrap_or(last_uid),
+            };
+            if reached > last_uid {
+                last_uid = reached;
+                save_position(state, account.id, &account.folder, folder.uid_validity, last_uid).await?;
+            }
+        }
+        if let Some(uid) = missing {
+            return Err(MailError::new(
+                MailProblem::Protocol,
+                format!("the server did not send the mail with UID {uid}; it is asked for again on the next sync"),
+            )
+            .into());
         }
         inbound_accounts::record_status(state, account.id, StatusChange::Syncing { done, total }).await?;
     }
@@ -312,23 +344,30 @@ async fn sync_folder(
     Ok(report)
 }
 
-fn body_groups(needed: &[&HeaderInfo]) -> Vec<Vec<u32>> {
+/// UIDs to fetch together, with the bytes they amount to.
+fn body_groups(needed: &[&HeaderInfo]) -> Vec<(Vec<u32>, u64)> {
     let mut groups = Vec::new();
     let mut current: Vec<u32> = Vec::new();
     let mut bytes = 0u64;
     for header in needed {
         let size = u64::from(header.size.unwrap_or(0));
         if !current.is_empty() && (current.len() >= BODY_BATCH_MAILS || bytes + size > BODY_BATCH_BYTES) {
-            groups.push(std::mem::take(&mut current));
+            groups.push((std::mem::take(&mut current), bytes));
             bytes = 0;
         }
         current.push(header.uid);
         bytes += size;
     }
     if !current.is_empty() {
-        groups.push(current);
+        groups.push((current, bytes));
     }
     groups
+}
+
+struct GroupOutcome {
+    stored: u64,
+    /// UIDs whose mail arrived and is stored (or was already).
+    received: Vec<u32>,
 }
 
 async fn fetch_and_ingest(
@@ -337,17 +376,24 @@ async fn fetch_and_ingest(
     route: AccountRoute,
     session: &mut ImapSession,
     uids: &[u32],
-) -> Result<u64, SyncError> {
+    bytes: u64,
+) -> Result<GroupOutcome, SyncError> {
+    // A large mail over a slow line must not time out forever: allow 128 KiB/s on top.
+    let limit = imap::COMMAND_TIMEOUT + Duration::from_secs(bytes / (128 * 1024));
     // The group is bounded (BODY_BATCH_*), so holding it in memory is too.
     let mut mails = Vec::with_capacity(uids.len());
+    let mut received = Vec::with_capacity(uids.len());
     {
         let mut stream = imap::timed("UID FETCH", session.uid_fetch(imap::uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])"))
             .await?
             .map_err(|error| MailError::imap("UID FETCH", error))?;
         loop {
-            let next = imap::timed("UID FETCH", stream.try_next()).await?.map_err(|error| MailError::imap("UID FETCH", error))?;
+            let next = imap::timed_within("UID FETCH", limit, stream.try_next())
+                .await?
+                .map_err(|error| MailError::imap("UID FETCH", error))?;
             let Some(fetch) = next else { break };
-            let Some(body) = fetch.body() else { continue };
+            let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) else { continue };
+            received.push(uid);
             mails.push(IncomingMail {
                 organisation_id: account.organisation_id,
                 raw: body.to_vec(),
@@ -368,19 +414,24 @@ async fn fetch_and_ingest(
             stored += 1;
         }
     }
-    Ok(stored)
+    Ok(GroupOutcome { stored, received })
 }
 
 /// The highest committed UID for this folder, or 0 when the folder is new or its
 /// UIDVALIDITY changed (then every mail is looked at again; known ones are skipped).
-async fn folder_position(state: &AppState, account: &inbound_account::Model, uid_validity: u32) -> Result<u32, ServiceError> {
+/// The position and whether the folder is being rescanned (its UIDVALIDITY changed).
+async fn folder_position(state: &AppState, account: &inbound_account::Model, uid_validity: u32) -> Result<(u32, bool), ServiceError> {
     let stored = inbound_folder_state::Entity::find()
         .filter(inbound_folder_state::Column::InboundAccountId.eq(account.id))
         .filter(inbound_folder_state::Column::Folder.eq(&account.folder))
         .one(&state.db)
         .await?;
     match stored {
-        Some(position) if position.uid_validity == i64::from(uid_validity) => Ok(u32::try_from(position.last_uid).unwrap_or(0)),
+        // Without UIDVALIDITY (0) a stored position means nothing: look at everything;
+        // the dedupe keys keep that free of duplicates.
+        Some(position) if uid_validity != 0 && position.uid_validity == i64::from(uid_validity) => {
+            Ok((u32::try_from(position.last_uid).unwrap_or(0), false))
+        }
         Some(position) => {
             tracing::warn!(
                 account_id = account.id,
@@ -390,9 +441,9 @@ async fn folder_position(state: &AppState, account: &inbound_account::Model, uid
                 "UIDVALIDITY changed; rescanning the folder"
             );
             save_position(state, account.id, &account.folder, uid_validity, 0).await?;
-            Ok(0)
+            Ok((0, true))
         }
-        None => Ok(0),
+        None => Ok((0, false)),
     }
 }
 

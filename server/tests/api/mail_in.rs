@@ -166,6 +166,22 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
     let password_query = admin.gql("{ inboundAccounts { password } }", json!({})).await;
     assert!(!password_query.errors().is_empty(), "a password field must not exist");
 
+    // The stored password only ever goes to the server it was entered for.
+    let elsewhere = admin
+        .gql(
+            "query($id: ID!) { listMailFolders(input: {host: \"collector.example.org\"}, accountId: $id) { name } }",
+            json!({"id": id(&created["id"])}),
+        )
+        .await;
+    assert_eq!((elsewhere.code(), elsewhere.field()), ("INVALID_INPUT".to_owned(), Some("password".to_owned())));
+    let moved = admin
+        .gql(
+            "mutation($id: ID!) { updateInboundAccount(id: $id, input: {host: \"collector.example.org\"}) { host } }",
+            json!({"id": id(&created["id"])}),
+        )
+        .await;
+    assert_eq!(moved.field().as_deref(), Some("password"));
+
     // Editing without a password keeps the stored one: fetching folders for the saved account works.
     let account_id = id(&created["id"]);
     let folders = admin

@@ -68,6 +68,15 @@ async fn forwarded_mail_lands_in_the_legal_entity_of_its_intake_address(backend:
     let (status, again) = post_mail(&mta, raw.as_bytes()).await;
     assert_eq!((status, again["duplicate"].clone(), again["inboxItemId"].clone()), (200, json!(true), body["inboxItemId"].clone()));
 
+    // The same mail piped with LF line endings is the same mail.
+    let (status, lf) = post_mail(&mta, raw.replace("\r\n", "\n").as_bytes()).await;
+    assert_eq!((status, lf["inboxItemId"].clone()), (200, body["inboxItemId"].clone()));
+    // Sent to two companies, it is in both inboxes.
+    let to_main = raw.replace(&other_address, main["intakeAddress"].as_str().unwrap());
+    let (status, second) = post_mail(&mta, to_main.as_bytes()).await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(item(&c.admin, second["inboxItemId"].as_str().unwrap()).await["legalEntity"]["id"], main["id"]);
+
     // Not addressed to a known intake: the main entity takes it, nothing is refused.
     let (status, stray) = post_mail(&mta, b"From: x@example.org\r\nTo: someone@else.example\r\nSubject: Irrl\xc3\xa4ufer\r\n\r\n.\r\n").await;
     assert_eq!(status, 201);
@@ -191,6 +200,12 @@ async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend
     assert_eq!(too_deep["mail"]["parseStatus"], "TOO_DEEP");
     assert_eq!(too_deep["subject"], "Tief");
 
+    // A NUL byte (from `=00`) is nothing PostgreSQL can store; the mail still is.
+    let nul = b"From: n@example.org\r\nSubject: =?utf-8?q?Null=00Byte?=\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nA=00B\r\n";
+    let (status, body) = post_mail(&mta, nul).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(item(&admin, body["inboxItemId"].as_str().unwrap()).await["subject"], "NullByte");
+
     // A Message-ID of kilobytes (hostile or broken) does not stop the mail either.
     let long_id = format!("From: l@example.org\r\nSubject: Lang\r\nMessage-ID: <{}@x>\r\n\r\nText\r\n", "a".repeat(3_000));
     assert_eq!(post_mail(&mta, long_id.as_bytes()).await.0, 201);
@@ -206,7 +221,7 @@ async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend
         assert!(automatic["mail"]["automaticReason"].is_string());
     }
     let counts = admin.gql("{ inboxCounts { email } automatic: inboxCounts(state: AUTOMATIC) { email } }", json!({})).await;
-    assert_eq!(counts.data()["inboxCounts"]["email"], 4, "too large, unparseable, too deep and long-id mail stay visible");
+    assert_eq!(counts.data()["inboxCounts"]["email"], 5, "too large, unparseable, too deep, NUL and long-id mail stay visible");
     assert_eq!(counts.data()["automatic"]["email"], 2);
 }
 

@@ -222,9 +222,14 @@ async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> Result<()
 
 /// Runs one IMAP command with the command timeout, turning a stall into a clear error.
 pub async fn timed<T>(what: &str, command: impl std::future::Future<Output = T>) -> Result<T, MailError> {
-    tokio::time::timeout(COMMAND_TIMEOUT, command)
+    timed_within(what, COMMAND_TIMEOUT, command).await
+}
+
+/// `timed` with a longer limit, for answers that carry much data.
+pub async fn timed_within<T>(what: &str, limit: Duration, command: impl std::future::Future<Output = T>) -> Result<T, MailError> {
+    tokio::time::timeout(limit, command)
         .await
-        .map_err(|_| MailError::protocol(what, format!("no answer within {} seconds", COMMAND_TIMEOUT.as_secs())))
+        .map_err(|_| MailError::protocol(what, format!("no answer within {} seconds", limit.as_secs())))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
