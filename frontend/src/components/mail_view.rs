@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use talentpost_shared::ParseStatus;
 
 use crate::api::types::{MailAddress, MailMessage};
-use crate::api::{ApiError, ops};
+use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
@@ -36,20 +36,28 @@ fn address_list(addresses: &[MailAddress]) -> String {
     addresses.iter().map(MailAddress::display).collect::<Vec<_>>().join(", ")
 }
 
+/// The raw source, which the page loads only once the reader opens its tab.
+#[derive(Clone, Copy)]
+pub struct RawSource {
+    pub wanted: RwSignal<bool>,
+    pub text: LocalResource<Result<Option<String>, ApiError>>,
+}
+
 #[component]
-pub fn MailView(item_id: String, mail: MailMessage) -> impl IntoView {
+pub fn MailView(mail: MailMessage, raw_source: RawSource) -> impl IntoView {
     let i18n = use_i18n();
     let has_html = mail.html_body.is_some();
     let body = RwSignal::new(if has_html { Body::Html } else { Body::Text });
+    Effect::new(move |_| {
+        if body.get() == Body::Source {
+            raw_source.wanted.set(true);
+        }
+    });
+    let raw = raw_source.text;
     let show_images = RwSignal::new(false);
     let html = mail.html_body.clone().unwrap_or_default();
     let text = mail.text_body.clone().unwrap_or_default();
     let raw_url = mail.raw_url.clone();
-    let raw = LocalResource::new(move || {
-        let item_id = item_id.clone();
-        let wanted = body.get() == Body::Source;
-        async move { if wanted { ops::raw_source(item_id).await.map(Some) } else { Ok(None) } }
-    });
     let remote = mail.has_remote_content;
     let unreadable = (mail.parse_status != ParseStatus::Parsed).then(|| {
         let status = mail.parse_status;

@@ -10,7 +10,7 @@ use crate::api::types::{Connection, InboxItem};
 use crate::api::{ApiError, ops};
 use crate::app::Session;
 use crate::components::labels;
-use crate::components::mail_view::MailView;
+use crate::components::mail_view::{MailView, RawSource};
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
 
@@ -326,7 +326,15 @@ fn InboxItemView(item: InboxItem) -> impl IntoView {
                 })}
             </dl>
             {match item.mail.clone() {
-                Some(mail) => view! { <MailView item_id=item.id.clone() mail/> }.into_any(),
+                Some(mail) => {
+                    let item_id = item.id.clone();
+                    let wanted = RwSignal::new(false);
+                    let text = LocalResource::new(move || {
+                        let (item_id, wanted) = (item_id.clone(), wanted.get());
+                        async move { if wanted { ops::raw_source(item_id).await.map(Some) } else { Ok(None) } }
+                    });
+                    view! { <MailView mail raw_source=RawSource { wanted, text }/> }.into_any()
+                }
                 None => view! {
                     <section>
                         <h2>{t!(i18n, inbox_message)}</h2>
