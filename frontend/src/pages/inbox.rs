@@ -313,8 +313,11 @@ fn InboxItemView(item: InboxItem) -> impl IntoView {
                 <h1>{move || title.clone().unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string())}</h1>
             </header>
             <dl class="facts">
-                <dt>{t!(i18n, inbox_from)}</dt>
-                <dd>{item.sender_name.clone().unwrap_or_default()} " " {item.sender_email.clone().map(|e| format!("<{e}>")).unwrap_or_default()}</dd>
+                // A mail shows its own From with the other headers below.
+                {item.mail.is_none().then(|| view! {
+                    <dt>{t!(i18n, inbox_from)}</dt>
+                    <dd>{item.sender_name.clone().unwrap_or_default()} " " {item.sender_email.clone().map(|e| format!("<{e}>")).unwrap_or_default()}</dd>
+                })}
                 {item.sender_phone.clone().map(|p| view! { <dt>{t!(i18n, inbox_phone)}</dt><dd>{p}</dd> })}
                 <dt>{t!(i18n, inbox_received)}</dt>
                 <dd>{labels::date_time(&item.received_at)}</dd>

@@ -142,7 +142,7 @@ fn AccountTable(
                     <td>{account.folder.clone()}</td>
                     <td>{entity}</td>
                     <td><AccountStatus account=account.clone()/></td>
-                    <td class="actions">
+                    <td><div class="cell-actions">
                         <button class="link" data-testid="account-edit" on:click=move |_| editing.set(Some(Some(for_edit.clone())))>{t!(i18n, edit)}</button>
                         <button class="link" data-testid="account-sync" disabled=move || sync.pending().get()
                             on:click=move |_| { sync.dispatch((id_sync.clone(), None)); }>{t!(i18n, account_sync_now)}</button>
@@ -154,7 +154,7 @@ fn AccountTable(
                                 {t!(i18n, account_refetch_since)}
                             </button>
                         </span>
-                    </td>
+                    </div></td>
                 </tr>
             }
         })
@@ -319,11 +319,11 @@ fn AccountForm(
             </div>
             <Show when=move || security.get() == MailSecurity::Unencrypted>
                 <label class="check warning"><input type="checkbox" name="allowPlaintext" prop:checked=allow_plaintext
-                    on:change=move |ev| allow_plaintext.set(event_target_checked(&ev))/>{t!(i18n, account_allow_plaintext)}</label>
+                    on:change=move |ev| allow_plaintext.set(event_target_checked(&ev))/><span>{t!(i18n, account_allow_plaintext)}</span></label>
             </Show>
             <Show when=move || security.get() != MailSecurity::Unencrypted>
                 <label class="check"><input type="checkbox" name="acceptInvalidCerts" prop:checked=accept_invalid
-                    on:change=move |ev| accept_invalid.set(event_target_checked(&ev))/>{t!(i18n, account_accept_invalid)}</label>
+                    on:change=move |ev| accept_invalid.set(event_target_checked(&ev))/><span>{t!(i18n, account_accept_invalid)}</span></label>
                 <Show when=move || accept_invalid.get()>
                     <p class="notice warning">{t!(i18n, account_accept_invalid_warning)}</p>
                 </Show>
@@ -365,7 +365,7 @@ fn AccountForm(
                     </select></label>
             </div>
             <label class="check"><input type="checkbox" name="active" prop:checked=active on:change=move |ev| active.set(event_target_checked(&ev))/>
-                {t!(i18n, account_active)}</label>
+                <span>{t!(i18n, account_active)}</span></label>
             <FormError error/>
             <div class="actions">
                 <button type="submit" class="primary" data-testid="account-save" disabled=move || save.pending().get()>{t!(i18n, save)}</button>
