@@ -39,12 +39,18 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| StartupError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let db = crate::db::connect_and_migrate(&config.database_url()).await?;
+    let events = if config.database_url().starts_with("postgres") {
+        let (relay, origin) = crate::events::relay::start_sending(db.clone());
+        EventBus::with_relay(relay, origin)
+    } else {
+        EventBus::new()
+    };
     let secrets = SecretBox::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
     Ok(AppState {
         db,
         blobs: BlobStore::new(&config.data_dir),
         config: Arc::new(config),
-        events: EventBus::new(),
+        events,
         secrets,
         login_throttle: Default::default(),
         mail_tls: MailTls::new()?,
@@ -74,6 +80,9 @@ impl Application {
         let schema = build_schema(Some(self.state.clone()));
         let workers = self.state.inbound.clone();
         workers.start_all(&self.state).await?;
+        if let Some(origin) = self.state.events.relay_origin() {
+            crate::events::relay::start_listening(self.state.clone(), self.state.config.database_url(), origin);
+        }
         let router = crate::http::router(self.state, schema);
         let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve);
         workers.stop_all();

@@ -141,7 +141,10 @@ async fn ingest_mail(config: Config) -> ExitCode {
             return ExitCode::from(EX_TEMPFAIL);
         }
     };
-    match crate::services::mail_intake::submit_from_pipe(&state, raw).await {
+    let outcome = crate::services::mail_intake::submit_from_pipe(&state, raw).await;
+    // On PostgreSQL, running servers hear of the new item before this process ends.
+    state.events.flush().await;
+    match outcome {
         Ok(ingested) => {
             let what = if ingested.created { "stored" } else { "already stored" };
             println!("{what} as inbox item {}", ingested.item.id);

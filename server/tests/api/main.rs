@@ -6,6 +6,7 @@ mod authentication;
 mod authorization;
 #[path = "../support/dovecot.rs"]
 mod dovecot;
+mod events_across_processes;
 mod fixtures;
 mod helpers;
 mod inbox;

@@ -1,6 +1,11 @@
-//! In-process event bus that feeds GraphQL subscriptions.
+//! The event bus that feeds GraphQL subscriptions. Within one process it is a
+//! broadcast channel; on PostgreSQL every event is also sent to the other processes
+//! on the same database (more server instances, `talentpost ingest-mail`) by
+//! NOTIFY, and theirs arrive by LISTEN (see `relay`).
 
-use tokio::sync::broadcast;
+pub mod relay;
+
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::db::entities::{inbound_account, inbox_item};
 
@@ -36,6 +41,10 @@ impl DomainEvent {
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<DomainEvent>,
+    /// Set on PostgreSQL: events for the other processes.
+    relay: Option<mpsc::UnboundedSender<relay::Outgoing>>,
+    /// This process's id on the relay.
+    origin: Option<u64>,
 }
 
 impl EventBus {
@@ -43,16 +52,44 @@ impl EventBus {
         // Subscribers that fall this far behind get a `Lagged` and resynchronise by
         // re-reading counts; 1024 covers a burst of a large first mail sync.
         let (sender, _) = broadcast::channel(1024);
-        Self { sender }
+        Self { sender, relay: None, origin: None }
+    }
+
+    /// A bus that also tells the other processes on the same database.
+    pub fn with_relay(relay: mpsc::UnboundedSender<relay::Outgoing>, origin: u64) -> Self {
+        Self { relay: Some(relay), origin: Some(origin), ..Self::new() }
+    }
+
+    pub fn relay_origin(&self) -> Option<u64> {
+        self.origin
     }
 
     pub fn publish(&self, event: DomainEvent) {
+        if let Some(relay) = &self.relay {
+            // The relay task ends only with the process.
+            let _ = relay.send(relay::Outgoing::Event(relay::Wire::from(&event)));
+        }
+        self.publish_here(event);
+    }
+
+    /// Only to this process's subscribers: for events that came from another process.
+    pub fn publish_here(&self, event: DomainEvent) {
         // No subscriber is a normal state, not an error.
         let _ = self.sender.send(event);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<DomainEvent> {
         self.sender.subscribe()
+    }
+
+    /// Waits until the events published so far have reached the other processes
+    /// (a short-lived command calls this before it exits).
+    pub async fn flush(&self) {
+        let Some(relay) = &self.relay else { return };
+        let (done, sent) = oneshot::channel();
+        if relay.send(relay::Outgoing::Flush(done)).is_ok() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sent).await;
+        }
     }
 }
 

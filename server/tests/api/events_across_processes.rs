@@ -1,0 +1,63 @@
+//! Live events between processes on one PostgreSQL database (NOTIFY/LISTEN): a second
+//! server instance, or `talentpost ingest-mail` writing the database itself, reaches
+//! the subscribers of the first. PostgreSQL only: SQLite has no channel between
+//! processes, and an embedded SQLite installation runs one server.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::fixtures::submit;
+use crate::helpers::{Backend, TestApp, within};
+use crate::subscriptions::{api_token, connect, next_message, subscribe};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_on_the_same_database_reaches_open_subscriptions() {
+    let first = TestApp::spawn(Backend::Postgres).await;
+    let database = first.database_url.clone();
+    let second = TestApp::spawn_with(Backend::Postgres, |config| config.database_url = Some(database.clone())).await;
+
+    let token = api_token(&first).await;
+    let mut socket = connect(&first, None, json!({"authorization": format!("Bearer {token}")})).await;
+    subscribe(&mut socket, "live", "subscription { inboxItemAdded { senderName medium } }").await;
+    // Registered asynchronously: submit on this instance until the first event arrives.
+    let admin_first = first.admin().await;
+    within(Duration::from_secs(10), async {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            submit(&admin_first, &format!("Warm{attempt}"), json!({})).await;
+            if let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await {
+                break;
+            }
+        }
+    })
+    .await;
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await {}
+
+    // An application submitted to the other instance.
+    let admin_second = second.admin().await;
+    submit(&admin_second, "Anderswo", json!({})).await;
+    let message = within(Duration::from_secs(5), next_message(&mut socket)).await.expect("an event");
+    assert_eq!(message["payload"]["data"]["inboxItemAdded"]["senderName"], "Anderswo Tester");
+
+    // A mail piped into the database by `ingest-mail`, without going through a server.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
+        .arg("ingest-mail")
+        .env("DATABASE_URL", &first.database_url)
+        .env("TALENTPOST_DATA_DIR", first.data_dir.path())
+        .env("TALENTPOST_SECRET_KEY", "11".repeat(32))
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"From: Pia Pipe <pia@example.org>\nSubject: Direkt\nMessage-ID: <direct@x>\n\nHallo\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let message = within(Duration::from_secs(5), next_message(&mut socket)).await.expect("an event");
+    assert_eq!(message["payload"]["data"]["inboxItemAdded"], json!({"senderName": "Pia Pipe", "medium": "EMAIL"}));
+}
