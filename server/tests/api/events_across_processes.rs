@@ -3,8 +3,6 @@
 //! the subscribers of the first. PostgreSQL only: SQLite has no channel between
 //! processes, and an embedded SQLite installation runs one server.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
@@ -44,19 +42,12 @@ async fn another_process_on_the_same_database_reaches_open_subscriptions() {
     assert_eq!(message["payload"]["data"]["inboxItemAdded"]["senderName"], "Anderswo Tester");
 
     // A mail piped into the database by `ingest-mail`, without going through a server.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
-        .arg("ingest-mail")
-        .env("DATABASE_URL", &first.database_url)
-        .env("TALENTPOST_DATA_DIR", first.data_dir.path())
-        .env("TALENTPOST_SECRET_KEY", "11".repeat(32))
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"From: Pia Pipe <pia@example.org>\nSubject: Direkt\nMessage-ID: <direct@x>\n\nHallo\n").unwrap();
-    let output = child.wait_with_output().unwrap();
+    let data_dir = first.data_dir.path().display().to_string();
+    let key = "11".repeat(32);
+    let output = crate::mail_intake::ingest_mail_command(
+        &[("DATABASE_URL", first.database_url.as_str()), ("TALENTPOST_DATA_DIR", &data_dir), ("TALENTPOST_SECRET_KEY", &key)],
+        b"From: Pia Pipe <pia@example.org>\nSubject: Direkt\nMessage-ID: <direct@x>\n\nHallo\n",
+    );
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let message = within(Duration::from_secs(5), next_message(&mut socket)).await.expect("an event");
     assert_eq!(message["payload"]["data"]["inboxItemAdded"], json!({"senderName": "Pia Pipe", "medium": "EMAIL"}));

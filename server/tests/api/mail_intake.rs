@@ -90,7 +90,7 @@ async fn forwarded_mail_lands_in_the_legal_entity_of_its_intake_address(backend:
 }
 
 /// Runs `talentpost ingest-mail` with the mail on stdin, as an MTA pipe does.
-fn ingest_mail_command(env: &[(&str, &str)], input: &[u8]) -> std::process::Output {
+pub(crate) fn ingest_mail_command(env: &[(&str, &str)], input: &[u8]) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
         .arg("ingest-mail")
         .envs(env.iter().copied())
