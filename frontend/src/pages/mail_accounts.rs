@@ -300,7 +300,16 @@ fn AccountForm(
             <label>{t!(i18n, account_label)}
                 <input name="label" required prop:value=label on:input=move |ev| label.set(event_target_value(&ev))/></label>
             <label>{t!(i18n, account_protocol)}
-                <select name="protocol" on:change=move |ev| protocol.set(InboundProtocol::parse(&event_target_value(&ev)).unwrap_or(InboundProtocol::Imap))
+                <select name="protocol" on:change=move |ev| {
+                    let chosen = InboundProtocol::parse(&event_target_value(&ev)).unwrap_or(InboundProtocol::Imap);
+                    protocol.set(chosen);
+                    // Microsoft 365 mailboxes live on one well-known IMAP server.
+                    if chosen == InboundProtocol::Microsoft365 && host.with_untracked(String::is_empty) {
+                        host.set("outlook.office365.com".to_owned());
+                        security.set(MailSecurity::Tls);
+                        port.set("993".to_owned());
+                    }
+                }
                     prop:value=move || protocol.get().as_str()>
                     <option value="imap">"IMAP"</option>
                     <option value="microsoft365">{t!(i18n, account_protocol_m365)}</option>
