@@ -2,18 +2,20 @@
 //! sync and started again on the same data: every mail must be there exactly once.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::dovecot::{APPLICATIONS_FOLDER, Dovecot, PASSWORD, application_mail};
 use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, Client, database_url, id};
+use crate::subscriptions::{connect_to, wait_for};
 
 const MAILS: usize = 1500;
 
 struct Server {
     child: Child,
     client: Client,
+    port: u16,
 }
 
 impl Drop for Server {
@@ -25,7 +27,7 @@ impl Drop for Server {
 }
 
 async fn start(data_dir: &std::path::Path, database: &str, port: u16) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
         .arg("serve")
         .env("TALENTPOST_BIND", format!("127.0.0.1:{port}"))
         .env("TALENTPOST_DATA_DIR", data_dir)
@@ -35,16 +37,19 @@ async fn start(data_dir: &std::path::Path, database: &str, port: u16) -> Server 
         .env("TALENTPOST_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("TALENTPOST_MAIL_RETRY_MAX_SECONDS", "2")
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("talentpost starts");
+    // The server says when it listens; that line is the event to wait for.
+    let stdout = child.stdout.take().expect("stdout");
+    let ready = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout).lines().map_while(Result::ok).any(|line| line.contains("Talentpost is running"))
+    });
+    let ready = tokio::time::timeout(Duration::from_secs(30), ready).await;
+    assert!(matches!(ready, Ok(Ok(true))), "the server did not come up");
     let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while reqwest::get(format!("{base}/healthz")).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "the server did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let client = Client::for_address(&base);
     let login = client
         .gql(
@@ -53,15 +58,23 @@ async fn start(data_dir: &std::path::Path, database: &str, port: u16) -> Server 
         )
         .await;
     login.data();
-    Server { child, client }
+    Server { child, client, port }
 }
 
-async fn account(client: &Client, account_id: &str) -> Value {
-    client
-        .gql("query($id: ID!) { inboundAccount(id: $id) { status syncDone syncTotal } }", json!({"id": account_id}))
-        .await
-        .data()["inboundAccount"]
-        .clone()
+impl Server {
+    /// Waits on the account's status subscription until `done` accepts its state.
+    async fn wait_for_account(&self, account_id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
+        let created = self.client.gql("mutation { createApiToken(name: \"watch\") { token } }", json!({})).await;
+        let token = created.data()["createApiToken"]["token"].as_str().unwrap().to_owned();
+        let url = format!("ws://127.0.0.1:{}/graphql/ws", self.port);
+        let mut socket = connect_to(&url, None, json!({"authorization": format!("Bearer {token}")})).await;
+        let data = wait_for(&mut socket, "subscription { inboundAccountStatusChanged { id status syncDone syncTotal } }", limit, |data| {
+            let account = &data["inboundAccountStatusChanged"];
+            account["id"] == account_id && done(account)
+        })
+        .await;
+        data["inboundAccountStatusChanged"].clone()
+    }
 }
 
 async fn a_crash_in_the_middle_of_a_sync_loses_and_duplicates_nothing(backend: Backend) {
@@ -87,31 +100,16 @@ async fn a_crash_in_the_middle_of_a_sync_loses_and_duplicates_nothing(backend: B
     let account_id = id(&created.data()["createInboundAccount"]["id"]);
 
     // Kill as soon as part of the folder is stored.
-    let started = Instant::now();
-    loop {
-        let state = account(&first.client, &account_id).await;
-        let done = state["syncDone"].as_u64().unwrap_or(0);
-        if state["status"] == "SYNCING" && done > 0 {
-            assert!(done < MAILS as u64, "the sync finished before the kill: {state}");
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "the sync never started: {state}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let partial = first
+        .wait_for_account(&account_id, Duration::from_secs(60), |a| a["status"] == "SYNCING" && a["syncDone"].as_u64() > Some(0))
+        .await;
+    assert!(partial["syncDone"].as_u64() < Some(MAILS as u64), "the sync finished before the kill: {partial}");
     drop(first);
 
     let second = start(data_dir.path(), &database, port).await;
-    let started = Instant::now();
-    let stored = loop {
-        let counts = second.client.gql("{ inboxCounts { email } }", json!({})).await;
-        let stored = counts.data()["inboxCounts"]["email"].as_u64().unwrap();
-        let state = account(&second.client, &account_id).await;
-        if state["status"] == "IDLE" && stored >= MAILS as u64 {
-            break stored;
-        }
-        assert!(started.elapsed() < Duration::from_secs(120), "not complete after the restart: {stored} stored, {state}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    second.wait_for_account(&account_id, Duration::from_secs(120), |a| a["status"] == "IDLE").await;
+    let counts = second.client.gql("{ inboxCounts { email } }", json!({})).await;
+    let stored = counts.data()["inboxCounts"]["email"].as_u64().unwrap();
     assert_eq!(stored, MAILS as u64, "every mail exactly once");
     // The mailbox is untouched: all mail still there, none marked read.
     assert_eq!(dovecot.counts("bulk", APPLICATIONS_FOLDER), (MAILS as u32, 0));

@@ -1,13 +1,13 @@
 //! Mail in, against a real Dovecot per test: inbound accounts over GraphQL, the sync
 //! (IDLE, UIDVALIDITY, outages) and what the stored mail looks like from outside.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::dovecot::{APPLICATIONS_FOLDER, Dovecot, PASSWORD, application_mail};
 use crate::helpers::{Backend, Client, TestApp, id, within};
-use crate::subscriptions::{Socket, api_token, connect, next_message, subscribe};
+use crate::subscriptions::{Socket, api_token, connect, next_message, subscribe, wait_for};
 
 const ACCOUNT_FIELDS: &str = "id label host port security username folder active status statusProblem statusDetail \
                               syncDone syncTotal lastSuccessAt legalEntityId userGroupId";
@@ -55,24 +55,26 @@ async fn sync(admin: &Client, account: &str) -> Value {
     synced.data()["syncInboundAccount"].clone()
 }
 
-async fn account(admin: &Client, account: &str) -> Value {
-    let found = admin
-        .gql(&format!("query($id: ID!) {{ inboundAccount(id: $id) {{ {ACCOUNT_FIELDS} }} }}"), json!({"id": account}))
-        .await;
-    found.data()["inboundAccount"].clone()
+/// Waits for the account's status to satisfy `done`, on the status subscription
+/// (which starts with the current state, so nothing reached earlier is missed).
+async fn wait_for_account(app: &TestApp, token: &str, account_id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
+    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
+    let query = format!("subscription {{ inboundAccountStatusChanged {{ {ACCOUNT_FIELDS} }} }}");
+    let data = wait_for(&mut socket, &query, limit, |data| {
+        let account = &data["inboundAccountStatusChanged"];
+        account["id"] == account_id && done(account)
+    })
+    .await;
+    data["inboundAccountStatusChanged"].clone()
 }
 
-/// Polls the account until `done` accepts it; the deadline makes a hang a failure.
-async fn wait_for_account(admin: &Client, account_id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
-    let started = Instant::now();
-    loop {
-        let current = account(admin, account_id).await;
-        if done(&current) {
-            return current;
-        }
-        assert!(started.elapsed() < limit, "account never reached the expected state; last: {current}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+/// Waits until the inbox holds at least `count` unassigned e-mail items.
+async fn wait_for_email_count(app: &TestApp, token: &str, count: u64, limit: Duration) {
+    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
+    wait_for(&mut socket, "subscription { inboxCountsChanged { email } }", limit, |data| {
+        data["inboxCountsChanged"]["email"].as_u64().is_some_and(|email| email >= count)
+    })
+    .await;
 }
 
 /// IMAP APPEND by a plain client, as a mail program filing a message would.
@@ -232,7 +234,8 @@ async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_ma
 
     let created = create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
     let account_id = id(&created["id"]);
-    wait_for_account(&admin, &account_id, Duration::from_secs(20), |a| a["status"] == "IDLE").await;
+    let token = api_token(&app).await;
+    wait_for_account(&app, &token, &account_id, Duration::from_secs(20), |a| a["status"] == "IDLE").await;
 
     let items = email_items(&admin, "UNASSIGNED").await;
     assert_eq!(items.len(), 2, "{items:?}");
@@ -270,9 +273,9 @@ async fn a_mail_delivered_during_idle_arrives_on_the_subscription_within_two_sec
     let admin = app.admin().await;
     let created = create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
     let account_id = id(&created["id"]);
-    wait_for_account(&admin, &account_id, Duration::from_secs(20), |a| a["status"] == "IDLE").await;
-
     let token = api_token(&app).await;
+    wait_for_account(&app, &token, &account_id, Duration::from_secs(20), |a| a["status"] == "IDLE").await;
+
     let mut socket: Socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(&mut socket, "live", "subscription { inboxItemAdded(medium: EMAIL) { subject senderEmail } }").await;
     // The subscription is registered asynchronously: deliver warm-up mails until one
@@ -345,41 +348,32 @@ async fn failing_accounts_report_why_and_the_others_keep_syncing(backend: Backen
     let good = id(&create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await["id"]);
 
     let limit = Duration::from_secs(20);
-    let login = wait_for_account(&admin, &wrong_password, limit, |a| a["status"] == "ERROR").await;
+    let token = api_token(&app).await;
+    let login = wait_for_account(&app, &token, &wrong_password, limit, |a| a["status"] == "ERROR").await;
     assert_eq!(login["statusProblem"], "LOGIN", "{login}");
     assert!(login["statusDetail"].as_str().unwrap().contains("refused the login"), "{login}");
-    let dns = wait_for_account(&admin, &unknown_host, limit, |a| a["status"] == "ERROR").await;
+    let dns = wait_for_account(&app, &token, &unknown_host, limit, |a| a["status"] == "ERROR").await;
     assert_eq!(dns["statusProblem"], "DNS", "{dns}");
-    let folder = wait_for_account(&admin, &missing_folder, limit, |a| a["status"] == "ERROR").await;
+    let folder = wait_for_account(&app, &token, &missing_folder, limit, |a| a["status"] == "ERROR").await;
     assert_eq!(folder["statusProblem"], "FOLDER_MISSING", "{folder}");
     assert!(folder["statusDetail"].as_str().unwrap().contains("Gibt-es-nicht"), "{folder}");
 
-    let idle = wait_for_account(&admin, &good, limit, |a| a["status"] == "IDLE").await;
+    let idle = wait_for_account(&app, &token, &good, limit, |a| a["status"] == "IDLE").await;
     assert!(idle["lastSuccessAt"].is_string());
     dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &application_mail("Ok", "ok@example.org", "Trotzdem da", "ok-1@example.org"));
-    within(limit, async {
-        while email_items(&admin, "UNASSIGNED").await.is_empty() {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    wait_for_email_count(&app, &token, 1, limit).await;
 
     // The server goes away: the account says so, with the stage.
     dovecot.stop();
-    let down = wait_for_account(&admin, &good, limit, |a| a["status"] == "ERROR").await;
+    let down = wait_for_account(&app, &token, &good, limit, |a| a["status"] == "ERROR").await;
     assert_eq!(down["statusProblem"], "CONNECT", "{down}");
     assert!(down["lastSuccessAt"].is_string(), "the last success stays visible");
 
     // It comes back: the account recovers by itself and picks up what arrived meanwhile.
     dovecot.resume();
     dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &application_mail("Zurück", "back@example.org", "Nach dem Ausfall", "back-1@example.org"));
-    wait_for_account(&admin, &good, Duration::from_secs(30), |a| a["status"] == "IDLE").await;
-    within(limit, async {
-        while email_items(&admin, "UNASSIGNED").await.len() < 2 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
+    wait_for_account(&app, &token, &good, Duration::from_secs(30), |a| a["status"] == "IDLE").await;
+    wait_for_email_count(&app, &token, 2, limit).await;
 }
 
 async fn the_status_subscription_reports_progress(backend: Backend) {

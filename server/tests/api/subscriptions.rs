@@ -17,7 +17,12 @@ pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub(crate) const DEADLINE: Duration = Duration::from_secs(5);
 
 pub(crate) async fn connect(app: &TestApp, cookie: Option<&str>, init_payload: Value) -> Socket {
-    let mut request = app.ws_url().into_client_request().unwrap();
+    connect_to(&app.ws_url(), cookie, init_payload).await
+}
+
+/// `connect` for a server started outside `TestApp`.
+pub(crate) async fn connect_to(ws_url: &str, cookie: Option<&str>, init_payload: Value) -> Socket {
+    let mut request = ws_url.into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
     if let Some(cookie) = cookie {
         request.headers_mut().insert("cookie", cookie.parse().unwrap());
@@ -47,6 +52,31 @@ pub(crate) async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
     let ack = next_message(socket).await.expect("connection acknowledged");
     assert_eq!(ack["type"], "connection_ack", "{ack}");
     send(socket, json!({"id": id, "type": "subscribe", "payload": {"query": query}})).await;
+}
+
+/// Subscribes and reads the pushed data until `done` accepts one, failing at the
+/// deadline with the last data seen. The event is what is waited for, not a timer.
+pub(crate) async fn wait_for(socket: &mut Socket, query: &str, limit: Duration, mut done: impl FnMut(&Value) -> bool) -> Value {
+    subscribe(socket, "wait", query).await;
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut last = Value::Null;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("not reached within {limit:?}; last pushed: {last}"));
+        match frame {
+            Some(Ok(Message::Text(text))) => {
+                let message: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(message["type"], "next", "{message}");
+                last = message["payload"]["data"].clone();
+                if done(&last) {
+                    return last;
+                }
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("the subscription ended: {other:?}; last pushed: {last}"),
+        }
+    }
 }
 
 pub(crate) async fn next_data(socket: &mut Socket) -> Value {
