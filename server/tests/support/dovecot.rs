@@ -89,6 +89,8 @@ impl Dovecot {
             .spawn()
             .expect("dovecot starts");
         self.child = Some(child);
+        // Dovecot announces readiness nowhere but on its port: the IMAP greeting is the
+        // event, tried every 50 ms until the deadline.
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.imap_port)) {
@@ -112,6 +114,8 @@ impl Dovecot {
             let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
             let _ = child.wait();
         }
+        // Login processes can hold the listening socket a moment after the master exits:
+        // stopped means the port refuses, tried every 50 ms until the deadline.
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect(("127.0.0.1", self.imap_port)).is_ok() {
             assert!(Instant::now() < deadline, "Dovecot did not stop");
