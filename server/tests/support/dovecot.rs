@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const PASSWORD: &str = "secret-imap-password";
 /// Mailbox users every instance has.
@@ -63,7 +63,9 @@ impl Dovecot {
         let users: String = USERS.iter().map(|user| format!("{user}:{{PLAIN}}{PASSWORD}::::::\n")).collect();
         std::fs::write(root.join("users"), users).expect("users file");
         let [imap_port, imaps_port, lmtp_port] = free_ports::<3>();
+        // The log goes to stderr, where `resume` watches for the start.
         let config = include_str!("dovecot.conf.in")
+            .replace("log_path = @DIR@/dovecot.log", "log_path = /dev/stderr")
             .replace("@DIR@", &root.display().to_string())
             .replace("@IMAP_PORT@", &imap_port.to_string())
             .replace("@IMAPS_PORT@", &imaps_port.to_string())
@@ -80,31 +82,42 @@ impl Dovecot {
 
     /// Starts the server again on the same ports and mail (after `stop`).
     pub fn resume(&mut self) {
-        let child = Command::new("/usr/sbin/dovecot")
+        let mut child = Command::new("/usr/sbin/dovecot")
             .arg("-F")
             .arg("-c")
             .arg(self.config_path())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("dovecot starts");
-        self.child = Some(child);
-        // Dovecot announces readiness nowhere but on its port: the IMAP greeting is the
-        // event, tried every 50 ms until the deadline.
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.imap_port)) {
-                // Listening is not enough: wait for the greeting, so logins don't race the auth process.
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut greeting = [0u8; 256];
-                if let Ok(read) = stream.read(&mut greeting)
-                    && String::from_utf8_lossy(&greeting[..read]).contains("ready")
-                {
-                    return;
+        // Dovecot logs to stderr here (see `start`); a thread copies the log to a file
+        // and reports the "starting up" line, which Dovecot writes once it listens.
+        let stderr = child.stderr.take().expect("dovecot stderr");
+        let log_path = self.dir.path().join("dovecot.log");
+        let (started, ready) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut log = std::fs::OpenOptions::new().create(true).append(true).open(log_path).ok();
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(log) = &mut log {
+                    let _ = writeln!(log, "{line}");
+                }
+                if line.contains("starting up") {
+                    let _ = started.send(());
                 }
             }
-            assert!(Instant::now() < deadline, "Dovecot did not start; log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(50));
+        });
+        self.child = Some(child);
+        assert!(ready.recv_timeout(Duration::from_secs(15)).is_ok(), "Dovecot did not start; log:\n{}", self.log());
+        // The greeting says "ready" once the auth process answers; logins before that wait.
+        let mut stream = TcpStream::connect(("127.0.0.1", self.imap_port)).expect("Dovecot listens once started");
+        stream.set_read_timeout(Some(Duration::from_secs(15))).expect("timeout");
+        let mut greeting = Vec::new();
+        let mut buffer = [0u8; 256];
+        while !String::from_utf8_lossy(&greeting).contains("ready") {
+            let read = stream.read(&mut buffer).unwrap_or_else(|e| panic!("no IMAP greeting: {e}; log:\n{}", self.log()));
+            assert!(read > 0, "Dovecot closed the connection; log:\n{}", self.log());
+            greeting.extend_from_slice(&buffer[..read]);
         }
     }
 
@@ -113,13 +126,8 @@ impl Dovecot {
         if let Some(mut child) = self.child.take() {
             let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
             let _ = child.wait();
-        }
-        // Login processes can hold the listening socket a moment after the master exits:
-        // stopped means the port refuses, tried every 50 ms until the deadline.
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", self.imap_port)).is_ok() {
-            assert!(Instant::now() < deadline, "Dovecot did not stop");
-            std::thread::sleep(Duration::from_millis(50));
+            // The master exits after its login processes, so the port is closed now.
+            assert!(TcpStream::connect(("127.0.0.1", self.imap_port)).is_err(), "Dovecot still listens after stopping");
         }
     }
 
