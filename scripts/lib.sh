@@ -112,8 +112,14 @@ ensure_mail_servers() {
   [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
   [ -e /usr/lib/dovecot/lmtp ] || missing+=(dovecot-lmtpd)
   command -v openssl >/dev/null || missing+=(openssl)
+  # Postfix relays the outgoing-mail tests into Dovecot; its smtp-sink plays the
+  # faulty server and smtp-source is the benchmark's yardstick.
+  [ -x /usr/sbin/postfix ] || missing+=(postfix)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
+    # Postfix's installer would ask what kind of mail system this is; the tests
+    # configure their own instances, so the system one stays unconfigured.
+    echo "postfix postfix/main_mailer_type select No configuration" | as_root debconf-set-selections
     apt_install "${missing[@]}"
   fi
 }
@@ -139,8 +145,10 @@ start_dovecot() {
   E2E_LMTP_PORT="$(free_port)"
   local imaps_port
   imaps_port="$(free_port)"
+  E2E_DOVECOT_AUTH_PORT="$(free_port)"
   sed -e "s|@DIR@|$dir|g" -e "s|@IMAP_PORT@|$E2E_IMAP_PORT|g" -e "s|@IMAPS_PORT@|$imaps_port|g" \
-    -e "s|@LMTP_PORT@|$E2E_LMTP_PORT|g" "$ROOT/server/tests/support/dovecot.conf.in" >"$dir/dovecot.conf"
+    -e "s|@LMTP_PORT@|$E2E_LMTP_PORT|g" -e "s|@AUTH_PORT@|$E2E_DOVECOT_AUTH_PORT|g" \
+    "$ROOT/server/tests/support/dovecot.conf.in" >"$dir/dovecot.conf"
   as_root /usr/sbin/dovecot -F -c "$dir/dovecot.conf" >"$dir/dovecot.out" 2>&1 &
   DOVECOT_PID=$!
   export E2E_IMAP_PORT E2E_LMTP_PORT E2E_IMAP_USER E2E_IMAP_PASSWORD

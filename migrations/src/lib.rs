@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_foundation;
 mod m20261130_000002_mail_in;
+mod m20261130_000003_mail_out;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261130_000002_mail_in::Migration),
+            Box::new(m20261130_000003_mail_out::Migration),
         ]
     }
 }

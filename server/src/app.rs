@@ -55,6 +55,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         login_throttle: Default::default(),
         mail_tls: MailTls::new()?,
         inbound: InboundWorkers::default(),
+        outbox: Default::default(),
+        transports: Default::default(),
     })
 }
 
@@ -80,12 +82,15 @@ impl Application {
         let schema = build_schema(Some(self.state.clone()));
         let workers = self.state.inbound.clone();
         workers.start_all(&self.state).await?;
+        let outbox = self.state.outbox.clone();
+        outbox.start(&self.state);
         if let Some(origin) = self.state.events.relay_origin() {
             crate::events::relay::start_listening(self.state.clone(), self.state.config.database_url(), origin);
         }
         let router = crate::http::router(self.state, schema);
         let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve);
         workers.stop_all();
+        outbox.stop().await;
         served
     }
 }

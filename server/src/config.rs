@@ -5,6 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
+use talentpost_shared::MailSecurity;
+
+fn parse_mail_security(text: &str) -> Result<MailSecurity, String> {
+    MailSecurity::parse(text).ok_or_else(|| format!("\"{text}\" is not one of tls, starttls, none"))
+}
 
 #[derive(Clone, Args)]
 pub struct Config {
@@ -66,6 +71,58 @@ pub struct Config {
     #[arg(long, env = "TALENTPOST_MAIL_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
     pub mail_workers: bool,
 
+    /// Run the outbox worker (sends queued mail) in this process.
+    #[arg(long, env = "TALENTPOST_OUTBOX_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub outbox_worker: bool,
+
+    /// Seconds before the first retry of a mail the server deferred (4xx) or could not
+    /// be reached for; the wait doubles with every attempt.
+    #[arg(long, env = "TALENTPOST_OUTBOX_RETRY_SECONDS", default_value_t = 60)]
+    pub outbox_retry_seconds: u64,
+
+    /// Longest wait between two attempts, in seconds.
+    #[arg(long, env = "TALENTPOST_OUTBOX_RETRY_MAX_SECONDS", default_value_t = 3600)]
+    pub outbox_retry_max_seconds: u64,
+
+    /// Hours a mail is retried before it fails for good.
+    #[arg(long, env = "TALENTPOST_OUTBOX_MAX_AGE_HOURS", default_value_t = 48)]
+    pub outbox_max_age_hours: u64,
+
+    /// Seconds after which a mail claimed by a worker that vanished (crash, kill) is
+    /// taken over by another; longer than any single send may take.
+    #[arg(long, env = "TALENTPOST_OUTBOX_LEASE_SECONDS", default_value_t = 300)]
+    pub outbox_lease_seconds: u64,
+
+    /// Largest outgoing mail with its attachments, in bytes.
+    #[arg(long, env = "TALENTPOST_MAX_OUTGOING_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub max_outgoing_bytes: usize,
+
+    /// Sender address of mail sent through the built-in channel when a legal entity
+    /// has no sender of its own.
+    #[arg(long, env = "TALENTPOST_SYSTEM_SENDER", default_value = "talentpost@talentpost.localhost")]
+    pub system_sender: String,
+
+    /// SMTP relay of the built-in channel. Without it, mail of the built-in channel is
+    /// written to the drop folder `outbox-drop` in the data folder.
+    #[arg(long, env = "TALENTPOST_SMTP_RELAY_HOST")]
+    pub smtp_relay_host: Option<String>,
+
+    #[arg(long, env = "TALENTPOST_SMTP_RELAY_PORT", default_value_t = 587)]
+    pub smtp_relay_port: u16,
+
+    /// `tls`, `starttls` or `none`.
+    #[arg(long, env = "TALENTPOST_SMTP_RELAY_SECURITY", default_value = "starttls", value_parser = parse_mail_security)]
+    pub smtp_relay_security: MailSecurity,
+
+    #[arg(long, env = "TALENTPOST_SMTP_RELAY_USERNAME")]
+    pub smtp_relay_username: Option<String>,
+
+    #[arg(long, env = "TALENTPOST_SMTP_RELAY_PASSWORD", hide_env_values = true)]
+    pub smtp_relay_password: Option<String>,
+
+    #[arg(long, env = "TALENTPOST_SMTP_RELAY_ACCEPT_INVALID_CERTS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub smtp_relay_accept_invalid_certs: bool,
+
     /// Hours a login session stays valid.
     #[arg(long, env = "TALENTPOST_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
@@ -81,6 +138,11 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("talentpost.db").display()),
         }
+    }
+
+    /// The drop folder of the built-in channel when no relay is configured.
+    pub fn drop_folder(&self) -> PathBuf {
+        self.data_dir.join("outbox-drop")
     }
 
     /// A configuration for tests and tools: everything under `data_dir`, port chosen by the OS.
@@ -100,6 +162,19 @@ impl Config {
             mail_poll_seconds: 120,
             mail_retry_max_seconds: 300,
             mail_workers: true,
+            outbox_worker: true,
+            outbox_retry_seconds: 60,
+            outbox_retry_max_seconds: 3600,
+            outbox_max_age_hours: 48,
+            outbox_lease_seconds: 300,
+            max_outgoing_bytes: 20 * 1024 * 1024,
+            system_sender: "talentpost@talentpost.localhost".to_owned(),
+            smtp_relay_host: None,
+            smtp_relay_port: 587,
+            smtp_relay_security: MailSecurity::Starttls,
+            smtp_relay_username: None,
+            smtp_relay_password: None,
+            smtp_relay_accept_invalid_certs: false,
             session_hours: 12,
             secure_cookies: false,
         }

@@ -28,4 +28,8 @@ typed_id!(
     ApiTokenId => "API token",
     DocumentId => "document",
     InboundAccountId => "inbound account",
+    OutboundAccountId => "outgoing account",
+    OutboxMessageId => "outbox message",
+    ApplicationId => "application",
+    ContactEventId => "contact event",
 );

@@ -6,9 +6,11 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::events::EventBus;
+use crate::mail::smtp::Transports;
 use crate::mail::tls::MailTls;
 use crate::storage::BlobStore;
 use crate::workers::inbound_sync::InboundWorkers;
+use crate::workers::outbox::OutboxWorker;
 
 /// Everything a request or worker needs, built once at start-up and cloned cheaply.
 #[derive(Clone)]
@@ -21,4 +23,7 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     pub mail_tls: MailTls,
     pub inbound: InboundWorkers,
+    pub outbox: OutboxWorker,
+    /// Pooled SMTP connections per outgoing account.
+    pub transports: Transports,
 }

@@ -56,6 +56,20 @@ impl EmailAddress {
         &self.0
     }
 
+    pub fn local_part(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(local, _)| local)
+    }
+
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map_or("", |(_, domain)| domain)
+    }
+
+    /// The address with `+tag` added to the local part (subaddressing), or `None` if
+    /// the result would be too long.
+    pub fn with_tag(&self, tag: &str) -> Option<Self> {
+        Self::parse(&format!("{}+{tag}@{}", self.local_part(), self.domain())).ok()
+    }
+
     /// The form used to recognise the same person across mails and candidate records.
     pub fn match_key(&self) -> String {
         self.0.to_lowercase()

@@ -123,6 +123,15 @@ stored_enum!(
         FolderMissing => "folder_missing",
         /// The server answered something unexpected or closed the connection.
         Protocol => "protocol",
+        /// The SMTP server refused the sender address (MAIL FROM), e.g. because the
+        /// login may not send as it.
+        SenderRefused => "sender_refused",
+        /// The SMTP server refused the recipient (RCPT TO).
+        RecipientRefused => "recipient_refused",
+        /// The SMTP server refused the message itself (after DATA).
+        MessageRefused => "message_refused",
+        /// The server asked to try again later (4xx).
+        Deferred => "deferred",
     }
 );
 
@@ -192,6 +201,71 @@ stored_enum!(
         Rejected => "rejected",
         Hired => "hired",
         Archived => "archived",
+    }
+);
+
+stored_enum!(
+    /// Where a mail in the outbox stands.
+    OutboxStatus {
+        Queued => "queued",
+        /// Claimed by a worker; an attempt is in progress.
+        Sending => "sending",
+        Sent => "sent",
+        /// The last attempt failed temporarily; `nextAttemptAt` says when it tries again.
+        Retrying => "retrying",
+        /// Refused for good, or still undelivered at the maximum age; the reply is kept.
+        Failed => "failed",
+        Cancelled => "cancelled",
+        /// Accepted, but a delivery report came back saying it could not be delivered.
+        Bounced => "bounced",
+    }
+);
+
+stored_enum!(
+    /// Why a mail was written.
+    OutboxPurpose {
+        /// Written by a recruiter or an integration to a candidate.
+        Message => "message",
+        /// "Send test email" of an outgoing account.
+        Test => "test",
+        /// Sent by Talentpost itself (notifications, scheduled jobs).
+        System => "system",
+    }
+);
+
+stored_enum!(
+    /// What carried (or will carry) a mail out.
+    OutboxChannel {
+        /// One of the organisation's outgoing accounts.
+        Account => "account",
+        /// The relay configured for the server (`TALENTPOST_SMTP_RELAY_URL`).
+        Relay => "relay",
+        /// No relay configured: written as a file into the drop folder under the data
+        /// directory, so nothing is lost and an admin can see what would have gone out.
+        DropFolder => "drop_folder",
+    }
+);
+
+stored_enum!(
+    /// How a legal entity's mail leaves.
+    SenderChannel {
+        /// The organisation's default outgoing account, else the built-in channel.
+        SystemDefault => "system_default",
+        /// A chosen outgoing account.
+        Account => "account",
+        Google => "google",
+        Microsoft => "microsoft",
+    }
+);
+
+stored_enum!(
+    /// Whose name appears as the sender.
+    SenderNameMode {
+        /// The name of the recruiter who writes; the company's for automatic mail.
+        Recruiter => "recruiter",
+        Company => "company",
+        /// A fixed name entered by the admin.
+        Custom => "custom",
     }
 );
 

@@ -20,6 +20,11 @@ pub enum DomainEvent {
     AccessChanged { organisation_id: i64, user_id: Option<i64> },
     /// An inbound account's settings or sync status changed.
     InboundAccountStatusChanged(Box<inbound_account::Model>),
+    /// A mail was queued or its delivery status changed. Carries ids only: the message
+    /// holds the whole mail, which neither the bus nor NOTIFY should copy.
+    OutboxChanged { organisation_id: i64, message_id: i64, status: talentpost_shared::OutboxStatus },
+    /// A candidate's contact history gained or changed an entry.
+    ContactHistoryChanged { organisation_id: i64, candidate_id: i64 },
 }
 
 impl DomainEvent {
@@ -27,7 +32,10 @@ impl DomainEvent {
         match self {
             Self::InboxItemAdded(item) => item.organisation_id,
             Self::InboundAccountStatusChanged(account) => account.organisation_id,
-            Self::InboxChanged { organisation_id } | Self::AccessChanged { organisation_id, .. } => *organisation_id,
+            Self::InboxChanged { organisation_id }
+            | Self::AccessChanged { organisation_id, .. }
+            | Self::OutboxChanged { organisation_id, .. }
+            | Self::ContactHistoryChanged { organisation_id, .. } => *organisation_id,
         }
     }
 

@@ -20,6 +20,8 @@ pub enum Wire {
     InboxChanged { organisation_id: i64 },
     AccessChanged { organisation_id: i64, user_id: Option<i64> },
     InboundAccountStatusChanged { account_id: i64 },
+    OutboxChanged { organisation_id: i64, message_id: i64, status: talentpost_shared::OutboxStatus },
+    ContactHistoryChanged { organisation_id: i64, candidate_id: i64 },
 }
 
 impl From<&DomainEvent> for Wire {
@@ -31,6 +33,12 @@ impl From<&DomainEvent> for Wire {
                 Self::AccessChanged { organisation_id: *organisation_id, user_id: *user_id }
             }
             DomainEvent::InboundAccountStatusChanged(account) => Self::InboundAccountStatusChanged { account_id: account.id },
+            DomainEvent::OutboxChanged { organisation_id, message_id, status } => {
+                Self::OutboxChanged { organisation_id: *organisation_id, message_id: *message_id, status: *status }
+            }
+            DomainEvent::ContactHistoryChanged { organisation_id, candidate_id } => {
+                Self::ContactHistoryChanged { organisation_id: *organisation_id, candidate_id: *candidate_id }
+            }
         }
     }
 }
@@ -121,6 +129,12 @@ async fn receive(state: &AppState, own_origin: u64, payload: &str) {
                 Ok(Some(account)) => DomainEvent::InboundAccountStatusChanged(Box::new(account)),
                 _ => return,
             }
+        }
+        Wire::OutboxChanged { organisation_id, message_id, status } => {
+            DomainEvent::OutboxChanged { organisation_id, message_id, status }
+        }
+        Wire::ContactHistoryChanged { organisation_id, candidate_id } => {
+            DomainEvent::ContactHistoryChanged { organisation_id, candidate_id }
         }
     };
     state.events.publish_here(event);

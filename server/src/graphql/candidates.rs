@@ -34,6 +34,13 @@ impl Candidate {
         format!("{} {}", self.first_name, self.last_name)
     }
 
+    /// The newest contact in the candidate's history (mail that never went out does
+    /// not count).
+    async fn last_contact_at(&self, ctx: &Context<'_>) -> GqlResult<Option<DateTime<Utc>>> {
+        let state = state(ctx)?;
+        crate::services::contact_history::last_contact_at(state, self.raw_id).await.gql()
+    }
+
     async fn emails(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
         let state = state(ctx)?;
         let mut map = service::emails_of(state, &[self.raw_id]).await.gql()?;
@@ -168,6 +175,21 @@ impl CandidateMutation {
             status: input.status,
         };
         service::create(state, principal, input).await.gql().map(Candidate::from)
+    }
+
+    /// Links the candidate to a job opening (or records an unsolicited application).
+    /// Mail about the application goes out from the opening's legal entity.
+    async fn create_application(
+        &self,
+        ctx: &Context<'_>,
+        candidate_id: ID,
+        job_opening_id: Option<ID>,
+        source_medium: Option<SourceMedium>,
+    ) -> GqlResult<Application> {
+        let candidate_id = parse_id("candidateId", &candidate_id, CandidateId)?;
+        let job_opening_id = job_opening_id.map(|id| parse_id("jobOpeningId", &id, JobOpeningId)).transpose()?;
+        let (state, principal) = caller(ctx)?;
+        service::add_application(state, principal, candidate_id, job_opening_id, source_medium).await.gql().map(Application)
     }
 
     async fn update_candidate(&self, ctx: &Context<'_>, id: ID, input: UpdateCandidateInput) -> GqlResult<Candidate> {

@@ -251,7 +251,7 @@ async fn read_upload(ctx: &Context<'_>, app: &AppState, index: usize, upload: &U
     read_upload_limited(ctx, format!("attachments.{index}"), app.config.max_upload_bytes, upload).await
 }
 
-async fn read_upload_limited(ctx: &Context<'_>, field: String, limit: usize, upload: &Upload) -> GqlResult<UploadedFile> {
+pub(super) async fn read_upload_limited(ctx: &Context<'_>, field: String, limit: usize, upload: &Upload) -> GqlResult<UploadedFile> {
     let value = upload
         .value(ctx)
         .map_err(|_| to_gql(ServiceError::invalid(field.clone(), "the file part is missing from the request")))?;

@@ -7,6 +7,8 @@ mod candidates;
 mod inbound_accounts;
 mod inbox;
 mod mail_messages;
+mod outbound_accounts;
+mod outbox;
 mod job_openings;
 mod legal_entities;
 mod support;
@@ -27,6 +29,8 @@ pub struct QueryRoot(
     candidates::CandidateQuery,
     inbox::InboxQuery,
     inbound_accounts::InboundAccountQuery,
+    outbound_accounts::OutboundAccountQuery,
+    outbox::OutboxQuery,
     audit::AuditQuery,
 );
 
@@ -39,10 +43,16 @@ pub struct MutationRoot(
     candidates::CandidateMutation,
     inbox::InboxMutation,
     inbound_accounts::InboundAccountMutation,
+    outbound_accounts::OutboundAccountMutation,
+    outbox::OutboxMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(inbox::InboxSubscription, inbound_accounts::InboundAccountSubscription);
+pub struct SubscriptionRoot(
+    inbox::InboxSubscription,
+    inbound_accounts::InboundAccountSubscription,
+    outbox::OutboxSubscription,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

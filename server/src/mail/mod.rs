@@ -5,4 +5,5 @@ pub mod imap;
 pub mod ingest;
 pub mod parse;
 pub mod sanitize;
+pub mod smtp;
 pub mod tls;

@@ -5,14 +5,14 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     Set, TransactionTrait,
 };
-use talentpost_shared::{CandidateStatus, EmailAddress};
+use talentpost_shared::{ApplicationStatus, CandidateStatus, EmailAddress, SourceMedium};
 
 use crate::auth::Principal;
 use crate::db::entities::{application, candidate, candidate_email};
 use crate::error::{ServiceError, ServiceResult};
-use crate::ids::CandidateId;
+use crate::ids::{CandidateId, JobOpeningId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{optional_text, required_text};
+use crate::services::{job_openings, optional_text, required_text};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -219,4 +219,43 @@ async fn replace_emails(db: &impl ConnectionTrait, candidate_id: i64, emails: &[
         candidate_email::Entity::insert_many(rows).exec(db).await?;
     }
     Ok(())
+}
+
+/// A candidate applies (or is put forward) for an opening, or unsolicited without one.
+pub async fn add_application(
+    state: &AppState,
+    principal: &Principal,
+    candidate_id: CandidateId,
+    job_opening_id: Option<JobOpeningId>,
+    source_medium: Option<SourceMedium>,
+) -> ServiceResult<application::Model> {
+    let candidate = find(&state.db, principal, candidate_id).await?;
+    let opening = match job_opening_id {
+        Some(id) => Some(
+            job_openings::find(&state.db, principal, id)
+                .await
+                .map_err(|_| ServiceError::invalid("jobOpeningId", "no such job opening"))?,
+        ),
+        None => None,
+    };
+    if let Some(opening) = &opening
+        && !principal.may_recruit_for(opening.legal_entity_id)
+    {
+        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
+    }
+    let now = Utc::now();
+    let created = application::ActiveModel {
+        candidate_id: Set(candidate.id),
+        job_opening_id: Set(opening.as_ref().map(|o| o.id)),
+        legal_entity_id: Set(opening.as_ref().map(|o| o.legal_entity_id)),
+        source_medium: Set(source_medium.unwrap_or(SourceMedium::Manual).as_str().to_owned()),
+        status: Set(ApplicationStatus::New.as_str().to_owned()),
+        applied_at: Set(now),
+        status_changed_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(created)
 }

@@ -11,22 +11,12 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{InboundAccountId, LegalEntityId, UserGroupId};
 use crate::mail::imap::{ImapSettings, MailFolder, connect, list_folders as imap_list_folders};
+use crate::services::mail_connection::{self, IMAP, StoredConnection, ValidConnection, require_mail_admin};
 use crate::services::{audit, legal_entities, required_text, users};
 use crate::state::AppState;
 use crate::workers::inbound_sync::{self, SyncReport};
 
-/// Where and how to connect; shared by "fetch folders" (before saving) and the account.
-#[derive(Clone, Default)]
-pub struct ConnectionInput {
-    pub host: Option<String>,
-    pub port: Option<i32>,
-    pub security: Option<MailSecurity>,
-    pub allow_plaintext: Option<bool>,
-    pub accept_invalid_certs: Option<bool>,
-    pub username: Option<String>,
-    /// `None` keeps the stored password of `account_id` (editing an account).
-    pub password: Option<String>,
-}
+pub use crate::services::mail_connection::ConnectionInput;
 
 #[derive(Clone, Default)]
 pub struct AccountInput {
@@ -62,105 +52,25 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: InboundA
         .ok_or_else(|| ServiceError::not_found(InboundAccountId::LABEL, id))
 }
 
-fn require_mail_admin(principal: &Principal) -> ServiceResult<()> {
-    if principal.is_admin() || principal.role == talentpost_shared::Role::CompanyAdmin {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden("only administrators manage mail accounts"))
+
+fn stored(account: &inbound_account::Model) -> StoredConnection<'_> {
+    StoredConnection {
+        host: &account.host,
+        port: account.port,
+        security: &account.security,
+        allow_plaintext: account.allow_plaintext,
+        accept_invalid_certs: account.accept_invalid_certs,
+        username: Some(&account.username),
+        password_secret: Some(&account.password_secret),
     }
 }
 
-/// Connection settings after validation; the password is still in clear text here
-/// and is sealed before it is stored.
-struct ValidConnection {
-    host: String,
-    port: u16,
-    security: MailSecurity,
-    allow_plaintext: bool,
-    accept_invalid_certs: bool,
-    username: String,
-}
-
-fn validate_connection(input: &ConnectionInput, current: Option<&inbound_account::Model>) -> ServiceResult<ValidConnection> {
-    let host = match (&input.host, current) {
-        (Some(host), _) => host.trim().to_owned(),
-        (None, Some(account)) => account.host.clone(),
-        (None, None) => String::new(),
-    };
-    if host.is_empty() {
-        return Err(ServiceError::invalid("host", "enter the mail server's host name"));
-    }
-    if host.len() > 253 || host.chars().any(|c| c.is_whitespace() || c == '/' || c == '@' || c.is_control()) {
-        return Err(ServiceError::invalid("host", "a host name like imap.example.com, without spaces, slashes or @"));
-    }
-    let security = input
-        .security
-        .or_else(|| current.and_then(|account| MailSecurity::parse(&account.security)))
-        .unwrap_or(MailSecurity::Tls);
-    let port = match (input.port, current) {
-        (Some(port), _) => port,
-        (None, Some(account)) => account.port,
-        (None, None) => match security {
-            MailSecurity::Tls => 993,
-            MailSecurity::Starttls | MailSecurity::Unencrypted => 143,
-        },
-    };
-    let port = u16::try_from(port)
-        .ok()
-        .filter(|port| *port > 0)
-        .ok_or_else(|| ServiceError::invalid("port", "a port between 1 and 65535 (IMAP: 993 with TLS, 143 with STARTTLS)"))?;
-    let allow_plaintext = input.allow_plaintext.or(current.map(|a| a.allow_plaintext)).unwrap_or(false);
-    if security == MailSecurity::Unencrypted && !allow_plaintext {
-        return Err(ServiceError::invalid(
-            "security",
-            "an unencrypted connection sends the password in clear text; confirm it with allowPlaintext or choose TLS or STARTTLS",
-        ));
-    }
-    let accept_invalid_certs = input.accept_invalid_certs.or(current.map(|a| a.accept_invalid_certs)).unwrap_or(false);
-    let username = match (&input.username, current) {
-        (Some(name), _) => required_text("username", name, 320)?,
-        (None, Some(account)) => account.username.clone(),
-        (None, None) => return Err(ServiceError::invalid("username", "enter the mailbox's user name")),
-    };
-    Ok(ValidConnection { host, port, security, allow_plaintext, accept_invalid_certs, username })
-}
-
-/// The stored password only goes to the server it was entered for: pointing an account
-/// at another host, port, user or weaker security needs the password typed again, so
-/// a changed setting cannot send it somewhere else.
-fn same_destination(connection: &ValidConnection, account: &inbound_account::Model) -> bool {
-    connection.host.eq_ignore_ascii_case(&account.host)
-        && i32::from(connection.port) == account.port
-        && connection.security.as_str() == account.security
-        && connection.username == account.username
-        && (!connection.accept_invalid_certs || account.accept_invalid_certs)
-}
-
-fn require_password_for_new_destination(connection: &ValidConnection, input: &ConnectionInput, account: &inbound_account::Model) -> ServiceResult<()> {
-    let new_password = input.password.as_deref().is_some_and(|p| !p.is_empty());
-    if new_password || same_destination(connection, account) {
-        Ok(())
-    } else {
-        Err(ServiceError::invalid(
-            "password",
-            "enter the password again when you change the server, port, security, user name or certificate check",
-        ))
-    }
-}
-
-fn password_of(state: &AppState, input: &ConnectionInput, current: Option<&inbound_account::Model>) -> ServiceResult<String> {
-    match (&input.password, current) {
-        (Some(password), _) if !password.is_empty() => {
-            if password.len() > 1000 {
-                return Err(ServiceError::invalid("password", "at most 1000 characters"));
-            }
-            Ok(password.clone())
-        }
-        (_, Some(account)) => state
-            .secrets
-            .decrypt(&account.password_secret)
-            .map_err(|_| ServiceError::invalid("password", "the stored password cannot be read with this server's key; enter it again")),
-        (_, None) => Err(ServiceError::invalid("password", "enter the mailbox's password")),
+/// IMAP always logs in, so a validated connection has a user name and a password.
+fn login_of(connection: &ValidConnection, password: Option<String>) -> ServiceResult<(String, String)> {
+    match (connection.username.clone(), password) {
+        (Some(username), Some(password)) => Ok((username, password)),
+        (None, _) => Err(ServiceError::invalid("username", "enter the mailbox's user name")),
+        (Some(_), None) => Err(ServiceError::invalid("password", "enter the mailbox's password")),
     }
 }
 
@@ -192,17 +102,19 @@ pub async fn list_folders(
         Some(id) => Some(find(&state.db, principal, id).await?),
         None => None,
     };
-    let connection = validate_connection(&input, current.as_ref())?;
-    if let Some(account) = &current {
-        require_password_for_new_destination(&connection, &input, account)?;
+    let stored_connection = current.as_ref().map(stored);
+    let connection = mail_connection::validate(&IMAP, &input, stored_connection.as_ref())?;
+    if let Some(stored_connection) = &stored_connection {
+        mail_connection::require_password_for_new_destination(&connection, &input, stored_connection)?;
     }
-    let password = password_of(state, &input, current.as_ref())?;
+    let password = mail_connection::password_of(state, &connection, &input, stored_connection.as_ref())?;
+    let (username, password) = login_of(&connection, password)?;
     let settings = ImapSettings {
         host: connection.host,
         port: connection.port,
         security: connection.security,
         accept_invalid_certs: connection.accept_invalid_certs,
-        username: connection.username,
+        username,
         password,
     };
     let mut session = connect(&state.mail_tls, &settings).await.map_err(|error| ServiceError::MailServer {
@@ -220,8 +132,9 @@ pub async fn list_folders(
 pub async fn create(state: &AppState, principal: &Principal, input: AccountInput) -> ServiceResult<inbound_account::Model> {
     require_mail_admin(principal)?;
     let label = required_text("label", input.label.as_deref().unwrap_or_default(), 100)?;
-    let connection = validate_connection(&input.connection, None)?;
-    let password = password_of(state, &input.connection, None)?;
+    let connection = mail_connection::validate(&IMAP, &input.connection, None)?;
+    let password = mail_connection::password_of(state, &connection, &input.connection, None)?;
+    let (username, password) = login_of(&connection, password)?;
     let folder = required_text("folder", input.folder.as_deref().unwrap_or("INBOX"), 500)?;
     let legal_entity_id = match input.legal_entity_id {
         Some(id) => {
@@ -248,7 +161,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: AccountInput
         security: Set(connection.security.as_str().to_owned()),
         allow_plaintext: Set(connection.allow_plaintext),
         accept_invalid_certs: Set(connection.accept_invalid_certs),
-        username: Set(connection.username),
+        username: Set(username),
         password_secret: Set(state.secrets.encrypt(&password)),
         folder: Set(folder),
         active: Set(active),
@@ -278,9 +191,11 @@ pub async fn update(
     input: AccountInput,
 ) -> ServiceResult<inbound_account::Model> {
     let current = find(&state.db, principal, id).await?;
-    let connection = validate_connection(&input.connection, Some(&current))?;
-    require_password_for_new_destination(&connection, &input.connection, &current)?;
-    let destination_changed = !same_destination(&connection, &current);
+    let stored_connection = stored(&current);
+    let connection = mail_connection::validate(&IMAP, &input.connection, Some(&stored_connection))?;
+    mail_connection::require_password_for_new_destination(&connection, &input.connection, &stored_connection)?;
+    let destination_changed = !mail_connection::same_destination(&connection, &stored_connection);
+    let username = login_of(&connection, Some(String::new()))?.0;
     let mut account: inbound_account::ActiveModel = current.clone().into();
     if let Some(label) = &input.label {
         account.label = Set(required_text("label", label, 100)?);
@@ -288,21 +203,22 @@ pub async fn update(
     if let Some(protocol) = input.protocol {
         account.protocol = Set(protocol.as_str().to_owned());
     }
-    if let Some(password) = input.connection.password.as_deref().filter(|p| !p.is_empty()) {
-        let password = password_of(state, &ConnectionInput { password: Some(password.to_owned()), ..Default::default() }, None)?;
+    if input.connection.password.as_deref().is_some_and(|p| !p.is_empty())
+        && let Some(password) = mail_connection::password_of(state, &connection, &input.connection, None)?
+    {
         account.password_secret = Set(state.secrets.encrypt(&password));
     }
     let connection_changed = connection.host != current.host
         || i32::from(connection.port) != current.port
         || connection.security.as_str() != current.security
-        || connection.username != current.username
+        || username != current.username
         || input.connection.password.as_deref().is_some_and(|p| !p.is_empty());
     account.host = Set(connection.host);
     account.port = Set(i32::from(connection.port));
     account.security = Set(connection.security.as_str().to_owned());
     account.allow_plaintext = Set(connection.allow_plaintext);
     account.accept_invalid_certs = Set(connection.accept_invalid_certs);
-    account.username = Set(connection.username);
+    account.username = Set(username);
     if let Some(folder) = &input.folder {
         account.folder = Set(required_text("folder", folder, 500)?);
     }

@@ -14,6 +14,10 @@ mod limits;
 mod mail_crash;
 mod mail_in;
 mod mail_intake;
+mod mail_out;
+mod mailbox;
 mod migrations;
+#[path = "../support/postfix.rs"]
+mod postfix;
 mod schema;
 mod subscriptions;

@@ -21,10 +21,12 @@ pub struct Dovecot {
     pub imap_port: u16,
     pub imaps_port: u16,
     pub lmtp_port: u16,
+    /// Dovecot's authentication service, for Postfix's SMTP logins.
+    pub auth_port: u16,
     child: Option<Child>,
 }
 
-fn free_ports<const N: usize>() -> [u16; N] {
+pub fn free_ports<const N: usize>() -> [u16; N] {
     // Hold all listeners until every port is chosen, so the same port is not handed out twice.
     let listeners: Vec<TcpListener> = (0..N).map(|_| TcpListener::bind("127.0.0.1:0").expect("free port")).collect();
     let mut ports = [0u16; N];
@@ -62,16 +64,17 @@ impl Dovecot {
             .stderr(Stdio::null()));
         let users: String = USERS.iter().map(|user| format!("{user}:{{PLAIN}}{PASSWORD}::::::\n")).collect();
         std::fs::write(root.join("users"), users).expect("users file");
-        let [imap_port, imaps_port, lmtp_port] = free_ports::<3>();
+        let [imap_port, imaps_port, lmtp_port, auth_port] = free_ports::<4>();
         // The log goes to stderr, where `resume` watches for the start.
         let config = include_str!("dovecot.conf.in")
             .replace("log_path = @DIR@/dovecot.log", "log_path = /dev/stderr")
             .replace("@DIR@", &root.display().to_string())
             .replace("@IMAP_PORT@", &imap_port.to_string())
             .replace("@IMAPS_PORT@", &imaps_port.to_string())
-            .replace("@LMTP_PORT@", &lmtp_port.to_string());
+            .replace("@LMTP_PORT@", &lmtp_port.to_string())
+            .replace("@AUTH_PORT@", &auth_port.to_string());
         std::fs::write(root.join("dovecot.conf"), config).expect("dovecot.conf");
-        let mut dovecot = Self { dir, imap_port, imaps_port, lmtp_port, child: None };
+        let mut dovecot = Self { dir, imap_port, imaps_port, lmtp_port, auth_port, child: None };
         dovecot.resume();
         dovecot
     }

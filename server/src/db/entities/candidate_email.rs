@@ -9,6 +9,9 @@ pub struct Model {
     pub email: String,
     pub email_key: String,
     pub position: i32,
+    pub bounced_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub bounce_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,560 @@
+//! The transactional outbox: every mail Talentpost sends is first a row here, written in
+//! the same transaction as the action that causes it. The worker claims due rows,
+//! records the attempt, and only then talks to the server, so an ordinary restart never
+//! sends a mail twice; a crash in the middle of a send is counted as an interrupted
+//! attempt and retried once the claim's lease runs out.
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::address::Envelope;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use talentpost_shared::{EmailAddress, MailProblem, OutboxChannel, OutboxPurpose, OutboxStatus};
+
+use crate::auth::Principal;
+use crate::crypto::random_token;
+use crate::db::entities::{outbound_account, outbox_message};
+use crate::error::{ServiceError, ServiceResult};
+use crate::events::DomainEvent;
+use crate::ids::{CandidateId, OutboxMessageId};
+use crate::mail::smtp::message::{OutgoingMail, build_message};
+use crate::mail::smtp::{Delivered, Deliverer, SmtpFailure, SmtpSettings};
+use crate::services::outbound_accounts;
+use crate::services::pagination::{Page, PageRequest};
+use crate::state::AppState;
+
+/// Not yet final: what the worker still has to do something about.
+pub const PENDING: [OutboxStatus; 3] = [OutboxStatus::Queued, OutboxStatus::Sending, OutboxStatus::Retrying];
+
+/// How a mail will leave, decided when it is queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    Account(i64),
+    /// The built-in channel: the configured relay, else the drop folder.
+    Builtin,
+}
+
+/// A mail ready to be queued: built, addressed, and tied to what caused it.
+pub struct NewOutboxMail {
+    pub organisation_id: i64,
+    pub legal_entity_id: Option<i64>,
+    pub candidate_id: Option<i64>,
+    pub application_id: Option<i64>,
+    pub thread_id: Option<i64>,
+    pub contact_event_id: Option<i64>,
+    pub created_by_user_id: Option<i64>,
+    pub purpose: OutboxPurpose,
+    pub route: Route,
+    pub mail: OutgoingMail,
+}
+
+pub fn builtin_channel(state: &AppState) -> OutboxChannel {
+    if state.config.smtp_relay_host.is_some() { OutboxChannel::Relay } else { OutboxChannel::DropFolder }
+}
+
+/// Builds the message and writes it to the outbox on `db`, normally the caller's
+/// transaction. Nothing is sent here; the worker is woken after the commit.
+pub async fn enqueue(state: &AppState, db: &impl ConnectionTrait, new: NewOutboxMail) -> ServiceResult<outbox_message::Model> {
+    let (_, raw) = build_message(&new.mail).map_err(|error| match error {
+        crate::mail::smtp::message::MessageError::LineBreak { field } => ServiceError::invalid(field, "must be a single line (no line breaks)"),
+        crate::mail::smtp::message::MessageError::ContentType(name) => ServiceError::invalid("attachments", format!("\"{name}\" has an invalid content type")),
+        crate::mail::smtp::message::MessageError::Build(message) => ServiceError::invalid("message", message),
+    })?;
+    if raw.len() > state.config.max_outgoing_bytes {
+        return Err(ServiceError::PayloadTooLarge { field: "attachments".to_owned(), limit: state.config.max_outgoing_bytes });
+    }
+    let now = Utc::now();
+    let (channel, account_id) = match new.route {
+        Route::Account(id) => (OutboxChannel::Account, Some(id)),
+        Route::Builtin => (builtin_channel(state), None),
+    };
+    let size = i64::try_from(raw.len()).unwrap_or(i64::MAX);
+    let row = outbox_message::ActiveModel {
+        organisation_id: Set(new.organisation_id),
+        legal_entity_id: Set(new.legal_entity_id),
+        candidate_id: Set(new.candidate_id),
+        application_id: Set(new.application_id),
+        thread_id: Set(new.thread_id),
+        contact_event_id: Set(new.contact_event_id),
+        created_by_user_id: Set(new.created_by_user_id),
+        purpose: Set(new.purpose.as_str().to_owned()),
+        channel: Set(channel.as_str().to_owned()),
+        outbound_account_id: Set(account_id),
+        from_address: Set(new.mail.from.to_string()),
+        from_name: Set(new.mail.from_name.clone()),
+        to_address: Set(new.mail.to.to_string()),
+        reply_to_address: Set(new.mail.reply_to.as_ref().map(ToString::to_string)),
+        subject: Set(new.mail.subject.clone()),
+        body_text: Set(new.mail.text.clone()),
+        message_id: Set(new.mail.message_id.clone()),
+        raw_message: Set(raw),
+        size_bytes: Set(size),
+        status: Set(OutboxStatus::Queued.as_str().to_owned()),
+        attempts: Set(0),
+        interrupted_attempts: Set(0),
+        next_attempt_at: Set(now),
+        expires_at: Set(now + max_age(state)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row)
+}
+
+/// Tells the worker and the subscribers; call after the queueing transaction committed.
+pub fn announce(state: &AppState, message: &outbox_message::Model) {
+    state.events.publish(DomainEvent::OutboxChanged {
+        organisation_id: message.organisation_id,
+        message_id: message.id,
+        status: status_of(message),
+    });
+    if let Some(candidate_id) = message.candidate_id {
+        state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: message.organisation_id, candidate_id });
+    }
+    state.outbox.wake();
+}
+
+fn max_age(state: &AppState) -> Duration {
+    Duration::hours(i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48))
+}
+
+pub fn status_of(message: &outbox_message::Model) -> OutboxStatus {
+    OutboxStatus::parse(&message.status).unwrap_or(OutboxStatus::Failed)
+}
+
+/// The last failure of a mail, for the test report and the outbox view.
+pub fn failure_of(message: &outbox_message::Model) -> Option<SmtpFailure> {
+    let status = status_of(message);
+    if !matches!(status, OutboxStatus::Failed | OutboxStatus::Retrying | OutboxStatus::Bounced) {
+        return None;
+    }
+    Some(SmtpFailure {
+        problem: message.last_problem.as_deref().and_then(MailProblem::parse).unwrap_or(MailProblem::Protocol),
+        message: message.last_reply.clone().unwrap_or_default(),
+        reply_code: message.last_reply_code.and_then(|code| u16::try_from(code).ok()),
+        reply: None,
+        transient: status == OutboxStatus::Retrying,
+    })
+}
+
+/// A test mail for an outgoing account, queued like every other mail.
+pub async fn queue_test_mail(
+    state: &AppState,
+    principal: &Principal,
+    account: &outbound_account::Model,
+    from: &EmailAddress,
+    to: &EmailAddress,
+) -> ServiceResult<outbox_message::Model> {
+    let now = Utc::now();
+    let mail = OutgoingMail {
+        from_name: Some("Talentpost".to_owned()),
+        from: outbound_accounts::to_lettre(from, "from")?,
+        to_name: None,
+        to: outbound_accounts::to_lettre(to, "to")?,
+        reply_to: None,
+        subject: format!("Talentpost test mail: {}", account.label),
+        text: format!(
+            "This is a test mail from Talentpost, sent through the outgoing account \"{}\" ({}:{}) at {}.\n\nIf you can read this, the account works.",
+            account.label,
+            account.host,
+            account.port,
+            now.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+        html: None,
+        message_id: new_message_id(None, from),
+        in_reply_to: None,
+        references: Vec::new(),
+        attachments: Vec::new(),
+        date: now,
+        auto_generated: true,
+    };
+    let message = enqueue(
+        state,
+        &state.db,
+        NewOutboxMail {
+            organisation_id: principal.organisation_id,
+            legal_entity_id: Some(account.legal_entity_id),
+            candidate_id: None,
+            application_id: None,
+            thread_id: None,
+            contact_event_id: None,
+            created_by_user_id: Some(principal.user_id),
+            purpose: OutboxPurpose::Test,
+            route: Route::Account(account.id),
+            mail,
+        },
+    )
+    .await?;
+    state.events.publish(DomainEvent::OutboxChanged {
+        organisation_id: message.organisation_id,
+        message_id: message.id,
+        status: OutboxStatus::Queued,
+    });
+    Ok(message)
+}
+
+/// Our Message-IDs: `tp.<thread token>.<random>@<sender's domain>`, so a reply's
+/// In-Reply-To or References leads back to the thread even without the reply address.
+pub fn new_message_id(thread_token: Option<&str>, sender: &EmailAddress) -> String {
+    let unique = random_token("").trim_start_matches('_').chars().filter(char::is_ascii_alphanumeric).take(20).collect::<String>();
+    match thread_token {
+        Some(token) => format!("tp.{token}.{unique}@{}", sender.domain()),
+        None => format!("tp.{unique}@{}", sender.domain()),
+    }
+}
+
+/// The thread token inside one of our Message-IDs, if it is one.
+pub fn thread_token_of(message_id: &str) -> Option<&str> {
+    let id = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    let rest = id.strip_prefix("tp.")?;
+    let (token, rest) = rest.split_once('.')?;
+    rest.contains('@').then_some(token).filter(|token| !token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OutboxFilter {
+    pub statuses: Vec<OutboxStatus>,
+    pub candidate_id: Option<CandidateId>,
+}
+
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &OutboxFilter,
+    page: &PageRequest,
+) -> ServiceResult<Page<outbox_message::Model>> {
+    let mut query = outbox_message::Entity::find()
+        .filter(outbox_message::Column::OrganisationId.eq(principal.organisation_id))
+        .order_by_desc(outbox_message::Column::Id)
+        .limit(page.fetch_limit());
+    if !filter.statuses.is_empty() {
+        query = query.filter(outbox_message::Column::Status.is_in(filter.statuses.iter().map(|status| status.as_str())));
+    }
+    if let Some(candidate_id) = filter.candidate_id {
+        query = query.filter(outbox_message::Column::CandidateId.eq(candidate_id.0));
+    }
+    if let Some(scope) = principal.entity_scope() {
+        query = query.filter(outbox_message::Column::LegalEntityId.is_in(scope.iter().copied()));
+    }
+    if !principal.is_admin() && principal.role != talentpost_shared::Role::CompanyAdmin {
+        query = query.filter(outbox_message::Column::Purpose.ne(OutboxPurpose::Test.as_str()));
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(outbox_message::Column::Id.lt(after.single()?));
+    }
+    let rows = query.all(&state.db).await?;
+    Ok(Page::from_rows(rows, page, |row| vec![row.id]))
+}
+
+pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: OutboxMessageId) -> ServiceResult<outbox_message::Model> {
+    outbox_message::Entity::find_by_id(id.0)
+        .filter(outbox_message::Column::OrganisationId.eq(principal.organisation_id))
+        .one(db)
+        .await?
+        .filter(|message| principal.entity_scope().is_none_or(|scope| message.legal_entity_id.is_some_and(|id| scope.contains(&id))))
+        .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id))
+}
+
+/// "Try again now": a failed, bounced or waiting mail is queued afresh with a new
+/// retry window; the attempts so far stay counted.
+pub async fn retry(state: &AppState, principal: &Principal, id: OutboxMessageId) -> ServiceResult<outbox_message::Model> {
+    let message = find(&state.db, principal, id).await?;
+    let status = status_of(&message);
+    if !matches!(status, OutboxStatus::Failed | OutboxStatus::Retrying | OutboxStatus::Cancelled | OutboxStatus::Bounced) {
+        return Err(ServiceError::conflict("id", format!("the mail is {}; only failed, waiting or cancelled mail can be retried", status.as_str())));
+    }
+    let now = Utc::now();
+    let updated = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Queued.as_str()))
+        .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(outbox_message::Column::ExpiresAt, Expr::value(now + max_age(state)))
+        .col_expr(outbox_message::Column::FailedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::Id.eq(message.id))
+        .filter(outbox_message::Column::Status.eq(status.as_str()))
+        .exec(&state.db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(ServiceError::conflict("id", "the mail changed meanwhile; reload and try again"));
+    }
+    let message = find(&state.db, principal, id).await?;
+    announce(state, &message);
+    Ok(message)
+}
+
+/// Stops a mail that has not gone out yet.
+pub async fn cancel(state: &AppState, principal: &Principal, id: OutboxMessageId) -> ServiceResult<outbox_message::Model> {
+    let message = find(&state.db, principal, id).await?;
+    let status = status_of(&message);
+    if !matches!(status, OutboxStatus::Queued | OutboxStatus::Retrying) {
+        return Err(ServiceError::conflict(
+            "id",
+            match status {
+                OutboxStatus::Sending => "the mail is being sent right now and can no longer be stopped".to_owned(),
+                other => format!("the mail is {} and can no longer be cancelled", other.as_str()),
+            },
+        ));
+    }
+    let updated = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Cancelled.as_str()))
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(outbox_message::Column::Id.eq(message.id))
+        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
+        .exec(&state.db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(ServiceError::conflict("id", "the mail is being sent right now and can no longer be stopped"));
+    }
+    let message = find(&state.db, principal, id).await?;
+    announce(state, &message);
+    Ok(message)
+}
+
+// ---- the worker's side ----
+
+/// Mails whose worker vanished mid-send (crash, kill) go back to the queue once the
+/// lease is over. The attempt may have reached the server; it is counted as interrupted.
+pub async fn release_expired_claims(state: &AppState) -> ServiceResult<u64> {
+    let lease = Duration::seconds(i64::try_from(state.config.outbox_lease_seconds).unwrap_or(300));
+    let now = Utc::now();
+    let result = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Retrying.as_str()))
+        .col_expr(outbox_message::Column::ClaimToken, Expr::value(Option::<String>::None))
+        .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(outbox_message::Column::InterruptedAttempts, Expr::col(outbox_message::Column::InterruptedAttempts).add(1))
+        .col_expr(outbox_message::Column::LastProblem, Expr::value(MailProblem::Connect.as_str()))
+        .col_expr(
+            outbox_message::Column::LastReply,
+            Expr::value("the previous attempt was interrupted (the server stopped while sending); it is tried again"),
+        )
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::Status.eq(OutboxStatus::Sending.as_str()))
+        .filter(outbox_message::Column::ClaimedAt.lt(now - lease))
+        .exec(&state.db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Claims up to `limit` due mails (or the one given) for this attempt: status
+/// `sending`, attempt counted, committed before anything is sent.
+pub async fn claim(state: &AppState, only: Option<i64>, limit: u64) -> ServiceResult<Vec<outbox_message::Model>> {
+    let now = Utc::now();
+    let due = [OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()];
+    let mut candidates = outbox_message::Entity::find()
+        .select_only()
+        .column(outbox_message::Column::Id)
+        .filter(outbox_message::Column::Status.is_in(due))
+        .order_by_asc(outbox_message::Column::NextAttemptAt)
+        .order_by_asc(outbox_message::Column::Id)
+        .limit(limit);
+    candidates = match only {
+        Some(id) => candidates.filter(outbox_message::Column::Id.eq(id)),
+        None => candidates.filter(outbox_message::Column::NextAttemptAt.lte(now)),
+    };
+    let ids: Vec<i64> = candidates.into_tuple::<i64>().all(&state.db).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let token = random_token("claim");
+    // One statement: a row another worker claimed meanwhile no longer matches the
+    // status filter and stays theirs.
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Sending.as_str()))
+        .col_expr(outbox_message::Column::ClaimToken, Expr::value(token.clone()))
+        .col_expr(outbox_message::Column::ClaimedAt, Expr::value(now))
+        .col_expr(outbox_message::Column::LastAttemptAt, Expr::value(now))
+        .col_expr(outbox_message::Column::Attempts, Expr::col(outbox_message::Column::Attempts).add(1))
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::Id.is_in(ids))
+        .filter(outbox_message::Column::Status.is_in(due))
+        .exec(&state.db)
+        .await?;
+    let claimed = outbox_message::Entity::find()
+        .filter(outbox_message::Column::ClaimToken.eq(token))
+        .filter(outbox_message::Column::Status.eq(OutboxStatus::Sending.as_str()))
+        .order_by_asc(outbox_message::Column::Id)
+        .all(&state.db)
+        .await?;
+    for message in &claimed {
+        state.events.publish(DomainEvent::OutboxChanged {
+            organisation_id: message.organisation_id,
+            message_id: message.id,
+            status: OutboxStatus::Sending,
+        });
+    }
+    Ok(claimed)
+}
+
+/// How one claimed mail goes out right now.
+fn deliverer_for(state: &AppState, message: &outbox_message::Model, account: Option<&outbound_account::Model>) -> Result<(std::sync::Arc<Deliverer>, OutboxChannel), SmtpFailure> {
+    match (message.outbound_account_id, account) {
+        (Some(_), Some(account)) => {
+            let deliverer = state.transports.for_account(account.id, account.updated_at, || outbound_accounts::settings_of(state, account))?;
+            Ok((deliverer, OutboxChannel::Account))
+        }
+        (Some(_), None) => Err(SmtpFailure::new(MailProblem::Protocol, "the outgoing account of this mail was deleted")),
+        (None, _) => {
+            let channel = builtin_channel(state);
+            let deliverer = state.transports.builtin(|| match &state.config.smtp_relay_host {
+                Some(host) => Deliverer::smtp(SmtpSettings {
+                    host: host.clone(),
+                    port: state.config.smtp_relay_port,
+                    security: state.config.smtp_relay_security,
+                    accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
+                    credentials: state.config.smtp_relay_username.clone().zip(state.config.smtp_relay_password.clone()),
+                }),
+                None => Deliverer::drop_folder(&state.config.drop_folder()),
+            })?;
+            Ok((deliverer, channel))
+        }
+    }
+}
+
+/// One attempt for a claimed mail, and its outcome recorded.
+pub async fn attempt(state: &AppState, message: outbox_message::Model) -> ServiceResult<outbox_message::Model> {
+    let account = match message.outbound_account_id {
+        Some(id) => outbound_account::Entity::find_by_id(id).one(&state.db).await?,
+        None => None,
+    };
+    let outcome = match deliverer_for(state, &message, account.as_ref()) {
+        Ok((deliverer, channel)) => match envelope_of(&message) {
+            Ok(envelope) => deliverer.deliver(&envelope, &message.raw_message).await.map(|delivered| (delivered, channel)),
+            Err(failure) => Err(failure),
+        },
+        Err(failure) => Err(failure),
+    };
+    record_outcome(state, message, outcome).await
+}
+
+fn envelope_of(message: &outbox_message::Model) -> Result<Envelope, SmtpFailure> {
+    let from = message.from_address.parse().map_err(|_| SmtpFailure::new(MailProblem::SenderRefused, "the sender address is invalid"))?;
+    let to = message.to_address.parse().map_err(|_| SmtpFailure::new(MailProblem::RecipientRefused, "the recipient address is invalid"))?;
+    Envelope::new(Some(from), vec![to]).map_err(|error| SmtpFailure::new(MailProblem::Protocol, error.to_string()))
+}
+
+/// Doubling waits from the configured first retry up to the maximum, never past the
+/// mail's maximum age.
+pub fn next_retry(state: &AppState, attempts: i32, now: DateTime<Utc>) -> DateTime<Utc> {
+    let base = Ord::max(state.config.outbox_retry_seconds, 1);
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    let wait = Ord::min(base.saturating_mul(2u64.saturating_pow(exponent)), Ord::max(state.config.outbox_retry_max_seconds, base));
+    now + Duration::seconds(i64::try_from(wait).unwrap_or(i64::MAX / 2))
+}
+
+async fn record_outcome(
+    state: &AppState,
+    message: outbox_message::Model,
+    outcome: Result<(Delivered, OutboxChannel), SmtpFailure>,
+) -> ServiceResult<outbox_message::Model> {
+    let now = Utc::now();
+    let mut row: outbox_message::ActiveModel = message.clone().into();
+    row.claim_token = Set(None);
+    row.updated_at = Set(now);
+    match outcome {
+        Ok((delivered, channel)) => {
+            row.status = Set(OutboxStatus::Sent.as_str().to_owned());
+            row.sent_at = Set(Some(now));
+            row.channel = Set(channel.as_str().to_owned());
+            row.last_problem = Set(None);
+            row.last_reply_code = Set(None);
+            row.last_reply = Set(Some(match delivered {
+                Delivered::Accepted { reply } => reply,
+                Delivered::Dropped { file } => format!("no relay configured: written to {file}"),
+            }));
+        }
+        Err(failure) => {
+            let retry_at = next_retry(state, message.attempts, now);
+            let give_up = !failure.transient || retry_at > message.expires_at;
+            row.last_problem = Set(Some(failure.problem.as_str().to_owned()));
+            row.last_reply_code = Set(failure.reply_code.map(i32::from));
+            if give_up {
+                row.status = Set(OutboxStatus::Failed.as_str().to_owned());
+                row.failed_at = Set(Some(now));
+                row.last_reply = Set(Some(if failure.transient {
+                    format!(
+                        "gave up after {} attempts in {} hours: {}",
+                        message.attempts, state.config.outbox_max_age_hours, failure.message
+                    )
+                } else {
+                    failure.message
+                }));
+            } else {
+                row.status = Set(OutboxStatus::Retrying.as_str().to_owned());
+                row.next_attempt_at = Set(retry_at);
+                row.last_reply = Set(Some(failure.message));
+            }
+        }
+    }
+    // Only the claim holder records; a lease taken over meanwhile wins.
+    let updated = outbox_message::Entity::update_many()
+        .set(row)
+        .filter(outbox_message::Column::Id.eq(message.id))
+        .filter(outbox_message::Column::ClaimToken.eq(message.claim_token.clone().unwrap_or_default()))
+        .exec(&state.db)
+        .await?;
+    let current = outbox_message::Entity::find_by_id(message.id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, message.id))?;
+    if updated.rows_affected > 0 {
+        announce_status(state, &current);
+    }
+    Ok(current)
+}
+
+fn announce_status(state: &AppState, message: &outbox_message::Model) {
+    state.events.publish(DomainEvent::OutboxChanged {
+        organisation_id: message.organisation_id,
+        message_id: message.id,
+        status: status_of(message),
+    });
+    if let Some(candidate_id) = message.candidate_id {
+        state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: message.organisation_id, candidate_id });
+    }
+}
+
+/// Sends one mail at once (test mails, "send now"): claimed and recorded exactly like
+/// the worker does, so it cannot go out twice.
+pub async fn send_now(state: &AppState, id: i64) -> ServiceResult<outbox_message::Model> {
+    let mut claimed = claim(state, Some(id), 1).await?;
+    match claimed.pop() {
+        Some(message) => attempt(state, message).await,
+        None => outbox_message::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id)),
+    }
+}
+
+/// When the next waiting mail is due, so the worker can sleep until then.
+pub async fn next_due(state: &AppState) -> ServiceResult<Option<DateTime<Utc>>> {
+    let next = outbox_message::Entity::find()
+        .select_only()
+        .column(outbox_message::Column::NextAttemptAt)
+        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
+        .order_by_asc(outbox_message::Column::NextAttemptAt)
+        .limit(1)
+        .into_tuple::<DateTime<Utc>>()
+        .one(&state.db)
+        .await?;
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_tokens_are_read_back_from_our_message_ids_only() {
+        let sender = EmailAddress::parse("jobs@example.test").unwrap();
+        let id = new_message_id(Some("abc123"), &sender);
+        assert_eq!(thread_token_of(&id), Some("abc123"));
+        assert_eq!(thread_token_of(&format!("<{id}>")), Some("abc123"));
+        assert_eq!(thread_token_of("<CAF=x@mail.gmail.com>"), None);
+        assert_eq!(thread_token_of("tp.@x"), None);
+        assert_eq!(thread_token_of(&new_message_id(None, &sender)), None);
+    }
+}

@@ -1,0 +1,150 @@
+//! The outbox worker: sends due mail, a few at a time, through pooled connections.
+//! It sleeps until the next mail is due or it is woken (a mail was queued, here or in
+//! another process); on shutdown it stops claiming and lets started sends finish.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::error::{ServiceError, ServiceResult};
+use crate::events::DomainEvent;
+use crate::services::outbox;
+use crate::state::AppState;
+
+/// Mails claimed per round, and sent at the same time.
+const CLAIM_BATCH: u64 = 64;
+const IN_FLIGHT: usize = 8;
+/// Even without a wake-up the worker looks again this often (lease take-overs).
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// How long shutdown waits for sends already started.
+const DRAIN: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutboxReport {
+    pub claimed: u64,
+    pub sent: u64,
+    pub retrying: u64,
+    pub failed: u64,
+    /// Claims of a vanished worker taken back into the queue.
+    pub released: u64,
+}
+
+#[derive(Clone, Default)]
+pub struct OutboxWorker {
+    wake: Arc<Notify>,
+    stopping: Arc<AtomicBool>,
+    handle: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl OutboxWorker {
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn start(&self, state: &AppState) {
+        if !state.config.outbox_worker {
+            return;
+        }
+        let handle = tokio::spawn(run_loop(state.clone(), self.clone()));
+        if let Some(previous) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).replace(handle) {
+            previous.abort();
+        }
+    }
+
+    /// Stops claiming and waits (bounded) for the current round to record its results,
+    /// so an ordinary restart leaves no mail in `sending`.
+    pub async fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+        let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(mut handle) = handle
+            && tokio::time::timeout(DRAIN, &mut handle).await.is_err()
+        {
+            handle.abort();
+        }
+    }
+}
+
+/// One round: take back expired claims, then claim and send what is due.
+pub async fn run_once(state: &AppState) -> ServiceResult<OutboxReport> {
+    let mut report = OutboxReport { released: outbox::release_expired_claims(state).await?, ..Default::default() };
+    loop {
+        let claimed = outbox::claim(state, None, CLAIM_BATCH).await?;
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        let batch_len = claimed.len() as u64;
+        report.claimed += batch_len;
+        // Each attempt runs as its own task: a panic in the mail library ends that
+        // attempt (its claim runs out and it is retried), never the worker.
+        let outcomes: Vec<_> = futures_util::stream::iter(claimed)
+            .map(|message| {
+                let state = state.clone();
+                async move {
+                    let id = message.id;
+                    tokio::spawn(async move { outbox::attempt(&state, message).await })
+                        .await
+                        .unwrap_or_else(|panic| Err(ServiceError::Internal(format!("sending outbox message {id} panicked: {panic}"))))
+                }
+            })
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outbox::status_of(&outcome?) {
+                talentpost_shared::OutboxStatus::Sent => report.sent += 1,
+                talentpost_shared::OutboxStatus::Retrying => report.retrying += 1,
+                _ => report.failed += 1,
+            }
+        }
+        if batch_len < CLAIM_BATCH {
+            // A short batch means nothing more is due right now.
+            return Ok(report);
+        }
+    }
+}
+
+async fn run_loop(state: AppState, worker: OutboxWorker) {
+    let mut events = state.events.subscribe();
+    while !worker.stopping.load(Ordering::SeqCst) {
+        if let Err(error) = run_once(&state).await {
+            tracing::error!(error = %error, "outbox round failed");
+        }
+        if worker.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let sleep = match outbox::next_due(&state).await {
+            Ok(Some(due)) => (due - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO).min(MAX_SLEEP),
+            Ok(None) => MAX_SLEEP,
+            Err(error) => {
+                tracing::error!(error = %error, "outbox: reading the next due time failed");
+                MAX_SLEEP
+            }
+        };
+        if sleep.is_zero() {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        let deadline = tokio::time::Instant::now() + sleep;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => break,
+                () = worker.wake.notified() => break,
+                // Mail queued by another process (PostgreSQL relays its events).
+                event = events.recv() => match event {
+                    Ok(DomainEvent::OutboxChanged { status: talentpost_shared::OutboxStatus::Queued, .. })
+                    | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        tokio::time::sleep_until(deadline).await;
+                        break;
+                    }
+                    Ok(_) => {}
+                },
+            }
+        }
+    }
+}
