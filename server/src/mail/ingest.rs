@@ -4,13 +4,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
-use talentpost_shared::{EmailAddress, InboxMedium, InboxState, MailSource, ParseStatus};
+use talentpost_shared::{ContactMedium, EmailAddress, InboxMedium, InboxState, MailSource, OutboxStatus, ParseStatus};
 
 use crate::crypto::sha256_hex;
-use crate::db::entities::{document, inbox_item, legal_entity, mail_message};
+use crate::db::entities::{candidate_email, contact_event, document, inbox_item, legal_entity, mail_message, outbox_message};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::mail::parse::{MailAddress, ParseLimits, ParsedMail, parse_guarded};
+use crate::mail::threading::{Bounce, ThreadMatch, bounced_messages, match_reply, read_bounce};
 use crate::services::candidates;
 use crate::services::inbox::{clean_file_name, truncate_to_micros};
 use crate::services::legal_entities;
@@ -121,6 +122,8 @@ struct Prepared {
     /// (sha256, size) of each attachment, in the order of `parsed.attachments`,
     /// whose bytes are dropped once stored.
     attachment_files: Vec<(String, usize)>,
+    /// What a delivery report says about our own mail.
+    bounce: Option<Bounce>,
 }
 
 /// Hashing, parsing and writing files are CPU and disk work: done together on the
@@ -132,19 +135,20 @@ fn prepare(blobs: &crate::storage::BlobStore, mut raw: Vec<u8>, limits: ParseLim
     let mut parsed = parse_guarded(&raw, limits);
     let raw_sha256 = blobs.put_blocking(&raw)?;
     let key = content_key(&parsed, &raw, &raw_sha256);
+    let bounce = read_bounce(&parsed, &raw);
     let mut attachment_files = Vec::with_capacity(parsed.attachments.len());
     for attachment in &mut parsed.attachments {
         attachment_files.push((blobs.put_blocking(&attachment.bytes)?, attachment.bytes.len()));
         attachment.bytes = Vec::new();
     }
-    Ok(Prepared { parsed, raw_size: raw.len(), raw_sha256, key, attachment_files })
+    Ok(Prepared { parsed, raw_size: raw.len(), raw_sha256, key, attachment_files, bounce })
 }
 
 pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<Ingested> {
     let limits = ParseLimits::with_max_bytes(state.config.max_mail_bytes);
     let blobs = state.blobs.clone();
     let raw = incoming.raw;
-    let Prepared { parsed, raw_size, raw_sha256, key: content, attachment_files } =
+    let Prepared { parsed, raw_size, raw_sha256, key: content, attachment_files, bounce } =
         tokio::task::spawn_blocking(move || prepare(&blobs, raw, limits))
             .await
             .map_err(|error| ServiceError::Internal(format!("the mail could not be prepared ({error}); it stays at its source")))??;
@@ -161,7 +165,10 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
         return Ok(existing);
     }
     let stored = Stored { organisation_id, key: &key, raw_size, raw_sha256: &raw_sha256, attachment_files: &attachment_files };
+    // Auto-replies stay out of conversations; an answer of the candidate joins theirs.
+    let thread = if parsed.automatic_reason.is_none() { match_reply(&state.db, organisation_id, &parsed).await? } else { None };
     let target = Target {
+        thread,
         legal_entity_id,
         user_group_id,
         intake_recipient,
@@ -170,7 +177,7 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
         received_at: incoming.received_at,
         attachments_dropped: false,
     };
-    match store(state, &parsed, &stored, &target).await {
+    let ingested = match store(state, &parsed, &stored, &target).await {
         Err(StoreError::Rejected(error)) => {
             // The database refused what the parser produced (PostgreSQL and a byte it
             // cannot hold, say): keep the mail raw rather than fail its whole mailbox.
@@ -179,7 +186,47 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
             store(state, &raw_only, &stored, &Target { attachments_dropped: true, ..target }).await.map_err(StoreError::into_service)
         }
         other => other.map_err(StoreError::into_service),
+    }?;
+    if let Some(bounce) = bounce.filter(|_| ingested.created) {
+        record_bounce(state, organisation_id, &bounce).await?;
     }
+    Ok(ingested)
+}
+
+/// Marks our mail that came back undeliverable, and the address it went to.
+async fn record_bounce(state: &AppState, organisation_id: i64, bounce: &Bounce) -> ServiceResult<()> {
+    let reason = match (&bounce.status, &bounce.diagnostic) {
+        (Some(status), Some(diagnostic)) => format!("{status}: {diagnostic}"),
+        (Some(status), None) => status.clone(),
+        (None, Some(diagnostic)) => diagnostic.clone(),
+        (None, None) => "undeliverable".to_owned(),
+    };
+    let now = Utc::now();
+    for message in bounced_messages(&state.db, organisation_id, bounce).await? {
+        if !matches!(OutboxStatus::parse(&message.status), Some(OutboxStatus::Sent)) {
+            continue;
+        }
+        let mut row: outbox_message::ActiveModel = message.clone().into();
+        row.status = Set(OutboxStatus::Bounced.as_str().to_owned());
+        row.bounced_at = Set(Some(now));
+        row.last_reply = Set(Some(format!("returned as undeliverable: {reason}")));
+        row.updated_at = Set(now);
+        let updated = row.update(&state.db).await?;
+        let recipient = EmailAddress::parse(&updated.to_address).ok();
+        if let Some(recipient) = recipient.filter(|to| bounce.failed_recipients.is_empty() || bounce.failed_recipients.iter().any(|r| r.eq_ignore_ascii_case(to.as_str()))) {
+            candidate_email::Entity::update_many()
+                .col_expr(candidate_email::Column::BouncedAt, sea_orm::sea_query::Expr::value(now))
+                .col_expr(candidate_email::Column::BounceReason, sea_orm::sea_query::Expr::value(reason.clone()))
+                .filter(candidate_email::Column::EmailKey.eq(recipient.match_key()))
+                .exec(&state.db)
+                .await?;
+        }
+        state.events.publish(DomainEvent::OutboxChanged { organisation_id, message_id: updated.id, status: OutboxStatus::Bounced });
+        if let Some(candidate_id) = updated.candidate_id {
+            state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id, candidate_id });
+        }
+    }
+    Ok(())
 }
 
 /// What was already written and decided before the rows are inserted.
@@ -192,6 +239,8 @@ struct Stored<'a> {
 }
 
 struct Target {
+    /// The conversation this mail answers: it then goes to the candidate's history.
+    thread: Option<ThreadMatch>,
     legal_entity_id: i64,
     user_group_id: Option<i64>,
     intake_recipient: Option<String>,
@@ -249,7 +298,12 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
     };
     let now = truncate_to_micros(Utc::now());
     let received_at = truncate_to_micros(target.received_at.unwrap_or(now));
-    let inbox_state = if parsed.automatic_reason.is_some() { InboxState::Automatic } else { InboxState::Unassigned };
+    let inbox_state = match (&target.thread, &parsed.automatic_reason) {
+        (Some(_), _) => InboxState::Assigned,
+        (None, Some(_)) => InboxState::Automatic,
+        (None, None) => InboxState::Unassigned,
+    };
+    let matched_candidate = target.thread.as_ref().map(|thread| thread.candidate_id).or(matched.map(|candidate| candidate.id));
 
     let txn = state.db.begin().await.map_err(|error| StoreError::Other(error.into()))?;
     let item = inbox_item::ActiveModel {
@@ -266,7 +320,9 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
         preview: Set(Some(preview(parsed))),
         payload: Set(None),
         idempotency_key: Set(None),
-        matched_candidate_id: Set(matched.map(|candidate| candidate.id)),
+        matched_candidate_id: Set(matched_candidate),
+        candidate_id: Set(target.thread.as_ref().map(|thread| thread.candidate_id)),
+        application_id: Set(target.thread.as_ref().and_then(|thread| thread.application_id)),
         created_at: Set(now),
         ..Default::default()
     }
@@ -332,11 +388,31 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
             .await?;
         }
     }
+    if let Some(thread) = &target.thread {
+        contact_event::ActiveModel {
+            candidate_id: Set(thread.candidate_id),
+            application_id: Set(thread.application_id),
+            inbox_item_id: Set(Some(item.id)),
+            medium: Set(ContactMedium::MailIn.as_str().to_owned()),
+            occurred_at: Set(received_at),
+            user_id: Set(None),
+            note: Set(item.preview.clone()),
+            subject: Set(Some(item.subject.clone())),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
     txn.commit().await.map_err(|error| StoreError::Other(error.into()))?;
-    if inbox_state == InboxState::Automatic {
-        state.events.publish(DomainEvent::InboxChanged { organisation_id });
-    } else {
-        state.events.publish(DomainEvent::InboxItemAdded(Box::new(item.clone())));
+    match (&target.thread, inbox_state) {
+        (Some(thread), _) => {
+            tracing::debug!(item = item.id, thread = thread.thread_id, by = thread.by, "an answer joined its conversation");
+            state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id, candidate_id: thread.candidate_id });
+            state.events.publish(DomainEvent::InboxChanged { organisation_id });
+        }
+        (None, InboxState::Automatic) => state.events.publish(DomainEvent::InboxChanged { organisation_id }),
+        (None, _) => state.events.publish(DomainEvent::InboxItemAdded(Box::new(item.clone()))),
     }
     Ok(Ingested { item, message, created: true })
 }

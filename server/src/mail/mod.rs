@@ -6,4 +6,5 @@ pub mod ingest;
 pub mod parse;
 pub mod sanitize;
 pub mod smtp;
+pub mod threading;
 pub mod tls;

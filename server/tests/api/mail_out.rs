@@ -480,6 +480,81 @@ async fn contacts_by_letter_phone_and_in_person_are_recorded_by_hand(backend: Ba
     assert!(entries[0]["occurredAt"].as_str().unwrap().starts_with("2026-11-05T10:00:00"));
 }
 
+async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: Backend) {
+    let app = spawn(backend).await;
+    let dovecot = Dovecot::start();
+    let postfix = Postfix::start(&dovecot);
+    let admin = app.admin().await;
+    let token = api_token(&app).await;
+
+    // jobs@example.test sends, and its mailbox is the one Talentpost reads.
+    let account = create_outbound(&admin, postfix_account(&postfix, "jobs")).await;
+    let main = id(&admin.gql("{ legalEntities { id } }", json!({})).await.data()["legalEntities"][0]["id"]);
+    let set = set_sender(&admin, &main, json!({"senderAddress": "jobs@example.test", "channel": "ACCOUNT", "outboundAccountId": id(&account["id"])})).await;
+    assert!(set.errors().is_empty(), "{:?}", set.body);
+    let inbound = admin
+        .gql(
+            "mutation($input: InboundAccountInput!) { createInboundAccount(input: $input) { id } }",
+            json!({"input": {"label": "jobs", "host": "127.0.0.1", "port": dovecot.imap_port, "security": "UNENCRYPTED",
+                             "allowPlaintext": true, "username": "jobs", "password": PASSWORD}}),
+        )
+        .await;
+    let inbound_id = id(&inbound.data()["createInboundAccount"]["id"]);
+    let candidate = create_candidate(&admin, "Anna", "Schmidt", "bulk@example.test").await;
+
+    let first = send(&admin, json!({"candidateId": candidate, "subject": "Ihre Bewerbung", "body": "Hallo Anna"})).await;
+    let first = wait_for_outbox(&app, &token, &id(&first.data()["sendMessage"]["id"]), |m| m["status"] == "SENT").await;
+    let second = send(&admin, json!({"candidateId": candidate, "subject": "Termin", "body": "Passt Dienstag?"})).await;
+    let second = wait_for_outbox(&app, &token, &id(&second.data()["sendMessage"]["id"]), |m| m["status"] == "SENT").await;
+    let first_id = first["messageId"].as_str().unwrap();
+    let reply_address = first["replyToAddress"].as_str().unwrap();
+    assert!(reply_address.starts_with("jobs+r"), "{first}");
+
+    let mail = |headers: &str, body: &str| {
+        format!("From: Anna Schmidt <bulk@example.test>\r\nDate: Mon, 30 Nov 2026 10:00:00 +0100\r\n{headers}\r\n\r\n{body}\r\n").into_bytes()
+    };
+    // An answer with References, one that only kept the reply address, one that only
+    // kept "AW:" and the subject, and a new application from the same person.
+    dovecot.deliver(
+        "jobs",
+        None,
+        &mail(&format!("To: jobs@example.test\r\nSubject: Re: Ihre Bewerbung\r\nMessage-ID: <a1@anna.test>\r\nIn-Reply-To: <{first_id}>\r\nReferences: <{first_id}>"), "Danke!"),
+    );
+    dovecot.deliver("jobs", None, &mail(&format!("To: {reply_address}\r\nSubject: Eine Frage\r\nMessage-ID: <a2@anna.test>"), "Wie lange dauert es?"));
+    dovecot.deliver("jobs", None, &mail("To: jobs@example.test\r\nSubject: AW: Termin\r\nMessage-ID: <a3@anna.test>", "Dienstag passt."));
+    dovecot.deliver("jobs", None, &mail("To: jobs@example.test\r\nSubject: Bewerbung als Fahrerin\r\nMessage-ID: <a4@anna.test>", "Anbei."));
+    let synced = admin.gql("mutation($id: ID!) { syncInboundAccount(id: $id) { stored } }", json!({"id": inbound_id})).await;
+    assert_eq!(synced.data()["syncInboundAccount"]["stored"], 4, "{:?}", synced.body);
+
+    let entries = history(&admin, &candidate, Some(json!(["MAIL_IN"]))).await;
+    let mut subjects: Vec<&str> = entries.iter().map(|e| e["subject"].as_str().unwrap()).collect();
+    subjects.sort_unstable();
+    assert_eq!(subjects, ["AW: Termin", "Eine Frage", "Re: Ihre Bewerbung"]);
+    let inbox = admin
+        .gql("{ inboxItems(medium: EMAIL, state: UNASSIGNED, first: 10) { edges { node { subject matchedCandidate { id } } } } }", json!({}))
+        .await;
+    let unassigned = inbox.data()["inboxItems"]["edges"].as_array().unwrap().clone();
+    assert_eq!(unassigned.len(), 1, "only the new application waits in the inbox: {unassigned:?}");
+    assert_eq!(unassigned[0]["node"]["subject"], "Bewerbung als Fahrerin");
+    assert_eq!(unassigned[0]["node"]["matchedCandidate"]["id"], candidate.as_str());
+    assert!(second["messageId"].is_string());
+
+    // A mail to an address the server does not know comes back; the report reaches the
+    // sender's mailbox, and reading it marks the mail and the address.
+    let nobody = create_candidate(&admin, "Nora", "Niemand", "niemand@example.test").await;
+    let lost = send(&admin, json!({"candidateId": nobody, "subject": "Einladung", "body": "Hallo Nora"})).await;
+    let lost = wait_for_outbox(&app, &token, &id(&lost.data()["sendMessage"]["id"]), |m| m["status"] == "SENT").await;
+    let lost_id = lost["messageId"].as_str().unwrap().to_owned();
+    wait_for_mail(&dovecot, "jobs", LIMIT, || postfix.log(), |raw| raw.contains("delivery-status") && raw.contains(&lost_id)).await;
+    admin.gql("mutation($id: ID!) { syncInboundAccount(id: $id) { stored } }", json!({"id": inbound_id})).await;
+    let bounced = wait_for_outbox(&app, &token, &id(&lost["id"]), |m| m["status"] == "BOUNCED").await;
+    assert!(bounced["lastReply"].as_str().unwrap().contains("5.1.1"), "{bounced}");
+    let nora = history(&admin, &nobody, None).await;
+    assert_eq!(nora[0]["outboxMessage"]["status"], "BOUNCED");
+    let last = admin.gql("query($id: ID!) { candidate(id: $id) { lastContactAt } }", json!({"id": nobody})).await;
+    assert!(last.data()["candidate"]["lastContactAt"].is_null(), "a bounced mail is no contact");
+}
+
 crate::on_both_databases!(
     accounts_are_checked_stage_by_stage_and_keep_their_password_secret,
     mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_headers,
@@ -487,4 +562,5 @@ crate::on_both_databases!(
     bad_input_names_the_field_and_queues_nothing,
     without_a_relay_the_builtin_channel_drops_mail_into_the_data_folder,
     contacts_by_letter_phone_and_in_person_are_recorded_by_hand,
+    answers_join_the_candidates_history_and_bounces_mark_the_mail,
 );
