@@ -118,9 +118,7 @@ pub struct Bounce {
 pub fn read_bounce(parsed: &ParsedMail, raw: &[u8]) -> Option<Bounce> {
     // A report carries a message/delivery-status part; its top-level headers vary
     // (Postfix also says Auto-Submitted), so the part decides.
-    if parsed.automatic_reason.is_none() {
-        return None;
-    }
+    parsed.automatic_reason.as_ref()?;
     let text = String::from_utf8_lossy(raw);
     if !text.to_ascii_lowercase().contains("message/delivery-status") {
         return None;

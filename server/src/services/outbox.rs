@@ -516,16 +516,30 @@ fn announce_status(state: &AppState, message: &outbox_message::Model) {
     }
 }
 
-/// Sends one mail at once (test mails, "send now"): claimed and recorded exactly like
-/// the worker does, so it cannot go out twice.
+/// Sends one mail at once (test mails): claimed and recorded exactly like the worker
+/// does, so it cannot go out twice. If the worker claimed it first, waits for the
+/// outcome of its attempt instead.
 pub async fn send_now(state: &AppState, id: i64) -> ServiceResult<outbox_message::Model> {
-    let mut claimed = claim(state, Some(id), 1).await?;
-    match claimed.pop() {
-        Some(message) => attempt(state, message).await,
-        None => outbox_message::Entity::find_by_id(id)
+    // Subscribe before claiming, so the worker's result cannot slip by unseen.
+    let mut changes = state.events.subscribe();
+    if let Some(message) = claim(state, Some(id), 1).await?.pop() {
+        return attempt(state, message).await;
+    }
+    let deadline = tokio::time::Instant::now() + crate::mail::smtp::SMTP_TIMEOUT * 5;
+    loop {
+        let current = outbox_message::Entity::find_by_id(id)
             .one(&state.db)
             .await?
-            .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id)),
+            .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id))?;
+        if !matches!(status_of(&current), OutboxStatus::Queued | OutboxStatus::Sending) {
+            return Ok(current);
+        }
+        match tokio::time::timeout_at(deadline, changes.recv()).await {
+            Err(_) => return Ok(current),
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return Ok(current),
+            // Any change (or a lag) is reason enough to read the mail again.
+            Ok(_) => {}
+        }
     }
 }
 

@@ -15,9 +15,10 @@ use crate::events::DomainEvent;
 use crate::services::outbox;
 use crate::state::AppState;
 
-/// Mails claimed per round, and sent at the same time.
-const CLAIM_BATCH: u64 = 64;
+/// Mails sent at the same time. A round claims no more than it sends at once, so a
+/// crash can cut off at most this many attempts (the others stay queued, unclaimed).
 const IN_FLIGHT: usize = 8;
+const CLAIM_BATCH: u64 = IN_FLIGHT as u64;
 /// Even without a wake-up the worker looks again this often (lease take-overs).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// How long shutdown waits for sends already started.
@@ -41,6 +42,10 @@ pub struct OutboxWorker {
 }
 
 impl OutboxWorker {
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
     pub fn wake(&self) {
         self.wake.notify_one();
     }
@@ -73,6 +78,10 @@ impl OutboxWorker {
 pub async fn run_once(state: &AppState) -> ServiceResult<OutboxReport> {
     let mut report = OutboxReport { released: outbox::release_expired_claims(state).await?, ..Default::default() };
     loop {
+        // On shutdown the round ends after the batch in hand: no new claims.
+        if state.outbox.is_stopping() {
+            return Ok(report);
+        }
         let claimed = outbox::claim(state, None, CLAIM_BATCH).await?;
         if claimed.is_empty() {
             return Ok(report);

@@ -12,10 +12,10 @@ use crate::subscriptions::{connect_to, wait_for};
 
 const MAILS: usize = 1500;
 
-struct Server {
-    child: Child,
-    client: Client,
-    port: u16,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) client: Client,
+    pub(crate) port: u16,
 }
 
 impl Drop for Server {
@@ -27,6 +27,11 @@ impl Drop for Server {
 }
 
 async fn start(data_dir: &std::path::Path, database: &str, port: u16) -> Server {
+    start_with(data_dir, database, port, &[]).await
+}
+
+/// Starts the real binary; `env` adds or overrides settings.
+pub(crate) async fn start_with(data_dir: &std::path::Path, database: &str, port: u16, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
         .arg("serve")
         .env("TALENTPOST_BIND", format!("127.0.0.1:{port}"))
@@ -37,6 +42,7 @@ async fn start(data_dir: &std::path::Path, database: &str, port: u16) -> Server 
         .env("TALENTPOST_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("TALENTPOST_MAIL_RETRY_MAX_SECONDS", "2")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

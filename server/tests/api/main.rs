@@ -17,6 +17,7 @@ mod mail_intake;
 mod mail_out;
 mod mailbox;
 mod migrations;
+mod outbox_crash;
 #[path = "../support/postfix.rs"]
 mod postfix;
 mod schema;
