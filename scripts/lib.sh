@@ -162,6 +162,35 @@ start_dovecot() {
   done
 }
 
+# Starts a Postfix for the browser tests in DIR, from the same configuration the Rust
+# tests use, relaying into the Dovecot of start_dovecot (call that first); sets
+# E2E_SMTP_PORT (STARTTLS) and E2E_SMTPS_PORT. The login "jobs" may send as
+# jobs@example.test. The caller stops it (stop_postfix DIR).
+start_postfix() {
+  local dir="$1"
+  mkdir -p "$dir/queue" "$dir/data"
+  chmod 755 "$dir"
+  as_root chown postfix "$dir/data"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+  printf 'jobs@example.test jobs\n' >"$dir/sender_logins"
+  E2E_SMTP_PORT="$(free_port)"
+  E2E_SMTPS_PORT="$(free_port)"
+  local template
+  for template in main master; do
+    sed -e "s|@DIR@|$dir|g" -e "s|@PARENT@|$(dirname "$dir")|g" -e "s|@SMTP_PORT@|$E2E_SMTP_PORT|g" \
+      -e "s|@SMTPS_PORT@|$E2E_SMTPS_PORT|g" -e "s|@LMTP_PORT@|$E2E_LMTP_PORT|g" -e "s|@AUTH_PORT@|$E2E_DOVECOT_AUTH_PORT|g" \
+      "$ROOT/server/tests/support/postfix.$template.cf.in" >"$dir/$template.cf"
+  done
+  # Returns once the master daemon has initialised (its listeners are bound).
+  as_root /usr/sbin/postfix -c "$dir" start >/dev/null 2>&1 || { cat "$dir/postfix.log" >&2; return 1; }
+  export E2E_SMTP_PORT E2E_SMTPS_PORT
+}
+
+stop_postfix() {
+  as_root /usr/sbin/postfix -c "$1" abort >/dev/null 2>&1 || true
+}
+
 ensure_browser_tools() {
   if [ ! -x /usr/bin/chromium ]; then
     log "installing Debian's chromium"

@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
-use talentpost_shared::{EmailAddress, MailSecurity, OutboxStatus};
+use talentpost_shared::{EmailAddress, MailSecurity};
 
 use crate::auth::Principal;
 use crate::db::entities::{legal_entity, outbound_account, outbox_message, sender_identity};
@@ -378,7 +378,7 @@ pub async fn test(
     }
     let sender_address = to_lettre(&sender, "from")?;
     let recipient_address = to_lettre(&recipient, "to")?;
-    let CheckOutcome { steps, failure } = check_connection(&settings, &sender_address, &recipient_address).await;
+    let CheckOutcome { steps, failure } = check_connection(&state.mail_tls, &settings, &sender_address, &recipient_address).await;
     Ok(TestReport { steps, failure, test_message: None })
 }
 
@@ -412,13 +412,4 @@ async fn test_sender(
     }
     EmailAddress::parse(&state.config.system_sender)
         .map_err(|_| ServiceError::Internal(format!("TALENTPOST_SYSTEM_SENDER \"{}\" is not an address", state.config.system_sender)))
-}
-
-/// Whether mail is still waiting to go out through this account (for the list view).
-pub async fn pending_count(state: &AppState, account_id: i64) -> ServiceResult<u64> {
-    Ok(outbox_message::Entity::find()
-        .filter(outbox_message::Column::OutboundAccountId.eq(account_id))
-        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
-        .count(&state.db)
-        .await?)
 }

@@ -4,11 +4,14 @@
 //! sends a mail twice; a crash in the middle of a send is counted as an interrupted
 //! attempt and retried once the claim's lease runs out.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use lettre::address::Envelope;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    TryIntoModel,
 };
 use talentpost_shared::{EmailAddress, MailProblem, OutboxChannel, OutboxPurpose, OutboxStatus};
 
@@ -392,20 +395,25 @@ pub async fn claim(state: &AppState, only: Option<i64>, limit: u64) -> ServiceRe
 fn deliverer_for(state: &AppState, message: &outbox_message::Model, account: Option<&outbound_account::Model>) -> Result<(std::sync::Arc<Deliverer>, OutboxChannel), SmtpFailure> {
     match (message.outbound_account_id, account) {
         (Some(_), Some(account)) => {
-            let deliverer = state.transports.for_account(account.id, account.updated_at, || outbound_accounts::settings_of(state, account))?;
+            let deliverer = state.transports.for_account(account.id, account.updated_at, || {
+                Ok(Deliverer::smtp(outbound_accounts::settings_of(state, account)?, state.mail_tls.clone()))
+            })?;
             Ok((deliverer, OutboxChannel::Account))
         }
         (Some(_), None) => Err(SmtpFailure::new(MailProblem::Protocol, "the outgoing account of this mail was deleted")),
         (None, _) => {
             let channel = builtin_channel(state);
             let deliverer = state.transports.builtin(|| match &state.config.smtp_relay_host {
-                Some(host) => Deliverer::smtp(SmtpSettings {
-                    host: host.clone(),
-                    port: state.config.smtp_relay_port,
-                    security: state.config.smtp_relay_security,
-                    accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
-                    credentials: state.config.smtp_relay_username.clone().zip(state.config.smtp_relay_password.clone()),
-                }),
+                Some(host) => Ok(Deliverer::smtp(
+                    SmtpSettings {
+                        host: host.clone(),
+                        port: state.config.smtp_relay_port,
+                        security: state.config.smtp_relay_security,
+                        accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
+                        credentials: state.config.smtp_relay_username.clone().zip(state.config.smtp_relay_password.clone()),
+                    },
+                    state.mail_tls.clone(),
+                )),
                 None => Deliverer::drop_folder(&state.config.drop_folder()),
             })?;
             Ok((deliverer, channel))
@@ -413,20 +421,52 @@ fn deliverer_for(state: &AppState, message: &outbox_message::Model, account: Opt
     }
 }
 
-/// One attempt for a claimed mail, and its outcome recorded.
-pub async fn attempt(state: &AppState, message: outbox_message::Model) -> ServiceResult<outbox_message::Model> {
-    let account = match message.outbound_account_id {
-        Some(id) => outbound_account::Entity::find_by_id(id).one(&state.db).await?,
-        None => None,
-    };
-    let outcome = match deliverer_for(state, &message, account.as_ref()) {
+/// A claimed mail after its attempt, before the outcome is written.
+pub struct Attempted {
+    message: outbox_message::Model,
+    outcome: Result<(Delivered, OutboxChannel), SmtpFailure>,
+}
+
+/// The outgoing accounts the claimed mails go through, loaded once per round.
+pub async fn accounts_for(state: &AppState, messages: &[outbox_message::Model]) -> ServiceResult<HashMap<i64, outbound_account::Model>> {
+    let mut ids: Vec<i64> = messages.iter().filter_map(|message| message.outbound_account_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(outbound_account::Entity::find()
+        .filter(outbound_account::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|account| (account.id, account))
+        .collect())
+}
+
+/// Talks to the server for one claimed mail; writes nothing.
+pub async fn deliver(state: &AppState, message: outbox_message::Model, account: Option<&outbound_account::Model>) -> Attempted {
+    let outcome = match deliverer_for(state, &message, account) {
         Ok((deliverer, channel)) => match envelope_of(&message) {
             Ok(envelope) => deliverer.deliver(&envelope, &message.raw_message).await.map(|delivered| (delivered, channel)),
             Err(failure) => Err(failure),
         },
         Err(failure) => Err(failure),
     };
-    record_outcome(state, message, outcome).await
+    Attempted { message, outcome }
+}
+
+/// One attempt for a claimed mail, and its outcome recorded.
+pub async fn attempt(state: &AppState, message: outbox_message::Model) -> ServiceResult<outbox_message::Model> {
+    let accounts = accounts_for(state, std::slice::from_ref(&message)).await?;
+    let account = message.outbound_account_id.and_then(|id| accounts.get(&id));
+    let id = message.id;
+    let attempted = deliver(state, message, account).await;
+    record_outcomes(state, vec![attempted]).await?;
+    outbox_message::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id))
 }
 
 fn envelope_of(message: &outbox_message::Model) -> Result<Envelope, SmtpFailure> {
@@ -444,12 +484,38 @@ pub fn next_retry(state: &AppState, attempts: i32, now: DateTime<Utc>) -> DateTi
     now + Duration::seconds(i64::try_from(wait).unwrap_or(i64::MAX / 2))
 }
 
-async fn record_outcome(
-    state: &AppState,
-    message: outbox_message::Model,
-    outcome: Result<(Delivered, OutboxChannel), SmtpFailure>,
-) -> ServiceResult<outbox_message::Model> {
+/// Writes the outcomes of a round in one transaction (one commit, not one per mail)
+/// and returns the mails as they now are. Only the claim holder writes: a claim taken
+/// over meanwhile (lease expired) wins.
+pub async fn record_outcomes(state: &AppState, attempted: Vec<Attempted>) -> ServiceResult<Vec<outbox_message::Model>> {
     let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let mut recorded = Vec::with_capacity(attempted.len());
+    for Attempted { message, outcome } in attempted {
+        let row = outcome_row(state, &message, outcome, now);
+        let updated = outbox_message::Entity::update_many()
+            .set(row.clone())
+            .filter(outbox_message::Column::Id.eq(message.id))
+            .filter(outbox_message::Column::ClaimToken.eq(message.claim_token.clone().unwrap_or_default()))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected > 0 {
+            recorded.push(row.try_into_model()?);
+        }
+    }
+    txn.commit().await?;
+    for message in &recorded {
+        announce_status(state, message);
+    }
+    Ok(recorded)
+}
+
+fn outcome_row(
+    state: &AppState,
+    message: &outbox_message::Model,
+    outcome: Result<(Delivered, OutboxChannel), SmtpFailure>,
+    now: DateTime<Utc>,
+) -> outbox_message::ActiveModel {
     let mut row: outbox_message::ActiveModel = message.clone().into();
     row.claim_token = Set(None);
     row.updated_at = Set(now);
@@ -474,10 +540,7 @@ async fn record_outcome(
                 row.status = Set(OutboxStatus::Failed.as_str().to_owned());
                 row.failed_at = Set(Some(now));
                 row.last_reply = Set(Some(if failure.transient {
-                    format!(
-                        "gave up after {} attempts in {} hours: {}",
-                        message.attempts, state.config.outbox_max_age_hours, failure.message
-                    )
+                    format!("gave up after {} attempts in {} hours: {}", message.attempts, state.config.outbox_max_age_hours, failure.message)
                 } else {
                     failure.message
                 }));
@@ -488,21 +551,7 @@ async fn record_outcome(
             }
         }
     }
-    // Only the claim holder records; a lease taken over meanwhile wins.
-    let updated = outbox_message::Entity::update_many()
-        .set(row)
-        .filter(outbox_message::Column::Id.eq(message.id))
-        .filter(outbox_message::Column::ClaimToken.eq(message.claim_token.clone().unwrap_or_default()))
-        .exec(&state.db)
-        .await?;
-    let current = outbox_message::Entity::find_by_id(message.id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, message.id))?;
-    if updated.rows_affected > 0 {
-        announce_status(state, &current);
-    }
-    Ok(current)
+    row
 }
 
 fn announce_status(state: &AppState, message: &outbox_message::Model) {

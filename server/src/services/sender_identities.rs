@@ -319,7 +319,7 @@ async fn verify_sender(state: &AppState, account: Option<&outbound_account::Mode
         },
     };
     let lettre_address = outbound_accounts::to_lettre(address, "senderAddress")?;
-    let outcome = check_connection(&settings, &lettre_address, &lettre_address).await;
+    let outcome = check_connection(&state.mail_tls, &settings, &lettre_address, &lettre_address).await;
     match outcome.failure {
         None => Ok(()),
         Some(failure) if failure.problem == MailProblem::SenderRefused => {

@@ -10,14 +10,15 @@ use futures_util::StreamExt;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use crate::events::DomainEvent;
 use crate::services::outbox;
 use crate::state::AppState;
 
-/// Mails sent at the same time. A round claims no more than it sends at once, so a
-/// crash can cut off at most this many attempts (the others stay queued, unclaimed).
-const IN_FLIGHT: usize = 8;
+/// Mails sent at the same time (and the connections kept per account). A round claims
+/// no more than it sends at once and records their outcomes in one commit, so a crash
+/// can cut off at most this many attempts (the others stay queued, unclaimed).
+pub const IN_FLIGHT: usize = crate::mail::smtp::transport::POOL_SIZE as usize;
 const CLAIM_BATCH: u64 = IN_FLIGHT as u64;
 /// Even without a wake-up the worker looks again this often (lease take-overs).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
@@ -88,23 +89,28 @@ pub async fn run_once(state: &AppState) -> ServiceResult<OutboxReport> {
         }
         let batch_len = claimed.len() as u64;
         report.claimed += batch_len;
+        let accounts = outbox::accounts_for(state, &claimed).await?;
         // Each attempt runs as its own task: a panic in the mail library ends that
         // attempt (its claim runs out and it is retried), never the worker.
-        let outcomes: Vec<_> = futures_util::stream::iter(claimed)
+        let attempted: Vec<_> = futures_util::stream::iter(claimed)
             .map(|message| {
                 let state = state.clone();
+                let account = message.outbound_account_id.and_then(|id| accounts.get(&id).cloned());
                 async move {
                     let id = message.id;
-                    tokio::spawn(async move { outbox::attempt(&state, message).await })
-                        .await
-                        .unwrap_or_else(|panic| Err(ServiceError::Internal(format!("sending outbox message {id} panicked: {panic}"))))
+                    let attempt = tokio::spawn(async move { outbox::deliver(&state, message, account.as_ref()).await }).await;
+                    if let Err(panic) = &attempt {
+                        tracing::error!(message = id, %panic, "sending an outbox message panicked; it is retried after its claim expires");
+                    }
+                    attempt.ok()
                 }
             })
             .buffer_unordered(IN_FLIGHT)
+            .filter_map(std::future::ready)
             .collect()
             .await;
-        for outcome in outcomes {
-            match outbox::status_of(&outcome?) {
+        for message in outbox::record_outcomes(state, attempted).await? {
+            match outbox::status_of(&message) {
                 talentpost_shared::OutboxStatus::Sent => report.sent += 1,
                 talentpost_shared::OutboxStatus::Retrying => report.retrying += 1,
                 _ => report.failed += 1,

@@ -1,6 +1,7 @@
 //! Mail out over SMTP: connection settings, failures sorted into the stage an IT admin
 //! can act on, the stage-by-stage connection check, and building the messages.
 
+pub mod connection;
 pub mod diagnose;
 pub mod message;
 pub mod transport;
@@ -9,7 +10,7 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use lettre::transport::smtp::Error as SmtpError;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::TlsParameters;
 use talentpost_shared::{MailProblem, MailSecurity};
 
 pub use diagnose::{CheckStep, check_connection};
@@ -50,14 +51,6 @@ impl SmtpSettings {
             .dangerous_accept_invalid_hostnames(self.accept_invalid_certs)
             .build_rustls()
             .map_err(|error| SmtpFailure::new(MailProblem::Tls, format!("TLS cannot be set up for \"{}\": {error}", self.host)))
-    }
-
-    pub fn lettre_tls(&self) -> Result<Tls, SmtpFailure> {
-        Ok(match self.security {
-            MailSecurity::Tls => Tls::Wrapper(self.tls_parameters()?),
-            MailSecurity::Starttls => Tls::Required(self.tls_parameters()?),
-            MailSecurity::Unencrypted => Tls::None,
-        })
     }
 }
 

@@ -1,6 +1,6 @@
-//! The pooled connections the outbox sends through: one lettre SMTP transport per
-//! outgoing account (rebuilt when the account changes), the server's relay, or the
-//! drop folder when no relay is configured.
+//! What the outbox sends through: a pool of SMTP sessions per outgoing account
+//! (rebuilt when the account changes), the server's relay, or the drop folder when no
+//! relay is configured.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,19 +8,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use lettre::address::Envelope;
-use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 use talentpost_shared::MailProblem;
 
-use super::{SMTP_TIMEOUT, SmtpFailure, SmtpSettings, Stage, classify};
+use super::connection::SmtpPool;
+use super::{SmtpFailure, SmtpSettings};
+use crate::mail::tls::MailTls;
 
-/// Connections kept open per account; the outbox sends at most this many mails through
-/// one account at once.
-pub const POOL_SIZE: u32 = 4;
+/// Connections kept open per account; the outbox sends this many mails at once.
+pub const POOL_SIZE: u32 = 8;
 
 pub enum Deliverer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, settings: SmtpSettings },
+    Smtp(SmtpPool),
     DropFolder { transport: AsyncFileTransport<Tokio1Executor>, folder: PathBuf },
 }
 
@@ -33,18 +32,8 @@ pub enum Delivered {
 }
 
 impl Deliverer {
-    pub fn smtp(settings: SmtpSettings) -> Result<Self, SmtpFailure> {
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.clone())
-            .port(settings.port)
-            .timeout(Some(SMTP_TIMEOUT))
-            .tls(settings.lettre_tls()?)
-            .pool_config(PoolConfig::new().max_size(POOL_SIZE).idle_timeout(std::time::Duration::from_secs(60)));
-        if let Some((user, password)) = &settings.credentials {
-            builder = builder
-                .credentials(Credentials::new(user.clone(), password.clone()))
-                .authentication(vec![Mechanism::Plain, Mechanism::Login]);
-        }
-        Ok(Self::Smtp { transport: builder.build(), settings })
+    pub fn smtp(settings: SmtpSettings, tls: MailTls) -> Self {
+        Self::Smtp(SmtpPool::new(settings, tls, POOL_SIZE as usize))
     }
 
     pub fn drop_folder(folder: &Path) -> Result<Self, SmtpFailure> {
@@ -56,23 +45,7 @@ impl Deliverer {
 
     pub async fn deliver(&self, envelope: &Envelope, raw: &[u8]) -> Result<Delivered, SmtpFailure> {
         match self {
-            Self::Smtp { transport, settings } => {
-                // lettre times out each command; this bounds the whole transaction too.
-                let limit = SMTP_TIMEOUT * 4;
-                match tokio::time::timeout(limit, transport.send_raw(envelope, raw)).await {
-                    Ok(Ok(response)) => {
-                        Ok(Delivered::Accepted { reply: format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")) })
-                    }
-                    Ok(Err(error)) => Err(classify(&error, settings, Stage::Unknown)),
-                    Err(_) => Err(SmtpFailure {
-                        transient: true,
-                        ..SmtpFailure::new(
-                            MailProblem::Connect,
-                            format!("sending through {}:{} did not finish within {} seconds", settings.host, settings.port, limit.as_secs()),
-                        )
-                    }),
-                }
-            }
+            Self::Smtp(pool) => pool.send(envelope, raw).await.map(|reply| Delivered::Accepted { reply }),
             Self::DropFolder { transport, folder } => match transport.send_raw(envelope, raw).await {
                 Ok(id) => Ok(Delivered::Dropped { file: folder.join(format!("{id}.eml")).display().to_string() }),
                 Err(error) => Err(SmtpFailure {
@@ -100,7 +73,7 @@ impl Transports {
         &self,
         account_id: i64,
         updated_at: DateTime<Utc>,
-        settings: impl FnOnce() -> Result<SmtpSettings, SmtpFailure>,
+        build: impl FnOnce() -> Result<Deliverer, SmtpFailure>,
     ) -> Result<Arc<Deliverer>, SmtpFailure> {
         let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((stamp, deliverer)) = accounts.get(&account_id)
@@ -108,7 +81,7 @@ impl Transports {
         {
             return Ok(Arc::clone(deliverer));
         }
-        let deliverer = Arc::new(Deliverer::smtp(settings()?)?);
+        let deliverer = Arc::new(build()?);
         accounts.insert(account_id, (updated_at, Arc::clone(&deliverer)));
         Ok(deliverer)
     }
