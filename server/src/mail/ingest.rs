@@ -187,7 +187,9 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
         }
         other => other.map_err(StoreError::into_service),
     }?;
-    if let Some(bounce) = bounce.filter(|_| ingested.created) {
+    // Also for a report stored before: recording it again is harmless (only sent mail
+    // changes), and a failure on the first delivery must not lose it.
+    if let Some(bounce) = bounce {
         record_bounce(state, organisation_id, &bounce).await?;
     }
     Ok(ingested)
@@ -213,10 +215,14 @@ async fn record_bounce(state: &AppState, organisation_id: i64, bounce: &Bounce) 
         row.updated_at = Set(now);
         let updated = row.update(&state.db).await?;
         let recipient = EmailAddress::parse(&updated.to_address).ok();
-        if let Some(recipient) = recipient.filter(|to| bounce.failed_recipients.is_empty() || bounce.failed_recipients.iter().any(|r| r.eq_ignore_ascii_case(to.as_str()))) {
+        let reported = |to: &EmailAddress| bounce.failed_recipients.is_empty() || bounce.failed_recipients.iter().any(|r| r.eq_ignore_ascii_case(to.as_str()));
+        // Only the address of the candidate this mail went to: the same address at
+        // another organisation is none of this report's business.
+        if let (Some(recipient), Some(candidate_id)) = (recipient.filter(reported), updated.candidate_id) {
             candidate_email::Entity::update_many()
                 .col_expr(candidate_email::Column::BouncedAt, sea_orm::sea_query::Expr::value(now))
                 .col_expr(candidate_email::Column::BounceReason, sea_orm::sea_query::Expr::value(reason.clone()))
+                .filter(candidate_email::Column::CandidateId.eq(candidate_id))
                 .filter(candidate_email::Column::EmailKey.eq(recipient.match_key()))
                 .exec(&state.db)
                 .await?;

@@ -16,7 +16,7 @@ use crate::mail::smtp::message::{OutgoingAttachment, OutgoingMail};
 use crate::services::inbox::{self, UploadedFile};
 use crate::services::outbox::{self, NewOutboxMail};
 use crate::services::sender_identities::{self, EffectiveSender};
-use crate::services::{candidates, outbound_accounts, required_text};
+use crate::services::{candidates, legal_entities, outbound_accounts, required_text};
 use crate::state::AppState;
 
 pub struct SendMessageInput {
@@ -48,9 +48,12 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
         None => None,
     };
     let entity_id = application.as_ref().and_then(|a| a.legal_entity_id).or(opening.as_ref().map(|o| o.legal_entity_id));
-    if let Some(entity_id) = entity_id
-        && !principal.may_recruit_for(entity_id)
-    {
+    // Mail about no particular application is the main entity's.
+    let about_entity = match entity_id {
+        Some(id) => id,
+        None => legal_entities::main_entity(&state.db, principal.organisation_id).await?.id,
+    };
+    if !principal.may_recruit_for(about_entity) {
         return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
     }
     let recipient = recipient_of(state, &candidate, input.to.as_deref()).await?;
@@ -92,7 +95,7 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
 
     let attachments = attachments_of(state, input.attachments)?;
     let reply_context = match input.in_reply_to_inbox_item_id {
-        Some(id) => Some(reply_context(state, principal, id).await?),
+        Some(id) => Some(reply_context(state, principal, id, candidate.id).await?),
         None => None,
     };
     let (text, html) = with_signature(&body, &sender);
@@ -151,7 +154,8 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
         &txn,
         NewOutboxMail {
             organisation_id: principal.organisation_id,
-            legal_entity_id: Some(sender.source_entity.id),
+            // The entity the mail is about, so its company admins see it in the outbox.
+            legal_entity_id: Some(about_entity),
             candidate_id: Some(candidate.id),
             application_id: application.as_ref().map(|a| a.id),
             thread_id: Some(thread.id),
@@ -173,6 +177,8 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
 fn render(field: &str, source: &str, values: &minijinja::Value) -> ServiceResult<String> {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Loops in a template cannot keep a worker busy: rendering stops after this much work.
+    environment.set_fuel(Some(100_000));
     let template = environment
         .template_from_str(source)
         .map_err(|error| ServiceError::invalid(field, format!("the placeholders cannot be read: {}", error.detail().unwrap_or("syntax error"))))?;
@@ -230,12 +236,16 @@ async fn recipient_of(state: &AppState, candidate: &candidate::Model, to: Option
         .order_by_asc(candidate_email::Column::Position)
         .all(&state.db)
         .await?;
+    if addresses.is_empty() {
+        return Err(ServiceError::invalid("to", "the candidate has no e-mail address; enter one"));
+    }
     addresses
         .iter()
         .find(|address| address.bounced_at.is_none())
-        .or(addresses.first())
         .and_then(|address| EmailAddress::parse(&address.email).ok())
-        .ok_or_else(|| ServiceError::invalid("to", "the candidate has no e-mail address; enter one"))
+        .ok_or_else(|| {
+            ServiceError::invalid("to", "every address of the candidate came back undeliverable; enter the address to write to")
+        })
 }
 
 fn attachments_of(state: &AppState, files: Vec<UploadedFile>) -> ServiceResult<Vec<OutgoingAttachment>> {
@@ -247,7 +257,7 @@ fn attachments_of(state: &AppState, files: Vec<UploadedFile>) -> ServiceResult<V
         .into_iter()
         .map(|file| OutgoingAttachment {
             file_name: inbox::clean_file_name(&file.file_name),
-            content_type: file.content_type,
+            content_type: if file.content_type.trim().is_empty() { "application/octet-stream".to_owned() } else { file.content_type },
             bytes: file.bytes,
         })
         .collect())
@@ -259,7 +269,7 @@ struct ReplyContext {
     references: Vec<String>,
 }
 
-async fn reply_context(state: &AppState, principal: &Principal, item_id: InboxItemId) -> ServiceResult<ReplyContext> {
+async fn reply_context(state: &AppState, principal: &Principal, item_id: InboxItemId, candidate_id: i64) -> ServiceResult<ReplyContext> {
     let item = inbox::find(&state.db, principal, item_id)
         .await
         .map_err(|_| ServiceError::invalid("inReplyToInboxItemId", "no such inbox item"))?;
@@ -286,7 +296,9 @@ async fn reply_context(state: &AppState, principal: &Principal, item_id: InboxIt
             .filter(mail_thread::Column::Token.eq(token))
             .filter(mail_thread::Column::OrganisationId.eq(principal.organisation_id))
             .one(&state.db)
-            .await?,
+            .await?
+            // A conversation with someone else is not continued under this candidate.
+            .filter(|thread| thread.candidate_id == candidate_id),
         None => None,
     };
     Ok(ReplyContext { thread, in_reply_to: own_id, references })

@@ -121,7 +121,8 @@ pub fn announce(state: &AppState, message: &outbox_message::Model) {
 }
 
 fn max_age(state: &AppState) -> Duration {
-    Duration::hours(i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48))
+    let hours = i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48).clamp(1, 24 * 365);
+    Duration::try_hours(hours).unwrap_or(Duration::days(365))
 }
 
 pub fn status_of(message: &outbox_message::Model) -> OutboxStatus {
@@ -266,6 +267,9 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: OutboxMe
 pub async fn retry(state: &AppState, principal: &Principal, id: OutboxMessageId) -> ServiceResult<outbox_message::Model> {
     let message = find(&state.db, principal, id).await?;
     let status = status_of(&message);
+    if OutboxChannel::parse(&message.channel) == Some(OutboxChannel::Account) && message.outbound_account_id.is_none() {
+        return Err(ServiceError::conflict("id", "the outgoing account of this mail was deleted; write the mail again"));
+    }
     if !matches!(status, OutboxStatus::Failed | OutboxStatus::Retrying | OutboxStatus::Cancelled | OutboxStatus::Bounced) {
         return Err(ServiceError::conflict("id", format!("the mail is {}; only failed, waiting or cancelled mail can be retried", status.as_str())));
     }
@@ -321,7 +325,8 @@ pub async fn cancel(state: &AppState, principal: &Principal, id: OutboxMessageId
 /// Mails whose worker vanished mid-send (crash, kill) go back to the queue once the
 /// lease is over. The attempt may have reached the server; it is counted as interrupted.
 pub async fn release_expired_claims(state: &AppState) -> ServiceResult<u64> {
-    let lease = Duration::seconds(i64::try_from(state.config.outbox_lease_seconds).unwrap_or(300));
+    let lease_seconds = i64::try_from(state.config.outbox_lease_seconds).unwrap_or(300).clamp(1, 24 * 3600);
+    let lease = Duration::try_seconds(lease_seconds).unwrap_or(Duration::minutes(5));
     let now = Utc::now();
     let result = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Retrying.as_str()))
@@ -339,6 +344,43 @@ pub async fn release_expired_claims(state: &AppState) -> ServiceResult<u64> {
         .exec(&state.db)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// Mails still waiting past their maximum age fail for good (e.g. after the worker
+/// was off for days), with the last reason kept.
+pub async fn fail_expired(state: &AppState) -> ServiceResult<u64> {
+    let now = Utc::now();
+    let expired = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
+        .filter(outbox_message::Column::ExpiresAt.lt(now))
+        .all(&state.db)
+        .await?;
+    let mut failed = 0;
+    for message in expired {
+        let reason = format!(
+            "not delivered within {} hours{}",
+            state.config.outbox_max_age_hours,
+            message.last_reply.as_deref().map(|reply| format!("; last: {reply}")).unwrap_or_default()
+        );
+        let updated = outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Failed.as_str()))
+            .col_expr(outbox_message::Column::FailedAt, Expr::value(now))
+            .col_expr(outbox_message::Column::LastReply, Expr::value(reason))
+            .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+            .filter(outbox_message::Column::Id.eq(message.id))
+            .filter(outbox_message::Column::Status.eq(message.status.clone()))
+            .exec(&state.db)
+            .await?;
+        if updated.rows_affected > 0 {
+            failed += 1;
+            state.events.publish(DomainEvent::OutboxChanged {
+                organisation_id: message.organisation_id,
+                message_id: message.id,
+                status: OutboxStatus::Failed,
+            });
+        }
+    }
+    Ok(failed)
 }
 
 /// Claims up to `limit` due mails (or the one given) for this attempt: status
@@ -393,7 +435,12 @@ pub async fn claim(state: &AppState, only: Option<i64>, limit: u64) -> ServiceRe
 
 /// How one claimed mail goes out right now.
 fn deliverer_for(state: &AppState, message: &outbox_message::Model, account: Option<&outbound_account::Model>) -> Result<(std::sync::Arc<Deliverer>, OutboxChannel), SmtpFailure> {
+    let through_account = OutboxChannel::parse(&message.channel) == Some(OutboxChannel::Account);
     match (message.outbound_account_id, account) {
+        (None, _) if through_account => Err(SmtpFailure::new(
+            MailProblem::Protocol,
+            "the outgoing account this mail was to go through was deleted; write the mail again",
+        )),
         (Some(_), Some(account)) => {
             let deliverer = state.transports.for_account(account.id, account.updated_at, || {
                 Ok(Deliverer::smtp(outbound_accounts::settings_of(state, account)?, state.mail_tls.clone()))
@@ -444,14 +491,27 @@ pub async fn accounts_for(state: &AppState, messages: &[outbox_message::Model]) 
         .collect())
 }
 
+/// The longest one attempt may take: well under the claim's lease, so no other worker
+/// takes a mail over while its attempt may still succeed.
+pub fn attempt_limit(state: &AppState) -> std::time::Duration {
+    let lease = std::time::Duration::from_secs(Ord::max(state.config.outbox_lease_seconds, 2));
+    Ord::min(std::time::Duration::from_secs(150), lease / 2)
+}
+
 /// Talks to the server for one claimed mail; writes nothing.
 pub async fn deliver(state: &AppState, message: outbox_message::Model, account: Option<&outbound_account::Model>) -> Attempted {
-    let outcome = match deliverer_for(state, &message, account) {
-        Ok((deliverer, channel)) => match envelope_of(&message) {
-            Ok(envelope) => deliverer.deliver(&envelope, &message.raw_message).await.map(|delivered| (delivered, channel)),
-            Err(failure) => Err(failure),
-        },
-        Err(failure) => Err(failure),
+    let limit = attempt_limit(state);
+    let sending = async {
+        let (deliverer, channel) = deliverer_for(state, &message, account)?;
+        let envelope = envelope_of(&message)?;
+        deliverer.deliver(&envelope, &message.raw_message).await.map(|delivered| (delivered, channel))
+    };
+    let outcome = match tokio::time::timeout(limit, sending).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(SmtpFailure {
+            transient: true,
+            ..SmtpFailure::new(MailProblem::Connect, format!("the attempt did not finish within {} seconds", limit.as_secs()))
+        }),
     };
     Attempted { message, outcome }
 }
@@ -481,7 +541,8 @@ pub fn next_retry(state: &AppState, attempts: i32, now: DateTime<Utc>) -> DateTi
     let base = Ord::max(state.config.outbox_retry_seconds, 1);
     let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
     let wait = Ord::min(base.saturating_mul(2u64.saturating_pow(exponent)), Ord::max(state.config.outbox_retry_max_seconds, base));
-    now + Duration::seconds(i64::try_from(wait).unwrap_or(i64::MAX / 2))
+    let wait = Ord::min(i64::try_from(wait).unwrap_or(i64::MAX), 365 * 24 * 3600);
+    now + Duration::try_seconds(wait).unwrap_or(Duration::days(365))
 }
 
 /// Writes the outcomes of a round in one transaction (one commit, not one per mail)
@@ -572,7 +633,11 @@ pub async fn send_now(state: &AppState, id: i64) -> ServiceResult<outbox_message
     // Subscribe before claiming, so the worker's result cannot slip by unseen.
     let mut changes = state.events.subscribe();
     if let Some(message) = claim(state, Some(id), 1).await?.pop() {
-        return attempt(state, message).await;
+        // Its own task: a caller that goes away does not cut the attempt off midway.
+        let state = state.clone();
+        return tokio::spawn(async move { attempt(&state, message).await })
+            .await
+            .map_err(|error| ServiceError::Internal(format!("sending outbox message {id}: {error}")))?;
     }
     let deadline = tokio::time::Instant::now() + crate::mail::smtp::SMTP_TIMEOUT * 5;
     loop {

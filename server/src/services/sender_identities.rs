@@ -244,11 +244,11 @@ pub async fn set(
         }
         _ => None,
     };
-    let (_, account) = route_of(state, &state.db, principal.organisation_id, channel, account_id).await?;
-    verify_sender(state, account.as_ref(), &address).await?;
-
     let thread_reply_addresses =
         input.thread_reply_addresses.or(current.as_ref().map(|c| c.thread_reply_addresses)).unwrap_or(true);
+    let (_, account) = route_of(state, &state.db, principal.organisation_id, channel, account_id).await?;
+    verify_sender(state, account.as_ref(), &address, thread_reply_addresses).await?;
+
     let now = Utc::now();
     let txn = state.db.begin().await?;
     let saved = match current {
@@ -301,8 +301,14 @@ pub async fn set(
 }
 
 /// Asks the server whether the account's login may send as `address` (MAIL FROM and a
-/// RCPT TO the address itself, no DATA). A refusal is an input error that says why.
-async fn verify_sender(state: &AppState, account: Option<&outbound_account::Model>, address: &EmailAddress) -> ServiceResult<()> {
+/// RCPT TO the address itself, or to a per-conversation reply address of it when those
+/// are on; no DATA). A refusal is an input error that says why.
+async fn verify_sender(
+    state: &AppState,
+    account: Option<&outbound_account::Model>,
+    address: &EmailAddress,
+    thread_reply_addresses: bool,
+) -> ServiceResult<()> {
     let settings: SmtpSettings = match account {
         Some(account) => outbound_accounts::settings_of(state, account)
             .map_err(|failure| ServiceError::invalid("outboundAccountId", failure.message))?,
@@ -319,9 +325,20 @@ async fn verify_sender(state: &AppState, account: Option<&outbound_account::Mode
         },
     };
     let lettre_address = outbound_accounts::to_lettre(address, "senderAddress")?;
-    let outcome = check_connection(&state.mail_tls, &settings, &lettre_address, &lettre_address).await;
+    let reply_address = match address.with_tag("rtalentpostcheck") {
+        Some(tagged) if thread_reply_addresses => outbound_accounts::to_lettre(&tagged, "senderAddress")?,
+        _ => lettre_address.clone(),
+    };
+    let outcome = check_connection(&state.mail_tls, &settings, &lettre_address, &reply_address).await;
     match outcome.failure {
         None => Ok(()),
+        Some(failure) if failure.problem == MailProblem::RecipientRefused && thread_reply_addresses => Err(ServiceError::invalid(
+            "threadReplyAddresses",
+            format!(
+                "the server does not accept per-conversation reply addresses like {reply_address} ({}); turn them off or enable plus addressing on the mail server",
+                failure.reply.unwrap_or(failure.message)
+            ),
+        )),
         Some(failure) if failure.problem == MailProblem::SenderRefused => {
             let login = settings.credentials.as_ref().map_or_else(|| "(no login)".to_owned(), |(user, _)| format!("\"{user}\""));
             Err(ServiceError::invalid(

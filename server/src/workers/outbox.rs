@@ -33,6 +33,8 @@ pub struct OutboxReport {
     pub failed: u64,
     /// Claims of a vanished worker taken back into the queue.
     pub released: u64,
+    /// Mails that reached their maximum age unsent and failed.
+    pub expired: u64,
 }
 
 #[derive(Clone, Default)]
@@ -77,7 +79,11 @@ impl OutboxWorker {
 
 /// One round: take back expired claims, then claim and send what is due.
 pub async fn run_once(state: &AppState) -> ServiceResult<OutboxReport> {
-    let mut report = OutboxReport { released: outbox::release_expired_claims(state).await?, ..Default::default() };
+    let mut report = OutboxReport {
+        released: outbox::release_expired_claims(state).await?,
+        expired: outbox::fail_expired(state).await?,
+        ..Default::default()
+    };
     loop {
         // On shutdown the round ends after the batch in hand: no new claims.
         if state.outbox.is_stopping() {

@@ -373,6 +373,15 @@ async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_t
     let again = admin.gql("mutation($id: ID!) { cancelOutboxMessage(id: $id) { id } }", json!({"id": waiting_id})).await;
     assert_eq!(again.code(), "CONFLICT");
 
+    // Once its account is gone, a cancelled mail cannot be retried through another way.
+    let accounts = admin.gql("{ outboundAccounts { id } }", json!({})).await;
+    let account_id = id(&accounts.data()["outboundAccounts"][0]["id"]);
+    let deleted = admin.gql("mutation($ids: [ID!]!) { deleteOutboundAccounts(ids: $ids) }", json!({"ids": [account_id]})).await;
+    assert!(deleted.errors().is_empty(), "nothing waits for it any more: {:?}", deleted.body);
+    let orphan = admin.gql("mutation($id: ID!) { retryOutboxMessage(id: $id) { id } }", json!({"id": waiting_id})).await;
+    assert_eq!(orphan.code(), "CONFLICT");
+    assert!(orphan.errors()[0]["message"].as_str().unwrap().contains("deleted"), "{:?}", orphan.body);
+
     // History: mail that did not go out is listed with its status but is no contact.
     let entries = history(&admin, &candidate, Some(json!(["MAIL_OUT"]))).await;
     let statuses: Vec<&str> = entries.iter().map(|e| e["outboxMessage"]["status"].as_str().unwrap()).collect();
@@ -553,6 +562,10 @@ async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: 
     assert_eq!(nora[0]["outboxMessage"]["status"], "BOUNCED");
     let last = admin.gql("query($id: ID!) { candidate(id: $id) { lastContactAt } }", json!({"id": nobody})).await;
     assert!(last.data()["candidate"]["lastContactAt"].is_null(), "a bounced mail is no contact");
+    // Her only address bounced: writing again needs an address that works.
+    let again = send(&admin, json!({"candidateId": nobody, "subject": "Noch einmal", "body": "Hallo"})).await;
+    assert_eq!(again.field().as_deref(), Some("to"), "{:?}", again.body);
+    assert!(again.errors()[0]["message"].as_str().unwrap().contains("undeliverable"), "{:?}", again.body);
 }
 
 crate::on_both_databases!(

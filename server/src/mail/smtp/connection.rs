@@ -18,7 +18,7 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::pki_types::ServerName;
 
 use super::diagnose::CheckStep;
-use super::{SMTP_TIMEOUT, SmtpFailure, SmtpSettings, Stage, classify};
+use super::{SMTP_TIMEOUT, SmtpFailure, SmtpSettings, Stage, classify, timed_out};
 use crate::mail::tls::MailTls;
 
 /// Implicit TLS done by us (the same connector and certificate policy as IMAP), handed
@@ -59,13 +59,7 @@ async fn within<T>(
 ) -> Result<T, SmtpFailure> {
     match tokio::time::timeout(SMTP_TIMEOUT, step).await {
         Ok(result) => result.map_err(|error| classify(&error, settings, stage)),
-        Err(_) => Err(SmtpFailure {
-            transient: true,
-            ..SmtpFailure::new(
-                MailProblem::Protocol,
-                format!("{}:{} did not answer within {} seconds", settings.host, settings.port, SMTP_TIMEOUT.as_secs()),
-            )
-        }),
+        Err(_) => Err(timed_out(settings, stage)),
     }
 }
 

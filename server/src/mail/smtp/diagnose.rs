@@ -5,10 +5,9 @@
 use lettre::Address;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::commands::{Mail, Rcpt, Rset};
-use talentpost_shared::MailProblem;
 
 use super::connection::open;
-use super::{SMTP_TIMEOUT, SmtpFailure, SmtpSettings, Stage, classify};
+use super::{SMTP_TIMEOUT, SmtpFailure, SmtpSettings, Stage, classify, timed_out};
 use crate::mail::tls::MailTls;
 
 /// One stage that passed, with what the server said or what was checked.
@@ -69,12 +68,6 @@ async fn step<T>(
 ) -> Result<T, SmtpFailure> {
     match tokio::time::timeout(SMTP_TIMEOUT, command).await {
         Ok(result) => result.map_err(|error| classify(&error, settings, stage)),
-        Err(_) => Err(SmtpFailure {
-            transient: true,
-            ..SmtpFailure::new(
-                MailProblem::Protocol,
-                format!("{}:{} did not answer within {} seconds", settings.host, settings.port, SMTP_TIMEOUT.as_secs()),
-            )
-        }),
+        Err(_) => Err(timed_out(settings, stage)),
     }
 }

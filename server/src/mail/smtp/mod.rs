@@ -91,6 +91,25 @@ pub enum Stage {
     Unknown,
 }
 
+/// A stage that got no answer in time, named so an admin knows where it hung.
+pub fn timed_out(settings: &SmtpSettings, stage: Stage) -> SmtpFailure {
+    let (problem, during) = match stage {
+        Stage::Connect => (MailProblem::Connect, "the greeting"),
+        Stage::StartTls => (MailProblem::Tls, "the TLS handshake"),
+        Stage::Auth => (MailProblem::Login, "the login"),
+        Stage::MailFrom => (MailProblem::Protocol, "MAIL FROM"),
+        Stage::RcptTo => (MailProblem::Protocol, "RCPT TO"),
+        Stage::Data | Stage::Unknown => (MailProblem::Protocol, "sending the message"),
+    };
+    SmtpFailure {
+        transient: true,
+        ..SmtpFailure::new(
+            problem,
+            format!("{}:{} did not answer within {} seconds during {during}", settings.host, settings.port, SMTP_TIMEOUT.as_secs()),
+        )
+    }
+}
+
 /// Sorts a lettre error into a stage and explains it.
 pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> SmtpFailure {
     let target = format!("{}:{}", settings.host, settings.port);
