@@ -9,7 +9,7 @@ use crate::api::{ApiError, ops};
 use crate::components::layout::Shell;
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
-use crate::pages::{candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, settings};
+use crate::pages::{candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, outbox, outgoing_mail, settings};
 
 /// The signed-in user, available to every page below the shell.
 #[derive(Clone)]
@@ -77,12 +77,14 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
                     <Route path=path!("candidates") view=candidates::CandidatesPage/>
                     <Route path=path!("candidates/:id") view=candidates::CandidatePage/>
                     <Route path=path!("job-openings") view=job_openings::JobOpeningsPage/>
+                    <Route path=path!("outbox") view=outbox::OutboxPage/>
                     <ParentRoute path=path!("settings") view=settings::SettingsPage>
                         <Route path=path!("") view=settings::LegalEntitiesPage/>
                         <Route path=path!("users") view=settings::UsersPage/>
                         <Route path=path!("groups") view=settings::GroupsPage/>
                         <Route path=path!("tokens") view=settings::TokensPage/>
                         <Route path=path!("mail") view=mail_accounts::MailAccountsPage/>
+                        <Route path=path!("outgoing") view=outgoing_mail::OutgoingMailPage/>
                         <Route path=path!("audit") view=settings::AuditPage/>
                     </ParentRoute>
                 </ParentRoute>

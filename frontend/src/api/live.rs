@@ -22,6 +22,9 @@ pub struct LiveInbox {
     /// Increases whenever an inbound account's settings or sync status change
     /// (only subscribed for users who manage mail accounts).
     pub accounts_version: RwSignal<u64>,
+    /// Increases whenever outgoing mail is queued or changes status; the outbox and
+    /// contact histories re-read when it changes.
+    pub outbox_version: RwSignal<u64>,
 }
 
 #[derive(Serialize)]
@@ -48,6 +51,7 @@ impl GraphqlOperation for Operation {
 const SUBSCRIPTION: &str = "subscription { inboxCountsChanged { email onlineForm jobAgency sms } }";
 const ITEMS: &str = "subscription { inboxItemAdded { id } }";
 const ACCOUNTS: &str = "subscription { inboundAccountStatusChanged { id } }";
+const OUTBOX: &str = "subscription { outboxMessageChanged { id status } }";
 
 impl LiveInbox {
     pub fn start(watch_accounts: bool) -> Self {
@@ -56,6 +60,7 @@ impl LiveInbox {
             version: RwSignal::new(0),
             connected: RwSignal::new(false),
             accounts_version: RwSignal::new(0),
+            outbox_version: RwSignal::new(0),
         };
         // Aborting drops the client and its subscriptions, which closes the socket:
         // after logout nothing keeps listening with the old session.
@@ -94,6 +99,7 @@ impl LiveInbox {
         spawn_local(actor.into_future());
         let counts = client.subscribe(Operation { query: SUBSCRIPTION }).await.map_err(|e| e.to_string())?;
         let items = client.subscribe(Operation { query: ITEMS }).await.map_err(|e| e.to_string())?;
+        let outbox = client.subscribe(Operation { query: OUTBOX }).await.map_err(|e| e.to_string())?;
         let accounts = if watch_accounts {
             Some(client.subscribe(Operation { query: ACCOUNTS }).await.map_err(|e| e.to_string())?)
         } else {
@@ -104,17 +110,21 @@ impl LiveInbox {
             Counts(Value),
             Item,
             Account,
+            Outbox,
         }
         let inbox = futures::stream::select(
-            counts.map(|r| r.map(|v| Push::Counts(v["inboxCountsChanged"].clone()))),
-            items.map(|r| r.map(|_| Push::Item)),
+            futures::stream::select(
+                counts.map(|r| r.map(|v| Push::Counts(v["inboxCountsChanged"].clone()))),
+                items.map(|r| r.map(|_| Push::Item)),
+            ),
+            outbox.map(|r| r.map(|_| Push::Outbox)),
         );
         let accounts = futures::stream::iter(accounts).flatten().map(|r| r.map(|_| Push::Account));
         // Pushes that arrive together (a burst of new mail) are applied together, so a
         // list re-reads once per burst rather than once per item.
         let mut pushes = futures::stream::select(inbox, accounts).ready_chunks(512);
         while let Some(batch) = pushes.next().await {
-            let (mut new_items, mut account_changes) = (false, false);
+            let (mut new_items, mut account_changes, mut outbox_changes) = (false, false, false);
             for push in batch {
                 match push.map_err(|e| e.to_string())? {
                     Push::Counts(value) => {
@@ -124,6 +134,7 @@ impl LiveInbox {
                     }
                     Push::Item => new_items = true,
                     Push::Account => account_changes = true,
+                    Push::Outbox => outbox_changes = true,
                 }
             }
             if new_items {
@@ -131,6 +142,9 @@ impl LiveInbox {
             }
             if account_changes {
                 self.accounts_version.update(|v| *v += 1);
+            }
+            if outbox_changes {
+                self.outbox_version.update(|v| *v += 1);
             }
         }
         Ok(())

@@ -78,6 +78,22 @@ pub async fn gql_with_file<T: DeserializeOwned>(query: &str, file: &web_sys::Fil
     read_envelope(request).await
 }
 
+/// A GraphQL multipart request with several files, each at its variable path.
+pub async fn gql_with_files<T: DeserializeOwned>(query: &str, variables: Value, paths: &[String], files: &[web_sys::File]) -> Result<T, ApiError> {
+    let form = web_sys::FormData::new().map_err(|_| ApiError::Decode("no FormData".to_owned()))?;
+    let operations = json!({ "query": query, "variables": variables }).to_string();
+    let map: serde_json::Map<String, Value> = paths.iter().enumerate().map(|(index, path)| (index.to_string(), json!([path]))).collect();
+    form.append_with_str("operations", &operations)
+        .and_then(|()| form.append_with_str("map", &Value::Object(map).to_string()))
+        .map_err(|_| ApiError::Decode("the request could not be built".to_owned()))?;
+    for (index, file) in files.iter().enumerate() {
+        form.append_with_blob_and_filename(&index.to_string(), file, &file.name())
+            .map_err(|_| ApiError::Decode("a file could not be attached".to_owned()))?;
+    }
+    let request = gloo_net::http::Request::post("/graphql").body(form).map_err(|e| ApiError::Decode(e.to_string()))?;
+    read_envelope(request).await
+}
+
 async fn read_envelope<T: DeserializeOwned>(request: gloo_net::http::Request) -> Result<T, ApiError> {
     let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
     let envelope: Envelope<T> = response.json().await.map_err(|e| ApiError::Decode(e.to_string()))?;

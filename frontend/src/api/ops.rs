@@ -2,7 +2,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use talentpost_shared::{CandidateStatus, InboxMedium, InboxState, JobOpeningStatus, Role};
+use talentpost_shared::{CandidateStatus, InboxMedium, InboxState, JobOpeningStatus, OutboxStatus, Role};
 
 use super::types::*;
 use super::{ApiError, gql};
@@ -122,7 +122,7 @@ pub async fn restore_inbox_items(ids: Vec<String>) -> Result<Value, ApiError> {
     pick("mutation($ids: [ID!]!) { restoreInboxItems(ids: $ids) { id } }", json!({"ids": ids}), "restoreInboxItems").await
 }
 
-const CANDIDATE_FIELDS: &str = "id firstName lastName emails phone birthday inTalentPool status";
+const CANDIDATE_FIELDS: &str = "id firstName lastName emails phone birthday inTalentPool status lastContactAt";
 
 pub async fn candidates(search: String, first: u32, after: Option<String>) -> Result<Connection<Candidate>, ApiError> {
     let query = format!(
@@ -279,4 +279,114 @@ pub async fn audit_log() -> Result<Connection<AuditEntry>, ApiError> {
         "auditLog",
     )
     .await
+}
+
+const OUTBOUND_FIELDS: &str = "id label isSystemDefault host port security allowPlaintext acceptInvalidCerts username hasPassword
+    signatureHtml signatureText legalEntityId";
+
+pub async fn outbound_accounts() -> Result<Vec<OutboundAccount>, ApiError> {
+    pick(&format!("{{ outboundAccounts {{ {OUTBOUND_FIELDS} }} }}"), json!({}), "outboundAccounts").await
+}
+
+pub async fn create_outbound_account(input: Value) -> Result<OutboundAccount, ApiError> {
+    let query = format!("mutation($input: OutboundAccountInput!) {{ createOutboundAccount(input: $input) {{ {OUTBOUND_FIELDS} }} }}");
+    pick(&query, json!({"input": input}), "createOutboundAccount").await
+}
+
+pub async fn update_outbound_account(id: String, input: Value) -> Result<OutboundAccount, ApiError> {
+    let query = format!("mutation($id: ID!, $input: OutboundAccountInput!) {{ updateOutboundAccount(id: $id, input: $input) {{ {OUTBOUND_FIELDS} }} }}");
+    pick(&query, json!({"id": id, "input": input}), "updateOutboundAccount").await
+}
+
+pub async fn delete_outbound_accounts(ids: Vec<String>) -> Result<Value, ApiError> {
+    pick("mutation($ids: [ID!]!) { deleteOutboundAccounts(ids: $ids) }", json!({"ids": ids}), "deleteOutboundAccounts").await
+}
+
+const OUTBOX_FIELDS: &str = "id status purpose channel candidateId fromAddress fromName toAddress subject bodyText attempts
+    interruptedAttempts nextAttemptAt lastProblem lastReply lastReplyCode sentAt createdAt";
+
+/// "Check connection" (`send: false`) or "send test email"; `id` and/or unsaved `input`.
+pub async fn test_outbound_account(id: Option<String>, input: Option<Value>, to: String, from: String, send: bool) -> Result<SmtpTestResult, ApiError> {
+    let query = format!(
+        "mutation($id: ID, $input: OutboundAccountInput, $to: String!, $from: String, $send: Boolean) {{
+            testOutboundAccount(id: $id, input: $input, to: $to, from: $from, send: $send) {{
+                ok problem message replyCode steps {{ stage detail }} testMessage {{ {OUTBOX_FIELDS} }} }} }}"
+    );
+    let from = if from.trim().is_empty() { Value::Null } else { json!(from) };
+    pick(&query, json!({"id": id, "input": input, "to": to, "from": from, "send": send}), "testOutboundAccount").await
+}
+
+const SENDER_FIELDS: &str = "legalEntityId inherited sourceLegalEntityId senderAddress senderNameMode senderName channel
+    outboundAccount { id } usesBuiltinChannel threadReplyAddresses";
+
+pub async fn sender_identity(legal_entity_id: String) -> Result<SenderIdentity, ApiError> {
+    let query = format!("query($id: ID!) {{ senderIdentity(legalEntityId: $id) {{ {SENDER_FIELDS} }} }}");
+    pick(&query, json!({"id": legal_entity_id}), "senderIdentity").await
+}
+
+pub async fn set_sender_identity(legal_entity_id: String, input: Value) -> Result<SenderIdentity, ApiError> {
+    let query = format!(
+        "mutation($id: ID!, $input: SenderIdentityInput!) {{ setSenderIdentity(legalEntityId: $id, input: $input) {{ {SENDER_FIELDS} }} }}"
+    );
+    pick(&query, json!({"id": legal_entity_id, "input": input}), "setSenderIdentity").await
+}
+
+pub async fn outbox_messages(statuses: Vec<OutboxStatus>, candidate_id: Option<String>) -> Result<Connection<OutboxMessage>, ApiError> {
+    let query = format!(
+        "query($filter: OutboxFilterInput) {{ outboxMessages(filter: $filter, first: 100) {{
+            edges {{ cursor node {{ {OUTBOX_FIELDS} }} }} pageInfo {{ hasNextPage }} }} }}"
+    );
+    let statuses = if statuses.is_empty() { Value::Null } else { json!(statuses) };
+    pick(&query, json!({"filter": {"statuses": statuses, "candidateId": candidate_id}}), "outboxMessages").await
+}
+
+pub async fn retry_outbox_message(id: String) -> Result<OutboxMessage, ApiError> {
+    let query = format!("mutation($id: ID!) {{ retryOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}");
+    pick(&query, json!({"id": id}), "retryOutboxMessage").await
+}
+
+pub async fn cancel_outbox_message(id: String) -> Result<OutboxMessage, ApiError> {
+    let query = format!("mutation($id: ID!) {{ cancelOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}");
+    pick(&query, json!({"id": id}), "cancelOutboxMessage").await
+}
+
+pub struct ComposedMail {
+    pub candidate_id: String,
+    pub application_id: Option<String>,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub attachments: Vec<web_sys::File>,
+}
+
+pub async fn send_message(mail: ComposedMail) -> Result<OutboxMessage, ApiError> {
+    let query = format!("mutation($input: SendMessageInput!) {{ sendMessage(input: $input) {{ {OUTBOX_FIELDS} }} }}");
+    let input = json!({
+        "candidateId": mail.candidate_id,
+        "applicationId": mail.application_id,
+        "to": if mail.to.trim().is_empty() { Value::Null } else { json!(mail.to) },
+        "subject": mail.subject,
+        "body": mail.body,
+        "attachments": vec![Value::Null; mail.attachments.len()],
+    });
+    if mail.attachments.is_empty() {
+        return pick(&query, json!({"input": input}), "sendMessage").await;
+    }
+    let paths: Vec<String> = (0..mail.attachments.len()).map(|index| format!("variables.input.attachments.{index}")).collect();
+    let mut data: Value = super::gql_with_files(&query, json!({"input": input}), &paths, &mail.attachments).await?;
+    serde_json::from_value(data["sendMessage"].take()).map_err(|e| ApiError::Decode(format!("sendMessage: {e}")))
+}
+
+const CONTACT_FIELDS: &str = "id medium occurredAt subject note inboxItemId";
+
+pub async fn contact_history(candidate_id: String) -> Result<Vec<ContactEvent>, ApiError> {
+    let query = format!(
+        "query($id: ID!) {{ contactHistory(candidateId: $id) {{ {CONTACT_FIELDS} outboxMessage {{ {OUTBOX_FIELDS} }} }} }}"
+    );
+    pick(&query, json!({"id": candidate_id}), "contactHistory").await
+}
+
+pub async fn add_contact_event(input: Value) -> Result<ContactEvent, ApiError> {
+    let query = format!("mutation($input: ContactEventInput!) {{ addContactEvent(input: $input) {{ {CONTACT_FIELDS} }} }}");
+    pick(&query, json!({"input": input}), "addContactEvent").await
 }

@@ -1,7 +1,8 @@
 use serde::Deserialize;
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, InboundProtocol, InboundStatus, InboxMedium, InboxState, JobOpeningStatus, MailProblem,
-    MailSecurity, MailSource, ParseStatus, Role, SourceMedium,
+    ApplicationStatus, CandidateStatus, ContactMedium, InboundProtocol, InboundStatus, InboxMedium, InboxState, JobOpeningStatus,
+    MailProblem, MailSecurity, MailSource, OutboxChannel, OutboxPurpose, OutboxStatus, ParseStatus, Role, SenderChannel,
+    SenderNameMode, SourceMedium,
 };
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -88,6 +89,8 @@ pub struct Candidate {
     pub status: CandidateStatus,
     #[serde(default)]
     pub applications: Vec<Application>,
+    #[serde(default)]
+    pub last_contact_at: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -257,4 +260,95 @@ impl<T> Connection<T> {
     pub fn end_cursor(&self) -> Option<String> {
         self.edges.last().map(|edge| edge.cursor.clone())
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundAccount {
+    pub id: String,
+    pub label: String,
+    pub is_system_default: bool,
+    pub host: String,
+    pub port: i32,
+    pub security: MailSecurity,
+    pub allow_plaintext: bool,
+    pub accept_invalid_certs: bool,
+    pub username: Option<String>,
+    pub has_password: bool,
+    pub signature_html: Option<String>,
+    pub signature_text: Option<String>,
+    pub legal_entity_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct SmtpCheckStep {
+    pub stage: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmtpTestResult {
+    pub ok: bool,
+    pub steps: Vec<SmtpCheckStep>,
+    pub problem: Option<MailProblem>,
+    pub message: Option<String>,
+    pub reply_code: Option<i32>,
+    pub test_message: Option<OutboxMessage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SenderIdentity {
+    pub legal_entity_id: String,
+    pub inherited: bool,
+    pub source_legal_entity_id: String,
+    pub sender_address: String,
+    pub sender_name_mode: SenderNameMode,
+    pub sender_name: Option<String>,
+    pub channel: SenderChannel,
+    pub outbound_account: Option<IdOnly>,
+    pub uses_builtin_channel: bool,
+    pub thread_reply_addresses: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct IdOnly {
+    pub id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxMessage {
+    pub id: String,
+    pub status: OutboxStatus,
+    pub purpose: OutboxPurpose,
+    pub channel: OutboxChannel,
+    pub candidate_id: Option<String>,
+    pub from_address: String,
+    pub from_name: Option<String>,
+    pub to_address: String,
+    pub subject: String,
+    #[serde(default)]
+    pub body_text: String,
+    pub attempts: i32,
+    pub interrupted_attempts: i32,
+    pub next_attempt_at: Option<String>,
+    pub last_problem: Option<MailProblem>,
+    pub last_reply: Option<String>,
+    pub last_reply_code: Option<i32>,
+    pub sent_at: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactEvent {
+    pub id: String,
+    pub medium: ContactMedium,
+    pub occurred_at: String,
+    pub subject: Option<String>,
+    pub note: Option<String>,
+    pub inbox_item_id: Option<String>,
+    pub outbox_message: Option<OutboxMessage>,
 }

@@ -1,8 +1,8 @@
 //! Translated names of the shared enums.
 
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, InboundStatus, InboxMedium, JobOpeningStatus, MailProblem, MailSecurity, MailSource,
-    ParseStatus, Role,
+    ApplicationStatus, CandidateStatus, ContactMedium, InboundStatus, InboxMedium, JobOpeningStatus, MailProblem, MailSecurity,
+    MailSource, OutboxChannel, OutboxStatus, ParseStatus, Role, SenderChannel, SenderNameMode,
 };
 
 use crate::i18n::*;
@@ -87,6 +87,61 @@ pub fn mail_problem(i18n: I18nContext<Locale>, problem: MailProblem) -> String {
         MailProblem::Login => t_string!(i18n, problem_login).to_string(),
         MailProblem::FolderMissing => t_string!(i18n, problem_folder_missing).to_string(),
         MailProblem::Protocol => t_string!(i18n, problem_protocol).to_string(),
+        MailProblem::SenderRefused => t_string!(i18n, problem_sender_refused).to_string(),
+        MailProblem::RecipientRefused => t_string!(i18n, problem_recipient_refused).to_string(),
+        MailProblem::MessageRefused => t_string!(i18n, problem_message_refused).to_string(),
+        MailProblem::Deferred => t_string!(i18n, problem_deferred).to_string(),
+    }
+}
+
+pub fn outbox_status(i18n: I18nContext<Locale>, status: OutboxStatus) -> String {
+    match status {
+        OutboxStatus::Queued => t_string!(i18n, outbox_queued).to_string(),
+        OutboxStatus::Sending => t_string!(i18n, outbox_sending).to_string(),
+        OutboxStatus::Sent => t_string!(i18n, outbox_sent).to_string(),
+        OutboxStatus::Retrying => t_string!(i18n, outbox_retrying).to_string(),
+        OutboxStatus::Failed => t_string!(i18n, outbox_failed).to_string(),
+        OutboxStatus::Cancelled => t_string!(i18n, outbox_cancelled).to_string(),
+        OutboxStatus::Bounced => t_string!(i18n, outbox_bounced).to_string(),
+    }
+}
+
+pub fn contact_medium(i18n: I18nContext<Locale>, medium: ContactMedium) -> String {
+    match medium {
+        ContactMedium::MailIn => t_string!(i18n, contact_mail_in).to_string(),
+        ContactMedium::MailOut => t_string!(i18n, contact_mail_out).to_string(),
+        ContactMedium::FormLetterMail => t_string!(i18n, contact_form_letter_mail).to_string(),
+        ContactMedium::FormLetterLetter => t_string!(i18n, contact_form_letter_letter).to_string(),
+        ContactMedium::LetterOut => t_string!(i18n, contact_letter_out).to_string(),
+        ContactMedium::FaxOut => t_string!(i18n, contact_fax_out).to_string(),
+        ContactMedium::PhoneOut => t_string!(i18n, contact_phone_out).to_string(),
+        ContactMedium::PhoneIn => t_string!(i18n, contact_phone_in).to_string(),
+        ContactMedium::InPerson => t_string!(i18n, contact_in_person).to_string(),
+    }
+}
+
+pub fn sender_channel(i18n: I18nContext<Locale>, channel: SenderChannel) -> String {
+    match channel {
+        SenderChannel::SystemDefault => t_string!(i18n, channel_system_default).to_string(),
+        SenderChannel::Account => t_string!(i18n, channel_account).to_string(),
+        SenderChannel::Google => "Google".to_string(),
+        SenderChannel::Microsoft => "Microsoft 365".to_string(),
+    }
+}
+
+pub fn sender_name_mode(i18n: I18nContext<Locale>, mode: SenderNameMode) -> String {
+    match mode {
+        SenderNameMode::Recruiter => t_string!(i18n, sender_name_recruiter).to_string(),
+        SenderNameMode::Company => t_string!(i18n, sender_name_company).to_string(),
+        SenderNameMode::Custom => t_string!(i18n, sender_name_custom).to_string(),
+    }
+}
+
+pub fn outbox_channel(i18n: I18nContext<Locale>, channel: OutboxChannel) -> String {
+    match channel {
+        OutboxChannel::Account => t_string!(i18n, outbox_channel_account).to_string(),
+        OutboxChannel::Relay => t_string!(i18n, outbox_channel_relay).to_string(),
+        OutboxChannel::DropFolder => t_string!(i18n, outbox_channel_drop).to_string(),
     }
 }
 

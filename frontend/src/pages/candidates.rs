@@ -9,6 +9,7 @@ use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
+use crate::pages::candidate_contact::ContactSection;
 
 #[component]
 pub fn CandidatesPage() -> impl IntoView {
@@ -110,6 +111,7 @@ pub fn CandidatePage() -> impl IntoView {
                         let c = candidate.await?;
                         let status = c.status;
                         let applications = c.applications.clone();
+                        let contact_applications = c.applications.clone();
                         let for_editor = c.clone();
                         Ok::<_, ApiError>(view! {
                             <article class="card">
@@ -142,6 +144,7 @@ pub fn CandidatePage() -> impl IntoView {
                                         </li> }
                                     }).collect_view()}</ul> }.into_any()
                                 }}
+                                <ContactSection candidate_id=c.id.clone() applications=contact_applications last_contact_at=c.last_contact_at.clone()/>
                             </article>
                         })
                     })}

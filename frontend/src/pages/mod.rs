@@ -1,9 +1,12 @@
 //! Pages fetch their data; the components they use only render it.
 
+pub mod candidate_contact;
 pub mod candidates;
 pub mod dashboard;
 pub mod inbox;
 pub mod job_openings;
 pub mod login;
 pub mod mail_accounts;
+pub mod outbox;
+pub mod outgoing_mail;
 pub mod settings;

@@ -29,6 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <A href="/settings/groups" attr:class="tab">{t!(i18n, settings_groups)}</A>
                 <Show when=move || manages_mail>
                     <A href="/settings/mail" attr:class="tab" attr:data-testid="settings-mail">{t!(i18n, settings_mail)}</A>
+                    <A href="/settings/outgoing" attr:class="tab" attr:data-testid="settings-outgoing">{t!(i18n, settings_outgoing)}</A>
                 </Show>
                 <A href="/settings/tokens" attr:class="tab">{t!(i18n, settings_tokens)}</A>
                 <Show when=move || admin>

@@ -1,0 +1,239 @@
+//! The contact part of the candidate view: writing an e-mail, recording a call or a
+//! letter, and the history of every contact, newest first, with mail status live.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use serde_json::json;
+use talentpost_shared::ContactMedium;
+use wasm_bindgen::JsCast;
+
+use crate::api::live::LiveInbox;
+use crate::api::ops::{self, ComposedMail};
+use crate::api::types::{Application, ContactEvent};
+use crate::api::ApiError;
+use crate::components::labels;
+use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::i18n::*;
+use crate::pages::outbox::OutboxStatusView;
+
+/// What subjects and bodies can use (the server names an unknown one).
+const PLACEHOLDERS: &[&str] = &[
+    "candidate.first_name",
+    "candidate.last_name",
+    "candidate.name",
+    "job_opening.title",
+    "sender.name",
+    "sender.company",
+    "recruiter.name",
+];
+
+/// Contacts recorded by hand; mail entries come from sending and receiving.
+const MANUAL_MEDIA: [ContactMedium; 5] =
+    [ContactMedium::PhoneOut, ContactMedium::PhoneIn, ContactMedium::LetterOut, ContactMedium::FaxOut, ContactMedium::InPerson];
+
+#[component]
+pub fn ContactSection(candidate_id: String, applications: Vec<Application>, last_contact_at: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let live = expect_context::<LiveInbox>();
+    let refresh = RwSignal::new(0u32);
+    let id_for_history = candidate_id.clone();
+    let history = LocalResource::new(move || {
+        refresh.track();
+        live.outbox_version.track();
+        ops::contact_history(id_for_history.clone())
+    });
+    let filter = RwSignal::new(None::<ContactMedium>);
+    let composing = RwSignal::new(false);
+    let recording = RwSignal::new(false);
+    let changed = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
+    let (id_compose, id_record) = (candidate_id.clone(), candidate_id);
+    view! {
+        <section class="contact" data-testid="contact-section">
+            <header class="page-head">
+                <h2>{t!(i18n, history_title)}</h2>
+                <span class="muted" data-testid="last-contact">{t!(i18n, history_last_contact)}": "
+                    {last_contact_at.as_deref().map(labels::date_time).unwrap_or_else(|| t_string!(i18n, history_never).to_string())}</span>
+                <div class="actions">
+                    <button class="primary" data-testid="compose-open" on:click=move |_| composing.update(|open| *open = !*open)>{t!(i18n, compose_title)}</button>
+                    <button data-testid="contact-open" on:click=move |_| recording.update(|open| *open = !*open)>{t!(i18n, contact_add_title)}</button>
+                </div>
+            </header>
+            <Show when=move || composing.get()>
+                <ComposeForm candidate_id=id_compose.clone() applications=applications.clone()
+                    on_sent=Callback::new(move |_| { composing.set(false); changed.run(()); })/>
+            </Show>
+            <Show when=move || recording.get()>
+                <ContactForm candidate_id=id_record.clone() on_saved=Callback::new(move |_| { recording.set(false); changed.run(()); })/>
+            </Show>
+            <label class="filter">
+                <select data-testid="history-filter" on:change=move |ev| filter.set(ContactMedium::parse(&event_target_value(&ev)))>
+                    <option value="">{t!(i18n, history_filter_all)}</option>
+                    {ContactMedium::ALL.iter().map(|medium| {
+                        let medium = *medium;
+                        view! { <option value=medium.as_str()>{move || labels::contact_medium(i18n, medium)}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let entries: Vec<ContactEvent> = history.await?;
+                        let shown: Vec<ContactEvent> = entries.into_iter().filter(|e| filter.get().is_none_or(|m| m == e.medium)).collect();
+                        Ok::<_, ApiError>(view! { <HistoryList entries=shown/> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn HistoryList(entries: Vec<ContactEvent>) -> impl IntoView {
+    let i18n = use_i18n();
+    if entries.is_empty() {
+        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, history_empty).to_string())/> }.into_any();
+    }
+    let items = entries
+        .into_iter()
+        .map(|entry| {
+            let medium = entry.medium;
+            let mail = entry.outbox_message.clone().map(|message| view! { <OutboxStatusView message/> });
+            let subject_text = entry.subject.clone().unwrap_or_default();
+            let received = entry.inbox_item_id.clone().map(|id| view! { <A href=format!("/inbox/{id}")>{subject_text.clone()}</A> });
+            let subject = if received.is_some() { None } else { entry.subject.clone().map(|s| view! { <strong>{s}</strong> }) };
+            view! {
+                <li data-testid="history-entry" data-medium=medium.as_str()>
+                    <div class="when">{labels::date_time(&entry.occurred_at)}</div>
+                    <div class="what">
+                        <span class="medium">{move || labels::contact_medium(i18n, medium)}</span>" "
+                        {subject}{received}
+                        {entry.note.clone().map(|note| view! { <p class="note">{note}</p> })}
+                        {mail}
+                    </div>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="history" data-testid="history">{items}</ul> }.into_any()
+}
+
+#[component]
+fn ComposeForm(candidate_id: String, applications: Vec<Application>, on_sent: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let to = RwSignal::new(String::new());
+    let application = RwSignal::new(applications.first().map(|a| a.id.clone()).unwrap_or_default());
+    let subject = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    // Browser files are not Send; a local signal keeps them on this (only) thread.
+    let files = RwSignal::new_local(Vec::<web_sys::File>::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let send = Action::new_local(move |_: &()| {
+        let mail = ComposedMail {
+            candidate_id: candidate_id.clone(),
+            application_id: Some(application.get_untracked()).filter(|id| !id.is_empty()),
+            to: to.get_untracked(),
+            subject: subject.get_untracked(),
+            body: body.get_untracked(),
+            attachments: files.get_untracked(),
+        };
+        async move {
+            match ops::send_message(mail).await {
+                Ok(_) => on_sent.run(()),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    view! {
+        <form class="card form compose" data-testid="compose-form" on:submit=move |ev| { ev.prevent_default(); send.dispatch(()); }>
+            <h3>{t!(i18n, compose_title)}</h3>
+            <div class="row">
+                <label class="grow">{t!(i18n, compose_to)}
+                    <input name="to" type="email" prop:value=to on:input=move |ev| to.set(event_target_value(&ev))/>
+                    <span class="muted">{t!(i18n, compose_to_hint)}</span></label>
+                <label class="grow">{t!(i18n, compose_application)}
+                    <select name="application" prop:value=move || application.get() on:change=move |ev| application.set(event_target_value(&ev))>
+                        <option value="">{t!(i18n, compose_no_application)}</option>
+                        {applications.iter().map(|a| {
+                            let title = a.job_opening.as_ref().map(|o| o.title.clone()).unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string());
+                            view! { <option value=a.id.clone()>{title}</option> }
+                        }).collect_view()}
+                    </select></label>
+            </div>
+            <label>{t!(i18n, compose_subject)}
+                <input name="subject" required prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/></label>
+            <label>{t!(i18n, compose_body)}
+                <textarea name="body" rows="8" required prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
+            <p class="muted">{t!(i18n, compose_placeholders)}" "
+                {PLACEHOLDERS.iter().map(|name| view! { <code>{format!("{{{{ {name} }}}}")}</code>" " }).collect_view()}</p>
+            <label>{t!(i18n, compose_attachments)}
+                <input name="attachments" type="file" multiple on:change=move |ev| {
+                    let input = ev.target().and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok());
+                    let list = input.and_then(|input| input.files());
+                    let chosen = list.map(|list| (0..list.length()).filter_map(|index| list.get(index)).collect()).unwrap_or_default();
+                    files.set(chosen);
+                }/></label>
+            <FormError error/>
+            <div class="actions">
+                <button type="submit" class="primary" data-testid="compose-send" disabled=move || send.pending().get()>{t!(i18n, compose_send)}</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn ContactForm(candidate_id: String, on_saved: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let medium = RwSignal::new(ContactMedium::PhoneOut);
+    let when = RwSignal::new(String::new());
+    let subject = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let save = Action::new_local(move |_: &()| {
+        // The browser gives local time without a zone; the server wants an instant.
+        let occurred = when.get_untracked();
+        let occurred_at = if occurred.is_empty() {
+            serde_json::Value::Null
+        } else {
+            let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&occurred));
+            json!(String::from(date.to_iso_string()))
+        };
+        let input = json!({
+            "candidateId": candidate_id.clone(),
+            "medium": medium.get_untracked(),
+            "occurredAt": occurred_at,
+            "subject": subject.get_untracked(),
+            "note": note.get_untracked(),
+        });
+        async move {
+            match ops::add_contact_event(input).await {
+                Ok(_) => on_saved.run(()),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    view! {
+        <form class="card form" data-testid="contact-form" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
+            <h3>{t!(i18n, contact_add_title)}</h3>
+            <div class="row">
+                <label class="grow">{t!(i18n, contact_medium)}
+                    <select name="medium" prop:value=move || medium.get().as_str()
+                        on:change=move |ev| if let Some(chosen) = ContactMedium::parse(&event_target_value(&ev)) { medium.set(chosen) }>
+                        {MANUAL_MEDIA.iter().map(|option| {
+                            let option = *option;
+                            view! { <option value=option.as_str()>{move || labels::contact_medium(i18n, option)}</option> }
+                        }).collect_view()}
+                    </select></label>
+                <label class="grow">{t!(i18n, contact_when)}
+                    <input name="occurredAt" type="datetime-local" prop:value=when on:input=move |ev| when.set(event_target_value(&ev))/></label>
+            </div>
+            <label>{t!(i18n, contact_subject)}
+                <input name="subject" prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/></label>
+            <label>{t!(i18n, contact_note)}
+                <textarea name="note" rows="3" prop:value=note on:input=move |ev| note.set(event_target_value(&ev))></textarea></label>
+            <FormError error/>
+            <div class="actions">
+                <button type="submit" class="primary" data-testid="contact-save" disabled=move || save.pending().get()>{t!(i18n, contact_add)}</button>
+            </div>
+        </form>
+    }
+}
