@@ -93,6 +93,33 @@ test('a recruiter writes to a candidate from the candidate view and sees the mai
   await expect(entry).toContainText('Einladung für Clara');
   await expect(entry.getByTestId('outbox-status')).toHaveAttribute('data-status', 'sent', { timeout: 20_000 });
 
+  // The candidate answers; the answer joins her history, and "Reply" continues the conversation.
+  const sent = await gql(api, 'query($c: ID!) { outboxMessages(filter: {candidateId: $c}) { edges { node { messageId } } } }', { c: candidate });
+  const messageId = sent.data.outboxMessages.edges[0].node.messageId;
+  const answer = [
+    'From: Clara Compose <jobs+clara@example.test>', 'To: jobs@example.test', 'Subject: Re: Einladung für Clara',
+    'Message-ID: <answer-clara@e2e.test>', `In-Reply-To: <${messageId}>`, `References: <${messageId}>`,
+    'Date: Mon, 30 Nov 2026 10:00:00 +0100', '', 'Ich komme gern.', '',
+  ].join('\r\n');
+  const imported = await api.post('/graphql', {
+    multipart: {
+      operations: JSON.stringify({ query: 'mutation($file: Upload!) { importMail(file: $file) { id state } }', variables: { file: null } }),
+      map: JSON.stringify({ 0: ['variables.file'] }),
+      0: { name: 'answer.eml', mimeType: 'message/rfc822', buffer: Buffer.from(answer) },
+    },
+  });
+  const importedBody = await imported.json();
+  expect(importedBody.data.importMail.state).toBe('ASSIGNED');
+  await page.reload();
+  const received = page.locator('[data-testid=history-entry][data-medium=mail_in]');
+  await expect(received).toContainText('Re: Einladung für Clara');
+  await received.getByTestId('history-reply').click();
+  const reply = page.getByTestId('compose-form');
+  await expect(reply.locator('input[name=subject]')).toHaveValue('Re: Einladung für Clara');
+  await reply.locator('textarea[name=body]').fill('Schön, bis dann.');
+  await reply.getByTestId('compose-send').click();
+  await expect(page.locator('[data-testid=history-entry][data-medium=mail_out]')).toHaveCount(2);
+
   // A phone call recorded by hand joins the history.
   await page.getByTestId('contact-open').click();
   const contact = page.getByTestId('contact-form');
@@ -100,7 +127,7 @@ test('a recruiter writes to a candidate from the candidate view and sees the mai
   await contact.locator('textarea[name=note]').fill('Termin telefonisch bestätigt');
   await contact.getByTestId('contact-save').click();
   await expect(page.locator('[data-testid=history-entry][data-medium=phone_out]')).toContainText('Termin telefonisch bestätigt');
-  await expect(page.getByTestId('history-entry')).toHaveCount(2);
+  await expect(page.getByTestId('history-entry')).toHaveCount(4);
 
   // The outbox lists the mail too.
   await page.getByTestId('nav-outbox').click();

@@ -357,6 +357,8 @@ pub struct ComposedMail {
     pub subject: String,
     pub body: String,
     pub attachments: Vec<web_sys::File>,
+    /// Answers this received mail (same conversation).
+    pub in_reply_to_inbox_item_id: Option<String>,
 }
 
 pub async fn send_message(mail: ComposedMail) -> Result<OutboxMessage, ApiError> {
@@ -368,6 +370,7 @@ pub async fn send_message(mail: ComposedMail) -> Result<OutboxMessage, ApiError>
         "subject": mail.subject,
         "body": mail.body,
         "attachments": vec![Value::Null; mail.attachments.len()],
+        "inReplyToInboxItemId": mail.in_reply_to_inbox_item_id,
     });
     if mail.attachments.is_empty() {
         return pick(&query, json!({"input": input}), "sendMessage").await;

@@ -44,6 +44,8 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>, last
     });
     let filter = RwSignal::new(None::<ContactMedium>);
     let composing = RwSignal::new(false);
+    // Set by "Reply" on a received mail: (inbox item, its subject).
+    let replying = RwSignal::new(None::<(String, String)>);
     let recording = RwSignal::new(false);
     let changed = Callback::new(move |_: ()| refresh.update(|n| *n += 1));
     let (id_compose, id_record) = (candidate_id.clone(), candidate_id);
@@ -54,14 +56,14 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>, last
                 <span class="muted" data-testid="last-contact">{t!(i18n, history_last_contact)}": "
                     {last_contact_at.as_deref().map(labels::date_time).unwrap_or_else(|| t_string!(i18n, history_never).to_string())}</span>
                 <div class="actions">
-                    <button class="primary" data-testid="compose-open" on:click=move |_| composing.update(|open| *open = !*open)>{t!(i18n, compose_title)}</button>
+                    <button class="primary" data-testid="compose-open" on:click=move |_| { replying.set(None); composing.update(|open| *open = !*open); }>{t!(i18n, compose_title)}</button>
                     <button data-testid="contact-open" on:click=move |_| recording.update(|open| *open = !*open)>{t!(i18n, contact_add_title)}</button>
                 </div>
             </header>
-            <Show when=move || composing.get()>
-                <ComposeForm candidate_id=id_compose.clone() applications=applications.clone()
-                    on_sent=Callback::new(move |_| { composing.set(false); changed.run(()); })/>
-            </Show>
+            {move || composing.get().then(|| view! {
+                <ComposeForm candidate_id=id_compose.clone() applications=applications.clone() reply_to=replying.get()
+                    on_sent=Callback::new(move |_| { composing.set(false); replying.set(None); changed.run(()); })/>
+            })}
             <Show when=move || recording.get()>
                 <ContactForm candidate_id=id_record.clone() on_saved=Callback::new(move |_| { recording.set(false); changed.run(()); })/>
             </Show>
@@ -79,7 +81,8 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>, last
                     {move || Suspend::new(async move {
                         let entries: Vec<ContactEvent> = history.await?;
                         let shown: Vec<ContactEvent> = entries.into_iter().filter(|e| filter.get().is_none_or(|m| m == e.medium)).collect();
-                        Ok::<_, ApiError>(view! { <HistoryList entries=shown/> })
+                        let on_reply = Callback::new(move |target: (String, String)| { replying.set(Some(target)); composing.set(true); });
+                        Ok::<_, ApiError>(view! { <HistoryList entries=shown on_reply/> })
                     })}
                 </ErrorBoundary>
             </Transition>
@@ -88,7 +91,7 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>, last
 }
 
 #[component]
-fn HistoryList(entries: Vec<ContactEvent>) -> impl IntoView {
+fn HistoryList(entries: Vec<ContactEvent>, on_reply: Callback<(String, String)>) -> impl IntoView {
     let i18n = use_i18n();
     if entries.is_empty() {
         return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, history_empty).to_string())/> }.into_any();
@@ -99,7 +102,13 @@ fn HistoryList(entries: Vec<ContactEvent>) -> impl IntoView {
             let medium = entry.medium;
             let mail = entry.outbox_message.clone().map(|message| view! { <OutboxStatusView message/> });
             let subject_text = entry.subject.clone().unwrap_or_default();
-            let received = entry.inbox_item_id.clone().map(|id| view! { <A href=format!("/inbox/{id}")>{subject_text.clone()}</A> });
+            let received = entry.inbox_item_id.clone().map(|id| {
+                let target = (id.clone(), subject_text.clone());
+                view! {
+                    <A href=format!("/inbox/{id}")>{subject_text.clone()}</A>" "
+                    <button class="link" data-testid="history-reply" on:click=move |_| on_reply.run(target.clone())>{t!(i18n, compose_reply)}</button>
+                }
+            });
             let subject = if received.is_some() { None } else { entry.subject.clone().map(|s| view! { <strong>{s}</strong> }) };
             view! {
                 <li data-testid="history-entry" data-medium=medium.as_str()>
@@ -118,11 +127,17 @@ fn HistoryList(entries: Vec<ContactEvent>) -> impl IntoView {
 }
 
 #[component]
-fn ComposeForm(candidate_id: String, applications: Vec<Application>, on_sent: Callback<()>) -> impl IntoView {
+fn ComposeForm(
+    candidate_id: String,
+    applications: Vec<Application>,
+    reply_to: Option<(String, String)>,
+    on_sent: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let to = RwSignal::new(String::new());
     let application = RwSignal::new(applications.first().map(|a| a.id.clone()).unwrap_or_default());
-    let subject = RwSignal::new(String::new());
+    let answered = reply_to.as_ref().map(|(id, _)| id.clone());
+    let subject = RwSignal::new(reply_to.map(|(_, subject)| reply_subject(&subject)).unwrap_or_default());
     let body = RwSignal::new(String::new());
     // Browser files are not Send; a local signal keeps them on this (only) thread.
     let files = RwSignal::new_local(Vec::<web_sys::File>::new());
@@ -135,6 +150,7 @@ fn ComposeForm(candidate_id: String, applications: Vec<Application>, on_sent: Ca
             subject: subject.get_untracked(),
             body: body.get_untracked(),
             attachments: files.get_untracked(),
+            in_reply_to_inbox_item_id: answered.clone(),
         };
         async move {
             match ops::send_message(mail).await {
@@ -236,4 +252,13 @@ fn ContactForm(candidate_id: String, on_saved: Callback<()>) -> impl IntoView {
             </div>
         </form>
     }
+}
+
+/// "Re: …" once, however many prefixes the answered mail had.
+fn reply_subject(subject: &str) -> String {
+    let mut rest = subject.trim();
+    while let Some(stripped) = ["Re:", "RE:", "re:", "AW:", "Aw:", "aw:"].iter().find_map(|prefix| rest.strip_prefix(prefix)) {
+        rest = stripped.trim_start();
+    }
+    format!("Re: {rest}")
 }
