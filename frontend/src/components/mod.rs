@@ -1,4 +1,5 @@
 pub mod labels;
 pub mod layout;
+pub mod mail_connection;
 pub mod status;
 pub mod mail_view;

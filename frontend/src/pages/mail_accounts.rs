@@ -11,6 +11,7 @@ use crate::api::live::LiveInbox;
 use crate::api::types::{InboundAccount, LegalEntity, MailFolder, UserGroup};
 use crate::api::{ApiError, ops};
 use crate::components::labels;
+use crate::components::mail_connection::{ConnectionFields, IMAP_PORTS};
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
 
@@ -285,15 +286,6 @@ fn AccountForm(
             }
         }
     });
-    let on_security = move |ev| {
-        let chosen = MailSecurity::parse(&event_target_value(&ev)).unwrap_or(MailSecurity::Tls);
-        security.set(chosen);
-        // Follow the usual port unless the admin typed another one.
-        let current = port.get_untracked();
-        if current == "993" || current == "143" || current.is_empty() {
-            port.set(if chosen == MailSecurity::Tls { "993".into() } else { "143".into() });
-        }
-    };
     view! {
         <form class="card form account-form" data-testid="account-form" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
             <h2>{if editing { t!(i18n, account_edit).into_any() } else { t!(i18n, account_new).into_any() }}</h2>
@@ -314,29 +306,7 @@ fn AccountForm(
                     <option value="imap">"IMAP"</option>
                     <option value="microsoft365">{t!(i18n, account_protocol_m365)}</option>
                 </select></label>
-            <div class="row">
-                <label class="grow">{t!(i18n, account_host)}
-                    <input name="host" required placeholder="imap.example.com" prop:value=host on:input=move |ev| host.set(event_target_value(&ev))/></label>
-                <label>{t!(i18n, account_port)}
-                    <input name="port" inputmode="numeric" size="6" prop:value=port on:input=move |ev| port.set(event_target_value(&ev))/></label>
-                <label>{t!(i18n, account_security)}
-                    <select name="security" on:change=on_security prop:value=move || security.get().as_str()>
-                        {[MailSecurity::Tls, MailSecurity::Starttls, MailSecurity::Unencrypted].into_iter().map(|option| view! {
-                            <option value=option.as_str()>{move || labels::mail_security(i18n, option)}</option>
-                        }).collect_view()}
-                    </select></label>
-            </div>
-            <Show when=move || security.get() == MailSecurity::Unencrypted>
-                <label class="check warning"><input type="checkbox" name="allowPlaintext" prop:checked=allow_plaintext
-                    on:change=move |ev| allow_plaintext.set(event_target_checked(&ev))/><span>{t!(i18n, account_allow_plaintext)}</span></label>
-            </Show>
-            <Show when=move || security.get() != MailSecurity::Unencrypted>
-                <label class="check"><input type="checkbox" name="acceptInvalidCerts" prop:checked=accept_invalid
-                    on:change=move |ev| accept_invalid.set(event_target_checked(&ev))/><span>{t!(i18n, account_accept_invalid)}</span></label>
-                <Show when=move || accept_invalid.get()>
-                    <p class="notice warning">{t!(i18n, account_accept_invalid_warning)}</p>
-                </Show>
-            </Show>
+            <ConnectionFields host port security allow_plaintext accept_invalid ports=IMAP_PORTS host_placeholder="imap.example.com"/>
             <div class="row">
                 <label class="grow">{t!(i18n, account_username)}
                     <input name="username" required autocomplete="off" prop:value=username on:input=move |ev| username.set(event_target_value(&ev))/></label>

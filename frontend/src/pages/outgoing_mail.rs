@@ -11,6 +11,7 @@ use crate::api::types::{LegalEntity, OutboundAccount, SenderIdentity, SmtpTestRe
 use crate::api::{ApiError, ops};
 use crate::app::Session;
 use crate::components::labels;
+use crate::components::mail_connection::{ConnectionFields, SMTP_PORTS};
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
 
@@ -288,14 +289,6 @@ fn OutboundForm(account: Option<OutboundAccount>, entities: Vec<LegalEntity>, on
             }
         }
     });
-    let on_security = move |ev| {
-        let chosen = MailSecurity::parse(&event_target_value(&ev)).unwrap_or(MailSecurity::Tls);
-        security.set(chosen);
-        let current = port.get_untracked();
-        if current == "465" || current == "587" || current.is_empty() {
-            port.set(if chosen == MailSecurity::Tls { "465".into() } else { "587".into() });
-        }
-    };
     let test_input = Signal::derive(move || Some(input()));
     let test_id = account.as_ref().map(|a| a.id.clone());
     view! {
@@ -303,29 +296,7 @@ fn OutboundForm(account: Option<OutboundAccount>, entities: Vec<LegalEntity>, on
             <h2>{if editing { t!(i18n, outgoing_edit).into_any() } else { t!(i18n, outgoing_new).into_any() }}</h2>
             <label>{t!(i18n, account_label)}
                 <input name="label" required prop:value=label on:input=move |ev| label.set(event_target_value(&ev))/></label>
-            <div class="row">
-                <label class="grow">{t!(i18n, account_host)}
-                    <input name="host" required placeholder="smtp.example.com" prop:value=host on:input=move |ev| host.set(event_target_value(&ev))/></label>
-                <label>{t!(i18n, account_port)}
-                    <input name="port" inputmode="numeric" size="6" prop:value=port on:input=move |ev| port.set(event_target_value(&ev))/></label>
-                <label>{t!(i18n, account_security)}
-                    <select name="security" on:change=on_security prop:value=move || security.get().as_str()>
-                        {[MailSecurity::Tls, MailSecurity::Starttls, MailSecurity::Unencrypted].into_iter().map(|option| view! {
-                            <option value=option.as_str()>{move || labels::mail_security(i18n, option)}</option>
-                        }).collect_view()}
-                    </select></label>
-            </div>
-            <Show when=move || security.get() == MailSecurity::Unencrypted>
-                <label class="check warning"><input type="checkbox" name="allowPlaintext" prop:checked=allow_plaintext
-                    on:change=move |ev| allow_plaintext.set(event_target_checked(&ev))/><span>{t!(i18n, account_allow_plaintext)}</span></label>
-            </Show>
-            <Show when=move || security.get() != MailSecurity::Unencrypted>
-                <label class="check"><input type="checkbox" name="acceptInvalidCerts" prop:checked=accept_invalid
-                    on:change=move |ev| accept_invalid.set(event_target_checked(&ev))/><span>{t!(i18n, account_accept_invalid)}</span></label>
-                <Show when=move || accept_invalid.get()>
-                    <p class="notice warning">{t!(i18n, account_accept_invalid_warning)}</p>
-                </Show>
-            </Show>
+            <ConnectionFields host port security allow_plaintext accept_invalid ports=SMTP_PORTS host_placeholder="smtp.example.com"/>
             <div class="row">
                 <label class="grow">{t!(i18n, account_username)}
                     <input name="username" autocomplete="off" prop:value=username on:input=move |ev| username.set(event_target_value(&ev))/>
