@@ -92,6 +92,8 @@ test('a recruiter writes to a candidate from the candidate view and sees the mai
   const entry = page.locator('[data-testid=history-entry][data-medium=mail_out]');
   await expect(entry).toContainText('Einladung für Clara');
   await expect(entry.getByTestId('outbox-status')).toHaveAttribute('data-status', 'sent', { timeout: 20_000 });
+  // The sent mail is a contact: the last-contact time follows without a reload.
+  await expect(page.getByTestId('last-contact')).not.toContainText('never');
 
   // The candidate answers; the answer joins her history, and "Reply" continues the conversation.
   const sent = await gql(api, 'query($c: ID!) { outboxMessages(filter: {candidateId: $c}) { edges { node { messageId } } } }', { c: candidate });

@@ -382,11 +382,16 @@ pub async fn send_message(mail: ComposedMail) -> Result<OutboxMessage, ApiError>
 
 const CONTACT_FIELDS: &str = "id medium occurredAt subject note inboxItemId";
 
-pub async fn contact_history(candidate_id: String) -> Result<Vec<ContactEvent>, ApiError> {
+/// The history and the last-contact time derived from it, in one request.
+pub async fn contact_history(candidate_id: String) -> Result<ContactHistory, ApiError> {
     let query = format!(
-        "query($id: ID!) {{ contactHistory(candidateId: $id) {{ {CONTACT_FIELDS} outboxMessage {{ {OUTBOX_FIELDS} }} }} }}"
+        "query($id: ID!) {{ contactHistory(candidateId: $id) {{ {CONTACT_FIELDS} outboxMessage {{ {OUTBOX_FIELDS} }} }}
+            candidate(id: $id) {{ lastContactAt }} }}"
     );
-    pick(&query, json!({"id": candidate_id}), "contactHistory").await
+    let mut data: Value = gql(&query, json!({"id": candidate_id})).await?;
+    let entries = serde_json::from_value(data["contactHistory"].take()).map_err(|e| ApiError::Decode(format!("contactHistory: {e}")))?;
+    let last_contact_at = data["candidate"]["lastContactAt"].as_str().map(str::to_owned);
+    Ok(ContactHistory { entries, last_contact_at })
 }
 
 pub async fn add_contact_event(input: Value) -> Result<ContactEvent, ApiError> {

@@ -352,3 +352,9 @@ pub struct ContactEvent {
     pub inbox_item_id: Option<String>,
     pub outbox_message: Option<OutboxMessage>,
 }
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContactHistory {
+    pub entries: Vec<ContactEvent>,
+    pub last_contact_at: Option<String>,
+}

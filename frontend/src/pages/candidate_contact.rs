@@ -32,7 +32,7 @@ const MANUAL_MEDIA: [ContactMedium; 5] =
     [ContactMedium::PhoneOut, ContactMedium::PhoneIn, ContactMedium::LetterOut, ContactMedium::FaxOut, ContactMedium::InPerson];
 
 #[component]
-pub fn ContactSection(candidate_id: String, applications: Vec<Application>, last_contact_at: Option<String>) -> impl IntoView {
+pub fn ContactSection(candidate_id: String, applications: Vec<Application>) -> impl IntoView {
     let i18n = use_i18n();
     let live = expect_context::<LiveInbox>();
     let refresh = RwSignal::new(0u32);
@@ -53,8 +53,15 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>, last
         <section class="contact" data-testid="contact-section">
             <header class="page-head">
                 <h2>{t!(i18n, history_title)}</h2>
-                <span class="muted" data-testid="last-contact">{t!(i18n, history_last_contact)}": "
-                    {last_contact_at.as_deref().map(labels::date_time).unwrap_or_else(|| t_string!(i18n, history_never).to_string())}</span>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let last = history.await.ok().and_then(|history| history.last_contact_at);
+                        view! {
+                            <span class="muted" data-testid="last-contact">{t!(i18n, history_last_contact)}": "
+                                {last.as_deref().map(labels::date_time).unwrap_or_else(|| t_string!(i18n, history_never).to_string())}</span>
+                        }
+                    })}
+                </Transition>
                 <div class="actions">
                     <button class="primary" data-testid="compose-open" on:click=move |_| { replying.set(None); composing.update(|open| *open = !*open); }>{t!(i18n, compose_title)}</button>
                     <button data-testid="contact-open" on:click=move |_| recording.update(|open| *open = !*open)>{t!(i18n, contact_add_title)}</button>
@@ -79,7 +86,7 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>, last
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
-                        let entries: Vec<ContactEvent> = history.await?;
+                        let entries: Vec<ContactEvent> = history.await?.entries;
                         let shown: Vec<ContactEvent> = entries.into_iter().filter(|e| filter.get().is_none_or(|m| m == e.medium)).collect();
                         let on_reply = Callback::new(move |target: (String, String)| { replying.set(Some(target)); composing.set(true); });
                         Ok::<_, ApiError>(view! { <HistoryList entries=shown on_reply/> })

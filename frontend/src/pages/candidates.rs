@@ -144,7 +144,7 @@ pub fn CandidatePage() -> impl IntoView {
                                         </li> }
                                     }).collect_view()}</ul> }.into_any()
                                 }}
-                                <ContactSection candidate_id=c.id.clone() applications=contact_applications last_contact_at=c.last_contact_at.clone()/>
+                                <ContactSection candidate_id=c.id.clone() applications=contact_applications/>
                             </article>
                         })
                     })}
