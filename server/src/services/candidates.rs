@@ -12,7 +12,7 @@ use crate::db::entities::{application, candidate, candidate_email};
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{CandidateId, JobOpeningId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{job_openings, optional_text, required_text};
+use crate::services::{job_openings, optional_text, required_name};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -120,8 +120,8 @@ pub async fn find_by_email(db: &impl ConnectionTrait, organisation_id: i64, emai
 }
 
 pub async fn create(state: &AppState, principal: &Principal, input: CandidateInput) -> ServiceResult<candidate::Model> {
-    let first_name = required_text("firstName", input.first_name.as_deref().unwrap_or_default(), 100)?;
-    let last_name = required_text("lastName", input.last_name.as_deref().unwrap_or_default(), 100)?;
+    let first_name = required_name("firstName", input.first_name.as_deref().unwrap_or_default(), 100)?;
+    let last_name = required_name("lastName", input.last_name.as_deref().unwrap_or_default(), 100)?;
     let phone = optional_text("phone", input.phone.as_deref(), 50)?;
     check_birthday(input.birthday)?;
     let in_pool = input.in_talent_pool.unwrap_or(false);
@@ -153,10 +153,10 @@ pub async fn update(state: &AppState, principal: &Principal, id: CandidateId, in
     let was_in_pool = existing.in_talent_pool;
     let mut active: candidate::ActiveModel = existing.into();
     if let Some(name) = input.first_name.as_deref() {
-        active.first_name = Set(required_text("firstName", name, 100)?);
+        active.first_name = Set(required_name("firstName", name, 100)?);
     }
     if let Some(name) = input.last_name.as_deref() {
-        active.last_name = Set(required_text("lastName", name, 100)?);
+        active.last_name = Set(required_name("lastName", name, 100)?);
     }
     if input.phone.is_some() {
         active.phone = Set(optional_text("phone", input.phone.as_deref(), 50)?);

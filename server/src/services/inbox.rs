@@ -14,7 +14,7 @@ use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{DocumentId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{candidates, job_openings, legal_entities, optional_text, required_text, users};
+use crate::services::{candidates, job_openings, legal_entities, optional_text, required_name, users};
 use crate::state::AppState;
 
 /// Rows the caller may see, as a condition to add to any inbox query.
@@ -205,8 +205,8 @@ pub async fn submit_application(
     principal: &Principal,
     submission: ApplicationSubmission,
 ) -> ServiceResult<inbox_item::Model> {
-    let first_name = required_text("firstName", &submission.first_name, 100)?;
-    let last_name = required_text("lastName", &submission.last_name, 100)?;
+    let first_name = required_name("firstName", &submission.first_name, 100)?;
+    let last_name = required_name("lastName", &submission.last_name, 100)?;
     let phone = optional_text("phone", submission.phone.as_deref(), 50)?;
     let message = optional_text("message", submission.message.as_deref(), 20_000)?;
     let idempotency_key = optional_text("idempotencyKey", submission.idempotency_key.as_deref(), 200)?;

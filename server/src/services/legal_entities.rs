@@ -8,7 +8,7 @@ use crate::auth::Principal;
 use crate::db::entities::legal_entity;
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::LegalEntityId;
-use crate::services::{audit, required_text};
+use crate::services::{audit, required_name};
 use crate::state::AppState;
 
 pub struct LegalEntityInput {
@@ -51,7 +51,7 @@ pub async fn main_entity(db: &impl ConnectionTrait, organisation_id: i64) -> Ser
 
 pub async fn create(state: &AppState, principal: &Principal, input: LegalEntityInput) -> ServiceResult<legal_entity::Model> {
     principal.require_admin()?;
-    let name = required_text("name", input.name.as_deref().unwrap_or_default(), 200)?;
+    let name = required_name("name", input.name.as_deref().unwrap_or_default(), 200)?;
     let is_main = input.is_main.unwrap_or(false);
     let txn = state.db.begin().await?;
     if is_main {
@@ -87,7 +87,7 @@ pub async fn update(
     let mut active: legal_entity::ActiveModel = existing.into();
     let mut changes = serde_json::Map::new();
     if let Some(name) = input.name.as_deref() {
-        let name = required_text("name", name, 200)?;
+        let name = required_name("name", name, 200)?;
         changes.insert("name".into(), name.clone().into());
         active.name = Set(name);
     }

@@ -32,6 +32,16 @@ pub fn required_text(field: &str, value: &str, max_chars: usize) -> ServiceResul
     bounded(field, trimmed, max_chars)
 }
 
+/// A name: like [`required_text`], on one line. Names end up in mail headers (sender
+/// and recipient names), where a line break is refused.
+pub fn required_name(field: &str, value: &str, max_chars: usize) -> ServiceResult<String> {
+    let text = required_text(field, value, max_chars)?;
+    if text.contains(['\r', '\n']) {
+        return Err(ServiceError::invalid(field, "must be a single line"));
+    }
+    Ok(text)
+}
+
 /// Like [`required_text`], but an empty value means "not given".
 pub fn optional_text(field: &str, value: Option<&str>, max_chars: usize) -> ServiceResult<Option<String>> {
     match value.map(str::trim) {

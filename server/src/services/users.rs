@@ -14,7 +14,7 @@ use crate::auth::password::{check_new_password, hash_password};
 use crate::db::entities::{app_user, legal_entity, user_group, user_group_member, user_legal_entity};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::{LegalEntityId, UserGroupId, UserId};
-use crate::services::{audit, required_text};
+use crate::services::{audit, required_name, required_text};
 use crate::state::AppState;
 
 pub struct NewUser {
@@ -60,7 +60,7 @@ pub async fn administered_entities(
 
 pub async fn create(state: &AppState, principal: &Principal, input: NewUser) -> ServiceResult<app_user::Model> {
     principal.require_admin()?;
-    let display_name = required_text("displayName", &input.display_name, 200)?;
+    let display_name = required_name("displayName", &input.display_name, 200)?;
     check_new_password("password", &input.password)?;
     let scope = checked_scope(&state.db, principal, input.role, &input.legal_entity_ids).await?;
     let password = input.password;
@@ -127,7 +127,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: UserId, changes
     let mut audit_details = serde_json::Map::new();
     let mut active: app_user::ActiveModel = existing.clone().into();
     if let Some(name) = changes.display_name.as_deref() {
-        let name = required_text("displayName", name, 200)?;
+        let name = required_name("displayName", name, 200)?;
         audit_details.insert("displayName".into(), name.clone().into());
         active.display_name = Set(name);
     }

@@ -429,6 +429,15 @@ async fn bad_input_names_the_field_and_queues_nothing(backend: Backend) {
     let injected_name = set_sender(&admin, &main, json!({"senderAddress": "k@example.test", "senderNameMode": "CUSTOM", "senderName": "A\nBcc: x@y.test"})).await;
     assert_eq!(injected_name.field().as_deref(), Some("senderName"));
 
+    // Names end up in mail headers: they are single lines from the start.
+    let two_lines = admin
+        .gql(
+            "mutation($input: CreateCandidateInput!) { createCandidate(input: $input) { id } }",
+            json!({"input": {"firstName": "Cem\r\nBcc: x@example.test", "lastName": "Celik"}}),
+        )
+        .await;
+    assert_eq!(two_lines.field().as_deref(), Some("firstName"));
+
     assert_eq!(outbox_count(&admin).await, 0, "nothing was queued");
     assert!(history(&admin, &candidate, None).await.is_empty(), "and nothing entered the history");
 }
