@@ -11,6 +11,7 @@ use crate::api::{ApiError, ops};
 use crate::app::Session;
 use crate::components::labels;
 use crate::components::mail_view::{MailView, RawSource};
+use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
 
@@ -233,8 +234,6 @@ fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoV
     let i18n = use_i18n();
     let navigate = use_navigate();
     let id = item.id.clone();
-    let id_for_check = id.clone();
-    let id_for_change = id.clone();
     let sender = item
         .sender_name
         .clone()
@@ -254,15 +253,7 @@ fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoV
     let open = move |_| navigate(&format!("/inbox/{id}"), Default::default());
     view! {
         <tr class="row" data-testid="inbox-row">
-            <td class="check" on:click=|ev| ev.stop_propagation()>
-                <input type="checkbox" aria-label="select"
-                    prop:checked=move || selected.with(|s| s.contains(&id_for_check))
-                    on:change=move |ev| {
-                        let id = id_for_change.clone();
-                        if event_target_checked(&ev) { selected.update(|s| { s.insert(id); }); }
-                        else { selected.update(|s| { s.remove(&id); }); }
-                    }/>
-            </td>
+            <SelectCell id=item.id.clone() selected/>
             <td on:click=open.clone()>
                 <span class="sender">{sender}</span>
                 {known.map(|name| view! { <span class="pill known">{t!(i18n, inbox_known_candidate, name = move || name.clone())}</span> })}

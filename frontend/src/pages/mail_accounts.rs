@@ -12,6 +12,7 @@ use crate::api::types::{InboundAccount, LegalEntity, MailFolder, UserGroup};
 use crate::api::{ApiError, ops};
 use crate::components::labels;
 use crate::components::mail_connection::{ConnectionFields, IMAP_PORTS};
+use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
 
@@ -127,18 +128,12 @@ fn AccountTable(
         .into_iter()
         .map(|account| {
             let entity = entity_names.iter().find(|(id, _)| *id == account.legal_entity_id).map(|(_, name)| name.clone()).unwrap_or_default();
-            let (id_check, id_change, id_sync, id_since) = (account.id.clone(), account.id.clone(), account.id.clone(), account.id.clone());
+            let (id_sync, id_since) = (account.id.clone(), account.id.clone());
             let since = RwSignal::new(String::new());
             let for_edit = account.clone();
             view! {
                 <tr data-testid="account-row" data-label=account.label.clone()>
-                    <td class="check">
-                        <input type="checkbox" aria-label="select" prop:checked=move || selected.with(|s| s.contains(&id_check))
-                            on:change=move |ev| {
-                                let id = id_change.clone();
-                                if event_target_checked(&ev) { selected.update(|s| { s.insert(id); }); } else { selected.update(|s| { s.remove(&id); }); }
-                            }/>
-                    </td>
+                    <SelectCell id=account.id.clone() selected/>
                     <td><strong>{account.label.clone()}</strong><br/><span class="muted">{format!("{}@{}:{}", account.username, account.host, account.port)}</span></td>
                     <td>{account.folder.clone()}</td>
                     <td>{entity}</td>

@@ -12,6 +12,7 @@ use crate::api::{ApiError, ops};
 use crate::app::Session;
 use crate::components::labels;
 use crate::components::mail_connection::{ConnectionFields, SMTP_PORTS};
+use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
 
@@ -101,19 +102,13 @@ fn OutboundTable(
         .into_iter()
         .map(|account| {
             let entity = entities.iter().find(|e| e.id == account.legal_entity_id).map(|e| e.name.clone()).unwrap_or_default();
-            let (id_check, id_change, id_test, id_panel) = (account.id.clone(), account.id.clone(), account.id.clone(), account.id.clone());
+            let (id_test, id_panel) = (account.id.clone(), account.id.clone());
             let for_edit = account.clone();
             let security = account.security;
             let login = account.username.clone().map(|user| format!("{user}@")).unwrap_or_default();
             view! {
                 <tr data-testid="outgoing-row" data-label=account.label.clone()>
-                    <td class="check">
-                        <input type="checkbox" aria-label="select" prop:checked=move || selected.with(|s| s.contains(&id_check))
-                            on:change=move |ev| {
-                                let id = id_change.clone();
-                                if event_target_checked(&ev) { selected.update(|s| { s.insert(id); }); } else { selected.update(|s| { s.remove(&id); }); }
-                            }/>
-                    </td>
+                    <SelectCell id=account.id.clone() selected/>
                     <td>
                         <strong>{account.label.clone()}</strong>
                         {account.is_system_default.then(|| view! { " " <span class="badge">{t!(i18n, outgoing_default_badge)}</span> })}
