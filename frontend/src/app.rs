@@ -9,7 +9,7 @@ use crate::api::{ApiError, ops};
 use crate::components::layout::Shell;
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
-use crate::pages::{candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, outbox, outgoing_mail, settings};
+use crate::pages::{candidate_file, candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, outbox, outgoing_mail, public_channels, settings};
 
 /// The signed-in user, available to every page below the shell.
 #[derive(Clone)]
@@ -75,6 +75,7 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
                     <Route path=path!("inbox") view=inbox::InboxPage/>
                     <Route path=path!("inbox/:id") view=inbox::InboxItemPage/>
                     <Route path=path!("candidates") view=candidates::CandidatesPage/>
+                    <Route path=path!("candidates/duplicates") view=candidate_file::DuplicatesPage/>
                     <Route path=path!("candidates/:id") view=candidates::CandidatePage/>
                     <Route path=path!("job-openings") view=job_openings::JobOpeningsPage/>
                     <Route path=path!("outbox") view=outbox::OutboxPage/>
@@ -85,6 +86,7 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
                         <Route path=path!("tokens") view=settings::TokensPage/>
                         <Route path=path!("mail") view=mail_accounts::MailAccountsPage/>
                         <Route path=path!("outgoing") view=outgoing_mail::OutgoingMailPage/>
+                        <Route path=path!("channels") view=public_channels::PublicChannelsPage/>
                         <Route path=path!("audit") view=settings::AuditPage/>
                     </ParentRoute>
                 </ParentRoute>

@@ -7,6 +7,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_foundation;
 mod m20261130_000002_mail_in;
 mod m20261130_000003_mail_out;
+mod m20261130_000004_candidate_file;
+mod support;
 
 pub struct Migrator;
 
@@ -17,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261130_000002_mail_in::Migration),
             Box::new(m20261130_000003_mail_out::Migration),
+            Box::new(m20261130_000004_candidate_file::Migration),
         ]
     }
 }

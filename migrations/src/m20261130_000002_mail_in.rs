@@ -5,6 +5,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::support::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -108,29 +110,6 @@ enum MailMessage {
     IntakeRecipient,
     ReceivedAt,
     CreatedAt,
-}
-
-fn fk(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::NoAction)
-        .take()
-}
-
-fn index(name: &str, table: impl IntoIden, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut statement = Index::create().name(name).table(table).take();
-    for column in columns {
-        statement.col(Alias::new(*column));
-    }
-    statement
 }
 
 #[async_trait::async_trait]

@@ -14,20 +14,21 @@
 mod dovecot;
 #[path = "../tests/support/postfix.rs"]
 mod postfix;
+#[path = "support/state.rs"]
+mod support;
 
 use std::process::Command;
 use std::time::Instant;
 
 use postfix::Postfix;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use talentpost_server::auth::{Credential, Principal};
-use talentpost_server::config::Config;
-use talentpost_server::db::entities::{app_user, legal_entity};
+use talentpost_server::auth::Principal;
+use talentpost_server::db::entities::legal_entity;
 use talentpost_server::ids::{CandidateId, LegalEntityId, OutboundAccountId};
 use talentpost_server::services::mail_connection::ConnectionInput;
 use talentpost_server::services::outbound_accounts::{self, OutboundAccountInput};
 use talentpost_server::services::{candidates, messages, sender_identities};
-use talentpost_shared::{EmailAddress, MailSecurity, Role, SenderChannel};
+use talentpost_shared::{EmailAddress, MailSecurity, SenderChannel};
 
 fn main() {
     if std::env::args().any(|arg| arg == "--list") {
@@ -112,24 +113,7 @@ fn main() {
 }
 
 async fn setup(data_dir: &std::path::Path, smtp_port: u16) -> (talentpost_server::state::AppState, Principal) {
-    let mut config = Config::for_data_dir(data_dir.to_path_buf());
-    config.database_url = std::env::var("BENCH_DATABASE_URL").ok();
-    config.secret_key = Some("44".repeat(32));
-    config.admin_email = "bench@example.org".into();
-    config.admin_password = Some("bench-password-123".into());
-    config.outbox_worker = false;
-    config.mail_workers = false;
-    let state = talentpost_server::app::build_state(config).await.unwrap();
-    talentpost_server::services::bootstrap::ensure_initial_admin(&state).await.unwrap();
-    let admin = app_user::Entity::find().filter(app_user::Column::Email.eq("bench@example.org")).one(&state.db).await.unwrap().unwrap();
-    let principal = Principal {
-        user_id: admin.id,
-        organisation_id: admin.organisation_id,
-        role: Role::Admin,
-        administered_entities: Vec::new(),
-        group_ids: Vec::new(),
-        credential: Credential::Session,
-    };
+    let (state, principal) = support::bench_state(data_dir, std::env::var("BENCH_DATABASE_URL").ok()).await;
     let account = outbound_accounts::create(
         &state,
         &principal,

@@ -53,6 +53,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         events,
         secrets,
         login_throttle: Default::default(),
+        intake_limiter: Default::default(),
         mail_tls: MailTls::new()?,
         inbound: InboundWorkers::default(),
         outbox: Default::default(),
@@ -88,7 +89,7 @@ impl Application {
             crate::events::relay::start_listening(self.state.clone(), self.state.config.database_url(), origin);
         }
         let router = crate::http::router(self.state, schema);
-        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve);
+        let served = axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve);
         workers.stop_all();
         outbox.stop().await;
         served

@@ -49,6 +49,18 @@ pub struct Config {
     #[arg(long, env = "TALENTPOST_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_upload_bytes: usize,
 
+    /// Applications one client (IP address) may send through the public form per minute.
+    #[arg(long, env = "TALENTPOST_PUBLIC_FORM_PER_MINUTE", default_value_t = 10)]
+    pub public_form_per_minute: u32,
+
+    /// Requests per minute one webhook key (SMS provider) or form key may make in all.
+    #[arg(long, env = "TALENTPOST_INTAKE_KEY_PER_MINUTE", default_value_t = 600)]
+    pub intake_key_per_minute: u32,
+
+    /// Largest job-agency import request (applicant profiles with Base64 files), in bytes.
+    #[arg(long, env = "TALENTPOST_MAX_AGENCY_IMPORT_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_agency_import_bytes: usize,
+
     /// Largest mail that is parsed; larger mail is kept raw and shown as "too large".
     #[arg(long, env = "TALENTPOST_MAX_MAIL_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_mail_bytes: usize,
@@ -158,6 +170,9 @@ impl Config {
             organisation_name: "Meine Firma GmbH".to_owned(),
             max_upload_bytes: 25 * 1024 * 1024,
             max_mail_bytes: 50 * 1024 * 1024,
+            public_form_per_minute: 10,
+            intake_key_per_minute: 600,
+            max_agency_import_bytes: 100 * 1024 * 1024,
             intake_domain: "intake.talentpost.localhost".to_owned(),
             mail_poll_seconds: 120,
             mail_retry_max_seconds: 300,

@@ -19,6 +19,12 @@ pub enum ServiceError {
     InvalidCredentials,
     #[error("too many failed logins for this account; try again in {retry_after_seconds} seconds")]
     TooManyAttempts { retry_after_seconds: u64 },
+    #[error("too many requests; try again in {retry_after_seconds} seconds")]
+    RateLimited { retry_after_seconds: u64 },
+    /// A key or signature of a public channel (form key, SMS webhook) did not check out;
+    /// the message says which.
+    #[error("{0}")]
+    BadCredential(String),
     #[error("{field}: larger than the limit of {limit} bytes")]
     PayloadTooLarge { field: String, limit: usize },
     #[error("{message}")]
@@ -55,6 +61,8 @@ impl ServiceError {
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::BadCredential(_) => ErrorCode::Unauthenticated,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::MailServer { .. } => ErrorCode::MailServer,
             Self::Database(_) | Self::Io(_) | Self::Internal(_) => ErrorCode::Internal,

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::throttle::{LoginThrottle, RateLimiter};
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::events::EventBus;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub blobs: BlobStore,
     pub secrets: SecretBox,
     pub login_throttle: LoginThrottle,
+    /// Requests per client of the public form and the SMS webhook.
+    pub intake_limiter: RateLimiter,
     pub mail_tls: MailTls,
     pub inbound: InboundWorkers,
     pub outbox: OutboxWorker,

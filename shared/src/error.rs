@@ -25,6 +25,8 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// Too many failed logins for this account; wait and try again.
     TooManyAttempts,
+    /// Too many requests from this client (a public form, a webhook); wait and try again.
+    RateLimited,
     /// A mail server could not be reached or refused us; `extensions.problem` names
     /// the stage (DNS, CONNECT, TLS, LOGIN, FOLDER_MISSING, PROTOCOL).
     MailServer,
@@ -44,6 +46,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::TooManyAttempts => "TOO_MANY_ATTEMPTS",
+            Self::RateLimited => "RATE_LIMITED",
             Self::MailServer => "MAIL_SERVER",
             Self::Internal => "INTERNAL",
         }
@@ -53,7 +56,7 @@ impl ErrorCode {
         Self::ALL.into_iter().find(|c| c.as_str() == code)
     }
 
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Unauthenticated,
         Self::Forbidden,
         Self::NotFound,
@@ -63,6 +66,7 @@ impl ErrorCode {
         Self::PayloadTooLarge,
         Self::QueryTooComplex,
         Self::TooManyAttempts,
+        Self::RateLimited,
         Self::MailServer,
         Self::Internal,
     ];

@@ -6,6 +6,7 @@
 
 pub mod email;
 pub mod error;
+pub mod matching;
 pub mod model;
 
 pub use email::{EmailAddress, EmailAddressError};

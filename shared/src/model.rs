@@ -171,6 +171,11 @@ stored_enum!(
         PhoneOut => "phone_out",
         PhoneIn => "phone_in",
         InPerson => "in_person",
+        /// An application through the online form.
+        OnlineFormIn => "online_form_in",
+        /// An applicant profile delivered by the job agency.
+        JobAgencyIn => "job_agency_in",
+        SmsIn => "sms_in",
     }
 );
 
@@ -178,6 +183,8 @@ stored_enum!(
     ApplicationStatus {
         New => "new",
         InProcess => "in_process",
+        /// Invited to (or had) an interview; the dashboard counts interviews per source.
+        Interview => "interview",
         Rejected => "rejected",
         Hired => "hired",
     }
@@ -275,6 +282,72 @@ stored_enum!(
         Closed => "closed",
     }
 );
+
+stored_enum!(
+    /// What makes candidates a duplicate set.
+    DuplicateReason {
+        Email => "email",
+        Phone => "phone",
+        NameAndBirthday => "name_birthday",
+    }
+);
+
+stored_enum!(
+    /// A recruiter's verdict on a duplicate set.
+    DuplicateStatus {
+        /// Not looked at yet (or a new member joined since).
+        Open => "open",
+        /// The same person: kept apart for now, but mailed only once.
+        Confirmed => "confirmed",
+        /// Different people who happen to share a detail; not shown again.
+        Dismissed => "dismissed",
+    }
+);
+
+stored_enum!(
+    /// Why an inbox item is suggested for a candidate, strongest first.
+    SuggestionReason {
+        Email => "email",
+        Name => "name",
+        Phone => "phone",
+    }
+);
+
+stored_enum!(
+    /// The time span the dashboard covers, ending today.
+    DashboardPeriod {
+        /// The last 7 days, by day.
+        Week => "week",
+        /// The last 30 days, by day.
+        Month => "month",
+        /// The last 90 days, by week.
+        Quarter => "quarter",
+        /// The last 365 days, by month.
+        Year => "year",
+    }
+);
+
+impl DashboardPeriod {
+    pub const fn days(self) -> i64 {
+        match self {
+            Self::Week => 7,
+            Self::Month => 30,
+            Self::Quarter => 90,
+            Self::Year => 365,
+        }
+    }
+}
+
+impl From<InboxMedium> for ContactMedium {
+    fn from(medium: InboxMedium) -> Self {
+        match medium {
+            InboxMedium::Email => Self::MailIn,
+            InboxMedium::OnlineForm => Self::OnlineFormIn,
+            InboxMedium::JobAgency => Self::JobAgencyIn,
+            InboxMedium::Sms => Self::SmsIn,
+        }
+    }
+}
 
 impl From<InboxMedium> for SourceMedium {
     fn from(medium: InboxMedium) -> Self {

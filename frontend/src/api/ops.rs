@@ -2,7 +2,10 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use talentpost_shared::{CandidateStatus, InboxMedium, InboxState, JobOpeningStatus, OutboxStatus, Role};
+use talentpost_shared::{
+    ApplicationStatus, CandidateStatus, DashboardPeriod, DuplicateStatus, InboxMedium, InboxState, JobOpeningStatus, OutboxStatus, Role,
+    SourceMedium,
+};
 
 use super::types::*;
 use super::{ApiError, gql};
@@ -29,7 +32,7 @@ pub async fn logout() -> Result<bool, ApiError> {
 }
 
 const ITEM_FIELDS: &str = "id medium state receivedAt subject senderName senderEmail senderPhone preview
-    jobOpening { title } matchedCandidate { id fullName }";
+    jobOpening { title } matchedCandidate { id fullName } candidate { id fullName }";
 
 pub async fn inbox_items(
     medium: InboxMedium,
@@ -124,20 +127,140 @@ pub async fn restore_inbox_items(ids: Vec<String>) -> Result<Value, ApiError> {
 
 const CANDIDATE_FIELDS: &str = "id firstName lastName emails phone birthday inTalentPool status lastContactAt";
 
-pub async fn candidates(search: String, first: u32, after: Option<String>) -> Result<Connection<Candidate>, ApiError> {
+/// What the candidate list is narrowed to; empty fields do not filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CandidateListFilter {
+    pub search: String,
+    pub status: Option<CandidateStatus>,
+    pub in_talent_pool: Option<bool>,
+    pub job_opening_id: Option<String>,
+    pub source: Option<SourceMedium>,
+}
+
+pub async fn candidates(filter: CandidateListFilter, first: u32, after: Option<String>) -> Result<Connection<Candidate>, ApiError> {
     let query = format!(
-        "query($search: String, $first: Int, $after: String) {{ candidates(search: $search, first: $first, after: $after) {{
+        "query($search: String, $status: CandidateStatus, $pool: Boolean, $opening: ID, $source: SourceMedium, $first: Int, $after: String) {{
+            candidates(search: $search, status: $status, inTalentPool: $pool, jobOpeningId: $opening, source: $source, first: $first, after: $after) {{
             edges {{ cursor node {{ {CANDIDATE_FIELDS} }} }} pageInfo {{ hasNextPage }} }} }}"
     );
-    pick(&query, json!({"search": search, "first": first, "after": after}), "candidates").await
+    let variables = json!({
+        "search": filter.search, "status": filter.status, "pool": filter.in_talent_pool,
+        "opening": filter.job_opening_id, "source": filter.source, "first": first, "after": after,
+    });
+    pick(&query, variables, "candidates").await
 }
+
+const DUPLICATE_FIELDS: &str = "id reason status members { id firstName lastName emails phone birthday inTalentPool status }";
 
 pub async fn candidate(id: String) -> Result<Candidate, ApiError> {
     let query = format!(
         "query($id: ID!) {{ candidate(id: $id) {{ {CANDIDATE_FIELDS}
-            applications {{ id status sourceMedium appliedAt jobOpening {{ title }} }} }} }}"
+            applications {{ id status sourceMedium appliedAt jobOpening {{ title }} }}
+            documents {{ id fileName contentType sizeBytes downloadUrl }}
+            duplicateSets {{ {DUPLICATE_FIELDS} }} }} }}"
     );
     pick(&query, json!({"id": id}), "candidate").await
+}
+
+pub async fn set_application_status(id: String, status: ApplicationStatus) -> Result<Value, ApiError> {
+    pick(
+        "mutation($id: ID!, $status: ApplicationStatus!) { setApplicationStatus(id: $id, status: $status) { id status } }",
+        json!({"id": id, "status": status}),
+        "setApplicationStatus",
+    )
+    .await
+}
+
+pub async fn create_application(candidate_id: String, job_opening_id: Option<String>) -> Result<Value, ApiError> {
+    pick(
+        "mutation($c: ID!, $o: ID) { createApplication(candidateId: $c, jobOpeningId: $o) { id } }",
+        json!({"c": candidate_id, "o": job_opening_id}),
+        "createApplication",
+    )
+    .await
+}
+
+pub async fn duplicate_sets(status: DuplicateStatus) -> Result<Connection<DuplicateSet>, ApiError> {
+    let query = format!(
+        "query($status: DuplicateStatus) {{ duplicateSets(filter: {{status: $status}}, first: 100) {{
+            edges {{ cursor node {{ {DUPLICATE_FIELDS} }} }} pageInfo {{ hasNextPage }} }} }}"
+    );
+    pick(&query, json!({"status": status}), "duplicateSets").await
+}
+
+pub async fn merge_candidates(target_id: String, source_ids: Vec<String>) -> Result<MergeResult, ApiError> {
+    pick(
+        "mutation($t: ID!, $s: [ID!]!) { mergeCandidates(targetId: $t, sourceIds: $s) { movedApplications movedDocuments movedContactEvents } }",
+        json!({"t": target_id, "s": source_ids}),
+        "mergeCandidates",
+    )
+    .await
+}
+
+/// Records the verdict on a duplicate set: `confirm` (same person) or dismiss.
+pub async fn decide_duplicate(set_id: String, confirm: bool) -> Result<Value, ApiError> {
+    let root = if confirm { "confirmDuplicate" } else { "dismissDuplicate" };
+    pick(&format!("mutation($id: ID!) {{ {root}(setId: $id) {{ id status }} }}"), json!({"id": set_id}), root).await
+}
+
+const ASSIGNMENT_FIELDS: &str = "candidate { id } createdCandidate";
+
+/// What the recruiter chose or corrected for a take-over; empty means "as the item says".
+#[derive(Clone, Debug, Default)]
+pub struct TakeOver {
+    pub job_opening_id: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+pub async fn take_over_inbox_item(id: String, input: TakeOver) -> Result<InboxAssignment, ApiError> {
+    let query = format!("mutation($id: ID!, $input: TakeOverInput) {{ takeOverInboxItem(id: $id, input: $input) {{ {ASSIGNMENT_FIELDS} }} }}");
+    let input = json!({"jobOpeningId": input.job_opening_id, "firstName": input.first_name, "lastName": input.last_name});
+    pick(&query, json!({"id": id, "input": input}), "takeOverInboxItem").await
+}
+
+pub async fn take_over_inbox_items(ids: Vec<String>, job_opening_id: Option<String>) -> Result<Vec<InboxAssignment>, ApiError> {
+    let query = format!("mutation($ids: [ID!]!, $o: ID) {{ takeOverInboxItems(ids: $ids, jobOpeningId: $o) {{ {ASSIGNMENT_FIELDS} }} }}");
+    pick(&query, json!({"ids": ids, "o": job_opening_id}), "takeOverInboxItems").await
+}
+
+pub async fn assign_inbox_item(id: String, candidate_id: String) -> Result<InboxAssignment, ApiError> {
+    let query = format!("mutation($id: ID!, $c: ID!) {{ assignInboxItem(id: $id, candidateId: $c) {{ {ASSIGNMENT_FIELDS} }} }}");
+    pick(&query, json!({"id": id, "c": candidate_id}), "assignInboxItem").await
+}
+
+pub async fn candidate_suggestions(item_id: String) -> Result<Vec<CandidateSuggestion>, ApiError> {
+    let query = format!("query($id: ID!) {{ candidateSuggestions(inboxItemId: $id) {{ reasons nameSimilarity candidate {{ {CANDIDATE_FIELDS} }} }} }}");
+    pick(&query, json!({"id": item_id}), "candidateSuggestions").await
+}
+
+pub async fn dashboard(period: DashboardPeriod) -> Result<Dashboard, ApiError> {
+    pick(
+        "query($p: DashboardPeriod) { dashboard(period: $p) { from to openJobOpenings newCandidates applications
+            openTasks { unassignedInboxItems writingJobsDue failedOutgoingMail } bucketStarts
+            applicationsBySource { source counts }
+            channelEffectiveness { source applications interviews hires hireRate medianDaysToHire } } }",
+        json!({"p": period}),
+        "dashboard",
+    )
+    .await
+}
+
+const INTAKE_FIELDS: &str = "formKey formUrl smsKey smsWebhookUrl hasSmsSecret";
+
+pub async fn intake_settings() -> Result<IntakeSettings, ApiError> {
+    pick(&format!("{{ intakeSettings {{ {INTAKE_FIELDS} }} }}"), json!({}), "intakeSettings").await
+}
+
+/// `channel` is ONLINE_FORM or SMS.
+pub async fn rotate_intake_key(channel: &'static str) -> Result<RotatedIntakeKey, ApiError> {
+    let query = format!("mutation($c: IntakeChannel!) {{ rotateIntakeKey(channel: $c) {{ settings {{ {INTAKE_FIELDS} }} secret }} }}");
+    pick(&query, json!({"c": channel}), "rotateIntakeKey").await
+}
+
+pub async fn disable_intake(channel: &'static str) -> Result<IntakeSettings, ApiError> {
+    let query = format!("mutation($c: IntakeChannel!) {{ disableIntake(channel: $c) {{ {INTAKE_FIELDS} }} }}");
+    pick(&query, json!({"c": channel}), "disableIntake").await
 }
 
 pub struct CandidateForm {

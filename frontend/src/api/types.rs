@@ -1,8 +1,8 @@
 use serde::Deserialize;
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, ContactMedium, InboundProtocol, InboundStatus, InboxMedium, InboxState, JobOpeningStatus,
+    ApplicationStatus, CandidateStatus, ContactMedium, DuplicateReason, DuplicateStatus, InboundProtocol, InboundStatus, InboxMedium, InboxState, JobOpeningStatus,
     MailProblem, MailSecurity, MailSource, OutboxChannel, OutboxPurpose, OutboxStatus, ParseStatus, Role, SenderChannel,
-    SenderNameMode, SourceMedium,
+    SenderNameMode, SourceMedium, SuggestionReason,
 };
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -91,6 +91,99 @@ pub struct Candidate {
     pub applications: Vec<Application>,
     #[serde(default)]
     pub last_contact_at: Option<String>,
+    #[serde(default)]
+    pub documents: Vec<Document>,
+    #[serde(default)]
+    pub duplicate_sets: Vec<DuplicateSet>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicateSet {
+    pub id: String,
+    pub reason: DuplicateReason,
+    pub status: DuplicateStatus,
+    pub members: Vec<Candidate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxAssignment {
+    pub candidate: IdOnly,
+    pub created_candidate: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateSuggestion {
+    pub candidate: Candidate,
+    pub reasons: Vec<SuggestionReason>,
+    pub name_similarity: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeResult {
+    pub moved_applications: u64,
+    pub moved_documents: u64,
+    pub moved_contact_events: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    pub from: String,
+    pub to: String,
+    pub open_job_openings: u64,
+    pub new_candidates: u64,
+    pub applications: u64,
+    pub open_tasks: OpenTasks,
+    pub bucket_starts: Vec<String>,
+    pub applications_by_source: Vec<SourceSeries>,
+    pub channel_effectiveness: Vec<ChannelFigures>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenTasks {
+    pub unassigned_inbox_items: u64,
+    pub writing_jobs_due: u64,
+    pub failed_outgoing_mail: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceSeries {
+    pub source: SourceMedium,
+    pub counts: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelFigures {
+    pub source: SourceMedium,
+    pub applications: u64,
+    pub interviews: u64,
+    pub hires: u64,
+    pub hire_rate: Option<f64>,
+    pub median_days_to_hire: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntakeSettings {
+    pub form_key: Option<String>,
+    pub form_url: Option<String>,
+    pub sms_key: Option<String>,
+    pub sms_webhook_url: Option<String>,
+    pub has_sms_secret: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotatedIntakeKey {
+    pub settings: IntakeSettings,
+    pub secret: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -123,6 +216,9 @@ pub struct InboxItem {
     pub legal_entity: Option<NameOnly>,
     #[serde(default)]
     pub matched_candidate: Option<CandidateRef>,
+    /// The candidate the item was taken over as or assigned to.
+    #[serde(default)]
+    pub candidate: Option<CandidateRef>,
     #[serde(default)]
     pub documents: Vec<Document>,
     #[serde(default)]

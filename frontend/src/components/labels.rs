@@ -1,12 +1,56 @@
 //! Translated names of the shared enums.
 
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, ContactMedium, InboundStatus, InboxMedium, JobOpeningStatus, MailProblem, MailSecurity,
-    MailSource, OutboxChannel, OutboxStatus, ParseStatus, Role, SenderChannel, SenderNameMode,
+    ApplicationStatus, CandidateStatus, ContactMedium, DashboardPeriod, DuplicateReason, DuplicateStatus, InboundStatus, InboxMedium,
+    JobOpeningStatus, MailProblem, MailSecurity, MailSource, OutboxChannel, OutboxStatus, ParseStatus, Role, SenderChannel, SenderNameMode,
+    SourceMedium, SuggestionReason,
 };
 
 use crate::i18n::*;
 use leptos_i18n::I18nContext;
+
+pub fn source_medium(i18n: I18nContext<Locale>, source: SourceMedium) -> String {
+    match source {
+        SourceMedium::Email => t_string!(i18n, medium_email).to_string(),
+        SourceMedium::OnlineForm => t_string!(i18n, medium_online_form).to_string(),
+        SourceMedium::JobAgency => t_string!(i18n, medium_job_agency).to_string(),
+        SourceMedium::Sms => t_string!(i18n, medium_sms).to_string(),
+        SourceMedium::Manual => t_string!(i18n, medium_manual).to_string(),
+    }
+}
+
+pub fn duplicate_reason(i18n: I18nContext<Locale>, reason: DuplicateReason) -> String {
+    match reason {
+        DuplicateReason::Email => t_string!(i18n, duplicates_same_email).to_string(),
+        DuplicateReason::Phone => t_string!(i18n, duplicates_same_phone).to_string(),
+        DuplicateReason::NameAndBirthday => t_string!(i18n, duplicates_same_name).to_string(),
+    }
+}
+
+pub fn duplicate_status(i18n: I18nContext<Locale>, status: DuplicateStatus) -> String {
+    match status {
+        DuplicateStatus::Open => t_string!(i18n, duplicates_open).to_string(),
+        DuplicateStatus::Confirmed => t_string!(i18n, duplicates_confirmed).to_string(),
+        DuplicateStatus::Dismissed => t_string!(i18n, duplicates_dismissed).to_string(),
+    }
+}
+
+pub fn suggestion_reason(i18n: I18nContext<Locale>, reason: SuggestionReason) -> String {
+    match reason {
+        SuggestionReason::Email => t_string!(i18n, suggestion_email).to_string(),
+        SuggestionReason::Name => t_string!(i18n, suggestion_name).to_string(),
+        SuggestionReason::Phone => t_string!(i18n, suggestion_phone).to_string(),
+    }
+}
+
+pub fn dashboard_period(i18n: I18nContext<Locale>, period: DashboardPeriod) -> String {
+    match period {
+        DashboardPeriod::Week => t_string!(i18n, period_week).to_string(),
+        DashboardPeriod::Month => t_string!(i18n, period_month).to_string(),
+        DashboardPeriod::Quarter => t_string!(i18n, period_quarter).to_string(),
+        DashboardPeriod::Year => t_string!(i18n, period_year).to_string(),
+    }
+}
 
 pub fn medium(i18n: I18nContext<Locale>, medium: InboxMedium) -> String {
     match medium {
@@ -39,6 +83,7 @@ pub fn application_status(i18n: I18nContext<Locale>, status: ApplicationStatus) 
     match status {
         ApplicationStatus::New => t_string!(i18n, status_new).to_string(),
         ApplicationStatus::InProcess => t_string!(i18n, status_in_process).to_string(),
+        ApplicationStatus::Interview => t_string!(i18n, status_interview).to_string(),
         ApplicationStatus::Rejected => t_string!(i18n, status_rejected).to_string(),
         ApplicationStatus::Hired => t_string!(i18n, status_hired).to_string(),
     }
@@ -117,6 +162,9 @@ pub fn contact_medium(i18n: I18nContext<Locale>, medium: ContactMedium) -> Strin
         ContactMedium::PhoneOut => t_string!(i18n, contact_phone_out).to_string(),
         ContactMedium::PhoneIn => t_string!(i18n, contact_phone_in).to_string(),
         ContactMedium::InPerson => t_string!(i18n, contact_in_person).to_string(),
+        ContactMedium::OnlineFormIn => t_string!(i18n, contact_online_form_in).to_string(),
+        ContactMedium::JobAgencyIn => t_string!(i18n, contact_job_agency_in).to_string(),
+        ContactMedium::SmsIn => t_string!(i18n, contact_sms_in).to_string(),
     }
 }
 

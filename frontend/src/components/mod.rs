@@ -1,3 +1,5 @@
+pub mod charts;
+pub mod documents;
 pub mod labels;
 pub mod layout;
 pub mod mail_connection;

@@ -1,29 +1,31 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use talentpost_shared::CandidateStatus;
+use talentpost_shared::{CandidateStatus, SourceMedium};
 
-use crate::api::ops::{self, CandidateForm};
+use crate::api::ops::{self, CandidateForm, CandidateListFilter};
 use crate::api::types::Candidate;
 use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
 use crate::pages::candidate_contact::ContactSection;
+use crate::pages::candidate_file::{ApplicationsSection, DocumentsSection, DuplicatesSection};
 
 #[component]
 pub fn CandidatesPage() -> impl IntoView {
     let i18n = use_i18n();
-    let search = RwSignal::new(String::new());
-    // Page cursors belong to the search they were made for; a new search starts at page one.
-    let cursors = RwSignal::new((String::new(), vec![None::<String>]));
-    let current_after = move || cursors.with(|(term, stack)| if *term == search.get() { stack.last().cloned().flatten() } else { None });
-    let on_first_page = move || cursors.with(|(term, stack)| *term != search.get() || stack.len() <= 1);
+    let filter = RwSignal::new(CandidateListFilter::default());
+    // Page cursors belong to the filter they were made for; a new filter starts at page one.
+    let cursors = RwSignal::new((CandidateListFilter::default(), vec![None::<String>]));
+    let current_after = move || cursors.with(|(made_for, stack)| if *made_for == filter.get() { stack.last().cloned().flatten() } else { None });
+    let on_first_page = move || cursors.with(|(made_for, stack)| *made_for != filter.get() || stack.len() <= 1);
     let refresh = RwSignal::new(0u32);
     let list = LocalResource::new(move || {
         refresh.track();
-        ops::candidates(search.get(), 50, current_after())
+        ops::candidates(filter.get(), 50, current_after())
     });
+    let openings = LocalResource::new(move || ops::job_openings(None));
     let creating = RwSignal::new(false);
     let on_saved = Callback::new(move |_: Candidate| {
         creating.set(false);
@@ -33,14 +35,56 @@ pub fn CandidatesPage() -> impl IntoView {
         <main class="page">
             <div class="page-head">
                 <h1>{t!(i18n, candidates_title)}</h1>
-                <button class="primary" on:click=move |_| creating.set(true)>{t!(i18n, candidates_new)}</button>
+                <div class="actions">
+                    <A href="/candidates/duplicates" attr:class="button" attr:data-testid="open-duplicates">{t!(i18n, duplicates_title)}</A>
+                    <button class="primary" on:click=move |_| creating.set(true)>{t!(i18n, candidates_new)}</button>
+                </div>
             </div>
             <Show when=move || creating.get()>
                 <CandidateEditor candidate=None on_saved on_cancel=Callback::new(move |()| creating.set(false))/>
             </Show>
-            <input type="search" class="search" data-testid="candidate-search"
-                placeholder=move || t_string!(i18n, candidates_search).to_string()
-                on:input=move |ev| search.set(event_target_value(&ev))/>
+            <div class="filters" data-testid="candidate-filters">
+                <input type="search" class="search" data-testid="candidate-search"
+                    placeholder=move || t_string!(i18n, candidates_search).to_string()
+                    on:input=move |ev| filter.update(|f| f.search = event_target_value(&ev))/>
+                <select data-testid="filter-status" on:change=move |ev| filter.update(|f| f.status = CandidateStatus::parse(&event_target_value(&ev)))>
+                    <option value="">{t!(i18n, filter_any_status)}</option>
+                    {CandidateStatus::ALL.iter().map(|s| {
+                        let s = *s;
+                        view! { <option value=s.as_str()>{move || labels::candidate_status(i18n, s)}</option> }
+                    }).collect_view()}
+                </select>
+                <select data-testid="filter-pool" on:change=move |ev| filter.update(|f| f.in_talent_pool = match event_target_value(&ev).as_str() {
+                    "yes" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                })>
+                    <option value="">{t!(i18n, filter_any_pool)}</option>
+                    <option value="yes">{t!(i18n, filter_in_pool)}</option>
+                    <option value="no">{t!(i18n, filter_not_in_pool)}</option>
+                </select>
+                <select data-testid="filter-source" on:change=move |ev| filter.update(|f| f.source = SourceMedium::parse(&event_target_value(&ev)))>
+                    <option value="">{t!(i18n, filter_any_source)}</option>
+                    {SourceMedium::ALL.iter().map(|s| {
+                        let s = *s;
+                        view! { <option value=s.as_str()>{move || labels::source_medium(i18n, s)}</option> }
+                    }).collect_view()}
+                </select>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let openings = openings.await.map(|page| page.edges.into_iter().map(|e| e.node).collect::<Vec<_>>()).unwrap_or_default();
+                        view! {
+                            <select data-testid="filter-opening" on:change=move |ev| filter.update(|f| {
+                                let value = event_target_value(&ev);
+                                f.job_opening_id = (!value.is_empty()).then_some(value);
+                            })>
+                                <option value="">{t!(i18n, filter_any_opening)}</option>
+                                {openings.into_iter().map(|o| view! { <option value=o.id.clone()>{o.title.clone()}</option> }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Transition>
+            </div>
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
@@ -77,10 +121,10 @@ pub fn CandidatesPage() -> impl IntoView {
                 <button disabled=on_first_page on:click=move |_| cursors.update(|(_, stack)| { stack.pop(); })>{t!(i18n, previous_page)}</button>
                 <button disabled=move || !list.get().and_then(|r| r.ok()).is_some_and(|p| p.page_info.has_next_page)
                     on:click=move |_| if let Some(Ok(page)) = list.get_untracked() {
-                        let term = search.get_untracked();
-                        cursors.update(|(current, stack)| {
-                            if *current != term {
-                                *current = term;
+                        let current = filter.get_untracked();
+                        cursors.update(|(made_for, stack)| {
+                            if *made_for != current {
+                                *made_for = current;
                                 *stack = vec![None];
                             }
                             stack.push(page.end_cursor());
@@ -102,6 +146,7 @@ pub fn CandidatePage() -> impl IntoView {
         ops::candidate(params.read().get("id").unwrap_or_default())
     });
     let editing = RwSignal::new(false);
+    let changed = Callback::new(move |()| refresh.update(|n| *n += 1));
     view! {
         <main class="page">
             <A href="/candidates" attr:class="back">{t!(i18n, candidate_back)}</A>
@@ -131,19 +176,9 @@ pub fn CandidatePage() -> impl IntoView {
                                     <dt>{t!(i18n, candidate_status)}</dt><dd>{move || labels::candidate_status(i18n, status)}</dd>
                                     <dt>{t!(i18n, candidate_pool)}</dt><dd>{if c.in_talent_pool { "✓" } else { "–" }}</dd>
                                 </dl>
-                                <h2>{t!(i18n, candidate_applications)}</h2>
-                                {if applications.is_empty() {
-                                    view! { <p class="muted">{t!(i18n, candidate_no_applications)}</p> }.into_any()
-                                } else {
-                                    view! { <ul class="applications">{applications.into_iter().map(|a| {
-                                        let status = a.status;
-                                        view! { <li>
-                                            {a.job_opening.map(|o| o.title).unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string())}
-                                            " · " {move || labels::application_status(i18n, status)}
-                                            " · " {labels::date_time(&a.applied_at)}
-                                        </li> }
-                                    }).collect_view()}</ul> }.into_any()
-                                }}
+                                <DuplicatesSection candidate_id=c.id.clone() sets=c.duplicate_sets.clone() on_changed=changed/>
+                                <ApplicationsSection candidate_id=c.id.clone() applications on_changed=changed/>
+                                <DocumentsSection documents=c.documents.clone()/>
                                 <ContactSection candidate_id=c.id.clone() applications=contact_applications/>
                             </article>
                         })

@@ -6,9 +6,10 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use talentpost_shared::{InboxMedium, InboxState};
 
 use crate::api::live::LiveInbox;
-use crate::api::types::{Connection, InboxItem};
+use crate::api::types::{Candidate, Connection, InboxItem};
 use crate::api::{ApiError, ops};
 use crate::app::Session;
+use crate::components::documents::DocumentList;
 use crate::components::labels;
 use crate::components::mail_view::{MailView, RawSource};
 use crate::components::selection::SelectCell;
@@ -62,6 +63,20 @@ pub fn InboxPage() -> impl IntoView {
         async move {
             let result = if restore { ops::restore_inbox_items(ids).await } else { ops::delete_inbox_items(ids).await };
             match result {
+                Ok(_) => {
+                    selected.set(BTreeSet::new());
+                    set_action_error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(error) => set_action_error.set(Some(error)),
+            }
+        }
+    });
+
+    let take_over = Action::new_local(move |ids: &Vec<String>| {
+        let ids = ids.clone();
+        async move {
+            match ops::take_over_inbox_items(ids, None).await {
                 Ok(_) => {
                     selected.set(BTreeSet::new());
                     set_action_error.set(None);
@@ -138,6 +153,16 @@ pub fn InboxPage() -> impl IntoView {
                             } else {
                                 t!(i18n, inbox_delete_selected, count).into_any()
                             }
+                        }}
+                    </button>
+                </Show>
+                <Show when=move || state.get() == InboxState::Unassigned>
+                    <button class="primary" data-testid="bulk-take-over"
+                        disabled=move || selected.with(BTreeSet::is_empty) || take_over.pending().get()
+                        on:click=move |_| { take_over.dispatch(selected.get_untracked().into_iter().collect()); }>
+                        {move || {
+                            let count = move || selected.with(BTreeSet::len);
+                            t!(i18n, inbox_take_over_selected, count)
                         }}
                     </button>
                 </Show>
@@ -297,7 +322,14 @@ fn InboxItemView(item: InboxItem) -> impl IntoView {
         Some(item.subject.clone())
     };
     let documents = item.documents.clone();
+    let unassigned = item.state == InboxState::Unassigned;
+    let item_id = item.id.clone();
     view! {
+        {unassigned.then(|| view! { <TakeOverPanel item_id=item_id.clone()/> })}
+        {item.candidate.clone().map(|c| view! {
+            <p class="notice" data-testid="assigned-to">{t!(i18n, inbox_assigned_to)}" "
+                <A href=format!("/candidates/{}", c.id)>{c.full_name}</A></p>
+        })}
         <article class="card item" data-testid="inbox-item">
             <header>
                 <span class="pill">{move || labels::medium(i18n, medium)}</span>
@@ -338,19 +370,124 @@ fn InboxItemView(item: InboxItem) -> impl IntoView {
             }}
             <section>
                 <h2>{t!(i18n, inbox_documents)}</h2>
-                {if documents.is_empty() {
-                    view! { <p class="muted">{t!(i18n, inbox_no_documents)}</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="documents">
-                            {documents.into_iter().map(|d| view! {
-                                <li><a href=d.download_url download=d.file_name.clone()>{d.file_name.clone()}</a>
-                                    <span class="muted">{format!(" {} · {} KB", d.content_type, (d.size_bytes + 1023) / 1024)}</span></li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                }}
+                <DocumentList documents/>
             </section>
         </article>
+    }
+}
+
+/// Turning the item into a candidate: a new one (one click), or one of the suggested
+/// or searched known candidates.
+#[component]
+fn TakeOverPanel(item_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let (error, set_error) = signal(None::<ApiError>);
+    let opening = RwSignal::new(String::new());
+    let openings = LocalResource::new(move || ops::job_openings(None));
+    let id_for_suggestions = item_id.clone();
+    let suggestions = LocalResource::new(move || ops::candidate_suggestions(id_for_suggestions.clone()));
+    let search = RwSignal::new(String::new());
+    let found = LocalResource::new(move || {
+        let term = search.get();
+        async move {
+            if term.trim().chars().count() < 2 {
+                return Ok(Vec::new());
+            }
+            let filter = ops::CandidateListFilter { search: term, ..Default::default() };
+            ops::candidates(filter, 10, None).await.map(|page| page.edges.into_iter().map(|e| e.node).collect::<Vec<_>>())
+        }
+    });
+    // Corrections of the names, for items that do not state them (an SMS, "jobs@…").
+    let first_name = RwSignal::new(String::new());
+    let last_name = RwSignal::new(String::new());
+    let open_candidate = move |candidate_id: String| navigate(&format!("/candidates/{candidate_id}"), Default::default());
+    let (id_take, open_take) = (item_id.clone(), open_candidate.clone());
+    let take = Action::new_local(move |_: &()| {
+        let (id, open) = (id_take.clone(), open_take.clone());
+        let given = |value: RwSignal<String>| Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty());
+        let input = ops::TakeOver {
+            job_opening_id: given(opening),
+            first_name: given(first_name),
+            last_name: given(last_name),
+        };
+        async move {
+            match ops::take_over_inbox_item(id, input).await {
+                Ok(done) => open(done.candidate.id),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let assign = Action::new_local(move |candidate_id: &String| {
+        let (id, candidate_id, open) = (item_id.clone(), candidate_id.clone(), open_candidate.clone());
+        async move {
+            match ops::assign_inbox_item(id, candidate_id).await {
+                Ok(done) => open(done.candidate.id),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let candidate_row = move |c: Candidate, reasons: Option<String>| {
+        let id = c.id.clone();
+        view! {
+            <li data-testid="suggestion">
+                <A href=format!("/candidates/{}", c.id)>{format!("{} {}", c.first_name, c.last_name)}</A>
+                <span class="muted">{format!(" {} {}", c.emails.join(", "), c.phone.clone().unwrap_or_default())}</span>
+                {reasons.map(|r| view! { " " <span class="pill">{r}</span> })}
+                " " <button data-testid="assign" on:click=move |_| { assign.dispatch(id.clone()); }>{t!(i18n, inbox_assign)}</button>
+            </li>
+        }
+    };
+    view! {
+        <section class="card takeover" data-testid="take-over">
+            <h2>{t!(i18n, inbox_take_over_title)}</h2>
+            <div class="actions">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let openings = openings.await.map(|p| p.edges.into_iter().map(|e| e.node).collect::<Vec<_>>()).unwrap_or_default();
+                        view! {
+                            <label>{t!(i18n, inbox_job_opening)}
+                                <select data-testid="take-over-opening" on:change=move |ev| opening.set(event_target_value(&ev))>
+                                    <option value="">{t!(i18n, inbox_opening_as_received)}</option>
+                                    {openings.into_iter().map(|o| view! { <option value=o.id.clone()>{o.title.clone()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                        }
+                    })}
+                </Transition>
+                <label>{t!(i18n, candidate_first_name)}
+                    <input name="firstName" placeholder=move || t_string!(i18n, inbox_name_from_item).to_string()
+                        on:input=move |ev| first_name.set(event_target_value(&ev))/></label>
+                <label>{t!(i18n, candidate_last_name)}
+                    <input name="lastName" placeholder=move || t_string!(i18n, inbox_name_from_item).to_string()
+                        on:input=move |ev| last_name.set(event_target_value(&ev))/></label>
+                <button class="primary" data-testid="take-over-button" disabled=move || take.pending().get()
+                    on:click=move |_| { take.dispatch(()); }>{t!(i18n, inbox_take_over)}</button>
+            </div>
+            <FormError error/>
+            <h3>{t!(i18n, inbox_or_assign)}</h3>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let list = suggestions.await?;
+                        if list.is_empty() {
+                            return Ok::<_, ApiError>(view! { <p class="muted">{t!(i18n, inbox_no_suggestions)}</p> }.into_any());
+                        }
+                        Ok(view! { <ul class="suggestions">{list.into_iter().map(|s| {
+                            let reasons = s.reasons.iter().map(|r| labels::suggestion_reason(i18n, *r)).collect::<Vec<_>>().join(", ");
+                            candidate_row(s.candidate, Some(reasons))
+                        }).collect_view()}</ul> }.into_any())
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <input type="search" data-testid="assign-search" placeholder=move || t_string!(i18n, candidates_search).to_string()
+                on:input=move |ev| search.set(event_target_value(&ev))/>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = found.await.unwrap_or_default();
+                    view! { <ul class="suggestions">{list.into_iter().map(|c| candidate_row(c, None)).collect_view()}</ul> }
+                })}
+            </Transition>
+        </section>
     }
 }

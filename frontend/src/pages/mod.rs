@@ -1,6 +1,7 @@
 //! Pages fetch their data; the components they use only render it.
 
 pub mod candidate_contact;
+pub mod candidate_file;
 pub mod candidates;
 pub mod dashboard;
 pub mod inbox;
@@ -9,4 +10,5 @@ pub mod login;
 pub mod mail_accounts;
 pub mod outbox;
 pub mod outgoing_mail;
+pub mod public_channels;
 pub mod settings;

@@ -33,6 +33,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </Show>
                 <A href="/settings/tokens" attr:class="tab">{t!(i18n, settings_tokens)}</A>
                 <Show when=move || admin>
+                    <A href="/settings/channels" attr:class="tab" attr:data-testid="settings-channels">{t!(i18n, settings_channels)}</A>
                     <A href="/settings/audit" attr:class="tab">{t!(i18n, settings_audit)}</A>
                 </Show>
             </nav>

@@ -1,12 +1,14 @@
 use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use talentpost_shared::{ApplicationStatus, CandidateStatus, SourceMedium};
+use talentpost_shared::{ApplicationStatus, CandidateStatus, DuplicateStatus, SourceMedium};
 
+use super::duplicates::DuplicateSet;
+use super::inbox::Document;
 use super::job_openings::JobOpening;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state, to_connection};
 use crate::db::entities::{application, candidate};
-use crate::ids::{CandidateId, JobOpeningId};
+use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
 use crate::services::candidates::{self as service, CandidateFilter, CandidateInput};
 use crate::services::job_openings;
 
@@ -51,6 +53,19 @@ impl Candidate {
         let state = state(ctx)?;
         Ok(service::applications_of(state, self.raw_id).await.gql()?.into_iter().map(Application).collect())
     }
+
+    /// Files of the candidate: attachments of taken-over mail and forms, newest last.
+    async fn documents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Document>> {
+        let state = state(ctx)?;
+        Ok(service::documents_of(state, self.raw_id).await.gql()?.into_iter().map(Document::from).collect())
+    }
+
+    /// Open and confirmed duplicate sets the candidate belongs to.
+    async fn duplicate_sets(&self, ctx: &Context<'_>) -> GqlResult<Vec<DuplicateSet>> {
+        let (state, principal) = caller(ctx)?;
+        let sets = crate::services::duplicates::sets(&state.db, principal.organisation_id, Some(CandidateId(self.raw_id))).await.gql()?;
+        Ok(sets.into_iter().filter(|set| set.status != DuplicateStatus::Dismissed).map(DuplicateSet::from).collect())
+    }
 }
 
 impl From<candidate::Model> for Candidate {
@@ -71,7 +86,7 @@ impl From<candidate::Model> for Candidate {
     }
 }
 
-pub struct Application(application::Model);
+pub struct Application(pub application::Model);
 
 #[Object]
 impl Application {
@@ -86,6 +101,16 @@ impl Application {
     }
     async fn applied_at(&self) -> DateTime<Utc> {
         self.0.applied_at
+    }
+    async fn status_changed_at(&self) -> DateTime<Utc> {
+        self.0.status_changed_at
+    }
+    /// When the application first reached the interview stage.
+    async fn interview_at(&self) -> Option<DateTime<Utc>> {
+        self.0.interview_at
+    }
+    async fn hired_at(&self) -> Option<DateTime<Utc>> {
+        self.0.hired_at
     }
     /// The opening applied for; empty for an unsolicited application.
     async fn job_opening(&self, ctx: &Context<'_>) -> GqlResult<Option<JobOpening>> {
@@ -131,6 +156,8 @@ fn parse_emails(emails: &[String]) -> GqlResult<Vec<talentpost_shared::EmailAddr
 #[derive(Default)]
 pub struct CandidateQuery;
 
+// GraphQL arguments are flat by design; each filter is one argument.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl CandidateQuery {
     #[graphql(complexity = "first.unwrap_or(50).clamp(0, 200) as usize * child_complexity + 1")]
@@ -140,12 +167,15 @@ impl CandidateQuery {
         search: Option<String>,
         status: Option<CandidateStatus>,
         in_talent_pool: Option<bool>,
+        #[graphql(desc = "Candidates with an application for this opening.")] job_opening_id: Option<ID>,
+        #[graphql(desc = "Candidates with an application from this source.")] source: Option<SourceMedium>,
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, Candidate>> {
         let request = page_request(first, after.as_deref())?;
+        let job_opening_id = job_opening_id.map(|id| parse_id("jobOpeningId", &id, JobOpeningId)).transpose()?;
         let (state, principal) = caller(ctx)?;
-        let filter = CandidateFilter { search, status, in_talent_pool };
+        let filter = CandidateFilter { search, status, in_talent_pool, job_opening_id, source };
         let page = service::list(state, principal, filter, &request).await.gql()?;
         Ok(to_connection(page, request.after.is_some(), Candidate::from))
     }
@@ -190,6 +220,13 @@ impl CandidateMutation {
         let job_opening_id = job_opening_id.map(|id| parse_id("jobOpeningId", &id, JobOpeningId)).transpose()?;
         let (state, principal) = caller(ctx)?;
         service::add_application(state, principal, candidate_id, job_opening_id, source_medium).await.gql().map(Application)
+    }
+
+    /// Moves an application along: NEW → IN_PROCESS → INTERVIEW → HIRED or REJECTED.
+    async fn set_application_status(&self, ctx: &Context<'_>, id: ID, status: ApplicationStatus) -> GqlResult<Application> {
+        let id = parse_id("id", &id, ApplicationId)?;
+        let (state, principal) = caller(ctx)?;
+        service::set_application_status(state, principal, id, status).await.gql().map(Application)
     }
 
     async fn update_candidate(&self, ctx: &Context<'_>, id: ID, input: UpdateCandidateInput) -> GqlResult<Candidate> {

@@ -4,10 +4,10 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription, Upload};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
-use talentpost_shared::{InboxMedium, InboxState, MailSource, MediumCounts};
+use talentpost_shared::{InboxMedium, InboxState, MailSource, MediumCounts, SuggestionReason};
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::candidates::Candidate;
+use super::candidates::{Application, Candidate};
 use super::job_openings::JobOpening;
 use super::legal_entities::LegalEntity;
 use super::mail_messages::MailMessage;
@@ -18,9 +18,9 @@ use crate::auth::Principal;
 use crate::db::entities::{document, inbox_item};
 use crate::error::ServiceError;
 use crate::events::DomainEvent;
-use crate::ids::{CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
+use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
 use crate::services::inbox::{self as service, ApplicationSubmission, InboxFilter, UploadedFile};
-use crate::services::{candidates, job_openings, legal_entities, mail_intake};
+use crate::services::{candidates, job_openings, legal_entities, mail_intake, takeover};
 use crate::state::AppState;
 
 pub struct InboxItem(inbox_item::Model);
@@ -77,6 +77,12 @@ impl InboxItem {
     /// The known candidate whose e-mail address matches the sender, if any.
     async fn matched_candidate(&self, ctx: &Context<'_>) -> GqlResult<Option<Candidate>> {
         let Some(id) = self.0.matched_candidate_id else { return Ok(None) };
+        let (state, principal) = caller(ctx)?;
+        Ok(candidates::find(&state.db, principal, CandidateId(id)).await.ok().map(Candidate::from))
+    }
+    /// The candidate the item was taken over as or assigned to.
+    async fn candidate(&self, ctx: &Context<'_>) -> GqlResult<Option<Candidate>> {
+        let Some(id) = self.0.candidate_id else { return Ok(None) };
         let (state, principal) = caller(ctx)?;
         Ok(candidates::find(&state.db, principal, CandidateId(id)).await.ok().map(Candidate::from))
     }
@@ -157,6 +163,46 @@ pub struct SubmitApplicationInput {
     pub attachments: Vec<Upload>,
 }
 
+#[derive(InputObject, Default)]
+pub struct TakeOverInput {
+    /// The opening applied for; default: the item's own, else unsolicited.
+    pub job_opening_id: Option<ID>,
+    /// Corrections; empty fields are taken from the item.
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct InboxAssignment {
+    pub item: InboxItem,
+    pub candidate: Candidate,
+    pub application: Option<Application>,
+    /// False when the sender was already a candidate and the item joined them.
+    pub created_candidate: bool,
+}
+
+impl From<takeover::Assignment> for InboxAssignment {
+    fn from(done: takeover::Assignment) -> Self {
+        Self {
+            item: InboxItem(done.item),
+            candidate: Candidate::from(done.candidate),
+            application: done.application.map(Application),
+            created_candidate: done.created_candidate,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CandidateSuggestion {
+    pub candidate: Candidate,
+    /// Why, strongest first: same address, similar name, same phone.
+    pub reasons: Vec<SuggestionReason>,
+    /// Similarity of the names from 0 to 1.
+    pub name_similarity: f64,
+}
+
 #[derive(Default)]
 pub struct InboxQuery;
 
@@ -185,6 +231,17 @@ impl InboxQuery {
         service::find(&app.db, principal, id).await.gql().map(InboxItem)
     }
 
+    /// Known candidates the item may belong to, best first.
+    async fn candidate_suggestions(&self, ctx: &Context<'_>, inbox_item_id: ID) -> GqlResult<Vec<CandidateSuggestion>> {
+        let id = parse_id("inboxItemId", &inbox_item_id, InboxItemId)?;
+        let (app, principal) = caller(ctx)?;
+        let suggestions = takeover::suggestions(app, principal, id).await.gql()?;
+        Ok(suggestions
+            .into_iter()
+            .map(|s| CandidateSuggestion { candidate: Candidate::from(s.candidate), reasons: s.reasons, name_similarity: s.name_similarity })
+            .collect())
+    }
+
     /// Items per medium in one state (default UNASSIGNED), as the inbox tabs show them.
     async fn inbox_counts(&self, ctx: &Context<'_>, state: Option<InboxState>) -> GqlResult<InboxCounts> {
         let (app, principal) = caller(ctx)?;
@@ -202,6 +259,45 @@ impl InboxMutation {
         let ids = parse_ids("ids", &ids, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
         Ok(service::delete(app, principal, &ids).await.gql()?.into_iter().map(InboxItem).collect())
+    }
+
+    /// One click: a candidate and an application from the item (names, address, phone
+    /// from what arrived), its files as the candidate's documents and the item as the
+    /// first contact. A sender who is already a candidate gets the application instead
+    /// of a duplicate.
+    async fn take_over_inbox_item(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] input: TakeOverInput,
+    ) -> GqlResult<InboxAssignment> {
+        let id = parse_id("id", &id, InboxItemId)?;
+        let input = takeover::TakeOverInput {
+            job_opening_id: input.job_opening_id.map(|id| parse_id("input.jobOpeningId", &id, JobOpeningId)).transpose()?,
+            email: input.email.as_deref().map(|email| parse_email("input.email", email)).transpose()?,
+            first_name: input.first_name,
+            last_name: input.last_name,
+            phone: input.phone,
+        };
+        let (app, principal) = caller(ctx)?;
+        takeover::take_over(app, principal, id, input).await.gql().map(InboxAssignment::from)
+    }
+
+    /// Takes over several items, all or nothing; items from one sender share a candidate.
+    async fn take_over_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>, job_opening_id: Option<ID>) -> GqlResult<Vec<InboxAssignment>> {
+        let ids = parse_ids("ids", &ids, InboxItemId)?;
+        let job_opening_id = job_opening_id.map(|id| parse_id("jobOpeningId", &id, JobOpeningId)).transpose()?;
+        let (app, principal) = caller(ctx)?;
+        Ok(takeover::take_over_many(app, principal, &ids, job_opening_id).await.gql()?.into_iter().map(InboxAssignment::from).collect())
+    }
+
+    /// Joins the item to a known candidate (and optionally one of their applications).
+    async fn assign_inbox_item(&self, ctx: &Context<'_>, id: ID, candidate_id: ID, application_id: Option<ID>) -> GqlResult<InboxAssignment> {
+        let id = parse_id("id", &id, InboxItemId)?;
+        let candidate_id = parse_id("candidateId", &candidate_id, CandidateId)?;
+        let application_id = application_id.map(|id| parse_id("applicationId", &id, ApplicationId)).transpose()?;
+        let (app, principal) = caller(ctx)?;
+        takeover::assign(app, principal, id, candidate_id, application_id).await.gql().map(InboxAssignment::from)
     }
 
     /// Brings deleted items back. Administrators only.

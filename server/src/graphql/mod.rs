@@ -4,8 +4,11 @@
 mod audit;
 mod auth;
 mod candidates;
+mod dashboard;
+mod duplicates;
 mod inbound_accounts;
 mod inbox;
+mod intake;
 mod mail_messages;
 mod outbound_accounts;
 mod outbox;
@@ -27,7 +30,10 @@ pub struct QueryRoot(
     users::UserQuery,
     job_openings::JobOpeningQuery,
     candidates::CandidateQuery,
+    duplicates::DuplicateQuery,
+    dashboard::DashboardQuery,
     inbox::InboxQuery,
+    intake::IntakeQuery,
     inbound_accounts::InboundAccountQuery,
     outbound_accounts::OutboundAccountQuery,
     outbox::OutboxQuery,
@@ -41,7 +47,9 @@ pub struct MutationRoot(
     users::UserMutation,
     job_openings::JobOpeningMutation,
     candidates::CandidateMutation,
+    duplicates::DuplicateMutation,
     inbox::InboxMutation,
+    intake::IntakeMutation,
     inbound_accounts::InboundAccountMutation,
     outbound_accounts::OutboundAccountMutation,
     outbox::OutboxMutation,

@@ -15,7 +15,7 @@ pub fn service_error_response(error: ServiceError) -> Response {
         ErrorCode::InvalidInput | ErrorCode::QueryTooComplex => StatusCode::BAD_REQUEST,
         ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TooManyAttempts | ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::MailServer => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => {
             tracing::error!(error = %error, source = ?std::error::Error::source(&error), "request failed");

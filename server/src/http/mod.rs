@@ -3,6 +3,7 @@
 mod documents;
 mod error;
 mod graphql;
+mod intake;
 mod mail;
 
 use axum::Router;
@@ -31,8 +32,15 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     let web_dir = app.config.web_dir.clone();
     // Client routes (/inbox, /settings/users …) are the app's, so unknown paths get index.html.
     let web_app = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
+    let form_body_limit = intake::body_limit(app.config.max_upload_bytes);
     let state = HttpState { app, schema };
+    let public_form = Router::new()
+        .route("/api/public/forms/{key}", get(intake::form_page).post(intake::submit_form))
+        .layer(axum::extract::DefaultBodyLimit::max(form_body_limit));
     Router::new()
+        .merge(public_form)
+        .route("/api/intake/sms/{key}", post(intake::sms_webhook))
+        .route("/api/intake/job-agency", post(intake::job_agency))
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/graphql/ws", get(graphql::websocket))
         .route("/api/documents/{id}", get(documents::download))

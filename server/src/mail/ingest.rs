@@ -322,7 +322,7 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
         subject: Set(truncate_chars(&parsed.subject, 500)),
         sender_name: Set(parsed.from.as_ref().and_then(|from| from.name.as_deref()).map(|n| truncate_chars(n, 200))),
         sender_email: Set(parsed.from.as_ref().map(|from| truncate_chars(&from.address, 320))),
-        sender_phone: Set(None),
+        sender_phone: Set(parsed.text_body.as_deref().and_then(talentpost_shared::matching::phone_in_text)),
         preview: Set(Some(preview(parsed))),
         payload: Set(None),
         idempotency_key: Set(None),

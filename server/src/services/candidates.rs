@@ -1,18 +1,18 @@
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     Set, TransactionTrait,
 };
-use talentpost_shared::{ApplicationStatus, CandidateStatus, EmailAddress, SourceMedium};
+use talentpost_shared::{ApplicationStatus, CandidateStatus, EmailAddress, SourceMedium, matching};
 
 use crate::auth::Principal;
-use crate::db::entities::{application, candidate, candidate_email};
+use crate::db::entities::{application, candidate, candidate_email, document, job_opening};
 use crate::error::{ServiceError, ServiceResult};
-use crate::ids::{CandidateId, JobOpeningId};
+use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{job_openings, optional_text, required_name};
+use crate::services::{job_openings, like_pattern, optional_text, required_name};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -28,10 +28,14 @@ pub struct CandidateInput {
 
 #[derive(Default)]
 pub struct CandidateFilter {
-    /// Matches first name, last name or e-mail address, case-insensitively.
+    /// Matches any part of the name, an e-mail address or the phone digits, case-insensitively.
     pub search: Option<String>,
     pub status: Option<CandidateStatus>,
     pub in_talent_pool: Option<bool>,
+    /// Candidates with an application for this opening.
+    pub job_opening_id: Option<JobOpeningId>,
+    /// Candidates with an application from this source.
+    pub source: Option<SourceMedium>,
 }
 
 pub async fn list(
@@ -45,20 +49,18 @@ pub async fn list(
         .order_by_desc(candidate::Column::Id)
         .limit(page.fetch_limit());
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
-        let by_email = candidate_email::Entity::find()
-            .select_only()
-            .column(candidate_email::Column::CandidateId)
-            .filter(candidate_email::Column::EmailKey.like(pattern.clone()))
-            .into_query();
-        use sea_orm::sea_query::{Expr, Func};
-        use sea_orm::ExprTrait;
-        query = query.filter(
-            Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col(candidate::Column::FirstName))).like(pattern.clone()))
-                .add(Expr::expr(Func::lower(Expr::col(candidate::Column::LastName))).like(pattern))
-                .add(candidate::Column::Id.in_subquery(by_email)),
-        );
+        let needle = search.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+        query = query.filter(candidate::Column::SearchText.like(like_pattern("%{}%", &needle)));
+    }
+    if filter.job_opening_id.is_some() || filter.source.is_some() {
+        let mut applications = application::Entity::find().select_only().column(application::Column::CandidateId);
+        if let Some(opening) = filter.job_opening_id {
+            applications = applications.filter(application::Column::JobOpeningId.eq(opening.0));
+        }
+        if let Some(source) = filter.source {
+            applications = applications.filter(application::Column::SourceMedium.eq(source.as_str()));
+        }
+        query = query.filter(candidate::Column::Id.in_subquery(applications.into_query()));
     }
     if let Some(status) = filter.status {
         query = query.filter(candidate::Column::Status.eq(status.as_str()));
@@ -119,16 +121,34 @@ pub async fn find_by_email(db: &impl ConnectionTrait, organisation_id: i64, emai
         .await?)
 }
 
+/// The candidate with this phone number (compared by its last digits), if any.
+pub async fn find_by_phone(db: &impl ConnectionTrait, organisation_id: i64, phone: &str) -> ServiceResult<Option<candidate::Model>> {
+    let Some(key) = matching::phone_key(phone) else { return Ok(None) };
+    Ok(candidate::Entity::find()
+        .filter(candidate::Column::OrganisationId.eq(organisation_id))
+        .filter(candidate::Column::PhoneKey.eq(key))
+        .order_by_desc(candidate::Column::UpdatedAt)
+        .one(db)
+        .await?)
+}
+
 pub async fn create(state: &AppState, principal: &Principal, input: CandidateInput) -> ServiceResult<candidate::Model> {
+    let txn = state.db.begin().await?;
+    let created = insert(&txn, principal.organisation_id, input).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Creates a candidate with its addresses inside the caller's transaction.
+pub async fn insert(db: &impl ConnectionTrait, organisation_id: i64, input: CandidateInput) -> ServiceResult<candidate::Model> {
     let first_name = required_name("firstName", input.first_name.as_deref().unwrap_or_default(), 100)?;
     let last_name = required_name("lastName", input.last_name.as_deref().unwrap_or_default(), 100)?;
     let phone = optional_text("phone", input.phone.as_deref(), 50)?;
     check_birthday(input.birthday)?;
     let in_pool = input.in_talent_pool.unwrap_or(false);
     let now = Utc::now();
-    let txn = state.db.begin().await?;
     let created = candidate::ActiveModel {
-        organisation_id: Set(principal.organisation_id),
+        organisation_id: Set(organisation_id),
         first_name: Set(first_name),
         last_name: Set(last_name),
         phone: Set(phone),
@@ -140,11 +160,10 @@ pub async fn create(state: &AppState, principal: &Principal, input: CandidateInp
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
-    replace_emails(&txn, created.id, input.emails.as_deref().unwrap_or_default()).await?;
-    txn.commit().await?;
-    Ok(created)
+    replace_emails(db, created.id, input.emails.as_deref().unwrap_or_default()).await?;
+    refresh_keys(db, created).await
 }
 
 pub async fn update(state: &AppState, principal: &Principal, id: CandidateId, input: CandidateInput) -> ServiceResult<candidate::Model> {
@@ -181,6 +200,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: CandidateId, in
     if let Some(emails) = input.emails.as_deref() {
         replace_emails(&txn, updated.id, emails).await?;
     }
+    let updated = refresh_keys(&txn, updated).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -193,6 +213,51 @@ fn check_birthday(birthday: Option<NaiveDate>) -> ServiceResult<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// Recomputes the search text and matching keys from the candidate's current name,
+/// phone and addresses; called after every change to any of them.
+pub async fn refresh_keys(db: &impl ConnectionTrait, candidate: candidate::Model) -> ServiceResult<candidate::Model> {
+    let emails: Vec<String> = candidate_email::Entity::find()
+        .filter(candidate_email::Column::CandidateId.eq(candidate.id))
+        .order_by_asc(candidate_email::Column::Position)
+        .select_only()
+        .column(candidate_email::Column::Email)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let search_text = matching::search_text(&candidate.first_name, &candidate.last_name, &emails, candidate.phone.as_deref());
+    let name_key = matching::name_key(&candidate.first_name, &candidate.last_name);
+    let phone_key = candidate.phone.as_deref().and_then(matching::phone_key);
+    if candidate.search_text == search_text && candidate.name_key == name_key && candidate.phone_key == phone_key {
+        return Ok(candidate);
+    }
+    let mut active: candidate::ActiveModel = candidate.into();
+    active.search_text = Set(search_text);
+    active.name_key = Set(name_key);
+    active.phone_key = Set(phone_key);
+    Ok(active.update(db).await?)
+}
+
+/// Adds an address the candidate does not have yet (at the end); returns whether it was new.
+pub async fn add_email(db: &impl ConnectionTrait, candidate_id: i64, email: &EmailAddress) -> ServiceResult<bool> {
+    let existing = candidate_email::Entity::find()
+        .filter(candidate_email::Column::CandidateId.eq(candidate_id))
+        .all(db)
+        .await?;
+    if existing.iter().any(|row| row.email_key == email.match_key()) {
+        return Ok(false);
+    }
+    candidate_email::ActiveModel {
+        candidate_id: Set(candidate_id),
+        email: Set(email.to_string()),
+        email_key: Set(email.match_key()),
+        position: Set(existing.iter().map(|row| row.position + 1).max().unwrap_or(0)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
 }
 
 async fn replace_emails(db: &impl ConnectionTrait, candidate_id: i64, emails: &[EmailAddress]) -> ServiceResult<()> {
@@ -230,32 +295,91 @@ pub async fn add_application(
     source_medium: Option<SourceMedium>,
 ) -> ServiceResult<application::Model> {
     let candidate = find(&state.db, principal, candidate_id).await?;
-    let opening = match job_opening_id {
-        Some(id) => Some(
-            job_openings::find(&state.db, principal, id)
-                .await
-                .map_err(|_| ServiceError::invalid("jobOpeningId", "no such job opening"))?,
-        ),
-        None => None,
-    };
-    if let Some(opening) = &opening
-        && !principal.may_recruit_for(opening.legal_entity_id)
-    {
+    let opening = opening_for_application(&state.db, principal, job_opening_id).await?;
+    insert_application(&state.db, &candidate, opening.as_ref(), source_medium.unwrap_or(SourceMedium::Manual), Utc::now()).await
+}
+
+/// The opening an application is for, checked against what the caller recruits for.
+pub async fn opening_for_application(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    job_opening_id: Option<JobOpeningId>,
+) -> ServiceResult<Option<job_opening::Model>> {
+    let Some(id) = job_opening_id else { return Ok(None) };
+    let opening = job_openings::find(db, principal, id)
+        .await
+        .map_err(|_| ServiceError::invalid("jobOpeningId", "no such job opening"))?;
+    if !principal.may_recruit_for(opening.legal_entity_id) {
         return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
     }
+    Ok(Some(opening))
+}
+
+pub async fn insert_application(
+    db: &impl ConnectionTrait,
+    candidate: &candidate::Model,
+    opening: Option<&job_opening::Model>,
+    source_medium: SourceMedium,
+    applied_at: DateTime<Utc>,
+) -> ServiceResult<application::Model> {
     let now = Utc::now();
-    let created = application::ActiveModel {
+    Ok(application::ActiveModel {
         candidate_id: Set(candidate.id),
-        job_opening_id: Set(opening.as_ref().map(|o| o.id)),
-        legal_entity_id: Set(opening.as_ref().map(|o| o.legal_entity_id)),
-        source_medium: Set(source_medium.unwrap_or(SourceMedium::Manual).as_str().to_owned()),
+        organisation_id: Set(Some(candidate.organisation_id)),
+        job_opening_id: Set(opening.map(|o| o.id)),
+        legal_entity_id: Set(opening.map(|o| o.legal_entity_id)),
+        source_medium: Set(source_medium.as_str().to_owned()),
         status: Set(ApplicationStatus::New.as_str().to_owned()),
-        applied_at: Set(now),
+        applied_at: Set(applied_at),
         status_changed_at: Set(now),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
-    .await?;
-    Ok(created)
+    .insert(db)
+    .await?)
+}
+
+/// Moves an application to a new status. Reaching the interview stage and being hired
+/// are remembered with their date, which the dashboard's channel figures count.
+pub async fn set_application_status(
+    state: &AppState,
+    principal: &Principal,
+    id: ApplicationId,
+    status: ApplicationStatus,
+) -> ServiceResult<application::Model> {
+    let txn = state.db.begin().await?;
+    let existing = application::Entity::find_by_id(id.0)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(ApplicationId::LABEL, id))?;
+    find(&txn, principal, CandidateId(existing.candidate_id))
+        .await
+        .map_err(|_| ServiceError::not_found(ApplicationId::LABEL, id))?;
+    if let Some(entity) = existing.legal_entity_id
+        && !principal.may_recruit_for(entity)
+    {
+        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
+    }
+    if existing.status == status.as_str() {
+        return Ok(existing);
+    }
+    let now = Utc::now();
+    let mut active: application::ActiveModel = existing.clone().into();
+    active.status = Set(status.as_str().to_owned());
+    active.status_changed_at = Set(now);
+    if status == ApplicationStatus::Interview && existing.interview_at.is_none() {
+        active.interview_at = Set(Some(now));
+    }
+    active.hired_at = Set(if status == ApplicationStatus::Hired { Some(now) } else { None });
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn documents_of(state: &AppState, candidate_id: i64) -> ServiceResult<Vec<document::Model>> {
+    Ok(document::Entity::find()
+        .filter(document::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(document::Column::Id)
+        .all(&state.db)
+        .await?)
 }

@@ -11,7 +11,7 @@ use talentpost_shared::{
 use crate::auth::{Credential, Principal};
 use crate::db::entities::{app_user, application, audit_log, candidate, candidate_email, contact_event, inbox_item, job_opening, legal_entity};
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::{audit, auth, legal_entities};
+use crate::services::{audit, auth, candidates, legal_entities};
 use crate::state::AppState;
 
 const DEMO_ACTION: &str = "demo.load";
@@ -115,6 +115,7 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
         }
         .insert(&txn)
         .await?;
+        let person = candidates::refresh_keys(&txn, person).await?;
         let (opening_id, entity_id) = opening_ids[index % opening_ids.len()];
         let application_status = match status {
             CandidateStatus::Hired => ApplicationStatus::Hired,
@@ -125,6 +126,8 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
         let source = [SourceMedium::Email, SourceMedium::OnlineForm, SourceMedium::JobAgency][index % 3];
         let app = application::ActiveModel {
             candidate_id: Set(person.id),
+            organisation_id: Set(Some(principal.organisation_id)),
+            hired_at: Set((application_status == ApplicationStatus::Hired).then(|| created + Duration::days(3))),
             job_opening_id: Set(Some(opening_id)),
             legal_entity_id: Set(Some(entity_id)),
             source_medium: Set(source.as_str().to_owned()),

@@ -9,7 +9,7 @@ use sea_orm::{
 use talentpost_shared::{EmailAddress, InboxMedium, InboxState, MediumCounts};
 
 use crate::auth::Principal;
-use crate::db::entities::{document, inbox_item};
+use crate::db::entities::{document, inbox_item, job_opening};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{DocumentId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
@@ -199,30 +199,32 @@ pub struct ApplicationSubmission {
 
 pub const MAX_ATTACHMENTS: usize = 20;
 
+/// Refuses too many or too large files before anything is stored; errors name the file
+/// (`attachments.2`, or under `prefix` such as `applicants.0.attachments.2`).
+pub fn check_attachments(state: &AppState, prefix: &str, files: &[UploadedFile]) -> ServiceResult<()> {
+    let field = if prefix.is_empty() { "attachments".to_owned() } else { format!("{prefix}.attachments") };
+    if files.len() > MAX_ATTACHMENTS {
+        return Err(ServiceError::invalid(field, format!("at most {MAX_ATTACHMENTS} files")));
+    }
+    for (index, file) in files.iter().enumerate() {
+        if file.bytes.len() > state.config.max_upload_bytes {
+            return Err(ServiceError::PayloadTooLarge { field: format!("{field}.{index}"), limit: state.config.max_upload_bytes });
+        }
+    }
+    Ok(())
+}
+
 /// Creates an online-form inbox item. A repeated `idempotency_key` returns the first item.
 pub async fn submit_application(
     state: &AppState,
     principal: &Principal,
     submission: ApplicationSubmission,
 ) -> ServiceResult<inbox_item::Model> {
-    let first_name = required_name("firstName", &submission.first_name, 100)?;
-    let last_name = required_name("lastName", &submission.last_name, 100)?;
-    let phone = optional_text("phone", submission.phone.as_deref(), 50)?;
-    let message = optional_text("message", submission.message.as_deref(), 20_000)?;
+    let person = ApplicantDetails::checked(&submission.first_name, &submission.last_name, submission.phone.as_deref(), submission.message.as_deref())?;
     let idempotency_key = optional_text("idempotencyKey", submission.idempotency_key.as_deref(), 200)?;
-    if submission.attachments.len() > MAX_ATTACHMENTS {
-        return Err(ServiceError::invalid("attachments", format!("at most {MAX_ATTACHMENTS} files")));
-    }
-    for (index, file) in submission.attachments.iter().enumerate() {
-        if file.bytes.len() > state.config.max_upload_bytes {
-            return Err(ServiceError::PayloadTooLarge {
-                field: format!("attachments.{index}"),
-                limit: state.config.max_upload_bytes,
-            });
-        }
-    }
+    check_attachments(state, "", &submission.attachments)?;
     if let Some(key) = &idempotency_key
-        && let Some(existing) = find_by_idempotency_key(&state.db, principal, key).await?
+        && let Some(existing) = find_by_idempotency_key(&state.db, principal.organisation_id, key, Some(principal)).await?
     {
         return Ok(existing);
     }
@@ -252,40 +254,129 @@ pub async fn submit_application(
         ),
         None => None,
     };
+    let arrival = person.into_form_arrival(principal.organisation_id, legal_entity_id, opening.as_ref(), submission.email, submission.attachments);
+    let arrival = Arrival { user_group_id, idempotency_key, ..arrival };
+    Ok(receive(state, arrival, Some(principal)).await?.item)
+}
 
-    // Files first: the store is content-addressed, so a failed transaction leaves at
-    // most an unreferenced file, never a row pointing at nothing.
-    let mut stored = Vec::with_capacity(submission.attachments.len());
-    for file in &submission.attachments {
-        stored.push(state.blobs.put(&file.bytes).await?);
+/// Name, phone and message of an applicant, checked as every channel checks them.
+pub struct ApplicantDetails {
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub message: Option<String>,
+}
+
+impl ApplicantDetails {
+    pub fn checked(first_name: &str, last_name: &str, phone: Option<&str>, message: Option<&str>) -> ServiceResult<Self> {
+        Ok(Self {
+            first_name: required_name("firstName", first_name, 100)?,
+            last_name: required_name("lastName", last_name, 100)?,
+            phone: optional_text("phone", phone, 50)?,
+            message: optional_text("message", message, 20_000)?,
+        })
     }
 
-    let matched = candidates::find_by_email(&state.db, principal.organisation_id, &submission.email).await?;
+    /// The arrival an online form makes of these details.
+    pub fn into_form_arrival(
+        self,
+        organisation_id: i64,
+        legal_entity_id: i64,
+        opening: Option<&job_opening::Model>,
+        email: EmailAddress,
+        attachments: Vec<UploadedFile>,
+    ) -> Arrival {
+        let payload = serde_json::json!({
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "email": email.to_string(),
+            "phone": self.phone,
+            "message": self.message,
+        });
+        Arrival {
+            organisation_id,
+            legal_entity_id,
+            user_group_id: None,
+            medium: InboxMedium::OnlineForm,
+            subject: opening.map(|o| o.title.clone()).unwrap_or_default(),
+            sender_name: Some(format!("{} {}", self.first_name, self.last_name)),
+            sender_email: Some(email),
+            sender_phone: self.phone,
+            preview: self.message.as_deref().map(|m| m.chars().take(300).collect()),
+            payload,
+            idempotency_key: None,
+            job_opening_id: opening.map(|o| o.id),
+            received_at: Utc::now(),
+            attachments,
+        }
+    }
+}
+
+/// Something that arrived through a medium other than mail (mail has its own ingest,
+/// which parses first): a form, a job-agency profile, an SMS.
+pub struct Arrival {
+    pub organisation_id: i64,
+    pub legal_entity_id: i64,
+    pub user_group_id: Option<i64>,
+    pub medium: InboxMedium,
+    pub subject: String,
+    pub sender_name: Option<String>,
+    pub sender_email: Option<EmailAddress>,
+    pub sender_phone: Option<String>,
+    pub preview: Option<String>,
+    /// What the channel delivered, as JSON (names, birthday, message, the provider's ids).
+    pub payload: serde_json::Value,
+    /// A channel-specific key ("sms:<provider id>"): a repeated delivery returns the first item.
+    pub idempotency_key: Option<String>,
+    pub job_opening_id: Option<i64>,
+    pub received_at: DateTime<Utc>,
+    pub attachments: Vec<UploadedFile>,
+}
+
+pub struct Received {
+    pub item: inbox_item::Model,
+    pub created: bool,
+}
+
+/// The one way into the inbox for every medium but mail: stores the files, the item and
+/// its documents in one transaction, matches the sender to a known candidate (address,
+/// else phone) and announces the item live. `viewer` is the caller when a signed-in
+/// user submits; a reused idempotency key must then point at an item they may see.
+pub async fn receive(state: &AppState, arrival: Arrival, viewer: Option<&Principal>) -> ServiceResult<Received> {
+    if let Some(key) = &arrival.idempotency_key
+        && let Some(item) = find_by_idempotency_key(&state.db, arrival.organisation_id, key, viewer).await?
+    {
+        return Ok(Received { item, created: false });
+    }
+    // Files first: the store is content-addressed, so a failed transaction leaves at
+    // most an unreferenced file, never a row pointing at nothing.
+    let mut stored = Vec::with_capacity(arrival.attachments.len());
+    for file in &arrival.attachments {
+        stored.push(state.blobs.put(&file.bytes).await?);
+    }
+    let matched = match (&arrival.sender_email, &arrival.sender_phone) {
+        (Some(email), _) => candidates::find_by_email(&state.db, arrival.organisation_id, email).await?,
+        (None, Some(phone)) => candidates::find_by_phone(&state.db, arrival.organisation_id, phone).await?,
+        (None, None) => None,
+    };
     let now = truncate_to_micros(Utc::now());
-    let payload = serde_json::json!({
-        "firstName": first_name,
-        "lastName": last_name,
-        "email": submission.email.to_string(),
-        "phone": phone,
-        "message": message,
-    });
     let txn = state.db.begin().await?;
     let inserted = inbox_item::ActiveModel {
-        organisation_id: Set(principal.organisation_id),
-        legal_entity_id: Set(Some(legal_entity_id)),
-        user_group_id: Set(user_group_id),
-        medium: Set(InboxMedium::OnlineForm.as_str().to_owned()),
+        organisation_id: Set(arrival.organisation_id),
+        legal_entity_id: Set(Some(arrival.legal_entity_id)),
+        user_group_id: Set(arrival.user_group_id),
+        medium: Set(arrival.medium.as_str().to_owned()),
         state: Set(InboxState::Unassigned.as_str().to_owned()),
-        received_at: Set(now),
-        subject: Set(opening.as_ref().map(|o| o.title.clone()).unwrap_or_default()),
-        sender_name: Set(Some(format!("{first_name} {last_name}"))),
-        sender_email: Set(Some(submission.email.to_string())),
-        sender_phone: Set(phone),
-        preview: Set(message.as_deref().map(|m| m.chars().take(300).collect())),
-        payload: Set(Some(payload.to_string())),
-        idempotency_key: Set(idempotency_key.clone()),
+        received_at: Set(truncate_to_micros(arrival.received_at)),
+        subject: Set(arrival.subject.clone()),
+        sender_name: Set(arrival.sender_name.clone()),
+        sender_email: Set(arrival.sender_email.as_ref().map(ToString::to_string)),
+        sender_phone: Set(arrival.sender_phone.clone()),
+        preview: Set(arrival.preview.clone()),
+        payload: Set(Some(arrival.payload.to_string())),
+        idempotency_key: Set(arrival.idempotency_key.clone()),
         matched_candidate_id: Set(matched.map(|c| c.id)),
-        job_opening_id: Set(opening.as_ref().map(|o| o.id)),
+        job_opening_id: Set(arrival.job_opening_id),
         created_at: Set(now),
         ..Default::default()
     }
@@ -296,16 +387,17 @@ pub async fn submit_application(
         Err(error) if is_unique_violation(&error) => {
             // A concurrent retry with the same key won the race; return its item.
             drop(txn);
-            let key = idempotency_key.unwrap_or_default();
-            return find_by_idempotency_key(&state.db, principal, &key)
+            let key = arrival.idempotency_key.unwrap_or_default();
+            let item = find_by_idempotency_key(&state.db, arrival.organisation_id, &key, viewer)
                 .await?
-                .ok_or_else(|| ServiceError::Internal("idempotent item vanished".to_owned()));
+                .ok_or_else(|| ServiceError::Internal("idempotent item vanished".to_owned()))?;
+            return Ok(Received { item, created: false });
         }
         Err(error) => return Err(error.into()),
     };
-    for (file, sha256) in submission.attachments.iter().zip(stored) {
+    for (file, sha256) in arrival.attachments.iter().zip(stored) {
         document::ActiveModel {
-            organisation_id: Set(principal.organisation_id),
+            organisation_id: Set(arrival.organisation_id),
             inbox_item_id: Set(Some(item.id)),
             candidate_id: Set(None),
             file_name: Set(clean_file_name(&file.file_name)),
@@ -320,25 +412,26 @@ pub async fn submit_application(
     }
     txn.commit().await?;
     state.events.publish(DomainEvent::InboxItemAdded(Box::new(item.clone())));
-    Ok(item)
+    Ok(Received { item, created: true })
 }
 
 /// The item an earlier submission with this key created. A key that belongs to an
 /// item the caller may not see is a conflict, never a way to read that item.
 async fn find_by_idempotency_key(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    organisation_id: i64,
     key: &str,
+    viewer: Option<&Principal>,
 ) -> ServiceResult<Option<inbox_item::Model>> {
     let Some(existing) = inbox_item::Entity::find()
-        .filter(inbox_item::Column::OrganisationId.eq(principal.organisation_id))
+        .filter(inbox_item::Column::OrganisationId.eq(organisation_id))
         .filter(inbox_item::Column::IdempotencyKey.eq(key))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    if principal.sees_inbox_item(existing.user_group_id, existing.legal_entity_id) {
+    if viewer.is_none_or(|principal| principal.sees_inbox_item(existing.user_group_id, existing.legal_entity_id)) {
         Ok(Some(existing))
     } else {
         Err(ServiceError::conflict("idempotencyKey", "this key was already used for another submission"))

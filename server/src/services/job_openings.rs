@@ -1,5 +1,5 @@
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set};
 use talentpost_shared::JobOpeningStatus;
 
 use crate::auth::Principal;
@@ -69,6 +69,21 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: JobOpeni
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found(JobOpeningId::LABEL, id))
+}
+
+/// Open openings of an organisation, as a public career-page form offers them.
+pub async fn open_in_organisation(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<Vec<job_opening::Model>> {
+    let entities = legal_entity::Entity::find()
+        .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
+        .select_only()
+        .column(legal_entity::Column::Id)
+        .into_query();
+    Ok(job_opening::Entity::find()
+        .filter(job_opening::Column::LegalEntityId.in_subquery(entities))
+        .filter(job_opening::Column::Status.eq(JobOpeningStatus::Open.as_str()))
+        .order_by_asc(job_opening::Column::Title)
+        .all(db)
+        .await?)
 }
 
 async fn checked_entity(state: &AppState, principal: &Principal, id: LegalEntityId) -> ServiceResult<i64> {

@@ -6,9 +6,12 @@ pub mod auth;
 pub mod bootstrap;
 pub mod candidates;
 pub mod contact_history;
+pub mod dashboard;
 pub mod demo;
+pub mod duplicates;
 pub mod inbound_accounts;
 pub mod inbox;
+pub mod intake;
 pub mod job_openings;
 pub mod legal_entities;
 pub mod mail_connection;
@@ -19,9 +22,17 @@ pub mod outbound_accounts;
 pub mod outbox;
 pub mod pagination;
 pub mod sender_identities;
+pub mod takeover;
 pub mod users;
 
 use crate::error::{ServiceError, ServiceResult};
+
+/// A `LIKE` pattern: `template` with `{}` replaced by `text`, whose own `%`, `_` and `\\`
+/// match literally (so "max_mustermann@" finds that address).
+pub fn like_pattern(template: &str, text: &str) -> sea_orm::sea_query::LikeExpr {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    sea_orm::sea_query::LikeExpr::new(template.replace("{}", &escaped)).escape('\\')
+}
 
 /// A trimmed, non-empty text of bounded length, or an error naming the field.
 pub fn required_text(field: &str, value: &str, max_chars: usize) -> ServiceResult<String> {

@@ -261,6 +261,20 @@ impl Client {
             .expect("request sent")
     }
 
+    /// A plain HTTP POST of a multipart form (the public application form).
+    pub async fn post_form(&self, path: &str, form: multipart::Form) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path).multipart(form).send().await.expect("request sent")
+    }
+
+    /// A plain HTTP POST with extra headers (signed webhooks).
+    pub async fn post_with_headers(&self, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> reqwest::Response {
+        let mut request = self.request(reqwest::Method::POST, path).header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        request.body(body).send().await.expect("request sent")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.request(reqwest::Method::GET, path).send().await.expect("request sent")
     }

@@ -20,7 +20,7 @@ async fn spawn(backend: Backend) -> TestApp {
     .await
 }
 
-fn account_input(dovecot: &Dovecot, user: &str, folder: &str) -> Value {
+pub(crate) fn account_input(dovecot: &Dovecot, user: &str, folder: &str) -> Value {
     json!({
         "label": format!("Postfach {user}"),
         "host": "127.0.0.1",
@@ -33,7 +33,7 @@ fn account_input(dovecot: &Dovecot, user: &str, folder: &str) -> Value {
     })
 }
 
-async fn create_account(admin: &Client, input: Value) -> Value {
+pub(crate) async fn create_account(admin: &Client, input: Value) -> Value {
     let created = admin
         .gql(
             &format!("mutation($input: InboundAccountInput!) {{ createInboundAccount(input: $input) {{ {ACCOUNT_FIELDS} }} }}"),
@@ -69,7 +69,7 @@ async fn wait_for_account(app: &TestApp, token: &str, account_id: &str, limit: D
 }
 
 /// Waits until the inbox holds at least `count` unassigned e-mail items.
-async fn wait_for_email_count(app: &TestApp, token: &str, count: u64, limit: Duration) {
+pub(crate) async fn wait_for_email_count(app: &TestApp, token: &str, count: u64, limit: Duration) {
     let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
     wait_for(&mut socket, "subscription { inboxCountsChanged { email } }", limit, |data| {
         data["inboxCountsChanged"]["email"].as_u64().is_some_and(|email| email >= count)

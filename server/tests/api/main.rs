@@ -4,6 +4,7 @@
 
 mod authentication;
 mod authorization;
+mod candidate_file;
 #[path = "../support/dovecot.rs"]
 mod dovecot;
 mod events_across_processes;
@@ -16,6 +17,7 @@ mod mail_in;
 mod mail_intake;
 mod mail_out;
 mod mailbox;
+mod media;
 mod migrations;
 mod outbox_crash;
 #[path = "../support/postfix.rs"]

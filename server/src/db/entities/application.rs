@@ -13,6 +13,9 @@ pub struct Model {
     pub applied_at: DateTimeUtc,
     pub status_changed_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
+    pub organisation_id: Option<i64>,
+    pub interview_at: Option<DateTimeUtc>,
+    pub hired_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

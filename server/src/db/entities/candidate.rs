@@ -15,6 +15,12 @@ pub struct Model {
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    #[sea_orm(column_type = "Text")]
+    pub search_text: String,
+    #[sea_orm(column_type = "Text")]
+    pub name_key: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub phone_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,226 @@
+//! Parts of the candidate file: applications with their status, documents, and the
+//! duplicate sets the candidate belongs to (confirm, dismiss, merge); plus the page of
+//! all open duplicate sets.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use talentpost_shared::{ApplicationStatus, DuplicateStatus};
+
+use crate::api::types::{Application, Document, DuplicateSet};
+use crate::api::{ApiError, ops};
+use crate::components::documents::DocumentList;
+use crate::components::labels;
+use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::i18n::*;
+
+#[component]
+pub fn ApplicationsSection(candidate_id: String, applications: Vec<Application>, on_changed: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let (error, set_error) = signal(None::<ApiError>);
+    let change = Action::new_local(move |(id, status): &(String, ApplicationStatus)| {
+        let (id, status) = (id.clone(), *status);
+        async move {
+            match ops::set_application_status(id, status).await {
+                Ok(_) => {
+                    set_error.set(None);
+                    on_changed.run(());
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let openings = LocalResource::new(move || ops::job_openings(None));
+    let adding = RwSignal::new(None::<String>);
+    let add = Action::new_local(move |opening: &Option<String>| {
+        let (candidate_id, opening) = (candidate_id.clone(), opening.clone());
+        async move {
+            match ops::create_application(candidate_id, opening).await {
+                Ok(_) => {
+                    set_error.set(None);
+                    adding.set(None);
+                    on_changed.run(());
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    view! {
+        <section data-testid="applications">
+            <h2>{t!(i18n, candidate_applications)}</h2>
+            {if applications.is_empty() {
+                view! { <p class="muted">{t!(i18n, candidate_no_applications)}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="list">
+                        <thead><tr><th>{t!(i18n, inbox_job_opening)}</th><th>{t!(i18n, application_source)}</th>
+                            <th>{t!(i18n, application_applied)}</th><th>{t!(i18n, candidate_status)}</th></tr></thead>
+                        <tbody>{applications.into_iter().map(|a| {
+                            let (id, current, source) = (a.id.clone(), a.status, a.source_medium);
+                            view! { <tr data-testid="application-row">
+                                <td>{a.job_opening.map(|o| o.title).unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string())}</td>
+                                <td>{move || labels::source_medium(i18n, source)}</td>
+                                <td>{labels::date_time(&a.applied_at)}</td>
+                                <td><select data-testid="application-status" on:change=move |ev| {
+                                    if let Some(status) = ApplicationStatus::parse(&event_target_value(&ev)) {
+                                        change.dispatch((id.clone(), status));
+                                    }
+                                }>
+                                    {ApplicationStatus::ALL.iter().map(|s| {
+                                        let s = *s;
+                                        view! { <option value=s.as_str() selected=s == current>{move || labels::application_status(i18n, s)}</option> }
+                                    }).collect_view()}
+                                </select></td>
+                            </tr> }
+                        }).collect_view()}</tbody>
+                    </table>
+                }.into_any()
+            }}
+            <div class="actions">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let openings = openings.await.map(|p| p.edges.into_iter().map(|e| e.node).collect::<Vec<_>>()).unwrap_or_default();
+                        view! {
+                            <select data-testid="new-application-opening" on:change=move |ev| adding.set(Some(event_target_value(&ev)))>
+                                <option value="">{t!(i18n, inbox_unsolicited)}</option>
+                                {openings.into_iter().map(|o| view! { <option value=o.id.clone()>{o.title.clone()}</option> }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Transition>
+                <button data-testid="add-application" disabled=move || add.pending().get()
+                    on:click=move |_| { add.dispatch(adding.get_untracked().filter(|o| !o.is_empty())); }>
+                    {t!(i18n, application_add)}</button>
+            </div>
+            <FormError error/>
+        </section>
+    }
+}
+
+#[component]
+pub fn DocumentsSection(documents: Vec<Document>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section data-testid="candidate-documents">
+            <h2>{t!(i18n, inbox_documents)}</h2>
+            <DocumentList documents/>
+        </section>
+    }
+}
+
+/// The duplicate sets of one candidate; merging folds the others into this one.
+#[component]
+pub fn DuplicatesSection(candidate_id: String, sets: Vec<DuplicateSet>, on_changed: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    if sets.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="duplicates" data-testid="duplicate-sets">
+            <h2>{t!(i18n, duplicates_of_candidate)}</h2>
+            {sets.into_iter().map(|set| view! { <DuplicateSetCard set keep=Some(candidate_id.clone()) on_changed/> }).collect_view()}
+        </section>
+    }
+    .into_any()
+}
+
+/// One set with its members and the three decisions. With `keep`, the merge keeps that
+/// candidate; without, each member offers "keep this one".
+#[component]
+fn DuplicateSetCard(set: DuplicateSet, keep: Option<String>, on_changed: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let (error, set_error) = signal(None::<ApiError>);
+    let member_ids: Vec<String> = set.members.iter().map(|m| m.id.clone()).collect();
+    let merge = Action::new_local(move |target: &String| {
+        let target = target.clone();
+        let sources: Vec<String> = member_ids.iter().filter(|id| **id != target).cloned().collect();
+        async move {
+            match ops::merge_candidates(target, sources).await {
+                Ok(_) => on_changed.run(()),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let set_id = set.id.clone();
+    let decide = Action::new_local(move |confirm: &bool| {
+        let (set_id, confirm) = (set_id.clone(), *confirm);
+        async move {
+            match ops::decide_duplicate(set_id, confirm).await {
+                Ok(_) => on_changed.run(()),
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let (reason, status) = (set.reason, set.status);
+    let keep_for_button = keep.clone();
+    view! {
+        <div class="card duplicate-set" data-testid="duplicate-set">
+            <p>
+                <strong>{move || labels::duplicate_reason(i18n, reason)}</strong>
+                {(status == DuplicateStatus::Confirmed).then(|| view! { " · " <span class="pill">{t!(i18n, duplicates_confirmed)}</span> })}
+            </p>
+            <ul>
+                {set.members.into_iter().map(|m| {
+                    let id = m.id.clone();
+                    let is_kept = keep.as_deref() == Some(m.id.as_str());
+                    view! { <li>
+                        <A href=format!("/candidates/{}", m.id)>{format!("{} {}", m.first_name, m.last_name)}</A>
+                        <span class="muted">{format!(" {} {} {}", m.emails.join(", "), m.phone.clone().unwrap_or_default(), m.birthday.clone().unwrap_or_default())}</span>
+                        {(keep.is_none()).then(|| view! {
+                            " " <button data-testid="keep-member" on:click=move |_| { merge.dispatch(id.clone()); }>{t!(i18n, duplicates_keep_this)}</button>
+                        })}
+                        {is_kept.then(|| view! { " " <span class="pill">{t!(i18n, duplicates_this_one)}</span> })}
+                    </li> }
+                }).collect_view()}
+            </ul>
+            <div class="actions">
+                {keep_for_button.map(|target| view! {
+                    <button class="primary" data-testid="merge-here" on:click=move |_| { merge.dispatch(target.clone()); }>{t!(i18n, duplicates_merge_here)}</button>
+                })}
+                {(status != DuplicateStatus::Confirmed).then(|| view! {
+                    <button data-testid="confirm-duplicate" on:click=move |_| { decide.dispatch(true); }>{t!(i18n, duplicates_confirm)}</button>
+                })}
+                <button data-testid="dismiss-duplicate" on:click=move |_| { decide.dispatch(false); }>{t!(i18n, duplicates_dismiss)}</button>
+            </div>
+            <FormError error/>
+        </div>
+    }
+}
+
+/// Every open (or confirmed) duplicate set of the organisation.
+#[component]
+pub fn DuplicatesPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let status = RwSignal::new(DuplicateStatus::Open);
+    let refresh = RwSignal::new(0u32);
+    let sets = LocalResource::new(move || {
+        refresh.track();
+        ops::duplicate_sets(status.get())
+    });
+    let on_changed = Callback::new(move |()| refresh.update(|n| *n += 1));
+    view! {
+        <main class="page">
+            <A href="/candidates" attr:class="back">{t!(i18n, candidate_back)}</A>
+            <div class="page-head">
+                <h1>{t!(i18n, duplicates_title)}</h1>
+                <select data-testid="duplicate-status" on:change=move |ev| if let Some(s) = DuplicateStatus::parse(&event_target_value(&ev)) { status.set(s) }>
+                    {DuplicateStatus::ALL.iter().map(|s| {
+                        let s = *s;
+                        view! { <option value=s.as_str() selected=move || status.get() == s>{move || labels::duplicate_status(i18n, s)}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <p class="muted">{t!(i18n, duplicates_explained)}</p>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let page = sets.await?;
+                        if page.edges.is_empty() {
+                            return Ok::<_, ApiError>(view! { <EmptyState message=Signal::derive(move || t_string!(i18n, duplicates_none).to_string())/> }.into_any());
+                        }
+                        Ok(page.edges.into_iter().map(|e| view! { <DuplicateSetCard set=e.node keep=None on_changed/> }).collect_view().into_any())
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </main>
+    }
+}

@@ -1,0 +1,122 @@
+//! Settings → Public channels: the key of the career page's application form (with the
+//! snippet to embed it) and the SMS provider's webhook with its signing secret.
+
+use leptos::prelude::*;
+
+use crate::api::types::IntakeSettings;
+use crate::api::{ApiError, ops};
+use crate::components::status::{ErrorView, FormError, Loading};
+use crate::i18n::*;
+
+#[component]
+pub fn PublicChannelsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let refresh = RwSignal::new(0u32);
+    let settings = LocalResource::new(move || {
+        refresh.track();
+        ops::intake_settings()
+    });
+    let (error, set_error) = signal(None::<ApiError>);
+    let (secret, set_secret) = signal(None::<String>);
+    let rotate = Action::new_local(move |channel: &&'static str| {
+        let channel = *channel;
+        async move {
+            match ops::rotate_intake_key(channel).await {
+                Ok(rotated) => {
+                    set_error.set(None);
+                    set_secret.set(rotated.secret);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let disable = Action::new_local(move |channel: &&'static str| {
+        let channel = *channel;
+        async move {
+            match ops::disable_intake(channel).await {
+                Ok(_) => {
+                    set_error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    view! {
+        <section data-testid="public-channels">
+            <p class="muted">{t!(i18n, channels_explained)}</p>
+            <FormError error/>
+            {move || secret.get().map(|secret| view! {
+                <div class="notice" role="status"><p>{t!(i18n, channels_secret_once)}</p><code data-testid="sms-secret">{secret}</code></div>
+            })}
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let settings = settings.await?;
+                        Ok::<_, ApiError>(view! { <Channels settings rotate disable/> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Channels(settings: IntakeSettings, rotate: Action<&'static str, ()>, disable: Action<&'static str, ()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let form_url = settings.form_url.clone().map(|path| format!("{origin}{path}"));
+    let sms_url = settings.sms_webhook_url.clone().map(|path| format!("{origin}{path}"));
+    let snippet = form_url
+        .as_ref()
+        .map(|url| format!("<iframe src=\"{url}\" title=\"Bewerbung\" style=\"width:100%;min-height:720px;border:0\"></iframe>"));
+    let (has_form, has_sms) = (form_url.is_some(), sms_url.is_some());
+    view! {
+        <div class="card">
+            <h2>{t!(i18n, channels_form)}</h2>
+            {match (form_url, snippet) {
+                (Some(url), Some(snippet)) => view! {
+                    <dl class="facts">
+                        <dt>{t!(i18n, channels_form_url)}</dt><dd><a href=url.clone() target="_blank" data-testid="form-url">{url.clone()}</a></dd>
+                        <dt>{t!(i18n, channels_embed)}</dt><dd><code class="snippet" data-testid="form-snippet">{snippet}</code></dd>
+                    </dl>
+                }.into_any(),
+                _ => view! { <p class="muted">{t!(i18n, channels_off)}</p> }.into_any(),
+            }}
+            <div class="actions">
+                <button class="primary" data-testid="rotate-form" on:click=move |_| { rotate.dispatch("ONLINE_FORM"); }>
+                    {move || if has_form { t_string!(i18n, channels_new_key).to_string() } else { t_string!(i18n, channels_enable).to_string() }}
+                </button>
+                <Show when=move || has_form>
+                    <button class="danger" on:click=move |_| { disable.dispatch("ONLINE_FORM"); }>{t!(i18n, channels_disable)}</button>
+                </Show>
+            </div>
+        </div>
+        <div class="card">
+            <h2>{t!(i18n, channels_sms)}</h2>
+            {match sms_url {
+                Some(url) => view! {
+                    <dl class="facts">
+                        <dt>{t!(i18n, channels_webhook_url)}</dt><dd><code data-testid="sms-url">{url}</code></dd>
+                        <dt>{t!(i18n, channels_signature)}</dt><dd>{t!(i18n, channels_signature_explained)}</dd>
+                    </dl>
+                }.into_any(),
+                None => view! { <p class="muted">{t!(i18n, channels_off)}</p> }.into_any(),
+            }}
+            <div class="actions">
+                <button class="primary" data-testid="rotate-sms" on:click=move |_| { rotate.dispatch("SMS"); }>
+                    {move || if has_sms { t_string!(i18n, channels_new_secret).to_string() } else { t_string!(i18n, channels_enable).to_string() }}
+                </button>
+                <Show when=move || has_sms>
+                    <button class="danger" on:click=move |_| { disable.dispatch("SMS"); }>{t!(i18n, channels_disable)}</button>
+                </Show>
+            </div>
+        </div>
+        <div class="card">
+            <h2>{t!(i18n, channels_agency)}</h2>
+            <p>{t!(i18n, channels_agency_explained)}</p>
+            <code>{format!("POST {origin}/api/intake/job-agency")}</code>
+        </div>
+    }
+}
