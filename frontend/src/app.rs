@@ -9,7 +9,7 @@ use crate::api::{ApiError, ops};
 use crate::components::layout::Shell;
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
-use crate::pages::{candidate_file, candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, outbox, outgoing_mail, public_channels, settings};
+use crate::pages::{candidate_file, candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, nurturing, outbox, outgoing_mail, public_channels, settings};
 
 /// The signed-in user, available to every page below the shell.
 #[derive(Clone)]
@@ -79,6 +79,10 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
                     <Route path=path!("candidates/:id") view=candidates::CandidatePage/>
                     <Route path=path!("job-openings") view=job_openings::JobOpeningsPage/>
                     <Route path=path!("outbox") view=outbox::OutboxPage/>
+                    <ParentRoute path=path!("nurturing") view=nurturing::NurturingPage>
+                        <Route path=path!("") view=nurturing::QueriesPage/>
+                        <Route path=path!("letters") view=nurturing::FormLettersPage/>
+                    </ParentRoute>
                     <ParentRoute path=path!("settings") view=settings::SettingsPage>
                         <Route path=path!("") view=settings::LegalEntitiesPage/>
                         <Route path=path!("users") view=settings::UsersPage/>
@@ -87,6 +91,7 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
                         <Route path=path!("mail") view=mail_accounts::MailAccountsPage/>
                         <Route path=path!("outgoing") view=outgoing_mail::OutgoingMailPage/>
                         <Route path=path!("channels") view=public_channels::PublicChannelsPage/>
+                        <Route path=path!("privacy") view=settings::PrivacyPage/>
                         <Route path=path!("audit") view=settings::AuditPage/>
                     </ParentRoute>
                 </ParentRoute>

@@ -8,6 +8,7 @@ mod m20261129_000001_foundation;
 mod m20261130_000002_mail_in;
 mod m20261130_000003_mail_out;
 mod m20261130_000004_candidate_file;
+mod m20261130_000005_queries_and_form_letters;
 mod support;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_mail_in::Migration),
             Box::new(m20261130_000003_mail_out::Migration),
             Box::new(m20261130_000004_candidate_file::Migration),
+            Box::new(m20261130_000005_queries_and_form_letters::Migration),
         ]
     }
 }

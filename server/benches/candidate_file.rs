@@ -231,7 +231,9 @@ async fn seed(db: &sea_orm::DatabaseConnection, organisation_id: i64, count: usi
         }
         txn.commit().await.unwrap();
     }
-    // As after any bulk load, let the planner see the new statistics (both databases).
-    db.execute_unprepared("ANALYZE").await.unwrap();
+    // As autovacuum would after a bulk load: fresh statistics, and on PostgreSQL a
+    // visibility map, without which no index-only scan is possible.
+    let maintenance = if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres { "VACUUM ANALYZE" } else { "ANALYZE" };
+    db.execute_unprepared(maintenance).await.unwrap();
     openings
 }

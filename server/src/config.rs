@@ -53,6 +53,11 @@ pub struct Config {
     #[arg(long, env = "TALENTPOST_PUBLIC_FORM_PER_MINUTE", default_value_t = 10)]
     pub public_form_per_minute: u32,
 
+    /// Behind a reverse proxy: take the client's address for rate limits from the last
+    /// entry of `X-Forwarded-For` (only set this when the proxy always sets it).
+    #[arg(long, env = "TALENTPOST_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
     /// Requests per minute one webhook key (SMS provider) or form key may make in all.
     #[arg(long, env = "TALENTPOST_INTAKE_KEY_PER_MINUTE", default_value_t = 600)]
     pub intake_key_per_minute: u32,
@@ -171,6 +176,7 @@ impl Config {
             max_upload_bytes: 25 * 1024 * 1024,
             max_mail_bytes: 50 * 1024 * 1024,
             public_form_per_minute: 10,
+            trust_proxy: false,
             intake_key_per_minute: 600,
             max_agency_import_bytes: 100 * 1024 * 1024,
             intake_domain: "intake.talentpost.localhost".to_owned(),

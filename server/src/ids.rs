@@ -32,4 +32,6 @@ typed_id!(
     OutboxMessageId => "outbox message",
     ApplicationId => "application",
     ContactEventId => "contact event",
+    CandidateQueryId => "candidate query",
+    FormLetterId => "form letter",
 );

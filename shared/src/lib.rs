@@ -8,6 +8,7 @@ pub mod email;
 pub mod error;
 pub mod matching;
 pub mod model;
+pub mod nurturing;
 
 pub use email::{EmailAddress, EmailAddressError};
 pub use error::ErrorCode;

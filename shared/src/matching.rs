@@ -47,7 +47,14 @@ pub fn search_text(first_name: &str, last_name: &str, emails: &[String], phone: 
 pub fn phone_in_text(text: &str) -> Option<String> {
     const LABELS: [&str; 8] = ["telefon", "tel", "phone", "mobil", "mobile", "handy", "cell", "fon"];
     for line in text.lines().take(2_000) {
-        let lower = line.to_lowercase();
+        let lower = line.trim().to_lowercase();
+        // A number in the quoted history is the recruiter's own, not the writer's.
+        if is_quote_header(&lower) {
+            break;
+        }
+        if lower.starts_with('>') {
+            continue;
+        }
         for label in LABELS {
             for (at, _) in lower.match_indices(label) {
                 // A label starts a word ("Hotel" is not one) and only punctuation stands
@@ -73,6 +80,17 @@ pub fn phone_in_text(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Where the quoted earlier mail of a reply begins ("Am … schrieb …:", "On … wrote:",
+/// Outlook's "-----Original Message-----" or "Von: … " block).
+fn is_quote_header(lower: &str) -> bool {
+    (lower.starts_with("am ") && lower.contains("schrieb"))
+        || (lower.starts_with("on ") && lower.ends_with("wrote:"))
+        || lower.contains("-----original message-----")
+        || lower.contains("-----ursprüngliche nachricht-----")
+        || lower.starts_with("von: ")
+        || lower.starts_with("from: ")
 }
 
 /// Splits a display name into first and last name: "Max Mustermann", "Mustermann, Max",
@@ -137,6 +155,9 @@ mod tests {
         assert_eq!(phone_in_text("Bewerbung vom 12.03.2026, Kennziffer 4711-2026"), None);
         assert_eq!(phone_in_text("Telefon: 112"), None);
         assert_eq!(phone_in_text("Hotelfachfrau, Automobil 2010-2015"), None);
+        let reply = "Danke!\n\nAm 30.11.2026 schrieb Jobs <jobs@firma.example>:\n> Tel.: +49 30 1234567\n";
+        assert_eq!(phone_in_text(reply), None, "the quoted signature is the company's");
+        assert_eq!(phone_in_text("> Tel.: +49 30 1234567\nMobil: 0170 1234567"), Some("0170 1234567".to_owned()));
     }
 
     #[test]

@@ -314,6 +314,17 @@ stored_enum!(
 );
 
 stored_enum!(
+    /// What happens to the data of a candidate who is finally rejected.
+    DataRetention {
+        /// Keep only what statistics need (the default): name, applications with source,
+        /// status and dates, the dates and media of contacts.
+        Minimise => "minimise",
+        /// Keep everything (the organisation deletes by its own process).
+        Keep => "keep",
+    }
+);
+
+stored_enum!(
     /// The time span the dashboard covers, ending today.
     DashboardPeriod {
         /// The last 7 days, by day.

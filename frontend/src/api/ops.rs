@@ -3,9 +3,11 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, DashboardPeriod, DuplicateStatus, InboxMedium, InboxState, JobOpeningStatus, OutboxStatus, Role,
+    ApplicationStatus, CandidateStatus, DashboardPeriod, DataRetention, DuplicateStatus, InboxMedium, InboxState, JobOpeningStatus, OutboxStatus, Role,
     SourceMedium,
 };
+
+use talentpost_shared::nurturing::CandidateQueryFilter;
 
 use super::types::*;
 use super::{ApiError, gql};
@@ -148,6 +150,16 @@ pub async fn candidates(filter: CandidateListFilter, first: u32, after: Option<S
         "opening": filter.job_opening_id, "source": filter.source, "first": first, "after": after,
     });
     pick(&query, variables, "candidates").await
+}
+
+/// Candidates whose name, address or phone contains `term`, for pickers; nothing for
+/// fewer than two characters.
+pub async fn search_candidates(term: String, first: u32) -> Result<Vec<Candidate>, ApiError> {
+    if term.trim().chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    let filter = CandidateListFilter { search: term, ..Default::default() };
+    candidates(filter, first, None).await.map(|page| page.edges.into_iter().map(|e| e.node).collect())
 }
 
 const DUPLICATE_FIELDS: &str = "id reason status members { id firstName lastName emails phone birthday inTalentPool status }";
@@ -520,4 +532,122 @@ pub async fn contact_history(candidate_id: String) -> Result<ContactHistory, Api
 pub async fn add_contact_event(input: Value) -> Result<ContactEvent, ApiError> {
     let query = format!("mutation($input: ContactEventInput!) {{ addContactEvent(input: $input) {{ {CONTACT_FIELDS} }} }}");
     pick(&query, json!({"input": input}), "addContactEvent").await
+}
+
+const QUERY_FIELDS: &str = "id name hitCount filter { statusIn statusNotIn birthdayFromDays birthdayToDays lastContactMoreThanDays
+    lastContactLessThanDays inTalentPool poolMoreThanMonths hasEmail jobOpeningId legalEntityId source applicationOlderThanDays
+    applicationNewerThanDays }";
+
+pub async fn candidate_queries() -> Result<Vec<CandidateQuery>, ApiError> {
+    pick(&format!("{{ candidateQueries {{ {QUERY_FIELDS} }} }}"), json!({}), "candidateQueries").await
+}
+
+/// The current hits of filters being edited.
+pub async fn run_candidate_filter(filter: CandidateQueryFilter, first: u32) -> Result<CandidateQueryHits, ApiError> {
+    let query = format!(
+        "query($f: CandidateQueryFilterInput, $first: Int) {{ runCandidateQuery(filter: $f, first: $first) {{ totalCount
+            candidates {{ edges {{ cursor node {{ {CANDIDATE_FIELDS} }} }} pageInfo {{ hasNextPage }} }} }} }}"
+    );
+    pick(&query, json!({"f": filter, "first": first}), "runCandidateQuery").await
+}
+
+/// Creates the query, or with `id` updates it.
+pub async fn save_candidate_query(id: Option<String>, name: String, filter: CandidateQueryFilter) -> Result<CandidateQuery, ApiError> {
+    match id {
+        Some(id) => {
+            let query = format!(
+                "mutation($id: ID!, $n: String, $f: CandidateQueryFilterInput) {{ updateCandidateQuery(id: $id, name: $n, filter: $f) {{ {QUERY_FIELDS} }} }}"
+            );
+            pick(&query, json!({"id": id, "n": name, "f": filter}), "updateCandidateQuery").await
+        }
+        None => {
+            let query = format!(
+                "mutation($n: String!, $f: CandidateQueryFilterInput!) {{ createCandidateQuery(name: $n, filter: $f) {{ {QUERY_FIELDS} }} }}"
+            );
+            pick(&query, json!({"n": name, "f": filter}), "createCandidateQuery").await
+        }
+    }
+}
+
+pub async fn delete_candidate_query(id: String) -> Result<bool, ApiError> {
+    pick("mutation($id: ID!) { deleteCandidateQuery(id: $id) }", json!({"id": id}), "deleteCandidateQuery").await
+}
+
+const LETTER_FIELDS: &str = "id name subject bodyText bodyHtml setsCandidateStatus";
+
+pub async fn form_letters() -> Result<Vec<FormLetter>, ApiError> {
+    pick(&format!("{{ formLetters {{ {LETTER_FIELDS} }} }}"), json!({}), "formLetters").await
+}
+
+pub async fn form_letter_placeholders() -> Result<Vec<String>, ApiError> {
+    pick("{ formLetterPlaceholders }", json!({}), "formLetterPlaceholders").await
+}
+
+pub struct LetterForm {
+    pub name: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub sets_candidate_status: Option<CandidateStatus>,
+}
+
+/// Creates the letter, or with `id` updates it.
+pub async fn save_form_letter(id: Option<String>, form: LetterForm) -> Result<FormLetter, ApiError> {
+    let input = json!({
+        "name": form.name, "subject": form.subject, "bodyText": form.body_text, "bodyHtml": form.body_html,
+        "setsCandidateStatus": form.sets_candidate_status, "clearCandidateStatus": form.sets_candidate_status.is_none(),
+    });
+    match id {
+        Some(id) => {
+            let query = format!("mutation($id: ID!, $input: FormLetterInput!) {{ updateFormLetter(id: $id, input: $input) {{ {LETTER_FIELDS} }} }}");
+            pick(&query, json!({"id": id, "input": input}), "updateFormLetter").await
+        }
+        None => {
+            let query = format!("mutation($input: FormLetterInput!) {{ createFormLetter(input: $input) {{ {LETTER_FIELDS} }} }}");
+            pick(&query, json!({"input": input}), "createFormLetter").await
+        }
+    }
+}
+
+pub async fn delete_form_letter(id: String) -> Result<bool, ApiError> {
+    pick("mutation($id: ID!) { deleteFormLetter(id: $id) }", json!({"id": id}), "deleteFormLetter").await
+}
+
+/// About `application_id`, else the candidate's newest application.
+pub async fn preview_form_letter(id: String, candidate_id: String, application_id: Option<String>) -> Result<FormLetterPreview, ApiError> {
+    pick(
+        "query($id: ID!, $c: ID!, $a: ID) { previewFormLetter(id: $id, candidateId: $c, applicationId: $a) { subject bodyText bodyHtml to } }",
+        json!({"id": id, "c": candidate_id, "a": application_id}),
+        "previewFormLetter",
+    )
+    .await
+}
+
+pub async fn send_form_letter(id: String, candidate_id: String, application_id: Option<String>) -> Result<FormLetterSent, ApiError> {
+    pick(
+        "mutation($id: ID!, $c: ID!, $a: ID) { sendFormLetter(id: $id, candidateId: $c, applicationId: $a) { documentedOnly } }",
+        json!({"id": id, "c": candidate_id, "a": application_id}),
+        "sendFormLetter",
+    )
+    .await
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganisationSettings {
+    pub name: String,
+    pub data_retention: DataRetention,
+}
+
+pub async fn organisation_settings() -> Result<OrganisationSettings, ApiError> {
+    pick("{ organisationSettings { name dataRetention } }", json!({}), "organisationSettings").await
+}
+
+pub async fn set_data_retention(retention: DataRetention) -> Result<OrganisationSettings, ApiError> {
+    pick(
+        "mutation($r: DataRetention!) { setDataRetention(dataRetention: $r) { name dataRetention } }",
+        json!({"r": retention}),
+        "setDataRetention",
+    )
+    .await
 }

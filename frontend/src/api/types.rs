@@ -454,3 +454,46 @@ pub struct ContactHistory {
     pub entries: Vec<ContactEvent>,
     pub last_contact_at: Option<String>,
 }
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateQuery {
+    pub id: String,
+    pub name: String,
+    pub filter: talentpost_shared::nurturing::CandidateQueryFilter,
+    #[serde(default)]
+    pub hit_count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateQueryHits {
+    pub total_count: u64,
+    pub candidates: Connection<Candidate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormLetter {
+    pub id: String,
+    pub name: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub sets_candidate_status: Option<CandidateStatus>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormLetterPreview {
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormLetterSent {
+    pub documented_only: bool,
+}

@@ -33,6 +33,7 @@ pub fn Shell() -> impl IntoView {
                     </A>
                     <A href="/candidates">{t!(i18n, nav_candidates)}</A>
                     <A href="/job-openings">{t!(i18n, nav_job_openings)}</A>
+                    <A href="/nurturing" attr:data-testid="nav-nurturing">{t!(i18n, nav_nurturing)}</A>
                     <A href="/outbox" attr:data-testid="nav-outbox">{t!(i18n, nav_outbox)}</A>
                     <A href="/settings">{t!(i18n, nav_settings)}</A>
                 </nav>

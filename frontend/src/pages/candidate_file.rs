@@ -224,3 +224,95 @@ pub fn DuplicatesPage() -> impl IntoView {
         </main>
     }
 }
+
+/// Writing a form letter to the candidate (a rejection, say): pick the letter and the
+/// application it is about, look at it, send it. Without a working address the letter is
+/// recorded in the history to be sent by post.
+#[component]
+pub fn FormLetterSection(
+    candidate_id: String,
+    applications: Vec<Application>,
+    on_changed: Callback<()>,
+    /// Owned by the page, so the outcome stays visible when the file reloads after sending.
+    done: RwSignal<Option<bool>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let letters = LocalResource::new(ops::form_letters);
+    let letter = RwSignal::new(String::new());
+    let application = RwSignal::new(applications.first().map(|a| a.id.clone()).unwrap_or_default());
+    let (error, set_error) = signal(None::<ApiError>);
+    let chosen = move || {
+        let letter = letter.get();
+        (!letter.is_empty()).then(|| (letter, Some(application.get()).filter(|a| !a.is_empty())))
+    };
+    let id_preview = candidate_id.clone();
+    let preview = LocalResource::new(move || {
+        let (candidate, chosen) = (id_preview.clone(), chosen());
+        async move {
+            match chosen {
+                Some((letter, application)) => ops::preview_form_letter(letter, candidate, application).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    let send = Action::new_local(move |_: &()| {
+        let (candidate, chosen) = (candidate_id.clone(), chosen());
+        async move {
+            let Some((letter, application)) = chosen else { return };
+            match ops::send_form_letter(letter, candidate, application).await {
+                Ok(sent) => {
+                    set_error.set(None);
+                    done.set(Some(sent.documented_only));
+                    on_changed.run(());
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    view! {
+        <section class="card" data-testid="form-letter-section">
+            <h2>{t!(i18n, letter_send_title)}</h2>
+            <div class="actions">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let list = letters.await.unwrap_or_default();
+                        view! {
+                            <select data-testid="letter-choice" on:change=move |ev| { done.set(None); letter.set(event_target_value(&ev)); }>
+                                <option value="">{t!(i18n, letter_choose)}</option>
+                                {list.into_iter().map(|l| view! { <option value=l.id.clone()>{l.name.clone()}</option> }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Transition>
+                <select data-testid="letter-application" on:change=move |ev| application.set(event_target_value(&ev))>
+                    {applications.into_iter().map(|a| {
+                        let title = a.job_opening.map(|o| o.title).unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string());
+                        view! { <option value=a.id.clone()>{title}</option> }
+                    }).collect_view()}
+                    <option value="">{t!(i18n, letter_no_application)}</option>
+                </select>
+                <button class="primary" data-testid="letter-send" disabled=move || letter.with(String::is_empty) || send.pending().get()
+                    on:click=move |_| { send.dispatch(()); }>{t!(i18n, letter_send)}</button>
+            </div>
+            <FormError error/>
+            {move || done.get().map(|documented| view! {
+                <p class="notice" role="status" data-testid="letter-done">
+                    {if documented { t_string!(i18n, letter_documented).to_string() } else { t_string!(i18n, letter_queued).to_string() }}
+                </p>
+            })}
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let Some(preview) = preview.await? else { return Ok::<_, ApiError>(().into_any()) };
+                        Ok(view! {
+                            <div class="preview" data-testid="letter-section-preview">
+                                <p><strong>{preview.subject}</strong>" "<span class="muted">{preview.to.unwrap_or_else(|| t_string!(i18n, nurturing_no_address).to_string())}</span></p>
+                                <pre class="message">{preview.body_text}</pre>
+                            </div>
+                        }.into_any())
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}

@@ -10,7 +10,7 @@ use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
 use crate::pages::candidate_contact::ContactSection;
-use crate::pages::candidate_file::{ApplicationsSection, DocumentsSection, DuplicatesSection};
+use crate::pages::candidate_file::{ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection};
 
 #[component]
 pub fn CandidatesPage() -> impl IntoView {
@@ -147,6 +147,7 @@ pub fn CandidatePage() -> impl IntoView {
     });
     let editing = RwSignal::new(false);
     let changed = Callback::new(move |()| refresh.update(|n| *n += 1));
+    let letter_sent = RwSignal::new(None::<bool>);
     view! {
         <main class="page">
             <A href="/candidates" attr:class="back">{t!(i18n, candidate_back)}</A>
@@ -177,7 +178,8 @@ pub fn CandidatePage() -> impl IntoView {
                                     <dt>{t!(i18n, candidate_pool)}</dt><dd>{if c.in_talent_pool { "✓" } else { "–" }}</dd>
                                 </dl>
                                 <DuplicatesSection candidate_id=c.id.clone() sets=c.duplicate_sets.clone() on_changed=changed/>
-                                <ApplicationsSection candidate_id=c.id.clone() applications on_changed=changed/>
+                                <ApplicationsSection candidate_id=c.id.clone() applications=applications.clone() on_changed=changed/>
+                                <FormLetterSection candidate_id=c.id.clone() applications on_changed=changed done=letter_sent/>
                                 <DocumentsSection documents=c.documents.clone()/>
                                 <ContactSection candidate_id=c.id.clone() applications=contact_applications/>
                             </article>

@@ -388,16 +388,7 @@ fn TakeOverPanel(item_id: String) -> impl IntoView {
     let id_for_suggestions = item_id.clone();
     let suggestions = LocalResource::new(move || ops::candidate_suggestions(id_for_suggestions.clone()));
     let search = RwSignal::new(String::new());
-    let found = LocalResource::new(move || {
-        let term = search.get();
-        async move {
-            if term.trim().chars().count() < 2 {
-                return Ok(Vec::new());
-            }
-            let filter = ops::CandidateListFilter { search: term, ..Default::default() };
-            ops::candidates(filter, 10, None).await.map(|page| page.edges.into_iter().map(|e| e.node).collect::<Vec<_>>())
-        }
-    });
+    let found = LocalResource::new(move || ops::search_candidates(search.get(), 10));
     // Corrections of the names, for items that do not state them (an SMS, "jobs@…").
     let first_name = RwSignal::new(String::new());
     let last_name = RwSignal::new(String::new());

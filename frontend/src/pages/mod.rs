@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod job_openings;
 pub mod login;
 pub mod mail_accounts;
+pub mod nurturing;
 pub mod outbox;
 pub mod outgoing_mail;
 pub mod public_channels;

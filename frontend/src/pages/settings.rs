@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 use serde_json::json;
-use talentpost_shared::Role;
+use talentpost_shared::{DataRetention, Role};
 
 use crate::api::types::{LegalEntity, User, UserGroup};
 use crate::api::{ApiError, ops};
@@ -34,6 +34,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <A href="/settings/tokens" attr:class="tab">{t!(i18n, settings_tokens)}</A>
                 <Show when=move || admin>
                     <A href="/settings/channels" attr:class="tab" attr:data-testid="settings-channels">{t!(i18n, settings_channels)}</A>
+                    <A href="/settings/privacy" attr:class="tab" attr:data-testid="settings-privacy">{t!(i18n, settings_privacy)}</A>
                     <A href="/settings/audit" attr:class="tab">{t!(i18n, settings_audit)}</A>
                 </Show>
             </nav>
@@ -60,7 +61,7 @@ fn NameForm(input_name: &'static str, placeholder: Signal<String>, on_submit: Ca
 }
 
 /// Runs a mutation, then either refreshes the list or shows the error under the form.
-fn mutation<I: 'static, T: 'static, F: std::future::Future<Output = Result<T, ApiError>> + 'static>(
+pub(crate) fn mutation<I: 'static, T: 'static, F: std::future::Future<Output = Result<T, ApiError>> + 'static>(
     refresh: RwSignal<u32>,
     set_error: WriteSignal<Option<ApiError>>,
     run: impl Fn(&I) -> F + 'static,
@@ -408,6 +409,41 @@ pub fn AuditPage() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Transition>
+        </section>
+    }
+}
+
+/// Settings → Data protection: what a final rejection leaves of a candidate.
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let refresh = RwSignal::new(0u32);
+    let settings = LocalResource::new(move || {
+        refresh.track();
+        ops::organisation_settings()
+    });
+    let (error, set_error) = signal(None::<ApiError>);
+    let save = mutation(refresh, set_error, |retention: &DataRetention| ops::set_data_retention(*retention));
+    view! {
+        <section class="card" data-testid="privacy">
+            <h2>{t!(i18n, privacy_retention)}</h2>
+            <p class="muted">{t!(i18n, privacy_explained)}</p>
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let current = settings.await?.data_retention;
+                        Ok::<_, ApiError>(view! {
+                            <select data-testid="data-retention" on:change=move |ev| {
+                                if let Some(retention) = DataRetention::parse(&event_target_value(&ev)) { save.dispatch(retention); }
+                            }>
+                                <option value="minimise" selected=current == DataRetention::Minimise>{t!(i18n, privacy_minimise)}</option>
+                                <option value="keep" selected=current == DataRetention::Keep>{t!(i18n, privacy_keep)}</option>
+                            </select>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            <FormError error/>
         </section>
     }
 }

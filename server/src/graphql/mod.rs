@@ -10,6 +10,8 @@ mod inbound_accounts;
 mod inbox;
 mod intake;
 mod mail_messages;
+mod nurturing;
+mod organisation;
 mod outbound_accounts;
 mod outbox;
 mod job_openings;
@@ -34,6 +36,8 @@ pub struct QueryRoot(
     dashboard::DashboardQuery,
     inbox::InboxQuery,
     intake::IntakeQuery,
+    nurturing::NurturingQuery,
+    organisation::OrganisationQuery,
     inbound_accounts::InboundAccountQuery,
     outbound_accounts::OutboundAccountQuery,
     outbox::OutboxQuery,
@@ -50,6 +54,8 @@ pub struct MutationRoot(
     duplicates::DuplicateMutation,
     inbox::InboxMutation,
     intake::IntakeMutation,
+    nurturing::NurturingMutation,
+    organisation::OrganisationMutation,
     inbound_accounts::InboundAccountMutation,
     outbound_accounts::OutboundAccountMutation,
     outbox::OutboxMutation,

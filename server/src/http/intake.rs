@@ -1,7 +1,7 @@
 //! The inbox's public doors besides mail: the application form of a career page, the
 //! SMS provider's webhook and the job agency's import. Errors have the GraphQL shape.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::Json;
 use axum::body::Body;
@@ -46,16 +46,34 @@ pub async fn submit_form(
     multipart: Multipart,
 ) -> Response {
     let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
+    // Key and rates first: an unknown key or a flooding client never gets its upload read.
+    let client = client_address(&headers, client, state.app.config.trust_proxy);
+    let key = match intake::admit_public_form(&state.app, &form_key, client).await {
+        Ok(key) => key,
+        Err(error) => return public_page(service_error_response(error)),
+    };
     let application = match read_form(&state, multipart).await {
         Ok(application) => application,
         Err(error) => return public_page(service_error_response(error)),
     };
-    let response = match intake::submit_public(&state.app, &form_key, client.ip(), application).await {
+    let response = match intake::submit_public(&state.app, &key, application).await {
         Ok(_) if wants_html => (StatusCode::CREATED, Html(THANK_YOU_PAGE)).into_response(),
         Ok(received) => created(&received),
         Err(error) => service_error_response(error),
     };
     public_page(response)
+}
+
+/// The applicant's address: the socket's, or behind a trusted reverse proxy the address
+/// the proxy appended last to `X-Forwarded-For` (earlier entries are the client's word).
+fn client_address(headers: &HeaderMap, socket: SocketAddr, trust_proxy: bool) -> IpAddr {
+    if trust_proxy
+        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(last) = forwarded.rsplit(',').next().and_then(|ip| ip.trim().parse().ok())
+    {
+        return last;
+    }
+    socket.ip()
 }
 
 /// Reads the multipart fields; each file may be as large as an upload may be.
@@ -143,7 +161,8 @@ pub async fn sms_webhook(State(state): State<HttpState>, Path(sms_key): Path<Str
 }
 
 /// `POST /api/intake/job-agency` with an API token: applicant profiles of the Federal
-/// Employment Agency in the JSON shape of `docs/job-agency-import.md`. All or nothing.
+/// Employment Agency in the JSON shape of `docs/job-agency-import.md`; every profile is
+/// checked before any is stored.
 pub async fn job_agency(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
     let principal = match authenticated(&state.app, &headers).await {
         Ok(principal) => principal,

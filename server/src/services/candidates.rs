@@ -5,6 +5,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     Set, TransactionTrait,
 };
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
 use talentpost_shared::{ApplicationStatus, CandidateStatus, EmailAddress, SourceMedium, matching};
 
 use crate::auth::Principal;
@@ -53,14 +55,19 @@ pub async fn list(
         query = query.filter(candidate::Column::SearchText.like(like_pattern("%{}%", &needle)));
     }
     if filter.job_opening_id.is_some() || filter.source.is_some() {
-        let mut applications = application::Entity::find().select_only().column(application::Column::CandidateId);
+        // Correlated, so the newest-first scan stops after a page of hits instead of
+        // first collecting every matching application.
+        let mut applications = application::Entity::find()
+            .select_only()
+            .column(application::Column::Id)
+            .filter(Expr::col((application::Entity, application::Column::CandidateId)).equals((candidate::Entity, candidate::Column::Id)));
         if let Some(opening) = filter.job_opening_id {
             applications = applications.filter(application::Column::JobOpeningId.eq(opening.0));
         }
         if let Some(source) = filter.source {
             applications = applications.filter(application::Column::SourceMedium.eq(source.as_str()));
         }
-        query = query.filter(candidate::Column::Id.in_subquery(applications.into_query()));
+        query = query.filter(Expr::exists(applications.into_query()));
     }
     if let Some(status) = filter.status {
         query = query.filter(candidate::Column::Status.eq(status.as_str()));

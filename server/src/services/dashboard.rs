@@ -88,15 +88,19 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
             .filter(application::Column::AppliedAt.gte(since))
     };
     let day = match db.get_database_backend() {
-        DatabaseBackend::Postgres => "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+        DatabaseBackend::Postgres => "((applied_at AT TIME ZONE 'UTC')::date)::text",
         // SQLite keeps timestamps as ISO text in UTC; its first ten characters are the day.
         _ => "substr(applied_at, 1, 10)",
     };
-    let per_day: Vec<(String, String, i64)> = in_period()
+    // One pass over the period (index-only): per source and day the applications, and
+    // of them those that reached an interview and those hired.
+    let per_day: Vec<(String, String, i64, i64, i64)> = in_period()
         .select_only()
         .column(application::Column::SourceMedium)
         .column_as(Expr::cust(day), "day")
         .column_as(Expr::expr(Func::count(Expr::col(application::Column::Id))), "applications")
+        .column_as(Expr::expr(Func::count(Expr::col(application::Column::InterviewAt))), "interviews")
+        .column_as(Expr::expr(Func::count(Expr::col(application::Column::HiredAt))), "hires")
         .group_by(application::Column::SourceMedium)
         .group_by(Expr::cust(day))
         .into_tuple()
@@ -105,28 +109,20 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
     let bucket_starts = buckets(period, from, to);
     let mut series: HashMap<SourceMedium, Vec<u64>> =
         SourceMedium::ALL.iter().map(|source| (*source, vec![0; bucket_starts.len()])).collect();
-    for (source, day, count) in per_day {
-        let (Some(source), Ok(day)) = (SourceMedium::parse(&source), day.parse::<NaiveDate>()) else { continue };
-        if let Some(counts) = series.get_mut(&source) {
-            let index = bucket_starts.partition_point(|start| *start <= day).saturating_sub(1);
-            if let Some(slot) = counts.get_mut(index) {
-                *slot += count.max(0) as u64;
-            }
+    let mut totals: HashMap<SourceMedium, (u64, u64, u64)> = HashMap::new();
+    for (source, day, count, interviews, hires) in per_day {
+        let Some(source) = SourceMedium::parse(&source) else { continue };
+        let total = totals.entry(source).or_default();
+        *total = (total.0 + count.max(0) as u64, total.1 + interviews.max(0) as u64, total.2 + hires.max(0) as u64);
+        let (Some(counts), Ok(day)) = (series.get_mut(&source), day.parse::<NaiveDate>()) else { continue };
+        let index = bucket_starts.partition_point(|start| *start <= day).saturating_sub(1);
+        if let Some(slot) = counts.get_mut(index) {
+            *slot += count.max(0) as u64;
         }
     }
     let by_source: Vec<SourceSeries> =
         SourceMedium::ALL.iter().map(|source| SourceSeries { source: *source, counts: series.remove(source).unwrap_or_default() }).collect();
 
-    let per_source: Vec<(String, i64, i64, i64)> = in_period()
-        .select_only()
-        .column(application::Column::SourceMedium)
-        .column_as(Expr::expr(Func::count(Expr::col(application::Column::Id))), "applications")
-        .column_as(Expr::expr(Func::count(Expr::col(application::Column::InterviewAt))), "interviews")
-        .column_as(Expr::expr(Func::count(Expr::col(application::Column::HiredAt))), "hires")
-        .group_by(application::Column::SourceMedium)
-        .into_tuple()
-        .all(db)
-        .await?;
     let hires: Vec<(String, chrono::DateTime<Utc>, Option<chrono::DateTime<Utc>>)> = in_period()
         .filter(application::Column::HiredAt.is_not_null())
         .select_only()
@@ -146,11 +142,7 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
     let channels = SourceMedium::ALL
         .iter()
         .map(|source| {
-            let (count, interviews, hires) = per_source
-                .iter()
-                .find(|(s, ..)| s == source.as_str())
-                .map(|(_, a, i, h)| (*a as u64, *i as u64, *h as u64))
-                .unwrap_or_default();
+            let (count, interviews, hires) = totals.get(source).copied().unwrap_or_default();
             applications += count;
             ChannelFigures {
                 source: *source,

@@ -376,6 +376,19 @@ pub async fn merge(
         }
     }
     let ids: Vec<i64> = sources.iter().map(|s| s.id).collect();
+    // Company admins recruit for their companies only: they may not move (and so take
+    // over) applications of other companies.
+    if principal.entity_scope().is_some() {
+        let foreign = application::Entity::find()
+            .filter(application::Column::CandidateId.is_in(ids.iter().copied().chain([target.id])))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .any(|a| a.legal_entity_id.is_some_and(|entity| !principal.may_recruit_for(entity)));
+        if foreign {
+            return Err(ServiceError::Forbidden("these candidates have applications with companies you do not recruit for"));
+        }
+    }
 
     let applications = application::Entity::update_many()
         .col_expr(application::Column::CandidateId, Expr::value(target.id))

@@ -221,7 +221,8 @@ pub async fn submit_application(
     submission: ApplicationSubmission,
 ) -> ServiceResult<inbox_item::Model> {
     let person = ApplicantDetails::checked(&submission.first_name, &submission.last_name, submission.phone.as_deref(), submission.message.as_deref())?;
-    let idempotency_key = optional_text("idempotencyKey", submission.idempotency_key.as_deref(), 200)?;
+    // Namespaced, so a key chosen here can never claim an SMS's or a profile's key.
+    let idempotency_key = optional_text("idempotencyKey", submission.idempotency_key.as_deref(), 200)?.map(|key| format!("form:{key}"));
     check_attachments(state, "", &submission.attachments)?;
     if let Some(key) = &idempotency_key
         && let Some(existing) = find_by_idempotency_key(&state.db, principal.organisation_id, key, Some(principal)).await?

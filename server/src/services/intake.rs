@@ -155,12 +155,19 @@ pub struct PublicApplication {
     pub attachments: Vec<UploadedFile>,
 }
 
-/// An application through the public form: the form key names the organisation, the
-/// client's address is rate limited, and only open openings can be applied for.
-pub async fn submit_public(state: &AppState, form_key: &str, client: IpAddr, application: PublicApplication) -> ServiceResult<Received> {
+/// Lets a public form request in, before its body is read: the key must exist, and the
+/// client (first, so one client cannot use up everyone's budget) and the key must be
+/// within their rates.
+pub async fn admit_public_form(state: &AppState, form_key: &str, client: IpAddr) -> ServiceResult<intake_key::Model> {
     let key = key_for(state, IntakeKind::OnlineForm, form_key).await?;
-    limit_key(state, &key)?;
     state.intake_limiter.check(&format!("form:{}:{client}", key.id), state.config.public_form_per_minute, Duration::from_secs(60))?;
+    limit_key(state, &key)?;
+    Ok(key)
+}
+
+/// An application through the public form, after [`admit_public_form`]: only open
+/// openings can be applied for.
+pub async fn submit_public(state: &AppState, key: &intake_key::Model, application: PublicApplication) -> ServiceResult<Received> {
     let person = ApplicantDetails::checked(
         &application.first_name,
         &application.last_name,

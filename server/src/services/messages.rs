@@ -4,12 +4,14 @@
 
 use chrono::Utc;
 use minijinja::{Environment, UndefinedBehavior, context};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use talentpost_shared::{ContactMedium, EmailAddress, OutboxPurpose};
 
 use crate::auth::Principal;
 use crate::crypto::random_token;
-use crate::db::entities::{app_user, application, candidate, candidate_email, contact_event, job_opening, mail_message, mail_thread, outbox_message};
+use crate::db::entities::{
+    app_user, application, candidate, candidate_email, contact_event, job_opening, legal_entity, mail_message, mail_thread, outbox_message,
+};
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{ApplicationId, CandidateId, InboxItemId};
 use crate::mail::smtp::message::{OutgoingAttachment, OutgoingMail};
@@ -31,9 +33,29 @@ pub struct SendMessageInput {
     pub in_reply_to_inbox_item_id: Option<InboxItemId>,
 }
 
-pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInput) -> ServiceResult<outbox_message::Model> {
-    let candidate = candidates::find(&state.db, principal, input.candidate_id).await?;
-    let application = match input.application_id {
+/// Everything a letter to a candidate is filled from: who writes, about what, to whom.
+pub struct LetterContext {
+    pub candidate: candidate::Model,
+    pub application: Option<application::Model>,
+    /// The legal entity the mail is about: the application's, else the main one.
+    pub about_entity: i64,
+    pub sender: EffectiveSender,
+    pub sender_name: String,
+    /// The address to write to, or why there is none.
+    pub recipient: Result<EmailAddress, String>,
+    /// The placeholders' values.
+    pub values: minijinja::Value,
+}
+
+pub async fn letter_context(
+    state: &AppState,
+    principal: &Principal,
+    candidate_id: CandidateId,
+    application_id: Option<ApplicationId>,
+    to: Option<&str>,
+) -> ServiceResult<LetterContext> {
+    let candidate = candidates::find(&state.db, principal, candidate_id).await?;
+    let application = match application_id {
         Some(id) => Some(
             application::Entity::find_by_id(id.0)
                 .filter(application::Column::CandidateId.eq(candidate.id))
@@ -49,28 +71,27 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
     };
     let entity_id = application.as_ref().and_then(|a| a.legal_entity_id).or(opening.as_ref().map(|o| o.legal_entity_id));
     // Mail about no particular application is the main entity's.
-    let about_entity = match entity_id {
-        Some(id) => id,
-        None => legal_entities::main_entity(&state.db, principal.organisation_id).await?.id,
+    let about = match entity_id {
+        Some(id) => legal_entity::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| ServiceError::not_found("legal entity", id))?,
+        None => legal_entities::main_entity(&state.db, principal.organisation_id).await?,
     };
-    if !principal.may_recruit_for(about_entity) {
+    if !principal.may_recruit_for(about.id) {
         return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
     }
-    let recipient = recipient_of(state, &candidate, input.to.as_deref()).await?;
+    let recipient = match recipient_of(state, &candidate, to).await {
+        Ok(address) => Ok(address),
+        Err(ServiceError::InvalidInput { message, .. }) => Err(message),
+        Err(other) => return Err(other),
+    };
     let author = app_user::Entity::find_by_id(principal.user_id).one(&state.db).await?;
     let sender = sender_identities::effective_for(state, &state.db, principal.organisation_id, entity_id).await?;
     let sender_name = sender.display_name(author.as_ref().map(|user| user.display_name.as_str()));
-
-    let subject_template = required_text("subject", &input.subject, 500)?;
-    if input.body.trim().is_empty() {
-        return Err(ServiceError::invalid("body", "must not be empty"));
-    }
     let values = context! {
         candidate => context! {
             first_name => candidate.first_name.clone(),
             last_name => candidate.last_name.clone(),
             name => format!("{} {}", candidate.first_name, candidate.last_name).trim().to_owned(),
-            email => recipient.to_string(),
+            email => recipient.as_ref().map(ToString::to_string).unwrap_or_default(),
         },
         application => application.as_ref().map(|a| context! {
             status => a.status.clone(),
@@ -80,6 +101,7 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
             title => o.title.clone(),
             location => o.location.clone(),
         }),
+        legal_entity => context! { name => about.name.clone() },
         sender => context! {
             name => sender_name.clone(),
             address => sender.address.to_string(),
@@ -87,21 +109,69 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
         },
         recruiter => author.as_ref().map(|user| context! { name => user.display_name.clone(), email => user.email.clone() }),
     };
-    let subject = render("subject", &subject_template, &values)?;
+    Ok(LetterContext { candidate, application, about_entity: about.id, sender, sender_name, recipient, values })
+}
+
+/// A letter with its placeholders filled in.
+pub struct RenderedLetter {
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// Renders subject, text and (optionally) HTML body; an error names the field and the
+/// placeholder.
+pub fn render_letter(values: &minijinja::Value, subject: &str, text: &str, html: Option<&str>) -> ServiceResult<RenderedLetter> {
+    let subject_template = required_text("subject", subject, 500)?;
+    if text.trim().is_empty() {
+        return Err(ServiceError::invalid("body", "must not be empty"));
+    }
+    let subject = render("subject", &subject_template, values, false)?;
     if subject.contains(['\r', '\n']) {
         return Err(ServiceError::invalid("subject", "must be a single line (no line breaks)"));
     }
-    let body = render("body", &input.body, &values)?;
+    let text = render("body", text, values, false)?;
+    let html = html.map(|html| render("bodyHtml", html, values, true)).transpose()?;
+    Ok(RenderedLetter { subject, text, html })
+}
 
+pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInput) -> ServiceResult<outbox_message::Model> {
+    let context = letter_context(state, principal, input.candidate_id, input.application_id, input.to.as_deref()).await?;
+    let letter = render_letter(&context.values, &input.subject, &input.body, None)?;
     let attachments = attachments_of(state, input.attachments)?;
     let reply_context = match input.in_reply_to_inbox_item_id {
-        Some(id) => Some(reply_context(state, principal, id, candidate.id).await?),
+        Some(id) => Some(reply_context(state, principal, id, context.candidate.id).await?),
         None => None,
     };
-    let (text, html) = with_signature(&body, &sender);
-    let now = Utc::now();
-
     let txn = state.db.begin().await?;
+    let message = deliver(state, &txn, principal, &context, letter, ContactMedium::MailOut, attachments, reply_context).await?;
+    txn.commit().await?;
+    outbox::announce(state, &message);
+    Ok(message)
+}
+
+/// Queues a rendered letter in the caller's transaction, with its conversation and its
+/// entry in the contact history; the caller announces the message after committing.
+#[allow(clippy::too_many_arguments)]
+pub async fn deliver(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    context: &LetterContext,
+    letter: RenderedLetter,
+    medium: ContactMedium,
+    attachments: Vec<OutgoingAttachment>,
+    reply_context: Option<ReplyContext>,
+) -> ServiceResult<outbox_message::Model> {
+    let recipient = match &context.recipient {
+        Ok(recipient) => recipient.clone(),
+        Err(why) => return Err(ServiceError::invalid("to", why.clone())),
+    };
+    let LetterContext { candidate, application, about_entity, sender, sender_name, .. } = context;
+    let (candidate, application, about_entity, sender, sender_name) = (candidate, application, *about_entity, sender, sender_name.clone());
+    let RenderedLetter { subject, text: body, html: body_html } = letter;
+    let (text, html) = with_signature(&body, body_html.as_deref(), sender);
+    let now = Utc::now();
     let thread = match reply_context.as_ref().and_then(|context| context.thread.clone()) {
         Some(thread) => thread,
         None => mail_thread::ActiveModel {
@@ -113,14 +183,14 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?,
     };
     let event = contact_event::ActiveModel {
         candidate_id: Set(candidate.id),
         application_id: Set(application.as_ref().map(|a| a.id)),
         inbox_item_id: Set(None),
-        medium: Set(ContactMedium::MailOut.as_str().to_owned()),
+        medium: Set(medium.as_str().to_owned()),
         occurred_at: Set(now),
         user_id: Set(Some(principal.user_id)),
         note: Set(Some(preview(&body))),
@@ -128,7 +198,7 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let mail = OutgoingMail {
         from_name: Some(sender_name),
@@ -151,7 +221,7 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
     };
     let message = outbox::enqueue(
         state,
-        &txn,
+        txn,
         NewOutboxMail {
             organisation_id: principal.organisation_id,
             // The entity the mail is about, so its company admins see it in the outbox.
@@ -167,16 +237,18 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
         },
     )
     .await?;
-    txn.commit().await?;
-    outbox::announce(state, &message);
     Ok(message)
 }
 
 /// Fills in the placeholders. An unknown or empty placeholder is a typo or a missing
 /// link the writer must see, never an empty gap in a mail to a candidate.
-fn render(field: &str, source: &str, values: &minijinja::Value) -> ServiceResult<String> {
+fn render(field: &str, source: &str, values: &minijinja::Value, html: bool) -> ServiceResult<String> {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
+    if html {
+        // Values go into HTML escaped: a candidate named "<b>" stays text.
+        environment.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    }
     // Loops in a template cannot keep a worker busy: rendering stops after this much work.
     environment.set_fuel(Some(100_000));
     let template = environment
@@ -220,6 +292,7 @@ pub const PLACEHOLDERS: &[&str] = &[
     "application.applied_on",
     "job_opening.title",
     "job_opening.location",
+    "legal_entity.name",
     "sender.name",
     "sender.address",
     "sender.company",
@@ -263,7 +336,7 @@ fn attachments_of(state: &AppState, files: Vec<UploadedFile>) -> ServiceResult<V
         .collect())
 }
 
-struct ReplyContext {
+pub struct ReplyContext {
     thread: Option<mail_thread::Model>,
     in_reply_to: Option<String>,
     references: Vec<String>,
@@ -312,8 +385,9 @@ fn thread_token() -> String {
     random_token("").chars().filter(char::is_ascii_alphanumeric).take(16).collect::<String>().to_lowercase()
 }
 
-/// Body and signature as text, and as HTML when the account has an HTML signature.
-fn with_signature(body: &str, sender: &EffectiveSender) -> (String, Option<String>) {
+/// Body and signature as text; as HTML when the letter has an HTML body or the account
+/// an HTML signature.
+fn with_signature(body: &str, body_html: Option<&str>, sender: &EffectiveSender) -> (String, Option<String>) {
     let account = sender.account.as_ref();
     let signature_text = account.and_then(|a| a.signature_text.clone());
     let signature_html = account.and_then(|a| a.signature_html.clone());
@@ -321,14 +395,20 @@ fn with_signature(body: &str, sender: &EffectiveSender) -> (String, Option<Strin
         Some(signature) => format!("{body}\n\n-- \n{signature}"),
         None => body.to_owned(),
     };
-    let html = signature_html.map(|signature| {
-        let escaped = body
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-            .replace('\n', "<br>\n");
-        format!("<div>{escaped}</div>\n<br>\n<div class=\"signature\">{signature}</div>")
+    let html_body = body_html.map(str::to_owned).or_else(|| {
+        signature_html.as_ref().map(|_| {
+            let escaped = body
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\n', "<br>\n");
+            format!("<div>{escaped}</div>")
+        })
+    });
+    let html = html_body.map(|html| match &signature_html {
+        Some(signature) => format!("{html}\n<br>\n<div class=\"signature\">{signature}</div>"),
+        None => html,
     });
     (text, html)
 }

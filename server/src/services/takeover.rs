@@ -151,6 +151,11 @@ pub async fn assign(
         ),
         None => None,
     };
+    if let Some(entity) = application.as_ref().and_then(|a| a.legal_entity_id)
+        && !principal.may_recruit_for(entity)
+    {
+        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
+    }
     let candidate = match item.sender_email.as_deref().and_then(|address| EmailAddress::parse(address).ok()) {
         Some(email) if candidates::add_email(&txn, candidate.id, &email).await? => candidates::refresh_keys(&txn, candidate).await?,
         _ => candidate,
@@ -162,10 +167,19 @@ pub async fn assign(
     Ok(done)
 }
 
+/// The item, claimed for this transaction: of two recruiters taking over the same item
+/// at once, the second finds it assigned (the conditional update waits for the first).
 async fn unassigned_item(txn: &DatabaseTransaction, principal: &Principal, id: InboxItemId) -> ServiceResult<inbox_item::Model> {
     let item = inbox::find(txn, principal, id).await?;
-    if item.state != InboxState::Unassigned.as_str() {
-        return Err(ServiceError::conflict("id", format!("inbox item {id} is {} already, not unassigned", item.state)));
+    let claimed = inbox_item::Entity::update_many()
+        .col_expr(inbox_item::Column::State, Expr::value(InboxState::Assigned.as_str()))
+        .filter(inbox_item::Column::Id.eq(item.id))
+        .filter(inbox_item::Column::State.eq(InboxState::Unassigned.as_str()))
+        .exec(txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        let now = inbox::find(txn, principal, id).await?;
+        return Err(ServiceError::conflict("id", format!("inbox item {id} is {} already, not unassigned", now.state)));
     }
     Ok(item)
 }
@@ -315,15 +329,22 @@ pub async fn suggestions(state: &AppState, principal: &Principal, id: InboxItemI
         if !first_key.is_empty() {
             related = related.add(candidate::Column::NameKey.like(like_pattern("{} %", &first_key)));
         }
-        let probe = candidate::Entity::find()
-            .filter(candidate::Column::OrganisationId.eq(organisation_id))
-            .filter(related)
-            .limit(NAME_PROBE_LIMIT)
-            .all(&state.db)
-            .await?;
+        // The exact name first (indexed), so a common name's probe cannot crowd it out.
+        let mut probe = in_organisation(&state.db, organisation_id, candidate::Column::NameKey.eq(name.clone())).await?;
+        probe.extend(
+            candidate::Entity::find()
+                .filter(candidate::Column::OrganisationId.eq(organisation_id))
+                .filter(related)
+                .limit(NAME_PROBE_LIMIT)
+                .all(&state.db)
+                .await?,
+        );
         for row in probe {
             if matching::name_similarity(&name, &row.name_key) >= NAME_THRESHOLD {
-                found.entry(row.id).or_insert_with(|| (row, Vec::new())).1.push(SuggestionReason::Name);
+                let reasons = &mut found.entry(row.id).or_insert_with(|| (row, Vec::new())).1;
+                if !reasons.contains(&SuggestionReason::Name) {
+                    reasons.push(SuggestionReason::Name);
+                }
             }
         }
     }

@@ -26,7 +26,7 @@ pub(crate) async fn spawn(backend: Backend) -> TestApp {
     .await
 }
 
-fn postfix_account(postfix: &Postfix, user: &str) -> Value {
+pub(crate) fn postfix_account(postfix: &Postfix, user: &str) -> Value {
     json!({
         "label": format!("SMTP {user}"),
         "host": "127.0.0.1",
@@ -69,7 +69,7 @@ pub(crate) async fn send(client: &Client, input: Value) -> crate::helpers::GqlRe
         .await
 }
 
-async fn set_sender(admin: &Client, entity: &str, input: Value) -> crate::helpers::GqlResponse {
+pub(crate) async fn set_sender(admin: &Client, entity: &str, input: Value) -> crate::helpers::GqlResponse {
     admin
         .gql(
             "mutation($entity: ID!, $input: SenderIdentityInput!) { setSenderIdentity(legalEntityId: $entity, input: $input) { \

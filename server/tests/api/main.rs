@@ -19,6 +19,7 @@ mod mail_out;
 mod mailbox;
 mod media;
 mod migrations;
+mod nurturing;
 mod outbox_crash;
 #[path = "../support/postfix.rs"]
 mod postfix;

@@ -1,0 +1,290 @@
+//! Form letters: subject and body with placeholders, optionally an HTML body, and the
+//! status a candidate gets when the letter is sent (a rejection, say).
+
+use chrono::Utc;
+use minijinja::context;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
+};
+use talentpost_shared::{ApplicationStatus, CandidateStatus, ContactMedium, DataRetention};
+
+use crate::auth::Principal;
+use crate::db::entities::{
+    application, candidate, candidate_email, contact_event, document, form_letter, inbox_item, mail_message, organisation, outbox_message,
+};
+use crate::events::DomainEvent;
+use crate::error::{ServiceError, ServiceResult, is_unique_violation};
+use crate::ids::{ApplicationId, CandidateId, FormLetterId};
+use crate::mail::sanitize::sanitize_html;
+use crate::services::messages::{self, RenderedLetter};
+use crate::services::{audit, candidates, optional_text, organisation_settings, required_name, required_text};
+use crate::state::AppState;
+
+#[derive(Default)]
+pub struct FormLetterInput {
+    pub name: Option<String>,
+    pub subject: Option<String>,
+    pub body_text: Option<String>,
+    /// Empty removes the HTML body.
+    pub body_html: Option<String>,
+    /// `Some(None)` removes the status change.
+    pub sets_candidate_status: Option<Option<CandidateStatus>>,
+}
+
+pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<form_letter::Model>> {
+    Ok(form_letter::Entity::find()
+        .filter(form_letter::Column::OrganisationId.eq(principal.organisation_id))
+        .order_by_asc(form_letter::Column::Name)
+        .all(&state.db)
+        .await?)
+}
+
+pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: FormLetterId) -> ServiceResult<form_letter::Model> {
+    form_letter::Entity::find_by_id(id.0)
+        .filter(form_letter::Column::OrganisationId.eq(principal.organisation_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(FormLetterId::LABEL, id))
+}
+
+pub async fn create(state: &AppState, principal: &Principal, input: FormLetterInput) -> ServiceResult<form_letter::Model> {
+    let name = required_name("name", input.name.as_deref().unwrap_or_default(), 200)?;
+    let subject = required_text("subject", input.subject.as_deref().unwrap_or_default(), 500)?;
+    let body_text = required_text("bodyText", input.body_text.as_deref().unwrap_or_default(), 100_000)?;
+    let body_html = clean_html(input.body_html.as_deref())?;
+    check_placeholders(&subject, &body_text, body_html.as_deref())?;
+    let now = Utc::now();
+    form_letter::ActiveModel {
+        organisation_id: Set(principal.organisation_id),
+        name: Set(name),
+        subject: Set(subject),
+        body_text: Set(body_text),
+        body_html: Set(body_html),
+        sets_candidate_status: Set(input.sets_candidate_status.flatten().map(|s| s.as_str().to_owned())),
+        created_by_user_id: Set(Some(principal.user_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await
+    .map_err(name_taken)
+}
+
+pub async fn update(state: &AppState, principal: &Principal, id: FormLetterId, input: FormLetterInput) -> ServiceResult<form_letter::Model> {
+    let existing = find(&state.db, principal, id).await?;
+    let subject = match input.subject.as_deref() {
+        Some(subject) => required_text("subject", subject, 500)?,
+        None => existing.subject.clone(),
+    };
+    let body_text = match input.body_text.as_deref() {
+        Some(body) => required_text("bodyText", body, 100_000)?,
+        None => existing.body_text.clone(),
+    };
+    let body_html = match input.body_html.as_deref() {
+        Some(html) => clean_html(Some(html))?,
+        None => existing.body_html.clone(),
+    };
+    check_placeholders(&subject, &body_text, body_html.as_deref())?;
+    let mut active: form_letter::ActiveModel = existing.into();
+    if let Some(name) = input.name.as_deref() {
+        active.name = Set(required_name("name", name, 200)?);
+    }
+    if let Some(status) = input.sets_candidate_status {
+        active.sets_candidate_status = Set(status.map(|s| s.as_str().to_owned()));
+    }
+    active.subject = Set(subject);
+    active.body_text = Set(body_text);
+    active.body_html = Set(body_html);
+    active.updated_at = Set(Utc::now());
+    active.update(&state.db).await.map_err(name_taken)
+}
+
+pub async fn delete(state: &AppState, principal: &Principal, id: FormLetterId) -> ServiceResult<()> {
+    let existing = find(&state.db, principal, id).await?;
+    form_letter::Entity::delete_by_id(existing.id).exec(&state.db).await?;
+    Ok(())
+}
+
+/// The letter as the candidate would receive it, about the given application or their
+/// newest one.
+pub async fn preview(
+    state: &AppState,
+    principal: &Principal,
+    id: FormLetterId,
+    candidate_id: CandidateId,
+    application_id: Option<ApplicationId>,
+) -> ServiceResult<(RenderedLetter, Option<String>)> {
+    let letter = find(&state.db, principal, id).await?;
+    // Without a chosen application, the newest one: what a letter is usually about.
+    let application_id = match application_id {
+        Some(id) => Some(id),
+        None => candidates::applications_of(state, candidate_id.0).await?.first().map(|a| ApplicationId(a.id)),
+    };
+    let context = messages::letter_context(state, principal, candidate_id, application_id, None).await?;
+    let rendered = messages::render_letter(&context.values, &letter.subject, &letter.body_text, letter.body_html.as_deref())?;
+    Ok((rendered, context.recipient.ok().map(|address| address.to_string())))
+}
+
+/// How a form letter reached the candidate.
+pub enum LetterOutcome {
+    /// Queued in the outbox.
+    Mailed(Box<outbox_message::Model>),
+    /// No working address: recorded in the history as a letter to send by post.
+    Documented(contact_event::Model),
+}
+
+/// Sends the letter to one candidate (about the given application), records it in the
+/// history and applies the letter's status, all in one transaction.
+pub async fn send(
+    state: &AppState,
+    principal: &Principal,
+    id: FormLetterId,
+    candidate_id: CandidateId,
+    application_id: Option<ApplicationId>,
+) -> ServiceResult<(LetterOutcome, candidate::Model)> {
+    let letter = find(&state.db, principal, id).await?;
+    let context = messages::letter_context(state, principal, candidate_id, application_id, None).await?;
+    let rendered = messages::render_letter(&context.values, &letter.subject, &letter.body_text, letter.body_html.as_deref())?;
+    let txn = state.db.begin().await?;
+    let outcome = if context.recipient.is_ok() {
+        LetterOutcome::Mailed(Box::new(
+            messages::deliver(state, &txn, principal, &context, rendered, ContactMedium::FormLetterMail, Vec::new(), None).await?,
+        ))
+    } else {
+        let now = Utc::now();
+        LetterOutcome::Documented(
+            contact_event::ActiveModel {
+                candidate_id: Set(context.candidate.id),
+                application_id: Set(context.application.as_ref().map(|a| a.id)),
+                inbox_item_id: Set(None),
+                medium: Set(ContactMedium::FormLetterLetter.as_str().to_owned()),
+                occurred_at: Set(now),
+                user_id: Set(Some(principal.user_id)),
+                note: Set(Some(rendered.text.chars().take(280).collect())),
+                subject: Set(Some(rendered.subject.clone())),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?,
+        )
+    };
+    let status = letter.sets_candidate_status.as_deref().and_then(CandidateStatus::parse);
+    let candidate = match status {
+        Some(status) => apply_status(&txn, principal, &context, status, &letter).await?,
+        None => context.candidate.clone(),
+    };
+    txn.commit().await?;
+    if let LetterOutcome::Mailed(message) = &outcome {
+        crate::services::outbox::announce(state, message);
+    }
+    state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: principal.organisation_id, candidate_id: candidate.id });
+    Ok((outcome, candidate))
+}
+
+/// The letter's status for the candidate. A rejection also rejects the application,
+/// takes the candidate out of the pool and, where the organisation keeps minimal data,
+/// reduces them to what statistics need.
+async fn apply_status(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    context: &messages::LetterContext,
+    status: CandidateStatus,
+    letter: &form_letter::Model,
+) -> ServiceResult<candidate::Model> {
+    let mut active: candidate::ActiveModel = context.candidate.clone().into();
+    active.status = Set(status.as_str().to_owned());
+    active.updated_at = Set(Utc::now());
+    if status == CandidateStatus::Rejected {
+        active.in_talent_pool = Set(false);
+        active.pool_joined_on = Set(None);
+    }
+    let updated = active.update(txn).await?;
+    if status != CandidateStatus::Rejected {
+        return Ok(updated);
+    }
+    if let Some(application) = &context.application {
+        let mut application: application::ActiveModel = application.clone().into();
+        application.status = Set(ApplicationStatus::Rejected.as_str().to_owned());
+        application.status_changed_at = Set(Utc::now());
+        application.hired_at = Set(None);
+        application.update(txn).await?;
+    }
+    let organisation = organisation::Entity::find_by_id(principal.organisation_id).one(txn).await?;
+    let minimised = organisation.as_ref().map(organisation_settings::data_retention) != Some(DataRetention::Keep);
+    let updated = if minimised { minimise(txn, updated).await? } else { updated };
+    audit::record(txn, principal, "candidate.rejected_by_form_letter", "candidate", Some(updated.id), serde_json::json!({
+        "formLetter": letter.name,
+        "minimised": minimised,
+    }))
+    .await?;
+    Ok(updated)
+}
+
+/// Keeps what statistics need (the candidate's name, applications with source, status and
+/// dates, the dates and media of contacts) and drops documents, free text and contact
+/// details. Stored files stay in the content-addressed store only while something else
+/// refers to them.
+pub async fn minimise(txn: &DatabaseTransaction, candidate: candidate::Model) -> ServiceResult<candidate::Model> {
+    let id = candidate.id;
+    candidate_email::Entity::delete_many().filter(candidate_email::Column::CandidateId.eq(id)).exec(txn).await?;
+    document::Entity::delete_many().filter(document::Column::CandidateId.eq(id)).exec(txn).await?;
+    contact_event::Entity::update_many()
+        .col_expr(contact_event::Column::Note, Expr::value(Option::<String>::None))
+        .col_expr(contact_event::Column::Subject, Expr::value(Option::<String>::None))
+        .filter(contact_event::Column::CandidateId.eq(id))
+        .exec(txn)
+        .await?;
+    let items = inbox_item::Entity::find().select_only().column(inbox_item::Column::Id).filter(inbox_item::Column::CandidateId.eq(id)).into_query();
+    mail_message::Entity::update_many()
+        .col_expr(mail_message::Column::TextBody, Expr::value(Option::<String>::None))
+        .col_expr(mail_message::Column::HtmlBody, Expr::value(Option::<String>::None))
+        .filter(mail_message::Column::InboxItemId.in_subquery(items))
+        .exec(txn)
+        .await?;
+    inbox_item::Entity::update_many()
+        .col_expr(inbox_item::Column::Preview, Expr::value(Option::<String>::None))
+        .col_expr(inbox_item::Column::Payload, Expr::value(Option::<String>::None))
+        .col_expr(inbox_item::Column::SenderEmail, Expr::value(Option::<String>::None))
+        .col_expr(inbox_item::Column::SenderPhone, Expr::value(Option::<String>::None))
+        .filter(inbox_item::Column::CandidateId.eq(id))
+        .exec(txn)
+        .await?;
+    let mut active: candidate::ActiveModel = candidate.into();
+    active.phone = Set(None);
+    active.birthday = Set(None);
+    let reduced = active.update(txn).await?;
+    candidates::refresh_keys(txn, reduced).await
+}
+
+fn clean_html(html: Option<&str>) -> ServiceResult<Option<String>> {
+    Ok(optional_text("bodyHtml", html, 200_000)?.map(|html| sanitize_html(&html).html))
+}
+
+/// A typo in a placeholder is found when the letter is saved, not when a job sends it:
+/// the letter is rendered once with every placeholder filled.
+fn check_placeholders(subject: &str, text: &str, html: Option<&str>) -> ServiceResult<()> {
+    let sample = context! {
+        candidate => context! { first_name => "Anna", last_name => "Beispiel", name => "Anna Beispiel", email => "anna@example.org" },
+        application => context! { status => "new", applied_on => "01.01.2026" },
+        job_opening => context! { title => "Stelle", location => "Ort" },
+        legal_entity => context! { name => "Firma" },
+        sender => context! { name => "Team", address => "jobs@example.org", company => "Firma" },
+        recruiter => context! { name => "Recruiter", email => "recruiter@example.org" },
+    };
+    messages::render_letter(&sample, subject, text, html).map(|_| ()).map_err(|error| match error {
+        ServiceError::InvalidInput { field, message } if field == "body" => ServiceError::InvalidInput { field: "bodyText".to_owned(), message },
+        other => other,
+    })
+}
+
+fn name_taken(error: sea_orm::DbErr) -> ServiceError {
+    if is_unique_violation(&error) {
+        ServiceError::conflict("name", "a form letter with this name exists already")
+    } else {
+        error.into()
+    }
+}

@@ -1,0 +1,39 @@
+//! Settings that hold for the whole organisation.
+
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use talentpost_shared::DataRetention;
+
+use crate::auth::Principal;
+use crate::db::entities::organisation;
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::audit;
+use crate::state::AppState;
+
+pub async fn get(state: &AppState, principal: &Principal) -> ServiceResult<organisation::Model> {
+    organisation::Entity::find_by_id(principal.organisation_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("organisation", principal.organisation_id))
+}
+
+/// The retention rule stored for the organisation; an unknown value is read as the
+/// default, which keeps less rather than more.
+pub fn data_retention(organisation: &organisation::Model) -> DataRetention {
+    DataRetention::parse(&organisation.data_retention).unwrap_or(DataRetention::Minimise)
+}
+
+/// Administrators only; the change is audited.
+pub async fn set_data_retention(state: &AppState, principal: &Principal, retention: DataRetention) -> ServiceResult<organisation::Model> {
+    principal.require_admin()?;
+    let existing = get(state, principal).await?;
+    let before = data_retention(&existing);
+    let mut active: organisation::ActiveModel = existing.into();
+    active.data_retention = Set(retention.as_str().to_owned());
+    let updated = active.update(&state.db).await?;
+    audit::record(&state.db, principal, "organisation.data_retention", "organisation", Some(updated.id), serde_json::json!({
+        "from": before.as_str(),
+        "to": retention.as_str(),
+    }))
+    .await?;
+    Ok(updated)
+}
