@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set,
     TransactionTrait,
 };
 use talentpost_shared::{DuplicateReason, DuplicateStatus, EmailAddress};
@@ -78,7 +79,14 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
         .select_only()
         .column(candidate_email::Column::EmailKey)
         .column(candidate_email::Column::CandidateId)
-        .inner_join_candidate(organisation_id);
+        // Only addresses of this organisation's candidates.
+        .filter(candidate_email::Column::CandidateId.in_subquery(
+            candidate::Entity::find()
+                .select_only()
+                .column(candidate::Column::Id)
+                .filter(candidate::Column::OrganisationId.eq(organisation_id))
+                .into_query(),
+        ));
     let shared_keys = candidate_email::Entity::find()
         .select_only()
         .column(candidate_email::Column::EmailKey)
@@ -95,7 +103,7 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
                 .await?;
             emails.filter(candidate_email::Column::EmailKey.is_in(own))
         }
-        None => emails.filter(candidate_email::Column::EmailKey.in_subquery(sea_orm::QueryTrait::into_query(shared_keys))),
+        None => emails.filter(candidate_email::Column::EmailKey.in_subquery(shared_keys.into_query())),
     };
     let rows: Vec<(String, i64)> = emails.into_tuple().all(db).await?;
     for (key, candidate) in rows {
@@ -128,7 +136,7 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
                 .filter(candidate::Column::PhoneKey.is_not_null())
                 .group_by(candidate::Column::PhoneKey)
                 .having(Expr::expr(Func::count(Expr::col(candidate::Column::Id))).gt(1));
-            by_phone = by_phone.filter(candidate::Column::PhoneKey.in_subquery(sea_orm::QueryTrait::into_query(shared_phones)));
+            by_phone = by_phone.filter(candidate::Column::PhoneKey.in_subquery(shared_phones.into_query()));
             let shared_names = candidate::Entity::find()
                 .select_only()
                 .column(candidate::Column::NameKey)
@@ -137,7 +145,7 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
                 .group_by(candidate::Column::NameKey)
                 .group_by(candidate::Column::Birthday)
                 .having(Expr::expr(Func::count(Expr::col(candidate::Column::Id))).gt(1));
-            by_name = by_name.filter(candidate::Column::NameKey.in_subquery(sea_orm::QueryTrait::into_query(shared_names)));
+            by_name = by_name.filter(candidate::Column::NameKey.in_subquery(shared_names.into_query()));
         }
     }
     let rows: Vec<(Option<String>, i64)> = by_phone.filter(candidate::Column::PhoneKey.is_not_null()).into_tuple().all(db).await?;
@@ -174,21 +182,6 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
         })
         .filter(|set| set.members.len() > 1)
         .collect())
-}
-
-trait JoinCandidate {
-    fn inner_join_candidate(self, organisation_id: i64) -> Self;
-}
-
-impl JoinCandidate for sea_orm::Select<candidate_email::Entity> {
-    /// Only addresses of this organisation's candidates.
-    fn inner_join_candidate(self, organisation_id: i64) -> Self {
-        let ours = candidate::Entity::find()
-            .select_only()
-            .column(candidate::Column::Id)
-            .filter(candidate::Column::OrganisationId.eq(organisation_id));
-        self.filter(candidate_email::Column::CandidateId.in_subquery(sea_orm::QueryTrait::into_query(ours)))
-    }
 }
 
 async fn load_in_chunks(db: &impl ConnectionTrait, organisation_id: i64, ids: &HashSet<i64>) -> ServiceResult<HashMap<i64, candidate::Model>> {
@@ -257,11 +250,6 @@ pub async fn decide(state: &AppState, principal: &Principal, key: &str, verdict:
         return Err(ServiceError::invalid("status", "a verdict is CONFIRMED or DISMISSED"));
     }
     let set = find(&state.db, principal, key).await?;
-    for member in &set.members {
-        if !may_change(principal, member) {
-            return Err(ServiceError::Forbidden("you may not change these candidates"));
-        }
-    }
     let now = Utc::now();
     let ids: Vec<i64> = set.members.iter().map(|m| m.id).collect();
     let txn = state.db.begin().await?;
@@ -324,12 +312,6 @@ async fn member_for_key(db: &impl ConnectionTrait, organisation_id: i64, key: &s
         _ => None,
     };
     Ok(Some(CandidateId(found.ok_or_else(not_found)?.id)))
-}
-
-fn may_change(principal: &Principal, _candidate: &candidate::Model) -> bool {
-    // Candidates belong to the organisation, not to a legal entity; every recruiter may
-    // work on them. Company admins may too: they recruit for their companies.
-    principal.organisation_id == _candidate.organisation_id
 }
 
 /// What a merge moved onto the kept candidate.

@@ -2,7 +2,6 @@
 //! status a candidate gets when the letter is sent (a rejection, say).
 
 use chrono::Utc;
-use minijinja::context;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
@@ -267,14 +266,17 @@ fn clean_html(html: Option<&str>) -> ServiceResult<Option<String>> {
 /// A typo in a placeholder is found when the letter is saved, not when a job sends it:
 /// the letter is rendered once with every placeholder filled.
 fn check_placeholders(subject: &str, text: &str, html: Option<&str>) -> ServiceResult<()> {
-    let sample = context! {
-        candidate => context! { first_name => "Anna", last_name => "Beispiel", name => "Anna Beispiel", email => "anna@example.org" },
-        application => context! { status => "new", applied_on => "01.01.2026" },
-        job_opening => context! { title => "Stelle", location => "Ort" },
-        legal_entity => context! { name => "Firma" },
-        sender => context! { name => "Team", address => "jobs@example.org", company => "Firma" },
-        recruiter => context! { name => "Recruiter", email => "recruiter@example.org" },
-    };
+    // Every placeholder the compose path offers, each filled with its own name.
+    let mut groups = serde_json::Map::new();
+    for name in messages::PLACEHOLDERS {
+        if let Some((group, field)) = name.split_once('.') {
+            let entry = groups.entry(group).or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let Some(fields) = entry.as_object_mut() {
+                fields.insert(field.to_owned(), serde_json::Value::String((*name).to_owned()));
+            }
+        }
+    }
+    let sample = minijinja::Value::from_serialize(&groups);
     messages::render_letter(&sample, subject, text, html).map(|_| ()).map_err(|error| match error {
         ServiceError::InvalidInput { field, message } if field == "body" => ServiceError::InvalidInput { field: "bodyText".to_owned(), message },
         other => other,
