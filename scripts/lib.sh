@@ -95,7 +95,7 @@ drop_stale_test_databases() {
 # Tools the scripts themselves call.
 ensure_base_tools() {
   local missing=()
-  for tool in curl python3; do
+  for tool in curl python3 unzip; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   if [ ${#missing[@]} -gt 0 ]; then

@@ -9,7 +9,7 @@ use crate::api::{ApiError, ops};
 use crate::components::layout::Shell;
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
-use crate::pages::{candidate_file, candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, nurturing, outbox, outgoing_mail, public_channels, settings};
+use crate::pages::{candidate_file, candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, nurturing, nurturing_jobs, outbox, outgoing_mail, public_channels, settings};
 
 /// The signed-in user, available to every page below the shell.
 #[derive(Clone)]
@@ -82,7 +82,11 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
                     <ParentRoute path=path!("nurturing") view=nurturing::NurturingPage>
                         <Route path=path!("") view=nurturing::QueriesPage/>
                         <Route path=path!("letters") view=nurturing::FormLettersPage/>
+                        <Route path=path!("jobs") view=nurturing_jobs::JobsPage/>
+                        <Route path=path!("jobs/:id") view=nurturing_jobs::JobFilePage/>
+                        <Route path=path!("work") view=nurturing_jobs::WorkCentrePage/>
                     </ParentRoute>
+                    <Route path=path!("nurturing-print") view=nurturing_jobs::JobsPrintPage/>
                     <ParentRoute path=path!("settings") view=settings::SettingsPage>
                         <Route path=path!("") view=settings::LegalEntitiesPage/>
                         <Route path=path!("users") view=settings::UsersPage/>

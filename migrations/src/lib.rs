@@ -9,6 +9,7 @@ mod m20261130_000002_mail_in;
 mod m20261130_000003_mail_out;
 mod m20261130_000004_candidate_file;
 mod m20261130_000005_queries_and_form_letters;
+mod m20261130_000006_nurturing_jobs;
 mod support;
 
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_mail_out::Migration),
             Box::new(m20261130_000004_candidate_file::Migration),
             Box::new(m20261130_000005_queries_and_form_letters::Migration),
+            Box::new(m20261130_000006_nurturing_jobs::Migration),
         ]
     }
 }

@@ -2,7 +2,9 @@
 //! phone numbers) and 300,000 applications spread over two years, then times the
 //! service calls the GraphQL resolvers make: the list's first page with each filter,
 //! and the dashboard for each period. Reports p50 and p99 per query, on SQLite and, when
-//! a PostgreSQL server is configured, on PostgreSQL.
+//! a PostgreSQL server is configured, on PostgreSQL. Then a nurturing job over the same
+//! candidates: evaluating its query and planning a run (an entry and a writing job per
+//! recipient).
 //!
 //! Run: `scripts/bench` (or `cargo bench -p talentpost-server --bench candidate_file`).
 //! `BENCH_CANDIDATES` changes the size (applications are three per candidate),
@@ -99,6 +101,59 @@ async fn run(label: &str, database_url: Option<String>, data_dir: &std::path::Pa
         })
         .await;
         report(&format!("dashboard: {}", period.as_str()), &timings);
+    }
+    nurturing(&state, &principal).await;
+}
+
+/// A nurturing job over every candidate: evaluating its query (with duplicate sets and
+/// the letter's application) and planning a run, i.e. inserting an entry and a writing
+/// job per recipient in one transaction.
+async fn nurturing(state: &talentpost_server::state::AppState, principal: &talentpost_server::auth::Principal) {
+    use talentpost_server::ids::{CandidateQueryId, FormLetterId};
+    use talentpost_server::services::nurturing::{jobs, planning};
+    use talentpost_server::services::{candidate_queries, form_letters};
+    let everyone = candidate_queries::create(state, principal, "Alle", Default::default()).await.unwrap();
+    let active = candidate_queries::create(
+        state,
+        principal,
+        "Nicht abgesagt, nicht eingestellt",
+        talentpost_shared::nurturing::CandidateQueryFilter {
+            status_not_in: vec![CandidateStatus::Rejected, CandidateStatus::Hired],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let letter = form_letters::create(
+        state,
+        principal,
+        form_letters::FormLetterInput { name: Some("Gruß".into()), subject: Some("Hallo".into()), body_text: Some("Hallo {{ candidate.first_name }}".into()), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    for (label, query) in [("all candidates", everyone.id), ("not rejected, not hired", active.id)] {
+        let filter = candidate_queries::check(&state.db, principal, &candidate_queries::filter_of(&candidate_queries::find(&state.db, principal, CandidateQueryId(query)).await.unwrap())).await.unwrap();
+        let started = Instant::now();
+        let recipients = planning::recipients(state, principal.organisation_id, &filter, Utc::now()).await.unwrap();
+        println!("nurturing: evaluate \"{label}\": {} recipients in {:.0} ms", recipients.len(), started.elapsed().as_secs_f64() * 1e3);
+        let job = jobs::create(
+            state,
+            principal,
+            jobs::JobInput {
+                name: Some(format!("Bench {label}")),
+                candidate_query_id: Some(CandidateQueryId(query)),
+                form_letter_id: Some(FormLetterId(letter.id)),
+                weekdays: Some(talentpost_shared::Weekday::ALL.to_vec()),
+                dispatch_time: Some("08:00".into()),
+                time_zone: Some("UTC".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let started = Instant::now();
+        let (_, entries) = planning::plan(state, &job, Utc::now() + Days::days(1)).await.unwrap().unwrap();
+        println!("nurturing: plan a run of \"{label}\" ({entries} entries and writing jobs) in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
     }
 }
 

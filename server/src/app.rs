@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{CryptoError, SecretBox};
 use crate::error::ServiceError;
@@ -45,6 +46,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     } else {
         EventBus::new()
     };
+    let clock = if config.test_clock { Clock::settable() } else { Clock::system() };
     let secrets = SecretBox::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
     Ok(AppState {
         db,
@@ -57,6 +59,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         mail_tls: MailTls::new()?,
         inbound: InboundWorkers::default(),
         outbox: Default::default(),
+        nurturing: Default::default(),
+        clock,
         transports: Default::default(),
     })
 }
@@ -85,6 +89,8 @@ impl Application {
         workers.start_all(&self.state).await?;
         let outbox = self.state.outbox.clone();
         outbox.start(&self.state);
+        let nurturing = self.state.nurturing.clone();
+        nurturing.start(&self.state);
         if let Some(origin) = self.state.events.relay_origin() {
             crate::events::relay::start_listening(self.state.clone(), self.state.config.database_url(), origin);
         }
@@ -92,6 +98,7 @@ impl Application {
         let served = axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve);
         workers.stop_all();
         outbox.stop().await;
+        nurturing.stop().await;
         served
     }
 }

@@ -144,6 +144,19 @@ pub struct Config {
     #[arg(long, env = "TALENTPOST_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
 
+    /// Run the nurturing scheduler (plans and dispatches nurturing jobs) in this process.
+    #[arg(long, env = "TALENTPOST_NURTURING_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub nurturing_worker: bool,
+
+    /// Seconds a process may take to dispatch a nurturing run before another takes it over.
+    #[arg(long, env = "TALENTPOST_NURTURING_LEASE_SECONDS", default_value_t = 300)]
+    pub nurturing_lease_seconds: u64,
+
+    /// For tests and demos only: the clock of schedules and candidate queries can be set
+    /// by an administrator through `POST /api/test/clock`. Never in production.
+    #[arg(long, env = "TALENTPOST_TEST_CLOCK", default_value_t = false, action = clap::ArgAction::Set, hide = true)]
+    pub test_clock: bool,
+
     /// Mark the session cookie `Secure` (set when served behind HTTPS).
     #[arg(long, env = "TALENTPOST_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
@@ -198,6 +211,9 @@ impl Config {
             smtp_relay_accept_invalid_certs: false,
             session_hours: 12,
             secure_cookies: false,
+            nurturing_worker: true,
+            nurturing_lease_seconds: 300,
+            test_clock: false,
         }
     }
 }

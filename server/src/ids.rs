@@ -34,4 +34,7 @@ typed_id!(
     ContactEventId => "contact event",
     CandidateQueryId => "candidate query",
     FormLetterId => "form letter",
+    NurturingJobId => "nurturing job",
+    NurturingEntryId => "nurturing entry",
+    WritingJobId => "writing job",
 );

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::clock::Clock;
 use crate::auth::throttle::{LoginThrottle, RateLimiter};
 use crate::config::Config;
 use crate::crypto::SecretBox;
@@ -10,6 +11,7 @@ use crate::mail::smtp::Transports;
 use crate::mail::tls::MailTls;
 use crate::storage::BlobStore;
 use crate::workers::inbound_sync::InboundWorkers;
+use crate::workers::nurturing::NurturingWorker;
 use crate::workers::outbox::OutboxWorker;
 
 /// Everything a request or worker needs, built once at start-up and cloned cheaply.
@@ -26,6 +28,9 @@ pub struct AppState {
     pub mail_tls: MailTls,
     pub inbound: InboundWorkers,
     pub outbox: OutboxWorker,
+    pub nurturing: NurturingWorker,
+    /// The time schedules and candidate queries go by (settable in test-clock mode).
+    pub clock: Clock,
     /// Pooled SMTP connections per outgoing account.
     pub transports: Transports,
 }

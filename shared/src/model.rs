@@ -417,3 +417,91 @@ mod tests {
         assert_eq!(Role::parse("superuser"), None);
     }
 }
+
+stored_enum!(
+    /// A day of the week a nurturing job dispatches on.
+    Weekday {
+        Monday => "mon",
+        Tuesday => "tue",
+        Wednesday => "wed",
+        Thursday => "thu",
+        Friday => "fri",
+        Saturday => "sat",
+        Sunday => "sun",
+    }
+);
+
+impl Weekday {
+    /// Bit in a stored weekday mask (Monday is bit 0).
+    pub const fn bit(self) -> i32 {
+        1 << (self as i32)
+    }
+
+    pub fn from_mask(mask: i32) -> Vec<Self> {
+        Self::ALL.iter().copied().filter(|day| mask & day.bit() != 0).collect()
+    }
+
+    pub fn mask(days: &[Self]) -> i32 {
+        days.iter().fold(0, |mask, day| mask | day.bit())
+    }
+}
+
+stored_enum!(
+    /// Where a nurturing run stands.
+    NurturingRunState {
+        /// Entries exist; waiting for the dispatch time.
+        Planned => "planned",
+        /// A server process is sending it.
+        Dispatching => "dispatching",
+        Done => "done",
+    }
+);
+
+stored_enum!(
+    /// Where one recipient of a nurturing job stands.
+    NurturingEntryState {
+        /// Waiting for the dispatch time; shown as a writing job.
+        Planned => "planned",
+        /// Will not be written (by a recruiter, or because the candidate no longer matched).
+        Blocked => "blocked",
+        /// In the outbox, not yet accepted by the mail server.
+        Queued => "queued",
+        Sent => "sent",
+        /// No working address: recorded as a letter to send by post, not mailed.
+        DocumentedNotSent => "documented_not_sent",
+        Failed => "failed",
+    }
+);
+
+stored_enum!(
+    /// Why a candidate is among a nurturing job's recipients (shown in the dispatch tab).
+    MatchReasonCode {
+        /// Value: the birthday (YYYY-MM-DD).
+        Birthday => "birthday",
+        /// Value: the date of the last contact that counts, empty if never.
+        LastContact => "last_contact",
+        /// Value: the date the candidate joined the talent pool.
+        InPoolSince => "in_pool_since",
+        /// Value: the candidate's status.
+        Status => "status",
+        /// Value: the date of the application the letter is about.
+        Application => "application",
+        /// Value: the number of candidates in the duplicate set; this one has the latest
+        /// outgoing contact and is the only one written.
+        DuplicateSet => "duplicate_set",
+        /// No working e-mail address: the letter is documented, not mailed.
+        NoEmail => "no_email",
+    }
+);
+
+stored_enum!(
+    /// What a writing job in the work centre is for.
+    WritingJobKind {
+        /// A recipient of a nurturing job, before dispatch.
+        Nurturing => "nurturing",
+        Invitation => "invitation",
+        AppointmentRejection => "appointment_rejection",
+        Rejection => "rejection",
+        Other => "other",
+    }
+);

@@ -637,17 +637,134 @@ pub async fn send_form_letter(id: String, candidate_id: String, application_id: 
 pub struct OrganisationSettings {
     pub name: String,
     pub data_retention: DataRetention,
+    pub nurturing_counts_as_contact: bool,
 }
 
 pub async fn organisation_settings() -> Result<OrganisationSettings, ApiError> {
-    pick("{ organisationSettings { name dataRetention } }", json!({}), "organisationSettings").await
+    pick("{ organisationSettings { name dataRetention nurturingCountsAsContact } }", json!({}), "organisationSettings").await
 }
 
 pub async fn set_data_retention(retention: DataRetention) -> Result<OrganisationSettings, ApiError> {
     pick(
-        "mutation($r: DataRetention!) { setDataRetention(dataRetention: $r) { name dataRetention } }",
+        "mutation($r: DataRetention!) { setDataRetention(dataRetention: $r) { name dataRetention nurturingCountsAsContact } }",
         json!({"r": retention}),
         "setDataRetention",
     )
     .await
+}
+
+pub async fn set_nurturing_counts_as_contact(counts: bool) -> Result<OrganisationSettings, ApiError> {
+    pick(
+        "mutation($c: Boolean!) { setNurturingCountsAsContact(counts: $c) { name dataRetention nurturingCountsAsContact } }",
+        json!({"c": counts}),
+        "setNurturingCountsAsContact",
+    )
+    .await
+}
+
+const JOB_FIELDS: &str = "id name candidateQueryId candidateQueryName formLetterId formLetterName weekdays dispatchTime timeZone \
+    leadTimeHours enabled nextDispatchAt lastDispatchAt counts { planned blocked queued sent documentedNotSent failed }";
+
+pub async fn nurturing_jobs() -> Result<Vec<NurturingJob>, ApiError> {
+    pick(&format!("{{ nurturingJobs {{ {JOB_FIELDS} }} }}"), json!({}), "nurturingJobs").await
+}
+
+pub async fn nurturing_job(id: String) -> Result<NurturingJob, ApiError> {
+    pick(&format!("query($id: ID!) {{ nurturingJob(id: $id) {{ {JOB_FIELDS} }} }}"), json!({"id": id}), "nurturingJob").await
+}
+
+/// The job form; every field is sent, so the same shape creates and updates.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobForm {
+    pub name: String,
+    pub candidate_query_id: String,
+    pub form_letter_id: String,
+    pub weekdays: Vec<talentpost_shared::Weekday>,
+    pub dispatch_time: String,
+    pub time_zone: String,
+    pub lead_time_hours: i32,
+    pub enabled: bool,
+}
+
+pub async fn save_nurturing_job(id: Option<String>, form: JobForm) -> Result<NurturingJob, ApiError> {
+    match id {
+        Some(id) => {
+            let query = format!("mutation($id: ID!, $i: NurturingJobInput!) {{ updateNurturingJob(id: $id, input: $i) {{ {JOB_FIELDS} }} }}");
+            pick(&query, json!({"id": id, "i": form}), "updateNurturingJob").await
+        }
+        None => {
+            let query = format!("mutation($i: NurturingJobInput!) {{ createNurturingJob(input: $i) {{ {JOB_FIELDS} }} }}");
+            pick(&query, json!({"i": form}), "createNurturingJob").await
+        }
+    }
+}
+
+pub async fn copy_nurturing_job(id: String) -> Result<NurturingJob, ApiError> {
+    pick(&format!("mutation($id: ID!) {{ copyNurturingJob(id: $id) {{ {JOB_FIELDS} }} }}"), json!({"id": id}), "copyNurturingJob").await
+}
+
+pub async fn delete_nurturing_job(id: String) -> Result<bool, ApiError> {
+    pick("mutation($id: ID!) { deleteNurturingJob(id: $id) }", json!({"id": id}), "deleteNurturingJob").await
+}
+
+pub async fn nurturing_job_entries(job_id: String, state: Option<talentpost_shared::NurturingEntryState>) -> Result<NurturingEntries, ApiError> {
+    pick(
+        "query($j: ID!, $f: NurturingEntryFilter) { nurturingJobEntries(jobId: $j, filter: $f, first: 200) { totalCount entries { edges { cursor node { \
+         id candidateId candidate { firstName lastName } plannedFor state problem reasons { code value } } } pageInfo { hasNextPage } } } }",
+        json!({"j": job_id, "f": {"state": state}}),
+        "nurturingJobEntries",
+    )
+    .await
+}
+
+pub async fn block_nurturing_entries(ids: Vec<String>) -> Result<Value, ApiError> {
+    pick("mutation($ids: [ID!]!) { blockNurturingEntries(ids: $ids) { id state } }", json!({"ids": ids}), "blockNurturingEntries").await
+}
+
+pub async fn preview_nurturing_job(id: String) -> Result<NurturingJobPreview, ApiError> {
+    pick(
+        "query($id: ID!) { previewNurturingJob(id: $id, first: 50) { at totalCount recipients { candidateId applicationId reasons { code value } } } }",
+        json!({"id": id}),
+        "previewNurturingJob",
+    )
+    .await
+}
+
+pub async fn export_nurturing_jobs(language: &str) -> Result<FileDownload, ApiError> {
+    pick(
+        "mutation($l: String!) { exportNurturingJobs(language: $l) { fileName contentType contentBase64 } }",
+        json!({"l": language}),
+        "exportNurturingJobs",
+    )
+    .await
+}
+
+pub async fn writing_jobs(kind: Option<talentpost_shared::WritingJobKind>, nurturing_job_id: Option<String>) -> Result<WritingJobs, ApiError> {
+    pick(
+        "query($f: WritingJobFilter) { writingJobs(filter: $f, first: 200) { totalCount jobs { edges { cursor node { \
+         id kind title candidateId candidate { firstName lastName } nurturingJobId formLetterId dueAt note } } pageInfo { hasNextPage } } } }",
+        json!({"f": {"kind": kind, "nurturingJobId": nurturing_job_id}}),
+        "writingJobs",
+    )
+    .await
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WritingJobForm {
+    pub kind: talentpost_shared::WritingJobKind,
+    pub candidate_id: String,
+    pub form_letter_id: Option<String>,
+    pub title: Option<String>,
+    pub due_at: Option<String>,
+    pub note: Option<String>,
+}
+
+pub async fn create_writing_job(form: WritingJobForm) -> Result<Value, ApiError> {
+    pick("mutation($i: WritingJobInput!) { createWritingJob(input: $i) { id } }", json!({"i": form}), "createWritingJob").await
+}
+
+pub async fn delete_writing_jobs(ids: Vec<String>) -> Result<u64, ApiError> {
+    pick("mutation($ids: [ID!]!) { deleteWritingJobs(ids: $ids) }", json!({"ids": ids}), "deleteWritingJobs").await
 }

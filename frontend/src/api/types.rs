@@ -4,6 +4,7 @@ use talentpost_shared::{
     MailProblem, MailSecurity, MailSource, OutboxChannel, OutboxPurpose, OutboxStatus, ParseStatus, Role, SenderChannel,
     SenderNameMode, SourceMedium, SuggestionReason,
 };
+use talentpost_shared::{MatchReasonCode, NurturingEntryState, Weekday, WritingJobKind};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -496,4 +497,112 @@ pub struct FormLetterPreview {
 #[serde(rename_all = "camelCase")]
 pub struct FormLetterSent {
     pub documented_only: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NurturingEntryCounts {
+    pub planned: u64,
+    pub blocked: u64,
+    pub queued: u64,
+    pub sent: u64,
+    pub documented_not_sent: u64,
+    pub failed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NurturingJob {
+    pub id: String,
+    pub name: String,
+    pub candidate_query_id: String,
+    pub candidate_query_name: String,
+    pub form_letter_id: String,
+    pub form_letter_name: String,
+    pub weekdays: Vec<Weekday>,
+    pub dispatch_time: String,
+    pub time_zone: String,
+    pub lead_time_hours: i32,
+    pub enabled: bool,
+    pub next_dispatch_at: Option<String>,
+    pub last_dispatch_at: Option<String>,
+    pub counts: NurturingEntryCounts,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchReason {
+    pub code: MatchReasonCode,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryCandidate {
+    pub first_name: String,
+    pub last_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NurturingEntry {
+    pub id: String,
+    pub candidate_id: String,
+    pub candidate: Option<EntryCandidate>,
+    pub planned_for: String,
+    pub state: NurturingEntryState,
+    pub reasons: Vec<MatchReason>,
+    pub problem: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NurturingEntries {
+    pub total_count: u64,
+    pub entries: Connection<NurturingEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NurturingRecipient {
+    pub candidate_id: String,
+    pub application_id: Option<String>,
+    pub reasons: Vec<MatchReason>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NurturingJobPreview {
+    pub at: String,
+    pub total_count: u64,
+    pub recipients: Vec<NurturingRecipient>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileDownload {
+    pub file_name: String,
+    pub content_type: String,
+    pub content_base64: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WritingJob {
+    pub id: String,
+    pub kind: WritingJobKind,
+    pub title: String,
+    pub candidate_id: String,
+    pub candidate: Option<EntryCandidate>,
+    pub nurturing_job_id: Option<String>,
+    pub form_letter_id: Option<String>,
+    pub due_at: String,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WritingJobs {
+    pub total_count: u64,
+    pub jobs: Connection<WritingJob>,
 }

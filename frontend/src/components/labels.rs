@@ -210,3 +210,60 @@ pub fn date_time(text: &str) -> String {
         _ => text.to_owned(),
     }
 }
+
+pub fn entry_state(i18n: I18nContext<Locale>, state: talentpost_shared::NurturingEntryState) -> String {
+    use talentpost_shared::NurturingEntryState as S;
+    match state {
+        S::Planned => t_string!(i18n, entry_planned).to_string(),
+        S::Blocked => t_string!(i18n, entry_blocked).to_string(),
+        S::Queued => t_string!(i18n, entry_queued).to_string(),
+        S::Sent => t_string!(i18n, entry_sent).to_string(),
+        S::DocumentedNotSent => t_string!(i18n, entry_documented).to_string(),
+        S::Failed => t_string!(i18n, entry_failed).to_string(),
+    }
+}
+
+/// One reason a candidate is a recipient, with its value.
+pub fn match_reason(i18n: I18nContext<Locale>, code: talentpost_shared::MatchReasonCode, value: &str) -> String {
+    use talentpost_shared::MatchReasonCode as C;
+    let value = match code {
+        C::Birthday | C::LastContact | C::InPoolSince | C::Application => date_time(value),
+        C::Status => CandidateStatus::parse(&value.to_lowercase()).map(|s| candidate_status(i18n, s)).unwrap_or_else(|| value.to_owned()),
+        _ => value.to_owned(),
+    };
+    let label = match code {
+        C::Birthday => t_string!(i18n, reason_birthday).to_string(),
+        C::LastContact if value.is_empty() => return t_string!(i18n, reason_never_contacted).to_string(),
+        C::LastContact => t_string!(i18n, reason_last_contact).to_string(),
+        C::InPoolSince => t_string!(i18n, reason_in_pool_since).to_string(),
+        C::Status => t_string!(i18n, reason_status).to_string(),
+        C::Application => t_string!(i18n, reason_application).to_string(),
+        C::DuplicateSet => t_string!(i18n, reason_duplicate_set).to_string(),
+        C::NoEmail => return t_string!(i18n, reason_no_email).to_string(),
+    };
+    format!("{label}: {value}")
+}
+
+pub fn writing_job_kind(i18n: I18nContext<Locale>, kind: talentpost_shared::WritingJobKind) -> String {
+    use talentpost_shared::WritingJobKind as K;
+    match kind {
+        K::Nurturing => t_string!(i18n, writing_kind_nurturing).to_string(),
+        K::Invitation => t_string!(i18n, writing_kind_invitation).to_string(),
+        K::AppointmentRejection => t_string!(i18n, writing_kind_appointment_rejection).to_string(),
+        K::Rejection => t_string!(i18n, writing_kind_rejection).to_string(),
+        K::Other => t_string!(i18n, writing_kind_other).to_string(),
+    }
+}
+
+pub fn weekday(i18n: I18nContext<Locale>, day: talentpost_shared::Weekday) -> String {
+    use talentpost_shared::Weekday as W;
+    match day {
+        W::Monday => t_string!(i18n, day_mon).to_string(),
+        W::Tuesday => t_string!(i18n, day_tue).to_string(),
+        W::Wednesday => t_string!(i18n, day_wed).to_string(),
+        W::Thursday => t_string!(i18n, day_thu).to_string(),
+        W::Friday => t_string!(i18n, day_fri).to_string(),
+        W::Saturday => t_string!(i18n, day_sat).to_string(),
+        W::Sunday => t_string!(i18n, day_sun).to_string(),
+    }
+}

@@ -9,6 +9,7 @@ pub mod job_openings;
 pub mod login;
 pub mod mail_accounts;
 pub mod nurturing;
+pub mod nurturing_jobs;
 pub mod outbox;
 pub mod outgoing_mail;
 pub mod public_channels;

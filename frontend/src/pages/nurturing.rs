@@ -23,6 +23,8 @@ pub fn NurturingPage() -> impl IntoView {
             <nav class="tabs">
                 <A href="/nurturing" exact=true attr:class="tab" attr:data-testid="tab-queries">{t!(i18n, nurturing_queries)}</A>
                 <A href="/nurturing/letters" attr:class="tab" attr:data-testid="tab-letters">{t!(i18n, nurturing_letters)}</A>
+                <A href="/nurturing/jobs" attr:class="tab" attr:data-testid="tab-jobs">{t!(i18n, nurturing_jobs)}</A>
+                <A href="/nurturing/work" attr:class="tab" attr:data-testid="tab-work">{t!(i18n, nurturing_work_centre)}</A>
             </nav>
             <Outlet/>
         </main>

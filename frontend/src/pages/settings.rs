@@ -424,6 +424,7 @@ pub fn PrivacyPage() -> impl IntoView {
     });
     let (error, set_error) = signal(None::<ApiError>);
     let save = mutation(refresh, set_error, |retention: &DataRetention| ops::set_data_retention(*retention));
+    let save_counts = mutation(refresh, set_error, |counts: &bool| ops::set_nurturing_counts_as_contact(*counts));
     view! {
         <section class="card" data-testid="privacy">
             <h2>{t!(i18n, privacy_retention)}</h2>
@@ -431,7 +432,8 @@ pub fn PrivacyPage() -> impl IntoView {
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
-                        let current = settings.await?.data_retention;
+                        let settings = settings.await?;
+                        let (current, counts) = (settings.data_retention, settings.nurturing_counts_as_contact);
                         Ok::<_, ApiError>(view! {
                             <select data-testid="data-retention" on:change=move |ev| {
                                 if let Some(retention) = DataRetention::parse(&event_target_value(&ev)) { save.dispatch(retention); }
@@ -439,6 +441,11 @@ pub fn PrivacyPage() -> impl IntoView {
                                 <option value="minimise" selected=current == DataRetention::Minimise>{t!(i18n, privacy_minimise)}</option>
                                 <option value="keep" selected=current == DataRetention::Keep>{t!(i18n, privacy_keep)}</option>
                             </select>
+                            <label class="check">
+                                <input type="checkbox" data-testid="nurturing-counts" prop:checked=counts
+                                    on:change=move |ev| { save_counts.dispatch(event_target_checked(&ev)); }/>
+                                {t!(i18n, privacy_nurturing_counts)}
+                            </label>
                         })
                     })}
                 </ErrorBoundary>

@@ -25,6 +25,9 @@ pub enum DomainEvent {
     OutboxChanged { organisation_id: i64, message_id: i64, status: talentpost_shared::OutboxStatus },
     /// A candidate's contact history gained or changed an entry.
     ContactHistoryChanged { organisation_id: i64, candidate_id: i64 },
+    /// A nurturing job, its entries or writing jobs changed (`job_id: None`: manual
+    /// writing jobs); schedulers re-plan and open views re-read.
+    NurturingChanged { organisation_id: i64, job_id: Option<i64> },
 }
 
 impl DomainEvent {
@@ -35,7 +38,8 @@ impl DomainEvent {
             Self::InboxChanged { organisation_id }
             | Self::AccessChanged { organisation_id, .. }
             | Self::OutboxChanged { organisation_id, .. }
-            | Self::ContactHistoryChanged { organisation_id, .. } => *organisation_id,
+            | Self::ContactHistoryChanged { organisation_id, .. }
+            | Self::NurturingChanged { organisation_id, .. } => *organisation_id,
         }
     }
 

@@ -22,6 +22,7 @@ pub enum Wire {
     InboundAccountStatusChanged { account_id: i64 },
     OutboxChanged { organisation_id: i64, message_id: i64, status: talentpost_shared::OutboxStatus },
     ContactHistoryChanged { organisation_id: i64, candidate_id: i64 },
+    NurturingChanged { organisation_id: i64, job_id: Option<i64> },
 }
 
 impl From<&DomainEvent> for Wire {
@@ -38,6 +39,9 @@ impl From<&DomainEvent> for Wire {
             }
             DomainEvent::ContactHistoryChanged { organisation_id, candidate_id } => {
                 Self::ContactHistoryChanged { organisation_id: *organisation_id, candidate_id: *candidate_id }
+            }
+            DomainEvent::NurturingChanged { organisation_id, job_id } => {
+                Self::NurturingChanged { organisation_id: *organisation_id, job_id: *job_id }
             }
         }
     }
@@ -136,6 +140,7 @@ async fn receive(state: &AppState, own_origin: u64, payload: &str) {
         Wire::ContactHistoryChanged { organisation_id, candidate_id } => {
             DomainEvent::ContactHistoryChanged { organisation_id, candidate_id }
         }
+        Wire::NurturingChanged { organisation_id, job_id } => DomainEvent::NurturingChanged { organisation_id, job_id },
     };
     state.events.publish_here(event);
 }

@@ -11,6 +11,7 @@ mod inbox;
 mod intake;
 mod mail_messages;
 mod nurturing;
+mod nurturing_jobs;
 mod organisation;
 mod outbound_accounts;
 mod outbox;
@@ -37,6 +38,7 @@ pub struct QueryRoot(
     inbox::InboxQuery,
     intake::IntakeQuery,
     nurturing::NurturingQuery,
+    nurturing_jobs::NurturingJobQuery,
     organisation::OrganisationQuery,
     inbound_accounts::InboundAccountQuery,
     outbound_accounts::OutboundAccountQuery,
@@ -55,6 +57,7 @@ pub struct MutationRoot(
     inbox::InboxMutation,
     intake::IntakeMutation,
     nurturing::NurturingMutation,
+    nurturing_jobs::NurturingJobMutation,
     organisation::OrganisationMutation,
     inbound_accounts::InboundAccountMutation,
     outbound_accounts::OutboundAccountMutation,

@@ -5,6 +5,7 @@ mod error;
 mod graphql;
 mod intake;
 mod mail;
+mod test_clock;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -33,12 +34,16 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     // Client routes (/inbox, /settings/users …) are the app's, so unknown paths get index.html.
     let web_app = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     let form_body_limit = intake::body_limit(app.config.max_upload_bytes);
+    let test_clock = app.clock.is_settable();
     let state = HttpState { app, schema };
     let public_form = Router::new()
         .route("/api/public/forms/{key}", get(intake::form_page).post(intake::submit_form))
         .layer(axum::extract::DefaultBodyLimit::max(form_body_limit));
-    Router::new()
-        .merge(public_form)
+    let mut routes = Router::new().merge(public_form);
+    if test_clock {
+        routes = routes.route("/api/test/clock", post(test_clock::set));
+    }
+    routes
         .route("/api/intake/sms/{key}", post(intake::sms_webhook))
         .route("/api/intake/job-agency", post(intake::job_agency))
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))

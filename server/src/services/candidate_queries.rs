@@ -11,7 +11,7 @@ use talentpost_shared::nurturing::{CandidateQueryFilter, OUTGOING_CONTACT_MEDIA}
 use talentpost_shared::{CandidateStatus, OutboxStatus, SourceMedium};
 
 use crate::auth::Principal;
-use crate::db::entities::{application, candidate, candidate_email, candidate_query, contact_event, outbox_message};
+use crate::db::entities::{application, candidate, candidate_email, candidate_query, contact_event, nurturing_job, organisation, outbox_message};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::{CandidateQueryId, JobOpeningId, LegalEntityId};
 use crate::services::pagination::{Page, PageRequest};
@@ -37,6 +37,26 @@ pub struct CheckedFilter {
     source: Option<SourceMedium>,
     application_older_than_days: Option<i32>,
     application_newer_than_days: Option<i32>,
+    /// The organisation's setting: whether mail of nurturing jobs counts as contact.
+    nurturing_counts_as_contact: bool,
+}
+
+impl CheckedFilter {
+    pub fn has_birthday_window(&self) -> bool {
+        self.birthday_days.is_some()
+    }
+
+    pub fn has_last_contact(&self) -> bool {
+        self.last_contact_more_than_days.is_some() || self.last_contact_less_than_days.is_some()
+    }
+
+    pub fn has_pool_time(&self) -> bool {
+        self.pool_more_than_months.is_some()
+    }
+
+    pub fn nurturing_counts_as_contact(&self) -> bool {
+        self.nurturing_counts_as_contact
+    }
 }
 
 /// Checks the filter; errors name the field (`filter.birthdayToDays`).
@@ -81,6 +101,10 @@ pub async fn check(db: &impl ConnectionTrait, principal: &Principal, filter: &Ca
         }
         None => None,
     };
+    let nurturing_counts_as_contact = organisation::Entity::find_by_id(principal.organisation_id)
+        .one(db)
+        .await?
+        .is_none_or(|organisation| organisation.nurturing_counts_as_contact);
     Ok(CheckedFilter {
         status_in: filter.status_in.clone(),
         status_not_in: filter.status_not_in.clone(),
@@ -95,6 +119,7 @@ pub async fn check(db: &impl ConnectionTrait, principal: &Principal, filter: &Ca
         source: filter.source,
         application_older_than_days: days("applicationOlderThanDays", filter.application_older_than_days, 0)?,
         application_newer_than_days: days("applicationNewerThanDays", filter.application_newer_than_days, 1)?,
+        nurturing_counts_as_contact,
     })
 }
 
@@ -115,10 +140,10 @@ pub fn condition(filter: &CheckedFilter, organisation_id: i64, now: DateTime<Utc
         all = all.add(candidate::Column::Birthday.is_not_null()).add(Expr::cust(month_day).is_in(birthday_days(now.date_naive(), from, to)));
     }
     if let Some(days) = filter.last_contact_more_than_days {
-        all = all.add(candidate::Column::Id.not_in_subquery(contacted_since(now - Duration::days(i64::from(days)))));
+        all = all.add(candidate::Column::Id.not_in_subquery(contacted_since(now - Duration::days(i64::from(days)), filter.nurturing_counts_as_contact)));
     }
     if let Some(days) = filter.last_contact_less_than_days {
-        all = all.add(candidate::Column::Id.in_subquery(contacted_since(now - Duration::days(i64::from(days)))));
+        all = all.add(candidate::Column::Id.in_subquery(contacted_since(now - Duration::days(i64::from(days)), filter.nurturing_counts_as_contact)));
     }
     if let Some(pool) = filter.in_talent_pool {
         all = all.add(candidate::Column::InTalentPool.eq(pool));
@@ -139,6 +164,16 @@ pub fn condition(filter: &CheckedFilter, organisation_id: i64, now: DateTime<Utc
             candidate::Column::Id.not_in_subquery(deliverable)
         });
     }
+    if let Some(applications) = application_condition(filter, now) {
+        let matching = application::Entity::find().select_only().column(application::Column::CandidateId).filter(applications).into_query();
+        all = all.add(candidate::Column::Id.in_subquery(matching));
+    }
+    all
+}
+
+/// The condition on `application` of the filter's application filters, if it has any;
+/// they must all hold for the same application.
+pub fn application_condition(filter: &CheckedFilter, now: DateTime<Utc>) -> Option<Condition> {
     let mut applications = Condition::all();
     let mut by_application = false;
     if let Some(id) = filter.job_opening_id {
@@ -161,17 +196,22 @@ pub fn condition(filter: &CheckedFilter, organisation_id: i64, now: DateTime<Utc
         applications = applications.add(application::Column::AppliedAt.gte(now - Duration::days(i64::from(days))));
         by_application = true;
     }
-    if by_application {
-        let matching = application::Entity::find().select_only().column(application::Column::CandidateId).filter(applications).into_query();
-        all = all.add(candidate::Column::Id.in_subquery(matching));
-    }
-    all
+    by_application.then_some(applications)
 }
 
 /// Candidates with a contact that counts since `since`: any contact about an
 /// application, and outgoing contacts of the listed media; mail that failed, bounced
 /// or was cancelled never reached them and does not count.
-fn contacted_since(since: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement {
+fn contacted_since(since: DateTime<Utc>, nurturing_counts: bool) -> sea_orm::sea_query::SelectStatement {
+    contacts_that_count(nurturing_counts)
+        .select_only()
+        .column(contact_event::Column::CandidateId)
+        .filter(contact_event::Column::OccurredAt.gte(since))
+        .into_query()
+}
+
+/// Contact events that count as "having been in touch".
+pub fn contacts_that_count(nurturing_counts: bool) -> sea_orm::Select<contact_event::Entity> {
     let undelivered = Query::select()
         .column(outbox_message::Column::ContactEventId)
         .from(outbox_message::Entity)
@@ -182,17 +222,14 @@ fn contacted_since(since: DateTime<Utc>) -> sea_orm::sea_query::SelectStatement 
             OutboxStatus::Cancelled.as_str(),
         ]))
         .to_owned();
-    contact_event::Entity::find()
-        .select_only()
-        .column(contact_event::Column::CandidateId)
-        .filter(contact_event::Column::OccurredAt.gte(since))
+    let counting = contact_event::Entity::find()
         .filter(
             Condition::any()
                 .add(contact_event::Column::ApplicationId.is_not_null())
                 .add(contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str()))),
         )
-        .filter(Expr::col(contact_event::Column::Id).not_in_subquery(undelivered))
-        .into_query()
+        .filter(Expr::col(contact_event::Column::Id).not_in_subquery(undelivered));
+    if nurturing_counts { counting } else { counting.filter(contact_event::Column::ByNurturingJob.eq(false)) }
 }
 
 /// Month-day strings ("03-14") of the days `from` to `to` days after `today`. A birthday
@@ -272,6 +309,7 @@ pub async fn update(
 
 pub async fn delete(state: &AppState, principal: &Principal, id: CandidateQueryId) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
+    crate::services::nurturing::jobs::refuse_if_used(&state.db, nurturing_job::Column::CandidateQueryId, existing.id).await?;
     candidate_query::Entity::delete_by_id(existing.id).exec(&state.db).await?;
     Ok(())
 }
@@ -292,7 +330,7 @@ pub async fn run(
     page: &PageRequest,
 ) -> ServiceResult<(Page<candidate::Model>, u64)> {
     let checked = check(&state.db, principal, filter).await?;
-    let condition = condition(&checked, principal.organisation_id, Utc::now(), state.db.get_database_backend());
+    let condition = condition(&checked, principal.organisation_id, state.clock.now(), state.db.get_database_backend());
     let total = candidate::Entity::find().filter(condition.clone()).count(&state.db).await?;
     let mut query = candidate::Entity::find().filter(condition).order_by_desc(candidate::Column::Id).limit(page.fetch_limit());
     if let Some(after) = &page.after {

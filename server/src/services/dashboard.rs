@@ -163,7 +163,8 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
         new_candidates,
         applications,
         unassigned_inbox_items,
-        writing_jobs_due: 0,
+        // Overdue or due within a day: what needs looking at before tomorrow's dispatch.
+        writing_jobs_due: crate::services::writing_jobs::due_count(db, principal, state.clock.now() + Duration::hours(24)).await?,
         failed_outgoing_mail,
         bucket_starts,
         by_source,

@@ -201,9 +201,9 @@ async fn load_in_chunks(db: &impl ConnectionTrait, organisation_id: i64, ids: &H
     Ok(people)
 }
 
-type Decisions = HashMap<(i64, i64), DuplicateStatus>;
+pub type Decisions = HashMap<(i64, i64), DuplicateStatus>;
 
-async fn decisions_among(db: &impl ConnectionTrait, ids: &HashSet<i64>) -> ServiceResult<Decisions> {
+pub async fn decisions_among(db: &impl ConnectionTrait, ids: &HashSet<i64>) -> ServiceResult<Decisions> {
     let list: Vec<i64> = ids.iter().copied().collect();
     let mut decisions = HashMap::new();
     for chunk in list.chunks(5_000) {

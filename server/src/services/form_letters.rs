@@ -11,7 +11,8 @@ use talentpost_shared::{ApplicationStatus, CandidateStatus, ContactMedium, DataR
 
 use crate::auth::Principal;
 use crate::db::entities::{
-    application, candidate, candidate_email, contact_event, document, form_letter, inbox_item, mail_message, organisation, outbox_message,
+    application, candidate, candidate_email, contact_event, document, form_letter, inbox_item, mail_message, nurturing_job, organisation,
+    outbox_message,
 };
 use crate::events::DomainEvent;
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
@@ -103,6 +104,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: FormLetterId, i
 
 pub async fn delete(state: &AppState, principal: &Principal, id: FormLetterId) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
+    crate::services::nurturing::jobs::refuse_if_used(&state.db, nurturing_job::Column::FormLetterId, existing.id).await?;
     form_letter::Entity::delete_by_id(existing.id).exec(&state.db).await?;
     Ok(())
 }
@@ -146,12 +148,43 @@ pub async fn send(
 ) -> ServiceResult<(LetterOutcome, candidate::Model)> {
     let letter = find(&state.db, principal, id).await?;
     let context = messages::letter_context(state, principal, candidate_id, application_id, None).await?;
-    let rendered = messages::render_letter(&context.values, &letter.subject, &letter.body_text, letter.body_html.as_deref())?;
     let txn = state.db.begin().await?;
+    let (outcome, candidate) = write_in(state, &txn, principal, &letter, &context, false).await?;
+    txn.commit().await?;
+    announce(state, principal, &outcome, &candidate);
+    Ok((outcome, candidate))
+}
+
+/// Tells the outbox worker and the candidate's open views, after the commit.
+pub fn announce(state: &AppState, principal: &Principal, outcome: &LetterOutcome, candidate: &candidate::Model) {
+    if let LetterOutcome::Mailed(message) = outcome {
+        crate::services::outbox::announce(state, message);
+    }
+    state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: principal.organisation_id, candidate_id: candidate.id });
+}
+
+/// Writes the letter inside the caller's transaction: mails it (or documents it when
+/// there is no working address), records it in the history and applies its status.
+/// `by_nurturing_job` marks the contact as written by a job.
+pub async fn write_in(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    letter: &form_letter::Model,
+    context: &messages::LetterContext,
+    by_nurturing_job: bool,
+) -> ServiceResult<(LetterOutcome, candidate::Model)> {
+    let rendered = messages::render_letter(&context.values, &letter.subject, &letter.body_text, letter.body_html.as_deref())?;
     let outcome = if context.recipient.is_ok() {
-        LetterOutcome::Mailed(Box::new(
-            messages::deliver(state, &txn, principal, &context, rendered, ContactMedium::FormLetterMail, Vec::new(), None).await?,
-        ))
+        let message = messages::deliver(state, txn, principal, context, rendered, ContactMedium::FormLetterMail, Vec::new(), None).await?;
+        if by_nurturing_job && let Some(event_id) = message.contact_event_id {
+            contact_event::Entity::update_many()
+                .col_expr(contact_event::Column::ByNurturingJob, Expr::value(true))
+                .filter(contact_event::Column::Id.eq(event_id))
+                .exec(txn)
+                .await?;
+        }
+        LetterOutcome::Mailed(Box::new(message))
     } else {
         let now = Utc::now();
         LetterOutcome::Documented(
@@ -165,22 +198,18 @@ pub async fn send(
                 note: Set(Some(rendered.text.chars().take(280).collect())),
                 subject: Set(Some(rendered.subject.clone())),
                 created_at: Set(now),
+                by_nurturing_job: Set(by_nurturing_job),
                 ..Default::default()
             }
-            .insert(&txn)
+            .insert(txn)
             .await?,
         )
     };
     let status = letter.sets_candidate_status.as_deref().and_then(CandidateStatus::parse);
     let candidate = match status {
-        Some(status) => apply_status(&txn, principal, &context, status, &letter).await?,
+        Some(status) => apply_status(txn, principal, context, status, letter).await?,
         None => context.candidate.clone(),
     };
-    txn.commit().await?;
-    if let LetterOutcome::Mailed(message) = &outcome {
-        crate::services::outbox::announce(state, message);
-    }
-    state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: principal.organisation_id, candidate_id: candidate.id });
     Ok((outcome, candidate))
 }
 

@@ -20,6 +20,7 @@ pub mod mail_connection;
 pub mod mail_intake;
 pub mod mail_messages;
 pub mod messages;
+pub mod nurturing;
 pub mod organisation_settings;
 pub mod outbound_accounts;
 pub mod outbox;
@@ -27,6 +28,7 @@ pub mod pagination;
 pub mod sender_identities;
 pub mod takeover;
 pub mod users;
+pub mod writing_jobs;
 
 use crate::error::{ServiceError, ServiceResult};
 

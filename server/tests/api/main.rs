@@ -20,6 +20,7 @@ mod mailbox;
 mod media;
 mod migrations;
 mod nurturing;
+mod nurturing_jobs;
 mod outbox_crash;
 #[path = "../support/postfix.rs"]
 mod postfix;

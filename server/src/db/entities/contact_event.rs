@@ -16,6 +16,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     #[sea_orm(column_type = "Text", nullable)]
     pub subject: Option<String>,
+    pub by_nurturing_job: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

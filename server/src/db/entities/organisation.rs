@@ -8,6 +8,7 @@ pub struct Model {
     pub name: String,
     pub data_retention: String,
     pub created_at: DateTimeUtc,
+    pub nurturing_counts_as_contact: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
