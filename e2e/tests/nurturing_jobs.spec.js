@@ -82,6 +82,12 @@ test('create a job with lead time, see the recipients, block one, let it dispatc
   await expect(blocked.getByTestId('entry-state')).toHaveText('blocked');
   await expect(page.getByTestId('entry-row').filter({ hasText: `Erste${stamp}` }).getByTestId('entry-state')).toHaveText('documented, not sent');
 
+  // The preview: who the next dispatch would reach, and the letter one of them gets.
+  await page.getByTestId('tab-preview').click();
+  await expect(page.getByTestId('preview-count')).toHaveText('3');
+  await page.getByTestId('job-preview').getByRole('button', { name: 'Show letter' }).first().click();
+  await expect(page.getByTestId('job-letter-preview')).toContainText('wir melden uns bald');
+
   // The list shows the counts and exports a workbook.
   await page.goto('/nurturing/jobs');
   await expect(page.getByTestId('job-row').filter({ hasText: `Zwischenstand ${stamp}` }).getByTestId('job-counts')).toHaveText('0 / 1 / 0 / 2 / 0');

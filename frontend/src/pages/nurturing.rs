@@ -7,7 +7,7 @@ use talentpost_shared::nurturing::CandidateQueryFilter;
 use talentpost_shared::{CandidateStatus, SourceMedium};
 
 use crate::api::ops::{self, LetterForm};
-use crate::api::types::{CandidateQuery, FormLetter};
+use crate::api::types::{CandidateQuery, FormLetter, FormLetterPreview};
 use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
@@ -373,16 +373,23 @@ fn LetterPreview(letter_id: String) -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
                         let Some(letter) = preview.await? else { return Ok::<_, ApiError>(().into_any()) };
-                        Ok(view! {
-                            <div class="card" data-testid="preview-result">
-                                <p><strong>{t!(i18n, compose_subject)}": "</strong>{letter.subject}</p>
-                                <p class="muted">{letter.to.unwrap_or_else(|| t_string!(i18n, nurturing_no_address).to_string())}</p>
-                                <pre class="message">{letter.body_text}</pre>
-                            </div>
-                        }.into_any())
+                        Ok(view! { <LetterCard letter testid="preview-result"/> }.into_any())
                     })}
                 </ErrorBoundary>
             </Transition>
         </section>
+    }
+}
+
+/// A rendered form letter: subject, where it goes (or that it would be documented) and text.
+#[component]
+pub(crate) fn LetterCard(letter: FormLetterPreview, testid: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="card" data-testid=testid>
+            <p><strong>{t!(i18n, compose_subject)}": "</strong>{letter.subject}</p>
+            <p class="muted">{letter.to.unwrap_or_else(|| t_string!(i18n, nurturing_no_address).to_string())}</p>
+            <pre class="message">{letter.body_text}</pre>
+        </div>
     }
 }

@@ -16,6 +16,7 @@ use crate::components::labels;
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
+use crate::pages::nurturing::LetterCard;
 use crate::pages::settings::mutation;
 
 /// Time zones offered in the editor; a job's own zone is always offered too.
@@ -411,13 +412,7 @@ fn JobPreview(job_id: String) -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
                         let Some(letter) = letter.await? else { return Ok::<_, ApiError>(().into_any()) };
-                        Ok(view! {
-                            <div class="card" data-testid="job-letter-preview">
-                                <p><strong>{t!(i18n, compose_subject)}": "</strong>{letter.subject}</p>
-                                <p class="muted">{letter.to.unwrap_or_else(|| t_string!(i18n, nurturing_no_address).to_string())}</p>
-                                <pre class="message">{letter.body_text}</pre>
-                            </div>
-                        }.into_any())
+                        Ok(view! { <LetterCard letter testid="job-letter-preview"/> }.into_any())
                     })}
                 </ErrorBoundary>
             </Transition>
