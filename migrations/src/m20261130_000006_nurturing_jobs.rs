@@ -248,12 +248,6 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(NurturingEntry::CreatedAt))
                     .col(timestamp_with_time_zone(NurturingEntry::UpdatedAt))
                     .foreign_key(&mut fk(
-                        "fk_nurturing_entry_job",
-                        (NurturingEntry::Table, NurturingEntry::JobId),
-                        (NurturingJob::Table, NurturingJob::Id),
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk(
                         "fk_nurturing_entry_run",
                         (NurturingEntry::Table, NurturingEntry::RunId),
                         (NurturingRun::Table, NurturingRun::Id),
@@ -292,6 +286,10 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
+        // Entries and writing jobs are planned a run (up to every candidate) at a time, so
+        // they carry only the foreign keys that delete them: a job's deletion reaches its
+        // entries through its runs, and their writing jobs through the entries; the
+        // organisation's through its candidates. Each key is a check per inserted row.
         // A candidate is written at most once per run.
         manager.create_index(index("ux_nurturing_entry_run", NurturingEntry::Table, &["run_id", "candidate_id"]).unique().take()).await?;
         manager.create_index(index("ix_nurturing_entry_job", NurturingEntry::Table, &["job_id", "planned_for"])).await?;
@@ -314,12 +312,6 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(WritingJob::CreatedByUserId))
                     .col(timestamp_with_time_zone(WritingJob::CreatedAt))
                     .foreign_key(&mut fk(
-                        "fk_writing_job_organisation",
-                        (WritingJob::Table, WritingJob::OrganisationId),
-                        (Organisation::Table, Organisation::Id),
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk(
                         "fk_writing_job_candidate",
                         (WritingJob::Table, WritingJob::CandidateId),
                         (Candidate::Table, Candidate::Id),
@@ -336,12 +328,6 @@ impl MigrationTrait for Migration {
                         (WritingJob::Table, WritingJob::FormLetterId),
                         (FormLetter::Table, FormLetter::Id),
                         SetNull,
-                    ))
-                    .foreign_key(&mut fk(
-                        "fk_writing_job_nurturing_job",
-                        (WritingJob::Table, WritingJob::NurturingJobId),
-                        (NurturingJob::Table, NurturingJob::Id),
-                        Cascade,
                     ))
                     .foreign_key(&mut fk(
                         "fk_writing_job_entry",
