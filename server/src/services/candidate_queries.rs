@@ -212,6 +212,16 @@ fn contacted_since(since: DateTime<Utc>, nurturing_counts: bool) -> sea_orm::sea
 
 /// Contact events that count as "having been in touch".
 pub fn contacts_that_count(nurturing_counts: bool) -> sea_orm::Select<contact_event::Entity> {
+    let counting = delivered_contacts().filter(
+        Condition::any()
+            .add(contact_event::Column::ApplicationId.is_not_null())
+            .add(contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str()))),
+    );
+    if nurturing_counts { counting } else { counting.filter(contact_event::Column::ByNurturingJob.eq(false)) }
+}
+
+/// Contact events, except mail that failed, bounced or was cancelled.
+pub fn delivered_contacts() -> sea_orm::Select<contact_event::Entity> {
     let undelivered = Query::select()
         .column(outbox_message::Column::ContactEventId)
         .from(outbox_message::Entity)
@@ -222,14 +232,7 @@ pub fn contacts_that_count(nurturing_counts: bool) -> sea_orm::Select<contact_ev
             OutboxStatus::Cancelled.as_str(),
         ]))
         .to_owned();
-    let counting = contact_event::Entity::find()
-        .filter(
-            Condition::any()
-                .add(contact_event::Column::ApplicationId.is_not_null())
-                .add(contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str()))),
-        )
-        .filter(Expr::col(contact_event::Column::Id).not_in_subquery(undelivered));
-    if nurturing_counts { counting } else { counting.filter(contact_event::Column::ByNurturingJob.eq(false)) }
+    contact_event::Entity::find().filter(Expr::col(contact_event::Column::Id).not_in_subquery(undelivered))
 }
 
 /// Month-day strings ("03-14") of the days `from` to `to` days after `today`. A birthday

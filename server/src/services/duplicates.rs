@@ -16,7 +16,8 @@ use talentpost_shared::{DuplicateReason, DuplicateStatus, EmailAddress};
 
 use crate::auth::Principal;
 use crate::db::entities::{
-    application, candidate, candidate_email, contact_event, document, duplicate_decision, inbox_item, mail_thread, outbox_message,
+    application, candidate, candidate_email, contact_event, document, duplicate_decision, inbox_item, mail_thread, nurturing_entry,
+    outbox_message, writing_job,
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
@@ -411,6 +412,26 @@ pub async fn merge(
         .filter(outbox_message::Column::CandidateId.is_in(ids.clone()))
         .exec(&txn)
         .await?;
+    writing_job::Entity::update_many()
+        .col_expr(writing_job::Column::CandidateId, Expr::value(target.id))
+        .filter(writing_job::Column::CandidateId.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    // Nurturing entries follow too, except where the kept candidate has one in the same
+    // run already (one entry per candidate and run); those go with the source.
+    for source in &ids {
+        let taken = nurturing_entry::Entity::find()
+            .select_only()
+            .column(nurturing_entry::Column::RunId)
+            .filter(nurturing_entry::Column::CandidateId.eq(target.id))
+            .into_query();
+        nurturing_entry::Entity::update_many()
+            .col_expr(nurturing_entry::Column::CandidateId, Expr::value(target.id))
+            .filter(nurturing_entry::Column::CandidateId.eq(*source))
+            .filter(nurturing_entry::Column::RunId.not_in_subquery(taken))
+            .exec(&txn)
+            .await?;
+    }
 
     // Addresses: the target keeps its own first; a bounced address stays marked.
     let kept: Vec<String> = candidate_email::Entity::find()

@@ -148,11 +148,16 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[WritingJobId
         return Err(ServiceError::not_found(WritingJobId::LABEL, missing));
     }
     let txn = state.db.begin().await?;
-    let deleted = writing_job::Entity::delete_many().filter(writing_job::Column::Id.is_in(found.iter().map(|job| job.id))).exec(&txn).await?;
+    // Entries first, in the order dispatch takes its locks (entry, then writing job).
     let entry_ids: Vec<i64> = found.iter().filter_map(|job| job.nurturing_entry_id).collect();
     if !entry_ids.is_empty() {
-        entries::block_in(&txn, principal, entry_ids, "writing job deleted in the work centre").await?;
+        let wanted = entry_ids.len() as u64;
+        if entries::block_in(&txn, principal, entry_ids, "writing job deleted in the work centre").await? < wanted {
+            return Err(ServiceError::conflict("ids", "a nurturing entry of these writing jobs was written meanwhile"));
+        }
     }
+    // The entries' writing jobs went with the block; the manual ones go here.
+    writing_job::Entity::delete_many().filter(writing_job::Column::Id.is_in(found.iter().map(|job| job.id))).exec(&txn).await?;
     txn.commit().await?;
     let mut jobs: Vec<Option<i64>> = found.iter().map(|job| job.nurturing_job_id).collect();
     jobs.sort_unstable();
@@ -160,5 +165,5 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[WritingJobId
     for job_id in jobs {
         state.events.publish(DomainEvent::NurturingChanged { organisation_id: principal.organisation_id, job_id });
     }
-    Ok(deleted.rows_affected)
+    Ok(found.len() as u64)
 }

@@ -90,7 +90,10 @@ pub(crate) async fn entries(admin: &Client, job: &str) -> Vec<Value> {
         .await;
     let data = &listed.data()["nurturingJobEntries"];
     let nodes: Vec<Value> = data["entries"]["edges"].as_array().unwrap().iter().map(|edge| edge["node"].clone()).collect();
-    assert_eq!(data["totalCount"], nodes.len());
+    // The count and the page are two reads; while the scheduler writes they may differ.
+    if data["totalCount"] != nodes.len() {
+        return Box::pin(entries(admin, job)).await;
+    }
     nodes
 }
 

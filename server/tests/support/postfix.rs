@@ -56,7 +56,20 @@ impl Postfix {
         Self::start_with(None)
     }
 
+    /// A port chosen free can be taken by another test's server before Postfix binds
+    /// it; `postfix start` then fails, and a second try with new ports is the fix.
     fn start_with(dovecot: Option<&Dovecot>) -> Self {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Self::try_start(dovecot) {
+                Ok(postfix) => return postfix,
+                Err(why) => last = why,
+            }
+        }
+        panic!("Postfix did not start: {last}");
+    }
+
+    fn try_start(dovecot: Option<&Dovecot>) -> Result<Self, String> {
         assert!(Path::new("/usr/sbin/postfix").exists(), "Postfix is not installed; scripts/test installs it");
         let dir = tempfile::Builder::new().prefix("tp-postfix-").tempdir().expect("temp dir");
         let root = dir.path();
@@ -94,9 +107,12 @@ impl Postfix {
         let postfix = Self { dir, smtp_port, smtps_port };
         // `postfix start` returns once the master daemon reports it initialised, and it
         // binds its listeners before that.
-        run(Command::new("/usr/sbin/postfix").arg("-c").arg(postfix.dir.path()).arg("start"));
+        let started = Command::new("/usr/sbin/postfix").arg("-c").arg(postfix.dir.path()).arg("start").output().map_err(|e| e.to_string())?;
+        if !started.status.success() {
+            return Err(format!("{}{}{}", String::from_utf8_lossy(&started.stdout), String::from_utf8_lossy(&started.stderr), postfix.log()));
+        }
         expect_greeting(smtp_port, || postfix.log());
-        postfix
+        Ok(postfix)
     }
 
     pub fn log(&self) -> String {

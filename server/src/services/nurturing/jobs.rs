@@ -248,7 +248,6 @@ pub async fn update(state: &AppState, principal: &Principal, id: NurturingJobId,
     let replan = schedule != current
         || input.candidate_query_id.is_some_and(|query| query.0 != existing.candidate_query_id)
         || input.form_letter_id.is_some_and(|letter| letter.0 != existing.form_letter_id)
-        || input.lead_time_hours.is_some_and(|hours| hours != existing.lead_time_hours)
         || input.enabled.is_some_and(|enabled| enabled != existing.enabled);
     if switched_on || schedule != current {
         // Only dispatch times from now on count: no catch-up for the time before.
@@ -257,6 +256,9 @@ pub async fn update(state: &AppState, principal: &Principal, id: NurturingJobId,
     active.owner_user_id = Set(Some(principal.user_id));
     active.updated_at = Set(now);
     let txn = state.db.begin().await?;
+    // The job row first: a planning in progress holds it, so its run is committed (and
+    // dropped here) or it sees the change and plans nothing.
+    let updated = active.update(&txn).await.map_err(name_taken)?;
     if replan {
         nurturing_run::Entity::delete_many()
             .filter(nurturing_run::Column::JobId.eq(existing.id))
@@ -264,7 +266,6 @@ pub async fn update(state: &AppState, principal: &Principal, id: NurturingJobId,
             .exec(&txn)
             .await?;
     }
-    let updated = active.update(&txn).await.map_err(name_taken)?;
     audit::record(&txn, principal, "nurturing_job.updated", "nurturing_job", Some(updated.id), serde_json::json!({
         "name": updated.name,
         "enabled": updated.enabled,

@@ -147,9 +147,10 @@ pub async fn recipients(state: &AppState, organisation_id: i64, filter: &Checked
         by_root.entry(sets.find(at)).or_default().push(at);
     }
     let in_sets: Vec<i64> = by_root.values().filter(|members| members.len() > 1).flatten().map(|at| rows[*at].0).collect();
+    // Mail that failed or bounced did not reach that member.
     let latest_outgoing = latest_contacts(
         db,
-        contact_event::Entity::find().filter(contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str()))),
+        candidate_queries::delivered_contacts().filter(contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str()))),
         &in_sets,
     )
     .await?;
@@ -303,6 +304,13 @@ pub async fn plan(state: &AppState, job: &nurturing_job::Model, dispatch_at: Dat
     let planned = recipients(state, job.organisation_id, &filter, dispatch_at).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
+    // The job as it is now, locked against a concurrent edit (PostgreSQL; SQLite has one
+    // writer): a job changed or switched off while its recipients were worked out is
+    // planned again in the next round, with its new settings.
+    let current = nurturing_job::Entity::find_by_id(job.id).lock_exclusive().one(&txn).await?;
+    if current.is_none_or(|current| !current.enabled || current.updated_at != job.updated_at) {
+        return Ok(None);
+    }
     let run = nurturing_run::ActiveModel {
         organisation_id: Set(job.organisation_id),
         job_id: Set(job.id),
@@ -406,6 +414,8 @@ pub async fn dispatch(state: &AppState, run: &nurturing_run::Model, worker: &str
     .await;
     let (principal, filter, letter) = match prepared {
         Ok(prepared) => prepared,
+        // Passing trouble (a lost connection): the claim runs out and the run is retried.
+        Err(error @ ServiceError::Database(_)) => return Err(error),
         Err(error) => {
             report.failed += fail_all(state, run, &error).await?;
             finish(state, run, &job).await?;
@@ -499,6 +509,7 @@ async fn finish(state: &AppState, run: &nurturing_run::Model, job: &nurturing_jo
     nurturing_run::Entity::update_many()
         .col_expr(nurturing_run::Column::State, Expr::value(NurturingRunState::Done.as_str()))
         .col_expr(nurturing_run::Column::DispatchedAt, Expr::value(state.clock.now()))
+        .col_expr(nurturing_run::Column::CatchUp, Expr::value(run.catch_up || state.clock.now() - run.dispatch_at > CATCH_UP_AFTER))
         .col_expr(nurturing_run::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .filter(nurturing_run::Column::Id.eq(run.id))
         .exec(&state.db)
