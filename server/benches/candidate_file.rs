@@ -146,6 +146,7 @@ async fn nurturing(state: &talentpost_server::state::AppState, principal: &talen
                 weekdays: Some(talentpost_shared::Weekday::ALL.to_vec()),
                 dispatch_time: Some("08:00".into()),
                 time_zone: Some("UTC".into()),
+                enabled: Some(true),
                 ..Default::default()
             },
         )
