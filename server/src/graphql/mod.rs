@@ -69,6 +69,7 @@ pub struct SubscriptionRoot(
     inbox::InboxSubscription,
     inbound_accounts::InboundAccountSubscription,
     outbox::OutboxSubscription,
+    nurturing_jobs::NurturingJobSubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -1,12 +1,16 @@
 //! Nurturing jobs, their dispatch tab, and the writing-job work centre.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
+use futures_util::{Stream, StreamExt};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use talentpost_shared::{MatchReasonCode, NurturingEntryState, Weekday, WritingJobKind};
 
 use super::candidates::Candidate;
+use super::inbox::event_stream;
+use crate::auth::Principal;
+use crate::events::DomainEvent;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, parse_ids, to_connection};
 use crate::ids::{ApplicationId, CandidateId, CandidateQueryId, FormLetterId, NurturingEntryId, NurturingJobId, WritingJobId};
 use crate::services::nurturing::entries::{self, EntryFilter, EntryView};
@@ -414,5 +418,38 @@ impl NurturingJobMutation {
         let ids = parse_ids("ids", &ids, WritingJobId)?;
         let (state, principal) = caller(ctx)?;
         writing_jobs::delete(state, principal, &ids).await.gql()
+    }
+}
+
+#[derive(Default)]
+pub struct NurturingJobSubscription;
+
+#[Subscription]
+impl NurturingJobSubscription {
+    /// The job with its counts: first as it is, then whenever its runs or entries
+    /// change, or mail of the organisation changes state (entries follow their mail).
+    async fn nurturing_job_changed(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<impl Stream<Item = NurturingJob> + use<>> {
+        let id = parse_id("id", &id, NurturingJobId)?;
+        let (app, principal) = caller(ctx)?;
+        // Subscribe before reading, so no change between the two is lost.
+        let changes = event_stream(app, principal);
+        let current = jobs::view(app, principal, id).await.gql()?;
+        let app = app.clone();
+        let principal: Principal = principal.clone();
+        let changes = changes.filter_map(move |event| {
+            let (app, principal) = (app.clone(), principal.clone());
+            async move {
+                let relevant = match event {
+                    DomainEvent::NurturingChanged { organisation_id, job_id } => organisation_id == principal.organisation_id && job_id == Some(id.0),
+                    DomainEvent::OutboxChanged { organisation_id, .. } => organisation_id == principal.organisation_id,
+                    _ => false,
+                };
+                if !relevant {
+                    return None;
+                }
+                jobs::view(&app, &principal, id).await.ok().map(NurturingJob::from)
+            }
+        });
+        Ok(futures_util::stream::iter([NurturingJob::from(current)]).chain(changes))
     }
 }

@@ -12,6 +12,7 @@ use crate::dovecot::Dovecot;
 use crate::helpers::{Backend, Client, TestApp, id};
 use crate::mailbox::{header, text_body, wait_for_mail};
 use crate::postfix::Postfix;
+use crate::subscriptions::{api_token, connect, wait_for};
 
 const LIMIT: Wait = Wait::from_secs(30);
 
@@ -97,18 +98,13 @@ pub(crate) async fn entries(admin: &Client, job: &str) -> Vec<Value> {
     nodes
 }
 
-/// Polls the dispatch tab until `done` holds (the scheduler and the outbox work in the
-/// background), failing with the last entries seen after the deadline.
-pub(crate) async fn entries_until(admin: &Client, job: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + LIMIT;
-    loop {
-        let seen = entries(admin, job).await;
-        if done(&seen) {
-            return seen;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the entries did not get there in time: {seen:#?}");
-        tokio::time::sleep(Wait::from_millis(100)).await;
-    }
+/// Waits on the job's subscription until its entry counts satisfy `done` (the scheduler
+/// and the outbox work in the background), then reads the dispatch tab.
+pub(crate) async fn entries_when(app: &TestApp, token: &str, admin: &Client, job: &str, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
+    let query = format!("subscription {{ nurturingJobChanged(id: \"{job}\") {{ counts {{ planned blocked queued sent documentedNotSent failed }} }} }}");
+    wait_for(&mut socket, &query, LIMIT, |data| done(&data["nurturingJobChanged"]["counts"])).await;
+    entries(admin, job).await
 }
 
 fn state_of<'a>(entries: &'a [Value], last_name: &str) -> Option<&'a str> {
@@ -141,6 +137,7 @@ fn every_day() -> Value {
 async fn birthday_greetings_are_planned_ahead_and_sent_on_the_day(backend: Backend) {
     let app = spawn(backend).await;
     let admin = app.admin().await;
+    let token = api_token(&app).await;
     let (dovecot, postfix) = mail_route(&admin).await;
     // The day of the greetings: the day after tomorrow, so the clock never runs behind
     // the real contacts the server records.
@@ -163,7 +160,7 @@ async fn birthday_greetings_are_planned_ahead_and_sent_on_the_day(backend: Backe
     .await;
     assert_eq!(created["nextDispatchAt"].as_str().map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)), Some(berlin_eight(day)));
     let job_id = id(&created["id"]);
-    let planned = entries_until(&admin, &job_id, |entries| entries.len() == 2).await;
+    let planned = entries_when(&app, &token, &admin, &job_id, |counts| counts["planned"] == 2).await;
     assert_eq!(states(&planned), [("Geburtstag".to_owned(), "PLANNED".to_owned()), ("Ohnepost".to_owned(), "PLANNED".to_owned())]);
     let anna = planned.iter().find(|e| e["candidate"]["lastName"] == "Geburtstag").unwrap();
     assert_eq!(anna["plannedFor"].as_str().map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)), Some(berlin_eight(day)));
@@ -179,11 +176,8 @@ async fn birthday_greetings_are_planned_ahead_and_sent_on_the_day(backend: Backe
 
     // 08:00 on the day: sent through Postfix into Dovecot; no address: documented.
     set_clock(&app, &admin, berlin_eight(day) + Duration::seconds(30)).await;
-    let done = entries_until(&admin, &job_id, |entries| {
-        state_of(entries, "Geburtstag") == Some("SENT") && state_of(entries, "Ohnepost") == Some("DOCUMENTED_NOT_SENT")
-    })
-    .await;
-    assert_eq!(done.len(), 2);
+    let done = entries_when(&app, &token, &admin, &job_id, |counts| counts["sent"] == 1 && counts["documentedNotSent"] == 1).await;
+    assert_eq!(states(&done), [("Geburtstag".to_owned(), "SENT".to_owned()), ("Ohnepost".to_owned(), "DOCUMENTED_NOT_SENT".to_owned())]);
     let raw = wait_for_mail(&dovecot, "bulk", LIMIT, || postfix.log(), |raw| raw.contains("Alles Gute, Anna!")).await;
     assert!(header(&raw, "To").unwrap_or_default().contains("bulk+anna@example.test"), "{raw}");
     assert!(text_body(&raw).contains("herzlichen Glückwunsch"));
@@ -197,6 +191,7 @@ async fn birthday_greetings_are_planned_ahead_and_sent_on_the_day(backend: Backe
 async fn not_forgotten_mail_skips_recent_contacts_and_catches_up_once_after_downtime(backend: Backend) {
     let app = spawn(backend).await;
     let admin = app.admin().await;
+    let token = api_token(&app).await;
     let (dovecot, postfix) = mail_route(&admin).await;
     candidate(&admin, json!({"firstName": "Eva", "lastName": "Vergessen", "emails": ["bulk+eva@example.test"]})).await;
     let called = candidate(&admin, json!({"firstName": "Finn", "lastName": "Angerufen", "emails": ["bulk+finn@example.test"]})).await;
@@ -222,7 +217,7 @@ async fn not_forgotten_mail_skips_recent_contacts_and_catches_up_once_after_down
     // Without lead time the run is planned and sent at 08:00; the phone call of
     // yesterday keeps Finn out.
     set_clock(&app, &admin, berlin_eight(tomorrow)).await;
-    let sent = entries_until(&admin, &job_id, |entries| state_of(entries, "Vergessen") == Some("SENT")).await;
+    let sent = entries_when(&app, &token, &admin, &job_id, |counts| counts["sent"] == 1).await;
     assert_eq!(states(&sent), [("Vergessen".to_owned(), "SENT".to_owned())]);
     wait_for_mail(&dovecot, "bulk", LIMIT, || postfix.log(), |raw| raw.contains("Hallo Eva, es geht weiter.")).await;
 
@@ -237,7 +232,8 @@ async fn not_forgotten_mail_skips_recent_contacts_and_catches_up_once_after_down
 
     // Three days without a server: one catch-up run, not three.
     set_clock(&app, &admin, berlin_eight(tomorrow + Duration::days(3)) + Duration::hours(1)).await;
-    let caught_up = entries_until(&admin, &job_id, |entries| entries.len() == 2 && entries.iter().all(|e| e["state"] == "SENT")).await;
+    let caught_up = entries_when(&app, &token, &admin, &job_id, |counts| counts["sent"] == 2).await;
+    assert_eq!(caught_up.len(), 2, "{caught_up:?}");
     let times: Vec<&str> = caught_up.iter().map(|e| e["plannedFor"].as_str().unwrap()).collect();
     assert_eq!(
         times.iter().map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)).collect::<Vec<_>>(),
@@ -254,6 +250,7 @@ async fn not_forgotten_mail_skips_recent_contacts_and_catches_up_once_after_down
 async fn final_rejection_of_long_time_pool_candidates_minimises_and_audits(backend: Backend) {
     let app = spawn(backend).await;
     let admin = app.admin().await;
+    let token = api_token(&app).await;
     let (dovecot, postfix) = mail_route(&admin).await;
     let pool = candidate(
         &admin,
@@ -278,7 +275,7 @@ async fn final_rejection_of_long_time_pool_candidates_minimises_and_audits(backe
     .await;
     let job_id = id(&created["id"]);
     set_clock(&app, &admin, later.and_hms_opt(8, 0, 0).unwrap().and_utc()).await;
-    let done = entries_until(&admin, &job_id, |entries| state_of(entries, "Pool") == Some("SENT")).await;
+    let done = entries_when(&app, &token, &admin, &job_id, |counts| counts["sent"] == 1).await;
     assert_eq!(done.len(), 1, "only the long-time pool candidate: {done:?}");
     assert!(done[0]["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "IN_POOL_SINCE"), "{:?}", done[0]);
     wait_for_mail(&dovecot, "bulk", LIMIT, || postfix.log(), |raw| raw.contains("wir l") && raw.contains("Paul")).await;
@@ -300,6 +297,7 @@ async fn final_rejection_of_long_time_pool_candidates_minimises_and_audits(backe
 async fn a_duplicate_set_gets_one_mail_and_blocking_mirrors_the_work_centre(backend: Backend) {
     let app = spawn(backend).await;
     let admin = app.admin().await;
+    let token = api_token(&app).await;
     let (dovecot, postfix) = mail_route(&admin).await;
     let older = candidate(&admin, json!({"firstName": "Max", "lastName": "Alt", "emails": ["bulk+maxalt@example.test"], "phone": "+49 170 1234567", "inTalentPool": true})).await;
     let newer = candidate(&admin, json!({"firstName": "Max", "lastName": "Neu", "emails": ["bulk+maxneu@example.test"], "phone": "0170 1234567", "inTalentPool": true})).await;
@@ -325,7 +323,7 @@ async fn a_duplicate_set_gets_one_mail_and_blocking_mirrors_the_work_centre(back
                "dispatchTime": "08:00", "timeZone": "Europe/Berlin", "leadTimeHours": 20, "enabled": true}),
     )
     .await["id"]);
-    let planned = entries_until(&admin, &job_id, |entries| entries.len() == 3).await;
+    let planned = entries_when(&app, &token, &admin, &job_id, |counts| counts["planned"] == 3).await;
     assert_eq!(state_of(&planned, "Alt"), None, "one entry per duplicate set: {planned:?}");
     let chosen = planned.iter().find(|e| e["candidate"]["lastName"] == "Neu").expect("the member written to last");
     assert!(chosen["reasons"].as_array().unwrap().contains(&json!({"code": "DUPLICATE_SET", "value": "2"})), "{chosen}");
@@ -347,7 +345,7 @@ async fn a_duplicate_set_gets_one_mail_and_blocking_mirrors_the_work_centre(back
     assert_eq!(writing_jobs(&admin, &job_id).await.len(), 1);
 
     set_clock(&app, &admin, berlin_eight(day)).await;
-    let done = entries_until(&admin, &job_id, |entries| state_of(entries, "Neu") == Some("SENT")).await;
+    let done = entries_when(&app, &token, &admin, &job_id, |counts| counts["sent"] == 1).await;
     assert_eq!(
         states(&done),
         [("Geloescht".to_owned(), "BLOCKED".to_owned()), ("Gesperrt".to_owned(), "BLOCKED".to_owned()), ("Neu".to_owned(), "SENT".to_owned())]
@@ -447,6 +445,7 @@ async fn two_processes_on_one_postgres_send_each_entry_once() {
     .await;
     let admin = first.admin().await;
     let other_admin = second.admin().await;
+    let token = api_token(&first).await;
     let (dovecot, postfix) = mail_route(&admin).await;
     for n in 0..20 {
         candidate(&admin, json!({"firstName": format!("P{n}"), "lastName": format!("Person{n:02}"), "emails": [format!("bulk+p{n}@example.test")], "inTalentPool": true})).await;
@@ -465,7 +464,7 @@ async fn two_processes_on_one_postgres_send_each_entry_once() {
     .await["id"]);
     let at = berlin_eight(day);
     tokio::join!(set_clock(&first, &admin, at), set_clock(&second, &other_admin, at));
-    let done = entries_until(&admin, &job_id, |entries| entries.len() == 20 && entries.iter().all(|e| e["state"] == "SENT")).await;
+    let done = entries_when(&first, &token, &admin, &job_id, |counts| counts["sent"] == 20).await;
     assert_eq!(done.len(), 20);
     let outbox = admin.gql("{ outboxMessages(first: 100) { edges { node { toAddress subject status } } } }", json!({})).await;
     let mut recipients: Vec<String> = outbox.data()["outboxMessages"]["edges"]
@@ -480,11 +479,9 @@ async fn two_processes_on_one_postgres_send_each_entry_once() {
     recipients.dedup();
     assert_eq!((before_dedup, recipients.len()), (20, 20), "one mail per entry");
     // Every mail was accepted and nothing else is queued: Dovecot holds exactly 20.
-    wait_for_mail(&dovecot, "bulk", LIMIT, || postfix.log(), |raw| raw.contains("Rundbrief an Person19")).await;
-    let deadline = tokio::time::Instant::now() + LIMIT;
-    while dovecot.counts("bulk", "INBOX").0 < 20 {
-        assert!(tokio::time::Instant::now() < deadline, "Dovecot got {} of 20", dovecot.counts("bulk", "INBOX").0);
-        tokio::time::sleep(Wait::from_millis(100)).await;
+    for n in 0..20 {
+        let subject = format!("Rundbrief an Person{n:02}");
+        wait_for_mail(&dovecot, "bulk", LIMIT, || postfix.log(), |raw| raw.contains(&subject)).await;
     }
     assert_eq!(dovecot.counts("bulk", "INBOX").0, 20);
 }
