@@ -22,6 +22,8 @@ use crate::state::AppState;
 
 /// Even without a wake-up the scheduler looks again this often.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// After a failed round.
+const RETRY_AFTER_ERROR: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NurturingReport {
@@ -33,6 +35,8 @@ pub struct NurturingReport {
     pub documented: u64,
     pub blocked: u64,
     pub failed: u64,
+    /// Jobs or runs that hit an error this round (logged); the loop retries soon.
+    pub errors: u64,
 }
 
 #[derive(Clone)]
@@ -87,6 +91,7 @@ pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
     let jobs = nurturing_job::Entity::find().filter(nurturing_job::Column::Enabled.eq(true)).order_by_asc(nurturing_job::Column::Id).all(&state.db).await?;
     for job in &jobs {
         if let Err(error) = plan_job(state, job, now, &mut report).await {
+            report.errors += 1;
             tracing::error!(job = job.id, error = %error, "planning a nurturing run failed");
         }
     }
@@ -125,7 +130,10 @@ pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
                 report.failed += dispatched.failed;
             }
             Ok(None) => {}
-            Err(error) => tracing::error!(run = run.id, error = %error, "dispatching a nurturing run failed"),
+            Err(error) => {
+                report.errors += 1;
+                tracing::error!(run = run.id, error = %error, "dispatching a nurturing run failed");
+            }
         }
     }
     Ok(report)
@@ -185,11 +193,20 @@ async fn next_due(state: &AppState) -> ServiceResult<Option<DateTime<Utc>>> {
 async fn run_loop(state: AppState, worker: NurturingWorker) {
     let mut events = state.events.subscribe();
     while !worker.stopping.load(Ordering::SeqCst) {
-        match run_once(&state).await {
-            Ok(report) if report != NurturingReport::default() => tracing::info!(?report, "nurturing round"),
-            Ok(_) => {}
-            Err(error) => tracing::error!(error = %error, "nurturing round failed"),
-        }
+        // A passing failure (a busy database) is retried after a short wait, not after
+        // the next dispatch time.
+        let failed = match run_once(&state).await {
+            Ok(report) => {
+                if report != NurturingReport::default() {
+                    tracing::info!(?report, "nurturing round");
+                }
+                report.errors > 0
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "nurturing round failed");
+                true
+            }
+        };
         if worker.stopping.load(Ordering::SeqCst) {
             break;
         }
@@ -202,6 +219,7 @@ async fn run_loop(state: AppState, worker: NurturingWorker) {
                 MAX_SLEEP
             }
         };
+        let sleep = if failed { sleep.min(RETRY_AFTER_ERROR) } else { sleep };
         let deadline = tokio::time::Instant::now() + sleep;
         loop {
             tokio::select! {

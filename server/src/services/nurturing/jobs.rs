@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use talentpost_shared::{NurturingEntryState, NurturingRunState, OutboxStatus, Weekday};
 
@@ -291,25 +291,16 @@ pub async fn copy(state: &AppState, principal: &Principal, id: NurturingJobId) -
         .find(|name| !taken.contains(name))
         .unwrap_or_default();
     let now = state.clock.now();
-    let copied = nurturing_job::ActiveModel {
-        organisation_id: Set(principal.organisation_id),
-        name: Set(name),
-        candidate_query_id: Set(original.candidate_query_id),
-        form_letter_id: Set(original.form_letter_id),
-        weekdays: Set(original.weekdays),
-        dispatch_minute: Set(original.dispatch_minute),
-        time_zone: Set(original.time_zone.clone()),
-        lead_time_hours: Set(original.lead_time_hours),
-        enabled: Set(false),
-        schedule_since: Set(now),
-        owner_user_id: Set(Some(principal.user_id)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await
-    .map_err(name_taken)?;
+    // Everything of the original but its identity, name, owner and switch.
+    let mut copy = nurturing_job::ActiveModel::from(original.clone()).reset_all();
+    copy.id = NotSet;
+    copy.name = Set(name);
+    copy.enabled = Set(false);
+    copy.schedule_since = Set(now);
+    copy.owner_user_id = Set(Some(principal.user_id));
+    copy.created_at = Set(now);
+    copy.updated_at = Set(now);
+    let copied = copy.insert(&state.db).await.map_err(name_taken)?;
     audit::record(&state.db, principal, "nurturing_job.copied", "nurturing_job", Some(copied.id), serde_json::json!({"from": original.id})).await?;
     changed(state, &copied);
     Ok(copied)

@@ -304,13 +304,6 @@ pub async fn plan(state: &AppState, job: &nurturing_job::Model, dispatch_at: Dat
     let planned = recipients(state, job.organisation_id, &filter, dispatch_at).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    // The job as it is now, locked against a concurrent edit (PostgreSQL; SQLite has one
-    // writer): a job changed or switched off while its recipients were worked out is
-    // planned again in the next round, with its new settings.
-    let current = nurturing_job::Entity::find_by_id(job.id).lock_exclusive().one(&txn).await?;
-    if current.is_none_or(|current| !current.enabled || current.updated_at != job.updated_at) {
-        return Ok(None);
-    }
     let run = nurturing_run::ActiveModel {
         organisation_id: Set(job.organisation_id),
         job_id: Set(job.id),
@@ -327,6 +320,13 @@ pub async fn plan(state: &AppState, job: &nurturing_job::Model, dispatch_at: Dat
         Err(error) if is_unique_violation(&error) => return Ok(None),
         Err(error) => return Err(error.into()),
     };
+    // The job as it is now, locked against a concurrent edit (PostgreSQL; on SQLite the
+    // insert above already made this the only writer): a job changed or switched off
+    // while its recipients were worked out is planned again, with its new settings.
+    let current = nurturing_job::Entity::find_by_id(job.id).lock_exclusive().one(&txn).await?;
+    if current.is_none_or(|current| !current.enabled || current.updated_at != job.updated_at) {
+        return Ok(None);
+    }
     let count = planned.len() as u64;
     for chunk in planned.chunks(INSERT_CHUNK) {
         let rows = chunk.iter().map(|recipient| nurturing_entry::ActiveModel {
