@@ -128,6 +128,26 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# Starts the test authorisation server (server/tests/support/oauth_server.py) for the
+# browser tests; sets E2E_OAUTH_URL and OAUTH_SERVER_PID. Call before start_dovecot, whose
+# XOAUTH2 logins it checks. The caller stops it (kill "$OAUTH_SERVER_PID").
+start_oauth_server() {
+  local dir="$1"
+  mkdir -p "$dir"
+  python3 "$ROOT/server/tests/support/oauth_server.py" --port 0 >"$dir/oauth.out" 2>"$dir/oauth.log" &
+  OAUTH_SERVER_PID=$!
+  local deadline=$((SECONDS + 20)) port=""
+  until port="$(sed -n 's/^listening on //p' "$dir/oauth.out" 2>/dev/null)" && [ -n "$port" ]; do
+    if [ $SECONDS -ge $deadline ]; then
+      cat "$dir/oauth.log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  E2E_OAUTH_URL="http://127.0.0.1:$port"
+  export E2E_OAUTH_URL
+}
+
 # Starts a Dovecot for the browser tests in DIR, from the same configuration the
 # Rust tests use; sets E2E_IMAP_PORT, E2E_LMTP_PORT, E2E_IMAP_USER, E2E_IMAP_PASSWORD
 # and DOVECOT_PID. The caller stops it (kill "$DOVECOT_PID").
@@ -149,6 +169,8 @@ start_dovecot() {
   sed -e "s|@DIR@|$dir|g" -e "s|@IMAP_PORT@|$E2E_IMAP_PORT|g" -e "s|@IMAPS_PORT@|$imaps_port|g" \
     -e "s|@LMTP_PORT@|$E2E_LMTP_PORT|g" -e "s|@AUTH_PORT@|$E2E_DOVECOT_AUTH_PORT|g" \
     "$ROOT/server/tests/support/dovecot.conf.in" >"$dir/dovecot.conf"
+  sed -e "s|@INTROSPECTION_URL@|${E2E_OAUTH_URL:-http://127.0.0.1:9}/introspect|g" \
+    "$ROOT/server/tests/support/dovecot-oauth2.conf.ext.in" >"$dir/dovecot-oauth2.conf.ext"
   as_root /usr/sbin/dovecot -F -c "$dir/dovecot.conf" >"$dir/dovecot.out" 2>&1 &
   DOVECOT_PID=$!
   export E2E_IMAP_PORT E2E_LMTP_PORT E2E_IMAP_USER E2E_IMAP_PASSWORD

@@ -1,38 +1,16 @@
 // Mail in, in the browser: setting up a mail account against the Dovecot that
 // scripts/test starts, mail arriving live, and hostile HTML that must do nothing.
 const http = require('http');
-const net = require('net');
 const { test, expect } = require('@playwright/test');
-const { apiAsAdmin, gql, logIn } = require('./helpers');
+const { apiAsAdmin, deliverByLmtp, gql, logIn } = require('./helpers');
 
 const IMAP_PORT = process.env.E2E_IMAP_PORT;
-const LMTP_PORT = process.env.E2E_LMTP_PORT;
 const IMAP_USER = process.env.E2E_IMAP_USER || 'jobs';
 const IMAP_PASSWORD = process.env.E2E_IMAP_PASSWORD;
 
-/** Delivers a mail over LMTP into the user's folder, as the company's MTA would. */
+/** Delivers a mail into the user's folder, as the company's MTA would. */
 function deliver(folder, raw) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(LMTP_PORT), '127.0.0.1');
-    const steps = ['LHLO e2e.test', 'MAIL FROM:<sender@example.org>', `RCPT TO:<${IMAP_USER}+${folder}>`, 'DATA',
-      `${raw.replace(/\r?\n/g, '\r\n')}\r\n.`, 'QUIT'];
-    let buffer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk) => {
-      buffer += chunk;
-      // Each complete reply (last line "NNN text") releases the next command.
-      while (/^\d{3} .*\r\n/m.test(buffer)) {
-        const match = buffer.match(/^(\d{3}) .*\r\n/m);
-        const code = Number(match[1]);
-        buffer = buffer.slice(match.index + match[0].length);
-        if (code >= 400) { socket.destroy(); reject(new Error(`LMTP refused: ${match[0]}`)); return; }
-        const next = steps.shift();
-        if (next === undefined) { socket.end(); resolve(); return; }
-        socket.write(`${next}\r\n`);
-      }
-    });
-    socket.on('error', reject);
-  });
+  return deliverByLmtp(`${IMAP_USER}+${folder}`, raw);
 }
 
 /** A local web server that records every request: a remote image or a script's fetch shows up here. */

@@ -10,6 +10,7 @@ mod m20261130_000003_mail_out;
 mod m20261130_000004_candidate_file;
 mod m20261130_000005_queries_and_form_letters;
 mod m20261130_000006_nurturing_jobs;
+mod m20261201_000007_oauth;
 mod support;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_candidate_file::Migration),
             Box::new(m20261130_000005_queries_and_form_letters::Migration),
             Box::new(m20261130_000006_nurturing_jobs::Migration),
+            Box::new(m20261201_000007_oauth::Migration),
         ]
     }
 }

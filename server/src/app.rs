@@ -37,6 +37,11 @@ pub enum StartupError {
 }
 
 pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind));
+    build_state_at(config, public_url).await
+}
+
+async fn build_state_at(config: Config, public_url: String) -> Result<AppState, StartupError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| StartupError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let db = crate::db::connect_and_migrate(&config.database_url()).await?;
@@ -62,6 +67,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         nurturing: Default::default(),
         clock,
         transports: Default::default(),
+        public_url: public_url.trim_end_matches('/').into(),
+        oauth_refresh: Default::default(),
     })
 }
 
@@ -76,10 +83,14 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let bind = config.bind;
-        let state = build_state(config).await?;
-        let initial_admin = ensure_initial_admin(&state).await?;
+        // Bound first: with port 0 the real port is part of the public address.
         let listener = TcpListener::bind(bind).await.map_err(|source| StartupError::Bind { address: bind, source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address: bind, source })?;
+        let public_url = config.public_url.clone().unwrap_or_else(|| {
+            if address.ip().is_unspecified() { format!("http://localhost:{}", address.port()) } else { format!("http://{address}") }
+        });
+        let state = build_state_at(config, public_url).await?;
+        let initial_admin = ensure_initial_admin(&state).await?;
         Ok(Self { state, address, initial_admin, listener })
     }
 

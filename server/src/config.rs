@@ -160,6 +160,12 @@ pub struct Config {
     /// Mark the session cookie `Secure` (set when served behind HTTPS).
     #[arg(long, env = "TALENTPOST_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
+
+    /// The address browsers use to reach Talentpost, e.g. https://talentpost.example.com.
+    /// Google and Microsoft send admins back to <this>/api/oauth/callback, which must be
+    /// registered there as redirect URI. Default: http:// and the bound address.
+    #[arg(long, env = "TALENTPOST_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -211,6 +217,7 @@ impl Config {
             smtp_relay_accept_invalid_certs: false,
             session_hours: 12,
             secure_cookies: false,
+            public_url: None,
             nurturing_worker: true,
             nurturing_lease_seconds: 300,
             test_clock: false,

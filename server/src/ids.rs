@@ -37,4 +37,5 @@ typed_id!(
     NurturingJobId => "nurturing job",
     NurturingEntryId => "nurturing entry",
     WritingJobId => "writing job",
+    OauthAccountId => "OAuth connection",
 );

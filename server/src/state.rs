@@ -33,4 +33,9 @@ pub struct AppState {
     pub clock: Clock,
     /// Pooled SMTP connections per outgoing account.
     pub transports: Transports,
+    /// Where browsers reach this server (`TALENTPOST_PUBLIC_URL`, else the bound
+    /// address); OAuth providers send the admin back to it.
+    pub public_url: Arc<str>,
+    /// One token refresh at a time per OAuth connection.
+    pub oauth_refresh: crate::services::oauth::tokens::RefreshLocks,
 }

@@ -73,11 +73,14 @@ stored_enum!(
 );
 
 stored_enum!(
-    /// How an inbound account's mail is fetched. Microsoft 365 uses IMAP with a
-    /// password until OAuth2 sign-in is configured for it.
+    /// What kind of mailbox an inbound account is. All are read over IMAP; Gmail and
+    /// Microsoft 365 usually sign in through OAuth2 (`authMethod`).
     InboundProtocol {
         Imap => "imap",
+        // GraphQL spells it MICROSOFT_365; the JSON form must match what the API takes.
+        #[serde(rename = "MICROSOFT_365")]
         Microsoft365 => "microsoft365",
+        Gmail => "gmail",
     }
 );
 
@@ -132,6 +135,9 @@ stored_enum!(
         MessageRefused => "message_refused",
         /// The server asked to try again later (4xx).
         Deferred => "deferred",
+        /// The Google or Microsoft sign-in (OAuth) of the account must be renewed by an
+        /// admin ("Reconnect"), or was never completed.
+        Authorization => "authorization",
     }
 );
 
@@ -416,6 +422,51 @@ mod tests {
         }
         assert_eq!(Role::parse("superuser"), None);
     }
+
+    /// The app sends these enums as serde JSON; GraphQL must take that spelling
+    /// (MICROSOFT_365 was once sent as MICROSOFT365 and refused).
+    #[cfg(feature = "graphql")]
+    #[test]
+    fn json_spelling_is_the_graphql_name() {
+        fn check<T: async_graphql::resolver_utils::EnumType + Serialize>() {
+            for item in T::items() {
+                assert_eq!(serde_json::to_value(&item.value).ok(), Some(serde_json::Value::String(item.name.to_owned())));
+            }
+        }
+        check::<Role>();
+        check::<InboxMedium>();
+        check::<InboxState>();
+        check::<InboundProtocol>();
+        check::<MailSecurity>();
+        check::<InboundStatus>();
+        check::<MailProblem>();
+        check::<ParseStatus>();
+        check::<MailSource>();
+        check::<ContactMedium>();
+        check::<ApplicationStatus>();
+        check::<SourceMedium>();
+        check::<CandidateStatus>();
+        check::<OutboxStatus>();
+        check::<OutboxPurpose>();
+        check::<OutboxChannel>();
+        check::<SenderChannel>();
+        check::<SenderNameMode>();
+        check::<JobOpeningStatus>();
+        check::<DuplicateReason>();
+        check::<DuplicateStatus>();
+        check::<SuggestionReason>();
+        check::<DataRetention>();
+        check::<DashboardPeriod>();
+        check::<Weekday>();
+        check::<NurturingRunState>();
+        check::<NurturingEntryState>();
+        check::<MatchReasonCode>();
+        check::<WritingJobKind>();
+        check::<InboundAuthMethod>();
+        check::<OauthProvider>();
+        check::<OauthPurpose>();
+        check::<OauthAccountState>();
+    }
 }
 
 stored_enum!(
@@ -503,5 +554,44 @@ stored_enum!(
         AppointmentRejection => "appointment_rejection",
         Rejection => "rejection",
         Other => "other",
+    }
+);
+
+stored_enum!(
+    /// How an inbound account signs in to its IMAP server.
+    InboundAuthMethod {
+        Password => "password",
+        /// XOAUTH2 with a token of its Google or Microsoft connection.
+        Oauth => "oauth",
+    }
+);
+
+stored_enum!(
+    /// An OAuth2 identity provider whose mailboxes Talentpost can connect.
+    OauthProvider {
+        Google => "google",
+        Microsoft => "microsoft",
+    }
+);
+
+stored_enum!(
+    /// What a connection is made for.
+    OauthPurpose {
+        /// An inbound account (`targetId`) reads its mailbox with the connection.
+        InboundAccount => "inbound_account",
+        /// The sender of a legal entity (`targetId`) sends through the connected mailbox.
+        SenderIdentity => "sender_identity",
+    }
+);
+
+stored_enum!(
+    /// Whether a connected mailbox can still be used.
+    OauthAccountState {
+        Connected => "connected",
+        /// The provider refused the stored grant (revoked, expired, password changed) or
+        /// refreshing failed repeatedly: an admin must reconnect.
+        ReauthorizationNeeded => "reauthorization_needed",
+        /// Disconnected by an admin; the tokens are deleted.
+        Disconnected => "disconnected",
     }
 );

@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, DashboardPeriod, DataRetention, DuplicateStatus, InboxMedium, InboxState, JobOpeningStatus, OutboxStatus, Role,
+    ApplicationStatus, CandidateStatus, DashboardPeriod, DataRetention, DuplicateStatus, InboxMedium, InboxState, JobOpeningStatus, OauthProvider, OauthPurpose, OutboxStatus, Role,
     SourceMedium,
 };
 
@@ -75,7 +75,10 @@ pub async fn raw_source(item_id: String) -> Result<String, ApiError> {
     Ok(item["mail"]["rawSource"].as_str().unwrap_or_default().to_owned())
 }
 
+const OAUTH_FIELDS: &str = "id provider mailboxAddress legalEntityId state problem";
+
 const ACCOUNT_FIELDS: &str = "id label protocol host port security allowPlaintext acceptInvalidCerts username folder
+    authMethod oauth { id provider mailboxAddress legalEntityId state problem }
     legalEntityId userGroupId active status statusProblem statusDetail syncDone syncTotal lastSuccessAt lastErrorAt";
 
 pub async fn inbound_accounts() -> Result<Vec<InboundAccount>, ApiError> {
@@ -417,7 +420,7 @@ pub async fn audit_log() -> Result<Connection<AuditEntry>, ApiError> {
 }
 
 const OUTBOUND_FIELDS: &str = "id label isSystemDefault host port security allowPlaintext acceptInvalidCerts username hasPassword
-    signatureHtml signatureText legalEntityId";
+    signatureHtml signatureText legalEntityId oauth { id provider mailboxAddress legalEntityId state problem }";
 
 pub async fn outbound_accounts() -> Result<Vec<OutboundAccount>, ApiError> {
     pick(&format!("{{ outboundAccounts {{ {OUTBOUND_FIELDS} }} }}"), json!({}), "outboundAccounts").await
@@ -767,4 +770,42 @@ pub async fn create_writing_job(form: WritingJobForm) -> Result<Value, ApiError>
 
 pub async fn delete_writing_jobs(ids: Vec<String>) -> Result<u64, ApiError> {
     pick("mutation($ids: [ID!]!) { deleteWritingJobs(ids: $ids) }", json!({"ids": ids}), "deleteWritingJobs").await
+}
+
+const OAUTH_CLIENT_FIELDS: &str = "provider clientId hasClientSecret tenant authorizeUrl tokenUrl revokeUrl userinfoUrl
+    imapHost imapPort smtpHost smtpPort smtpSecurity acceptInvalidCerts";
+
+pub async fn oauth_clients() -> Result<Vec<OauthClient>, ApiError> {
+    pick(&format!("{{ oauthClients {{ {OAUTH_CLIENT_FIELDS} }} }}"), json!({}), "oauthClients").await
+}
+
+pub async fn oauth_redirect_uri() -> Result<String, ApiError> {
+    pick("{ oauthRedirectUri }", json!({}), "oauthRedirectUri").await
+}
+
+pub async fn set_oauth_client(provider: OauthProvider, input: Value) -> Result<OauthClient, ApiError> {
+    let query = format!(
+        "mutation($provider: OauthProvider!, $input: OauthClientInput!) {{ setOauthClient(provider: $provider, input: $input) {{ {OAUTH_CLIENT_FIELDS} }} }}"
+    );
+    pick(&query, json!({"provider": provider, "input": input}), "setOauthClient").await
+}
+
+pub async fn oauth_accounts() -> Result<Vec<OauthAccount>, ApiError> {
+    pick(&format!("{{ oauthAccounts {{ {OAUTH_FIELDS} }} }}"), json!({}), "oauthAccounts").await
+}
+
+/// The provider's sign-in page for this connection.
+pub async fn start_oauth_connect(provider: OauthProvider, purpose: OauthPurpose, target_id: String) -> Result<String, ApiError> {
+    let started: Value = pick(
+        "mutation($provider: OauthProvider!, $purpose: OauthPurpose!, $target: ID!) { startOauthConnect(provider: $provider, purpose: $purpose, targetId: $target) { url } }",
+        json!({"provider": provider, "purpose": purpose, "target": target_id}),
+        "startOauthConnect",
+    )
+    .await?;
+    Ok(started["url"].as_str().unwrap_or_default().to_owned())
+}
+
+pub async fn disconnect_oauth(id: String) -> Result<OauthAccount, ApiError> {
+    let query = format!("mutation($id: ID!) {{ disconnectOauth(accountId: $id) {{ {OAUTH_FIELDS} }} }}");
+    pick(&query, json!({"id": id}), "disconnectOauth").await
 }

@@ -1,7 +1,7 @@
 use serde::Deserialize;
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, ContactMedium, DuplicateReason, DuplicateStatus, InboundProtocol, InboundStatus, InboxMedium, InboxState, JobOpeningStatus,
-    MailProblem, MailSecurity, MailSource, OutboxChannel, OutboxPurpose, OutboxStatus, ParseStatus, Role, SenderChannel,
+    ApplicationStatus, CandidateStatus, ContactMedium, DuplicateReason, DuplicateStatus, InboundAuthMethod, InboundProtocol, InboundStatus, InboxMedium, InboxState, JobOpeningStatus,
+    MailProblem, MailSecurity, MailSource, OauthAccountState, OauthProvider, OutboxChannel, OutboxPurpose, OutboxStatus, ParseStatus, Role, SenderChannel,
     SenderNameMode, SourceMedium, SuggestionReason,
 };
 use talentpost_shared::{MatchReasonCode, NurturingEntryState, Weekday, WritingJobKind};
@@ -276,6 +276,8 @@ pub struct InboundAccount {
     pub allow_plaintext: bool,
     pub accept_invalid_certs: bool,
     pub username: String,
+    pub auth_method: InboundAuthMethod,
+    pub oauth: Option<OauthAccount>,
     pub folder: String,
     pub legal_entity_id: String,
     pub user_group_id: Option<String>,
@@ -375,6 +377,7 @@ pub struct OutboundAccount {
     pub signature_html: Option<String>,
     pub signature_text: Option<String>,
     pub legal_entity_id: String,
+    pub oauth: Option<OauthAccount>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -605,4 +608,36 @@ pub struct WritingJob {
 pub struct WritingJobs {
     pub total_count: u64,
     pub jobs: Connection<WritingJob>,
+}
+
+/// A connected Google or Microsoft mailbox (tokens stay on the server).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OauthAccount {
+    pub id: String,
+    pub provider: OauthProvider,
+    pub mailbox_address: String,
+    pub legal_entity_id: String,
+    pub state: OauthAccountState,
+    pub problem: Option<String>,
+}
+
+/// The organisation's app registration at a provider; the secret is write-only.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OauthClient {
+    pub provider: OauthProvider,
+    pub client_id: String,
+    pub has_client_secret: bool,
+    pub tenant: Option<String>,
+    pub authorize_url: Option<String>,
+    pub token_url: Option<String>,
+    pub revoke_url: Option<String>,
+    pub userinfo_url: Option<String>,
+    pub imap_host: Option<String>,
+    pub imap_port: Option<i32>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<i32>,
+    pub smtp_security: Option<MailSecurity>,
+    pub accept_invalid_certs: bool,
 }

@@ -136,6 +136,7 @@ pub fn mail_problem(i18n: I18nContext<Locale>, problem: MailProblem) -> String {
         MailProblem::RecipientRefused => t_string!(i18n, problem_recipient_refused).to_string(),
         MailProblem::MessageRefused => t_string!(i18n, problem_message_refused).to_string(),
         MailProblem::Deferred => t_string!(i18n, problem_deferred).to_string(),
+        MailProblem::Authorization => t_string!(i18n, problem_authorization).to_string(),
     }
 }
 
@@ -265,5 +266,20 @@ pub fn weekday(i18n: I18nContext<Locale>, day: talentpost_shared::Weekday) -> St
         W::Friday => t_string!(i18n, day_fri).to_string(),
         W::Saturday => t_string!(i18n, day_sat).to_string(),
         W::Sunday => t_string!(i18n, day_sun).to_string(),
+    }
+}
+
+pub fn oauth_provider(provider: talentpost_shared::OauthProvider) -> &'static str {
+    match provider {
+        talentpost_shared::OauthProvider::Google => "Google",
+        talentpost_shared::OauthProvider::Microsoft => "Microsoft 365",
+    }
+}
+
+pub fn oauth_state(i18n: I18nContext<Locale>, state: talentpost_shared::OauthAccountState) -> String {
+    match state {
+        talentpost_shared::OauthAccountState::Connected => t_string!(i18n, oauth_state_connected).to_string(),
+        talentpost_shared::OauthAccountState::ReauthorizationNeeded => t_string!(i18n, oauth_state_reauthorization).to_string(),
+        talentpost_shared::OauthAccountState::Disconnected => t_string!(i18n, oauth_state_disconnected).to_string(),
     }
 }

@@ -4,6 +4,8 @@ use leptos_router::components::{A, Outlet};
 use crate::api::live::LiveInbox;
 use crate::api::ops;
 use crate::app::Session;
+use crate::components::oauth::ReauthorizationBanner;
+use crate::components::status::ErrorView;
 use crate::i18n::*;
 
 #[component]
@@ -16,6 +18,12 @@ pub fn Shell() -> impl IntoView {
     let logout = Action::new_local(move |_: &()| async move {
         let _ = ops::logout().await;
         reload.run(());
+    });
+    // Mail admins are told at once when a Google or Microsoft sign-in must be renewed.
+    let mail_admin = matches!(session.user.role, talentpost_shared::Role::Admin | talentpost_shared::Role::CompanyAdmin);
+    let connections = LocalResource::new(move || {
+        live.accounts_version.track();
+        async move { if mail_admin { ops::oauth_accounts().await } else { Ok(Vec::new()) } }
     });
     let set_language = move |ev| {
         let locale = if event_target_value(&ev) == "de" { Locale::de } else { Locale::en };
@@ -50,6 +58,14 @@ pub fn Shell() -> impl IntoView {
                     <button class="link" on:click=move |_| { logout.dispatch(()); }>{t!(i18n, logout)}</button>
                 </div>
             </header>
+            <Transition fallback=|| ()>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let accounts = connections.await?;
+                        Ok::<_, crate::api::ApiError>(view! { <ReauthorizationBanner accounts/> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
             <Outlet/>
         </div>
     }

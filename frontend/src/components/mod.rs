@@ -3,6 +3,7 @@ pub mod documents;
 pub mod labels;
 pub mod layout;
 pub mod mail_connection;
+pub mod oauth;
 pub mod selection;
 pub mod status;
 pub mod mail_view;

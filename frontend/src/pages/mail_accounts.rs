@@ -5,13 +5,14 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use serde_json::{Value, json};
-use talentpost_shared::{InboundProtocol, InboundStatus, MailSecurity};
+use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailSecurity, OauthProvider, OauthPurpose};
 
 use crate::api::live::LiveInbox;
-use crate::api::types::{InboundAccount, LegalEntity, MailFolder, UserGroup};
+use crate::api::types::{InboundAccount, LegalEntity, MailFolder, OauthClient, UserGroup};
 use crate::api::{ApiError, ops};
 use crate::components::labels;
 use crate::components::mail_connection::{ConnectionFields, IMAP_PORTS};
+use crate::components::oauth::{ConnectButton, OauthClientForm, OauthOutcome, OauthState};
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
@@ -28,6 +29,8 @@ pub fn MailAccountsPage() -> impl IntoView {
     });
     let entities = LocalResource::new(ops::legal_entities);
     let groups = LocalResource::new(ops::user_groups);
+    let oauth_clients = LocalResource::new(ops::oauth_clients);
+    let redirect_uri = LocalResource::new(ops::oauth_redirect_uri);
     // None: no form open; Some(None): a new account; Some(Some(a)): editing `a`.
     let editing = RwSignal::new(None::<Option<InboundAccount>>);
     let selected = RwSignal::new(BTreeSet::<String>::new());
@@ -86,6 +89,7 @@ pub fn MailAccountsPage() -> impl IntoView {
                     {move || { let count = move || selected.with(BTreeSet::len); t!(i18n, inbox_delete_selected, count) }}
                 </button>
             </div>
+            <OauthOutcome/>
             <FormError error/>
             {move || notice.get().map(|text| view! { <p class="notice" data-testid="sync-result">{text}</p> })}
             <Transition fallback=Loading>
@@ -102,9 +106,20 @@ pub fn MailAccountsPage() -> impl IntoView {
                         });
                         Ok::<_, ApiError>(view! {
                             {form}
-                            <AccountTable list entity_names selected editing sync/>
+                            <AccountTable list entity_names selected editing sync on_changed=Callback::new(move |_| refresh.update(|n| *n += 1))/>
                             <IntakeAddresses entities=intake/>
                         })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+            // Apart from the account list, which re-renders on every status change: a
+            // registration being typed stays as it is.
+            <Transition fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                    {move || Suspend::new(async move {
+                        let clients: Vec<OauthClient> = oauth_clients.await?;
+                        let redirect_uri: String = redirect_uri.await?;
+                        Ok::<_, ApiError>(view! { <OauthClients clients redirect_uri/> })
                     })}
                 </ErrorBoundary>
             </Transition>
@@ -119,6 +134,7 @@ fn AccountTable(
     selected: RwSignal<BTreeSet<String>>,
     editing: RwSignal<Option<Option<InboundAccount>>>,
     sync: Action<(String, Option<String>), ()>,
+    on_changed: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     if list.is_empty() {
@@ -131,13 +147,23 @@ fn AccountTable(
             let (id_sync, id_since) = (account.id.clone(), account.id.clone());
             let since = RwSignal::new(String::new());
             let for_edit = account.clone();
+            let oauth = (account.auth_method == InboundAuthMethod::Oauth).then(|| {
+                let provider = if account.protocol == InboundProtocol::Gmail { OauthProvider::Google } else { OauthProvider::Microsoft };
+                let connection = account.oauth.clone();
+                view! {
+                    <div class="oauth">
+                        {connection.clone().map(|connection| view! { <OauthState account=connection on_changed/> })}
+                        <ConnectButton provider purpose=OauthPurpose::InboundAccount target_id=account.id.clone() reconnect=connection.is_some()/>
+                    </div>
+                }
+            });
             view! {
                 <tr data-testid="account-row" data-label=account.label.clone()>
                     <SelectCell id=account.id.clone() selected/>
                     <td><strong>{account.label.clone()}</strong><br/><span class="muted">{format!("{}@{}:{}", account.username, account.host, account.port)}</span></td>
                     <td>{account.folder.clone()}</td>
                     <td>{entity}</td>
-                    <td><AccountStatus account=account.clone()/></td>
+                    <td><AccountStatus account=account.clone()/>{oauth}</td>
                     <td><div class="cell-actions">
                         <button class="link" data-testid="account-edit" on:click=move |_| editing.set(Some(Some(for_edit.clone())))>{t!(i18n, edit)}</button>
                         <button class="link" data-testid="account-sync" disabled=move || sync.pending().get()
@@ -219,6 +245,8 @@ fn AccountForm(
     let allow_plaintext = RwSignal::new(account.as_ref().is_some_and(|a| a.allow_plaintext));
     let accept_invalid = RwSignal::new(account.as_ref().is_some_and(|a| a.accept_invalid_certs));
     let username = RwSignal::new(account.as_ref().map(|a| a.username.clone()).unwrap_or_default());
+    let auth_method = RwSignal::new(account.as_ref().map(|a| a.auth_method).unwrap_or(InboundAuthMethod::Password));
+    let uses_oauth = move || auth_method.get() == InboundAuthMethod::Oauth && protocol.get() != InboundProtocol::Imap;
     let password = RwSignal::new(String::new());
     let folder = RwSignal::new(account.as_ref().map(|a| a.folder.clone()).unwrap_or_else(|| "INBOX".to_owned()));
     let main_entity = entities.iter().find(|e| e.is_main).or(entities.first()).map(|e| e.id.clone()).unwrap_or_default();
@@ -264,6 +292,13 @@ fn AccountForm(
         let mut input = connection();
         input["label"] = json!(label.get_untracked());
         input["protocol"] = json!(protocol.get_untracked());
+        let oauth = auth_method.get_untracked() == InboundAuthMethod::Oauth && protocol.get_untracked() != InboundProtocol::Imap;
+        input["authMethod"] = json!(if oauth { InboundAuthMethod::Oauth } else { InboundAuthMethod::Password });
+        if oauth {
+            // The connection names the mailbox; there is no password.
+            input["username"] = Value::Null;
+            input["password"] = Value::Null;
+        }
         input["folder"] = json!(folder.get_untracked());
         input["legalEntityId"] = json!(entity.get_untracked());
         input["active"] = json!(active.get_untracked());
@@ -290,18 +325,40 @@ fn AccountForm(
                 <select name="protocol" on:change=move |ev| {
                     let chosen = InboundProtocol::parse(&event_target_value(&ev)).unwrap_or(InboundProtocol::Imap);
                     protocol.set(chosen);
-                    // Microsoft 365 mailboxes live on one well-known IMAP server.
-                    if chosen == InboundProtocol::Microsoft365 && host.with_untracked(String::is_empty) {
-                        host.set("outlook.office365.com".to_owned());
+                    // Microsoft 365 and Gmail mailboxes live on well-known IMAP servers and
+                    // sign in with OAuth.
+                    let well_known = match chosen {
+                        InboundProtocol::Microsoft365 => Some("outlook.office365.com"),
+                        InboundProtocol::Gmail => Some("imap.gmail.com"),
+                        InboundProtocol::Imap => None,
+                    };
+                    if let Some(well_known) = well_known
+                        && host.with_untracked(|h| h.is_empty() || h == "outlook.office365.com" || h == "imap.gmail.com")
+                    {
+                        host.set(well_known.to_owned());
                         security.set(MailSecurity::Tls);
                         port.set("993".to_owned());
+                        auth_method.set(InboundAuthMethod::Oauth);
                     }
                 }
                     prop:value=move || protocol.get().as_str()>
                     <option value="imap">"IMAP"</option>
                     <option value="microsoft365">{t!(i18n, account_protocol_m365)}</option>
+                    <option value="gmail">"Gmail / Google Workspace"</option>
                 </select></label>
+            <Show when=move || protocol.get() != InboundProtocol::Imap>
+                <label>{t!(i18n, account_auth_method)}
+                    <select name="authMethod" prop:value=move || auth_method.get().as_str()
+                        on:change=move |ev| auth_method.set(InboundAuthMethod::parse(&event_target_value(&ev)).unwrap_or(InboundAuthMethod::Password))>
+                        <option value="oauth">{t!(i18n, account_auth_oauth)}</option>
+                        <option value="password">{t!(i18n, account_auth_password)}</option>
+                    </select></label>
+                <Show when=uses_oauth>
+                    <p class="muted" data-testid="oauth-hint">{t!(i18n, account_oauth_hint)}</p>
+                </Show>
+            </Show>
             <ConnectionFields host port security allow_plaintext accept_invalid ports=IMAP_PORTS host_placeholder="imap.example.com"/>
+            <Show when=move || !uses_oauth()>
             <div class="row">
                 <label class="grow">{t!(i18n, account_username)}
                     <input name="username" required autocomplete="off" prop:value=username on:input=move |ev| username.set(event_target_value(&ev))/></label>
@@ -310,6 +367,7 @@ fn AccountForm(
                         placeholder=move || if editing { t_string!(i18n, account_password_unchanged).to_string() } else { String::new() }
                         prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/></label>
             </div>
+            </Show>
             <div class="row">
                 <label class="grow">{t!(i18n, account_folder)}
                     {move || if folders.with(Vec::is_empty) {
@@ -346,6 +404,27 @@ fn AccountForm(
                 <button type="button" on:click=move |_| on_cancel.run(())>{t!(i18n, cancel)}</button>
             </div>
         </form>
+    }
+}
+
+/// The organisation's registrations at Microsoft and Google, which connecting a mailbox
+/// needs first.
+#[component]
+fn OauthClients(clients: Vec<OauthClient>, redirect_uri: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let forms = [OauthProvider::Microsoft, OauthProvider::Google]
+        .into_iter()
+        .map(|provider| {
+            let current = clients.iter().find(|c| c.provider == provider).cloned();
+            view! { <OauthClientForm provider current redirect_uri=redirect_uri.clone()/> }
+        })
+        .collect_view();
+    view! {
+        <section class="oauth-clients">
+            <h2>{t!(i18n, oauth_clients_title)}</h2>
+            <p class="muted">{t!(i18n, oauth_clients_help)}</p>
+            {forms}
+        </section>
     }
 }
 

@@ -5,13 +5,14 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use serde_json::{Value, json};
-use talentpost_shared::{MailSecurity, SenderChannel, SenderNameMode};
+use talentpost_shared::{MailSecurity, OauthProvider, OauthPurpose, SenderChannel, SenderNameMode};
 
 use crate::api::types::{LegalEntity, OutboundAccount, SenderIdentity, SmtpTestResult};
 use crate::api::{ApiError, ops};
 use crate::app::Session;
 use crate::components::labels;
 use crate::components::mail_connection::{ConnectionFields, SMTP_PORTS};
+use crate::components::oauth::{ConnectButton, OauthOutcome, OauthState};
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
@@ -62,6 +63,7 @@ pub fn OutgoingMailPage() -> impl IntoView {
                     {move || { let count = move || selected.with(BTreeSet::len); t!(i18n, inbox_delete_selected, count) }}
                 </button>
             </div>
+            <OauthOutcome/>
             <FormError error/>
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
@@ -354,6 +356,7 @@ fn SenderRow(entity: LegalEntity, accounts: Vec<OutboundAccount>) -> impl IntoVi
     let editing = RwSignal::new(false);
     let is_main = entity.is_main;
     let id_for_form = entity.id.clone();
+    let entity_for_connect = entity.id.clone();
     view! {
         <tr data-testid="sender-row" data-entity=entity.name.clone()>
             <td>{entity.name.clone()}</td>
@@ -363,9 +366,23 @@ fn SenderRow(entity: LegalEntity, accounts: Vec<OutboundAccount>) -> impl IntoVi
                         {move || {
                             let accounts = accounts.clone();
                             let id_for_form = id_for_form.clone();
+                            let entity_for_connect = entity_for_connect.clone();
                             Suspend::new(async move {
                                 let current: SenderIdentity = identity.await?;
                                 let summary = sender_summary(i18n, &current, &accounts);
+                                // The connected mailbox this entity sends through, if any.
+                                let connection = current
+                                    .outbound_account
+                                    .as_ref()
+                                    .filter(|_| !current.inherited)
+                                    .and_then(|through| accounts.iter().find(|a| a.id == through.id))
+                                    .and_then(|account| account.oauth.clone());
+                                let connect_entity = entity_for_connect.clone();
+                                let reconnect_provider = connection.as_ref().map(|c| c.provider);
+                                let connect = move || [OauthProvider::Microsoft, OauthProvider::Google].into_iter().map(|provider| view! {
+                                    <ConnectButton provider purpose=OauthPurpose::SenderIdentity target_id=connect_entity.clone()
+                                        reconnect=reconnect_provider == Some(provider)/>
+                                }).collect_view();
                                 let inherited = current.inherited;
                                 let form_accounts = accounts.clone();
                                 let form_current = current.clone();
@@ -374,6 +391,10 @@ fn SenderRow(entity: LegalEntity, accounts: Vec<OutboundAccount>) -> impl IntoVi
                                         {inherited.then(|| view! { " " <span class="muted">"(" {t!(i18n, sender_inherited)} ")"</span> })}
                                         " " <button class="link" data-testid="sender-edit" on:click=move |_| editing.update(|open| *open = !*open)>{t!(i18n, edit)}</button>
                                     </div>
+                                    {connection.map(|connection| view! {
+                                        <OauthState account=connection on_changed=Callback::new(move |_| refresh.update(|n| *n += 1))/>
+                                    })}
+                                    <div class="oauth" data-testid="sender-connect">{t!(i18n, sender_connect_mailbox)} " " {connect}</div>
                                     <Show when=move || editing.get()>
                                         <SenderForm entity_id=id_for_form.clone() is_main current=form_current.clone() accounts=form_accounts.clone()
                                             on_saved=Callback::new(move |_| { editing.set(false); refresh.update(|n| *n += 1); })/>
@@ -456,7 +477,9 @@ fn SenderForm(entity_id: String, is_main: bool, current: SenderIdentity, account
                 <label class="grow">{t!(i18n, sender_channel)}
                     <select name="channel" prop:value=move || channel.get().as_str()
                         on:change=move |ev| if let Some(chosen) = SenderChannel::parse(&event_target_value(&ev)) { channel.set(chosen) }>
-                        {[SenderChannel::SystemDefault, SenderChannel::Account].into_iter().map(|option| view! {
+                        {[SenderChannel::SystemDefault, SenderChannel::Account].into_iter()
+                            .chain(matches!(current.channel, SenderChannel::Google | SenderChannel::Microsoft).then_some(current.channel))
+                            .map(|option| view! {
                             <option value=option.as_str()>{move || labels::sender_channel(i18n, option)}</option>
                         }).collect_view()}
                     </select></label>

@@ -28,6 +28,8 @@ pub enum DomainEvent {
     /// A nurturing job, its entries or writing jobs changed (`job_id: None`: manual
     /// writing jobs); schedulers re-plan and open views re-read.
     NurturingChanged { organisation_id: i64, job_id: Option<i64> },
+    /// A Google or Microsoft connection was made, renewed, lost or removed.
+    OauthAccountChanged { organisation_id: i64, oauth_account_id: i64 },
 }
 
 impl DomainEvent {
@@ -39,7 +41,8 @@ impl DomainEvent {
             | Self::AccessChanged { organisation_id, .. }
             | Self::OutboxChanged { organisation_id, .. }
             | Self::ContactHistoryChanged { organisation_id, .. }
-            | Self::NurturingChanged { organisation_id, .. } => *organisation_id,
+            | Self::NurturingChanged { organisation_id, .. }
+            | Self::OauthAccountChanged { organisation_id, .. } => *organisation_id,
         }
     }
 

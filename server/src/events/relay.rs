@@ -23,6 +23,7 @@ pub enum Wire {
     OutboxChanged { organisation_id: i64, message_id: i64, status: talentpost_shared::OutboxStatus },
     ContactHistoryChanged { organisation_id: i64, candidate_id: i64 },
     NurturingChanged { organisation_id: i64, job_id: Option<i64> },
+    OauthAccountChanged { organisation_id: i64, oauth_account_id: i64 },
 }
 
 impl From<&DomainEvent> for Wire {
@@ -42,6 +43,9 @@ impl From<&DomainEvent> for Wire {
             }
             DomainEvent::NurturingChanged { organisation_id, job_id } => {
                 Self::NurturingChanged { organisation_id: *organisation_id, job_id: *job_id }
+            }
+            DomainEvent::OauthAccountChanged { organisation_id, oauth_account_id } => {
+                Self::OauthAccountChanged { organisation_id: *organisation_id, oauth_account_id: *oauth_account_id }
             }
         }
     }
@@ -141,6 +145,9 @@ async fn receive(state: &AppState, own_origin: u64, payload: &str) {
             DomainEvent::ContactHistoryChanged { organisation_id, candidate_id }
         }
         Wire::NurturingChanged { organisation_id, job_id } => DomainEvent::NurturingChanged { organisation_id, job_id },
+        Wire::OauthAccountChanged { organisation_id, oauth_account_id } => {
+            DomainEvent::OauthAccountChanged { organisation_id, oauth_account_id }
+        }
     };
     state.events.publish_here(event);
 }

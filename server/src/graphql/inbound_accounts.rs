@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::{Stream, StreamExt};
-use talentpost_shared::{InboundProtocol, InboundStatus, MailProblem, MailSecurity};
+use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity};
 
 use super::inbox::event_stream;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
@@ -43,8 +43,18 @@ impl InboundAccount {
     async fn accept_invalid_certs(&self) -> bool {
         self.0.accept_invalid_certs
     }
+    /// The login; for OAuth accounts the connected mailbox (empty until connected).
     async fn username(&self) -> &str {
         &self.0.username
+    }
+    async fn auth_method(&self) -> InboundAuthMethod {
+        InboundAuthMethod::parse(&self.0.auth_method).unwrap_or(InboundAuthMethod::Password)
+    }
+    /// The Google or Microsoft connection this account signs in with.
+    async fn oauth(&self, ctx: &Context<'_>) -> GqlResult<Option<super::oauth::OauthAccount>> {
+        let Some(id) = self.0.oauth_account_id else { return Ok(None) };
+        let (app, principal) = caller(ctx)?;
+        Ok(crate::services::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id)).await.ok().map(super::oauth::OauthAccount))
     }
     /// The folder watched for new mail.
     async fn folder(&self) -> &str {
@@ -151,6 +161,9 @@ impl From<MailConnectionInput> for ConnectionInput {
 pub struct InboundAccountInput {
     pub label: Option<String>,
     pub protocol: Option<InboundProtocol>,
+    /// PASSWORD (default) or OAUTH (Gmail and Microsoft 365: no password; connect with
+    /// `startOauthConnect` after saving; host and port default to the provider's).
+    pub auth_method: Option<InboundAuthMethod>,
     #[graphql(flatten)]
     pub connection: MailConnectionInput,
     /// Default: INBOX.
@@ -176,6 +189,7 @@ impl InboundAccountInput {
         Ok(AccountInput {
             label: self.label,
             protocol: self.protocol,
+            auth_method: self.auth_method,
             connection: self.connection.into(),
             folder: self.folder,
             legal_entity_id,

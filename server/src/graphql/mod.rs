@@ -12,6 +12,7 @@ mod intake;
 mod mail_messages;
 mod nurturing;
 mod nurturing_jobs;
+mod oauth;
 mod organisation;
 mod outbound_accounts;
 mod outbox;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     nurturing_jobs::NurturingJobQuery,
     organisation::OrganisationQuery,
     inbound_accounts::InboundAccountQuery,
+    oauth::OauthQuery,
     outbound_accounts::OutboundAccountQuery,
     outbox::OutboxQuery,
     audit::AuditQuery,
@@ -60,6 +62,7 @@ pub struct MutationRoot(
     nurturing_jobs::NurturingJobMutation,
     organisation::OrganisationMutation,
     inbound_accounts::InboundAccountMutation,
+    oauth::OauthMutation,
     outbound_accounts::OutboundAccountMutation,
     outbox::OutboxMutation,
 );

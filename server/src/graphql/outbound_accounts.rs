@@ -52,6 +52,12 @@ impl OutboundAccount {
     async fn signature_html(&self) -> Option<&str> {
         self.0.signature_html.as_deref()
     }
+    /// The Google or Microsoft connection this account sends with (no password then).
+    async fn oauth(&self, ctx: &Context<'_>) -> GqlResult<Option<super::oauth::OauthAccount>> {
+        let Some(id) = self.0.oauth_account_id else { return Ok(None) };
+        let (app, principal) = caller(ctx)?;
+        Ok(crate::services::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id)).await.ok().map(super::oauth::OauthAccount))
+    }
     async fn signature_text(&self) -> Option<&str> {
         self.0.signature_text.as_deref()
     }

@@ -3,6 +3,7 @@
 
 pub mod imap;
 pub mod ingest;
+pub mod oauth;
 pub mod parse;
 pub mod sanitize;
 pub mod smtp;

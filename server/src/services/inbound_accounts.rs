@@ -3,15 +3,16 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
-use talentpost_shared::{InboundProtocol, InboundStatus, MailProblem, MailSecurity};
+use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity, OauthProvider};
 
 use crate::auth::Principal;
 use crate::db::entities::{inbound_account, inbound_folder_state};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{InboundAccountId, LegalEntityId, UserGroupId};
-use crate::mail::imap::{ImapSettings, MailFolder, connect, list_folders as imap_list_folders};
-use crate::services::mail_connection::{self, IMAP, StoredConnection, ValidConnection, require_mail_admin};
+use crate::mail::imap::{ImapLogin, ImapSettings, MailError, MailFolder, connect, list_folders as imap_list_folders};
+use crate::services::mail_connection::{self, IMAP, Protocol, StoredConnection, ValidConnection, require_mail_admin};
+use crate::services::oauth::{clients as oauth_clients, tokens as oauth_tokens};
 use crate::services::{audit, legal_entities, required_text, users};
 use crate::state::AppState;
 use crate::workers::inbound_sync::{self, SyncReport};
@@ -22,6 +23,8 @@ pub use crate::services::mail_connection::ConnectionInput;
 pub struct AccountInput {
     pub label: Option<String>,
     pub protocol: Option<InboundProtocol>,
+    /// Password (default) or OAuth; an OAuth account signs in once connected.
+    pub auth_method: Option<InboundAuthMethod>,
     pub connection: ConnectionInput,
     pub folder: Option<String>,
     pub legal_entity_id: Option<LegalEntityId>,
@@ -74,19 +77,58 @@ fn login_of(connection: &ValidConnection, password: Option<String>) -> ServiceRe
     }
 }
 
-pub fn settings_of(state: &AppState, account: &inbound_account::Model) -> ServiceResult<ImapSettings> {
-    let password = state
-        .secrets
-        .decrypt(&account.password_secret)
-        .map_err(|_| ServiceError::Internal(format!("the password of inbound account {} cannot be decrypted", account.id)))?;
+/// An OAuth account's mailbox is named by its connection, not typed in.
+const IMAP_OAUTH: Protocol = Protocol { login_required: false, ..IMAP };
+
+/// The provider whose sign-in an account of this type uses.
+pub fn oauth_provider(protocol: &str) -> Option<OauthProvider> {
+    match InboundProtocol::parse(protocol)? {
+        InboundProtocol::Gmail => Some(OauthProvider::Google),
+        InboundProtocol::Microsoft365 => Some(OauthProvider::Microsoft),
+        InboundProtocol::Imap => None,
+    }
+}
+
+fn uses_oauth(account: &inbound_account::Model) -> bool {
+    InboundAuthMethod::parse(&account.auth_method) == Some(InboundAuthMethod::Oauth)
+}
+
+/// How the account signs in right now: its password, or a fresh OAuth access token.
+pub async fn settings_of(state: &AppState, account: &inbound_account::Model) -> Result<ImapSettings, MailError> {
+    let login = if uses_oauth(account) {
+        let Some(connection) = account.oauth_account_id else {
+            return Err(MailError::new(
+                MailProblem::Authorization,
+                "the mailbox is not connected yet; choose \"Connect\" and sign in with Google or Microsoft",
+            ));
+        };
+        let token = oauth_tokens::access_token(state, connection)
+            .await
+            .map_err(|error| MailError::new(MailProblem::Authorization, error.to_string()))?;
+        ImapLogin::XOauth2 { access_token: token.token, expires_at: token.expires_at }
+    } else {
+        let password = state.secrets.decrypt(&account.password_secret).map_err(|_| {
+            MailError::new(MailProblem::Login, "the stored password cannot be read with this server's key; enter it again")
+        })?;
+        ImapLogin::Password(password)
+    };
     Ok(ImapSettings {
         host: account.host.clone(),
         port: u16::try_from(account.port).unwrap_or(993),
         security: MailSecurity::parse(&account.security).unwrap_or(MailSecurity::Tls),
         accept_invalid_certs: account.accept_invalid_certs,
         username: account.username.clone(),
-        password,
+        login,
     })
+}
+
+/// After the IMAP server refused an OAuth token: forget it, so the next attempt refreshes.
+pub async fn token_refused(state: &AppState, account: &inbound_account::Model, settings: &ImapSettings) {
+    if let (Some(connection), ImapLogin::XOauth2 { access_token, .. }) = (account.oauth_account_id, &settings.login)
+        && let Err(error) = oauth_tokens::discard_access_token(state, connection, access_token).await
+    {
+        tracing::warn!(account_id = account.id, %error, "cannot discard a refused OAuth token");
+    }
 }
 
 /// "Fetch folders": connects with the given settings (saved or not) and lists the
@@ -102,6 +144,10 @@ pub async fn list_folders(
         Some(id) => Some(find(&state.db, principal, id).await?),
         None => None,
     };
+    if let Some(account) = current.as_ref().filter(|account| uses_oauth(account)) {
+        let settings = settings_of(state, account).await.map_err(|error| ServiceError::MailServer { problem: error.problem, message: error.message })?;
+        return folders_with(state, &settings).await;
+    }
     let stored_connection = current.as_ref().map(stored);
     let connection = mail_connection::validate(&IMAP, &input, stored_connection.as_ref())?;
     if let Some(stored_connection) = &stored_connection {
@@ -115,9 +161,13 @@ pub async fn list_folders(
         security: connection.security,
         accept_invalid_certs: connection.accept_invalid_certs,
         username,
-        password,
+        login: ImapLogin::Password(password),
     };
-    let mut session = connect(&state.mail_tls, &settings).await.map_err(|error| ServiceError::MailServer {
+    folders_with(state, &settings).await
+}
+
+async fn folders_with(state: &AppState, settings: &ImapSettings) -> ServiceResult<Vec<MailFolder>> {
+    let mut session = connect(&state.mail_tls, settings).await.map_err(|error| ServiceError::MailServer {
         problem: error.problem,
         message: error.message,
     })?;
@@ -132,9 +182,37 @@ pub async fn list_folders(
 pub async fn create(state: &AppState, principal: &Principal, input: AccountInput) -> ServiceResult<inbound_account::Model> {
     require_mail_admin(principal)?;
     let label = required_text("label", input.label.as_deref().unwrap_or_default(), 100)?;
-    let connection = mail_connection::validate(&IMAP, &input.connection, None)?;
-    let password = mail_connection::password_of(state, &connection, &input.connection, None)?;
-    let (username, password) = login_of(&connection, password)?;
+    let protocol = input.protocol.unwrap_or(InboundProtocol::Imap);
+    let auth_method = input.auth_method.unwrap_or(InboundAuthMethod::Password);
+    let (connection, username, password) = if auth_method == InboundAuthMethod::Oauth {
+        let provider = oauth_provider(protocol.as_str())
+            .ok_or_else(|| ServiceError::invalid("authMethod", "OAuth sign-in is for Gmail and Microsoft 365 accounts; choose one of those types"))?;
+        let mut connection_input = input.connection.clone();
+        if connection_input.host.as_deref().is_none_or(|host| host.trim().is_empty()) {
+            // The provider's IMAP server (or the organisation's override of it).
+            let settings = match oauth_clients::find(&state.db, principal.organisation_id, provider).await? {
+                Some(client) => Some(oauth_clients::provider_settings(&state.secrets, &client)?),
+                None => None,
+            };
+            let defaults = crate::mail::oauth::defaults(provider, None);
+            connection_input.host = Some(settings.as_ref().map_or(defaults.imap_host.to_owned(), |s| s.imap_host.clone()));
+            connection_input.port = Some(i32::from(settings.as_ref().map_or(defaults.imap_port, |s| s.imap_port)));
+            if connection_input.accept_invalid_certs.is_none() {
+                connection_input.accept_invalid_certs = settings.as_ref().map(|s| s.accept_invalid_certs);
+            }
+        }
+        let connection = mail_connection::validate(&IMAP_OAUTH, &connection_input, None)?;
+        if connection.security == MailSecurity::Unencrypted {
+            return Err(ServiceError::invalid("security", "tokens are never sent unencrypted: choose TLS or STARTTLS"));
+        }
+        let username = connection.username.clone().unwrap_or_default();
+        (connection, username, String::new())
+    } else {
+        let connection = mail_connection::validate(&IMAP, &input.connection, None)?;
+        let password = mail_connection::password_of(state, &connection, &input.connection, None)?;
+        let (username, password) = login_of(&connection, password)?;
+        (connection, username, password)
+    };
     let folder = required_text("folder", input.folder.as_deref().unwrap_or("INBOX"), 500)?;
     let legal_entity_id = match input.legal_entity_id {
         Some(id) => {
@@ -155,7 +233,9 @@ pub async fn create(state: &AppState, principal: &Principal, input: AccountInput
         legal_entity_id: Set(legal_entity_id),
         user_group_id: Set(user_group_id),
         label: Set(label),
-        protocol: Set(input.protocol.unwrap_or(InboundProtocol::Imap).as_str().to_owned()),
+        protocol: Set(protocol.as_str().to_owned()),
+        auth_method: Set(auth_method.as_str().to_owned()),
+        oauth_account_id: Set(None),
         host: Set(connection.host),
         port: Set(i32::from(connection.port)),
         security: Set(connection.security.as_str().to_owned()),
@@ -191,11 +271,18 @@ pub async fn update(
     input: AccountInput,
 ) -> ServiceResult<inbound_account::Model> {
     let current = find(&state.db, principal, id).await?;
+    let oauth = input.auth_method.map_or(uses_oauth(&current), |method| method == InboundAuthMethod::Oauth);
+    let protocol = input.protocol.map_or_else(|| current.protocol.clone(), |protocol| protocol.as_str().to_owned());
+    if oauth && oauth_provider(&protocol).is_none() {
+        return Err(ServiceError::invalid("authMethod", "OAuth sign-in is for Gmail and Microsoft 365 accounts; choose one of those types"));
+    }
     let stored_connection = stored(&current);
-    let connection = mail_connection::validate(&IMAP, &input.connection, Some(&stored_connection))?;
-    mail_connection::require_password_for_new_destination(&connection, &input.connection, &stored_connection)?;
+    let connection = mail_connection::validate(if oauth { &IMAP_OAUTH } else { &IMAP }, &input.connection, Some(&stored_connection))?;
+    if !oauth {
+        mail_connection::require_password_for_new_destination(&connection, &input.connection, &stored_connection)?;
+    }
     let destination_changed = !mail_connection::same_destination(&connection, &stored_connection);
-    let username = login_of(&connection, Some(String::new()))?.0;
+    let username = if oauth { connection.username.clone().unwrap_or_default() } else { login_of(&connection, Some(String::new()))?.0 };
     let mut account: inbound_account::ActiveModel = current.clone().into();
     if let Some(label) = &input.label {
         account.label = Set(required_text("label", label, 100)?);
@@ -203,7 +290,11 @@ pub async fn update(
     if let Some(protocol) = input.protocol {
         account.protocol = Set(protocol.as_str().to_owned());
     }
-    if input.connection.password.as_deref().is_some_and(|p| !p.is_empty())
+    if let Some(method) = input.auth_method {
+        account.auth_method = Set(method.as_str().to_owned());
+    }
+    if !oauth
+        && input.connection.password.as_deref().is_some_and(|p| !p.is_empty())
         && let Some(password) = mail_connection::password_of(state, &connection, &input.connection, None)?
     {
         account.password_secret = Set(state.secrets.encrypt(&password));
@@ -266,6 +357,10 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboundAccou
     for id in ids {
         let account = find(&txn, principal, *id).await?;
         inbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
+        // Its tokens go with it: nothing else signs in with this connection.
+        if let Some(connection) = account.oauth_account_id {
+            crate::db::entities::oauth_account::Entity::delete_by_id(connection).exec(&txn).await?;
+        }
         audit::record(&txn, principal, "inbound_account.delete", "inbound_account", Some(account.id), audit_details(&account)).await?;
     }
     txn.commit().await?;
@@ -299,6 +394,7 @@ fn audit_details(account: &inbound_account::Model) -> serde_json::Value {
         "port": account.port,
         "security": account.security,
         "username": account.username,
+        "authMethod": account.auth_method,
         "folder": account.folder,
         "legalEntityId": account.legal_entity_id,
         "userGroupId": account.user_group_id,

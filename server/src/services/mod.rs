@@ -21,6 +21,7 @@ pub mod mail_intake;
 pub mod mail_messages;
 pub mod messages;
 pub mod nurturing;
+pub mod oauth;
 pub mod organisation_settings;
 pub mod outbound_accounts;
 pub mod outbox;

@@ -83,11 +83,28 @@ fn settings_from(connection: &ValidConnection, password: Option<String>) -> Smtp
         security: connection.security,
         accept_invalid_certs: connection.accept_invalid_certs,
         credentials: connection.username.clone().zip(password),
+        xoauth2: false,
     }
 }
 
-/// The settings the outbox sends with; the password is decrypted here and nowhere else.
-pub fn settings_of(state: &AppState, account: &outbound_account::Model) -> Result<SmtpSettings, SmtpFailure> {
+/// The settings the outbox sends with; the password is decrypted here and nowhere else,
+/// and an OAuth account's access token is fetched (refreshed if due) here.
+pub async fn settings_of(state: &AppState, account: &outbound_account::Model) -> Result<SmtpSettings, SmtpFailure> {
+    if let Some(connection) = account.oauth_account_id {
+        let token = crate::services::oauth::tokens::access_token(state, connection).await.map_err(|error| SmtpFailure {
+            // Mail waits (up to its maximum age) for the connection to be renewed.
+            transient: true,
+            ..SmtpFailure::new(talentpost_shared::MailProblem::Authorization, error.to_string())
+        })?;
+        return Ok(SmtpSettings {
+            host: account.host.clone(),
+            port: u16::try_from(account.port).unwrap_or(587),
+            security: MailSecurity::parse(&account.security).unwrap_or(MailSecurity::Starttls),
+            accept_invalid_certs: account.accept_invalid_certs,
+            credentials: Some((token.mailbox, token.token)),
+            xoauth2: true,
+        });
+    }
     let password = match &account.password_secret {
         Some(secret) => Some(state.secrets.decrypt(secret).map_err(|_| {
             SmtpFailure::new(
@@ -103,6 +120,7 @@ pub fn settings_of(state: &AppState, account: &outbound_account::Model) -> Resul
         security: MailSecurity::parse(&account.security).unwrap_or(MailSecurity::Tls),
         accept_invalid_certs: account.accept_invalid_certs,
         credentials: account.username.clone().zip(password),
+        xoauth2: false,
     })
 }
 
@@ -279,6 +297,10 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[OutboundAcco
         }
         removed_default |= account.is_system_default;
         outbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
+        // Its tokens go with it: nothing else signs in with this connection.
+        if let Some(connection) = account.oauth_account_id {
+            crate::db::entities::oauth_account::Entity::delete_by_id(connection).exec(&txn).await?;
+        }
         audit::record(&txn, principal, "outbound_account.delete", "outbound_account", Some(account.id), audit_details(&account)).await?;
     }
     if removed_default
@@ -359,7 +381,7 @@ pub async fn test(
             (settings_from(&connection, password), entity_id)
         }
         (Some(account), None) => {
-            (settings_of(state, account).map_err(|failure| ServiceError::invalid("password", failure.message))?, account.legal_entity_id)
+            (settings_of(state, account).await.map_err(|failure| ServiceError::invalid("password", failure.message))?, account.legal_entity_id)
         }
         (None, None) => return Err(ServiceError::invalid("id", "give the account to test, or its settings")),
     };
@@ -380,6 +402,12 @@ pub async fn test(
     let recipient_address = to_lettre(&recipient, "to")?;
     let CheckOutcome { steps, failure } = check_connection(&state.mail_tls, &settings, &sender_address, &recipient_address).await;
     Ok(TestReport { steps, failure, test_message: None })
+}
+
+/// The address Talentpost itself writes from (`TALENTPOST_SYSTEM_SENDER`).
+pub fn system_sender(state: &AppState) -> ServiceResult<EmailAddress> {
+    EmailAddress::parse(&state.config.system_sender)
+        .map_err(|_| ServiceError::Internal(format!("TALENTPOST_SYSTEM_SENDER \"{}\" is not an address", state.config.system_sender)))
 }
 
 pub fn to_lettre(address: &EmailAddress, field: &str) -> ServiceResult<Address> {

@@ -434,17 +434,21 @@ pub async fn claim(state: &AppState, only: Option<i64>, limit: u64) -> ServiceRe
 }
 
 /// How one claimed mail goes out right now.
-fn deliverer_for(state: &AppState, message: &outbox_message::Model, account: Option<&outbound_account::Model>) -> Result<(std::sync::Arc<Deliverer>, OutboxChannel), SmtpFailure> {
+fn deliverer_for(
+    state: &AppState,
+    message: &outbox_message::Model,
+    account: Option<(&outbound_account::Model, SmtpSettings)>,
+) -> Result<(std::sync::Arc<Deliverer>, OutboxChannel), SmtpFailure> {
     let through_account = OutboxChannel::parse(&message.channel) == Some(OutboxChannel::Account);
     match (message.outbound_account_id, account) {
         (None, _) if through_account => Err(SmtpFailure::new(
             MailProblem::Protocol,
             "the outgoing account this mail was to go through was deleted; write the mail again",
         )),
-        (Some(_), Some(account)) => {
-            let deliverer = state.transports.for_account(account.id, account.updated_at, || {
-                Ok(Deliverer::smtp(outbound_accounts::settings_of(state, account)?, state.mail_tls.clone()))
-            })?;
+        (Some(_), Some((account, settings))) => {
+            // A new OAuth token means new sessions; the pooled ones signed in with the old.
+            let version = (account.updated_at, settings.credentials.as_ref().filter(|_| settings.xoauth2).map(|(_, token)| token.clone()));
+            let deliverer = state.transports.for_account(account.id, version, || Ok(Deliverer::smtp(settings, state.mail_tls.clone())))?;
             Ok((deliverer, OutboxChannel::Account))
         }
         (Some(_), None) => Err(SmtpFailure::new(MailProblem::Protocol, "the outgoing account of this mail was deleted")),
@@ -458,6 +462,7 @@ fn deliverer_for(state: &AppState, message: &outbox_message::Model, account: Opt
                         security: state.config.smtp_relay_security,
                         accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
                         credentials: state.config.smtp_relay_username.clone().zip(state.config.smtp_relay_password.clone()),
+                        xoauth2: false,
                     },
                     state.mail_tls.clone(),
                 )),
@@ -501,12 +506,34 @@ pub fn attempt_limit(state: &AppState) -> std::time::Duration {
 /// Talks to the server for one claimed mail; writes nothing.
 pub async fn deliver(state: &AppState, message: outbox_message::Model, account: Option<&outbound_account::Model>) -> Attempted {
     let limit = attempt_limit(state);
+    let mut oauth_token = None;
     let sending = async {
+        let account = match account {
+            Some(account) => {
+                let settings = outbound_accounts::settings_of(state, account).await?;
+                if settings.xoauth2 {
+                    oauth_token = settings.credentials.as_ref().map(|(_, token)| token.clone());
+                }
+                Some((account, settings))
+            }
+            None => None,
+        };
         let (deliverer, channel) = deliverer_for(state, &message, account)?;
         let envelope = envelope_of(&message)?;
         deliverer.deliver(&envelope, &message.raw_message).await.map(|delivered| (delivered, channel))
     };
     let outcome = match tokio::time::timeout(limit, sending).await {
+        // The server refused an OAuth token we took for valid (revoked early): the next
+        // attempt refreshes it, so this is worth retrying.
+        Ok(Err(mut failure)) if failure.problem == MailProblem::Login && oauth_token.is_some() => {
+            if let (Some(connection), Some(token)) = (account.and_then(|a| a.oauth_account_id), &oauth_token)
+                && let Err(error) = crate::services::oauth::tokens::discard_access_token(state, connection, token).await
+            {
+                tracing::warn!(%error, "cannot discard a refused OAuth token");
+            }
+            failure.transient = true;
+            Err(failure)
+        }
         Ok(outcome) => outcome,
         Err(_) => Err(SmtpFailure {
             transient: true,

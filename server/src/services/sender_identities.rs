@@ -174,10 +174,20 @@ async fn route_of(
             Some(account) => Ok((Route::Account(account.id), Some(account))),
             None => Ok((Route::Builtin, None)),
         },
-        SenderChannel::Google | SenderChannel::Microsoft => Err(ServiceError::invalid(
-            "channel",
-            "sending through Google or Microsoft needs their sign-in (OAuth), which is not set up yet",
-        )),
+        // The outgoing account made by connecting the mailbox (`startOauthConnect`).
+        SenderChannel::Google | SenderChannel::Microsoft => {
+            let account = match account_id {
+                Some(id) => outbound_account::Entity::find_by_id(id).one(db).await?.filter(|account| account.oauth_account_id.is_some()),
+                None => None,
+            };
+            match account {
+                Some(account) => Ok((Route::Account(account.id), Some(account))),
+                None => Err(ServiceError::invalid(
+                    "channel",
+                    "connect the Google or Microsoft mailbox first (\"Connect\"); that sets this channel",
+                )),
+            }
+        }
     }
 }
 
@@ -242,7 +252,11 @@ pub async fn set(
                 .map_err(|_| ServiceError::invalid("outboundAccountId", "no such outgoing account"))?;
             Some(account.id)
         }
-        _ => None,
+        SenderChannel::Google | SenderChannel::Microsoft => match &current {
+            Some(current) if current.channel == channel.as_str() => current.outbound_account_id,
+            _ => None,
+        },
+        SenderChannel::SystemDefault => None,
     };
     let thread_reply_addresses =
         input.thread_reply_addresses.or(current.as_ref().map(|c| c.thread_reply_addresses)).unwrap_or(true);
@@ -311,6 +325,7 @@ async fn verify_sender(
 ) -> ServiceResult<()> {
     let settings: SmtpSettings = match account {
         Some(account) => outbound_accounts::settings_of(state, account)
+            .await
             .map_err(|failure| ServiceError::invalid("outboundAccountId", failure.message))?,
         None => match &state.config.smtp_relay_host {
             Some(host) => SmtpSettings {
@@ -319,6 +334,7 @@ async fn verify_sender(
                 security: state.config.smtp_relay_security,
                 accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
                 credentials: state.config.smtp_relay_username.clone().zip(state.config.smtp_relay_password.clone()),
+                xoauth2: false,
             },
             // The drop folder takes any sender.
             None => return Ok(()),

@@ -163,8 +163,16 @@ pub async fn run_once(state: &AppState, account_id: i64, since: Option<NaiveDate
         return Ok(SyncReport::default());
     };
     let result = async {
-        let settings = inbound_accounts::settings_of(state, &account)?;
-        let mut session = imap::connect(&state.mail_tls, &settings).await?;
+        let settings = inbound_accounts::settings_of(state, &account).await?;
+        let mut session = match imap::connect(&state.mail_tls, &settings).await {
+            Ok(session) => session,
+            Err(error) => {
+                if error.problem == MailProblem::Login {
+                    inbound_accounts::token_refused(state, &account, &settings).await;
+                }
+                return Err(error.into());
+            }
+        };
         let report = sync_folder(state, &account, &mut session, since).await;
         let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
         report
@@ -189,7 +197,10 @@ async fn account_loop(state: AppState, account_id: i64, wake: Arc<Notify>) {
                 continue;
             }
         };
-        let error = watch(&state, &account, &wake, &mut failures).await;
+        let Some(error) = watch(&state, &account, &wake, &mut failures).await else {
+            // The OAuth token's lifetime ended the session; sign in again with a fresh one.
+            continue;
+        };
         tracing::warn!(account_id, %error, "inbound sync failed");
         if let Err(status_error) = inbound_accounts::record_status(&state, account_id, error.status()).await {
             tracing::error!(account_id, error = %status_error, "cannot record inbound account status");
@@ -208,22 +219,35 @@ async fn backoff(state: &AppState, wake: &Notify, failures: u32) {
     }
 }
 
-/// Connects and keeps the account in sync until something fails; returns the failure.
-async fn watch(state: &AppState, account: &inbound_account::Model, wake: &Notify, failures: &mut u32) -> SyncError {
-    let settings = match inbound_accounts::settings_of(state, account) {
+/// Connects and keeps the account in sync until something fails; returns the failure,
+/// or `None` when the session ended because its OAuth token is about to expire
+/// (providers end sessions whose token expired, so it is renewed before that).
+async fn watch(state: &AppState, account: &inbound_account::Model, wake: &Notify, failures: &mut u32) -> Option<SyncError> {
+    let settings = match inbound_accounts::settings_of(state, account).await {
         Ok(settings) => settings,
-        Err(error) => return error.into(),
+        Err(error) => return Some(error.into()),
     };
     let mut session = match imap::connect(&state.mail_tls, &settings).await {
         Ok(session) => session,
-        Err(error) => return error.into(),
+        Err(error) => {
+            if error.problem == MailProblem::Login {
+                inbound_accounts::token_refused(state, account, &settings).await;
+            }
+            return Some(error.into());
+        }
     };
     if let Err(error) = inbound_accounts::record_status(state, account.id, StatusChange::Connected).await {
-        return error.into();
+        return Some(error.into());
     }
     let idle = match imap::supports_idle(&mut session).await {
         Ok(idle) => idle,
-        Err(error) => return error.into(),
+        Err(error) => return Some(error.into()),
+    };
+    let session_ends = match &settings.login {
+        imap::ImapLogin::XOauth2 { expires_at: Some(expires_at), .. } => {
+            Some(tokio::time::Instant::now() + (*expires_at - Utc::now()).to_std().unwrap_or_default())
+        }
+        _ => None,
     };
     let poll = Duration::from_secs(state.config.mail_poll_seconds.max(1)).min(MAX_IDLE);
     let lock = state.inbound.lock_for(account.id);
@@ -233,17 +257,23 @@ async fn watch(state: &AppState, account: &inbound_account::Model, wake: &Notify
             sync_folder(state, account, &mut session, None).await
         };
         if let Err(error) = synced {
-            return error;
+            return Some(error);
         }
         *failures = 0;
+        let now = tokio::time::Instant::now();
+        if session_ends.is_some_and(|end| end <= now) {
+            let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+            return None;
+        }
+        let wait = session_ends.map_or(poll, |end| poll.min(end - now));
         if idle {
-            session = match idle_until_change(session, poll, wake).await {
+            session = match idle_until_change(session, wait, wake).await {
                 Ok(session) => session,
-                Err(error) => return error.into(),
+                Err(error) => return Some(error.into()),
             };
         } else {
             tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = wake.notified() => {}
             }
         }

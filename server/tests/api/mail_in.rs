@@ -85,7 +85,7 @@ async fn append(dovecot: &Dovecot, user: &str, folder: &str, raw: &[u8]) {
         security: talentpost_shared::MailSecurity::Unencrypted,
         accept_invalid_certs: false,
         username: user.into(),
-        password: PASSWORD.into(),
+        login: talentpost_server::mail::imap::ImapLogin::Password(PASSWORD.into()),
     };
     let tls = talentpost_server::mail::tls::MailTls::new().unwrap();
     let mut session = talentpost_server::mail::imap::connect(&tls, &settings).await.unwrap();

@@ -24,7 +24,7 @@ pub async fn wait_for_mail(
         security: talentpost_shared::MailSecurity::Unencrypted,
         accept_invalid_certs: false,
         username: user.into(),
-        password: PASSWORD.into(),
+        login: talentpost_server::mail::imap::ImapLogin::Password(PASSWORD.into()),
     };
     let tls = MailTls::new().unwrap();
     let mut session = connect(&tls, &settings).await.unwrap();

@@ -21,6 +21,9 @@ mod media;
 mod migrations;
 mod nurturing;
 mod nurturing_jobs;
+mod oauth;
+#[path = "../support/oauth_server.rs"]
+mod oauth_server;
 mod outbox_crash;
 #[path = "../support/postfix.rs"]
 mod postfix;

@@ -43,6 +43,13 @@ fn run(command: &mut Command) {
 
 impl Dovecot {
     pub fn start() -> Self {
+        // Nothing listens on the discard port: XOAUTH2 logins fail, password logins work.
+        Self::start_with_introspection("http://127.0.0.1:9/introspect")
+    }
+
+    /// A Dovecot that checks XOAUTH2 logins at this introspection endpoint (the test
+    /// authorisation server's).
+    pub fn start_with_introspection(introspection_url: &str) -> Self {
         assert!(
             Path::new("/usr/sbin/dovecot").exists(),
             "Dovecot is not installed; scripts/test installs dovecot-imapd and dovecot-lmtpd"
@@ -74,6 +81,8 @@ impl Dovecot {
             .replace("@LMTP_PORT@", &lmtp_port.to_string())
             .replace("@AUTH_PORT@", &auth_port.to_string());
         std::fs::write(root.join("dovecot.conf"), config).expect("dovecot.conf");
+        let oauth = include_str!("dovecot-oauth2.conf.ext.in").replace("@INTROSPECTION_URL@", introspection_url);
+        std::fs::write(root.join("dovecot-oauth2.conf.ext"), oauth).expect("dovecot-oauth2.conf.ext");
         let mut dovecot = Self { dir, imap_port, imaps_port, lmtp_port, auth_port, child: None };
         dovecot.resume();
         dovecot

@@ -20,6 +20,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub password_secret: String,
     pub folder: String,
+    pub auth_method: String,
+    pub oauth_account_id: Option<i64>,
     pub active: bool,
     pub status: String,
     pub status_problem: Option<String>,

@@ -21,6 +21,8 @@ pub mod mail_thread;
 pub mod nurturing_entry;
 pub mod nurturing_job;
 pub mod nurturing_run;
+pub mod oauth_account;
+pub mod oauth_client;
 pub mod organisation;
 pub mod outbound_account;
 pub mod outbox_message;

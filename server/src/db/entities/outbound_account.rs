@@ -21,6 +21,7 @@ pub struct Model {
     pub signature_html: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub signature_text: Option<String>,
+    pub oauth_account_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -64,7 +64,15 @@ pub struct ImapSettings {
     pub security: MailSecurity,
     pub accept_invalid_certs: bool,
     pub username: String,
-    pub password: String,
+    pub login: ImapLogin,
+}
+
+/// How the session signs in.
+#[derive(Clone)]
+pub enum ImapLogin {
+    Password(String),
+    /// XOAUTH2 with an access token (Google, Microsoft 365).
+    XOauth2 { access_token: String, expires_at: Option<chrono::DateTime<chrono::Utc>> },
 }
 
 impl std::fmt::Debug for ImapSettings {
@@ -176,7 +184,22 @@ pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSessi
             client
         }
     };
-    match tokio::time::timeout(CONNECT_TIMEOUT, client.login(&settings.username, &settings.password)).await {
+    let login = match &settings.login {
+        ImapLogin::Password(password) => tokio::time::timeout(CONNECT_TIMEOUT, client.login(&settings.username, password)).await,
+        ImapLogin::XOauth2 { access_token, .. } => {
+            let authenticator = crate::mail::oauth::XOauth2 { user: settings.username.clone(), access_token: access_token.clone() };
+            match tokio::time::timeout(CONNECT_TIMEOUT, client.authenticate("XOAUTH2", &authenticator)).await {
+                Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _))) => {
+                    return Err(MailError::new(
+                        MailProblem::Login,
+                        format!("the server refused the OAuth token for \"{}\": {}", settings.username, text.trim()),
+                    ));
+                }
+                other => other,
+            }
+        }
+    };
+    match login {
         Ok(Ok(session)) => Ok(session),
         Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _))) => Err(MailError::new(
             MailProblem::Login,

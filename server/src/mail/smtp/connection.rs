@@ -145,7 +145,8 @@ pub async fn open(
     };
     if let Some((user, password)) = &settings.credentials {
         let credentials = Credentials::new(user.clone(), password.clone());
-        within(settings, Stage::Auth, connection.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)).await?;
+        let mechanisms: &[Mechanism] = if settings.xoauth2 { &[Mechanism::Xoauth2] } else { &[Mechanism::Plain, Mechanism::Login] };
+        within(settings, Stage::Auth, connection.auth(mechanisms, &credentials)).await?;
         passed(CheckStep { stage: "auth", detail: format!("logged in as \"{user}\"") });
     }
     Ok(connection)

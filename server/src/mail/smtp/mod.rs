@@ -28,6 +28,8 @@ pub struct SmtpSettings {
     pub accept_invalid_certs: bool,
     /// User name and password; `None` sends without AUTH (a relay that trusts the network).
     pub credentials: Option<(String, String)>,
+    /// The second half of `credentials` is an OAuth access token, sent with XOAUTH2.
+    pub xoauth2: bool,
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -138,6 +140,7 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
         let message = match problem {
             MailProblem::Deferred => format!("the server asked to try again later: {said}"),
             MailProblem::Login => match &settings.credentials {
+                Some((user, _)) if settings.xoauth2 => format!("the server refused the OAuth token for \"{user}\": {said}"),
                 Some((user, _)) => format!("the server refused the login for \"{user}\": {said}; check user name and password"),
                 None => format!("the server requires a login: {said}; enter a user name and password"),
             },
@@ -161,6 +164,12 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
             ""
         };
         return SmtpFailure::new(MailProblem::Tls, format!("TLS with {target} failed: {chain}{hint}")).transient();
+    }
+    // lettre's XOAUTH2 does not answer the server's error challenge (a 334 with JSON);
+    // that is the server refusing the token.
+    if settings.xoauth2 && stage == Stage::Auth && chain.contains("does not expect a challenge") {
+        let user = settings.credentials.as_ref().map(|(user, _)| user.as_str()).unwrap_or_default();
+        return SmtpFailure::new(MailProblem::Login, format!("{target} refused the OAuth token for \"{user}\""));
     }
     if chain.contains("No compatible authentication mechanism") {
         return SmtpFailure::new(

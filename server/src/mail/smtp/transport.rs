@@ -57,8 +57,10 @@ impl Deliverer {
     }
 }
 
-/// An account's transport, tagged with the account version it was built from.
-type VersionedDeliverer = (DateTime<Utc>, Arc<Deliverer>);
+/// What an account's transport was built from: the account's version and, for OAuth
+/// accounts, the access token its sessions sign in with.
+pub type TransportVersion = (DateTime<Utc>, Option<String>);
+type VersionedDeliverer = (TransportVersion, Arc<Deliverer>);
 
 /// Transports by account, each kept while the account is unchanged so its pooled
 /// connections are reused. Lives in the application state.
@@ -72,17 +74,17 @@ impl Transports {
     pub fn for_account(
         &self,
         account_id: i64,
-        updated_at: DateTime<Utc>,
+        version: TransportVersion,
         build: impl FnOnce() -> Result<Deliverer, SmtpFailure>,
     ) -> Result<Arc<Deliverer>, SmtpFailure> {
         let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((stamp, deliverer)) = accounts.get(&account_id)
-            && *stamp == updated_at
+            && *stamp == version
         {
             return Ok(Arc::clone(deliverer));
         }
         let deliverer = Arc::new(build()?);
-        accounts.insert(account_id, (updated_at, Arc::clone(&deliverer)));
+        accounts.insert(account_id, (version, Arc::clone(&deliverer)));
         Ok(deliverer)
     }
 

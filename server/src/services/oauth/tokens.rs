@@ -1,0 +1,407 @@
+//! Keeping a connection's access token alive: refreshed shortly before it expires,
+//! one refresh at a time per connection (in this process by a lock, across processes
+//! by a claim on the row), a rotated refresh token stored in the same statement as the
+//! access token, and a refused grant turned into "reauthorisation needed" with the
+//! legal entity's admins told, once. Nothing here touches other connections.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use talentpost_shared::{EmailAddress, InboundStatus, MailProblem, OauthAccountState, OauthProvider, OutboxPurpose, OutboxStatus, Role};
+
+use crate::db::entities::{app_user, inbound_account, oauth_account, user_legal_entity};
+use crate::error::ServiceError;
+use crate::events::DomainEvent;
+use crate::mail::oauth::{self, IssuedTokens, OauthError};
+use crate::mail::smtp::message::OutgoingMail;
+use crate::services::oauth::clients;
+use crate::services::outbox::{self, NewOutboxMail, Route};
+use crate::services::outbound_accounts;
+use crate::state::AppState;
+
+/// Consecutive failed refreshes (provider down, client misconfigured) after which a
+/// person is asked to look, as for a refused grant.
+pub const MAX_FAILED_REFRESHES: i32 = 5;
+/// How long a refresh claimed by one process keeps others waiting for its result.
+const REFRESH_CLAIM: StdDuration = StdDuration::from_secs(45);
+
+/// One refresh lock per connection, so concurrent users of an account in this process
+/// wait for one refresh instead of each starting their own. Lives in the app state.
+#[derive(Clone, Default)]
+pub struct RefreshLocks(Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl RefreshLocks {
+    fn lock_for(&self, oauth_account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(locks.entry(oauth_account_id).or_default())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the {provider} sign-in of {mailbox} must be renewed ({reason}); an administrator reconnects it in Talentpost")]
+    ReauthorizationNeeded { provider: &'static str, mailbox: String, reason: String },
+    #[error("the {provider} token of {mailbox} could not be refreshed ({reason}); Talentpost tries again")]
+    Unavailable { provider: &'static str, mailbox: String, reason: String },
+    #[error("the Google or Microsoft connection of this account was removed; connect it again")]
+    NotConnected,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<sea_orm::DbErr> for TokenError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Service(ServiceError::from(error))
+    }
+}
+
+impl TokenError {
+    /// Whether a person has to act (reconnect) before the account works again.
+    pub fn needs_person(&self) -> bool {
+        matches!(self, Self::ReauthorizationNeeded { .. } | Self::NotConnected)
+    }
+}
+
+/// A usable access token and the mailbox it signs in as.
+#[derive(Clone)]
+pub struct AccessToken {
+    pub mailbox: String,
+    pub token: String,
+    /// When to stop using it: its expiry less the refresh margin.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+fn provider_label(account: &oauth_account::Model) -> &'static str {
+    OauthProvider::parse(&account.provider).map(clients::label).unwrap_or("OAuth")
+}
+
+/// Refreshes this long before expiry: a minute, or a quarter of a short lifetime.
+fn refresh_margin(issued_at: Option<DateTime<Utc>>, expires_at: DateTime<Utc>) -> Duration {
+    let lifetime = issued_at.map(|issued| expires_at - issued).unwrap_or(Duration::hours(1));
+    Ord::min(Duration::seconds(60), lifetime / 4)
+}
+
+fn fresh_enough(account: &oauth_account::Model, now: DateTime<Utc>) -> bool {
+    match (account.access_token_secret.as_ref(), account.access_expires_at) {
+        (Some(_), Some(expires_at)) => expires_at - refresh_margin(account.access_issued_at, expires_at) > now,
+        // A provider that gives no lifetime: trust the token until a server refuses it.
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+async fn load(state: &AppState, id: i64) -> Result<oauth_account::Model, TokenError> {
+    oauth_account::Entity::find_by_id(id).one(&state.db).await?.ok_or(TokenError::NotConnected)
+}
+
+/// The access token to sign in with, refreshed first if it is about to expire.
+pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<AccessToken, TokenError> {
+    let lock = state.oauth_refresh.lock_for(oauth_account_id);
+    let _refreshing = lock.lock().await;
+    let deadline = tokio::time::Instant::now() + REFRESH_CLAIM;
+    loop {
+        let account = load(state, oauth_account_id).await?;
+        match OauthAccountState::parse(&account.state) {
+            Some(OauthAccountState::Connected) => {}
+            Some(OauthAccountState::ReauthorizationNeeded) => {
+                return Err(TokenError::ReauthorizationNeeded {
+                    provider: provider_label(&account),
+                    mailbox: account.mailbox_address.clone(),
+                    reason: account.problem.clone().unwrap_or_else(|| "the provider refused the stored sign-in".to_owned()),
+                });
+            }
+            _ => return Err(TokenError::NotConnected),
+        }
+        let now = Utc::now();
+        if fresh_enough(&account, now)
+            && let Some(sealed) = &account.access_token_secret
+        {
+            let token = state.secrets.decrypt(sealed).map_err(|_| TokenError::ReauthorizationNeeded {
+                provider: provider_label(&account),
+                mailbox: account.mailbox_address.clone(),
+                reason: "the stored token cannot be read with this server's key".to_owned(),
+            })?;
+            let expires_at = account.access_expires_at.map(|at| at - refresh_margin(account.access_issued_at, at));
+            return Ok(AccessToken { mailbox: account.mailbox_address, token, expires_at });
+        }
+        if claim_refresh(state, account.id, now).await? {
+            return refresh_claimed(state, account).await;
+        }
+        // Another process refreshes this connection right now: its result lands in the
+        // row, so wait for the claim to end and read it.
+        if tokio::time::Instant::now() >= deadline {
+            return Err(TokenError::Unavailable {
+                provider: provider_label(&account),
+                mailbox: account.mailbox_address,
+                reason: "another server process did not finish refreshing in time".to_owned(),
+            });
+        }
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+    }
+}
+
+/// Marks the token as spent after a mail server refused it, so the next use refreshes
+/// (a provider may revoke tokens before their stated expiry). Only if it is still the
+/// stored one: a token refreshed meanwhile stays.
+pub async fn discard_access_token(state: &AppState, oauth_account_id: i64, refused_token: &str) -> Result<(), TokenError> {
+    let account = load(state, oauth_account_id).await?;
+    let Some(sealed) = &account.access_token_secret else {
+        return Ok(());
+    };
+    if state.secrets.decrypt(sealed).ok().as_deref() != Some(refused_token) {
+        return Ok(());
+    }
+    oauth_account::Entity::update_many()
+        .col_expr(oauth_account::Column::AccessExpiresAt, Expr::value(Some(Utc::now() - Duration::seconds(1))))
+        .filter(oauth_account::Column::Id.eq(oauth_account_id))
+        .filter(oauth_account::Column::AccessTokenSecret.eq(sealed.clone()))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+async fn claim_refresh(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<bool, TokenError> {
+    let until = now + Duration::from_std(REFRESH_CLAIM).unwrap_or(Duration::seconds(45));
+    let claimed = oauth_account::Entity::update_many()
+        .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Some(until)))
+        .filter(oauth_account::Column::Id.eq(id))
+        .filter(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()))
+        .filter(
+            Condition::any()
+                .add(oauth_account::Column::RefreshingUntil.is_null())
+                .add(oauth_account::Column::RefreshingUntil.lt(now)),
+        )
+        .exec(&state.db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+async fn refresh_claimed(state: &AppState, account: oauth_account::Model) -> Result<AccessToken, TokenError> {
+    let provider = provider_label(&account);
+    let refresh_token = match account.refresh_token_secret.as_deref().map(|sealed| state.secrets.decrypt(sealed)) {
+        Some(Ok(token)) => token,
+        Some(Err(_)) | None => {
+            let reason = "no usable refresh token is stored".to_owned();
+            mark_reauthorization_needed(state, &account, &reason).await?;
+            return Err(TokenError::ReauthorizationNeeded { provider, mailbox: account.mailbox_address, reason });
+        }
+    };
+    let outcome = match OauthProvider::parse(&account.provider) {
+        Some(kind) => match clients::settings_for(state, account.organisation_id, kind).await {
+            Ok(settings) => match oauth::http_client() {
+                Ok(http) => oauth::refresh(&http, &settings, &refresh_token).await,
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(OauthError::Configuration(error.public_message())),
+        },
+        None => Err(OauthError::Configuration("unknown provider".to_owned())),
+    };
+    match outcome {
+        Ok(issued) => store_refreshed(state, &account, &issued).await,
+        Err(OauthError::InvalidGrant(reason)) => {
+            mark_reauthorization_needed(state, &account, &reason).await?;
+            Err(TokenError::ReauthorizationNeeded { provider, mailbox: account.mailbox_address, reason })
+        }
+        Err(error) => {
+            let reason = error.to_string();
+            let failures = account.failed_refreshes + 1;
+            if failures >= MAX_FAILED_REFRESHES {
+                let reason = format!("{failures} refreshes in a row failed, the last: {reason}");
+                mark_reauthorization_needed(state, &account, &reason).await?;
+                return Err(TokenError::ReauthorizationNeeded { provider, mailbox: account.mailbox_address, reason });
+            }
+            oauth_account::Entity::update_many()
+                .col_expr(oauth_account::Column::FailedRefreshes, Expr::value(failures))
+                .col_expr(oauth_account::Column::Problem, Expr::value(Some(reason.clone())))
+                .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(oauth_account::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(oauth_account::Column::Id.eq(account.id))
+                .exec(&state.db)
+                .await?;
+            tracing::warn!(oauth_account_id = account.id, %reason, "OAuth token refresh failed");
+            Err(TokenError::Unavailable { provider, mailbox: account.mailbox_address, reason })
+        }
+    }
+}
+
+/// Access token, its times and a rotated refresh token in one statement: a crash
+/// between them would leave a refresh token the provider has already retired.
+async fn store_refreshed(state: &AppState, account: &oauth_account::Model, issued: &IssuedTokens) -> Result<AccessToken, TokenError> {
+    let now = Utc::now();
+    let expires_at = issued.expires_in.and_then(|lifetime| Duration::from_std(lifetime).ok()).map(|lifetime| now + lifetime);
+    let mut update = oauth_account::Entity::update_many()
+        .col_expr(oauth_account::Column::AccessTokenSecret, Expr::value(Some(state.secrets.encrypt(&issued.access_token))))
+        .col_expr(oauth_account::Column::AccessIssuedAt, Expr::value(Some(now)))
+        .col_expr(oauth_account::Column::AccessExpiresAt, Expr::value(expires_at))
+        .col_expr(oauth_account::Column::FailedRefreshes, Expr::value(0))
+        .col_expr(oauth_account::Column::Problem, Expr::value(Option::<String>::None))
+        .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(oauth_account::Column::LastRefreshedAt, Expr::value(Some(now)))
+        .col_expr(oauth_account::Column::UpdatedAt, Expr::value(now));
+    if let Some(rotated) = &issued.refresh_token {
+        update = update.col_expr(oauth_account::Column::RefreshTokenSecret, Expr::value(Some(state.secrets.encrypt(rotated))));
+    }
+    update.filter(oauth_account::Column::Id.eq(account.id)).exec(&state.db).await?;
+    Ok(AccessToken {
+        mailbox: account.mailbox_address.clone(),
+        token: issued.access_token.clone(),
+        expires_at: expires_at.map(|at| at - refresh_margin(Some(now), at)),
+    })
+}
+
+/// Sets the connection to "reauthorisation needed", the accounts using it to an error
+/// naming it, and tells the legal entity's admins, all once: only the transition from
+/// "connected" does anything.
+pub async fn mark_reauthorization_needed(state: &AppState, account: &oauth_account::Model, reason: &str) -> Result<(), TokenError> {
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let changed = oauth_account::Entity::update_many()
+        .col_expr(oauth_account::Column::State, Expr::value(OauthAccountState::ReauthorizationNeeded.as_str()))
+        .col_expr(oauth_account::Column::Problem, Expr::value(Some(reason.to_owned())))
+        .col_expr(oauth_account::Column::AccessTokenSecret, Expr::value(Option::<String>::None))
+        .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(oauth_account::Column::UpdatedAt, Expr::value(now))
+        .filter(oauth_account::Column::Id.eq(account.id))
+        .filter(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        txn.commit().await?;
+        return Ok(());
+    }
+    let provider = provider_label(account);
+    let message = format!(
+        "the {provider} sign-in of {} must be renewed ({reason}); an administrator reconnects it under Settings",
+        account.mailbox_address
+    );
+    inbound_account::Entity::update_many()
+        .col_expr(inbound_account::Column::Status, Expr::value(InboundStatus::Error.as_str()))
+        .col_expr(inbound_account::Column::StatusProblem, Expr::value(Some(MailProblem::Authorization.as_str())))
+        .col_expr(inbound_account::Column::StatusDetail, Expr::value(Some(message.clone())))
+        .col_expr(inbound_account::Column::LastErrorAt, Expr::value(Some(now)))
+        .filter(inbound_account::Column::OauthAccountId.eq(account.id))
+        .exec(&txn)
+        .await?;
+    let queued = notify_admins(state, &txn, account, &message).await?;
+    txn.commit().await?;
+    tracing::warn!(oauth_account_id = account.id, mailbox = %account.mailbox_address, %reason, "OAuth connection needs reauthorisation");
+    for message in queued {
+        state.events.publish(DomainEvent::OutboxChanged {
+            organisation_id: message.organisation_id,
+            message_id: message.id,
+            status: OutboxStatus::Queued,
+        });
+    }
+    let inbound = inbound_account::Entity::find().filter(inbound_account::Column::OauthAccountId.eq(account.id)).all(&state.db).await?;
+    for inbound in inbound {
+        state.events.publish(DomainEvent::InboundAccountStatusChanged(Box::new(inbound)));
+    }
+    state.events.publish(DomainEvent::OauthAccountChanged { organisation_id: account.organisation_id, oauth_account_id: account.id });
+    state.outbox.wake();
+    Ok(())
+}
+
+/// The organisation's admins and the company admins of the connection's legal entity.
+pub async fn admins_of_entity(db: &impl ConnectionTrait, organisation_id: i64, legal_entity_id: i64) -> Result<Vec<app_user::Model>, sea_orm::DbErr> {
+    let company_admins: Vec<i64> = user_legal_entity::Entity::find()
+        .filter(user_legal_entity::Column::LegalEntityId.eq(legal_entity_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.user_id)
+        .collect();
+    app_user::Entity::find()
+        .filter(app_user::Column::OrganisationId.eq(organisation_id))
+        .filter(app_user::Column::Active.eq(true))
+        .filter(
+            Condition::any().add(app_user::Column::Role.eq(Role::Admin.as_str())).add(
+                Condition::all()
+                    .add(app_user::Column::Role.eq(Role::CompanyAdmin.as_str()))
+                    .add(app_user::Column::Id.is_in(company_admins)),
+            ),
+        )
+        .all(db)
+        .await
+}
+
+/// A mail per admin through the built-in (system) channel: the account's own channel
+/// is the one that stopped working.
+async fn notify_admins(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    account: &oauth_account::Model,
+    message: &str,
+) -> Result<Vec<crate::db::entities::outbox_message::Model>, TokenError> {
+    let sender = outbound_accounts::system_sender(state)?;
+    let mut queued = Vec::new();
+    for admin in admins_of_entity(db, account.organisation_id, account.legal_entity_id).await? {
+        let Ok(recipient) = EmailAddress::parse(&admin.email) else {
+            continue;
+        };
+        let mail = OutgoingMail {
+            from_name: Some("Talentpost".to_owned()),
+            from: outbound_accounts::to_lettre(&sender, "from")?,
+            to_name: Some(admin.display_name.clone()),
+            to: outbound_accounts::to_lettre(&recipient, "to")?,
+            reply_to: None,
+            subject: format!("Action needed: reconnect the mailbox {}", account.mailbox_address),
+            text: format!(
+                "Hello {},\n\n{}.\n\nUntil then Talentpost neither fetches mail from this mailbox nor sends through it; \
+                 mail to be sent waits in the outbox. Open Talentpost, Settings → Mail accounts (or Outgoing mail), \
+                 and choose \"Reconnect\" for {}.\n\nOther mailboxes are not affected.\n",
+                admin.display_name, capitalised(message), account.mailbox_address
+            ),
+            html: None,
+            message_id: outbox::new_message_id(None, &sender),
+            in_reply_to: None,
+            references: Vec::new(),
+            attachments: Vec::new(),
+            date: Utc::now(),
+            auto_generated: true,
+        };
+        queued.push(
+            outbox::enqueue(
+                state,
+                db,
+                NewOutboxMail {
+                    organisation_id: account.organisation_id,
+                    legal_entity_id: Some(account.legal_entity_id),
+                    candidate_id: None,
+                    application_id: None,
+                    thread_id: None,
+                    contact_event_id: None,
+                    created_by_user_id: None,
+                    purpose: OutboxPurpose::System,
+                    route: Route::Builtin,
+                    mail,
+                },
+            )
+            .await?,
+        );
+    }
+    Ok(queued)
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_margin_is_a_minute_or_a_quarter_of_short_lifetimes() {
+        let now = Utc::now();
+        assert_eq!(refresh_margin(Some(now), now + Duration::hours(1)), Duration::seconds(60));
+        assert_eq!(refresh_margin(Some(now), now + Duration::seconds(8)), Duration::seconds(2));
+    }
+}
