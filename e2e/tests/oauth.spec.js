@@ -14,7 +14,7 @@ test('an admin connects a Microsoft 365 mailbox by signing in and its mail arriv
 
   // The app registration, pointed at the test provider (the "advanced" overrides).
   const client = page.locator('[data-testid=oauth-client-form][data-provider=microsoft]');
-  await expect(client.getByTestId('oauth-redirect-uri')).toContainText('/api/oauth/callback');
+  await expect(client.getByTestId('oauth-redirect-uri')).toContainText('/oauth/callback');
   await client.locator('input[name=clientId]').fill('talentpost-test');
   await client.locator('input[name=clientSecret]').fill('test-client-secret');
   await client.locator('summary').click();
@@ -43,6 +43,8 @@ test('an admin connects a Microsoft 365 mailbox by signing in and its mail arriv
   await expect(page).toHaveURL(new RegExp(`^${OAUTH_URL}/authorize`));
   await page.locator('select[name=user]').selectOption('jobs@example.test');
   await page.getByRole('button', { name: 'Allow' }).click();
+  // Back on Talentpost's callback page, which finishes in the admin's session and goes
+  // on to where the connection was started.
   await expect(page).toHaveURL(/\/settings\/mail\?oauth=connected/);
   await expect(page.getByTestId('oauth-outcome')).toContainText('jobs@example.test');
   await expect(row.getByTestId('oauth-state')).toHaveAttribute('data-state', 'connected');

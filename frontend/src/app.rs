@@ -9,7 +9,10 @@ use crate::api::{ApiError, ops};
 use crate::components::layout::Shell;
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
-use crate::pages::{candidate_file, candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, nurturing, nurturing_jobs, outbox, outgoing_mail, public_channels, settings};
+use crate::pages::{
+    candidate_file, candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, nurturing, nurturing_jobs, oauth_callback, outbox, outgoing_mail,
+    public_channels, settings,
+};
 
 /// The signed-in user, available to every page below the shell.
 #[derive(Clone)]
@@ -87,6 +90,7 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
                         <Route path=path!("work") view=nurturing_jobs::WorkCentrePage/>
                     </ParentRoute>
                     <Route path=path!("nurturing-print") view=nurturing_jobs::JobsPrintPage/>
+                    <Route path=path!("oauth/callback") view=oauth_callback::OauthCallbackPage/>
                     <ParentRoute path=path!("settings") view=settings::SettingsPage>
                         <Route path=path!("") view=settings::LegalEntitiesPage/>
                         <Route path=path!("users") view=settings::UsersPage/>

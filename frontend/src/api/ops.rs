@@ -809,3 +809,22 @@ pub async fn disconnect_oauth(id: String) -> Result<OauthAccount, ApiError> {
     let query = format!("mutation($id: ID!) {{ disconnectOauth(accountId: $id) {{ {OAUTH_FIELDS} }} }}");
     pick(&query, json!({"id": id}), "disconnectOauth").await
 }
+
+/// What the provider appended to the redirect URI.
+#[derive(Clone, Debug, Default)]
+pub struct OauthCallback {
+    pub state: Option<String>,
+    pub code: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+pub async fn complete_oauth_connect(callback: OauthCallback) -> Result<OauthConnected, ApiError> {
+    pick(
+        "mutation($state: String, $code: String, $error: String, $description: String) { \
+         completeOauthConnect(state: $state, code: $code, error: $error, errorDescription: $description) { mailbox appPath } }",
+        json!({"state": callback.state, "code": callback.code, "error": callback.error, "description": callback.error_description}),
+        "completeOauthConnect",
+    )
+    .await
+}

@@ -641,3 +641,10 @@ pub struct OauthClient {
     pub smtp_security: Option<MailSecurity>,
     pub accept_invalid_certs: bool,
 }
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OauthConnected {
+    pub mailbox: String,
+    pub app_path: String,
+}

@@ -86,22 +86,18 @@ pub fn OauthState(account: OauthAccount, on_changed: Callback<()>) -> impl IntoV
     }
 }
 
-/// What the callback reported (`?oauth=connected&mailbox=…` or `?oauth=failed&message=…`).
+/// The mailbox the callback page just connected (`?oauth=connected&mailbox=…`);
+/// failures stay on the callback page, which says why.
 #[component]
 pub fn OauthOutcome() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     move || {
-        query.with(|query| match query.get("oauth").as_deref() {
-            Some("connected") => {
+        query.with(|query| {
+            (query.get("oauth").as_deref() == Some("connected")).then(|| {
                 let mailbox = query.get("mailbox").unwrap_or_default();
-                Some(view! { <p class="notice" data-testid="oauth-outcome" data-outcome="connected">{t!(i18n, oauth_connected)} " " <strong>{mailbox}</strong></p> }.into_any())
-            }
-            Some(_) => {
-                let message = query.get("message").unwrap_or_default();
-                Some(view! { <p class="error" role="alert" data-testid="oauth-outcome" data-outcome="failed">{t!(i18n, oauth_failed)} " " {message}</p> }.into_any())
-            }
-            None => None,
+                view! { <p class="notice" data-testid="oauth-outcome">{t!(i18n, oauth_connected)} " " <strong>{mailbox}</strong></p> }
+            })
         })
     }
 }

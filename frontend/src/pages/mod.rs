@@ -10,6 +10,7 @@ pub mod login;
 pub mod mail_accounts;
 pub mod nurturing;
 pub mod nurturing_jobs;
+pub mod oauth_callback;
 pub mod outbox;
 pub mod outgoing_mail;
 pub mod public_channels;

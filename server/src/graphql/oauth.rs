@@ -145,9 +145,17 @@ impl From<OauthClientInput> for ServiceInput {
 }
 
 #[derive(SimpleObject)]
+pub struct OauthConnected {
+    /// The mailbox signed in to.
+    pub mailbox: String,
+    /// The app page the connection was started from (mail accounts or outgoing mail).
+    pub app_path: String,
+}
+
+#[derive(SimpleObject)]
 pub struct OauthConnectStart {
-    /// Send the admin's browser here; the provider returns it to Talentpost's callback,
-    /// which then opens the app's mail settings.
+    /// Send the admin's browser here; the provider returns it to the app's callback page
+    /// (`oauthRedirectUri`), which finishes with `completeOauthConnect`.
     pub url: String,
 }
 
@@ -198,6 +206,25 @@ impl OauthMutation {
         let target_id = parse_id("targetId", &target_id, |id| id)?;
         let (app, principal) = caller(ctx)?;
         connect::start(app, principal, provider, purpose, target_id).await.gql().map(|url| OauthConnectStart { url })
+    }
+
+    /// Finishes a connection with what the provider appended to the redirect URI
+    /// (`code` and `state`, or `error`). Only the admin who started it can finish it; a
+    /// state Talentpost did not issue, or older than 10 minutes, is refused (`state`).
+    async fn complete_oauth_connect(
+        &self,
+        ctx: &Context<'_>,
+        state: Option<String>,
+        code: Option<String>,
+        error: Option<String>,
+        error_description: Option<String>,
+    ) -> GqlResult<OauthConnected> {
+        let (app, principal) = caller(ctx)?;
+        let params = connect::CallbackParams { code, state, error, error_description };
+        connect::complete(app, principal, params)
+            .await
+            .gql()
+            .map(|connected| OauthConnected { mailbox: connected.mailbox, app_path: connected.app_path.to_owned() })
     }
 
     /// Deletes the connection's tokens (revoking them at the provider where it offers

@@ -5,7 +5,6 @@ mod error;
 mod graphql;
 mod intake;
 mod mail;
-mod oauth;
 mod test_clock;
 
 use axum::Router;
@@ -52,7 +51,6 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/api/documents/{id}", get(documents::download))
         .route("/api/inbox/{id}/raw", get(mail::raw_download))
         .route("/api/mail/intake", post(mail::intake))
-        .route("/api/oauth/callback", get(oauth::callback))
         .route("/healthz", get(healthz))
         .fallback_service(web_app)
         .with_state(state)

@@ -281,6 +281,9 @@ pub async fn update(
     if !oauth {
         mail_connection::require_password_for_new_destination(&connection, &input.connection, &stored_connection)?;
     }
+    if oauth && connection.security == MailSecurity::Unencrypted {
+        return Err(ServiceError::invalid("security", "tokens are never sent unencrypted: choose TLS or STARTTLS"));
+    }
     let destination_changed = !mail_connection::same_destination(&connection, &stored_connection);
     let username = if oauth { connection.username.clone().unwrap_or_default() } else { login_of(&connection, Some(String::new()))?.0 };
     let mut account: inbound_account::ActiveModel = current.clone().into();
@@ -333,6 +336,14 @@ pub async fn update(
     account.updated_at = Set(Utc::now());
     let txn = state.db.begin().await?;
     let updated = account.update(&txn).await?;
+    if let Some(connection) = updated.oauth_account_id.filter(|_| updated.legal_entity_id != current.legal_entity_id) {
+        // The connection belongs to the account's company: its admins see and renew it.
+        crate::db::entities::oauth_account::Entity::update_many()
+            .col_expr(crate::db::entities::oauth_account::Column::LegalEntityId, sea_orm::sea_query::Expr::value(updated.legal_entity_id))
+            .filter(crate::db::entities::oauth_account::Column::Id.eq(connection))
+            .exec(&txn)
+            .await?;
+    }
     if destination_changed || input.folder.as_ref().is_some_and(|f| *f != current.folder) {
         // Another mailbox: its UIDs say nothing about the old one's, even if its
         // UIDVALIDITY happens to be equal. Stored mail is recognised by the dedupe keys.

@@ -211,6 +211,9 @@ pub async fn update(
     let current = find(&state.db, principal, id).await?;
     let stored_connection = stored(&current);
     let connection = mail_connection::validate(&SMTP, &input.connection, Some(&stored_connection))?;
+    if current.oauth_account_id.is_some() && connection.security == MailSecurity::Unencrypted {
+        return Err(ServiceError::invalid("security", "tokens are never sent unencrypted: choose TLS or STARTTLS"));
+    }
     mail_connection::require_password_for_new_destination(&connection, &input.connection, &stored_connection)?;
     let mut account: outbound_account::ActiveModel = current.clone().into();
     if let Some(label) = &input.label {

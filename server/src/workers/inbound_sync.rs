@@ -30,6 +30,8 @@ const BODY_BATCH_BYTES: u64 = 8 * 1024 * 1024;
 const INGEST_IN_FLIGHT: usize = 4;
 /// How long "fetch again since" waits for a running sync of the same account.
 const SINCE_LOCK_WAIT: Duration = Duration::from_secs(300);
+/// The shortest an OAuth session is kept before signing in with a fresh token.
+const MIN_OAUTH_SESSION: Duration = Duration::from_secs(2);
 /// IDLE is re-issued well before the 29 minutes after which servers may drop it.
 const MAX_IDLE: Duration = Duration::from_secs(25 * 60);
 
@@ -244,9 +246,11 @@ async fn watch(state: &AppState, account: &inbound_account::Model, wake: &Notify
         Err(error) => return Some(error.into()),
     };
     let session_ends = match &settings.login {
-        imap::ImapLogin::XOauth2 { expires_at: Some(expires_at), .. } => {
-            Some(tokio::time::Instant::now() + (*expires_at - Utc::now()).to_std().unwrap_or_default())
-        }
+        // At least a few seconds, so a provider issuing near-expired tokens cannot make
+        // this loop sign in again and again without pause.
+        imap::ImapLogin::XOauth2 { expires_at: Some(expires_at), .. } => Some(
+            tokio::time::Instant::now() + (*expires_at - Utc::now()).to_std().unwrap_or_default().max(MIN_OAUTH_SESSION),
+        ),
         _ => None,
     };
     let poll = Duration::from_secs(state.config.mail_poll_seconds.max(1)).min(MAX_IDLE);

@@ -87,15 +87,29 @@ async fn start_connect(admin: &Client, purpose: &str, target: &str) -> String {
     started.data()["startOauthConnect"]["url"].as_str().unwrap().to_owned()
 }
 
-/// The whole browser round trip: Talentpost's URL, the provider's consent, the
-/// callback (in the admin's session), and the app page it lands on.
-async fn connect_mailbox(app: &TestApp, admin: &Client, server: &OauthServer, purpose: &str, target: &str, mailbox: &str) -> reqwest::Url {
+/// What the app's callback page does with the provider's redirect: hands `code` and
+/// `state` (or `error`) to `completeOauthConnect` in the admin's session.
+async fn finish(client: &Client, callback: &str) -> crate::helpers::GqlResponse {
+    let url = reqwest::Url::parse(callback).unwrap();
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    client
+        .gql(
+            "mutation($state: String, $code: String, $error: String) { completeOauthConnect(state: $state, code: $code, error: $error) { mailbox appPath } }",
+            json!({"state": query.get("state"), "code": query.get("code"), "error": query.get("error")}),
+        )
+        .await
+}
+
+/// The whole browser round trip: Talentpost's URL, the provider's consent, the app's
+/// callback page (in the admin's session). Returns the app page it goes on to.
+async fn connect_mailbox(app: &TestApp, admin: &Client, server: &OauthServer, purpose: &str, target: &str, mailbox: &str) -> String {
     let url = start_connect(admin, purpose, target).await;
     let callback = server.consent(&url, mailbox, true).await;
-    let path = callback.strip_prefix(&app.address).unwrap_or_else(|| panic!("the provider returns to Talentpost: {callback}"));
-    let landed = admin.get(path).await;
-    assert_eq!(landed.status(), 200);
-    landed.url().clone()
+    assert!(callback.starts_with(&format!("{}/oauth/callback?", app.address)), "the provider returns to Talentpost: {callback}");
+    let finished = finish(admin, &callback).await;
+    assert!(finished.errors().is_empty(), "{:?}", finished.body);
+    assert_eq!(finished.data()["completeOauthConnect"]["mailbox"], mailbox);
+    finished.data()["completeOauthConnect"]["appPath"].as_str().unwrap().to_owned()
 }
 
 async fn account(admin: &Client, account_id: &str) -> Value {
@@ -137,7 +151,7 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
     assert_eq!(client["hasClientSecret"], true);
     let listed = admin.gql("{ oauthClients { provider clientId hasClientSecret } oauthRedirectUri }", json!({})).await;
     assert!(!listed.body.to_string().contains(CLIENT_SECRET), "the client secret is never returned: {}", listed.body);
-    assert_eq!(listed.data()["oauthRedirectUri"], format!("{}/api/oauth/callback", app.address));
+    assert_eq!(listed.data()["oauthRedirectUri"], format!("{}/oauth/callback", app.address));
     // A bad endpoint is refused with the field named.
     let bad = admin
         .gql("mutation { setOauthClient(provider: MICROSOFT, input: {tokenUrl: \"not a url\"}) { clientId } }", json!({}))
@@ -156,22 +170,19 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
     let query: std::collections::HashMap<String, String> = parsed.query_pairs().into_owned().collect();
     assert!(url.starts_with(&format!("{}/authorize?", server.url)), "{url}");
     assert_eq!(query["code_challenge_method"], "S256");
-    assert_eq!(query["redirect_uri"], format!("{}/api/oauth/callback", app.address));
+    assert_eq!(query["redirect_uri"], format!("{}/oauth/callback", app.address));
     for scope in ["https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/SMTP.Send", "offline_access"] {
         assert!(query["scope"].split(' ').any(|s| s == scope), "scope {scope} asked for: {}", query["scope"]);
     }
     let callback = server.consent(&url, "jobs@example.test", true).await;
-    // The callback belongs to the admin's session: a browser without it is turned away.
-    let path = callback.strip_prefix(&app.address).unwrap().to_owned();
-    let stranger = app.anonymous().get(&path).await;
-    assert_eq!(stranger.status(), 403);
-    assert!(stranger.text().await.unwrap().contains("sign in to Talentpost"));
-    let landed = admin.get(&path).await;
-    assert_eq!(landed.url().path(), "/settings/mail");
-    assert_eq!(landed.url().query(), Some("oauth=connected&mailbox=jobs%40example.test"));
-    // The code is used up: the same callback again fails and says why, in the app.
-    let replay = admin.get(&path).await;
-    assert!(replay.url().query().unwrap().starts_with("oauth=failed&message="), "{}", replay.url());
+    // Finishing belongs to the admin's session: a browser without it is turned away.
+    assert_eq!(finish(&app.anonymous(), &callback).await.code(), "UNAUTHENTICATED");
+    let finished = finish(&admin, &callback).await;
+    assert!(finished.errors().is_empty(), "{:?}", finished.body);
+    assert_eq!(finished.data()["completeOauthConnect"], json!({"mailbox": "jobs@example.test", "appPath": "/settings/mail"}));
+    // The code is used up: the same callback again fails and names it.
+    let replay = finish(&admin, &callback).await;
+    assert_eq!(replay.field().as_deref(), Some("code"), "{:?}", replay.body);
 
     let connected = wait_for_account(&app, &token, &account_id, |a| a["status"] == "IDLE").await;
     assert_eq!(connected["username"], "jobs@example.test", "the mailbox comes from the ID token");
@@ -183,7 +194,7 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
 
     // The main entity's sender: connect, then a mail to a candidate leaves by XOAUTH2.
     let landed = connect_mailbox(&app, &admin, &server, "SENDER_IDENTITY", &entity, "jobs@example.test").await;
-    assert_eq!(landed.path(), "/settings/outgoing");
+    assert_eq!(landed, "/settings/outgoing");
     let sender = admin
         .gql(
             "query($id: ID!) { senderIdentity(legalEntityId: $id) { senderAddress channel outboundAccount { id host port username hasPassword oauth { state mailboxAddress } } } }",
@@ -207,10 +218,10 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
     assert!(raw.contains("jobs@example.test"), "{raw}");
     assert!(postfix.log().contains("sasl_method=XOAUTH2"), "Postfix saw an XOAUTH2 login: {}", postfix.log());
 
-    // A state we did not issue, or one past its time, is refused with a page saying so.
-    let forged = admin.get("/api/oauth/callback?code=abc&state=v1%3Aforged").await;
-    assert_eq!(forged.status(), 400);
-    assert!(forged.text().await.unwrap().contains("not started by Talentpost"));
+    // A state we did not issue, or one past its time, is refused, naming it.
+    let forged = finish(&admin, &format!("{}/oauth/callback?code=abc&state=v1%3Aforged", app.address)).await;
+    assert_eq!(forged.field().as_deref(), Some("state"));
+    assert!(forged.errors()[0]["message"].as_str().unwrap().contains("not started by Talentpost"));
     let key = talentpost_server::crypto::SecretBox::from_key(&[0x11; 32]).unwrap();
     let expired = key.encrypt(
         &json!({"kind": "talentpost.oauth-connect.v1", "organisation_id": 1, "user_id": 1, "provider": "MICROSOFT",
@@ -218,10 +229,14 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
                 "expires_at": chrono::Utc::now().timestamp() - 1})
         .to_string(),
     );
-    let expired_url = reqwest::Url::parse_with_params(&format!("{}/api/oauth/callback", app.address), &[("code", "abc"), ("state", expired.as_str())]).unwrap();
-    let refused = admin.get(&format!("{}?{}", expired_url.path(), expired_url.query().unwrap())).await;
-    assert_eq!(refused.status(), 400);
-    assert!(refused.text().await.unwrap().contains("expired"));
+    let expired_url = reqwest::Url::parse_with_params(&format!("{}/oauth/callback", app.address), &[("code", "abc"), ("state", expired.as_str())]).unwrap();
+    let refused = finish(&admin, expired_url.as_str()).await;
+    assert_eq!(refused.field().as_deref(), Some("state"));
+    assert!(refused.errors()[0]["message"].as_str().unwrap().contains("expired"), "{:?}", refused.body);
+    // Declining at the provider is reported as such.
+    let url = start_connect(&admin, "INBOUND_ACCOUNT", &account_id).await;
+    let declined = finish(&admin, &server.consent(&url, "jobs@example.test", false).await).await;
+    assert!(declined.errors()[0]["message"].as_str().unwrap().contains("cancelled or refused"), "{:?}", declined.body);
 
     // The API never returns a token.
     let everything = admin.gql("{ oauthAccounts { id provider mailboxAddress state accessExpiresAt } }", json!({})).await;
@@ -318,7 +333,7 @@ async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other
     assert_eq!(after["statusProblem"], "AUTHORIZATION", "{after}");
 }
 
-async fn concurrent_uses_of_an_expired_token_share_one_refresh(backend: Backend) {
+async fn concurrent_uses_share_one_refresh_and_mail_waits_for_a_reconnect(backend: Backend) {
     let World { server, dovecot, postfix, app, admin, token } = world(backend, &[]).await;
     register_client(&admin, &server, &dovecot, &postfix).await;
     connect_mailbox(&app, &admin, &server, "SENDER_IDENTITY", &main_entity(&admin).await, "jobs@example.test").await;
@@ -338,11 +353,26 @@ async fn concurrent_uses_of_an_expired_token_share_one_refresh(backend: Backend)
     }
     let stats = server.stats().await;
     assert_eq!(stats["refresh_token"], 1, "one refresh for all five mails: {stats}");
+
+    // Without a connection, mail waits in the outbox saying why, and goes out once the
+    // mailbox is connected again.
+    let connections = admin.gql("{ oauthAccounts { id } }", json!({})).await;
+    let connection = id(&connections.data()["oauthAccounts"][0]["id"]);
+    let disconnected = admin.gql("mutation($id: ID!) { disconnectOauth(accountId: $id) { state } }", json!({"id": connection})).await;
+    assert_eq!(disconnected.data()["disconnectOauth"]["state"], "DISCONNECTED");
+    let waiting = send(&admin, json!({"candidateId": candidate, "subject": "Nach dem Trennen", "body": "Hallo Lea"})).await;
+    let waiting = id(&waiting.data()["sendMessage"]["id"]);
+    let held = wait_for_outbox(&app, &token, &waiting, |m| m["lastProblem"] == "AUTHORIZATION").await;
+    assert_eq!(held["status"], "RETRYING", "{held}");
+    connect_mailbox(&app, &admin, &server, "SENDER_IDENTITY", &main_entity(&admin).await, "jobs@example.test").await;
+    let sent = wait_for_outbox(&app, &token, &waiting, |m| m["status"] == "SENT").await;
+    let message_id = sent["messageId"].as_str().unwrap().to_owned();
+    wait_for_mail(&dovecot, "bulk", LIMIT, || postfix.log(), |raw| raw.contains(&message_id)).await;
 }
 
 crate::on_both_databases!(
     a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sends_by_xoauth2,
     tokens_are_refreshed_before_expiry_and_a_rotated_refresh_token_replaces_the_old,
     a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other_accounts,
-    concurrent_uses_of_an_expired_token_share_one_refresh,
+    concurrent_uses_share_one_refresh_and_mail_waits_for_a_reconnect,
 );

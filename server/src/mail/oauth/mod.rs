@@ -280,10 +280,8 @@ fn classify<E: std::error::Error + 'static>(error: RequestTokenError<E, BasicErr
             }
         }
         RequestTokenError::Request(error) => OauthError::Unavailable(error.to_string()),
-        RequestTokenError::Parse(error, body) => OauthError::Unavailable(format!(
-            "unexpected answer from the token endpoint ({error}): {}",
-            String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
-        )),
+        // Never the body: an answer that fails to parse may still hold tokens.
+        RequestTokenError::Parse(error, _) => OauthError::Unavailable(format!("unexpected answer from the token endpoint ({error})")),
         RequestTokenError::Other(text) => OauthError::Unavailable(text),
     }
 }

@@ -58,11 +58,14 @@ fn url_field(field: &str, value: &str) -> ServiceResult<Option<String>> {
     let Some(text) = optional_text(field, Some(value), 2000)? else {
         return Ok(None);
     };
-    let parsed = reqwest::Url::parse(&text).map_err(|_| ServiceError::invalid(field, "must be an absolute http(s) URL"))?;
-    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
-        return Err(ServiceError::invalid(field, "must be an absolute http(s) URL"));
+    let parsed = reqwest::Url::parse(&text).map_err(|_| ServiceError::invalid(field, "must be an absolute https URL"))?;
+    let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    // Secrets and tokens travel to these endpoints: plain http only to this machine.
+    match parsed.scheme() {
+        "https" if parsed.host_str().is_some() => Ok(Some(text)),
+        "http" if loopback => Ok(Some(text)),
+        _ => Err(ServiceError::invalid(field, "must be an absolute https URL (http only for this machine)")),
     }
-    Ok(Some(text))
 }
 
 fn port_field(field: &str, value: i32) -> ServiceResult<Option<i32>> {

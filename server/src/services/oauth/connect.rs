@@ -9,12 +9,12 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait, TryIntoModel};
 use serde::{Deserialize, Serialize};
 use talentpost_shared::{
-    EmailAddress, InboundAuthMethod, InboundProtocol, InboundStatus, OauthAccountState, OauthProvider, OauthPurpose, SenderChannel,
-    SenderNameMode,
+    EmailAddress, InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, OauthAccountState, OauthProvider, OauthPurpose, OutboxStatus,
+    SenderChannel, SenderNameMode,
 };
 
 use crate::auth::Principal;
-use crate::db::entities::{inbound_account, inbound_folder_state, oauth_account, outbound_account, sender_identity};
+use crate::db::entities::{inbound_account, inbound_folder_state, oauth_account, outbound_account, outbox_message, sender_identity};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{LegalEntityId, OauthAccountId};
@@ -42,8 +42,9 @@ struct ConnectState {
     expires_at: i64,
 }
 
+/// The app's callback page, the redirect URI to register with the providers.
 pub fn callback_url(state: &AppState) -> String {
-    format!("{}/api/oauth/callback", state.public_url.trim_end_matches('/'))
+    format!("{}/oauth/callback", state.public_url.trim_end_matches('/'))
 }
 
 /// The provider's sign-in address for this connection.
@@ -110,7 +111,7 @@ fn require_matching_protocol(account: &inbound_account::Model, provider: OauthPr
     }
 }
 
-/// The query of the provider's redirect back to us.
+/// What the provider sent back to the callback page (its query string).
 #[derive(Debug, Default, Deserialize)]
 pub struct CallbackParams {
     pub code: Option<String>,
@@ -119,21 +120,8 @@ pub struct CallbackParams {
     pub error_description: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CallbackError {
-    /// Not a state we issued, or tampered with.
-    #[error("this sign-in response was not started by Talentpost or was altered (state); start the connection again")]
-    ForgedState,
-    #[error("this sign-in link has expired (state older than 10 minutes); start the connection again")]
-    ExpiredState,
-    #[error("sign in to Talentpost as the administrator who started the connection, then start it again")]
-    WrongUser,
-    /// Where the app shows the outcome, and the message for it.
-    #[error("{message}")]
-    Failed { app_path: &'static str, message: String },
-}
-
 pub struct Connected {
+    /// The app page the connection was started from.
     pub app_path: &'static str,
     pub mailbox: String,
 }
@@ -145,57 +133,67 @@ fn app_path(purpose: OauthPurpose) -> &'static str {
     }
 }
 
-fn open_state(state: &AppState, sealed: &str) -> Result<ConnectState, CallbackError> {
-    let json = state.secrets.decrypt(sealed).map_err(|_| CallbackError::ForgedState)?;
-    let opened: ConnectState = serde_json::from_str(&json).map_err(|_| CallbackError::ForgedState)?;
+fn open_state(state: &AppState, sealed: &str) -> ServiceResult<ConnectState> {
+    let forged = || ServiceError::invalid("state", "this sign-in response was not started by Talentpost or was altered; start the connection again");
+    let json = state.secrets.decrypt(sealed).map_err(|_| forged())?;
+    let opened: ConnectState = serde_json::from_str(&json).map_err(|_| forged())?;
     if opened.kind != STATE_KIND {
-        return Err(CallbackError::ForgedState);
+        return Err(forged());
     }
     if opened.expires_at < Utc::now().timestamp() {
-        return Err(CallbackError::ExpiredState);
+        return Err(ServiceError::invalid("state", "this sign-in has expired (more than 10 minutes); start the connection again"));
     }
     Ok(opened)
 }
 
-/// Finishes a connection at the callback. `principal` is whoever the browser's session
-/// belongs to; it must be the admin who started, so a foreign code cannot be slipped
-/// into someone's session.
-pub async fn complete(state: &AppState, principal: Option<&Principal>, params: CallbackParams) -> Result<Connected, CallbackError> {
+/// Finishes a connection with what the provider sent to the callback page. The app's
+/// callback page calls this in the admin's session (a same-site request, so the strict
+/// session cookie is there); it must be the admin who started, so a foreign code cannot
+/// be slipped into someone's session.
+pub async fn complete(state: &AppState, principal: &Principal, params: CallbackParams) -> ServiceResult<Connected> {
     let opened = open_state(state, params.state.as_deref().unwrap_or_default())?;
-    let principal = principal
-        .filter(|principal| principal.user_id == opened.user_id && principal.organisation_id == opened.organisation_id)
-        .ok_or(CallbackError::WrongUser)?;
-    let path = app_path(opened.purpose);
-    let failed = |message: String| CallbackError::Failed { app_path: path, message };
+    if principal.user_id != opened.user_id || principal.organisation_id != opened.organisation_id {
+        return Err(ServiceError::Forbidden("only the administrator who started this connection can finish it"));
+    }
+    let provider = clients::label(opened.provider);
     if let Some(error) = params.error {
         let detail = params.error_description.map(|d| format!(": {d}")).unwrap_or_default();
-        return Err(failed(if error == "access_denied" {
-            format!("the sign-in at {} was cancelled or refused{detail}", clients::label(opened.provider))
-        } else {
-            format!("{} reported an error: {error}{detail}", clients::label(opened.provider))
-        }));
+        return Err(ServiceError::invalid(
+            "error",
+            if error == "access_denied" {
+                format!("the sign-in at {provider} was cancelled or refused{detail}")
+            } else {
+                format!("{provider} reported an error: {error}{detail}")
+            },
+        ));
     }
-    let code = params.code.filter(|code| !code.is_empty()).ok_or_else(|| failed("the provider sent no authorisation code".to_owned()))?;
-    let settings = clients::settings_for(state, opened.organisation_id, opened.provider)
-        .await
-        .map_err(|error| failed(error.public_message()))?;
-    let http = oauth::http_client().map_err(|error| failed(error.to_string()))?;
+    let code = params
+        .code
+        .filter(|code| !code.is_empty())
+        .ok_or_else(|| ServiceError::invalid("code", "the provider sent no authorisation code"))?;
+    let settings = clients::settings_for(state, opened.organisation_id, opened.provider).await?;
+    let http = oauth::http_client().map_err(|error| ServiceError::Internal(error.to_string()))?;
     let issued = oauth::exchange_code(&http, &settings, &callback_url(state), &code, &opened.verifier)
         .await
-        .map_err(|error| failed(exchange_message(&error)))?;
+        .map_err(|error| ServiceError::invalid("code", exchange_message(&error)))?;
     let refresh_token = issued.refresh_token.clone().ok_or_else(|| {
-        failed(format!("{} issued no refresh token, so the connection would die within the hour; check that the app registration allows offline access", clients::label(opened.provider)))
+        ServiceError::invalid(
+            "code",
+            format!("{provider} issued no refresh token, so the connection would die within the hour; check that the app registration allows offline access"),
+        )
     })?;
     let mailbox = match issued.id_token.as_deref().and_then(oauth::mailbox_from_id_token) {
         Some(mailbox) => Some(mailbox),
         None => match &settings.userinfo_url {
-            Some(url) => oauth::mailbox_from_userinfo(&http, url, &issued.access_token).await.map_err(|error| failed(error.to_string()))?,
+            Some(url) => oauth::mailbox_from_userinfo(&http, url, &issued.access_token)
+                .await
+                .map_err(|error| ServiceError::invalid("code", error.to_string()))?,
             None => None,
         },
     };
-    let mailbox = mailbox
-        .and_then(|mailbox| EmailAddress::parse(&mailbox).ok())
-        .ok_or_else(|| failed("the provider did not say which mailbox was signed in to (no e-mail address in the token)".to_owned()))?;
+    let mailbox = mailbox.and_then(|mailbox| EmailAddress::parse(&mailbox).ok()).ok_or_else(|| {
+        ServiceError::invalid("code", "the provider did not say which mailbox was signed in to (no e-mail address in the token)")
+    })?;
     let tokens = NewTokens {
         provider: opened.provider,
         mailbox: mailbox.to_string(),
@@ -203,17 +201,11 @@ pub async fn complete(state: &AppState, principal: Option<&Principal>, params: C
         access_token: issued.access_token,
         expires_in: issued.expires_in,
     };
-    let outcome = match opened.purpose {
-        OauthPurpose::InboundAccount => connect_inbound(state, principal, opened.target_id, tokens).await,
-        OauthPurpose::SenderIdentity => connect_sender(state, principal, opened.target_id, tokens, &settings).await,
-    };
-    outcome.map_err(|error| {
-        if error.code() == talentpost_shared::ErrorCode::Internal {
-            tracing::error!(%error, "completing an OAuth connection failed");
-        }
-        failed(error.public_message())
-    })?;
-    Ok(Connected { app_path: path, mailbox: mailbox.to_string() })
+    match opened.purpose {
+        OauthPurpose::InboundAccount => connect_inbound(state, principal, opened.target_id, tokens).await?,
+        OauthPurpose::SenderIdentity => connect_sender(state, principal, opened.target_id, tokens, &settings).await?,
+    }
+    Ok(Connected { app_path: app_path(opened.purpose), mailbox: mailbox.to_string() })
 }
 
 fn exchange_message(error: &OauthError) -> String {
@@ -253,6 +245,8 @@ async fn store_tokens(
             ..Default::default()
         },
     };
+    // The connection belongs to where its account is now (accounts can move).
+    row.legal_entity_id = Set(legal_entity_id);
     row.provider = Set(tokens.provider.as_str().to_owned());
     row.mailbox_address = Set(tokens.mailbox.clone());
     row.refresh_token_secret = Set(Some(state.secrets.encrypt(&tokens.refresh_token)));
@@ -406,7 +400,25 @@ async fn connect_sender(
         serde_json::json!({"provider": tokens.provider.as_str(), "mailbox": tokens.mailbox, "oauthAccountId": connection.id, "outboundAccountId": account.id}),
     )
     .await?;
+    // Mail that gave up because the sign-in had lapsed goes out now, with a fresh
+    // maximum age: the admin mail promised it would wait.
+    let requeued = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Retrying.as_str()))
+        .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(
+            outbox_message::Column::ExpiresAt,
+            Expr::value(now + chrono::Duration::hours(i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48))),
+        )
+        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_message::Column::OutboundAccountId.eq(account.id))
+        .filter(outbox_message::Column::LastProblem.eq(MailProblem::Authorization.as_str()))
+        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Failed.as_str(), OutboxStatus::Retrying.as_str()]))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
+    if requeued.rows_affected > 0 {
+        tracing::info!(count = requeued.rows_affected, mailbox = %tokens.mailbox, "mail that waited for the reconnect is queued again");
+    }
     state.transports.forget_account(account.id);
     state.events.publish(DomainEvent::OauthAccountChanged { organisation_id: principal.organisation_id, oauth_account_id: connection.id });
     state.outbox.wake();
@@ -453,7 +465,7 @@ pub async fn disconnect(state: &AppState, principal: &Principal, id: OauthAccoun
     let updated = row.update(&txn).await?;
     inbound_account::Entity::update_many()
         .col_expr(inbound_account::Column::Status, Expr::value(InboundStatus::Error.as_str()))
-        .col_expr(inbound_account::Column::StatusProblem, Expr::value(Some(talentpost_shared::MailProblem::Authorization.as_str())))
+        .col_expr(inbound_account::Column::StatusProblem, Expr::value(Some(MailProblem::Authorization.as_str())))
         .col_expr(
             inbound_account::Column::StatusDetail,
             Expr::value(Some(format!("the sign-in of {} was disconnected; connect it again", account.mailbox_address))),

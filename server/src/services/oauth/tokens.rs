@@ -26,6 +26,8 @@ use crate::state::AppState;
 /// Consecutive failed refreshes (provider down, client misconfigured) after which a
 /// person is asked to look, as for a refused grant.
 pub const MAX_FAILED_REFRESHES: i32 = 5;
+/// …and when no refresh has succeeded for this long.
+const GIVE_UP_AFTER: Duration = Duration::hours(6);
 /// How long a refresh claimed by one process keeps others waiting for its result.
 const REFRESH_CLAIM: StdDuration = StdDuration::from_secs(45);
 
@@ -98,6 +100,25 @@ async fn load(state: &AppState, id: i64) -> Result<oauth_account::Model, TokenEr
     oauth_account::Entity::find_by_id(id).one(&state.db).await?.ok_or(TokenError::NotConnected)
 }
 
+fn usable_token(state: &AppState, account: &oauth_account::Model) -> Result<AccessToken, TokenError> {
+    let sealed = account.access_token_secret.as_deref().unwrap_or_default();
+    let token = state.secrets.decrypt(sealed).map_err(|_| TokenError::ReauthorizationNeeded {
+        provider: provider_label(account),
+        mailbox: account.mailbox_address.clone(),
+        reason: "the stored token cannot be read with this server's key".to_owned(),
+    })?;
+    let expires_at = account.access_expires_at.map(|at| at - refresh_margin(account.access_issued_at, at));
+    Ok(AccessToken { mailbox: account.mailbox_address.clone(), token, expires_at })
+}
+
+/// After failed refreshes, the wait before the provider is asked again (5 s doubling
+/// up to 10 minutes), so that many users of a connection during an outage do not
+/// hammer the provider or use up the failures that call for a person.
+fn refresh_backoff(failures: i32) -> Duration {
+    let exponent = u32::try_from(failures.clamp(1, 8) - 1).unwrap_or(0);
+    Ord::min(Duration::seconds(5 * 2i64.pow(exponent)), Duration::minutes(10))
+}
+
 /// The access token to sign in with, refreshed first if it is about to expire.
 pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<AccessToken, TokenError> {
     let lock = state.oauth_refresh.lock_for(oauth_account_id);
@@ -117,19 +138,30 @@ pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<Acc
             _ => return Err(TokenError::NotConnected),
         }
         let now = Utc::now();
-        if fresh_enough(&account, now)
-            && let Some(sealed) = &account.access_token_secret
-        {
-            let token = state.secrets.decrypt(sealed).map_err(|_| TokenError::ReauthorizationNeeded {
+        if fresh_enough(&account, now) {
+            return usable_token(state, &account);
+        }
+        if account.failed_refreshes > 0 && account.updated_at + refresh_backoff(account.failed_refreshes) > now {
+            return Err(TokenError::Unavailable {
                 provider: provider_label(&account),
                 mailbox: account.mailbox_address.clone(),
-                reason: "the stored token cannot be read with this server's key".to_owned(),
-            })?;
-            let expires_at = account.access_expires_at.map(|at| at - refresh_margin(account.access_issued_at, at));
-            return Ok(AccessToken { mailbox: account.mailbox_address, token, expires_at });
+                reason: account.problem.clone().unwrap_or_else(|| "the last refresh failed".to_owned()),
+            });
         }
-        if claim_refresh(state, account.id, now).await? {
-            return refresh_claimed(state, account).await;
+        if let Some(claim) = claim_refresh(state, account.id, now).await? {
+            // Re-read under the claim: another process may have stored a new (rotated)
+            // token between the read above and the claim.
+            let claimed = load(state, oauth_account_id).await?;
+            if fresh_enough(&claimed, Utc::now()) {
+                release_claim(state, claimed.id, claim).await?;
+                return usable_token(state, &claimed);
+            }
+            // In a task of its own: a caller that is cancelled (a timeout, a stopped
+            // worker) must not drop a refresh whose rotated token is not stored yet.
+            let task_state = state.clone();
+            return tokio::spawn(async move { refresh_claimed(&task_state, claimed, claim).await })
+                .await
+                .map_err(|error| TokenError::Service(ServiceError::Internal(format!("the token refresh task failed: {error}"))))?;
         }
         // Another process refreshes this connection right now: its result lands in the
         // row, so wait for the claim to end and read it.
@@ -164,7 +196,9 @@ pub async fn discard_access_token(state: &AppState, oauth_account_id: i64, refus
     Ok(())
 }
 
-async fn claim_refresh(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<bool, TokenError> {
+/// Claims the refresh; the claim's expiry (to the microsecond) is also its mark, which
+/// every write of the refresh checks, so a refresh that lost its claim writes nothing.
+async fn claim_refresh(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, TokenError> {
     let until = now + Duration::from_std(REFRESH_CLAIM).unwrap_or(Duration::seconds(45));
     let claimed = oauth_account::Entity::update_many()
         .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Some(until)))
@@ -177,16 +211,33 @@ async fn claim_refresh(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<
         )
         .exec(&state.db)
         .await?;
-    Ok(claimed.rows_affected == 1)
+    Ok((claimed.rows_affected == 1).then_some(until))
 }
 
-async fn refresh_claimed(state: &AppState, account: oauth_account::Model) -> Result<AccessToken, TokenError> {
+async fn release_claim(state: &AppState, id: i64, claim: DateTime<Utc>) -> Result<(), TokenError> {
+    oauth_account::Entity::update_many()
+        .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(oauth_account::Column::Id.eq(id))
+        .filter(oauth_account::Column::RefreshingUntil.eq(claim))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Only the holder of the claim on a still connected row writes.
+fn holding(claim: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(oauth_account::Column::RefreshingUntil.eq(claim))
+        .add(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()))
+}
+
+async fn refresh_claimed(state: &AppState, account: oauth_account::Model, claim: DateTime<Utc>) -> Result<AccessToken, TokenError> {
     let provider = provider_label(&account);
     let refresh_token = match account.refresh_token_secret.as_deref().map(|sealed| state.secrets.decrypt(sealed)) {
         Some(Ok(token)) => token,
         Some(Err(_)) | None => {
             let reason = "no usable refresh token is stored".to_owned();
-            mark_reauthorization_needed(state, &account, &reason).await?;
+            mark_reauthorization_needed(state, &account, &reason, Some(claim)).await?;
             return Err(TokenError::ReauthorizationNeeded { provider, mailbox: account.mailbox_address, reason });
         }
     };
@@ -201,17 +252,20 @@ async fn refresh_claimed(state: &AppState, account: oauth_account::Model) -> Res
         None => Err(OauthError::Configuration("unknown provider".to_owned())),
     };
     match outcome {
-        Ok(issued) => store_refreshed(state, &account, &issued).await,
+        Ok(issued) => store_refreshed(state, &account, &issued, claim).await,
         Err(OauthError::InvalidGrant(reason)) => {
-            mark_reauthorization_needed(state, &account, &reason).await?;
+            mark_reauthorization_needed(state, &account, &reason, Some(claim)).await?;
             Err(TokenError::ReauthorizationNeeded { provider, mailbox: account.mailbox_address, reason })
         }
         Err(error) => {
             let reason = error.to_string();
             let failures = account.failed_refreshes + 1;
-            if failures >= MAX_FAILED_REFRESHES {
+            // A person is asked only when it has lasted: several failures, spaced by the
+            // back-off, and no success for hours. A short outage passes by itself.
+            let failing_since = account.last_refreshed_at.unwrap_or(account.connected_at);
+            if failures >= MAX_FAILED_REFRESHES && Utc::now() - failing_since > GIVE_UP_AFTER {
                 let reason = format!("{failures} refreshes in a row failed, the last: {reason}");
-                mark_reauthorization_needed(state, &account, &reason).await?;
+                mark_reauthorization_needed(state, &account, &reason, Some(claim)).await?;
                 return Err(TokenError::ReauthorizationNeeded { provider, mailbox: account.mailbox_address, reason });
             }
             oauth_account::Entity::update_many()
@@ -220,6 +274,7 @@ async fn refresh_claimed(state: &AppState, account: oauth_account::Model) -> Res
                 .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
                 .col_expr(oauth_account::Column::UpdatedAt, Expr::value(Utc::now()))
                 .filter(oauth_account::Column::Id.eq(account.id))
+                .filter(holding(claim))
                 .exec(&state.db)
                 .await?;
             tracing::warn!(oauth_account_id = account.id, %reason, "OAuth token refresh failed");
@@ -230,7 +285,12 @@ async fn refresh_claimed(state: &AppState, account: oauth_account::Model) -> Res
 
 /// Access token, its times and a rotated refresh token in one statement: a crash
 /// between them would leave a refresh token the provider has already retired.
-async fn store_refreshed(state: &AppState, account: &oauth_account::Model, issued: &IssuedTokens) -> Result<AccessToken, TokenError> {
+async fn store_refreshed(
+    state: &AppState,
+    account: &oauth_account::Model,
+    issued: &IssuedTokens,
+    claim: DateTime<Utc>,
+) -> Result<AccessToken, TokenError> {
     let now = Utc::now();
     let expires_at = issued.expires_in.and_then(|lifetime| Duration::from_std(lifetime).ok()).map(|lifetime| now + lifetime);
     let mut update = oauth_account::Entity::update_many()
@@ -245,7 +305,11 @@ async fn store_refreshed(state: &AppState, account: &oauth_account::Model, issue
     if let Some(rotated) = &issued.refresh_token {
         update = update.col_expr(oauth_account::Column::RefreshTokenSecret, Expr::value(Some(state.secrets.encrypt(rotated))));
     }
-    update.filter(oauth_account::Column::Id.eq(account.id)).exec(&state.db).await?;
+    let stored = update.filter(oauth_account::Column::Id.eq(account.id)).filter(holding(claim)).exec(&state.db).await?;
+    if stored.rows_affected == 0 {
+        // Disconnected or reconnected meanwhile: those tokens win, these are dropped.
+        return Err(TokenError::NotConnected);
+    }
     Ok(AccessToken {
         mailbox: account.mailbox_address.clone(),
         token: issued.access_token.clone(),
@@ -256,19 +320,28 @@ async fn store_refreshed(state: &AppState, account: &oauth_account::Model, issue
 /// Sets the connection to "reauthorisation needed", the accounts using it to an error
 /// naming it, and tells the legal entity's admins, all once: only the transition from
 /// "connected" does anything.
-pub async fn mark_reauthorization_needed(state: &AppState, account: &oauth_account::Model, reason: &str) -> Result<(), TokenError> {
+/// `claim`: the refresh claim the caller holds, if it came from a refresh.
+pub async fn mark_reauthorization_needed(
+    state: &AppState,
+    account: &oauth_account::Model,
+    reason: &str,
+    claim: Option<DateTime<Utc>>,
+) -> Result<(), TokenError> {
     let now = Utc::now();
     let txn = state.db.begin().await?;
-    let changed = oauth_account::Entity::update_many()
+    let mut update = oauth_account::Entity::update_many()
         .col_expr(oauth_account::Column::State, Expr::value(OauthAccountState::ReauthorizationNeeded.as_str()))
         .col_expr(oauth_account::Column::Problem, Expr::value(Some(reason.to_owned())))
         .col_expr(oauth_account::Column::AccessTokenSecret, Expr::value(Option::<String>::None))
         .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(oauth_account::Column::UpdatedAt, Expr::value(now))
         .filter(oauth_account::Column::Id.eq(account.id))
-        .filter(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()))
-        .exec(&txn)
-        .await?;
+        .filter(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()));
+    if let Some(claim) = claim {
+        // A reconnect meanwhile has replaced the refused grant: nothing to report.
+        update = update.filter(oauth_account::Column::RefreshingUntil.eq(claim));
+    }
+    let changed = update.exec(&txn).await?;
     if changed.rows_affected == 0 {
         txn.commit().await?;
         return Ok(());
@@ -286,9 +359,17 @@ pub async fn mark_reauthorization_needed(state: &AppState, account: &oauth_accou
         .filter(inbound_account::Column::OauthAccountId.eq(account.id))
         .exec(&txn)
         .await?;
-    let queued = notify_admins(state, &txn, account, &message).await?;
     txn.commit().await?;
     tracing::warn!(oauth_account_id = account.id, mailbox = %account.mailbox_address, %reason, "OAuth connection needs reauthorisation");
+    // After the state change is committed: a notification that cannot be queued (say,
+    // a bad system sender address) is logged and does not undo it.
+    let queued = match notify_admins(state, &state.db, account, &message).await {
+        Ok(queued) => queued,
+        Err(error) => {
+            tracing::error!(oauth_account_id = account.id, %error, "the admins could not be told that a sign-in must be renewed");
+            Vec::new()
+        }
+    };
     for message in queued {
         state.events.publish(DomainEvent::OutboxChanged {
             organisation_id: message.organisation_id,
