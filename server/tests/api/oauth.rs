@@ -376,3 +376,44 @@ crate::on_both_databases!(
     a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other_accounts,
     concurrent_uses_share_one_refresh_and_mail_waits_for_a_reconnect,
 );
+
+/// Two server processes on one PostgreSQL send through one connection whose token the
+/// provider ended early: both find it refused, and the claim on the row lets only one of
+/// them refresh (with rotation, a second refresh with the same token would be refused
+/// and wrongly ask for reauthorisation).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_postgres_share_one_refresh() {
+    let World { server, dovecot, postfix, app, admin, token } = world(Backend::Postgres, &[]).await;
+    let database_url = app.database_url.clone();
+    let second = TestApp::spawn_with(Backend::Postgres, move |config| {
+        config.database_url = Some(database_url);
+        config.outbox_retry_seconds = 1;
+        config.outbox_retry_max_seconds = 2;
+        config.mail_workers = false;
+    })
+    .await;
+    let other_admin = second.admin().await;
+    register_client(&admin, &server, &dovecot, &postfix).await;
+    connect_mailbox(&app, &admin, &server, "SENDER_IDENTITY", &main_entity(&admin).await, "jobs@example.test").await;
+    let candidate = create_candidate(&admin, "Nora", "Weiss", "bulk@example.test").await;
+
+    // Refreshes take a while, so the two processes' overlap; with rotation, a second
+    // refresh with the same token would be refused.
+    server.settings(json!({"refresh_delay": 1.5})).await;
+    server.expire_access_tokens().await;
+    let mut queued = Vec::new();
+    for n in 0..10 {
+        let client = if n % 2 == 0 { &admin } else { &other_admin };
+        let mail = send(client, json!({"candidateId": candidate, "subject": format!("Zwei Prozesse {n}"), "body": "Hallo Nora"})).await;
+        queued.push(id(&mail.data()["sendMessage"]["id"]));
+    }
+    for message in &queued {
+        let done = wait_for_outbox(&app, &token, message, |m| m["status"] == "SENT" || m["status"] == "FAILED").await;
+        assert_eq!(done["status"], "SENT", "{done}");
+    }
+    let stats = server.stats().await;
+    assert_eq!(stats["refresh_token"], 1, "one refresh across both processes: {stats}");
+    assert_eq!(stats["refresh_refused"], 0, "{stats}");
+    let connections = admin.gql("{ oauthAccounts { state } }", json!({})).await;
+    assert_eq!(connections.data()["oauthAccounts"][0]["state"], "CONNECTED");
+}

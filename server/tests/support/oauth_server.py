@@ -36,6 +36,8 @@ STATE = {
     "rotate_refresh_tokens": True,
     # Answer the refresh grant with a 503 this many times (the "provider is down" case).
     "fail_refreshes": 0,
+    # Seconds a refresh takes, so that concurrent refreshes really overlap.
+    "refresh_delay": 0,
 }
 CODES = {}  # code -> dict(user, client_id, redirect_uri, challenge, scope, expires)
 GRANTS = {}  # grant id -> dict(user, revoked)
@@ -248,6 +250,8 @@ class Handler(BaseHTTPRequestHandler):
         if not ok:
             return self.reply(401, {"error": "invalid_client"})
         grant_type = form.get("grant_type")
+        if grant_type == "refresh_token" and STATE["refresh_delay"]:
+            time.sleep(float(STATE["refresh_delay"]))
         with LOCK:
             if grant_type == "authorization_code":
                 code = CODES.pop(form.get("code", ""), None)
