@@ -24,7 +24,11 @@ pub fn OauthCallbackPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(done)) = finished.get() {
             let mailbox = String::from(js_sys::encode_uri_component(&done.mailbox));
-            navigate(&format!("{}?oauth=connected&mailbox={mailbox}", done.app_path), Default::default());
+            // Replacing the history entry: "back" must not present the spent code again.
+            navigate(
+                &format!("{}?oauth=connected&mailbox={mailbox}", done.app_path),
+                leptos_router::NavigateOptions { replace: true, ..Default::default() },
+            );
         }
     });
     view! {

@@ -365,16 +365,18 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboundAccou
         return Err(ServiceError::invalid("ids", "select at least one account"));
     }
     let txn = state.db.begin().await?;
+    let mut revoke = Vec::new();
     for id in ids {
         let account = find(&txn, principal, *id).await?;
         inbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
         // Its tokens go with it: nothing else signs in with this connection.
         if let Some(connection) = account.oauth_account_id {
-            crate::db::entities::oauth_account::Entity::delete_by_id(connection).exec(&txn).await?;
+            revoke.extend(crate::services::oauth::connect::delete_with_account(state, &txn, connection).await?);
         }
         audit::record(&txn, principal, "inbound_account.delete", "inbound_account", Some(account.id), audit_details(&account)).await?;
     }
     txn.commit().await?;
+    crate::services::oauth::connect::revoke_deleted(state, revoke).await;
     for id in ids {
         state.inbound.stop(id.0);
     }

@@ -269,6 +269,7 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[OutboundAcco
         return Err(ServiceError::invalid("ids", "select at least one account"));
     }
     let txn = state.db.begin().await?;
+    let mut revoke = Vec::new();
     let mut removed_default = false;
     for id in ids {
         let account = find(&txn, principal, *id).await?;
@@ -302,7 +303,7 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[OutboundAcco
         outbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
         // Its tokens go with it: nothing else signs in with this connection.
         if let Some(connection) = account.oauth_account_id {
-            crate::db::entities::oauth_account::Entity::delete_by_id(connection).exec(&txn).await?;
+            revoke.extend(crate::services::oauth::connect::delete_with_account(state, &txn, connection).await?);
         }
         audit::record(&txn, principal, "outbound_account.delete", "outbound_account", Some(account.id), audit_details(&account)).await?;
     }
@@ -318,6 +319,7 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[OutboundAcco
         next.update(&txn).await?;
     }
     txn.commit().await?;
+    crate::services::oauth::connect::revoke_deleted(state, revoke).await;
     for id in ids {
         state.transports.forget_account(id.0);
     }

@@ -244,6 +244,14 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
     for token in server.issued_refresh_tokens("jobs@example.test").await {
         assert!(!everything.body.to_string().contains(&token));
     }
+
+    // Deleting the account deletes its connection and revokes the grant at the provider.
+    let before = server.stats().await["revocations"].as_u64().unwrap();
+    let deleted = admin.gql("mutation($ids: [ID!]!) { deleteInboundAccounts(ids: $ids) }", json!({"ids": [account_id]})).await;
+    assert!(deleted.errors().is_empty(), "{:?}", deleted.body);
+    server.wait_for("revocations", before + 1).await;
+    let left = admin.gql("{ oauthAccounts { mailboxAddress } }", json!({})).await;
+    assert_eq!(left.data()["oauthAccounts"].as_array().unwrap().len(), 1, "the sender's connection stays: {:?}", left.body);
 }
 
 async fn tokens_are_refreshed_before_expiry_and_a_rotated_refresh_token_replaces_the_old(backend: Backend) {

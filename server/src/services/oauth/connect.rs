@@ -151,6 +151,7 @@ fn open_state(state: &AppState, sealed: &str) -> ServiceResult<ConnectState> {
 /// session cookie is there); it must be the admin who started, so a foreign code cannot
 /// be slipped into someone's session.
 pub async fn complete(state: &AppState, principal: &Principal, params: CallbackParams) -> ServiceResult<Connected> {
+    require_mail_admin(principal)?;
     let opened = open_state(state, params.state.as_deref().unwrap_or_default())?;
     if principal.user_id != opened.user_id || principal.organisation_id != opened.organisation_id {
         return Err(ServiceError::Forbidden("only the administrator who started this connection can finish it"));
@@ -336,6 +337,11 @@ async fn connect_sender(
         None => None,
     };
     let existing = existing_connection(&txn, current_account.as_ref().and_then(|account| account.oauth_account_id)).await?;
+    // Since when mail has waited for this reconnect: the moment the connection lapsed.
+    let lapsed_at = existing
+        .as_ref()
+        .filter(|existing| existing.state != OauthAccountState::Connected.as_str())
+        .map(|existing| existing.updated_at);
     let connection = store_tokens(state, &txn, principal, entity.id, existing, &tokens).await?;
     let label = format!("{} {}", clients::label(tokens.provider), tokens.mailbox);
     let mut account = match current_account {
@@ -400,9 +406,10 @@ async fn connect_sender(
         serde_json::json!({"provider": tokens.provider.as_str(), "mailbox": tokens.mailbox, "oauthAccountId": connection.id, "outboundAccountId": account.id}),
     )
     .await?;
-    // Mail that gave up because the sign-in had lapsed goes out now, with a fresh
-    // maximum age: the admin mail promised it would wait.
-    let requeued = outbox_message::Entity::update_many()
+    // Mail that waited or gave up because the sign-in had lapsed goes out now, with a
+    // fresh maximum age, as the admin mail promised; older failures stay as they are.
+    let requeued = match lapsed_at {
+        Some(lapsed_at) => outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Retrying.as_str()))
         .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
         .col_expr(
@@ -413,11 +420,15 @@ async fn connect_sender(
         .filter(outbox_message::Column::OutboundAccountId.eq(account.id))
         .filter(outbox_message::Column::LastProblem.eq(MailProblem::Authorization.as_str()))
         .filter(outbox_message::Column::Status.is_in([OutboxStatus::Failed.as_str(), OutboxStatus::Retrying.as_str()]))
+        .filter(outbox_message::Column::UpdatedAt.gte(lapsed_at))
         .exec(&txn)
-        .await?;
+        .await?
+        .rows_affected,
+        None => 0,
+    };
     txn.commit().await?;
-    if requeued.rows_affected > 0 {
-        tracing::info!(count = requeued.rows_affected, mailbox = %tokens.mailbox, "mail that waited for the reconnect is queued again");
+    if requeued > 0 {
+        tracing::info!(count = requeued, mailbox = %tokens.mailbox, "mail that waited for the reconnect is queued again");
     }
     state.transports.forget_account(account.id);
     state.events.publish(DomainEvent::OauthAccountChanged { organisation_id: principal.organisation_id, oauth_account_id: connection.id });
@@ -481,12 +492,42 @@ pub async fn disconnect(state: &AppState, principal: &Principal, id: OauthAccoun
         state.events.publish(DomainEvent::InboundAccountStatusChanged(Box::new(inbound)));
     }
     state.events.publish(DomainEvent::OauthAccountChanged { organisation_id: account.organisation_id, oauth_account_id: account.id });
-    if let (Some(token), Some(provider)) = (refresh_token, OauthProvider::parse(&account.provider))
+    if let Some(token) = refresh_token {
+        revoke_at_provider(state, &account, &token).await;
+    }
+    Ok(updated)
+}
+
+/// Tells the provider a grant is no longer wanted, where it offers that. Best effort:
+/// the tokens are deleted here whatever it answers.
+async fn revoke_at_provider(state: &AppState, account: &oauth_account::Model, refresh_token: &str) {
+    if let Some(provider) = OauthProvider::parse(&account.provider)
         && let Ok(settings) = clients::settings_for(state, account.organisation_id, provider).await
         && let Ok(http) = oauth::http_client()
-        && let Err(error) = oauth::revoke(&http, &settings, &token).await
+        && let Err(error) = oauth::revoke(&http, &settings, refresh_token).await
     {
         tracing::warn!(oauth_account_id = account.id, %error, "revoking the grant at the provider failed; the tokens are deleted here");
     }
-    Ok(updated)
+}
+
+/// Deletes a connection together with the account that used it (in the caller's
+/// transaction) and returns what to revoke at the provider after the commit.
+pub async fn delete_with_account(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    connection_id: i64,
+) -> ServiceResult<Option<(oauth_account::Model, String)>> {
+    let Some(connection) = oauth_account::Entity::find_by_id(connection_id).one(db).await? else {
+        return Ok(None);
+    };
+    oauth_account::Entity::delete_by_id(connection.id).exec(db).await?;
+    let token = connection.refresh_token_secret.as_deref().and_then(|sealed| state.secrets.decrypt(sealed).ok());
+    Ok(token.map(|token| (connection, token)))
+}
+
+/// The revocations `delete_with_account` collected, after the commit.
+pub async fn revoke_deleted(state: &AppState, deleted: Vec<(oauth_account::Model, String)>) {
+    for (connection, token) in deleted {
+        revoke_at_provider(state, &connection, &token).await;
+    }
 }

@@ -28,8 +28,9 @@ use crate::state::AppState;
 pub const MAX_FAILED_REFRESHES: i32 = 5;
 /// …and when no refresh has succeeded for this long.
 const GIVE_UP_AFTER: Duration = Duration::hours(6);
-/// How long a refresh claimed by one process keeps others waiting for its result.
-const REFRESH_CLAIM: StdDuration = StdDuration::from_secs(45);
+/// How long a refresh claimed by one process keeps others waiting for its result; well
+/// over the token request's own 30-second limit.
+const REFRESH_CLAIM: StdDuration = StdDuration::from_secs(90);
 
 /// One refresh lock per connection, so concurrent users of an account in this process
 /// wait for one refresh instead of each starting their own. Lives in the app state.
@@ -148,20 +149,15 @@ pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<Acc
                 reason: account.problem.clone().unwrap_or_else(|| "the last refresh failed".to_owned()),
             });
         }
-        if let Some(claim) = claim_refresh(state, account.id, now).await? {
-            // Re-read under the claim: another process may have stored a new (rotated)
-            // token between the read above and the claim.
-            let claimed = load(state, oauth_account_id).await?;
-            if fresh_enough(&claimed, Utc::now()) {
-                release_claim(state, claimed.id, claim).await?;
-                return usable_token(state, &claimed);
-            }
-            // In a task of its own: a caller that is cancelled (a timeout, a stopped
-            // worker) must not drop a refresh whose rotated token is not stored yet.
-            let task_state = state.clone();
-            return tokio::spawn(async move { refresh_claimed(&task_state, claimed, claim).await })
-                .await
-                .map_err(|error| TokenError::Service(ServiceError::Internal(format!("the token refresh task failed: {error}"))))?;
+        // Claim, re-read, refresh and store in a task of its own: a caller that is
+        // cancelled (a timeout, a restarted worker) must neither leave the claim behind
+        // nor drop a refresh whose rotated token is not stored yet.
+        let task_state = state.clone();
+        let outcome = tokio::spawn(async move { claim_and_refresh(&task_state, oauth_account_id, now).await })
+            .await
+            .map_err(|error| TokenError::Service(ServiceError::Internal(format!("the token refresh task failed: {error}"))))?;
+        if let Some(token) = outcome? {
+            return Ok(token);
         }
         // Another process refreshes this connection right now: its result lands in the
         // row, so wait for the claim to end and read it.
@@ -194,6 +190,27 @@ pub async fn discard_access_token(state: &AppState, oauth_account_id: i64, refus
         .exec(&state.db)
         .await?;
     Ok(())
+}
+
+/// `None` when another process holds the claim.
+async fn claim_and_refresh(state: &AppState, oauth_account_id: i64, now: DateTime<Utc>) -> Result<Option<AccessToken>, TokenError> {
+    let Some(claim) = claim_refresh(state, oauth_account_id, now).await? else {
+        return Ok(None);
+    };
+    // Re-read under the claim: another process may have stored a new (rotated) token
+    // between the caller's read and the claim.
+    let claimed = match load(state, oauth_account_id).await {
+        Ok(claimed) => claimed,
+        Err(error) => {
+            release_claim(state, oauth_account_id, claim).await?;
+            return Err(error);
+        }
+    };
+    if fresh_enough(&claimed, Utc::now()) {
+        release_claim(state, claimed.id, claim).await?;
+        return usable_token(state, &claimed).map(Some);
+    }
+    refresh_claimed(state, claimed, claim).await.map(Some)
 }
 
 /// Claims the refresh; the claim's expiry (to the microsecond) is also its mark, which
@@ -307,8 +324,17 @@ async fn store_refreshed(
     }
     let stored = update.filter(oauth_account::Column::Id.eq(account.id)).filter(holding(claim)).exec(&state.db).await?;
     if stored.rows_affected == 0 {
-        // Disconnected or reconnected meanwhile: those tokens win, these are dropped.
-        return Err(TokenError::NotConnected);
+        // Disconnected or reconnected meanwhile (or the claim lapsed): what is stored
+        // now wins, and the caller gets that.
+        let now_stored = load(state, account.id).await?;
+        if OauthAccountState::parse(&now_stored.state) == Some(OauthAccountState::Connected) && fresh_enough(&now_stored, Utc::now()) {
+            return usable_token(state, &now_stored);
+        }
+        return Err(TokenError::Unavailable {
+            provider: provider_label(account),
+            mailbox: account.mailbox_address.clone(),
+            reason: "the refresh was overtaken by a change of the connection".to_owned(),
+        });
     }
     Ok(AccessToken {
         mailbox: account.mailbox_address.clone(),
