@@ -3,3 +3,54 @@
 pub mod inbound_sync;
 pub mod nurturing;
 pub mod outbox;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+/// The controls of a worker's background loop, shared by its clones: wake it, ask it
+/// to stop, and wait (bounded) for the round in hand to finish.
+#[derive(Clone, Default)]
+pub struct LoopControl {
+    wake: Arc<Notify>,
+    stopping: Arc<AtomicBool>,
+    handle: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl LoopControl {
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves when `wake` is called (the loop's sleep races this).
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Runs the loop, replacing (and aborting) one started before.
+    pub fn spawn(&self, run: impl std::future::Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(run);
+        if let Some(previous) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).replace(handle) {
+            previous.abort();
+        }
+    }
+
+    /// Asks the loop to stop and waits up to `drain` for it; then aborts it.
+    pub async fn stop(&self, drain: Duration) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+        let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(mut handle) = handle
+            && tokio::time::timeout(drain, &mut handle).await.is_err()
+        {
+            handle.abort();
+        }
+    }
+}

@@ -3,15 +3,12 @@
 //! missed day), and dispatches due runs. Several processes may run it on one
 //! PostgreSQL: runs are claimed in the database.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use talentpost_shared::NurturingRunState;
-use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 use crate::db::entities::{nurturing_job, nurturing_run};
 use crate::error::ServiceResult;
@@ -19,6 +16,7 @@ use crate::events::DomainEvent;
 use crate::services::nurturing::jobs::schedule_of;
 use crate::services::nurturing::planning;
 use crate::state::AppState;
+use crate::workers::LoopControl;
 
 /// Even without a wake-up the scheduler looks again this often.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -43,43 +41,30 @@ pub struct NurturingReport {
 pub struct NurturingWorker {
     /// Names this process's claims.
     id: Arc<str>,
-    wake: Arc<Notify>,
-    stopping: Arc<AtomicBool>,
-    handle: Arc<Mutex<Option<JoinHandle<()>>>>,
+    control: LoopControl,
 }
 
 impl Default for NurturingWorker {
     fn default() -> Self {
         let id = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        Self { id: id.into(), wake: Default::default(), stopping: Default::default(), handle: Default::default() }
+        Self { id: id.into(), control: LoopControl::default() }
     }
 }
 
 impl NurturingWorker {
     pub fn wake(&self) {
-        self.wake.notify_one();
+        self.control.wake();
     }
 
     pub fn start(&self, state: &AppState) {
-        if !state.config.nurturing_worker {
-            return;
-        }
-        let handle = tokio::spawn(run_loop(state.clone(), self.clone()));
-        if let Some(previous) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).replace(handle) {
-            previous.abort();
+        if state.config.nurturing_worker {
+            self.control.spawn(run_loop(state.clone(), self.clone()));
         }
     }
 
     /// Lets the current round finish its entry (each entry is its own transaction).
     pub async fn stop(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
-        let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(mut handle) = handle
-            && tokio::time::timeout(Duration::from_secs(30), &mut handle).await.is_err()
-        {
-            handle.abort();
-        }
+        self.control.stop(Duration::from_secs(30)).await;
     }
 }
 
@@ -113,7 +98,7 @@ pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
         .all(&state.db)
         .await?;
     for run in due {
-        if state.nurturing.stopping.load(Ordering::SeqCst) {
+        if state.nurturing.control.is_stopping() {
             break;
         }
         if !jobs.iter().any(|job| job.id == run.job_id) {
@@ -192,7 +177,7 @@ async fn next_due(state: &AppState) -> ServiceResult<Option<DateTime<Utc>>> {
 
 async fn run_loop(state: AppState, worker: NurturingWorker) {
     let mut events = state.events.subscribe();
-    while !worker.stopping.load(Ordering::SeqCst) {
+    while !worker.control.is_stopping() {
         // A passing failure (a busy database) is retried after a short wait, not after
         // the next dispatch time.
         let failed = match run_once(&state).await {
@@ -207,7 +192,7 @@ async fn run_loop(state: AppState, worker: NurturingWorker) {
                 true
             }
         };
-        if worker.stopping.load(Ordering::SeqCst) {
+        if worker.control.is_stopping() {
             break;
         }
         let sleep = match next_due(&state).await {
@@ -224,7 +209,7 @@ async fn run_loop(state: AppState, worker: NurturingWorker) {
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(deadline) => break,
-                () = worker.wake.notified() => break,
+                () = worker.control.woken() => break,
                 // A job changed here or in another process.
                 event = events.recv() => match event {
                     Ok(DomainEvent::NurturingChanged { job_id: Some(_), .. })

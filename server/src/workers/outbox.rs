@@ -2,18 +2,15 @@
 //! It sleeps until the next mail is due or it is woken (a mail was queued, here or in
 //! another process); on shutdown it stops claiming and lets started sends finish.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 use crate::error::ServiceResult;
 use crate::events::DomainEvent;
 use crate::services::outbox;
 use crate::state::AppState;
+use crate::workers::LoopControl;
 
 /// Mails sent at the same time (and the connections kept per account). A round claims
 /// no more than it sends at once and records their outcomes in one commit, so a crash
@@ -39,41 +36,28 @@ pub struct OutboxReport {
 
 #[derive(Clone, Default)]
 pub struct OutboxWorker {
-    wake: Arc<Notify>,
-    stopping: Arc<AtomicBool>,
-    handle: Arc<Mutex<Option<JoinHandle<()>>>>,
+    control: LoopControl,
 }
 
 impl OutboxWorker {
     pub fn is_stopping(&self) -> bool {
-        self.stopping.load(Ordering::SeqCst)
+        self.control.is_stopping()
     }
 
     pub fn wake(&self) {
-        self.wake.notify_one();
+        self.control.wake();
     }
 
     pub fn start(&self, state: &AppState) {
-        if !state.config.outbox_worker {
-            return;
-        }
-        let handle = tokio::spawn(run_loop(state.clone(), self.clone()));
-        if let Some(previous) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).replace(handle) {
-            previous.abort();
+        if state.config.outbox_worker {
+            self.control.spawn(run_loop(state.clone(), self.clone()));
         }
     }
 
     /// Stops claiming and waits (bounded) for the current round to record its results,
     /// so an ordinary restart leaves no mail in `sending`.
     pub async fn stop(&self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
-        let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(mut handle) = handle
-            && tokio::time::timeout(DRAIN, &mut handle).await.is_err()
-        {
-            handle.abort();
-        }
+        self.control.stop(DRAIN).await;
     }
 }
 
@@ -131,11 +115,11 @@ pub async fn run_once(state: &AppState) -> ServiceResult<OutboxReport> {
 
 async fn run_loop(state: AppState, worker: OutboxWorker) {
     let mut events = state.events.subscribe();
-    while !worker.stopping.load(Ordering::SeqCst) {
+    while !worker.is_stopping() {
         if let Err(error) = run_once(&state).await {
             tracing::error!(error = %error, "outbox round failed");
         }
-        if worker.stopping.load(Ordering::SeqCst) {
+        if worker.is_stopping() {
             break;
         }
         let sleep = match outbox::next_due(&state).await {
@@ -154,7 +138,7 @@ async fn run_loop(state: AppState, worker: OutboxWorker) {
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(deadline) => break,
-                () = worker.wake.notified() => break,
+                () = worker.control.woken() => break,
                 // Mail queued by another process (PostgreSQL relays its events).
                 event = events.recv() => match event {
                     Ok(DomainEvent::OutboxChanged { status: talentpost_shared::OutboxStatus::Queued, .. })
