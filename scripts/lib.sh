@@ -228,7 +228,8 @@ ensure_browser_tools() {
     log "Node.js $node_major is too old for Playwright (needs 20 or newer); install a newer Node.js"
     return 1
   fi
-  if [ ! -d "$ROOT/e2e/node_modules/@playwright/test" ]; then
+  # Reinstalled when package-lock.json names a package node_modules lacks (axe-core came later).
+  if [ ! -d "$ROOT/e2e/node_modules/@playwright/test" ] || [ ! -d "$ROOT/e2e/node_modules/@axe-core/playwright" ]; then
     log "installing the e2e test runner (npm)"
     (cd "$ROOT/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi

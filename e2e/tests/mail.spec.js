@@ -40,7 +40,7 @@ test('an admin sets up a mail account from the server\'s folders and new mail ap
 
   // Without the explicit opt-in an unencrypted account is refused, naming the field.
   await form.getByTestId('account-save').click();
-  await expect(form.getByRole('alert')).toContainText('security');
+  await expect(form.getByRole('alert')).toHaveAttribute('data-field', 'security');
   await form.locator('input[name=allowPlaintext]').check();
 
   await form.getByTestId('fetch-folders').click();

@@ -11,7 +11,8 @@ test('create a candidate, find it by search and open it', async ({ page }) => {
   await form.locator('input[name=lastName]').fill(`Räuber${stamp}`);
   await form.locator('input[name=emails]').fill('kein-at-zeichen');
   await form.getByRole('button', { name: 'Save' }).click();
-  await expect(form.getByRole('alert')).toContainText('emails.0');
+  await expect(form.getByRole('alert')).toHaveAttribute('data-field', 'emails.0');
+  await expect(form.getByRole('alert')).toContainText('Please check the field “E-mail address”');
 
   await form.locator('input[name=emails]').fill(`ronja${stamp}@example.test`);
   await form.getByRole('button', { name: 'Save' }).click();
@@ -60,7 +61,7 @@ test('an admin creates a company admin for one company', async ({ page }) => {
   await form.locator('input[name=password]').fill('firmen-admin-123');
   await form.locator('select').selectOption('company_admin');
   await form.getByRole('button', { name: 'Create' }).click();
-  await expect(form.getByRole('alert')).toContainText('legalEntityIds');
+  await expect(form.getByRole('alert')).toHaveAttribute('data-field', 'legalEntityIds');
   await form.getByRole('checkbox').first().check();
   await form.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByTestId('user-list')).toContainText(email);

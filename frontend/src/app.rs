@@ -102,6 +102,8 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
                         <Route path=path!("privacy") view=settings::PrivacyPage/>
                         <Route path=path!("audit") view=settings::AuditPage/>
                     </ParentRoute>
+                    // Inside the shell, so an unknown address keeps the navigation.
+                    <Route path=path!("*any") view=NotFound/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -110,5 +112,12 @@ fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
 
 #[component]
 fn NotFound() -> impl IntoView {
-    view! { <main class="page"><h1>"404"</h1></main> }
+    let i18n = use_i18n();
+    view! {
+        <main class="page not-found" data-testid="not-found">
+            <h1>{t!(i18n, not_found_title)}</h1>
+            <p>{t!(i18n, not_found_text)}</p>
+            <p><leptos_router::components::A href="/" attr:class="button primary">{t!(i18n, not_found_home)}</leptos_router::components::A></p>
+        </main>
+    }
 }

@@ -11,6 +11,8 @@ mod m20261130_000004_candidate_file;
 mod m20261130_000005_queries_and_form_letters;
 mod m20261130_000006_nurturing_jobs;
 mod m20261201_000007_oauth;
+mod m20261207_000008_outbox_not_sent;
+mod m20261207_000009_audit_actor;
 mod support;
 
 pub struct Migrator;
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_queries_and_form_letters::Migration),
             Box::new(m20261130_000006_nurturing_jobs::Migration),
             Box::new(m20261201_000007_oauth::Migration),
+            Box::new(m20261207_000008_outbox_not_sent::Migration),
+            Box::new(m20261207_000009_audit_actor::Migration),
         ]
     }
 }

@@ -224,6 +224,10 @@ stored_enum!(
         /// Claimed by a worker; an attempt is in progress.
         Sending => "sending",
         Sent => "sent",
+        /// Never handed to a mail server: no relay is configured, so the built-in channel
+        /// wrote it to the server's drop folder. It does not count as a contact; once a
+        /// relay or an outgoing account is set up it can be sent again.
+        NotSent => "not_sent",
         /// The last attempt failed temporarily; `nextAttemptAt` says when it tries again.
         Retrying => "retrying",
         /// Refused for good, or still undelivered at the maximum age; the reply is kept.
@@ -337,21 +341,22 @@ stored_enum!(
         Week => "week",
         /// The last 30 days, by day.
         Month => "month",
-        /// The last 90 days, by week.
+        /// The last 13 calendar weeks (Monday to Sunday), by week; the last one is this week so far.
         Quarter => "quarter",
-        /// The last 365 days, by month.
+        /// The last 12 calendar months, by month; the last one is this month so far.
         Year => "year",
     }
 );
 
-impl DashboardPeriod {
-    pub const fn days(self) -> i64 {
-        match self {
-            Self::Week => 7,
-            Self::Month => 30,
-            Self::Quarter => 90,
-            Self::Year => 365,
-        }
+impl OutboxStatus {
+    /// "Try again" applies: the mail failed, bounced, waits, was cancelled or never left.
+    pub const fn can_retry(self) -> bool {
+        matches!(self, Self::Failed | Self::Retrying | Self::Cancelled | Self::Bounced | Self::NotSent)
+    }
+
+    /// "Cancel" applies: the mail has not gone out and no attempt is running.
+    pub const fn can_cancel(self) -> bool {
+        matches!(self, Self::Queued | Self::Retrying)
     }
 }
 
@@ -430,7 +435,7 @@ mod tests {
     fn json_spelling_is_the_graphql_name() {
         fn check<T: async_graphql::resolver_utils::EnumType + Serialize>() {
             for item in T::items() {
-                assert_eq!(serde_json::to_value(&item.value).ok(), Some(serde_json::Value::String(item.name.to_owned())));
+                assert_eq!(serde_json::to_value(item.value).ok(), Some(serde_json::Value::String(item.name.to_owned())));
             }
         }
         check::<Role>();

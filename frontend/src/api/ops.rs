@@ -251,7 +251,7 @@ pub async fn candidate_suggestions(item_id: String) -> Result<Vec<CandidateSugge
 
 pub async fn dashboard(period: DashboardPeriod) -> Result<Dashboard, ApiError> {
     pick(
-        "query($p: DashboardPeriod) { dashboard(period: $p) { from to openJobOpenings newCandidates applications
+        "query($p: DashboardPeriod) { dashboard(period: $p) { period from to openJobOpenings newCandidates applications
             openTasks { unassignedInboxItems writingJobsDue failedOutgoingMail } bucketStarts
             applicationsBySource { source counts }
             channelEffectiveness { source applications interviews hires hireRate medianDaysToHire } } }",
@@ -410,10 +410,10 @@ pub async fn revoke_api_token(id: String) -> Result<Value, ApiError> {
     pick("mutation($id: ID!) { revokeApiToken(id: $id) { id } }", json!({"id": id}), "revokeApiToken").await
 }
 
-pub async fn audit_log() -> Result<Connection<AuditEntry>, ApiError> {
+pub async fn audit_log(user_id: Option<String>, kind: Option<String>) -> Result<Connection<AuditEntry>, ApiError> {
     pick(
-        "{ auditLog(first: 100) { edges { cursor node { id action subjectType details createdAt } } pageInfo { hasNextPage } } }",
-        json!({}),
+        "query($f: AuditLogFilter) { auditLog(filter: $f, first: 100) { edges { cursor node { id actorId actorName apiTokenName action subjectType subjectId details createdAt } } pageInfo { hasNextPage } } }",
+        json!({"f": {"userId": user_id, "kind": kind}}),
         "auditLog",
     )
     .await

@@ -4,7 +4,9 @@ use talentpost_shared::{
     MailProblem, MailSecurity, MailSource, OauthAccountState, OauthProvider, OutboxChannel, OutboxPurpose, OutboxStatus, ParseStatus, Role, SenderChannel,
     SenderNameMode, SourceMedium, SuggestionReason,
 };
-use talentpost_shared::{MatchReasonCode, NurturingEntryState, Weekday, WritingJobKind};
+use talentpost_shared::{
+    DashboardPeriod, MatchReasonCode, NurturingEntryState, Weekday, WritingJobKind,
+};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -133,6 +135,7 @@ pub struct MergeResult {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
+    pub period: DashboardPeriod,
     pub from: String,
     pub to: String,
     pub open_job_openings: u64,
@@ -326,8 +329,12 @@ pub struct Document {
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     pub id: String,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub api_token_name: Option<String>,
     pub action: String,
     pub subject_type: String,
+    pub subject_id: Option<String>,
     pub details: String,
     pub created_at: String,
 }

@@ -58,7 +58,10 @@ pub fn StackedBars(labels: Vec<String>, series: Vec<Series>, #[prop(into)] title
             view! { <text x=format!("{x:.1}") y=format!("{:.1}", HEIGHT - 6.0) text-anchor="middle" class="axis">{label.clone()}</text> }
         })
         .collect_view();
-    let ticks = [0, max / 2, max]
+    // 0, the middle and the top, each once: with a maximum of 1 the middle would be a second 0.
+    let mut tick_values = vec![0, max / 2, max];
+    tick_values.dedup();
+    let ticks = tick_values
         .into_iter()
         .map(|tick| {
             let y = TOP + plot_height - scale(tick);

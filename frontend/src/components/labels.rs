@@ -145,6 +145,7 @@ pub fn outbox_status(i18n: I18nContext<Locale>, status: OutboxStatus) -> String 
         OutboxStatus::Queued => t_string!(i18n, outbox_queued).to_string(),
         OutboxStatus::Sending => t_string!(i18n, outbox_sending).to_string(),
         OutboxStatus::Sent => t_string!(i18n, outbox_sent).to_string(),
+        OutboxStatus::NotSent => t_string!(i18n, outbox_not_sent).to_string(),
         OutboxStatus::Retrying => t_string!(i18n, outbox_retrying).to_string(),
         OutboxStatus::Failed => t_string!(i18n, outbox_failed).to_string(),
         OutboxStatus::Cancelled => t_string!(i18n, outbox_cancelled).to_string(),
@@ -202,17 +203,10 @@ pub fn mail_security(i18n: I18nContext<Locale>, security: MailSecurity) -> Strin
     }
 }
 
-/// "2026-11-29T20:15:55.123+00:00" → "29.11.2026 20:15" (UTC; good enough until user time zones exist).
-pub fn date_time(text: &str) -> String {
-    let (date, time) = text.split_once('T').unwrap_or((text, ""));
-    let mut parts = date.split('-');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(y), Some(m), Some(d)) => format!("{d}.{m}.{y} {}", time.get(..5).unwrap_or("")).trim().to_owned(),
-        _ => text.to_owned(),
-    }
-}
-
-pub fn entry_state(i18n: I18nContext<Locale>, state: talentpost_shared::NurturingEntryState) -> String {
+pub fn entry_state(
+    i18n: I18nContext<Locale>,
+    state: talentpost_shared::NurturingEntryState,
+) -> String {
     use talentpost_shared::NurturingEntryState as S;
     match state {
         S::Planned => t_string!(i18n, entry_planned).to_string(),
@@ -228,8 +222,12 @@ pub fn entry_state(i18n: I18nContext<Locale>, state: talentpost_shared::Nurturin
 pub fn match_reason(i18n: I18nContext<Locale>, code: talentpost_shared::MatchReasonCode, value: &str) -> String {
     use talentpost_shared::MatchReasonCode as C;
     let value = match code {
-        C::Birthday | C::LastContact | C::InPoolSince | C::Application => date_time(value),
-        C::Status => CandidateStatus::parse(&value.to_lowercase()).map(|s| candidate_status(i18n, s)).unwrap_or_else(|| value.to_owned()),
+        C::Birthday | C::LastContact | C::InPoolSince | C::Application if !value.is_empty() => {
+            super::time::date(i18n, value)
+        }
+        C::Status => CandidateStatus::parse(&value.to_lowercase())
+            .map(|s| candidate_status(i18n, s))
+            .unwrap_or_else(|| value.to_owned()),
         _ => value.to_owned(),
     };
     let label = match code {
@@ -282,4 +280,62 @@ pub fn oauth_state(i18n: I18nContext<Locale>, state: talentpost_shared::OauthAcc
         talentpost_shared::OauthAccountState::ReauthorizationNeeded => t_string!(i18n, oauth_state_reauthorization).to_string(),
         talentpost_shared::OauthAccountState::Disconnected => t_string!(i18n, oauth_state_disconnected).to_string(),
     }
+}
+
+/// What an audit entry records, for the kinds of change the app knows; others show
+/// their code.
+pub fn audit_action(i18n: I18nContext<Locale>, action: &str) -> String {
+    let text = match action {
+        "inbox_item.delete" => t_string!(i18n, audit_inbox_delete),
+        "inbox_item.restore" => t_string!(i18n, audit_inbox_restore),
+        "inbox_item.take_over" => t_string!(i18n, audit_inbox_take_over),
+        "inbox_item.assign" => t_string!(i18n, audit_inbox_assign),
+        "candidate.create" => t_string!(i18n, audit_candidate_create),
+        "candidate.update" => t_string!(i18n, audit_candidate_update),
+        "candidates.merge" => t_string!(i18n, audit_candidates_merge),
+        "candidate.rejected_by_form_letter" => t_string!(i18n, audit_candidate_rejected),
+        "application.create" => t_string!(i18n, audit_application_create),
+        "application.status" => t_string!(i18n, audit_application_status),
+        "job_opening.create" => t_string!(i18n, audit_opening_create),
+        "job_opening.update" => t_string!(i18n, audit_opening_update),
+        "form_letter.create" => t_string!(i18n, audit_letter_create),
+        "form_letter.update" => t_string!(i18n, audit_letter_update),
+        "form_letter.delete" => t_string!(i18n, audit_letter_delete),
+        "form_letter.send" => t_string!(i18n, audit_letter_send),
+        "candidate_query.create" => t_string!(i18n, audit_query_create),
+        "candidate_query.update" => t_string!(i18n, audit_query_update),
+        "candidate_query.delete" => t_string!(i18n, audit_query_delete),
+        "nurturing_job.created" => t_string!(i18n, audit_job_create),
+        "nurturing_job.updated" => t_string!(i18n, audit_job_update),
+        "nurturing_job.copied" => t_string!(i18n, audit_job_copy),
+        "nurturing_job.deleted" => t_string!(i18n, audit_job_delete),
+        "api_token.create" => t_string!(i18n, audit_token_create),
+        "api_token.revoke" => t_string!(i18n, audit_token_revoke),
+        "user.update" => t_string!(i18n, audit_user_update),
+        "legal_entity.create" => t_string!(i18n, audit_entity_create),
+        "legal_entity.update" => t_string!(i18n, audit_entity_update),
+        _ => return action.to_owned(),
+    };
+    text.to_string()
+}
+
+/// The kind of record an audit entry is about.
+pub fn audit_kind(i18n: I18nContext<Locale>, kind: &str) -> String {
+    let text = match kind {
+        "inbox_item" => t_string!(i18n, audit_kind_inbox_item),
+        "candidate" => t_string!(i18n, audit_kind_candidate),
+        "job_opening" => t_string!(i18n, audit_kind_job_opening),
+        "form_letter" => t_string!(i18n, audit_kind_form_letter),
+        "candidate_query" => t_string!(i18n, audit_kind_candidate_query),
+        "nurturing_job" => t_string!(i18n, audit_kind_nurturing_job),
+        "user" => t_string!(i18n, audit_kind_user),
+        "user_group" => t_string!(i18n, audit_kind_user_group),
+        "legal_entity" => t_string!(i18n, audit_kind_legal_entity),
+        "api_token" => t_string!(i18n, audit_kind_api_token),
+        "inbound_account" => t_string!(i18n, audit_kind_inbound_account),
+        "outbound_account" => t_string!(i18n, audit_kind_outbound_account),
+        "organisation" => t_string!(i18n, audit_kind_organisation),
+        _ => return kind.to_owned(),
+    };
+    text.to_string()
 }

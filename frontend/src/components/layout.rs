@@ -25,15 +25,37 @@ pub fn Shell() -> impl IntoView {
         live.accounts_version.track();
         async move { if mail_admin { ops::oauth_accounts().await } else { Ok(Vec::new()) } }
     });
+    // The menu of a narrow screen closes when the page changes; the new page's heading
+    // takes the focus, so keyboard and screen-reader users start at its top.
+    let menu_open = RwSignal::new(false);
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.as_ref().is_some_and(|before| *before != path) {
+            menu_open.set(false);
+            focus_heading();
+        }
+        path
+    });
+    let skip = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        focus_heading();
+    };
     let set_language = move |ev| {
         let locale = if event_target_value(&ev) == "de" { Locale::de } else { Locale::en };
         i18n.set_locale(locale);
     };
     view! {
         <div class="shell">
+            <a class="skip-link" href="#content" on:click=skip>{t!(i18n, skip_to_content)}</a>
             <header class="topbar">
                 <A href="/" attr:class="brand">{t!(i18n, app_name)}</A>
-                <nav class="mainnav" aria-label="main">
+                <button class="menu-button" aria-controls="mainnav" aria-expanded=move || menu_open.get().to_string()
+                    data-testid="menu-button" on:click=move |_| menu_open.update(|open| *open = !*open)>
+                    <span aria-hidden="true">"☰"</span>{t!(i18n, menu)}
+                </button>
+                <nav id="mainnav" class=move || if menu_open.get() { "mainnav open" } else { "mainnav" }
+                    aria-label=move || t_string!(i18n, nav_label).to_string()>
                     <A href="/" exact=true>{t!(i18n, nav_dashboard)}</A>
                     <A href="/inbox">
                         {t!(i18n, nav_inbox)}
@@ -66,7 +88,22 @@ pub fn Shell() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Transition>
-            <Outlet/>
+            <div id="content">
+                <Outlet/>
+            </div>
         </div>
     }
+}
+
+/// Moves the focus to the page's main heading (made focusable for that), after the
+/// page has rendered.
+fn focus_heading() {
+    use wasm_bindgen::JsCast;
+    request_animation_frame(|| {
+        let heading = document().query_selector("#content h1").ok().flatten().and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(heading) = heading {
+            let _ = heading.set_attribute("tabindex", "-1");
+            let _ = heading.focus();
+        }
+    });
 }

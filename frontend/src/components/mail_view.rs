@@ -9,6 +9,7 @@ use crate::api::types::{MailAddress, MailMessage};
 use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{ErrorView, Loading};
+use crate::components::time::Time;
 use crate::i18n::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -86,7 +87,7 @@ pub fn MailView(mail: MailMessage, raw_source: RawSource) -> impl IntoView {
                 {(!mail.to.is_empty()).then(|| view! { <dt>{t!(i18n, mail_to)}</dt><dd>{address_list(&mail.to)}</dd> })}
                 {(!mail.cc.is_empty()).then(|| view! { <dt>{t!(i18n, mail_cc)}</dt><dd>{address_list(&mail.cc)}</dd> })}
                 {(!mail.reply_to.is_empty()).then(|| view! { <dt>{t!(i18n, mail_reply_to)}</dt><dd>{address_list(&mail.reply_to)}</dd> })}
-                {mail.sent_at.clone().map(|sent| view! { <dt>{t!(i18n, mail_date)}</dt><dd>{labels::date_time(&sent)}</dd> })}
+                {mail.sent_at.clone().map(|sent| view! { <dt>{t!(i18n, mail_date)}</dt><dd><Time at=sent.clone()/></dd> })}
                 <dt>{t!(i18n, mail_source)}</dt>
                 <dd>{move || labels::mail_source(i18n, mail.source)}" · " {format!("{} KB", (mail.raw_size + 1023) / 1024)}</dd>
             </dl>

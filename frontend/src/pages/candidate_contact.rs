@@ -13,6 +13,7 @@ use crate::api::types::{Application, ContactEvent};
 use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::time::Time;
 use crate::i18n::*;
 use crate::pages::outbox::OutboxStatusView;
 
@@ -58,7 +59,7 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>) -> i
                         let last = history.await.ok().and_then(|history| history.last_contact_at);
                         view! {
                             <span class="muted" data-testid="last-contact">{t!(i18n, history_last_contact)}": "
-                                {last.as_deref().map(labels::date_time).unwrap_or_else(|| t_string!(i18n, history_never).to_string())}</span>
+                                {match last { Some(at) => view! { <Time at/> }.into_any(), None => t!(i18n, history_never).into_any() }}</span>
                         }
                     })}
                 </Transition>
@@ -75,7 +76,7 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>) -> i
                 <ContactForm candidate_id=id_record.clone() on_saved=Callback::new(move |_| { recording.set(false); changed.run(()); })/>
             </Show>
             <label class="filter">
-                <select data-testid="history-filter" on:change=move |ev| filter.set(ContactMedium::parse(&event_target_value(&ev)))>
+                <select data-testid="history-filter" aria-label=move || t_string!(i18n, history_filter_label).to_string() on:change=move |ev| filter.set(ContactMedium::parse(&event_target_value(&ev)))>
                     <option value="">{t!(i18n, history_filter_all)}</option>
                     {ContactMedium::ALL.iter().map(|medium| {
                         let medium = *medium;
@@ -119,7 +120,7 @@ fn HistoryList(entries: Vec<ContactEvent>, on_reply: Callback<(String, String)>)
             let subject = if received.is_some() { None } else { entry.subject.clone().map(|s| view! { <strong>{s}</strong> }) };
             view! {
                 <li data-testid="history-entry" data-medium=medium.as_str()>
-                    <div class="when">{labels::date_time(&entry.occurred_at)}</div>
+                    <div class="when"><Time at=entry.occurred_at.clone()/></div>
                     <div class="what">
                         <span class="medium">{move || labels::contact_medium(i18n, medium)}</span>" "
                         {subject}{received}

@@ -11,6 +11,7 @@ use crate::api::{ApiError, ops};
 use crate::components::documents::DocumentList;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::time::{self, Time};
 use crate::i18n::*;
 
 #[component]
@@ -59,7 +60,7 @@ pub fn ApplicationsSection(candidate_id: String, applications: Vec<Application>,
                             view! { <tr data-testid="application-row">
                                 <td>{a.job_opening.map(|o| o.title).unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string())}</td>
                                 <td>{move || labels::source_medium(i18n, source)}</td>
-                                <td>{labels::date_time(&a.applied_at)}</td>
+                                <td><Time at=a.applied_at.clone()/></td>
                                 <td><select data-testid="application-status" on:change=move |ev| {
                                     if let Some(status) = ApplicationStatus::parse(&event_target_value(&ev)) {
                                         change.dispatch((id.clone(), status));
@@ -80,7 +81,7 @@ pub fn ApplicationsSection(candidate_id: String, applications: Vec<Application>,
                     {move || Suspend::new(async move {
                         let openings = openings.await.map(|p| p.edges.into_iter().map(|e| e.node).collect::<Vec<_>>()).unwrap_or_default();
                         view! {
-                            <select data-testid="new-application-opening" on:change=move |ev| adding.set(Some(event_target_value(&ev)))>
+                            <select data-testid="new-application-opening" aria-label=move || t_string!(i18n, application_add).to_string() on:change=move |ev| adding.set(Some(event_target_value(&ev)))>
                                 <option value="">{t!(i18n, inbox_unsolicited)}</option>
                                 {openings.into_iter().map(|o| view! { <option value=o.id.clone()>{o.title.clone()}</option> }).collect_view()}
                             </select>
@@ -164,7 +165,7 @@ fn DuplicateSetCard(set: DuplicateSet, keep: Option<String>, on_changed: Callbac
                     let is_kept = keep.as_deref() == Some(m.id.as_str());
                     view! { <li>
                         <A href=format!("/candidates/{}", m.id)>{format!("{} {}", m.first_name, m.last_name)}</A>
-                        <span class="muted">{format!(" {} {} {}", m.emails.join(", "), m.phone.clone().unwrap_or_default(), m.birthday.clone().unwrap_or_default())}</span>
+                        <span class="muted">{format!(" {} {} {}", m.emails.join(", "), m.phone.clone().unwrap_or_default(), m.birthday.as_deref().map(|day| time::date(i18n, day)).unwrap_or_default())}</span>
                         {(keep.is_none()).then(|| view! {
                             " " <button data-testid="keep-member" on:click=move |_| { merge.dispatch(id.clone()); }>{t!(i18n, duplicates_keep_this)}</button>
                         })}
@@ -202,7 +203,7 @@ pub fn DuplicatesPage() -> impl IntoView {
             <A href="/candidates" attr:class="back">{t!(i18n, candidate_back)}</A>
             <div class="page-head">
                 <h1>{t!(i18n, duplicates_title)}</h1>
-                <select data-testid="duplicate-status" on:change=move |ev| if let Some(s) = DuplicateStatus::parse(&event_target_value(&ev)) { status.set(s) }>
+                <select data-testid="duplicate-status" aria-label=move || t_string!(i18n, duplicates_status_label).to_string() on:change=move |ev| if let Some(s) = DuplicateStatus::parse(&event_target_value(&ev)) { status.set(s) }>
                     {DuplicateStatus::ALL.iter().map(|s| {
                         let s = *s;
                         view! { <option value=s.as_str() selected=move || status.get() == s>{move || labels::duplicate_status(i18n, s)}</option> }
@@ -277,14 +278,14 @@ pub fn FormLetterSection(
                     {move || Suspend::new(async move {
                         let list = letters.await.unwrap_or_default();
                         view! {
-                            <select data-testid="letter-choice" on:change=move |ev| { done.set(None); letter.set(event_target_value(&ev)); }>
+                            <select data-testid="letter-choice" aria-label=move || t_string!(i18n, letter_choose).to_string() on:change=move |ev| { done.set(None); letter.set(event_target_value(&ev)); }>
                                 <option value="">{t!(i18n, letter_choose)}</option>
                                 {list.into_iter().map(|l| view! { <option value=l.id.clone()>{l.name.clone()}</option> }).collect_view()}
                             </select>
                         }
                     })}
                 </Transition>
-                <select data-testid="letter-application" on:change=move |ev| application.set(event_target_value(&ev))>
+                <select data-testid="letter-application" aria-label=move || t_string!(i18n, letter_application_label).to_string() on:change=move |ev| application.set(event_target_value(&ev))>
                     {applications.into_iter().map(|a| {
                         let title = a.job_opening.map(|o| o.title).unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string());
                         view! { <option value=a.id.clone()>{title}</option> }

@@ -8,6 +8,7 @@ use crate::api::types::Candidate;
 use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::time;
 use crate::i18n::*;
 use crate::pages::candidate_contact::ContactSection;
 use crate::pages::candidate_file::{ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection};
@@ -47,14 +48,14 @@ pub fn CandidatesPage() -> impl IntoView {
                 <input type="search" class="search" data-testid="candidate-search"
                     placeholder=move || t_string!(i18n, candidates_search).to_string()
                     on:input=move |ev| filter.update(|f| f.search = event_target_value(&ev))/>
-                <select data-testid="filter-status" on:change=move |ev| filter.update(|f| f.status = CandidateStatus::parse(&event_target_value(&ev)))>
+                <select data-testid="filter-status" aria-label=move || t_string!(i18n, filter_label_status).to_string() on:change=move |ev| filter.update(|f| f.status = CandidateStatus::parse(&event_target_value(&ev)))>
                     <option value="">{t!(i18n, filter_any_status)}</option>
                     {CandidateStatus::ALL.iter().map(|s| {
                         let s = *s;
                         view! { <option value=s.as_str()>{move || labels::candidate_status(i18n, s)}</option> }
                     }).collect_view()}
                 </select>
-                <select data-testid="filter-pool" on:change=move |ev| filter.update(|f| f.in_talent_pool = match event_target_value(&ev).as_str() {
+                <select data-testid="filter-pool" aria-label=move || t_string!(i18n, filter_label_pool).to_string() on:change=move |ev| filter.update(|f| f.in_talent_pool = match event_target_value(&ev).as_str() {
                     "yes" => Some(true),
                     "no" => Some(false),
                     _ => None,
@@ -63,7 +64,7 @@ pub fn CandidatesPage() -> impl IntoView {
                     <option value="yes">{t!(i18n, filter_in_pool)}</option>
                     <option value="no">{t!(i18n, filter_not_in_pool)}</option>
                 </select>
-                <select data-testid="filter-source" on:change=move |ev| filter.update(|f| f.source = SourceMedium::parse(&event_target_value(&ev)))>
+                <select data-testid="filter-source" aria-label=move || t_string!(i18n, filter_label_source).to_string() on:change=move |ev| filter.update(|f| f.source = SourceMedium::parse(&event_target_value(&ev)))>
                     <option value="">{t!(i18n, filter_any_source)}</option>
                     {SourceMedium::ALL.iter().map(|s| {
                         let s = *s;
@@ -74,7 +75,7 @@ pub fn CandidatesPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         let openings = openings.await.map(|page| page.edges.into_iter().map(|e| e.node).collect::<Vec<_>>()).unwrap_or_default();
                         view! {
-                            <select data-testid="filter-opening" on:change=move |ev| filter.update(|f| {
+                            <select data-testid="filter-opening" aria-label=move || t_string!(i18n, filter_label_opening).to_string() on:change=move |ev| filter.update(|f| {
                                 let value = event_target_value(&ev);
                                 f.job_opening_id = (!value.is_empty()).then_some(value);
                             })>
@@ -173,7 +174,7 @@ pub fn CandidatePage() -> impl IntoView {
                                 <dl class="facts">
                                     <dt>{t!(i18n, user_email)}</dt><dd>{c.emails.join(", ")}</dd>
                                     <dt>{t!(i18n, candidate_phone)}</dt><dd>{c.phone.clone().unwrap_or_default()}</dd>
-                                    <dt>{t!(i18n, candidate_birthday)}</dt><dd>{c.birthday.clone().unwrap_or_default()}</dd>
+                                    <dt>{t!(i18n, candidate_birthday)}</dt><dd>{c.birthday.clone().map(|day| move || time::date(i18n, &day))}</dd>
                                     <dt>{t!(i18n, candidate_status)}</dt><dd>{move || labels::candidate_status(i18n, status)}</dd>
                                     <dt>{t!(i18n, candidate_pool)}</dt><dd>{if c.in_talent_pool { "✓" } else { "–" }}</dd>
                                 </dl>

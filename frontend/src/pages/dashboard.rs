@@ -8,7 +8,8 @@ use crate::api::{ApiError, ops};
 use crate::app::Session;
 use crate::components::charts::{RateBars, RateRow, Series, StackedBars};
 use crate::components::labels;
-use crate::components::status::{ErrorView, Loading};
+use crate::components::status::{EmptyState, ErrorView, Loading};
+use crate::components::time;
 use crate::i18n::*;
 
 /// One colour per source, the same in every chart.
@@ -89,7 +90,20 @@ fn Figures(figures: Dashboard) -> impl IntoView {
         }
     };
     let tasks = figures.open_tasks.clone();
-    let labels_short: Vec<String> = figures.bucket_starts.iter().map(|day| short_date(day)).collect();
+    // A year's buckets are calendar months, the others start on a day.
+    let by_month = figures.period == DashboardPeriod::Year;
+    let labels_short: Vec<String> = figures
+        .bucket_starts
+        .iter()
+        .map(|day| {
+            if by_month {
+                time::month_label(i18n, day)
+            } else {
+                time::day_label(i18n, day)
+            }
+        })
+        .collect();
+    let nothing_yet = figures.applications == 0;
     let series: Vec<Series> = figures
         .applications_by_source
         .iter()
@@ -111,7 +125,10 @@ fn Figures(figures: Dashboard) -> impl IntoView {
     let table = figures.channel_effectiveness.clone();
     view! {
         <section>
-            <h2>{t!(i18n, dashboard_figures)}<span class="muted">{format!(" {} – {}", short_date(&figures.from), short_date(&figures.to))}</span></h2>
+            <h2>{t!(i18n, dashboard_figures)}<span class="muted" data-testid="dashboard-range">{
+                let (from, to) = (figures.from.clone(), figures.to.clone());
+                move || format!(" {} – {}", time::date(i18n, &from), time::date(i18n, &to))
+            }</span></h2>
             <div class="tiles">
                 {kpi("kpi-openings", figures.open_job_openings, t_string!(i18n, dashboard_open_openings).to_string(), Some("/job-openings"))}
                 {kpi("kpi-new-candidates", figures.new_candidates, t_string!(i18n, dashboard_new_candidates).to_string(), Some("/candidates"))}
@@ -124,6 +141,8 @@ fn Figures(figures: Dashboard) -> impl IntoView {
                 {kpi("task-failed-mail", tasks.failed_outgoing_mail, t_string!(i18n, dashboard_task_failed_mail).to_string(), Some("/outbox"))}
             </div>
         </section>
+        {nothing_yet.then(|| view! { <EmptyState message=Signal::derive(move || t_string!(i18n, dashboard_no_applications).to_string())/> })}
+        <div class="dashboard-charts" hidden=nothing_yet>
         <section>
             <h2>{t!(i18n, dashboard_by_source)}</h2>
             <StackedBars labels=labels_short series title=t_string!(i18n, dashboard_by_source).to_string()/>
@@ -149,14 +168,6 @@ fn Figures(figures: Dashboard) -> impl IntoView {
                 }).collect_view()}</tbody>
             </table>
         </section>
-    }
-}
-
-/// "2026-11-30" → "30.11."
-fn short_date(day: &str) -> String {
-    let mut parts = day.split('-');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(_), Some(m), Some(d)) => format!("{d}.{m}."),
-        _ => day.to_owned(),
+        </div>
     }
 }

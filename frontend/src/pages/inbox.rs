@@ -14,6 +14,7 @@ use crate::components::labels;
 use crate::components::mail_view::{MailView, RawSource};
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::time::Time;
 use crate::i18n::*;
 
 const PAGE_SIZES: [u32; 3] = [25, 50, 100];
@@ -110,11 +111,12 @@ pub fn InboxPage() -> impl IntoView {
                 let count = move || live.counts.get().map(|c| c.get(m)).unwrap_or(0);
                 let active = move || medium.get() == m && state.get() == InboxState::Unassigned;
                 view! {
-                    <A href=format!("/inbox?medium={}", m.as_str()) attr:class=move || if active() { "tab active" } else { "tab" }
-                        attr:data-testid=format!("tab-{}", m.as_str())>
+                    // A plain link: the router's <A> marks every tab "current", as they share the path.
+                    <a href=format!("/inbox?medium={}", m.as_str()) class=move || if active() { "tab active" } else { "tab" }
+                        aria-current=move || active().then_some("page") data-testid=format!("tab-{}", m.as_str())>
                         {move || labels::medium(i18n, m)}
                         <span class="badge" data-testid=format!("count-{}", m.as_str())>{count}</span>
-                    </A>
+                    </a>
                 }
             })
             .collect_view()
@@ -129,17 +131,18 @@ pub fn InboxPage() -> impl IntoView {
                     {move || if live.connected.get() { t_string!(i18n, inbox_live).to_string() } else { t_string!(i18n, inbox_offline).to_string() }}
                 </span>
             </div>
-            <nav class="tabs">
+            <nav class="tabs" aria-label=move || t_string!(i18n, inbox_tabs_label).to_string()>
                 {tabs}
-                <A href=move || format!("/inbox?medium={}&state=automatic", medium.get().as_str())
-                    attr:class=move || if state.get() == InboxState::Automatic { "tab trash active" } else { "tab trash" }
-                    attr:data-testid="tab-automatic">
+                <a href=move || format!("/inbox?medium={}&state=automatic", medium.get().as_str())
+                    class=move || if state.get() == InboxState::Automatic { "tab trash active" } else { "tab trash" }
+                    aria-current=move || (state.get() == InboxState::Automatic).then_some("page") data-testid="tab-automatic">
                     {t!(i18n, inbox_automatic)}
-                </A>
-                <A href=move || format!("/inbox?medium={}&state=deleted", medium.get().as_str())
-                    attr:class=move || if is_trash() { "tab trash active" } else { "tab trash" } attr:data-testid="tab-deleted">
+                </a>
+                <a href=move || format!("/inbox?medium={}&state=deleted", medium.get().as_str())
+                    class=move || if is_trash() { "tab trash active" } else { "tab trash" }
+                    aria-current=move || is_trash().then_some("page") data-testid="tab-deleted">
                     {t!(i18n, inbox_trash)}
-                </A>
+                </a>
             </nav>
             <div class="toolbar">
                 <Show when=move || !is_trash() || session.is_admin()>
@@ -287,7 +290,7 @@ fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoV
                 <span class="subject">{title}</span>
                 <span class="preview">{item.preview.clone().unwrap_or_default()}</span>
             </td>
-            <td on:click=open class="when">{labels::date_time(&item.received_at)}</td>
+            <td on:click=open class="when"><Time at=item.received_at.clone() relative=true/></td>
         </tr>
     }
 }
@@ -343,7 +346,7 @@ fn InboxItemView(item: InboxItem) -> impl IntoView {
                 })}
                 {item.sender_phone.clone().map(|p| view! { <dt>{t!(i18n, inbox_phone)}</dt><dd>{p}</dd> })}
                 <dt>{t!(i18n, inbox_received)}</dt>
-                <dd>{labels::date_time(&item.received_at)}</dd>
+                <dd><Time at=item.received_at.clone()/></dd>
                 {item.legal_entity.clone().map(|e| view! { <dt>{t!(i18n, inbox_legal_entity)}</dt><dd>{e.name}</dd> })}
                 {item.job_opening.clone().map(|o| view! { <dt>{t!(i18n, inbox_job_opening)}</dt><dd>{o.title}</dd> })}
                 {item.matched_candidate.clone().map(|c| view! {

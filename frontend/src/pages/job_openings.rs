@@ -70,9 +70,9 @@ pub fn JobOpeningsPage() -> impl IntoView {
                             let (edit_id, edit_id2) = (o.id.clone(), o.id.clone());
                             view! {
                                 <tr data-title=o.title.clone()>
-                                    <td><input class="cell-input" aria-label="title" prop:value=title on:input=move |ev| title.set(event_target_value(&ev))
+                                    <td><input class="cell-input" aria-label=move || t_string!(i18n, opening_title).to_string() prop:value=title on:input=move |ev| title.set(event_target_value(&ev))
                                         on:change=move |_| { rename.dispatch((edit_id.clone(), title.get_untracked(), location.get_untracked())); }/></td>
-                                    <td><input class="cell-input" aria-label="location" prop:value=location on:input=move |ev| location.set(event_target_value(&ev))
+                                    <td><input class="cell-input" aria-label=move || t_string!(i18n, opening_location).to_string() prop:value=location on:input=move |ev| location.set(event_target_value(&ev))
                                         on:change=move |_| { rename.dispatch((edit_id2.clone(), title.get_untracked(), location.get_untracked())); }/></td>
                                     <td>{o.legal_entity.clone().map(|e| e.name).unwrap_or_default()}</td>
                                     <td><span class=format!("pill {}", status.as_str())>{move || labels::opening_status(i18n, status)}</span></td>

@@ -15,6 +15,7 @@ use crate::components::mail_connection::{ConnectionFields, IMAP_PORTS};
 use crate::components::oauth::{ConnectButton, OauthClientForm, OauthOutcome, OauthState};
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::time::Time;
 use crate::i18n::*;
 
 #[component]
@@ -216,7 +217,7 @@ fn AccountStatus(account: InboundAccount) -> impl IntoView {
         view! { <div class="problem"><strong>{move || labels::mail_problem(i18n, problem)}</strong>": " {detail}</div> }
     });
     let last = account.last_success_at.clone().map(|at| {
-        view! { <div class="muted">{t!(i18n, account_last_success)}" " {labels::date_time(&at)}</div> }
+        view! { <div class="muted">{t!(i18n, account_last_success)}" " <Time at=at.clone()/></div> }
     });
     view! {
         <div class=class data-testid="account-status" data-status=status.as_str()>

@@ -15,6 +15,7 @@ use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::time::{self, Time};
 use crate::i18n::*;
 use crate::pages::nurturing::LetterCard;
 use crate::pages::settings::mutation;
@@ -107,7 +108,7 @@ pub fn JobsPage() -> impl IntoView {
                                         <td>{job.form_letter_name.clone()}</td>
                                         <td>{schedule}</td>
                                         <td>{if job.enabled { "✓" } else { "–" }}</td>
-                                        <td>{job.next_dispatch_at.as_deref().map(labels::date_time).unwrap_or_default()}</td>
+                                        <td>{job.next_dispatch_at.as_deref().map(|at| time::date_time_in(i18n, at, &job.time_zone)).unwrap_or_default()}</td>
                                         <td data-testid="job-counts">{counts}</td>
                                         <td class="actions">
                                             <button on:click=move |_| editing.set(Some(Some(for_edit.clone())))>{t!(i18n, edit)}</button>
@@ -262,8 +263,8 @@ pub fn JobsPrintPage() -> impl IntoView {
                                 <tbody>{list.into_iter().map(|job| view! { <tr>
                                     <td>{job.name.clone()}</td><td>{job.candidate_query_name.clone()}</td><td>{job.form_letter_name.clone()}</td>
                                     <td>{schedule_text(i18n, &job)}</td><td>{job.lead_time_hours}</td><td>{if job.enabled { "✓" } else { "–" }}</td>
-                                    <td>{job.next_dispatch_at.as_deref().map(labels::date_time).unwrap_or_default()}</td>
-                                    <td>{job.last_dispatch_at.as_deref().map(labels::date_time).unwrap_or_default()}</td>
+                                    <td>{job.next_dispatch_at.as_deref().map(|at| time::date_time_in(i18n, at, &job.time_zone)).unwrap_or_default()}</td>
+                                    <td>{job.last_dispatch_at.as_deref().map(|at| time::date_time_in(i18n, at, &job.time_zone)).unwrap_or_default()}</td>
                                     <td>{counts_text(&job)}</td>
                                 </tr> }).collect_view()}</tbody>
                             </table>
@@ -309,7 +310,7 @@ pub fn JobFilePage() -> impl IntoView {
                         Ok::<_, ApiError>(view! {
                             <h2>{job.name.clone()}</h2>
                             <p>{schedule_text(i18n, &job)}" · "{t!(i18n, jobs_lead_time)}": "{job.lead_time_hours}
-                                " · "{t!(i18n, jobs_next)}": "<span data-testid="job-next">{job.next_dispatch_at.as_deref().map(labels::date_time).unwrap_or_default()}</span></p>
+                                " · "{t!(i18n, jobs_next)}": "<span data-testid="job-next">{job.next_dispatch_at.as_deref().map(|at| time::date_time_in(i18n, at, &job.time_zone)).unwrap_or_default()}</span></p>
                             <p class="muted">{job.candidate_query_name.clone()}" → "{job.form_letter_name.clone()}</p>
                         })
                     })}
@@ -354,7 +355,7 @@ pub fn JobFilePage() -> impl IntoView {
                                         view! { <tr data-testid="entry-row" data-state=state.as_str()>
                                             {if state == NurturingEntryState::Planned { view! { <SelectCell id=entry.id.clone() selected/> }.into_any() } else { view! { <td></td> }.into_any() }}
                                             <td><A href=format!("/candidates/{}", entry.candidate_id)>{name}</A></td>
-                                            <td>{labels::date_time(&entry.planned_for)}</td>
+                                            <td><Time at=entry.planned_for.clone()/></td>
                                             <td data-testid="entry-state">{move || labels::entry_state(i18n, state)}</td>
                                             <td>{reasons.join(" · ")}</td>
                                             <td>{entry.problem.clone().unwrap_or_default()}</td>
@@ -395,7 +396,7 @@ fn JobPreview(job_id: String) -> impl IntoView {
                     {move || Suspend::new(async move {
                         let preview = preview.await?;
                         Ok::<_, ApiError>(view! {
-                            <h3>{t!(i18n, jobs_preview_at)}" "{labels::date_time(&preview.at)}": "<span data-testid="preview-count">{preview.total_count}</span></h3>
+                            <h3>{t!(i18n, jobs_preview_at)}" "<Time at=preview.at.clone()/>": "<span data-testid="preview-count">{preview.total_count}</span></h3>
                             <ul>{preview.recipients.into_iter().map(|r| {
                                 let reasons: Vec<String> = r.reasons.iter().map(|x| labels::match_reason(i18n, x.code, &x.value)).collect();
                                 let chosen = (r.candidate_id.clone(), r.application_id.clone());
@@ -488,7 +489,7 @@ pub fn WorkCentrePage() -> impl IntoView {
                                     let name = job.candidate.as_ref().map(|c| format!("{} {}", c.first_name, c.last_name)).unwrap_or_default();
                                     view! { <tr data-testid="writing-row">
                                         <SelectCell id=job.id.clone() selected/>
-                                        <td>{labels::date_time(&job.due_at)}</td>
+                                        <td><Time at=job.due_at.clone()/></td>
                                         <td>{move || labels::writing_job_kind(i18n, kind)}</td>
                                         <td>{job.title.clone()}</td>
                                         <td><A href=format!("/candidates/{}", job.candidate_id)>{name}</A></td>

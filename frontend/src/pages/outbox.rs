@@ -9,6 +9,7 @@ use crate::api::types::OutboxMessage;
 use crate::api::{ApiError, ops};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::time::Time;
 use crate::i18n::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,7 +27,11 @@ impl View {
             Self::All => Vec::new(),
             Self::Waiting => vec![OutboxStatus::Queued, OutboxStatus::Sending, OutboxStatus::Retrying],
             Self::Sent => vec![OutboxStatus::Sent],
-            Self::Failed => vec![OutboxStatus::Failed, OutboxStatus::Bounced],
+            Self::Failed => vec![
+                OutboxStatus::Failed,
+                OutboxStatus::Bounced,
+                OutboxStatus::NotSent,
+            ],
             Self::Cancelled => vec![OutboxStatus::Cancelled],
         }
     }
@@ -92,9 +97,25 @@ fn OutboxTable(list: Vec<OutboxMessage>, act: Action<(String, bool), ()>) -> imp
         return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, outbox_empty).to_string())/> }.into_any();
     }
     let dropped = list.iter().any(|m| m.channel == OutboxChannel::DropFolder);
-    let rows = list.into_iter().map(|message| view! { <OutboxRow message act/> }).collect_view();
+    let admin = use_context::<crate::app::Session>().is_some_and(|session| session.manages_mail());
+    let rows = list
+        .into_iter()
+        .map(|message| view! { <OutboxRow message act/> })
+        .collect_view();
     view! {
-        {dropped.then(|| view! { <p class="notice warning" data-testid="drop-notice">{t!(i18n, outbox_drop_notice)}</p> })}
+        {dropped.then(|| view! {
+            <div class="notice warning" data-testid="drop-notice">
+                <p>{t!(i18n, outbox_drop_notice)}</p>
+                {if admin {
+                    view! {
+                        <p><leptos_router::components::A href="/settings/outgoing">{t!(i18n, outbox_drop_admin)}</leptos_router::components::A></p>
+                        <details class="technical"><summary>{t!(i18n, technical_details)}</summary><p>{t!(i18n, outbox_drop_technical)}</p></details>
+                    }.into_any()
+                } else {
+                    view! { <p>{t!(i18n, outbox_drop_recruiter)}</p> }.into_any()
+                }}
+            </div>
+        })}
         <table class="list" data-testid="outbox-list">
             <thead><tr>
                 <th>{t!(i18n, outbox_created)}</th>
@@ -115,12 +136,11 @@ pub fn OutboxRow(message: OutboxMessage, act: Action<(String, bool), ()>) -> imp
     let i18n = use_i18n();
     let status = message.status;
     let channel = message.channel;
-    let retryable = matches!(status, OutboxStatus::Failed | OutboxStatus::Retrying | OutboxStatus::Cancelled | OutboxStatus::Bounced);
-    let cancellable = matches!(status, OutboxStatus::Queued | OutboxStatus::Retrying);
+    let (retryable, cancellable) = (status.can_retry(), status.can_cancel());
     let (id_retry, id_cancel) = (message.id.clone(), message.id.clone());
     view! {
         <tr data-testid="outbox-row" data-status=status.as_str() data-subject=message.subject.clone()>
-            <td>{labels::date_time(&message.created_at)}</td>
+            <td><Time at=message.created_at.clone()/></td>
             <td>{message.to_address.clone()}<br/><span class="muted">{format!("{} <{}>", message.from_name.clone().unwrap_or_default(), message.from_address)}</span></td>
             <td>{message.subject.clone()}</td>
             <td>
@@ -153,11 +173,23 @@ pub fn OutboxStatusView(message: OutboxMessage) -> impl IntoView {
         OutboxStatus::Queued | OutboxStatus::Sending | OutboxStatus::Retrying => "status busy",
         OutboxStatus::Failed | OutboxStatus::Bounced => "status error",
         OutboxStatus::Cancelled => "status off",
+        OutboxStatus::NotSent => "status warn",
     };
-    let next = message.next_attempt_at.clone().filter(|_| status == OutboxStatus::Retrying).map(|at| {
-        view! { <div class="muted">{t!(i18n, outbox_next_attempt)}" " {labels::date_time(&at)}</div> }
+    // Mail admins may see the technical reason (the drop folder's file); recruiters get
+    // what happened and what to do.
+    let technical =
+        use_context::<crate::app::Session>().is_some_and(|session| session.manages_mail());
+    let not_sent = (status == OutboxStatus::NotSent).then(|| {
+        let reply = message.last_reply.clone().unwrap_or_default();
+        view! {
+            <div class="hint">{t!(i18n, outbox_not_sent_hint)}</div>
+            {technical.then(|| view! { <details class="technical"><summary>{t!(i18n, technical_details)}</summary><code>{reply}</code></details> })}
+        }
     });
-    let problem = message.last_problem.filter(|_| status != OutboxStatus::Sent).map(|problem| {
+    let next = message.next_attempt_at.clone().filter(|_| status == OutboxStatus::Retrying).map(|at| {
+        view! { <div class="muted">{t!(i18n, outbox_next_attempt)}" " <Time at=at.clone()/></div> }
+    });
+    let problem = message.last_problem.filter(|_| !matches!(status, OutboxStatus::Sent | OutboxStatus::NotSent)).map(|problem| {
         let reply = message.last_reply.clone().unwrap_or_default();
         view! { <div class="problem"><strong>{move || labels::mail_problem(i18n, problem)}</strong>": " {reply}</div> }
     });
@@ -166,7 +198,7 @@ pub fn OutboxStatusView(message: OutboxMessage) -> impl IntoView {
     view! {
         <div class=class data-testid="outbox-status" data-status=status.as_str()>
             <span>{move || labels::outbox_status(i18n, status)}</span>
-            {next}{problem}{bounced}{interrupted}
+            {next}{problem}{bounced}{not_sent}{interrupted}
         </div>
     }
 }

@@ -10,6 +10,7 @@ use crate::api::{ApiError, ops};
 use crate::app::Session;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::time::Time;
 use crate::i18n::*;
 
 #[component]
@@ -112,7 +113,7 @@ pub fn LegalEntitiesPage() -> impl IntoView {
                                     let draft = RwSignal::new(e.name.clone());
                                     let (id, id2) = (e.id.clone(), e.id.clone());
                                     view! { <tr>
-                                        <td><input class="cell-input" prop:value=draft on:input=move |ev| draft.set(event_target_value(&ev))
+                                        <td><input class="cell-input" aria-label=move || t_string!(i18n, entity_name).to_string() prop:value=draft on:input=move |ev| draft.set(event_target_value(&ev))
                                             on:change=move |_| { rename.dispatch((id.clone(), draft.get_untracked())); }/></td>
                                         <td>{if e.is_main { "✓" } else { "" }}</td>
                                         <td>{(!e.is_main && admin).then(|| view! {
@@ -373,8 +374,8 @@ pub fn TokensPage() -> impl IntoView {
                                     let revoked = token.revoked_at.is_some();
                                     view! { <tr class:revoked=revoked>
                                         <td>{token.name.clone()}</td><td><code>{token.prefix.clone()}"…"</code></td>
-                                        <td>{labels::date_time(&token.created_at)}</td>
-                                        <td>{match token.last_used_at.clone() { Some(at) => labels::date_time(&at), None => t_string!(i18n, token_never).to_string() }}</td>
+                                        <td><Time at=token.created_at.clone()/></td>
+                                        <td>{match token.last_used_at.clone() { Some(at) => view! { <Time at/> }.into_any(), None => t!(i18n, token_never).into_any() }}</td>
                                         <td>{if revoked { view! { <span class="muted">{t!(i18n, token_revoked)}</span> }.into_any() } else {
                                             view! { <button class="link" on:click=move |_| { revoke.dispatch(id.clone()); }>{t!(i18n, token_revoke)}</button> }.into_any() }}</td>
                                     </tr> }
@@ -391,25 +392,92 @@ pub fn TokensPage() -> impl IntoView {
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let i18n = use_i18n();
-    let log = LocalResource::new(ops::audit_log);
+    let user = RwSignal::new(String::new());
+    let kind = RwSignal::new(String::new());
+    let users = LocalResource::new(ops::users);
+    let log = LocalResource::new(move || {
+        let (user, kind) = (user.get(), kind.get());
+        ops::audit_log(Some(user).filter(|u| !u.is_empty()), Some(kind).filter(|k| !k.is_empty()))
+    });
+    let user_options = move || {
+        users.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|u| view! { <option value=u.id.clone()>{u.display_name.clone()}</option> }).collect_view()
+    };
     view! {
         <section>
+            <div class="filters">
+                <select data-testid="audit-user" aria-label=move || t_string!(i18n, audit_filter_user).to_string()
+                    on:change=move |ev| user.set(event_target_value(&ev))>
+                    <option value="">{t!(i18n, audit_all_users)}</option>
+                    {user_options}
+                </select>
+                <select data-testid="audit-kind" aria-label=move || t_string!(i18n, audit_filter_kind).to_string()
+                    on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <option value="">{t!(i18n, audit_all_kinds)}</option>
+                    {AUDIT_KINDS.iter().map(|k| view! { <option value=*k>{move || labels::audit_kind(i18n, k)}</option> }).collect_view()}
+                </select>
+            </div>
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
                         let page = log.await?;
-                        Ok::<_, ApiError>(view! {
-                            <table class="list">
-                                <thead><tr><th>{t!(i18n, audit_when)}</th><th>{t!(i18n, audit_action)}</th><th>{t!(i18n, audit_details)}</th></tr></thead>
-                                <tbody>{page.edges.into_iter().map(|edge| view! { <tr>
-                                    <td>{labels::date_time(&edge.node.created_at)}</td><td>{edge.node.action.clone()}</td><td><code>{edge.node.details.clone()}</code></td>
-                                </tr> }).collect_view()}</tbody>
+                        if page.edges.is_empty() {
+                            return Ok::<_, ApiError>(view! { <EmptyState message=Signal::derive(move || t_string!(i18n, audit_empty).to_string())/> }.into_any());
+                        }
+                        Ok(view! {
+                            <table class="list" data-testid="audit-list">
+                                <thead><tr>
+                                    <th>{t!(i18n, audit_when)}</th><th>{t!(i18n, audit_who)}</th><th>{t!(i18n, audit_action)}</th>
+                                    <th>{t!(i18n, audit_record)}</th><th>{t!(i18n, audit_details)}</th>
+                                </tr></thead>
+                                <tbody>{page.edges.into_iter().map(|edge| {
+                                    let entry = edge.node;
+                                    let action = entry.action.clone();
+                                    let who = entry.actor_name.clone().unwrap_or_else(|| "–".to_owned());
+                                    let token = entry.api_token_name.clone();
+                                    let record = record_link(i18n, &entry.subject_type, entry.subject_id.as_deref());
+                                    view! { <tr data-testid="audit-row" data-action=entry.action.clone()>
+                                        <td><Time at=entry.created_at.clone()/></td>
+                                        <td data-testid="audit-who">{who}{token.map(|name| view! { <span class="muted">" · "{t!(i18n, audit_via_token)}" "{name}</span> })}</td>
+                                        <td>{move || labels::audit_action(i18n, &action)}</td>
+                                        <td>{record}</td>
+                                        <td><details class="technical"><summary>{t!(i18n, technical_details)}</summary><code>{entry.details.clone()}</code></details></td>
+                                    </tr> }
+                                }).collect_view()}</tbody>
                             </table>
-                        })
+                        }.into_any())
                     })}
                 </ErrorBoundary>
             </Transition>
         </section>
+    }
+}
+
+/// The kinds of record the audit log can be filtered by.
+const AUDIT_KINDS: &[&str] = &[
+    "inbox_item", "candidate", "job_opening", "form_letter", "candidate_query", "nurturing_job", "user", "user_group", "legal_entity",
+    "api_token", "inbound_account", "outbound_account", "organisation",
+];
+
+/// A link to the record an entry is about, where the app has a page for it.
+fn record_link(i18n: leptos_i18n::I18nContext<Locale>, kind: &str, id: Option<&str>) -> AnyView {
+    let label = labels::audit_kind(i18n, kind);
+    let href = match (kind, id) {
+        ("candidate", Some(id)) => Some(format!("/candidates/{id}")),
+        ("inbox_item", Some(id)) => Some(format!("/inbox/{id}")),
+        ("nurturing_job", Some(id)) => Some(format!("/nurturing/jobs/{id}")),
+        ("job_opening", _) => Some("/job-openings".to_owned()),
+        ("form_letter", _) => Some("/nurturing/letters".to_owned()),
+        ("candidate_query", _) => Some("/nurturing".to_owned()),
+        ("user", _) => Some("/settings/users".to_owned()),
+        _ => None,
+    };
+    let text = match id {
+        Some(id) => format!("{label} #{id}"),
+        None => label,
+    };
+    match href {
+        Some(href) => view! { <A href=href>{text}</A> }.into_any(),
+        None => view! { <span>{text}</span> }.into_any(),
     }
 }
 
@@ -435,7 +503,7 @@ pub fn PrivacyPage() -> impl IntoView {
                         let settings = settings.await?;
                         let (current, counts) = (settings.data_retention, settings.nurturing_counts_as_contact);
                         Ok::<_, ApiError>(view! {
-                            <select data-testid="data-retention" on:change=move |ev| {
+                            <select data-testid="data-retention" aria-label=move || t_string!(i18n, privacy_retention).to_string() on:change=move |ev| {
                                 if let Some(retention) = DataRetention::parse(&event_target_value(&ev)) { save.dispatch(retention); }
                             }>
                                 <option value="minimise" selected=current == DataRetention::Minimise>{t!(i18n, privacy_minimise)}</option>

@@ -8,7 +8,8 @@ use crate::services::dashboard as service;
 #[derive(SimpleObject)]
 pub struct Dashboard {
     pub period: DashboardPeriod,
-    /// First and last day covered (UTC), both included.
+    /// First and last day covered (UTC), both included: `to` is today, `from` the start
+    /// of the first bucket.
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub open_job_openings: u64,
@@ -18,7 +19,8 @@ pub struct Dashboard {
     pub applications: u64,
     pub open_tasks: OpenTasks,
     /// Start day of each bucket of `applicationsBySource`: days for WEEK and MONTH,
-    /// weeks for QUARTER, months for YEAR.
+    /// calendar weeks (from Monday) for QUARTER, calendar months for YEAR. The last
+    /// bucket is the current one, up to today.
     pub bucket_starts: Vec<NaiveDate>,
     pub applications_by_source: Vec<SourceSeries>,
     /// Per source, for the applications received in the period.
@@ -31,7 +33,8 @@ pub struct OpenTasks {
     pub unassigned_inbox_items: u64,
     /// Scheduled form-letter jobs waiting to be written.
     pub writing_jobs_due: u64,
-    /// Outgoing mail that failed or bounced and was not retried or cancelled.
+    /// Outgoing mail that failed, bounced or was not sent (no relay), and was not retried
+    /// or cancelled.
     pub failed_outgoing_mail: u64,
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use talentpost_shared::nurturing::{CandidateQueryFilter, OUTGOING_CONTACT_MEDIA};
 use talentpost_shared::{CandidateStatus, OutboxStatus, SourceMedium};
@@ -15,7 +15,7 @@ use crate::db::entities::{application, candidate, candidate_email, candidate_que
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::{CandidateQueryId, JobOpeningId, LegalEntityId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{job_openings, legal_entities, required_name};
+use crate::services::{audit, job_openings, legal_entities, required_name};
 use crate::state::AppState;
 
 /// The longest span a day filter may have (ten years), against typos like 36500.
@@ -220,7 +220,7 @@ pub fn contacts_that_count(nurturing_counts: bool) -> sea_orm::Select<contact_ev
     if nurturing_counts { counting } else { counting.filter(contact_event::Column::ByNurturingJob.eq(false)) }
 }
 
-/// Contact events, except mail that failed, bounced or was cancelled.
+/// Contact events, except mail that failed, bounced, was cancelled or never left.
 pub fn delivered_contacts() -> sea_orm::Select<contact_event::Entity> {
     let undelivered = Query::select()
         .column(outbox_message::Column::ContactEventId)
@@ -230,6 +230,7 @@ pub fn delivered_contacts() -> sea_orm::Select<contact_event::Entity> {
             OutboxStatus::Failed.as_str(),
             OutboxStatus::Bounced.as_str(),
             OutboxStatus::Cancelled.as_str(),
+            OutboxStatus::NotSent.as_str(),
         ]))
         .to_owned();
     contact_event::Entity::find().filter(Expr::col(contact_event::Column::Id).not_in_subquery(undelivered))
@@ -276,6 +277,7 @@ pub async fn create(state: &AppState, principal: &Principal, name: &str, filter:
     let name = required_name("name", name, 200)?;
     check(&state.db, principal, &filter).await?;
     let now = Utc::now();
+    let txn = state.db.begin().await?;
     let created = candidate_query::ActiveModel {
         organisation_id: Set(principal.organisation_id),
         name: Set(name),
@@ -285,9 +287,12 @@ pub async fn create(state: &AppState, principal: &Principal, name: &str, filter:
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
-    .await;
-    created.map_err(name_taken)
+    .insert(&txn)
+    .await
+    .map_err(name_taken)?;
+    audit::record(&txn, principal, "candidate_query.create", "candidate_query", Some(created.id), serde_json::json!({ "name": created.name })).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 pub async fn update(
@@ -307,13 +312,20 @@ pub async fn update(
         active.filter = Set(serde_json::to_string(&filter).map_err(|e| ServiceError::Internal(e.to_string()))?);
     }
     active.updated_at = Set(Utc::now());
-    active.update(&state.db).await.map_err(name_taken)
+    let txn = state.db.begin().await?;
+    let updated = active.update(&txn).await.map_err(name_taken)?;
+    audit::record(&txn, principal, "candidate_query.update", "candidate_query", Some(updated.id), serde_json::json!({ "name": updated.name })).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 pub async fn delete(state: &AppState, principal: &Principal, id: CandidateQueryId) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
     crate::services::nurturing::jobs::refuse_if_used(&state.db, nurturing_job::Column::CandidateQueryId, existing.id).await?;
-    candidate_query::Entity::delete_by_id(existing.id).exec(&state.db).await?;
+    let txn = state.db.begin().await?;
+    candidate_query::Entity::delete_by_id(existing.id).exec(&txn).await?;
+    audit::record(&txn, principal, "candidate_query.delete", "candidate_query", Some(existing.id), serde_json::json!({ "name": existing.name })).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -14,7 +14,8 @@ use crate::db::entities::{application, candidate, candidate_email, document, job
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{job_openings, like_pattern, optional_text, required_name};
+use crate::services::{audit, job_openings, like_pattern, optional_text, required_name};
+use serde_json::json;
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -141,19 +142,33 @@ pub async fn find_by_phone(db: &impl ConnectionTrait, organisation_id: i64, phon
 
 pub async fn create(state: &AppState, principal: &Principal, input: CandidateInput) -> ServiceResult<candidate::Model> {
     let txn = state.db.begin().await?;
-    let created = insert(&txn, principal.organisation_id, input).await?;
+    let created = insert(&txn, principal.organisation_id, input, state.clock.now()).await?;
+    audit::record(&txn, principal, "candidate.create", "candidate", Some(created.id), json!({})).await?;
     txn.commit().await?;
     Ok(created)
 }
 
-/// Creates a candidate with its addresses inside the caller's transaction.
-pub async fn insert(db: &impl ConnectionTrait, organisation_id: i64, input: CandidateInput) -> ServiceResult<candidate::Model> {
-    let first_name = required_name("firstName", input.first_name.as_deref().unwrap_or_default(), 100)?;
-    let last_name = required_name("lastName", input.last_name.as_deref().unwrap_or_default(), 100)?;
+/// Creates a candidate with its addresses inside the caller's transaction. `now` comes
+/// from the server's clock, so tests that set it get reproducible dates.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    input: CandidateInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<candidate::Model> {
+    let first_name = required_name(
+        "firstName",
+        input.first_name.as_deref().unwrap_or_default(),
+        100,
+    )?;
+    let last_name = required_name(
+        "lastName",
+        input.last_name.as_deref().unwrap_or_default(),
+        100,
+    )?;
     let phone = optional_text("phone", input.phone.as_deref(), 50)?;
-    check_birthday(input.birthday)?;
+    check_birthday(input.birthday, now)?;
     let in_pool = input.in_talent_pool.unwrap_or(false);
-    let now = Utc::now();
     let created = candidate::ActiveModel {
         organisation_id: Set(organisation_id),
         first_name: Set(first_name),
@@ -173,10 +188,30 @@ pub async fn insert(db: &impl ConnectionTrait, organisation_id: i64, input: Cand
     refresh_keys(db, created).await
 }
 
-pub async fn update(state: &AppState, principal: &Principal, id: CandidateId, input: CandidateInput) -> ServiceResult<candidate::Model> {
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    id: CandidateId,
+    input: CandidateInput,
+) -> ServiceResult<candidate::Model> {
+    let now = state.clock.now();
     let txn = state.db.begin().await?;
     let existing = find(&txn, principal, id).await?;
     let was_in_pool = existing.in_talent_pool;
+    // Which fields changed, never their values: the log outlives minimisation.
+    let fields: Vec<&str> = [
+        ("firstName", input.first_name.is_some()),
+        ("lastName", input.last_name.is_some()),
+        ("emails", input.emails.is_some()),
+        ("phone", input.phone.is_some()),
+        ("birthday", input.birthday.is_some()),
+        ("inTalentPool", input.in_talent_pool.is_some()),
+        ("status", input.status.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    audit::record(&txn, principal, "candidate.update", "candidate", Some(existing.id), json!({ "fields": fields })).await?;
     let mut active: candidate::ActiveModel = existing.into();
     if let Some(name) = input.first_name.as_deref() {
         active.first_name = Set(required_name("firstName", name, 100)?);
@@ -188,13 +223,13 @@ pub async fn update(state: &AppState, principal: &Principal, id: CandidateId, in
         active.phone = Set(optional_text("phone", input.phone.as_deref(), 50)?);
     }
     if input.birthday.is_some() {
-        check_birthday(input.birthday)?;
+        check_birthday(input.birthday, now)?;
         active.birthday = Set(input.birthday);
     }
     if let Some(pool) = input.in_talent_pool {
         active.in_talent_pool = Set(pool);
         if pool && !was_in_pool {
-            active.pool_joined_on = Set(Some(Utc::now().date_naive()));
+            active.pool_joined_on = Set(Some(now.date_naive()));
         } else if !pool {
             active.pool_joined_on = Set(None);
         }
@@ -202,7 +237,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: CandidateId, in
     if let Some(status) = input.status {
         active.status = Set(status.as_str().to_owned());
     }
-    active.updated_at = Set(Utc::now());
+    active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
     if let Some(emails) = input.emails.as_deref() {
         replace_emails(&txn, updated.id, emails).await?;
@@ -212,9 +247,11 @@ pub async fn update(state: &AppState, principal: &Principal, id: CandidateId, in
     Ok(updated)
 }
 
-fn check_birthday(birthday: Option<NaiveDate>) -> ServiceResult<()> {
+fn check_birthday(birthday: Option<NaiveDate>, now: DateTime<Utc>) -> ServiceResult<()> {
     match birthday {
-        Some(day) if day > Utc::now().date_naive() => Err(ServiceError::invalid("birthday", "lies in the future")),
+        Some(day) if day > now.date_naive() => {
+            Err(ServiceError::invalid("birthday", "lies in the future"))
+        }
         Some(day) if day < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(day) => {
             Err(ServiceError::invalid("birthday", "lies before 1900"))
         }
@@ -303,7 +340,20 @@ pub async fn add_application(
 ) -> ServiceResult<application::Model> {
     let candidate = find(&state.db, principal, candidate_id).await?;
     let opening = opening_for_application(&state.db, principal, job_opening_id).await?;
-    insert_application(&state.db, &candidate, opening.as_ref(), source_medium.unwrap_or(SourceMedium::Manual), Utc::now()).await
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let created = insert_application(&txn, &candidate, opening.as_ref(), source_medium.unwrap_or(SourceMedium::Manual), now, now).await?;
+    audit::record(
+        &txn,
+        principal,
+        "application.create",
+        "candidate",
+        Some(candidate.id),
+        json!({ "applicationId": created.id, "jobOpeningId": created.job_opening_id, "source": created.source_medium }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// The opening an application is for, checked against what the caller recruits for.
@@ -328,8 +378,8 @@ pub async fn insert_application(
     opening: Option<&job_opening::Model>,
     source_medium: SourceMedium,
     applied_at: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> ServiceResult<application::Model> {
-    let now = Utc::now();
     Ok(application::ActiveModel {
         candidate_id: Set(candidate.id),
         organisation_id: Set(Some(candidate.organisation_id)),
@@ -370,7 +420,7 @@ pub async fn set_application_status(
     if existing.status == status.as_str() {
         return Ok(existing);
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut active: application::ActiveModel = existing.clone().into();
     active.status = Set(status.as_str().to_owned());
     active.status_changed_at = Set(now);
@@ -379,6 +429,15 @@ pub async fn set_application_status(
     }
     active.hired_at = Set(if status == ApplicationStatus::Hired { Some(now) } else { None });
     let updated = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        principal,
+        "application.status",
+        "candidate",
+        Some(updated.candidate_id),
+        json!({ "applicationId": updated.id, "from": existing.status, "to": updated.status }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -96,7 +96,7 @@ pub async fn add(state: &AppState, principal: &Principal, input: ContactEventInp
         ),
         None => None,
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     let occurred_at = input.occurred_at.unwrap_or(now);
     if occurred_at > now + chrono::Duration::minutes(5) {
         return Err(ServiceError::invalid("occurredAt", "a contact cannot lie in the future"));

@@ -17,7 +17,8 @@ use crate::state::AppState;
 
 pub struct Dashboard {
     pub period: DashboardPeriod,
-    /// First and last day covered (UTC), both included.
+    /// First and last day covered (UTC), both included. `to` is today; `from` is the
+    /// first day of the first bucket, so every bucket but the last is whole.
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub open_job_openings: u64,
@@ -27,8 +28,8 @@ pub struct Dashboard {
     /// Scheduled form-letter jobs waiting to be written (contact nurturing).
     pub writing_jobs_due: u64,
     pub failed_outgoing_mail: u64,
-    /// Start day of each bucket: days for a week or month, weeks (from Monday) for a
-    /// quarter, months for a year.
+    /// Start day of each bucket: days for a week or month, calendar weeks (from Monday)
+    /// for a quarter, calendar months for a year. The last bucket runs up to today.
     pub bucket_starts: Vec<NaiveDate>,
     pub by_source: Vec<SourceSeries>,
     pub channels: Vec<ChannelFigures>,
@@ -55,8 +56,9 @@ pub struct ChannelFigures {
 
 pub async fn dashboard(state: &AppState, principal: &Principal, period: DashboardPeriod) -> ServiceResult<Dashboard> {
     let organisation_id = principal.organisation_id;
-    let to = Utc::now().date_naive();
-    let from = to - Duration::days(period.days() - 1);
+    let to = state.clock.now().date_naive();
+    let bucket_starts = buckets(period, to);
+    let from = bucket_starts.first().copied().unwrap_or(to);
     let since = Utc.from_utc_datetime(&from.and_time(chrono::NaiveTime::MIN));
     let db = &state.db;
 
@@ -78,7 +80,16 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
     let unassigned_inbox_items = inbox::counts(state, principal, InboxState::Unassigned).await?.total();
     let failed_outgoing_mail = outbox_message::Entity::find()
         .filter(outbox_message::Column::OrganisationId.eq(organisation_id))
-        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Failed.as_str(), OutboxStatus::Bounced.as_str()]))
+        .filter(
+            outbox_message::Column::Status.is_in(
+                [
+                    OutboxStatus::Failed,
+                    OutboxStatus::Bounced,
+                    OutboxStatus::NotSent,
+                ]
+                .map(OutboxStatus::as_str),
+            ),
+        )
         .count(db)
         .await?;
 
@@ -106,9 +117,10 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
         .into_tuple()
         .all(db)
         .await?;
-    let bucket_starts = buckets(period, from, to);
-    let mut series: HashMap<SourceMedium, Vec<u64>> =
-        SourceMedium::ALL.iter().map(|source| (*source, vec![0; bucket_starts.len()])).collect();
+    let mut series: HashMap<SourceMedium, Vec<u64>> = SourceMedium::ALL
+        .iter()
+        .map(|source| (*source, vec![0; bucket_starts.len()]))
+        .collect();
     let mut totals: HashMap<SourceMedium, (u64, u64, u64)> = HashMap::new();
     for (source, day, count, interviews, hires) in per_day {
         let Some(source) = SourceMedium::parse(&source) else { continue };
@@ -172,38 +184,41 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
     })
 }
 
-fn buckets(period: DashboardPeriod, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
-    let mut starts = Vec::new();
+/// The buckets of a period ending `today`. A week and a month are the last 7 and 30
+/// days; a quarter is the last 13 calendar weeks and a year the last 12 calendar months,
+/// each including the current, partial one. Whole calendar units keep the count of
+/// buckets the same on every day and give labels people read at a glance ("KW 49",
+/// "Dez."); a rolling 365 days would start with a partial month on every day but the
+/// first of one.
+fn buckets(period: DashboardPeriod, today: NaiveDate) -> Vec<NaiveDate> {
     match period {
         DashboardPeriod::Week | DashboardPeriod::Month => {
-            let mut day = from;
-            while day <= to {
-                starts.push(day);
-                day += Duration::days(1);
-            }
+            let days = if period == DashboardPeriod::Week {
+                7
+            } else {
+                30
+            };
+            (0..days)
+                .rev()
+                .map(|back| today - Duration::days(back))
+                .collect()
         }
         DashboardPeriod::Quarter => {
-            let mut monday = from - Duration::days(i64::from(from.weekday().num_days_from_monday()));
-            starts.push(from);
-            monday += Duration::days(7);
-            while monday <= to {
-                starts.push(monday);
-                monday += Duration::days(7);
-            }
+            let this_monday =
+                today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+            (0..13)
+                .rev()
+                .map(|back| this_monday - Duration::weeks(back))
+                .collect()
         }
         DashboardPeriod::Year => {
-            starts.push(from);
-            let mut month = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
-            loop {
-                month = month.checked_add_months(chrono::Months::new(1)).unwrap_or(to + Duration::days(1));
-                if month > to {
-                    break;
-                }
-                starts.push(month);
-            }
+            let this_month = today.with_day(1).unwrap_or(today);
+            (0..12)
+                .rev()
+                .filter_map(|back| this_month.checked_sub_months(chrono::Months::new(back)))
+                .collect()
         }
     }
-    starts
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {
@@ -224,16 +239,56 @@ mod tests {
     }
 
     #[test]
-    fn buckets_cover_the_period_without_gaps() {
-        let days = buckets(DashboardPeriod::Week, day(2026, 11, 24), day(2026, 11, 30));
-        assert_eq!(days.len(), 7);
-        let weeks = buckets(DashboardPeriod::Quarter, day(2026, 9, 2), day(2026, 11, 30));
-        assert_eq!(weeks[0], day(2026, 9, 2), "the first bucket starts with the period");
-        assert_eq!(weeks[1], day(2026, 9, 7), "then on Mondays");
-        assert_eq!(*weeks.last().unwrap(), day(2026, 11, 30));
-        let months = buckets(DashboardPeriod::Year, day(2025, 12, 1), day(2026, 11, 30));
-        assert_eq!(months.len(), 12);
-        assert_eq!(months[1], day(2026, 1, 1));
+    fn every_period_has_the_same_buckets_on_every_day() {
+        for today in [
+            day(2026, 12, 1),
+            day(2026, 12, 7),
+            day(2026, 12, 31),
+            day(2027, 1, 1),
+            day(2028, 2, 29),
+            day(2026, 3, 30),
+        ] {
+            let week = buckets(DashboardPeriod::Week, today);
+            assert_eq!((week.len(), *week.last().unwrap()), (7, today), "{today}");
+            let month = buckets(DashboardPeriod::Month, today);
+            assert_eq!(
+                (month.len(), month[0]),
+                (30, today - Duration::days(29)),
+                "{today}"
+            );
+            let quarter = buckets(DashboardPeriod::Quarter, today);
+            assert_eq!(quarter.len(), 13, "{today}");
+            assert!(
+                quarter
+                    .iter()
+                    .all(|start| start.weekday() == chrono::Weekday::Mon),
+                "{today}: weeks start on Monday"
+            );
+            assert!(
+                quarter[12] <= today && today < quarter[12] + Duration::days(7),
+                "{today}: the last week holds today"
+            );
+            let year = buckets(DashboardPeriod::Year, today);
+            assert_eq!(year.len(), 12, "{today}");
+            assert!(
+                year.iter().all(|start| start.day() == 1),
+                "{today}: months start on the 1st"
+            );
+            assert_eq!(
+                (year[11].year(), year[11].month()),
+                (today.year(), today.month()),
+                "{today}: the last month is this one"
+            );
+            assert!(year.windows(2).all(|pair| pair[0].checked_add_months(chrono::Months::new(1)) == Some(pair[1])), "{today}: no gaps");
+        }
+        assert_eq!(
+            buckets(DashboardPeriod::Year, day(2026, 12, 7))[0],
+            day(2026, 1, 1)
+        );
+        assert_eq!(
+            buckets(DashboardPeriod::Quarter, day(2026, 12, 7))[0],
+            day(2026, 9, 14)
+        );
     }
 
     #[test]

@@ -56,7 +56,8 @@ pub async fn create(state: &AppState, principal: &Principal, input: FormLetterIn
     let body_html = clean_html(input.body_html.as_deref())?;
     check_placeholders(&subject, &body_text, body_html.as_deref())?;
     let now = Utc::now();
-    form_letter::ActiveModel {
+    let txn = state.db.begin().await?;
+    let created = form_letter::ActiveModel {
         organisation_id: Set(principal.organisation_id),
         name: Set(name),
         subject: Set(subject),
@@ -68,9 +69,12 @@ pub async fn create(state: &AppState, principal: &Principal, input: FormLetterIn
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await
-    .map_err(name_taken)
+    .map_err(name_taken)?;
+    audit::record(&txn, principal, "form_letter.create", "form_letter", Some(created.id), serde_json::json!({ "name": created.name })).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 pub async fn update(state: &AppState, principal: &Principal, id: FormLetterId, input: FormLetterInput) -> ServiceResult<form_letter::Model> {
@@ -99,13 +103,20 @@ pub async fn update(state: &AppState, principal: &Principal, id: FormLetterId, i
     active.body_text = Set(body_text);
     active.body_html = Set(body_html);
     active.updated_at = Set(Utc::now());
-    active.update(&state.db).await.map_err(name_taken)
+    let txn = state.db.begin().await?;
+    let updated = active.update(&txn).await.map_err(name_taken)?;
+    audit::record(&txn, principal, "form_letter.update", "form_letter", Some(updated.id), serde_json::json!({ "name": updated.name })).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 pub async fn delete(state: &AppState, principal: &Principal, id: FormLetterId) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
     crate::services::nurturing::jobs::refuse_if_used(&state.db, nurturing_job::Column::FormLetterId, existing.id).await?;
-    form_letter::Entity::delete_by_id(existing.id).exec(&state.db).await?;
+    let txn = state.db.begin().await?;
+    form_letter::Entity::delete_by_id(existing.id).exec(&txn).await?;
+    audit::record(&txn, principal, "form_letter.delete", "form_letter", Some(existing.id), serde_json::json!({ "name": existing.name })).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -150,6 +161,16 @@ pub async fn send(
     let context = messages::letter_context(state, principal, candidate_id, application_id, None).await?;
     let txn = state.db.begin().await?;
     let (outcome, candidate) = write_in(state, &txn, principal, &letter, &context, false).await?;
+    let mailed = matches!(outcome, LetterOutcome::Mailed(_));
+    audit::record(
+        &txn,
+        principal,
+        "form_letter.send",
+        "candidate",
+        Some(candidate.id),
+        serde_json::json!({ "formLetterId": letter.id, "name": letter.name, "mailed": mailed }),
+    )
+    .await?;
     txn.commit().await?;
     announce(state, principal, &outcome, &candidate);
     Ok((outcome, candidate))

@@ -100,7 +100,7 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: InboxIte
 
 /// Soft-deletes the items; all or nothing, so a stale selection changes nothing.
 pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboxItemId]) -> ServiceResult<Vec<inbox_item::Model>> {
-    change_state(state, principal, ids, |item| {
+    change_state(state, principal, ids, "inbox_item.delete", |item| {
         (item.state != InboxState::Deleted.as_str()).then_some(InboxState::Deleted)
     })
     .await
@@ -109,7 +109,7 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboxItemId]
 /// Restores soft-deleted items to the state they had (assigned if linked to a candidate).
 pub async fn restore(state: &AppState, principal: &Principal, ids: &[InboxItemId]) -> ServiceResult<Vec<inbox_item::Model>> {
     principal.require_admin()?;
-    change_state(state, principal, ids, |item| {
+    change_state(state, principal, ids, "inbox_item.restore", |item| {
         (item.state == InboxState::Deleted.as_str()).then(|| {
             if item.candidate_id.is_some() { InboxState::Assigned } else { InboxState::Unassigned }
         })
@@ -121,6 +121,7 @@ async fn change_state(
     state: &AppState,
     principal: &Principal,
     ids: &[InboxItemId],
+    action: &str,
     new_state: impl Fn(&inbox_item::Model) -> Option<InboxState>,
 ) -> ServiceResult<Vec<inbox_item::Model>> {
     if ids.is_empty() {
@@ -137,6 +138,8 @@ async fn change_state(
             changed.push(item);
             continue;
         };
+        // No subject or sender: the log outlives minimisation, so it holds no personal data.
+        crate::services::audit::record(&txn, principal, action, "inbox_item", Some(item.id), serde_json::json!({ "medium": item.medium })).await?;
         let mut active: inbox_item::ActiveModel = item.into();
         active.state = Set(target.as_str().to_owned());
         if target == InboxState::Deleted {

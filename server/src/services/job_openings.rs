@@ -1,5 +1,6 @@
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait};
+use serde_json::json;
 use talentpost_shared::JobOpeningStatus;
 
 use crate::auth::Principal;
@@ -7,7 +8,7 @@ use crate::db::entities::{job_opening, legal_entity};
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{JobOpeningId, LegalEntityId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{legal_entities, optional_text, required_text};
+use crate::services::{audit, legal_entities, optional_text, required_text};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -104,7 +105,8 @@ pub async fn create(state: &AppState, principal: &Principal, input: JobOpeningIn
     let title = required_text("title", input.title.as_deref().unwrap_or_default(), 200)?;
     let location = optional_text("location", input.location.as_deref(), 200)?;
     let now = Utc::now();
-    Ok(job_opening::ActiveModel {
+    let txn = state.db.begin().await?;
+    let created = job_opening::ActiveModel {
         legal_entity_id: Set(entity_id),
         title: Set(title),
         location: Set(location),
@@ -113,8 +115,11 @@ pub async fn create(state: &AppState, principal: &Principal, input: JobOpeningIn
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, principal, "job_opening.create", "job_opening", Some(created.id), json!({ "title": created.title })).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 pub async fn update(
@@ -141,5 +146,17 @@ pub async fn update(
         active.status = Set(status.as_str().to_owned());
     }
     active.updated_at = Set(Utc::now());
-    Ok(active.update(&state.db).await?)
+    let txn = state.db.begin().await?;
+    let updated = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        principal,
+        "job_opening.update",
+        "job_opening",
+        Some(updated.id),
+        json!({ "title": updated.title, "location": updated.location, "status": updated.status }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }

@@ -262,16 +262,26 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: OutboxMe
         .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id))
 }
 
-/// "Try again now": a failed, bounced or waiting mail is queued afresh with a new
-/// retry window; the attempts so far stay counted.
-pub async fn retry(state: &AppState, principal: &Principal, id: OutboxMessageId) -> ServiceResult<outbox_message::Model> {
+/// "Try again now": a failed, bounced, waiting or not-sent mail is queued afresh with a
+/// new retry window; the attempts so far stay counted.
+pub async fn retry(
+    state: &AppState,
+    principal: &Principal,
+    id: OutboxMessageId,
+) -> ServiceResult<outbox_message::Model> {
     let message = find(&state.db, principal, id).await?;
     let status = status_of(&message);
     if OutboxChannel::parse(&message.channel) == Some(OutboxChannel::Account) && message.outbound_account_id.is_none() {
         return Err(ServiceError::conflict("id", "the outgoing account of this mail was deleted; write the mail again"));
     }
-    if !matches!(status, OutboxStatus::Failed | OutboxStatus::Retrying | OutboxStatus::Cancelled | OutboxStatus::Bounced) {
-        return Err(ServiceError::conflict("id", format!("the mail is {}; only failed, waiting or cancelled mail can be retried", status.as_str())));
+    if !status.can_retry() {
+        return Err(ServiceError::conflict(
+            "id",
+            format!(
+                "the mail is {}; only failed, waiting, cancelled or not-sent mail can be retried",
+                status.as_str()
+            ),
+        ));
     }
     let now = Utc::now();
     let updated = outbox_message::Entity::update_many()
@@ -296,7 +306,7 @@ pub async fn retry(state: &AppState, principal: &Principal, id: OutboxMessageId)
 pub async fn cancel(state: &AppState, principal: &Principal, id: OutboxMessageId) -> ServiceResult<outbox_message::Model> {
     let message = find(&state.db, principal, id).await?;
     let status = status_of(&message);
-    if !matches!(status, OutboxStatus::Queued | OutboxStatus::Retrying) {
+    if !status.can_cancel() {
         return Err(ServiceError::conflict(
             "id",
             match status {
@@ -609,15 +619,23 @@ fn outcome_row(
     row.updated_at = Set(now);
     match outcome {
         Ok((delivered, channel)) => {
-            row.status = Set(OutboxStatus::Sent.as_str().to_owned());
-            row.sent_at = Set(Some(now));
             row.channel = Set(channel.as_str().to_owned());
             row.last_problem = Set(None);
             row.last_reply_code = Set(None);
-            row.last_reply = Set(Some(match delivered {
-                Delivered::Accepted { reply } => reply,
-                Delivered::Dropped { file } => format!("no relay configured: written to {file}"),
-            }));
+            match delivered {
+                Delivered::Accepted { reply } => {
+                    row.status = Set(OutboxStatus::Sent.as_str().to_owned());
+                    row.sent_at = Set(Some(now));
+                    row.last_reply = Set(Some(reply));
+                }
+                // A file in the drop folder reaches nobody: say so, never "sent".
+                Delivered::Dropped { file } => {
+                    row.status = Set(OutboxStatus::NotSent.as_str().to_owned());
+                    row.last_reply = Set(Some(format!(
+                        "not sent, no relay configured: written to the drop folder as {file}"
+                    )));
+                }
+            }
         }
         Err(failure) => {
             let retry_at = next_retry(state, message.attempts, now);

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
@@ -17,7 +17,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId};
 use crate::services::candidates::{self, CandidateInput};
-use crate::services::{inbox, like_pattern};
+use crate::services::{audit, inbox, like_pattern};
 use crate::state::AppState;
 
 /// Corrections to what the item says about the person; empty fields are taken from it.
@@ -47,7 +47,7 @@ pub const MAX_BULK: usize = 200;
 /// the first contact.
 pub async fn take_over(state: &AppState, principal: &Principal, id: InboxItemId, input: TakeOverInput) -> ServiceResult<Assignment> {
     let txn = state.db.begin().await?;
-    let done = take_over_in(&txn, principal, id, &input).await?;
+    let done = take_over_in(&txn, principal, id, &input, state.clock.now()).await?;
     txn.commit().await?;
     announce(state, principal, std::slice::from_ref(&done));
     Ok(done)
@@ -71,12 +71,18 @@ pub async fn take_over_many(
     let txn = state.db.begin().await?;
     let mut done = Vec::with_capacity(ids.len());
     for (index, id) in ids.iter().enumerate() {
-        let assignment = take_over_in(&txn, principal, *id, &input).await.map_err(|error| match error {
-            ServiceError::InvalidInput { field, message } if field != "jobOpeningId" => {
-                ServiceError::invalid(format!("ids.{index}"), format!("item {id}: {field} {message}"))
-            }
-            other => other,
-        })?;
+        let now = state.clock.now();
+        let assignment = take_over_in(&txn, principal, *id, &input, now)
+            .await
+            .map_err(|error| match error {
+                ServiceError::InvalidInput { field, message } if field != "jobOpeningId" => {
+                    ServiceError::invalid(
+                        format!("ids.{index}"),
+                        format!("item {id}: {field} {message}"),
+                    )
+                }
+                other => other,
+            })?;
         done.push(assignment);
     }
     txn.commit().await?;
@@ -89,6 +95,7 @@ async fn take_over_in(
     principal: &Principal,
     id: InboxItemId,
     input: &TakeOverInput,
+    now: DateTime<Utc>,
 ) -> ServiceResult<Assignment> {
     let item = unassigned_item(txn, principal, id).await?;
     let payload: serde_json::Value = item.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default();
@@ -117,13 +124,32 @@ async fn take_over_in(
                 birthday,
                 ..Default::default()
             };
-            (candidates::insert(txn, principal.organisation_id, person).await?, true)
+            (
+                candidates::insert(txn, principal.organisation_id, person, now).await?,
+                true,
+            )
         }
     };
     let medium = InboxMedium::parse(&item.medium).unwrap_or(InboxMedium::Email);
-    let application =
-        candidates::insert_application(txn, &candidate, opening.as_ref(), SourceMedium::from(medium), item.received_at).await?;
+    let application = candidates::insert_application(
+        txn,
+        &candidate,
+        opening.as_ref(),
+        SourceMedium::from(medium),
+        item.received_at,
+        now,
+    )
+    .await?;
     let item = attach(txn, principal, item, &candidate, Some(&application)).await?;
+    audit::record(
+        txn,
+        principal,
+        "inbox_item.take_over",
+        "inbox_item",
+        Some(item.id),
+        serde_json::json!({ "candidateId": candidate.id, "applicationId": application.id, "createdCandidate": created_candidate }),
+    )
+    .await?;
     Ok(Assignment { item, candidate, application: Some(application), created_candidate })
 }
 
@@ -161,6 +187,15 @@ pub async fn assign(
         _ => candidate,
     };
     let item = attach(&txn, principal, item, &candidate, application.as_ref()).await?;
+    audit::record(
+        &txn,
+        principal,
+        "inbox_item.assign",
+        "inbox_item",
+        Some(item.id),
+        serde_json::json!({ "candidateId": candidate.id, "applicationId": application.as_ref().map(|a| a.id) }),
+    )
+    .await?;
     txn.commit().await?;
     let done = Assignment { item, candidate, application, created_candidate: false };
     announce(state, principal, std::slice::from_ref(&done));

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
 use crate::dovecot::{APPLICATIONS_FOLDER, Dovecot};
@@ -310,8 +311,12 @@ async fn the_candidate_list_filters_by_text_status_opening_and_source(backend: B
 }
 
 async fn dashboard_figures_match_a_seeded_data_set(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, |config| config.test_clock = true).await;
     let admin = app.admin().await;
+    // A fixed day, so the figures do not depend on the day the test runs; not the 1st,
+    // where a rolling year once happened to line up with the calendar months.
+    let today = Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap();
+    admin.set_clock(today).await;
     let opening_id = create_opening(&admin, "Vertrieb", "OPEN").await;
     create_opening(&admin, "Alt", "CLOSED").await;
 
@@ -375,12 +380,47 @@ async fn dashboard_figures_match_a_seeded_data_set(backend: Backend) {
     let agency = channel("JOB_AGENCY");
     assert_eq!(agency["hireRate"], 1.0);
     let form = channel("ONLINE_FORM");
-    assert_eq!((form["hireRate"].clone(), form["medianDaysToHire"].clone()), (json!(0.0), Value::Null));
-    assert_eq!(channel("SMS")["hireRate"], Value::Null, "no applications, no rate");
+    assert_eq!(
+        (form["hireRate"].clone(), form["medianDaysToHire"].clone()),
+        (json!(0.0), Value::Null)
+    );
+    assert_eq!(
+        channel("SMS")["hireRate"],
+        Value::Null,
+        "no applications, no rate"
+    );
 
-    let year = admin.gql("{ dashboard(period: YEAR) { bucketStarts applications } }", json!({})).await;
-    assert_eq!(year.data()["dashboard"]["bucketStarts"].as_array().unwrap().len(), 12);
-    assert_eq!(year.data()["dashboard"]["applications"], 10);
+    assert_eq!(
+        (d["from"].clone(), d["to"].clone()),
+        (json!("2026-12-01"), json!("2026-12-07"))
+    );
+
+    let year = admin
+        .gql(
+            "{ dashboard(period: YEAR) { from to bucketStarts applications } }",
+            json!({}),
+        )
+        .await;
+    let y = &year.data()["dashboard"];
+    let months = y["bucketStarts"].as_array().unwrap();
+    assert_eq!(months.len(), 12, "the last 12 calendar months");
+    assert_eq!(
+        (months[0].clone(), months[11].clone()),
+        (json!("2026-01-01"), json!("2026-12-01"))
+    );
+    assert_eq!(
+        (y["from"].clone(), y["to"].clone()),
+        (json!("2026-01-01"), json!("2026-12-07"))
+    );
+    assert_eq!(y["applications"], 10);
+
+    // A month later the December applications are still in the year, and no longer in the week.
+    admin.set_clock(today + chrono::Duration::days(25)).await;
+    let later = admin.gql("{ week: dashboard(period: WEEK) { applications } year: dashboard(period: YEAR) { bucketStarts applications } }", json!({})).await;
+    assert_eq!(later.data()["week"]["applications"], 0);
+    assert_eq!(later.data()["year"]["applications"], 10);
+    assert_eq!(later.data()["year"]["bucketStarts"][0], "2026-02-01");
+    assert_eq!(later.data()["year"]["bucketStarts"][11], "2027-01-01");
 }
 
 crate::on_both_databases!(

@@ -275,6 +275,24 @@ impl Client {
         request.body(body).send().await.expect("request sent")
     }
 
+    /// Sets the server's clock (a server spawned with `config.test_clock`; admins only),
+    /// so a test does not depend on the day it runs.
+    pub async fn set_clock(&self, at: chrono::DateTime<chrono::Utc>) {
+        let response = self
+            .post_with_headers(
+                "/api/test/clock",
+                &[],
+                json!({"now": at.to_rfc3339()}).to_string().into_bytes(),
+            )
+            .await;
+        assert!(
+            response.status().is_success(),
+            "setting the clock of {} failed: {}",
+            self.base,
+            response.status()
+        );
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.request(reqwest::Method::GET, path).send().await.expect("request sent")
     }

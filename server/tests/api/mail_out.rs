@@ -455,9 +455,64 @@ async fn without_a_relay_the_builtin_channel_drops_mail_into_the_data_folder(bac
 
     let queued = send(&admin, json!({"candidateId": candidate, "subject": "Hallo {{ candidate.name }}", "body": "Willkommen"})).await;
     let queued_id = id(&queued.data()["sendMessage"]["id"]);
-    let sent = wait_for_outbox(&app, &token, &queued_id, |m| m["status"] == "SENT").await;
-    assert_eq!(sent["channel"], "DROP_FOLDER", "{sent}");
-    assert!(sent["lastReply"].as_str().unwrap().contains("no relay configured"), "{sent}");
+    // Written to a file, handed to no mail server: NOT_SENT, never SENT.
+    let sent = wait_for_outbox(&app, &token, &queued_id, |m| {
+        m["status"] != "QUEUED" && m["status"] != "SENDING"
+    })
+    .await;
+    assert_eq!(
+        (sent["status"].as_str(), sent["channel"].as_str()),
+        (Some("NOT_SENT"), Some("DROP_FOLDER")),
+        "{sent}"
+    );
+    assert!(
+        sent["lastReply"]
+            .as_str()
+            .unwrap()
+            .contains("no relay configured"),
+        "{sent}"
+    );
+    // It is in the history as what it is, and is no contact: neither the last contact nor
+    // a nurturing query's "contacted recently" moves.
+    let entries = history(&admin, &candidate, None).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["outboxMessage"]["status"], "NOT_SENT");
+    let file = admin
+        .gql(
+            "query($id: ID!) { candidate(id: $id) { lastContactAt } }",
+            json!({"id": candidate}),
+        )
+        .await;
+    assert_eq!(file.data()["candidate"]["lastContactAt"], Value::Null);
+    let recent = admin
+        .gql(
+            "{ runCandidateQuery(filter: {lastContactLessThanDays: 30}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        recent.data()["runCandidateQuery"]["totalCount"],
+        0,
+        "a mail that never left is no contact"
+    );
+    let stale = admin
+        .gql(
+            "{ runCandidateQuery(filter: {lastContactMoreThanDays: 30}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(stale.data()["runCandidateQuery"]["totalCount"], 1);
+    let tasks = admin
+        .gql(
+            "{ dashboard { openTasks { failedOutgoingMail } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        tasks.data()["dashboard"]["openTasks"]["failedOutgoingMail"],
+        1,
+        "the dashboard asks for a look"
+    );
     let folder = app.data_dir.path().join("outbox-drop");
     let files: Vec<String> = std::fs::read_dir(&folder)
         .unwrap()

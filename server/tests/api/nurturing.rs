@@ -3,7 +3,7 @@
 
 use std::time::Duration as Wait;
 
-use chrono::{Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use crate::candidate_file::create_opening;
@@ -33,16 +33,25 @@ async fn hits(admin: &Client, filter: Value) -> Vec<String> {
     names
 }
 
-/// A birthday (in 1990) that falls `days` from today.
+/// The server's (test) clock in these tests, so their birthdays and contact ages do not
+/// depend on the day they run.
+fn today() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap()
+}
+
+/// A birthday (in 1990) that falls `days` from `today()`.
 fn birthday_in(days: i64) -> String {
-    let day = Utc::now().date_naive() + Duration::days(days);
-    let day = day.with_year(1990).unwrap_or_else(|| day.with_day(28).unwrap().with_year(1990).unwrap());
+    let day = today().date_naive() + Duration::days(days);
+    let day = day
+        .with_year(1990)
+        .unwrap_or_else(|| day.with_day(28).unwrap().with_year(1990).unwrap());
     day.to_string()
 }
 
 async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, |config| config.test_clock = true).await;
     let admin = app.admin().await;
+    admin.set_clock(today()).await;
     let opening = create_opening(&admin, "Lager", "OPEN").await;
     candidate(&admin, json!({"firstName": "A", "lastName": "Soon", "emails": ["soon@example.org"], "birthday": birthday_in(2)})).await;
     candidate(&admin, json!({"firstName": "B", "lastName": "Later", "emails": ["later@example.org"], "birthday": birthday_in(10)})).await;
@@ -50,11 +59,19 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
     let called = candidate(&admin, json!({"firstName": "D", "lastName": "Called", "emails": ["called@example.org"]})).await;
     let rang_us = candidate(&admin, json!({"firstName": "E", "lastName": "RangUs", "emails": ["rang@example.org"]})).await;
     let long_ago = candidate(&admin, json!({"firstName": "F", "lastName": "LongAgo", "emails": ["long@example.org"], "inTalentPool": true})).await;
-    let contact = |candidate: &str, medium: &str, days_ago: i64| {
-        json!({"input": {"candidateId": candidate, "medium": medium, "note": "Telefonat", "occurredAt": (Utc::now() - Duration::days(days_ago)).to_rfc3339()}})
-    };
-    for variables in [contact(&called, "PHONE_OUT", 3), contact(&rang_us, "PHONE_IN", 3), contact(&long_ago, "PHONE_OUT", 40)] {
-        admin.gql("mutation($input: ContactEventInput!) { addContactEvent(input: $input) { id } }", variables).await.data();
+    let contact = |candidate: &str, medium: &str, days_ago: i64| json!({"input": {"candidateId": candidate, "medium": medium, "note": "Telefonat", "occurredAt": (today() - Duration::days(days_ago)).to_rfc3339()}});
+    for variables in [
+        contact(&called, "PHONE_OUT", 3),
+        contact(&rang_us, "PHONE_IN", 3),
+        contact(&long_ago, "PHONE_OUT", 40),
+    ] {
+        admin
+            .gql(
+                "mutation($input: ContactEventInput!) { addContactEvent(input: $input) { id } }",
+                variables,
+            )
+            .await
+            .data();
     }
     admin
         .gql("mutation($c: ID!, $o: ID!) { createApplication(candidateId: $c, jobOpeningId: $o, sourceMedium: EMAIL) { id } }", json!({"c": called, "o": opening}))

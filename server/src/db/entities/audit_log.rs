@@ -7,6 +7,8 @@ pub struct Model {
     pub id: i64,
     pub organisation_id: i64,
     pub actor_user_id: Option<i64>,
+    /// Set when the change was made through an API token (of `actor_user_id`).
+    pub actor_api_token_id: Option<i64>,
     pub action: String,
     pub subject_type: String,
     pub subject_id: Option<i64>,

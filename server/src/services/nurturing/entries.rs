@@ -31,7 +31,12 @@ pub struct EntryView {
     pub candidate: Option<candidate::Model>,
 }
 
-const UNDELIVERED: [OutboxStatus; 3] = [OutboxStatus::Failed, OutboxStatus::Bounced, OutboxStatus::Cancelled];
+const UNDELIVERED: [OutboxStatus; 4] = [
+    OutboxStatus::Failed,
+    OutboxStatus::Bounced,
+    OutboxStatus::Cancelled,
+    OutboxStatus::NotSent,
+];
 
 fn outbox_with(statuses: &[OutboxStatus]) -> sea_orm::sea_query::SelectStatement {
     Query::select()
@@ -52,8 +57,16 @@ fn state_condition(state: NurturingEntryState) -> Condition {
             .add(nurturing_entry::Column::State.eq(NurturingEntryState::Failed.as_str()))
             .add(Condition::all().add(queued).add(nurturing_entry::Column::OutboxMessageId.in_subquery(outbox_with(&UNDELIVERED)))),
         NurturingEntryState::Queued => {
-            let settled = [OutboxStatus::Sent, OutboxStatus::Failed, OutboxStatus::Bounced, OutboxStatus::Cancelled];
-            Condition::all().add(queued).add(nurturing_entry::Column::OutboxMessageId.not_in_subquery(outbox_with(&settled)))
+            let settled = [
+                OutboxStatus::Sent,
+                OutboxStatus::Failed,
+                OutboxStatus::Bounced,
+                OutboxStatus::Cancelled,
+                OutboxStatus::NotSent,
+            ];
+            Condition::all().add(queued).add(
+                nurturing_entry::Column::OutboxMessageId.not_in_subquery(outbox_with(&settled)),
+            )
         }
         other => Condition::all().add(nurturing_entry::Column::State.eq(other.as_str())),
     }

@@ -157,7 +157,15 @@ pub fn effective_state(stored: &str, outbox: Option<OutboxStatus>) -> NurturingE
     let stored = NurturingEntryState::parse(stored).unwrap_or(NurturingEntryState::Failed);
     match (stored, outbox) {
         (NurturingEntryState::Queued, Some(OutboxStatus::Sent)) => NurturingEntryState::Sent,
-        (NurturingEntryState::Queued, Some(OutboxStatus::Failed | OutboxStatus::Bounced | OutboxStatus::Cancelled)) => NurturingEntryState::Failed,
+        (
+            NurturingEntryState::Queued,
+            Some(
+                OutboxStatus::Failed
+                | OutboxStatus::Bounced
+                | OutboxStatus::Cancelled
+                | OutboxStatus::NotSent,
+            ),
+        ) => NurturingEntryState::Failed,
         (state, _) => state,
     }
 }
