@@ -29,6 +29,9 @@ test('take over an application in the browser and open the candidate file', asyn
   await page.goto(`/inbox/${itemId}`);
   await expect(page.getByTestId('take-over')).toBeVisible();
   await page.getByTestId('take-over-button').click();
+  // The app moves on to the next item; the toast leads to the new candidate.
+  await expect(page.getByTestId('toast')).toContainText(`${name} Kandidatin`);
+  await page.getByTestId('toast-link').click();
 
   await expect(page).toHaveURL(/\/candidates\/\d+$/);
   await expect(page.getByRole('heading', { name: `${name} Kandidatin` })).toBeVisible();
@@ -42,7 +45,11 @@ test('take over an application in the browser and open the candidate file', asyn
   await page.goto(`/inbox/${second}`);
   const suggestion = page.getByTestId('suggestion').filter({ hasText: `${name} Kandidatin` });
   await expect(suggestion).toContainText('same e-mail');
+  // The same address makes "assign" the primary action and a new candidate the second choice.
+  await expect(page.getByTestId('primary-action')).toHaveText(`Assign to ${name} Kandidatin`);
+  await expect(page.getByTestId('take-over-button')).toHaveText('Take over as a new candidate');
   await suggestion.getByTestId('assign').click();
+  await page.getByTestId('toast-link').last().click();
   await expect(page).toHaveURL(candidateUrl);
   await expect(page.getByTestId('history-entry')).toHaveCount(2);
   await expect(page.getByTestId('candidate-documents').locator('li')).toHaveCount(2);

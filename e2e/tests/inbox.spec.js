@@ -38,7 +38,7 @@ test('an application submitted through the API appears in the open page without 
 
 test('switching the language translates the app', async ({ page }) => {
   await logIn(page);
-  const nav = page.getByRole('navigation', { name: 'main' });
+  const nav = page.locator('#mainnav');
   await expect(nav.getByRole('link', { name: /^Inbox/ })).toBeVisible();
   await page.getByTestId('language').selectOption('de');
   await expect(nav.getByRole('link', { name: /^Posteingang/ })).toBeVisible();

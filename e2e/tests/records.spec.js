@@ -47,8 +47,14 @@ test('an API token is shown once and can be revoked', async ({ page }) => {
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByTestId('new-token')).toHaveText(/^tpat_/);
   const row = page.locator('tr').filter({ hasText: name });
+  // Revoking cannot be undone: the app asks first; declining changes nothing.
+  page.once('dialog', (dialog) => dialog.dismiss());
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await expect(row).not.toContainText('revoked');
+  page.once('dialog', (dialog) => dialog.accept());
   await row.getByRole('button', { name: 'Revoke' }).click();
   await expect(row).toContainText('revoked');
+  await expect(page.getByTestId('toast').last()).toContainText('Done');
 });
 
 test('an admin creates a company admin for one company', async ({ page }) => {

@@ -218,7 +218,7 @@ pub async fn decide_duplicate(set_id: String, confirm: bool) -> Result<Value, Ap
     pick(&format!("mutation($id: ID!) {{ {root}(setId: $id) {{ id status }} }}"), json!({"id": set_id}), root).await
 }
 
-const ASSIGNMENT_FIELDS: &str = "candidate { id } createdCandidate";
+const ASSIGNMENT_FIELDS: &str = "candidate { id firstName lastName } createdCandidate";
 
 /// What the recruiter chose or corrected for a take-over; empty means "as the item says".
 #[derive(Clone, Debug, Default)]

@@ -112,8 +112,16 @@ pub struct DuplicateSet {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InboxAssignment {
-    pub candidate: IdOnly,
+    pub candidate: AssignedCandidate,
     pub created_candidate: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignedCandidate {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -6,6 +6,7 @@ use crate::api::ops;
 use crate::app::Session;
 use crate::components::oauth::ReauthorizationBanner;
 use crate::components::status::ErrorView;
+use crate::components::toast::{ToastRegion, Toasts};
 use crate::i18n::*;
 
 #[component]
@@ -13,6 +14,8 @@ pub fn Shell() -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
     let live = expect_context::<LiveInbox>();
+    let toasts = Toasts::new();
+    provide_context(toasts);
     let total = move || live.counts.get().map(|c| c.total()).unwrap_or(0);
     let reload = session.reload;
     let logout = Action::new_local(move |_: &()| async move {
@@ -91,6 +94,7 @@ pub fn Shell() -> impl IntoView {
             <div id="content">
                 <Outlet/>
             </div>
+            <ToastRegion toasts/>
         </div>
     }
 }

@@ -8,3 +8,4 @@ pub mod oauth;
 pub mod selection;
 pub mod status;
 pub mod time;
+pub mod toast;

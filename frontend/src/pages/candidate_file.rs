@@ -12,6 +12,7 @@ use crate::components::documents::DocumentList;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::{self, Time};
+use crate::components::toast::saved;
 use crate::i18n::*;
 
 #[component]
@@ -24,6 +25,7 @@ pub fn ApplicationsSection(candidate_id: String, applications: Vec<Application>,
             match ops::set_application_status(id, status).await {
                 Ok(_) => {
                     set_error.set(None);
+                    saved(i18n);
                     on_changed.run(());
                 }
                 Err(e) => set_error.set(Some(e)),
@@ -39,6 +41,7 @@ pub fn ApplicationsSection(candidate_id: String, applications: Vec<Application>,
                 Ok(_) => {
                     set_error.set(None);
                     adding.set(None);
+                    saved(i18n);
                     on_changed.run(());
                 }
                 Err(e) => set_error.set(Some(e)),
@@ -136,7 +139,10 @@ fn DuplicateSetCard(set: DuplicateSet, keep: Option<String>, on_changed: Callbac
         let sources: Vec<String> = member_ids.iter().filter(|id| **id != target).cloned().collect();
         async move {
             match ops::merge_candidates(target, sources).await {
-                Ok(_) => on_changed.run(()),
+                Ok(_) => {
+                    saved(i18n);
+                    on_changed.run(())
+                }
                 Err(e) => set_error.set(Some(e)),
             }
         }

@@ -8,7 +8,7 @@ use crate::api::types::Candidate;
 use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
-use crate::components::time;
+use crate::components::{time, toast};
 use crate::i18n::*;
 use crate::pages::candidate_contact::ContactSection;
 use crate::pages::candidate_file::{ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection};
@@ -222,7 +222,10 @@ fn CandidateEditor(candidate: Option<Candidate>, on_saved: Callback<Candidate>, 
                 None => ops::create_candidate(form).await,
             };
             match result {
-                Ok(saved) => on_saved.run(saved),
+                Ok(candidate) => {
+                    toast::saved(i18n);
+                    on_saved.run(candidate)
+                }
                 Err(e) => set_error.set(Some(e)),
             }
         }

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use talentpost_shared::{InboxMedium, InboxState};
+use talentpost_shared::{InboxMedium, InboxState, SuggestionReason};
 
 use crate::api::live::LiveInbox;
 use crate::api::types::{Candidate, Connection, InboxItem};
@@ -14,7 +14,9 @@ use crate::components::labels;
 use crate::components::mail_view::{MailView, RawSource};
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::status::describe;
 use crate::components::time::Time;
+use crate::components::toast::{ToastAction, Toasts};
 use crate::i18n::*;
 
 const PAGE_SIZES: [u32; 3] = [25, 50, 100];
@@ -59,15 +61,38 @@ pub fn InboxPage() -> impl IntoView {
     });
 
     let (action_error, set_action_error) = signal(None::<ApiError>);
+    let toasts = expect_context::<Toasts>();
+    // Undo of a delete: the deleter may restore their own deletion.
+    let undo_delete = Action::new_local(move |ids: &Vec<String>| {
+        let ids = ids.clone();
+        async move {
+            match ops::restore_inbox_items(ids.clone()).await {
+                Ok(_) => {
+                    toasts.success(t_string!(i18n, toast_restored).to_string().replace("{count}", &ids.len().to_string()));
+                    refresh.update(|n| *n += 1);
+                }
+                Err(error) => toasts.error(describe(i18n, &error).0),
+            }
+        }
+    });
     let bulk = Action::new_local(move |(ids, restore): &(Vec<String>, bool)| {
         let (ids, restore) = (ids.clone(), *restore);
         async move {
-            let result = if restore { ops::restore_inbox_items(ids).await } else { ops::delete_inbox_items(ids).await };
+            let result = if restore { ops::restore_inbox_items(ids.clone()).await } else { ops::delete_inbox_items(ids.clone()).await };
             match result {
                 Ok(_) => {
                     selected.set(BTreeSet::new());
                     set_action_error.set(None);
                     refresh.update(|n| *n += 1);
+                    let count = ids.len().to_string();
+                    if restore {
+                        toasts.success(t_string!(i18n, toast_restored).to_string().replace("{count}", &count));
+                    } else {
+                        let undo = Callback::new(move |()| {
+                            undo_delete.dispatch(ids.clone());
+                        });
+                        toasts.with_action(t_string!(i18n, toast_deleted).to_string().replace("{count}", &count), ToastAction::Undo(undo));
+                    }
                 }
                 Err(error) => set_action_error.set(Some(error)),
             }
@@ -78,10 +103,11 @@ pub fn InboxPage() -> impl IntoView {
         let ids = ids.clone();
         async move {
             match ops::take_over_inbox_items(ids, None).await {
-                Ok(_) => {
+                Ok(done) => {
                     selected.set(BTreeSet::new());
                     set_action_error.set(None);
                     refresh.update(|n| *n += 1);
+                    announce_assignment(i18n, toasts, &done, true);
                 }
                 Err(error) => set_action_error.set(Some(error)),
             }
@@ -123,10 +149,45 @@ pub fn InboxPage() -> impl IntoView {
     };
 
     let is_trash = move || state.get() == InboxState::Deleted;
+    // Keyboard: j/k move between rows, Enter opens (rows are links), e takes over,
+    // # deletes (with undo), ? shows the shortcuts.
+    let help = NodeRef::<leptos::html::Dialog>::new();
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if typing(&ev) {
+            return;
+        }
+        match ev.key().as_str() {
+            "j" => move_focus(1),
+            "k" => move_focus(-1),
+            "e" if state.get_untracked() == InboxState::Unassigned => {
+                if let Some(id) = focused_row_id() {
+                    take_over.dispatch(vec![id]);
+                }
+            }
+            "#" if state.get_untracked() != InboxState::Deleted => {
+                if let Some(id) = focused_row_id() {
+                    move_focus(1);
+                    bulk.dispatch((vec![id], false));
+                }
+            }
+            "?" => {
+                if let Some(dialog) = help.get_untracked() {
+                    let _ = dialog.show_modal();
+                }
+            }
+            _ => return,
+        }
+        ev.prevent_default();
+    });
+    on_cleanup(move || keys.remove());
     view! {
         <main class="page inbox">
+            <ShortcutHelp dialog=help/>
             <div class="page-head">
                 <h1>{t!(i18n, inbox_title)}</h1>
+                <button class="link" data-testid="shortcuts-open" on:click=move |_| {
+                    if let Some(dialog) = help.get_untracked() { let _ = dialog.show_modal(); }
+                }>{t!(i18n, shortcuts_hint)}</button>
                 <span class=move || if live.connected.get() { "live on" } else { "live off" }>
                     {move || if live.connected.get() { t_string!(i18n, inbox_live).to_string() } else { t_string!(i18n, inbox_offline).to_string() }}
                 </span>
@@ -278,16 +339,18 @@ fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoV
         }
     };
     let known = item.matched_candidate.clone().map(|c| c.full_name);
+    let href = format!("/inbox/{id}");
     let open = move |_| navigate(&format!("/inbox/{id}"), Default::default());
     view! {
-        <tr class="row" data-testid="inbox-row">
+        <tr class="row" data-testid="inbox-row" data-id=item.id.clone()>
             <SelectCell id=item.id.clone() selected/>
             <td on:click=open.clone()>
                 <span class="sender">{sender}</span>
                 {known.map(|name| view! { <span class="pill known">{t!(i18n, inbox_known_candidate, name = move || name.clone())}</span> })}
             </td>
             <td on:click=open.clone()>
-                <span class="subject">{title}</span>
+                // The row's link: Tab reaches it, Enter opens the item.
+                <a class="subject row-link" href=href data-id=item.id.clone() on:click=|ev| ev.stop_propagation()>{title}</a>
                 <span class="preview">{item.preview.clone().unwrap_or_default()}</span>
             </td>
             <td on:click=open class="when"><Time at=item.received_at.clone() relative=true/></td>
@@ -328,11 +391,12 @@ fn InboxItemView(item: InboxItem) -> impl IntoView {
     let unassigned = item.state == InboxState::Unassigned;
     let item_id = item.id.clone();
     view! {
-        {unassigned.then(|| view! { <TakeOverPanel item_id=item_id.clone()/> })}
         {item.candidate.clone().map(|c| view! {
             <p class="notice" data-testid="assigned-to">{t!(i18n, inbox_assigned_to)}" "
                 <A href=format!("/candidates/{}", c.id)>{c.full_name}</A></p>
         })}
+        // The message first, the take-over panel beside it (below it on phones).
+        <div class="item-layout">
         <article class="card item" data-testid="inbox-item">
             <header>
                 <span class="pill">{move || labels::medium(i18n, medium)}</span>
@@ -376,15 +440,18 @@ fn InboxItemView(item: InboxItem) -> impl IntoView {
                 <DocumentList documents/>
             </section>
         </article>
+        {unassigned.then(|| view! { <TakeOverPanel item_id=item_id.clone() medium/> })}
+        </div>
     }
 }
 
 /// Turning the item into a candidate: a new one (one click), or one of the suggested
 /// or searched known candidates.
 #[component]
-fn TakeOverPanel(item_id: String) -> impl IntoView {
+fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
+    let toasts = expect_context::<Toasts>();
     let (error, set_error) = signal(None::<ApiError>);
     let opening = RwSignal::new(String::new());
     let openings = LocalResource::new(move || ops::job_openings(None));
@@ -395,8 +462,40 @@ fn TakeOverPanel(item_id: String) -> impl IntoView {
     // Corrections of the names, for items that do not state them (an SMS, "jobs@…").
     let first_name = RwSignal::new(String::new());
     let last_name = RwSignal::new(String::new());
-    let open_candidate = move |candidate_id: String| navigate(&format!("/candidates/{candidate_id}"), Default::default());
-    let (id_take, open_take) = (item_id.clone(), open_candidate.clone());
+    // Done with this item: on to the next unassigned one of the same channel, with a
+    // toast that leads to the candidate.
+    let current = item_id.clone();
+    let next_item = move |done: crate::api::types::InboxAssignment, taken_over: bool| {
+        let (navigate, current) = (navigate.clone(), current.clone());
+        async move {
+            announce_assignment(i18n, toasts, std::slice::from_ref(&done), taken_over);
+            let next = ops::inbox_items(medium, InboxState::Unassigned, 2, None)
+                .await
+                .ok()
+                .and_then(|page| page.nodes().map(|item| item.id.clone()).find(|id| *id != current));
+            match next {
+                Some(id) => navigate(&format!("/inbox/{id}"), Default::default()),
+                None => navigate(&format!("/inbox?medium={}", medium.as_str()), Default::default()),
+            }
+        }
+    };
+    let (id_take, open_take) = (item_id.clone(), next_item.clone());
+    // `e` does what the primary button says, as in the list.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        use wasm_bindgen::JsCast;
+        if typing(&ev) || ev.key() != "e" {
+            return;
+        }
+        let button = ["[data-testid=primary-action]", "[data-testid=take-over-button]"]
+            .iter()
+            .find_map(|selector| document().query_selector(selector).ok().flatten())
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(button) = button {
+            ev.prevent_default();
+            button.click();
+        }
+    });
+    on_cleanup(move || keys.remove());
     let take = Action::new_local(move |_: &()| {
         let (id, open) = (id_take.clone(), open_take.clone());
         let given = |value: RwSignal<String>| Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty());
@@ -407,16 +506,16 @@ fn TakeOverPanel(item_id: String) -> impl IntoView {
         };
         async move {
             match ops::take_over_inbox_item(id, input).await {
-                Ok(done) => open(done.candidate.id),
+                Ok(done) => open(done, true).await,
                 Err(e) => set_error.set(Some(e)),
             }
         }
     });
     let assign = Action::new_local(move |candidate_id: &String| {
-        let (id, candidate_id, open) = (item_id.clone(), candidate_id.clone(), open_candidate.clone());
+        let (id, candidate_id, open) = (item_id.clone(), candidate_id.clone(), next_item.clone());
         async move {
             match ops::assign_inbox_item(id, candidate_id).await {
-                Ok(done) => open(done.candidate.id),
+                Ok(done) => open(done, false).await,
                 Err(e) => set_error.set(Some(e)),
             }
         }
@@ -455,9 +554,39 @@ fn TakeOverPanel(item_id: String) -> impl IntoView {
                 <label>{t!(i18n, candidate_last_name)}
                     <input name="lastName" placeholder=move || t_string!(i18n, inbox_name_from_item).to_string()
                         on:input=move |ev| last_name.set(event_target_value(&ev))/></label>
-                <button class="primary" data-testid="take-over-button" disabled=move || take.pending().get()
-                    on:click=move |_| { take.dispatch(()); }>{t!(i18n, inbox_take_over)}</button>
             </div>
+            // The primary action: assign to the candidate with the sender's address, if
+            // there is one; a new candidate only as the second choice.
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = suggestions.await.unwrap_or_default();
+                    let by_address = list.iter().find(|s| s.reasons.contains(&SuggestionReason::Email)).map(|s| s.candidate.clone());
+                    let similar = by_address.is_none() && !list.is_empty();
+                    match by_address {
+                        Some(known) => {
+                            let name = format!("{} {}", known.first_name, known.last_name);
+                            let id = known.id.clone();
+                            view! {
+                                <div class="actions">
+                                    <button class="primary" data-testid="primary-action" disabled=move || assign.pending().get()
+                                        on:click=move |_| { assign.dispatch(id.clone()); }>
+                                        {t_string!(i18n, inbox_assign_to).to_string().replace("{name}", &name)}
+                                    </button>
+                                    <button data-testid="take-over-button" disabled=move || take.pending().get()
+                                        on:click=move |_| { take.dispatch(()); }>{t!(i18n, inbox_take_over_new)}</button>
+                                </div>
+                            }.into_any()
+                        }
+                        None => view! {
+                            {similar.then(|| view! { <p class="hint" data-testid="merge-hint">{t!(i18n, inbox_merge_hint)}</p> })}
+                            <div class="actions">
+                                <button class="primary" data-testid="take-over-button" disabled=move || take.pending().get()
+                                    on:click=move |_| { take.dispatch(()); }>{t!(i18n, inbox_take_over)}</button>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
             <FormError error/>
             <h3>{t!(i18n, inbox_or_assign)}</h3>
             <Transition fallback=Loading>
@@ -483,5 +612,78 @@ fn TakeOverPanel(item_id: String) -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// True while the user types in a field, where letters are text, not shortcuts.
+fn typing(ev: &web_sys::KeyboardEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        return true;
+    }
+    ev.target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || element.has_attribute("contenteditable"))
+}
+
+fn row_links() -> Vec<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let Ok(found) = document().query_selector_all("[data-testid=inbox-row] a.row-link") else { return Vec::new() };
+    (0..found.length()).filter_map(|index| found.item(index)).filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok()).collect()
+}
+
+fn focused_position(links: &[web_sys::HtmlElement]) -> Option<usize> {
+    let active = document().active_element()?;
+    links.iter().position(|link| link.is_same_node(Some(&active)))
+}
+
+/// Moves the focus to the next (1) or previous (-1) row; from nowhere to the first.
+fn move_focus(step: isize) {
+    let links = row_links();
+    let target = match focused_position(&links) {
+        Some(position) => position.saturating_add_signed(step).min(links.len().saturating_sub(1)),
+        None => 0,
+    };
+    if let Some(link) = links.get(target) {
+        let _ = link.focus();
+    }
+}
+
+fn focused_row_id() -> Option<String> {
+    let links = row_links();
+    focused_position(&links).and_then(|position| links[position].get_attribute("data-id"))
+}
+
+/// The toast after a take-over or an assignment, with the way to the candidate.
+fn announce_assignment(i18n: leptos_i18n::I18nContext<Locale>, toasts: Toasts, done: &[crate::api::types::InboxAssignment], taken_over: bool) {
+    let Some(first) = done.first() else { return };
+    let name = format!("{} {}", first.candidate.first_name, first.candidate.last_name);
+    let text = if taken_over { t_string!(i18n, toast_taken_over).to_string() } else { t_string!(i18n, toast_assigned).to_string() };
+    let text = text.replace("{name}", &name);
+    if done.len() == 1 {
+        let href = format!("/candidates/{}", first.candidate.id);
+        toasts.with_action(text, ToastAction::Link { label: t_string!(i18n, toast_open_candidate).to_string(), href });
+    } else {
+        toasts.success(t_string!(i18n, toast_saved).to_string());
+    }
+}
+
+/// The list of keyboard shortcuts, a modal dialog (Escape closes it).
+#[component]
+fn ShortcutHelp(dialog: NodeRef<leptos::html::Dialog>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <dialog class="shortcuts" node_ref=dialog aria-labelledby="shortcuts-title" data-testid="shortcuts">
+            <h2 id="shortcuts-title">{t!(i18n, shortcuts_title)}</h2>
+            <dl>
+                <dt><kbd>"j"</kbd></dt><dd>{t!(i18n, shortcuts_next)}</dd>
+                <dt><kbd>"k"</kbd></dt><dd>{t!(i18n, shortcuts_previous)}</dd>
+                <dt><kbd>"Enter"</kbd></dt><dd>{t!(i18n, shortcuts_open)}</dd>
+                <dt><kbd>"e"</kbd></dt><dd>{t!(i18n, shortcuts_take_over)}</dd>
+                <dt><kbd>"#"</kbd></dt><dd>{t!(i18n, shortcuts_delete)}</dd>
+                <dt><kbd>"?"</kbd></dt><dd>{t!(i18n, shortcuts_help)}</dd>
+            </dl>
+            <form method="dialog"><button class="primary" autofocus>{t!(i18n, close)}</button></form>
+        </dialog>
     }
 }

@@ -4,6 +4,7 @@ use talentpost_shared::JobOpeningStatus;
 use crate::api::{ApiError, ops};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::toast::saved;
 use crate::i18n::*;
 
 #[component]
@@ -21,7 +22,10 @@ pub fn JobOpeningsPage() -> impl IntoView {
         let (id, status) = (id.clone(), *status);
         async move {
             match ops::set_job_opening_status(id, status).await {
-                Ok(_) => refresh.update(|n| *n += 1),
+                Ok(_) => {
+                    saved(i18n);
+                    refresh.update(|n| *n += 1)
+                }
                 Err(e) => set_error.set(Some(e)),
             }
         }
@@ -30,7 +34,10 @@ pub fn JobOpeningsPage() -> impl IntoView {
         let (id, title, location) = (id.clone(), title.clone(), location.clone());
         async move {
             match ops::update_job_opening(id, title, location).await {
-                Ok(_) => set_error.set(None),
+                Ok(_) => {
+                    saved(i18n);
+                    set_error.set(None)
+                }
                 Err(e) => set_error.set(Some(e)),
             }
         }

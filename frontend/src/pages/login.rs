@@ -23,9 +23,19 @@ pub fn LoginPage(on_login: Callback<()>) -> impl IntoView {
         error.get().map(|e| match e.code() {
             Some(ErrorCode::InvalidCredentials) => t_string!(i18n, login_failed).to_string(),
             Some(ErrorCode::TooManyAttempts) => t_string!(i18n, login_locked).to_string(),
-            _ => e.to_string(),
+            _ => crate::components::status::describe(i18n, &e).0,
         })
     };
+    // The cursor starts in the e-mail field, as on any sign-in page.
+    let email_field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(field) = email_field.get() {
+            // After the frame: the form may not be in the document yet when it is built.
+            request_animation_frame(move || {
+                let _ = field.focus();
+            });
+        }
+    });
     view! {
         <main class="login">
             <form class="card" on:submit=move |ev| {
@@ -35,7 +45,7 @@ pub fn LoginPage(on_login: Callback<()>) -> impl IntoView {
             }>
                 <h1>{t!(i18n, login_title)}</h1>
                 <label>{t!(i18n, login_email)}
-                    <input type="email" name="email" autocomplete="username" required
+                    <input type="email" name="email" autocomplete="username" required node_ref=email_field
                         prop:value=email on:input=move |ev| set_email.set(event_target_value(&ev))/>
                 </label>
                 <label>{t!(i18n, login_password)}

@@ -11,6 +11,7 @@ use crate::api::types::{CandidateQuery, FormLetter, FormLetterPreview};
 use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
+use crate::components::toast::confirm;
 use crate::i18n::*;
 use crate::pages::settings::mutation;
 
@@ -70,7 +71,7 @@ pub fn QueriesPage() -> impl IntoView {
                                         <td data-testid="query-hits">{q.hit_count}</td>
                                         <td class="actions">
                                             <button on:click=move |_| editing.set(Some(Some(for_edit.clone())))>{t!(i18n, edit)}</button>
-                                            <button class="danger" on:click=move |_| { delete.dispatch(id.clone()); }>{t!(i18n, delete)}</button>
+                                            <button class="danger" on:click=move |_| { if confirm(t_string!(i18n, query_delete_confirm)) { delete.dispatch(id.clone()); } }>{t!(i18n, delete)}</button>
                                         </td>
                                     </tr> }
                                 }).collect_view()}</tbody>
@@ -274,7 +275,7 @@ pub fn FormLettersPage() -> impl IntoView {
                                         <td>{move || status.map(|s| labels::candidate_status(i18n, s)).unwrap_or_default()}</td>
                                         <td class="actions">
                                             <button on:click=move |_| editing.set(Some(Some(for_edit.clone())))>{t!(i18n, edit)}</button>
-                                            <button class="danger" on:click=move |_| { delete.dispatch(id.clone()); }>{t!(i18n, delete)}</button>
+                                            <button class="danger" on:click=move |_| { if confirm(t_string!(i18n, letter_delete_confirm)) { delete.dispatch(id.clone()); } }>{t!(i18n, delete)}</button>
                                         </td>
                                     </tr> }
                                 }).collect_view()}</tbody>

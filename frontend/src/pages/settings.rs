@@ -11,6 +11,7 @@ use crate::app::Session;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::Time;
+use crate::components::toast::{Toasts, confirm};
 use crate::i18n::*;
 
 #[component]
@@ -67,6 +68,8 @@ pub(crate) fn mutation<I: 'static, T: 'static, F: std::future::Future<Output = R
     set_error: WriteSignal<Option<ApiError>>,
     run: impl Fn(&I) -> F + 'static,
 ) -> Action<I, ()> {
+    let toasts = use_context::<Toasts>();
+    let i18n = use_i18n();
     Action::new_local(move |input: &I| {
         let future = run(input);
         async move {
@@ -74,6 +77,9 @@ pub(crate) fn mutation<I: 'static, T: 'static, F: std::future::Future<Output = R
                 Ok(_) => {
                     set_error.set(None);
                     refresh.update(|n| *n += 1);
+                    if let Some(toasts) = toasts {
+                        toasts.success(t_string!(i18n, toast_done).to_string());
+                    }
                 }
                 Err(e) => set_error.set(Some(e)),
             }
@@ -377,7 +383,7 @@ pub fn TokensPage() -> impl IntoView {
                                         <td><Time at=token.created_at.clone()/></td>
                                         <td>{match token.last_used_at.clone() { Some(at) => view! { <Time at/> }.into_any(), None => t!(i18n, token_never).into_any() }}</td>
                                         <td>{if revoked { view! { <span class="muted">{t!(i18n, token_revoked)}</span> }.into_any() } else {
-                                            view! { <button class="link" on:click=move |_| { revoke.dispatch(id.clone()); }>{t!(i18n, token_revoke)}</button> }.into_any() }}</td>
+                                            view! { <button class="link" on:click=move |_| { if confirm(t_string!(i18n, token_revoke_confirm)) { revoke.dispatch(id.clone()); } }>{t!(i18n, token_revoke)}</button> }.into_any() }}</td>
                                     </tr> }
                                 }).collect_view()}</tbody>
                             </table>

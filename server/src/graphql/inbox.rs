@@ -254,7 +254,8 @@ pub struct InboxMutation;
 
 #[Object]
 impl InboxMutation {
-    /// Moves items to the deleted state; an administrator can restore them.
+    /// Moves items to the deleted state; the user who deleted them or an administrator
+    /// can restore them.
     async fn delete_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<InboxItem>> {
         let ids = parse_ids("ids", &ids, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
@@ -300,7 +301,8 @@ impl InboxMutation {
         takeover::assign(app, principal, id, candidate_id, application_id).await.gql().map(InboxAssignment::from)
     }
 
-    /// Brings deleted items back. Administrators only.
+    /// Brings deleted items back: administrators any, others those they deleted
+    /// themselves (the app's "undo").
     async fn restore_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<InboxItem>> {
         let ids = parse_ids("ids", &ids, InboxItemId)?;
         let (app, principal) = caller(ctx)?;

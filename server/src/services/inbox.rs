@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, InboxMedium, InboxState, MediumCounts};
@@ -107,8 +107,23 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboxItemId]
 }
 
 /// Restores soft-deleted items to the state they had (assigned if linked to a candidate).
+/// Administrators restore anything; others only what they deleted themselves (their
+/// "undo").
 pub async fn restore(state: &AppState, principal: &Principal, ids: &[InboxItemId]) -> ServiceResult<Vec<inbox_item::Model>> {
-    principal.require_admin()?;
+    if !principal.is_admin() {
+        let deleted_by_others = inbox_item::Entity::find()
+            .filter(inbox_item::Column::Id.is_in(ids.iter().map(|id| id.0)))
+            .filter(
+                Condition::any()
+                    .add(inbox_item::Column::DeletedByUserId.is_null())
+                    .add(inbox_item::Column::DeletedByUserId.ne(principal.user_id)),
+            )
+            .count(&state.db)
+            .await?;
+        if deleted_by_others > 0 {
+            return Err(ServiceError::Forbidden("only administrators restore what others deleted"));
+        }
+    }
     change_state(state, principal, ids, "inbox_item.restore", |item| {
         (item.state == InboxState::Deleted.as_str()).then(|| {
             if item.candidate_id.is_some() { InboxState::Assigned } else { InboxState::Unassigned }

@@ -179,7 +179,8 @@ async fn authorization_matrix(backend: Backend) {
         .await,
     );
 
-    // Deleting: only who sees an item may delete it; only admins restore. Checked
+    // Deleting: only who sees an item may delete it; admins restore, others only what
+    // they deleted themselves (undo). Checked
     // last because it changes what the inbox shows.
     let delete = "mutation($ids: [ID!]!) { deleteInboxItems(ids: $ids) { id state } }";
     for (who, client, expected) in [
@@ -195,11 +196,17 @@ async fn authorization_matrix(backend: Backend) {
     }
     let restore = "mutation($ids: [ID!]!) { restoreInboxItems(ids: $ids) { id state } }";
     for (who, client, expected) in [
-        ("recruiter_in_g", &c.recruiter_in_g, "FORBIDDEN"),
         ("company_admin_a", &c.company_admin_a, "FORBIDDEN"),
+        ("recruiter_in_g (who deleted it)", &c.recruiter_in_g, "OK"),
+        ("recruiter_in_g (deleting again)", &c.recruiter_in_g, "DELETE"),
         ("admin", &c.admin, "OK"),
     ] {
-        let response = client.gql(restore, json!({"ids": [c.item_in_g]})).await;
+        let response = if expected == "DELETE" {
+            client.gql(delete, json!({"ids": [c.item_in_g]})).await
+        } else {
+            client.gql(restore, json!({"ids": [c.item_in_g]})).await
+        };
+        let expected = if expected == "DELETE" { "OK" } else { expected };
         if response.code() != expected {
             failures.push(format!("restoreInboxItems as {who}: expected {expected}, got {}", response.body));
         }
