@@ -94,6 +94,15 @@ for (const [language, locale] of [['de', 'de-DE'], ['en', 'en-US']]) {
           await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-390.png`), fullPage: true });
         }
       }
+      // The inbox's shortcut dialog and a toast.
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.goto('/inbox?medium=online_form');
+      await settled(page);
+      await page.keyboard.press('?');
+      await expect(page.getByTestId('shortcuts')).toBeVisible();
+      await axe(page, `${language} shortcuts-dialog 1440`);
+      await page.keyboard.press('Escape');
+      await page.setViewportSize({ width: 390, height: 844 });
       // The menu of the phone layout, open.
       await page.goto('/');
       await settled(page);

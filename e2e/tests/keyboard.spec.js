@@ -1,9 +1,9 @@
-// The inbox by keyboard alone: sign in, move with j/k, open with Enter, delete with #
-// and undo, take over with e; every action is answered by a toast.
+// The inbox by keyboard alone: sign in, move with j/k, open with Enter, take over with
+// e and undo, delete with # and undo; every action is answered by a toast.
 const { test, expect } = require('@playwright/test');
 const { apiAsAdmin, submitApplication, ADMIN_EMAIL } = require('./helpers');
 
-test('keyboard only: open the second item with j and Enter, delete with # and undo, take over with e', async ({ page, baseURL }) => {
+test('keyboard only: open the second item with j and Enter, take it over with e, undo; delete with # and undo', async ({ page, baseURL }) => {
   const api = await apiAsAdmin(baseURL);
   const stamp = Date.now();
   const older = await submitApplication(api, `Karl${stamp}`);
@@ -33,10 +33,29 @@ test('keyboard only: open the second item with j and Enter, delete with # and un
   await expect(rows.nth(1).locator('a.row-link')).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(new RegExp(`/inbox/${older}$`));
-  await page.goBack();
-  await expect(rows.first()).toContainText(`Klara${stamp}`);
+  // In the item view, k and j move to the neighbours in the inbox's order.
+  await expect(page.getByTestId('inbox-item')).toContainText(`Karl${stamp}`);
+  await page.keyboard.press('k');
+  await expect(page).toHaveURL(new RegExp(`/inbox/${newer}$`));
+  await expect(page.getByTestId('inbox-item')).toContainText(`Klara${stamp}`);
+  await page.keyboard.press('j');
+  await expect(page).toHaveURL(new RegExp(`/inbox/${older}$`));
 
-  // # deletes the focused item; the toast's "Undo" brings it back.
+  // e takes the open item over; the app moves on, and the toast offers "Undo".
+  await expect(page.getByTestId('take-over-button')).toBeVisible();
+  await page.keyboard.press('e');
+  await expect(page.getByTestId('toast').last()).toContainText(`Karl${stamp} Browser taken over`);
+  await expect(page).not.toHaveURL(new RegExp(`/inbox/${older}$`));
+  // z undoes the newest action, wherever the focus is.
+  await page.keyboard.press('z');
+  await expect(page.getByTestId('toast').last()).toContainText('Take-over undone');
+  await page.goto(`/inbox/${older}`);
+  await expect(page.getByTestId('take-over')).toBeVisible();
+
+  // In the list, # deletes the focused item; the toast's "Undo" brings it back.
+  await page.goto('/inbox?medium=online_form');
+  await expect(rows.first()).toContainText(`Klara${stamp}`);
+  await page.locator('#content h1').focus();
   await page.keyboard.press('j');
   await expect(rows.nth(0).locator('a.row-link')).toBeFocused();
   await page.keyboard.press('#');
@@ -47,7 +66,7 @@ test('keyboard only: open the second item with j and Enter, delete with # and un
   await expect(page.getByTestId('toast').last()).toContainText('1 restored');
   await expect(rows.first()).toContainText(`Klara${stamp}`);
 
-  // e takes the focused item over; the toast leads to the candidate.
+  // e in the list takes the focused item over; the toast leads to the candidate.
   await page.locator('#content h1').focus();
   await page.keyboard.press('j');
   await page.keyboard.press('e');

@@ -239,6 +239,10 @@ pub async fn take_over_inbox_items(ids: Vec<String>, job_opening_id: Option<Stri
     pick(&query, json!({"ids": ids, "o": job_opening_id}), "takeOverInboxItems").await
 }
 
+pub async fn undo_take_over(id: String) -> Result<Value, ApiError> {
+    pick("mutation($id: ID!) { undoTakeOver(id: $id) { id state } }", json!({"id": id}), "undoTakeOver").await
+}
+
 pub async fn assign_inbox_item(id: String, candidate_id: String) -> Result<InboxAssignment, ApiError> {
     let query = format!("mutation($id: ID!, $c: ID!) {{ assignInboxItem(id: $id, candidateId: $c) {{ {ASSIGNMENT_FIELDS} }} }}");
     pick(&query, json!({"id": id, "c": candidate_id}), "assignInboxItem").await

@@ -1,4 +1,5 @@
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -16,7 +17,7 @@ use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::status::describe;
 use crate::components::time::Time;
-use crate::components::toast::{ToastAction, Toasts};
+use crate::components::toast::{ToastLink, Toasts, Undo, typing};
 use crate::i18n::*;
 
 const PAGE_SIZES: [u32; 3] = [25, 50, 100];
@@ -62,19 +63,6 @@ pub fn InboxPage() -> impl IntoView {
 
     let (action_error, set_action_error) = signal(None::<ApiError>);
     let toasts = expect_context::<Toasts>();
-    // Undo of a delete: the deleter may restore their own deletion.
-    let undo_delete = Action::new_local(move |ids: &Vec<String>| {
-        let ids = ids.clone();
-        async move {
-            match ops::restore_inbox_items(ids.clone()).await {
-                Ok(_) => {
-                    toasts.success(t_string!(i18n, toast_restored).to_string().replace("{count}", &ids.len().to_string()));
-                    refresh.update(|n| *n += 1);
-                }
-                Err(error) => toasts.error(describe(i18n, &error).0),
-            }
-        }
-    });
     let bulk = Action::new_local(move |(ids, restore): &(Vec<String>, bool)| {
         let (ids, restore) = (ids.clone(), *restore);
         async move {
@@ -88,10 +76,21 @@ pub fn InboxPage() -> impl IntoView {
                     if restore {
                         toasts.success(t_string!(i18n, toast_restored).to_string().replace("{count}", &count));
                     } else {
-                        let undo = Callback::new(move |()| {
-                            undo_delete.dispatch(ids.clone());
+                        // The deleter may restore their own deletion; the live inbox shows it again.
+                        let undo: Undo = Arc::new(move || {
+                            let ids = ids.clone();
+                            leptos::task::spawn_local(async move {
+                                match ops::restore_inbox_items(ids.clone()).await {
+                                    Ok(_) => {
+                                        toasts.success(t_string!(i18n, toast_restored).to_string().replace("{count}", &ids.len().to_string()));
+                                        // The list may be gone by now (the user moved on): then there is nothing to refresh.
+                                        let _ = refresh.try_update(|n| *n += 1);
+                                    }
+                                    Err(error) => toasts.error(describe(i18n, &error).0),
+                                }
+                            });
                         });
-                        toasts.with_action(t_string!(i18n, toast_deleted).to_string().replace("{count}", &count), ToastAction::Undo(undo));
+                        toasts.with(t_string!(i18n, toast_deleted).to_string().replace("{count}", &count), None, Some(undo));
                     }
                 }
                 Err(error) => set_action_error.set(Some(error)),
@@ -102,12 +101,12 @@ pub fn InboxPage() -> impl IntoView {
     let take_over = Action::new_local(move |ids: &Vec<String>| {
         let ids = ids.clone();
         async move {
-            match ops::take_over_inbox_items(ids, None).await {
+            match ops::take_over_inbox_items(ids.clone(), None).await {
                 Ok(done) => {
                     selected.set(BTreeSet::new());
                     set_action_error.set(None);
                     refresh.update(|n| *n += 1);
-                    announce_assignment(i18n, toasts, &done, true);
+                    announce_assignment(i18n, toasts, &done, (ids.len() == 1).then(|| ids[0].clone()));
                 }
                 Err(error) => set_action_error.set(Some(error)),
             }
@@ -363,9 +362,38 @@ pub fn InboxItemPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let item = LocalResource::new(move || ops::inbox_item(params.read().get("id").unwrap_or_default()));
+    // j/k move to the next or previous item of the list this one is in (its channel
+    // and state), in the inbox's order.
+    let navigate = use_navigate();
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        let step: isize = match ev.key().as_str() {
+            "j" => 1,
+            "k" => -1,
+            _ => return,
+        };
+        let Some(Ok(current)) = item.get_untracked() else { return };
+        if typing(&ev) {
+            return;
+        }
+        ev.prevent_default();
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            let Ok(page) = ops::inbox_items(current.medium, current.state, 100, None).await else { return };
+            let ids: Vec<String> = page.nodes().map(|listed| listed.id.clone()).collect();
+            let neighbour = ids.iter().position(|id| *id == current.id).and_then(|position| position.checked_add_signed(step)).and_then(|target| ids.get(target));
+            if let Some(id) = neighbour {
+                navigate(&format!("/inbox/{id}"), Default::default());
+            }
+        });
+    });
+    on_cleanup(move || keys.remove());
+    let back = move || match item.get() {
+        Some(Ok(current)) => format!("/inbox?medium={}", current.medium.as_str()),
+        _ => "/inbox".to_owned(),
+    };
     view! {
         <main class="page">
-            <A href="/inbox" attr:class="back">{t!(i18n, inbox_back)}</A>
+            <A href=back attr:class="back">{t!(i18n, inbox_back)}</A>
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
@@ -468,7 +496,7 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     let next_item = move |done: crate::api::types::InboxAssignment, taken_over: bool| {
         let (navigate, current) = (navigate.clone(), current.clone());
         async move {
-            announce_assignment(i18n, toasts, std::slice::from_ref(&done), taken_over);
+            announce_assignment(i18n, toasts, std::slice::from_ref(&done), taken_over.then(|| current.clone()));
             let next = ops::inbox_items(medium, InboxState::Unassigned, 2, None)
                 .await
                 .ok()
@@ -615,17 +643,6 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     }
 }
 
-/// True while the user types in a field, where letters are text, not shortcuts.
-fn typing(ev: &web_sys::KeyboardEvent) -> bool {
-    use wasm_bindgen::JsCast;
-    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-        return true;
-    }
-    ev.target()
-        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || element.has_attribute("contenteditable"))
-}
-
 fn row_links() -> Vec<web_sys::HtmlElement> {
     use wasm_bindgen::JsCast;
     let Ok(found) = document().query_selector_all("[data-testid=inbox-row] a.row-link") else { return Vec::new() };
@@ -654,18 +671,38 @@ fn focused_row_id() -> Option<String> {
     focused_position(&links).and_then(|position| links[position].get_attribute("data-id"))
 }
 
-/// The toast after a take-over or an assignment, with the way to the candidate.
-fn announce_assignment(i18n: leptos_i18n::I18nContext<Locale>, toasts: Toasts, done: &[crate::api::types::InboxAssignment], taken_over: bool) {
+/// The toast after a take-over (`undoable`: the one item taken over) or an
+/// assignment, with the way to the candidate and, for a take-over, "Undo".
+fn announce_assignment(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    toasts: Toasts,
+    done: &[crate::api::types::InboxAssignment],
+    undoable: Option<String>,
+) {
     let Some(first) = done.first() else { return };
-    let name = format!("{} {}", first.candidate.first_name, first.candidate.last_name);
-    let text = if taken_over { t_string!(i18n, toast_taken_over).to_string() } else { t_string!(i18n, toast_assigned).to_string() };
-    let text = text.replace("{name}", &name);
-    if done.len() == 1 {
-        let href = format!("/candidates/{}", first.candidate.id);
-        toasts.with_action(text, ToastAction::Link { label: t_string!(i18n, toast_open_candidate).to_string(), href });
-    } else {
+    if done.len() > 1 {
         toasts.success(t_string!(i18n, toast_saved).to_string());
+        return;
     }
+    let name = format!("{} {}", first.candidate.first_name, first.candidate.last_name);
+    let text = if undoable.is_some() { t_string!(i18n, toast_taken_over).to_string() } else { t_string!(i18n, toast_assigned).to_string() };
+    let link = ToastLink { label: t_string!(i18n, toast_open_candidate).to_string(), href: format!("/candidates/{}", first.candidate.id) };
+    let undo = undoable.map(|item_id| -> Undo {
+        Arc::new(move || {
+            let item_id = item_id.clone();
+            leptos::task::spawn_local(async move {
+                match ops::undo_take_over(item_id.clone()).await {
+                    Ok(_) => toasts.with(
+                        t_string!(i18n, toast_take_over_undone).to_string(),
+                        Some(ToastLink { label: t_string!(i18n, toast_open_item).to_string(), href: format!("/inbox/{item_id}") }),
+                        None,
+                    ),
+                    Err(error) => toasts.error(describe(i18n, &error).0),
+                }
+            });
+        })
+    });
+    toasts.with(text.replace("{name}", &name), Some(link), undo);
 }
 
 /// The list of keyboard shortcuts, a modal dialog (Escape closes it).
@@ -681,6 +718,7 @@ fn ShortcutHelp(dialog: NodeRef<leptos::html::Dialog>) -> impl IntoView {
                 <dt><kbd>"Enter"</kbd></dt><dd>{t!(i18n, shortcuts_open)}</dd>
                 <dt><kbd>"e"</kbd></dt><dd>{t!(i18n, shortcuts_take_over)}</dd>
                 <dt><kbd>"#"</kbd></dt><dd>{t!(i18n, shortcuts_delete)}</dd>
+                <dt><kbd>"z"</kbd></dt><dd>{t!(i18n, shortcuts_undo)}</dd>
                 <dt><kbd>"?"</kbd></dt><dd>{t!(i18n, shortcuts_help)}</dd>
             </dl>
             <form method="dialog"><button class="primary" autofocus>{t!(i18n, close)}</button></form>

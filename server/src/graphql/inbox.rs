@@ -301,6 +301,15 @@ impl InboxMutation {
         takeover::assign(app, principal, id, candidate_id, application_id).await.gql().map(InboxAssignment::from)
     }
 
+    /// Undoes a take-over within 15 minutes (who took it over, or an administrator):
+    /// the item is unassigned again; its application, contact and a candidate the
+    /// take-over created (if nothing else was recorded for them) are removed.
+    async fn undo_take_over(&self, ctx: &Context<'_>, id: ID) -> GqlResult<InboxItem> {
+        let id = parse_id("id", &id, InboxItemId)?;
+        let (app, principal) = caller(ctx)?;
+        takeover::undo_take_over(app, principal, id).await.gql().map(InboxItem)
+    }
+
     /// Brings deleted items back: administrators any, others those they deleted
     /// themselves (the app's "undo").
     async fn restore_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<InboxItem>> {

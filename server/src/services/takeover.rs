@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use talentpost_shared::{ContactMedium, EmailAddress, InboxMedium, InboxState, SourceMedium, SuggestionReason, matching};
 
 use crate::auth::Principal;
-use crate::db::entities::{application, candidate, candidate_email, contact_event, document, inbox_item};
+use crate::db::entities::{application, audit_log, candidate, candidate_email, contact_event, document, inbox_item};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId};
@@ -41,6 +41,14 @@ pub struct Assignment {
 }
 
 pub const MAX_BULK: usize = 200;
+
+/// The audit action of a take-over; its entry also says what the take-over created,
+/// which is what an undo removes again.
+const TAKE_OVER: &str = "inbox_item.take_over";
+
+/// How long a take-over can be undone: enough for the toast's "Undo" and a second
+/// thought, short enough that nothing else has built on the new records yet.
+const UNDO_WINDOW_MINUTES: i64 = 15;
 
 /// One click: a candidate (or the known one with the sender's address) and an
 /// application from the item, its files as the candidate's documents, and the item as
@@ -140,17 +148,117 @@ async fn take_over_in(
         now,
     )
     .await?;
+    // What the take-over changes on the item, so that it can be undone.
+    let (previous_opening, previous_match) = (item.job_opening_id, item.matched_candidate_id);
     let item = attach(txn, principal, item, &candidate, Some(&application)).await?;
     audit::record(
         txn,
         principal,
-        "inbox_item.take_over",
+        TAKE_OVER,
         "inbox_item",
         Some(item.id),
-        serde_json::json!({ "candidateId": candidate.id, "applicationId": application.id, "createdCandidate": created_candidate }),
+        serde_json::json!({
+            "candidateId": candidate.id,
+            "applicationId": application.id,
+            "createdCandidate": created_candidate,
+            "previousJobOpeningId": previous_opening,
+            "previousMatchedCandidateId": previous_match,
+        }),
     )
     .await?;
     Ok(Assignment { item, candidate, application: Some(application), created_candidate })
+}
+
+/// Undoes a take-over: the item is unassigned again, its application and contact are
+/// removed, its files leave the candidate, and a candidate the take-over created is
+/// deleted if nothing else has been recorded for them. Only who took it over (or an
+/// administrator), within 15 minutes, and only while the application is untouched.
+pub async fn undo_take_over(state: &AppState, principal: &Principal, id: InboxItemId) -> ServiceResult<inbox_item::Model> {
+    let txn = state.db.begin().await?;
+    let item = inbox::find(&txn, principal, id).await?;
+    let entry = audit_log::Entity::find()
+        .filter(audit_log::Column::OrganisationId.eq(principal.organisation_id))
+        .filter(audit_log::Column::Action.eq(TAKE_OVER))
+        .filter(audit_log::Column::SubjectId.eq(item.id))
+        .order_by_desc(audit_log::Column::Id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::conflict("id", "this item was not taken over"))?;
+    if entry.actor_user_id != Some(principal.user_id) && !principal.is_admin() {
+        return Err(ServiceError::Forbidden("only who took the item over, or an administrator, can undo it"));
+    }
+    if Utc::now().signed_duration_since(entry.created_at) > chrono::Duration::minutes(UNDO_WINDOW_MINUTES) {
+        return Err(ServiceError::conflict("id", format!("a take-over can be undone for {UNDO_WINDOW_MINUTES} minutes")));
+    }
+    let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
+    let number = |key: &str| details.get(key).and_then(serde_json::Value::as_i64);
+    let (Some(candidate_id), Some(application_id)) = (number("candidateId"), number("applicationId")) else {
+        return Err(ServiceError::conflict("id", "this take-over cannot be undone"));
+    };
+    if item.state != InboxState::Assigned.as_str() || item.candidate_id != Some(candidate_id) || item.application_id != Some(application_id) {
+        return Err(ServiceError::conflict("id", "the item has changed since it was taken over"));
+    }
+    let application = application::Entity::find_by_id(application_id).one(&txn).await?;
+    let others_on_application = contact_event::Entity::find()
+        .filter(contact_event::Column::ApplicationId.eq(application_id))
+        .filter(contact_event::Column::InboxItemId.ne(item.id))
+        .count(&txn)
+        .await?
+        + inbox_item::Entity::find()
+            .filter(inbox_item::Column::ApplicationId.eq(application_id))
+            .filter(inbox_item::Column::Id.ne(item.id))
+            .count(&txn)
+            .await?;
+    if application.as_ref().is_some_and(|a| a.status != talentpost_shared::ApplicationStatus::New.as_str()) || others_on_application > 0 {
+        return Err(ServiceError::conflict("id", "the application has moved on since; change it in the candidate file"));
+    }
+
+    contact_event::Entity::delete_many().filter(contact_event::Column::InboxItemId.eq(item.id)).exec(&txn).await?;
+    document::Entity::update_many()
+        .col_expr(document::Column::CandidateId, Expr::value(Option::<i64>::None))
+        .filter(document::Column::InboxItemId.eq(item.id))
+        .exec(&txn)
+        .await?;
+    let created_candidate = details.get("createdCandidate").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let mut active: inbox_item::ActiveModel = item.into();
+    active.state = Set(InboxState::Unassigned.as_str().to_owned());
+    active.candidate_id = Set(None);
+    active.application_id = Set(None);
+    active.job_opening_id = Set(number("previousJobOpeningId"));
+    active.matched_candidate_id = Set(number("previousMatchedCandidateId").or((!created_candidate).then_some(candidate_id)));
+    let item = active.update(&txn).await?;
+    application::Entity::delete_by_id(application_id).exec(&txn).await?;
+    let mut deleted_candidate = false;
+    if created_candidate && nothing_recorded_for(&txn, candidate_id).await? {
+        candidate_email::Entity::delete_many().filter(candidate_email::Column::CandidateId.eq(candidate_id)).exec(&txn).await?;
+        candidate::Entity::delete_by_id(candidate_id).exec(&txn).await?;
+        deleted_candidate = true;
+    }
+    audit::record(
+        &txn,
+        principal,
+        "inbox_item.undo_take_over",
+        "inbox_item",
+        Some(item.id),
+        serde_json::json!({ "candidateId": candidate_id, "applicationId": application_id, "deletedCandidate": deleted_candidate }),
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.publish(DomainEvent::InboxChanged { organisation_id: principal.organisation_id });
+    state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: principal.organisation_id, candidate_id });
+    Ok(item)
+}
+
+/// True when a candidate has no application, contact, document or inbox item left.
+async fn nothing_recorded_for(txn: &DatabaseTransaction, candidate_id: i64) -> ServiceResult<bool> {
+    let applications = application::Entity::find().filter(application::Column::CandidateId.eq(candidate_id)).count(txn).await?;
+    let contacts = contact_event::Entity::find().filter(contact_event::Column::CandidateId.eq(candidate_id)).count(txn).await?;
+    let documents = document::Entity::find().filter(document::Column::CandidateId.eq(candidate_id)).count(txn).await?;
+    let items = inbox_item::Entity::find()
+        .filter(Condition::any().add(inbox_item::Column::CandidateId.eq(candidate_id)).add(inbox_item::Column::MatchedCandidateId.eq(candidate_id)))
+        .count(txn)
+        .await?;
+    Ok(applications + contacts + documents + items == 0)
 }
 
 /// Joins the item to a known candidate, optionally to one of their applications. A mail

@@ -423,10 +423,63 @@ async fn dashboard_figures_match_a_seeded_data_set(backend: Backend) {
     assert_eq!(later.data()["year"]["bucketStarts"][11], "2027-01-01");
 }
 
+async fn a_take_over_can_be_undone_by_its_author_and_leaves_nothing_behind(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin().await;
+    crate::fixtures::create_user(&admin, "rita@example.test", "RECRUITER", &[]).await;
+    crate::fixtures::create_user(&admin, "bob@example.test", "RECRUITER", &[]).await;
+    let rita = app.login("rita@example.test", crate::fixtures::PASSWORD).await;
+    let bob = app.login("bob@example.test", crate::fixtures::PASSWORD).await;
+    let take_over = "mutation($id: ID!) { takeOverInboxItem(id: $id) { candidate { id } createdCandidate } }";
+    let undo = "mutation($id: ID!) { undoTakeOver(id: $id) { state candidate { id } matchedCandidate { id } } }";
+    let count_candidates = || async { admin.gql("{ candidates(first: 100) { edges { node { id } } } }", json!({})).await.data()["candidates"]["edges"].as_array().unwrap().len() };
+
+    // A new candidate from the item, undone: the item is back and the candidate gone.
+    let before = count_candidates().await;
+    let item = id(&submit(&admin, "Lena", json!({})).await["id"]);
+    let taken = rita.gql(take_over, json!({"id": item})).await;
+    let lena = id(&taken.data()["takeOverInboxItem"]["candidate"]["id"]);
+    assert_eq!(taken.data()["takeOverInboxItem"]["createdCandidate"], true);
+    let refused = bob.gql(undo, json!({"id": item})).await;
+    assert_eq!(refused.code(), "FORBIDDEN", "only who took it over: {:?}", refused.body);
+    let undone = rita.gql(undo, json!({"id": item})).await;
+    assert_eq!(undone.data()["undoTakeOver"], json!({"state": "UNASSIGNED", "candidate": null, "matchedCandidate": null}));
+    assert_eq!(admin.gql("query($id: ID!) { candidate(id: $id) { id } }", json!({"id": lena})).await.code(), "NOT_FOUND");
+    assert_eq!(count_candidates().await, before, "no candidate left behind");
+    let again = rita.gql(undo, json!({"id": item})).await;
+    assert_eq!(again.code(), "CONFLICT", "twice is once too often");
+
+    // Taken over to a known candidate (same address), undone: she stays, without the
+    // application, and is suggested again.
+    let anna = create_candidate(&admin, "Anna", "Schmidt", "anna@example.org").await;
+    let item = id(&submit(&admin, "Anna", json!({"email": "anna@example.org"})).await["id"]);
+    let taken = rita.gql(take_over, json!({"id": item})).await;
+    assert_eq!((taken.data()["takeOverInboxItem"]["candidate"]["id"].as_str(), taken.data()["takeOverInboxItem"]["createdCandidate"].as_bool()), (Some(anna.as_str()), Some(false)));
+    let undone = admin.gql(undo, json!({"id": item})).await;
+    assert_eq!(undone.data()["undoTakeOver"]["state"], "UNASSIGNED", "an administrator may undo too");
+    let file = admin.gql("query($id: ID!) { candidate(id: $id) { applications { id } } }", json!({"id": anna})).await;
+    assert_eq!(file.data()["candidate"]["applications"], json!([]));
+    let history = admin.gql("query($id: ID!) { contactHistory(candidateId: $id) { id } }", json!({"id": anna})).await;
+    assert_eq!(history.data()["contactHistory"], json!([]));
+
+    // Once the application has moved on, undo refuses rather than lose that work.
+    let taken = rita.gql(take_over, json!({"id": item})).await;
+    assert!(taken.errors().is_empty(), "{:?}", taken.body);
+    let application = admin.gql("query($id: ID!) { candidate(id: $id) { applications { id } } }", json!({"id": anna})).await;
+    let application = id(&application.data()["candidate"]["applications"][0]["id"]);
+    rita.gql("mutation($id: ID!) { setApplicationStatus(id: $id, status: INTERVIEW) { status } }", json!({"id": application})).await.data();
+    let refused = rita.gql(undo, json!({"id": item})).await;
+    assert_eq!((refused.code(), refused.field()), ("CONFLICT".to_owned(), Some("id".to_owned())));
+    let audit = admin.gql("{ auditLog(filter: {kind: \"inbox_item\"}) { edges { node { action } } } }", json!({})).await;
+    let actions: Vec<&str> = audit.data()["auditLog"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "inbox_item.undo_take_over").count(), 2, "{actions:?}");
+}
+
 crate::on_both_databases!(
     taking_over_a_mail_from_dovecot_makes_a_candidate_and_the_next_mail_is_suggested,
     bulk_take_over_gives_one_sender_one_candidate_and_is_all_or_nothing,
     duplicate_sets_are_found_and_merging_keeps_every_record,
     the_candidate_list_filters_by_text_status_opening_and_source,
     dashboard_figures_match_a_seeded_data_set,
+    a_take_over_can_be_undone_by_its_author_and_leaves_nothing_behind,
 );
