@@ -211,6 +211,20 @@ test.describe('in a German browser in Berlin', () => {
     await expect(row.getByRole('link')).toHaveAttribute('href', `/inbox/${item}`);
   });
 
+  test('the page shows a splash until the app has loaded, then the app alone', async ({ page, browser }) => {
+    const blocked = await browser.newContext({ locale: 'de-DE' });
+    const waiting = await blocked.newPage();
+    await waiting.route('**/*.wasm', (route) => route.abort());
+    await waiting.goto('/');
+    await expect(waiting.locator('#splash')).toBeVisible();
+    await expect(waiting.locator('#splash')).toContainText('Talentpost');
+    await blocked.close();
+    await page.goto('/');
+    await expect(page.locator('input[name=email]')).toBeVisible();
+    await expect(page.locator('#splash')).toHaveCount(0);
+    await expect(page.locator('link[rel=icon]')).toHaveAttribute('href', /\.svg$/);
+  });
+
   test('an unknown address shows a page with the navigation', async ({ page }) => {
     await logIn(page);
     await page.goto('/does-not-exist');

@@ -42,9 +42,32 @@ pub fn App() -> impl IntoView {
     }
 }
 
+const LOCALE_KEY: &str = "talentpost.locale";
+
+/// Keeps the language the user chose for the next visit.
+pub fn remember_locale(locale: Locale) {
+    let code = if locale == Locale::de { "de" } else { "en" };
+    if let Some(storage) = window().local_storage().ok().flatten() {
+        let _ = storage.set_item(LOCALE_KEY, code);
+    }
+}
+
+fn remembered_locale() -> Option<Locale> {
+    let storage = window().local_storage().ok().flatten()?;
+    match storage.get_item(LOCALE_KEY).ok().flatten()?.as_str() {
+        "de" => Some(Locale::de),
+        "en" => Some(Locale::en),
+        _ => None,
+    }
+}
+
 /// Shows the login page until `me` answers with a user, then the app.
 #[component]
 fn Authenticated() -> impl IntoView {
+    // The language chosen last time, else the browser's.
+    if let Some(locale) = remembered_locale() {
+        use_i18n().set_locale(locale);
+    }
     let me = LocalResource::new(ops::me);
     let reload = Callback::new(move |()| me.refetch());
     view! {

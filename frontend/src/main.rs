@@ -14,4 +14,8 @@ use translations::i18n;
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
+    // The app is on the screen: the plain-HTML splash of index.html goes.
+    if let Some(splash) = leptos::prelude::document().get_element_by_id("splash") {
+        splash.remove();
+    }
 }

@@ -47,6 +47,7 @@ pub fn Shell() -> impl IntoView {
     let set_language = move |ev| {
         let locale = if event_target_value(&ev) == "de" { Locale::de } else { Locale::en };
         i18n.set_locale(locale);
+        crate::app::remember_locale(locale);
     };
     view! {
         <div class="shell">

@@ -363,9 +363,14 @@ pub fn InboxItemPage() -> impl IntoView {
     let params = use_params_map();
     let item = LocalResource::new(move || ops::inbox_item(params.read().get("id").unwrap_or_default()));
     // j/k move to the next or previous item of the list this one is in (its channel
-    // and state), in the inbox's order.
+    // and state), in the inbox's order; e does what the primary button says. One
+    // listener for the page: the take-over panel is rebuilt with every item.
     let navigate = use_navigate();
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "e" && !typing(&ev) {
+            press_primary_action(&ev);
+            return;
+        }
         let step: isize = match ev.key().as_str() {
             "j" => 1,
             "k" => -1,
@@ -508,22 +513,7 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
         }
     };
     let (id_take, open_take) = (item_id.clone(), next_item.clone());
-    // `e` does what the primary button says, as in the list.
-    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
-        use wasm_bindgen::JsCast;
-        if typing(&ev) || ev.key() != "e" {
-            return;
-        }
-        let button = ["[data-testid=primary-action]", "[data-testid=take-over-button]"]
-            .iter()
-            .find_map(|selector| document().query_selector(selector).ok().flatten())
-            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(button) = button {
-            ev.prevent_default();
-            button.click();
-        }
-    });
-    on_cleanup(move || keys.remove());
+
     let take = Action::new_local(move |_: &()| {
         let (id, open) = (id_take.clone(), open_take.clone());
         let given = |value: RwSignal<String>| Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty());
@@ -640,6 +630,20 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// Clicks the take-over panel's primary button (assign to the known candidate, else
+/// take over), if the item has one.
+fn press_primary_action(ev: &web_sys::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let button = ["[data-testid=primary-action]", "[data-testid=take-over-button]"]
+        .iter()
+        .find_map(|selector| document().query_selector(selector).ok().flatten())
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(button) = button {
+        ev.prevent_default();
+        button.click();
     }
 }
 

@@ -31,8 +31,22 @@ pub struct HttpState {
 
 pub fn router(app: AppState, schema: AppSchema) -> Router {
     let web_dir = app.config.web_dir.clone();
-    // Client routes (/inbox, /settings/users …) are the app's, so unknown paths get index.html.
-    let web_app = ServeDir::new(&web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
+    // Client routes (/inbox, /settings/users …) are the app's, so unknown paths get
+    // index.html; a missing file (a name with an extension, e.g. /favicon.ico) is a 404.
+    // The build leaves brotli and gzip copies beside each asset, served when accepted.
+    let index = ServeFile::new(web_dir.join("index.html"));
+    let web_app = ServeDir::new(&web_dir).precompressed_br().precompressed_gzip().fallback(tower::service_fn(move |request: axum::http::Request<Body>| {
+        let mut index = index.clone();
+        async move {
+            if looks_like_a_file(request.uri().path()) {
+                let mut missing = Response::new(Body::empty());
+                *missing.status_mut() = axum::http::StatusCode::NOT_FOUND;
+                return Ok(missing);
+            }
+            tower::Service::call(&mut index, request).await.map(|response| response.map(Body::new))
+        }
+    }));
+    let web_app = tower::ServiceBuilder::new().layer(axum::middleware::from_fn(cache_policy)).service(web_app);
     let form_body_limit = intake::body_limit(app.config.max_upload_bytes);
     let test_clock = app.clock.is_settable();
     let state = HttpState { app, schema };
@@ -52,6 +66,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/api/inbox/{id}/raw", get(mail::raw_download))
         .route("/api/mail/intake", post(mail::intake))
         .route("/healthz", get(healthz))
+        .route_layer(axum::middleware::from_fn(no_store))
         .fallback_service(web_app)
         .with_state(state)
         .layer(CompressionLayer::new())
@@ -69,6 +84,37 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
 async fn healthz() -> &'static str {
     "ok"
 }
+
+/// A last path segment with a dot names a file, not a client route.
+fn looks_like_a_file(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+/// Files whose names carry trunk's content hash (`style-5bd665743f771018.css`) never
+/// change: cached for a year. Everything else of the app (index.html, the client
+/// routes) is revalidated on every load, so a new release is picked up at once.
+async fn cache_policy(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let immutable = is_hashed_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let value = if immutable && response.status().is_success() { "public, max-age=31536000, immutable" } else { "no-cache" };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+fn is_hashed_asset(path: &str) -> bool {
+    let Some(name) = path.rsplit('/').next() else { return false };
+    let stem = name.split('.').next().unwrap_or(name);
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// API answers are never cached: they hold personal data and change all the time.
+async fn no_store(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
 
 /// Reads the session cookie value from a `Cookie` header.
 pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
@@ -119,4 +165,20 @@ pub async fn read_limited(body: Body, limit: usize) -> Option<Vec<u8>> {
         }
     }
     (seen <= limit).then_some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_trunk_hashed_names_are_immutable() {
+        assert!(is_hashed_asset("/talentpost-frontend-93e09b3111493fc9_bg.wasm"));
+        assert!(is_hashed_asset("/talentpost-frontend-93e09b3111493fc9.js"));
+        assert!(is_hashed_asset("/style-5bd665743f771018.css"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/inbox"));
+        assert!(!is_hashed_asset("/favicon-abc.svg"));
+        assert!(looks_like_a_file("/favicon.ico") && !looks_like_a_file("/candidates/12") && !looks_like_a_file("/"));
+    }
 }

@@ -2,6 +2,7 @@
 //! database per test, and the tests speak HTTP and WebSocket to it like any client.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod app_shell;
 mod audit;
 mod authentication;
 mod authorization;
