@@ -287,9 +287,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_legal_entity_name", LegalEntity::Table, &["organisation_id", "name"])
-                    .unique()
-                    .take(),
+                index(
+                    "ux_legal_entity_name",
+                    LegalEntity::Table,
+                    &["organisation_id", "name"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
         // At most one main entity per organisation, enforced by the database so two
@@ -372,9 +376,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_user_group_name", UserGroup::Table, &["organisation_id", "name"])
-                    .unique()
-                    .take(),
+                index(
+                    "ux_user_group_name",
+                    UserGroup::Table,
+                    &["organisation_id", "name"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
 
@@ -467,7 +475,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_job_opening_entity", JobOpening::Table, &["legal_entity_id", "status"]))
+            .create_index(index(
+                "ix_job_opening_entity",
+                JobOpening::Table,
+                &["legal_entity_id", "status"],
+            ))
             .await?;
 
         manager
@@ -522,13 +534,21 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_candidate_email", CandidateEmail::Table, &["candidate_id", "email_key"])
-                    .unique()
-                    .take(),
+                index(
+                    "ux_candidate_email",
+                    CandidateEmail::Table,
+                    &["candidate_id", "email_key"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
         manager
-            .create_index(index("ix_candidate_email_key", CandidateEmail::Table, &["email_key"]))
+            .create_index(index(
+                "ix_candidate_email_key",
+                CandidateEmail::Table,
+                &["email_key"],
+            ))
             .await?;
 
         manager
@@ -566,10 +586,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_application_candidate", Application::Table, &["candidate_id"]))
+            .create_index(index(
+                "ix_application_candidate",
+                Application::Table,
+                &["candidate_id"],
+            ))
             .await?;
         manager
-            .create_index(index("ix_application_job_opening", Application::Table, &["job_opening_id"]))
+            .create_index(index(
+                "ix_application_job_opening",
+                Application::Table,
+                &["job_opening_id"],
+            ))
             .await?;
 
         manager
@@ -651,9 +679,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_inbox_item_idempotency", InboxItem::Table, &["organisation_id", "idempotency_key"])
-                    .unique()
-                    .take(),
+                index(
+                    "ux_inbox_item_idempotency",
+                    InboxItem::Table,
+                    &["organisation_id", "idempotency_key"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
 
@@ -692,7 +724,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_document_inbox_item", Document::Table, &["inbox_item_id"]))
+            .create_index(index(
+                "ix_document_inbox_item",
+                Document::Table,
+                &["inbox_item_id"],
+            ))
             .await?;
 
         manager
@@ -771,7 +807,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_audit_log_created", AuditLog::Table, &["organisation_id", "created_at"]))
+            .create_index(index(
+                "ix_audit_log_created",
+                AuditLog::Table,
+                &["organisation_id", "created_at"],
+            ))
             .await?;
         Ok(())
     }

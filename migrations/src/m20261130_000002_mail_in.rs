@@ -167,7 +167,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_inbound_account_organisation", InboundAccount::Table, &["organisation_id"]))
+            .create_index(index(
+                "ix_inbound_account_organisation",
+                InboundAccount::Table,
+                &["organisation_id"],
+            ))
             .await?;
 
         manager
@@ -182,7 +186,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(InboundFolderState::UpdatedAt))
                     .foreign_key(&mut fk(
                         "fk_inbound_folder_state_account",
-                        (InboundFolderState::Table, InboundFolderState::InboundAccountId),
+                        (
+                            InboundFolderState::Table,
+                            InboundFolderState::InboundAccountId,
+                        ),
                         (InboundAccount::Table, InboundAccount::Id),
                         Cascade,
                     ))
@@ -191,9 +198,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_inbound_folder_state", InboundFolderState::Table, &["inbound_account_id", "folder"])
-                    .unique()
-                    .take(),
+                index(
+                    "ux_inbound_folder_state",
+                    InboundFolderState::Table,
+                    &["inbound_account_id", "folder"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
 
@@ -251,13 +262,25 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_mail_message_dedupe", MailMessage::Table, &["organisation_id", "dedupe_key"])
-                    .unique()
-                    .take(),
+                index(
+                    "ux_mail_message_dedupe",
+                    MailMessage::Table,
+                    &["organisation_id", "dedupe_key"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
         manager
-            .create_index(index("ux_mail_message_inbox_item", MailMessage::Table, &["inbox_item_id"]).unique().take())
+            .create_index(
+                index(
+                    "ux_mail_message_inbox_item",
+                    MailMessage::Table,
+                    &["inbox_item_id"],
+                )
+                .unique()
+                .take(),
+            )
             .await?;
         manager
             // The sync's "already stored?" check: this account, this Message-ID.
@@ -281,10 +304,21 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(Document::Table).drop_column(Document::ContentId).take())
+            .alter_table(
+                Table::alter()
+                    .table(Document::Table)
+                    .drop_column(Document::ContentId)
+                    .take(),
+            )
             .await?;
-        for table in [MailMessage::Table.into_iden(), InboundFolderState::Table.into_iden(), InboundAccount::Table.into_iden()] {
-            manager.drop_table(Table::drop().table(table).if_exists().take()).await?;
+        for table in [
+            MailMessage::Table.into_iden(),
+            InboundFolderState::Table.into_iden(),
+            InboundAccount::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).if_exists().take())
+                .await?;
         }
         Ok(())
     }

@@ -185,7 +185,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_outbound_account_organisation", OutboundAccount::Table, &["organisation_id"]))
+            .create_index(index(
+                "ix_outbound_account_organisation",
+                OutboundAccount::Table,
+                &["organisation_id"],
+            ))
             .await?;
 
         manager
@@ -232,7 +236,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_sender_identity_entity", SenderIdentity::Table, &["legal_entity_id"]).unique().take())
+            .create_index(
+                index(
+                    "ux_sender_identity_entity",
+                    SenderIdentity::Table,
+                    &["legal_entity_id"],
+                )
+                .unique()
+                .take(),
+            )
             .await?;
 
         manager
@@ -268,10 +280,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_mail_thread_token", MailThread::Table, &["token"]).unique().take())
+            .create_index(
+                index("ux_mail_thread_token", MailThread::Table, &["token"])
+                    .unique()
+                    .take(),
+            )
             .await?;
         manager
-            .create_index(index("ix_mail_thread_candidate", MailThread::Table, &["candidate_id"]))
+            .create_index(index(
+                "ix_mail_thread_candidate",
+                MailThread::Table,
+                &["candidate_id"],
+            ))
             .await?;
 
         manager
@@ -366,23 +386,52 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_outbox_message_message_id", OutboxMessage::Table, &["message_id"]).unique().take())
+            .create_index(
+                index(
+                    "ux_outbox_message_message_id",
+                    OutboxMessage::Table,
+                    &["message_id"],
+                )
+                .unique()
+                .take(),
+            )
             .await?;
         manager
-            .create_index(index("ix_outbox_message_due", OutboxMessage::Table, &["status", "next_attempt_at"]))
+            .create_index(index(
+                "ix_outbox_message_due",
+                OutboxMessage::Table,
+                &["status", "next_attempt_at"],
+            ))
             .await?;
         manager
-            .create_index(index("ix_outbox_message_listing", OutboxMessage::Table, &["organisation_id", "created_at"]))
+            .create_index(index(
+                "ix_outbox_message_listing",
+                OutboxMessage::Table,
+                &["organisation_id", "created_at"],
+            ))
             .await?;
         manager
-            .create_index(index("ix_outbox_message_candidate", OutboxMessage::Table, &["candidate_id"]))
+            .create_index(index(
+                "ix_outbox_message_candidate",
+                OutboxMessage::Table,
+                &["candidate_id"],
+            ))
             .await?;
         manager
-            .create_index(index("ix_outbox_message_contact_event", OutboxMessage::Table, &["contact_event_id"]))
+            .create_index(index(
+                "ix_outbox_message_contact_event",
+                OutboxMessage::Table,
+                &["contact_event_id"],
+            ))
             .await?;
 
         manager
-            .alter_table(Table::alter().table(ContactEvent::Table).add_column(text_null(ContactEvent::Subject)).take())
+            .alter_table(
+                Table::alter()
+                    .table(ContactEvent::Table)
+                    .add_column(text_null(ContactEvent::Subject))
+                    .take(),
+            )
             .await?;
         manager
             .alter_table(
@@ -393,20 +442,40 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .alter_table(Table::alter().table(CandidateEmail::Table).add_column(text_null(CandidateEmail::BounceReason)).take())
+            .alter_table(
+                Table::alter()
+                    .table(CandidateEmail::Table)
+                    .add_column(text_null(CandidateEmail::BounceReason))
+                    .take(),
+            )
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(CandidateEmail::Table).drop_column(CandidateEmail::BounceReason).take())
+            .alter_table(
+                Table::alter()
+                    .table(CandidateEmail::Table)
+                    .drop_column(CandidateEmail::BounceReason)
+                    .take(),
+            )
             .await?;
         manager
-            .alter_table(Table::alter().table(CandidateEmail::Table).drop_column(CandidateEmail::BouncedAt).take())
+            .alter_table(
+                Table::alter()
+                    .table(CandidateEmail::Table)
+                    .drop_column(CandidateEmail::BouncedAt)
+                    .take(),
+            )
             .await?;
         manager
-            .alter_table(Table::alter().table(ContactEvent::Table).drop_column(ContactEvent::Subject).take())
+            .alter_table(
+                Table::alter()
+                    .table(ContactEvent::Table)
+                    .drop_column(ContactEvent::Subject)
+                    .take(),
+            )
             .await?;
         for table in [
             OutboxMessage::Table.into_iden(),
@@ -414,7 +483,9 @@ impl MigrationTrait for Migration {
             SenderIdentity::Table.into_iden(),
             OutboundAccount::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).if_exists().take()).await?;
+            manager
+                .drop_table(Table::drop().table(table).if_exists().take())
+                .await?;
         }
         Ok(())
     }

@@ -85,31 +85,90 @@ impl MigrationTrait for Migration {
         use ForeignKeyAction::{Cascade, SetNull};
 
         for column in [
-            ColumnDef::new(Candidate::SearchText).text().not_null().default("").take(),
-            ColumnDef::new(Candidate::NameKey).text().not_null().default("").take(),
+            ColumnDef::new(Candidate::SearchText)
+                .text()
+                .not_null()
+                .default("")
+                .take(),
+            ColumnDef::new(Candidate::NameKey)
+                .text()
+                .not_null()
+                .default("")
+                .take(),
             ColumnDef::new(Candidate::PhoneKey).text().null().take(),
         ] {
-            manager.alter_table(Table::alter().table(Candidate::Table).add_column(column).take()).await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Candidate::Table)
+                        .add_column(column)
+                        .take(),
+                )
+                .await?;
         }
         backfill_candidate_keys(manager).await?;
-        manager.create_index(index("ix_candidate_phone_key", Candidate::Table, &["organisation_id", "phone_key"])).await?;
         manager
-            .create_index(index("ix_candidate_name_key", Candidate::Table, &["organisation_id", "name_key", "birthday"]))
+            .create_index(index(
+                "ix_candidate_phone_key",
+                Candidate::Table,
+                &["organisation_id", "phone_key"],
+            ))
             .await?;
-        manager.create_index(index("ix_candidate_status", Candidate::Table, &["organisation_id", "status"])).await?;
+        manager
+            .create_index(index(
+                "ix_candidate_name_key",
+                Candidate::Table,
+                &["organisation_id", "name_key", "birthday"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_candidate_status",
+                Candidate::Table,
+                &["organisation_id", "status"],
+            ))
+            .await?;
         // The list reads newest first within the organisation and stops after a page;
         // without this, SQLite picks another organisation index and sorts every row.
-        manager.create_index(index("ix_candidate_listing", Candidate::Table, &["organisation_id", "id"])).await?;
-        manager.create_index(index("ix_candidate_created", Candidate::Table, &["organisation_id", "created_at"])).await?;
+        manager
+            .create_index(index(
+                "ix_candidate_listing",
+                Candidate::Table,
+                &["organisation_id", "id"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_candidate_created",
+                Candidate::Table,
+                &["organisation_id", "created_at"],
+            ))
+            .await?;
 
         // Denormalised from the candidate so the dashboard reads applications of one
         // organisation and period from one index, without a join per row.
         for column in [
-            ColumnDef::new(Application::OrganisationId).big_integer().null().take(),
-            ColumnDef::new(Application::InterviewAt).timestamp_with_time_zone().null().take(),
-            ColumnDef::new(Application::HiredAt).timestamp_with_time_zone().null().take(),
+            ColumnDef::new(Application::OrganisationId)
+                .big_integer()
+                .null()
+                .take(),
+            ColumnDef::new(Application::InterviewAt)
+                .timestamp_with_time_zone()
+                .null()
+                .take(),
+            ColumnDef::new(Application::HiredAt)
+                .timestamp_with_time_zone()
+                .null()
+                .take(),
         ] {
-            manager.alter_table(Table::alter().table(Application::Table).add_column(column).take()).await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Application::Table)
+                        .add_column(column)
+                        .take(),
+                )
+                .await?;
         }
         manager
             .execute(
@@ -139,7 +198,10 @@ impl MigrationTrait for Migration {
             .execute(
                 Query::update()
                     .table(Application::Table)
-                    .value(Application::HiredAt, Expr::col(Application::StatusChangedAt))
+                    .value(
+                        Application::HiredAt,
+                        Expr::col(Application::StatusChangedAt),
+                    )
                     .and_where(Expr::col(Application::Status).eq("hired"))
                     .take(),
             )
@@ -148,7 +210,10 @@ impl MigrationTrait for Migration {
             .execute(
                 Query::update()
                     .table(Application::Table)
-                    .value(Application::InterviewAt, Expr::col(Application::StatusChangedAt))
+                    .value(
+                        Application::InterviewAt,
+                        Expr::col(Application::StatusChangedAt),
+                    )
                     .and_where(Expr::col(Application::Status).eq("interview"))
                     .take(),
             )
@@ -158,7 +223,13 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "ix_application_dashboard",
                 Application::Table,
-                &["organisation_id", "applied_at", "source_medium", "interview_at", "hired_at"],
+                &[
+                    "organisation_id",
+                    "applied_at",
+                    "source_medium",
+                    "interview_at",
+                    "hired_at",
+                ],
             ))
             .await?;
 
@@ -202,13 +273,21 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_duplicate_decision_pair", DuplicateDecision::Table, &["low_candidate_id", "high_candidate_id"])
-                    .unique()
-                    .take(),
+                index(
+                    "ux_duplicate_decision_pair",
+                    DuplicateDecision::Table,
+                    &["low_candidate_id", "high_candidate_id"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
         manager
-            .create_index(index("ix_duplicate_decision_high", DuplicateDecision::Table, &["high_candidate_id"]))
+            .create_index(index(
+                "ix_duplicate_decision_high",
+                DuplicateDecision::Table,
+                &["high_candidate_id"],
+            ))
             .await?;
 
         manager
@@ -231,28 +310,84 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_intake_key_public", IntakeKey::Table, &["public_key"]).unique().take())
+            .create_index(
+                index("ux_intake_key_public", IntakeKey::Table, &["public_key"])
+                    .unique()
+                    .take(),
+            )
             .await?;
         manager
-            .create_index(index("ux_intake_key_kind", IntakeKey::Table, &["organisation_id", "kind"]).unique().take())
+            .create_index(
+                index(
+                    "ux_intake_key_kind",
+                    IntakeKey::Table,
+                    &["organisation_id", "kind"],
+                )
+                .unique()
+                .take(),
+            )
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(IntakeKey::Table).if_exists().take()).await?;
-        manager.drop_table(Table::drop().table(DuplicateDecision::Table).if_exists().take()).await?;
         manager
-            .drop_index(Index::drop().name("ix_application_dashboard").table(Application::Table).to_owned())
+            .drop_table(Table::drop().table(IntakeKey::Table).if_exists().take())
             .await?;
-        for column in [Application::HiredAt, Application::InterviewAt, Application::OrganisationId] {
-            manager.alter_table(Table::alter().table(Application::Table).drop_column(column).take()).await?;
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(DuplicateDecision::Table)
+                    .if_exists()
+                    .take(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_application_dashboard")
+                    .table(Application::Table)
+                    .to_owned(),
+            )
+            .await?;
+        for column in [
+            Application::HiredAt,
+            Application::InterviewAt,
+            Application::OrganisationId,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Application::Table)
+                        .drop_column(column)
+                        .take(),
+                )
+                .await?;
         }
-        for name in ["ix_candidate_created", "ix_candidate_listing", "ix_candidate_status", "ix_candidate_name_key", "ix_candidate_phone_key"] {
-            manager.drop_index(Index::drop().name(name).table(Candidate::Table).to_owned()).await?;
+        for name in [
+            "ix_candidate_created",
+            "ix_candidate_listing",
+            "ix_candidate_status",
+            "ix_candidate_name_key",
+            "ix_candidate_phone_key",
+        ] {
+            manager
+                .drop_index(Index::drop().name(name).table(Candidate::Table).to_owned())
+                .await?;
         }
-        for column in [Candidate::PhoneKey, Candidate::NameKey, Candidate::SearchText] {
-            manager.alter_table(Table::alter().table(Candidate::Table).drop_column(column).take()).await?;
+        for column in [
+            Candidate::PhoneKey,
+            Candidate::NameKey,
+            Candidate::SearchText,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Candidate::Table)
+                        .drop_column(column)
+                        .take(),
+                )
+                .await?;
         }
         Ok(())
     }
@@ -265,7 +400,12 @@ async fn backfill_candidate_keys(manager: &SchemaManager<'_>) -> Result<(), DbEr
     let candidates = db
         .query_all(
             &Query::select()
-                .columns([Candidate::Id, Candidate::FirstName, Candidate::LastName, Candidate::Phone])
+                .columns([
+                    Candidate::Id,
+                    Candidate::FirstName,
+                    Candidate::LastName,
+                    Candidate::Phone,
+                ])
                 .from(Candidate::Table)
                 .take(),
         )
@@ -291,9 +431,18 @@ async fn backfill_candidate_keys(manager: &SchemaManager<'_>) -> Result<(), DbEr
         db.execute(
             &Query::update()
                 .table(Candidate::Table)
-                .value(Candidate::SearchText, matching::search_text(&first_name, &last_name, &emails, phone.as_deref()))
-                .value(Candidate::NameKey, matching::name_key(&first_name, &last_name))
-                .value(Candidate::PhoneKey, phone.as_deref().and_then(matching::phone_key))
+                .value(
+                    Candidate::SearchText,
+                    matching::search_text(&first_name, &last_name, &emails, phone.as_deref()),
+                )
+                .value(
+                    Candidate::NameKey,
+                    matching::name_key(&first_name, &last_name),
+                )
+                .value(
+                    Candidate::PhoneKey,
+                    phone.as_deref().and_then(matching::phone_key),
+                )
                 .and_where(Expr::col(Candidate::Id).eq(id))
                 .take(),
         )

@@ -81,7 +81,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_candidate_query_name", CandidateQuery::Table, &["organisation_id", "name"]).unique().take())
+            .create_index(
+                index(
+                    "ux_candidate_query_name",
+                    CandidateQuery::Table,
+                    &["organisation_id", "name"],
+                )
+                .unique()
+                .take(),
+            )
             .await?;
         manager
             .create_table(
@@ -113,14 +121,31 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_form_letter_name", FormLetter::Table, &["organisation_id", "name"]).unique().take())
+            .create_index(
+                index(
+                    "ux_form_letter_name",
+                    FormLetter::Table,
+                    &["organisation_id", "name"],
+                )
+                .unique()
+                .take(),
+            )
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(FormLetter::Table).if_exists().take()).await?;
-        manager.drop_table(Table::drop().table(CandidateQuery::Table).if_exists().take()).await?;
+        manager
+            .drop_table(Table::drop().table(FormLetter::Table).if_exists().take())
+            .await?;
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(CandidateQuery::Table)
+                    .if_exists()
+                    .take(),
+            )
+            .await?;
         Ok(())
     }
 }

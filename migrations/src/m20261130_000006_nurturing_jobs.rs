@@ -149,11 +149,19 @@ impl MigrationTrait for Migration {
         use ForeignKeyAction::{Cascade, Restrict, SetNull};
         manager
             .alter_table(
-                Table::alter().table(Organisation::Table).add_column(boolean(Organisation::NurturingCountsAsContact).default(true)).take(),
+                Table::alter()
+                    .table(Organisation::Table)
+                    .add_column(boolean(Organisation::NurturingCountsAsContact).default(true))
+                    .take(),
             )
             .await?;
         manager
-            .alter_table(Table::alter().table(ContactEvent::Table).add_column(boolean(ContactEvent::ByNurturingJob).default(false)).take())
+            .alter_table(
+                Table::alter()
+                    .table(ContactEvent::Table)
+                    .add_column(boolean(ContactEvent::ByNurturingJob).default(false))
+                    .take(),
+            )
             .await?;
         manager
             .create_table(
@@ -200,7 +208,17 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager.create_index(index("ux_nurturing_job_name", NurturingJob::Table, &["organisation_id", "name"]).unique().take()).await?;
+        manager
+            .create_index(
+                index(
+                    "ux_nurturing_job_name",
+                    NurturingJob::Table,
+                    &["organisation_id", "name"],
+                )
+                .unique()
+                .take(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -225,8 +243,24 @@ impl MigrationTrait for Migration {
             )
             .await?;
         // The claim: one run per job and dispatch time, whichever process plans it first.
-        manager.create_index(index("ux_nurturing_run_time", NurturingRun::Table, &["job_id", "dispatch_at"]).unique().take()).await?;
-        manager.create_index(index("ix_nurturing_run_due", NurturingRun::Table, &["state", "dispatch_at"])).await?;
+        manager
+            .create_index(
+                index(
+                    "ux_nurturing_run_time",
+                    NurturingRun::Table,
+                    &["job_id", "dispatch_at"],
+                )
+                .unique()
+                .take(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "ix_nurturing_run_due",
+                NurturingRun::Table,
+                &["state", "dispatch_at"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -291,9 +325,31 @@ impl MigrationTrait for Migration {
         // entries through its runs, and their writing jobs through the entries; the
         // organisation's through its candidates. Each key is a check per inserted row.
         // A candidate is written at most once per run.
-        manager.create_index(index("ux_nurturing_entry_run", NurturingEntry::Table, &["run_id", "candidate_id"]).unique().take()).await?;
-        manager.create_index(index("ix_nurturing_entry_job", NurturingEntry::Table, &["job_id", "planned_for"])).await?;
-        manager.create_index(index("ix_nurturing_entry_candidate", NurturingEntry::Table, &["candidate_id"])).await?;
+        manager
+            .create_index(
+                index(
+                    "ux_nurturing_entry_run",
+                    NurturingEntry::Table,
+                    &["run_id", "candidate_id"],
+                )
+                .unique()
+                .take(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "ix_nurturing_entry_job",
+                NurturingEntry::Table,
+                &["job_id", "planned_for"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_nurturing_entry_candidate",
+                NurturingEntry::Table,
+                &["candidate_id"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -344,19 +400,68 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager.create_index(index("ux_writing_job_entry", WritingJob::Table, &["nurturing_entry_id"]).unique().take()).await?;
-        manager.create_index(index("ix_writing_job_due", WritingJob::Table, &["organisation_id", "due_at"])).await?;
-        manager.create_index(index("ix_writing_job_candidate", WritingJob::Table, &["candidate_id"])).await?;
+        manager
+            .create_index(
+                index(
+                    "ux_writing_job_entry",
+                    WritingJob::Table,
+                    &["nurturing_entry_id"],
+                )
+                .unique()
+                .take(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "ix_writing_job_due",
+                WritingJob::Table,
+                &["organisation_id", "due_at"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_writing_job_candidate",
+                WritingJob::Table,
+                &["candidate_id"],
+            ))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(WritingJob::Table).if_exists().take()).await?;
-        manager.drop_table(Table::drop().table(NurturingEntry::Table).if_exists().take()).await?;
-        manager.drop_table(Table::drop().table(NurturingRun::Table).if_exists().take()).await?;
-        manager.drop_table(Table::drop().table(NurturingJob::Table).if_exists().take()).await?;
-        manager.alter_table(Table::alter().table(ContactEvent::Table).drop_column(ContactEvent::ByNurturingJob).take()).await?;
-        manager.alter_table(Table::alter().table(Organisation::Table).drop_column(Organisation::NurturingCountsAsContact).take()).await?;
+        manager
+            .drop_table(Table::drop().table(WritingJob::Table).if_exists().take())
+            .await?;
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(NurturingEntry::Table)
+                    .if_exists()
+                    .take(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(NurturingRun::Table).if_exists().take())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(NurturingJob::Table).if_exists().take())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ContactEvent::Table)
+                    .drop_column(ContactEvent::ByNurturingJob)
+                    .take(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Organisation::Table)
+                    .drop_column(Organisation::NurturingCountsAsContact)
+                    .take(),
+            )
+            .await?;
         Ok(())
     }
 }

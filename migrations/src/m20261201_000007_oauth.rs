@@ -138,7 +138,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_oauth_client_provider", OauthClient::Table, &["organisation_id", "provider"]).unique().take())
+            .create_index(
+                index(
+                    "ux_oauth_client_provider",
+                    OauthClient::Table,
+                    &["organisation_id", "provider"],
+                )
+                .unique()
+                .take(),
+            )
             .await?;
         manager
             .create_table(
@@ -182,29 +190,73 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager.create_index(index("ix_oauth_account_organisation", OauthAccount::Table, &["organisation_id"])).await?;
+        manager
+            .create_index(index(
+                "ix_oauth_account_organisation",
+                OauthAccount::Table,
+                &["organisation_id"],
+            ))
+            .await?;
         // SQLite cannot add a foreign key to an existing table; the OAuth service clears
         // these references itself when it deletes a connection.
         manager
             .alter_table(
-                Table::alter().table(InboundAccount::Table).add_column(string(InboundAccount::AuthMethod).default("password")).take(),
+                Table::alter()
+                    .table(InboundAccount::Table)
+                    .add_column(string(InboundAccount::AuthMethod).default("password"))
+                    .take(),
             )
             .await?;
         manager
-            .alter_table(Table::alter().table(InboundAccount::Table).add_column(big_integer_null(InboundAccount::OauthAccountId)).take())
+            .alter_table(
+                Table::alter()
+                    .table(InboundAccount::Table)
+                    .add_column(big_integer_null(InboundAccount::OauthAccountId))
+                    .take(),
+            )
             .await?;
         manager
-            .alter_table(Table::alter().table(OutboundAccount::Table).add_column(big_integer_null(OutboundAccount::OauthAccountId)).take())
+            .alter_table(
+                Table::alter()
+                    .table(OutboundAccount::Table)
+                    .add_column(big_integer_null(OutboundAccount::OauthAccountId))
+                    .take(),
+            )
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(OutboundAccount::Table).drop_column(OutboundAccount::OauthAccountId).take()).await?;
-        manager.alter_table(Table::alter().table(InboundAccount::Table).drop_column(InboundAccount::OauthAccountId).take()).await?;
-        manager.alter_table(Table::alter().table(InboundAccount::Table).drop_column(InboundAccount::AuthMethod).take()).await?;
-        manager.drop_table(Table::drop().table(OauthAccount::Table).if_exists().take()).await?;
-        manager.drop_table(Table::drop().table(OauthClient::Table).if_exists().take()).await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(OutboundAccount::Table)
+                    .drop_column(OutboundAccount::OauthAccountId)
+                    .take(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InboundAccount::Table)
+                    .drop_column(InboundAccount::OauthAccountId)
+                    .take(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InboundAccount::Table)
+                    .drop_column(InboundAccount::AuthMethod)
+                    .take(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(OauthAccount::Table).if_exists().take())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(OauthClient::Table).if_exists().take())
+            .await?;
         Ok(())
     }
 }

@@ -25,16 +25,56 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // No foreign key: SQLite cannot add one to an existing table, and tokens are
         // revoked, never deleted, so the id keeps naming its token.
-        manager.alter_table(Table::alter().table(AuditLog::Table).add_column(big_integer_null(AuditLog::ActorApiTokenId)).take()).await?;
-        manager.create_index(index("ix_audit_log_actor", AuditLog::Table, &["organisation_id", "actor_user_id", "id"])).await?;
-        manager.create_index(index("ix_audit_log_subject", AuditLog::Table, &["organisation_id", "subject_type", "id"])).await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(AuditLog::Table)
+                    .add_column(big_integer_null(AuditLog::ActorApiTokenId))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "ix_audit_log_actor",
+                AuditLog::Table,
+                &["organisation_id", "actor_user_id", "id"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "ix_audit_log_subject",
+                AuditLog::Table,
+                &["organisation_id", "subject_type", "id"],
+            ))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name("ix_audit_log_subject").table(AuditLog::Table).to_owned()).await?;
-        manager.drop_index(Index::drop().name("ix_audit_log_actor").table(AuditLog::Table).to_owned()).await?;
-        manager.alter_table(Table::alter().table(AuditLog::Table).drop_column(AuditLog::ActorApiTokenId).take()).await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_audit_log_subject")
+                    .table(AuditLog::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_audit_log_actor")
+                    .table(AuditLog::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(AuditLog::Table)
+                    .drop_column(AuditLog::ActorApiTokenId)
+                    .take(),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -26,7 +26,22 @@ use serde_json::{Value, json};
 fn mail(index: usize, rng: &mut rand::rngs::StdRng) -> Vec<u8> {
     let name = format!("Bewerber{index}");
     let text: String = (0..rng.gen_range(40..160))
-        .map(|_| ["Sehr", "geehrte", "Damen", "und", "Herren", "hiermit", "bewerbe", "ich", "mich", "als", "Fachkraft", "Lager"][rng.gen_range(0..12)])
+        .map(|_| {
+            [
+                "Sehr",
+                "geehrte",
+                "Damen",
+                "und",
+                "Herren",
+                "hiermit",
+                "bewerbe",
+                "ich",
+                "mich",
+                "als",
+                "Fachkraft",
+                "Lager",
+            ][rng.gen_range(0..12)]
+        })
         .collect::<Vec<_>>()
         .join(" ");
     let mut mail = format!(
@@ -73,18 +88,30 @@ fn bare_fetch(port: u16) -> (Duration, usize) {
         }
     };
     read_until(&mut stream, &mut buffer, b"\r\n");
-    stream.write_all(format!("a1 LOGIN bulk {PASSWORD}\r\n").as_bytes()).unwrap();
+    stream
+        .write_all(format!("a1 LOGIN bulk {PASSWORD}\r\n").as_bytes())
+        .unwrap();
     read_until(&mut stream, &mut buffer, b"a1 OK");
-    stream.write_all(format!("a2 EXAMINE {APPLICATIONS_FOLDER}\r\n").as_bytes()).unwrap();
+    stream
+        .write_all(format!("a2 EXAMINE {APPLICATIONS_FOLDER}\r\n").as_bytes())
+        .unwrap();
     read_until(&mut stream, &mut buffer, b"a2 OK");
     let started = Instant::now();
-    stream.write_all(b"a3 UID FETCH 1:* BODY.PEEK[]\r\n").unwrap();
+    stream
+        .write_all(b"a3 UID FETCH 1:* BODY.PEEK[]\r\n")
+        .unwrap();
     let bytes = read_until(&mut stream, &mut buffer, b"\r\na3 OK");
     (started.elapsed(), bytes)
 }
 
 fn gql(agent: &reqwest::blocking::Client, base: &str, query: &str, variables: Value) -> Value {
-    let response: Value = agent.post(format!("{base}/graphql")).json(&json!({"query": query, "variables": variables})).send().unwrap().json().unwrap();
+    let response: Value = agent
+        .post(format!("{base}/graphql"))
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert!(response["errors"].is_null(), "{response}");
     response["data"].clone()
 }
@@ -102,9 +129,15 @@ fn peak_rss_kib(pid: u32) -> u64 {
 fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields.get(11..13).map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()).unwrap_or(0.0);
+    let ticks: f64 = fields
+        .get(11..13)
+        .map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum())
+        .unwrap_or(0.0);
     ticks / 100.0
 }
 
@@ -112,15 +145,28 @@ fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return;
     }
-    let count: usize = std::env::var("BENCH_MAILS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let count: usize = std::env::var("BENCH_MAILS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let dovecot = Dovecot::start();
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     let mails: Vec<Vec<u8>> = (0..count).map(|index| mail(index, &mut rng)).collect();
     let total_bytes: usize = mails.iter().map(Vec::len).sum();
-    println!("mails: {count}, {:.1} MB in the folder", total_bytes as f64 / 1e6);
+    println!(
+        "mails: {count}, {:.1} MB in the folder",
+        total_bytes as f64 / 1e6
+    );
     dovecot.fill_maildir("bulk", APPLICATIONS_FOLDER, mails);
     // Let Dovecot index the folder once, so neither run below pays for that.
-    dovecot.doveadm(&["mailbox", "status", "-u", "bulk", "messages", APPLICATIONS_FOLDER]);
+    dovecot.doveadm(&[
+        "mailbox",
+        "status",
+        "-u",
+        "bulk",
+        "messages",
+        APPLICATIONS_FOLDER,
+    ]);
 
     let (bare, bare_bytes) = bare_fetch(dovecot.imap_port);
     println!(
@@ -131,7 +177,11 @@ fn main() {
     );
 
     let data_dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_talentpost"));
     command
         .arg("serve")
@@ -148,13 +198,25 @@ fn main() {
     }
     let mut server = command.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let agent = reqwest::blocking::Client::builder().cookie_store(true).timeout(Duration::from_secs(60)).build().unwrap();
+    let agent = reqwest::blocking::Client::builder()
+        .cookie_store(true)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
     let up = Instant::now();
     while agent.get(format!("{base}/healthz")).send().is_err() {
-        assert!(up.elapsed() < Duration::from_secs(60), "server did not start");
+        assert!(
+            up.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-    gql(&agent, &base, "mutation { login(input: {email: \"bench@example.org\", password: \"bench-password-123\"}) { id } }", json!({}));
+    gql(
+        &agent,
+        &base,
+        "mutation { login(input: {email: \"bench@example.org\", password: \"bench-password-123\"}) { id } }",
+        json!({}),
+    );
     let idle_rss = peak_rss_kib(server.id());
     let idle_cpu = cpu_seconds(server.id());
 
@@ -171,7 +233,10 @@ fn main() {
         if counts["inboxCounts"]["email"].as_u64() == Some(count as u64) {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(1800), "sync did not finish: {counts}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1800),
+            "sync did not finish: {counts}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let ingest = started.elapsed();
@@ -187,10 +252,21 @@ fn main() {
         total_bytes as f64 / 1e6 / ingest.as_secs_f64(),
         ingest.as_secs_f64() / bare.as_secs_f64()
     );
-    println!("server CPU time for the sync: {cpu:.1} s ({:.2} ms per mail)", cpu * 1000.0 / count as f64);
-    println!("server peak memory (VmHWM): {:.0} MB (after start-up: {:.0} MB)", peak as f64 / 1024.0, idle_rss as f64 / 1024.0);
+    println!(
+        "server CPU time for the sync: {cpu:.1} s ({:.2} ms per mail)",
+        cpu * 1000.0 / count as f64
+    );
+    println!(
+        "server peak memory (VmHWM): {:.0} MB (after start-up: {:.0} MB)",
+        peak as f64 / 1024.0,
+        idle_rss as f64 / 1024.0
+    );
     println!(
         "database: {}",
-        if std::env::var("BENCH_DATABASE_URL").is_ok() { "BENCH_DATABASE_URL" } else { "SQLite (default)" }
+        if std::env::var("BENCH_DATABASE_URL").is_ok() {
+            "BENCH_DATABASE_URL"
+        } else {
+            "SQLite (default)"
+        }
     );
 }

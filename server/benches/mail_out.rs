@@ -34,9 +34,15 @@ fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return;
     }
-    let count: usize = std::env::var("BENCH_MAILS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
+    let count: usize = std::env::var("BENCH_MAILS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
     let postfix = Postfix::start_discarding();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let data_dir = tempfile::tempdir().unwrap();
 
     let (state, principal) = runtime.block_on(setup(data_dir.path(), postfix.smtp_port));
@@ -47,7 +53,12 @@ fn main() {
             emails: Some(vec![EmailAddress::parse("bulk@example.test").unwrap()]),
             ..Default::default()
         };
-        CandidateId(candidates::create(&state, &principal, input).await.unwrap().id)
+        CandidateId(
+            candidates::create(&state, &principal, input)
+                .await
+                .unwrap()
+                .id,
+        )
     });
 
     let queue_started = Instant::now();
@@ -72,26 +83,43 @@ fn main() {
     let queued = queue_started.elapsed();
     let average = sizes.iter().sum::<i64>() / sizes.len().max(1) as i64;
     println!("mails: {count}, about {average} bytes each");
-    println!("queueing (compose, outbox row, history entry): {:.2} s, {:.0} mails/s", queued.as_secs_f64(), count as f64 / queued.as_secs_f64());
+    println!(
+        "queueing (compose, outbox row, history entry): {:.2} s, {:.0} mails/s",
+        queued.as_secs_f64(),
+        count as f64 / queued.as_secs_f64()
+    );
 
     // The yardstick: Postfix's own load generator, as many parallel sessions as the
     // outbox sends at once (8), same number and size of mails.
     let started = Instant::now();
     let status = Command::new("/usr/sbin/smtp-source")
-        .args(["-s", "8", "-m", &count.to_string(), "-l", &average.to_string()])
+        .args([
+            "-s",
+            "8",
+            "-m",
+            &count.to_string(),
+            "-l",
+            &average.to_string(),
+        ])
         .args(["-f", "jobs@example.test", "-t", "bulk@example.test"])
         .arg(format!("127.0.0.1:{}", postfix.smtp_port))
         .status()
         .unwrap();
     assert!(status.success());
     let baseline = started.elapsed();
-    println!("smtp-source (8 sessions): {:.2} s, {:.0} mails/s", baseline.as_secs_f64(), count as f64 / baseline.as_secs_f64());
+    println!(
+        "smtp-source (8 sessions): {:.2} s, {:.0} mails/s",
+        baseline.as_secs_f64(),
+        count as f64 / baseline.as_secs_f64()
+    );
 
     let started = Instant::now();
     let sent = runtime.block_on(async {
         let mut sent = 0;
         loop {
-            let report = talentpost_server::workers::outbox::run_once(&state).await.unwrap();
+            let report = talentpost_server::workers::outbox::run_once(&state)
+                .await
+                .unwrap();
             assert_eq!(report.failed + report.retrying, 0, "{report:?}");
             sent += report.sent;
             if report.claimed == 0 {
@@ -107,13 +135,24 @@ fn main() {
         count as f64 / elapsed.as_secs_f64(),
         elapsed.as_secs_f64() / baseline.as_secs_f64()
     );
-    println!("database: {}", if std::env::var("BENCH_DATABASE_URL").is_ok() { "BENCH_DATABASE_URL" } else { "SQLite (default)" });
+    println!(
+        "database: {}",
+        if std::env::var("BENCH_DATABASE_URL").is_ok() {
+            "BENCH_DATABASE_URL"
+        } else {
+            "SQLite (default)"
+        }
+    );
     // Pooled SMTP connections close on their runtime.
     runtime.block_on(async move { drop(state) });
 }
 
-async fn setup(data_dir: &std::path::Path, smtp_port: u16) -> (talentpost_server::state::AppState, Principal) {
-    let (state, principal) = support::bench_state(data_dir, std::env::var("BENCH_DATABASE_URL").ok()).await;
+async fn setup(
+    data_dir: &std::path::Path,
+    smtp_port: u16,
+) -> (talentpost_server::state::AppState, Principal) {
+    let (state, principal) =
+        support::bench_state(data_dir, std::env::var("BENCH_DATABASE_URL").ok()).await;
     let account = outbound_accounts::create(
         &state,
         &principal,

@@ -12,16 +12,19 @@ use crate::crypto::{CryptoError, SecretBox};
 use crate::error::ServiceError;
 use crate::events::EventBus;
 use crate::graphql::build_schema;
+use crate::mail::tls::MailTls;
 use crate::services::bootstrap::{InitialAdmin, ensure_initial_admin};
 use crate::state::AppState;
-use crate::mail::tls::MailTls;
 use crate::storage::BlobStore;
 use crate::workers::inbound_sync::InboundWorkers;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("could not create the data folder {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("could not open the database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -31,19 +34,27 @@ pub enum StartupError {
     #[error("could not create the first administrator: {0}")]
     Bootstrap(#[from] ServiceError),
     #[error("could not listen on {address}: {source}")]
-    Bind { address: SocketAddr, source: std::io::Error },
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
 }
 
 pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
-    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind));
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.bind));
     build_state_at(config, public_url).await
 }
 
 async fn build_state_at(config: Config, public_url: String) -> Result<AppState, StartupError> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|source| StartupError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
     let db = crate::db::connect_and_migrate(&config.database_url()).await?;
     let events = if config.database_url().starts_with("postgres") {
         let (relay, origin) = crate::events::relay::start_sending(db.clone());
@@ -51,7 +62,11 @@ async fn build_state_at(config: Config, public_url: String) -> Result<AppState, 
     } else {
         EventBus::new()
     };
-    let clock = if config.test_clock { Clock::settable() } else { Clock::system() };
+    let clock = if config.test_clock {
+        Clock::settable()
+    } else {
+        Clock::system()
+    };
     let secrets = SecretBox::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
     Ok(AppState {
         db,
@@ -84,17 +99,37 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let bind = config.bind;
         // Bound first: with port 0 the real port is part of the public address.
-        let listener = TcpListener::bind(bind).await.map_err(|source| StartupError::Bind { address: bind, source })?;
-        let address = listener.local_addr().map_err(|source| StartupError::Bind { address: bind, source })?;
+        let listener = TcpListener::bind(bind)
+            .await
+            .map_err(|source| StartupError::Bind {
+                address: bind,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: bind,
+            source,
+        })?;
         let public_url = config.public_url.clone().unwrap_or_else(|| {
-            if address.ip().is_unspecified() { format!("http://localhost:{}", address.port()) } else { format!("http://{address}") }
+            if address.ip().is_unspecified() {
+                format!("http://localhost:{}", address.port())
+            } else {
+                format!("http://{address}")
+            }
         });
         let state = build_state_at(config, public_url).await?;
         let initial_admin = ensure_initial_admin(&state).await?;
-        Ok(Self { state, address, initial_admin, listener })
+        Ok(Self {
+            state,
+            address,
+            initial_admin,
+            listener,
+        })
     }
 
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
         let schema = build_schema(Some(self.state.clone()));
         let workers = self.state.inbound.clone();
         workers.start_all(&self.state).await?;
@@ -103,10 +138,20 @@ impl Application {
         let nurturing = self.state.nurturing.clone();
         nurturing.start(&self.state);
         if let Some(origin) = self.state.events.relay_origin() {
-            crate::events::relay::start_listening(self.state.clone(), self.state.config.database_url(), origin);
+            crate::events::relay::start_listening(
+                self.state.clone(),
+                self.state.config.database_url(),
+                origin,
+            );
         }
         let router = crate::http::router(self.state, schema);
-        let served = axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve);
+        let served = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartupError::Serve);
         workers.stop_all();
         outbox.stop().await;
         nurturing.stop().await;

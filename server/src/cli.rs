@@ -9,7 +9,11 @@ use crate::error::ServiceError;
 use crate::services::{bootstrap, demo};
 
 #[derive(Parser)]
-#[command(name = "talentpost", version, about = "Talentpost: the recruiting mail hub")]
+#[command(
+    name = "talentpost",
+    version,
+    about = "Talentpost: the recruiting mail hub"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -63,10 +67,14 @@ pub async fn run() -> ExitCode {
         .init();
     if let Some(Command::IngestMail(target)) = cli.command {
         return match (target.server_url, target.token) {
-            (Some(url), Some(token)) => ingest_mail_via_server(&url, &token, cli.config.max_mail_bytes).await,
+            (Some(url), Some(token)) => {
+                ingest_mail_via_server(&url, &token, cli.config.max_mail_bytes).await
+            }
             (None, None) => ingest_mail(cli.config).await,
             _ => {
-                eprintln!("talentpost ingest-mail: set both TALENTPOST_INTAKE_URL and TALENTPOST_INTAKE_TOKEN, or neither");
+                eprintln!(
+                    "talentpost ingest-mail: set both TALENTPOST_INTAKE_URL and TALENTPOST_INTAKE_TOKEN, or neither"
+                );
                 ExitCode::from(EX_TEMPFAIL)
             }
         };
@@ -91,7 +99,9 @@ pub async fn run() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let app = Application::build(config).await.map_err(|e| e.to_string())?;
+    let app = Application::build(config)
+        .await
+        .map_err(|e| e.to_string())?;
     let url = format!("http://{}/", app.address);
     if let Some(admin) = &app.initial_admin {
         match &admin.generated_password {
@@ -99,19 +109,29 @@ async fn serve(config: Config) -> Result<(), String> {
                 "\nFirst start: administrator {} with one-time password {password}\n(shown only now; change it after logging in)\n",
                 admin.email
             ),
-            None => println!("\nFirst start: administrator {} with the password from TALENTPOST_ADMIN_PASSWORD\n", admin.email),
+            None => println!(
+                "\nFirst start: administrator {} with the password from TALENTPOST_ADMIN_PASSWORD\n",
+                admin.email
+            ),
         }
     }
     println!("Talentpost is running. Log in at {url}  (GraphQL: {url}graphql)");
-    app.run_until(shutdown_signal()).await.map_err(|e| e.to_string())
+    app.run_until(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn load_demo(config: Config) -> Result<(), String> {
     let state = build_state(config).await.map_err(|e| e.to_string())?;
-    if let Some(admin) = bootstrap::ensure_initial_admin(&state).await.map_err(|e| e.to_string())?
+    if let Some(admin) = bootstrap::ensure_initial_admin(&state)
+        .await
+        .map_err(|e| e.to_string())?
         && let Some(password) = admin.generated_password
     {
-        println!("First start: administrator {} with one-time password {password}", admin.email);
+        println!(
+            "First start: administrator {} with one-time password {password}",
+            admin.email
+        );
     }
     let summary = demo::load(&state).await.map_err(|e| e.to_string())?;
     println!(
@@ -146,7 +166,11 @@ async fn ingest_mail(config: Config) -> ExitCode {
     state.events.flush().await;
     match outcome {
         Ok(ingested) => {
-            let what = if ingested.created { "stored" } else { "already stored" };
+            let what = if ingested.created {
+                "stored"
+            } else {
+                "already stored"
+            };
             println!("{what} as inbox item {}", ingested.item.id);
             ExitCode::SUCCESS
         }
@@ -164,7 +188,10 @@ async fn ingest_mail(config: Config) -> ExitCode {
 async fn read_stdin(limit: usize) -> std::io::Result<Vec<u8>> {
     use tokio::io::AsyncReadExt;
     let mut raw = Vec::new();
-    tokio::io::stdin().take(limit as u64 + 1).read_to_end(&mut raw).await?;
+    tokio::io::stdin()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut raw)
+        .await?;
     Ok(raw)
 }
 
@@ -189,22 +216,37 @@ async fn ingest_mail_via_server(url: &str, token: &str, max_mail_bytes: usize) -
     match response {
         Ok(response) if response.status().is_success() => {
             let body: serde_json::Value = response.json().await.unwrap_or_default();
-            let what = if body["duplicate"] == true { "already stored" } else { "stored" };
-            println!("{what} as inbox item {}", body["inboxItemId"].as_str().unwrap_or("?"));
+            let what = if body["duplicate"] == true {
+                "already stored"
+            } else {
+                "stored"
+            };
+            println!(
+                "{what} as inbox item {}",
+                body["inboxItemId"].as_str().unwrap_or("?")
+            );
             ExitCode::SUCCESS
         }
         // The mail itself is refused (empty, too large): the MTA bounces it.
         Ok(response) if response.status() == 400 || response.status() == 413 => {
-            eprintln!("talentpost ingest-mail: refused by {endpoint}: {}", response.text().await.unwrap_or_default());
+            eprintln!(
+                "talentpost ingest-mail: refused by {endpoint}: {}",
+                response.text().await.unwrap_or_default()
+            );
             ExitCode::from(EX_DATAERR)
         }
         // A wrong token or a server error is ours to fix; the MTA keeps the mail and retries.
         Ok(response) => {
-            eprintln!("talentpost ingest-mail: {endpoint} answered {}; the mail server should retry", response.status());
+            eprintln!(
+                "talentpost ingest-mail: {endpoint} answered {}; the mail server should retry",
+                response.status()
+            );
             ExitCode::from(EX_TEMPFAIL)
         }
         Err(error) => {
-            eprintln!("talentpost ingest-mail: {endpoint} unreachable ({error}); the mail server should retry");
+            eprintln!(
+                "talentpost ingest-mail: {endpoint} unreachable ({error}); the mail server should retry"
+            );
             ExitCode::from(EX_TEMPFAIL)
         }
     }

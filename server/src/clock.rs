@@ -19,7 +19,9 @@ impl Clock {
 
     /// Follows the system clock until a time is set, then stands still at that time.
     pub fn settable() -> Self {
-        Self { settable: Some(Arc::new(RwLock::new(None))) }
+        Self {
+            settable: Some(Arc::new(RwLock::new(None))),
+        }
     }
 
     pub fn is_settable(&self) -> bool {
@@ -51,7 +53,9 @@ mod tests {
 
     #[test]
     fn only_a_settable_clock_can_be_set_and_then_stands_still() {
-        let at = DateTime::parse_from_rfc3339("2027-03-15T07:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        let at = DateTime::parse_from_rfc3339("2027-03-15T07:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
         assert!(!Clock::system().set(at));
         let clock = Clock::settable();
         assert!(clock.now() > at - chrono::Duration::days(3650));

@@ -34,7 +34,11 @@ pub struct Config {
     pub secret_key: Option<String>,
 
     /// E-mail address of the first administrator, used only when the database has no users.
-    #[arg(long, env = "TALENTPOST_ADMIN_EMAIL", default_value = "admin@talentpost.localhost")]
+    #[arg(
+        long,
+        env = "TALENTPOST_ADMIN_EMAIL",
+        default_value = "admin@talentpost.localhost"
+    )]
     pub admin_email: String,
 
     /// Password of the first administrator; a one-time password is generated and printed when unset.
@@ -42,7 +46,11 @@ pub struct Config {
     pub admin_password: Option<String>,
 
     /// Name of the organisation created on first start (also the name of its main legal entity).
-    #[arg(long, env = "TALENTPOST_ORGANISATION_NAME", default_value = "Meine Firma GmbH")]
+    #[arg(
+        long,
+        env = "TALENTPOST_ORGANISATION_NAME",
+        default_value = "Meine Firma GmbH"
+    )]
     pub organisation_name: String,
 
     /// Largest single upload (attachments of an online application), in bytes.
@@ -72,7 +80,11 @@ pub struct Config {
 
     /// Domain of the legal entities' intake addresses (`intake+<id>@<domain>`), to which
     /// companies redirect application mail.
-    #[arg(long, env = "TALENTPOST_INTAKE_DOMAIN", default_value = "intake.talentpost.localhost")]
+    #[arg(
+        long,
+        env = "TALENTPOST_INTAKE_DOMAIN",
+        default_value = "intake.talentpost.localhost"
+    )]
     pub intake_domain: String,
 
     /// Seconds between polls of a mailbox, also under IDLE, as a safety net.
@@ -98,7 +110,11 @@ pub struct Config {
     pub outbox_retry_seconds: u64,
 
     /// Longest wait between two attempts, in seconds.
-    #[arg(long, env = "TALENTPOST_OUTBOX_RETRY_MAX_SECONDS", default_value_t = 3600)]
+    #[arg(
+        long,
+        env = "TALENTPOST_OUTBOX_RETRY_MAX_SECONDS",
+        default_value_t = 3600
+    )]
     pub outbox_retry_max_seconds: u64,
 
     /// Hours a mail is retried before it fails for good.
@@ -116,7 +132,11 @@ pub struct Config {
 
     /// Sender address of mail sent through the built-in channel when a legal entity
     /// has no sender of its own.
-    #[arg(long, env = "TALENTPOST_SYSTEM_SENDER", default_value = "talentpost@talentpost.localhost")]
+    #[arg(
+        long,
+        env = "TALENTPOST_SYSTEM_SENDER",
+        default_value = "talentpost@talentpost.localhost"
+    )]
     pub system_sender: String,
 
     /// SMTP relay of the built-in channel. Without it, mail of the built-in channel is
@@ -149,7 +169,11 @@ pub struct Config {
     pub nurturing_worker: bool,
 
     /// Seconds a process may take to dispatch a nurturing run before another takes it over.
-    #[arg(long, env = "TALENTPOST_NURTURING_LEASE_SECONDS", default_value_t = 300)]
+    #[arg(
+        long,
+        env = "TALENTPOST_NURTURING_LEASE_SECONDS",
+        default_value_t = 300
+    )]
     pub nurturing_lease_seconds: u64,
 
     /// For tests and demos only: the clock of schedules and candidate queries can be set
@@ -172,7 +196,10 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("talentpost.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("talentpost.db").display()
+            ),
         }
     }
 

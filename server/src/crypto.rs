@@ -14,7 +14,10 @@ pub enum CryptoError {
     #[error("TALENTPOST_SECRET_KEY must be 32 bytes, given as 64 hex digits or base64")]
     BadKey,
     #[error("could not read or write the key file {path}: {source}")]
-    KeyFile { path: String, source: std::io::Error },
+    KeyFile {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("a stored secret could not be decrypted: wrong TALENTPOST_SECRET_KEY or damaged data")]
     Decrypt,
 }
@@ -35,7 +38,10 @@ impl SecretBox {
             return Self::from_key(&decode_key(text)?);
         }
         let path = data_dir.join(KEY_FILE);
-        let key_error = |source| CryptoError::KeyFile { path: path.display().to_string(), source };
+        let key_error = |source| CryptoError::KeyFile {
+            path: path.display().to_string(),
+            source,
+        };
         match std::fs::read_to_string(&path) {
             Ok(text) => Self::from_key(&decode_key(text.trim())?),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -72,7 +78,9 @@ impl SecretBox {
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, CryptoError> {
-        let encoded = stored.strip_prefix(FORMAT_PREFIX).ok_or(CryptoError::Decrypt)?;
+        let encoded = stored
+            .strip_prefix(FORMAT_PREFIX)
+            .ok_or(CryptoError::Decrypt)?;
         let blob = STANDARD.decode(encoded).map_err(|_| CryptoError::Decrypt)?;
         if blob.len() < 12 {
             return Err(CryptoError::Decrypt);
@@ -92,7 +100,11 @@ fn decode_key(text: &str) -> Result<Vec<u8>, CryptoError> {
     } else {
         STANDARD.decode(text).map_err(|_| CryptoError::BadKey)?
     };
-    if bytes.len() == 32 { Ok(bytes) } else { Err(CryptoError::BadKey) }
+    if bytes.len() == 32 {
+        Ok(bytes)
+    } else {
+        Err(CryptoError::BadKey)
+    }
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -132,15 +144,25 @@ mod tests {
         let secret_box = SecretBox::from_key(&[7u8; 32]).expect("32-byte key");
         let stored = secret_box.encrypt("hunter2-imap-password");
         assert!(!stored.contains("hunter2"));
-        assert_ne!(stored, secret_box.encrypt("hunter2-imap-password"), "nonce must differ");
-        assert_eq!(secret_box.decrypt(&stored).expect("decrypts"), "hunter2-imap-password");
+        assert_ne!(
+            stored,
+            secret_box.encrypt("hunter2-imap-password"),
+            "nonce must differ"
+        );
+        assert_eq!(
+            secret_box.decrypt(&stored).expect("decrypts"),
+            "hunter2-imap-password"
+        );
     }
 
     #[test]
     fn wrong_key_is_reported_not_garbled() {
         let a = SecretBox::from_key(&[1u8; 32]).expect("key");
         let b = SecretBox::from_key(&[2u8; 32]).expect("key");
-        assert!(matches!(b.decrypt(&a.encrypt("x")), Err(CryptoError::Decrypt)));
+        assert!(matches!(
+            b.decrypt(&a.encrypt("x")),
+            Err(CryptoError::Decrypt)
+        ));
     }
 
     #[test]
@@ -148,7 +170,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let first = SecretBox::load_or_create(None, dir.path()).expect("creates key");
         let second = SecretBox::load_or_create(None, dir.path()).expect("reads key");
-        assert_eq!(second.decrypt(&first.encrypt("same key")).expect("same key"), "same key");
-        assert!(matches!(SecretBox::load_or_create(Some("short"), dir.path()), Err(CryptoError::BadKey)));
+        assert_eq!(
+            second
+                .decrypt(&first.encrypt("same key"))
+                .expect("same key"),
+            "same key"
+        );
+        assert!(matches!(
+            SecretBox::load_or_create(Some("short"), dir.path()),
+            Err(CryptoError::BadKey)
+        ));
     }
 }

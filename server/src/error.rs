@@ -14,7 +14,10 @@ pub enum ServiceError {
     #[error("{field}: {message}")]
     InvalidInput { field: String, message: String },
     #[error("{message}")]
-    Conflict { field: Option<String>, message: String },
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
     #[error("e-mail address or password is wrong")]
     InvalidCredentials,
     #[error("too many failed logins for this account; try again in {retry_after_seconds} seconds")]
@@ -28,7 +31,10 @@ pub enum ServiceError {
     #[error("{field}: larger than the limit of {limit} bytes")]
     PayloadTooLarge { field: String, limit: usize },
     #[error("{message}")]
-    MailServer { problem: talentpost_shared::MailProblem, message: String },
+    MailServer {
+        problem: talentpost_shared::MailProblem,
+        message: String,
+    },
     #[error("database")]
     Database(#[from] sea_orm::DbErr),
     #[error("file storage")]
@@ -41,15 +47,24 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 
 impl ServiceError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::InvalidInput { field: field.into(), message: message.into() }
+        Self::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        Self::NotFound { entity, id: id.to_string() }
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Conflict { field: Some(field.into()), message: message.into() }
+        Self::Conflict {
+            field: Some(field.into()),
+            message: message.into(),
+        }
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -89,5 +104,8 @@ impl ServiceError {
 
 /// True when the database refused a row because a unique index already has its key.
 pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

@@ -2,8 +2,8 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::clock::Clock;
 use crate::auth::throttle::{LoginThrottle, RateLimiter};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::events::EventBus;

@@ -12,7 +12,9 @@ pub struct BlobStore {
 
 impl BlobStore {
     pub fn new(data_dir: &Path) -> Self {
-        Self { root: data_dir.join("blobs") }
+        Self {
+            root: data_dir.join("blobs"),
+        }
     }
 
     fn path_of(&self, sha256: &str) -> Option<PathBuf> {
@@ -41,7 +43,9 @@ impl BlobStore {
         if std::fs::metadata(&path).is_ok_and(|meta| meta.len() == bytes.len() as u64) {
             return Ok(sha256);
         }
-        let parent = path.parent().ok_or_else(|| std::io::Error::other("blob path has no folder"))?;
+        let parent = path
+            .parent()
+            .ok_or_else(|| std::io::Error::other("blob path has no folder"))?;
         std::fs::create_dir_all(parent)?;
         // Durable before the database row that points at it is committed: the file's
         // data, then the rename in its folder.
@@ -60,7 +64,10 @@ impl BlobStore {
     pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         match self.path_of(sha256) {
             Some(path) => tokio::fs::read(path).await,
-            None => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "not a stored file")),
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "not a stored file",
+            )),
         }
     }
 }

@@ -351,7 +351,10 @@ stored_enum!(
 impl OutboxStatus {
     /// "Try again" applies: the mail failed, bounced, waits, was cancelled or never left.
     pub const fn can_retry(self) -> bool {
-        matches!(self, Self::Failed | Self::Retrying | Self::Cancelled | Self::Bounced | Self::NotSent)
+        matches!(
+            self,
+            Self::Failed | Self::Retrying | Self::Cancelled | Self::Bounced | Self::NotSent
+        )
     }
 
     /// "Cancel" applies: the mail has not gone out and no attempt is running.
@@ -435,7 +438,10 @@ mod tests {
     fn json_spelling_is_the_graphql_name() {
         fn check<T: async_graphql::resolver_utils::EnumType + Serialize>() {
             for item in T::items() {
-                assert_eq!(serde_json::to_value(item.value).ok(), Some(serde_json::Value::String(item.name.to_owned())));
+                assert_eq!(
+                    serde_json::to_value(item.value).ok(),
+                    Some(serde_json::Value::String(item.name.to_owned()))
+                );
             }
         }
         check::<Role>();
@@ -494,7 +500,11 @@ impl Weekday {
     }
 
     pub fn from_mask(mask: i32) -> Vec<Self> {
-        Self::ALL.iter().copied().filter(|day| mask & day.bit() != 0).collect()
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|day| mask & day.bit() != 0)
+            .collect()
     }
 
     pub fn mask(days: &[Self]) -> i32 {

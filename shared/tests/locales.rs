@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 fn locale(name: &str) -> Map<String, Value> {
-    let path = format!("{}/../frontend/locales/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../frontend/locales/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
     match serde_json::from_str(&text) {
         Ok(Value::Object(map)) => map,
@@ -17,7 +20,12 @@ fn locale(name: &str) -> Map<String, Value> {
 
 /// `{{ name }}` (interpolated by the app's i18n) and `{name}` (replaced by hand).
 fn placeholders(text: &str) -> BTreeSet<String> {
-    text.split('{').skip(1).filter_map(|rest| rest.split_once('}')).map(|(name, _)| name.trim().to_owned()).filter(|name| !name.is_empty()).collect()
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}'))
+        .map(|(name, _)| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .collect()
 }
 
 #[test]
@@ -25,10 +33,15 @@ fn german_and_english_have_the_same_keys_and_no_empty_text() {
     let (de, en) = (locale("de"), locale("en"));
     let only_de: Vec<&String> = de.keys().filter(|key| !en.contains_key(*key)).collect();
     let only_en: Vec<&String> = en.keys().filter(|key| !de.contains_key(*key)).collect();
-    assert!(only_de.is_empty() && only_en.is_empty(), "only German: {only_de:?}; only English: {only_en:?}");
+    assert!(
+        only_de.is_empty() && only_en.is_empty(),
+        "only German: {only_de:?}; only English: {only_en:?}"
+    );
     for (name, map) in [("de", &de), ("en", &en)] {
         for (key, value) in map {
-            let text = value.as_str().unwrap_or_else(|| panic!("{name}.{key} is not a string"));
+            let text = value
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}.{key} is not a string"));
             assert!(!text.trim().is_empty(), "{name}.{key} is empty");
         }
     }
@@ -44,6 +57,9 @@ fn german_and_english_have_the_same_keys_and_no_empty_text() {
 
 #[test]
 fn placeholders_are_read_from_double_braces() {
-    assert_eq!(placeholders("Hallo {{ name }}, {{count}} {field}"), BTreeSet::from(["name".to_owned(), "count".to_owned(), "field".to_owned()]));
+    assert_eq!(
+        placeholders("Hallo {{ name }}, {{count}} {field}"),
+        BTreeSet::from(["name".to_owned(), "count".to_owned(), "field".to_owned()])
+    );
     assert!(placeholders("kein Platzhalter").is_empty());
 }

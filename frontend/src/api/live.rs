@@ -42,7 +42,12 @@ impl GraphqlOperation for Operation {
 
     fn decode(&self, payload: Value) -> Result<Value, DecodeError> {
         if let Some(error) = payload["errors"].get(0) {
-            return Err(DecodeError(error["message"].as_str().unwrap_or("subscription error").to_owned()));
+            return Err(DecodeError(
+                error["message"]
+                    .as_str()
+                    .unwrap_or("subscription error")
+                    .to_owned(),
+            ));
         }
         Ok(payload["data"].clone())
     }
@@ -95,13 +100,31 @@ impl LiveInbox {
             .map_err(|e| e.to_string())?;
         let connection = graphql_ws_client::ws_stream_wasm::Connection::new(socket).await;
         // The browser sends the session cookie with the upgrade request; no payload needed.
-        let (client, actor) = graphql_ws_client::Client::build(connection).await.map_err(|e| e.to_string())?;
+        let (client, actor) = graphql_ws_client::Client::build(connection)
+            .await
+            .map_err(|e| e.to_string())?;
         spawn_local(actor.into_future());
-        let counts = client.subscribe(Operation { query: SUBSCRIPTION }).await.map_err(|e| e.to_string())?;
-        let items = client.subscribe(Operation { query: ITEMS }).await.map_err(|e| e.to_string())?;
-        let outbox = client.subscribe(Operation { query: OUTBOX }).await.map_err(|e| e.to_string())?;
+        let counts = client
+            .subscribe(Operation {
+                query: SUBSCRIPTION,
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let items = client
+            .subscribe(Operation { query: ITEMS })
+            .await
+            .map_err(|e| e.to_string())?;
+        let outbox = client
+            .subscribe(Operation { query: OUTBOX })
+            .await
+            .map_err(|e| e.to_string())?;
         let accounts = if watch_accounts {
-            Some(client.subscribe(Operation { query: ACCOUNTS }).await.map_err(|e| e.to_string())?)
+            Some(
+                client
+                    .subscribe(Operation { query: ACCOUNTS })
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
         } else {
             None
         };
@@ -119,7 +142,9 @@ impl LiveInbox {
             ),
             outbox.map(|r| r.map(|_| Push::Outbox)),
         );
-        let accounts = futures::stream::iter(accounts).flatten().map(|r| r.map(|_| Push::Account));
+        let accounts = futures::stream::iter(accounts)
+            .flatten()
+            .map(|r| r.map(|_| Push::Account));
         // Pushes that arrive together (a burst of new mail) are applied together, so a
         // list re-reads once per burst rather than once per item.
         let mut pushes = futures::stream::select(inbox, accounts).ready_chunks(512);
@@ -153,7 +178,11 @@ impl LiveInbox {
 
 fn websocket_url() -> Option<String> {
     let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     Some(format!("{scheme}://{}/graphql/ws", location.host().ok()?))
 }
 

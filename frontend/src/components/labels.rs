@@ -1,8 +1,9 @@
 //! Translated names of the shared enums.
 
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, ContactMedium, DashboardPeriod, DuplicateReason, DuplicateStatus, InboundStatus, InboxMedium,
-    JobOpeningStatus, MailProblem, MailSecurity, MailSource, OutboxChannel, OutboxStatus, ParseStatus, Role, SenderChannel, SenderNameMode,
+    ApplicationStatus, CandidateStatus, ContactMedium, DashboardPeriod, DuplicateReason,
+    DuplicateStatus, InboundStatus, InboxMedium, JobOpeningStatus, MailProblem, MailSecurity,
+    MailSource, OutboxChannel, OutboxStatus, ParseStatus, Role, SenderChannel, SenderNameMode,
     SourceMedium, SuggestionReason,
 };
 
@@ -219,7 +220,11 @@ pub fn entry_state(
 }
 
 /// One reason a candidate is a recipient, with its value.
-pub fn match_reason(i18n: I18nContext<Locale>, code: talentpost_shared::MatchReasonCode, value: &str) -> String {
+pub fn match_reason(
+    i18n: I18nContext<Locale>,
+    code: talentpost_shared::MatchReasonCode,
+    value: &str,
+) -> String {
     use talentpost_shared::MatchReasonCode as C;
     let value = match code {
         C::Birthday | C::LastContact | C::InPoolSince | C::Application if !value.is_empty() => {
@@ -232,7 +237,9 @@ pub fn match_reason(i18n: I18nContext<Locale>, code: talentpost_shared::MatchRea
     };
     let label = match code {
         C::Birthday => t_string!(i18n, reason_birthday).to_string(),
-        C::LastContact if value.is_empty() => return t_string!(i18n, reason_never_contacted).to_string(),
+        C::LastContact if value.is_empty() => {
+            return t_string!(i18n, reason_never_contacted).to_string();
+        }
         C::LastContact => t_string!(i18n, reason_last_contact).to_string(),
         C::InPoolSince => t_string!(i18n, reason_in_pool_since).to_string(),
         C::Status => t_string!(i18n, reason_status).to_string(),
@@ -243,7 +250,10 @@ pub fn match_reason(i18n: I18nContext<Locale>, code: talentpost_shared::MatchRea
     format!("{label}: {value}")
 }
 
-pub fn writing_job_kind(i18n: I18nContext<Locale>, kind: talentpost_shared::WritingJobKind) -> String {
+pub fn writing_job_kind(
+    i18n: I18nContext<Locale>,
+    kind: talentpost_shared::WritingJobKind,
+) -> String {
     use talentpost_shared::WritingJobKind as K;
     match kind {
         K::Nurturing => t_string!(i18n, writing_kind_nurturing).to_string(),
@@ -274,11 +284,20 @@ pub fn oauth_provider(provider: talentpost_shared::OauthProvider) -> &'static st
     }
 }
 
-pub fn oauth_state(i18n: I18nContext<Locale>, state: talentpost_shared::OauthAccountState) -> String {
+pub fn oauth_state(
+    i18n: I18nContext<Locale>,
+    state: talentpost_shared::OauthAccountState,
+) -> String {
     match state {
-        talentpost_shared::OauthAccountState::Connected => t_string!(i18n, oauth_state_connected).to_string(),
-        talentpost_shared::OauthAccountState::ReauthorizationNeeded => t_string!(i18n, oauth_state_reauthorization).to_string(),
-        talentpost_shared::OauthAccountState::Disconnected => t_string!(i18n, oauth_state_disconnected).to_string(),
+        talentpost_shared::OauthAccountState::Connected => {
+            t_string!(i18n, oauth_state_connected).to_string()
+        }
+        talentpost_shared::OauthAccountState::ReauthorizationNeeded => {
+            t_string!(i18n, oauth_state_reauthorization).to_string()
+        }
+        talentpost_shared::OauthAccountState::Disconnected => {
+            t_string!(i18n, oauth_state_disconnected).to_string()
+        }
     }
 }
 

@@ -23,10 +23,19 @@ pub fn Shell() -> impl IntoView {
         reload.run(());
     });
     // Mail admins are told at once when a Google or Microsoft sign-in must be renewed.
-    let mail_admin = matches!(session.user.role, talentpost_shared::Role::Admin | talentpost_shared::Role::CompanyAdmin);
+    let mail_admin = matches!(
+        session.user.role,
+        talentpost_shared::Role::Admin | talentpost_shared::Role::CompanyAdmin
+    );
     let connections = LocalResource::new(move || {
         live.accounts_version.track();
-        async move { if mail_admin { ops::oauth_accounts().await } else { Ok(Vec::new()) } }
+        async move {
+            if mail_admin {
+                ops::oauth_accounts().await
+            } else {
+                Ok(Vec::new())
+            }
+        }
     });
     // The menu of a narrow screen closes when the page changes; the new page's heading
     // takes the focus, so keyboard and screen-reader users start at its top.
@@ -45,7 +54,11 @@ pub fn Shell() -> impl IntoView {
         focus_heading();
     };
     let set_language = move |ev| {
-        let locale = if event_target_value(&ev) == "de" { Locale::de } else { Locale::en };
+        let locale = if event_target_value(&ev) == "de" {
+            Locale::de
+        } else {
+            Locale::en
+        };
         i18n.set_locale(locale);
         crate::app::remember_locale(locale);
     };
@@ -105,7 +118,11 @@ pub fn Shell() -> impl IntoView {
 fn focus_heading() {
     use wasm_bindgen::JsCast;
     request_animation_frame(|| {
-        let heading = document().query_selector("#content h1").ok().flatten().and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+        let heading = document()
+            .query_selector("#content h1")
+            .ok()
+            .flatten()
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
         if let Some(heading) = heading {
             let _ = heading.set_attribute("tabindex", "-1");
             let _ = heading.focus();

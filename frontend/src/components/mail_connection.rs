@@ -14,8 +14,14 @@ pub struct UsualPorts {
     pub plain: &'static str,
 }
 
-pub const IMAP_PORTS: UsualPorts = UsualPorts { tls: "993", plain: "143" };
-pub const SMTP_PORTS: UsualPorts = UsualPorts { tls: "465", plain: "587" };
+pub const IMAP_PORTS: UsualPorts = UsualPorts {
+    tls: "993",
+    plain: "143",
+};
+pub const SMTP_PORTS: UsualPorts = UsualPorts {
+    tls: "465",
+    plain: "587",
+};
 
 #[component]
 pub fn ConnectionFields(
@@ -34,7 +40,11 @@ pub fn ConnectionFields(
         // Follow the usual port unless the admin typed another one.
         let current = port.get_untracked();
         if current == ports.tls || current == ports.plain || current.is_empty() {
-            port.set(if chosen == MailSecurity::Tls { ports.tls.into() } else { ports.plain.into() });
+            port.set(if chosen == MailSecurity::Tls {
+                ports.tls.into()
+            } else {
+                ports.plain.into()
+            });
         }
     };
     view! {

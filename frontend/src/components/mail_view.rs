@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use talentpost_shared::ParseStatus;
 
-use crate::api::types::{MailAddress, MailMessage};
 use crate::api::ApiError;
+use crate::api::types::{MailAddress, MailMessage};
 use crate::components::labels;
 use crate::components::status::{ErrorView, Loading};
 use crate::components::time::Time;
@@ -23,7 +23,11 @@ enum Body {
 /// and remote images; only inline styles and embedded (data:) images are allowed,
 /// plus remote images once the reader chose "show images".
 pub fn frame_document(html: &str, show_remote_images: bool) -> String {
-    let images = if show_remote_images { "data: https: http:" } else { "data:" };
+    let images = if show_remote_images {
+        "data: https: http:"
+    } else {
+        "data:"
+    };
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src {images}; style-src 'unsafe-inline'\">\
@@ -34,7 +38,11 @@ pub fn frame_document(html: &str, show_remote_images: bool) -> String {
 }
 
 fn address_list(addresses: &[MailAddress]) -> String {
-    addresses.iter().map(MailAddress::display).collect::<Vec<_>>().join(", ")
+    addresses
+        .iter()
+        .map(MailAddress::display)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The raw source, which the page loads only once the reader opens its tab.

@@ -16,7 +16,12 @@ use crate::i18n::*;
 /// Starts the connection and sends the browser to the provider; it comes back to the
 /// page the callback names. `reconnect` only changes the wording.
 #[component]
-pub fn ConnectButton(provider: OauthProvider, purpose: OauthPurpose, target_id: String, #[prop(optional)] reconnect: bool) -> impl IntoView {
+pub fn ConnectButton(
+    provider: OauthProvider,
+    purpose: OauthPurpose,
+    target_id: String,
+    #[prop(optional)] reconnect: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let (error, set_error) = signal(None::<ApiError>);
     let start = Action::new_local(move |_: &()| {
@@ -106,7 +111,10 @@ pub fn OauthOutcome() -> impl IntoView {
 #[component]
 pub fn ReauthorizationBanner(accounts: Vec<OauthAccount>) -> impl IntoView {
     let i18n = use_i18n();
-    let lost: Vec<OauthAccount> = accounts.into_iter().filter(|a| a.state == OauthAccountState::ReauthorizationNeeded).collect();
+    let lost: Vec<OauthAccount> = accounts
+        .into_iter()
+        .filter(|a| a.state == OauthAccountState::ReauthorizationNeeded)
+        .collect();
     (!lost.is_empty()).then(|| {
         view! {
             <div class="banner error" role="alert" data-testid="oauth-banner">
@@ -123,10 +131,19 @@ pub fn ReauthorizationBanner(accounts: Vec<OauthAccount>) -> impl IntoView {
 /// One provider's registration: id, secret (write-only), tenant, and in "advanced" the
 /// endpoint and mail server overrides.
 #[component]
-pub fn OauthClientForm(provider: OauthProvider, current: Option<OauthClient>, redirect_uri: String) -> impl IntoView {
+pub fn OauthClientForm(
+    provider: OauthProvider,
+    current: Option<OauthClient>,
+    redirect_uri: String,
+) -> impl IntoView {
     let i18n = use_i18n();
     let text = |value: Option<&String>| RwSignal::new(value.cloned().unwrap_or_default());
-    let client_id = RwSignal::new(current.as_ref().map(|c| c.client_id.clone()).unwrap_or_default());
+    let client_id = RwSignal::new(
+        current
+            .as_ref()
+            .map(|c| c.client_id.clone())
+            .unwrap_or_default(),
+    );
     let secret = RwSignal::new(String::new());
     // The form keeps its own state after saving; the page does not reload it.
     let has_secret = RwSignal::new(current.as_ref().is_some_and(|c| c.has_client_secret));
@@ -136,10 +153,28 @@ pub fn OauthClientForm(provider: OauthProvider, current: Option<OauthClient>, re
     let revoke_url = text(current.as_ref().and_then(|c| c.revoke_url.as_ref()));
     let userinfo_url = text(current.as_ref().and_then(|c| c.userinfo_url.as_ref()));
     let imap_host = text(current.as_ref().and_then(|c| c.imap_host.as_ref()));
-    let imap_port = RwSignal::new(current.as_ref().and_then(|c| c.imap_port).map(|p| p.to_string()).unwrap_or_default());
+    let imap_port = RwSignal::new(
+        current
+            .as_ref()
+            .and_then(|c| c.imap_port)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+    );
     let smtp_host = text(current.as_ref().and_then(|c| c.smtp_host.as_ref()));
-    let smtp_port = RwSignal::new(current.as_ref().and_then(|c| c.smtp_port).map(|p| p.to_string()).unwrap_or_default());
-    let smtp_security = RwSignal::new(current.as_ref().and_then(|c| c.smtp_security).map(|s| s.as_str().to_owned()).unwrap_or_default());
+    let smtp_port = RwSignal::new(
+        current
+            .as_ref()
+            .and_then(|c| c.smtp_port)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+    );
+    let smtp_security = RwSignal::new(
+        current
+            .as_ref()
+            .and_then(|c| c.smtp_security)
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+    );
     let accept_invalid = RwSignal::new(current.as_ref().is_some_and(|c| c.accept_invalid_certs));
     let (error, set_error) = signal(None::<ApiError>);
     let (saved, set_saved) = signal(false);
@@ -164,7 +199,11 @@ pub fn OauthClientForm(provider: OauthProvider, current: Option<OauthClient>, re
             input["smtpSecurity"] = json!(security);
         }
         let secret_text = secret.get_untracked();
-        input["clientSecret"] = if secret_text.is_empty() { Value::Null } else { json!(secret_text) };
+        input["clientSecret"] = if secret_text.is_empty() {
+            Value::Null
+        } else {
+            json!(secret_text)
+        };
         async move {
             match ops::set_oauth_client(provider, input).await {
                 Ok(_) => {

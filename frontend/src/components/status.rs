@@ -18,7 +18,10 @@ pub fn Loading() -> impl IntoView {
 /// A field's name as the form shows it, for the API's `extensions.field`.
 fn field_label(i18n: I18nContext<Locale>, field: &str) -> Option<String> {
     // "emails.2" and "filter.jobOpeningId" name the field by their last part.
-    let name = field.rsplit('.').find(|part| part.parse::<usize>().is_err()).unwrap_or(field);
+    let name = field
+        .rsplit('.')
+        .find(|part| part.parse::<usize>().is_err())
+        .unwrap_or(field);
     Some(match name {
         "name" | "displayName" => t_string!(i18n, field_name).to_string(),
         "firstName" => t_string!(i18n, candidate_first_name).to_string(),
@@ -28,7 +31,9 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> Option<String> {
         "birthday" => t_string!(i18n, candidate_birthday).to_string(),
         "password" => t_string!(i18n, login_password).to_string(),
         "subject" => t_string!(i18n, compose_subject).to_string(),
-        "body" | "bodyText" | "bodyHtml" | "text" | "note" => t_string!(i18n, compose_body).to_string(),
+        "body" | "bodyText" | "bodyHtml" | "text" | "note" => {
+            t_string!(i18n, compose_body).to_string()
+        }
         "title" => t_string!(i18n, opening_title).to_string(),
         "location" => t_string!(i18n, opening_location).to_string(),
         "host" => t_string!(i18n, account_host).to_string(),
@@ -45,7 +50,12 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> Option<String> {
 /// server's own words only as a detail (the second part), never as the message.
 pub fn describe(i18n: I18nContext<Locale>, error: &ApiError) -> (String, Option<String>) {
     use talentpost_shared::ErrorCode as C;
-    let ApiError::Server { code, message, field } = error else {
+    let ApiError::Server {
+        code,
+        message,
+        field,
+    } = error
+    else {
         return match error {
             ApiError::Network(_) => (t_string!(i18n, error_network).to_string(), None),
             _ => (t_string!(i18n, error_unexpected).to_string(), None),
@@ -56,7 +66,9 @@ pub fn describe(i18n: I18nContext<Locale>, error: &ApiError) -> (String, Option<
         C::InvalidInput => match field.as_deref() {
             Some("name") => t_string!(i18n, error_name_required).to_string(),
             Some(field) => match field_label(i18n, field) {
-                Some(label) => t_string!(i18n, error_invalid_field).to_string().replace("{field}", &label),
+                Some(label) => t_string!(i18n, error_invalid_field)
+                    .to_string()
+                    .replace("{field}", &label),
                 None => t_string!(i18n, error_invalid_input).to_string(),
             },
             None => t_string!(i18n, error_invalid_input).to_string(),
@@ -65,7 +77,9 @@ pub fn describe(i18n: I18nContext<Locale>, error: &ApiError) -> (String, Option<
         C::Forbidden => t_string!(i18n, error_forbidden).to_string(),
         C::NotFound => t_string!(i18n, error_not_found).to_string(),
         C::Conflict => match field.as_deref().and_then(|field| field_label(i18n, field)) {
-            Some(label) => t_string!(i18n, error_conflict_field).to_string().replace("{field}", &label),
+            Some(label) => t_string!(i18n, error_conflict_field)
+                .to_string()
+                .replace("{field}", &label),
             None => t_string!(i18n, error_conflict).to_string(),
         },
         C::InvalidCredentials => t_string!(i18n, error_invalid_credentials).to_string(),
@@ -86,7 +100,8 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
         let errors = errors.clone();
         move || {
             errors.get().into_iter().any(|(_, error)| {
-                error.downcast_ref::<ApiError>().and_then(ApiError::code) == Some(talentpost_shared::ErrorCode::Unauthenticated)
+                error.downcast_ref::<ApiError>().and_then(ApiError::code)
+                    == Some(talentpost_shared::ErrorCode::Unauthenticated)
             })
         }
     };

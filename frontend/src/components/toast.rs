@@ -42,19 +42,40 @@ pub struct Toasts {
 
 impl Toasts {
     pub fn new() -> Self {
-        Self { shown: RwSignal::new(Vec::new()), next_id: StoredValue::new(0) }
+        Self {
+            shown: RwSignal::new(Vec::new()),
+            next_id: StoredValue::new(0),
+        }
     }
 
     pub fn success(&self, text: impl Into<String>) {
-        self.push(Toast { id: 0, text: text.into(), error: false, link: None, undo: None });
+        self.push(Toast {
+            id: 0,
+            text: text.into(),
+            error: false,
+            link: None,
+            undo: None,
+        });
     }
 
     pub fn error(&self, text: impl Into<String>) {
-        self.push(Toast { id: 0, text: text.into(), error: true, link: None, undo: None });
+        self.push(Toast {
+            id: 0,
+            text: text.into(),
+            error: true,
+            link: None,
+            undo: None,
+        });
     }
 
     pub fn with(&self, text: impl Into<String>, link: Option<ToastLink>, undo: Option<Undo>) {
-        self.push(Toast { id: 0, text: text.into(), error: false, link, undo });
+        self.push(Toast {
+            id: 0,
+            text: text.into(),
+            error: false,
+            link,
+            undo,
+        });
     }
 
     fn push(&self, mut toast: Toast) {
@@ -63,12 +84,19 @@ impl Toasts {
         toast.id = id;
         self.shown.update(|list| list.push(toast));
         let shown = self.shown;
-        set_timeout(move || shown.update(|list| list.retain(|toast| toast.id != id)), SHOWN_FOR);
+        set_timeout(
+            move || shown.update(|list| list.retain(|toast| toast.id != id)),
+            SHOWN_FOR,
+        );
     }
 
     /// Runs the newest toast's "Undo", if one is showing (the `z` key).
     fn undo_latest(&self) -> bool {
-        let latest = self.shown.with_untracked(|list| list.iter().rev().find_map(|toast| toast.undo.clone().map(|undo| (toast.id, undo))));
+        let latest = self.shown.with_untracked(|list| {
+            list.iter()
+                .rev()
+                .find_map(|toast| toast.undo.clone().map(|undo| (toast.id, undo)))
+        });
         match latest {
             Some((id, undo)) => {
                 self.dismiss(id);
@@ -80,7 +108,8 @@ impl Toasts {
     }
 
     fn dismiss(&self, id: u64) {
-        self.shown.update(|list| list.retain(|toast| toast.id != id));
+        self.shown
+            .update(|list| list.retain(|toast| toast.id != id));
     }
 }
 
@@ -148,5 +177,8 @@ pub fn typing(ev: &web_sys::KeyboardEvent) -> bool {
     }
     ev.target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || element.has_attribute("contenteditable"))
+        .is_some_and(|element| {
+            matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                || element.has_attribute("contenteditable")
+        })
 }

@@ -7,10 +7,10 @@ use serde_json::json;
 use talentpost_shared::ContactMedium;
 use wasm_bindgen::JsCast;
 
+use crate::api::ApiError;
 use crate::api::live::LiveInbox;
 use crate::api::ops::{self, ComposedMail};
 use crate::api::types::{Application, ContactEvent};
-use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::Time;
@@ -29,8 +29,13 @@ const PLACEHOLDERS: &[&str] = &[
 ];
 
 /// Contacts recorded by hand; mail entries come from sending and receiving.
-const MANUAL_MEDIA: [ContactMedium; 5] =
-    [ContactMedium::PhoneOut, ContactMedium::PhoneIn, ContactMedium::LetterOut, ContactMedium::FaxOut, ContactMedium::InPerson];
+const MANUAL_MEDIA: [ContactMedium; 5] = [
+    ContactMedium::PhoneOut,
+    ContactMedium::PhoneIn,
+    ContactMedium::LetterOut,
+    ContactMedium::FaxOut,
+    ContactMedium::InPerson,
+];
 
 #[component]
 pub fn ContactSection(candidate_id: String, applications: Vec<Application>) -> impl IntoView {
@@ -143,9 +148,18 @@ fn ComposeForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let to = RwSignal::new(String::new());
-    let application = RwSignal::new(applications.first().map(|a| a.id.clone()).unwrap_or_default());
+    let application = RwSignal::new(
+        applications
+            .first()
+            .map(|a| a.id.clone())
+            .unwrap_or_default(),
+    );
     let answered = reply_to.as_ref().map(|(id, _)| id.clone());
-    let subject = RwSignal::new(reply_to.map(|(_, subject)| reply_subject(&subject)).unwrap_or_default());
+    let subject = RwSignal::new(
+        reply_to
+            .map(|(_, subject)| reply_subject(&subject))
+            .unwrap_or_default(),
+    );
     let body = RwSignal::new(String::new());
     // Browser files are not Send; a local signal keeps them on this (only) thread.
     let files = RwSignal::new_local(Vec::<web_sys::File>::new());
@@ -265,7 +279,10 @@ fn ContactForm(candidate_id: String, on_saved: Callback<()>) -> impl IntoView {
 /// "Re: …" once, however many prefixes the answered mail had.
 fn reply_subject(subject: &str) -> String {
     let mut rest = subject.trim();
-    while let Some(stripped) = ["Re:", "RE:", "re:", "AW:", "Aw:", "aw:"].iter().find_map(|prefix| rest.strip_prefix(prefix)) {
+    while let Some(stripped) = ["Re:", "RE:", "re:", "AW:", "Aw:", "aw:"]
+        .iter()
+        .find_map(|prefix| rest.strip_prefix(prefix))
+    {
         rest = stripped.trim_start();
     }
     format!("Re: {rest}")

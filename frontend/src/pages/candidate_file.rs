@@ -16,7 +16,11 @@ use crate::components::toast::saved;
 use crate::i18n::*;
 
 #[component]
-pub fn ApplicationsSection(candidate_id: String, applications: Vec<Application>, on_changed: Callback<()>) -> impl IntoView {
+pub fn ApplicationsSection(
+    candidate_id: String,
+    applications: Vec<Application>,
+    on_changed: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let (error, set_error) = signal(None::<ApiError>);
     let change = Action::new_local(move |(id, status): &(String, ApplicationStatus)| {
@@ -113,7 +117,11 @@ pub fn DocumentsSection(documents: Vec<Document>) -> impl IntoView {
 
 /// The duplicate sets of one candidate; merging folds the others into this one.
 #[component]
-pub fn DuplicatesSection(candidate_id: String, sets: Vec<DuplicateSet>, on_changed: Callback<()>) -> impl IntoView {
+pub fn DuplicatesSection(
+    candidate_id: String,
+    sets: Vec<DuplicateSet>,
+    on_changed: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     if sets.is_empty() {
         return ().into_any();
@@ -130,13 +138,21 @@ pub fn DuplicatesSection(candidate_id: String, sets: Vec<DuplicateSet>, on_chang
 /// One set with its members and the three decisions. With `keep`, the merge keeps that
 /// candidate; without, each member offers "keep this one".
 #[component]
-fn DuplicateSetCard(set: DuplicateSet, keep: Option<String>, on_changed: Callback<()>) -> impl IntoView {
+fn DuplicateSetCard(
+    set: DuplicateSet,
+    keep: Option<String>,
+    on_changed: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let (error, set_error) = signal(None::<ApiError>);
     let member_ids: Vec<String> = set.members.iter().map(|m| m.id.clone()).collect();
     let merge = Action::new_local(move |target: &String| {
         let target = target.clone();
-        let sources: Vec<String> = member_ids.iter().filter(|id| **id != target).cloned().collect();
+        let sources: Vec<String> = member_ids
+            .iter()
+            .filter(|id| **id != target)
+            .cloned()
+            .collect();
         async move {
             match ops::merge_candidates(target, sources).await {
                 Ok(_) => {
@@ -246,7 +262,12 @@ pub fn FormLetterSection(
     let i18n = use_i18n();
     let letters = LocalResource::new(ops::form_letters);
     let letter = RwSignal::new(String::new());
-    let application = RwSignal::new(applications.first().map(|a| a.id.clone()).unwrap_or_default());
+    let application = RwSignal::new(
+        applications
+            .first()
+            .map(|a| a.id.clone())
+            .unwrap_or_default(),
+    );
     let (error, set_error) = signal(None::<ApiError>);
     let chosen = move || {
         let letter = letter.get();
@@ -257,7 +278,11 @@ pub fn FormLetterSection(
         let (candidate, chosen) = (id_preview.clone(), chosen());
         async move {
             match chosen {
-                Some((letter, application)) => ops::preview_form_letter(letter, candidate, application).await.map(Some),
+                Some((letter, application)) => {
+                    ops::preview_form_letter(letter, candidate, application)
+                        .await
+                        .map(Some)
+                }
                 None => Ok(None),
             }
         }
@@ -265,7 +290,9 @@ pub fn FormLetterSection(
     let send = Action::new_local(move |_: &()| {
         let (candidate, chosen) = (candidate_id.clone(), chosen());
         async move {
-            let Some((letter, application)) = chosen else { return };
+            let Some((letter, application)) = chosen else {
+                return;
+            };
             match ops::send_form_letter(letter, candidate, application).await {
                 Ok(sent) => {
                     set_error.set(None);

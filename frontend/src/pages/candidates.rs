@@ -3,15 +3,17 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use talentpost_shared::{CandidateStatus, SourceMedium};
 
+use crate::api::ApiError;
 use crate::api::ops::{self, CandidateForm, CandidateListFilter};
 use crate::api::types::Candidate;
-use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::{time, toast};
 use crate::i18n::*;
 use crate::pages::candidate_contact::ContactSection;
-use crate::pages::candidate_file::{ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection};
+use crate::pages::candidate_file::{
+    ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection,
+};
 
 #[component]
 pub fn CandidatesPage() -> impl IntoView {
@@ -19,8 +21,17 @@ pub fn CandidatesPage() -> impl IntoView {
     let filter = RwSignal::new(CandidateListFilter::default());
     // Page cursors belong to the filter they were made for; a new filter starts at page one.
     let cursors = RwSignal::new((CandidateListFilter::default(), vec![None::<String>]));
-    let current_after = move || cursors.with(|(made_for, stack)| if *made_for == filter.get() { stack.last().cloned().flatten() } else { None });
-    let on_first_page = move || cursors.with(|(made_for, stack)| *made_for != filter.get() || stack.len() <= 1);
+    let current_after = move || {
+        cursors.with(|(made_for, stack)| {
+            if *made_for == filter.get() {
+                stack.last().cloned().flatten()
+            } else {
+                None
+            }
+        })
+    };
+    let on_first_page =
+        move || cursors.with(|(made_for, stack)| *made_for != filter.get() || stack.len() <= 1);
     let refresh = RwSignal::new(0u32);
     let list = LocalResource::new(move || {
         refresh.track();
@@ -194,22 +205,62 @@ pub fn CandidatePage() -> impl IntoView {
 
 /// Create and edit form for a candidate; `candidate` is `None` for a new one.
 #[component]
-fn CandidateEditor(candidate: Option<Candidate>, on_saved: Callback<Candidate>, on_cancel: Callback<()>) -> impl IntoView {
+fn CandidateEditor(
+    candidate: Option<Candidate>,
+    on_saved: Callback<Candidate>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let existing_id = candidate.as_ref().map(|c| c.id.clone());
-    let first_name = RwSignal::new(candidate.as_ref().map(|c| c.first_name.clone()).unwrap_or_default());
-    let last_name = RwSignal::new(candidate.as_ref().map(|c| c.last_name.clone()).unwrap_or_default());
-    let emails = RwSignal::new(candidate.as_ref().map(|c| c.emails.join(", ")).unwrap_or_default());
-    let phone = RwSignal::new(candidate.as_ref().and_then(|c| c.phone.clone()).unwrap_or_default());
-    let birthday = RwSignal::new(candidate.as_ref().and_then(|c| c.birthday.clone()).unwrap_or_default());
+    let first_name = RwSignal::new(
+        candidate
+            .as_ref()
+            .map(|c| c.first_name.clone())
+            .unwrap_or_default(),
+    );
+    let last_name = RwSignal::new(
+        candidate
+            .as_ref()
+            .map(|c| c.last_name.clone())
+            .unwrap_or_default(),
+    );
+    let emails = RwSignal::new(
+        candidate
+            .as_ref()
+            .map(|c| c.emails.join(", "))
+            .unwrap_or_default(),
+    );
+    let phone = RwSignal::new(
+        candidate
+            .as_ref()
+            .and_then(|c| c.phone.clone())
+            .unwrap_or_default(),
+    );
+    let birthday = RwSignal::new(
+        candidate
+            .as_ref()
+            .and_then(|c| c.birthday.clone())
+            .unwrap_or_default(),
+    );
     let pool = RwSignal::new(candidate.as_ref().is_some_and(|c| c.in_talent_pool));
-    let status = RwSignal::new(candidate.as_ref().map(|c| c.status).unwrap_or(CandidateStatus::Active));
+    let status = RwSignal::new(
+        candidate
+            .as_ref()
+            .map(|c| c.status)
+            .unwrap_or(CandidateStatus::Active),
+    );
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {
         let form = CandidateForm {
             first_name: first_name.get_untracked(),
             last_name: last_name.get_untracked(),
-            emails: emails.get_untracked().split([',', ';', ' ']).map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
+            emails: emails
+                .get_untracked()
+                .split([',', ';', ' '])
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned)
+                .collect(),
             phone: phone.get_untracked(),
             birthday: birthday.get_untracked(),
             in_talent_pool: pool.get_untracked(),
@@ -230,8 +281,13 @@ fn CandidateEditor(candidate: Option<Candidate>, on_saved: Callback<Candidate>, 
             }
         }
     });
-    let text_input = move |label: String, value: RwSignal<String>, kind: &'static str, name: &'static str| view! {
-        <label>{label}<input type=kind name=name prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/></label>
+    let text_input = move |label: String,
+                           value: RwSignal<String>,
+                           kind: &'static str,
+                           name: &'static str| {
+        view! {
+            <label>{label}<input type=kind name=name prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/></label>
+        }
     };
     view! {
         <form class="card form" data-testid="candidate-form" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>

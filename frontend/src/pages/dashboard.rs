@@ -85,7 +85,10 @@ fn Figures(figures: Dashboard) -> impl IntoView {
     let kpi = |testid: &'static str, value: u64, label: String, href: Option<&'static str>| {
         let body = view! { <span class="tile-count">{value}</span><span class="tile-label">{label}</span> };
         match href {
-            Some(href) => view! { <A href=href attr:class="tile" attr:data-testid=testid>{body}</A> }.into_any(),
+            Some(href) => {
+                view! { <A href=href attr:class="tile" attr:data-testid=testid>{body}</A> }
+                    .into_any()
+            }
             None => view! { <div class="tile" data-testid=testid>{body}</div> }.into_any(),
         }
     };
@@ -107,7 +110,11 @@ fn Figures(figures: Dashboard) -> impl IntoView {
     let series: Vec<Series> = figures
         .applications_by_source
         .iter()
-        .map(|s| Series { label: labels::source_medium(i18n, s.source), color: color(s.source), values: s.counts.clone() })
+        .map(|s| Series {
+            label: labels::source_medium(i18n, s.source),
+            color: color(s.source),
+            values: s.counts.clone(),
+        })
         .collect();
     let rows: Vec<RateRow> = figures
         .channel_effectiveness

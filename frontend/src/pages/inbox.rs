@@ -14,8 +14,8 @@ use crate::components::documents::DocumentList;
 use crate::components::labels;
 use crate::components::mail_view::{MailView, RawSource};
 use crate::components::selection::SelectCell;
-use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::status::describe;
+use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::Time;
 use crate::components::toast::{ToastLink, Toasts, Undo, typing};
 use crate::i18n::*;
@@ -29,7 +29,11 @@ pub fn InboxPage() -> impl IntoView {
     let session = expect_context::<Session>();
     let query = use_query_map();
     let medium = Memo::new(move |_| {
-        query.read().get("medium").and_then(|m| InboxMedium::parse(&m)).unwrap_or(InboxMedium::Email)
+        query
+            .read()
+            .get("medium")
+            .and_then(|m| InboxMedium::parse(&m))
+            .unwrap_or(InboxMedium::Email)
     });
     let state = Memo::new(move |_| match query.read().get("state").as_deref() {
         Some("deleted") => InboxState::Deleted,
@@ -41,8 +45,17 @@ pub fn InboxPage() -> impl IntoView {
     // size) they belong to: another view starts at its first page.
     let view_key = Memo::new(move |_| (medium.get(), state.get(), page_size.get()));
     let cursors = RwSignal::new((view_key.get_untracked(), vec![None::<String>]));
-    let current_after = move || cursors.with(|(key, stack)| if *key == view_key.get() { stack.last().cloned().flatten() } else { None });
-    let on_first_page = move || cursors.with(|(key, stack)| *key != view_key.get() || stack.len() <= 1);
+    let current_after = move || {
+        cursors.with(|(key, stack)| {
+            if *key == view_key.get() {
+                stack.last().cloned().flatten()
+            } else {
+                None
+            }
+        })
+    };
+    let on_first_page =
+        move || cursors.with(|(key, stack)| *key != view_key.get() || stack.len() <= 1);
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let refresh = RwSignal::new(0u32);
 
@@ -66,7 +79,11 @@ pub fn InboxPage() -> impl IntoView {
     let bulk = Action::new_local(move |(ids, restore): &(Vec<String>, bool)| {
         let (ids, restore) = (ids.clone(), *restore);
         async move {
-            let result = if restore { ops::restore_inbox_items(ids.clone()).await } else { ops::delete_inbox_items(ids.clone()).await };
+            let result = if restore {
+                ops::restore_inbox_items(ids.clone()).await
+            } else {
+                ops::delete_inbox_items(ids.clone()).await
+            };
             match result {
                 Ok(_) => {
                     selected.set(BTreeSet::new());
@@ -74,7 +91,11 @@ pub fn InboxPage() -> impl IntoView {
                     refresh.update(|n| *n += 1);
                     let count = ids.len().to_string();
                     if restore {
-                        toasts.success(t_string!(i18n, toast_restored).to_string().replace("{count}", &count));
+                        toasts.success(
+                            t_string!(i18n, toast_restored)
+                                .to_string()
+                                .replace("{count}", &count),
+                        );
                     } else {
                         // The deleter may restore their own deletion; the live inbox shows it again.
                         let undo: Undo = Arc::new(move || {
@@ -82,7 +103,11 @@ pub fn InboxPage() -> impl IntoView {
                             leptos::task::spawn_local(async move {
                                 match ops::restore_inbox_items(ids.clone()).await {
                                     Ok(_) => {
-                                        toasts.success(t_string!(i18n, toast_restored).to_string().replace("{count}", &ids.len().to_string()));
+                                        toasts.success(
+                                            t_string!(i18n, toast_restored)
+                                                .to_string()
+                                                .replace("{count}", &ids.len().to_string()),
+                                        );
                                         // The list may be gone by now (the user moved on): then there is nothing to refresh.
                                         let _ = refresh.try_update(|n| *n += 1);
                                     }
@@ -90,7 +115,13 @@ pub fn InboxPage() -> impl IntoView {
                                 }
                             });
                         });
-                        toasts.with(t_string!(i18n, toast_deleted).to_string().replace("{count}", &count), None, Some(undo));
+                        toasts.with(
+                            t_string!(i18n, toast_deleted)
+                                .to_string()
+                                .replace("{count}", &count),
+                            None,
+                            Some(undo),
+                        );
                     }
                 }
                 Err(error) => set_action_error.set(Some(error)),
@@ -106,7 +137,12 @@ pub fn InboxPage() -> impl IntoView {
                     selected.set(BTreeSet::new());
                     set_action_error.set(None);
                     refresh.update(|n| *n += 1);
-                    announce_assignment(i18n, toasts, &done, (ids.len() == 1).then(|| ids[0].clone()));
+                    announce_assignment(
+                        i18n,
+                        toasts,
+                        &done,
+                        (ids.len() == 1).then(|| ids[0].clone()),
+                    );
                 }
                 Err(error) => set_action_error.set(Some(error)),
             }
@@ -288,8 +324,13 @@ fn InboxTable(page: Connection<InboxItem>, selected: RwSignal<BTreeSet<String>>)
     }
     let ids: Vec<String> = page.nodes().map(|item| item.id.clone()).collect();
     let all_ids = ids.clone();
-    let all_selected = move || !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)));
-    let rows = page.edges.into_iter().map(|edge| view! { <InboxRow item=edge.node selected/> }).collect_view();
+    let all_selected =
+        move || !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)));
+    let rows = page
+        .edges
+        .into_iter()
+        .map(|edge| view! { <InboxRow item=edge.node selected/> })
+        .collect_view();
     view! {
         <table class="list" data-testid="inbox-list">
             <thead>
@@ -334,7 +375,9 @@ fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoV
         if !subject.is_empty() {
             subject.clone()
         } else {
-            opening.clone().unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string())
+            opening
+                .clone()
+                .unwrap_or_else(|| t_string!(i18n, inbox_unsolicited).to_string())
         }
     };
     let known = item.matched_candidate.clone().map(|c| c.full_name);
@@ -361,7 +404,8 @@ fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoV
 pub fn InboxItemPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let item = LocalResource::new(move || ops::inbox_item(params.read().get("id").unwrap_or_default()));
+    let item =
+        LocalResource::new(move || ops::inbox_item(params.read().get("id").unwrap_or_default()));
     // j/k move to the next or previous item of the list this one is in (its channel
     // and state), in the inbox's order; e does what the primary button says. One
     // listener for the page: the take-over panel is rebuilt with every item.
@@ -376,16 +420,24 @@ pub fn InboxItemPage() -> impl IntoView {
             "k" => -1,
             _ => return,
         };
-        let Some(Ok(current)) = item.get_untracked() else { return };
+        let Some(Ok(current)) = item.get_untracked() else {
+            return;
+        };
         if typing(&ev) {
             return;
         }
         ev.prevent_default();
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            let Ok(page) = ops::inbox_items(current.medium, current.state, 100, None).await else { return };
+            let Ok(page) = ops::inbox_items(current.medium, current.state, 100, None).await else {
+                return;
+            };
             let ids: Vec<String> = page.nodes().map(|listed| listed.id.clone()).collect();
-            let neighbour = ids.iter().position(|id| *id == current.id).and_then(|position| position.checked_add_signed(step)).and_then(|target| ids.get(target));
+            let neighbour = ids
+                .iter()
+                .position(|id| *id == current.id)
+                .and_then(|position| position.checked_add_signed(step))
+                .and_then(|target| ids.get(target));
             if let Some(id) = neighbour {
                 navigate(&format!("/inbox/{id}"), Default::default());
             }
@@ -489,7 +541,8 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     let opening = RwSignal::new(String::new());
     let openings = LocalResource::new(move || ops::job_openings(None));
     let id_for_suggestions = item_id.clone();
-    let suggestions = LocalResource::new(move || ops::candidate_suggestions(id_for_suggestions.clone()));
+    let suggestions =
+        LocalResource::new(move || ops::candidate_suggestions(id_for_suggestions.clone()));
     let search = RwSignal::new(String::new());
     let found = LocalResource::new(move || ops::search_candidates(search.get(), 10));
     // Corrections of the names, for items that do not state them (an SMS, "jobs@…").
@@ -501,14 +554,26 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     let next_item = move |done: crate::api::types::InboxAssignment, taken_over: bool| {
         let (navigate, current) = (navigate.clone(), current.clone());
         async move {
-            announce_assignment(i18n, toasts, std::slice::from_ref(&done), taken_over.then(|| current.clone()));
+            announce_assignment(
+                i18n,
+                toasts,
+                std::slice::from_ref(&done),
+                taken_over.then(|| current.clone()),
+            );
             let next = ops::inbox_items(medium, InboxState::Unassigned, 2, None)
                 .await
                 .ok()
-                .and_then(|page| page.nodes().map(|item| item.id.clone()).find(|id| *id != current));
+                .and_then(|page| {
+                    page.nodes()
+                        .map(|item| item.id.clone())
+                        .find(|id| *id != current)
+                });
             match next {
                 Some(id) => navigate(&format!("/inbox/{id}"), Default::default()),
-                None => navigate(&format!("/inbox?medium={}", medium.as_str()), Default::default()),
+                None => navigate(
+                    &format!("/inbox?medium={}", medium.as_str()),
+                    Default::default(),
+                ),
             }
         }
     };
@@ -516,7 +581,9 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
 
     let take = Action::new_local(move |_: &()| {
         let (id, open) = (id_take.clone(), open_take.clone());
-        let given = |value: RwSignal<String>| Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty());
+        let given = |value: RwSignal<String>| {
+            Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty())
+        };
         let input = ops::TakeOver {
             job_opening_id: given(opening),
             first_name: given(first_name),
@@ -637,10 +704,13 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
 /// take over), if the item has one.
 fn press_primary_action(ev: &web_sys::KeyboardEvent) {
     use wasm_bindgen::JsCast;
-    let button = ["[data-testid=primary-action]", "[data-testid=take-over-button]"]
-        .iter()
-        .find_map(|selector| document().query_selector(selector).ok().flatten())
-        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    let button = [
+        "[data-testid=primary-action]",
+        "[data-testid=take-over-button]",
+    ]
+    .iter()
+    .find_map(|selector| document().query_selector(selector).ok().flatten())
+    .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
     if let Some(button) = button {
         ev.prevent_default();
         button.click();
@@ -649,20 +719,29 @@ fn press_primary_action(ev: &web_sys::KeyboardEvent) {
 
 fn row_links() -> Vec<web_sys::HtmlElement> {
     use wasm_bindgen::JsCast;
-    let Ok(found) = document().query_selector_all("[data-testid=inbox-row] a.row-link") else { return Vec::new() };
-    (0..found.length()).filter_map(|index| found.item(index)).filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok()).collect()
+    let Ok(found) = document().query_selector_all("[data-testid=inbox-row] a.row-link") else {
+        return Vec::new();
+    };
+    (0..found.length())
+        .filter_map(|index| found.item(index))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect()
 }
 
 fn focused_position(links: &[web_sys::HtmlElement]) -> Option<usize> {
     let active = document().active_element()?;
-    links.iter().position(|link| link.is_same_node(Some(&active)))
+    links
+        .iter()
+        .position(|link| link.is_same_node(Some(&active)))
 }
 
 /// Moves the focus to the next (1) or previous (-1) row; from nowhere to the first.
 fn move_focus(step: isize) {
     let links = row_links();
     let target = match focused_position(&links) {
-        Some(position) => position.saturating_add_signed(step).min(links.len().saturating_sub(1)),
+        Some(position) => position
+            .saturating_add_signed(step)
+            .min(links.len().saturating_sub(1)),
         None => 0,
     };
     if let Some(link) = links.get(target) {
@@ -688,9 +767,19 @@ fn announce_assignment(
         toasts.success(t_string!(i18n, toast_saved).to_string());
         return;
     }
-    let name = format!("{} {}", first.candidate.first_name, first.candidate.last_name);
-    let text = if undoable.is_some() { t_string!(i18n, toast_taken_over).to_string() } else { t_string!(i18n, toast_assigned).to_string() };
-    let link = ToastLink { label: t_string!(i18n, toast_open_candidate).to_string(), href: format!("/candidates/{}", first.candidate.id) };
+    let name = format!(
+        "{} {}",
+        first.candidate.first_name, first.candidate.last_name
+    );
+    let text = if undoable.is_some() {
+        t_string!(i18n, toast_taken_over).to_string()
+    } else {
+        t_string!(i18n, toast_assigned).to_string()
+    };
+    let link = ToastLink {
+        label: t_string!(i18n, toast_open_candidate).to_string(),
+        href: format!("/candidates/{}", first.candidate.id),
+    };
     let undo = undoable.map(|item_id| -> Undo {
         Arc::new(move || {
             let item_id = item_id.clone();
@@ -698,7 +787,10 @@ fn announce_assignment(
                 match ops::undo_take_over(item_id.clone()).await {
                     Ok(_) => toasts.with(
                         t_string!(i18n, toast_take_over_undone).to_string(),
-                        Some(ToastLink { label: t_string!(i18n, toast_open_item).to_string(), href: format!("/inbox/{item_id}") }),
+                        Some(ToastLink {
+                            label: t_string!(i18n, toast_open_item).to_string(),
+                            href: format!("/inbox/{item_id}"),
+                        }),
                         None,
                     ),
                     Err(error) => toasts.error(describe(i18n, &error).0),

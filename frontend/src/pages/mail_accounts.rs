@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use serde_json::{Value, json};
-use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailSecurity, OauthProvider, OauthPurpose};
+use talentpost_shared::{
+    InboundAuthMethod, InboundProtocol, InboundStatus, MailSecurity, OauthProvider, OauthPurpose,
+};
 
 use crate::api::live::LiveInbox;
 use crate::api::types::{InboundAccount, LegalEntity, MailFolder, OauthClient, UserGroup};
@@ -59,7 +61,13 @@ pub fn MailAccountsPage() -> impl IntoView {
                     let text = if result.already_running {
                         t_string!(i18n, account_sync_running).to_string()
                     } else {
-                        format!("{} {} · {} {}", result.stored, t_string!(i18n, account_sync_stored), result.already_known, t_string!(i18n, account_sync_known))
+                        format!(
+                            "{} {} · {} {}",
+                            result.stored,
+                            t_string!(i18n, account_sync_stored),
+                            result.already_known,
+                            t_string!(i18n, account_sync_known)
+                        )
                     };
                     set_notice.set(Some(text));
                 }
@@ -238,21 +246,73 @@ fn AccountForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let existing_id = account.as_ref().map(|a| a.id.clone());
-    let label = RwSignal::new(account.as_ref().map(|a| a.label.clone()).unwrap_or_default());
-    let protocol = RwSignal::new(account.as_ref().map(|a| a.protocol).unwrap_or(InboundProtocol::Imap));
+    let label = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.label.clone())
+            .unwrap_or_default(),
+    );
+    let protocol = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.protocol)
+            .unwrap_or(InboundProtocol::Imap),
+    );
     let host = RwSignal::new(account.as_ref().map(|a| a.host.clone()).unwrap_or_default());
-    let port = RwSignal::new(account.as_ref().map(|a| a.port.to_string()).unwrap_or_else(|| "993".to_owned()));
-    let security = RwSignal::new(account.as_ref().map(|a| a.security).unwrap_or(MailSecurity::Tls));
+    let port = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.port.to_string())
+            .unwrap_or_else(|| "993".to_owned()),
+    );
+    let security = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.security)
+            .unwrap_or(MailSecurity::Tls),
+    );
     let allow_plaintext = RwSignal::new(account.as_ref().is_some_and(|a| a.allow_plaintext));
     let accept_invalid = RwSignal::new(account.as_ref().is_some_and(|a| a.accept_invalid_certs));
-    let username = RwSignal::new(account.as_ref().map(|a| a.username.clone()).unwrap_or_default());
-    let auth_method = RwSignal::new(account.as_ref().map(|a| a.auth_method).unwrap_or(InboundAuthMethod::Password));
-    let uses_oauth = move || auth_method.get() == InboundAuthMethod::Oauth && protocol.get() != InboundProtocol::Imap;
+    let username = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.username.clone())
+            .unwrap_or_default(),
+    );
+    let auth_method = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.auth_method)
+            .unwrap_or(InboundAuthMethod::Password),
+    );
+    let uses_oauth = move || {
+        auth_method.get() == InboundAuthMethod::Oauth && protocol.get() != InboundProtocol::Imap
+    };
     let password = RwSignal::new(String::new());
-    let folder = RwSignal::new(account.as_ref().map(|a| a.folder.clone()).unwrap_or_else(|| "INBOX".to_owned()));
-    let main_entity = entities.iter().find(|e| e.is_main).or(entities.first()).map(|e| e.id.clone()).unwrap_or_default();
-    let entity = RwSignal::new(account.as_ref().map(|a| a.legal_entity_id.clone()).unwrap_or(main_entity));
-    let group = RwSignal::new(account.as_ref().and_then(|a| a.user_group_id.clone()).unwrap_or_default());
+    let folder = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.folder.clone())
+            .unwrap_or_else(|| "INBOX".to_owned()),
+    );
+    let main_entity = entities
+        .iter()
+        .find(|e| e.is_main)
+        .or(entities.first())
+        .map(|e| e.id.clone())
+        .unwrap_or_default();
+    let entity = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.legal_entity_id.clone())
+            .unwrap_or(main_entity),
+    );
+    let group = RwSignal::new(
+        account
+            .as_ref()
+            .and_then(|a| a.user_group_id.clone())
+            .unwrap_or_default(),
+    );
     let active = RwSignal::new(account.as_ref().is_none_or(|a| a.active));
     let folders = RwSignal::new(Vec::<MailFolder>::new());
     let (error, set_error) = signal(None::<ApiError>);
@@ -293,8 +353,13 @@ fn AccountForm(
         let mut input = connection();
         input["label"] = json!(label.get_untracked());
         input["protocol"] = json!(protocol.get_untracked());
-        let oauth = auth_method.get_untracked() == InboundAuthMethod::Oauth && protocol.get_untracked() != InboundProtocol::Imap;
-        input["authMethod"] = json!(if oauth { InboundAuthMethod::Oauth } else { InboundAuthMethod::Password });
+        let oauth = auth_method.get_untracked() == InboundAuthMethod::Oauth
+            && protocol.get_untracked() != InboundProtocol::Imap;
+        input["authMethod"] = json!(if oauth {
+            InboundAuthMethod::Oauth
+        } else {
+            InboundAuthMethod::Password
+        });
         if oauth {
             // The connection names the mailbox; there is no password.
             input["username"] = Value::Null;
@@ -304,7 +369,11 @@ fn AccountForm(
         input["legalEntityId"] = json!(entity.get_untracked());
         input["active"] = json!(active.get_untracked());
         let group = group.get_untracked();
-        if group.is_empty() { input["clearUserGroup"] = json!(true) } else { input["userGroupId"] = json!(group) }
+        if group.is_empty() {
+            input["clearUserGroup"] = json!(true)
+        } else {
+            input["userGroupId"] = json!(group)
+        }
         let id = existing_id.clone();
         async move {
             let result = match id {

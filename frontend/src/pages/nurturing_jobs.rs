@@ -9,9 +9,9 @@ use leptos_router::hooks::use_params_map;
 use talentpost_shared::{NurturingEntryState, Weekday, WritingJobKind};
 use wasm_bindgen::JsCast;
 
+use crate::api::ApiError;
 use crate::api::ops::{self, JobForm, WritingJobForm};
 use crate::api::types::{FileDownload, NurturingJob};
-use crate::api::ApiError;
 use crate::components::labels;
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
@@ -21,8 +21,16 @@ use crate::pages::nurturing::LetterCard;
 use crate::pages::settings::mutation;
 
 /// Time zones offered in the editor; a job's own zone is always offered too.
-const TIME_ZONES: [&str; 8] =
-    ["Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/London", "Europe/Paris", "America/New_York", "Asia/Singapore", "UTC"];
+const TIME_ZONES: [&str; 8] = [
+    "Europe/Berlin",
+    "Europe/Vienna",
+    "Europe/Zurich",
+    "Europe/London",
+    "Europe/Paris",
+    "America/New_York",
+    "Asia/Singapore",
+    "UTC",
+];
 
 fn confirm(text: &str) -> bool {
     window().confirm_with_message(text).unwrap_or(false)
@@ -31,7 +39,9 @@ fn confirm(text: &str) -> bool {
 /// Saves a file the API returned Base64-encoded, through a temporary link.
 fn save_download(file: &FileDownload) {
     let url = format!("data:{};base64,{}", file.content_type, file.content_base64);
-    let Some(document) = window().document() else { return };
+    let Some(document) = window().document() else {
+        return;
+    };
     if let Ok(link) = document.create_element("a") {
         let _ = link.set_attribute("href", &url);
         let _ = link.set_attribute("download", &file.file_name);
@@ -42,13 +52,29 @@ fn save_download(file: &FileDownload) {
 }
 
 fn schedule_text(i18n: leptos_i18n::I18nContext<Locale>, job: &NurturingJob) -> String {
-    let days: Vec<String> = job.weekdays.iter().map(|d| labels::weekday(i18n, *d)).collect();
-    format!("{} {} ({})", days.join(", "), job.dispatch_time, job.time_zone)
+    let days: Vec<String> = job
+        .weekdays
+        .iter()
+        .map(|d| labels::weekday(i18n, *d))
+        .collect();
+    format!(
+        "{} {} ({})",
+        days.join(", "),
+        job.dispatch_time,
+        job.time_zone
+    )
 }
 
 fn counts_text(job: &NurturingJob) -> String {
     let c = &job.counts;
-    format!("{} / {} / {} / {} / {}", c.planned, c.blocked, c.sent + c.queued, c.documented_not_sent, c.failed)
+    format!(
+        "{} / {} / {} / {} / {}",
+        c.planned,
+        c.blocked,
+        c.sent + c.queued,
+        c.documented_not_sent,
+        c.failed
+    )
 }
 
 #[component]
@@ -61,10 +87,18 @@ pub fn JobsPage() -> impl IntoView {
     });
     let editing = RwSignal::new(None::<Option<NurturingJob>>);
     let (error, set_error) = signal(None::<ApiError>);
-    let copy = mutation(refresh, set_error, |id: &String| ops::copy_nurturing_job(id.clone()));
-    let delete = mutation(refresh, set_error, |id: &String| ops::delete_nurturing_job(id.clone()));
+    let copy = mutation(refresh, set_error, |id: &String| {
+        ops::copy_nurturing_job(id.clone())
+    });
+    let delete = mutation(refresh, set_error, |id: &String| {
+        ops::delete_nurturing_job(id.clone())
+    });
     let export = Action::new_local(move |_: &()| {
-        let language = if i18n.get_locale_untracked() == Locale::de { "de" } else { "en" };
+        let language = if i18n.get_locale_untracked() == Locale::de {
+            "de"
+        } else {
+            "en"
+        };
         async move {
             match ops::export_nurturing_jobs(language).await {
                 Ok(file) => save_download(&file),
@@ -130,7 +164,11 @@ pub fn JobsPage() -> impl IntoView {
 }
 
 #[component]
-fn JobEditor(job: Option<NurturingJob>, saved: Callback<()>, cancel: Callback<()>) -> impl IntoView {
+fn JobEditor(
+    job: Option<NurturingJob>,
+    saved: Callback<()>,
+    cancel: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let id = job.as_ref().map(|j| j.id.clone());
     let form = RwSignal::new(match &job {
@@ -148,7 +186,13 @@ fn JobEditor(job: Option<NurturingJob>, saved: Callback<()>, cancel: Callback<()
             name: String::new(),
             candidate_query_id: String::new(),
             form_letter_id: String::new(),
-            weekdays: vec![Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday],
+            weekdays: vec![
+                Weekday::Monday,
+                Weekday::Tuesday,
+                Weekday::Wednesday,
+                Weekday::Thursday,
+                Weekday::Friday,
+            ],
             dispatch_time: "08:00".to_owned(),
             time_zone: "Europe/Berlin".to_owned(),
             lead_time_hours: 24,
@@ -168,7 +212,11 @@ fn JobEditor(job: Option<NurturingJob>, saved: Callback<()>, cancel: Callback<()
         }
     });
     let mut zones: Vec<String> = TIME_ZONES.iter().map(|z| (*z).to_owned()).collect();
-    if let Some(own) = job.as_ref().map(|j| j.time_zone.clone()).filter(|z| !zones.contains(z)) {
+    if let Some(own) = job
+        .as_ref()
+        .map(|j| j.time_zone.clone())
+        .filter(|z| !zones.contains(z))
+    {
         zones.push(own);
     }
     view! {
@@ -285,7 +333,10 @@ pub fn JobFilePage() -> impl IntoView {
     let job_id = move || params.read().get("id").unwrap_or_default();
     let refresh = RwSignal::new(0u32);
     // The scheduler and the outbox change states in the background; the tab follows.
-    if let Ok(handle) = set_interval_with_handle(move || refresh.update(|n| *n += 1), std::time::Duration::from_secs(3)) {
+    if let Ok(handle) = set_interval_with_handle(
+        move || refresh.update(|n| *n += 1),
+        std::time::Duration::from_secs(3),
+    ) {
         on_cleanup(move || handle.clear());
     }
     let job = LocalResource::new(move || {
@@ -299,7 +350,9 @@ pub fn JobFilePage() -> impl IntoView {
     });
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let (error, set_error) = signal(None::<ApiError>);
-    let block = mutation(refresh, set_error, move |ids: &Vec<String>| ops::block_nurturing_entries(ids.clone()));
+    let block = mutation(refresh, set_error, move |ids: &Vec<String>| {
+        ops::block_nurturing_entries(ids.clone())
+    });
     let show_preview = RwSignal::new(false);
     view! {
         <section data-testid="job-file">
@@ -385,7 +438,11 @@ fn JobPreview(job_id: String) -> impl IntoView {
         let chosen = letter_for.get();
         let letter_id = job.await.map(|j| j.form_letter_id)?;
         match chosen {
-            Some((candidate, application)) => ops::preview_form_letter(letter_id, candidate, application).await.map(Some),
+            Some((candidate, application)) => {
+                ops::preview_form_letter(letter_id, candidate, application)
+                    .await
+                    .map(Some)
+            }
             None => Ok(None),
         }
     });
@@ -442,7 +499,9 @@ pub fn WorkCentrePage() -> impl IntoView {
     });
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let (error, set_error) = signal(None::<ApiError>);
-    let delete = mutation(refresh, set_error, |ids: &Vec<String>| ops::delete_writing_jobs(ids.clone()));
+    let delete = mutation(refresh, set_error, |ids: &Vec<String>| {
+        ops::delete_writing_jobs(ids.clone())
+    });
     let creating = RwSignal::new(false);
     view! {
         <section data-testid="work-centre">
@@ -521,11 +580,16 @@ fn WritingJobEditor(done: Callback<()>) -> impl IntoView {
     let save = Action::new_local(move |_: &()| {
         let form = WritingJobForm {
             kind: kind.get_untracked(),
-            candidate_id: candidate.get_untracked().map(|(id, _)| id).unwrap_or_default(),
+            candidate_id: candidate
+                .get_untracked()
+                .map(|(id, _)| id)
+                .unwrap_or_default(),
             form_letter_id: Some(letter.get_untracked()).filter(|l| !l.is_empty()),
             title: Some(title.get_untracked()).filter(|t| !t.trim().is_empty()),
             // A date input gives a day; the job is due at its start (UTC).
-            due_at: Some(due.get_untracked()).filter(|d| !d.is_empty()).map(|d| format!("{d}T00:00:00Z")),
+            due_at: Some(due.get_untracked())
+                .filter(|d| !d.is_empty())
+                .map(|d| format!("{d}T00:00:00Z")),
             note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
         };
         async move {

@@ -27,7 +27,10 @@ pub fn OauthCallbackPage() -> impl IntoView {
             // Replacing the history entry: "back" must not present the spent code again.
             navigate(
                 &format!("{}?oauth=connected&mailbox={mailbox}", done.app_path),
-                leptos_router::NavigateOptions { replace: true, ..Default::default() },
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
             );
         }
     });

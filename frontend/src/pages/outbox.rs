@@ -25,7 +25,11 @@ impl View {
     fn statuses(self) -> Vec<OutboxStatus> {
         match self {
             Self::All => Vec::new(),
-            Self::Waiting => vec![OutboxStatus::Queued, OutboxStatus::Sending, OutboxStatus::Retrying],
+            Self::Waiting => vec![
+                OutboxStatus::Queued,
+                OutboxStatus::Sending,
+                OutboxStatus::Retrying,
+            ],
             Self::Sent => vec![OutboxStatus::Sent],
             Self::Failed => vec![
                 OutboxStatus::Failed,
@@ -52,7 +56,11 @@ pub fn OutboxPage() -> impl IntoView {
     let act = Action::new_local(move |(id, retry): &(String, bool)| {
         let (id, retry) = (id.clone(), *retry);
         async move {
-            let result = if retry { ops::retry_outbox_message(id).await } else { ops::cancel_outbox_message(id).await };
+            let result = if retry {
+                ops::retry_outbox_message(id).await
+            } else {
+                ops::cancel_outbox_message(id).await
+            };
             match result {
                 Ok(_) => set_error.set(None),
                 Err(e) => set_error.set(Some(e)),
@@ -193,8 +201,11 @@ pub fn OutboxStatusView(message: OutboxMessage) -> impl IntoView {
         let reply = message.last_reply.clone().unwrap_or_default();
         view! { <div class="problem"><strong>{move || labels::mail_problem(i18n, problem)}</strong>": " {reply}</div> }
     });
-    let bounced = (status == OutboxStatus::Bounced).then(|| view! { <div class="problem">{message.last_reply.clone().unwrap_or_default()}</div> });
-    let interrupted = (message.interrupted_attempts > 0).then(|| view! { <div class="muted">{t!(i18n, outbox_interrupted)}</div> });
+    let bounced = (status == OutboxStatus::Bounced).then(
+        || view! { <div class="problem">{message.last_reply.clone().unwrap_or_default()}</div> },
+    );
+    let interrupted = (message.interrupted_attempts > 0)
+        .then(|| view! { <div class="muted">{t!(i18n, outbox_interrupted)}</div> });
     view! {
         <div class=class data-testid="outbox-status" data-status=status.as_str()>
             <span>{move || labels::outbox_status(i18n, status)}</span>

@@ -152,7 +152,11 @@ fn OutboundTable(
 /// "Check connection" and "send test email", with every passed stage and, on failure,
 /// the stage and the server's words. A failed test never blocks saving.
 #[component]
-fn TestPanel(account_id: Option<String>, input: Signal<Option<Value>>, allow_send: bool) -> impl IntoView {
+fn TestPanel(
+    account_id: Option<String>,
+    input: Signal<Option<Value>>,
+    allow_send: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let to = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
@@ -231,22 +235,67 @@ fn TestOutcome(outcome: SmtpTestResult) -> impl IntoView {
 }
 
 #[component]
-fn OutboundForm(account: Option<OutboundAccount>, entities: Vec<LegalEntity>, on_saved: Callback<()>, on_cancel: Callback<()>) -> impl IntoView {
+fn OutboundForm(
+    account: Option<OutboundAccount>,
+    entities: Vec<LegalEntity>,
+    on_saved: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let session = expect_context::<Session>();
     let existing_id = account.as_ref().map(|a| a.id.clone());
-    let label = RwSignal::new(account.as_ref().map(|a| a.label.clone()).unwrap_or_default());
+    let label = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.label.clone())
+            .unwrap_or_default(),
+    );
     let host = RwSignal::new(account.as_ref().map(|a| a.host.clone()).unwrap_or_default());
-    let port = RwSignal::new(account.as_ref().map(|a| a.port.to_string()).unwrap_or_else(|| "465".to_owned()));
-    let security = RwSignal::new(account.as_ref().map(|a| a.security).unwrap_or(MailSecurity::Tls));
+    let port = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.port.to_string())
+            .unwrap_or_else(|| "465".to_owned()),
+    );
+    let security = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.security)
+            .unwrap_or(MailSecurity::Tls),
+    );
     let allow_plaintext = RwSignal::new(account.as_ref().is_some_and(|a| a.allow_plaintext));
     let accept_invalid = RwSignal::new(account.as_ref().is_some_and(|a| a.accept_invalid_certs));
-    let username = RwSignal::new(account.as_ref().and_then(|a| a.username.clone()).unwrap_or_default());
+    let username = RwSignal::new(
+        account
+            .as_ref()
+            .and_then(|a| a.username.clone())
+            .unwrap_or_default(),
+    );
     let password = RwSignal::new(String::new());
-    let signature_text = RwSignal::new(account.as_ref().and_then(|a| a.signature_text.clone()).unwrap_or_default());
-    let signature_html = RwSignal::new(account.as_ref().and_then(|a| a.signature_html.clone()).unwrap_or_default());
-    let main_entity = entities.iter().find(|e| e.is_main).or(entities.first()).map(|e| e.id.clone()).unwrap_or_default();
-    let entity = RwSignal::new(account.as_ref().map(|a| a.legal_entity_id.clone()).unwrap_or(main_entity));
+    let signature_text = RwSignal::new(
+        account
+            .as_ref()
+            .and_then(|a| a.signature_text.clone())
+            .unwrap_or_default(),
+    );
+    let signature_html = RwSignal::new(
+        account
+            .as_ref()
+            .and_then(|a| a.signature_html.clone())
+            .unwrap_or_default(),
+    );
+    let main_entity = entities
+        .iter()
+        .find(|e| e.is_main)
+        .or(entities.first())
+        .map(|e| e.id.clone())
+        .unwrap_or_default();
+    let entity = RwSignal::new(
+        account
+            .as_ref()
+            .map(|a| a.legal_entity_id.clone())
+            .unwrap_or(main_entity),
+    );
     let is_default = RwSignal::new(account.as_ref().is_some_and(|a| a.is_system_default));
     let (error, set_error) = signal(None::<ApiError>);
     let editing = existing_id.is_some();
@@ -409,9 +458,17 @@ fn SenderRow(entity: LegalEntity, accounts: Vec<OutboundAccount>) -> impl IntoVi
     }
 }
 
-fn sender_summary(i18n: leptos_i18n::I18nContext<Locale>, identity: &SenderIdentity, accounts: &[OutboundAccount]) -> String {
+fn sender_summary(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    identity: &SenderIdentity,
+    accounts: &[OutboundAccount],
+) -> String {
     let through = match (&identity.outbound_account, identity.uses_builtin_channel) {
-        (Some(account), _) => accounts.iter().find(|a| a.id == account.id).map(|a| a.label.clone()).unwrap_or_default(),
+        (Some(account), _) => accounts
+            .iter()
+            .find(|a| a.id == account.id)
+            .map(|a| a.label.clone())
+            .unwrap_or_default(),
         (None, _) => t_string!(i18n, sender_builtin).to_string(),
     };
     format!(
@@ -423,14 +480,26 @@ fn sender_summary(i18n: leptos_i18n::I18nContext<Locale>, identity: &SenderIdent
 }
 
 #[component]
-fn SenderForm(entity_id: String, is_main: bool, current: SenderIdentity, accounts: Vec<OutboundAccount>, on_saved: Callback<()>) -> impl IntoView {
+fn SenderForm(
+    entity_id: String,
+    is_main: bool,
+    current: SenderIdentity,
+    accounts: Vec<OutboundAccount>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let address = RwSignal::new(current.sender_address.clone());
     let name_mode = RwSignal::new(current.sender_name_mode);
     let name = RwSignal::new(current.sender_name.clone().unwrap_or_default());
     let channel = RwSignal::new(current.channel);
     let first_account = accounts.first().map(|a| a.id.clone()).unwrap_or_default();
-    let account = RwSignal::new(current.outbound_account.as_ref().map(|a| a.id.clone()).unwrap_or(first_account));
+    let account = RwSignal::new(
+        current
+            .outbound_account
+            .as_ref()
+            .map(|a| a.id.clone())
+            .unwrap_or(first_account),
+    );
     let reply_addresses = RwSignal::new(current.thread_reply_addresses || current.inherited);
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |use_main: &bool| {

@@ -63,11 +63,23 @@ pub fn PublicChannelsPage() -> impl IntoView {
 }
 
 #[component]
-fn Channels(settings: IntakeSettings, rotate: Action<&'static str, ()>, disable: Action<&'static str, ()>) -> impl IntoView {
+fn Channels(
+    settings: IntakeSettings,
+    rotate: Action<&'static str, ()>,
+    disable: Action<&'static str, ()>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-    let form_url = settings.form_url.clone().map(|path| format!("{origin}{path}"));
-    let sms_url = settings.sms_webhook_url.clone().map(|path| format!("{origin}{path}"));
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let form_url = settings
+        .form_url
+        .clone()
+        .map(|path| format!("{origin}{path}"));
+    let sms_url = settings
+        .sms_webhook_url
+        .clone()
+        .map(|path| format!("{origin}{path}"));
     let snippet = form_url
         .as_ref()
         .map(|url| format!("<iframe src=\"{url}\" title=\"Bewerbung\" style=\"width:100%;min-height:720px;border:0\"></iframe>"));

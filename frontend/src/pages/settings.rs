@@ -47,7 +47,11 @@ pub fn SettingsPage() -> impl IntoView {
 
 /// One name and a create button: how companies, groups and tokens are added.
 #[component]
-fn NameForm(input_name: &'static str, placeholder: Signal<String>, on_submit: Callback<String>) -> impl IntoView {
+fn NameForm(
+    input_name: &'static str,
+    placeholder: Signal<String>,
+    on_submit: Callback<String>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let name = RwSignal::new(String::new());
     view! {
@@ -63,7 +67,11 @@ fn NameForm(input_name: &'static str, placeholder: Signal<String>, on_submit: Ca
 }
 
 /// Runs a mutation, then either refreshes the list or shows the error under the form.
-pub(crate) fn mutation<I: 'static, T: 'static, F: std::future::Future<Output = Result<T, ApiError>> + 'static>(
+pub(crate) fn mutation<
+    I: 'static,
+    T: 'static,
+    F: std::future::Future<Output = Result<T, ApiError>> + 'static,
+>(
     refresh: RwSignal<u32>,
     set_error: WriteSignal<Option<ApiError>>,
     run: impl Fn(&I) -> F + 'static,
@@ -98,9 +106,15 @@ pub fn LegalEntitiesPage() -> impl IntoView {
         ops::legal_entities()
     });
     let (error, set_error) = signal(None::<ApiError>);
-    let create = mutation(refresh, set_error, |name: &String| ops::create_legal_entity(name.clone(), false));
-    let rename = mutation(refresh, set_error, |(id, name): &(String, String)| ops::update_legal_entity(id.clone(), Some(name.clone()), None));
-    let make_main = mutation(refresh, set_error, |id: &String| ops::update_legal_entity(id.clone(), None, Some(true)));
+    let create = mutation(refresh, set_error, |name: &String| {
+        ops::create_legal_entity(name.clone(), false)
+    });
+    let rename = mutation(refresh, set_error, |(id, name): &(String, String)| {
+        ops::update_legal_entity(id.clone(), Some(name.clone()), None)
+    });
+    let make_main = mutation(refresh, set_error, |id: &String| {
+        ops::update_legal_entity(id.clone(), None, Some(true))
+    });
     view! {
         <section>
             <Show when=move || admin>
@@ -152,9 +166,17 @@ pub fn UsersPage() -> impl IntoView {
     let role = RwSignal::new(Role::Recruiter);
     let chosen_entities = RwSignal::new(Vec::<String>::new());
     let create = mutation(refresh, set_error, move |_: &()| {
-        ops::create_user(email.get_untracked(), display_name.get_untracked(), role.get_untracked(), password.get_untracked(), chosen_entities.get_untracked())
+        ops::create_user(
+            email.get_untracked(),
+            display_name.get_untracked(),
+            role.get_untracked(),
+            password.get_untracked(),
+            chosen_entities.get_untracked(),
+        )
     });
-    let set_active = mutation(refresh, set_error, |(id, active): &(String, bool)| ops::update_user(id.clone(), json!({"active": active})));
+    let set_active = mutation(refresh, set_error, |(id, active): &(String, bool)| {
+        ops::update_user(id.clone(), json!({"active": active}))
+    });
     view! {
         <section>
             <form class="card form" data-testid="user-form" on:submit=move |ev| { ev.prevent_default(); create.dispatch(()); }>
@@ -212,7 +234,10 @@ pub fn UsersPage() -> impl IntoView {
 
 /// Checkboxes for the legal entities a company admin administers.
 #[component]
-fn EntityChecklist(entities: LocalResource<Result<Vec<LegalEntity>, ApiError>>, chosen: RwSignal<Vec<String>>) -> impl IntoView {
+fn EntityChecklist(
+    entities: LocalResource<Result<Vec<LegalEntity>, ApiError>>,
+    chosen: RwSignal<Vec<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <fieldset><legend>{t!(i18n, user_entities)}</legend>
@@ -289,10 +314,24 @@ pub fn GroupsPage() -> impl IntoView {
         refresh.track();
         ops::user_groups()
     });
-    let users = LocalResource::new(move || async move { if admin { ops::users().await } else { Ok(Vec::new()) } });
+    let users = LocalResource::new(move || async move {
+        if admin {
+            ops::users().await
+        } else {
+            Ok(Vec::new())
+        }
+    });
     let (error, set_error) = signal(None::<ApiError>);
-    let create = mutation(refresh, set_error, |name: &String| ops::create_user_group(name.clone()));
-    let set_members = mutation(refresh, set_error, |(id, members): &(String, Vec<String>)| ops::set_user_group_members(id.clone(), members.clone()));
+    let create = mutation(refresh, set_error, |name: &String| {
+        ops::create_user_group(name.clone())
+    });
+    let set_members = mutation(
+        refresh,
+        set_error,
+        |(id, members): &(String, Vec<String>)| {
+            ops::set_user_group_members(id.clone(), members.clone())
+        },
+    );
     view! {
         <section>
             <Show when=move || admin>
@@ -359,7 +398,9 @@ pub fn TokensPage() -> impl IntoView {
             }
         }
     });
-    let revoke = mutation(refresh, set_error, |id: &String| ops::revoke_api_token(id.clone()));
+    let revoke = mutation(refresh, set_error, |id: &String| {
+        ops::revoke_api_token(id.clone())
+    });
     view! {
         <section>
             <NameForm input_name="tokenName" placeholder=Signal::derive(move || t_string!(i18n, token_new).to_string())
@@ -403,10 +444,19 @@ pub fn AuditPage() -> impl IntoView {
     let users = LocalResource::new(ops::users);
     let log = LocalResource::new(move || {
         let (user, kind) = (user.get(), kind.get());
-        ops::audit_log(Some(user).filter(|u| !u.is_empty()), Some(kind).filter(|k| !k.is_empty()))
+        ops::audit_log(
+            Some(user).filter(|u| !u.is_empty()),
+            Some(kind).filter(|k| !k.is_empty()),
+        )
     });
     let user_options = move || {
-        users.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|u| view! { <option value=u.id.clone()>{u.display_name.clone()}</option> }).collect_view()
+        users
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| view! { <option value=u.id.clone()>{u.display_name.clone()}</option> })
+            .collect_view()
     };
     view! {
         <section>
@@ -460,8 +510,19 @@ pub fn AuditPage() -> impl IntoView {
 
 /// The kinds of record the audit log can be filtered by.
 const AUDIT_KINDS: &[&str] = &[
-    "inbox_item", "candidate", "job_opening", "form_letter", "candidate_query", "nurturing_job", "user", "user_group", "legal_entity",
-    "api_token", "inbound_account", "outbound_account", "organisation",
+    "inbox_item",
+    "candidate",
+    "job_opening",
+    "form_letter",
+    "candidate_query",
+    "nurturing_job",
+    "user",
+    "user_group",
+    "legal_entity",
+    "api_token",
+    "inbound_account",
+    "outbound_account",
+    "organisation",
 ];
 
 /// A link to the record an entry is about, where the app has a page for it.
@@ -497,8 +558,12 @@ pub fn PrivacyPage() -> impl IntoView {
         ops::organisation_settings()
     });
     let (error, set_error) = signal(None::<ApiError>);
-    let save = mutation(refresh, set_error, |retention: &DataRetention| ops::set_data_retention(*retention));
-    let save_counts = mutation(refresh, set_error, |counts: &bool| ops::set_nurturing_counts_as_contact(*counts));
+    let save = mutation(refresh, set_error, |retention: &DataRetention| {
+        ops::set_data_retention(*retention)
+    });
+    let save_counts = mutation(refresh, set_error, |counts: &bool| {
+        ops::set_nurturing_counts_as_contact(*counts)
+    });
     view! {
         <section class="card" data-testid="privacy">
             <h2>{t!(i18n, privacy_retention)}</h2>

@@ -8,7 +8,10 @@ use talentpost_server::db::entities::app_user;
 use talentpost_server::state::AppState;
 use talentpost_shared::Role;
 
-pub async fn bench_state(data_dir: &std::path::Path, database_url: Option<String>) -> (AppState, Principal) {
+pub async fn bench_state(
+    data_dir: &std::path::Path,
+    database_url: Option<String>,
+) -> (AppState, Principal) {
     let mut config = Config::for_data_dir(data_dir.to_path_buf());
     config.database_url = database_url;
     config.secret_key = Some("44".repeat(32));
@@ -17,8 +20,15 @@ pub async fn bench_state(data_dir: &std::path::Path, database_url: Option<String
     config.outbox_worker = false;
     config.mail_workers = false;
     let state = talentpost_server::app::build_state(config).await.unwrap();
-    talentpost_server::services::bootstrap::ensure_initial_admin(&state).await.unwrap();
-    let admin = app_user::Entity::find().filter(app_user::Column::Email.eq("bench@example.org")).one(&state.db).await.unwrap().unwrap();
+    talentpost_server::services::bootstrap::ensure_initial_admin(&state)
+        .await
+        .unwrap();
+    let admin = app_user::Entity::find()
+        .filter(app_user::Column::Email.eq("bench@example.org"))
+        .one(&state.db)
+        .await
+        .unwrap()
+        .unwrap();
     let principal = Principal {
         user_id: admin.id,
         organisation_id: admin.organisation_id,

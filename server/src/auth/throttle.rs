@@ -22,12 +22,18 @@ impl LoginThrottle {
     /// A successful login clears the count again.
     pub fn begin_attempt(&self, account: &str) -> ServiceResult<()> {
         let now = Instant::now();
-        let mut failures = self.failures.lock().map_err(|_| ServiceError::Internal("login throttle poisoned".into()))?;
+        let mut failures = self
+            .failures
+            .lock()
+            .map_err(|_| ServiceError::Internal("login throttle poisoned".into()))?;
         failures.retain(|_, (_, since)| now.duration_since(*since) < LOCKOUT);
         let entry = failures.entry(account.to_owned()).or_insert((0, now));
         if entry.0 >= MAX_FAILURES {
             return Err(ServiceError::TooManyAttempts {
-                retry_after_seconds: LOCKOUT.saturating_sub(now.duration_since(entry.1)).as_secs().max(1),
+                retry_after_seconds: LOCKOUT
+                    .saturating_sub(now.duration_since(entry.1))
+                    .as_secs()
+                    .max(1),
             });
         }
         entry.0 += 1;
@@ -53,7 +59,10 @@ impl RateLimiter {
     /// Counts one request for `key`; refuses it once `limit` requests fell in the window.
     pub fn check(&self, key: &str, limit: u32, window: Duration) -> ServiceResult<()> {
         let now = Instant::now();
-        let mut windows = self.windows.lock().map_err(|_| ServiceError::Internal("rate limiter poisoned".into()))?;
+        let mut windows = self
+            .windows
+            .lock()
+            .map_err(|_| ServiceError::Internal("rate limiter poisoned".into()))?;
         if windows.len() > 10_000 {
             windows.retain(|_, (_, start)| now.duration_since(*start) < window);
         }
@@ -62,8 +71,13 @@ impl RateLimiter {
             *entry = (0, now);
         }
         if entry.0 >= limit {
-            let retry_after_seconds = window.saturating_sub(now.duration_since(entry.1)).as_secs().max(1);
-            return Err(ServiceError::RateLimited { retry_after_seconds });
+            let retry_after_seconds = window
+                .saturating_sub(now.duration_since(entry.1))
+                .as_secs()
+                .max(1);
+            return Err(ServiceError::RateLimited {
+                retry_after_seconds,
+            });
         }
         entry.0 += 1;
         Ok(())
@@ -84,8 +98,14 @@ mod tests {
         for _ in 0..MAX_FAILURES {
             assert!(throttle.begin_attempt("a@example.test").is_ok());
         }
-        assert!(matches!(throttle.begin_attempt("a@example.test"), Err(ServiceError::TooManyAttempts { .. })));
-        assert!(throttle.begin_attempt("b@example.test").is_ok(), "other accounts are not affected");
+        assert!(matches!(
+            throttle.begin_attempt("a@example.test"),
+            Err(ServiceError::TooManyAttempts { .. })
+        ));
+        assert!(
+            throttle.begin_attempt("b@example.test").is_ok(),
+            "other accounts are not affected"
+        );
     }
 
     #[test]
@@ -95,8 +115,14 @@ mod tests {
         for _ in 0..3 {
             assert!(limiter.check("form:1.2.3.4", 3, minute).is_ok());
         }
-        assert!(matches!(limiter.check("form:1.2.3.4", 3, minute), Err(ServiceError::RateLimited { .. })));
+        assert!(matches!(
+            limiter.check("form:1.2.3.4", 3, minute),
+            Err(ServiceError::RateLimited { .. })
+        ));
         assert!(limiter.check("form:5.6.7.8", 3, minute).is_ok());
-        assert!(limiter.check("form:1.2.3.4", 3, Duration::ZERO).is_ok(), "a new window starts afresh");
+        assert!(
+            limiter.check("form:1.2.3.4", 3, Duration::ZERO).is_ok(),
+            "a new window starts afresh"
+        );
     }
 }

@@ -13,23 +13,41 @@ use crate::db::entities::{inbound_account, inbox_item};
 pub enum DomainEvent {
     InboxItemAdded(Box<inbox_item::Model>),
     /// Items changed state (deleted, restored, assigned); counts must be re-read.
-    InboxChanged { organisation_id: i64 },
+    InboxChanged {
+        organisation_id: i64,
+    },
     /// What a user may see changed (logout, role, groups, deactivation, revoked token):
     /// their open subscriptions end, and a reconnect authenticates afresh.
     /// `user_id: None` means every user of the organisation.
-    AccessChanged { organisation_id: i64, user_id: Option<i64> },
+    AccessChanged {
+        organisation_id: i64,
+        user_id: Option<i64>,
+    },
     /// An inbound account's settings or sync status changed.
     InboundAccountStatusChanged(Box<inbound_account::Model>),
     /// A mail was queued or its delivery status changed. Carries ids only: the message
     /// holds the whole mail, which neither the bus nor NOTIFY should copy.
-    OutboxChanged { organisation_id: i64, message_id: i64, status: talentpost_shared::OutboxStatus },
+    OutboxChanged {
+        organisation_id: i64,
+        message_id: i64,
+        status: talentpost_shared::OutboxStatus,
+    },
     /// A candidate's contact history gained or changed an entry.
-    ContactHistoryChanged { organisation_id: i64, candidate_id: i64 },
+    ContactHistoryChanged {
+        organisation_id: i64,
+        candidate_id: i64,
+    },
     /// A nurturing job, its entries or writing jobs changed (`job_id: None`: manual
     /// writing jobs); schedulers re-plan and open views re-read.
-    NurturingChanged { organisation_id: i64, job_id: Option<i64> },
+    NurturingChanged {
+        organisation_id: i64,
+        job_id: Option<i64>,
+    },
     /// A Google or Microsoft connection was made, renewed, lost or removed.
-    OauthAccountChanged { organisation_id: i64, oauth_account_id: i64 },
+    OauthAccountChanged {
+        organisation_id: i64,
+        oauth_account_id: i64,
+    },
 }
 
 impl DomainEvent {
@@ -38,11 +56,21 @@ impl DomainEvent {
             Self::InboxItemAdded(item) => item.organisation_id,
             Self::InboundAccountStatusChanged(account) => account.organisation_id,
             Self::InboxChanged { organisation_id }
-            | Self::AccessChanged { organisation_id, .. }
-            | Self::OutboxChanged { organisation_id, .. }
-            | Self::ContactHistoryChanged { organisation_id, .. }
-            | Self::NurturingChanged { organisation_id, .. }
-            | Self::OauthAccountChanged { organisation_id, .. } => *organisation_id,
+            | Self::AccessChanged {
+                organisation_id, ..
+            }
+            | Self::OutboxChanged {
+                organisation_id, ..
+            }
+            | Self::ContactHistoryChanged {
+                organisation_id, ..
+            }
+            | Self::NurturingChanged {
+                organisation_id, ..
+            }
+            | Self::OauthAccountChanged {
+                organisation_id, ..
+            } => *organisation_id,
         }
     }
 
@@ -67,12 +95,20 @@ impl EventBus {
         // Subscribers that fall this far behind get a `Lagged` and resynchronise by
         // re-reading counts; 1024 covers a burst of a large first mail sync.
         let (sender, _) = broadcast::channel(1024);
-        Self { sender, relay: None, origin: None }
+        Self {
+            sender,
+            relay: None,
+            origin: None,
+        }
     }
 
     /// A bus that also tells the other processes on the same database.
     pub fn with_relay(relay: mpsc::UnboundedSender<relay::Outgoing>, origin: u64) -> Self {
-        Self { relay: Some(relay), origin: Some(origin), ..Self::new() }
+        Self {
+            relay: Some(relay),
+            origin: Some(origin),
+            ..Self::new()
+        }
     }
 
     pub fn relay_origin(&self) -> Option<u64> {

@@ -16,37 +16,87 @@ const CHANNEL: &str = "talentpost_events";
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Wire {
-    InboxItemAdded { item_id: i64 },
-    InboxChanged { organisation_id: i64 },
-    AccessChanged { organisation_id: i64, user_id: Option<i64> },
-    InboundAccountStatusChanged { account_id: i64 },
-    OutboxChanged { organisation_id: i64, message_id: i64, status: talentpost_shared::OutboxStatus },
-    ContactHistoryChanged { organisation_id: i64, candidate_id: i64 },
-    NurturingChanged { organisation_id: i64, job_id: Option<i64> },
-    OauthAccountChanged { organisation_id: i64, oauth_account_id: i64 },
+    InboxItemAdded {
+        item_id: i64,
+    },
+    InboxChanged {
+        organisation_id: i64,
+    },
+    AccessChanged {
+        organisation_id: i64,
+        user_id: Option<i64>,
+    },
+    InboundAccountStatusChanged {
+        account_id: i64,
+    },
+    OutboxChanged {
+        organisation_id: i64,
+        message_id: i64,
+        status: talentpost_shared::OutboxStatus,
+    },
+    ContactHistoryChanged {
+        organisation_id: i64,
+        candidate_id: i64,
+    },
+    NurturingChanged {
+        organisation_id: i64,
+        job_id: Option<i64>,
+    },
+    OauthAccountChanged {
+        organisation_id: i64,
+        oauth_account_id: i64,
+    },
 }
 
 impl From<&DomainEvent> for Wire {
     fn from(event: &DomainEvent) -> Self {
         match event {
             DomainEvent::InboxItemAdded(item) => Self::InboxItemAdded { item_id: item.id },
-            DomainEvent::InboxChanged { organisation_id } => Self::InboxChanged { organisation_id: *organisation_id },
-            DomainEvent::AccessChanged { organisation_id, user_id } => {
-                Self::AccessChanged { organisation_id: *organisation_id, user_id: *user_id }
+            DomainEvent::InboxChanged { organisation_id } => Self::InboxChanged {
+                organisation_id: *organisation_id,
+            },
+            DomainEvent::AccessChanged {
+                organisation_id,
+                user_id,
+            } => Self::AccessChanged {
+                organisation_id: *organisation_id,
+                user_id: *user_id,
+            },
+            DomainEvent::InboundAccountStatusChanged(account) => {
+                Self::InboundAccountStatusChanged {
+                    account_id: account.id,
+                }
             }
-            DomainEvent::InboundAccountStatusChanged(account) => Self::InboundAccountStatusChanged { account_id: account.id },
-            DomainEvent::OutboxChanged { organisation_id, message_id, status } => {
-                Self::OutboxChanged { organisation_id: *organisation_id, message_id: *message_id, status: *status }
-            }
-            DomainEvent::ContactHistoryChanged { organisation_id, candidate_id } => {
-                Self::ContactHistoryChanged { organisation_id: *organisation_id, candidate_id: *candidate_id }
-            }
-            DomainEvent::NurturingChanged { organisation_id, job_id } => {
-                Self::NurturingChanged { organisation_id: *organisation_id, job_id: *job_id }
-            }
-            DomainEvent::OauthAccountChanged { organisation_id, oauth_account_id } => {
-                Self::OauthAccountChanged { organisation_id: *organisation_id, oauth_account_id: *oauth_account_id }
-            }
+            DomainEvent::OutboxChanged {
+                organisation_id,
+                message_id,
+                status,
+            } => Self::OutboxChanged {
+                organisation_id: *organisation_id,
+                message_id: *message_id,
+                status: *status,
+            },
+            DomainEvent::ContactHistoryChanged {
+                organisation_id,
+                candidate_id,
+            } => Self::ContactHistoryChanged {
+                organisation_id: *organisation_id,
+                candidate_id: *candidate_id,
+            },
+            DomainEvent::NurturingChanged {
+                organisation_id,
+                job_id,
+            } => Self::NurturingChanged {
+                organisation_id: *organisation_id,
+                job_id: *job_id,
+            },
+            DomainEvent::OauthAccountChanged {
+                organisation_id,
+                oauth_account_id,
+            } => Self::OauthAccountChanged {
+                organisation_id: *organisation_id,
+                oauth_account_id: *oauth_account_id,
+            },
         }
     }
 }
@@ -72,7 +122,9 @@ pub fn start_sending(db: DatabaseConnection) -> (mpsc::UnboundedSender<Outgoing>
         while let Some(message) = outgoing.recv().await {
             match message {
                 Outgoing::Event(event) => {
-                    let Ok(payload) = serde_json::to_string(&Envelope { origin, event }) else { continue };
+                    let Ok(payload) = serde_json::to_string(&Envelope { origin, event }) else {
+                        continue;
+                    };
                     let notify = Statement::from_sql_and_values(
                         DatabaseBackend::Postgres,
                         "SELECT pg_notify($1, $2)",
@@ -104,7 +156,9 @@ pub fn start_listening(state: AppState, url: String, own_origin: u64) {
                     } else {
                         loop {
                             match listener.recv().await {
-                                Ok(notification) => receive(&state, own_origin, notification.payload()).await,
+                                Ok(notification) => {
+                                    receive(&state, own_origin, notification.payload()).await
+                                }
                                 Err(error) => {
                                     tracing::warn!(%error, "lost the connection for other processes' events");
                                     break;
@@ -113,7 +167,9 @@ pub fn start_listening(state: AppState, url: String, own_origin: u64) {
                         }
                     }
                 }
-                Err(error) => tracing::warn!(%error, "could not connect for other processes' events"),
+                Err(error) => {
+                    tracing::warn!(%error, "could not connect for other processes' events")
+                }
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
@@ -121,33 +177,66 @@ pub fn start_listening(state: AppState, url: String, own_origin: u64) {
 }
 
 async fn receive(state: &AppState, own_origin: u64, payload: &str) {
-    let Ok(envelope) = serde_json::from_str::<Envelope>(payload) else { return };
+    let Ok(envelope) = serde_json::from_str::<Envelope>(payload) else {
+        return;
+    };
     if envelope.origin == own_origin {
         return;
     }
     let event = match envelope.event {
-        Wire::InboxItemAdded { item_id } => match inbox_item::Entity::find_by_id(item_id).one(&state.db).await {
-            Ok(Some(item)) => DomainEvent::InboxItemAdded(Box::new(item)),
-            _ => return,
-        },
+        Wire::InboxItemAdded { item_id } => {
+            match inbox_item::Entity::find_by_id(item_id).one(&state.db).await {
+                Ok(Some(item)) => DomainEvent::InboxItemAdded(Box::new(item)),
+                _ => return,
+            }
+        }
         Wire::InboxChanged { organisation_id } => DomainEvent::InboxChanged { organisation_id },
-        Wire::AccessChanged { organisation_id, user_id } => DomainEvent::AccessChanged { organisation_id, user_id },
+        Wire::AccessChanged {
+            organisation_id,
+            user_id,
+        } => DomainEvent::AccessChanged {
+            organisation_id,
+            user_id,
+        },
         Wire::InboundAccountStatusChanged { account_id } => {
-            match inbound_account::Entity::find_by_id(account_id).one(&state.db).await {
+            match inbound_account::Entity::find_by_id(account_id)
+                .one(&state.db)
+                .await
+            {
                 Ok(Some(account)) => DomainEvent::InboundAccountStatusChanged(Box::new(account)),
                 _ => return,
             }
         }
-        Wire::OutboxChanged { organisation_id, message_id, status } => {
-            DomainEvent::OutboxChanged { organisation_id, message_id, status }
-        }
-        Wire::ContactHistoryChanged { organisation_id, candidate_id } => {
-            DomainEvent::ContactHistoryChanged { organisation_id, candidate_id }
-        }
-        Wire::NurturingChanged { organisation_id, job_id } => DomainEvent::NurturingChanged { organisation_id, job_id },
-        Wire::OauthAccountChanged { organisation_id, oauth_account_id } => {
-            DomainEvent::OauthAccountChanged { organisation_id, oauth_account_id }
-        }
+        Wire::OutboxChanged {
+            organisation_id,
+            message_id,
+            status,
+        } => DomainEvent::OutboxChanged {
+            organisation_id,
+            message_id,
+            status,
+        },
+        Wire::ContactHistoryChanged {
+            organisation_id,
+            candidate_id,
+        } => DomainEvent::ContactHistoryChanged {
+            organisation_id,
+            candidate_id,
+        },
+        Wire::NurturingChanged {
+            organisation_id,
+            job_id,
+        } => DomainEvent::NurturingChanged {
+            organisation_id,
+            job_id,
+        },
+        Wire::OauthAccountChanged {
+            organisation_id,
+            oauth_account_id,
+        } => DomainEvent::OauthAccountChanged {
+            organisation_id,
+            oauth_account_id,
+        },
     };
     state.events.publish_here(event);
 }

@@ -2,7 +2,9 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
+use super::support::{
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection,
+};
 use crate::services::audit::{self as audit_service, AuditFilter};
 
 #[derive(SimpleObject)]
@@ -53,23 +55,31 @@ impl AuditQuery {
         let request = page_request(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = AuditFilter {
-            user_id: filter.user_id.as_ref().map(|id| parse_id("filter.userId", id, |id| id)).transpose()?,
+            user_id: filter
+                .user_id
+                .as_ref()
+                .map(|id| parse_id("filter.userId", id, |id| id))
+                .transpose()?,
             kind: filter.kind.filter(|kind| !kind.is_empty()),
             from: filter.from,
             to: filter.to,
         };
-        let page = audit_service::list(state, principal, filter, &request).await.gql()?;
-        Ok(to_connection(page, request.after.is_some(), |row| AuditEntry {
-            id: gql_id(row.entry.id),
-            actor_id: row.entry.actor_user_id.map(gql_id),
-            actor_name: row.actor_name,
-            api_token_id: row.entry.actor_api_token_id.map(gql_id),
-            api_token_name: row.api_token_name,
-            action: row.entry.action,
-            subject_type: row.entry.subject_type,
-            subject_id: row.entry.subject_id.map(gql_id),
-            details: row.entry.details,
-            created_at: row.entry.created_at,
+        let page = audit_service::list(state, principal, filter, &request)
+            .await
+            .gql()?;
+        Ok(to_connection(page, request.after.is_some(), |row| {
+            AuditEntry {
+                id: gql_id(row.entry.id),
+                actor_id: row.entry.actor_user_id.map(gql_id),
+                actor_name: row.actor_name,
+                api_token_id: row.entry.actor_api_token_id.map(gql_id),
+                api_token_name: row.api_token_name,
+                action: row.entry.action,
+                subject_type: row.entry.subject_type,
+                subject_id: row.entry.subject_id.map(gql_id),
+                details: row.entry.details,
+                created_at: row.entry.created_at,
+            }
         }))
     }
 }

@@ -6,7 +6,10 @@ use talentpost_shared::{ApplicationStatus, CandidateStatus, DuplicateStatus, Sou
 use super::duplicates::DuplicateSet;
 use super::inbox::Document;
 use super::job_openings::JobOpening;
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state, to_connection};
+use super::support::{
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state,
+    to_connection,
+};
 use crate::db::entities::{application, candidate};
 use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
 use crate::services::candidates::{self as service, CandidateFilter, CandidateInput};
@@ -40,7 +43,9 @@ impl Candidate {
     /// not count).
     async fn last_contact_at(&self, ctx: &Context<'_>) -> GqlResult<Option<DateTime<Utc>>> {
         let state = state(ctx)?;
-        crate::services::contact_history::last_contact_at(state, self.raw_id).await.gql()
+        crate::services::contact_history::last_contact_at(state, self.raw_id)
+            .await
+            .gql()
     }
 
     async fn emails(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
@@ -51,20 +56,40 @@ impl Candidate {
 
     async fn applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<Application>> {
         let state = state(ctx)?;
-        Ok(service::applications_of(state, self.raw_id).await.gql()?.into_iter().map(Application).collect())
+        Ok(service::applications_of(state, self.raw_id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Application)
+            .collect())
     }
 
     /// Files of the candidate: attachments of taken-over mail and forms, newest last.
     async fn documents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Document>> {
         let state = state(ctx)?;
-        Ok(service::documents_of(state, self.raw_id).await.gql()?.into_iter().map(Document::from).collect())
+        Ok(service::documents_of(state, self.raw_id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Document::from)
+            .collect())
     }
 
     /// Open and confirmed duplicate sets the candidate belongs to.
     async fn duplicate_sets(&self, ctx: &Context<'_>) -> GqlResult<Vec<DuplicateSet>> {
         let (state, principal) = caller(ctx)?;
-        let sets = crate::services::duplicates::sets(&state.db, principal.organisation_id, Some(CandidateId(self.raw_id))).await.gql()?;
-        Ok(sets.into_iter().filter(|set| set.status != DuplicateStatus::Dismissed).map(DuplicateSet::from).collect())
+        let sets = crate::services::duplicates::sets(
+            &state.db,
+            principal.organisation_id,
+            Some(CandidateId(self.raw_id)),
+        )
+        .await
+        .gql()?;
+        Ok(sets
+            .into_iter()
+            .filter(|set| set.status != DuplicateStatus::Dismissed)
+            .map(DuplicateSet::from)
+            .collect())
     }
 }
 
@@ -114,9 +139,14 @@ impl Application {
     }
     /// The opening applied for; empty for an unsolicited application.
     async fn job_opening(&self, ctx: &Context<'_>) -> GqlResult<Option<JobOpening>> {
-        let Some(id) = self.0.job_opening_id else { return Ok(None) };
+        let Some(id) = self.0.job_opening_id else {
+            return Ok(None);
+        };
         let (state, principal) = caller(ctx)?;
-        Ok(job_openings::find(&state.db, principal, JobOpeningId(id)).await.ok().map(JobOpening::from))
+        Ok(job_openings::find(&state.db, principal, JobOpeningId(id))
+            .await
+            .ok()
+            .map(JobOpening::from))
     }
 }
 
@@ -167,23 +197,43 @@ impl CandidateQuery {
         search: Option<String>,
         status: Option<CandidateStatus>,
         in_talent_pool: Option<bool>,
-        #[graphql(desc = "Candidates with an application for this opening.")] job_opening_id: Option<ID>,
-        #[graphql(desc = "Candidates with an application from this source.")] source: Option<SourceMedium>,
+        #[graphql(desc = "Candidates with an application for this opening.")]
+        job_opening_id: Option<ID>,
+        #[graphql(desc = "Candidates with an application from this source.")] source: Option<
+            SourceMedium,
+        >,
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, Candidate>> {
         let request = page_request(first, after.as_deref())?;
-        let job_opening_id = job_opening_id.map(|id| parse_id("jobOpeningId", &id, JobOpeningId)).transpose()?;
+        let job_opening_id = job_opening_id
+            .map(|id| parse_id("jobOpeningId", &id, JobOpeningId))
+            .transpose()?;
         let (state, principal) = caller(ctx)?;
-        let filter = CandidateFilter { search, status, in_talent_pool, job_opening_id, source };
-        let page = service::list(state, principal, filter, &request).await.gql()?;
-        Ok(to_connection(page, request.after.is_some(), Candidate::from))
+        let filter = CandidateFilter {
+            search,
+            status,
+            in_talent_pool,
+            job_opening_id,
+            source,
+        };
+        let page = service::list(state, principal, filter, &request)
+            .await
+            .gql()?;
+        Ok(to_connection(
+            page,
+            request.after.is_some(),
+            Candidate::from,
+        ))
     }
 
     async fn candidate(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Candidate> {
         let id = parse_id("id", &id, CandidateId)?;
         let (state, principal) = caller(ctx)?;
-        service::find(&state.db, principal, id).await.gql().map(Candidate::from)
+        service::find(&state.db, principal, id)
+            .await
+            .gql()
+            .map(Candidate::from)
     }
 }
 
@@ -192,7 +242,11 @@ pub struct CandidateMutation;
 
 #[Object]
 impl CandidateMutation {
-    async fn create_candidate(&self, ctx: &Context<'_>, input: CreateCandidateInput) -> GqlResult<Candidate> {
+    async fn create_candidate(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCandidateInput,
+    ) -> GqlResult<Candidate> {
         let emails = parse_emails(&input.emails)?;
         let (state, principal) = caller(ctx)?;
         let input = CandidateInput {
@@ -204,7 +258,10 @@ impl CandidateMutation {
             in_talent_pool: Some(input.in_talent_pool),
             status: input.status,
         };
-        service::create(state, principal, input).await.gql().map(Candidate::from)
+        service::create(state, principal, input)
+            .await
+            .gql()
+            .map(Candidate::from)
     }
 
     /// Links the candidate to a job opening (or records an unsolicited application).
@@ -217,19 +274,43 @@ impl CandidateMutation {
         source_medium: Option<SourceMedium>,
     ) -> GqlResult<Application> {
         let candidate_id = parse_id("candidateId", &candidate_id, CandidateId)?;
-        let job_opening_id = job_opening_id.map(|id| parse_id("jobOpeningId", &id, JobOpeningId)).transpose()?;
+        let job_opening_id = job_opening_id
+            .map(|id| parse_id("jobOpeningId", &id, JobOpeningId))
+            .transpose()?;
         let (state, principal) = caller(ctx)?;
-        service::add_application(state, principal, candidate_id, job_opening_id, source_medium).await.gql().map(Application)
+        service::add_application(
+            state,
+            principal,
+            candidate_id,
+            job_opening_id,
+            source_medium,
+        )
+        .await
+        .gql()
+        .map(Application)
     }
 
     /// Moves an application along: NEW → IN_PROCESS → INTERVIEW → HIRED or REJECTED.
-    async fn set_application_status(&self, ctx: &Context<'_>, id: ID, status: ApplicationStatus) -> GqlResult<Application> {
+    async fn set_application_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: ApplicationStatus,
+    ) -> GqlResult<Application> {
         let id = parse_id("id", &id, ApplicationId)?;
         let (state, principal) = caller(ctx)?;
-        service::set_application_status(state, principal, id, status).await.gql().map(Application)
+        service::set_application_status(state, principal, id, status)
+            .await
+            .gql()
+            .map(Application)
     }
 
-    async fn update_candidate(&self, ctx: &Context<'_>, id: ID, input: UpdateCandidateInput) -> GqlResult<Candidate> {
+    async fn update_candidate(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCandidateInput,
+    ) -> GqlResult<Candidate> {
         let id = parse_id("id", &id, CandidateId)?;
         let emails = input.emails.as_deref().map(parse_emails).transpose()?;
         let (state, principal) = caller(ctx)?;
@@ -242,6 +323,9 @@ impl CandidateMutation {
             in_talent_pool: input.in_talent_pool,
             status: input.status,
         };
-        service::update(state, principal, id, input).await.gql().map(Candidate::from)
+        service::update(state, principal, id, input)
+            .await
+            .gql()
+            .map(Candidate::from)
     }
 }

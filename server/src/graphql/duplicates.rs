@@ -3,7 +3,9 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use talentpost_shared::{DuplicateReason, DuplicateStatus};
 
 use super::candidates::Candidate;
-use super::support::{GqlResult, ServiceResultExt, caller, page_request, parse_id, parse_ids, to_connection};
+use super::support::{
+    GqlResult, ServiceResultExt, caller, page_request, parse_id, parse_ids, to_connection,
+};
 use crate::ids::CandidateId;
 use crate::services::duplicates::{self as service, DuplicateFilter, MergeCounts};
 
@@ -62,11 +64,23 @@ impl DuplicateQuery {
         after: Option<String>,
     ) -> GqlResult<Connection<String, DuplicateSet>> {
         let request = page_request(first, after.as_deref())?;
-        let candidate_id = filter.candidate_id.map(|id| parse_id("filter.candidateId", &id, CandidateId)).transpose()?;
+        let candidate_id = filter
+            .candidate_id
+            .map(|id| parse_id("filter.candidateId", &id, CandidateId))
+            .transpose()?;
         let (state, principal) = caller(ctx)?;
-        let filter = DuplicateFilter { candidate_id, status: filter.status };
-        let page = service::list(state, principal, filter, &request).await.gql()?;
-        Ok(to_connection(page, request.after.is_some(), DuplicateSet::from))
+        let filter = DuplicateFilter {
+            candidate_id,
+            status: filter.status,
+        };
+        let page = service::list(state, principal, filter, &request)
+            .await
+            .gql()?;
+        Ok(to_connection(
+            page,
+            request.after.is_some(),
+            DuplicateSet::from,
+        ))
     }
 }
 
@@ -77,12 +91,25 @@ pub struct DuplicateMutation;
 impl DuplicateMutation {
     /// Folds the source candidates into the target, keeping every application, document,
     /// contact event and address; the sources are deleted.
-    async fn merge_candidates(&self, ctx: &Context<'_>, target_id: ID, source_ids: Vec<ID>) -> GqlResult<MergeResult> {
+    async fn merge_candidates(
+        &self,
+        ctx: &Context<'_>,
+        target_id: ID,
+        source_ids: Vec<ID>,
+    ) -> GqlResult<MergeResult> {
         let target_id = parse_id("targetId", &target_id, CandidateId)?;
         let source_ids = parse_ids("sourceIds", &source_ids, CandidateId)?;
         let (state, principal) = caller(ctx)?;
-        let (candidate, counts) = service::merge(state, principal, target_id, &source_ids).await.gql()?;
-        let MergeCounts { applications, documents, contact_events, emails, inbox_items } = counts;
+        let (candidate, counts) = service::merge(state, principal, target_id, &source_ids)
+            .await
+            .gql()?;
+        let MergeCounts {
+            applications,
+            documents,
+            contact_events,
+            emails,
+            inbox_items,
+        } = counts;
         Ok(MergeResult {
             candidate: Candidate::from(candidate),
             moved_applications: applications,
@@ -96,12 +123,18 @@ impl DuplicateMutation {
     /// The members are different people; the set is no longer shown.
     async fn dismiss_duplicate(&self, ctx: &Context<'_>, set_id: ID) -> GqlResult<DuplicateSet> {
         let (state, principal) = caller(ctx)?;
-        service::decide(state, principal, &set_id, DuplicateStatus::Dismissed).await.gql().map(DuplicateSet::from)
+        service::decide(state, principal, &set_id, DuplicateStatus::Dismissed)
+            .await
+            .gql()
+            .map(DuplicateSet::from)
     }
 
     /// The members are the same person but stay apart for now; they are mailed only once.
     async fn confirm_duplicate(&self, ctx: &Context<'_>, set_id: ID) -> GqlResult<DuplicateSet> {
         let (state, principal) = caller(ctx)?;
-        service::decide(state, principal, &set_id, DuplicateStatus::Confirmed).await.gql().map(DuplicateSet::from)
+        service::decide(state, principal, &set_id, DuplicateStatus::Confirmed)
+            .await
+            .gql()
+            .map(DuplicateSet::from)
     }
 }

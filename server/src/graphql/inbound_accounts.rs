@@ -1,7 +1,9 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::{Stream, StreamExt};
-use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity};
+use talentpost_shared::{
+    InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity,
+};
 
 use super::inbox::event_stream;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
@@ -52,9 +54,18 @@ impl InboundAccount {
     }
     /// The Google or Microsoft connection this account signs in with.
     async fn oauth(&self, ctx: &Context<'_>) -> GqlResult<Option<super::oauth::OauthAccount>> {
-        let Some(id) = self.0.oauth_account_id else { return Ok(None) };
+        let Some(id) = self.0.oauth_account_id else {
+            return Ok(None);
+        };
         let (app, principal) = caller(ctx)?;
-        Ok(crate::services::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id)).await.ok().map(super::oauth::OauthAccount))
+        Ok(crate::services::oauth::connect::find(
+            &app.db,
+            principal,
+            crate::ids::OauthAccountId(id),
+        )
+        .await
+        .ok()
+        .map(super::oauth::OauthAccount))
     }
     /// The folder watched for new mail.
     async fn folder(&self) -> &str {
@@ -75,7 +86,10 @@ impl InboundAccount {
     }
     /// Where the last failure happened, while the status is ERROR.
     async fn status_problem(&self) -> Option<MailProblem> {
-        self.0.status_problem.as_deref().and_then(MailProblem::parse)
+        self.0
+            .status_problem
+            .as_deref()
+            .and_then(MailProblem::parse)
     }
     /// The failure in words an admin can act on, while the status is ERROR.
     async fn status_detail(&self) -> Option<&str> {
@@ -112,7 +126,10 @@ pub struct MailFolder {
 
 impl From<ServerFolder> for MailFolder {
     fn from(folder: ServerFolder) -> Self {
-        Self { name: folder.name, selectable: folder.selectable }
+        Self {
+            name: folder.name,
+            selectable: folder.selectable,
+        }
     }
 }
 
@@ -179,8 +196,14 @@ pub struct InboundAccountInput {
 
 impl InboundAccountInput {
     fn into_service(self) -> GqlResult<AccountInput> {
-        let legal_entity_id = self.legal_entity_id.map(|id| parse_id("legalEntityId", &id, LegalEntityId)).transpose()?;
-        let group = self.user_group_id.map(|id| parse_id("userGroupId", &id, UserGroupId)).transpose()?;
+        let legal_entity_id = self
+            .legal_entity_id
+            .map(|id| parse_id("legalEntityId", &id, LegalEntityId))
+            .transpose()?;
+        let group = self
+            .user_group_id
+            .map(|id| parse_id("userGroupId", &id, UserGroupId))
+            .transpose()?;
         let user_group_id = match (group, self.clear_user_group) {
             (Some(group), _) => Some(Some(group)),
             (None, true) => Some(None),
@@ -207,13 +230,21 @@ impl InboundAccountQuery {
     /// Accounts the caller administers (admins: all).
     async fn inbound_accounts(&self, ctx: &Context<'_>) -> GqlResult<Vec<InboundAccount>> {
         let (app, principal) = caller(ctx)?;
-        Ok(service::list(app, principal).await.gql()?.into_iter().map(InboundAccount).collect())
+        Ok(service::list(app, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(InboundAccount)
+            .collect())
     }
 
     async fn inbound_account(&self, ctx: &Context<'_>, id: ID) -> GqlResult<InboundAccount> {
         let id = parse_id("id", &id, InboundAccountId)?;
         let (app, principal) = caller(ctx)?;
-        service::find(&app.db, principal, id).await.gql().map(InboundAccount)
+        service::find(&app.db, principal, id)
+            .await
+            .gql()
+            .map(InboundAccount)
     }
 
     /// Connects with the given settings and lists the server's folders. Works before
@@ -225,14 +256,18 @@ impl InboundAccountQuery {
         input: MailConnectionInput,
         account_id: Option<ID>,
     ) -> GqlResult<Vec<MailFolder>> {
-        let account_id = account_id.map(|id| parse_id("accountId", &id, InboundAccountId)).transpose()?;
+        let account_id = account_id
+            .map(|id| parse_id("accountId", &id, InboundAccountId))
+            .transpose()?;
         let (app, principal) = caller(ctx)?;
-        Ok(service::list_folders(app, principal, input.into(), account_id)
-            .await
-            .gql()?
-            .into_iter()
-            .map(MailFolder::from)
-            .collect())
+        Ok(
+            service::list_folders(app, principal, input.into(), account_id)
+                .await
+                .gql()?
+                .into_iter()
+                .map(MailFolder::from)
+                .collect(),
+        )
     }
 }
 
@@ -241,29 +276,54 @@ pub struct InboundAccountMutation;
 
 #[Object]
 impl InboundAccountMutation {
-    async fn create_inbound_account(&self, ctx: &Context<'_>, input: InboundAccountInput) -> GqlResult<InboundAccount> {
+    async fn create_inbound_account(
+        &self,
+        ctx: &Context<'_>,
+        input: InboundAccountInput,
+    ) -> GqlResult<InboundAccount> {
         let input = input.into_service()?;
         let (app, principal) = caller(ctx)?;
-        service::create(app, principal, input).await.gql().map(InboundAccount)
+        service::create(app, principal, input)
+            .await
+            .gql()
+            .map(InboundAccount)
     }
 
-    async fn update_inbound_account(&self, ctx: &Context<'_>, id: ID, input: InboundAccountInput) -> GqlResult<InboundAccount> {
+    async fn update_inbound_account(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: InboundAccountInput,
+    ) -> GqlResult<InboundAccount> {
         let id = parse_id("id", &id, InboundAccountId)?;
         let input = input.into_service()?;
         let (app, principal) = caller(ctx)?;
-        service::update(app, principal, id, input).await.gql().map(InboundAccount)
+        service::update(app, principal, id, input)
+            .await
+            .gql()
+            .map(InboundAccount)
     }
 
     /// Deletes the accounts (all or none). Mail already fetched stays in the inbox.
     async fn delete_inbound_accounts(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<ID>> {
         let ids = parse_ids("ids", &ids, InboundAccountId)?;
         let (app, principal) = caller(ctx)?;
-        Ok(service::delete(app, principal, &ids).await.gql()?.into_iter().map(|id| gql_id(id.0)).collect())
+        Ok(service::delete(app, principal, &ids)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|id| gql_id(id.0))
+            .collect())
     }
 
     /// Fetches new mail now. With `since`, every mail from that date is looked at again
     /// ("fetch again since"); mail already stored is never stored twice.
-    async fn sync_inbound_account(&self, ctx: &Context<'_>, id: ID, since: Option<NaiveDate>) -> GqlResult<SyncResult> {
+    async fn sync_inbound_account(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        since: Option<NaiveDate>,
+    ) -> GqlResult<SyncResult> {
         let id = parse_id("id", &id, InboundAccountId)?;
         let (app, principal) = caller(ctx)?;
         let (report, account) = service::sync_now(app, principal, id, since).await.gql()?;
@@ -296,7 +356,8 @@ impl InboundAccountSubscription {
         Ok(current.chain(changes.filter_map(move |event| {
             let visible = match event {
                 DomainEvent::InboundAccountStatusChanged(account)
-                    if account.organisation_id == principal.organisation_id && principal.administers(account.legal_entity_id) =>
+                    if account.organisation_id == principal.organisation_id
+                        && principal.administers(account.legal_entity_id) =>
                 {
                     Some(InboundAccount(*account))
                 }

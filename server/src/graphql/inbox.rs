@@ -12,13 +12,16 @@ use super::job_openings::JobOpening;
 use super::legal_entities::LegalEntity;
 use super::mail_messages::MailMessage;
 use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids, state, to_connection, to_gql,
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids,
+    state, to_connection, to_gql,
 };
 use crate::auth::Principal;
 use crate::db::entities::{document, inbox_item};
 use crate::error::ServiceError;
 use crate::events::DomainEvent;
-use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
+use crate::ids::{
+    ApplicationId, CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId,
+};
 use crate::services::inbox::{self as service, ApplicationSubmission, InboxFilter, UploadedFile};
 use crate::services::{candidates, job_openings, legal_entities, mail_intake, takeover};
 use crate::state::AppState;
@@ -65,35 +68,67 @@ impl InboxItem {
         self.0.deleted_at
     }
     async fn legal_entity(&self, ctx: &Context<'_>) -> GqlResult<Option<LegalEntity>> {
-        let Some(id) = self.0.legal_entity_id else { return Ok(None) };
+        let Some(id) = self.0.legal_entity_id else {
+            return Ok(None);
+        };
         let (state, principal) = caller(ctx)?;
-        Ok(legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(id)).await.ok().map(LegalEntity::from))
+        Ok(
+            legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(id))
+                .await
+                .ok()
+                .map(LegalEntity::from),
+        )
     }
     async fn job_opening(&self, ctx: &Context<'_>) -> GqlResult<Option<JobOpening>> {
-        let Some(id) = self.0.job_opening_id else { return Ok(None) };
+        let Some(id) = self.0.job_opening_id else {
+            return Ok(None);
+        };
         let (state, principal) = caller(ctx)?;
-        Ok(job_openings::find(&state.db, principal, JobOpeningId(id)).await.ok().map(JobOpening::from))
+        Ok(job_openings::find(&state.db, principal, JobOpeningId(id))
+            .await
+            .ok()
+            .map(JobOpening::from))
     }
     /// The known candidate whose e-mail address matches the sender, if any.
     async fn matched_candidate(&self, ctx: &Context<'_>) -> GqlResult<Option<Candidate>> {
-        let Some(id) = self.0.matched_candidate_id else { return Ok(None) };
+        let Some(id) = self.0.matched_candidate_id else {
+            return Ok(None);
+        };
         let (state, principal) = caller(ctx)?;
-        Ok(candidates::find(&state.db, principal, CandidateId(id)).await.ok().map(Candidate::from))
+        Ok(candidates::find(&state.db, principal, CandidateId(id))
+            .await
+            .ok()
+            .map(Candidate::from))
     }
     /// The candidate the item was taken over as or assigned to.
     async fn candidate(&self, ctx: &Context<'_>) -> GqlResult<Option<Candidate>> {
-        let Some(id) = self.0.candidate_id else { return Ok(None) };
+        let Some(id) = self.0.candidate_id else {
+            return Ok(None);
+        };
         let (state, principal) = caller(ctx)?;
-        Ok(candidates::find(&state.db, principal, CandidateId(id)).await.ok().map(Candidate::from))
+        Ok(candidates::find(&state.db, principal, CandidateId(id))
+            .await
+            .ok()
+            .map(Candidate::from))
     }
     /// The mail of an e-mail item (headers, bodies, raw source); null for other media.
     async fn mail(&self, ctx: &Context<'_>) -> GqlResult<Option<MailMessage>> {
         let state = state(ctx)?;
-        Ok(crate::services::mail_messages::of_item(&state.db, self.0.id).await.gql()?.map(MailMessage))
+        Ok(
+            crate::services::mail_messages::of_item(&state.db, self.0.id)
+                .await
+                .gql()?
+                .map(MailMessage),
+        )
     }
     async fn documents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Document>> {
         let state = state(ctx)?;
-        Ok(service::documents_of(state, self.0.id).await.gql()?.into_iter().map(Document::from).collect())
+        Ok(service::documents_of(state, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Document::from)
+            .collect())
     }
 }
 
@@ -220,32 +255,55 @@ impl InboxQuery {
     ) -> GqlResult<Connection<String, InboxItem>> {
         let request = page_request(first, after.as_deref())?;
         let (app, principal) = caller(ctx)?;
-        let filter = InboxFilter { medium, state: state.unwrap_or(InboxState::Unassigned) };
-        let page = service::list(app, principal, filter, &request).await.gql()?;
+        let filter = InboxFilter {
+            medium,
+            state: state.unwrap_or(InboxState::Unassigned),
+        };
+        let page = service::list(app, principal, filter, &request)
+            .await
+            .gql()?;
         Ok(to_connection(page, request.after.is_some(), InboxItem))
     }
 
     async fn inbox_item(&self, ctx: &Context<'_>, id: ID) -> GqlResult<InboxItem> {
         let id = parse_id("id", &id, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
-        service::find(&app.db, principal, id).await.gql().map(InboxItem)
+        service::find(&app.db, principal, id)
+            .await
+            .gql()
+            .map(InboxItem)
     }
 
     /// Known candidates the item may belong to, best first.
-    async fn candidate_suggestions(&self, ctx: &Context<'_>, inbox_item_id: ID) -> GqlResult<Vec<CandidateSuggestion>> {
+    async fn candidate_suggestions(
+        &self,
+        ctx: &Context<'_>,
+        inbox_item_id: ID,
+    ) -> GqlResult<Vec<CandidateSuggestion>> {
         let id = parse_id("inboxItemId", &inbox_item_id, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
         let suggestions = takeover::suggestions(app, principal, id).await.gql()?;
         Ok(suggestions
             .into_iter()
-            .map(|s| CandidateSuggestion { candidate: Candidate::from(s.candidate), reasons: s.reasons, name_similarity: s.name_similarity })
+            .map(|s| CandidateSuggestion {
+                candidate: Candidate::from(s.candidate),
+                reasons: s.reasons,
+                name_similarity: s.name_similarity,
+            })
             .collect())
     }
 
     /// Items per medium in one state (default UNASSIGNED), as the inbox tabs show them.
-    async fn inbox_counts(&self, ctx: &Context<'_>, state: Option<InboxState>) -> GqlResult<InboxCounts> {
+    async fn inbox_counts(
+        &self,
+        ctx: &Context<'_>,
+        state: Option<InboxState>,
+    ) -> GqlResult<InboxCounts> {
         let (app, principal) = caller(ctx)?;
-        service::counts(app, principal, state.unwrap_or(InboxState::Unassigned)).await.gql().map(InboxCounts::from)
+        service::counts(app, principal, state.unwrap_or(InboxState::Unassigned))
+            .await
+            .gql()
+            .map(InboxCounts::from)
     }
 }
 
@@ -256,10 +314,19 @@ pub struct InboxMutation;
 impl InboxMutation {
     /// Moves items to the deleted state; the user who deleted them or an administrator
     /// can restore them.
-    async fn delete_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<InboxItem>> {
+    async fn delete_inbox_items(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> GqlResult<Vec<InboxItem>> {
         let ids = parse_ids("ids", &ids, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
-        Ok(service::delete(app, principal, &ids).await.gql()?.into_iter().map(InboxItem).collect())
+        Ok(service::delete(app, principal, &ids)
+            .await
+            .gql()?
+            .into_iter()
+            .map(InboxItem)
+            .collect())
     }
 
     /// One click: a candidate and an application from the item (names, address, phone
@@ -274,31 +341,66 @@ impl InboxMutation {
     ) -> GqlResult<InboxAssignment> {
         let id = parse_id("id", &id, InboxItemId)?;
         let input = takeover::TakeOverInput {
-            job_opening_id: input.job_opening_id.map(|id| parse_id("input.jobOpeningId", &id, JobOpeningId)).transpose()?,
-            email: input.email.as_deref().map(|email| parse_email("input.email", email)).transpose()?,
+            job_opening_id: input
+                .job_opening_id
+                .map(|id| parse_id("input.jobOpeningId", &id, JobOpeningId))
+                .transpose()?,
+            email: input
+                .email
+                .as_deref()
+                .map(|email| parse_email("input.email", email))
+                .transpose()?,
             first_name: input.first_name,
             last_name: input.last_name,
             phone: input.phone,
         };
         let (app, principal) = caller(ctx)?;
-        takeover::take_over(app, principal, id, input).await.gql().map(InboxAssignment::from)
+        takeover::take_over(app, principal, id, input)
+            .await
+            .gql()
+            .map(InboxAssignment::from)
     }
 
     /// Takes over several items, all or nothing; items from one sender share a candidate.
-    async fn take_over_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>, job_opening_id: Option<ID>) -> GqlResult<Vec<InboxAssignment>> {
+    async fn take_over_inbox_items(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+        job_opening_id: Option<ID>,
+    ) -> GqlResult<Vec<InboxAssignment>> {
         let ids = parse_ids("ids", &ids, InboxItemId)?;
-        let job_opening_id = job_opening_id.map(|id| parse_id("jobOpeningId", &id, JobOpeningId)).transpose()?;
+        let job_opening_id = job_opening_id
+            .map(|id| parse_id("jobOpeningId", &id, JobOpeningId))
+            .transpose()?;
         let (app, principal) = caller(ctx)?;
-        Ok(takeover::take_over_many(app, principal, &ids, job_opening_id).await.gql()?.into_iter().map(InboxAssignment::from).collect())
+        Ok(
+            takeover::take_over_many(app, principal, &ids, job_opening_id)
+                .await
+                .gql()?
+                .into_iter()
+                .map(InboxAssignment::from)
+                .collect(),
+        )
     }
 
     /// Joins the item to a known candidate (and optionally one of their applications).
-    async fn assign_inbox_item(&self, ctx: &Context<'_>, id: ID, candidate_id: ID, application_id: Option<ID>) -> GqlResult<InboxAssignment> {
+    async fn assign_inbox_item(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        candidate_id: ID,
+        application_id: Option<ID>,
+    ) -> GqlResult<InboxAssignment> {
         let id = parse_id("id", &id, InboxItemId)?;
         let candidate_id = parse_id("candidateId", &candidate_id, CandidateId)?;
-        let application_id = application_id.map(|id| parse_id("applicationId", &id, ApplicationId)).transpose()?;
+        let application_id = application_id
+            .map(|id| parse_id("applicationId", &id, ApplicationId))
+            .transpose()?;
         let (app, principal) = caller(ctx)?;
-        takeover::assign(app, principal, id, candidate_id, application_id).await.gql().map(InboxAssignment::from)
+        takeover::assign(app, principal, id, candidate_id, application_id)
+            .await
+            .gql()
+            .map(InboxAssignment::from)
     }
 
     /// Undoes a take-over within 15 minutes (who took it over, or an administrator):
@@ -307,15 +409,27 @@ impl InboxMutation {
     async fn undo_take_over(&self, ctx: &Context<'_>, id: ID) -> GqlResult<InboxItem> {
         let id = parse_id("id", &id, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
-        takeover::undo_take_over(app, principal, id).await.gql().map(InboxItem)
+        takeover::undo_take_over(app, principal, id)
+            .await
+            .gql()
+            .map(InboxItem)
     }
 
     /// Brings deleted items back: administrators any, others those they deleted
     /// themselves (the app's "undo").
-    async fn restore_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<InboxItem>> {
+    async fn restore_inbox_items(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> GqlResult<Vec<InboxItem>> {
         let ids = parse_ids("ids", &ids, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
-        Ok(service::restore(app, principal, &ids).await.gql()?.into_iter().map(InboxItem).collect())
+        Ok(service::restore(app, principal, &ids)
+            .await
+            .gql()?
+            .into_iter()
+            .map(InboxItem)
+            .collect())
     }
 
     /// Stores a raw RFC 822 mail (an .eml file, as a GraphQL multipart upload) as an
@@ -323,16 +437,34 @@ impl InboxMutation {
     /// from elsewhere. Administrators only. A mail already stored returns its item.
     async fn import_mail(&self, ctx: &Context<'_>, file: Upload) -> GqlResult<InboxItem> {
         let (app, principal) = caller(ctx)?;
-        let upload = read_upload_limited(ctx, "file".to_owned(), mail_intake::hard_limit(app), &file).await?;
-        mail_intake::submit(app, principal, upload.bytes, MailSource::Api).await.gql().map(|ingested| InboxItem(ingested.item))
+        let upload =
+            read_upload_limited(ctx, "file".to_owned(), mail_intake::hard_limit(app), &file)
+                .await?;
+        mail_intake::submit(app, principal, upload.bytes, MailSource::Api)
+            .await
+            .gql()
+            .map(|ingested| InboxItem(ingested.item))
     }
 
     /// Pushes an application from a career page; it appears in the inbox as an online-form item.
-    async fn submit_application(&self, ctx: &Context<'_>, input: SubmitApplicationInput) -> GqlResult<InboxItem> {
+    async fn submit_application(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitApplicationInput,
+    ) -> GqlResult<InboxItem> {
         let email = parse_email("email", &input.email)?;
-        let job_opening_id = input.job_opening_id.map(|id| parse_id("jobOpeningId", &id, JobOpeningId)).transpose()?;
-        let legal_entity_id = input.legal_entity_id.map(|id| parse_id("legalEntityId", &id, LegalEntityId)).transpose()?;
-        let user_group_id = input.user_group_id.map(|id| parse_id("userGroupId", &id, UserGroupId)).transpose()?;
+        let job_opening_id = input
+            .job_opening_id
+            .map(|id| parse_id("jobOpeningId", &id, JobOpeningId))
+            .transpose()?;
+        let legal_entity_id = input
+            .legal_entity_id
+            .map(|id| parse_id("legalEntityId", &id, LegalEntityId))
+            .transpose()?;
+        let user_group_id = input
+            .user_group_id
+            .map(|id| parse_id("userGroupId", &id, UserGroupId))
+            .transpose()?;
         let (app, principal) = caller(ctx)?;
         let mut attachments = Vec::with_capacity(input.attachments.len());
         for (index, upload) in input.attachments.iter().enumerate() {
@@ -350,24 +482,49 @@ impl InboxMutation {
             idempotency_key: input.idempotency_key,
             attachments,
         };
-        service::submit_application(app, principal, submission).await.gql().map(InboxItem)
+        service::submit_application(app, principal, submission)
+            .await
+            .gql()
+            .map(InboxItem)
     }
 }
 
-async fn read_upload(ctx: &Context<'_>, app: &AppState, index: usize, upload: &Upload) -> GqlResult<UploadedFile> {
-    read_upload_limited(ctx, format!("attachments.{index}"), app.config.max_upload_bytes, upload).await
+async fn read_upload(
+    ctx: &Context<'_>,
+    app: &AppState,
+    index: usize,
+    upload: &Upload,
+) -> GqlResult<UploadedFile> {
+    read_upload_limited(
+        ctx,
+        format!("attachments.{index}"),
+        app.config.max_upload_bytes,
+        upload,
+    )
+    .await
 }
 
-pub(super) async fn read_upload_limited(ctx: &Context<'_>, field: String, limit: usize, upload: &Upload) -> GqlResult<UploadedFile> {
-    let value = upload
-        .value(ctx)
-        .map_err(|_| to_gql(ServiceError::invalid(field.clone(), "the file part is missing from the request")))?;
+pub(super) async fn read_upload_limited(
+    ctx: &Context<'_>,
+    field: String,
+    limit: usize,
+    upload: &Upload,
+) -> GqlResult<UploadedFile> {
+    let value = upload.value(ctx).map_err(|_| {
+        to_gql(ServiceError::invalid(
+            field.clone(),
+            "the file part is missing from the request",
+        ))
+    })?;
     let file_name = value.filename.clone();
     let content_type = value.content_type.clone().unwrap_or_default();
     let mut content = value.content;
     let bytes = tokio::task::spawn_blocking(move || {
         let mut buffer = Vec::new();
-        (&mut content).take(limit as u64 + 1).read_to_end(&mut buffer).map(|_| buffer)
+        (&mut content)
+            .take(limit as u64 + 1)
+            .read_to_end(&mut buffer)
+            .map(|_| buffer)
     })
     .await
     .map_err(|e| to_gql(ServiceError::Internal(format!("upload task: {e}"))))?
@@ -375,14 +532,21 @@ pub(super) async fn read_upload_limited(ctx: &Context<'_>, field: String, limit:
     if bytes.len() > limit {
         return Err(to_gql(ServiceError::PayloadTooLarge { field, limit }));
     }
-    Ok(UploadedFile { file_name, content_type, bytes })
+    Ok(UploadedFile {
+        file_name,
+        content_type,
+        bytes,
+    })
 }
 
 #[derive(Default)]
 pub struct InboxSubscription;
 
 /// Events for one subscriber, ending when that subscriber's access changes.
-pub(super) fn event_stream(app: &AppState, principal: &Principal) -> impl Stream<Item = DomainEvent> + use<> {
+pub(super) fn event_stream(
+    app: &AppState,
+    principal: &Principal,
+) -> impl Stream<Item = DomainEvent> + use<> {
     let (organisation_id, user_id) = (principal.organisation_id, principal.user_id);
     // A lagging subscriber skips what it missed; counts are re-read on the next event.
     BroadcastStream::new(app.events.subscribe())
@@ -419,20 +583,31 @@ impl InboxSubscription {
     }
 
     /// The subscriber's unassigned counts: once at start, then after every inbox change.
-    async fn inbox_counts_changed(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = InboxCounts> + use<>> {
+    async fn inbox_counts_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = InboxCounts> + use<>> {
         let (app, principal) = caller(ctx)?;
         let (app, principal) = (app.clone(), principal.clone());
         let organisation_id = principal.organisation_id;
         let changes = event_stream(&app, &principal)
             .filter(move |event| {
                 let relevant = event.organisation_id() == organisation_id
-                    && matches!(event, DomainEvent::InboxItemAdded(_) | DomainEvent::InboxChanged { .. });
+                    && matches!(
+                        event,
+                        DomainEvent::InboxItemAdded(_) | DomainEvent::InboxChanged { .. }
+                    );
                 async move { relevant }
             })
             .map(|_| ());
         // A first sync stores thousands of mails in a burst: count once per quarter
         // second of changes, not once per mail.
-        let changes = tokio_stream::StreamExt::chunks_timeout(changes, 10_000, std::time::Duration::from_millis(250)).map(|_| ());
+        let changes = tokio_stream::StreamExt::chunks_timeout(
+            changes,
+            10_000,
+            std::time::Duration::from_millis(250),
+        )
+        .map(|_| ());
         let triggers = futures_util::stream::once(async {}).chain(changes);
         Ok(triggers.filter_map(move |()| {
             let (app, principal) = (app.clone(), principal.clone());

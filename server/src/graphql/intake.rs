@@ -37,8 +37,14 @@ pub struct IntakeSettings {
 impl From<Settings> for IntakeSettings {
     fn from(settings: Settings) -> Self {
         Self {
-            form_url: settings.form_key.as_ref().map(|key| format!("/api/public/forms/{key}")),
-            sms_webhook_url: settings.sms_key.as_ref().map(|key| format!("/api/intake/sms/{key}")),
+            form_url: settings
+                .form_key
+                .as_ref()
+                .map(|key| format!("/api/public/forms/{key}")),
+            sms_webhook_url: settings
+                .sms_key
+                .as_ref()
+                .map(|key| format!("/api/intake/sms/{key}")),
             form_key: settings.form_key,
             sms_key: settings.sms_key,
             has_sms_secret: settings.has_sms_secret,
@@ -61,7 +67,10 @@ impl IntakeQuery {
     /// Administrators only.
     async fn intake_settings(&self, ctx: &Context<'_>) -> GqlResult<IntakeSettings> {
         let (state, principal) = caller(ctx)?;
-        service::settings(state, principal).await.gql().map(IntakeSettings::from)
+        service::settings(state, principal)
+            .await
+            .gql()
+            .map(IntakeSettings::from)
     }
 }
 
@@ -71,15 +80,31 @@ pub struct IntakeMutation;
 #[Object]
 impl IntakeMutation {
     /// Issues a new key (and for SMS a new secret); the old one stops working at once.
-    async fn rotate_intake_key(&self, ctx: &Context<'_>, channel: IntakeChannel) -> GqlResult<RotatedIntakeKey> {
+    async fn rotate_intake_key(
+        &self,
+        ctx: &Context<'_>,
+        channel: IntakeChannel,
+    ) -> GqlResult<RotatedIntakeKey> {
         let (state, principal) = caller(ctx)?;
-        let (settings, secret) = service::rotate(state, principal, channel.into()).await.gql()?;
-        Ok(RotatedIntakeKey { settings: settings.into(), secret })
+        let (settings, secret) = service::rotate(state, principal, channel.into())
+            .await
+            .gql()?;
+        Ok(RotatedIntakeKey {
+            settings: settings.into(),
+            secret,
+        })
     }
 
     /// Switches the channel off; deliveries with its key are refused.
-    async fn disable_intake(&self, ctx: &Context<'_>, channel: IntakeChannel) -> GqlResult<IntakeSettings> {
+    async fn disable_intake(
+        &self,
+        ctx: &Context<'_>,
+        channel: IntakeChannel,
+    ) -> GqlResult<IntakeSettings> {
         let (state, principal) = caller(ctx)?;
-        service::disable(state, principal, channel.into()).await.gql().map(IntakeSettings::from)
+        service::disable(state, principal, channel.into())
+            .await
+            .gql()
+            .map(IntakeSettings::from)
     }
 }

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use talentpost_shared::JobOpeningStatus;
 
 use super::legal_entities::LegalEntity;
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
+use super::support::{
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection,
+};
 use crate::db::entities::job_opening;
 use crate::ids::{JobOpeningId, LegalEntityId};
 use crate::services::job_openings::{self as service, JobOpeningFilter, JobOpeningInput};
@@ -28,10 +30,14 @@ pub struct JobOpening {
 impl JobOpening {
     async fn legal_entity(&self, ctx: &Context<'_>) -> GqlResult<LegalEntity> {
         let (state, principal) = caller(ctx)?;
-        legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(self.raw_entity_id))
-            .await
-            .gql()
-            .map(LegalEntity::from)
+        legal_entities::find_in_organisation(
+            &state.db,
+            principal,
+            LegalEntityId(self.raw_entity_id),
+        )
+        .await
+        .gql()
+        .map(LegalEntity::from)
     }
 }
 
@@ -80,11 +86,27 @@ impl JobOpeningQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, JobOpening>> {
-        let legal_entity_id = legal_entity_id.map(|id| parse_id("legalEntityId", &id, LegalEntityId)).transpose()?;
+        let legal_entity_id = legal_entity_id
+            .map(|id| parse_id("legalEntityId", &id, LegalEntityId))
+            .transpose()?;
         let request = page_request(first, after.as_deref())?;
         let (state, principal) = caller(ctx)?;
-        let page = service::list(state, principal, JobOpeningFilter { status, legal_entity_id }, &request).await.gql()?;
-        Ok(to_connection(page, request.after.is_some(), JobOpening::from))
+        let page = service::list(
+            state,
+            principal,
+            JobOpeningFilter {
+                status,
+                legal_entity_id,
+            },
+            &request,
+        )
+        .await
+        .gql()?;
+        Ok(to_connection(
+            page,
+            request.after.is_some(),
+            JobOpening::from,
+        ))
     }
 }
 
@@ -93,7 +115,11 @@ pub struct JobOpeningMutation;
 
 #[Object]
 impl JobOpeningMutation {
-    async fn create_job_opening(&self, ctx: &Context<'_>, input: CreateJobOpeningInput) -> GqlResult<JobOpening> {
+    async fn create_job_opening(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateJobOpeningInput,
+    ) -> GqlResult<JobOpening> {
         let legal_entity_id = parse_id("legalEntityId", &input.legal_entity_id, LegalEntityId)?;
         let (state, principal) = caller(ctx)?;
         let input = JobOpeningInput {
@@ -102,17 +128,33 @@ impl JobOpeningMutation {
             location: input.location,
             status: input.status,
         };
-        service::create(state, principal, input).await.gql().map(JobOpening::from)
+        service::create(state, principal, input)
+            .await
+            .gql()
+            .map(JobOpening::from)
     }
 
-    async fn update_job_opening(&self, ctx: &Context<'_>, id: ID, input: UpdateJobOpeningInput) -> GqlResult<JobOpening> {
+    async fn update_job_opening(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateJobOpeningInput,
+    ) -> GqlResult<JobOpening> {
         let id = parse_id("id", &id, JobOpeningId)?;
         let legal_entity_id = input
             .legal_entity_id
             .map(|id| parse_id("legalEntityId", &id, LegalEntityId))
             .transpose()?;
         let (state, principal) = caller(ctx)?;
-        let input = JobOpeningInput { legal_entity_id, title: input.title, location: input.location, status: input.status };
-        service::update(state, principal, id, input).await.gql().map(JobOpening::from)
+        let input = JobOpeningInput {
+            legal_entity_id,
+            title: input.title,
+            location: input.location,
+            status: input.status,
+        };
+        service::update(state, principal, id, input)
+            .await
+            .gql()
+            .map(JobOpening::from)
     }
 }

@@ -21,10 +21,17 @@ pub struct LegalEntity {
 impl LegalEntity {
     /// The address this company's mail server redirects application mail to (or pipes
     /// to `talentpost ingest-mail`); mail delivered there lands in this entity's inbox.
-    async fn intake_address(&self, ctx: &async_graphql::Context<'_>) -> super::support::GqlResult<String> {
+    async fn intake_address(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> super::support::GqlResult<String> {
         let state = super::support::state(ctx)?;
         let id = self.id.parse::<i64>().unwrap_or_default();
-        Ok(crate::mail::ingest::intake_address(&state.config.intake_domain, id, self.is_main))
+        Ok(crate::mail::ingest::intake_address(
+            &state.config.intake_domain,
+            id,
+            self.is_main,
+        ))
     }
 }
 
@@ -61,7 +68,12 @@ impl LegalEntityQuery {
     /// Legal entities (companies) of the organisation; company admins see the ones they administer.
     async fn legal_entities(&self, ctx: &Context<'_>) -> GqlResult<Vec<LegalEntity>> {
         let (state, principal) = caller(ctx)?;
-        Ok(service::list(state, principal).await.gql()?.into_iter().map(LegalEntity::from).collect())
+        Ok(service::list(state, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(LegalEntity::from)
+            .collect())
     }
 }
 
@@ -70,16 +82,37 @@ pub struct LegalEntityMutation;
 
 #[Object]
 impl LegalEntityMutation {
-    async fn create_legal_entity(&self, ctx: &Context<'_>, input: CreateLegalEntityInput) -> GqlResult<LegalEntity> {
+    async fn create_legal_entity(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateLegalEntityInput,
+    ) -> GqlResult<LegalEntity> {
         let (state, principal) = caller(ctx)?;
-        let input = LegalEntityInput { name: Some(input.name), is_main: Some(input.is_main) };
-        service::create(state, principal, input).await.gql().map(LegalEntity::from)
+        let input = LegalEntityInput {
+            name: Some(input.name),
+            is_main: Some(input.is_main),
+        };
+        service::create(state, principal, input)
+            .await
+            .gql()
+            .map(LegalEntity::from)
     }
 
-    async fn update_legal_entity(&self, ctx: &Context<'_>, id: ID, input: UpdateLegalEntityInput) -> GqlResult<LegalEntity> {
+    async fn update_legal_entity(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateLegalEntityInput,
+    ) -> GqlResult<LegalEntity> {
         let id = parse_id("id", &id, LegalEntityId)?;
         let (state, principal) = caller(ctx)?;
-        let input = LegalEntityInput { name: input.name, is_main: input.is_main };
-        service::update(state, principal, id, input).await.gql().map(LegalEntity::from)
+        let input = LegalEntityInput {
+            name: input.name,
+            is_main: input.is_main,
+        };
+        service::update(state, principal, id, input)
+            .await
+            .gql()
+            .map(LegalEntity::from)
     }
 }

@@ -48,7 +48,10 @@ impl MailMessage {
         self.0.references_header.as_deref()
     }
     async fn from(&self) -> Option<MailAddress> {
-        self.0.from_address.as_ref().map(|address| MailAddress { name: self.0.from_name.clone(), address: address.clone() })
+        self.0.from_address.as_ref().map(|address| MailAddress {
+            name: self.0.from_name.clone(),
+            address: address.clone(),
+        })
     }
     async fn to(&self) -> Vec<MailAddress> {
         addresses(&self.0.to_json)
@@ -96,7 +99,9 @@ impl MailMessage {
     /// The raw source as text (invalid UTF-8 replaced), at most 1 MiB; `rawUrl` has all of it.
     async fn raw_source(&self, ctx: &Context<'_>) -> GqlResult<String> {
         let (app, principal) = caller(ctx)?;
-        let (_, bytes) = service::raw(app, principal, InboxItemId(self.0.inbox_item_id)).await.gql()?;
+        let (_, bytes) = service::raw(app, principal, InboxItemId(self.0.inbox_item_id))
+            .await
+            .gql()?;
         let shown = &bytes[..bytes.len().min(service::MAX_RAW_PREVIEW_BYTES)];
         Ok(String::from_utf8_lossy(shown).into_owned())
     }

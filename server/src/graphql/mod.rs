@@ -9,6 +9,8 @@ mod duplicates;
 mod inbound_accounts;
 mod inbox;
 mod intake;
+mod job_openings;
+mod legal_entities;
 mod mail_messages;
 mod nurturing;
 mod nurturing_jobs;
@@ -16,8 +18,6 @@ mod oauth;
 mod organisation;
 mod outbound_accounts;
 mod outbox;
-mod job_openings;
-mod legal_entities;
 mod support;
 mod users;
 
@@ -83,10 +83,14 @@ pub const MAX_DEPTH: usize = 15;
 pub const MAX_COMPLEXITY: usize = 5_000;
 
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .extension(support::ErrorCodes);
+    let builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .extension(support::ErrorCodes);
     match state {
         Some(state) => builder.data(state).finish(),
         None => builder.finish(),

@@ -8,7 +8,9 @@ use talentpost_shared::nurturing::CandidateQueryFilter;
 
 use super::candidates::Candidate;
 use super::outbox::OutboxMessage;
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
+use super::support::{
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection,
+};
 use crate::db::entities::{candidate_query, form_letter};
 use crate::ids::{ApplicationId, CandidateId, CandidateQueryId, FormLetterId};
 use crate::services::candidate_queries;
@@ -31,7 +33,12 @@ impl SavedCandidateQuery {
     async fn hit_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
         let (state, principal) = caller(ctx)?;
         let page = page_request(Some(1), None)?;
-        Ok(candidate_queries::run(state, principal, &self.filter, &page).await.gql()?.1)
+        Ok(
+            candidate_queries::run(state, principal, &self.filter, &page)
+                .await
+                .gql()?
+                .1,
+        )
     }
 }
 
@@ -71,7 +78,10 @@ impl From<form_letter::Model> for FormLetter {
     fn from(model: form_letter::Model) -> Self {
         Self {
             id: gql_id(model.id),
-            sets_candidate_status: model.sets_candidate_status.as_deref().and_then(CandidateStatus::parse),
+            sets_candidate_status: model
+                .sets_candidate_status
+                .as_deref()
+                .and_then(CandidateStatus::parse),
             name: model.name,
             subject: model.subject,
             body_text: model.body_text,
@@ -102,7 +112,8 @@ impl From<FormLetterInput> for ServiceLetterInput {
             subject: input.subject,
             body_text: input.body_text,
             body_html: input.body_html,
-            sets_candidate_status: match (input.sets_candidate_status, input.clear_candidate_status) {
+            sets_candidate_status: match (input.sets_candidate_status, input.clear_candidate_status)
+            {
                 (Some(status), _) => Some(Some(status)),
                 (None, true) => Some(None),
                 (None, false) => None,
@@ -128,7 +139,12 @@ pub struct NurturingQuery;
 impl NurturingQuery {
     async fn candidate_queries(&self, ctx: &Context<'_>) -> GqlResult<Vec<SavedCandidateQuery>> {
         let (state, principal) = caller(ctx)?;
-        Ok(candidate_queries::list(state, principal).await.gql()?.into_iter().map(SavedCandidateQuery::from).collect())
+        Ok(candidate_queries::list(state, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(SavedCandidateQuery::from)
+            .collect())
     }
 
     /// The current hits of a saved query (or, with `filter`, of filters being edited).
@@ -147,17 +163,31 @@ impl NurturingQuery {
             (_, Some(filter)) => filter,
             (Some(id), None) => {
                 let id = parse_id("id", &id, CandidateQueryId)?;
-                candidate_queries::filter_of(&candidate_queries::find(&state.db, principal, id).await.gql()?)
+                candidate_queries::filter_of(
+                    &candidate_queries::find(&state.db, principal, id)
+                        .await
+                        .gql()?,
+                )
             }
             (None, None) => CandidateQueryFilter::default(),
         };
-        let (page, total_count) = candidate_queries::run(state, principal, &filter, &request).await.gql()?;
-        Ok(CandidateQueryHits { total_count, candidates: to_connection(page, request.after.is_some(), Candidate::from) })
+        let (page, total_count) = candidate_queries::run(state, principal, &filter, &request)
+            .await
+            .gql()?;
+        Ok(CandidateQueryHits {
+            total_count,
+            candidates: to_connection(page, request.after.is_some(), Candidate::from),
+        })
     }
 
     async fn form_letters(&self, ctx: &Context<'_>) -> GqlResult<Vec<FormLetter>> {
         let (state, principal) = caller(ctx)?;
-        Ok(form_letters::list(state, principal).await.gql()?.into_iter().map(FormLetter::from).collect())
+        Ok(form_letters::list(state, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(FormLetter::from)
+            .collect())
     }
 
     /// The placeholders subjects and bodies may use.
@@ -175,10 +205,20 @@ impl NurturingQuery {
     ) -> GqlResult<FormLetterPreview> {
         let id = parse_id("id", &id, FormLetterId)?;
         let candidate_id = parse_id("candidateId", &candidate_id, CandidateId)?;
-        let application_id = application_id.map(|id| parse_id("applicationId", &id, ApplicationId)).transpose()?;
+        let application_id = application_id
+            .map(|id| parse_id("applicationId", &id, ApplicationId))
+            .transpose()?;
         let (state, principal) = caller(ctx)?;
-        let (letter, to) = form_letters::preview(state, principal, id, candidate_id, application_id).await.gql()?;
-        Ok(FormLetterPreview { subject: letter.subject, body_text: letter.text, body_html: letter.html, to })
+        let (letter, to) =
+            form_letters::preview(state, principal, id, candidate_id, application_id)
+                .await
+                .gql()?;
+        Ok(FormLetterPreview {
+            subject: letter.subject,
+            body_text: letter.text,
+            body_html: letter.html,
+            to,
+        })
     }
 }
 
@@ -198,9 +238,17 @@ pub struct NurturingMutation;
 
 #[Object]
 impl NurturingMutation {
-    async fn create_candidate_query(&self, ctx: &Context<'_>, name: String, filter: CandidateQueryFilter) -> GqlResult<SavedCandidateQuery> {
+    async fn create_candidate_query(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        filter: CandidateQueryFilter,
+    ) -> GqlResult<SavedCandidateQuery> {
         let (state, principal) = caller(ctx)?;
-        candidate_queries::create(state, principal, &name, filter).await.gql().map(SavedCandidateQuery::from)
+        candidate_queries::create(state, principal, &name, filter)
+            .await
+            .gql()
+            .map(SavedCandidateQuery::from)
     }
 
     async fn update_candidate_query(
@@ -212,24 +260,45 @@ impl NurturingMutation {
     ) -> GqlResult<SavedCandidateQuery> {
         let id = parse_id("id", &id, CandidateQueryId)?;
         let (state, principal) = caller(ctx)?;
-        candidate_queries::update(state, principal, id, name.as_deref(), filter).await.gql().map(SavedCandidateQuery::from)
+        candidate_queries::update(state, principal, id, name.as_deref(), filter)
+            .await
+            .gql()
+            .map(SavedCandidateQuery::from)
     }
 
     async fn delete_candidate_query(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let id = parse_id("id", &id, CandidateQueryId)?;
         let (state, principal) = caller(ctx)?;
-        candidate_queries::delete(state, principal, id).await.gql().map(|()| true)
+        candidate_queries::delete(state, principal, id)
+            .await
+            .gql()
+            .map(|()| true)
     }
 
-    async fn create_form_letter(&self, ctx: &Context<'_>, input: FormLetterInput) -> GqlResult<FormLetter> {
+    async fn create_form_letter(
+        &self,
+        ctx: &Context<'_>,
+        input: FormLetterInput,
+    ) -> GqlResult<FormLetter> {
         let (state, principal) = caller(ctx)?;
-        form_letters::create(state, principal, input.into()).await.gql().map(FormLetter::from)
+        form_letters::create(state, principal, input.into())
+            .await
+            .gql()
+            .map(FormLetter::from)
     }
 
-    async fn update_form_letter(&self, ctx: &Context<'_>, id: ID, input: FormLetterInput) -> GqlResult<FormLetter> {
+    async fn update_form_letter(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: FormLetterInput,
+    ) -> GqlResult<FormLetter> {
         let id = parse_id("id", &id, FormLetterId)?;
         let (state, principal) = caller(ctx)?;
-        form_letters::update(state, principal, id, input.into()).await.gql().map(FormLetter::from)
+        form_letters::update(state, principal, id, input.into())
+            .await
+            .gql()
+            .map(FormLetter::from)
     }
 
     /// Sends the letter to one candidate about an application, and applies the letter's
@@ -244,19 +313,33 @@ impl NurturingMutation {
     ) -> GqlResult<FormLetterSent> {
         let id = parse_id("id", &id, FormLetterId)?;
         let candidate_id = parse_id("candidateId", &candidate_id, CandidateId)?;
-        let application_id = application_id.map(|id| parse_id("applicationId", &id, ApplicationId)).transpose()?;
+        let application_id = application_id
+            .map(|id| parse_id("applicationId", &id, ApplicationId))
+            .transpose()?;
         let (state, principal) = caller(ctx)?;
-        let (outcome, candidate) = form_letters::send(state, principal, id, candidate_id, application_id).await.gql()?;
+        let (outcome, candidate) =
+            form_letters::send(state, principal, id, candidate_id, application_id)
+                .await
+                .gql()?;
         let (outbox_message, documented_only) = match outcome {
-            form_letters::LetterOutcome::Mailed(message) => (Some(OutboxMessage::from(*message)), false),
+            form_letters::LetterOutcome::Mailed(message) => {
+                (Some(OutboxMessage::from(*message)), false)
+            }
             form_letters::LetterOutcome::Documented(_) => (None, true),
         };
-        Ok(FormLetterSent { outbox_message, documented_only, candidate: Candidate::from(candidate) })
+        Ok(FormLetterSent {
+            outbox_message,
+            documented_only,
+            candidate: Candidate::from(candidate),
+        })
     }
 
     async fn delete_form_letter(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let id = parse_id("id", &id, FormLetterId)?;
         let (state, principal) = caller(ctx)?;
-        form_letters::delete(state, principal, id).await.gql().map(|()| true)
+        form_letters::delete(state, principal, id)
+            .await
+            .gql()
+            .map(|()| true)
     }
 }

@@ -2,21 +2,28 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
-use futures_util::{Stream, StreamExt};
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
 use talentpost_shared::{MatchReasonCode, NurturingEntryState, Weekday, WritingJobKind};
 
 use super::candidates::Candidate;
 use super::inbox::event_stream;
+use super::support::{
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, parse_ids, to_connection,
+};
 use crate::auth::Principal;
 use crate::events::DomainEvent;
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, parse_ids, to_connection};
-use crate::ids::{ApplicationId, CandidateId, CandidateQueryId, FormLetterId, NurturingEntryId, NurturingJobId, WritingJobId};
+use crate::ids::{
+    ApplicationId, CandidateId, CandidateQueryId, FormLetterId, NurturingEntryId, NurturingJobId,
+    WritingJobId,
+};
 use crate::services::nurturing::entries::{self, EntryFilter, EntryView};
 use crate::services::nurturing::jobs::{self, JobInput, JobView};
 use crate::services::nurturing::{export, planning};
-use crate::services::writing_jobs::{self, NewWritingJob, WritingJobFilter as ServiceWritingJobFilter, WritingJobView};
+use crate::services::writing_jobs::{
+    self, NewWritingJob, WritingJobFilter as ServiceWritingJobFilter, WritingJobView,
+};
 
 #[derive(SimpleObject)]
 pub struct NurturingEntryCounts {
@@ -102,8 +109,14 @@ pub struct NurturingJobInput {
 impl NurturingJobInput {
     fn parse(self) -> GqlResult<JobInput> {
         Ok(JobInput {
-            candidate_query_id: self.candidate_query_id.map(|id| parse_id("candidateQueryId", &id, CandidateQueryId)).transpose()?,
-            form_letter_id: self.form_letter_id.map(|id| parse_id("formLetterId", &id, FormLetterId)).transpose()?,
+            candidate_query_id: self
+                .candidate_query_id
+                .map(|id| parse_id("candidateQueryId", &id, CandidateQueryId))
+                .transpose()?,
+            form_letter_id: self
+                .form_letter_id
+                .map(|id| parse_id("formLetterId", &id, FormLetterId))
+                .transpose()?,
             name: self.name,
             weekdays: self.weekdays,
             dispatch_time: self.dispatch_time,
@@ -124,7 +137,10 @@ pub struct MatchReason {
 
 impl From<planning::MatchReason> for MatchReason {
     fn from(reason: planning::MatchReason) -> Self {
-        Self { code: reason.code, value: reason.value }
+        Self {
+            code: reason.code,
+            value: reason.value,
+        }
     }
 }
 
@@ -273,13 +289,21 @@ pub struct NurturingJobQuery;
 impl NurturingJobQuery {
     async fn nurturing_jobs(&self, ctx: &Context<'_>) -> GqlResult<Vec<NurturingJob>> {
         let (state, principal) = caller(ctx)?;
-        Ok(jobs::list(state, principal).await.gql()?.into_iter().map(NurturingJob::from).collect())
+        Ok(jobs::list(state, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(NurturingJob::from)
+            .collect())
     }
 
     async fn nurturing_job(&self, ctx: &Context<'_>, id: ID) -> GqlResult<NurturingJob> {
         let id = parse_id("id", &id, NurturingJobId)?;
         let (state, principal) = caller(ctx)?;
-        jobs::view(state, principal, id).await.gql().map(NurturingJob::from)
+        jobs::view(state, principal, id)
+            .await
+            .gql()
+            .map(NurturingJob::from)
     }
 
     /// The dispatch tab: entries of the job, the latest run first.
@@ -294,17 +318,32 @@ impl NurturingJobQuery {
     ) -> GqlResult<NurturingEntries> {
         let job_id = parse_id("jobId", &job_id, NurturingJobId)?;
         let request = page_request(first, after.as_deref())?;
-        let filter = EntryFilter { state: filter.unwrap_or_default().state };
+        let filter = EntryFilter {
+            state: filter.unwrap_or_default().state,
+        };
         let (state, principal) = caller(ctx)?;
-        let (page, total_count) = entries::list(state, principal, job_id, filter, &request).await.gql()?;
-        Ok(NurturingEntries { total_count, entries: to_connection(page, request.after.is_some(), NurturingEntry::from) })
+        let (page, total_count) = entries::list(state, principal, job_id, filter, &request)
+            .await
+            .gql()?;
+        Ok(NurturingEntries {
+            total_count,
+            entries: to_connection(page, request.after.is_some(), NurturingEntry::from),
+        })
     }
 
     /// Who the job would write to at its next dispatch time, as things are now.
-    async fn preview_nurturing_job(&self, ctx: &Context<'_>, id: ID, #[graphql(default = 50)] first: i32) -> GqlResult<NurturingJobPreview> {
+    async fn preview_nurturing_job(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default = 50)] first: i32,
+    ) -> GqlResult<NurturingJobPreview> {
         let id = parse_id("id", &id, NurturingJobId)?;
         let (state, principal) = caller(ctx)?;
-        let (recipients, total, at) = planning::preview(state, principal, id, first.clamp(0, 500) as usize).await.gql()?;
+        let (recipients, total, at) =
+            planning::preview(state, principal, id, first.clamp(0, 500) as usize)
+                .await
+                .gql()?;
         Ok(NurturingJobPreview {
             at,
             total_count: total as u64,
@@ -313,7 +352,11 @@ impl NurturingJobQuery {
                 .map(|recipient| NurturingRecipient {
                     candidate_id: gql_id(recipient.candidate_id),
                     application_id: recipient.application_id.map(gql_id),
-                    reasons: recipient.reasons.into_iter().map(MatchReason::from).collect(),
+                    reasons: recipient
+                        .reasons
+                        .into_iter()
+                        .map(MatchReason::from)
+                        .collect(),
                 })
                 .collect(),
         })
@@ -332,13 +375,24 @@ impl NurturingJobQuery {
         let filter = filter.unwrap_or_default();
         let filter = ServiceWritingJobFilter {
             kind: filter.kind,
-            nurturing_job_id: filter.nurturing_job_id.map(|id| parse_id("filter.nurturingJobId", &id, NurturingJobId)).transpose()?,
-            candidate_id: filter.candidate_id.map(|id| parse_id("filter.candidateId", &id, CandidateId)).transpose()?,
+            nurturing_job_id: filter
+                .nurturing_job_id
+                .map(|id| parse_id("filter.nurturingJobId", &id, NurturingJobId))
+                .transpose()?,
+            candidate_id: filter
+                .candidate_id
+                .map(|id| parse_id("filter.candidateId", &id, CandidateId))
+                .transpose()?,
             due_by: filter.due_by,
         };
         let (state, principal) = caller(ctx)?;
-        let (page, total_count) = writing_jobs::list(state, principal, filter, &request).await.gql()?;
-        Ok(WritingJobs { total_count, jobs: to_connection(page, request.after.is_some(), WritingJob::from) })
+        let (page, total_count) = writing_jobs::list(state, principal, filter, &request)
+            .await
+            .gql()?;
+        Ok(WritingJobs {
+            total_count,
+            jobs: to_connection(page, request.after.is_some(), WritingJob::from),
+        })
     }
 }
 
@@ -347,21 +401,36 @@ pub struct NurturingJobMutation;
 
 #[Object]
 impl NurturingJobMutation {
-    async fn create_nurturing_job(&self, ctx: &Context<'_>, input: NurturingJobInput) -> GqlResult<NurturingJob> {
+    async fn create_nurturing_job(
+        &self,
+        ctx: &Context<'_>,
+        input: NurturingJobInput,
+    ) -> GqlResult<NurturingJob> {
         let input = input.parse()?;
         let (state, principal) = caller(ctx)?;
         let created = jobs::create(state, principal, input).await.gql()?;
-        jobs::view(state, principal, NurturingJobId(created.id)).await.gql().map(NurturingJob::from)
+        jobs::view(state, principal, NurturingJobId(created.id))
+            .await
+            .gql()
+            .map(NurturingJob::from)
     }
 
     /// Changing what or when the job writes drops its planned, unsent recipients; they
     /// are planned again.
-    async fn update_nurturing_job(&self, ctx: &Context<'_>, id: ID, input: NurturingJobInput) -> GqlResult<NurturingJob> {
+    async fn update_nurturing_job(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: NurturingJobInput,
+    ) -> GqlResult<NurturingJob> {
         let id = parse_id("id", &id, NurturingJobId)?;
         let input = input.parse()?;
         let (state, principal) = caller(ctx)?;
         jobs::update(state, principal, id, input).await.gql()?;
-        jobs::view(state, principal, id).await.gql().map(NurturingJob::from)
+        jobs::view(state, principal, id)
+            .await
+            .gql()
+            .map(NurturingJob::from)
     }
 
     /// A switched-off copy.
@@ -369,7 +438,10 @@ impl NurturingJobMutation {
         let id = parse_id("id", &id, NurturingJobId)?;
         let (state, principal) = caller(ctx)?;
         let copied = jobs::copy(state, principal, id).await.gql()?;
-        jobs::view(state, principal, NurturingJobId(copied.id)).await.gql().map(NurturingJob::from)
+        jobs::view(state, principal, NurturingJobId(copied.id))
+            .await
+            .gql()
+            .map(NurturingJob::from)
     }
 
     /// Deletes the job for good, with its planned entries and writing jobs; sent mail
@@ -377,20 +449,38 @@ impl NurturingJobMutation {
     async fn delete_nurturing_job(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let id = parse_id("id", &id, NurturingJobId)?;
         let (state, principal) = caller(ctx)?;
-        jobs::delete(state, principal, id).await.gql().map(|()| true)
+        jobs::delete(state, principal, id)
+            .await
+            .gql()
+            .map(|()| true)
     }
 
     /// Planned entries will not be written; their writing jobs disappear.
-    async fn block_nurturing_entries(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<NurturingEntry>> {
+    async fn block_nurturing_entries(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> GqlResult<Vec<NurturingEntry>> {
         let ids = parse_ids("ids", &ids, NurturingEntryId)?;
         let (state, principal) = caller(ctx)?;
-        Ok(entries::block(state, principal, &ids).await.gql()?.into_iter().map(NurturingEntry::from).collect())
+        Ok(entries::block(state, principal, &ids)
+            .await
+            .gql()?
+            .into_iter()
+            .map(NurturingEntry::from)
+            .collect())
     }
 
     /// The job list as an Excel workbook; `language` "de" or "en" for the headings.
-    async fn export_nurturing_jobs(&self, ctx: &Context<'_>, #[graphql(default_with = "String::from(\"en\")")] language: String) -> GqlResult<FileDownload> {
+    async fn export_nurturing_jobs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "String::from(\"en\")")] language: String,
+    ) -> GqlResult<FileDownload> {
         let (state, principal) = caller(ctx)?;
-        let file = export::jobs_workbook(state, principal, language.starts_with("de")).await.gql()?;
+        let file = export::jobs_workbook(state, principal, language.starts_with("de"))
+            .await
+            .gql()?;
         Ok(FileDownload {
             file_name: file.file_name,
             content_type: export::CONTENT_TYPE.to_owned(),
@@ -398,18 +488,31 @@ impl NurturingJobMutation {
         })
     }
 
-    async fn create_writing_job(&self, ctx: &Context<'_>, input: WritingJobInput) -> GqlResult<WritingJob> {
+    async fn create_writing_job(
+        &self,
+        ctx: &Context<'_>,
+        input: WritingJobInput,
+    ) -> GqlResult<WritingJob> {
         let input = NewWritingJob {
             kind: input.kind,
             candidate_id: parse_id("input.candidateId", &input.candidate_id, CandidateId)?,
-            application_id: input.application_id.map(|id| parse_id("input.applicationId", &id, ApplicationId)).transpose()?,
-            form_letter_id: input.form_letter_id.map(|id| parse_id("input.formLetterId", &id, FormLetterId)).transpose()?,
+            application_id: input
+                .application_id
+                .map(|id| parse_id("input.applicationId", &id, ApplicationId))
+                .transpose()?,
+            form_letter_id: input
+                .form_letter_id
+                .map(|id| parse_id("input.formLetterId", &id, FormLetterId))
+                .transpose()?,
             title: input.title,
             due_at: input.due_at,
             note: input.note,
         };
         let (state, principal) = caller(ctx)?;
-        writing_jobs::create(state, principal, input).await.gql().map(WritingJob::from)
+        writing_jobs::create(state, principal, input)
+            .await
+            .gql()
+            .map(WritingJob::from)
     }
 
     /// Deleting the writing job of a nurturing entry blocks the entry. Returns how many
@@ -428,7 +531,11 @@ pub struct NurturingJobSubscription;
 impl NurturingJobSubscription {
     /// The job with its counts: first as it is, then whenever its runs or entries
     /// change, or mail of the organisation changes state (entries follow their mail).
-    async fn nurturing_job_changed(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<impl Stream<Item = NurturingJob> + use<>> {
+    async fn nurturing_job_changed(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = NurturingJob> + use<>> {
         let id = parse_id("id", &id, NurturingJobId)?;
         let (app, principal) = caller(ctx)?;
         // Subscribe before reading, so no change between the two is lost.
@@ -440,14 +547,22 @@ impl NurturingJobSubscription {
             let (app, principal) = (app.clone(), principal.clone());
             async move {
                 let relevant = match event {
-                    DomainEvent::NurturingChanged { organisation_id, job_id } => organisation_id == principal.organisation_id && job_id == Some(id.0),
-                    DomainEvent::OutboxChanged { organisation_id, .. } => organisation_id == principal.organisation_id,
+                    DomainEvent::NurturingChanged {
+                        organisation_id,
+                        job_id,
+                    } => organisation_id == principal.organisation_id && job_id == Some(id.0),
+                    DomainEvent::OutboxChanged {
+                        organisation_id, ..
+                    } => organisation_id == principal.organisation_id,
                     _ => false,
                 };
                 if !relevant {
                     return None;
                 }
-                jobs::view(&app, &principal, id).await.ok().map(NurturingJob::from)
+                jobs::view(&app, &principal, id)
+                    .await
+                    .ok()
+                    .map(NurturingJob::from)
             }
         });
         Ok(futures_util::stream::iter([NurturingJob::from(current)]).chain(changes))

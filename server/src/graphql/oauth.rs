@@ -54,7 +54,10 @@ impl OauthClient {
         self.0.smtp_port
     }
     async fn smtp_security(&self) -> Option<MailSecurity> {
-        self.0.smtp_security.as_deref().and_then(MailSecurity::parse)
+        self.0
+            .smtp_security
+            .as_deref()
+            .and_then(MailSecurity::parse)
     }
     async fn accept_invalid_certs(&self) -> bool {
         self.0.accept_invalid_certs
@@ -166,7 +169,12 @@ pub struct OauthQuery;
 impl OauthQuery {
     async fn oauth_clients(&self, ctx: &Context<'_>) -> GqlResult<Vec<OauthClient>> {
         let (app, principal) = caller(ctx)?;
-        Ok(clients::list(app, principal).await.gql()?.into_iter().map(OauthClient).collect())
+        Ok(clients::list(app, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(OauthClient)
+            .collect())
     }
 
     /// The redirect URI to register at Google and Microsoft.
@@ -178,7 +186,12 @@ impl OauthQuery {
     /// Connected mailboxes of the legal entities the caller administers.
     async fn oauth_accounts(&self, ctx: &Context<'_>) -> GqlResult<Vec<OauthAccount>> {
         let (app, principal) = caller(ctx)?;
-        Ok(connect::list(app, principal).await.gql()?.into_iter().map(OauthAccount).collect())
+        Ok(connect::list(app, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(OauthAccount)
+            .collect())
     }
 }
 
@@ -188,9 +201,17 @@ pub struct OauthMutation;
 #[Object]
 impl OauthMutation {
     /// Registers (or changes) the organisation's OAuth client at a provider. Admins only.
-    async fn set_oauth_client(&self, ctx: &Context<'_>, provider: OauthProvider, input: OauthClientInput) -> GqlResult<OauthClient> {
+    async fn set_oauth_client(
+        &self,
+        ctx: &Context<'_>,
+        provider: OauthProvider,
+        input: OauthClientInput,
+    ) -> GqlResult<OauthClient> {
         let (app, principal) = caller(ctx)?;
-        clients::set(app, principal, provider, input.into()).await.gql().map(OauthClient)
+        clients::set(app, principal, provider, input.into())
+            .await
+            .gql()
+            .map(OauthClient)
     }
 
     /// Starts connecting a mailbox: for an inbound account of type GMAIL or MICROSOFT365
@@ -205,7 +226,10 @@ impl OauthMutation {
     ) -> GqlResult<OauthConnectStart> {
         let target_id = parse_id("targetId", &target_id, |id| id)?;
         let (app, principal) = caller(ctx)?;
-        connect::start(app, principal, provider, purpose, target_id).await.gql().map(|url| OauthConnectStart { url })
+        connect::start(app, principal, provider, purpose, target_id)
+            .await
+            .gql()
+            .map(|url| OauthConnectStart { url })
     }
 
     /// Finishes a connection with what the provider appended to the redirect URI
@@ -220,11 +244,19 @@ impl OauthMutation {
         error_description: Option<String>,
     ) -> GqlResult<OauthConnected> {
         let (app, principal) = caller(ctx)?;
-        let params = connect::CallbackParams { code, state, error, error_description };
+        let params = connect::CallbackParams {
+            code,
+            state,
+            error,
+            error_description,
+        };
         connect::complete(app, principal, params)
             .await
             .gql()
-            .map(|connected| OauthConnected { mailbox: connected.mailbox, app_path: connected.app_path.to_owned() })
+            .map(|connected| OauthConnected {
+                mailbox: connected.mailbox,
+                app_path: connected.app_path.to_owned(),
+            })
     }
 
     /// Deletes the connection's tokens (revoking them at the provider where it offers
@@ -232,6 +264,9 @@ impl OauthMutation {
     async fn disconnect_oauth(&self, ctx: &Context<'_>, account_id: ID) -> GqlResult<OauthAccount> {
         let id = parse_id("accountId", &account_id, OauthAccountId)?;
         let (app, principal) = caller(ctx)?;
-        connect::disconnect(app, principal, id).await.gql().map(OauthAccount)
+        connect::disconnect(app, principal, id)
+            .await
+            .gql()
+            .map(OauthAccount)
     }
 }

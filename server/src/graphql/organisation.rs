@@ -17,7 +17,11 @@ pub struct OrganisationSettings {
 
 impl From<organisation::Model> for OrganisationSettings {
     fn from(model: organisation::Model) -> Self {
-        Self { data_retention: service::data_retention(&model), nurturing_counts_as_contact: model.nurturing_counts_as_contact, name: model.name }
+        Self {
+            data_retention: service::data_retention(&model),
+            nurturing_counts_as_contact: model.nurturing_counts_as_contact,
+            name: model.name,
+        }
     }
 }
 
@@ -28,7 +32,10 @@ pub struct OrganisationQuery;
 impl OrganisationQuery {
     async fn organisation_settings(&self, ctx: &Context<'_>) -> GqlResult<OrganisationSettings> {
         let (state, principal) = caller(ctx)?;
-        service::get(state, principal).await.gql().map(OrganisationSettings::from)
+        service::get(state, principal)
+            .await
+            .gql()
+            .map(OrganisationSettings::from)
     }
 }
 
@@ -38,14 +45,28 @@ pub struct OrganisationMutation;
 #[Object]
 impl OrganisationMutation {
     /// Administrators only.
-    async fn set_data_retention(&self, ctx: &Context<'_>, data_retention: DataRetention) -> GqlResult<OrganisationSettings> {
+    async fn set_data_retention(
+        &self,
+        ctx: &Context<'_>,
+        data_retention: DataRetention,
+    ) -> GqlResult<OrganisationSettings> {
         let (state, principal) = caller(ctx)?;
-        service::set_data_retention(state, principal, data_retention).await.gql().map(OrganisationSettings::from)
+        service::set_data_retention(state, principal, data_retention)
+            .await
+            .gql()
+            .map(OrganisationSettings::from)
     }
 
     /// Administrators only.
-    async fn set_nurturing_counts_as_contact(&self, ctx: &Context<'_>, counts: bool) -> GqlResult<OrganisationSettings> {
+    async fn set_nurturing_counts_as_contact(
+        &self,
+        ctx: &Context<'_>,
+        counts: bool,
+    ) -> GqlResult<OrganisationSettings> {
         let (state, principal) = caller(ctx)?;
-        service::set_nurturing_counts_as_contact(state, principal, counts).await.gql().map(OrganisationSettings::from)
+        service::set_nurturing_counts_as_contact(state, principal, counts)
+            .await
+            .gql()
+            .map(OrganisationSettings::from)
     }
 }

@@ -7,8 +7,12 @@ use super::outbox::OutboxMessage;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
 use crate::db::entities::{outbound_account, sender_identity};
 use crate::ids::{LegalEntityId, OutboundAccountId};
-use crate::services::outbound_accounts::{self as service, OutboundAccountInput as ServiceInput, TestReport};
-use crate::services::sender_identities::{self, SenderIdentityInput as ServiceSenderInput, SenderView};
+use crate::services::outbound_accounts::{
+    self as service, OutboundAccountInput as ServiceInput, TestReport,
+};
+use crate::services::sender_identities::{
+    self, SenderIdentityInput as ServiceSenderInput, SenderView,
+};
 
 /// An SMTP server legal entities send through. The password is write-only.
 pub struct OutboundAccount(outbound_account::Model);
@@ -54,9 +58,18 @@ impl OutboundAccount {
     }
     /// The Google or Microsoft connection this account sends with (no password then).
     async fn oauth(&self, ctx: &Context<'_>) -> GqlResult<Option<super::oauth::OauthAccount>> {
-        let Some(id) = self.0.oauth_account_id else { return Ok(None) };
+        let Some(id) = self.0.oauth_account_id else {
+            return Ok(None);
+        };
         let (app, principal) = caller(ctx)?;
-        Ok(crate::services::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id)).await.ok().map(super::oauth::OauthAccount))
+        Ok(crate::services::oauth::connect::find(
+            &app.db,
+            principal,
+            crate::ids::OauthAccountId(id),
+        )
+        .await
+        .ok()
+        .map(super::oauth::OauthAccount))
     }
     async fn signature_text(&self) -> Option<&str> {
         self.0.signature_text.as_deref()
@@ -94,7 +107,10 @@ impl OutboundAccountInput {
     fn into_service(self) -> GqlResult<ServiceInput> {
         Ok(ServiceInput {
             label: self.label,
-            legal_entity_id: self.legal_entity_id.map(|id| parse_id("legalEntityId", &id, LegalEntityId)).transpose()?,
+            legal_entity_id: self
+                .legal_entity_id
+                .map(|id| parse_id("legalEntityId", &id, LegalEntityId))
+                .transpose()?,
             is_system_default: self.is_system_default,
             connection: self.connection.into(),
             signature_html: self.signature_html,
@@ -128,13 +144,29 @@ pub struct SmtpTestResult {
 
 impl From<TestReport> for SmtpTestResult {
     fn from(report: TestReport) -> Self {
-        let sent_ok = report.test_message.as_ref().is_none_or(|m| m.status == talentpost_shared::OutboxStatus::Sent.as_str());
+        let sent_ok = report
+            .test_message
+            .as_ref()
+            .is_none_or(|m| m.status == talentpost_shared::OutboxStatus::Sent.as_str());
         Self {
             ok: report.failure.is_none() && sent_ok,
-            steps: report.steps.into_iter().map(|step| SmtpCheckStep { stage: step.stage.to_owned(), detail: step.detail }).collect(),
+            steps: report
+                .steps
+                .into_iter()
+                .map(|step| SmtpCheckStep {
+                    stage: step.stage.to_owned(),
+                    detail: step.detail,
+                })
+                .collect(),
             problem: report.failure.as_ref().map(|failure| failure.problem),
-            message: report.failure.as_ref().map(|failure| failure.message.clone()),
-            reply_code: report.failure.as_ref().and_then(|failure| failure.reply_code.map(i32::from)),
+            message: report
+                .failure
+                .as_ref()
+                .map(|failure| failure.message.clone()),
+            reply_code: report
+                .failure
+                .as_ref()
+                .and_then(|failure| failure.reply_code.map(i32::from)),
             test_message: report.test_message.map(OutboxMessage::from),
         }
     }
@@ -185,7 +217,10 @@ impl SenderIdentity {
         self.0.effective.thread_reply_addresses
     }
     async fn updated_at(&self) -> Option<DateTime<Utc>> {
-        self.0.own.as_ref().map(|own: &sender_identity::Model| own.updated_at)
+        self.0
+            .own
+            .as_ref()
+            .map(|own: &sender_identity::Model| own.updated_at)
     }
 }
 
@@ -209,13 +244,25 @@ impl OutboundAccountQuery {
     /// Outgoing accounts the caller administers (admins: all).
     async fn outbound_accounts(&self, ctx: &Context<'_>) -> GqlResult<Vec<OutboundAccount>> {
         let (app, principal) = caller(ctx)?;
-        Ok(service::list(app, principal).await.gql()?.into_iter().map(OutboundAccount).collect())
+        Ok(service::list(app, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(OutboundAccount)
+            .collect())
     }
 
-    async fn sender_identity(&self, ctx: &Context<'_>, legal_entity_id: ID) -> GqlResult<SenderIdentity> {
+    async fn sender_identity(
+        &self,
+        ctx: &Context<'_>,
+        legal_entity_id: ID,
+    ) -> GqlResult<SenderIdentity> {
         let id = parse_id("legalEntityId", &legal_entity_id, LegalEntityId)?;
         let (app, principal) = caller(ctx)?;
-        sender_identities::view(app, principal, id).await.gql().map(SenderIdentity)
+        sender_identities::view(app, principal, id)
+            .await
+            .gql()
+            .map(SenderIdentity)
     }
 }
 
@@ -224,24 +271,48 @@ pub struct OutboundAccountMutation;
 
 #[Object]
 impl OutboundAccountMutation {
-    async fn create_outbound_account(&self, ctx: &Context<'_>, input: OutboundAccountInput) -> GqlResult<OutboundAccount> {
+    async fn create_outbound_account(
+        &self,
+        ctx: &Context<'_>,
+        input: OutboundAccountInput,
+    ) -> GqlResult<OutboundAccount> {
         let input = input.into_service()?;
         let (app, principal) = caller(ctx)?;
-        service::create(app, principal, input).await.gql().map(OutboundAccount)
+        service::create(app, principal, input)
+            .await
+            .gql()
+            .map(OutboundAccount)
     }
 
-    async fn update_outbound_account(&self, ctx: &Context<'_>, id: ID, input: OutboundAccountInput) -> GqlResult<OutboundAccount> {
+    async fn update_outbound_account(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: OutboundAccountInput,
+    ) -> GqlResult<OutboundAccount> {
         let id = parse_id("id", &id, OutboundAccountId)?;
         let input = input.into_service()?;
         let (app, principal) = caller(ctx)?;
-        service::update(app, principal, id, input).await.gql().map(OutboundAccount)
+        service::update(app, principal, id, input)
+            .await
+            .gql()
+            .map(OutboundAccount)
     }
 
     /// Deletes the accounts, all or none; refused while a sender uses one or mail waits for it.
-    async fn delete_outbound_accounts(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<ID>> {
+    async fn delete_outbound_accounts(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> GqlResult<Vec<ID>> {
         let ids = parse_ids("ids", &ids, OutboundAccountId)?;
         let (app, principal) = caller(ctx)?;
-        Ok(service::delete(app, principal, &ids).await.gql()?.into_iter().map(|id| gql_id(id.0)).collect())
+        Ok(service::delete(app, principal, &ids)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|id| gql_id(id.0))
+            .collect())
     }
 
     /// Checks an account stage by stage (DNS, connect, TLS, login, sender, recipient)
@@ -259,18 +330,31 @@ impl OutboundAccountMutation {
         send: Option<bool>,
     ) -> GqlResult<SmtpTestResult> {
         let send = send.unwrap_or(false);
-        let id = id.map(|id| parse_id("id", &id, OutboundAccountId)).transpose()?;
+        let id = id
+            .map(|id| parse_id("id", &id, OutboundAccountId))
+            .transpose()?;
         let input = input.map(OutboundAccountInput::into_service).transpose()?;
         let (app, principal) = caller(ctx)?;
-        service::test(app, principal, id, input, &to, from.as_deref(), send).await.gql().map(SmtpTestResult::from)
+        service::test(app, principal, id, input, &to, from.as_deref(), send)
+            .await
+            .gql()
+            .map(SmtpTestResult::from)
     }
 
     /// Sets who a legal entity's mail comes from and how it leaves. The new settings are
     /// checked with the server first (may the login send as this address?) and take
     /// effect in one step; nothing changes when the check fails.
-    async fn set_sender_identity(&self, ctx: &Context<'_>, legal_entity_id: ID, input: SenderIdentityInput) -> GqlResult<SenderIdentity> {
+    async fn set_sender_identity(
+        &self,
+        ctx: &Context<'_>,
+        legal_entity_id: ID,
+        input: SenderIdentityInput,
+    ) -> GqlResult<SenderIdentity> {
         let legal_entity_id = parse_id("legalEntityId", &legal_entity_id, LegalEntityId)?;
-        let outbound_account_id = input.outbound_account_id.map(|id| parse_id("outboundAccountId", &id, OutboundAccountId)).transpose()?;
+        let outbound_account_id = input
+            .outbound_account_id
+            .map(|id| parse_id("outboundAccountId", &id, OutboundAccountId))
+            .transpose()?;
         let input = ServiceSenderInput {
             sender_address: input.sender_address,
             sender_name_mode: input.sender_name_mode,
@@ -281,6 +365,9 @@ impl OutboundAccountMutation {
             use_main_entity: input.use_main_entity,
         };
         let (app, principal) = caller(ctx)?;
-        sender_identities::set(app, principal, legal_entity_id, input).await.gql().map(SenderIdentity)
+        sender_identities::set(app, principal, legal_entity_id, input)
+            .await
+            .gql()
+            .map(SenderIdentity)
     }
 }

@@ -5,12 +5,16 @@ use futures_util::{Stream, StreamExt};
 use talentpost_shared::{ContactMedium, MailProblem, OutboxChannel, OutboxPurpose, OutboxStatus};
 
 use super::inbox::{event_stream, read_upload_limited};
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
+use super::support::{
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection,
+};
 use crate::auth::Principal;
 use crate::db::entities::{contact_event, outbox_message};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, OutboxMessageId};
-use crate::services::contact_history::{self, ContactEventInput as ServiceContactInput, HistoryEntry, HistoryFilter};
+use crate::services::contact_history::{
+    self, ContactEventInput as ServiceContactInput, HistoryEntry, HistoryFilter,
+};
 use crate::services::messages::{self, SendMessageInput as ServiceSendInput};
 use crate::services::outbox::{self as service, OutboxFilter};
 
@@ -86,7 +90,11 @@ impl OutboxMessage {
     }
     /// When the next attempt is due, while queued or retrying.
     async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        matches!(service::status_of(&self.0), OutboxStatus::Queued | OutboxStatus::Retrying).then_some(self.0.next_attempt_at)
+        matches!(
+            service::status_of(&self.0),
+            OutboxStatus::Queued | OutboxStatus::Retrying
+        )
+        .then_some(self.0.next_attempt_at)
     }
     async fn last_attempt_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_attempt_at
@@ -219,17 +227,25 @@ impl OutboxQuery {
         let filter = filter.unwrap_or_default();
         let filter = OutboxFilter {
             statuses: filter.statuses.unwrap_or_default(),
-            candidate_id: filter.candidate_id.map(|id| parse_id("filter.candidateId", &id, CandidateId)).transpose()?,
+            candidate_id: filter
+                .candidate_id
+                .map(|id| parse_id("filter.candidateId", &id, CandidateId))
+                .transpose()?,
         };
         let (app, principal) = caller(ctx)?;
-        let page = service::list(app, principal, &filter, &request).await.gql()?;
+        let page = service::list(app, principal, &filter, &request)
+            .await
+            .gql()?;
         Ok(to_connection(page, request.after.is_some(), OutboxMessage))
     }
 
     async fn outbox_message(&self, ctx: &Context<'_>, id: ID) -> GqlResult<OutboxMessage> {
         let id = parse_id("id", &id, OutboxMessageId)?;
         let (app, principal) = caller(ctx)?;
-        service::find(&app.db, principal, id).await.gql().map(OutboxMessage)
+        service::find(&app.db, principal, id)
+            .await
+            .gql()
+            .map(OutboxMessage)
     }
 
     /// Every contact with the candidate, newest first.
@@ -240,9 +256,16 @@ impl OutboxQuery {
         filter: Option<ContactHistoryFilter>,
     ) -> GqlResult<Vec<ContactEvent>> {
         let candidate_id = parse_id("candidateId", &candidate_id, CandidateId)?;
-        let filter = HistoryFilter { media: filter.and_then(|f| f.media).unwrap_or_default() };
+        let filter = HistoryFilter {
+            media: filter.and_then(|f| f.media).unwrap_or_default(),
+        };
         let (app, principal) = caller(ctx)?;
-        Ok(contact_history::list(app, principal, candidate_id, &filter).await.gql()?.into_iter().map(ContactEvent::from).collect())
+        Ok(contact_history::list(app, principal, candidate_id, &filter)
+            .await
+            .gql()?
+            .into_iter()
+            .map(ContactEvent::from)
+            .collect())
     }
 }
 
@@ -253,9 +276,16 @@ pub struct OutboxMutation;
 impl OutboxMutation {
     /// Writes to a candidate. The mail is queued in the outbox together with its entry
     /// in the contact history and sent by the outbox worker.
-    async fn send_message(&self, ctx: &Context<'_>, input: SendMessageInput) -> GqlResult<OutboxMessage> {
+    async fn send_message(
+        &self,
+        ctx: &Context<'_>,
+        input: SendMessageInput,
+    ) -> GqlResult<OutboxMessage> {
         let candidate_id = parse_id("candidateId", &input.candidate_id, CandidateId)?;
-        let application_id = input.application_id.map(|id| parse_id("applicationId", &id, ApplicationId)).transpose()?;
+        let application_id = input
+            .application_id
+            .map(|id| parse_id("applicationId", &id, ApplicationId))
+            .transpose()?;
         let in_reply_to = input
             .in_reply_to_inbox_item_id
             .map(|id| parse_id("inReplyToInboxItemId", &id, InboxItemId))
@@ -263,7 +293,15 @@ impl OutboxMutation {
         let (app, principal) = caller(ctx)?;
         let mut attachments = Vec::with_capacity(input.attachments.len());
         for (index, upload) in input.attachments.iter().enumerate() {
-            attachments.push(read_upload_limited(ctx, format!("attachments.{index}"), app.config.max_outgoing_bytes, upload).await?);
+            attachments.push(
+                read_upload_limited(
+                    ctx,
+                    format!("attachments.{index}"),
+                    app.config.max_outgoing_bytes,
+                    upload,
+                )
+                .await?,
+            );
         }
         let send = ServiceSendInput {
             candidate_id,
@@ -274,35 +312,54 @@ impl OutboxMutation {
             attachments,
             in_reply_to_inbox_item_id: in_reply_to,
         };
-        messages::send(app, principal, send).await.gql().map(OutboxMessage)
+        messages::send(app, principal, send)
+            .await
+            .gql()
+            .map(OutboxMessage)
     }
 
     /// Queues a failed, waiting or cancelled mail again, now.
     async fn retry_outbox_message(&self, ctx: &Context<'_>, id: ID) -> GqlResult<OutboxMessage> {
         let id = parse_id("id", &id, OutboxMessageId)?;
         let (app, principal) = caller(ctx)?;
-        service::retry(app, principal, id).await.gql().map(OutboxMessage)
+        service::retry(app, principal, id)
+            .await
+            .gql()
+            .map(OutboxMessage)
     }
 
     /// Stops a mail that has not gone out yet.
     async fn cancel_outbox_message(&self, ctx: &Context<'_>, id: ID) -> GqlResult<OutboxMessage> {
         let id = parse_id("id", &id, OutboxMessageId)?;
         let (app, principal) = caller(ctx)?;
-        service::cancel(app, principal, id).await.gql().map(OutboxMessage)
+        service::cancel(app, principal, id)
+            .await
+            .gql()
+            .map(OutboxMessage)
     }
 
     /// Records a letter, fax, phone call or meeting in the candidate's history.
-    async fn add_contact_event(&self, ctx: &Context<'_>, input: ContactEventInput) -> GqlResult<ContactEvent> {
+    async fn add_contact_event(
+        &self,
+        ctx: &Context<'_>,
+        input: ContactEventInput,
+    ) -> GqlResult<ContactEvent> {
         let input = ServiceContactInput {
             candidate_id: parse_id("candidateId", &input.candidate_id, CandidateId)?,
-            application_id: input.application_id.map(|id| parse_id("applicationId", &id, ApplicationId)).transpose()?,
+            application_id: input
+                .application_id
+                .map(|id| parse_id("applicationId", &id, ApplicationId))
+                .transpose()?,
             medium: input.medium,
             occurred_at: input.occurred_at,
             subject: input.subject,
             note: input.note,
         };
         let (app, principal) = caller(ctx)?;
-        contact_history::add(app, principal, input).await.gql().map(|event| ContactEvent(event, None))
+        contact_history::add(app, principal, input)
+            .await
+            .gql()
+            .map(|event| ContactEvent(event, None))
     }
 }
 
@@ -318,7 +375,9 @@ impl OutboxSubscription {
         ctx: &Context<'_>,
         id: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = OutboxMessage> + use<>> {
-        let only = id.map(|id| parse_id("id", &id, OutboxMessageId)).transpose()?;
+        let only = id
+            .map(|id| parse_id("id", &id, OutboxMessageId))
+            .transpose()?;
         let (app, principal) = caller(ctx)?;
         // Subscribe before reading, so no change between the two is lost.
         let changes = event_stream(app, principal);
@@ -332,10 +391,17 @@ impl OutboxSubscription {
             let (app, principal) = (app.clone(), principal.clone());
             async move {
                 match event {
-                    DomainEvent::OutboxChanged { organisation_id, message_id, .. }
-                        if organisation_id == principal.organisation_id && only.is_none_or(|id| id.0 == message_id) =>
+                    DomainEvent::OutboxChanged {
+                        organisation_id,
+                        message_id,
+                        ..
+                    } if organisation_id == principal.organisation_id
+                        && only.is_none_or(|id| id.0 == message_id) =>
                     {
-                        service::find(&app.db, &principal, OutboxMessageId(message_id)).await.ok().map(OutboxMessage)
+                        service::find(&app.db, &principal, OutboxMessageId(message_id))
+                            .await
+                            .ok()
+                            .map(OutboxMessage)
                     }
                     _ => None,
                 }
@@ -345,19 +411,26 @@ impl OutboxSubscription {
     }
 
     /// Fires with the candidate's id whenever their contact history changes.
-    async fn contact_history_changed(&self, ctx: &Context<'_>, candidate_id: ID) -> async_graphql::Result<impl Stream<Item = ID> + use<>> {
+    async fn contact_history_changed(
+        &self,
+        ctx: &Context<'_>,
+        candidate_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = ID> + use<>> {
         let candidate_id = parse_id("candidateId", &candidate_id, CandidateId)?;
         let (app, principal) = caller(ctx)?;
         let organisation = principal.organisation_id;
-        Ok(event_stream(app, principal).filter_map(move |event| async move {
-            match event {
-                DomainEvent::ContactHistoryChanged { organisation_id, candidate_id: changed }
-                    if organisation_id == organisation && changed == candidate_id.0 =>
-                {
-                    Some(gql_id(changed))
+        Ok(
+            event_stream(app, principal).filter_map(move |event| async move {
+                match event {
+                    DomainEvent::ContactHistoryChanged {
+                        organisation_id,
+                        candidate_id: changed,
+                    } if organisation_id == organisation && changed == candidate_id.0 => {
+                        Some(gql_id(changed))
+                    }
+                    _ => None,
                 }
-                _ => None,
-            }
-        }))
+            }),
+        )
     }
 }

@@ -67,7 +67,8 @@ impl<T> ServiceResultExt<T> for Result<T, ServiceError> {
 }
 
 pub fn state<'a>(ctx: &Context<'a>) -> GqlResult<&'a AppState> {
-    ctx.data::<AppState>().map_err(|_| to_gql(ServiceError::Internal("schema built without state".into())))
+    ctx.data::<AppState>()
+        .map_err(|_| to_gql(ServiceError::Internal("schema built without state".into())))
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> GqlResult<&'a Principal> {
@@ -87,7 +88,12 @@ pub fn parse_id<T>(field: &str, id: &ID, make: impl Fn(i64) -> T) -> GqlResult<T
         .ok()
         .filter(|n| *n > 0)
         .map(make)
-        .ok_or_else(|| to_gql(ServiceError::invalid(field, format!("\"{}\" is not a valid id", id.as_str()))))
+        .ok_or_else(|| {
+            to_gql(ServiceError::invalid(
+                field,
+                format!("\"{}\" is not a valid id", id.as_str()),
+            ))
+        })
 }
 
 pub fn parse_ids<T>(field: &str, ids: &[ID], make: impl Fn(i64) -> T + Copy) -> GqlResult<Vec<T>> {
@@ -95,18 +101,25 @@ pub fn parse_ids<T>(field: &str, ids: &[ID], make: impl Fn(i64) -> T + Copy) -> 
 }
 
 pub fn parse_email(field: &str, text: &str) -> GqlResult<EmailAddress> {
-    EmailAddress::parse(text).map_err(|error| to_gql(ServiceError::invalid(field, error.to_string())))
+    EmailAddress::parse(text)
+        .map_err(|error| to_gql(ServiceError::invalid(field, error.to_string())))
 }
 
 pub fn page_request(first: Option<i32>, after: Option<&str>) -> GqlResult<PageRequest> {
     PageRequest::parse(first, after).gql()
 }
 
-pub fn to_connection<T, U: OutputType>(page: Page<T>, had_cursor: bool, convert: impl Fn(T) -> U) -> Connection<String, U> {
+pub fn to_connection<T, U: OutputType>(
+    page: Page<T>,
+    had_cursor: bool,
+    convert: impl Fn(T) -> U,
+) -> Connection<String, U> {
     let mut connection = Connection::new(had_cursor, page.has_next_page);
-    connection
-        .edges
-        .extend(page.items.into_iter().map(|(cursor, item)| Edge::new(cursor.encode(), convert(item))));
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(cursor, item)| Edge::new(cursor.encode(), convert(item))),
+    );
     connection
 }
 
@@ -138,7 +151,10 @@ impl Extension for ErrorCodesExtension {
 }
 
 fn add_default_code(error: &mut ServerError) {
-    let has_code = error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some());
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some());
     if has_code {
         return;
     }
@@ -148,5 +164,8 @@ fn add_default_code(error: &mut ServerError) {
     } else {
         ErrorCode::InvalidInput
     };
-    error.extensions.get_or_insert_with(Default::default).set("code", code.as_str());
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
 }

@@ -2,7 +2,9 @@ use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObjec
 use chrono::{DateTime, Utc};
 use talentpost_shared::Role;
 
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_email, parse_id, parse_ids, state};
+use super::support::{
+    GqlResult, ServiceResultExt, caller, gql_id, parse_email, parse_id, parse_ids, state,
+};
 use crate::db::entities::{app_user, user_group};
 use crate::ids::{LegalEntityId, UserGroupId, UserId};
 use crate::services::users::{self as service, NewUser, UserChanges};
@@ -32,8 +34,16 @@ impl User {
     /// Legal entities this user administers (company admins only).
     async fn legal_entity_ids(&self, ctx: &Context<'_>) -> GqlResult<Vec<ID>> {
         let state = state(ctx)?;
-        let map = service::administered_entities(state, &[self.0.id]).await.gql()?;
-        Ok(map.get(&self.0.id).into_iter().flatten().copied().map(gql_id).collect())
+        let map = service::administered_entities(state, &[self.0.id])
+            .await
+            .gql()?;
+        Ok(map
+            .get(&self.0.id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .map(gql_id)
+            .collect())
     }
 }
 
@@ -52,13 +62,23 @@ impl UserGroup {
     async fn members(&self, ctx: &Context<'_>) -> GqlResult<Vec<User>> {
         let state = state(ctx)?;
         let mut map = service::group_members(state, &[self.raw_id]).await.gql()?;
-        Ok(map.remove(&self.raw_id).unwrap_or_default().into_iter().map(User).collect())
+        Ok(map
+            .remove(&self.raw_id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(User)
+            .collect())
     }
 }
 
 impl From<user_group::Model> for UserGroup {
     fn from(model: user_group::Model) -> Self {
-        Self { id: gql_id(model.id), name: model.name, created_at: model.created_at, raw_id: model.id }
+        Self {
+            id: gql_id(model.id),
+            name: model.name,
+            created_at: model.created_at,
+            raw_id: model.id,
+        }
     }
 }
 
@@ -91,13 +111,23 @@ impl UserQuery {
     /// All users of the organisation. Administrators only.
     async fn users(&self, ctx: &Context<'_>) -> GqlResult<Vec<User>> {
         let (state, principal) = caller(ctx)?;
-        Ok(service::list(state, principal).await.gql()?.into_iter().map(User).collect())
+        Ok(service::list(state, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(User)
+            .collect())
     }
 
     /// User groups: all for administrators, your own for everyone else.
     async fn user_groups(&self, ctx: &Context<'_>) -> GqlResult<Vec<UserGroup>> {
         let (state, principal) = caller(ctx)?;
-        Ok(service::list_groups(state, principal).await.gql()?.into_iter().map(UserGroup::from).collect())
+        Ok(service::list_groups(state, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(UserGroup::from)
+            .collect())
     }
 }
 
@@ -117,10 +147,18 @@ impl UserMutation {
             password: input.password,
             legal_entity_ids,
         };
-        service::create(state, principal, new_user).await.gql().map(User)
+        service::create(state, principal, new_user)
+            .await
+            .gql()
+            .map(User)
     }
 
-    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> GqlResult<User> {
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateUserInput,
+    ) -> GqlResult<User> {
         let id = parse_id("id", &id, UserId)?;
         let legal_entity_ids = input
             .legal_entity_ids
@@ -135,19 +173,33 @@ impl UserMutation {
             password: input.password,
             legal_entity_ids,
         };
-        service::update(state, principal, id, changes).await.gql().map(User)
+        service::update(state, principal, id, changes)
+            .await
+            .gql()
+            .map(User)
     }
 
     async fn create_user_group(&self, ctx: &Context<'_>, name: String) -> GqlResult<UserGroup> {
         let (state, principal) = caller(ctx)?;
-        service::create_group(state, principal, &name).await.gql().map(UserGroup::from)
+        service::create_group(state, principal, &name)
+            .await
+            .gql()
+            .map(UserGroup::from)
     }
 
     /// Replaces the members of a group with exactly these users.
-    async fn set_user_group_members(&self, ctx: &Context<'_>, group_id: ID, user_ids: Vec<ID>) -> GqlResult<UserGroup> {
+    async fn set_user_group_members(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        user_ids: Vec<ID>,
+    ) -> GqlResult<UserGroup> {
         let group_id = parse_id("groupId", &group_id, UserGroupId)?;
         let user_ids = parse_ids("userIds", &user_ids, UserId)?;
         let (state, principal) = caller(ctx)?;
-        service::set_group_members(state, principal, group_id, &user_ids).await.gql().map(UserGroup::from)
+        service::set_group_members(state, principal, group_id, &user_ids)
+            .await
+            .gql()
+            .map(UserGroup::from)
     }
 }

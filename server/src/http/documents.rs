@@ -2,13 +2,17 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
+use super::error::service_error_response;
 use super::{HttpState, authenticated};
 use crate::error::ServiceError;
-use super::error::service_error_response;
 use crate::ids::DocumentId;
 use crate::services::inbox;
 
-pub async fn download(State(state): State<HttpState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn download(
+    State(state): State<HttpState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let Ok(id) = id.parse::<i64>().map(DocumentId) else {
         return service_error_response(ServiceError::invalid("id", "not a valid document id"));
     };
@@ -27,13 +31,17 @@ pub async fn download(State(state): State<HttpState>, Path(id): Path<String>, he
             let headers = response.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+                HeaderValue::from_str(&doc.content_type)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
             );
             if let Ok(value) = HeaderValue::from_str(&disposition) {
                 headers.insert(header::CONTENT_DISPOSITION, value);
             }
             // Uploaded files are untrusted: never render them as a page of our origin.
-            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox"),
+            );
             response
         }
         Err(error) => service_error_response(error),
@@ -41,14 +49,26 @@ pub async fn download(State(state): State<HttpState>, Path(id): Path<String>, he
 }
 
 pub(super) fn ascii_fallback(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// RFC 5987 encoding for the `filename*` parameter.
 pub(super) fn percent_encode(name: &str) -> String {
     name.bytes()
         .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
         })
         .collect()
 }

@@ -19,17 +19,33 @@ const MAX_FILES: usize = 20;
 const MAX_UPLOAD_BODY_FACTOR: usize = 3;
 
 pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .finish(),
+    )
 }
 
 pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let is_multipart = content_type.as_deref().is_some_and(|t| t.starts_with("multipart/"));
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let is_multipart = content_type
+        .as_deref()
+        .is_some_and(|t| t.starts_with("multipart/"));
 
     // Who is calling is known from the headers alone; deciding it first means an
     // anonymous client can never make the server buffer an upload.
     let cookie = session_cookie(&headers);
-    let principal = match auth_service::authenticate(&state.app, cookie.as_deref(), authorization(&headers).as_deref()).await {
+    let principal = match auth_service::authenticate(
+        &state.app,
+        cookie.as_deref(),
+        authorization(&headers).as_deref(),
+    )
+    .await
+    {
         Ok(principal) => principal,
         Err(error) => return service_error_response(error),
     };
@@ -37,7 +53,12 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
         return service_error_response(crate::error::ServiceError::Unauthenticated);
     }
     let limit = if is_multipart {
-        state.app.config.max_upload_bytes.saturating_mul(MAX_UPLOAD_BODY_FACTOR) + MAX_JSON_BODY
+        state
+            .app
+            .config
+            .max_upload_bytes
+            .saturating_mul(MAX_UPLOAD_BODY_FACTOR)
+            + MAX_JSON_BODY
     } else {
         MAX_JSON_BODY
     };
@@ -55,23 +76,43 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
     let options = MultipartOptions::default()
         .max_file_size(state.app.config.max_upload_bytes)
         .max_num_files(MAX_FILES);
-    let request = match async_graphql::http::receive_batch_body(content_type, bytes.as_slice(), options).await {
+    let request = match async_graphql::http::receive_batch_body(
+        content_type,
+        bytes.as_slice(),
+        options,
+    )
+    .await
+    {
         // Batches would run their operations concurrently, beside the per-operation
         // limits and the login throttle; no client of ours needs them.
         Ok(async_graphql::BatchRequest::Single(request)) => request,
         Ok(async_graphql::BatchRequest::Batch(_)) => {
-            return error_response(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, "batched requests are not supported; send one operation per request", None);
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidInput,
+                "batched requests are not supported; send one operation per request",
+                None,
+            );
         }
         Err(error) => {
             let (status, code) = match error {
-                async_graphql::ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+                async_graphql::ParseRequestError::PayloadTooLarge => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+                }
                 _ => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
             };
-            return error_response(status, code, &format!("the request could not be read: {error}"), None);
+            return error_response(
+                status,
+                code,
+                &format!("the request could not be read: {error}"),
+                None,
+            );
         }
     };
 
-    let request = request.data(RequestAuth(principal)).data(SessionCookie(cookie));
+    let request = request
+        .data(RequestAuth(principal))
+        .data(SessionCookie(cookie));
     let response = state.schema.execute(request).await;
     GraphQLResponse::from(BatchResponse::Single(response)).into_response()
 }
@@ -97,11 +138,19 @@ pub async fn websocket(
                         .or_else(|| payload.get("Authorization"))
                         .and_then(|v| v.as_str())
                         .map(str::to_owned);
-                    let principal = auth_service::authenticate(&app, cookie.as_deref(), token.as_deref())
-                        .await
-                        .ok()
-                        .flatten()
-                        .ok_or_else(|| async_graphql::Error::new("not signed in: send a session cookie or an authorization token"))?;
+                    let principal = auth_service::authenticate(
+                        &app,
+                        cookie.as_deref(),
+                        token.as_deref(),
+                    )
+                    .await
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| {
+                        async_graphql::Error::new(
+                            "not signed in: send a session cookie or an authorization token",
+                        )
+                    })?;
                     let mut data = Data::default();
                     data.insert(RequestAuth(Some(principal)));
                     Ok(data)

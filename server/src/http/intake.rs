@@ -23,10 +23,19 @@ pub async fn form_page(State(state): State<HttpState>, Path(form_key): Path<Stri
             let options: String = form
                 .openings
                 .iter()
-                .map(|o| format!("<option value=\"{}\">{}</option>", o.id, ammonia::clean_text(&o.title)))
+                .map(|o| {
+                    format!(
+                        "<option value=\"{}\">{}</option>",
+                        o.id,
+                        ammonia::clean_text(&o.title)
+                    )
+                })
                 .collect();
             let page = FORM_PAGE
-                .replace("{organisation}", &ammonia::clean_text(&form.organisation_name))
+                .replace(
+                    "{organisation}",
+                    &ammonia::clean_text(&form.organisation_name),
+                )
                 .replace("{options}", &options)
                 .replace("{max_files}", &MAX_ATTACHMENTS.to_string());
             public_page(Html(page).into_response())
@@ -45,7 +54,10 @@ pub async fn submit_form(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
     // Key and rates first: an unknown key or a flooding client never gets its upload read.
     let client = client_address(&headers, client, state.app.config.trust_proxy);
     let key = match intake::admit_public_form(&state.app, &form_key, client).await {
@@ -69,7 +81,10 @@ pub async fn submit_form(
 fn client_address(headers: &HeaderMap, socket: SocketAddr, trust_proxy: bool) -> IpAddr {
     if trust_proxy
         && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(last) = forwarded.rsplit(',').next().and_then(|ip| ip.trim().parse().ok())
+        && let Some(last) = forwarded
+            .rsplit(',')
+            .next()
+            .and_then(|ip| ip.trim().parse().ok())
     {
         return last;
     }
@@ -77,14 +92,23 @@ fn client_address(headers: &HeaderMap, socket: SocketAddr, trust_proxy: bool) ->
 }
 
 /// Reads the multipart fields; each file may be as large as an upload may be.
-async fn read_form(state: &HttpState, mut multipart: Multipart) -> Result<PublicApplication, ServiceError> {
+async fn read_form(
+    state: &HttpState,
+    mut multipart: Multipart,
+) -> Result<PublicApplication, ServiceError> {
     let limit = state.app.config.max_upload_bytes;
     let mut application = PublicApplication::default();
     let broken = |error: axum::extract::multipart::MultipartError| {
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ServiceError::PayloadTooLarge { field: "body".to_owned(), limit: body_limit(limit) }
+            ServiceError::PayloadTooLarge {
+                field: "body".to_owned(),
+                limit: body_limit(limit),
+            }
         } else {
-            ServiceError::invalid("body", format!("not a valid multipart form: {}", error.body_text()))
+            ServiceError::invalid(
+                "body",
+                format!("not a valid multipart form: {}", error.body_text()),
+            )
         }
     };
     while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
@@ -92,20 +116,30 @@ async fn read_form(state: &HttpState, mut multipart: Multipart) -> Result<Public
         if name == "attachments" || field.file_name().is_some() {
             let index = application.attachments.len();
             if index >= MAX_ATTACHMENTS {
-                return Err(ServiceError::invalid("attachments", format!("at most {MAX_ATTACHMENTS} files")));
+                return Err(ServiceError::invalid(
+                    "attachments",
+                    format!("at most {MAX_ATTACHMENTS} files"),
+                ));
             }
             let file_name = field.file_name().unwrap_or("attachment").to_owned();
             let content_type = field.content_type().unwrap_or_default().to_owned();
             let mut bytes = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(broken)? {
                 if bytes.len() + chunk.len() > limit {
-                    return Err(ServiceError::PayloadTooLarge { field: format!("attachments.{index}"), limit });
+                    return Err(ServiceError::PayloadTooLarge {
+                        field: format!("attachments.{index}"),
+                        limit,
+                    });
                 }
                 bytes.extend_from_slice(&chunk);
             }
             // A browser sends an empty part for a file input left empty.
             if !bytes.is_empty() {
-                application.attachments.push(UploadedFile { file_name, content_type, bytes });
+                application.attachments.push(UploadedFile {
+                    file_name,
+                    content_type,
+                    bytes,
+                });
             }
             continue;
         }
@@ -126,16 +160,23 @@ async fn read_form(state: &HttpState, mut multipart: Multipart) -> Result<Public
 
 /// Room for the form's files and fields in one request.
 pub fn body_limit(max_upload_bytes: usize) -> usize {
-    max_upload_bytes.saturating_mul(4).saturating_add(1024 * 1024)
+    max_upload_bytes
+        .saturating_mul(4)
+        .saturating_add(1024 * 1024)
 }
 
 /// The form may be embedded and posted to from any career page; it carries no cookies.
 fn public_page(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors *"),
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors *",
+        ),
     );
     response
 }
@@ -143,10 +184,18 @@ fn public_page(mut response: Response) -> Response {
 /// `POST /api/intake/sms/{smsKey}`: an inbound SMS as JSON (`from`, `text`, `messageId`,
 /// optional `to` and `receivedAt`), signed: `X-Talentpost-Timestamp` (Unix seconds) and
 /// `X-Talentpost-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
-pub async fn sms_webhook(State(state): State<HttpState>, Path(sms_key): Path<String>, headers: HeaderMap, body: Body) -> Response {
+pub async fn sms_webhook(
+    State(state): State<HttpState>,
+    Path(sms_key): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     const LIMIT: usize = 64 * 1024;
     let Some(body) = read_limited(body, LIMIT).await else {
-        return service_error_response(ServiceError::PayloadTooLarge { field: "body".to_owned(), limit: LIMIT });
+        return service_error_response(ServiceError::PayloadTooLarge {
+            field: "body".to_owned(),
+            limit: LIMIT,
+        });
     };
     let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let delivery = SmsDelivery {
@@ -163,14 +212,21 @@ pub async fn sms_webhook(State(state): State<HttpState>, Path(sms_key): Path<Str
 /// `POST /api/intake/job-agency` with an API token: applicant profiles of the Federal
 /// Employment Agency in the JSON shape of `docs/job-agency-import.md`; every profile is
 /// checked before any is stored.
-pub async fn job_agency(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn job_agency(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let principal = match authenticated(&state.app, &headers).await {
         Ok(principal) => principal,
         Err(response) => return response,
     };
     let limit = state.app.config.max_agency_import_bytes;
     let Some(body) = read_limited(body, limit).await else {
-        return service_error_response(ServiceError::PayloadTooLarge { field: "body".to_owned(), limit });
+        return service_error_response(ServiceError::PayloadTooLarge {
+            field: "body".to_owned(),
+            limit,
+        });
     };
     match intake::import_agency(&state.app, &principal, &body).await {
         Ok(imported) => {
@@ -185,7 +241,11 @@ pub async fn job_agency(State(state): State<HttpState>, headers: HeaderMap, body
                     })
                 })
                 .collect();
-            let status = if any_new { StatusCode::CREATED } else { StatusCode::OK };
+            let status = if any_new {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             (status, Json(serde_json::json!({ "imported": rows }))).into_response()
         }
         Err(error) => service_error_response(error),
@@ -194,7 +254,11 @@ pub async fn job_agency(State(state): State<HttpState>, headers: HeaderMap, body
 
 /// 201 for a new item, 200 for a repeated delivery.
 fn created(received: &Received) -> Response {
-    let status = if received.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if received.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     let body = serde_json::json!({ "inboxItemId": received.item.id.to_string(), "duplicate": !received.created });
     (status, Json(body)).into_response()
 }

@@ -24,11 +24,18 @@ pub async fn intake(State(state): State<HttpState>, headers: HeaderMap, body: Bo
     };
     let limit = mail_intake::hard_limit(&state.app);
     let Some(raw) = read_limited(body, limit).await else {
-        return service_error_response(ServiceError::PayloadTooLarge { field: "message".to_owned(), limit });
+        return service_error_response(ServiceError::PayloadTooLarge {
+            field: "message".to_owned(),
+            limit,
+        });
     };
     match mail_intake::submit(&state.app, &principal, raw, MailSource::Forwarded).await {
         Ok(ingested) => {
-            let status = if ingested.created { StatusCode::CREATED } else { StatusCode::OK };
+            let status = if ingested.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             let body = serde_json::json!({
                 "inboxItemId": ingested.item.id.to_string(),
                 "duplicate": !ingested.created,
@@ -42,7 +49,11 @@ pub async fn intake(State(state): State<HttpState>, headers: HeaderMap, body: Bo
 }
 
 /// `GET /api/inbox/{id}/raw`: the stored mail exactly as it arrived.
-pub async fn raw_download(State(state): State<HttpState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn raw_download(
+    State(state): State<HttpState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let Ok(id) = id.parse::<i64>().map(InboxItemId) else {
         return service_error_response(ServiceError::invalid("id", "not a valid inbox item id"));
     };
@@ -52,17 +63,33 @@ pub async fn raw_download(State(state): State<HttpState>, Path(id): Path<String>
     };
     match mail_messages::raw(&state.app, &principal, id).await {
         Ok((message, bytes)) => {
-            let name = format!("{}.eml", if message.subject.is_empty() { "mail" } else { &message.subject });
+            let name = format!(
+                "{}.eml",
+                if message.subject.is_empty() {
+                    "mail"
+                } else {
+                    &message.subject
+                }
+            );
             let name = crate::services::inbox::clean_file_name(&name);
-            let disposition =
-                format!("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii_fallback(&name), percent_encode(&name));
+            let disposition = format!(
+                "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+                ascii_fallback(&name),
+                percent_encode(&name)
+            );
             let mut response = bytes.into_response();
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("message/rfc822"));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("message/rfc822"),
+            );
             if let Ok(value) = HeaderValue::from_str(&disposition) {
                 headers.insert(header::CONTENT_DISPOSITION, value);
             }
-            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox"),
+            );
             response
         }
         Err(error) => service_error_response(error),

@@ -8,8 +8,8 @@ mod mail;
 mod test_clock;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
 use axum::body::Body;
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
@@ -35,23 +35,35 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     // index.html; a missing file (a name with an extension, e.g. /favicon.ico) is a 404.
     // The build leaves brotli and gzip copies beside each asset, served when accepted.
     let index = ServeFile::new(web_dir.join("index.html"));
-    let web_app = ServeDir::new(&web_dir).precompressed_br().precompressed_gzip().fallback(tower::service_fn(move |request: axum::http::Request<Body>| {
-        let mut index = index.clone();
-        async move {
-            if looks_like_a_file(request.uri().path()) {
-                let mut missing = Response::new(Body::empty());
-                *missing.status_mut() = axum::http::StatusCode::NOT_FOUND;
-                return Ok(missing);
-            }
-            tower::Service::call(&mut index, request).await.map(|response| response.map(Body::new))
-        }
-    }));
-    let web_app = tower::ServiceBuilder::new().layer(axum::middleware::from_fn(cache_policy)).service(web_app);
+    let web_app = ServeDir::new(&web_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(tower::service_fn(
+            move |request: axum::http::Request<Body>| {
+                let mut index = index.clone();
+                async move {
+                    if looks_like_a_file(request.uri().path()) {
+                        let mut missing = Response::new(Body::empty());
+                        *missing.status_mut() = axum::http::StatusCode::NOT_FOUND;
+                        return Ok(missing);
+                    }
+                    tower::Service::call(&mut index, request)
+                        .await
+                        .map(|response| response.map(Body::new))
+                }
+            },
+        ));
+    let web_app = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(cache_policy))
+        .service(web_app);
     let form_body_limit = intake::body_limit(app.config.max_upload_bytes);
     let test_clock = app.clock.is_settable();
     let state = HttpState { app, schema };
     let public_form = Router::new()
-        .route("/api/public/forms/{key}", get(intake::form_page).post(intake::submit_form))
+        .route(
+            "/api/public/forms/{key}",
+            get(intake::form_page).post(intake::submit_form),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(form_body_limit));
     let mut routes = Router::new().merge(public_form);
     if test_clock {
@@ -87,7 +99,9 @@ async fn healthz() -> &'static str {
 
 /// A last path segment with a dot names a file, not a client route.
 fn looks_like_a_file(path: &str) -> bool {
-    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+    path.rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'))
 }
 
 /// Files whose names carry trunk's content hash (`style-5bd665743f771018.css`) never
@@ -96,25 +110,36 @@ fn looks_like_a_file(path: &str) -> bool {
 async fn cache_policy(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let immutable = is_hashed_asset(request.uri().path());
     let mut response = next.run(request).await;
-    let value = if immutable && response.status().is_success() { "public, max-age=31536000, immutable" } else { "no-cache" };
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    let value = if immutable && response.status().is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     response
 }
 
 fn is_hashed_asset(path: &str) -> bool {
-    let Some(name) = path.rsplit('/').next() else { return false };
+    let Some(name) = path.rsplit('/').next() else {
+        return false;
+    };
     let stem = name.split('.').next().unwrap_or(name);
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// API answers are never cached: they hold personal data and change all the time.
 async fn no_store(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut response = next.run(request).await;
-    response.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
-
 
 /// Reads the session cookie value from a `Cookie` header.
 pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
@@ -130,13 +155,21 @@ pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 pub fn authorization(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The caller from the session cookie or bearer token, or the error response to send.
-pub async fn authenticated(app: &AppState, headers: &axum::http::HeaderMap) -> Result<Principal, Response> {
+pub async fn authenticated(
+    app: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Principal, Response> {
     let cookie = session_cookie(headers);
-    match auth_service::authenticate(app, cookie.as_deref(), authorization(headers).as_deref()).await {
+    match auth_service::authenticate(app, cookie.as_deref(), authorization(headers).as_deref())
+        .await
+    {
         Ok(Some(principal)) => Ok(principal),
         Ok(None) => Err(error::service_error_response(ServiceError::Unauthenticated)),
         Err(error) => Err(error::service_error_response(error)),
@@ -173,12 +206,18 @@ mod tests {
 
     #[test]
     fn only_trunk_hashed_names_are_immutable() {
-        assert!(is_hashed_asset("/talentpost-frontend-93e09b3111493fc9_bg.wasm"));
+        assert!(is_hashed_asset(
+            "/talentpost-frontend-93e09b3111493fc9_bg.wasm"
+        ));
         assert!(is_hashed_asset("/talentpost-frontend-93e09b3111493fc9.js"));
         assert!(is_hashed_asset("/style-5bd665743f771018.css"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/inbox"));
         assert!(!is_hashed_asset("/favicon-abc.svg"));
-        assert!(looks_like_a_file("/favicon.ico") && !looks_like_a_file("/candidates/12") && !looks_like_a_file("/"));
+        assert!(
+            looks_like_a_file("/favicon.ico")
+                && !looks_like_a_file("/candidates/12")
+                && !looks_like_a_file("/")
+        );
     }
 }

@@ -3,11 +3,18 @@
 //! inbox item, all idempotently: a second delivery of the same mail is a no-op.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
-use talentpost_shared::{ContactMedium, EmailAddress, InboxMedium, InboxState, MailSource, OutboxStatus, ParseStatus};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+use talentpost_shared::{
+    ContactMedium, EmailAddress, InboxMedium, InboxState, MailSource, OutboxStatus, ParseStatus,
+};
 
 use crate::crypto::sha256_hex;
-use crate::db::entities::{candidate_email, contact_event, document, inbox_item, legal_entity, mail_message, outbox_message};
+use crate::db::entities::{
+    candidate_email, contact_event, document, inbox_item, legal_entity, mail_message,
+    outbox_message,
+};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::mail::parse::{MailAddress, ParseLimits, ParsedMail, parse_guarded};
@@ -51,9 +58,18 @@ pub struct Ingested {
 /// (legal entity and group) in front, so a mail sent to two companies is in both.
 pub fn content_key(parsed: &ParsedMail, raw: &[u8], raw_sha256: &str) -> String {
     use sha2::Digest;
-    match parsed.message_id.as_deref().map(|id| id.trim().trim_matches(['<', '>'])).filter(|id| !id.is_empty()) {
+    match parsed
+        .message_id
+        .as_deref()
+        .map(|id| id.trim().trim_matches(['<', '>']))
+        .filter(|id| !id.is_empty())
+    {
         Some(id) => {
-            let from = parsed.from.as_ref().map(|from| from.address.to_ascii_lowercase()).unwrap_or_default();
+            let from = parsed
+                .from
+                .as_ref()
+                .map(|from| from.address.to_ascii_lowercase())
+                .unwrap_or_default();
             let mut hasher = sha2::Sha256::new();
             hasher.update(from.as_bytes());
             hasher.update([0]);
@@ -74,7 +90,10 @@ pub fn content_key(parsed: &ParsedMail, raw: &[u8], raw_sha256: &str) -> String 
 }
 
 fn route_key(legal_entity_id: i64, user_group_id: Option<i64>, content_key: &str) -> String {
-    format!("{legal_entity_id}/{}/{content_key}", user_group_id.map_or_else(|| "-".to_owned(), |g| g.to_string()))
+    format!(
+        "{legal_entity_id}/{}/{content_key}",
+        user_group_id.map_or_else(|| "-".to_owned(), |g| g.to_string())
+    )
 }
 
 /// The Message-ID as stored and looked up: without brackets, and short enough for an
@@ -85,7 +104,10 @@ fn stored_message_id(message_id: &str) -> String {
 
 /// Everything after the header block (empty if there is none).
 fn body_of(raw: &[u8]) -> &[u8] {
-    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4);
+    let crlf = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|at| at + 4);
     let lf = raw.windows(2).position(|w| w == b"\n\n").map(|at| at + 2);
     let start = match (crlf, lf) {
         (Some(a), Some(b)) => a.min(b),
@@ -130,7 +152,11 @@ struct Prepared {
 /// blocking pool, off the async workers. Files first: the store is content-addressed,
 /// so a failed transaction later leaves at most an unreferenced file, never a row
 /// pointing at nothing.
-fn prepare(blobs: &crate::storage::BlobStore, mut raw: Vec<u8>, limits: ParseLimits) -> std::io::Result<Prepared> {
+fn prepare(
+    blobs: &crate::storage::BlobStore,
+    mut raw: Vec<u8>,
+    limits: ParseLimits,
+) -> std::io::Result<Prepared> {
     strip_mbox_separator(&mut raw);
     let mut parsed = parse_guarded(&raw, limits);
     let raw_sha256 = blobs.put_blocking(&raw)?;
@@ -138,25 +164,46 @@ fn prepare(blobs: &crate::storage::BlobStore, mut raw: Vec<u8>, limits: ParseLim
     let bounce = read_bounce(&parsed, &raw);
     let mut attachment_files = Vec::with_capacity(parsed.attachments.len());
     for attachment in &mut parsed.attachments {
-        attachment_files.push((blobs.put_blocking(&attachment.bytes)?, attachment.bytes.len()));
+        attachment_files.push((
+            blobs.put_blocking(&attachment.bytes)?,
+            attachment.bytes.len(),
+        ));
         attachment.bytes = Vec::new();
     }
-    Ok(Prepared { parsed, raw_size: raw.len(), raw_sha256, key, attachment_files, bounce })
+    Ok(Prepared {
+        parsed,
+        raw_size: raw.len(),
+        raw_sha256,
+        key,
+        attachment_files,
+        bounce,
+    })
 }
 
 pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<Ingested> {
     let limits = ParseLimits::with_max_bytes(state.config.max_mail_bytes);
     let blobs = state.blobs.clone();
     let raw = incoming.raw;
-    let Prepared { parsed, raw_size, raw_sha256, key: content, attachment_files, bounce } =
-        tokio::task::spawn_blocking(move || prepare(&blobs, raw, limits))
-            .await
-            .map_err(|error| ServiceError::Internal(format!("the mail could not be prepared ({error}); it stays at its source")))??;
+    let Prepared {
+        parsed,
+        raw_size,
+        raw_sha256,
+        key: content,
+        attachment_files,
+        bounce,
+    } = tokio::task::spawn_blocking(move || prepare(&blobs, raw, limits))
+        .await
+        .map_err(|error| {
+            ServiceError::Internal(format!(
+                "the mail could not be prepared ({error}); it stays at its source"
+            ))
+        })??;
     let organisation_id = incoming.organisation_id;
     let (legal_entity_id, user_group_id, intake_recipient) = match incoming.account {
         Some(route) => (route.legal_entity_id, route.user_group_id, None),
         None => {
-            let (entity, recipient) = route_by_recipients(state, organisation_id, &parsed.delivery_recipients).await?;
+            let (entity, recipient) =
+                route_by_recipients(state, organisation_id, &parsed.delivery_recipients).await?;
             (entity, None, recipient)
         }
     };
@@ -164,9 +211,19 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
     if let Some(existing) = find_existing(&state.db, organisation_id, &key).await? {
         return Ok(existing);
     }
-    let stored = Stored { organisation_id, key: &key, raw_size, raw_sha256: &raw_sha256, attachment_files: &attachment_files };
+    let stored = Stored {
+        organisation_id,
+        key: &key,
+        raw_size,
+        raw_sha256: &raw_sha256,
+        attachment_files: &attachment_files,
+    };
     // Auto-replies stay out of conversations; an answer of the candidate joins theirs.
-    let thread = if parsed.automatic_reason.is_none() { match_reply(&state.db, organisation_id, &parsed).await? } else { None };
+    let thread = if parsed.automatic_reason.is_none() {
+        match_reply(&state.db, organisation_id, &parsed).await?
+    } else {
+        None
+    };
     let target = Target {
         thread,
         legal_entity_id,
@@ -182,8 +239,20 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
             // The database refused what the parser produced (PostgreSQL and a byte it
             // cannot hold, say): keep the mail raw rather than fail its whole mailbox.
             tracing::warn!(%error, "a parsed mail was refused by the database; storing it raw");
-            let raw_only = parsed.raw_only(format!("the mail could not be stored as read ({error}); only the raw source is kept"));
-            store(state, &raw_only, &stored, &Target { attachments_dropped: true, ..target }).await.map_err(StoreError::into_service)
+            let raw_only = parsed.raw_only(format!(
+                "the mail could not be stored as read ({error}); only the raw source is kept"
+            ));
+            store(
+                state,
+                &raw_only,
+                &stored,
+                &Target {
+                    attachments_dropped: true,
+                    ..target
+                },
+            )
+            .await
+            .map_err(StoreError::into_service)
         }
         other => other.map_err(StoreError::into_service),
     }?;
@@ -196,7 +265,11 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
 }
 
 /// Marks our mail that came back undeliverable, and the address it went to.
-async fn record_bounce(state: &AppState, organisation_id: i64, bounce: &Bounce) -> ServiceResult<()> {
+async fn record_bounce(
+    state: &AppState,
+    organisation_id: i64,
+    bounce: &Bounce,
+) -> ServiceResult<()> {
     let reason = match (&bounce.status, &bounce.diagnostic) {
         (Some(status), Some(diagnostic)) => format!("{status}: {diagnostic}"),
         (Some(status), None) => status.clone(),
@@ -205,7 +278,10 @@ async fn record_bounce(state: &AppState, organisation_id: i64, bounce: &Bounce) 
     };
     let now = Utc::now();
     for message in bounced_messages(&state.db, organisation_id, bounce).await? {
-        if !matches!(OutboxStatus::parse(&message.status), Some(OutboxStatus::Sent)) {
+        if !matches!(
+            OutboxStatus::parse(&message.status),
+            Some(OutboxStatus::Sent)
+        ) {
             continue;
         }
         let mut row: outbox_message::ActiveModel = message.clone().into();
@@ -215,21 +291,42 @@ async fn record_bounce(state: &AppState, organisation_id: i64, bounce: &Bounce) 
         row.updated_at = Set(now);
         let updated = row.update(&state.db).await?;
         let recipient = EmailAddress::parse(&updated.to_address).ok();
-        let reported = |to: &EmailAddress| bounce.failed_recipients.is_empty() || bounce.failed_recipients.iter().any(|r| r.eq_ignore_ascii_case(to.as_str()));
+        let reported = |to: &EmailAddress| {
+            bounce.failed_recipients.is_empty()
+                || bounce
+                    .failed_recipients
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(to.as_str()))
+        };
         // Only the address of the candidate this mail went to: the same address at
         // another organisation is none of this report's business.
-        if let (Some(recipient), Some(candidate_id)) = (recipient.filter(reported), updated.candidate_id) {
+        if let (Some(recipient), Some(candidate_id)) =
+            (recipient.filter(reported), updated.candidate_id)
+        {
             candidate_email::Entity::update_many()
-                .col_expr(candidate_email::Column::BouncedAt, sea_orm::sea_query::Expr::value(now))
-                .col_expr(candidate_email::Column::BounceReason, sea_orm::sea_query::Expr::value(reason.clone()))
+                .col_expr(
+                    candidate_email::Column::BouncedAt,
+                    sea_orm::sea_query::Expr::value(now),
+                )
+                .col_expr(
+                    candidate_email::Column::BounceReason,
+                    sea_orm::sea_query::Expr::value(reason.clone()),
+                )
                 .filter(candidate_email::Column::CandidateId.eq(candidate_id))
                 .filter(candidate_email::Column::EmailKey.eq(recipient.match_key()))
                 .exec(&state.db)
                 .await?;
         }
-        state.events.publish(DomainEvent::OutboxChanged { organisation_id, message_id: updated.id, status: OutboxStatus::Bounced });
+        state.events.publish(DomainEvent::OutboxChanged {
+            organisation_id,
+            message_id: updated.id,
+            status: OutboxStatus::Bounced,
+        });
         if let Some(candidate_id) = updated.candidate_id {
-            state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id, candidate_id });
+            state.events.publish(DomainEvent::ContactHistoryChanged {
+                organisation_id,
+                candidate_id,
+            });
         }
     }
     Ok(())
@@ -284,7 +381,11 @@ impl From<sea_orm::DbErr> for StoreError {
             }
             _ => false,
         };
-        if refused { Self::Rejected(error) } else { Self::Other(error.into()) }
+        if refused {
+            Self::Rejected(error)
+        } else {
+            Self::Other(error.into())
+        }
     }
 }
 
@@ -295,9 +396,17 @@ impl From<ServiceError> for StoreError {
 }
 
 /// Inserts the inbox item, the message and its attachments in one transaction.
-async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, target: &Target) -> Result<Ingested, StoreError> {
+async fn store(
+    state: &AppState,
+    parsed: &ParsedMail,
+    stored: &Stored<'_>,
+    target: &Target,
+) -> Result<Ingested, StoreError> {
     let organisation_id = stored.organisation_id;
-    let sender = parsed.from.as_ref().and_then(|from| EmailAddress::parse(&from.address).ok());
+    let sender = parsed
+        .from
+        .as_ref()
+        .and_then(|from| EmailAddress::parse(&from.address).ok());
     let matched = match &sender {
         Some(address) => candidates::find_by_email(&state.db, organisation_id, address).await?,
         None => None,
@@ -309,9 +418,17 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
         (None, Some(_)) => InboxState::Automatic,
         (None, None) => InboxState::Unassigned,
     };
-    let matched_candidate = target.thread.as_ref().map(|thread| thread.candidate_id).or(matched.map(|candidate| candidate.id));
+    let matched_candidate = target
+        .thread
+        .as_ref()
+        .map(|thread| thread.candidate_id)
+        .or(matched.map(|candidate| candidate.id));
 
-    let txn = state.db.begin().await.map_err(|error| StoreError::Other(error.into()))?;
+    let txn = state
+        .db
+        .begin()
+        .await
+        .map_err(|error| StoreError::Other(error.into()))?;
     let item = inbox_item::ActiveModel {
         organisation_id: Set(organisation_id),
         legal_entity_id: Set(Some(target.legal_entity_id)),
@@ -320,15 +437,28 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
         state: Set(inbox_state.as_str().to_owned()),
         received_at: Set(received_at),
         subject: Set(truncate_chars(&parsed.subject, 500)),
-        sender_name: Set(parsed.from.as_ref().and_then(|from| from.name.as_deref()).map(|n| truncate_chars(n, 200))),
-        sender_email: Set(parsed.from.as_ref().map(|from| truncate_chars(&from.address, 320))),
-        sender_phone: Set(parsed.text_body.as_deref().and_then(talentpost_shared::matching::phone_in_text)),
+        sender_name: Set(parsed
+            .from
+            .as_ref()
+            .and_then(|from| from.name.as_deref())
+            .map(|n| truncate_chars(n, 200))),
+        sender_email: Set(parsed
+            .from
+            .as_ref()
+            .map(|from| truncate_chars(&from.address, 320))),
+        sender_phone: Set(parsed
+            .text_body
+            .as_deref()
+            .and_then(talentpost_shared::matching::phone_in_text)),
         preview: Set(Some(preview(parsed))),
         payload: Set(None),
         idempotency_key: Set(None),
         matched_candidate_id: Set(matched_candidate),
         candidate_id: Set(target.thread.as_ref().map(|thread| thread.candidate_id)),
-        application_id: Set(target.thread.as_ref().and_then(|thread| thread.application_id)),
+        application_id: Set(target
+            .thread
+            .as_ref()
+            .and_then(|thread| thread.application_id)),
         created_at: Set(now),
         ..Default::default()
     }
@@ -347,7 +477,10 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
         message_id_header: Set(parsed.message_id.as_deref().map(stored_message_id)),
         in_reply_to: Set(parsed.in_reply_to.clone()),
         references_header: Set(parsed.references.clone()),
-        from_address: Set(parsed.from.as_ref().map(|from| truncate_chars(&from.address, 320))),
+        from_address: Set(parsed
+            .from
+            .as_ref()
+            .map(|from| truncate_chars(&from.address, 320))),
         from_name: Set(parsed.from.as_ref().and_then(|from| from.name.clone())),
         to_json: Set(address_json(&parsed.to)),
         cc_json: Set(address_json(&parsed.cc)),
@@ -356,7 +489,10 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
         sent_at: Set(parsed.sent_at),
         text_body: Set(parsed.text_body.clone()),
         html_body: Set(parsed.html_body.as_ref().map(|html| html.html.clone())),
-        has_remote_content: Set(parsed.html_body.as_ref().is_some_and(|html| html.has_remote_content)),
+        has_remote_content: Set(parsed
+            .html_body
+            .as_ref()
+            .is_some_and(|html| html.has_remote_content)),
         automatic_reason: Set(parsed.automatic_reason.clone()),
         intake_recipient: Set(target.intake_recipient.clone()),
         received_at: Set(received_at),
@@ -372,7 +508,11 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
             drop(txn);
             return find_existing(&state.db, organisation_id, stored.key)
                 .await?
-                .ok_or_else(|| StoreError::Other(ServiceError::Internal("a duplicate mail vanished".to_owned())));
+                .ok_or_else(|| {
+                    StoreError::Other(ServiceError::Internal(
+                        "a duplicate mail vanished".to_owned(),
+                    ))
+                });
         }
         Err(error) => return Err(error.into()),
     };
@@ -386,7 +526,10 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
                 content_type: Set(attachment.content_type.chars().take(120).collect()),
                 size_bytes: Set(*size as i64),
                 sha256: Set(sha256.clone()),
-                content_id: Set(attachment.content_id.as_deref().map(|id| truncate_chars(id, 250))),
+                content_id: Set(attachment
+                    .content_id
+                    .as_deref()
+                    .map(|id| truncate_chars(id, 250))),
                 created_at: Set(now),
                 ..Default::default()
             }
@@ -410,20 +553,44 @@ async fn store(state: &AppState, parsed: &ParsedMail, stored: &Stored<'_>, targe
         .insert(&txn)
         .await?;
     }
-    txn.commit().await.map_err(|error| StoreError::Other(error.into()))?;
+    txn.commit()
+        .await
+        .map_err(|error| StoreError::Other(error.into()))?;
     match (&target.thread, inbox_state) {
         (Some(thread), _) => {
-            tracing::debug!(item = item.id, thread = thread.thread_id, by = thread.by, "an answer joined its conversation");
-            state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id, candidate_id: thread.candidate_id });
-            state.events.publish(DomainEvent::InboxChanged { organisation_id });
+            tracing::debug!(
+                item = item.id,
+                thread = thread.thread_id,
+                by = thread.by,
+                "an answer joined its conversation"
+            );
+            state.events.publish(DomainEvent::ContactHistoryChanged {
+                organisation_id,
+                candidate_id: thread.candidate_id,
+            });
+            state
+                .events
+                .publish(DomainEvent::InboxChanged { organisation_id });
         }
-        (None, InboxState::Automatic) => state.events.publish(DomainEvent::InboxChanged { organisation_id }),
-        (None, _) => state.events.publish(DomainEvent::InboxItemAdded(Box::new(item.clone()))),
+        (None, InboxState::Automatic) => state
+            .events
+            .publish(DomainEvent::InboxChanged { organisation_id }),
+        (None, _) => state
+            .events
+            .publish(DomainEvent::InboxItemAdded(Box::new(item.clone()))),
     }
-    Ok(Ingested { item, message, created: true })
+    Ok(Ingested {
+        item,
+        message,
+        created: true,
+    })
 }
 
-async fn find_existing(db: &impl ConnectionTrait, organisation_id: i64, key: &str) -> ServiceResult<Option<Ingested>> {
+async fn find_existing(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    key: &str,
+) -> ServiceResult<Option<Ingested>> {
     let Some(message) = mail_message::Entity::find()
         .filter(mail_message::Column::OrganisationId.eq(organisation_id))
         .filter(mail_message::Column::DedupeKey.eq(key))
@@ -435,8 +602,14 @@ async fn find_existing(db: &impl ConnectionTrait, organisation_id: i64, key: &st
     let item = inbox_item::Entity::find_by_id(message.inbox_item_id)
         .one(db)
         .await?
-        .ok_or_else(|| ServiceError::Internal(format!("mail message {} has no inbox item", message.id)))?;
-    Ok(Some(Ingested { item, message, created: false }))
+        .ok_or_else(|| {
+            ServiceError::Internal(format!("mail message {} has no inbox item", message.id))
+        })?;
+    Ok(Some(Ingested {
+        item,
+        message,
+        created: false,
+    }))
 }
 
 /// The local part every legal entity's intake address starts with: `intake+<id>@<domain>`
@@ -462,7 +635,9 @@ async fn route_by_recipients(
     let domain = state.config.intake_domain.to_ascii_lowercase();
     for recipient in recipients {
         let lower = recipient.to_ascii_lowercase();
-        let Some((local, recipient_domain)) = lower.rsplit_once('@') else { continue };
+        let Some((local, recipient_domain)) = lower.rsplit_once('@') else {
+            continue;
+        };
         if recipient_domain != domain {
             continue;
         }
@@ -475,10 +650,12 @@ async fn route_by_recipients(
             None => continue,
         };
         let entity = match entity_id {
-            Some(id) => legal_entity::Entity::find_by_id(id)
-                .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
-                .one(&state.db)
-                .await?,
+            Some(id) => {
+                legal_entity::Entity::find_by_id(id)
+                    .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
+                    .one(&state.db)
+                    .await?
+            }
             None => None,
         };
         let entity = match entity {
@@ -487,14 +664,22 @@ async fn route_by_recipients(
         };
         return Ok((entity.id, Some(recipient.clone())));
     }
-    Ok((legal_entities::main_entity(&state.db, organisation_id).await?.id, None))
+    Ok((
+        legal_entities::main_entity(&state.db, organisation_id)
+            .await?
+            .id,
+        None,
+    ))
 }
 
 /// MTA pipes and mbox files put a `From sender date` line before the message; it is
 /// not part of the mail (a header would be `From:`).
 fn strip_mbox_separator(raw: &mut Vec<u8>) {
     if raw.starts_with(b"From ") {
-        let end = raw.iter().position(|b| *b == b'\n').map_or(raw.len(), |newline| newline + 1);
+        let end = raw
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(raw.len(), |newline| newline + 1);
         raw.drain(..end);
     }
 }

@@ -24,7 +24,11 @@ pub struct ParseLimits {
 
 impl ParseLimits {
     pub fn with_max_bytes(max_bytes: usize) -> Self {
-        Self { max_bytes, max_depth: 12, max_parts: 500 }
+        Self {
+            max_bytes,
+            max_depth: 12,
+            max_parts: 500,
+        }
     }
 }
 
@@ -98,9 +102,15 @@ impl ParsedMail {
                 }
             }
         }
-        for text in [&mut self.message_id, &mut self.in_reply_to, &mut self.references, &mut self.text_body, &mut self.problem]
-            .into_iter()
-            .flatten()
+        for text in [
+            &mut self.message_id,
+            &mut self.in_reply_to,
+            &mut self.references,
+            &mut self.text_body,
+            &mut self.problem,
+        ]
+        .into_iter()
+        .flatten()
         {
             clean(text);
         }
@@ -108,7 +118,12 @@ impl ParsedMail {
             clean(&mut html.html);
         }
         clean(&mut self.subject);
-        clean_all(self.from.as_mut().map(std::slice::from_mut).unwrap_or_default());
+        clean_all(
+            self.from
+                .as_mut()
+                .map(std::slice::from_mut)
+                .unwrap_or_default(),
+        );
         clean_all(&mut self.to);
         clean_all(&mut self.cc);
         clean_all(&mut self.reply_to);
@@ -154,7 +169,12 @@ impl ParsedMail {
 /// losing it.
 pub fn parse_guarded(raw: &[u8], limits: ParseLimits) -> ParsedMail {
     std::panic::catch_unwind(|| parse(raw, limits))
-        .unwrap_or_else(|_| ParsedMail::unreadable(ParseStatus::Unparseable, "the mail parser failed on this mail".to_owned()))
+        .unwrap_or_else(|_| {
+            ParsedMail::unreadable(
+                ParseStatus::Unparseable,
+                "the mail parser failed on this mail".to_owned(),
+            )
+        })
         .without_nul()
 }
 
@@ -173,14 +193,23 @@ pub fn parse(raw: &[u8], limits: ParseLimits) -> ParsedMail {
     if boundaries > limits.max_parts {
         let mut mail = headers_only(raw);
         mail.status = ParseStatus::TooDeep;
-        mail.problem = Some(format!("the mail declares {boundaries} multipart sections, more than {}", limits.max_parts));
+        mail.problem = Some(format!(
+            "the mail declares {boundaries} multipart sections, more than {}",
+            limits.max_parts
+        ));
         return mail;
     }
     let Some(message) = MessageParser::default().parse(raw) else {
-        return ParsedMail::unreadable(ParseStatus::Unparseable, "the data is not an e-mail message".to_owned());
+        return ParsedMail::unreadable(
+            ParseStatus::Unparseable,
+            "the data is not an e-mail message".to_owned(),
+        );
     };
     if !has_standard_header(&message) {
-        return ParsedMail::unreadable(ParseStatus::Unparseable, "the data has no mail headers".to_owned());
+        return ParsedMail::unreadable(
+            ParseStatus::Unparseable,
+            "the data has no mail headers".to_owned(),
+        );
     }
     let depth = nesting_depth(&message);
     if depth > limits.max_depth || message.parts.len() > limits.max_parts {
@@ -204,7 +233,11 @@ pub fn parse(raw: &[u8], limits: ParseLimits) -> ParsedMail {
             _ => None,
         })
         .collect();
-    mail.text_body = if texts.is_empty() { message.body_text(0).map(|text| text.into_owned()) } else { Some(texts.join("\n")) };
+    mail.text_body = if texts.is_empty() {
+        message.body_text(0).map(|text| text.into_owned())
+    } else {
+        Some(texts.join("\n"))
+    };
     let mut htmls: Vec<String> = message
         .html_bodies()
         .filter_map(|part| match &part.body {
@@ -219,7 +252,9 @@ pub fn parse(raw: &[u8], limits: ParseLimits) -> ParsedMail {
         if let Some((index, part)) = message.attachments().enumerate().find(|(_, part)| {
             part.is_content_type("text", "html")
                 && part.attachment_name().is_none()
-                && !part.content_disposition().is_some_and(|d| d.is_attachment())
+                && !part
+                    .content_disposition()
+                    .is_some_and(|d| d.is_attachment())
         }) {
             htmls.push(String::from_utf8_lossy(part.contents()).into_owned());
             body_parts_as_files.push(index);
@@ -247,13 +282,20 @@ fn headers_only(raw: &[u8]) -> ParsedMail {
 /// Arbitrary bytes often "parse" into one odd header; a mail has at least one of the
 /// headers RFC 5322 or MIME define.
 fn has_standard_header(message: &Message<'_>) -> bool {
-    message.headers().iter().any(|header| !matches!(header.name, mail_parser::HeaderName::Other(_)))
+    message
+        .headers()
+        .iter()
+        .any(|header| !matches!(header.name, mail_parser::HeaderName::Other(_)))
 }
 
 fn from_headers(message: &Message<'_>) -> ParsedMail {
     let mut mail = ParsedMail::unreadable(ParseStatus::Parsed, String::new());
     mail.problem = None;
-    mail.message_id = message.message_id().map(str::trim).filter(|id| !id.is_empty()).map(str::to_owned);
+    mail.message_id = message
+        .message_id()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
     mail.in_reply_to = id_list(message.in_reply_to());
     mail.references = id_list(message.references());
     // A mail without a usable From (spam, broken scripts) still names someone to answer.
@@ -261,21 +303,35 @@ fn from_headers(message: &Message<'_>) -> ParsedMail {
         .into_iter()
         .find_map(|address| addresses(address).into_iter().next())
         .or_else(|| {
-            message.return_address().filter(|a| a.contains('@')).map(|a| MailAddress { name: None, address: a.to_owned() })
+            message
+                .return_address()
+                .filter(|a| a.contains('@'))
+                .map(|a| MailAddress {
+                    name: None,
+                    address: a.to_owned(),
+                })
         });
     mail.to = addresses(message.to());
     mail.cc = addresses(message.cc());
     mail.reply_to = addresses(message.reply_to());
-    mail.subject = message.subject().map(normalise_whitespace).unwrap_or_default();
+    mail.subject = message
+        .subject()
+        .map(normalise_whitespace)
+        .unwrap_or_default();
     let charset = declared_charset(message);
     if mail.subject.contains(REPLACEMENT)
         && let Some(raw) = raw_header_text(message, message.root_part(), "Subject", charset)
     {
         mail.subject = normalise_whitespace(&raw);
     }
-    if mail.from.as_ref().is_some_and(|from| from.name.as_deref().unwrap_or_default().contains(REPLACEMENT))
-        && let Some(raw) = raw_header_text(message, message.root_part(), "From", charset)
-        && let Some(reparsed) = MessageParser::default().parse_headers(format!("From: {raw}\r\n\r\n").as_bytes())
+    if mail.from.as_ref().is_some_and(|from| {
+        from.name
+            .as_deref()
+            .unwrap_or_default()
+            .contains(REPLACEMENT)
+    }) && let Some(raw) = raw_header_text(message, message.root_part(), "From", charset)
+        && let Some(reparsed) =
+            MessageParser::default().parse_headers(format!("From: {raw}\r\n\r\n").as_bytes())
     {
         mail.from = addresses(reparsed.from()).into_iter().next().or(mail.from);
     }
@@ -289,18 +345,27 @@ fn from_headers(message: &Message<'_>) -> ParsedMail {
 }
 
 fn addresses(address: Option<&Address<'_>>) -> Vec<MailAddress> {
-    let Some(address) = address else { return Vec::new() };
+    let Some(address) = address else {
+        return Vec::new();
+    };
     address
         .iter()
         .filter_map(|addr| {
             let name = addr.name().map(str::trim).filter(|name| !name.is_empty());
-            let email = match addr.address().map(str::trim).filter(|email| !email.is_empty()) {
+            let email = match addr
+                .address()
+                .map(str::trim)
+                .filter(|email| !email.is_empty())
+            {
                 Some(email) => email,
                 // `From: "someone@example.com"`: the only address is in the name.
                 None => name.filter(|name| looks_like_address(name))?,
             };
             let name = name.filter(|name| *name != email);
-            Some(MailAddress { name: name.map(str::to_owned), address: email.to_owned() })
+            Some(MailAddress {
+                name: name.map(str::to_owned),
+                address: email.to_owned(),
+            })
         })
         .collect()
 }
@@ -321,15 +386,28 @@ fn normalise_whitespace(text: &str) -> String {
 /// The charset the mail declares anywhere (root first), the best guess for raw 8-bit
 /// header bytes, which old mailers send in the body's charset.
 fn declared_charset<'a>(message: &'a Message<'_>) -> Option<&'a str> {
-    message.parts.iter().find_map(|part| part.content_type().and_then(|ct| ct.attribute("charset")))
+    message
+        .parts
+        .iter()
+        .find_map(|part| part.content_type().and_then(|ct| ct.attribute("charset")))
 }
 
 /// A header's raw bytes decoded with `charset` (Windows-1252 when none is declared),
 /// for values that are neither ASCII nor UTF-8 and came out of the parser with
 /// replacement characters.
-fn raw_header_text(message: &Message<'_>, part: &mail_parser::MessagePart<'_>, name: &str, charset: Option<&str>) -> Option<String> {
-    let header = part.headers.iter().find(|header| header.name().eq_ignore_ascii_case(name))?;
-    let bytes = message.raw_message().get(header.offset_start as usize..header.offset_end as usize)?;
+fn raw_header_text(
+    message: &Message<'_>,
+    part: &mail_parser::MessagePart<'_>,
+    name: &str,
+    charset: Option<&str>,
+) -> Option<String> {
+    let header = part
+        .headers
+        .iter()
+        .find(|header| header.name().eq_ignore_ascii_case(name))?;
+    let bytes = message
+        .raw_message()
+        .get(header.offset_start as usize..header.offset_end as usize)?;
     if std::str::from_utf8(bytes).is_ok() {
         return None;
     }
@@ -340,12 +418,22 @@ fn raw_header_text(message: &Message<'_>, part: &mail_parser::MessagePart<'_>, n
 }
 
 /// The file name of a part, with raw 8-bit names decoded like other headers.
-fn part_file_name(message: &Message<'_>, part: &mail_parser::MessagePart<'_>, charset: Option<&str>) -> Option<String> {
-    let name = part.attachment_name().map(str::trim).filter(|name| !name.is_empty())?;
+fn part_file_name(
+    message: &Message<'_>,
+    part: &mail_parser::MessagePart<'_>,
+    charset: Option<&str>,
+) -> Option<String> {
+    let name = part
+        .attachment_name()
+        .map(str::trim)
+        .filter(|name| !name.is_empty())?;
     if !name.contains(REPLACEMENT) {
         return Some(name.to_owned());
     }
-    let charset = part.content_type().and_then(|ct| ct.attribute("charset")).or(charset);
+    let charset = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .or(charset);
     let mut headers = String::new();
     for header in ["Content-Disposition", "Content-Type"] {
         if let Some(raw) = raw_header_text(message, part, header, charset) {
@@ -364,7 +452,12 @@ fn id_list(value: &HeaderValue<'_>) -> Option<String> {
         HeaderValue::TextList(ids) => ids.iter().map(|id| id.as_ref()).collect(),
         _ => Vec::new(),
     };
-    let joined = ids.iter().map(|id| id.trim()).filter(|id| !id.is_empty()).collect::<Vec<_>>().join(" ");
+    let joined = ids
+        .iter()
+        .map(|id| id.trim())
+        .filter(|id| !id.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     (!joined.is_empty()).then_some(joined)
 }
 
@@ -399,7 +492,9 @@ fn automatic_reason(message: &Message<'_>) -> Option<String> {
     }
     if let Some(content_type) = message.root_part().content_type()
         && content_type.ctype().eq_ignore_ascii_case("multipart")
-        && content_type.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        && content_type
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report"))
     {
         let report = content_type.attribute("report-type").unwrap_or("report");
         return Some(format!("multipart/report: {report}"));
@@ -409,8 +504,17 @@ fn automatic_reason(message: &Message<'_>) -> Option<String> {
 
 fn delivery_recipients(message: &Message<'_>) -> Vec<String> {
     let mut found = Vec::new();
-    for name in ["X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To"] {
-        for header in message.headers().iter().filter(|h| h.name().eq_ignore_ascii_case(name)) {
+    for name in [
+        "X-Original-To",
+        "Delivered-To",
+        "Envelope-To",
+        "X-Envelope-To",
+    ] {
+        for header in message
+            .headers()
+            .iter()
+            .filter(|h| h.name().eq_ignore_ascii_case(name))
+        {
             if let Some(text) = header.value().as_text() {
                 found.push(text.trim().trim_matches(['<', '>']).to_owned());
             }
@@ -451,7 +555,11 @@ impl FileNames {
     }
 }
 
-fn attachment(part: &mail_parser::MessagePart<'_>, name: Option<String>, names: &mut FileNames) -> ParsedAttachment {
+fn attachment(
+    part: &mail_parser::MessagePart<'_>,
+    name: Option<String>,
+    names: &mut FileNames,
+) -> ParsedAttachment {
     let content_type = part
         .content_type()
         .map(|ct| match ct.subtype() {
@@ -459,13 +567,19 @@ fn attachment(part: &mail_parser::MessagePart<'_>, name: Option<String>, names: 
             None => ct.ctype().to_ascii_lowercase(),
         })
         .unwrap_or_else(|| "application/octet-stream".to_owned());
-    let content_id = part.content_id().map(|id| id.trim().trim_matches(['<', '>']).to_owned());
+    let content_id = part
+        .content_id()
+        .map(|id| id.trim().trim_matches(['<', '>']).to_owned());
     let extension = extension_for(&content_type);
     // Unnamed parts get the most telling name available: a forwarded mail's subject,
     // an Outlook-style Content-ID ("image001.jpg@01CD…"), the sender's description
     // ("Delivery report"), else a name by type.
     let nested_subject = match &part.body {
-        PartType::Message(nested) => nested.subject().map(normalise_whitespace).filter(|s| !s.is_empty()).map(|s| format!("{s}.eml")),
+        PartType::Message(nested) => nested
+            .subject()
+            .map(normalise_whitespace)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("{s}.eml")),
         _ => None,
     };
     let from_content_id = content_id
@@ -482,7 +596,12 @@ fn attachment(part: &mail_parser::MessagePart<'_>, name: Option<String>, names: 
         Some(name) => names.take(name),
         None => names.numbered(stem_for(&content_type), extension),
     };
-    ParsedAttachment { file_name, content_type, content_id, bytes: part.contents().to_vec() }
+    ParsedAttachment {
+        file_name,
+        content_type,
+        content_id,
+        bytes: part.contents().to_vec(),
+    }
 }
 
 fn stem_for(content_type: &str) -> &'static str {
@@ -520,7 +639,9 @@ fn nesting_depth(message: &Message<'_>) -> usize {
     let mut pending: Vec<(&Message<'_>, usize, usize)> = vec![(message, 0, 1)];
     while let Some((current, part_index, depth)) = pending.pop() {
         deepest = deepest.max(depth);
-        let Some(part) = current.parts.get(part_index) else { continue };
+        let Some(part) = current.parts.get(part_index) else {
+            continue;
+        };
         match &part.body {
             PartType::Multipart(children) => {
                 for child in children {
@@ -538,7 +659,10 @@ fn count_case_insensitive(haystack: &[u8], needle: &[u8]) -> usize {
     if needle.is_empty() || haystack.len() < needle.len() {
         return 0;
     }
-    haystack.windows(needle.len()).filter(|window| window.eq_ignore_ascii_case(needle)).count()
+    haystack
+        .windows(needle.len())
+        .filter(|window| window.eq_ignore_ascii_case(needle))
+        .count()
 }
 
 #[cfg(test)]
@@ -569,14 +693,23 @@ mod tests {
         assert_eq!(mail.status, ParseStatus::Parsed);
         assert_eq!(
             mail.from,
-            Some(MailAddress { name: Some("Jürgen Müller".into()), address: "Juergen@Example.com".into() })
+            Some(MailAddress {
+                name: Some("Jürgen Müller".into()),
+                address: "Juergen@Example.com".into()
+            })
         );
         assert_eq!(mail.to.len(), 2);
         assert_eq!(mail.subject, "Bewerbung als Entwickler");
         assert_eq!(mail.message_id.as_deref(), Some("abc@example.com"));
         assert_eq!(mail.in_reply_to.as_deref(), Some("prev@firma.de"));
-        assert_eq!(mail.references.as_deref(), Some("first@firma.de prev@firma.de"));
-        assert_eq!(mail.sent_at.map(|d| d.to_rfc3339()), Some("2026-09-01T08:00:00+00:00".into()));
+        assert_eq!(
+            mail.references.as_deref(),
+            Some("first@firma.de prev@firma.de")
+        );
+        assert_eq!(
+            mail.sent_at.map(|d| d.to_rfc3339()),
+            Some("2026-09-01T08:00:00+00:00".into())
+        );
         assert_eq!(mail.text_body.as_deref().map(str::trim), Some("Hallo!"));
         assert_eq!(mail.attachments.len(), 1);
         assert_eq!(mail.attachments[0].file_name, "Lebenslauf Jürgen.pdf");
@@ -593,7 +726,9 @@ mod tests {
         assert!(parse(human.as_bytes(), limits()).automatic_reason.is_none());
         let bounce = "From: MAILER-DAEMON@x\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n--x--\r\n";
         assert_eq!(
-            parse(bounce.as_bytes(), limits()).automatic_reason.as_deref(),
+            parse(bounce.as_bytes(), limits())
+                .automatic_reason
+                .as_deref(),
             Some("multipart/report: delivery-status")
         );
     }
@@ -608,7 +743,9 @@ mod tests {
 
         let mut deep = String::from("From: a@b.c\r\nSubject: Deep\r\n");
         for level in 0..30 {
-            deep.push_str(&format!("Content-Type: multipart/mixed; boundary=b{level}\r\n\r\n--b{level}\r\n"));
+            deep.push_str(&format!(
+                "Content-Type: multipart/mixed; boundary=b{level}\r\n\r\n--b{level}\r\n"
+            ));
         }
         deep.push_str("Content-Type: text/plain\r\n\r\nbottom\r\n");
         let mail = parse(deep.as_bytes(), limits());
@@ -623,4 +760,3 @@ mod tests {
         assert!(mail.problem.is_some());
     }
 }
-

@@ -16,8 +16,19 @@ pub struct SanitizedHtml {
 
 /// Presentational attributes that mail clients still rely on for layout.
 const LAYOUT_ATTRIBUTES: &[&str] = &[
-    "style", "align", "valign", "bgcolor", "width", "height", "border", "cellpadding", "cellspacing", "color",
-    "face", "size", "dir",
+    "style",
+    "align",
+    "valign",
+    "bgcolor",
+    "width",
+    "height",
+    "border",
+    "cellpadding",
+    "cellspacing",
+    "color",
+    "face",
+    "size",
+    "dir",
 ];
 
 pub fn sanitize_html(html: &str) -> SanitizedHtml {
@@ -34,7 +45,10 @@ pub fn sanitize_html(html: &str) -> SanitizedHtml {
         .set_tag_attribute_value("a", "target", "_blank")
         .attribute_filter(move |_element, attribute, value| {
             let lower = value.trim_start().to_ascii_lowercase();
-            let remote_url = attribute != "href" && (lower.starts_with("http:") || lower.starts_with("https:") || lower.starts_with("//"));
+            let remote_url = attribute != "href"
+                && (lower.starts_with("http:")
+                    || lower.starts_with("https:")
+                    || lower.starts_with("//"));
             let remote_css = attribute == "style" && lower.contains("url(");
             if remote_url || remote_css {
                 seen_remote.store(true, Ordering::Relaxed);
@@ -43,7 +57,10 @@ pub fn sanitize_html(html: &str) -> SanitizedHtml {
         })
         .clean(html)
         .to_string();
-    SanitizedHtml { html: cleaned, has_remote_content: remote.load(Ordering::Relaxed) }
+    SanitizedHtml {
+        html: cleaned,
+        has_remote_content: remote.load(Ordering::Relaxed),
+    }
 }
 
 #[cfg(test)]
@@ -57,7 +74,11 @@ mod tests {
             <img src="https://tracker.example/pixel.gif"><a href="https://firma.de">site</a>"#;
         let clean = sanitize_html(hostile);
         for forbidden in ["script", "onclick", "onerror", "javascript:"] {
-            assert!(!clean.html.contains(forbidden), "{forbidden} survived: {}", clean.html);
+            assert!(
+                !clean.html.contains(forbidden),
+                "{forbidden} survived: {}",
+                clean.html
+            );
         }
         assert!(clean.html.contains(r#"target="_blank""#));
         assert!(clean.has_remote_content);

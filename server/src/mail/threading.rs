@@ -26,7 +26,11 @@ pub struct ThreadMatch {
 }
 
 /// Finds the thread of our mail that this mail answers, if any.
-pub async fn match_reply(db: &impl ConnectionTrait, organisation_id: i64, parsed: &ParsedMail) -> ServiceResult<Option<ThreadMatch>> {
+pub async fn match_reply(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    parsed: &ParsedMail,
+) -> ServiceResult<Option<ThreadMatch>> {
     let referenced = parsed
         .in_reply_to
         .iter()
@@ -45,7 +49,11 @@ pub async fn match_reply(db: &impl ConnectionTrait, organisation_id: i64, parsed
             return Ok(Some(found(thread, "reply address")));
         }
     }
-    let Some(sender) = parsed.from.as_ref().and_then(|from| EmailAddress::parse(&from.address).ok()) else {
+    let Some(sender) = parsed
+        .from
+        .as_ref()
+        .and_then(|from| EmailAddress::parse(&from.address).ok())
+    else {
         return Ok(None);
     };
     let Some(candidate) = candidates::find_by_email(db, organisation_id, &sender).await? else {
@@ -70,10 +78,19 @@ pub async fn match_reply(db: &impl ConnectionTrait, organisation_id: i64, parsed
 }
 
 fn found(thread: mail_thread::Model, by: &'static str) -> ThreadMatch {
-    ThreadMatch { thread_id: thread.id, candidate_id: thread.candidate_id, application_id: thread.application_id, by }
+    ThreadMatch {
+        thread_id: thread.id,
+        candidate_id: thread.candidate_id,
+        application_id: thread.application_id,
+        by,
+    }
 }
 
-async fn thread_by_token(db: &impl ConnectionTrait, organisation_id: i64, token: &str) -> ServiceResult<Option<mail_thread::Model>> {
+async fn thread_by_token(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    token: &str,
+) -> ServiceResult<Option<mail_thread::Model>> {
     Ok(mail_thread::Entity::find()
         .filter(mail_thread::Column::OrganisationId.eq(organisation_id))
         .filter(mail_thread::Column::Token.eq(token.to_ascii_lowercase()))
@@ -86,7 +103,8 @@ pub fn reply_address_token(address: &str) -> Option<String> {
     let local = address.rsplit_once('@')?.0;
     let tag = local.rsplit_once('+')?.1;
     let token = tag.strip_prefix('r').or_else(|| tag.strip_prefix('R'))?;
-    (token.len() >= 8 && token.chars().all(|c| c.is_ascii_alphanumeric())).then(|| token.to_ascii_lowercase())
+    (token.len() >= 8 && token.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| token.to_ascii_lowercase())
 }
 
 /// "Re: AW: Ihre Bewerbung" → "Ihre Bewerbung" (the prefixes German and English mail
@@ -95,7 +113,10 @@ pub fn without_reply_prefixes(subject: &str) -> &str {
     let mut rest = subject.trim();
     loop {
         let lower = rest.to_ascii_lowercase();
-        let Some(prefix) = ["re:", "aw:", "antw:", "wg:", "fw:", "fwd:", "re :", "aw :"].iter().find(|p| lower.starts_with(**p)) else {
+        let Some(prefix) = ["re:", "aw:", "antw:", "wg:", "fw:", "fwd:", "re :", "aw :"]
+            .iter()
+            .find(|p| lower.starts_with(**p))
+        else {
             return rest;
         };
         rest = rest[prefix.len()..].trim_start();
@@ -120,25 +141,45 @@ pub fn read_bounce(parsed: &ParsedMail, raw: &[u8]) -> Option<Bounce> {
     // (Postfix also says Auto-Submitted), so the part decides.
     parsed.automatic_reason.as_ref()?;
     let text = String::from_utf8_lossy(raw);
-    if !text.to_ascii_lowercase().contains("message/delivery-status") {
+    if !text
+        .to_ascii_lowercase()
+        .contains("message/delivery-status")
+    {
         return None;
     }
-    let own_id = parsed.message_id.as_deref().map(|id| id.trim_matches(['<', '>']).to_owned());
+    let own_id = parsed
+        .message_id
+        .as_deref()
+        .map(|id| id.trim_matches(['<', '>']).to_owned());
     let mut bounce = Bounce::default();
     let mut failed = false;
     for line in text.lines() {
-        let Some((name, value)) = line.split_once(':') else { continue };
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
         let value = value.trim();
         match name.trim().to_ascii_lowercase().as_str() {
             "message-id" => {
                 let id = value.trim_matches(['<', '>']).to_owned();
-                if Some(&id) != own_id.as_ref() && !id.is_empty() && !bounce.message_ids.contains(&id) {
+                if Some(&id) != own_id.as_ref()
+                    && !id.is_empty()
+                    && !bounce.message_ids.contains(&id)
+                {
                     bounce.message_ids.push(id);
                 }
             }
             "final-recipient" | "original-recipient" => {
-                let address = value.rsplit_once(';').map_or(value, |(_, address)| address).trim().trim_matches(['<', '>']);
-                if address.contains('@') && !bounce.failed_recipients.iter().any(|known| known.eq_ignore_ascii_case(address)) {
+                let address = value
+                    .rsplit_once(';')
+                    .map_or(value, |(_, address)| address)
+                    .trim()
+                    .trim_matches(['<', '>']);
+                if address.contains('@')
+                    && !bounce
+                        .failed_recipients
+                        .iter()
+                        .any(|known| known.eq_ignore_ascii_case(address))
+                {
                     bounce.failed_recipients.push(address.to_owned());
                 }
             }
@@ -148,7 +189,13 @@ pub fn read_bounce(parsed: &ParsedMail, raw: &[u8]) -> Option<Bounce> {
                 bounce.status = Some(value.to_owned());
             }
             "diagnostic-code" if bounce.diagnostic.is_none() => {
-                bounce.diagnostic = Some(value.rsplit_once(';').map_or(value, |(_, text)| text).trim().to_owned());
+                bounce.diagnostic = Some(
+                    value
+                        .rsplit_once(';')
+                        .map_or(value, |(_, text)| text)
+                        .trim()
+                        .to_owned(),
+                );
             }
             _ => {}
         }
@@ -157,7 +204,11 @@ pub fn read_bounce(parsed: &ParsedMail, raw: &[u8]) -> Option<Bounce> {
 }
 
 /// The sent mails a bounce reports on.
-pub async fn bounced_messages(db: &impl ConnectionTrait, organisation_id: i64, bounce: &Bounce) -> ServiceResult<Vec<outbox_message::Model>> {
+pub async fn bounced_messages(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    bounce: &Bounce,
+) -> ServiceResult<Vec<outbox_message::Model>> {
     Ok(outbox_message::Entity::find()
         .filter(outbox_message::Column::OrganisationId.eq(organisation_id))
         .filter(outbox_message::Column::MessageId.is_in(bounce.message_ids.iter().cloned()))
@@ -171,15 +222,24 @@ mod tests {
 
     #[test]
     fn reply_prefixes_are_removed_in_any_number() {
-        assert_eq!(without_reply_prefixes("Re: AW: Ihre Bewerbung"), "Ihre Bewerbung");
+        assert_eq!(
+            without_reply_prefixes("Re: AW: Ihre Bewerbung"),
+            "Ihre Bewerbung"
+        );
         assert_eq!(without_reply_prefixes("WG: re:Termin"), "Termin");
         assert_eq!(without_reply_prefixes("Bewerbung"), "Bewerbung");
     }
 
     #[test]
     fn per_thread_reply_addresses_give_their_token() {
-        assert_eq!(reply_address_token("karriere+rabcdef1234567890@example.test").as_deref(), Some("abcdef1234567890"));
-        assert_eq!(reply_address_token("karriere+newsletter@example.test"), None);
+        assert_eq!(
+            reply_address_token("karriere+rabcdef1234567890@example.test").as_deref(),
+            Some("abcdef1234567890")
+        );
+        assert_eq!(
+            reply_address_token("karriere+newsletter@example.test"),
+            None
+        );
         assert_eq!(reply_address_token("karriere@example.test"), None);
     }
 }

@@ -6,7 +6,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use crate::auth::{Credential, Principal};
 use crate::db::entities::{api_token, app_user, audit_log};
@@ -58,7 +61,12 @@ pub struct AuditView {
     pub api_token_name: Option<String>,
 }
 
-pub async fn list(state: &AppState, principal: &Principal, filter: AuditFilter, page: &PageRequest) -> ServiceResult<Page<AuditView>> {
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: AuditFilter,
+    page: &PageRequest,
+) -> ServiceResult<Page<AuditView>> {
     principal.require_admin()?;
     let mut query = audit_log::Entity::find()
         .filter(audit_log::Column::OrganisationId.eq(principal.organisation_id))
@@ -82,7 +90,10 @@ pub async fn list(state: &AppState, principal: &Principal, filter: AuditFilter, 
     let rows = query.all(&state.db).await?;
     // One read each for the page's users and tokens, not one per entry.
     let user_ids: Vec<i64> = rows.iter().filter_map(|row| row.actor_user_id).collect();
-    let token_ids: Vec<i64> = rows.iter().filter_map(|row| row.actor_api_token_id).collect();
+    let token_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|row| row.actor_api_token_id)
+        .collect();
     let users: HashMap<i64, String> = app_user::Entity::find()
         .filter(app_user::Column::Id.is_in(user_ids))
         .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
@@ -94,11 +105,21 @@ pub async fn list(state: &AppState, principal: &Principal, filter: AuditFilter, 
     let tokens: HashMap<i64, String> = if token_ids.is_empty() {
         HashMap::new()
     } else {
-        api_token::Entity::find().filter(api_token::Column::Id.is_in(token_ids)).all(&state.db).await?.into_iter().map(|t| (t.id, t.name)).collect()
+        api_token::Entity::find()
+            .filter(api_token::Column::Id.is_in(token_ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect()
     };
-    Ok(Page::from_rows(rows, page, |row| vec![row.id]).map(|entry| AuditView {
-        actor_name: entry.actor_user_id.and_then(|id| users.get(&id).cloned()),
-        api_token_name: entry.actor_api_token_id.and_then(|id| tokens.get(&id).cloned()),
-        entry,
-    }))
+    Ok(
+        Page::from_rows(rows, page, |row| vec![row.id]).map(|entry| AuditView {
+            actor_name: entry.actor_user_id.and_then(|id| users.get(&id).cloned()),
+            api_token_name: entry
+                .actor_api_token_id
+                .and_then(|id| tokens.get(&id).cloned()),
+            entry,
+        }),
+    )
 }

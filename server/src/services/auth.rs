@@ -25,16 +25,23 @@ pub struct LoginOutcome {
 
 pub async fn login(state: &AppState, email: &str, password: &str) -> ServiceResult<LoginOutcome> {
     let email_key = EmailAddress::parse(email).map(|e| e.match_key()).ok();
-    let throttle_key = email_key.clone().unwrap_or_else(|| email.trim().to_lowercase());
+    let throttle_key = email_key
+        .clone()
+        .unwrap_or_else(|| email.trim().to_lowercase());
     state.login_throttle.begin_attempt(&throttle_key)?;
     let user = match &email_key {
-        Some(key) => app_user::Entity::find()
-            .filter(app_user::Column::EmailKey.eq(key.as_str()))
-            .one(&state.db)
-            .await?,
+        Some(key) => {
+            app_user::Entity::find()
+                .filter(app_user::Column::EmailKey.eq(key.as_str()))
+                .one(&state.db)
+                .await?
+        }
         None => None,
     };
-    let hash = user.as_ref().map_or(dummy_hash(), |u| u.password_hash.as_str()).to_owned();
+    let hash = user
+        .as_ref()
+        .map_or(dummy_hash(), |u| u.password_hash.as_str())
+        .to_owned();
     let password = password.to_owned();
     // Argon2 takes tens of milliseconds of CPU: keep it off the async worker threads.
     let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
@@ -57,10 +64,18 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> ServiceResu
     }
     .insert(&state.db)
     .await?;
-    Ok(LoginOutcome { session_token, max_age_seconds, user })
+    Ok(LoginOutcome {
+        session_token,
+        max_age_seconds,
+        user,
+    })
 }
 
-pub async fn logout(state: &AppState, principal: Option<&Principal>, session_token: &str) -> ServiceResult<()> {
+pub async fn logout(
+    state: &AppState,
+    principal: Option<&Principal>,
+    session_token: &str,
+) -> ServiceResult<()> {
     session::Entity::delete_many()
         .filter(session::Column::TokenHash.eq(token_hash(session_token)))
         .exec(&state.db)
@@ -72,10 +87,18 @@ pub async fn logout(state: &AppState, principal: Option<&Principal>, session_tok
 }
 
 pub fn access_changed(state: &AppState, organisation_id: i64, user_id: Option<i64>) {
-    state.events.publish(crate::events::DomainEvent::AccessChanged { organisation_id, user_id });
+    state
+        .events
+        .publish(crate::events::DomainEvent::AccessChanged {
+            organisation_id,
+            user_id,
+        });
 }
 
-pub async fn principal_from_session(state: &AppState, session_token: &str) -> ServiceResult<Option<Principal>> {
+pub async fn principal_from_session(
+    state: &AppState,
+    session_token: &str,
+) -> ServiceResult<Option<Principal>> {
     let Some(found) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash(session_token)))
         .one(&state.db)
@@ -84,13 +107,18 @@ pub async fn principal_from_session(state: &AppState, session_token: &str) -> Se
         return Ok(None);
     };
     if found.expires_at <= Utc::now() {
-        session::Entity::delete_by_id(found.id).exec(&state.db).await?;
+        session::Entity::delete_by_id(found.id)
+            .exec(&state.db)
+            .await?;
         return Ok(None);
     }
     load_principal(&state.db, found.user_id, Credential::Session).await
 }
 
-pub async fn principal_from_api_token(state: &AppState, token: &str) -> ServiceResult<Option<Principal>> {
+pub async fn principal_from_api_token(
+    state: &AppState,
+    token: &str,
+) -> ServiceResult<Option<Principal>> {
     let Some(found) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash(token)))
         .filter(api_token::Column::RevokedAt.is_null())
@@ -114,7 +142,10 @@ pub async fn authenticate(
     authorization: Option<&str>,
 ) -> ServiceResult<Option<Principal>> {
     if let Some(header) = authorization {
-        let token = header.strip_prefix("Bearer ").map(str::trim).ok_or(ServiceError::Unauthenticated)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .ok_or(ServiceError::Unauthenticated)?;
         return match principal_from_api_token(state, token).await? {
             Some(principal) => Ok(Some(principal)),
             // A wrong token is an error, not anonymity: scripts should fail loudly.
@@ -138,8 +169,9 @@ pub async fn load_principal(
     if !user.active {
         return Ok(None);
     }
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| ServiceError::Internal(format!("user {} has unknown role {}", user.id, user.role)))?;
+    let role = Role::parse(&user.role).ok_or_else(|| {
+        ServiceError::Internal(format!("user {} has unknown role {}", user.id, user.role))
+    })?;
     let administered_entities = user_legal_entity::Entity::find()
         .filter(user_legal_entity::Column::UserId.eq(user.id))
         .all(db)
@@ -164,7 +196,10 @@ pub async fn load_principal(
     }))
 }
 
-pub async fn current_user(state: &AppState, principal: &Principal) -> ServiceResult<app_user::Model> {
+pub async fn current_user(
+    state: &AppState,
+    principal: &Principal,
+) -> ServiceResult<app_user::Model> {
     app_user::Entity::find_by_id(principal.user_id)
         .one(&state.db)
         .await?
@@ -176,14 +211,23 @@ pub struct CreatedApiToken {
     pub record: api_token::Model,
 }
 
-pub async fn create_api_token(state: &AppState, principal: &Principal, name: &str) -> ServiceResult<CreatedApiToken> {
+pub async fn create_api_token(
+    state: &AppState,
+    principal: &Principal,
+    name: &str,
+) -> ServiceResult<CreatedApiToken> {
     if matches!(principal.credential, Credential::ApiToken { .. }) {
         // A leaked token must not be able to mint more tokens that outlive its revocation.
-        return Err(ServiceError::Forbidden("API tokens can only be created from a signed-in session"));
+        return Err(ServiceError::Forbidden(
+            "API tokens can only be created from a signed-in session",
+        ));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::invalid("name", "give the token a name of 1 to 100 characters"));
+        return Err(ServiceError::invalid(
+            "name",
+            "give the token a name of 1 to 100 characters",
+        ));
     }
     let token = random_token(API_TOKEN_PREFIX);
     let record = api_token::ActiveModel {
@@ -196,11 +240,22 @@ pub async fn create_api_token(state: &AppState, principal: &Principal, name: &st
     }
     .insert(&state.db)
     .await?;
-    audit::record(&state.db, principal, "api_token.create", "api_token", Some(record.id), serde_json::json!({"name": name})).await?;
+    audit::record(
+        &state.db,
+        principal,
+        "api_token.create",
+        "api_token",
+        Some(record.id),
+        serde_json::json!({"name": name}),
+    )
+    .await?;
     Ok(CreatedApiToken { token, record })
 }
 
-pub async fn list_api_tokens(state: &AppState, principal: &Principal) -> ServiceResult<Vec<api_token::Model>> {
+pub async fn list_api_tokens(
+    state: &AppState,
+    principal: &Principal,
+) -> ServiceResult<Vec<api_token::Model>> {
     let mut query = api_token::Entity::find().order_by_desc(api_token::Column::Id);
     if !principal.is_admin() {
         query = query.filter(api_token::Column::UserId.eq(principal.user_id));
@@ -216,7 +271,11 @@ pub async fn list_api_tokens(state: &AppState, principal: &Principal) -> Service
     Ok(query.all(&state.db).await?)
 }
 
-pub async fn revoke_api_token(state: &AppState, principal: &Principal, token_id: i64) -> ServiceResult<api_token::Model> {
+pub async fn revoke_api_token(
+    state: &AppState,
+    principal: &Principal,
+    token_id: i64,
+) -> ServiceResult<api_token::Model> {
     let token = list_api_tokens(state, principal)
         .await?
         .into_iter()
@@ -229,6 +288,14 @@ pub async fn revoke_api_token(state: &AppState, principal: &Principal, token_id:
     active.revoked_at = Set(Some(Utc::now()));
     let token = active.update(&state.db).await?;
     access_changed(state, principal.organisation_id, Some(token.user_id));
-    audit::record(&state.db, principal, "api_token.revoke", "api_token", Some(token.id), serde_json::json!({"name": token.name})).await?;
+    audit::record(
+        &state.db,
+        principal,
+        "api_token.revoke",
+        "api_token",
+        Some(token.id),
+        serde_json::json!({"name": token.name}),
+    )
+    .await?;
     Ok(token)
 }

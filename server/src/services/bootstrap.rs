@@ -70,5 +70,8 @@ pub async fn ensure_initial_admin(state: &AppState) -> ServiceResult<Option<Init
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    Ok(Some(InitialAdmin { email: email.to_string(), generated_password: generated.then_some(password) }))
+    Ok(Some(InitialAdmin {
+        email: email.to_string(),
+        generated_password: generated.then_some(password),
+    }))
 }

@@ -1,12 +1,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Set, TransactionTrait,
-};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, TransactionTrait,
+};
 use talentpost_shared::{ApplicationStatus, CandidateStatus, EmailAddress, SourceMedium, matching};
 
 use crate::auth::Principal;
@@ -15,8 +15,8 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
 use crate::services::pagination::{Page, PageRequest};
 use crate::services::{audit, job_openings, like_pattern, optional_text, required_name};
-use serde_json::json;
 use crate::state::AppState;
+use serde_json::json;
 
 #[derive(Default)]
 pub struct CandidateInput {
@@ -51,8 +51,17 @@ pub async fn list(
         .filter(candidate::Column::OrganisationId.eq(principal.organisation_id))
         .order_by_desc(candidate::Column::Id)
         .limit(page.fetch_limit());
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let needle = search.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let needle = search
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         query = query.filter(candidate::Column::SearchText.like(like_pattern("%{}%", &needle)));
     }
     if filter.job_opening_id.is_some() || filter.source.is_some() {
@@ -61,12 +70,16 @@ pub async fn list(
         let mut applications = application::Entity::find()
             .select_only()
             .column(application::Column::Id)
-            .filter(Expr::col((application::Entity, application::Column::CandidateId)).equals((candidate::Entity, candidate::Column::Id)));
+            .filter(
+                Expr::col((application::Entity, application::Column::CandidateId))
+                    .equals((candidate::Entity, candidate::Column::Id)),
+            );
         if let Some(opening) = filter.job_opening_id {
             applications = applications.filter(application::Column::JobOpeningId.eq(opening.0));
         }
         if let Some(source) = filter.source {
-            applications = applications.filter(application::Column::SourceMedium.eq(source.as_str()));
+            applications =
+                applications.filter(application::Column::SourceMedium.eq(source.as_str()));
         }
         query = query.filter(Expr::exists(applications.into_query()));
     }
@@ -83,7 +96,11 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |row| vec![row.id]))
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: CandidateId) -> ServiceResult<candidate::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: CandidateId,
+) -> ServiceResult<candidate::Model> {
     candidate::Entity::find_by_id(id.0)
         .filter(candidate::Column::OrganisationId.eq(principal.organisation_id))
         .one(db)
@@ -91,7 +108,10 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: Candidat
         .ok_or_else(|| ServiceError::not_found(CandidateId::LABEL, id))
 }
 
-pub async fn emails_of(state: &AppState, candidate_ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
+pub async fn emails_of(
+    state: &AppState,
+    candidate_ids: &[i64],
+) -> ServiceResult<HashMap<i64, Vec<String>>> {
     let rows = candidate_email::Entity::find()
         .filter(candidate_email::Column::CandidateId.is_in(candidate_ids.iter().copied()))
         .order_by_asc(candidate_email::Column::Position)
@@ -104,7 +124,10 @@ pub async fn emails_of(state: &AppState, candidate_ids: &[i64]) -> ServiceResult
     Ok(map)
 }
 
-pub async fn applications_of(state: &AppState, candidate_id: i64) -> ServiceResult<Vec<application::Model>> {
+pub async fn applications_of(
+    state: &AppState,
+    candidate_id: i64,
+) -> ServiceResult<Vec<application::Model>> {
     Ok(application::Entity::find()
         .filter(application::Column::CandidateId.eq(candidate_id))
         .order_by_desc(application::Column::AppliedAt)
@@ -113,7 +136,11 @@ pub async fn applications_of(state: &AppState, candidate_id: i64) -> ServiceResu
 }
 
 /// Candidates whose e-mail matches: the basis of inbox matching.
-pub async fn find_by_email(db: &impl ConnectionTrait, organisation_id: i64, email: &EmailAddress) -> ServiceResult<Option<candidate::Model>> {
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    email: &EmailAddress,
+) -> ServiceResult<Option<candidate::Model>> {
     let ids: Vec<i64> = candidate_email::Entity::find()
         .filter(candidate_email::Column::EmailKey.eq(email.match_key()))
         .select_only()
@@ -130,8 +157,14 @@ pub async fn find_by_email(db: &impl ConnectionTrait, organisation_id: i64, emai
 }
 
 /// The candidate with this phone number (compared by its last digits), if any.
-pub async fn find_by_phone(db: &impl ConnectionTrait, organisation_id: i64, phone: &str) -> ServiceResult<Option<candidate::Model>> {
-    let Some(key) = matching::phone_key(phone) else { return Ok(None) };
+pub async fn find_by_phone(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    phone: &str,
+) -> ServiceResult<Option<candidate::Model>> {
+    let Some(key) = matching::phone_key(phone) else {
+        return Ok(None);
+    };
     Ok(candidate::Entity::find()
         .filter(candidate::Column::OrganisationId.eq(organisation_id))
         .filter(candidate::Column::PhoneKey.eq(key))
@@ -140,10 +173,22 @@ pub async fn find_by_phone(db: &impl ConnectionTrait, organisation_id: i64, phon
         .await?)
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: CandidateInput) -> ServiceResult<candidate::Model> {
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: CandidateInput,
+) -> ServiceResult<candidate::Model> {
     let txn = state.db.begin().await?;
     let created = insert(&txn, principal.organisation_id, input, state.clock.now()).await?;
-    audit::record(&txn, principal, "candidate.create", "candidate", Some(created.id), json!({})).await?;
+    audit::record(
+        &txn,
+        principal,
+        "candidate.create",
+        "candidate",
+        Some(created.id),
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -177,7 +222,11 @@ pub async fn insert(
         birthday: Set(input.birthday),
         in_talent_pool: Set(in_pool),
         pool_joined_on: Set(in_pool.then(|| now.date_naive())),
-        status: Set(input.status.unwrap_or(CandidateStatus::Active).as_str().to_owned()),
+        status: Set(input
+            .status
+            .unwrap_or(CandidateStatus::Active)
+            .as_str()
+            .to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -211,7 +260,15 @@ pub async fn update(
     .into_iter()
     .filter_map(|(name, given)| given.then_some(name))
     .collect();
-    audit::record(&txn, principal, "candidate.update", "candidate", Some(existing.id), json!({ "fields": fields })).await?;
+    audit::record(
+        &txn,
+        principal,
+        "candidate.update",
+        "candidate",
+        Some(existing.id),
+        json!({ "fields": fields }),
+    )
+    .await?;
     let mut active: candidate::ActiveModel = existing.into();
     if let Some(name) = input.first_name.as_deref() {
         active.first_name = Set(required_name("firstName", name, 100)?);
@@ -261,7 +318,10 @@ fn check_birthday(birthday: Option<NaiveDate>, now: DateTime<Utc>) -> ServiceRes
 
 /// Recomputes the search text and matching keys from the candidate's current name,
 /// phone and addresses; called after every change to any of them.
-pub async fn refresh_keys(db: &impl ConnectionTrait, candidate: candidate::Model) -> ServiceResult<candidate::Model> {
+pub async fn refresh_keys(
+    db: &impl ConnectionTrait,
+    candidate: candidate::Model,
+) -> ServiceResult<candidate::Model> {
     let emails: Vec<String> = candidate_email::Entity::find()
         .filter(candidate_email::Column::CandidateId.eq(candidate.id))
         .order_by_asc(candidate_email::Column::Position)
@@ -270,10 +330,18 @@ pub async fn refresh_keys(db: &impl ConnectionTrait, candidate: candidate::Model
         .into_tuple()
         .all(db)
         .await?;
-    let search_text = matching::search_text(&candidate.first_name, &candidate.last_name, &emails, candidate.phone.as_deref());
+    let search_text = matching::search_text(
+        &candidate.first_name,
+        &candidate.last_name,
+        &emails,
+        candidate.phone.as_deref(),
+    );
     let name_key = matching::name_key(&candidate.first_name, &candidate.last_name);
     let phone_key = candidate.phone.as_deref().and_then(matching::phone_key);
-    if candidate.search_text == search_text && candidate.name_key == name_key && candidate.phone_key == phone_key {
+    if candidate.search_text == search_text
+        && candidate.name_key == name_key
+        && candidate.phone_key == phone_key
+    {
         return Ok(candidate);
     }
     let mut active: candidate::ActiveModel = candidate.into();
@@ -284,19 +352,30 @@ pub async fn refresh_keys(db: &impl ConnectionTrait, candidate: candidate::Model
 }
 
 /// Adds an address the candidate does not have yet (at the end); returns whether it was new.
-pub async fn add_email(db: &impl ConnectionTrait, candidate_id: i64, email: &EmailAddress) -> ServiceResult<bool> {
+pub async fn add_email(
+    db: &impl ConnectionTrait,
+    candidate_id: i64,
+    email: &EmailAddress,
+) -> ServiceResult<bool> {
     let existing = candidate_email::Entity::find()
         .filter(candidate_email::Column::CandidateId.eq(candidate_id))
         .all(db)
         .await?;
-    if existing.iter().any(|row| row.email_key == email.match_key()) {
+    if existing
+        .iter()
+        .any(|row| row.email_key == email.match_key())
+    {
         return Ok(false);
     }
     candidate_email::ActiveModel {
         candidate_id: Set(candidate_id),
         email: Set(email.to_string()),
         email_key: Set(email.match_key()),
-        position: Set(existing.iter().map(|row| row.position + 1).max().unwrap_or(0)),
+        position: Set(existing
+            .iter()
+            .map(|row| row.position + 1)
+            .max()
+            .unwrap_or(0)),
         ..Default::default()
     }
     .insert(db)
@@ -304,7 +383,11 @@ pub async fn add_email(db: &impl ConnectionTrait, candidate_id: i64, email: &Ema
     Ok(true)
 }
 
-async fn replace_emails(db: &impl ConnectionTrait, candidate_id: i64, emails: &[EmailAddress]) -> ServiceResult<()> {
+async fn replace_emails(
+    db: &impl ConnectionTrait,
+    candidate_id: i64,
+    emails: &[EmailAddress],
+) -> ServiceResult<()> {
     candidate_email::Entity::delete_many()
         .filter(candidate_email::Column::CandidateId.eq(candidate_id))
         .exec(db)
@@ -342,7 +425,15 @@ pub async fn add_application(
     let opening = opening_for_application(&state.db, principal, job_opening_id).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let created = insert_application(&txn, &candidate, opening.as_ref(), source_medium.unwrap_or(SourceMedium::Manual), now, now).await?;
+    let created = insert_application(
+        &txn,
+        &candidate,
+        opening.as_ref(),
+        source_medium.unwrap_or(SourceMedium::Manual),
+        now,
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         principal,
@@ -362,12 +453,16 @@ pub async fn opening_for_application(
     principal: &Principal,
     job_opening_id: Option<JobOpeningId>,
 ) -> ServiceResult<Option<job_opening::Model>> {
-    let Some(id) = job_opening_id else { return Ok(None) };
+    let Some(id) = job_opening_id else {
+        return Ok(None);
+    };
     let opening = job_openings::find(db, principal, id)
         .await
         .map_err(|_| ServiceError::invalid("jobOpeningId", "no such job opening"))?;
     if !principal.may_recruit_for(opening.legal_entity_id) {
-        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
+        return Err(ServiceError::Forbidden(
+            "you do not recruit for this legal entity",
+        ));
     }
     Ok(Some(opening))
 }
@@ -415,7 +510,9 @@ pub async fn set_application_status(
     if let Some(entity) = existing.legal_entity_id
         && !principal.may_recruit_for(entity)
     {
-        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
+        return Err(ServiceError::Forbidden(
+            "you do not recruit for this legal entity",
+        ));
     }
     if existing.status == status.as_str() {
         return Ok(existing);
@@ -427,7 +524,11 @@ pub async fn set_application_status(
     if status == ApplicationStatus::Interview && existing.interview_at.is_none() {
         active.interview_at = Set(Some(now));
     }
-    active.hired_at = Set(if status == ApplicationStatus::Hired { Some(now) } else { None });
+    active.hired_at = Set(if status == ApplicationStatus::Hired {
+        Some(now)
+    } else {
+        None
+    });
     let updated = active.update(&txn).await?;
     audit::record(
         &txn,
@@ -442,7 +543,10 @@ pub async fn set_application_status(
     Ok(updated)
 }
 
-pub async fn documents_of(state: &AppState, candidate_id: i64) -> ServiceResult<Vec<document::Model>> {
+pub async fn documents_of(
+    state: &AppState,
+    candidate_id: i64,
+) -> ServiceResult<Vec<document::Model>> {
     Ok(document::Entity::find()
         .filter(document::Column::CandidateId.eq(candidate_id))
         .order_by_asc(document::Column::Id)

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use talentpost_shared::{ContactMedium, OutboxStatus};
 
 use crate::auth::Principal;
@@ -50,7 +52,9 @@ pub async fn list(
         .order_by_desc(contact_event::Column::OccurredAt)
         .order_by_desc(contact_event::Column::Id);
     if !filter.media.is_empty() {
-        query = query.filter(contact_event::Column::Medium.is_in(filter.media.iter().map(|medium| medium.as_str())));
+        query = query.filter(
+            contact_event::Column::Medium.is_in(filter.media.iter().map(|medium| medium.as_str())),
+        );
     }
     let events = query.all(&state.db).await?;
     let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
@@ -65,7 +69,13 @@ pub async fn list(
             .filter_map(|message| message.contact_event_id.map(|id| (id, message)))
             .collect()
     };
-    Ok(events.into_iter().map(|event| HistoryEntry { outbox: outbox.remove(&event.id), event }).collect())
+    Ok(events
+        .into_iter()
+        .map(|event| HistoryEntry {
+            outbox: outbox.remove(&event.id),
+            event,
+        })
+        .collect())
 }
 
 pub struct ContactEventInput {
@@ -77,7 +87,11 @@ pub struct ContactEventInput {
     pub note: Option<String>,
 }
 
-pub async fn add(state: &AppState, principal: &Principal, input: ContactEventInput) -> ServiceResult<contact_event::Model> {
+pub async fn add(
+    state: &AppState,
+    principal: &Principal,
+    input: ContactEventInput,
+) -> ServiceResult<contact_event::Model> {
     if !MANUAL_MEDIA.contains(&input.medium) {
         return Err(ServiceError::invalid(
             "medium",
@@ -91,7 +105,9 @@ pub async fn add(state: &AppState, principal: &Principal, input: ContactEventInp
                 .filter(application::Column::CandidateId.eq(candidate.id))
                 .one(&state.db)
                 .await?
-                .ok_or_else(|| ServiceError::invalid("applicationId", "no such application of this candidate"))?
+                .ok_or_else(|| {
+                    ServiceError::invalid("applicationId", "no such application of this candidate")
+                })?
                 .id,
         ),
         None => None,
@@ -99,12 +115,18 @@ pub async fn add(state: &AppState, principal: &Principal, input: ContactEventInp
     let now = state.clock.now();
     let occurred_at = input.occurred_at.unwrap_or(now);
     if occurred_at > now + chrono::Duration::minutes(5) {
-        return Err(ServiceError::invalid("occurredAt", "a contact cannot lie in the future"));
+        return Err(ServiceError::invalid(
+            "occurredAt",
+            "a contact cannot lie in the future",
+        ));
     }
     let subject = optional_text("subject", input.subject.as_deref(), 500)?;
     let note = optional_text("note", input.note.as_deref(), 10_000)?;
     if subject.is_none() && note.is_none() {
-        return Err(ServiceError::invalid("note", "say in a few words what the contact was about"));
+        return Err(ServiceError::invalid(
+            "note",
+            "say in a few words what the contact was about",
+        ));
     }
     let event = contact_event::ActiveModel {
         candidate_id: Set(candidate.id),
@@ -129,12 +151,18 @@ pub async fn add(state: &AppState, principal: &Principal, input: ContactEventInp
         serde_json::json!({ "medium": event.medium, "contactEventId": event.id }),
     )
     .await?;
-    state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: principal.organisation_id, candidate_id: candidate.id });
+    state.events.publish(DomainEvent::ContactHistoryChanged {
+        organisation_id: principal.organisation_id,
+        candidate_id: candidate.id,
+    });
     Ok(event)
 }
 
 /// The candidate's last contact: the newest entry, not counting mail that never went out.
-pub async fn last_contact_at(state: &AppState, candidate_id: i64) -> ServiceResult<Option<DateTime<Utc>>> {
+pub async fn last_contact_at(
+    state: &AppState,
+    candidate_id: i64,
+) -> ServiceResult<Option<DateTime<Utc>>> {
     let not_delivered = Query::select()
         .column(outbox_message::Column::ContactEventId)
         .from(outbox_message::Entity)

@@ -6,8 +6,12 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ColumnTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait};
-use talentpost_shared::{DashboardPeriod, InboxState, JobOpeningStatus, OutboxStatus, SourceMedium};
+use sea_orm::{
+    ColumnTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
+};
+use talentpost_shared::{
+    DashboardPeriod, InboxState, JobOpeningStatus, OutboxStatus, SourceMedium,
+};
 
 use crate::auth::Principal;
 use crate::db::entities::{application, candidate, job_opening, legal_entity, outbox_message};
@@ -54,7 +58,11 @@ pub struct ChannelFigures {
     pub median_days_to_hire: Option<f64>,
 }
 
-pub async fn dashboard(state: &AppState, principal: &Principal, period: DashboardPeriod) -> ServiceResult<Dashboard> {
+pub async fn dashboard(
+    state: &AppState,
+    principal: &Principal,
+    period: DashboardPeriod,
+) -> ServiceResult<Dashboard> {
     let organisation_id = principal.organisation_id;
     let to = state.clock.now().date_naive();
     let bucket_starts = buckets(period, to);
@@ -77,7 +85,9 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
         .filter(candidate::Column::CreatedAt.gte(since))
         .count(db)
         .await?;
-    let unassigned_inbox_items = inbox::counts(state, principal, InboxState::Unassigned).await?.total();
+    let unassigned_inbox_items = inbox::counts(state, principal, InboxState::Unassigned)
+        .await?
+        .total();
     let failed_outgoing_mail = outbox_message::Entity::find()
         .filter(outbox_message::Column::OrganisationId.eq(organisation_id))
         .filter(
@@ -109,9 +119,18 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
         .select_only()
         .column(application::Column::SourceMedium)
         .column_as(Expr::cust(day), "day")
-        .column_as(Expr::expr(Func::count(Expr::col(application::Column::Id))), "applications")
-        .column_as(Expr::expr(Func::count(Expr::col(application::Column::InterviewAt))), "interviews")
-        .column_as(Expr::expr(Func::count(Expr::col(application::Column::HiredAt))), "hires")
+        .column_as(
+            Expr::expr(Func::count(Expr::col(application::Column::Id))),
+            "applications",
+        )
+        .column_as(
+            Expr::expr(Func::count(Expr::col(application::Column::InterviewAt))),
+            "interviews",
+        )
+        .column_as(
+            Expr::expr(Func::count(Expr::col(application::Column::HiredAt))),
+            "hires",
+        )
         .group_by(application::Column::SourceMedium)
         .group_by(Expr::cust(day))
         .into_tuple()
@@ -123,17 +142,32 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
         .collect();
     let mut totals: HashMap<SourceMedium, (u64, u64, u64)> = HashMap::new();
     for (source, day, count, interviews, hires) in per_day {
-        let Some(source) = SourceMedium::parse(&source) else { continue };
+        let Some(source) = SourceMedium::parse(&source) else {
+            continue;
+        };
         let total = totals.entry(source).or_default();
-        *total = (total.0 + count.max(0) as u64, total.1 + interviews.max(0) as u64, total.2 + hires.max(0) as u64);
-        let (Some(counts), Ok(day)) = (series.get_mut(&source), day.parse::<NaiveDate>()) else { continue };
-        let index = bucket_starts.partition_point(|start| *start <= day).saturating_sub(1);
+        *total = (
+            total.0 + count.max(0) as u64,
+            total.1 + interviews.max(0) as u64,
+            total.2 + hires.max(0) as u64,
+        );
+        let (Some(counts), Ok(day)) = (series.get_mut(&source), day.parse::<NaiveDate>()) else {
+            continue;
+        };
+        let index = bucket_starts
+            .partition_point(|start| *start <= day)
+            .saturating_sub(1);
         if let Some(slot) = counts.get_mut(index) {
             *slot += count.max(0) as u64;
         }
     }
-    let by_source: Vec<SourceSeries> =
-        SourceMedium::ALL.iter().map(|source| SourceSeries { source: *source, counts: series.remove(source).unwrap_or_default() }).collect();
+    let by_source: Vec<SourceSeries> = SourceMedium::ALL
+        .iter()
+        .map(|source| SourceSeries {
+            source: *source,
+            counts: series.remove(source).unwrap_or_default(),
+        })
+        .collect();
 
     let hires: Vec<(String, chrono::DateTime<Utc>, Option<chrono::DateTime<Utc>>)> = in_period()
         .filter(application::Column::HiredAt.is_not_null())
@@ -147,7 +181,10 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
     let mut days_to_hire: HashMap<String, Vec<f64>> = HashMap::new();
     for (source, applied_at, hired_at) in hires {
         if let Some(hired_at) = hired_at {
-            days_to_hire.entry(source).or_default().push((hired_at - applied_at).num_seconds().max(0) as f64 / 86_400.0);
+            days_to_hire
+                .entry(source)
+                .or_default()
+                .push((hired_at - applied_at).num_seconds().max(0) as f64 / 86_400.0);
         }
     }
     let mut applications = 0;
@@ -162,7 +199,9 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
                 interviews,
                 hires,
                 hire_rate: (count > 0).then(|| hires as f64 / count as f64),
-                median_days_to_hire: median(days_to_hire.remove(source.as_str()).unwrap_or_default()),
+                median_days_to_hire: median(
+                    days_to_hire.remove(source.as_str()).unwrap_or_default(),
+                ),
             }
         })
         .collect();
@@ -176,7 +215,12 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
         applications,
         unassigned_inbox_items,
         // Overdue or due within a day: what needs looking at before tomorrow's dispatch.
-        writing_jobs_due: crate::services::writing_jobs::due_count(db, principal, state.clock.now() + Duration::hours(24)).await?,
+        writing_jobs_due: crate::services::writing_jobs::due_count(
+            db,
+            principal,
+            state.clock.now() + Duration::hours(24),
+        )
+        .await?,
         failed_outgoing_mail,
         bucket_starts,
         by_source,
@@ -227,7 +271,11 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] })
+    Some(if values.len().is_multiple_of(2) {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
+    })
 }
 
 #[cfg(test)]

@@ -2,14 +2,20 @@
 //! request (`talentpost demo`), never implicitly.
 
 use chrono::{Duration, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, ContactMedium, EmailAddress, InboxMedium, InboxState, JobOpeningStatus, Role,
-    SourceMedium,
+    ApplicationStatus, CandidateStatus, ContactMedium, EmailAddress, InboxMedium, InboxState,
+    JobOpeningStatus, Role, SourceMedium,
 };
 
 use crate::auth::{Credential, Principal};
-use crate::db::entities::{app_user, application, audit_log, candidate, candidate_email, contact_event, inbox_item, job_opening, legal_entity};
+use crate::db::entities::{
+    app_user, application, audit_log, candidate, candidate_email, contact_event, inbox_item,
+    job_opening, legal_entity,
+};
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::{audit, auth, candidates, legal_entities};
 use crate::state::AppState;
@@ -29,7 +35,9 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
         .order_by_asc(app_user::Column::Id)
         .one(&state.db)
         .await?
-        .ok_or_else(|| ServiceError::Internal("no administrator yet: start the server once first".to_owned()))?;
+        .ok_or_else(|| {
+            ServiceError::Internal("no administrator yet: start the server once first".to_owned())
+        })?;
     let principal: Principal = auth::load_principal(&state.db, admin.id, Credential::Session)
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
@@ -39,7 +47,10 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
         .count(&state.db)
         .await?;
     if already > 0 {
-        return Err(ServiceError::Conflict { field: None, message: "the demo data is already loaded".to_owned() });
+        return Err(ServiceError::Conflict {
+            field: None,
+            message: "the demo data is already loaded".to_owned(),
+        });
     }
 
     let now = Utc::now();
@@ -57,11 +68,36 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
     .await?;
 
     let openings = [
-        (main.id, "Pflegefachkraft (m/w/d) Intensivpflege", "Hamburg", JobOpeningStatus::Open),
-        (main.id, "Sachbearbeiter Personal (m/w/d)", "Hamburg", JobOpeningStatus::Open),
-        (south.id, "Pflegehelfer (m/w/d) in Teilzeit", "München", JobOpeningStatus::Open),
-        (south.id, "Auszubildende Pflegefachfrau/-mann 2027", "Augsburg", JobOpeningStatus::Open),
-        (main.id, "Stationsleitung (m/w/d) Geriatrie", "Lübeck", JobOpeningStatus::Closed),
+        (
+            main.id,
+            "Pflegefachkraft (m/w/d) Intensivpflege",
+            "Hamburg",
+            JobOpeningStatus::Open,
+        ),
+        (
+            main.id,
+            "Sachbearbeiter Personal (m/w/d)",
+            "Hamburg",
+            JobOpeningStatus::Open,
+        ),
+        (
+            south.id,
+            "Pflegehelfer (m/w/d) in Teilzeit",
+            "München",
+            JobOpeningStatus::Open,
+        ),
+        (
+            south.id,
+            "Auszubildende Pflegefachfrau/-mann 2027",
+            "Augsburg",
+            JobOpeningStatus::Open,
+        ),
+        (
+            main.id,
+            "Stationsleitung (m/w/d) Geriatrie",
+            "Lübeck",
+            JobOpeningStatus::Closed,
+        ),
     ];
     let mut opening_ids = Vec::new();
     for (entity, title, location, status) in openings {
@@ -80,16 +116,67 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
     }
 
     let people = [
-        ("Anna", "Schmidt", "anna.schmidt@example.de", "+49 40 1234567", (1992, 3, 14), false, CandidateStatus::InProcess),
-        ("Mehmet", "Yılmaz", "m.yilmaz@example.de", "+49 171 2345678", (1988, 11, 2), true, CandidateStatus::Active),
-        ("Sophie", "Müller", "sophie.mueller@example.org", "+49 89 7654321", (1999, 7, 23), false, CandidateStatus::InProcess),
-        ("Jonas", "Weber", "jonas.weber@example.com", "+49 160 9876543", (1985, 1, 30), true, CandidateStatus::Active),
-        ("Lena", "Fischer", "lena.fischer@example.de", "+49 30 5550123", (2001, 9, 9), false, CandidateStatus::Hired),
-        ("Katarzyna", "Nowak", "k.nowak@example.pl", "+48 600 123 456", (1990, 5, 17), true, CandidateStatus::Rejected),
+        (
+            "Anna",
+            "Schmidt",
+            "anna.schmidt@example.de",
+            "+49 40 1234567",
+            (1992, 3, 14),
+            false,
+            CandidateStatus::InProcess,
+        ),
+        (
+            "Mehmet",
+            "Yılmaz",
+            "m.yilmaz@example.de",
+            "+49 171 2345678",
+            (1988, 11, 2),
+            true,
+            CandidateStatus::Active,
+        ),
+        (
+            "Sophie",
+            "Müller",
+            "sophie.mueller@example.org",
+            "+49 89 7654321",
+            (1999, 7, 23),
+            false,
+            CandidateStatus::InProcess,
+        ),
+        (
+            "Jonas",
+            "Weber",
+            "jonas.weber@example.com",
+            "+49 160 9876543",
+            (1985, 1, 30),
+            true,
+            CandidateStatus::Active,
+        ),
+        (
+            "Lena",
+            "Fischer",
+            "lena.fischer@example.de",
+            "+49 30 5550123",
+            (2001, 9, 9),
+            false,
+            CandidateStatus::Hired,
+        ),
+        (
+            "Katarzyna",
+            "Nowak",
+            "k.nowak@example.pl",
+            "+48 600 123 456",
+            (1990, 5, 17),
+            true,
+            CandidateStatus::Rejected,
+        ),
     ];
     let mut candidate_ids = Vec::new();
-    for (index, (first, last, email, phone, (y, m, d), pool, status)) in people.into_iter().enumerate() {
-        let address = EmailAddress::parse(email).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    for (index, (first, last, email, phone, (y, m, d), pool, status)) in
+        people.into_iter().enumerate()
+    {
+        let address =
+            EmailAddress::parse(email).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let created = now - Duration::days(60 - index as i64 * 7);
         let person = candidate::ActiveModel {
             organisation_id: Set(principal.organisation_id),
@@ -123,11 +210,16 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
             CandidateStatus::InProcess => ApplicationStatus::InProcess,
             _ => ApplicationStatus::New,
         };
-        let source = [SourceMedium::Email, SourceMedium::OnlineForm, SourceMedium::JobAgency][index % 3];
+        let source = [
+            SourceMedium::Email,
+            SourceMedium::OnlineForm,
+            SourceMedium::JobAgency,
+        ][index % 3];
         let app = application::ActiveModel {
             candidate_id: Set(person.id),
             organisation_id: Set(Some(principal.organisation_id)),
-            hired_at: Set((application_status == ApplicationStatus::Hired).then(|| created + Duration::days(3))),
+            hired_at: Set((application_status == ApplicationStatus::Hired)
+                .then(|| created + Duration::days(3))),
             job_opening_id: Set(Some(opening_id)),
             legal_entity_id: Set(Some(entity_id)),
             source_medium: Set(source.as_str().to_owned()),
@@ -156,30 +248,88 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
     }
 
     let items = [
-        (InboxMedium::Email, "Bewerbung als Pflegefachkraft", "Julia Becker", Some("julia.becker@example.de"), None,
-         "Sehr geehrte Damen und Herren, anbei sende ich Ihnen meine Bewerbungsunterlagen …", Some(0)),
-        (InboxMedium::Email, "Initiativbewerbung Verwaltung", "Thomas Wagner", Some("t.wagner@example.com"), None,
-         "Guten Tag, ich interessiere mich für eine Tätigkeit in Ihrer Personalabteilung …", None),
-        (InboxMedium::Email, "Re: Ihre Bewerbung", "Anna Schmidt", Some("anna.schmidt@example.de"), None,
-         "Vielen Dank für die Einladung, der Termin am Donnerstag passt mir gut.", Some(0)),
-        (InboxMedium::OnlineForm, "Pflegehelfer (m/w/d) in Teilzeit", "Elif Demir", Some("elif.demir@example.de"), Some("+49 176 1112233"),
-         "Ich arbeite seit drei Jahren in der ambulanten Pflege und suche eine Teilzeitstelle.", Some(2)),
-        (InboxMedium::OnlineForm, "Auszubildende Pflegefachfrau/-mann 2027", "Paul Hoffmann", Some("paul.hoffmann@example.de"), None,
-         "Ich mache im Sommer mein Fachabitur und möchte danach die Ausbildung beginnen.", Some(3)),
-        (InboxMedium::JobAgency, "Stellenvorschlag: Pflegefachkraft", "Bundesagentur für Arbeit", None, None,
-         "Bewerberprofil Nr. 4711: Pflegefachkraft, 8 Jahre Berufserfahrung, Raum Hamburg.", Some(0)),
-        (InboxMedium::Sms, "SMS", "+49 151 4445566", None, Some("+49 151 4445566"),
-         "Hallo, ist die Stelle als Pflegehelfer noch frei? Gruß, Nina", None),
+        (
+            InboxMedium::Email,
+            "Bewerbung als Pflegefachkraft",
+            "Julia Becker",
+            Some("julia.becker@example.de"),
+            None,
+            "Sehr geehrte Damen und Herren, anbei sende ich Ihnen meine Bewerbungsunterlagen …",
+            Some(0),
+        ),
+        (
+            InboxMedium::Email,
+            "Initiativbewerbung Verwaltung",
+            "Thomas Wagner",
+            Some("t.wagner@example.com"),
+            None,
+            "Guten Tag, ich interessiere mich für eine Tätigkeit in Ihrer Personalabteilung …",
+            None,
+        ),
+        (
+            InboxMedium::Email,
+            "Re: Ihre Bewerbung",
+            "Anna Schmidt",
+            Some("anna.schmidt@example.de"),
+            None,
+            "Vielen Dank für die Einladung, der Termin am Donnerstag passt mir gut.",
+            Some(0),
+        ),
+        (
+            InboxMedium::OnlineForm,
+            "Pflegehelfer (m/w/d) in Teilzeit",
+            "Elif Demir",
+            Some("elif.demir@example.de"),
+            Some("+49 176 1112233"),
+            "Ich arbeite seit drei Jahren in der ambulanten Pflege und suche eine Teilzeitstelle.",
+            Some(2),
+        ),
+        (
+            InboxMedium::OnlineForm,
+            "Auszubildende Pflegefachfrau/-mann 2027",
+            "Paul Hoffmann",
+            Some("paul.hoffmann@example.de"),
+            None,
+            "Ich mache im Sommer mein Fachabitur und möchte danach die Ausbildung beginnen.",
+            Some(3),
+        ),
+        (
+            InboxMedium::JobAgency,
+            "Stellenvorschlag: Pflegefachkraft",
+            "Bundesagentur für Arbeit",
+            None,
+            None,
+            "Bewerberprofil Nr. 4711: Pflegefachkraft, 8 Jahre Berufserfahrung, Raum Hamburg.",
+            Some(0),
+        ),
+        (
+            InboxMedium::Sms,
+            "SMS",
+            "+49 151 4445566",
+            None,
+            Some("+49 151 4445566"),
+            "Hallo, ist die Stelle als Pflegehelfer noch frei? Gruß, Nina",
+            None,
+        ),
     ];
-    for (index, (medium, subject, sender, email, phone, preview, opening)) in items.iter().enumerate() {
-        let matched = email.and_then(|e| candidate_ids.iter().find(|(_, a)| a.as_str() == e).map(|(id, _)| *id));
+    for (index, (medium, subject, sender, email, phone, preview, opening)) in
+        items.iter().enumerate()
+    {
+        let matched = email.and_then(|e| {
+            candidate_ids
+                .iter()
+                .find(|(_, a)| a.as_str() == e)
+                .map(|(id, _)| *id)
+        });
         inbox_item::ActiveModel {
             organisation_id: Set(principal.organisation_id),
             legal_entity_id: Set(Some(opening.map_or(main.id, |i| opening_ids[i].1))),
             user_group_id: Set(None),
             medium: Set(medium.as_str().to_owned()),
             state: Set(InboxState::Unassigned.as_str().to_owned()),
-            received_at: Set(crate::services::inbox::truncate_to_micros(now - Duration::minutes(37 * (index as i64 + 1)))),
+            received_at: Set(crate::services::inbox::truncate_to_micros(
+                now - Duration::minutes(37 * (index as i64 + 1)),
+            )),
             subject: Set((*subject).to_owned()),
             sender_name: Set(Some((*sender).to_owned())),
             sender_email: Set(email.map(str::to_owned)),
@@ -195,7 +345,20 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
         .insert(&txn)
         .await?;
     }
-    audit::record(&txn, &principal, DEMO_ACTION, "organisation", Some(principal.organisation_id), serde_json::json!({})).await?;
+    audit::record(
+        &txn,
+        &principal,
+        DEMO_ACTION,
+        "organisation",
+        Some(principal.organisation_id),
+        serde_json::json!({}),
+    )
+    .await?;
     txn.commit().await?;
-    Ok(DemoSummary { legal_entities: 2, job_openings: opening_ids.len(), candidates: candidate_ids.len(), inbox_items: items.len() })
+    Ok(DemoSummary {
+        legal_entities: 2,
+        job_openings: opening_ids.len(),
+        candidates: candidate_ids.len(),
+        inbox_items: items.len(),
+    })
 }

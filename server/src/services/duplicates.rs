@@ -8,16 +8,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use talentpost_shared::{DuplicateReason, DuplicateStatus, EmailAddress};
 
 use crate::auth::Principal;
 use crate::db::entities::{
-    application, candidate, candidate_email, contact_event, document, duplicate_decision, inbox_item, mail_thread, nurturing_entry,
-    outbox_message, writing_job,
+    application, candidate, candidate_email, contact_event, document, duplicate_decision,
+    inbox_item, mail_thread, nurturing_entry, outbox_message, writing_job,
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
@@ -53,16 +52,26 @@ pub async fn list(
     let mut sets = sets(&state.db, principal.organisation_id, filter.candidate_id).await?;
     sets.retain(|set| set.status == status);
     let offset = match &page.after {
-        Some(cursor) => usize::try_from(cursor.single()?).map_err(|_| ServiceError::invalid("after", "not a valid cursor"))?,
+        Some(cursor) => usize::try_from(cursor.single()?)
+            .map_err(|_| ServiceError::invalid("after", "not a valid cursor"))?,
         None => 0,
     };
-    let rows: Vec<(usize, DuplicateSet)> = sets.into_iter().enumerate().skip(offset).take(page.fetch_limit() as usize).collect();
+    let rows: Vec<(usize, DuplicateSet)> = sets
+        .into_iter()
+        .enumerate()
+        .skip(offset)
+        .take(page.fetch_limit() as usize)
+        .collect();
     let page = Page::from_rows(rows, page, |(index, _)| vec![*index as i64 + 1]);
     Ok(page.map(|(_, set)| set))
 }
 
 /// Every set of the organisation (or of one candidate), ordered by key.
-pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id: Option<CandidateId>) -> ServiceResult<Vec<DuplicateSet>> {
+pub async fn sets(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    candidate_id: Option<CandidateId>,
+) -> ServiceResult<Vec<DuplicateSet>> {
     let only = match candidate_id {
         Some(id) => Some(
             candidate::Entity::find_by_id(id.0)
@@ -81,13 +90,15 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
         .column(candidate_email::Column::EmailKey)
         .column(candidate_email::Column::CandidateId)
         // Only addresses of this organisation's candidates.
-        .filter(candidate_email::Column::CandidateId.in_subquery(
-            candidate::Entity::find()
-                .select_only()
-                .column(candidate::Column::Id)
-                .filter(candidate::Column::OrganisationId.eq(organisation_id))
-                .into_query(),
-        ));
+        .filter(
+            candidate_email::Column::CandidateId.in_subquery(
+                candidate::Entity::find()
+                    .select_only()
+                    .column(candidate::Column::Id)
+                    .filter(candidate::Column::OrganisationId.eq(organisation_id))
+                    .into_query(),
+            ),
+        );
     let shared_keys = candidate_email::Entity::find()
         .select_only()
         .column(candidate_email::Column::EmailKey)
@@ -104,11 +115,17 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
                 .await?;
             emails.filter(candidate_email::Column::EmailKey.is_in(own))
         }
-        None => emails.filter(candidate_email::Column::EmailKey.in_subquery(shared_keys.into_query())),
+        None => {
+            emails.filter(candidate_email::Column::EmailKey.in_subquery(shared_keys.into_query()))
+        }
     };
     let rows: Vec<(String, i64)> = emails.into_tuple().all(db).await?;
     for (key, candidate) in rows {
-        groups.entry(format!("email:{key}")).or_insert((DuplicateReason::Email, Vec::new())).1.push(candidate);
+        groups
+            .entry(format!("email:{key}"))
+            .or_insert((DuplicateReason::Email, Vec::new()))
+            .1
+            .push(candidate);
     }
 
     // Shared phone numbers and shared name plus birthday, from the candidate table.
@@ -127,7 +144,9 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
     match &only {
         Some(only) => {
             by_phone = by_phone.filter(candidate::Column::PhoneKey.eq(only.phone_key.clone()));
-            by_name = by_name.filter(candidate::Column::NameKey.eq(only.name_key.clone())).filter(candidate::Column::Birthday.eq(only.birthday));
+            by_name = by_name
+                .filter(candidate::Column::NameKey.eq(only.name_key.clone()))
+                .filter(candidate::Column::Birthday.eq(only.birthday));
         }
         None => {
             let shared_phones = candidate::Entity::find()
@@ -137,7 +156,8 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
                 .filter(candidate::Column::PhoneKey.is_not_null())
                 .group_by(candidate::Column::PhoneKey)
                 .having(Expr::expr(Func::count(Expr::col(candidate::Column::Id))).gt(1));
-            by_phone = by_phone.filter(candidate::Column::PhoneKey.in_subquery(shared_phones.into_query()));
+            by_phone = by_phone
+                .filter(candidate::Column::PhoneKey.in_subquery(shared_phones.into_query()));
             let shared_names = candidate::Entity::find()
                 .select_only()
                 .column(candidate::Column::NameKey)
@@ -146,13 +166,22 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
                 .group_by(candidate::Column::NameKey)
                 .group_by(candidate::Column::Birthday)
                 .having(Expr::expr(Func::count(Expr::col(candidate::Column::Id))).gt(1));
-            by_name = by_name.filter(candidate::Column::NameKey.in_subquery(shared_names.into_query()));
+            by_name =
+                by_name.filter(candidate::Column::NameKey.in_subquery(shared_names.into_query()));
         }
     }
-    let rows: Vec<(Option<String>, i64)> = by_phone.filter(candidate::Column::PhoneKey.is_not_null()).into_tuple().all(db).await?;
+    let rows: Vec<(Option<String>, i64)> = by_phone
+        .filter(candidate::Column::PhoneKey.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
     for (key, candidate) in rows {
         if let Some(key) = key {
-            groups.entry(format!("phone:{key}")).or_insert((DuplicateReason::Phone, Vec::new())).1.push(candidate);
+            groups
+                .entry(format!("phone:{key}"))
+                .or_insert((DuplicateReason::Phone, Vec::new()))
+                .1
+                .push(candidate);
         }
     }
     let rows: Vec<(String, Option<NaiveDate>, i64)> = by_name.into_tuple().all(db).await?;
@@ -171,21 +200,37 @@ pub async fn sets(db: &impl ConnectionTrait, organisation_id: i64, candidate_id:
         members.len() > 1
     });
 
-    let member_ids: HashSet<i64> = groups.values().flat_map(|(_, members)| members.iter().copied()).collect();
-    let people: HashMap<i64, candidate::Model> = load_in_chunks(db, organisation_id, &member_ids).await?;
+    let member_ids: HashSet<i64> = groups
+        .values()
+        .flat_map(|(_, members)| members.iter().copied())
+        .collect();
+    let people: HashMap<i64, candidate::Model> =
+        load_in_chunks(db, organisation_id, &member_ids).await?;
     let decisions = decisions_among(db, &member_ids).await?;
     Ok(groups
         .into_iter()
         .map(|(key, (reason, ids))| {
             let status = status_of(&ids, &decisions);
-            let members = ids.iter().filter_map(|id| people.get(id).cloned()).collect();
-            DuplicateSet { key, reason, status, members }
+            let members = ids
+                .iter()
+                .filter_map(|id| people.get(id).cloned())
+                .collect();
+            DuplicateSet {
+                key,
+                reason,
+                status,
+                members,
+            }
         })
         .filter(|set| set.members.len() > 1)
         .collect())
 }
 
-async fn load_in_chunks(db: &impl ConnectionTrait, organisation_id: i64, ids: &HashSet<i64>) -> ServiceResult<HashMap<i64, candidate::Model>> {
+async fn load_in_chunks(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    ids: &HashSet<i64>,
+) -> ServiceResult<HashMap<i64, candidate::Model>> {
     let ids: Vec<i64> = ids.iter().copied().collect();
     let mut people = HashMap::with_capacity(ids.len());
     // Bound the bind parameters per statement (SQLite allows 32,766).
@@ -204,7 +249,10 @@ async fn load_in_chunks(db: &impl ConnectionTrait, organisation_id: i64, ids: &H
 
 pub type Decisions = HashMap<(i64, i64), DuplicateStatus>;
 
-pub async fn decisions_among(db: &impl ConnectionTrait, ids: &HashSet<i64>) -> ServiceResult<Decisions> {
+pub async fn decisions_among(
+    db: &impl ConnectionTrait,
+    ids: &HashSet<i64>,
+) -> ServiceResult<Decisions> {
     let list: Vec<i64> = ids.iter().copied().collect();
     let mut decisions = HashMap::new();
     for chunk in list.chunks(5_000) {
@@ -232,7 +280,11 @@ fn status_of(members: &[i64], decisions: &Decisions) -> DuplicateStatus {
             Some(DuplicateStatus::Dismissed) => {}
         }
     }
-    if any_confirmed { DuplicateStatus::Confirmed } else { DuplicateStatus::Dismissed }
+    if any_confirmed {
+        DuplicateStatus::Confirmed
+    } else {
+        DuplicateStatus::Dismissed
+    }
 }
 
 fn pairs(members: &[i64]) -> Vec<(i64, i64)> {
@@ -246,9 +298,17 @@ fn pairs(members: &[i64]) -> Vec<(i64, i64)> {
 }
 
 /// Records a verdict for every pair of the set as it is now.
-pub async fn decide(state: &AppState, principal: &Principal, key: &str, verdict: DuplicateStatus) -> ServiceResult<DuplicateSet> {
+pub async fn decide(
+    state: &AppState,
+    principal: &Principal,
+    key: &str,
+    verdict: DuplicateStatus,
+) -> ServiceResult<DuplicateSet> {
     if verdict == DuplicateStatus::Open {
-        return Err(ServiceError::invalid("status", "a verdict is CONFIRMED or DISMISSED"));
+        return Err(ServiceError::invalid(
+            "status",
+            "a verdict is CONFIRMED or DISMISSED",
+        ));
     }
     let set = find(&state.db, principal, key).await?;
     let now = Utc::now();
@@ -265,27 +325,44 @@ pub async fn decide(state: &AppState, principal: &Principal, key: &str, verdict:
             ..Default::default()
         })
         .on_conflict(
-            OnConflict::columns([duplicate_decision::Column::LowCandidateId, duplicate_decision::Column::HighCandidateId])
-                .update_columns([
-                    duplicate_decision::Column::Decision,
-                    duplicate_decision::Column::DecidedByUserId,
-                    duplicate_decision::Column::DecidedAt,
-                ])
-                .to_owned(),
+            OnConflict::columns([
+                duplicate_decision::Column::LowCandidateId,
+                duplicate_decision::Column::HighCandidateId,
+            ])
+            .update_columns([
+                duplicate_decision::Column::Decision,
+                duplicate_decision::Column::DecidedByUserId,
+                duplicate_decision::Column::DecidedAt,
+            ])
+            .to_owned(),
         )
         .exec(&txn)
         .await?;
     }
-    audit::record(&txn, principal, &format!("duplicates.{}", verdict.as_str()), "candidate", ids.first().copied(), serde_json::json!({
-        "set": key,
-        "candidates": ids,
-    }))
+    audit::record(
+        &txn,
+        principal,
+        &format!("duplicates.{}", verdict.as_str()),
+        "candidate",
+        ids.first().copied(),
+        serde_json::json!({
+            "set": key,
+            "candidates": ids,
+        }),
+    )
     .await?;
     txn.commit().await?;
-    Ok(DuplicateSet { status: verdict, ..set })
+    Ok(DuplicateSet {
+        status: verdict,
+        ..set
+    })
 }
 
-async fn find(db: &impl ConnectionTrait, principal: &Principal, key: &str) -> ServiceResult<DuplicateSet> {
+async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    key: &str,
+) -> ServiceResult<DuplicateSet> {
     // Narrow to a member first: the set of one candidate is cheap to compute.
     let any_member = member_for_key(db, principal.organisation_id, key).await?;
     sets(db, principal.organisation_id, any_member)
@@ -295,20 +372,32 @@ async fn find(db: &impl ConnectionTrait, principal: &Principal, key: &str) -> Se
         .ok_or_else(|| ServiceError::not_found("duplicate set", key))
 }
 
-async fn member_for_key(db: &impl ConnectionTrait, organisation_id: i64, key: &str) -> ServiceResult<Option<CandidateId>> {
+async fn member_for_key(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    key: &str,
+) -> ServiceResult<Option<CandidateId>> {
     let not_found = || ServiceError::not_found("duplicate set", key);
     let (kind, value) = key.split_once(':').ok_or_else(not_found)?;
-    let base = candidate::Entity::find().filter(candidate::Column::OrganisationId.eq(organisation_id));
+    let base =
+        candidate::Entity::find().filter(candidate::Column::OrganisationId.eq(organisation_id));
     let found = match kind {
         "email" => {
             let email = EmailAddress::parse(value).map_err(|_| not_found())?;
             candidates::find_by_email(db, organisation_id, &email).await?
         }
-        "phone" => base.filter(candidate::Column::PhoneKey.eq(value)).one(db).await?,
+        "phone" => {
+            base.filter(candidate::Column::PhoneKey.eq(value))
+                .one(db)
+                .await?
+        }
         "name" => {
             let (name, birthday) = value.rsplit_once('|').ok_or_else(not_found)?;
             let birthday: NaiveDate = birthday.parse().map_err(|_| not_found())?;
-            base.filter(candidate::Column::NameKey.eq(name)).filter(candidate::Column::Birthday.eq(birthday)).one(db).await?
+            base.filter(candidate::Column::NameKey.eq(name))
+                .filter(candidate::Column::Birthday.eq(birthday))
+                .one(db)
+                .await?
         }
         _ => None,
     };
@@ -337,13 +426,22 @@ pub async fn merge(
     source_ids: &[CandidateId],
 ) -> ServiceResult<(candidate::Model, MergeCounts)> {
     if source_ids.is_empty() {
-        return Err(ServiceError::invalid("sourceIds", "name at least one candidate to merge"));
+        return Err(ServiceError::invalid(
+            "sourceIds",
+            "name at least one candidate to merge",
+        ));
     }
     if source_ids.len() > MAX_MERGE_SOURCES {
-        return Err(ServiceError::invalid("sourceIds", format!("at most {MAX_MERGE_SOURCES} candidates at once")));
+        return Err(ServiceError::invalid(
+            "sourceIds",
+            format!("at most {MAX_MERGE_SOURCES} candidates at once"),
+        ));
     }
     if source_ids.contains(&target_id) {
-        return Err(ServiceError::invalid("sourceIds", "the kept candidate cannot be merged into itself"));
+        return Err(ServiceError::invalid(
+            "sourceIds",
+            "the kept candidate cannot be merged into itself",
+        ));
     }
     let txn = state.db.begin().await?;
     let target = candidates::find(&txn, principal, target_id)
@@ -351,9 +449,9 @@ pub async fn merge(
         .map_err(|_| ServiceError::invalid("targetId", "no such candidate"))?;
     let mut sources = Vec::with_capacity(source_ids.len());
     for (index, id) in source_ids.iter().enumerate() {
-        let source = candidates::find(&txn, principal, *id)
-            .await
-            .map_err(|_| ServiceError::invalid(format!("sourceIds.{index}"), "no such candidate"))?;
+        let source = candidates::find(&txn, principal, *id).await.map_err(|_| {
+            ServiceError::invalid(format!("sourceIds.{index}"), "no such candidate")
+        })?;
         if !sources.iter().any(|s: &candidate::Model| s.id == source.id) {
             sources.push(source);
         }
@@ -367,9 +465,14 @@ pub async fn merge(
             .all(&txn)
             .await?
             .into_iter()
-            .any(|a| a.legal_entity_id.is_some_and(|entity| !principal.may_recruit_for(entity)));
+            .any(|a| {
+                a.legal_entity_id
+                    .is_some_and(|entity| !principal.may_recruit_for(entity))
+            });
         if foreign {
-            return Err(ServiceError::Forbidden("these candidates have applications with companies you do not recruit for"));
+            return Err(ServiceError::Forbidden(
+                "these candidates have applications with companies you do not recruit for",
+            ));
         }
     }
 
@@ -398,7 +501,10 @@ pub async fn merge(
         .await?
         .rows_affected;
     inbox_item::Entity::update_many()
-        .col_expr(inbox_item::Column::MatchedCandidateId, Expr::value(target.id))
+        .col_expr(
+            inbox_item::Column::MatchedCandidateId,
+            Expr::value(target.id),
+        )
         .filter(inbox_item::Column::MatchedCandidateId.is_in(ids.clone()))
         .exec(&txn)
         .await?;
@@ -450,7 +556,10 @@ pub async fn merge(
         .order_by_asc(candidate_email::Column::Position)
         .all(&txn)
         .await?;
-    candidate_email::Entity::delete_many().filter(candidate_email::Column::CandidateId.is_in(ids.clone())).exec(&txn).await?;
+    candidate_email::Entity::delete_many()
+        .filter(candidate_email::Column::CandidateId.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
     for email in moving {
         if !seen.insert(email.email_key.clone()) {
             continue;
@@ -494,18 +603,36 @@ pub async fn merge(
         .exec(&txn)
         .await?;
     let merged = candidates::refresh_keys(&txn, merged).await?;
-    let counts = MergeCounts { applications, documents, contact_events, emails, inbox_items };
-    audit::record(&txn, principal, "candidates.merge", "candidate", Some(merged.id), serde_json::json!({
-        "merged": ids,
-        "applications": counts.applications,
-        "documents": counts.documents,
-        "contactEvents": counts.contact_events,
-    }))
+    let counts = MergeCounts {
+        applications,
+        documents,
+        contact_events,
+        emails,
+        inbox_items,
+    };
+    audit::record(
+        &txn,
+        principal,
+        "candidates.merge",
+        "candidate",
+        Some(merged.id),
+        serde_json::json!({
+            "merged": ids,
+            "applications": counts.applications,
+            "documents": counts.documents,
+            "contactEvents": counts.contact_events,
+        }),
+    )
     .await?;
     txn.commit().await?;
     let organisation_id = principal.organisation_id;
-    state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id, candidate_id: merged.id });
-    state.events.publish(DomainEvent::InboxChanged { organisation_id });
+    state.events.publish(DomainEvent::ContactHistoryChanged {
+        organisation_id,
+        candidate_id: merged.id,
+    });
+    state
+        .events
+        .publish(DomainEvent::InboxChanged { organisation_id });
     Ok((merged, counts))
 }
 
@@ -521,9 +648,19 @@ mod tests {
         decisions.insert((1, 3), DuplicateStatus::Dismissed);
         assert_eq!(status_of(&[1, 2, 3], &decisions), DuplicateStatus::Open);
         decisions.insert((2, 3), DuplicateStatus::Confirmed);
-        assert_eq!(status_of(&[1, 2, 3], &decisions), DuplicateStatus::Confirmed);
+        assert_eq!(
+            status_of(&[1, 2, 3], &decisions),
+            DuplicateStatus::Confirmed
+        );
         decisions.insert((2, 3), DuplicateStatus::Dismissed);
-        assert_eq!(status_of(&[1, 2, 3], &decisions), DuplicateStatus::Dismissed);
-        assert_eq!(status_of(&[1, 2, 3, 4], &decisions), DuplicateStatus::Open, "a new member reopens the set");
+        assert_eq!(
+            status_of(&[1, 2, 3], &decisions),
+            DuplicateStatus::Dismissed
+        );
+        assert_eq!(
+            status_of(&[1, 2, 3, 4], &decisions),
+            DuplicateStatus::Open,
+            "a new member reopens the set"
+        );
     }
 }

@@ -4,22 +4,24 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use talentpost_shared::{ApplicationStatus, CandidateStatus, ContactMedium, DataRetention};
 
 use crate::auth::Principal;
 use crate::db::entities::{
-    application, candidate, candidate_email, contact_event, document, form_letter, inbox_item, mail_message, nurturing_job, organisation,
-    outbox_message,
+    application, candidate, candidate_email, contact_event, document, form_letter, inbox_item,
+    mail_message, nurturing_job, organisation, outbox_message,
 };
-use crate::events::DomainEvent;
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
+use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, FormLetterId};
 use crate::mail::sanitize::sanitize_html;
 use crate::services::messages::{self, RenderedLetter};
-use crate::services::{audit, candidates, optional_text, organisation_settings, required_name, required_text};
+use crate::services::{
+    audit, candidates, optional_text, organisation_settings, required_name, required_text,
+};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -33,7 +35,10 @@ pub struct FormLetterInput {
     pub sets_candidate_status: Option<Option<CandidateStatus>>,
 }
 
-pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<form_letter::Model>> {
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+) -> ServiceResult<Vec<form_letter::Model>> {
     Ok(form_letter::Entity::find()
         .filter(form_letter::Column::OrganisationId.eq(principal.organisation_id))
         .order_by_asc(form_letter::Column::Name)
@@ -41,7 +46,11 @@ pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<
         .await?)
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: FormLetterId) -> ServiceResult<form_letter::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: FormLetterId,
+) -> ServiceResult<form_letter::Model> {
     form_letter::Entity::find_by_id(id.0)
         .filter(form_letter::Column::OrganisationId.eq(principal.organisation_id))
         .one(db)
@@ -49,10 +58,18 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: FormLett
         .ok_or_else(|| ServiceError::not_found(FormLetterId::LABEL, id))
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: FormLetterInput) -> ServiceResult<form_letter::Model> {
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: FormLetterInput,
+) -> ServiceResult<form_letter::Model> {
     let name = required_name("name", input.name.as_deref().unwrap_or_default(), 200)?;
     let subject = required_text("subject", input.subject.as_deref().unwrap_or_default(), 500)?;
-    let body_text = required_text("bodyText", input.body_text.as_deref().unwrap_or_default(), 100_000)?;
+    let body_text = required_text(
+        "bodyText",
+        input.body_text.as_deref().unwrap_or_default(),
+        100_000,
+    )?;
     let body_html = clean_html(input.body_html.as_deref())?;
     check_placeholders(&subject, &body_text, body_html.as_deref())?;
     let now = Utc::now();
@@ -63,7 +80,10 @@ pub async fn create(state: &AppState, principal: &Principal, input: FormLetterIn
         subject: Set(subject),
         body_text: Set(body_text),
         body_html: Set(body_html),
-        sets_candidate_status: Set(input.sets_candidate_status.flatten().map(|s| s.as_str().to_owned())),
+        sets_candidate_status: Set(input
+            .sets_candidate_status
+            .flatten()
+            .map(|s| s.as_str().to_owned())),
         created_by_user_id: Set(Some(principal.user_id)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -72,12 +92,25 @@ pub async fn create(state: &AppState, principal: &Principal, input: FormLetterIn
     .insert(&txn)
     .await
     .map_err(name_taken)?;
-    audit::record(&txn, principal, "form_letter.create", "form_letter", Some(created.id), serde_json::json!({ "name": created.name })).await?;
+    audit::record(
+        &txn,
+        principal,
+        "form_letter.create",
+        "form_letter",
+        Some(created.id),
+        serde_json::json!({ "name": created.name }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
 
-pub async fn update(state: &AppState, principal: &Principal, id: FormLetterId, input: FormLetterInput) -> ServiceResult<form_letter::Model> {
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    id: FormLetterId,
+    input: FormLetterInput,
+) -> ServiceResult<form_letter::Model> {
     let existing = find(&state.db, principal, id).await?;
     let subject = match input.subject.as_deref() {
         Some(subject) => required_text("subject", subject, 500)?,
@@ -105,17 +138,44 @@ pub async fn update(state: &AppState, principal: &Principal, id: FormLetterId, i
     active.updated_at = Set(Utc::now());
     let txn = state.db.begin().await?;
     let updated = active.update(&txn).await.map_err(name_taken)?;
-    audit::record(&txn, principal, "form_letter.update", "form_letter", Some(updated.id), serde_json::json!({ "name": updated.name })).await?;
+    audit::record(
+        &txn,
+        principal,
+        "form_letter.update",
+        "form_letter",
+        Some(updated.id),
+        serde_json::json!({ "name": updated.name }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
 
-pub async fn delete(state: &AppState, principal: &Principal, id: FormLetterId) -> ServiceResult<()> {
+pub async fn delete(
+    state: &AppState,
+    principal: &Principal,
+    id: FormLetterId,
+) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
-    crate::services::nurturing::jobs::refuse_if_used(&state.db, nurturing_job::Column::FormLetterId, existing.id).await?;
+    crate::services::nurturing::jobs::refuse_if_used(
+        &state.db,
+        nurturing_job::Column::FormLetterId,
+        existing.id,
+    )
+    .await?;
     let txn = state.db.begin().await?;
-    form_letter::Entity::delete_by_id(existing.id).exec(&txn).await?;
-    audit::record(&txn, principal, "form_letter.delete", "form_letter", Some(existing.id), serde_json::json!({ "name": existing.name })).await?;
+    form_letter::Entity::delete_by_id(existing.id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        principal,
+        "form_letter.delete",
+        "form_letter",
+        Some(existing.id),
+        serde_json::json!({ "name": existing.name }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -133,11 +193,23 @@ pub async fn preview(
     // Without a chosen application, the newest one: what a letter is usually about.
     let application_id = match application_id {
         Some(id) => Some(id),
-        None => candidates::applications_of(state, candidate_id.0).await?.first().map(|a| ApplicationId(a.id)),
+        None => candidates::applications_of(state, candidate_id.0)
+            .await?
+            .first()
+            .map(|a| ApplicationId(a.id)),
     };
-    let context = messages::letter_context(state, principal, candidate_id, application_id, None).await?;
-    let rendered = messages::render_letter(&context.values, &letter.subject, &letter.body_text, letter.body_html.as_deref())?;
-    Ok((rendered, context.recipient.ok().map(|address| address.to_string())))
+    let context =
+        messages::letter_context(state, principal, candidate_id, application_id, None).await?;
+    let rendered = messages::render_letter(
+        &context.values,
+        &letter.subject,
+        &letter.body_text,
+        letter.body_html.as_deref(),
+    )?;
+    Ok((
+        rendered,
+        context.recipient.ok().map(|address| address.to_string()),
+    ))
 }
 
 /// How a form letter reached the candidate.
@@ -158,7 +230,8 @@ pub async fn send(
     application_id: Option<ApplicationId>,
 ) -> ServiceResult<(LetterOutcome, candidate::Model)> {
     let letter = find(&state.db, principal, id).await?;
-    let context = messages::letter_context(state, principal, candidate_id, application_id, None).await?;
+    let context =
+        messages::letter_context(state, principal, candidate_id, application_id, None).await?;
     let txn = state.db.begin().await?;
     let (outcome, candidate) = write_in(state, &txn, principal, &letter, &context, false).await?;
     let mailed = matches!(outcome, LetterOutcome::Mailed(_));
@@ -177,11 +250,19 @@ pub async fn send(
 }
 
 /// Tells the outbox worker and the candidate's open views, after the commit.
-pub fn announce(state: &AppState, principal: &Principal, outcome: &LetterOutcome, candidate: &candidate::Model) {
+pub fn announce(
+    state: &AppState,
+    principal: &Principal,
+    outcome: &LetterOutcome,
+    candidate: &candidate::Model,
+) {
     if let LetterOutcome::Mailed(message) = outcome {
         crate::services::outbox::announce(state, message);
     }
-    state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: principal.organisation_id, candidate_id: candidate.id });
+    state.events.publish(DomainEvent::ContactHistoryChanged {
+        organisation_id: principal.organisation_id,
+        candidate_id: candidate.id,
+    });
 }
 
 /// Writes the letter inside the caller's transaction: mails it (or documents it when
@@ -195,9 +276,24 @@ pub async fn write_in(
     context: &messages::LetterContext,
     by_nurturing_job: bool,
 ) -> ServiceResult<(LetterOutcome, candidate::Model)> {
-    let rendered = messages::render_letter(&context.values, &letter.subject, &letter.body_text, letter.body_html.as_deref())?;
+    let rendered = messages::render_letter(
+        &context.values,
+        &letter.subject,
+        &letter.body_text,
+        letter.body_html.as_deref(),
+    )?;
     let outcome = if context.recipient.is_ok() {
-        let message = messages::deliver(state, txn, principal, context, rendered, ContactMedium::FormLetterMail, Vec::new(), None).await?;
+        let message = messages::deliver(
+            state,
+            txn,
+            principal,
+            context,
+            rendered,
+            ContactMedium::FormLetterMail,
+            Vec::new(),
+            None,
+        )
+        .await?;
         if by_nurturing_job && let Some(event_id) = message.contact_event_id {
             contact_event::Entity::update_many()
                 .col_expr(contact_event::Column::ByNurturingJob, Expr::value(true))
@@ -226,7 +322,10 @@ pub async fn write_in(
             .await?,
         )
     };
-    let status = letter.sets_candidate_status.as_deref().and_then(CandidateStatus::parse);
+    let status = letter
+        .sets_candidate_status
+        .as_deref()
+        .and_then(CandidateStatus::parse);
     let candidate = match status {
         Some(status) => apply_status(txn, principal, context, status, letter).await?,
         None => context.candidate.clone(),
@@ -262,13 +361,29 @@ async fn apply_status(
         application.hired_at = Set(None);
         application.update(txn).await?;
     }
-    let organisation = organisation::Entity::find_by_id(principal.organisation_id).one(txn).await?;
-    let minimised = organisation.as_ref().map(organisation_settings::data_retention) != Some(DataRetention::Keep);
-    let updated = if minimised { minimise(txn, updated).await? } else { updated };
-    audit::record(txn, principal, "candidate.rejected_by_form_letter", "candidate", Some(updated.id), serde_json::json!({
-        "formLetter": letter.name,
-        "minimised": minimised,
-    }))
+    let organisation = organisation::Entity::find_by_id(principal.organisation_id)
+        .one(txn)
+        .await?;
+    let minimised = organisation
+        .as_ref()
+        .map(organisation_settings::data_retention)
+        != Some(DataRetention::Keep);
+    let updated = if minimised {
+        minimise(txn, updated).await?
+    } else {
+        updated
+    };
+    audit::record(
+        txn,
+        principal,
+        "candidate.rejected_by_form_letter",
+        "candidate",
+        Some(updated.id),
+        serde_json::json!({
+            "formLetter": letter.name,
+            "minimised": minimised,
+        }),
+    )
     .await?;
     Ok(updated)
 }
@@ -277,28 +392,65 @@ async fn apply_status(
 /// dates, the dates and media of contacts) and drops documents, free text and contact
 /// details. Stored files stay in the content-addressed store only while something else
 /// refers to them.
-pub async fn minimise(txn: &DatabaseTransaction, candidate: candidate::Model) -> ServiceResult<candidate::Model> {
+pub async fn minimise(
+    txn: &DatabaseTransaction,
+    candidate: candidate::Model,
+) -> ServiceResult<candidate::Model> {
     let id = candidate.id;
-    candidate_email::Entity::delete_many().filter(candidate_email::Column::CandidateId.eq(id)).exec(txn).await?;
-    document::Entity::delete_many().filter(document::Column::CandidateId.eq(id)).exec(txn).await?;
+    candidate_email::Entity::delete_many()
+        .filter(candidate_email::Column::CandidateId.eq(id))
+        .exec(txn)
+        .await?;
+    document::Entity::delete_many()
+        .filter(document::Column::CandidateId.eq(id))
+        .exec(txn)
+        .await?;
     contact_event::Entity::update_many()
-        .col_expr(contact_event::Column::Note, Expr::value(Option::<String>::None))
-        .col_expr(contact_event::Column::Subject, Expr::value(Option::<String>::None))
+        .col_expr(
+            contact_event::Column::Note,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            contact_event::Column::Subject,
+            Expr::value(Option::<String>::None),
+        )
         .filter(contact_event::Column::CandidateId.eq(id))
         .exec(txn)
         .await?;
-    let items = inbox_item::Entity::find().select_only().column(inbox_item::Column::Id).filter(inbox_item::Column::CandidateId.eq(id)).into_query();
+    let items = inbox_item::Entity::find()
+        .select_only()
+        .column(inbox_item::Column::Id)
+        .filter(inbox_item::Column::CandidateId.eq(id))
+        .into_query();
     mail_message::Entity::update_many()
-        .col_expr(mail_message::Column::TextBody, Expr::value(Option::<String>::None))
-        .col_expr(mail_message::Column::HtmlBody, Expr::value(Option::<String>::None))
+        .col_expr(
+            mail_message::Column::TextBody,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            mail_message::Column::HtmlBody,
+            Expr::value(Option::<String>::None),
+        )
         .filter(mail_message::Column::InboxItemId.in_subquery(items))
         .exec(txn)
         .await?;
     inbox_item::Entity::update_many()
-        .col_expr(inbox_item::Column::Preview, Expr::value(Option::<String>::None))
-        .col_expr(inbox_item::Column::Payload, Expr::value(Option::<String>::None))
-        .col_expr(inbox_item::Column::SenderEmail, Expr::value(Option::<String>::None))
-        .col_expr(inbox_item::Column::SenderPhone, Expr::value(Option::<String>::None))
+        .col_expr(
+            inbox_item::Column::Preview,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            inbox_item::Column::Payload,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            inbox_item::Column::SenderEmail,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            inbox_item::Column::SenderPhone,
+            Expr::value(Option::<String>::None),
+        )
         .filter(inbox_item::Column::CandidateId.eq(id))
         .exec(txn)
         .await?;
@@ -320,17 +472,29 @@ fn check_placeholders(subject: &str, text: &str, html: Option<&str>) -> ServiceR
     let mut groups = serde_json::Map::new();
     for name in messages::PLACEHOLDERS {
         if let Some((group, field)) = name.split_once('.') {
-            let entry = groups.entry(group).or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            let entry = groups
+                .entry(group)
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
             if let Some(fields) = entry.as_object_mut() {
-                fields.insert(field.to_owned(), serde_json::Value::String((*name).to_owned()));
+                fields.insert(
+                    field.to_owned(),
+                    serde_json::Value::String((*name).to_owned()),
+                );
             }
         }
     }
     let sample = minijinja::Value::from_serialize(&groups);
-    messages::render_letter(&sample, subject, text, html).map(|_| ()).map_err(|error| match error {
-        ServiceError::InvalidInput { field, message } if field == "body" => ServiceError::InvalidInput { field: "bodyText".to_owned(), message },
-        other => other,
-    })
+    messages::render_letter(&sample, subject, text, html)
+        .map(|_| ())
+        .map_err(|error| match error {
+            ServiceError::InvalidInput { field, message } if field == "body" => {
+                ServiceError::InvalidInput {
+                    field: "bodyText".to_owned(),
+                    message,
+                }
+            }
+            other => other,
+        })
 }
 
 fn name_taken(error: sea_orm::DbErr) -> ServiceError {

@@ -2,16 +2,25 @@
 //! Admins manage all of them, company admins those of the legal entities they administer.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
-use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity, OauthProvider};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use talentpost_shared::{
+    InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity, OauthProvider,
+};
 
 use crate::auth::Principal;
 use crate::db::entities::{inbound_account, inbound_folder_state};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{InboundAccountId, LegalEntityId, UserGroupId};
-use crate::mail::imap::{ImapLogin, ImapSettings, MailError, MailFolder, connect, list_folders as imap_list_folders};
-use crate::services::mail_connection::{self, IMAP, Protocol, StoredConnection, ValidConnection, require_mail_admin};
+use crate::mail::imap::{
+    ImapLogin, ImapSettings, MailError, MailFolder, connect, list_folders as imap_list_folders,
+};
+use crate::services::mail_connection::{
+    self, IMAP, Protocol, StoredConnection, ValidConnection, require_mail_admin,
+};
 use crate::services::oauth::{clients as oauth_clients, tokens as oauth_tokens};
 use crate::services::{audit, legal_entities, required_text, users};
 use crate::state::AppState;
@@ -33,7 +42,10 @@ pub struct AccountInput {
     pub active: Option<bool>,
 }
 
-pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<inbound_account::Model>> {
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+) -> ServiceResult<Vec<inbound_account::Model>> {
     require_mail_admin(principal)?;
     let mut query = inbound_account::Entity::find()
         .filter(inbound_account::Column::OrganisationId.eq(principal.organisation_id))
@@ -45,7 +57,11 @@ pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<
     Ok(query.all(&state.db).await?)
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: InboundAccountId) -> ServiceResult<inbound_account::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: InboundAccountId,
+) -> ServiceResult<inbound_account::Model> {
     require_mail_admin(principal)?;
     inbound_account::Entity::find_by_id(id.0)
         .filter(inbound_account::Column::OrganisationId.eq(principal.organisation_id))
@@ -54,7 +70,6 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: InboundA
         .filter(|account| principal.administers(account.legal_entity_id))
         .ok_or_else(|| ServiceError::not_found(InboundAccountId::LABEL, id))
 }
-
 
 fn stored(account: &inbound_account::Model) -> StoredConnection<'_> {
     StoredConnection {
@@ -69,16 +84,28 @@ fn stored(account: &inbound_account::Model) -> StoredConnection<'_> {
 }
 
 /// IMAP always logs in, so a validated connection has a user name and a password.
-fn login_of(connection: &ValidConnection, password: Option<String>) -> ServiceResult<(String, String)> {
+fn login_of(
+    connection: &ValidConnection,
+    password: Option<String>,
+) -> ServiceResult<(String, String)> {
     match (connection.username.clone(), password) {
         (Some(username), Some(password)) => Ok((username, password)),
-        (None, _) => Err(ServiceError::invalid("username", "enter the mailbox's user name")),
-        (Some(_), None) => Err(ServiceError::invalid("password", "enter the mailbox's password")),
+        (None, _) => Err(ServiceError::invalid(
+            "username",
+            "enter the mailbox's user name",
+        )),
+        (Some(_), None) => Err(ServiceError::invalid(
+            "password",
+            "enter the mailbox's password",
+        )),
     }
 }
 
 /// An OAuth account's mailbox is named by its connection, not typed in.
-const IMAP_OAUTH: Protocol = Protocol { login_required: false, ..IMAP };
+const IMAP_OAUTH: Protocol = Protocol {
+    login_required: false,
+    ..IMAP
+};
 
 /// The provider whose sign-in an account of this type uses.
 pub fn oauth_provider(protocol: &str) -> Option<OauthProvider> {
@@ -94,7 +121,10 @@ fn uses_oauth(account: &inbound_account::Model) -> bool {
 }
 
 /// How the account signs in right now: its password, or a fresh OAuth access token.
-pub async fn settings_of(state: &AppState, account: &inbound_account::Model) -> Result<ImapSettings, MailError> {
+pub async fn settings_of(
+    state: &AppState,
+    account: &inbound_account::Model,
+) -> Result<ImapSettings, MailError> {
     let login = if uses_oauth(account) {
         let Some(connection) = account.oauth_account_id else {
             return Err(MailError::new(
@@ -105,11 +135,20 @@ pub async fn settings_of(state: &AppState, account: &inbound_account::Model) -> 
         let token = oauth_tokens::access_token(state, connection)
             .await
             .map_err(|error| MailError::new(MailProblem::Authorization, error.to_string()))?;
-        ImapLogin::XOauth2 { access_token: token.token, expires_at: token.expires_at }
+        ImapLogin::XOauth2 {
+            access_token: token.token,
+            expires_at: token.expires_at,
+        }
     } else {
-        let password = state.secrets.decrypt(&account.password_secret).map_err(|_| {
-            MailError::new(MailProblem::Login, "the stored password cannot be read with this server's key; enter it again")
-        })?;
+        let password = state
+            .secrets
+            .decrypt(&account.password_secret)
+            .map_err(|_| {
+                MailError::new(
+                    MailProblem::Login,
+                    "the stored password cannot be read with this server's key; enter it again",
+                )
+            })?;
         ImapLogin::Password(password)
     };
     Ok(ImapSettings {
@@ -123,9 +162,15 @@ pub async fn settings_of(state: &AppState, account: &inbound_account::Model) -> 
 }
 
 /// After the IMAP server refused an OAuth token: forget it, so the next attempt refreshes.
-pub async fn token_refused(state: &AppState, account: &inbound_account::Model, settings: &ImapSettings) {
-    if let (Some(connection), ImapLogin::XOauth2 { access_token, .. }) = (account.oauth_account_id, &settings.login)
-        && let Err(error) = oauth_tokens::discard_access_token(state, connection, access_token).await
+pub async fn token_refused(
+    state: &AppState,
+    account: &inbound_account::Model,
+    settings: &ImapSettings,
+) {
+    if let (Some(connection), ImapLogin::XOauth2 { access_token, .. }) =
+        (account.oauth_account_id, &settings.login)
+        && let Err(error) =
+            oauth_tokens::discard_access_token(state, connection, access_token).await
     {
         tracing::warn!(account_id = account.id, %error, "cannot discard a refused OAuth token");
     }
@@ -145,15 +190,26 @@ pub async fn list_folders(
         None => None,
     };
     if let Some(account) = current.as_ref().filter(|account| uses_oauth(account)) {
-        let settings = settings_of(state, account).await.map_err(|error| ServiceError::MailServer { problem: error.problem, message: error.message })?;
+        let settings =
+            settings_of(state, account)
+                .await
+                .map_err(|error| ServiceError::MailServer {
+                    problem: error.problem,
+                    message: error.message,
+                })?;
         return folders_with(state, &settings).await;
     }
     let stored_connection = current.as_ref().map(stored);
     let connection = mail_connection::validate(&IMAP, &input, stored_connection.as_ref())?;
     if let Some(stored_connection) = &stored_connection {
-        mail_connection::require_password_for_new_destination(&connection, &input, stored_connection)?;
+        mail_connection::require_password_for_new_destination(
+            &connection,
+            &input,
+            stored_connection,
+        )?;
     }
-    let password = mail_connection::password_of(state, &connection, &input, stored_connection.as_ref())?;
+    let password =
+        mail_connection::password_of(state, &connection, &input, stored_connection.as_ref())?;
     let (username, password) = login_of(&connection, password)?;
     let settings = ImapSettings {
         host: connection.host,
@@ -167,43 +223,74 @@ pub async fn list_folders(
 }
 
 async fn folders_with(state: &AppState, settings: &ImapSettings) -> ServiceResult<Vec<MailFolder>> {
-    let mut session = connect(&state.mail_tls, settings).await.map_err(|error| ServiceError::MailServer {
-        problem: error.problem,
-        message: error.message,
-    })?;
-    let folders = imap_list_folders(&mut session).await.map_err(|error| ServiceError::MailServer {
-        problem: error.problem,
-        message: error.message,
-    });
+    let mut session =
+        connect(&state.mail_tls, settings)
+            .await
+            .map_err(|error| ServiceError::MailServer {
+                problem: error.problem,
+                message: error.message,
+            })?;
+    let folders = imap_list_folders(&mut session)
+        .await
+        .map_err(|error| ServiceError::MailServer {
+            problem: error.problem,
+            message: error.message,
+        });
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), session.logout()).await;
     folders
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: AccountInput) -> ServiceResult<inbound_account::Model> {
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: AccountInput,
+) -> ServiceResult<inbound_account::Model> {
     require_mail_admin(principal)?;
     let label = required_text("label", input.label.as_deref().unwrap_or_default(), 100)?;
     let protocol = input.protocol.unwrap_or(InboundProtocol::Imap);
     let auth_method = input.auth_method.unwrap_or(InboundAuthMethod::Password);
     let (connection, username, password) = if auth_method == InboundAuthMethod::Oauth {
-        let provider = oauth_provider(protocol.as_str())
-            .ok_or_else(|| ServiceError::invalid("authMethod", "OAuth sign-in is for Gmail and Microsoft 365 accounts; choose one of those types"))?;
+        let provider = oauth_provider(protocol.as_str()).ok_or_else(|| {
+            ServiceError::invalid(
+                "authMethod",
+                "OAuth sign-in is for Gmail and Microsoft 365 accounts; choose one of those types",
+            )
+        })?;
         let mut connection_input = input.connection.clone();
-        if connection_input.host.as_deref().is_none_or(|host| host.trim().is_empty()) {
+        if connection_input
+            .host
+            .as_deref()
+            .is_none_or(|host| host.trim().is_empty())
+        {
             // The provider's IMAP server (or the organisation's override of it).
-            let settings = match oauth_clients::find(&state.db, principal.organisation_id, provider).await? {
+            let settings = match oauth_clients::find(&state.db, principal.organisation_id, provider)
+                .await?
+            {
                 Some(client) => Some(oauth_clients::provider_settings(&state.secrets, &client)?),
                 None => None,
             };
             let defaults = crate::mail::oauth::defaults(provider, None);
-            connection_input.host = Some(settings.as_ref().map_or(defaults.imap_host.to_owned(), |s| s.imap_host.clone()));
-            connection_input.port = Some(i32::from(settings.as_ref().map_or(defaults.imap_port, |s| s.imap_port)));
+            connection_input.host = Some(
+                settings
+                    .as_ref()
+                    .map_or(defaults.imap_host.to_owned(), |s| s.imap_host.clone()),
+            );
+            connection_input.port = Some(i32::from(
+                settings
+                    .as_ref()
+                    .map_or(defaults.imap_port, |s| s.imap_port),
+            ));
             if connection_input.accept_invalid_certs.is_none() {
-                connection_input.accept_invalid_certs = settings.as_ref().map(|s| s.accept_invalid_certs);
+                connection_input.accept_invalid_certs =
+                    settings.as_ref().map(|s| s.accept_invalid_certs);
             }
         }
         let connection = mail_connection::validate(&IMAP_OAUTH, &connection_input, None)?;
         if connection.security == MailSecurity::Unencrypted {
-            return Err(ServiceError::invalid("security", "tokens are never sent unencrypted: choose TLS or STARTTLS"));
+            return Err(ServiceError::invalid(
+                "security",
+                "tokens are never sent unencrypted: choose TLS or STARTTLS",
+            ));
         }
         let username = connection.username.clone().unwrap_or_default();
         (connection, username, String::new())
@@ -221,7 +308,11 @@ pub async fn create(state: &AppState, principal: &Principal, input: AccountInput
                 .map_err(|_| ServiceError::invalid("legalEntityId", "no such legal entity"))?
                 .id
         }
-        None => legal_entities::main_entity(&state.db, principal.organisation_id).await?.id,
+        None => {
+            legal_entities::main_entity(&state.db, principal.organisation_id)
+                .await?
+                .id
+        }
     };
     principal.require_administers(legal_entity_id)?;
     let user_group_id = resolve_group(state, principal, input.user_group_id.flatten()).await?;
@@ -258,7 +349,15 @@ pub async fn create(state: &AppState, principal: &Principal, input: AccountInput
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, principal, "inbound_account.create", "inbound_account", Some(account.id), audit_details(&account)).await?;
+    audit::record(
+        &txn,
+        principal,
+        "inbound_account.create",
+        "inbound_account",
+        Some(account.id),
+        audit_details(&account),
+    )
+    .await?;
     txn.commit().await?;
     state.inbound.restart(state, account.id);
     Ok(account)
@@ -271,21 +370,44 @@ pub async fn update(
     input: AccountInput,
 ) -> ServiceResult<inbound_account::Model> {
     let current = find(&state.db, principal, id).await?;
-    let oauth = input.auth_method.map_or(uses_oauth(&current), |method| method == InboundAuthMethod::Oauth);
-    let protocol = input.protocol.map_or_else(|| current.protocol.clone(), |protocol| protocol.as_str().to_owned());
+    let oauth = input.auth_method.map_or(uses_oauth(&current), |method| {
+        method == InboundAuthMethod::Oauth
+    });
+    let protocol = input.protocol.map_or_else(
+        || current.protocol.clone(),
+        |protocol| protocol.as_str().to_owned(),
+    );
     if oauth && oauth_provider(&protocol).is_none() {
-        return Err(ServiceError::invalid("authMethod", "OAuth sign-in is for Gmail and Microsoft 365 accounts; choose one of those types"));
+        return Err(ServiceError::invalid(
+            "authMethod",
+            "OAuth sign-in is for Gmail and Microsoft 365 accounts; choose one of those types",
+        ));
     }
     let stored_connection = stored(&current);
-    let connection = mail_connection::validate(if oauth { &IMAP_OAUTH } else { &IMAP }, &input.connection, Some(&stored_connection))?;
+    let connection = mail_connection::validate(
+        if oauth { &IMAP_OAUTH } else { &IMAP },
+        &input.connection,
+        Some(&stored_connection),
+    )?;
     if !oauth {
-        mail_connection::require_password_for_new_destination(&connection, &input.connection, &stored_connection)?;
+        mail_connection::require_password_for_new_destination(
+            &connection,
+            &input.connection,
+            &stored_connection,
+        )?;
     }
     if oauth && connection.security == MailSecurity::Unencrypted {
-        return Err(ServiceError::invalid("security", "tokens are never sent unencrypted: choose TLS or STARTTLS"));
+        return Err(ServiceError::invalid(
+            "security",
+            "tokens are never sent unencrypted: choose TLS or STARTTLS",
+        ));
     }
     let destination_changed = !mail_connection::same_destination(&connection, &stored_connection);
-    let username = if oauth { connection.username.clone().unwrap_or_default() } else { login_of(&connection, Some(String::new()))?.0 };
+    let username = if oauth {
+        connection.username.clone().unwrap_or_default()
+    } else {
+        login_of(&connection, Some(String::new()))?.0
+    };
     let mut account: inbound_account::ActiveModel = current.clone().into();
     if let Some(label) = &input.label {
         account.label = Set(required_text("label", label, 100)?);
@@ -297,8 +419,13 @@ pub async fn update(
         account.auth_method = Set(method.as_str().to_owned());
     }
     if !oauth
-        && input.connection.password.as_deref().is_some_and(|p| !p.is_empty())
-        && let Some(password) = mail_connection::password_of(state, &connection, &input.connection, None)?
+        && input
+            .connection
+            .password
+            .as_deref()
+            .is_some_and(|p| !p.is_empty())
+        && let Some(password) =
+            mail_connection::password_of(state, &connection, &input.connection, None)?
     {
         account.password_secret = Set(state.secrets.encrypt(&password));
     }
@@ -306,7 +433,11 @@ pub async fn update(
         || i32::from(connection.port) != current.port
         || connection.security.as_str() != current.security
         || username != current.username
-        || input.connection.password.as_deref().is_some_and(|p| !p.is_empty());
+        || input
+            .connection
+            .password
+            .as_deref()
+            .is_some_and(|p| !p.is_empty());
     account.host = Set(connection.host);
     account.port = Set(i32::from(connection.port));
     account.security = Set(connection.security.as_str().to_owned());
@@ -328,7 +459,10 @@ pub async fn update(
     }
     let active = input.active.unwrap_or(current.active);
     account.active = Set(active);
-    if active != current.active || connection_changed || input.folder.as_ref().is_some_and(|f| *f != current.folder) {
+    if active != current.active
+        || connection_changed
+        || input.folder.as_ref().is_some_and(|f| *f != current.folder)
+    {
         account.status = Set(initial_status(active).as_str().to_owned());
         account.status_problem = Set(None);
         account.status_detail = Set(None);
@@ -336,10 +470,16 @@ pub async fn update(
     account.updated_at = Set(Utc::now());
     let txn = state.db.begin().await?;
     let updated = account.update(&txn).await?;
-    if let Some(connection) = updated.oauth_account_id.filter(|_| updated.legal_entity_id != current.legal_entity_id) {
+    if let Some(connection) = updated
+        .oauth_account_id
+        .filter(|_| updated.legal_entity_id != current.legal_entity_id)
+    {
         // The connection belongs to the account's company: its admins see and renew it.
         crate::db::entities::oauth_account::Entity::update_many()
-            .col_expr(crate::db::entities::oauth_account::Column::LegalEntityId, sea_orm::sea_query::Expr::value(updated.legal_entity_id))
+            .col_expr(
+                crate::db::entities::oauth_account::Column::LegalEntityId,
+                sea_orm::sea_query::Expr::value(updated.legal_entity_id),
+            )
             .filter(crate::db::entities::oauth_account::Column::Id.eq(connection))
             .exec(&txn)
             .await?;
@@ -352,15 +492,31 @@ pub async fn update(
             .exec(&txn)
             .await?;
     }
-    audit::record(&txn, principal, "inbound_account.update", "inbound_account", Some(updated.id), audit_details(&updated)).await?;
+    audit::record(
+        &txn,
+        principal,
+        "inbound_account.update",
+        "inbound_account",
+        Some(updated.id),
+        audit_details(&updated),
+    )
+    .await?;
     txn.commit().await?;
-    state.events.publish(DomainEvent::InboundAccountStatusChanged(Box::new(updated.clone())));
+    state
+        .events
+        .publish(DomainEvent::InboundAccountStatusChanged(Box::new(
+            updated.clone(),
+        )));
     state.inbound.restart(state, updated.id);
     Ok(updated)
 }
 
 /// Deletes the accounts, all or nothing. Mail already fetched stays in the inbox.
-pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboundAccountId]) -> ServiceResult<Vec<InboundAccountId>> {
+pub async fn delete(
+    state: &AppState,
+    principal: &Principal,
+    ids: &[InboundAccountId],
+) -> ServiceResult<Vec<InboundAccountId>> {
     if ids.is_empty() {
         return Err(ServiceError::invalid("ids", "select at least one account"));
     }
@@ -368,12 +524,25 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboundAccou
     let mut revoke = Vec::new();
     for id in ids {
         let account = find(&txn, principal, *id).await?;
-        inbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
+        inbound_account::Entity::delete_by_id(account.id)
+            .exec(&txn)
+            .await?;
         // Its tokens go with it: nothing else signs in with this connection.
         if let Some(connection) = account.oauth_account_id {
-            revoke.extend(crate::services::oauth::connect::delete_with_account(state, &txn, connection).await?);
+            revoke.extend(
+                crate::services::oauth::connect::delete_with_account(state, &txn, connection)
+                    .await?,
+            );
         }
-        audit::record(&txn, principal, "inbound_account.delete", "inbound_account", Some(account.id), audit_details(&account)).await?;
+        audit::record(
+            &txn,
+            principal,
+            "inbound_account.delete",
+            "inbound_account",
+            Some(account.id),
+            audit_details(&account),
+        )
+        .await?;
     }
     txn.commit().await?;
     crate::services::oauth::connect::revoke_deleted(state, revoke).await;
@@ -383,7 +552,11 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboundAccou
     Ok(ids.to_vec())
 }
 
-async fn resolve_group(state: &AppState, principal: &Principal, group: Option<UserGroupId>) -> ServiceResult<Option<i64>> {
+async fn resolve_group(
+    state: &AppState,
+    principal: &Principal,
+    group: Option<UserGroupId>,
+) -> ServiceResult<Option<i64>> {
     match group {
         Some(id) => Ok(Some(
             users::find_group(&state.db, principal, id)
@@ -396,7 +569,11 @@ async fn resolve_group(state: &AppState, principal: &Principal, group: Option<Us
 }
 
 fn initial_status(active: bool) -> InboundStatus {
-    if active { InboundStatus::Pending } else { InboundStatus::Disabled }
+    if active {
+        InboundStatus::Pending
+    } else {
+        InboundStatus::Disabled
+    }
 }
 
 fn audit_details(account: &inbound_account::Model) -> serde_json::Value {
@@ -427,9 +604,14 @@ pub async fn sync_now(
     if let Some(since) = since
         && since > Utc::now().date_naive()
     {
-        return Err(ServiceError::invalid("since", "the date lies in the future"));
+        return Err(ServiceError::invalid(
+            "since",
+            "the date lies in the future",
+        ));
     }
-    let report = inbound_sync::run_once(state, account.id, since).await.map_err(ServiceError::from)?;
+    let report = inbound_sync::run_once(state, account.id, since)
+        .await
+        .map_err(ServiceError::from)?;
     state.inbound.wake(account.id);
     Ok((report, find(&state.db, principal, id).await?))
 }
@@ -438,13 +620,26 @@ pub async fn sync_now(
 #[derive(Clone, Debug)]
 pub enum StatusChange {
     Connected,
-    Syncing { done: i64, total: i64 },
+    Syncing {
+        done: i64,
+        total: i64,
+    },
     Idle,
-    Failed { problem: MailProblem, message: String },
+    Failed {
+        problem: MailProblem,
+        message: String,
+    },
 }
 
-pub async fn record_status(state: &AppState, account_id: i64, change: StatusChange) -> ServiceResult<Option<inbound_account::Model>> {
-    let Some(current) = inbound_account::Entity::find_by_id(account_id).one(&state.db).await? else {
+pub async fn record_status(
+    state: &AppState,
+    account_id: i64,
+    change: StatusChange,
+) -> ServiceResult<Option<inbound_account::Model>> {
+    let Some(current) = inbound_account::Entity::find_by_id(account_id)
+        .one(&state.db)
+        .await?
+    else {
         return Ok(None);
     };
     let now: DateTime<Utc> = Utc::now();
@@ -474,6 +669,10 @@ pub async fn record_status(state: &AppState, account_id: i64, change: StatusChan
         }
     }
     let updated = account.update(&state.db).await?;
-    state.events.publish(DomainEvent::InboundAccountStatusChanged(Box::new(updated.clone())));
+    state
+        .events
+        .publish(DomainEvent::InboundAccountStatusChanged(Box::new(
+            updated.clone(),
+        )));
     Ok(Some(updated))
 }

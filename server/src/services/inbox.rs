@@ -3,8 +3,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, InboxMedium, InboxState, MediumCounts};
 
@@ -14,12 +14,15 @@ use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{DocumentId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{candidates, job_openings, legal_entities, optional_text, required_name, users};
+use crate::services::{
+    candidates, job_openings, legal_entities, optional_text, required_name, users,
+};
 use crate::state::AppState;
 
 /// Rows the caller may see, as a condition to add to any inbox query.
 pub fn visible_to(principal: &Principal) -> Condition {
-    let organisation = Condition::all().add(inbox_item::Column::OrganisationId.eq(principal.organisation_id));
+    let organisation =
+        Condition::all().add(inbox_item::Column::OrganisationId.eq(principal.organisation_id));
     if principal.is_admin() {
         return organisation;
     }
@@ -27,7 +30,10 @@ pub fn visible_to(principal: &Principal) -> Condition {
         .add(inbox_item::Column::UserGroupId.is_null())
         .add(inbox_item::Column::UserGroupId.is_in(principal.group_ids.iter().copied()));
     if principal.role == talentpost_shared::Role::CompanyAdmin {
-        who = who.add(inbox_item::Column::LegalEntityId.is_in(principal.administered_entities.iter().copied()));
+        who = who.add(
+            inbox_item::Column::LegalEntityId
+                .is_in(principal.administered_entities.iter().copied()),
+        );
     }
     organisation.add(who)
 }
@@ -54,7 +60,10 @@ pub async fn list(
     }
     if let Some(after) = &page.after {
         let [micros, id] = after.0.as_slice() else {
-            return Err(ServiceError::invalid("after", "the cursor does not belong to the inbox"));
+            return Err(ServiceError::invalid(
+                "after",
+                "the cursor does not belong to the inbox",
+            ));
         };
         let at = Utc
             .timestamp_micros(*micros)
@@ -63,20 +72,33 @@ pub async fn list(
         query = query.filter(
             Condition::any()
                 .add(inbox_item::Column::ReceivedAt.lt(at))
-                .add(Condition::all().add(inbox_item::Column::ReceivedAt.eq(at)).add(inbox_item::Column::Id.lt(*id))),
+                .add(
+                    Condition::all()
+                        .add(inbox_item::Column::ReceivedAt.eq(at))
+                        .add(inbox_item::Column::Id.lt(*id)),
+                ),
         );
     }
     let rows = query.all(&state.db).await?;
-    Ok(Page::from_rows(rows, page, |row| vec![row.received_at.timestamp_micros(), row.id]))
+    Ok(Page::from_rows(rows, page, |row| {
+        vec![row.received_at.timestamp_micros(), row.id]
+    }))
 }
 
-pub async fn counts(state: &AppState, principal: &Principal, inbox_state: InboxState) -> ServiceResult<MediumCounts> {
+pub async fn counts(
+    state: &AppState,
+    principal: &Principal,
+    inbox_state: InboxState,
+) -> ServiceResult<MediumCounts> {
     let rows: Vec<(String, i64)> = inbox_item::Entity::find()
         .filter(visible_to(principal))
         .filter(inbox_item::Column::State.eq(inbox_state.as_str()))
         .select_only()
         .column(inbox_item::Column::Medium)
-        .column_as(Expr::from(Func::count(Expr::col(inbox_item::Column::Id))), "count")
+        .column_as(
+            Expr::from(Func::count(Expr::col(inbox_item::Column::Id))),
+            "count",
+        )
         .group_by(inbox_item::Column::Medium)
         .into_tuple()
         .all(&state.db)
@@ -90,7 +112,11 @@ pub async fn counts(state: &AppState, principal: &Principal, inbox_state: InboxS
     Ok(counts)
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: InboxItemId) -> ServiceResult<inbox_item::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: InboxItemId,
+) -> ServiceResult<inbox_item::Model> {
     inbox_item::Entity::find_by_id(id.0)
         .filter(visible_to(principal))
         .one(db)
@@ -99,7 +125,11 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: InboxIte
 }
 
 /// Soft-deletes the items; all or nothing, so a stale selection changes nothing.
-pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboxItemId]) -> ServiceResult<Vec<inbox_item::Model>> {
+pub async fn delete(
+    state: &AppState,
+    principal: &Principal,
+    ids: &[InboxItemId],
+) -> ServiceResult<Vec<inbox_item::Model>> {
     change_state(state, principal, ids, "inbox_item.delete", |item| {
         (item.state != InboxState::Deleted.as_str()).then_some(InboxState::Deleted)
     })
@@ -109,7 +139,11 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[InboxItemId]
 /// Restores soft-deleted items to the state they had (assigned if linked to a candidate).
 /// Administrators restore anything; others only what they deleted themselves (their
 /// "undo").
-pub async fn restore(state: &AppState, principal: &Principal, ids: &[InboxItemId]) -> ServiceResult<Vec<inbox_item::Model>> {
+pub async fn restore(
+    state: &AppState,
+    principal: &Principal,
+    ids: &[InboxItemId],
+) -> ServiceResult<Vec<inbox_item::Model>> {
     if !principal.is_admin() {
         let deleted_by_others = inbox_item::Entity::find()
             .filter(inbox_item::Column::Id.is_in(ids.iter().map(|id| id.0)))
@@ -121,12 +155,18 @@ pub async fn restore(state: &AppState, principal: &Principal, ids: &[InboxItemId
             .count(&state.db)
             .await?;
         if deleted_by_others > 0 {
-            return Err(ServiceError::Forbidden("only administrators restore what others deleted"));
+            return Err(ServiceError::Forbidden(
+                "only administrators restore what others deleted",
+            ));
         }
     }
     change_state(state, principal, ids, "inbox_item.restore", |item| {
         (item.state == InboxState::Deleted.as_str()).then(|| {
-            if item.candidate_id.is_some() { InboxState::Assigned } else { InboxState::Unassigned }
+            if item.candidate_id.is_some() {
+                InboxState::Assigned
+            } else {
+                InboxState::Unassigned
+            }
         })
     })
     .await
@@ -154,7 +194,15 @@ async fn change_state(
             continue;
         };
         // No subject or sender: the log outlives minimisation, so it holds no personal data.
-        crate::services::audit::record(&txn, principal, action, "inbox_item", Some(item.id), serde_json::json!({ "medium": item.medium })).await?;
+        crate::services::audit::record(
+            &txn,
+            principal,
+            action,
+            "inbox_item",
+            Some(item.id),
+            serde_json::json!({ "medium": item.medium }),
+        )
+        .await?;
         let mut active: inbox_item::ActiveModel = item.into();
         active.state = Set(target.as_str().to_owned());
         if target == InboxState::Deleted {
@@ -167,7 +215,9 @@ async fn change_state(
         changed.push(active.update(&txn).await?);
     }
     txn.commit().await?;
-    state.events.publish(DomainEvent::InboxChanged { organisation_id: principal.organisation_id });
+    state.events.publish(DomainEvent::InboxChanged {
+        organisation_id: principal.organisation_id,
+    });
     Ok(changed)
 }
 
@@ -180,7 +230,11 @@ pub async fn documents_of(state: &AppState, item_id: i64) -> ServiceResult<Vec<d
 }
 
 /// A stored file the caller may download, with its bytes.
-pub async fn download(state: &AppState, principal: &Principal, id: DocumentId) -> ServiceResult<(document::Model, Vec<u8>)> {
+pub async fn download(
+    state: &AppState,
+    principal: &Principal,
+    id: DocumentId,
+) -> ServiceResult<(document::Model, Vec<u8>)> {
     let doc = document::Entity::find_by_id(id.0)
         .filter(document::Column::OrganisationId.eq(principal.organisation_id))
         .one(&state.db)
@@ -219,14 +273,28 @@ pub const MAX_ATTACHMENTS: usize = 20;
 
 /// Refuses too many or too large files before anything is stored; errors name the file
 /// (`attachments.2`, or under `prefix` such as `applicants.0.attachments.2`).
-pub fn check_attachments(state: &AppState, prefix: &str, files: &[UploadedFile]) -> ServiceResult<()> {
-    let field = if prefix.is_empty() { "attachments".to_owned() } else { format!("{prefix}.attachments") };
+pub fn check_attachments(
+    state: &AppState,
+    prefix: &str,
+    files: &[UploadedFile],
+) -> ServiceResult<()> {
+    let field = if prefix.is_empty() {
+        "attachments".to_owned()
+    } else {
+        format!("{prefix}.attachments")
+    };
     if files.len() > MAX_ATTACHMENTS {
-        return Err(ServiceError::invalid(field, format!("at most {MAX_ATTACHMENTS} files")));
+        return Err(ServiceError::invalid(
+            field,
+            format!("at most {MAX_ATTACHMENTS} files"),
+        ));
     }
     for (index, file) in files.iter().enumerate() {
         if file.bytes.len() > state.config.max_upload_bytes {
-            return Err(ServiceError::PayloadTooLarge { field: format!("{field}.{index}"), limit: state.config.max_upload_bytes });
+            return Err(ServiceError::PayloadTooLarge {
+                field: format!("{field}.{index}"),
+                limit: state.config.max_upload_bytes,
+            });
         }
     }
     Ok(())
@@ -238,12 +306,21 @@ pub async fn submit_application(
     principal: &Principal,
     submission: ApplicationSubmission,
 ) -> ServiceResult<inbox_item::Model> {
-    let person = ApplicantDetails::checked(&submission.first_name, &submission.last_name, submission.phone.as_deref(), submission.message.as_deref())?;
+    let person = ApplicantDetails::checked(
+        &submission.first_name,
+        &submission.last_name,
+        submission.phone.as_deref(),
+        submission.message.as_deref(),
+    )?;
     // Namespaced, so a key chosen here can never claim an SMS's or a profile's key.
-    let idempotency_key = optional_text("idempotencyKey", submission.idempotency_key.as_deref(), 200)?.map(|key| format!("form:{key}"));
+    let idempotency_key =
+        optional_text("idempotencyKey", submission.idempotency_key.as_deref(), 200)?
+            .map(|key| format!("form:{key}"));
     check_attachments(state, "", &submission.attachments)?;
     if let Some(key) = &idempotency_key
-        && let Some(existing) = find_by_idempotency_key(&state.db, principal.organisation_id, key, Some(principal)).await?
+        && let Some(existing) =
+            find_by_idempotency_key(&state.db, principal.organisation_id, key, Some(principal))
+                .await?
     {
         return Ok(existing);
     }
@@ -258,11 +335,17 @@ pub async fn submit_application(
     };
     let legal_entity_id = match (&opening, submission.legal_entity_id) {
         (Some(opening), _) => opening.legal_entity_id,
-        (None, Some(id)) => legal_entities::find_in_organisation(&state.db, principal, id)
-            .await
-            .map_err(|_| ServiceError::invalid("legalEntityId", "no such legal entity"))?
-            .id,
-        (None, None) => legal_entities::main_entity(&state.db, principal.organisation_id).await?.id,
+        (None, Some(id)) => {
+            legal_entities::find_in_organisation(&state.db, principal, id)
+                .await
+                .map_err(|_| ServiceError::invalid("legalEntityId", "no such legal entity"))?
+                .id
+        }
+        (None, None) => {
+            legal_entities::main_entity(&state.db, principal.organisation_id)
+                .await?
+                .id
+        }
     };
     let user_group_id = match submission.user_group_id {
         Some(id) => Some(
@@ -273,8 +356,18 @@ pub async fn submit_application(
         ),
         None => None,
     };
-    let arrival = person.into_form_arrival(principal.organisation_id, legal_entity_id, opening.as_ref(), submission.email, submission.attachments);
-    let arrival = Arrival { user_group_id, idempotency_key, ..arrival };
+    let arrival = person.into_form_arrival(
+        principal.organisation_id,
+        legal_entity_id,
+        opening.as_ref(),
+        submission.email,
+        submission.attachments,
+    );
+    let arrival = Arrival {
+        user_group_id,
+        idempotency_key,
+        ..arrival
+    };
     Ok(receive(state, arrival, Some(principal)).await?.item)
 }
 
@@ -287,7 +380,12 @@ pub struct ApplicantDetails {
 }
 
 impl ApplicantDetails {
-    pub fn checked(first_name: &str, last_name: &str, phone: Option<&str>, message: Option<&str>) -> ServiceResult<Self> {
+    pub fn checked(
+        first_name: &str,
+        last_name: &str,
+        phone: Option<&str>,
+        message: Option<&str>,
+    ) -> ServiceResult<Self> {
         Ok(Self {
             first_name: required_name("firstName", first_name, 100)?,
             last_name: required_name("lastName", last_name, 100)?,
@@ -321,7 +419,10 @@ impl ApplicantDetails {
             sender_name: Some(format!("{} {}", self.first_name, self.last_name)),
             sender_email: Some(email),
             sender_phone: self.phone,
-            preview: self.message.as_deref().map(|m| m.chars().take(300).collect()),
+            preview: self
+                .message
+                .as_deref()
+                .map(|m| m.chars().take(300).collect()),
             payload,
             idempotency_key: None,
             job_opening_id: opening.map(|o| o.id),
@@ -361,11 +462,19 @@ pub struct Received {
 /// its documents in one transaction, matches the sender to a known candidate (address,
 /// else phone) and announces the item live. `viewer` is the caller when a signed-in
 /// user submits; a reused idempotency key must then point at an item they may see.
-pub async fn receive(state: &AppState, arrival: Arrival, viewer: Option<&Principal>) -> ServiceResult<Received> {
+pub async fn receive(
+    state: &AppState,
+    arrival: Arrival,
+    viewer: Option<&Principal>,
+) -> ServiceResult<Received> {
     if let Some(key) = &arrival.idempotency_key
-        && let Some(item) = find_by_idempotency_key(&state.db, arrival.organisation_id, key, viewer).await?
+        && let Some(item) =
+            find_by_idempotency_key(&state.db, arrival.organisation_id, key, viewer).await?
     {
-        return Ok(Received { item, created: false });
+        return Ok(Received {
+            item,
+            created: false,
+        });
     }
     // Files first: the store is content-addressed, so a failed transaction leaves at
     // most an unreferenced file, never a row pointing at nothing.
@@ -374,8 +483,12 @@ pub async fn receive(state: &AppState, arrival: Arrival, viewer: Option<&Princip
         stored.push(state.blobs.put(&file.bytes).await?);
     }
     let matched = match (&arrival.sender_email, &arrival.sender_phone) {
-        (Some(email), _) => candidates::find_by_email(&state.db, arrival.organisation_id, email).await?,
-        (None, Some(phone)) => candidates::find_by_phone(&state.db, arrival.organisation_id, phone).await?,
+        (Some(email), _) => {
+            candidates::find_by_email(&state.db, arrival.organisation_id, email).await?
+        }
+        (None, Some(phone)) => {
+            candidates::find_by_phone(&state.db, arrival.organisation_id, phone).await?
+        }
         (None, None) => None,
     };
     let now = truncate_to_micros(Utc::now());
@@ -410,7 +523,10 @@ pub async fn receive(state: &AppState, arrival: Arrival, viewer: Option<&Princip
             let item = find_by_idempotency_key(&state.db, arrival.organisation_id, &key, viewer)
                 .await?
                 .ok_or_else(|| ServiceError::Internal("idempotent item vanished".to_owned()))?;
-            return Ok(Received { item, created: false });
+            return Ok(Received {
+                item,
+                created: false,
+            });
         }
         Err(error) => return Err(error.into()),
     };
@@ -430,8 +546,13 @@ pub async fn receive(state: &AppState, arrival: Arrival, viewer: Option<&Princip
         .await?;
     }
     txn.commit().await?;
-    state.events.publish(DomainEvent::InboxItemAdded(Box::new(item.clone())));
-    Ok(Received { item, created: true })
+    state
+        .events
+        .publish(DomainEvent::InboxItemAdded(Box::new(item.clone())));
+    Ok(Received {
+        item,
+        created: true,
+    })
 }
 
 /// The item an earlier submission with this key created. A key that belongs to an
@@ -450,31 +571,52 @@ async fn find_by_idempotency_key(
     else {
         return Ok(None);
     };
-    if viewer.is_none_or(|principal| principal.sees_inbox_item(existing.user_group_id, existing.legal_entity_id)) {
+    if viewer.is_none_or(|principal| {
+        principal.sees_inbox_item(existing.user_group_id, existing.legal_entity_id)
+    }) {
         Ok(Some(existing))
     } else {
-        Err(ServiceError::conflict("idempotencyKey", "this key was already used for another submission"))
+        Err(ServiceError::conflict(
+            "idempotencyKey",
+            "this key was already used for another submission",
+        ))
     }
 }
 
 pub fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
-    Utc.timestamp_micros(at.timestamp_micros()).single().unwrap_or(at)
+    Utc.timestamp_micros(at.timestamp_micros())
+        .single()
+        .unwrap_or(at)
 }
 
 /// Keeps only the last path segment and drops characters that break headers or paths.
 pub fn clean_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = last.chars().filter(|c| !c.is_control() && *c != '"').take(200).collect();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() { "attachment".to_owned() } else { cleaned }
+    if cleaned.is_empty() {
+        "attachment".to_owned()
+    } else {
+        cleaned
+    }
 }
 
 fn clean_content_type(content_type: &str) -> String {
     let valid = !content_type.is_empty()
         && content_type.len() < 128
         && content_type.contains('/')
-        && content_type.chars().all(|c| c.is_ascii_graphic() || c == ' ');
-    if valid { content_type.to_owned() } else { "application/octet-stream".to_owned() }
+        && content_type
+            .chars()
+            .all(|c| c.is_ascii_graphic() || c == ' ');
+    if valid {
+        content_type.to_owned()
+    } else {
+        "application/octet-stream".to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -484,9 +626,15 @@ mod tests {
     #[test]
     fn file_names_lose_paths_and_control_characters() {
         assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_file_name("C:\\Users\\anna\\Lebenslauf.pdf"), "Lebenslauf.pdf");
+        assert_eq!(
+            clean_file_name("C:\\Users\\anna\\Lebenslauf.pdf"),
+            "Lebenslauf.pdf"
+        );
         assert_eq!(clean_file_name("a\r\nb.pdf"), "ab.pdf");
         assert_eq!(clean_file_name(".."), "attachment");
-        assert_eq!(clean_content_type("text/html\r\nX: y"), "application/octet-stream");
+        assert_eq!(
+            clean_content_type("text/html\r\nX: y"),
+            "application/octet-stream"
+        );
     }
 }

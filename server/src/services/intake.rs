@@ -71,7 +71,11 @@ pub async fn settings(state: &AppState, principal: &Principal) -> ServiceResult<
 
 /// Issues a new key for the channel; the old one stops working at once. For SMS the
 /// returned secret is the only time it is shown.
-pub async fn rotate(state: &AppState, principal: &Principal, kind: IntakeKind) -> ServiceResult<(IntakeSettings, Option<String>)> {
+pub async fn rotate(
+    state: &AppState,
+    principal: &Principal,
+    kind: IntakeKind,
+) -> ServiceResult<(IntakeSettings, Option<String>)> {
     principal.require_admin()?;
     let public_key = random_token(kind.prefix());
     let secret = (kind == IntakeKind::Sms).then(|| random_token("tpss_"));
@@ -81,7 +85,9 @@ pub async fn rotate(state: &AppState, principal: &Principal, kind: IntakeKind) -
         .one(&state.db)
         .await?;
     if let Some(existing) = existing {
-        intake_key::Entity::delete_by_id(existing.id).exec(&state.db).await?;
+        intake_key::Entity::delete_by_id(existing.id)
+            .exec(&state.db)
+            .await?;
     }
     intake_key::ActiveModel {
         organisation_id: Set(principal.organisation_id),
@@ -93,23 +99,47 @@ pub async fn rotate(state: &AppState, principal: &Principal, kind: IntakeKind) -
     }
     .insert(&state.db)
     .await?;
-    audit::record(&state.db, principal, "intake.rotate", "intake_key", None, serde_json::json!({ "kind": kind.as_str() })).await?;
+    audit::record(
+        &state.db,
+        principal,
+        "intake.rotate",
+        "intake_key",
+        None,
+        serde_json::json!({ "kind": kind.as_str() }),
+    )
+    .await?;
     Ok((settings(state, principal).await?, secret))
 }
 
 /// Switches the channel off: deliveries with its key are refused.
-pub async fn disable(state: &AppState, principal: &Principal, kind: IntakeKind) -> ServiceResult<IntakeSettings> {
+pub async fn disable(
+    state: &AppState,
+    principal: &Principal,
+    kind: IntakeKind,
+) -> ServiceResult<IntakeSettings> {
     principal.require_admin()?;
     intake_key::Entity::delete_many()
         .filter(intake_key::Column::OrganisationId.eq(principal.organisation_id))
         .filter(intake_key::Column::Kind.eq(kind.as_str()))
         .exec(&state.db)
         .await?;
-    audit::record(&state.db, principal, "intake.disable", "intake_key", None, serde_json::json!({ "kind": kind.as_str() })).await?;
+    audit::record(
+        &state.db,
+        principal,
+        "intake.disable",
+        "intake_key",
+        None,
+        serde_json::json!({ "kind": kind.as_str() }),
+    )
+    .await?;
     settings(state, principal).await
 }
 
-async fn key_for(state: &AppState, kind: IntakeKind, public_key: &str) -> ServiceResult<intake_key::Model> {
+async fn key_for(
+    state: &AppState,
+    kind: IntakeKind,
+    public_key: &str,
+) -> ServiceResult<intake_key::Model> {
     let what = match kind {
         IntakeKind::OnlineForm => "form key",
         IntakeKind::Sms => "SMS webhook key",
@@ -119,11 +149,19 @@ async fn key_for(state: &AppState, kind: IntakeKind, public_key: &str) -> Servic
         .filter(intake_key::Column::Kind.eq(kind.as_str()))
         .one(&state.db)
         .await?
-        .ok_or_else(|| ServiceError::BadCredential(format!("unknown {what}; it may have been replaced by a new one")))
+        .ok_or_else(|| {
+            ServiceError::BadCredential(format!(
+                "unknown {what}; it may have been replaced by a new one"
+            ))
+        })
 }
 
 fn limit_key(state: &AppState, key: &intake_key::Model) -> ServiceResult<()> {
-    state.intake_limiter.check(&format!("key:{}", key.id), state.config.intake_key_per_minute, Duration::from_secs(60))
+    state.intake_limiter.check(
+        &format!("key:{}", key.id),
+        state.config.intake_key_per_minute,
+        Duration::from_secs(60),
+    )
 }
 
 /// What the public form shows: the organisation and its open openings.
@@ -140,7 +178,10 @@ pub async fn public_form(state: &AppState, form_key: &str) -> ServiceResult<Publ
         .map(|o| o.name)
         .unwrap_or_default();
     let openings = job_openings::open_in_organisation(&state.db, key.organisation_id).await?;
-    Ok(PublicForm { organisation_name, openings })
+    Ok(PublicForm {
+        organisation_name,
+        openings,
+    })
 }
 
 /// The fields a career page posts, as text; parsed here so errors name the field.
@@ -158,41 +199,70 @@ pub struct PublicApplication {
 /// Lets a public form request in, before its body is read: the key must exist, and the
 /// client (first, so one client cannot use up everyone's budget) and the key must be
 /// within their rates.
-pub async fn admit_public_form(state: &AppState, form_key: &str, client: IpAddr) -> ServiceResult<intake_key::Model> {
+pub async fn admit_public_form(
+    state: &AppState,
+    form_key: &str,
+    client: IpAddr,
+) -> ServiceResult<intake_key::Model> {
     let key = key_for(state, IntakeKind::OnlineForm, form_key).await?;
-    state.intake_limiter.check(&format!("form:{}:{client}", key.id), state.config.public_form_per_minute, Duration::from_secs(60))?;
+    state.intake_limiter.check(
+        &format!("form:{}:{client}", key.id),
+        state.config.public_form_per_minute,
+        Duration::from_secs(60),
+    )?;
     limit_key(state, &key)?;
     Ok(key)
 }
 
 /// An application through the public form, after [`admit_public_form`]: only open
 /// openings can be applied for.
-pub async fn submit_public(state: &AppState, key: &intake_key::Model, application: PublicApplication) -> ServiceResult<Received> {
+pub async fn submit_public(
+    state: &AppState,
+    key: &intake_key::Model,
+    application: PublicApplication,
+) -> ServiceResult<Received> {
     let person = ApplicantDetails::checked(
         &application.first_name,
         &application.last_name,
         application.phone.as_deref(),
         application.message.as_deref(),
     )?;
-    let email = EmailAddress::parse(application.email.trim()).map_err(|error| ServiceError::invalid("email", error.to_string()))?;
+    let email = EmailAddress::parse(application.email.trim())
+        .map_err(|error| ServiceError::invalid("email", error.to_string()))?;
     inbox::check_attachments(state, "", &application.attachments)?;
-    let opening = match application.job_opening_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+    let opening = match application
+        .job_opening_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+    {
         Some(id) => {
-            let id = id.parse::<i64>().map(JobOpeningId).map_err(|_| ServiceError::invalid("jobOpeningId", "not a job opening id"))?;
+            let id = id
+                .parse::<i64>()
+                .map(JobOpeningId)
+                .map_err(|_| ServiceError::invalid("jobOpeningId", "not a job opening id"))?;
             let open = job_openings::open_in_organisation(&state.db, key.organisation_id).await?;
-            Some(
-                open.into_iter()
-                    .find(|o| o.id == id.0)
-                    .ok_or_else(|| ServiceError::invalid("jobOpeningId", "no open job opening with this id"))?,
-            )
+            Some(open.into_iter().find(|o| o.id == id.0).ok_or_else(|| {
+                ServiceError::invalid("jobOpeningId", "no open job opening with this id")
+            })?)
         }
         None => None,
     };
     let legal_entity_id = match &opening {
         Some(opening) => opening.legal_entity_id,
-        None => legal_entities::main_entity(&state.db, key.organisation_id).await?.id,
+        None => {
+            legal_entities::main_entity(&state.db, key.organisation_id)
+                .await?
+                .id
+        }
     };
-    let arrival = person.into_form_arrival(key.organisation_id, legal_entity_id, opening.as_ref(), email, application.attachments);
+    let arrival = person.into_form_arrival(
+        key.organisation_id,
+        legal_entity_id,
+        opening.as_ref(),
+        email,
+        application.attachments,
+    );
     inbox::receive(state, arrival, None).await
 }
 
@@ -228,40 +298,59 @@ pub fn sms_signature(secret: &str, timestamp: &str, body: &[u8]) -> ServiceResul
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);
-    Ok(format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
+    Ok(format!(
+        "sha256={}",
+        hex::encode(mac.finalize().into_bytes())
+    ))
 }
 
-pub async fn receive_sms(state: &AppState, sms_key: &str, delivery: SmsDelivery<'_>) -> ServiceResult<Received> {
+pub async fn receive_sms(
+    state: &AppState,
+    sms_key: &str,
+    delivery: SmsDelivery<'_>,
+) -> ServiceResult<Received> {
     let key = key_for(state, IntakeKind::Sms, sms_key).await?;
     limit_key(state, &key)?;
-    let sealed = key.secret_sealed.as_deref().ok_or_else(|| ServiceError::BadCredential("no SMS secret is set up".to_owned()))?;
-    let secret = state.secrets.decrypt(sealed).map_err(|error| ServiceError::Internal(format!("SMS secret: {error}")))?;
-    let timestamp = delivery
-        .timestamp
-        .ok_or_else(|| ServiceError::BadCredential("the X-Talentpost-Timestamp header is missing".to_owned()))?;
-    let signed_at: i64 =
-        timestamp.trim().parse().map_err(|_| ServiceError::BadCredential("X-Talentpost-Timestamp is not Unix seconds".to_owned()))?;
+    let sealed = key
+        .secret_sealed
+        .as_deref()
+        .ok_or_else(|| ServiceError::BadCredential("no SMS secret is set up".to_owned()))?;
+    let secret = state
+        .secrets
+        .decrypt(sealed)
+        .map_err(|error| ServiceError::Internal(format!("SMS secret: {error}")))?;
+    let timestamp = delivery.timestamp.ok_or_else(|| {
+        ServiceError::BadCredential("the X-Talentpost-Timestamp header is missing".to_owned())
+    })?;
+    let signed_at: i64 = timestamp.trim().parse().map_err(|_| {
+        ServiceError::BadCredential("X-Talentpost-Timestamp is not Unix seconds".to_owned())
+    })?;
     if (Utc::now().timestamp() - signed_at).abs() > SIGNATURE_TOLERANCE_SECONDS {
         return Err(ServiceError::BadCredential(format!(
             "the timestamp is more than {SIGNATURE_TOLERANCE_SECONDS} seconds away from the server's clock"
         )));
     }
-    let given = delivery
-        .signature
-        .ok_or_else(|| ServiceError::BadCredential("the X-Talentpost-Signature header is missing".to_owned()))?;
+    let given = delivery.signature.ok_or_else(|| {
+        ServiceError::BadCredential("the X-Talentpost-Signature header is missing".to_owned())
+    })?;
     let expected = sms_signature(&secret, timestamp.trim(), delivery.body)?;
     if !constant_time_eq(given.trim().as_bytes(), expected.as_bytes()) {
-        return Err(ServiceError::BadCredential("the signature does not match the body and the shared secret".to_owned()));
+        return Err(ServiceError::BadCredential(
+            "the signature does not match the body and the shared secret".to_owned(),
+        ));
     }
-    let body: SmsBody =
-        serde_json::from_slice(delivery.body).map_err(|error| ServiceError::invalid("body", format!("not a valid SMS delivery: {error}")))?;
-    let from = optional_text("from", Some(&body.from), 50)?.ok_or_else(|| ServiceError::invalid("from", "must not be empty"))?;
+    let body: SmsBody = serde_json::from_slice(delivery.body).map_err(|error| {
+        ServiceError::invalid("body", format!("not a valid SMS delivery: {error}"))
+    })?;
+    let from = optional_text("from", Some(&body.from), 50)?
+        .ok_or_else(|| ServiceError::invalid("from", "must not be empty"))?;
     if from.chars().filter(char::is_ascii_digit).count() < 5 {
         return Err(ServiceError::invalid("from", "is not a phone number"));
     }
-    let text = optional_text("text", Some(&body.text), 2_000)?.ok_or_else(|| ServiceError::invalid("text", "must not be empty"))?;
-    let message_id =
-        optional_text("messageId", Some(&body.message_id), 200)?.ok_or_else(|| ServiceError::invalid("messageId", "must not be empty"))?;
+    let text = optional_text("text", Some(&body.text), 2_000)?
+        .ok_or_else(|| ServiceError::invalid("text", "must not be empty"))?;
+    let message_id = optional_text("messageId", Some(&body.message_id), 200)?
+        .ok_or_else(|| ServiceError::invalid("messageId", "must not be empty"))?;
     let main = legal_entities::main_entity(&state.db, key.organisation_id).await?;
     let arrival = Arrival {
         organisation_id: key.organisation_id,
@@ -337,21 +426,32 @@ pub const MAX_AGENCY_APPLICANTS: usize = 500;
 
 /// Checks every profile first and stores nothing if one is bad; the error names it
 /// (`applicants.3.email`). A profile delivered again (same reference) is stored once.
-pub async fn import_agency(state: &AppState, principal: &Principal, body: &[u8]) -> ServiceResult<Vec<Imported>> {
-    let import: AgencyImport =
-        serde_json::from_slice(body).map_err(|error| ServiceError::invalid("body", format!("not a valid job-agency import: {error}")))?;
+pub async fn import_agency(
+    state: &AppState,
+    principal: &Principal,
+    body: &[u8],
+) -> ServiceResult<Vec<Imported>> {
+    let import: AgencyImport = serde_json::from_slice(body).map_err(|error| {
+        ServiceError::invalid("body", format!("not a valid job-agency import: {error}"))
+    })?;
     if import.applicants.is_empty() {
         return Err(ServiceError::invalid("applicants", "contains no applicant"));
     }
     if import.applicants.len() > MAX_AGENCY_APPLICANTS {
-        return Err(ServiceError::invalid("applicants", format!("at most {MAX_AGENCY_APPLICANTS} per request")));
+        return Err(ServiceError::invalid(
+            "applicants",
+            format!("at most {MAX_AGENCY_APPLICANTS} per request"),
+        ));
     }
     let main = legal_entities::main_entity(&state.db, principal.organisation_id).await?;
     let mut arrivals = Vec::with_capacity(import.applicants.len());
     for (index, applicant) in import.applicants.into_iter().enumerate() {
         let at = |field: &str| format!("applicants.{index}.{field}");
         let renamed = |error: ServiceError| match error {
-            ServiceError::InvalidInput { field, message } => ServiceError::InvalidInput { field: at(&field), message },
+            ServiceError::InvalidInput { field, message } => ServiceError::InvalidInput {
+                field: at(&field),
+                message,
+            },
             other => other,
         };
         let reference = optional_text("reference", Some(&applicant.reference), 100)
@@ -364,23 +464,40 @@ pub async fn import_agency(state: &AppState, principal: &Principal, body: &[u8])
             applicant.message.as_deref(),
         )
         .map_err(renamed)?;
-        let email = match applicant.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-            Some(email) => Some(EmailAddress::parse(email).map_err(|error| ServiceError::invalid(at("email"), error.to_string()))?),
+        let email = match applicant
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            Some(email) => Some(
+                EmailAddress::parse(email)
+                    .map_err(|error| ServiceError::invalid(at("email"), error.to_string()))?,
+            ),
             None => None,
         };
-        let birthday = match applicant.birthday.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
-            Some(day) => Some(
-                day.parse::<NaiveDate>().map_err(|_| ServiceError::invalid(at("birthday"), "must be a date like 1990-04-30"))?,
-            ),
+        let birthday = match applicant
+            .birthday
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+        {
+            Some(day) => Some(day.parse::<NaiveDate>().map_err(|_| {
+                ServiceError::invalid(at("birthday"), "must be a date like 1990-04-30")
+            })?),
             None => None,
         };
         let opening = match applicant.job_opening_id.as_deref() {
             Some(id) => {
-                let id = id.parse::<i64>().map(JobOpeningId).map_err(|_| ServiceError::invalid(at("jobOpeningId"), "not a job opening id"))?;
+                let id = id.parse::<i64>().map(JobOpeningId).map_err(|_| {
+                    ServiceError::invalid(at("jobOpeningId"), "not a job opening id")
+                })?;
                 Some(
                     job_openings::find(&state.db, principal, id)
                         .await
-                        .map_err(|_| ServiceError::invalid(at("jobOpeningId"), "no such job opening"))?,
+                        .map_err(|_| {
+                            ServiceError::invalid(at("jobOpeningId"), "no such job opening")
+                        })?,
                 )
             }
             None => None,
@@ -395,7 +512,10 @@ pub async fn import_agency(state: &AppState, principal: &Principal, body: &[u8])
                 });
             }
             let bytes = STANDARD.decode(file.content_base64.trim()).map_err(|_| {
-                ServiceError::invalid(at(&format!("attachments.{file_index}.contentBase64")), "is not valid Base64")
+                ServiceError::invalid(
+                    at(&format!("attachments.{file_index}.contentBase64")),
+                    "is not valid Base64",
+                )
             })?;
             files.push(UploadedFile {
                 file_name: file.file_name,
@@ -431,7 +551,10 @@ pub async fn import_agency(state: &AppState, principal: &Principal, body: &[u8])
                 sender_name: Some(format!("{} {}", person.first_name, person.last_name)),
                 sender_email: email,
                 sender_phone: person.phone.clone(),
-                preview: person.message.as_deref().map(|m| m.chars().take(300).collect()),
+                preview: person
+                    .message
+                    .as_deref()
+                    .map(|m| m.chars().take(300).collect()),
                 payload,
                 idempotency_key: Some(format!("job_agency:{reference}")),
                 job_opening_id: opening.as_ref().map(|o| o.id),
@@ -442,7 +565,10 @@ pub async fn import_agency(state: &AppState, principal: &Principal, body: &[u8])
     }
     let mut imported = Vec::with_capacity(arrivals.len());
     for (reference, arrival) in arrivals {
-        imported.push(Imported { reference, received: inbox::receive(state, arrival, Some(principal)).await? });
+        imported.push(Imported {
+            reference,
+            received: inbox::receive(state, arrival, Some(principal)).await?,
+        });
     }
     Ok(imported)
 }
@@ -458,6 +584,9 @@ mod tests {
         assert!(signature.starts_with("sha256="));
         assert_ne!(signature, sign("secret", "1700000001"));
         assert_ne!(signature, sign("other", "1700000000"));
-        assert!(constant_time_eq(signature.as_bytes(), sign("secret", "1700000000").as_bytes()));
+        assert!(constant_time_eq(
+            signature.as_bytes(),
+            sign("secret", "1700000000").as_bytes()
+        ));
     }
 }

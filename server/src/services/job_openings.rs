@@ -1,5 +1,8 @@
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, TransactionTrait,
+};
 use serde_json::json;
 use talentpost_shared::JobOpeningStatus;
 
@@ -25,7 +28,10 @@ pub struct JobOpeningInput {
 }
 
 /// Ids of the legal entities whose openings the caller may see.
-async fn visible_entity_ids(db: &impl ConnectionTrait, principal: &Principal) -> ServiceResult<Vec<i64>> {
+async fn visible_entity_ids(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+) -> ServiceResult<Vec<i64>> {
     let all: Vec<i64> = legal_entity::Entity::find()
         .filter(legal_entity::Column::OrganisationId.eq(principal.organisation_id))
         .select_only()
@@ -63,7 +69,11 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |row| vec![row.id]))
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: JobOpeningId) -> ServiceResult<job_opening::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: JobOpeningId,
+) -> ServiceResult<job_opening::Model> {
     let entity_ids = visible_entity_ids(db, principal).await?;
     job_opening::Entity::find_by_id(id.0)
         .filter(job_opening::Column::LegalEntityId.is_in(entity_ids))
@@ -73,7 +83,10 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: JobOpeni
 }
 
 /// Open openings of an organisation, as a public career-page form offers them.
-pub async fn open_in_organisation(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<Vec<job_opening::Model>> {
+pub async fn open_in_organisation(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> ServiceResult<Vec<job_opening::Model>> {
     let entities = legal_entity::Entity::find()
         .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
         .select_only()
@@ -87,20 +100,35 @@ pub async fn open_in_organisation(db: &impl ConnectionTrait, organisation_id: i6
         .await?)
 }
 
-async fn checked_entity(state: &AppState, principal: &Principal, id: LegalEntityId) -> ServiceResult<i64> {
+async fn checked_entity(
+    state: &AppState,
+    principal: &Principal,
+    id: LegalEntityId,
+) -> ServiceResult<i64> {
     let entity = legal_entities::find_in_organisation(&state.db, principal, id)
         .await
         .map_err(|_| ServiceError::invalid("legalEntityId", "no such legal entity"))?;
     if !principal.may_recruit_for(entity.id) {
-        return Err(ServiceError::Forbidden("you do not work for this legal entity"));
+        return Err(ServiceError::Forbidden(
+            "you do not work for this legal entity",
+        ));
     }
     Ok(entity.id)
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: JobOpeningInput) -> ServiceResult<job_opening::Model> {
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: JobOpeningInput,
+) -> ServiceResult<job_opening::Model> {
     let entity_id = match input.legal_entity_id {
         Some(id) => checked_entity(state, principal, id).await?,
-        None => return Err(ServiceError::invalid("legalEntityId", "choose the legal entity the opening belongs to")),
+        None => {
+            return Err(ServiceError::invalid(
+                "legalEntityId",
+                "choose the legal entity the opening belongs to",
+            ));
+        }
     };
     let title = required_text("title", input.title.as_deref().unwrap_or_default(), 200)?;
     let location = optional_text("location", input.location.as_deref(), 200)?;
@@ -110,14 +138,26 @@ pub async fn create(state: &AppState, principal: &Principal, input: JobOpeningIn
         legal_entity_id: Set(entity_id),
         title: Set(title),
         location: Set(location),
-        status: Set(input.status.unwrap_or(JobOpeningStatus::Open).as_str().to_owned()),
+        status: Set(input
+            .status
+            .unwrap_or(JobOpeningStatus::Open)
+            .as_str()
+            .to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, principal, "job_opening.create", "job_opening", Some(created.id), json!({ "title": created.title })).await?;
+    audit::record(
+        &txn,
+        principal,
+        "job_opening.create",
+        "job_opening",
+        Some(created.id),
+        json!({ "title": created.title }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -130,7 +170,9 @@ pub async fn update(
 ) -> ServiceResult<job_opening::Model> {
     let existing = find(&state.db, principal, id).await?;
     if !principal.may_recruit_for(existing.legal_entity_id) {
-        return Err(ServiceError::Forbidden("you do not work for this legal entity"));
+        return Err(ServiceError::Forbidden(
+            "you do not work for this legal entity",
+        ));
     }
     let mut active: job_opening::ActiveModel = existing.into();
     if let Some(entity) = input.legal_entity_id {

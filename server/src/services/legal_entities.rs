@@ -16,7 +16,10 @@ pub struct LegalEntityInput {
     pub is_main: Option<bool>,
 }
 
-pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<legal_entity::Model>> {
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+) -> ServiceResult<Vec<legal_entity::Model>> {
     let mut query = legal_entity::Entity::find()
         .filter(legal_entity::Column::OrganisationId.eq(principal.organisation_id))
         .order_by_desc(legal_entity::Column::IsMain)
@@ -40,16 +43,27 @@ pub async fn find_in_organisation(
         .ok_or_else(|| ServiceError::not_found(LegalEntityId::LABEL, id))
 }
 
-pub async fn main_entity(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<legal_entity::Model> {
+pub async fn main_entity(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> ServiceResult<legal_entity::Model> {
     legal_entity::Entity::find()
         .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
         .filter(legal_entity::Column::IsMain.eq(true))
         .one(db)
         .await?
-        .ok_or_else(|| ServiceError::Internal(format!("organisation {organisation_id} has no main legal entity")))
+        .ok_or_else(|| {
+            ServiceError::Internal(format!(
+                "organisation {organisation_id} has no main legal entity"
+            ))
+        })
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: LegalEntityInput) -> ServiceResult<legal_entity::Model> {
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: LegalEntityInput,
+) -> ServiceResult<legal_entity::Model> {
     principal.require_admin()?;
     let name = required_name("name", input.name.as_deref().unwrap_or_default(), 200)?;
     let is_main = input.is_main.unwrap_or(false);
@@ -69,7 +83,15 @@ pub async fn create(state: &AppState, principal: &Principal, input: LegalEntityI
     .insert(&txn)
     .await
     .map_err(|e| name_conflict(e, &name))?;
-    audit::record(&txn, principal, "legal_entity.create", "legal_entity", Some(created.id), serde_json::json!({"name": name, "isMain": is_main})).await?;
+    audit::record(
+        &txn,
+        principal,
+        "legal_entity.create",
+        "legal_entity",
+        Some(created.id),
+        serde_json::json!({"name": name, "isMain": is_main}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -113,8 +135,19 @@ pub async fn update(
         sea_orm::ActiveValue::Set(name) | sea_orm::ActiveValue::Unchanged(name) => name.clone(),
         sea_orm::ActiveValue::NotSet => String::new(),
     };
-    let updated = active.update(&txn).await.map_err(|e| name_conflict(e, &name_for_error))?;
-    audit::record(&txn, principal, "legal_entity.update", "legal_entity", Some(updated.id), changes.into()).await?;
+    let updated = active
+        .update(&txn)
+        .await
+        .map_err(|e| name_conflict(e, &name_for_error))?;
+    audit::record(
+        &txn,
+        principal,
+        "legal_entity.update",
+        "legal_entity",
+        Some(updated.id),
+        changes.into(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -131,7 +164,10 @@ async fn clear_main(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceR
 
 fn name_conflict(error: sea_orm::DbErr, name: &str) -> ServiceError {
     if is_unique_violation(&error) {
-        ServiceError::conflict("name", format!("a legal entity named \"{name}\" already exists"))
+        ServiceError::conflict(
+            "name",
+            format!("a legal entity named \"{name}\" already exists"),
+        )
     } else {
         error.into()
     }

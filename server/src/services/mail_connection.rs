@@ -43,8 +43,20 @@ pub struct Protocol {
     pub login_required: bool,
 }
 
-pub const IMAP: Protocol = Protocol { name: "IMAP", tls_port: 993, plain_port: 143, example_host: "imap.example.com", login_required: true };
-pub const SMTP: Protocol = Protocol { name: "SMTP", tls_port: 465, plain_port: 587, example_host: "smtp.example.com", login_required: false };
+pub const IMAP: Protocol = Protocol {
+    name: "IMAP",
+    tls_port: 993,
+    plain_port: 143,
+    example_host: "imap.example.com",
+    login_required: true,
+};
+pub const SMTP: Protocol = Protocol {
+    name: "SMTP",
+    tls_port: 465,
+    plain_port: 587,
+    example_host: "smtp.example.com",
+    login_required: false,
+};
 
 /// Connection settings after validation; the password is still clear text here and is
 /// sealed before it is stored.
@@ -57,19 +69,33 @@ pub struct ValidConnection {
     pub username: Option<String>,
 }
 
-pub fn validate(protocol: &Protocol, input: &ConnectionInput, current: Option<&StoredConnection<'_>>) -> ServiceResult<ValidConnection> {
+pub fn validate(
+    protocol: &Protocol,
+    input: &ConnectionInput,
+    current: Option<&StoredConnection<'_>>,
+) -> ServiceResult<ValidConnection> {
     let host = match (&input.host, current) {
         (Some(host), _) => host.trim().to_owned(),
         (None, Some(stored)) => stored.host.to_owned(),
         (None, None) => String::new(),
     };
     if host.is_empty() {
-        return Err(ServiceError::invalid("host", "enter the mail server's host name"));
-    }
-    if host.len() > 253 || host.chars().any(|c| c.is_whitespace() || c == '/' || c == '@' || c.is_control()) {
         return Err(ServiceError::invalid(
             "host",
-            format!("a host name like {}, without spaces, slashes or @", protocol.example_host),
+            "enter the mail server's host name",
+        ));
+    }
+    if host.len() > 253
+        || host
+            .chars()
+            .any(|c| c.is_whitespace() || c == '/' || c == '@' || c.is_control())
+    {
+        return Err(ServiceError::invalid(
+            "host",
+            format!(
+                "a host name like {}, without spaces, slashes or @",
+                protocol.example_host
+            ),
         ));
     }
     let security = input
@@ -84,23 +110,32 @@ pub fn validate(protocol: &Protocol, input: &ConnectionInput, current: Option<&S
             MailSecurity::Starttls | MailSecurity::Unencrypted => protocol.plain_port,
         }),
     };
-    let port = u16::try_from(port).ok().filter(|port| *port > 0).ok_or_else(|| {
-        ServiceError::invalid(
-            "port",
-            format!(
-                "a port between 1 and 65535 ({}: {} with TLS, {} with STARTTLS)",
-                protocol.name, protocol.tls_port, protocol.plain_port
-            ),
-        )
-    })?;
-    let allow_plaintext = input.allow_plaintext.or(current.map(|stored| stored.allow_plaintext)).unwrap_or(false);
+    let port = u16::try_from(port)
+        .ok()
+        .filter(|port| *port > 0)
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "port",
+                format!(
+                    "a port between 1 and 65535 ({}: {} with TLS, {} with STARTTLS)",
+                    protocol.name, protocol.tls_port, protocol.plain_port
+                ),
+            )
+        })?;
+    let allow_plaintext = input
+        .allow_plaintext
+        .or(current.map(|stored| stored.allow_plaintext))
+        .unwrap_or(false);
     if security == MailSecurity::Unencrypted && !allow_plaintext {
         return Err(ServiceError::invalid(
             "security",
             "an unencrypted connection sends the password and the mail in clear text; confirm it with allowPlaintext or choose TLS or STARTTLS",
         ));
     }
-    let accept_invalid_certs = input.accept_invalid_certs.or(current.map(|stored| stored.accept_invalid_certs)).unwrap_or(false);
+    let accept_invalid_certs = input
+        .accept_invalid_certs
+        .or(current.map(|stored| stored.accept_invalid_certs))
+        .unwrap_or(false);
     let username = match (&input.username, current) {
         (Some(name), _) if name.trim().is_empty() => None,
         (Some(name), _) => Some(required_text("username", name, 320)?),
@@ -108,9 +143,19 @@ pub fn validate(protocol: &Protocol, input: &ConnectionInput, current: Option<&S
         (None, None) => None,
     };
     if protocol.login_required && username.is_none() {
-        return Err(ServiceError::invalid("username", "enter the mailbox's user name"));
+        return Err(ServiceError::invalid(
+            "username",
+            "enter the mailbox's user name",
+        ));
     }
-    Ok(ValidConnection { host, port, security, allow_plaintext, accept_invalid_certs, username })
+    Ok(ValidConnection {
+        host,
+        port,
+        security,
+        allow_plaintext,
+        accept_invalid_certs,
+        username,
+    })
 }
 
 /// Whether the validated settings still point at the server the stored password was
@@ -124,7 +169,10 @@ pub fn same_destination(connection: &ValidConnection, stored: &StoredConnection<
 }
 
 fn new_password(input: &ConnectionInput) -> Option<&str> {
-    input.password.as_deref().filter(|password| !password.is_empty())
+    input
+        .password
+        .as_deref()
+        .filter(|password| !password.is_empty())
 }
 
 /// The stored password only goes to the server it was entered for: pointing an account
@@ -135,7 +183,10 @@ pub fn require_password_for_new_destination(
     input: &ConnectionInput,
     stored: &StoredConnection<'_>,
 ) -> ServiceResult<()> {
-    if new_password(input).is_some() || connection.username.is_none() || same_destination(connection, stored) {
+    if new_password(input).is_some()
+        || connection.username.is_none()
+        || same_destination(connection, stored)
+    {
         Ok(())
     } else {
         Err(ServiceError::invalid(
@@ -163,9 +214,15 @@ pub fn password_of(
     }
     match stored.and_then(|stored| stored.password_secret) {
         Some(secret) => state.secrets.decrypt(secret).map(Some).map_err(|_| {
-            ServiceError::invalid("password", "the stored password cannot be read with this server's key; enter it again")
+            ServiceError::invalid(
+                "password",
+                "the stored password cannot be read with this server's key; enter it again",
+            )
         }),
-        None => Err(ServiceError::invalid("password", "enter the password for this user name")),
+        None => Err(ServiceError::invalid(
+            "password",
+            "enter the password for this user name",
+        )),
     }
 }
 
@@ -174,6 +231,8 @@ pub fn require_mail_admin(principal: &Principal) -> ServiceResult<()> {
     if principal.is_admin() || principal.role == talentpost_shared::Role::CompanyAdmin {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden("only administrators manage mail accounts"))
+        Err(ServiceError::Forbidden(
+            "only administrators manage mail accounts",
+        ))
     }
 }

@@ -15,11 +15,20 @@ use crate::state::AppState;
 const MAX_INLINE_IMAGE_BYTES: i64 = 5 * 1024 * 1024;
 /// All inline images of one view together, after base64.
 const MAX_INLINED_BYTES: usize = 20 * 1024 * 1024;
-const INLINE_IMAGE_TYPES: [&str; 5] = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"];
+const INLINE_IMAGE_TYPES: [&str; 5] = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+];
 /// The raw source shown in the app; the download has all of it.
 pub const MAX_RAW_PREVIEW_BYTES: usize = 1024 * 1024;
 
-pub async fn of_item(db: &impl ConnectionTrait, item_id: i64) -> ServiceResult<Option<mail_message::Model>> {
+pub async fn of_item(
+    db: &impl ConnectionTrait,
+    item_id: i64,
+) -> ServiceResult<Option<mail_message::Model>> {
     Ok(mail_message::Entity::find()
         .filter(mail_message::Column::InboxItemId.eq(item_id))
         .one(db)
@@ -28,8 +37,13 @@ pub async fn of_item(db: &impl ConnectionTrait, item_id: i64) -> ServiceResult<O
 
 /// The sanitised HTML with `cid:` references replaced by the inline images themselves,
 /// so the view needs no request at all (the sandboxed frame may not make any).
-pub async fn html_for_view(state: &AppState, message: &mail_message::Model) -> ServiceResult<Option<String>> {
-    let Some(html) = &message.html_body else { return Ok(None) };
+pub async fn html_for_view(
+    state: &AppState,
+    message: &mail_message::Model,
+) -> ServiceResult<Option<String>> {
+    let Some(html) = &message.html_body else {
+        return Ok(None);
+    };
     if !html.contains("cid:") {
         return Ok(Some(html.clone()));
     }
@@ -41,9 +55,16 @@ pub async fn html_for_view(state: &AppState, message: &mail_message::Model) -> S
     let mut html = html.clone();
     let mut budget = MAX_INLINED_BYTES;
     for doc in inline {
-        let Some(content_id) = &doc.content_id else { continue };
+        let Some(content_id) = &doc.content_id else {
+            continue;
+        };
         // The type goes into the document: only a fixed list, never the mail's own text.
-        let Some(image_type) = INLINE_IMAGE_TYPES.iter().find(|t| doc.content_type.eq_ignore_ascii_case(t)) else { continue };
+        let Some(image_type) = INLINE_IMAGE_TYPES
+            .iter()
+            .find(|t| doc.content_type.eq_ignore_ascii_case(t))
+        else {
+            continue;
+        };
         if doc.size_bytes > MAX_INLINE_IMAGE_BYTES {
             continue;
         }
@@ -51,20 +72,28 @@ pub async fn html_for_view(state: &AppState, message: &mail_message::Model) -> S
         let uses = html.matches(&reference).count();
         // Base64 makes 4 bytes of 3; a mail that repeats one image thousands of times
         // must not make the server build gigabytes.
-        let cost = uses.saturating_mul(usize::try_from(doc.size_bytes).unwrap_or(usize::MAX) / 3 * 4 + 64);
+        let cost =
+            uses.saturating_mul(usize::try_from(doc.size_bytes).unwrap_or(usize::MAX) / 3 * 4 + 64);
         if uses == 0 || cost > budget {
             continue;
         }
         budget -= cost;
         let bytes = state.blobs.get(&doc.sha256).await?;
-        let data_url = format!("data:{image_type};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes));
+        let data_url = format!(
+            "data:{image_type};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        );
         html = html.replace(&reference, &data_url);
     }
     Ok(Some(html))
 }
 
 /// The stored bytes of the item's mail, for the caller if they may see the item.
-pub async fn raw(state: &AppState, principal: &Principal, item_id: InboxItemId) -> ServiceResult<(mail_message::Model, Vec<u8>)> {
+pub async fn raw(
+    state: &AppState,
+    principal: &Principal,
+    item_id: InboxItemId,
+) -> ServiceResult<(mail_message::Model, Vec<u8>)> {
     let item = inbox::find(&state.db, principal, item_id).await?;
     let message = of_item(&state.db, item.id)
         .await?

@@ -4,13 +4,17 @@
 
 use chrono::Utc;
 use minijinja::{Environment, UndefinedBehavior, context};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use talentpost_shared::{ContactMedium, EmailAddress, OutboxPurpose};
 
 use crate::auth::Principal;
 use crate::crypto::random_token;
 use crate::db::entities::{
-    app_user, application, candidate, candidate_email, contact_event, job_opening, legal_entity, mail_message, mail_thread, outbox_message,
+    app_user, application, candidate, candidate_email, contact_event, job_opening, legal_entity,
+    mail_message, mail_thread, outbox_message,
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{ApplicationId, CandidateId, InboxItemId};
@@ -61,7 +65,9 @@ pub async fn letter_context(
                 .filter(application::Column::CandidateId.eq(candidate.id))
                 .one(&state.db)
                 .await?
-                .ok_or_else(|| ServiceError::invalid("applicationId", "no such application of this candidate"))?,
+                .ok_or_else(|| {
+                    ServiceError::invalid("applicationId", "no such application of this candidate")
+                })?,
         ),
         None => None,
     };
@@ -69,22 +75,34 @@ pub async fn letter_context(
         Some(id) => job_opening::Entity::find_by_id(id).one(&state.db).await?,
         None => None,
     };
-    let entity_id = application.as_ref().and_then(|a| a.legal_entity_id).or(opening.as_ref().map(|o| o.legal_entity_id));
+    let entity_id = application
+        .as_ref()
+        .and_then(|a| a.legal_entity_id)
+        .or(opening.as_ref().map(|o| o.legal_entity_id));
     // Mail about no particular application is the main entity's.
     let about = match entity_id {
-        Some(id) => legal_entity::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(|| ServiceError::not_found("legal entity", id))?,
+        Some(id) => legal_entity::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("legal entity", id))?,
         None => legal_entities::main_entity(&state.db, principal.organisation_id).await?,
     };
     if !principal.may_recruit_for(about.id) {
-        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
+        return Err(ServiceError::Forbidden(
+            "you do not recruit for this legal entity",
+        ));
     }
     let recipient = match recipient_of(state, &candidate, to).await {
         Ok(address) => Ok(address),
         Err(ServiceError::InvalidInput { message, .. }) => Err(message),
         Err(other) => return Err(other),
     };
-    let author = app_user::Entity::find_by_id(principal.user_id).one(&state.db).await?;
-    let sender = sender_identities::effective_for(state, &state.db, principal.organisation_id, entity_id).await?;
+    let author = app_user::Entity::find_by_id(principal.user_id)
+        .one(&state.db)
+        .await?;
+    let sender =
+        sender_identities::effective_for(state, &state.db, principal.organisation_id, entity_id)
+            .await?;
     let sender_name = sender.display_name(author.as_ref().map(|user| user.display_name.as_str()));
     let values = context! {
         candidate => context! {
@@ -109,7 +127,15 @@ pub async fn letter_context(
         },
         recruiter => author.as_ref().map(|user| context! { name => user.display_name.clone(), email => user.email.clone() }),
     };
-    Ok(LetterContext { candidate, application, about_entity: about.id, sender, sender_name, recipient, values })
+    Ok(LetterContext {
+        candidate,
+        application,
+        about_entity: about.id,
+        sender,
+        sender_name,
+        recipient,
+        values,
+    })
 }
 
 /// A letter with its placeholders filled in.
@@ -121,22 +147,47 @@ pub struct RenderedLetter {
 
 /// Renders subject, text and (optionally) HTML body; an error names the field and the
 /// placeholder.
-pub fn render_letter(values: &minijinja::Value, subject: &str, text: &str, html: Option<&str>) -> ServiceResult<RenderedLetter> {
+pub fn render_letter(
+    values: &minijinja::Value,
+    subject: &str,
+    text: &str,
+    html: Option<&str>,
+) -> ServiceResult<RenderedLetter> {
     let subject_template = required_text("subject", subject, 500)?;
     if text.trim().is_empty() {
         return Err(ServiceError::invalid("body", "must not be empty"));
     }
     let subject = render("subject", &subject_template, values, false)?;
     if subject.contains(['\r', '\n']) {
-        return Err(ServiceError::invalid("subject", "must be a single line (no line breaks)"));
+        return Err(ServiceError::invalid(
+            "subject",
+            "must be a single line (no line breaks)",
+        ));
     }
     let text = render("body", text, values, false)?;
-    let html = html.map(|html| render("bodyHtml", html, values, true)).transpose()?;
-    Ok(RenderedLetter { subject, text, html })
+    let html = html
+        .map(|html| render("bodyHtml", html, values, true))
+        .transpose()?;
+    Ok(RenderedLetter {
+        subject,
+        text,
+        html,
+    })
 }
 
-pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInput) -> ServiceResult<outbox_message::Model> {
-    let context = letter_context(state, principal, input.candidate_id, input.application_id, input.to.as_deref()).await?;
+pub async fn send(
+    state: &AppState,
+    principal: &Principal,
+    input: SendMessageInput,
+) -> ServiceResult<outbox_message::Model> {
+    let context = letter_context(
+        state,
+        principal,
+        input.candidate_id,
+        input.application_id,
+        input.to.as_deref(),
+    )
+    .await?;
     let letter = render_letter(&context.values, &input.subject, &input.body, None)?;
     let attachments = attachments_of(state, input.attachments)?;
     let reply_context = match input.in_reply_to_inbox_item_id {
@@ -144,7 +195,17 @@ pub async fn send(state: &AppState, principal: &Principal, input: SendMessageInp
         None => None,
     };
     let txn = state.db.begin().await?;
-    let message = deliver(state, &txn, principal, &context, letter, ContactMedium::MailOut, attachments, reply_context).await?;
+    let message = deliver(
+        state,
+        &txn,
+        principal,
+        &context,
+        letter,
+        ContactMedium::MailOut,
+        attachments,
+        reply_context,
+    )
+    .await?;
     txn.commit().await?;
     outbox::announce(state, &message);
     Ok(message)
@@ -167,24 +228,46 @@ pub async fn deliver(
         Ok(recipient) => recipient.clone(),
         Err(why) => return Err(ServiceError::invalid("to", why.clone())),
     };
-    let LetterContext { candidate, application, about_entity, sender, sender_name, .. } = context;
-    let (candidate, application, about_entity, sender, sender_name) = (candidate, application, *about_entity, sender, sender_name.clone());
-    let RenderedLetter { subject, text: body, html: body_html } = letter;
+    let LetterContext {
+        candidate,
+        application,
+        about_entity,
+        sender,
+        sender_name,
+        ..
+    } = context;
+    let (candidate, application, about_entity, sender, sender_name) = (
+        candidate,
+        application,
+        *about_entity,
+        sender,
+        sender_name.clone(),
+    );
+    let RenderedLetter {
+        subject,
+        text: body,
+        html: body_html,
+    } = letter;
     let (text, html) = with_signature(&body, body_html.as_deref(), sender);
     let now = Utc::now();
-    let thread = match reply_context.as_ref().and_then(|context| context.thread.clone()) {
+    let thread = match reply_context
+        .as_ref()
+        .and_then(|context| context.thread.clone())
+    {
         Some(thread) => thread,
-        None => mail_thread::ActiveModel {
-            organisation_id: Set(principal.organisation_id),
-            candidate_id: Set(candidate.id),
-            application_id: Set(application.as_ref().map(|a| a.id)),
-            token: Set(thread_token()),
-            subject: Set(subject.clone()),
-            created_at: Set(now),
-            ..Default::default()
+        None => {
+            mail_thread::ActiveModel {
+                organisation_id: Set(principal.organisation_id),
+                candidate_id: Set(candidate.id),
+                application_id: Set(application.as_ref().map(|a| a.id)),
+                token: Set(thread_token()),
+                subject: Set(subject.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?
         }
-        .insert(txn)
-        .await?,
     };
     let event = contact_event::ActiveModel {
         candidate_id: Set(candidate.id),
@@ -203,7 +286,11 @@ pub async fn deliver(
     let mail = OutgoingMail {
         from_name: Some(sender_name),
         from: outbound_accounts::to_lettre(&sender.address, "senderAddress")?,
-        to_name: Some(format!("{} {}", candidate.first_name, candidate.last_name).trim().to_owned()),
+        to_name: Some(
+            format!("{} {}", candidate.first_name, candidate.last_name)
+                .trim()
+                .to_owned(),
+        ),
         to: outbound_accounts::to_lettre(&recipient, "to")?,
         reply_to: match sender.reply_address(&thread.token) {
             Some(address) => Some(outbound_accounts::to_lettre(&address, "senderAddress")?),
@@ -213,8 +300,12 @@ pub async fn deliver(
         text,
         html,
         message_id: outbox::new_message_id(Some(&thread.token), &sender.address),
-        in_reply_to: reply_context.as_ref().and_then(|context| context.in_reply_to.clone()),
-        references: reply_context.map(|context| context.references).unwrap_or_default(),
+        in_reply_to: reply_context
+            .as_ref()
+            .and_then(|context| context.in_reply_to.clone()),
+        references: reply_context
+            .map(|context| context.references)
+            .unwrap_or_default(),
         attachments,
         date: now,
         auto_generated: false,
@@ -242,7 +333,12 @@ pub async fn deliver(
 
 /// Fills in the placeholders. An unknown or empty placeholder is a typo or a missing
 /// link the writer must see, never an empty gap in a mail to a candidate.
-fn render(field: &str, source: &str, values: &minijinja::Value, html: bool) -> ServiceResult<String> {
+fn render(
+    field: &str,
+    source: &str,
+    values: &minijinja::Value,
+    html: bool,
+) -> ServiceResult<String> {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
     if html {
@@ -251,9 +347,15 @@ fn render(field: &str, source: &str, values: &minijinja::Value, html: bool) -> S
     }
     // Loops in a template cannot keep a worker busy: rendering stops after this much work.
     environment.set_fuel(Some(100_000));
-    let template = environment
-        .template_from_str(source)
-        .map_err(|error| ServiceError::invalid(field, format!("the placeholders cannot be read: {}", error.detail().unwrap_or("syntax error"))))?;
+    let template = environment.template_from_str(source).map_err(|error| {
+        ServiceError::invalid(
+            field,
+            format!(
+                "the placeholders cannot be read: {}",
+                error.detail().unwrap_or("syntax error")
+            ),
+        )
+    })?;
     let mut names: Vec<String> = template.undeclared_variables(true).into_iter().collect();
     names.sort();
     for name in names {
@@ -271,15 +373,24 @@ fn render(field: &str, source: &str, values: &minijinja::Value, html: bool) -> S
                 _ => {
                     return Err(ServiceError::invalid(
                         field,
-                        format!("unknown placeholder {{{{ {name} }}}}; available: {}", PLACEHOLDERS.join(", ")),
+                        format!(
+                            "unknown placeholder {{{{ {name} }}}}; available: {}",
+                            PLACEHOLDERS.join(", ")
+                        ),
                     ));
                 }
             };
         }
     }
-    template
-        .render(values)
-        .map_err(|error| ServiceError::invalid(field, format!("placeholder problem: {}", error.detail().unwrap_or(&error.to_string()))))
+    template.render(values).map_err(|error| {
+        ServiceError::invalid(
+            field,
+            format!(
+                "placeholder problem: {}",
+                error.detail().unwrap_or(&error.to_string())
+            ),
+        )
+    })
 }
 
 /// What subjects and bodies can use, for the error message and the compose help.
@@ -300,9 +411,14 @@ pub const PLACEHOLDERS: &[&str] = &[
     "recruiter.email",
 ];
 
-async fn recipient_of(state: &AppState, candidate: &candidate::Model, to: Option<&str>) -> ServiceResult<EmailAddress> {
+async fn recipient_of(
+    state: &AppState,
+    candidate: &candidate::Model,
+    to: Option<&str>,
+) -> ServiceResult<EmailAddress> {
     if let Some(to) = to.filter(|to| !to.trim().is_empty()) {
-        return EmailAddress::parse(to).map_err(|error| ServiceError::invalid("to", error.to_string()));
+        return EmailAddress::parse(to)
+            .map_err(|error| ServiceError::invalid("to", error.to_string()));
     }
     let addresses = candidate_email::Entity::find()
         .filter(candidate_email::Column::CandidateId.eq(candidate.id))
@@ -310,7 +426,10 @@ async fn recipient_of(state: &AppState, candidate: &candidate::Model, to: Option
         .all(&state.db)
         .await?;
     if addresses.is_empty() {
-        return Err(ServiceError::invalid("to", "the candidate has no e-mail address; enter one"));
+        return Err(ServiceError::invalid(
+            "to",
+            "the candidate has no e-mail address; enter one",
+        ));
     }
     addresses
         .iter()
@@ -321,16 +440,26 @@ async fn recipient_of(state: &AppState, candidate: &candidate::Model, to: Option
         })
 }
 
-fn attachments_of(state: &AppState, files: Vec<UploadedFile>) -> ServiceResult<Vec<OutgoingAttachment>> {
+fn attachments_of(
+    state: &AppState,
+    files: Vec<UploadedFile>,
+) -> ServiceResult<Vec<OutgoingAttachment>> {
     let total: usize = files.iter().map(|file| file.bytes.len()).sum();
     if total > state.config.max_outgoing_bytes {
-        return Err(ServiceError::PayloadTooLarge { field: "attachments".to_owned(), limit: state.config.max_outgoing_bytes });
+        return Err(ServiceError::PayloadTooLarge {
+            field: "attachments".to_owned(),
+            limit: state.config.max_outgoing_bytes,
+        });
     }
     Ok(files
         .into_iter()
         .map(|file| OutgoingAttachment {
             file_name: inbox::clean_file_name(&file.file_name),
-            content_type: if file.content_type.trim().is_empty() { "application/octet-stream".to_owned() } else { file.content_type },
+            content_type: if file.content_type.trim().is_empty() {
+                "application/octet-stream".to_owned()
+            } else {
+                file.content_type
+            },
             bytes: file.bytes,
         })
         .collect())
@@ -342,12 +471,24 @@ pub struct ReplyContext {
     references: Vec<String>,
 }
 
-async fn reply_context(state: &AppState, principal: &Principal, item_id: InboxItemId, candidate_id: i64) -> ServiceResult<ReplyContext> {
+async fn reply_context(
+    state: &AppState,
+    principal: &Principal,
+    item_id: InboxItemId,
+    candidate_id: i64,
+) -> ServiceResult<ReplyContext> {
     let item = inbox::find(&state.db, principal, item_id)
         .await
         .map_err(|_| ServiceError::invalid("inReplyToInboxItemId", "no such inbox item"))?;
-    let Some(mail) = mail_message::Entity::find().filter(mail_message::Column::InboxItemId.eq(item.id)).one(&state.db).await? else {
-        return Err(ServiceError::invalid("inReplyToInboxItemId", "this inbox item is not a mail"));
+    let Some(mail) = mail_message::Entity::find()
+        .filter(mail_message::Column::InboxItemId.eq(item.id))
+        .one(&state.db)
+        .await?
+    else {
+        return Err(ServiceError::invalid(
+            "inReplyToInboxItemId",
+            "this inbox item is not a mail",
+        ));
     };
     let own_id = mail.message_id_header.as_deref().map(strip_brackets);
     let mut references: Vec<String> = mail
@@ -363,7 +504,10 @@ async fn reply_context(state: &AppState, principal: &Principal, item_id: InboxIt
     {
         references.push(id.clone());
     }
-    let token = references.iter().rev().find_map(|id| outbox::thread_token_of(id).map(str::to_owned));
+    let token = references
+        .iter()
+        .rev()
+        .find_map(|id| outbox::thread_token_of(id).map(str::to_owned));
     let thread = match token {
         Some(token) => mail_thread::Entity::find()
             .filter(mail_thread::Column::Token.eq(token))
@@ -374,20 +518,36 @@ async fn reply_context(state: &AppState, principal: &Principal, item_id: InboxIt
             .filter(|thread| thread.candidate_id == candidate_id),
         None => None,
     };
-    Ok(ReplyContext { thread, in_reply_to: own_id, references })
+    Ok(ReplyContext {
+        thread,
+        in_reply_to: own_id,
+        references,
+    })
 }
 
 fn strip_brackets(id: &str) -> String {
-    id.trim().trim_start_matches('<').trim_end_matches('>').to_owned()
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned()
 }
 
 fn thread_token() -> String {
-    random_token("").chars().filter(char::is_ascii_alphanumeric).take(16).collect::<String>().to_lowercase()
+    random_token("")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(16)
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// Body and signature as text; as HTML when the letter has an HTML body or the account
 /// an HTML signature.
-fn with_signature(body: &str, body_html: Option<&str>, sender: &EffectiveSender) -> (String, Option<String>) {
+fn with_signature(
+    body: &str,
+    body_html: Option<&str>,
+    sender: &EffectiveSender,
+) -> (String, Option<String>) {
     let account = sender.account.as_ref();
     let signature_text = account.and_then(|a| a.signature_text.clone());
     let signature_html = account.and_then(|a| a.signature_html.clone());

@@ -36,7 +36,10 @@ use crate::error::{ServiceError, ServiceResult};
 /// A `LIKE` pattern: `template` with `{}` replaced by `text`, whose own `%`, `_` and `\\`
 /// match literally (so "max_mustermann@" finds that address).
 pub fn like_pattern(template: &str, text: &str) -> sea_orm::sea_query::LikeExpr {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     sea_orm::sea_query::LikeExpr::new(template.replace("{}", &escaped)).escape('\\')
 }
 
@@ -60,7 +63,11 @@ pub fn required_name(field: &str, value: &str, max_chars: usize) -> ServiceResul
 }
 
 /// Like [`required_text`], but an empty value means "not given".
-pub fn optional_text(field: &str, value: Option<&str>, max_chars: usize) -> ServiceResult<Option<String>> {
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> ServiceResult<Option<String>> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) => bounded(field, text, max_chars).map(Some),
@@ -69,9 +76,15 @@ pub fn optional_text(field: &str, value: Option<&str>, max_chars: usize) -> Serv
 
 fn bounded(field: &str, text: &str, max_chars: usize) -> ServiceResult<String> {
     if text.chars().count() > max_chars {
-        return Err(ServiceError::invalid(field, format!("must be at most {max_chars} characters")));
+        return Err(ServiceError::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return Err(ServiceError::invalid(field, "contains control characters"));
     }
     Ok(text.to_owned())

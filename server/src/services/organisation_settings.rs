@@ -23,34 +23,56 @@ pub fn data_retention(organisation: &organisation::Model) -> DataRetention {
 }
 
 /// Administrators only; the change is audited.
-pub async fn set_data_retention(state: &AppState, principal: &Principal, retention: DataRetention) -> ServiceResult<organisation::Model> {
+pub async fn set_data_retention(
+    state: &AppState,
+    principal: &Principal,
+    retention: DataRetention,
+) -> ServiceResult<organisation::Model> {
     principal.require_admin()?;
     let existing = get(state, principal).await?;
     let before = data_retention(&existing);
     let mut active: organisation::ActiveModel = existing.into();
     active.data_retention = Set(retention.as_str().to_owned());
     let updated = active.update(&state.db).await?;
-    audit::record(&state.db, principal, "organisation.data_retention", "organisation", Some(updated.id), serde_json::json!({
-        "from": before.as_str(),
-        "to": retention.as_str(),
-    }))
+    audit::record(
+        &state.db,
+        principal,
+        "organisation.data_retention",
+        "organisation",
+        Some(updated.id),
+        serde_json::json!({
+            "from": before.as_str(),
+            "to": retention.as_str(),
+        }),
+    )
     .await?;
     Ok(updated)
 }
 
 /// Whether mail written by nurturing jobs counts as contact for the last-contact
 /// filters. Administrators only; audited.
-pub async fn set_nurturing_counts_as_contact(state: &AppState, principal: &Principal, counts: bool) -> ServiceResult<organisation::Model> {
+pub async fn set_nurturing_counts_as_contact(
+    state: &AppState,
+    principal: &Principal,
+    counts: bool,
+) -> ServiceResult<organisation::Model> {
     principal.require_admin()?;
     let existing = get(state, principal).await?;
     let before = existing.nurturing_counts_as_contact;
     let mut active: organisation::ActiveModel = existing.into();
     active.nurturing_counts_as_contact = Set(counts);
     let updated = active.update(&state.db).await?;
-    audit::record(&state.db, principal, "organisation.nurturing_counts_as_contact", "organisation", Some(updated.id), serde_json::json!({
-        "from": before,
-        "to": counts,
-    }))
+    audit::record(
+        &state.db,
+        principal,
+        "organisation.nurturing_counts_as_contact",
+        "organisation",
+        Some(updated.id),
+        serde_json::json!({
+            "from": before,
+            "to": counts,
+        }),
+    )
     .await?;
     Ok(updated)
 }

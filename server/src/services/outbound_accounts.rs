@@ -5,8 +5,8 @@
 use chrono::Utc;
 use lettre::Address;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, MailSecurity};
 
@@ -17,7 +17,9 @@ use crate::ids::{LegalEntityId, OutboundAccountId};
 use crate::mail::sanitize::sanitize_html;
 use crate::mail::smtp::diagnose::CheckOutcome;
 use crate::mail::smtp::{CheckStep, SmtpFailure, SmtpSettings, check_connection};
-use crate::services::mail_connection::{self, ConnectionInput, SMTP, StoredConnection, ValidConnection, require_mail_admin};
+use crate::services::mail_connection::{
+    self, ConnectionInput, SMTP, StoredConnection, ValidConnection, require_mail_admin,
+};
 use crate::services::{audit, legal_entities, optional_text, outbox, required_text};
 use crate::state::AppState;
 
@@ -32,7 +34,10 @@ pub struct OutboundAccountInput {
     pub signature_text: Option<String>,
 }
 
-pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<outbound_account::Model>> {
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+) -> ServiceResult<Vec<outbound_account::Model>> {
     require_mail_admin(principal)?;
     let mut query = outbound_account::Entity::find()
         .filter(outbound_account::Column::OrganisationId.eq(principal.organisation_id))
@@ -45,7 +50,11 @@ pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<
     Ok(query.all(&state.db).await?)
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: OutboundAccountId) -> ServiceResult<outbound_account::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: OutboundAccountId,
+) -> ServiceResult<outbound_account::Model> {
     require_mail_admin(principal)?;
     outbound_account::Entity::find_by_id(id.0)
         .filter(outbound_account::Column::OrganisationId.eq(principal.organisation_id))
@@ -56,7 +65,10 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: Outbound
 }
 
 /// The organisation's default account for system mail, if an admin chose one.
-pub async fn system_default(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<Option<outbound_account::Model>> {
+pub async fn system_default(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> ServiceResult<Option<outbound_account::Model>> {
     Ok(outbound_account::Entity::find()
         .filter(outbound_account::Column::OrganisationId.eq(organisation_id))
         .filter(outbound_account::Column::IsSystemDefault.eq(true))
@@ -89,13 +101,21 @@ fn settings_from(connection: &ValidConnection, password: Option<String>) -> Smtp
 
 /// The settings the outbox sends with; the password is decrypted here and nowhere else,
 /// and an OAuth account's access token is fetched (refreshed if due) here.
-pub async fn settings_of(state: &AppState, account: &outbound_account::Model) -> Result<SmtpSettings, SmtpFailure> {
+pub async fn settings_of(
+    state: &AppState,
+    account: &outbound_account::Model,
+) -> Result<SmtpSettings, SmtpFailure> {
     if let Some(connection) = account.oauth_account_id {
-        let token = crate::services::oauth::tokens::access_token(state, connection).await.map_err(|error| SmtpFailure {
-            // Mail waits (up to its maximum age) for the connection to be renewed.
-            transient: true,
-            ..SmtpFailure::new(talentpost_shared::MailProblem::Authorization, error.to_string())
-        })?;
+        let token = crate::services::oauth::tokens::access_token(state, connection)
+            .await
+            .map_err(|error| SmtpFailure {
+                // Mail waits (up to its maximum age) for the connection to be renewed.
+                transient: true,
+                ..SmtpFailure::new(
+                    talentpost_shared::MailProblem::Authorization,
+                    error.to_string(),
+                )
+            })?;
         return Ok(SmtpSettings {
             host: account.host.clone(),
             port: u16::try_from(account.port).unwrap_or(587),
@@ -128,7 +148,11 @@ fn signature(field: &str, value: Option<&str>) -> ServiceResult<Option<String>> 
     optional_text(field, value, 20_000)
 }
 
-async fn resolve_entity(state: &AppState, principal: &Principal, id: Option<LegalEntityId>) -> ServiceResult<legal_entity::Model> {
+async fn resolve_entity(
+    state: &AppState,
+    principal: &Principal,
+    id: Option<LegalEntityId>,
+) -> ServiceResult<legal_entity::Model> {
     let entity = match id {
         Some(id) => legal_entities::find_in_organisation(&state.db, principal, id)
             .await
@@ -141,7 +165,9 @@ async fn resolve_entity(state: &AppState, principal: &Principal, id: Option<Lega
 
 fn require_default_rights(principal: &Principal, wanted: Option<bool>) -> ServiceResult<()> {
     if wanted == Some(true) && !principal.is_admin() {
-        return Err(ServiceError::Forbidden("only administrators choose the default account for system mail"));
+        return Err(ServiceError::Forbidden(
+            "only administrators choose the default account for system mail",
+        ));
     }
     Ok(())
 }
@@ -149,28 +175,41 @@ fn require_default_rights(principal: &Principal, wanted: Option<bool>) -> Servic
 async fn clear_default(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<()> {
     use sea_orm::sea_query::Expr;
     outbound_account::Entity::update_many()
-        .col_expr(outbound_account::Column::IsSystemDefault, Expr::value(false))
+        .col_expr(
+            outbound_account::Column::IsSystemDefault,
+            Expr::value(false),
+        )
         .filter(outbound_account::Column::OrganisationId.eq(organisation_id))
         .exec(db)
         .await?;
     Ok(())
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: OutboundAccountInput) -> ServiceResult<outbound_account::Model> {
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: OutboundAccountInput,
+) -> ServiceResult<outbound_account::Model> {
     require_mail_admin(principal)?;
     require_default_rights(principal, input.is_system_default)?;
     let label = required_text("label", input.label.as_deref().unwrap_or_default(), 100)?;
     let connection = mail_connection::validate(&SMTP, &input.connection, None)?;
     let password = mail_connection::password_of(state, &connection, &input.connection, None)?;
     let entity = resolve_entity(state, principal, input.legal_entity_id).await?;
-    let signature_html = signature("signatureHtml", input.signature_html.as_deref())?.map(|html| sanitize_html(&html).html);
+    let signature_html = signature("signatureHtml", input.signature_html.as_deref())?
+        .map(|html| sanitize_html(&html).html);
     let signature_text = signature("signatureText", input.signature_text.as_deref())?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
     // The first account an admin sets up carries system mail unless they say otherwise.
     let is_default = match input.is_system_default {
         Some(wanted) => wanted,
-        None => principal.is_admin() && system_default(&txn, principal.organisation_id).await?.is_none(),
+        None => {
+            principal.is_admin()
+                && system_default(&txn, principal.organisation_id)
+                    .await?
+                    .is_none()
+        }
     };
     if is_default {
         clear_default(&txn, principal.organisation_id).await?;
@@ -195,7 +234,15 @@ pub async fn create(state: &AppState, principal: &Principal, input: OutboundAcco
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, principal, "outbound_account.create", "outbound_account", Some(account.id), audit_details(&account)).await?;
+    audit::record(
+        &txn,
+        principal,
+        "outbound_account.create",
+        "outbound_account",
+        Some(account.id),
+        audit_details(&account),
+    )
+    .await?;
     txn.commit().await?;
     state.outbox.wake();
     Ok(account)
@@ -212,17 +259,29 @@ pub async fn update(
     let stored_connection = stored(&current);
     let connection = mail_connection::validate(&SMTP, &input.connection, Some(&stored_connection))?;
     if current.oauth_account_id.is_some() && connection.security == MailSecurity::Unencrypted {
-        return Err(ServiceError::invalid("security", "tokens are never sent unencrypted: choose TLS or STARTTLS"));
+        return Err(ServiceError::invalid(
+            "security",
+            "tokens are never sent unencrypted: choose TLS or STARTTLS",
+        ));
     }
-    mail_connection::require_password_for_new_destination(&connection, &input.connection, &stored_connection)?;
+    mail_connection::require_password_for_new_destination(
+        &connection,
+        &input.connection,
+        &stored_connection,
+    )?;
     let mut account: outbound_account::ActiveModel = current.clone().into();
     if let Some(label) = &input.label {
         account.label = Set(required_text("label", label, 100)?);
     }
     if connection.username.is_none() {
         account.password_secret = Set(None);
-    } else if input.connection.password.as_deref().is_some_and(|p| !p.is_empty())
-        && let Some(password) = mail_connection::password_of(state, &connection, &input.connection, None)?
+    } else if input
+        .connection
+        .password
+        .as_deref()
+        .is_some_and(|p| !p.is_empty())
+        && let Some(password) =
+            mail_connection::password_of(state, &connection, &input.connection, None)?
     {
         account.password_secret = Set(Some(state.secrets.encrypt(&password)));
     }
@@ -233,7 +292,8 @@ pub async fn update(
     account.accept_invalid_certs = Set(connection.accept_invalid_certs);
     account.username = Set(connection.username.clone());
     if input.signature_html.is_some() {
-        account.signature_html = Set(signature("signatureHtml", input.signature_html.as_deref())?.map(|html| sanitize_html(&html).html));
+        account.signature_html = Set(signature("signatureHtml", input.signature_html.as_deref())?
+            .map(|html| sanitize_html(&html).html));
     }
     if input.signature_text.is_some() {
         account.signature_text = Set(signature("signatureText", input.signature_text.as_deref())?);
@@ -255,7 +315,15 @@ pub async fn update(
         account.is_system_default = Set(true);
     }
     let updated = account.update(&txn).await?;
-    audit::record(&txn, principal, "outbound_account.update", "outbound_account", Some(updated.id), audit_details(&updated)).await?;
+    audit::record(
+        &txn,
+        principal,
+        "outbound_account.update",
+        "outbound_account",
+        Some(updated.id),
+        audit_details(&updated),
+    )
+    .await?;
     txn.commit().await?;
     state.transports.forget_account(updated.id);
     state.outbox.wake();
@@ -264,7 +332,11 @@ pub async fn update(
 
 /// Deletes the accounts, all or nothing. Refused while a sender uses one or mail waits
 /// to go out through it; the error names which.
-pub async fn delete(state: &AppState, principal: &Principal, ids: &[OutboundAccountId]) -> ServiceResult<Vec<OutboundAccountId>> {
+pub async fn delete(
+    state: &AppState,
+    principal: &Principal,
+    ids: &[OutboundAccountId],
+) -> ServiceResult<Vec<OutboundAccountId>> {
     if ids.is_empty() {
         return Err(ServiceError::invalid("ids", "select at least one account"));
     }
@@ -278,34 +350,58 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[OutboundAcco
             .one(&txn)
             .await?
         {
-            let entity = legal_entity::Entity::find_by_id(identity.legal_entity_id).one(&txn).await?;
+            let entity = legal_entity::Entity::find_by_id(identity.legal_entity_id)
+                .one(&txn)
+                .await?;
             return Err(ServiceError::conflict(
                 "ids",
                 format!(
                     "\"{}\" is the sender channel of {}; choose another channel there first",
                     account.label,
-                    entity.map_or_else(|| "a legal entity".to_owned(), |entity| format!("\"{}\"", entity.name))
+                    entity.map_or_else(
+                        || "a legal entity".to_owned(),
+                        |entity| format!("\"{}\"", entity.name)
+                    )
                 ),
             ));
         }
         let waiting = outbox_message::Entity::find()
             .filter(outbox_message::Column::OutboundAccountId.eq(account.id))
-            .filter(outbox_message::Column::Status.is_in(outbox::PENDING.iter().map(|status| status.as_str())))
+            .filter(
+                outbox_message::Column::Status
+                    .is_in(outbox::PENDING.iter().map(|status| status.as_str())),
+            )
             .count(&txn)
             .await?;
         if waiting > 0 {
             return Err(ServiceError::conflict(
                 "ids",
-                format!("{waiting} mail(s) wait to go out through \"{}\"; cancel them in the outbox or let them go first", account.label),
+                format!(
+                    "{waiting} mail(s) wait to go out through \"{}\"; cancel them in the outbox or let them go first",
+                    account.label
+                ),
             ));
         }
         removed_default |= account.is_system_default;
-        outbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
+        outbound_account::Entity::delete_by_id(account.id)
+            .exec(&txn)
+            .await?;
         // Its tokens go with it: nothing else signs in with this connection.
         if let Some(connection) = account.oauth_account_id {
-            revoke.extend(crate::services::oauth::connect::delete_with_account(state, &txn, connection).await?);
+            revoke.extend(
+                crate::services::oauth::connect::delete_with_account(state, &txn, connection)
+                    .await?,
+            );
         }
-        audit::record(&txn, principal, "outbound_account.delete", "outbound_account", Some(account.id), audit_details(&account)).await?;
+        audit::record(
+            &txn,
+            principal,
+            "outbound_account.delete",
+            "outbound_account",
+            Some(account.id),
+            audit_details(&account),
+        )
+        .await?;
     }
     if removed_default
         && let Some(next) = outbound_account::Entity::find()
@@ -361,9 +457,13 @@ pub async fn test(
     send: bool,
 ) -> ServiceResult<TestReport> {
     require_mail_admin(principal)?;
-    let recipient = EmailAddress::parse(to).map_err(|error| ServiceError::invalid("to", error.to_string()))?;
+    let recipient =
+        EmailAddress::parse(to).map_err(|error| ServiceError::invalid("to", error.to_string()))?;
     let chosen_sender = match from.filter(|from| !from.trim().is_empty()) {
-        Some(from) => Some(EmailAddress::parse(from).map_err(|error| ServiceError::invalid("from", error.to_string()))?),
+        Some(from) => Some(
+            EmailAddress::parse(from)
+                .map_err(|error| ServiceError::invalid("from", error.to_string()))?,
+        ),
         None => None,
     };
     let current = match id {
@@ -373,11 +473,21 @@ pub async fn test(
     let (settings, entity_id) = match (&current, &input) {
         (_, Some(input)) => {
             let stored_connection = current.as_ref().map(stored);
-            let connection = mail_connection::validate(&SMTP, &input.connection, stored_connection.as_ref())?;
+            let connection =
+                mail_connection::validate(&SMTP, &input.connection, stored_connection.as_ref())?;
             if let Some(stored_connection) = &stored_connection {
-                mail_connection::require_password_for_new_destination(&connection, &input.connection, stored_connection)?;
+                mail_connection::require_password_for_new_destination(
+                    &connection,
+                    &input.connection,
+                    stored_connection,
+                )?;
             }
-            let password = mail_connection::password_of(state, &connection, &input.connection, stored_connection.as_ref())?;
+            let password = mail_connection::password_of(
+                state,
+                &connection,
+                &input.connection,
+                stored_connection.as_ref(),
+            )?;
             let entity_id = match (input.legal_entity_id, &current) {
                 (Some(id), _) => resolve_entity(state, principal, Some(id)).await?.id,
                 (None, Some(account)) => account.legal_entity_id,
@@ -385,41 +495,81 @@ pub async fn test(
             };
             (settings_from(&connection, password), entity_id)
         }
-        (Some(account), None) => {
-            (settings_of(state, account).await.map_err(|failure| ServiceError::invalid("password", failure.message))?, account.legal_entity_id)
+        (Some(account), None) => (
+            settings_of(state, account)
+                .await
+                .map_err(|failure| ServiceError::invalid("password", failure.message))?,
+            account.legal_entity_id,
+        ),
+        (None, None) => {
+            return Err(ServiceError::invalid(
+                "id",
+                "give the account to test, or its settings",
+            ));
         }
-        (None, None) => return Err(ServiceError::invalid("id", "give the account to test, or its settings")),
     };
     let sender = match chosen_sender {
         Some(sender) => sender,
-        None => test_sender(state, current.as_ref(), entity_id, settings.credentials.as_ref().map(|(user, _)| user.as_str())).await?,
+        None => {
+            test_sender(
+                state,
+                current.as_ref(),
+                entity_id,
+                settings.credentials.as_ref().map(|(user, _)| user.as_str()),
+            )
+            .await?
+        }
     };
     if send {
         let Some(account) = current.filter(|_| input.is_none()) else {
-            return Err(ServiceError::invalid("send", "save the account first: a test mail goes out through the outbox with the saved settings"));
+            return Err(ServiceError::invalid(
+                "send",
+                "save the account first: a test mail goes out through the outbox with the saved settings",
+            ));
         };
-        let message = outbox::queue_test_mail(state, principal, &account, &sender, &recipient).await?;
+        let message =
+            outbox::queue_test_mail(state, principal, &account, &sender, &recipient).await?;
         let message = outbox::send_now(state, message.id).await?;
         let failure = outbox::failure_of(&message);
-        return Ok(TestReport { steps: Vec::new(), failure, test_message: Some(message) });
+        return Ok(TestReport {
+            steps: Vec::new(),
+            failure,
+            test_message: Some(message),
+        });
     }
     let sender_address = to_lettre(&sender, "from")?;
     let recipient_address = to_lettre(&recipient, "to")?;
-    let CheckOutcome { steps, failure } = check_connection(&state.mail_tls, &settings, &sender_address, &recipient_address).await;
-    Ok(TestReport { steps, failure, test_message: None })
+    let CheckOutcome { steps, failure } = check_connection(
+        &state.mail_tls,
+        &settings,
+        &sender_address,
+        &recipient_address,
+    )
+    .await;
+    Ok(TestReport {
+        steps,
+        failure,
+        test_message: None,
+    })
 }
 
 /// The address Talentpost itself writes from (`TALENTPOST_SYSTEM_SENDER`).
 pub fn system_sender(state: &AppState) -> ServiceResult<EmailAddress> {
-    EmailAddress::parse(&state.config.system_sender)
-        .map_err(|_| ServiceError::Internal(format!("TALENTPOST_SYSTEM_SENDER \"{}\" is not an address", state.config.system_sender)))
+    EmailAddress::parse(&state.config.system_sender).map_err(|_| {
+        ServiceError::Internal(format!(
+            "TALENTPOST_SYSTEM_SENDER \"{}\" is not an address",
+            state.config.system_sender
+        ))
+    })
 }
 
 pub fn to_lettre(address: &EmailAddress, field: &str) -> ServiceResult<Address> {
-    address
-        .to_string()
-        .parse::<Address>()
-        .map_err(|error| ServiceError::invalid(field, format!("\"{address}\" cannot be used in SMTP: {error}")))
+    address.to_string().parse::<Address>().map_err(|error| {
+        ServiceError::invalid(
+            field,
+            format!("\"{address}\" cannot be used in SMTP: {error}"),
+        )
+    })
 }
 
 /// The address a test uses as sender: that of a legal entity sending through this
@@ -443,6 +593,10 @@ async fn test_sender(
     if let Some(address) = username.and_then(|user| EmailAddress::parse(user).ok()) {
         return Ok(address);
     }
-    EmailAddress::parse(&state.config.system_sender)
-        .map_err(|_| ServiceError::Internal(format!("TALENTPOST_SYSTEM_SENDER \"{}\" is not an address", state.config.system_sender)))
+    EmailAddress::parse(&state.config.system_sender).map_err(|_| {
+        ServiceError::Internal(format!(
+            "TALENTPOST_SYSTEM_SENDER \"{}\" is not an address",
+            state.config.system_sender
+        ))
+    })
 }

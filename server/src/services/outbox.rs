@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use lettre::address::Envelope;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-    TryIntoModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait, TryIntoModel,
 };
 use talentpost_shared::{EmailAddress, MailProblem, OutboxChannel, OutboxPurpose, OutboxStatus};
 
@@ -28,7 +28,11 @@ use crate::services::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 /// Not yet final: what the worker still has to do something about.
-pub const PENDING: [OutboxStatus; 3] = [OutboxStatus::Queued, OutboxStatus::Sending, OutboxStatus::Retrying];
+pub const PENDING: [OutboxStatus; 3] = [
+    OutboxStatus::Queued,
+    OutboxStatus::Sending,
+    OutboxStatus::Retrying,
+];
 
 /// How a mail will leave, decided when it is queued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,19 +57,37 @@ pub struct NewOutboxMail {
 }
 
 pub fn builtin_channel(state: &AppState) -> OutboxChannel {
-    if state.config.smtp_relay_host.is_some() { OutboxChannel::Relay } else { OutboxChannel::DropFolder }
+    if state.config.smtp_relay_host.is_some() {
+        OutboxChannel::Relay
+    } else {
+        OutboxChannel::DropFolder
+    }
 }
 
 /// Builds the message and writes it to the outbox on `db`, normally the caller's
 /// transaction. Nothing is sent here; the worker is woken after the commit.
-pub async fn enqueue(state: &AppState, db: &impl ConnectionTrait, new: NewOutboxMail) -> ServiceResult<outbox_message::Model> {
+pub async fn enqueue(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    new: NewOutboxMail,
+) -> ServiceResult<outbox_message::Model> {
     let (_, raw) = build_message(&new.mail).map_err(|error| match error {
-        crate::mail::smtp::message::MessageError::LineBreak { field } => ServiceError::invalid(field, "must be a single line (no line breaks)"),
-        crate::mail::smtp::message::MessageError::ContentType(name) => ServiceError::invalid("attachments", format!("\"{name}\" has an invalid content type")),
-        crate::mail::smtp::message::MessageError::Build(message) => ServiceError::invalid("message", message),
+        crate::mail::smtp::message::MessageError::LineBreak { field } => {
+            ServiceError::invalid(field, "must be a single line (no line breaks)")
+        }
+        crate::mail::smtp::message::MessageError::ContentType(name) => ServiceError::invalid(
+            "attachments",
+            format!("\"{name}\" has an invalid content type"),
+        ),
+        crate::mail::smtp::message::MessageError::Build(message) => {
+            ServiceError::invalid("message", message)
+        }
     })?;
     if raw.len() > state.config.max_outgoing_bytes {
-        return Err(ServiceError::PayloadTooLarge { field: "attachments".to_owned(), limit: state.config.max_outgoing_bytes });
+        return Err(ServiceError::PayloadTooLarge {
+            field: "attachments".to_owned(),
+            limit: state.config.max_outgoing_bytes,
+        });
     }
     let now = Utc::now();
     let (channel, account_id) = match new.route {
@@ -115,13 +137,18 @@ pub fn announce(state: &AppState, message: &outbox_message::Model) {
         status: status_of(message),
     });
     if let Some(candidate_id) = message.candidate_id {
-        state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: message.organisation_id, candidate_id });
+        state.events.publish(DomainEvent::ContactHistoryChanged {
+            organisation_id: message.organisation_id,
+            candidate_id,
+        });
     }
     state.outbox.wake();
 }
 
 fn max_age(state: &AppState) -> Duration {
-    let hours = i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48).clamp(1, 24 * 365);
+    let hours = i64::try_from(state.config.outbox_max_age_hours)
+        .unwrap_or(48)
+        .clamp(1, 24 * 365);
     Duration::try_hours(hours).unwrap_or(Duration::days(365))
 }
 
@@ -132,13 +159,22 @@ pub fn status_of(message: &outbox_message::Model) -> OutboxStatus {
 /// The last failure of a mail, for the test report and the outbox view.
 pub fn failure_of(message: &outbox_message::Model) -> Option<SmtpFailure> {
     let status = status_of(message);
-    if !matches!(status, OutboxStatus::Failed | OutboxStatus::Retrying | OutboxStatus::Bounced) {
+    if !matches!(
+        status,
+        OutboxStatus::Failed | OutboxStatus::Retrying | OutboxStatus::Bounced
+    ) {
         return None;
     }
     Some(SmtpFailure {
-        problem: message.last_problem.as_deref().and_then(MailProblem::parse).unwrap_or(MailProblem::Protocol),
+        problem: message
+            .last_problem
+            .as_deref()
+            .and_then(MailProblem::parse)
+            .unwrap_or(MailProblem::Protocol),
         message: message.last_reply.clone().unwrap_or_default(),
-        reply_code: message.last_reply_code.and_then(|code| u16::try_from(code).ok()),
+        reply_code: message
+            .last_reply_code
+            .and_then(|code| u16::try_from(code).ok()),
         reply: None,
         transient: status == OutboxStatus::Retrying,
     })
@@ -203,7 +239,12 @@ pub async fn queue_test_mail(
 /// Our Message-IDs: `tp.<thread token>.<random>@<sender's domain>`, so a reply's
 /// In-Reply-To or References leads back to the thread even without the reply address.
 pub fn new_message_id(thread_token: Option<&str>, sender: &EmailAddress) -> String {
-    let unique = random_token("").trim_start_matches('_').chars().filter(char::is_ascii_alphanumeric).take(20).collect::<String>();
+    let unique = random_token("")
+        .trim_start_matches('_')
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(20)
+        .collect::<String>();
     match thread_token {
         Some(token) => format!("tp.{token}.{unique}@{}", sender.domain()),
         None => format!("tp.{unique}@{}", sender.domain()),
@@ -212,10 +253,15 @@ pub fn new_message_id(thread_token: Option<&str>, sender: &EmailAddress) -> Stri
 
 /// The thread token inside one of our Message-IDs, if it is one.
 pub fn thread_token_of(message_id: &str) -> Option<&str> {
-    let id = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    let id = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
     let rest = id.strip_prefix("tp.")?;
     let (token, rest) = rest.split_once('.')?;
-    rest.contains('@').then_some(token).filter(|token| !token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric()))
+    rest.contains('@')
+        .then_some(token)
+        .filter(|token| !token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -235,7 +281,10 @@ pub async fn list(
         .order_by_desc(outbox_message::Column::Id)
         .limit(page.fetch_limit());
     if !filter.statuses.is_empty() {
-        query = query.filter(outbox_message::Column::Status.is_in(filter.statuses.iter().map(|status| status.as_str())));
+        query = query.filter(
+            outbox_message::Column::Status
+                .is_in(filter.statuses.iter().map(|status| status.as_str())),
+        );
     }
     if let Some(candidate_id) = filter.candidate_id {
         query = query.filter(outbox_message::Column::CandidateId.eq(candidate_id.0));
@@ -253,12 +302,22 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |row| vec![row.id]))
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: OutboxMessageId) -> ServiceResult<outbox_message::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: OutboxMessageId,
+) -> ServiceResult<outbox_message::Model> {
     outbox_message::Entity::find_by_id(id.0)
         .filter(outbox_message::Column::OrganisationId.eq(principal.organisation_id))
         .one(db)
         .await?
-        .filter(|message| principal.entity_scope().is_none_or(|scope| message.legal_entity_id.is_some_and(|id| scope.contains(&id))))
+        .filter(|message| {
+            principal.entity_scope().is_none_or(|scope| {
+                message
+                    .legal_entity_id
+                    .is_some_and(|id| scope.contains(&id))
+            })
+        })
         .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id))
 }
 
@@ -271,8 +330,13 @@ pub async fn retry(
 ) -> ServiceResult<outbox_message::Model> {
     let message = find(&state.db, principal, id).await?;
     let status = status_of(&message);
-    if OutboxChannel::parse(&message.channel) == Some(OutboxChannel::Account) && message.outbound_account_id.is_none() {
-        return Err(ServiceError::conflict("id", "the outgoing account of this mail was deleted; write the mail again"));
+    if OutboxChannel::parse(&message.channel) == Some(OutboxChannel::Account)
+        && message.outbound_account_id.is_none()
+    {
+        return Err(ServiceError::conflict(
+            "id",
+            "the outgoing account of this mail was deleted; write the mail again",
+        ));
     }
     if !status.can_retry() {
         return Err(ServiceError::conflict(
@@ -285,17 +349,29 @@ pub async fn retry(
     }
     let now = Utc::now();
     let updated = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Queued.as_str()))
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(OutboxStatus::Queued.as_str()),
+        )
         .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
-        .col_expr(outbox_message::Column::ExpiresAt, Expr::value(now + max_age(state)))
-        .col_expr(outbox_message::Column::FailedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            outbox_message::Column::ExpiresAt,
+            Expr::value(now + max_age(state)),
+        )
+        .col_expr(
+            outbox_message::Column::FailedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
         .filter(outbox_message::Column::Id.eq(message.id))
         .filter(outbox_message::Column::Status.eq(status.as_str()))
         .exec(&state.db)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(ServiceError::conflict("id", "the mail changed meanwhile; reload and try again"));
+        return Err(ServiceError::conflict(
+            "id",
+            "the mail changed meanwhile; reload and try again",
+        ));
     }
     let message = find(&state.db, principal, id).await?;
     announce(state, &message);
@@ -303,27 +379,45 @@ pub async fn retry(
 }
 
 /// Stops a mail that has not gone out yet.
-pub async fn cancel(state: &AppState, principal: &Principal, id: OutboxMessageId) -> ServiceResult<outbox_message::Model> {
+pub async fn cancel(
+    state: &AppState,
+    principal: &Principal,
+    id: OutboxMessageId,
+) -> ServiceResult<outbox_message::Model> {
     let message = find(&state.db, principal, id).await?;
     let status = status_of(&message);
     if !status.can_cancel() {
         return Err(ServiceError::conflict(
             "id",
             match status {
-                OutboxStatus::Sending => "the mail is being sent right now and can no longer be stopped".to_owned(),
-                other => format!("the mail is {} and can no longer be cancelled", other.as_str()),
+                OutboxStatus::Sending => {
+                    "the mail is being sent right now and can no longer be stopped".to_owned()
+                }
+                other => format!(
+                    "the mail is {} and can no longer be cancelled",
+                    other.as_str()
+                ),
             },
         ));
     }
     let updated = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Cancelled.as_str()))
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(OutboxStatus::Cancelled.as_str()),
+        )
         .col_expr(outbox_message::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(outbox_message::Column::Id.eq(message.id))
-        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
+        .filter(outbox_message::Column::Status.is_in([
+            OutboxStatus::Queued.as_str(),
+            OutboxStatus::Retrying.as_str(),
+        ]))
         .exec(&state.db)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(ServiceError::conflict("id", "the mail is being sent right now and can no longer be stopped"));
+        return Err(ServiceError::conflict(
+            "id",
+            "the mail is being sent right now and can no longer be stopped",
+        ));
     }
     let message = find(&state.db, principal, id).await?;
     announce(state, &message);
@@ -335,7 +429,9 @@ pub async fn cancel(state: &AppState, principal: &Principal, id: OutboxMessageId
 /// Mails whose worker vanished mid-send (crash, kill) go back to the queue once the
 /// lease is over. The attempt may have reached the server; it is counted as interrupted.
 pub async fn release_expired_claims(state: &AppState) -> ServiceResult<u64> {
-    let lease_seconds = i64::try_from(state.config.outbox_lease_seconds).unwrap_or(300).clamp(1, 24 * 3600);
+    let lease_seconds = i64::try_from(state.config.outbox_lease_seconds)
+        .unwrap_or(300)
+        .clamp(1, 24 * 3600);
     let lease = Duration::try_seconds(lease_seconds).unwrap_or(Duration::minutes(5));
     let now = Utc::now();
     let result = outbox_message::Entity::update_many()
@@ -361,7 +457,10 @@ pub async fn release_expired_claims(state: &AppState) -> ServiceResult<u64> {
 pub async fn fail_expired(state: &AppState) -> ServiceResult<u64> {
     let now = Utc::now();
     let expired = outbox_message::Entity::find()
-        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
+        .filter(outbox_message::Column::Status.is_in([
+            OutboxStatus::Queued.as_str(),
+            OutboxStatus::Retrying.as_str(),
+        ]))
         .filter(outbox_message::Column::ExpiresAt.lt(now))
         .all(&state.db)
         .await?;
@@ -370,10 +469,17 @@ pub async fn fail_expired(state: &AppState) -> ServiceResult<u64> {
         let reason = format!(
             "not delivered within {} hours{}",
             state.config.outbox_max_age_hours,
-            message.last_reply.as_deref().map(|reply| format!("; last: {reply}")).unwrap_or_default()
+            message
+                .last_reply
+                .as_deref()
+                .map(|reply| format!("; last: {reply}"))
+                .unwrap_or_default()
         );
         let updated = outbox_message::Entity::update_many()
-            .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Failed.as_str()))
+            .col_expr(
+                outbox_message::Column::Status,
+                Expr::value(OutboxStatus::Failed.as_str()),
+            )
             .col_expr(outbox_message::Column::FailedAt, Expr::value(now))
             .col_expr(outbox_message::Column::LastReply, Expr::value(reason))
             .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
@@ -395,9 +501,16 @@ pub async fn fail_expired(state: &AppState) -> ServiceResult<u64> {
 
 /// Claims up to `limit` due mails (or the one given) for this attempt: status
 /// `sending`, attempt counted, committed before anything is sent.
-pub async fn claim(state: &AppState, only: Option<i64>, limit: u64) -> ServiceResult<Vec<outbox_message::Model>> {
+pub async fn claim(
+    state: &AppState,
+    only: Option<i64>,
+    limit: u64,
+) -> ServiceResult<Vec<outbox_message::Model>> {
     let now = Utc::now();
-    let due = [OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()];
+    let due = [
+        OutboxStatus::Queued.as_str(),
+        OutboxStatus::Retrying.as_str(),
+    ];
     let mut candidates = outbox_message::Entity::find()
         .select_only()
         .column(outbox_message::Column::Id)
@@ -417,11 +530,20 @@ pub async fn claim(state: &AppState, only: Option<i64>, limit: u64) -> ServiceRe
     // One statement: a row another worker claimed meanwhile no longer matches the
     // status filter and stays theirs.
     outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Sending.as_str()))
-        .col_expr(outbox_message::Column::ClaimToken, Expr::value(token.clone()))
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(OutboxStatus::Sending.as_str()),
+        )
+        .col_expr(
+            outbox_message::Column::ClaimToken,
+            Expr::value(token.clone()),
+        )
         .col_expr(outbox_message::Column::ClaimedAt, Expr::value(now))
         .col_expr(outbox_message::Column::LastAttemptAt, Expr::value(now))
-        .col_expr(outbox_message::Column::Attempts, Expr::col(outbox_message::Column::Attempts).add(1))
+        .col_expr(
+            outbox_message::Column::Attempts,
+            Expr::col(outbox_message::Column::Attempts).add(1),
+        )
         .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
         .filter(outbox_message::Column::Id.is_in(ids))
         .filter(outbox_message::Column::Status.is_in(due))
@@ -457,27 +579,45 @@ fn deliverer_for(
         )),
         (Some(_), Some((account, settings))) => {
             // A new OAuth token means new sessions; the pooled ones signed in with the old.
-            let version = (account.updated_at, settings.credentials.as_ref().filter(|_| settings.xoauth2).map(|(_, token)| token.clone()));
-            let deliverer = state.transports.for_account(account.id, version, || Ok(Deliverer::smtp(settings, state.mail_tls.clone())))?;
+            let version = (
+                account.updated_at,
+                settings
+                    .credentials
+                    .as_ref()
+                    .filter(|_| settings.xoauth2)
+                    .map(|(_, token)| token.clone()),
+            );
+            let deliverer = state.transports.for_account(account.id, version, || {
+                Ok(Deliverer::smtp(settings, state.mail_tls.clone()))
+            })?;
             Ok((deliverer, OutboxChannel::Account))
         }
-        (Some(_), None) => Err(SmtpFailure::new(MailProblem::Protocol, "the outgoing account of this mail was deleted")),
+        (Some(_), None) => Err(SmtpFailure::new(
+            MailProblem::Protocol,
+            "the outgoing account of this mail was deleted",
+        )),
         (None, _) => {
             let channel = builtin_channel(state);
-            let deliverer = state.transports.builtin(|| match &state.config.smtp_relay_host {
-                Some(host) => Ok(Deliverer::smtp(
-                    SmtpSettings {
-                        host: host.clone(),
-                        port: state.config.smtp_relay_port,
-                        security: state.config.smtp_relay_security,
-                        accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
-                        credentials: state.config.smtp_relay_username.clone().zip(state.config.smtp_relay_password.clone()),
-                        xoauth2: false,
-                    },
-                    state.mail_tls.clone(),
-                )),
-                None => Deliverer::drop_folder(&state.config.drop_folder()),
-            })?;
+            let deliverer = state
+                .transports
+                .builtin(|| match &state.config.smtp_relay_host {
+                    Some(host) => Ok(Deliverer::smtp(
+                        SmtpSettings {
+                            host: host.clone(),
+                            port: state.config.smtp_relay_port,
+                            security: state.config.smtp_relay_security,
+                            accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
+                            credentials: state
+                                .config
+                                .smtp_relay_username
+                                .clone()
+                                .zip(state.config.smtp_relay_password.clone()),
+                            xoauth2: false,
+                        },
+                        state.mail_tls.clone(),
+                    )),
+                    None => Deliverer::drop_folder(&state.config.drop_folder()),
+                })?;
             Ok((deliverer, channel))
         }
     }
@@ -490,8 +630,14 @@ pub struct Attempted {
 }
 
 /// The outgoing accounts the claimed mails go through, loaded once per round.
-pub async fn accounts_for(state: &AppState, messages: &[outbox_message::Model]) -> ServiceResult<HashMap<i64, outbound_account::Model>> {
-    let mut ids: Vec<i64> = messages.iter().filter_map(|message| message.outbound_account_id).collect();
+pub async fn accounts_for(
+    state: &AppState,
+    messages: &[outbox_message::Model],
+) -> ServiceResult<HashMap<i64, outbound_account::Model>> {
+    let mut ids: Vec<i64> = messages
+        .iter()
+        .filter_map(|message| message.outbound_account_id)
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
@@ -514,7 +660,11 @@ pub fn attempt_limit(state: &AppState) -> std::time::Duration {
 }
 
 /// Talks to the server for one claimed mail; writes nothing.
-pub async fn deliver(state: &AppState, message: outbox_message::Model, account: Option<&outbound_account::Model>) -> Attempted {
+pub async fn deliver(
+    state: &AppState,
+    message: outbox_message::Model,
+    account: Option<&outbound_account::Model>,
+) -> Attempted {
     let limit = attempt_limit(state);
     let mut oauth_token = None;
     let sending = async {
@@ -522,7 +672,10 @@ pub async fn deliver(state: &AppState, message: outbox_message::Model, account: 
             Some(account) => {
                 let settings = outbound_accounts::settings_of(state, account).await?;
                 if settings.xoauth2 {
-                    oauth_token = settings.credentials.as_ref().map(|(_, token)| token.clone());
+                    oauth_token = settings
+                        .credentials
+                        .as_ref()
+                        .map(|(_, token)| token.clone());
                 }
                 Some((account, settings))
             }
@@ -530,14 +683,20 @@ pub async fn deliver(state: &AppState, message: outbox_message::Model, account: 
         };
         let (deliverer, channel) = deliverer_for(state, &message, account)?;
         let envelope = envelope_of(&message)?;
-        deliverer.deliver(&envelope, &message.raw_message).await.map(|delivered| (delivered, channel))
+        deliverer
+            .deliver(&envelope, &message.raw_message)
+            .await
+            .map(|delivered| (delivered, channel))
     };
     let outcome = match tokio::time::timeout(limit, sending).await {
         // The server refused an OAuth token we took for valid (revoked early): the next
         // attempt refreshes it, so this is worth retrying.
         Ok(Err(mut failure)) if failure.problem == MailProblem::Login && oauth_token.is_some() => {
-            if let (Some(connection), Some(token)) = (account.and_then(|a| a.oauth_account_id), &oauth_token)
-                && let Err(error) = crate::services::oauth::tokens::discard_access_token(state, connection, token).await
+            if let (Some(connection), Some(token)) =
+                (account.and_then(|a| a.oauth_account_id), &oauth_token)
+                && let Err(error) =
+                    crate::services::oauth::tokens::discard_access_token(state, connection, token)
+                        .await
             {
                 tracing::warn!(%error, "cannot discard a refused OAuth token");
             }
@@ -547,14 +706,23 @@ pub async fn deliver(state: &AppState, message: outbox_message::Model, account: 
         Ok(outcome) => outcome,
         Err(_) => Err(SmtpFailure {
             transient: true,
-            ..SmtpFailure::new(MailProblem::Connect, format!("the attempt did not finish within {} seconds", limit.as_secs()))
+            ..SmtpFailure::new(
+                MailProblem::Connect,
+                format!(
+                    "the attempt did not finish within {} seconds",
+                    limit.as_secs()
+                ),
+            )
         }),
     };
     Attempted { message, outcome }
 }
 
 /// One attempt for a claimed mail, and its outcome recorded.
-pub async fn attempt(state: &AppState, message: outbox_message::Model) -> ServiceResult<outbox_message::Model> {
+pub async fn attempt(
+    state: &AppState,
+    message: outbox_message::Model,
+) -> ServiceResult<outbox_message::Model> {
     let accounts = accounts_for(state, std::slice::from_ref(&message)).await?;
     let account = message.outbound_account_id.and_then(|id| accounts.get(&id));
     let id = message.id;
@@ -567,9 +735,17 @@ pub async fn attempt(state: &AppState, message: outbox_message::Model) -> Servic
 }
 
 fn envelope_of(message: &outbox_message::Model) -> Result<Envelope, SmtpFailure> {
-    let from = message.from_address.parse().map_err(|_| SmtpFailure::new(MailProblem::SenderRefused, "the sender address is invalid"))?;
-    let to = message.to_address.parse().map_err(|_| SmtpFailure::new(MailProblem::RecipientRefused, "the recipient address is invalid"))?;
-    Envelope::new(Some(from), vec![to]).map_err(|error| SmtpFailure::new(MailProblem::Protocol, error.to_string()))
+    let from = message.from_address.parse().map_err(|_| {
+        SmtpFailure::new(MailProblem::SenderRefused, "the sender address is invalid")
+    })?;
+    let to = message.to_address.parse().map_err(|_| {
+        SmtpFailure::new(
+            MailProblem::RecipientRefused,
+            "the recipient address is invalid",
+        )
+    })?;
+    Envelope::new(Some(from), vec![to])
+        .map_err(|error| SmtpFailure::new(MailProblem::Protocol, error.to_string()))
 }
 
 /// Doubling waits from the configured first retry up to the maximum, never past the
@@ -577,7 +753,10 @@ fn envelope_of(message: &outbox_message::Model) -> Result<Envelope, SmtpFailure>
 pub fn next_retry(state: &AppState, attempts: i32, now: DateTime<Utc>) -> DateTime<Utc> {
     let base = Ord::max(state.config.outbox_retry_seconds, 1);
     let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-    let wait = Ord::min(base.saturating_mul(2u64.saturating_pow(exponent)), Ord::max(state.config.outbox_retry_max_seconds, base));
+    let wait = Ord::min(
+        base.saturating_mul(2u64.saturating_pow(exponent)),
+        Ord::max(state.config.outbox_retry_max_seconds, base),
+    );
     let wait = Ord::min(i64::try_from(wait).unwrap_or(i64::MAX), 365 * 24 * 3600);
     now + Duration::try_seconds(wait).unwrap_or(Duration::days(365))
 }
@@ -585,7 +764,10 @@ pub fn next_retry(state: &AppState, attempts: i32, now: DateTime<Utc>) -> DateTi
 /// Writes the outcomes of a round in one transaction (one commit, not one per mail)
 /// and returns the mails as they now are. Only the claim holder writes: a claim taken
 /// over meanwhile (lease expired) wins.
-pub async fn record_outcomes(state: &AppState, attempted: Vec<Attempted>) -> ServiceResult<Vec<outbox_message::Model>> {
+pub async fn record_outcomes(
+    state: &AppState,
+    attempted: Vec<Attempted>,
+) -> ServiceResult<Vec<outbox_message::Model>> {
     let now = Utc::now();
     let txn = state.db.begin().await?;
     let mut recorded = Vec::with_capacity(attempted.len());
@@ -594,7 +776,10 @@ pub async fn record_outcomes(state: &AppState, attempted: Vec<Attempted>) -> Ser
         let updated = outbox_message::Entity::update_many()
             .set(row.clone())
             .filter(outbox_message::Column::Id.eq(message.id))
-            .filter(outbox_message::Column::ClaimToken.eq(message.claim_token.clone().unwrap_or_default()))
+            .filter(
+                outbox_message::Column::ClaimToken
+                    .eq(message.claim_token.clone().unwrap_or_default()),
+            )
             .exec(&txn)
             .await?;
         if updated.rows_affected > 0 {
@@ -646,7 +831,10 @@ fn outcome_row(
                 row.status = Set(OutboxStatus::Failed.as_str().to_owned());
                 row.failed_at = Set(Some(now));
                 row.last_reply = Set(Some(if failure.transient {
-                    format!("gave up after {} attempts in {} hours: {}", message.attempts, state.config.outbox_max_age_hours, failure.message)
+                    format!(
+                        "gave up after {} attempts in {} hours: {}",
+                        message.attempts, state.config.outbox_max_age_hours, failure.message
+                    )
                 } else {
                     failure.message
                 }));
@@ -667,7 +855,10 @@ fn announce_status(state: &AppState, message: &outbox_message::Model) {
         status: status_of(message),
     });
     if let Some(candidate_id) = message.candidate_id {
-        state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: message.organisation_id, candidate_id });
+        state.events.publish(DomainEvent::ContactHistoryChanged {
+            organisation_id: message.organisation_id,
+            candidate_id,
+        });
     }
 }
 
@@ -682,7 +873,9 @@ pub async fn send_now(state: &AppState, id: i64) -> ServiceResult<outbox_message
         let state = state.clone();
         return tokio::spawn(async move { attempt(&state, message).await })
             .await
-            .map_err(|error| ServiceError::Internal(format!("sending outbox message {id}: {error}")))?;
+            .map_err(|error| {
+                ServiceError::Internal(format!("sending outbox message {id}: {error}"))
+            })?;
     }
     let deadline = tokio::time::Instant::now() + crate::mail::smtp::SMTP_TIMEOUT * 5;
     loop {
@@ -690,7 +883,10 @@ pub async fn send_now(state: &AppState, id: i64) -> ServiceResult<outbox_message
             .one(&state.db)
             .await?
             .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id))?;
-        if !matches!(status_of(&current), OutboxStatus::Queued | OutboxStatus::Sending) {
+        if !matches!(
+            status_of(&current),
+            OutboxStatus::Queued | OutboxStatus::Sending
+        ) {
             return Ok(current);
         }
         match tokio::time::timeout_at(deadline, changes.recv()).await {
@@ -707,7 +903,10 @@ pub async fn next_due(state: &AppState) -> ServiceResult<Option<DateTime<Utc>>> 
     let next = outbox_message::Entity::find()
         .select_only()
         .column(outbox_message::Column::NextAttemptAt)
-        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
+        .filter(outbox_message::Column::Status.is_in([
+            OutboxStatus::Queued.as_str(),
+            OutboxStatus::Retrying.as_str(),
+        ]))
         .order_by_asc(outbox_message::Column::NextAttemptAt)
         .limit(1)
         .into_tuple::<DateTime<Utc>>()

@@ -22,14 +22,20 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
         let text = String::from_utf8(bytes).ok()?;
         let keys = text.strip_prefix("k:")?;
-        keys.split(':').map(|part| part.parse().ok()).collect::<Option<Vec<i64>>>().map(Self)
+        keys.split(':')
+            .map(|part| part.parse().ok())
+            .collect::<Option<Vec<i64>>>()
+            .map(Self)
     }
 
     /// The single key of an id-ordered list.
     pub fn single(&self) -> ServiceResult<i64> {
         match self.0.as_slice() {
             [id] => Ok(*id),
-            _ => Err(ServiceError::invalid("after", "the cursor does not belong to this list")),
+            _ => Err(ServiceError::invalid(
+                "after",
+                "the cursor does not belong to this list",
+            )),
         }
     }
 }
@@ -53,7 +59,10 @@ impl PageRequest {
             }
         };
         let after = after
-            .map(|text| Cursor::decode(text).ok_or_else(|| ServiceError::invalid("after", "not a valid cursor")))
+            .map(|text| {
+                Cursor::decode(text)
+                    .ok_or_else(|| ServiceError::invalid("after", "not a valid cursor"))
+            })
             .transpose()?;
         Ok(Self { first, after })
     }
@@ -78,12 +87,19 @@ impl<T> Page<T> {
             .take(request.first as usize)
             .map(|row| (Cursor(key(&row)), row))
             .collect();
-        Self { items, has_next_page }
+        Self {
+            items,
+            has_next_page,
+        }
     }
 
     pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
         Page {
-            items: self.items.into_iter().map(|(cursor, item)| (cursor, f(item))).collect(),
+            items: self
+                .items
+                .into_iter()
+                .map(|(cursor, item)| (cursor, f(item)))
+                .collect(),
             has_next_page: self.has_next_page,
         }
     }

@@ -5,7 +5,9 @@
 //! half-configured state.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 use talentpost_shared::{EmailAddress, MailProblem, SenderChannel, SenderNameMode};
 
 use crate::auth::Principal;
@@ -50,15 +52,24 @@ impl EffectiveSender {
     /// system when `None`.
     pub fn display_name(&self, author: Option<&str>) -> String {
         match (self.name_mode, author) {
-            (SenderNameMode::Custom, _) => self.custom_name.clone().unwrap_or_else(|| self.source_entity.name.clone()),
+            (SenderNameMode::Custom, _) => self
+                .custom_name
+                .clone()
+                .unwrap_or_else(|| self.source_entity.name.clone()),
             (SenderNameMode::Recruiter, Some(author)) => author.to_owned(),
-            (SenderNameMode::Recruiter | SenderNameMode::Company, _) => self.source_entity.name.clone(),
+            (SenderNameMode::Recruiter | SenderNameMode::Company, _) => {
+                self.source_entity.name.clone()
+            }
         }
     }
 
     /// The per-thread reply address (`jobs+r<token>@…`), when enabled.
     pub fn reply_address(&self, thread_token: &str) -> Option<EmailAddress> {
-        if self.thread_reply_addresses { self.address.with_tag(&format!("r{thread_token}")) } else { None }
+        if self.thread_reply_addresses {
+            self.address.with_tag(&format!("r{thread_token}"))
+        } else {
+            None
+        }
     }
 }
 
@@ -69,15 +80,28 @@ pub struct SenderView {
     pub effective: EffectiveSender,
 }
 
-pub async fn view(state: &AppState, principal: &Principal, legal_entity_id: LegalEntityId) -> ServiceResult<SenderView> {
-    let entity = legal_entities::find_in_organisation(&state.db, principal, legal_entity_id).await?;
+pub async fn view(
+    state: &AppState,
+    principal: &Principal,
+    legal_entity_id: LegalEntityId,
+) -> ServiceResult<SenderView> {
+    let entity =
+        legal_entities::find_in_organisation(&state.db, principal, legal_entity_id).await?;
     principal.require_administers(entity.id)?;
     let own = own_identity(&state.db, entity.id).await?;
-    let effective = effective_for(state, &state.db, principal.organisation_id, Some(entity.id)).await?;
-    Ok(SenderView { legal_entity: entity, own, effective })
+    let effective =
+        effective_for(state, &state.db, principal.organisation_id, Some(entity.id)).await?;
+    Ok(SenderView {
+        legal_entity: entity,
+        own,
+        effective,
+    })
 }
 
-async fn own_identity(db: &impl ConnectionTrait, legal_entity_id: i64) -> ServiceResult<Option<sender_identity::Model>> {
+async fn own_identity(
+    db: &impl ConnectionTrait,
+    legal_entity_id: i64,
+) -> ServiceResult<Option<sender_identity::Model>> {
     Ok(sender_identity::Entity::find()
         .filter(sender_identity::Column::LegalEntityId.eq(legal_entity_id))
         .one(db)
@@ -94,10 +118,12 @@ pub async fn effective_for(
 ) -> ServiceResult<EffectiveSender> {
     let main = legal_entities::main_entity(db, organisation_id).await?;
     let entity = match legal_entity_id {
-        Some(id) if id != main.id => legal_entity::Entity::find_by_id(id)
-            .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
-            .one(db)
-            .await?,
+        Some(id) if id != main.id => {
+            legal_entity::Entity::find_by_id(id)
+                .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
+                .one(db)
+                .await?
+        }
         _ => None,
     };
     let (source_entity, identity) = match entity {
@@ -115,12 +141,25 @@ pub async fn effective_for(
     };
     match identity {
         Some(identity) => {
-            let channel = SenderChannel::parse(&identity.channel).unwrap_or(SenderChannel::SystemDefault);
-            let (route, account) = route_of(state, db, organisation_id, channel, identity.outbound_account_id).await?;
-            let address = EmailAddress::parse(&identity.sender_address)
-                .map_err(|_| ServiceError::Internal(format!("sender identity {} has an invalid address", identity.id)))?;
+            let channel =
+                SenderChannel::parse(&identity.channel).unwrap_or(SenderChannel::SystemDefault);
+            let (route, account) = route_of(
+                state,
+                db,
+                organisation_id,
+                channel,
+                identity.outbound_account_id,
+            )
+            .await?;
+            let address = EmailAddress::parse(&identity.sender_address).map_err(|_| {
+                ServiceError::Internal(format!(
+                    "sender identity {} has an invalid address",
+                    identity.id
+                ))
+            })?;
             Ok(EffectiveSender {
-                name_mode: SenderNameMode::parse(&identity.sender_name_mode).unwrap_or(SenderNameMode::Company),
+                name_mode: SenderNameMode::parse(&identity.sender_name_mode)
+                    .unwrap_or(SenderNameMode::Company),
                 custom_name: identity.sender_name.clone(),
                 thread_reply_addresses: identity.thread_reply_addresses,
                 source_entity,
@@ -132,9 +171,19 @@ pub async fn effective_for(
             })
         }
         None => {
-            let (route, account) = route_of(state, db, organisation_id, SenderChannel::SystemDefault, None).await?;
+            let (route, account) = route_of(
+                state,
+                db,
+                organisation_id,
+                SenderChannel::SystemDefault,
+                None,
+            )
+            .await?;
             let address = EmailAddress::parse(&state.config.system_sender).map_err(|_| {
-                ServiceError::Internal(format!("TALENTPOST_SYSTEM_SENDER \"{}\" is not an address", state.config.system_sender))
+                ServiceError::Internal(format!(
+                    "TALENTPOST_SYSTEM_SENDER \"{}\" is not an address",
+                    state.config.system_sender
+                ))
             })?;
             Ok(EffectiveSender {
                 source_entity,
@@ -167,17 +216,24 @@ async fn route_of(
             };
             match account {
                 Some(account) => Ok((Route::Account(account.id), Some(account))),
-                None => Err(ServiceError::Internal("a sender uses an outgoing account that no longer exists".to_owned())),
+                None => Err(ServiceError::Internal(
+                    "a sender uses an outgoing account that no longer exists".to_owned(),
+                )),
             }
         }
-        SenderChannel::SystemDefault => match outbound_accounts::system_default(db, organisation_id).await? {
-            Some(account) => Ok((Route::Account(account.id), Some(account))),
-            None => Ok((Route::Builtin, None)),
-        },
+        SenderChannel::SystemDefault => {
+            match outbound_accounts::system_default(db, organisation_id).await? {
+                Some(account) => Ok((Route::Account(account.id), Some(account))),
+                None => Ok((Route::Builtin, None)),
+            }
+        }
         // The outgoing account made by connecting the mailbox (`startOauthConnect`).
         SenderChannel::Google | SenderChannel::Microsoft => {
             let account = match account_id {
-                Some(id) => outbound_account::Entity::find_by_id(id).one(db).await?.filter(|account| account.oauth_account_id.is_some()),
+                Some(id) => outbound_account::Entity::find_by_id(id)
+                    .one(db)
+                    .await?
+                    .filter(|account| account.oauth_account_id.is_some()),
                 None => None,
             };
             match account {
@@ -197,17 +253,32 @@ pub async fn set(
     legal_entity_id: LegalEntityId,
     input: SenderIdentityInput,
 ) -> ServiceResult<SenderView> {
-    let entity = legal_entities::find_in_organisation(&state.db, principal, legal_entity_id).await?;
+    let entity =
+        legal_entities::find_in_organisation(&state.db, principal, legal_entity_id).await?;
     principal.require_administers(entity.id)?;
     let current = own_identity(&state.db, entity.id).await?;
 
     if input.use_main_entity == Some(true) {
         if entity.is_main {
-            return Err(ServiceError::invalid("useMainEntity", "the main legal entity has no other entity to fall back to"));
+            return Err(ServiceError::invalid(
+                "useMainEntity",
+                "the main legal entity has no other entity to fall back to",
+            ));
         }
         let txn = state.db.begin().await?;
-        sender_identity::Entity::delete_many().filter(sender_identity::Column::LegalEntityId.eq(entity.id)).exec(&txn).await?;
-        audit::record(&txn, principal, "sender_identity.clear", "legal_entity", Some(entity.id), serde_json::json!({})).await?;
+        sender_identity::Entity::delete_many()
+            .filter(sender_identity::Column::LegalEntityId.eq(entity.id))
+            .exec(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            principal,
+            "sender_identity.clear",
+            "legal_entity",
+            Some(entity.id),
+            serde_json::json!({}),
+        )
+        .await?;
         txn.commit().await?;
         return view(state, principal, legal_entity_id).await;
     }
@@ -215,12 +286,22 @@ pub async fn set(
     let address_text = match (&input.sender_address, &current) {
         (Some(text), _) => text.clone(),
         (None, Some(current)) => current.sender_address.clone(),
-        (None, None) => return Err(ServiceError::invalid("senderAddress", "enter the address mail is sent from")),
+        (None, None) => {
+            return Err(ServiceError::invalid(
+                "senderAddress",
+                "enter the address mail is sent from",
+            ));
+        }
     };
-    let address = EmailAddress::parse(&address_text).map_err(|error| ServiceError::invalid("senderAddress", error.to_string()))?;
+    let address = EmailAddress::parse(&address_text)
+        .map_err(|error| ServiceError::invalid("senderAddress", error.to_string()))?;
     let name_mode = input
         .sender_name_mode
-        .or_else(|| current.as_ref().and_then(|c| SenderNameMode::parse(&c.sender_name_mode)))
+        .or_else(|| {
+            current
+                .as_ref()
+                .and_then(|c| SenderNameMode::parse(&c.sender_name_mode))
+        })
         .unwrap_or(SenderNameMode::Company);
     let custom_name = match &input.sender_name {
         Some(name) => optional_text("senderName", Some(name), 200)?,
@@ -232,11 +313,18 @@ pub async fn set(
         return Err(ServiceError::invalid("senderName", "must be a single line"));
     }
     if name_mode == SenderNameMode::Custom && custom_name.is_none() {
-        return Err(ServiceError::invalid("senderName", "enter the name to show as sender, or choose the recruiter's or the company's name"));
+        return Err(ServiceError::invalid(
+            "senderName",
+            "enter the name to show as sender, or choose the recruiter's or the company's name",
+        ));
     }
     let channel = input
         .channel
-        .or_else(|| current.as_ref().and_then(|c| SenderChannel::parse(&c.channel)))
+        .or_else(|| {
+            current
+                .as_ref()
+                .and_then(|c| SenderChannel::parse(&c.channel))
+        })
         .unwrap_or(SenderChannel::SystemDefault);
     let account_id = match channel {
         SenderChannel::Account => {
@@ -245,11 +333,18 @@ pub async fn set(
                 (None, Some(current)) if current.outbound_account_id.is_some() => {
                     OutboundAccountId(current.outbound_account_id.unwrap_or_default())
                 }
-                _ => return Err(ServiceError::invalid("outboundAccountId", "choose the outgoing account to send through")),
+                _ => {
+                    return Err(ServiceError::invalid(
+                        "outboundAccountId",
+                        "choose the outgoing account to send through",
+                    ));
+                }
             };
             let account = outbound_accounts::find(&state.db, principal, id)
                 .await
-                .map_err(|_| ServiceError::invalid("outboundAccountId", "no such outgoing account"))?;
+                .map_err(|_| {
+                    ServiceError::invalid("outboundAccountId", "no such outgoing account")
+                })?;
             Some(account.id)
         }
         SenderChannel::Google | SenderChannel::Microsoft => match &current {
@@ -258,9 +353,18 @@ pub async fn set(
         },
         SenderChannel::SystemDefault => None,
     };
-    let thread_reply_addresses =
-        input.thread_reply_addresses.or(current.as_ref().map(|c| c.thread_reply_addresses)).unwrap_or(true);
-    let (_, account) = route_of(state, &state.db, principal.organisation_id, channel, account_id).await?;
+    let thread_reply_addresses = input
+        .thread_reply_addresses
+        .or(current.as_ref().map(|c| c.thread_reply_addresses))
+        .unwrap_or(true);
+    let (_, account) = route_of(
+        state,
+        &state.db,
+        principal.organisation_id,
+        channel,
+        account_id,
+    )
+    .await?;
     verify_sender(state, account.as_ref(), &address, thread_reply_addresses).await?;
 
     let now = Utc::now();
@@ -333,7 +437,11 @@ async fn verify_sender(
                 port: state.config.smtp_relay_port,
                 security: state.config.smtp_relay_security,
                 accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
-                credentials: state.config.smtp_relay_username.clone().zip(state.config.smtp_relay_password.clone()),
+                credentials: state
+                    .config
+                    .smtp_relay_username
+                    .clone()
+                    .zip(state.config.smtp_relay_password.clone()),
                 xoauth2: false,
             },
             // The drop folder takes any sender.
@@ -342,21 +450,31 @@ async fn verify_sender(
     };
     let lettre_address = outbound_accounts::to_lettre(address, "senderAddress")?;
     let reply_address = match address.with_tag("rtalentpostcheck") {
-        Some(tagged) if thread_reply_addresses => outbound_accounts::to_lettre(&tagged, "senderAddress")?,
+        Some(tagged) if thread_reply_addresses => {
+            outbound_accounts::to_lettre(&tagged, "senderAddress")?
+        }
         _ => lettre_address.clone(),
     };
-    let outcome = check_connection(&state.mail_tls, &settings, &lettre_address, &reply_address).await;
+    let outcome =
+        check_connection(&state.mail_tls, &settings, &lettre_address, &reply_address).await;
     match outcome.failure {
         None => Ok(()),
-        Some(failure) if failure.problem == MailProblem::RecipientRefused && thread_reply_addresses => Err(ServiceError::invalid(
-            "threadReplyAddresses",
-            format!(
-                "the server does not accept per-conversation reply addresses like {reply_address} ({}); turn them off or enable plus addressing on the mail server",
-                failure.reply.unwrap_or(failure.message)
-            ),
-        )),
+        Some(failure)
+            if failure.problem == MailProblem::RecipientRefused && thread_reply_addresses =>
+        {
+            Err(ServiceError::invalid(
+                "threadReplyAddresses",
+                format!(
+                    "the server does not accept per-conversation reply addresses like {reply_address} ({}); turn them off or enable plus addressing on the mail server",
+                    failure.reply.unwrap_or(failure.message)
+                ),
+            ))
+        }
         Some(failure) if failure.problem == MailProblem::SenderRefused => {
-            let login = settings.credentials.as_ref().map_or_else(|| "(no login)".to_owned(), |(user, _)| format!("\"{user}\""));
+            let login = settings.credentials.as_ref().map_or_else(
+                || "(no login)".to_owned(),
+                |(user, _)| format!("\"{user}\""),
+            );
             Err(ServiceError::invalid(
                 "senderAddress",
                 format!(
@@ -366,8 +484,15 @@ async fn verify_sender(
             ))
         }
         Some(failure) => Err(ServiceError::invalid(
-            if account.is_some() { "outboundAccountId" } else { "channel" },
-            format!("the new sender could not be checked, so nothing was changed: {}", failure.message),
+            if account.is_some() {
+                "outboundAccountId"
+            } else {
+                "channel"
+            },
+            format!(
+                "the new sender could not be checked, so nothing was changed: {}",
+                failure.message
+            ),
         )),
     }
 }

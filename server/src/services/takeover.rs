@@ -6,13 +6,17 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use talentpost_shared::{ContactMedium, EmailAddress, InboxMedium, InboxState, SourceMedium, SuggestionReason, matching};
+use talentpost_shared::{
+    ContactMedium, EmailAddress, InboxMedium, InboxState, SourceMedium, SuggestionReason, matching,
+};
 
 use crate::auth::Principal;
-use crate::db::entities::{application, audit_log, candidate, candidate_email, contact_event, document, inbox_item};
+use crate::db::entities::{
+    application, audit_log, candidate, candidate_email, contact_event, document, inbox_item,
+};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId};
@@ -53,7 +57,12 @@ const UNDO_WINDOW_MINUTES: i64 = 15;
 /// One click: a candidate (or the known one with the sender's address) and an
 /// application from the item, its files as the candidate's documents, and the item as
 /// the first contact.
-pub async fn take_over(state: &AppState, principal: &Principal, id: InboxItemId, input: TakeOverInput) -> ServiceResult<Assignment> {
+pub async fn take_over(
+    state: &AppState,
+    principal: &Principal,
+    id: InboxItemId,
+    input: TakeOverInput,
+) -> ServiceResult<Assignment> {
     let txn = state.db.begin().await?;
     let done = take_over_in(&txn, principal, id, &input, state.clock.now()).await?;
     txn.commit().await?;
@@ -73,9 +82,15 @@ pub async fn take_over_many(
         return Err(ServiceError::invalid("ids", "select at least one item"));
     }
     if ids.len() > MAX_BULK {
-        return Err(ServiceError::invalid("ids", format!("at most {MAX_BULK} items at once")));
+        return Err(ServiceError::invalid(
+            "ids",
+            format!("at most {MAX_BULK} items at once"),
+        ));
     }
-    let input = TakeOverInput { job_opening_id, ..Default::default() };
+    let input = TakeOverInput {
+        job_opening_id,
+        ..Default::default()
+    };
     let txn = state.db.begin().await?;
     let mut done = Vec::with_capacity(ids.len());
     for (index, id) in ids.iter().enumerate() {
@@ -106,24 +121,40 @@ async fn take_over_in(
     now: DateTime<Utc>,
 ) -> ServiceResult<Assignment> {
     let item = unassigned_item(txn, principal, id).await?;
-    let payload: serde_json::Value = item.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default();
+    let payload: serde_json::Value = item
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_default();
     let email = match &input.email {
         Some(email) => Some(email.clone()),
-        None => item.sender_email.as_deref().and_then(|address| EmailAddress::parse(address).ok()),
+        None => item
+            .sender_email
+            .as_deref()
+            .and_then(|address| EmailAddress::parse(address).ok()),
     };
-    let opening_id = input.job_opening_id.or(item.job_opening_id.map(JobOpeningId));
+    let opening_id = input
+        .job_opening_id
+        .or(item.job_opening_id.map(JobOpeningId));
     let opening = candidates::opening_for_application(txn, principal, opening_id).await?;
     // Without an address (an SMS) the phone number is the sender's identity.
     let known = match (&email, &item.sender_phone) {
-        (Some(email), _) => candidates::find_by_email(txn, principal.organisation_id, email).await?,
-        (None, Some(phone)) => candidates::find_by_phone(txn, principal.organisation_id, phone).await?,
+        (Some(email), _) => {
+            candidates::find_by_email(txn, principal.organisation_id, email).await?
+        }
+        (None, Some(phone)) => {
+            candidates::find_by_phone(txn, principal.organisation_id, phone).await?
+        }
         (None, None) => None,
     };
     let (candidate, created_candidate) = match known {
         Some(known) => (known, false),
         None => {
             let (first_name, last_name) = names_of(&item, &payload, email.as_ref(), input);
-            let birthday = payload.get("birthday").and_then(|b| b.as_str()).and_then(|b| b.parse::<NaiveDate>().ok());
+            let birthday = payload
+                .get("birthday")
+                .and_then(|b| b.as_str())
+                .and_then(|b| b.parse::<NaiveDate>().ok());
             let person = CandidateInput {
                 first_name: Some(first_name),
                 last_name: Some(last_name),
@@ -166,14 +197,23 @@ async fn take_over_in(
         }),
     )
     .await?;
-    Ok(Assignment { item, candidate, application: Some(application), created_candidate })
+    Ok(Assignment {
+        item,
+        candidate,
+        application: Some(application),
+        created_candidate,
+    })
 }
 
 /// Undoes a take-over: the item is unassigned again, its application and contact are
 /// removed, its files leave the candidate, and a candidate the take-over created is
 /// deleted if nothing else has been recorded for them. Only who took it over (or an
 /// administrator), within 15 minutes, and only while the application is untouched.
-pub async fn undo_take_over(state: &AppState, principal: &Principal, id: InboxItemId) -> ServiceResult<inbox_item::Model> {
+pub async fn undo_take_over(
+    state: &AppState,
+    principal: &Principal,
+    id: InboxItemId,
+) -> ServiceResult<inbox_item::Model> {
     let txn = state.db.begin().await?;
     let item = inbox::find(&txn, principal, id).await?;
     let entry = audit_log::Entity::find()
@@ -185,20 +225,40 @@ pub async fn undo_take_over(state: &AppState, principal: &Principal, id: InboxIt
         .await?
         .ok_or_else(|| ServiceError::conflict("id", "this item was not taken over"))?;
     if entry.actor_user_id != Some(principal.user_id) && !principal.is_admin() {
-        return Err(ServiceError::Forbidden("only who took the item over, or an administrator, can undo it"));
+        return Err(ServiceError::Forbidden(
+            "only who took the item over, or an administrator, can undo it",
+        ));
     }
-    if Utc::now().signed_duration_since(entry.created_at) > chrono::Duration::minutes(UNDO_WINDOW_MINUTES) {
-        return Err(ServiceError::conflict("id", format!("a take-over can be undone for {UNDO_WINDOW_MINUTES} minutes")));
+    if Utc::now().signed_duration_since(entry.created_at)
+        > chrono::Duration::minutes(UNDO_WINDOW_MINUTES)
+    {
+        return Err(ServiceError::conflict(
+            "id",
+            format!("a take-over can be undone for {UNDO_WINDOW_MINUTES} minutes"),
+        ));
     }
     let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
     let number = |key: &str| details.get(key).and_then(serde_json::Value::as_i64);
-    let (Some(candidate_id), Some(application_id)) = (number("candidateId"), number("applicationId")) else {
-        return Err(ServiceError::conflict("id", "this take-over cannot be undone"));
+    let (Some(candidate_id), Some(application_id)) =
+        (number("candidateId"), number("applicationId"))
+    else {
+        return Err(ServiceError::conflict(
+            "id",
+            "this take-over cannot be undone",
+        ));
     };
-    if item.state != InboxState::Assigned.as_str() || item.candidate_id != Some(candidate_id) || item.application_id != Some(application_id) {
-        return Err(ServiceError::conflict("id", "the item has changed since it was taken over"));
+    if item.state != InboxState::Assigned.as_str()
+        || item.candidate_id != Some(candidate_id)
+        || item.application_id != Some(application_id)
+    {
+        return Err(ServiceError::conflict(
+            "id",
+            "the item has changed since it was taken over",
+        ));
     }
-    let application = application::Entity::find_by_id(application_id).one(&txn).await?;
+    let application = application::Entity::find_by_id(application_id)
+        .one(&txn)
+        .await?;
     let others_on_application = contact_event::Entity::find()
         .filter(contact_event::Column::ApplicationId.eq(application_id))
         .filter(contact_event::Column::InboxItemId.ne(item.id))
@@ -209,29 +269,53 @@ pub async fn undo_take_over(state: &AppState, principal: &Principal, id: InboxIt
             .filter(inbox_item::Column::Id.ne(item.id))
             .count(&txn)
             .await?;
-    if application.as_ref().is_some_and(|a| a.status != talentpost_shared::ApplicationStatus::New.as_str()) || others_on_application > 0 {
-        return Err(ServiceError::conflict("id", "the application has moved on since; change it in the candidate file"));
+    if application
+        .as_ref()
+        .is_some_and(|a| a.status != talentpost_shared::ApplicationStatus::New.as_str())
+        || others_on_application > 0
+    {
+        return Err(ServiceError::conflict(
+            "id",
+            "the application has moved on since; change it in the candidate file",
+        ));
     }
 
-    contact_event::Entity::delete_many().filter(contact_event::Column::InboxItemId.eq(item.id)).exec(&txn).await?;
+    contact_event::Entity::delete_many()
+        .filter(contact_event::Column::InboxItemId.eq(item.id))
+        .exec(&txn)
+        .await?;
     document::Entity::update_many()
-        .col_expr(document::Column::CandidateId, Expr::value(Option::<i64>::None))
+        .col_expr(
+            document::Column::CandidateId,
+            Expr::value(Option::<i64>::None),
+        )
         .filter(document::Column::InboxItemId.eq(item.id))
         .exec(&txn)
         .await?;
-    let created_candidate = details.get("createdCandidate").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let created_candidate = details
+        .get("createdCandidate")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
     let mut active: inbox_item::ActiveModel = item.into();
     active.state = Set(InboxState::Unassigned.as_str().to_owned());
     active.candidate_id = Set(None);
     active.application_id = Set(None);
     active.job_opening_id = Set(number("previousJobOpeningId"));
-    active.matched_candidate_id = Set(number("previousMatchedCandidateId").or((!created_candidate).then_some(candidate_id)));
+    active.matched_candidate_id =
+        Set(number("previousMatchedCandidateId").or((!created_candidate).then_some(candidate_id)));
     let item = active.update(&txn).await?;
-    application::Entity::delete_by_id(application_id).exec(&txn).await?;
+    application::Entity::delete_by_id(application_id)
+        .exec(&txn)
+        .await?;
     let mut deleted_candidate = false;
     if created_candidate && nothing_recorded_for(&txn, candidate_id).await? {
-        candidate_email::Entity::delete_many().filter(candidate_email::Column::CandidateId.eq(candidate_id)).exec(&txn).await?;
-        candidate::Entity::delete_by_id(candidate_id).exec(&txn).await?;
+        candidate_email::Entity::delete_many()
+            .filter(candidate_email::Column::CandidateId.eq(candidate_id))
+            .exec(&txn)
+            .await?;
+        candidate::Entity::delete_by_id(candidate_id)
+            .exec(&txn)
+            .await?;
         deleted_candidate = true;
     }
     audit::record(
@@ -244,18 +328,36 @@ pub async fn undo_take_over(state: &AppState, principal: &Principal, id: InboxIt
     )
     .await?;
     txn.commit().await?;
-    state.events.publish(DomainEvent::InboxChanged { organisation_id: principal.organisation_id });
-    state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id: principal.organisation_id, candidate_id });
+    state.events.publish(DomainEvent::InboxChanged {
+        organisation_id: principal.organisation_id,
+    });
+    state.events.publish(DomainEvent::ContactHistoryChanged {
+        organisation_id: principal.organisation_id,
+        candidate_id,
+    });
     Ok(item)
 }
 
 /// True when a candidate has no application, contact, document or inbox item left.
 async fn nothing_recorded_for(txn: &DatabaseTransaction, candidate_id: i64) -> ServiceResult<bool> {
-    let applications = application::Entity::find().filter(application::Column::CandidateId.eq(candidate_id)).count(txn).await?;
-    let contacts = contact_event::Entity::find().filter(contact_event::Column::CandidateId.eq(candidate_id)).count(txn).await?;
-    let documents = document::Entity::find().filter(document::Column::CandidateId.eq(candidate_id)).count(txn).await?;
+    let applications = application::Entity::find()
+        .filter(application::Column::CandidateId.eq(candidate_id))
+        .count(txn)
+        .await?;
+    let contacts = contact_event::Entity::find()
+        .filter(contact_event::Column::CandidateId.eq(candidate_id))
+        .count(txn)
+        .await?;
+    let documents = document::Entity::find()
+        .filter(document::Column::CandidateId.eq(candidate_id))
+        .count(txn)
+        .await?;
     let items = inbox_item::Entity::find()
-        .filter(Condition::any().add(inbox_item::Column::CandidateId.eq(candidate_id)).add(inbox_item::Column::MatchedCandidateId.eq(candidate_id)))
+        .filter(
+            Condition::any()
+                .add(inbox_item::Column::CandidateId.eq(candidate_id))
+                .add(inbox_item::Column::MatchedCandidateId.eq(candidate_id)),
+        )
         .count(txn)
         .await?;
     Ok(applications + contacts + documents + items == 0)
@@ -281,17 +383,27 @@ pub async fn assign(
                 .filter(application::Column::CandidateId.eq(candidate.id))
                 .one(&txn)
                 .await?
-                .ok_or_else(|| ServiceError::invalid("applicationId", "not an application of this candidate"))?,
+                .ok_or_else(|| {
+                    ServiceError::invalid("applicationId", "not an application of this candidate")
+                })?,
         ),
         None => None,
     };
     if let Some(entity) = application.as_ref().and_then(|a| a.legal_entity_id)
         && !principal.may_recruit_for(entity)
     {
-        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
+        return Err(ServiceError::Forbidden(
+            "you do not recruit for this legal entity",
+        ));
     }
-    let candidate = match item.sender_email.as_deref().and_then(|address| EmailAddress::parse(address).ok()) {
-        Some(email) if candidates::add_email(&txn, candidate.id, &email).await? => candidates::refresh_keys(&txn, candidate).await?,
+    let candidate = match item
+        .sender_email
+        .as_deref()
+        .and_then(|address| EmailAddress::parse(address).ok())
+    {
+        Some(email) if candidates::add_email(&txn, candidate.id, &email).await? => {
+            candidates::refresh_keys(&txn, candidate).await?
+        }
         _ => candidate,
     };
     let item = attach(&txn, principal, item, &candidate, application.as_ref()).await?;
@@ -305,24 +417,39 @@ pub async fn assign(
     )
     .await?;
     txn.commit().await?;
-    let done = Assignment { item, candidate, application, created_candidate: false };
+    let done = Assignment {
+        item,
+        candidate,
+        application,
+        created_candidate: false,
+    };
     announce(state, principal, std::slice::from_ref(&done));
     Ok(done)
 }
 
 /// The item, claimed for this transaction: of two recruiters taking over the same item
 /// at once, the second finds it assigned (the conditional update waits for the first).
-async fn unassigned_item(txn: &DatabaseTransaction, principal: &Principal, id: InboxItemId) -> ServiceResult<inbox_item::Model> {
+async fn unassigned_item(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    id: InboxItemId,
+) -> ServiceResult<inbox_item::Model> {
     let item = inbox::find(txn, principal, id).await?;
     let claimed = inbox_item::Entity::update_many()
-        .col_expr(inbox_item::Column::State, Expr::value(InboxState::Assigned.as_str()))
+        .col_expr(
+            inbox_item::Column::State,
+            Expr::value(InboxState::Assigned.as_str()),
+        )
         .filter(inbox_item::Column::Id.eq(item.id))
         .filter(inbox_item::Column::State.eq(InboxState::Unassigned.as_str()))
         .exec(txn)
         .await?;
     if claimed.rows_affected == 0 {
         let now = inbox::find(txn, principal, id).await?;
-        return Err(ServiceError::conflict("id", format!("inbox item {id} is {} already, not unassigned", now.state)));
+        return Err(ServiceError::conflict(
+            "id",
+            format!("inbox item {id} is {} already, not unassigned", now.state),
+        ));
     }
     Ok(item)
 }
@@ -344,7 +471,11 @@ async fn attach(
     let medium = InboxMedium::parse(&item.medium).unwrap_or(InboxMedium::Email);
     let note = match medium {
         InboxMedium::Email => item.preview.clone(),
-        _ => item.payload.as_deref().and_then(message_of).or_else(|| item.preview.clone()),
+        _ => item
+            .payload
+            .as_deref()
+            .and_then(message_of)
+            .or_else(|| item.preview.clone()),
     };
     contact_event::ActiveModel {
         candidate_id: Set(candidate.id),
@@ -373,27 +504,50 @@ async fn attach(
 
 fn message_of(payload: &str) -> Option<String> {
     let payload: serde_json::Value = serde_json::from_str(payload).ok()?;
-    payload.get("message").or_else(|| payload.get("text"))?.as_str().map(str::to_owned)
+    payload
+        .get("message")
+        .or_else(|| payload.get("text"))?
+        .as_str()
+        .map(str::to_owned)
 }
 
 fn announce(state: &AppState, principal: &Principal, done: &[Assignment]) {
     let organisation_id = principal.organisation_id;
-    state.events.publish(DomainEvent::InboxChanged { organisation_id });
+    state
+        .events
+        .publish(DomainEvent::InboxChanged { organisation_id });
     let mut candidates: Vec<i64> = done.iter().map(|d| d.candidate.id).collect();
     candidates.sort_unstable();
     candidates.dedup();
     for candidate_id in candidates {
-        state.events.publish(DomainEvent::ContactHistoryChanged { organisation_id, candidate_id });
+        state.events.publish(DomainEvent::ContactHistoryChanged {
+            organisation_id,
+            candidate_id,
+        });
     }
 }
 
 /// First and last name: what the recruiter typed, else what the channel delivered
 /// (form fields), else the sender's display name, else the address ("max.mustermann@").
-fn names_of(item: &inbox_item::Model, payload: &serde_json::Value, email: Option<&EmailAddress>, input: &TakeOverInput) -> (String, String) {
-    let field = |name: &str| payload.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+fn names_of(
+    item: &inbox_item::Model,
+    payload: &serde_json::Value,
+    email: Option<&EmailAddress>,
+    input: &TakeOverInput,
+) -> (String, String) {
+    let field = |name: &str| {
+        payload
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
     let (mut first, mut last) = match (field("firstName"), field("lastName")) {
         (Some(first), Some(last)) => (first, last),
-        _ => item.sender_name.as_deref().map(matching::split_display_name).unwrap_or_default(),
+        _ => item
+            .sender_name
+            .as_deref()
+            .map(matching::split_display_name)
+            .unwrap_or_default(),
     };
     if first.is_empty()
         && let Some(email) = email
@@ -403,7 +557,10 @@ fn names_of(item: &inbox_item::Model, payload: &serde_json::Value, email: Option
             (first, last) = (from_first, from_last);
         }
     }
-    (input.first_name.clone().unwrap_or(first), input.last_name.clone().unwrap_or(last))
+    (
+        input.first_name.clone().unwrap_or(first),
+        input.last_name.clone().unwrap_or(last),
+    )
 }
 
 /// "max.mustermann@…" → ("Max", "Mustermann"); addresses without two name parts give nothing.
@@ -414,7 +571,14 @@ fn names_from_address(email: &EmailAddress) -> (String, String) {
         .filter(|part| part.len() > 1 && part.chars().all(char::is_alphabetic))
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| {
+                    c.to_uppercase()
+                        .chain(chars.flat_map(char::to_lowercase))
+                        .collect()
+                })
+                .unwrap_or_default()
         })
         .collect();
     match parts.as_slice() {
@@ -438,12 +602,20 @@ const NAME_PROBE_LIMIT: u64 = 500;
 
 /// Candidates the item may belong to: same address first, then similar names, then the
 /// same phone number.
-pub async fn suggestions(state: &AppState, principal: &Principal, id: InboxItemId) -> ServiceResult<Vec<Suggestion>> {
+pub async fn suggestions(
+    state: &AppState,
+    principal: &Principal,
+    id: InboxItemId,
+) -> ServiceResult<Vec<Suggestion>> {
     let item = inbox::find(&state.db, principal, id).await?;
     let organisation_id = principal.organisation_id;
     let mut found: HashMap<i64, (candidate::Model, Vec<SuggestionReason>)> = HashMap::new();
 
-    if let Some(email) = item.sender_email.as_deref().and_then(|address| EmailAddress::parse(address).ok()) {
+    if let Some(email) = item
+        .sender_email
+        .as_deref()
+        .and_then(|address| EmailAddress::parse(address).ok())
+    {
         let ids: Vec<i64> = candidate_email::Entity::find()
             .filter(candidate_email::Column::EmailKey.eq(email.match_key()))
             .select_only()
@@ -451,13 +623,31 @@ pub async fn suggestions(state: &AppState, principal: &Principal, id: InboxItemI
             .into_tuple()
             .all(&state.db)
             .await?;
-        for row in in_organisation(&state.db, organisation_id, candidate::Column::Id.is_in(ids)).await? {
-            found.entry(row.id).or_insert_with(|| (row, Vec::new())).1.push(SuggestionReason::Email);
+        for row in
+            in_organisation(&state.db, organisation_id, candidate::Column::Id.is_in(ids)).await?
+        {
+            found
+                .entry(row.id)
+                .or_insert_with(|| (row, Vec::new()))
+                .1
+                .push(SuggestionReason::Email);
         }
     }
 
-    let payload: serde_json::Value = item.payload.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default();
-    let (first, last) = names_of(&item, &payload, item.sender_email.as_deref().and_then(|a| EmailAddress::parse(a).ok()).as_ref(), &TakeOverInput::default());
+    let payload: serde_json::Value = item
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_default();
+    let (first, last) = names_of(
+        &item,
+        &payload,
+        item.sender_email
+            .as_deref()
+            .and_then(|a| EmailAddress::parse(a).ok())
+            .as_ref(),
+        &TakeOverInput::default(),
+    );
     let name = matching::name_key(&first, &last);
     let last_key = matching::name_key("", &last);
     let first_key = matching::name_key(&first, "");
@@ -470,10 +660,16 @@ pub async fn suggestions(state: &AppState, principal: &Principal, id: InboxItemI
             .add(candidate::Column::NameKey.like(like_pattern("%{}%", &last_key)))
             .add(candidate::Column::NameKey.like(like_pattern("% {}%", &stem)));
         if !first_key.is_empty() {
-            related = related.add(candidate::Column::NameKey.like(like_pattern("{} %", &first_key)));
+            related =
+                related.add(candidate::Column::NameKey.like(like_pattern("{} %", &first_key)));
         }
         // The exact name first (indexed), so a common name's probe cannot crowd it out.
-        let mut probe = in_organisation(&state.db, organisation_id, candidate::Column::NameKey.eq(name.clone())).await?;
+        let mut probe = in_organisation(
+            &state.db,
+            organisation_id,
+            candidate::Column::NameKey.eq(name.clone()),
+        )
+        .await?;
         probe.extend(
             candidate::Entity::find()
                 .filter(candidate::Column::OrganisationId.eq(organisation_id))
@@ -493,9 +689,18 @@ pub async fn suggestions(state: &AppState, principal: &Principal, id: InboxItemI
     }
 
     if let Some(key) = item.sender_phone.as_deref().and_then(matching::phone_key) {
-        let rows = in_organisation(&state.db, organisation_id, candidate::Column::PhoneKey.eq(key)).await?;
+        let rows = in_organisation(
+            &state.db,
+            organisation_id,
+            candidate::Column::PhoneKey.eq(key),
+        )
+        .await?;
         for row in rows {
-            found.entry(row.id).or_insert_with(|| (row, Vec::new())).1.push(SuggestionReason::Phone);
+            found
+                .entry(row.id)
+                .or_insert_with(|| (row, Vec::new()))
+                .1
+                .push(SuggestionReason::Phone);
         }
     }
 
@@ -508,11 +713,20 @@ pub async fn suggestions(state: &AppState, principal: &Principal, id: InboxItemI
         })
         .collect();
     suggestions.sort_by(|a, b| {
-        let rank = |s: &Suggestion| (s.reasons.contains(&SuggestionReason::Email), s.reasons.contains(&SuggestionReason::Name));
+        let rank = |s: &Suggestion| {
+            (
+                s.reasons.contains(&SuggestionReason::Email),
+                s.reasons.contains(&SuggestionReason::Name),
+            )
+        };
         rank(b)
             .cmp(&rank(a))
             .then(b.name_similarity.total_cmp(&a.name_similarity))
-            .then(b.reasons.contains(&SuggestionReason::Phone).cmp(&a.reasons.contains(&SuggestionReason::Phone)))
+            .then(
+                b.reasons
+                    .contains(&SuggestionReason::Phone)
+                    .cmp(&a.reasons.contains(&SuggestionReason::Phone)),
+            )
             .then(b.candidate.id.cmp(&a.candidate.id))
     });
     suggestions.truncate(MAX_SUGGESTIONS);
@@ -539,7 +753,10 @@ mod tests {
     #[test]
     fn names_come_from_an_address_with_two_parts() {
         let email = EmailAddress::parse("max.mustermann@example.org").unwrap();
-        assert_eq!(names_from_address(&email), ("Max".to_owned(), "Mustermann".to_owned()));
+        assert_eq!(
+            names_from_address(&email),
+            ("Max".to_owned(), "Mustermann".to_owned())
+        );
         let email = EmailAddress::parse("jobs@example.org").unwrap();
         assert_eq!(names_from_address(&email), (String::new(), String::new()));
     }

@@ -4,14 +4,16 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, Role};
 
 use crate::auth::Principal;
 use crate::auth::password::{check_new_password, hash_password};
-use crate::db::entities::{app_user, legal_entity, user_group, user_group_member, user_legal_entity};
+use crate::db::entities::{
+    app_user, legal_entity, user_group, user_group_member, user_legal_entity,
+};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::{LegalEntityId, UserGroupId, UserId};
 use crate::services::{audit, required_name, required_text};
@@ -53,12 +55,18 @@ pub async fn administered_entities(
         .await?;
     let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
     for row in rows {
-        map.entry(row.user_id).or_default().push(row.legal_entity_id);
+        map.entry(row.user_id)
+            .or_default()
+            .push(row.legal_entity_id);
     }
     Ok(map)
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: NewUser) -> ServiceResult<app_user::Model> {
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: NewUser,
+) -> ServiceResult<app_user::Model> {
     principal.require_admin()?;
     let display_name = required_name("displayName", &input.display_name, 200)?;
     check_new_password("password", &input.password)?;
@@ -86,7 +94,13 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUser) -> 
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
-            ServiceError::conflict("email", format!("a user with the e-mail address {} already exists", input.email))
+            ServiceError::conflict(
+                "email",
+                format!(
+                    "a user with the e-mail address {} already exists",
+                    input.email
+                ),
+            )
         } else {
             error.into()
         }
@@ -105,7 +119,12 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUser) -> 
     Ok(user)
 }
 
-pub async fn update(state: &AppState, principal: &Principal, id: UserId, changes: UserChanges) -> ServiceResult<app_user::Model> {
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    id: UserId,
+    changes: UserChanges,
+) -> ServiceResult<app_user::Model> {
     principal.require_admin()?;
     let txn = state.db.begin().await?;
     let existing = find(&txn, principal, id).await?;
@@ -121,7 +140,10 @@ pub async fn update(state: &AppState, principal: &Principal, id: UserId, changes
             .count(&txn)
             .await?;
         if other_admins == 0 {
-            return Err(ServiceError::conflict("role", "the last active administrator cannot be demoted or deactivated"));
+            return Err(ServiceError::conflict(
+                "role",
+                "the last active administrator cannot be demoted or deactivated",
+            ));
         }
     }
     let mut audit_details = serde_json::Map::new();
@@ -172,13 +194,25 @@ pub async fn update(state: &AppState, principal: &Principal, id: UserId, changes
             .exec(&txn)
             .await?;
     }
-    audit::record(&txn, principal, "user.update", "user", Some(updated.id), audit_details.into()).await?;
+    audit::record(
+        &txn,
+        principal,
+        "user.update",
+        "user",
+        Some(updated.id),
+        audit_details.into(),
+    )
+    .await?;
     txn.commit().await?;
     crate::services::auth::access_changed(state, principal.organisation_id, Some(updated.id));
     Ok(updated)
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: UserId) -> ServiceResult<app_user::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: UserId,
+) -> ServiceResult<app_user::Model> {
     app_user::Entity::find_by_id(id.0)
         .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
         .one(db)
@@ -197,7 +231,10 @@ async fn checked_scope(
         return Ok(Vec::new());
     }
     if requested.is_empty() {
-        return Err(ServiceError::invalid("legalEntityIds", "a company admin needs at least one legal entity"));
+        return Err(ServiceError::invalid(
+            "legalEntityIds",
+            "a company admin needs at least one legal entity",
+        ));
     }
     let mut ids: Vec<i64> = requested.iter().map(|id| id.0).collect();
     ids.sort_unstable();
@@ -208,20 +245,29 @@ async fn checked_scope(
         .count(db)
         .await?;
     if found != ids.len() as u64 {
-        return Err(ServiceError::invalid("legalEntityIds", "contains a legal entity that does not exist"));
+        return Err(ServiceError::invalid(
+            "legalEntityIds",
+            "contains a legal entity that does not exist",
+        ));
     }
     Ok(ids)
 }
 
-async fn replace_scope(db: &impl ConnectionTrait, user_id: i64, entity_ids: &[i64]) -> ServiceResult<()> {
+async fn replace_scope(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    entity_ids: &[i64],
+) -> ServiceResult<()> {
     user_legal_entity::Entity::delete_many()
         .filter(user_legal_entity::Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     if !entity_ids.is_empty() {
-        user_legal_entity::Entity::insert_many(entity_ids.iter().map(|&legal_entity_id| user_legal_entity::ActiveModel {
-            user_id: Set(user_id),
-            legal_entity_id: Set(legal_entity_id),
+        user_legal_entity::Entity::insert_many(entity_ids.iter().map(|&legal_entity_id| {
+            user_legal_entity::ActiveModel {
+                user_id: Set(user_id),
+                legal_entity_id: Set(legal_entity_id),
+            }
         }))
         .exec(db)
         .await?;
@@ -229,7 +275,10 @@ async fn replace_scope(db: &impl ConnectionTrait, user_id: i64, entity_ids: &[i6
     Ok(())
 }
 
-pub async fn list_groups(state: &AppState, principal: &Principal) -> ServiceResult<Vec<user_group::Model>> {
+pub async fn list_groups(
+    state: &AppState,
+    principal: &Principal,
+) -> ServiceResult<Vec<user_group::Model>> {
     let mut query = user_group::Entity::find()
         .filter(user_group::Column::OrganisationId.eq(principal.organisation_id))
         .order_by_asc(user_group::Column::Name);
@@ -239,7 +288,10 @@ pub async fn list_groups(state: &AppState, principal: &Principal) -> ServiceResu
     Ok(query.all(&state.db).await?)
 }
 
-pub async fn group_members(state: &AppState, group_ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<app_user::Model>>> {
+pub async fn group_members(
+    state: &AppState,
+    group_ids: &[i64],
+) -> ServiceResult<HashMap<i64, Vec<app_user::Model>>> {
     let memberships = user_group_member::Entity::find()
         .filter(user_group_member::Column::UserGroupId.is_in(group_ids.iter().copied()))
         .all(&state.db)
@@ -254,13 +306,19 @@ pub async fn group_members(state: &AppState, group_ids: &[i64]) -> ServiceResult
     let mut map: HashMap<i64, Vec<app_user::Model>> = HashMap::new();
     for membership in memberships {
         if let Some(user) = users.get(&membership.user_id) {
-            map.entry(membership.user_group_id).or_default().push(user.clone());
+            map.entry(membership.user_group_id)
+                .or_default()
+                .push(user.clone());
         }
     }
     Ok(map)
 }
 
-pub async fn create_group(state: &AppState, principal: &Principal, name: &str) -> ServiceResult<user_group::Model> {
+pub async fn create_group(
+    state: &AppState,
+    principal: &Principal,
+    name: &str,
+) -> ServiceResult<user_group::Model> {
     principal.require_admin()?;
     let name = required_text("name", name, 200)?;
     let txn = state.db.begin().await?;
@@ -274,17 +332,32 @@ pub async fn create_group(state: &AppState, principal: &Principal, name: &str) -
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
-            ServiceError::conflict("name", format!("a user group named \"{name}\" already exists"))
+            ServiceError::conflict(
+                "name",
+                format!("a user group named \"{name}\" already exists"),
+            )
         } else {
             error.into()
         }
     })?;
-    audit::record(&txn, principal, "user_group.create", "user_group", Some(group.id), serde_json::json!({"name": name})).await?;
+    audit::record(
+        &txn,
+        principal,
+        "user_group.create",
+        "user_group",
+        Some(group.id),
+        serde_json::json!({"name": name}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(group)
 }
 
-pub async fn find_group(db: &impl ConnectionTrait, principal: &Principal, id: UserGroupId) -> ServiceResult<user_group::Model> {
+pub async fn find_group(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: UserGroupId,
+) -> ServiceResult<user_group::Model> {
     user_group::Entity::find_by_id(id.0)
         .filter(user_group::Column::OrganisationId.eq(principal.organisation_id))
         .one(db)
@@ -310,21 +383,34 @@ pub async fn set_group_members(
         .count(&txn)
         .await?;
     if known != ids.len() as u64 {
-        return Err(ServiceError::invalid("userIds", "contains a user that does not exist"));
+        return Err(ServiceError::invalid(
+            "userIds",
+            "contains a user that does not exist",
+        ));
     }
     user_group_member::Entity::delete_many()
         .filter(user_group_member::Column::UserGroupId.eq(group.id))
         .exec(&txn)
         .await?;
     if !ids.is_empty() {
-        user_group_member::Entity::insert_many(ids.iter().map(|&user_id| user_group_member::ActiveModel {
-            user_group_id: Set(group.id),
-            user_id: Set(user_id),
+        user_group_member::Entity::insert_many(ids.iter().map(|&user_id| {
+            user_group_member::ActiveModel {
+                user_group_id: Set(group.id),
+                user_id: Set(user_id),
+            }
         }))
         .exec(&txn)
         .await?;
     }
-    audit::record(&txn, principal, "user_group.set_members", "user_group", Some(group.id), serde_json::json!({"userIds": ids})).await?;
+    audit::record(
+        &txn,
+        principal,
+        "user_group.set_members",
+        "user_group",
+        Some(group.id),
+        serde_json::json!({"userIds": ids}),
+    )
+    .await?;
     txn.commit().await?;
     // Former and new members alike see different inbox items now.
     crate::services::auth::access_changed(state, principal.organisation_id, None);

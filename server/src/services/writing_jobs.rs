@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 use talentpost_shared::WritingJobKind;
 
 use crate::auth::Principal;
@@ -43,7 +46,8 @@ pub struct WritingJobView {
 }
 
 fn condition(principal: &Principal, filter: &WritingJobFilter) -> Condition {
-    let mut all = Condition::all().add(writing_job::Column::OrganisationId.eq(principal.organisation_id));
+    let mut all =
+        Condition::all().add(writing_job::Column::OrganisationId.eq(principal.organisation_id));
     if let Some(kind) = filter.kind {
         all = all.add(writing_job::Column::Kind.eq(kind.as_str()));
     }
@@ -67,54 +71,108 @@ pub async fn list(
     page: &PageRequest,
 ) -> ServiceResult<(Page<WritingJobView>, u64)> {
     let condition = condition(principal, &filter);
-    let total = writing_job::Entity::find().filter(condition.clone()).count(&state.db).await?;
+    let total = writing_job::Entity::find()
+        .filter(condition.clone())
+        .count(&state.db)
+        .await?;
     let mut query = writing_job::Entity::find()
         .filter(condition)
         .order_by_asc(writing_job::Column::DueAt)
         .order_by_asc(writing_job::Column::Id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        let [due, id] = after.0.as_slice() else { return Err(ServiceError::invalid("after", "the cursor does not belong to this list")) };
-        let due = DateTime::<Utc>::from_timestamp_micros(*due).ok_or_else(|| ServiceError::invalid("after", "not a valid cursor"))?;
+        let [due, id] = after.0.as_slice() else {
+            return Err(ServiceError::invalid(
+                "after",
+                "the cursor does not belong to this list",
+            ));
+        };
+        let due = DateTime::<Utc>::from_timestamp_micros(*due)
+            .ok_or_else(|| ServiceError::invalid("after", "not a valid cursor"))?;
         query = query.filter(
             Condition::any()
                 .add(writing_job::Column::DueAt.gt(due))
-                .add(Condition::all().add(writing_job::Column::DueAt.eq(due)).add(writing_job::Column::Id.gt(*id))),
+                .add(
+                    Condition::all()
+                        .add(writing_job::Column::DueAt.eq(due))
+                        .add(writing_job::Column::Id.gt(*id)),
+                ),
         );
     }
     let rows = query.all(&state.db).await?;
-    let page = Page::from_rows(rows, page, |row| vec![row.due_at.timestamp_micros(), row.id]);
+    let page = Page::from_rows(rows, page, |row| {
+        vec![row.due_at.timestamp_micros(), row.id]
+    });
     let ids: Vec<i64> = page.items.iter().map(|(_, job)| job.candidate_id).collect();
-    let people: HashMap<i64, candidate::Model> =
-        candidate::Entity::find().filter(candidate::Column::Id.is_in(ids)).all(&state.db).await?.into_iter().map(|c| (c.id, c)).collect();
-    Ok((page.map(|job| WritingJobView { candidate: people.get(&job.candidate_id).cloned(), job }), total))
+    let people: HashMap<i64, candidate::Model> = candidate::Entity::find()
+        .filter(candidate::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok((
+        page.map(|job| WritingJobView {
+            candidate: people.get(&job.candidate_id).cloned(),
+            job,
+        }),
+        total,
+    ))
 }
 
 /// Writing jobs due by `at`, for the dashboard.
-pub async fn due_count(db: &impl ConnectionTrait, principal: &Principal, at: DateTime<Utc>) -> ServiceResult<u64> {
-    let filter = WritingJobFilter { due_by: Some(at), ..Default::default() };
-    Ok(writing_job::Entity::find().filter(condition(principal, &filter)).count(db).await?)
+pub async fn due_count(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    at: DateTime<Utc>,
+) -> ServiceResult<u64> {
+    let filter = WritingJobFilter {
+        due_by: Some(at),
+        ..Default::default()
+    };
+    Ok(writing_job::Entity::find()
+        .filter(condition(principal, &filter))
+        .count(db)
+        .await?)
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: NewWritingJob) -> ServiceResult<WritingJobView> {
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: NewWritingJob,
+) -> ServiceResult<WritingJobView> {
     if input.kind == WritingJobKind::Nurturing {
-        return Err(ServiceError::invalid("kind", "nurturing writing jobs are planned by nurturing jobs"));
+        return Err(ServiceError::invalid(
+            "kind",
+            "nurturing writing jobs are planned by nurturing jobs",
+        ));
     }
-    let candidate = candidates::find(&state.db, principal, input.candidate_id).await.map_err(|_| ServiceError::invalid("candidateId", "no such candidate"))?;
+    let candidate = candidates::find(&state.db, principal, input.candidate_id)
+        .await
+        .map_err(|_| ServiceError::invalid("candidateId", "no such candidate"))?;
     if let Some(application) = input.application_id {
         application::Entity::find_by_id(application.0)
             .filter(application::Column::CandidateId.eq(candidate.id))
             .one(&state.db)
             .await?
-            .ok_or_else(|| ServiceError::invalid("applicationId", "no such application of this candidate"))?;
+            .ok_or_else(|| {
+                ServiceError::invalid("applicationId", "no such application of this candidate")
+            })?;
     }
     let letter = match input.form_letter_id {
-        Some(id) => Some(form_letters::find(&state.db, principal, id).await.map_err(|_| ServiceError::invalid("formLetterId", "no such form letter"))?),
+        Some(id) => Some(
+            form_letters::find(&state.db, principal, id)
+                .await
+                .map_err(|_| ServiceError::invalid("formLetterId", "no such form letter"))?,
+        ),
         None => None,
     };
     let title = match optional_text("title", input.title.as_deref(), 200)? {
         Some(title) => title,
-        None => letter.as_ref().map(|letter| letter.name.clone()).unwrap_or_default(),
+        None => letter
+            .as_ref()
+            .map(|letter| letter.name.clone())
+            .unwrap_or_default(),
     };
     let now = Utc::now();
     let created = writing_job::ActiveModel {
@@ -132,38 +190,71 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewWritingJo
     }
     .insert(&state.db)
     .await?;
-    state.events.publish(DomainEvent::NurturingChanged { organisation_id: principal.organisation_id, job_id: None });
-    Ok(WritingJobView { job: created, candidate: Some(candidate) })
+    state.events.publish(DomainEvent::NurturingChanged {
+        organisation_id: principal.organisation_id,
+        job_id: None,
+    });
+    Ok(WritingJobView {
+        job: created,
+        candidate: Some(candidate),
+    })
 }
 
 /// Deletes writing jobs; for those of nurturing entries the entry is blocked. Ids of
 /// other organisations or already gone are named in the error and nothing changes.
-pub async fn delete(state: &AppState, principal: &Principal, ids: &[WritingJobId]) -> ServiceResult<u64> {
+pub async fn delete(
+    state: &AppState,
+    principal: &Principal,
+    ids: &[WritingJobId],
+) -> ServiceResult<u64> {
     let found = writing_job::Entity::find()
         .filter(writing_job::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .filter(writing_job::Column::OrganisationId.eq(principal.organisation_id))
         .all(&state.db)
         .await?;
-    if let Some(missing) = ids.iter().find(|id| !found.iter().any(|job| job.id == id.0)) {
+    if let Some(missing) = ids
+        .iter()
+        .find(|id| !found.iter().any(|job| job.id == id.0))
+    {
         return Err(ServiceError::not_found(WritingJobId::LABEL, missing));
     }
     let txn = state.db.begin().await?;
     // Entries first, in the order dispatch takes its locks (entry, then writing job).
-    let entry_ids: Vec<i64> = found.iter().filter_map(|job| job.nurturing_entry_id).collect();
+    let entry_ids: Vec<i64> = found
+        .iter()
+        .filter_map(|job| job.nurturing_entry_id)
+        .collect();
     if !entry_ids.is_empty() {
         let wanted = entry_ids.len() as u64;
-        if entries::block_in(&txn, principal, entry_ids, "writing job deleted in the work centre").await? < wanted {
-            return Err(ServiceError::conflict("ids", "a nurturing entry of these writing jobs was written meanwhile"));
+        if entries::block_in(
+            &txn,
+            principal,
+            entry_ids,
+            "writing job deleted in the work centre",
+        )
+        .await?
+            < wanted
+        {
+            return Err(ServiceError::conflict(
+                "ids",
+                "a nurturing entry of these writing jobs was written meanwhile",
+            ));
         }
     }
     // The entries' writing jobs went with the block; the manual ones go here.
-    writing_job::Entity::delete_many().filter(writing_job::Column::Id.is_in(found.iter().map(|job| job.id))).exec(&txn).await?;
+    writing_job::Entity::delete_many()
+        .filter(writing_job::Column::Id.is_in(found.iter().map(|job| job.id)))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     let mut jobs: Vec<Option<i64>> = found.iter().map(|job| job.nurturing_job_id).collect();
     jobs.sort_unstable();
     jobs.dedup();
     for job_id in jobs {
-        state.events.publish(DomainEvent::NurturingChanged { organisation_id: principal.organisation_id, job_id });
+        state.events.publish(DomainEvent::NurturingChanged {
+            organisation_id: principal.organisation_id,
+            job_id,
+        });
     }
     Ok(found.len() as u64)
 }

@@ -46,10 +46,16 @@ pub enum SyncError {
 impl SyncError {
     fn status(&self) -> StatusChange {
         match self {
-            Self::Mail(error) => StatusChange::Failed { problem: error.problem, message: error.message.clone() },
+            Self::Mail(error) => StatusChange::Failed {
+                problem: error.problem,
+                message: error.message.clone(),
+            },
             Self::Service(error) => StatusChange::Failed {
                 problem: MailProblem::Protocol,
-                message: format!("fetched mail could not be stored ({}); the server log has details", error.public_message()),
+                message: format!(
+                    "fetched mail could not be stored ({}); the server log has details",
+                    error.public_message()
+                ),
             },
         }
     }
@@ -58,7 +64,10 @@ impl SyncError {
 impl From<SyncError> for ServiceError {
     fn from(error: SyncError) -> Self {
         match error {
-            SyncError::Mail(error) => ServiceError::MailServer { problem: error.problem, message: error.message },
+            SyncError::Mail(error) => ServiceError::MailServer {
+                problem: error.problem,
+                message: error.message,
+            },
             SyncError::Service(error) => error,
         }
     }
@@ -107,7 +116,9 @@ impl InboundWorkers {
         }
         let wake = Arc::new(Notify::new());
         let handle = tokio::spawn(account_loop(state.clone(), account_id, Arc::clone(&wake)));
-        let previous = self.tasks_guard().insert(account_id, AccountTask { handle, wake });
+        let previous = self
+            .tasks_guard()
+            .insert(account_id, AccountTask { handle, wake });
         if let Some(previous) = previous {
             previous.handle.abort();
         }
@@ -145,22 +156,37 @@ impl InboundWorkers {
 
 /// One sync of one account on a fresh connection, as "sync now" and the tests use it.
 /// `since` re-reads every mail from that date (known mail is still skipped).
-pub async fn run_once(state: &AppState, account_id: i64, since: Option<NaiveDate>) -> Result<SyncReport, SyncError> {
+pub async fn run_once(
+    state: &AppState,
+    account_id: i64,
+    since: Option<NaiveDate>,
+) -> Result<SyncReport, SyncError> {
     let lock = state.inbound.lock_for(account_id);
     let _guard = match (lock.try_lock(), since) {
         (Ok(guard), _) => guard,
         // "Sync now" while the worker syncs: hurry the worker, nothing to add.
         (Err(_), None) => {
             state.inbound.wake(account_id);
-            return Ok(SyncReport { already_running: true, ..SyncReport::default() });
+            return Ok(SyncReport {
+                already_running: true,
+                ..SyncReport::default()
+            });
         }
         // "Fetch again since" asks for more than the worker does: wait for it.
         (Err(_), Some(_)) => match tokio::time::timeout(SINCE_LOCK_WAIT, lock.lock()).await {
             Ok(guard) => guard,
-            Err(_) => return Ok(SyncReport { already_running: true, ..SyncReport::default() }),
+            Err(_) => {
+                return Ok(SyncReport {
+                    already_running: true,
+                    ..SyncReport::default()
+                });
+            }
         },
     };
-    let Some(account) = inbound_account::Entity::find_by_id(account_id).one(&state.db).await.map_err(ServiceError::from)?
+    let Some(account) = inbound_account::Entity::find_by_id(account_id)
+        .one(&state.db)
+        .await
+        .map_err(ServiceError::from)?
     else {
         return Ok(SyncReport::default());
     };
@@ -189,7 +215,10 @@ pub async fn run_once(state: &AppState, account_id: i64, since: Option<NaiveDate
 async fn account_loop(state: AppState, account_id: i64, wake: Arc<Notify>) {
     let mut failures: u32 = 0;
     loop {
-        let account = match inbound_account::Entity::find_by_id(account_id).one(&state.db).await {
+        let account = match inbound_account::Entity::find_by_id(account_id)
+            .one(&state.db)
+            .await
+        {
             Ok(Some(account)) if account.active => account,
             Ok(_) => return,
             Err(error) => {
@@ -204,7 +233,9 @@ async fn account_loop(state: AppState, account_id: i64, wake: Arc<Notify>) {
             continue;
         };
         tracing::warn!(account_id, %error, "inbound sync failed");
-        if let Err(status_error) = inbound_accounts::record_status(&state, account_id, error.status()).await {
+        if let Err(status_error) =
+            inbound_accounts::record_status(&state, account_id, error.status()).await
+        {
             tracing::error!(account_id, error = %status_error, "cannot record inbound account status");
         }
         failures += 1;
@@ -224,7 +255,12 @@ async fn backoff(state: &AppState, wake: &Notify, failures: u32) {
 /// Connects and keeps the account in sync until something fails; returns the failure,
 /// or `None` when the session ended because its OAuth token is about to expire
 /// (providers end sessions whose token expired, so it is renewed before that).
-async fn watch(state: &AppState, account: &inbound_account::Model, wake: &Notify, failures: &mut u32) -> Option<SyncError> {
+async fn watch(
+    state: &AppState,
+    account: &inbound_account::Model,
+    wake: &Notify,
+    failures: &mut u32,
+) -> Option<SyncError> {
     let settings = match inbound_accounts::settings_of(state, account).await {
         Ok(settings) => settings,
         Err(error) => return Some(error.into()),
@@ -238,7 +274,9 @@ async fn watch(state: &AppState, account: &inbound_account::Model, wake: &Notify
             return Some(error.into());
         }
     };
-    if let Err(error) = inbound_accounts::record_status(state, account.id, StatusChange::Connected).await {
+    if let Err(error) =
+        inbound_accounts::record_status(state, account.id, StatusChange::Connected).await
+    {
         return Some(error.into());
     }
     let idle = match imap::supports_idle(&mut session).await {
@@ -248,8 +286,15 @@ async fn watch(state: &AppState, account: &inbound_account::Model, wake: &Notify
     let session_ends = match &settings.login {
         // At least a few seconds, so a provider issuing near-expired tokens cannot make
         // this loop sign in again and again without pause.
-        imap::ImapLogin::XOauth2 { expires_at: Some(expires_at), .. } => Some(
-            tokio::time::Instant::now() + (*expires_at - Utc::now()).to_std().unwrap_or_default().max(MIN_OAUTH_SESSION),
+        imap::ImapLogin::XOauth2 {
+            expires_at: Some(expires_at),
+            ..
+        } => Some(
+            tokio::time::Instant::now()
+                + (*expires_at - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .max(MIN_OAUTH_SESSION),
         ),
         _ => None,
     };
@@ -286,9 +331,15 @@ async fn watch(state: &AppState, account: &inbound_account::Model, wake: &Notify
 
 /// Waits in IDLE until the server reports a change, the poll interval passes or the
 /// task is woken, then leaves IDLE and hands the session back.
-async fn idle_until_change(session: ImapSession, poll: Duration, wake: &Notify) -> Result<ImapSession, MailError> {
+async fn idle_until_change(
+    session: ImapSession,
+    poll: Duration,
+    wake: &Notify,
+) -> Result<ImapSession, MailError> {
     let mut handle = session.idle();
-    imap::timed("IDLE", handle.init()).await?.map_err(|error| MailError::imap("IDLE", error))?;
+    imap::timed("IDLE", handle.init())
+        .await?
+        .map_err(|error| MailError::imap("IDLE", error))?;
     {
         let (wait, interrupt) = handle.wait_with_timeout(poll);
         tokio::pin!(wait);
@@ -300,7 +351,9 @@ async fn idle_until_change(session: ImapSession, poll: Duration, wake: &Notify) 
         };
         outcome.map_err(|error| MailError::imap("IDLE", error))?;
     }
-    imap::timed("DONE", handle.done()).await?.map_err(|error| MailError::imap("IDLE DONE", error))
+    imap::timed("DONE", handle.done())
+        .await?
+        .map_err(|error| MailError::imap("IDLE DONE", error))
 }
 
 /// Brings the account's folder up to date. The caller holds the account's sync lock.
@@ -319,7 +372,12 @@ async fn sync_folder(
     let mut report = SyncReport::default();
     let total = uids.len() as i64;
     if total > 0 {
-        inbound_accounts::record_status(state, account.id, StatusChange::Syncing { done: 0, total }).await?;
+        inbound_accounts::record_status(
+            state,
+            account.id,
+            StatusChange::Syncing { done: 0, total },
+        )
+        .await?;
     }
     let route = AccountRoute {
         account_id: account.id,
@@ -336,7 +394,9 @@ async fn sync_folder(
         let mut needed: Vec<&HeaderInfo> = Vec::with_capacity(headers.len());
         for header in &headers {
             let known = match (&header.message_id, header.size, skip_known_copies) {
-                (Some(id), Some(size), true) => ingest::is_known_copy(&state.db, account.id, id, size).await?,
+                (Some(id), Some(size), true) => {
+                    ingest::is_known_copy(&state.db, account.id, id, size).await?
+                }
                 _ => false,
             };
             if known {
@@ -354,7 +414,11 @@ async fn sync_folder(
         done += chunk.len() as i64;
         // UIDs missing from the header answer were expunged meanwhile; a UID whose body
         // did not come back must not be passed: the position stops just below it.
-        let missing = needed.iter().map(|header| header.uid).filter(|uid| !received.contains(uid)).min();
+        let missing = needed
+            .iter()
+            .map(|header| header.uid)
+            .filter(|uid| !received.contains(uid))
+            .min();
         if since.is_none() {
             let reached = match missing {
                 Some(uid) => uid.saturating_sub(1),
@@ -362,7 +426,14 @@ async fn sync_folder(
             };
             if reached > last_uid {
                 last_uid = reached;
-                save_position(state, account.id, &account.folder, folder.uid_validity, last_uid).await?;
+                save_position(
+                    state,
+                    account.id,
+                    &account.folder,
+                    folder.uid_validity,
+                    last_uid,
+                )
+                .await?;
             }
         }
         if let Some(uid) = missing {
@@ -372,7 +443,8 @@ async fn sync_folder(
             )
             .into());
         }
-        inbound_accounts::record_status(state, account.id, StatusChange::Syncing { done, total }).await?;
+        inbound_accounts::record_status(state, account.id, StatusChange::Syncing { done, total })
+            .await?;
     }
     inbound_accounts::record_status(state, account.id, StatusChange::Idle).await?;
     Ok(report)
@@ -385,7 +457,9 @@ fn body_groups(needed: &[&HeaderInfo]) -> Vec<(Vec<u32>, u64)> {
     let mut bytes = 0u64;
     for header in needed {
         let size = u64::from(header.size.unwrap_or(0));
-        if !current.is_empty() && (current.len() >= BODY_BATCH_MAILS || bytes + size > BODY_BATCH_BYTES) {
+        if !current.is_empty()
+            && (current.len() >= BODY_BATCH_MAILS || bytes + size > BODY_BATCH_BYTES)
+        {
             groups.push((std::mem::take(&mut current), bytes));
             bytes = 0;
         }
@@ -418,15 +492,20 @@ async fn fetch_and_ingest(
     let mut mails = Vec::with_capacity(uids.len());
     let mut received = Vec::with_capacity(uids.len());
     {
-        let mut stream = imap::timed("UID FETCH", session.uid_fetch(imap::uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])"))
-            .await?
-            .map_err(|error| MailError::imap("UID FETCH", error))?;
+        let mut stream = imap::timed(
+            "UID FETCH",
+            session.uid_fetch(imap::uid_set(uids), "(UID INTERNALDATE BODY.PEEK[])"),
+        )
+        .await?
+        .map_err(|error| MailError::imap("UID FETCH", error))?;
         loop {
             let next = imap::timed_within("UID FETCH", limit, stream.try_next())
                 .await?
                 .map_err(|error| MailError::imap("UID FETCH", error))?;
             let Some(fetch) = next else { break };
-            let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) else { continue };
+            let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) else {
+                continue;
+            };
             received.push(uid);
             mails.push(IncomingMail {
                 organisation_id: account.organisation_id,
@@ -438,10 +517,11 @@ async fn fetch_and_ingest(
         }
     }
     // Parsing runs on the blocking pool, so a few mails in flight use every core.
-    let outcomes: Vec<_> = futures_util::stream::iter(mails.into_iter().map(|mail| ingest::ingest(state, mail)))
-        .buffer_unordered(INGEST_IN_FLIGHT)
-        .collect()
-        .await;
+    let outcomes: Vec<_> =
+        futures_util::stream::iter(mails.into_iter().map(|mail| ingest::ingest(state, mail)))
+            .buffer_unordered(INGEST_IN_FLIGHT)
+            .collect()
+            .await;
     let mut stored = 0;
     for outcome in outcomes {
         if outcome?.created {
@@ -454,7 +534,11 @@ async fn fetch_and_ingest(
 /// The highest committed UID for this folder, or 0 when the folder is new or its
 /// UIDVALIDITY changed (then every mail is looked at again; known ones are skipped).
 /// The position and whether the folder is being rescanned (its UIDVALIDITY changed).
-async fn folder_position(state: &AppState, account: &inbound_account::Model, uid_validity: u32) -> Result<(u32, bool), ServiceError> {
+async fn folder_position(
+    state: &AppState,
+    account: &inbound_account::Model,
+    uid_validity: u32,
+) -> Result<(u32, bool), ServiceError> {
     let stored = inbound_folder_state::Entity::find()
         .filter(inbound_folder_state::Column::InboundAccountId.eq(account.id))
         .filter(inbound_folder_state::Column::Folder.eq(&account.folder))
@@ -481,7 +565,13 @@ async fn folder_position(state: &AppState, account: &inbound_account::Model, uid
     }
 }
 
-async fn save_position(state: &AppState, account_id: i64, folder: &str, uid_validity: u32, last_uid: u32) -> Result<(), ServiceError> {
+async fn save_position(
+    state: &AppState,
+    account_id: i64,
+    folder: &str,
+    uid_validity: u32,
+    last_uid: u32,
+) -> Result<(), ServiceError> {
     let existing = inbound_folder_state::Entity::find()
         .filter(inbound_folder_state::Column::InboundAccountId.eq(account_id))
         .filter(inbound_folder_state::Column::Folder.eq(folder))

@@ -37,7 +37,12 @@ impl LoopControl {
     /// Runs the loop, replacing (and aborting) one started before.
     pub fn spawn(&self, run: impl std::future::Future<Output = ()> + Send + 'static) {
         let handle = tokio::spawn(run);
-        if let Some(previous) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).replace(handle) {
+        if let Some(previous) = self
+            .handle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(handle)
+        {
             previous.abort();
         }
     }
@@ -46,7 +51,11 @@ impl LoopControl {
     pub async fn stop(&self, drain: Duration) {
         self.stopping.store(true, Ordering::SeqCst);
         self.wake.notify_one();
-        let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let handle = self
+            .handle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(mut handle) = handle
             && tokio::time::timeout(drain, &mut handle).await.is_err()
         {

@@ -47,7 +47,10 @@ pub struct NurturingWorker {
 impl Default for NurturingWorker {
     fn default() -> Self {
         let id = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        Self { id: id.into(), control: LoopControl::default() }
+        Self {
+            id: id.into(),
+            control: LoopControl::default(),
+        }
     }
 }
 
@@ -73,7 +76,11 @@ impl NurturingWorker {
 pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
     let mut report = NurturingReport::default();
     let now = state.clock.now();
-    let jobs = nurturing_job::Entity::find().filter(nurturing_job::Column::Enabled.eq(true)).order_by_asc(nurturing_job::Column::Id).all(&state.db).await?;
+    let jobs = nurturing_job::Entity::find()
+        .filter(nurturing_job::Column::Enabled.eq(true))
+        .order_by_asc(nurturing_job::Column::Id)
+        .all(&state.db)
+        .await?;
     for job in &jobs {
         if let Err(error) = plan_job(state, job, now, &mut report).await {
             report.errors += 1;
@@ -90,7 +97,10 @@ pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
                 )
                 .add(
                     Condition::all()
-                        .add(nurturing_run::Column::State.eq(NurturingRunState::Dispatching.as_str()))
+                        .add(
+                            nurturing_run::Column::State
+                                .eq(NurturingRunState::Dispatching.as_str()),
+                        )
                         .add(nurturing_run::Column::ClaimedUntil.lt(Utc::now())),
                 ),
         )
@@ -127,18 +137,30 @@ pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
 /// At most one run of a job waits at a time. Without one: a dispatch time missed since
 /// the last run (or since the schedule was set) is run now, once; otherwise the next
 /// dispatch time is planned when its lead time has begun.
-async fn plan_job(state: &AppState, job: &nurturing_job::Model, now: DateTime<Utc>, report: &mut NurturingReport) -> ServiceResult<()> {
+async fn plan_job(
+    state: &AppState,
+    job: &nurturing_job::Model,
+    now: DateTime<Utc>,
+    report: &mut NurturingReport,
+) -> ServiceResult<()> {
     let runs = nurturing_run::Entity::find()
         .filter(nurturing_run::Column::JobId.eq(job.id))
         .order_by_desc(nurturing_run::Column::DispatchAt)
         .all(&state.db)
         .await?;
-    if runs.iter().any(|run| run.state != NurturingRunState::Done.as_str()) {
+    if runs
+        .iter()
+        .any(|run| run.state != NurturingRunState::Done.as_str())
+    {
         return Ok(());
     }
     let schedule = schedule_of(job);
     // Times up to the last dispatch (when it actually ran) are covered.
-    let covered = runs.first().map(|run| run.dispatched_at.unwrap_or(run.dispatch_at)).unwrap_or(job.schedule_since).max(job.schedule_since);
+    let covered = runs
+        .first()
+        .map(|run| run.dispatched_at.unwrap_or(run.dispatch_at))
+        .unwrap_or(job.schedule_since)
+        .max(job.schedule_since);
     if let Some(missed) = schedule.last_at_or_before(now).filter(|at| *at > covered) {
         if let Some((run, entries)) = planning::plan(state, job, missed).await? {
             report.planned_runs += 1;
@@ -160,7 +182,10 @@ async fn plan_job(state: &AppState, job: &nurturing_job::Model, now: DateTime<Ut
 /// When the scheduler has something to do next, by the schedule clock.
 async fn next_due(state: &AppState) -> ServiceResult<Option<DateTime<Utc>>> {
     let now = state.clock.now();
-    let jobs = nurturing_job::Entity::find().filter(nurturing_job::Column::Enabled.eq(true)).all(&state.db).await?;
+    let jobs = nurturing_job::Entity::find()
+        .filter(nurturing_job::Column::Enabled.eq(true))
+        .all(&state.db)
+        .await?;
     let mut earliest: Option<DateTime<Utc>> = None;
     for job in jobs {
         if let Some(next) = schedule_of(&job).next_after(now.max(job.schedule_since)) {
@@ -197,14 +222,21 @@ async fn run_loop(state: AppState, worker: NurturingWorker) {
         }
         let sleep = match next_due(&state).await {
             // A test clock stands still: real time until its next event says nothing.
-            Ok(Some(due)) if !state.clock.is_settable() => (due - state.clock.now()).to_std().unwrap_or(Duration::ZERO).min(MAX_SLEEP),
+            Ok(Some(due)) if !state.clock.is_settable() => (due - state.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_SLEEP),
             Ok(_) => MAX_SLEEP,
             Err(error) => {
                 tracing::error!(error = %error, "nurturing: reading the next due time failed");
                 MAX_SLEEP
             }
         };
-        let sleep = if failed { sleep.min(RETRY_AFTER_ERROR) } else { sleep };
+        let sleep = if failed {
+            sleep.min(RETRY_AFTER_ERROR)
+        } else {
+            sleep
+        };
         let deadline = tokio::time::Instant::now() + sleep;
         loop {
             tokio::select! {

@@ -123,7 +123,10 @@ async fn run_loop(state: AppState, worker: OutboxWorker) {
             break;
         }
         let sleep = match outbox::next_due(&state).await {
-            Ok(Some(due)) => (due - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO).min(MAX_SLEEP),
+            Ok(Some(due)) => (due - chrono::Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_SLEEP),
             Ok(None) => MAX_SLEEP,
             Err(error) => {
                 tracing::error!(error = %error, "outbox: reading the next due time failed");

@@ -15,11 +15,21 @@ async fn entries(admin: &Client) -> Vec<Value> {
             json!({}),
         )
         .await;
-    listed.data()["auditLog"]["edges"].as_array().unwrap().iter().map(|edge| edge["node"].clone()).collect()
+    listed.data()["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
 }
 
 /// Runs one mutation and returns the entries it added (and its data).
-async fn audited(admin: &Client, actor: &Client, query: &str, variables: Value) -> (Vec<Value>, Value) {
+async fn audited(
+    admin: &Client,
+    actor: &Client,
+    query: &str,
+    variables: Value,
+) -> (Vec<Value>, Value) {
     let before = entries(admin).await.len();
     let response = actor.gql(query, variables).await;
     let data = response.data().clone();
@@ -39,12 +49,22 @@ async fn every_recorded_action_names_its_actor_and_only_admins_read_the_log(back
     let recruiter_id = create_user(&admin, "rita@example.test", "RECRUITER", &[]).await;
     let rita = app.login("rita@example.test", PASSWORD).await;
     let by_rita = |entry: &Value| {
-        assert_eq!((entry["actorId"].as_str(), entry["actorName"].as_str()), (Some(recruiter_id.as_str()), Some("rita@example.test")), "{entry}");
+        assert_eq!(
+            (entry["actorId"].as_str(), entry["actorName"].as_str()),
+            (Some(recruiter_id.as_str()), Some("rita@example.test")),
+            "{entry}"
+        );
         assert_eq!(entry["apiTokenId"], Value::Null);
     };
 
-    let forbidden = rita.gql("{ auditLog { edges { node { action } } } }", json!({})).await;
-    assert_eq!(forbidden.code(), "FORBIDDEN", "a recruiter cannot read the audit log");
+    let forbidden = rita
+        .gql("{ auditLog { edges { node { action } } } }", json!({}))
+        .await;
+    assert_eq!(
+        forbidden.code(),
+        "FORBIDDEN",
+        "a recruiter cannot read the audit log"
+    );
 
     let entities = admin.gql("{ legalEntities { id } }", json!({})).await;
     let main = id(&entities.data()["legalEntities"][0]["id"]);
@@ -57,10 +77,19 @@ async fn every_recorded_action_names_its_actor_and_only_admins_read_the_log(back
     .await;
     by_rita(one(&added, "job_opening.create"));
     let opening = id(&data["createJobOpening"]["id"]);
-    let (added, _) = audited(&admin, &rita, "mutation($id: ID!) { updateJobOpening(id: $id, input: {location: \"Berlin\"}) { id } }", json!({"id": opening})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($id: ID!) { updateJobOpening(id: $id, input: {location: \"Berlin\"}) { id } }",
+        json!({"id": opening}),
+    )
+    .await;
     let entry = one(&added, "job_opening.update");
     by_rita(entry);
-    assert_eq!((entry["subjectType"].as_str(), entry["subjectId"].as_str()), (Some("job_opening"), Some(opening.as_str())));
+    assert_eq!(
+        (entry["subjectType"].as_str(), entry["subjectId"].as_str()),
+        (Some("job_opening"), Some(opening.as_str()))
+    );
 
     let (added, data) = audited(
         &admin,
@@ -72,13 +101,28 @@ async fn every_recorded_action_names_its_actor_and_only_admins_read_the_log(back
     let anna = id(&data["createCandidate"]["id"]);
     let entry = one(&added, "candidate.create");
     by_rita(entry);
-    assert_eq!((entry["subjectType"].as_str(), entry["subjectId"].as_str()), (Some("candidate"), Some(anna.as_str())));
+    assert_eq!(
+        (entry["subjectType"].as_str(), entry["subjectId"].as_str()),
+        (Some("candidate"), Some(anna.as_str()))
+    );
 
-    let (added, _) = audited(&admin, &rita, "mutation($id: ID!) { updateCandidate(id: $id, input: {phone: \"+49 30 1\"}) { id } }", json!({"id": anna})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($id: ID!) { updateCandidate(id: $id, input: {phone: \"+49 30 1\"}) { id } }",
+        json!({"id": anna}),
+    )
+    .await;
     let entry = one(&added, "candidate.update");
     by_rita(entry);
-    assert!(entry["details"].as_str().unwrap().contains("phone"), "which field changed: {entry}");
-    assert!(!entry["details"].as_str().unwrap().contains("+49"), "never the value: {entry}");
+    assert!(
+        entry["details"].as_str().unwrap().contains("phone"),
+        "which field changed: {entry}"
+    );
+    assert!(
+        !entry["details"].as_str().unwrap().contains("+49"),
+        "never the value: {entry}"
+    );
 
     let (added, data) = audited(
         &admin,
@@ -89,24 +133,61 @@ async fn every_recorded_action_names_its_actor_and_only_admins_read_the_log(back
     .await;
     by_rita(one(&added, "application.create"));
     let application = id(&data["createApplication"]["id"]);
-    let (added, _) = audited(&admin, &rita, "mutation($id: ID!) { setApplicationStatus(id: $id, status: INTERVIEW) { status } }", json!({"id": application})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($id: ID!) { setApplicationStatus(id: $id, status: INTERVIEW) { status } }",
+        json!({"id": application}),
+    )
+    .await;
     let entry = one(&added, "application.status");
     by_rita(entry);
-    assert!(entry["details"].as_str().unwrap().contains("interview"), "{entry}");
+    assert!(
+        entry["details"].as_str().unwrap().contains("interview"),
+        "{entry}"
+    );
 
     let first = id(&submit(&admin, "Lena", json!({})).await["id"]);
     let second = id(&submit(&admin, "Anna", json!({"email": "anna@example.org"})).await["id"]);
-    let (added, _) = audited(&admin, &rita, "mutation($id: ID!) { takeOverInboxItem(id: $id) { candidate { id } } }", json!({"id": first})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($id: ID!) { takeOverInboxItem(id: $id) { candidate { id } } }",
+        json!({"id": first}),
+    )
+    .await;
     let entry = one(&added, "inbox_item.take_over");
     by_rita(entry);
     assert_eq!(entry["subjectId"], first.as_str());
-    let (added, _) = audited(&admin, &rita, "mutation($id: ID!, $c: ID!) { assignInboxItem(id: $id, candidateId: $c) { item { id } } }", json!({"id": second, "c": anna})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($id: ID!, $c: ID!) { assignInboxItem(id: $id, candidateId: $c) { item { id } } }",
+        json!({"id": second, "c": anna}),
+    )
+    .await;
     by_rita(one(&added, "inbox_item.assign"));
     let third = id(&submit(&admin, "Otto", json!({})).await["id"]);
-    let (added, _) = audited(&admin, &rita, "mutation($ids: [ID!]!) { deleteInboxItems(ids: $ids) { id } }", json!({"ids": [third]})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($ids: [ID!]!) { deleteInboxItems(ids: $ids) { id } }",
+        json!({"ids": [third]}),
+    )
+    .await;
     by_rita(one(&added, "inbox_item.delete"));
-    let (added, _) = audited(&admin, &admin, "mutation($ids: [ID!]!) { restoreInboxItems(ids: $ids) { id } }", json!({"ids": [third]})).await;
-    assert_eq!(one(&added, "inbox_item.restore")["actorName"], "Administrator", "{added:?}");
+    let (added, _) = audited(
+        &admin,
+        &admin,
+        "mutation($ids: [ID!]!) { restoreInboxItems(ids: $ids) { id } }",
+        json!({"ids": [third]}),
+    )
+    .await;
+    assert_eq!(
+        one(&added, "inbox_item.restore")["actorName"],
+        "Administrator",
+        "{added:?}"
+    );
 
     let (added, data) = audited(
         &admin,
@@ -117,46 +198,130 @@ async fn every_recorded_action_names_its_actor_and_only_admins_read_the_log(back
     .await;
     by_rita(one(&added, "form_letter.create"));
     let letter = id(&data["createFormLetter"]["id"]);
-    let (added, _) = audited(&admin, &rita, "mutation($id: ID!) { updateFormLetter(id: $id, input: {subject: \"Guten Tag\"}) { id } }", json!({"id": letter})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($id: ID!) { updateFormLetter(id: $id, input: {subject: \"Guten Tag\"}) { id } }",
+        json!({"id": letter}),
+    )
+    .await;
     by_rita(one(&added, "form_letter.update"));
-    let (added, _) = audited(&admin, &rita, "mutation($l: ID!, $c: ID!) { sendFormLetter(id: $l, candidateId: $c) { documentedOnly } }", json!({"l": letter, "c": anna})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($l: ID!, $c: ID!) { sendFormLetter(id: $l, candidateId: $c) { documentedOnly } }",
+        json!({"l": letter, "c": anna}),
+    )
+    .await;
     let entry = one(&added, "form_letter.send");
     by_rita(entry);
     assert_eq!(entry["subjectId"], anna.as_str());
-    let (added, _) = audited(&admin, &rita, "mutation($id: ID!) { deleteFormLetter(id: $id) }", json!({"id": letter})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($id: ID!) { deleteFormLetter(id: $id) }",
+        json!({"id": letter}),
+    )
+    .await;
     by_rita(one(&added, "form_letter.delete"));
 
-    let (added, data) = audited(&admin, &rita, "mutation { createCandidateQuery(name: \"Pool\", filter: {inTalentPool: true}) { id } }", json!({})).await;
+    let (added, data) = audited(
+        &admin,
+        &rita,
+        "mutation { createCandidateQuery(name: \"Pool\", filter: {inTalentPool: true}) { id } }",
+        json!({}),
+    )
+    .await;
     by_rita(one(&added, "candidate_query.create"));
     let query = id(&data["createCandidateQuery"]["id"]);
-    let (added, _) = audited(&admin, &rita, "mutation($id: ID!) { updateCandidateQuery(id: $id, name: \"Talentpool\") { id } }", json!({"id": query})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($id: ID!) { updateCandidateQuery(id: $id, name: \"Talentpool\") { id } }",
+        json!({"id": query}),
+    )
+    .await;
     by_rita(one(&added, "candidate_query.update"));
-    let (added, _) = audited(&admin, &rita, "mutation($id: ID!) { deleteCandidateQuery(id: $id) }", json!({"id": query})).await;
+    let (added, _) = audited(
+        &admin,
+        &rita,
+        "mutation($id: ID!) { deleteCandidateQuery(id: $id) }",
+        json!({"id": query}),
+    )
+    .await;
     by_rita(one(&added, "candidate_query.delete"));
 
     // Through an API token the entry names the token and its owner.
-    let created = admin.gql("mutation { createApiToken(name: \"Import-Skript\") { token apiToken { id } } }", json!({})).await;
+    let created = admin
+        .gql(
+            "mutation { createApiToken(name: \"Import-Skript\") { token apiToken { id } } }",
+            json!({}),
+        )
+        .await;
     let token_id = id(&created.data()["createApiToken"]["apiToken"]["id"]);
     let script = app.with_token(created.data()["createApiToken"]["token"].as_str().unwrap());
-    let (added, _) = audited(&admin, &script, "mutation { createCandidate(input: {firstName: \"Max\", lastName: \"Muster\"}) { id } }", json!({})).await;
+    let (added, _) = audited(
+        &admin,
+        &script,
+        "mutation { createCandidate(input: {firstName: \"Max\", lastName: \"Muster\"}) { id } }",
+        json!({}),
+    )
+    .await;
     let entry = one(&added, "candidate.create");
-    assert_eq!((entry["apiTokenId"].as_str(), entry["apiTokenName"].as_str()), (Some(token_id.as_str()), Some("Import-Skript")), "{entry}");
+    assert_eq!(
+        (entry["apiTokenId"].as_str(), entry["apiTokenName"].as_str()),
+        (Some(token_id.as_str()), Some("Import-Skript")),
+        "{entry}"
+    );
     assert_eq!(entry["actorName"], "Administrator");
 
     // The filters: by user, by kind, by time.
     let ritas = admin
         .gql("query($u: ID!) { auditLog(filter: {userId: $u}, first: 100) { edges { node { actorId } } } }", json!({"u": recruiter_id}))
         .await;
-    let ritas = ritas.data()["auditLog"]["edges"].as_array().unwrap().clone();
+    let ritas = ritas.data()["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(ritas.len(), 16, "{ritas:?}");
-    assert!(ritas.iter().all(|edge| edge["node"]["actorId"] == recruiter_id.as_str()));
+    assert!(
+        ritas
+            .iter()
+            .all(|edge| edge["node"]["actorId"] == recruiter_id.as_str())
+    );
     let inbox = admin.gql("{ auditLog(filter: {kind: \"inbox_item\"}, first: 100) { edges { node { action } } } }", json!({})).await;
-    let actions: Vec<&str> = inbox.data()["auditLog"]["edges"].as_array().unwrap().iter().map(|edge| edge["node"]["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["inbox_item.restore", "inbox_item.delete", "inbox_item.assign", "inbox_item.take_over"]);
-    let future = admin.gql("{ auditLog(filter: {from: \"2100-01-01T00:00:00Z\"}) { edges { node { action } } } }", json!({})).await;
+    let actions: Vec<&str> = inbox.data()["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "inbox_item.restore",
+            "inbox_item.delete",
+            "inbox_item.assign",
+            "inbox_item.take_over"
+        ]
+    );
+    let future = admin
+        .gql(
+            "{ auditLog(filter: {from: \"2100-01-01T00:00:00Z\"}) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(future.data()["auditLog"]["edges"], json!([]));
-    let bad = admin.gql("{ auditLog(filter: {userId: \"x\"}) { edges { node { action } } } }", json!({})).await;
-    assert_eq!((bad.code(), bad.field()), ("INVALID_INPUT".to_owned(), Some("filter.userId".to_owned())));
+    let bad = admin
+        .gql(
+            "{ auditLog(filter: {userId: \"x\"}) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (bad.code(), bad.field()),
+        ("INVALID_INPUT".to_owned(), Some("filter.userId".to_owned()))
+    );
 }
 
 crate::on_both_databases!(every_recorded_action_names_its_actor_and_only_admins_read_the_log);

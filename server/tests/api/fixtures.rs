@@ -68,10 +68,15 @@ pub async fn submit(client: &Client, first_name: &str, extra: Value) -> Value {
 
 pub async fn cast(app: &TestApp) -> Cast {
     let admin = app.admin().await;
-    let entities = admin.gql("{ legalEntities { id isMain } }", json!({})).await;
+    let entities = admin
+        .gql("{ legalEntities { id isMain } }", json!({}))
+        .await;
     let entity_a = id(&entities.data()["legalEntities"][0]["id"]);
     let created = admin
-        .gql("mutation { createLegalEntity(input: {name: \"Tochter B GmbH\"}) { id } }", json!({}))
+        .gql(
+            "mutation { createLegalEntity(input: {name: \"Tochter B GmbH\"}) { id } }",
+            json!({}),
+        )
         .await;
     let entity_b = id(&created.data()["createLegalEntity"]["id"]);
 
@@ -82,7 +87,8 @@ pub async fn cast(app: &TestApp) -> Cast {
 
     let group = |name: &str| format!("mutation {{ createUserGroup(name: \"{name}\") {{ id }} }}");
     let group_g = id(&admin.gql(&group("Pflege"), json!({})).await.data()["createUserGroup"]["id"]);
-    let group_h = id(&admin.gql(&group("Verwaltung"), json!({})).await.data()["createUserGroup"]["id"]);
+    let group_h =
+        id(&admin.gql(&group("Verwaltung"), json!({})).await.data()["createUserGroup"]["id"]);
     admin
         .gql(
             "mutation($g: ID!, $u: [ID!]!) { setUserGroupMembers(groupId: $g, userIds: $u) { id } }",
@@ -91,16 +97,33 @@ pub async fn cast(app: &TestApp) -> Cast {
         .await
         .data();
 
-    let opening = |entity: &str, title: &str| {
-        json!({"input": {"legalEntityId": entity, "title": title}})
-    };
-    let create_opening = "mutation($input: CreateJobOpeningInput!) { createJobOpening(input: $input) { id } }";
-    let opening_a = id(&admin.gql(create_opening, opening(&entity_a, "Pflegefachkraft")).await.data()["createJobOpening"]["id"]);
-    let opening_b = id(&admin.gql(create_opening, opening(&entity_b, "Buchhaltung")).await.data()["createJobOpening"]["id"]);
+    let opening =
+        |entity: &str, title: &str| json!({"input": {"legalEntityId": entity, "title": title}});
+    let create_opening =
+        "mutation($input: CreateJobOpeningInput!) { createJobOpening(input: $input) { id } }";
+    let opening_a = id(&admin
+        .gql(create_opening, opening(&entity_a, "Pflegefachkraft"))
+        .await
+        .data()["createJobOpening"]["id"]);
+    let opening_b = id(&admin
+        .gql(create_opening, opening(&entity_b, "Buchhaltung"))
+        .await
+        .data()["createJobOpening"]["id"]);
 
-    let item_in_g = id(&submit(&admin, "Greta", json!({"jobOpeningId": opening_a, "userGroupId": group_g})).await["id"]);
-    let item_without_group = id(&submit(&admin, "Nora", json!({"legalEntityId": entity_b})).await["id"]);
-    let item_in_h = id(&submit(&admin, "Hanna", json!({"jobOpeningId": opening_b, "userGroupId": group_h})).await["id"]);
+    let item_in_g = id(&submit(
+        &admin,
+        "Greta",
+        json!({"jobOpeningId": opening_a, "userGroupId": group_g}),
+    )
+    .await["id"]);
+    let item_without_group =
+        id(&submit(&admin, "Nora", json!({"legalEntityId": entity_b})).await["id"]);
+    let item_in_h = id(&submit(
+        &admin,
+        "Hanna",
+        json!({"jobOpeningId": opening_b, "userGroupId": group_h}),
+    )
+    .await["id"]);
 
     let candidate = admin
         .gql(
@@ -110,8 +133,16 @@ pub async fn cast(app: &TestApp) -> Cast {
         .await;
     let candidate = id(&candidate.data()["createCandidate"]["id"]);
 
-    let token = admin.gql("mutation { createApiToken(name: \"Karriereseite\") { token } }", json!({})).await;
-    let token = token.data()["createApiToken"]["token"].as_str().expect("token").to_owned();
+    let token = admin
+        .gql(
+            "mutation { createApiToken(name: \"Karriereseite\") { token } }",
+            json!({}),
+        )
+        .await;
+    let token = token.data()["createApiToken"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
 
     Cast {
         company_admin_a: app.login("ca.a@example.test", PASSWORD).await,

@@ -60,7 +60,8 @@ static DATABASE_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The PostgreSQL server the test command provides (started by scripts/test if needed).
 fn postgres_admin_url() -> String {
-    std::env::var("TALENTPOST_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("TALENTPOST_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 async fn fresh_postgres_database() -> String {
@@ -72,10 +73,13 @@ async fn fresh_postgres_database() -> String {
         DATABASE_COUNTER.fetch_add(1, Ordering::SeqCst),
         rand_suffix()
     );
-    let admin = Database::connect(&admin_url)
+    let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at {admin_url} is needed for this test (scripts/test starts it): {e}")
+    });
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed for this test (scripts/test starts it): {e}"));
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+        .expect("create test database");
     admin.close().await.ok();
     let (base, _) = admin_url.rsplit_once('/').expect("database URL has a path");
     format!("{base}/{name}")
@@ -84,7 +88,12 @@ async fn fresh_postgres_database() -> String {
 fn rand_suffix() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0));
+    hasher.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
+    );
     hasher.finish() as u32
 }
 
@@ -108,16 +117,27 @@ impl TestApp {
         config.admin_password = Some(ADMIN_PASSWORD.to_owned());
         config.secret_key = Some("11".repeat(32));
         std::fs::create_dir_all(&config.web_dir).expect("web dir");
-        std::fs::write(config.web_dir.join("index.html"), "<!doctype html><title>Talentpost</title>").expect("index");
+        std::fs::write(
+            config.web_dir.join("index.html"),
+            "<!doctype html><title>Talentpost</title>",
+        )
+        .expect("index");
         adjust(&mut config);
         let database_url = config.database_url();
-        let app = Application::build(config).await.expect("application starts");
+        let app = Application::build(config)
+            .await
+            .expect("application starts");
         let address = format!("http://{}", app.address);
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
-        Self { address, data_dir, database_url, shutdown: Some(shutdown) }
+        Self {
+            address,
+            data_dir,
+            database_url,
+            shutdown: Some(shutdown),
+        }
     }
 
     pub fn ws_url(&self) -> String {
@@ -137,7 +157,11 @@ impl TestApp {
                 json!({"input": {"email": email, "password": password}}),
             )
             .await;
-        assert!(response.errors().is_empty(), "login of {email} failed: {:?}", response.body);
+        assert!(
+            response.errors().is_empty(),
+            "login of {email} failed: {:?}",
+            response.body
+        );
         client
     }
 
@@ -171,12 +195,19 @@ impl GqlResponse {
     pub fn code(&self) -> String {
         self.errors()
             .first()
-            .map(|e| e["extensions"]["code"].as_str().unwrap_or("<no code>").to_owned())
+            .map(|e| {
+                e["extensions"]["code"]
+                    .as_str()
+                    .unwrap_or("<no code>")
+                    .to_owned()
+            })
             .unwrap_or_else(|| "OK".to_owned())
     }
 
     pub fn field(&self) -> Option<String> {
-        self.errors().first().and_then(|e| e["extensions"]["field"].as_str().map(str::to_owned))
+        self.errors()
+            .first()
+            .and_then(|e| e["extensions"]["field"].as_str().map(str::to_owned))
     }
 
     /// The data, asserting that there was no error.
@@ -198,7 +229,11 @@ impl Client {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("http client");
-        Self { base: base.to_owned(), http, token }
+        Self {
+            base: base.to_owned(),
+            http,
+            token,
+        }
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -231,15 +266,26 @@ impl Client {
     }
 
     /// A GraphQL multipart request: `files` map to `variables.<path>` in order.
-    pub async fn gql_multipart(&self, query: &str, variables: Value, files: Vec<(&str, &str, &str, Vec<u8>)>) -> GqlResponse {
+    pub async fn gql_multipart(
+        &self,
+        query: &str,
+        variables: Value,
+        files: Vec<(&str, &str, &str, Vec<u8>)>,
+    ) -> GqlResponse {
         let mut map = serde_json::Map::new();
-        let mut form = multipart::Form::new().text("operations", json!({"query": query, "variables": variables}).to_string());
+        let mut form = multipart::Form::new().text(
+            "operations",
+            json!({"query": query, "variables": variables}).to_string(),
+        );
         for (index, (path, _, _, _)) in files.iter().enumerate() {
             map.insert(index.to_string(), json!([format!("variables.{path}")]));
         }
         form = form.text("map", Value::Object(map).to_string());
         for (index, (_, name, content_type, bytes)) in files.into_iter().enumerate() {
-            let part = multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(content_type).expect("mime");
+            let part = multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str(content_type)
+                .expect("mime");
             form = form.part(index.to_string(), part);
         }
         let response = self
@@ -252,7 +298,12 @@ impl Client {
     }
 
     /// A plain HTTP POST with a raw body (the mail intake).
-    pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
         self.request(reqwest::Method::POST, path)
             .header("content-type", content_type)
             .body(body)
@@ -263,12 +314,23 @@ impl Client {
 
     /// A plain HTTP POST of a multipart form (the public application form).
     pub async fn post_form(&self, path: &str, form: multipart::Form) -> reqwest::Response {
-        self.request(reqwest::Method::POST, path).multipart(form).send().await.expect("request sent")
+        self.request(reqwest::Method::POST, path)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// A plain HTTP POST with extra headers (signed webhooks).
-    pub async fn post_with_headers(&self, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> reqwest::Response {
-        let mut request = self.request(reqwest::Method::POST, path).header("content-type", "application/json");
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .request(reqwest::Method::POST, path)
+            .header("content-type", "application/json");
         for (name, value) in headers {
             request = request.header(*name, value);
         }
@@ -294,7 +356,10 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.request(reqwest::Method::GET, path).send().await.expect("request sent")
+        self.request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     async fn read(response: reqwest::Response) -> GqlResponse {
@@ -302,16 +367,21 @@ impl Client {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or_else(|_| json!({"raw": text}));
-        GqlResponse { status, headers, body }
+        GqlResponse {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
 /// Waits for a condition with a deadline instead of sleeping a fixed time.
 pub async fn within<T>(limit: Duration, future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(limit, future).await.expect("did not happen within the deadline")
+    tokio::time::timeout(limit, future)
+        .await
+        .expect("did not happen within the deadline")
 }
 
 pub fn id(value: &Value) -> String {
     value.as_str().expect("id is a string").to_owned()
 }
-

@@ -5,7 +5,9 @@ use crate::helpers::{Backend, TestApp};
 async fn deep_and_expensive_queries_are_refused_with_a_code(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
-    let deep = String::from("{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } } } }");
+    let deep = String::from(
+        "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } } } }",
+    );
     let response = admin.gql(&deep, json!({})).await;
     assert_eq!(response.code(), "QUERY_TOO_COMPLEX", "{}", response.body);
 
@@ -20,18 +22,27 @@ async fn deep_and_expensive_queries_are_refused_with_a_code(backend: Backend) {
 async fn oversized_bodies_and_garbage_get_clear_errors(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
-    let huge = json!({"query": "{ me { id } }", "variables": {"padding": "x".repeat(2 * 1024 * 1024)}}).to_string();
+    let huge =
+        json!({"query": "{ me { id } }", "variables": {"padding": "x".repeat(2 * 1024 * 1024)}})
+            .to_string();
     let response = admin.post_raw("application/json", huge.into_bytes()).await;
     assert_eq!(response.status, 413);
     assert_eq!(response.code(), "PAYLOAD_TOO_LARGE");
 
-    let response = admin.post_raw("application/json", b"{not json".to_vec()).await;
+    let response = admin
+        .post_raw("application/json", b"{not json".to_vec())
+        .await;
     assert_eq!(response.status, 400);
     assert_eq!(response.code(), "INVALID_INPUT");
 
     let response = admin.gql("{ me { noSuchField } }", json!({})).await;
     assert_eq!(response.code(), "INVALID_INPUT");
-    assert!(response.errors()[0]["message"].as_str().unwrap().contains("noSuchField"));
+    assert!(
+        response.errors()[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("noSuchField")
+    );
 }
 
 async fn the_server_serves_the_app_for_client_routes_and_reports_health(backend: Backend) {
@@ -40,7 +51,12 @@ async fn the_server_serves_the_app_for_client_routes_and_reports_health(backend:
     assert_eq!(client.get("/healthz").await.text().await.unwrap(), "ok");
     let page = client.get("/settings/users").await;
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("<title>Talentpost</title>"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<title>Talentpost</title>")
+    );
     let graphiql = client.get("/graphql").await;
     assert!(graphiql.text().await.unwrap().contains("graphiql"));
 }
@@ -57,7 +73,12 @@ async fn batches_and_anonymous_uploads_are_refused(backend: Backend) {
     let admin = app.admin().await;
     let batch = json!([{"query": "{ me { id } }"}, {"query": "{ me { id } }"}]).to_string();
     let response = admin.post_raw("application/json", batch.into_bytes()).await;
-    assert_eq!((response.status.as_u16(), response.code().as_str()), (400, "INVALID_INPUT"), "{}", response.body);
+    assert_eq!(
+        (response.status.as_u16(), response.code().as_str()),
+        (400, "INVALID_INPUT"),
+        "{}",
+        response.body
+    );
 
     let upload = app
         .anonymous()
@@ -67,5 +88,10 @@ async fn batches_and_anonymous_uploads_are_refused(backend: Backend) {
             vec![("input.attachments.0", "cv.pdf", "application/pdf", vec![b'x'; 1024])],
         )
         .await;
-    assert_eq!((upload.status.as_u16(), upload.code().as_str()), (401, "UNAUTHENTICATED"), "{}", upload.body);
+    assert_eq!(
+        (upload.status.as_u16(), upload.code().as_str()),
+        (401, "UNAUTHENTICATED"),
+        "{}",
+        upload.body
+    );
 }

@@ -31,7 +31,12 @@ async fn start(data_dir: &std::path::Path, database: &str, port: u16) -> Server 
 }
 
 /// Starts the real binary; `env` adds or overrides settings.
-pub(crate) async fn start_with(data_dir: &std::path::Path, database: &str, port: u16, env: &[(&str, &str)]) -> Server {
+pub(crate) async fn start_with(
+    data_dir: &std::path::Path,
+    database: &str,
+    port: u16,
+    env: &[(&str, &str)],
+) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
         .arg("serve")
         .env("TALENTPOST_BIND", format!("127.0.0.1:{port}"))
@@ -51,7 +56,10 @@ pub(crate) async fn start_with(data_dir: &std::path::Path, database: &str, port:
     let stdout = child.stdout.take().expect("stdout");
     let ready = tokio::task::spawn_blocking(move || {
         use std::io::BufRead;
-        std::io::BufReader::new(stdout).lines().map_while(Result::ok).any(|line| line.contains("Talentpost is running"))
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.contains("Talentpost is running"))
     });
     let ready = tokio::time::timeout(Duration::from_secs(30), ready).await;
     assert!(matches!(ready, Ok(Ok(true))), "the server did not come up");
@@ -64,20 +72,48 @@ pub(crate) async fn start_with(data_dir: &std::path::Path, database: &str, port:
         )
         .await;
     login.data();
-    Server { child, client, port }
+    Server {
+        child,
+        client,
+        port,
+    }
 }
 
 impl Server {
     /// Waits on the account's status subscription until `done` accepts its state.
-    async fn wait_for_account(&self, account_id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
-        let created = self.client.gql("mutation { createApiToken(name: \"watch\") { token } }", json!({})).await;
-        let token = created.data()["createApiToken"]["token"].as_str().unwrap().to_owned();
+    async fn wait_for_account(
+        &self,
+        account_id: &str,
+        limit: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let created = self
+            .client
+            .gql(
+                "mutation { createApiToken(name: \"watch\") { token } }",
+                json!({}),
+            )
+            .await;
+        let token = created.data()["createApiToken"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let url = format!("ws://127.0.0.1:{}/graphql/ws", self.port);
-        let mut socket = connect_to(&url, None, json!({"authorization": format!("Bearer {token}")})).await;
-        let data = wait_for(&mut socket, "subscription { inboundAccountStatusChanged { id status syncDone syncTotal } }", limit, |data| {
-            let account = &data["inboundAccountStatusChanged"];
-            account["id"] == account_id && done(account)
-        })
+        let mut socket = connect_to(
+            &url,
+            None,
+            json!({"authorization": format!("Bearer {token}")}),
+        )
+        .await;
+        let data = wait_for(
+            &mut socket,
+            "subscription { inboundAccountStatusChanged { id status syncDone syncTotal } }",
+            limit,
+            |data| {
+                let account = &data["inboundAccountStatusChanged"];
+                account["id"] == account_id && done(account)
+            },
+        )
         .await;
         data["inboundAccountStatusChanged"].clone()
     }
@@ -88,11 +124,22 @@ async fn a_crash_in_the_middle_of_a_sync_loses_and_duplicates_nothing(backend: B
     dovecot.fill_maildir(
         "bulk",
         APPLICATIONS_FOLDER,
-        (0..MAILS).map(|n| application_mail("Viele", &format!("bewerber{n}@example.org"), &format!("Bewerbung {n}"), &format!("bulk-{n}@example.org"))),
+        (0..MAILS).map(|n| {
+            application_mail(
+                "Viele",
+                &format!("bewerber{n}@example.org"),
+                &format!("Bewerbung {n}"),
+                &format!("bulk-{n}@example.org"),
+            )
+        }),
     );
     let data_dir = tempfile::tempdir().unwrap();
     let database = database_url(backend, data_dir.path()).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
 
     let first = start(data_dir.path(), &database, port).await;
     let created = first
@@ -107,18 +154,33 @@ async fn a_crash_in_the_middle_of_a_sync_loses_and_duplicates_nothing(backend: B
 
     // Kill as soon as part of the folder is stored.
     let partial = first
-        .wait_for_account(&account_id, Duration::from_secs(60), |a| a["status"] == "SYNCING" && a["syncDone"].as_u64() > Some(0))
+        .wait_for_account(&account_id, Duration::from_secs(60), |a| {
+            a["status"] == "SYNCING" && a["syncDone"].as_u64() > Some(0)
+        })
         .await;
-    assert!(partial["syncDone"].as_u64() < Some(MAILS as u64), "the sync finished before the kill: {partial}");
+    assert!(
+        partial["syncDone"].as_u64() < Some(MAILS as u64),
+        "the sync finished before the kill: {partial}"
+    );
     drop(first);
 
     let second = start(data_dir.path(), &database, port).await;
-    second.wait_for_account(&account_id, Duration::from_secs(120), |a| a["status"] == "IDLE").await;
-    let counts = second.client.gql("{ inboxCounts { email } }", json!({})).await;
+    second
+        .wait_for_account(&account_id, Duration::from_secs(120), |a| {
+            a["status"] == "IDLE"
+        })
+        .await;
+    let counts = second
+        .client
+        .gql("{ inboxCounts { email } }", json!({}))
+        .await;
     let stored = counts.data()["inboxCounts"]["email"].as_u64().unwrap();
     assert_eq!(stored, MAILS as u64, "every mail exactly once");
     // The mailbox is untouched: all mail still there, none marked read.
-    assert_eq!(dovecot.counts("bulk", APPLICATIONS_FOLDER), (MAILS as u32, 0));
+    assert_eq!(
+        dovecot.counts("bulk", APPLICATIONS_FOLDER),
+        (MAILS as u32, 0)
+    );
     drop(second);
 }
 

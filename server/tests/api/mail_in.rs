@@ -57,8 +57,19 @@ async fn sync(admin: &Client, account: &str) -> Value {
 
 /// Waits for the account's status to satisfy `done`, on the status subscription
 /// (which starts with the current state, so nothing reached earlier is missed).
-async fn wait_for_account(app: &TestApp, token: &str, account_id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
-    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
+async fn wait_for_account(
+    app: &TestApp,
+    token: &str,
+    account_id: &str,
+    limit: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut socket = connect(
+        app,
+        None,
+        json!({"authorization": format!("Bearer {token}")}),
+    )
+    .await;
     let query = format!("subscription {{ inboundAccountStatusChanged {{ {ACCOUNT_FIELDS} }} }}");
     let data = wait_for(&mut socket, &query, limit, |data| {
         let account = &data["inboundAccountStatusChanged"];
@@ -70,10 +81,22 @@ async fn wait_for_account(app: &TestApp, token: &str, account_id: &str, limit: D
 
 /// Waits until the inbox holds at least `count` unassigned e-mail items.
 pub(crate) async fn wait_for_email_count(app: &TestApp, token: &str, count: u64, limit: Duration) {
-    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
-    wait_for(&mut socket, "subscription { inboxCountsChanged { email } }", limit, |data| {
-        data["inboxCountsChanged"]["email"].as_u64().is_some_and(|email| email >= count)
-    })
+    let mut socket = connect(
+        app,
+        None,
+        json!({"authorization": format!("Bearer {token}")}),
+    )
+    .await;
+    wait_for(
+        &mut socket,
+        "subscription { inboxCountsChanged { email } }",
+        limit,
+        |data| {
+            data["inboxCountsChanged"]["email"]
+                .as_u64()
+                .is_some_and(|email| email >= count)
+        },
+    )
     .await;
 }
 
@@ -88,7 +111,9 @@ async fn append(dovecot: &Dovecot, user: &str, folder: &str, raw: &[u8]) {
         login: talentpost_server::mail::imap::ImapLogin::Password(PASSWORD.into()),
     };
     let tls = talentpost_server::mail::tls::MailTls::new().unwrap();
-    let mut session = talentpost_server::mail::imap::connect(&tls, &settings).await.unwrap();
+    let mut session = talentpost_server::mail::imap::connect(&tls, &settings)
+        .await
+        .unwrap();
     session.append(folder, None, None, raw).await.unwrap();
     session.logout().await.unwrap();
 }
@@ -104,10 +129,17 @@ async fn email_items(client: &Client, state: &str) -> Vec<Value> {
             json!({"state": state}),
         )
         .await;
-    listed.data()["inboxItems"]["edges"].as_array().unwrap().iter().map(|edge| edge["node"].clone()).collect()
+    listed.data()["inboxItems"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
 }
 
-async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secret(backend: Backend) {
+async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secret(
+    backend: Backend,
+) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let admin = app.admin().await;
@@ -120,8 +152,12 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
                               "username": "jobs", "password": PASSWORD}}),
         )
         .await;
-    let names: Vec<&str> =
-        folders.data()["listMailFolders"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = folders.data()["listMailFolders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["INBOX", APPLICATIONS_FOLDER]);
 
     // A wrong password names the stage.
@@ -137,36 +173,76 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
 
     // Implicit TLS with Dovecot's self-signed certificate: refused until the admin
     // accepts invalid certificates for this account; STARTTLS likewise.
-    let tls_query = "query($input: MailConnectionInput!) { listMailFolders(input: $input) { name } }";
+    let tls_query =
+        "query($input: MailConnectionInput!) { listMailFolders(input: $input) { name } }";
     let tls_input = |port: u16, security: &str, accept: bool| {
         json!({"input": {"host": "localhost", "port": port, "security": security, "acceptInvalidCerts": accept,
                          "username": "jobs", "password": PASSWORD}})
     };
-    let untrusted = admin.gql(tls_query, tls_input(dovecot.imaps_port, "TLS", false)).await;
-    assert_eq!(untrusted.errors()[0]["extensions"]["problem"], "TLS", "{}", untrusted.body);
-    assert!(untrusted.errors()[0]["message"].as_str().unwrap().contains("certificate"), "{}", untrusted.body);
-    assert_eq!(admin.gql(tls_query, tls_input(dovecot.imaps_port, "TLS", true)).await.code(), "OK");
-    assert_eq!(admin.gql(tls_query, tls_input(dovecot.imap_port, "STARTTLS", true)).await.code(), "OK");
-    let closed_port = admin.gql(tls_query, tls_input(dovecot.lmtp_port, "TLS", true)).await;
+    let untrusted = admin
+        .gql(tls_query, tls_input(dovecot.imaps_port, "TLS", false))
+        .await;
+    assert_eq!(
+        untrusted.errors()[0]["extensions"]["problem"],
+        "TLS",
+        "{}",
+        untrusted.body
+    );
+    assert!(
+        untrusted.errors()[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("certificate"),
+        "{}",
+        untrusted.body
+    );
+    assert_eq!(
+        admin
+            .gql(tls_query, tls_input(dovecot.imaps_port, "TLS", true))
+            .await
+            .code(),
+        "OK"
+    );
+    assert_eq!(
+        admin
+            .gql(tls_query, tls_input(dovecot.imap_port, "STARTTLS", true))
+            .await
+            .code(),
+        "OK"
+    );
+    let closed_port = admin
+        .gql(tls_query, tls_input(dovecot.lmtp_port, "TLS", true))
+        .await;
     assert_eq!(closed_port.code(), "MAIL_SERVER");
 
     // Unencrypted needs an explicit opt-in.
     let mut plain = account_input(&dovecot, "jobs", APPLICATIONS_FOLDER);
     plain["allowPlaintext"] = json!(false);
     let rejected = admin
-        .gql("mutation($input: InboundAccountInput!) { createInboundAccount(input: $input) { id } }", json!({"input": plain}))
+        .gql(
+            "mutation($input: InboundAccountInput!) { createInboundAccount(input: $input) { id } }",
+            json!({"input": plain}),
+        )
         .await;
     assert_eq!(rejected.code(), "INVALID_INPUT");
     assert_eq!(rejected.field().as_deref(), Some("security"));
 
-    let created = create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
+    let created =
+        create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
     assert_eq!(created["folder"], APPLICATIONS_FOLDER);
     assert_eq!(created["security"], "UNENCRYPTED");
     // The schema has no password field at all; the listing must not leak it either.
-    let listed = admin.gql("{ inboundAccounts { id label username } }", json!({})).await;
+    let listed = admin
+        .gql("{ inboundAccounts { id label username } }", json!({}))
+        .await;
     assert!(!listed.body.to_string().contains(PASSWORD));
-    let password_query = admin.gql("{ inboundAccounts { password } }", json!({})).await;
-    assert!(!password_query.errors().is_empty(), "a password field must not exist");
+    let password_query = admin
+        .gql("{ inboundAccounts { password } }", json!({}))
+        .await;
+    assert!(
+        !password_query.errors().is_empty(),
+        "a password field must not exist"
+    );
 
     // The stored password only ever goes to the server it was entered for.
     let elsewhere = admin
@@ -175,7 +251,10 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
             json!({"id": id(&created["id"])}),
         )
         .await;
-    assert_eq!((elsewhere.code(), elsewhere.field()), ("INVALID_INPUT".to_owned(), Some("password".to_owned())));
+    assert_eq!(
+        (elsewhere.code(), elsewhere.field()),
+        ("INVALID_INPUT".to_owned(), Some("password".to_owned()))
+    );
     let moved = admin
         .gql(
             "mutation($id: ID!) { updateInboundAccount(id: $id, input: {host: \"collector.example.org\"}) { host } }",
@@ -192,21 +271,40 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
             json!({"id": account_id}),
         )
         .await;
-    assert_eq!(folders.data()["listMailFolders"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        folders.data()["listMailFolders"].as_array().unwrap().len(),
+        2
+    );
     let renamed = admin
         .gql(
             "mutation($id: ID!) { updateInboundAccount(id: $id, input: {label: \"Bewerbungen Nord\"}) { label } }",
             json!({"id": account_id}),
         )
         .await;
-    assert_eq!(renamed.data()["updateInboundAccount"]["label"], "Bewerbungen Nord");
+    assert_eq!(
+        renamed.data()["updateInboundAccount"]["label"],
+        "Bewerbungen Nord"
+    );
 
-    let deleted = admin.gql("mutation($ids: [ID!]!) { deleteInboundAccounts(ids: $ids) }", json!({"ids": [account_id]})).await;
+    let deleted = admin
+        .gql(
+            "mutation($ids: [ID!]!) { deleteInboundAccounts(ids: $ids) }",
+            json!({"ids": [account_id]}),
+        )
+        .await;
     assert_eq!(deleted.data()["deleteInboundAccounts"], json!([account_id]));
-    assert_eq!(admin.gql("{ inboundAccounts { id } }", json!({})).await.data()["inboundAccounts"], json!([]));
+    assert_eq!(
+        admin
+            .gql("{ inboundAccounts { id } }", json!({}))
+            .await
+            .data()["inboundAccounts"],
+        json!([])
+    );
 }
 
-async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_mailbox(backend: Backend) {
+async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_mailbox(
+    backend: Backend,
+) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let admin = app.admin().await;
@@ -219,7 +317,16 @@ async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_ma
         .await;
     let candidate_id = id(&candidate.data()["createCandidate"]["id"]);
 
-    dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &application_mail("Jana Neumann", "Jana.Neumann@example.org", "Bewerbung Lager", "lager-1@example.org"));
+    dovecot.deliver(
+        "jobs",
+        Some(APPLICATIONS_FOLDER),
+        &application_mail(
+            "Jana Neumann",
+            "Jana.Neumann@example.org",
+            "Bewerbung Lager",
+            "lager-1@example.org",
+        ),
+    );
     let with_attachment = concat!(
         "From: =?UTF-8?Q?J=C3=B6rg_B=C3=A4r?= <joerg@example.org>\r\n",
         "To: jobs@firma.example\r\nSubject: =?UTF-8?Q?Bewerbung_f=C3=BCr_IT?=\r\nMessage-ID: <it-1@example.org>\r\n",
@@ -228,34 +335,73 @@ async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_ma
         "--XX\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n",
         "Content-Disposition: attachment; filename*=UTF-8''Lebenslauf%20J%C3%B6rg.pdf\r\n\r\nJVBERi0xLjQK\r\n--XX--\r\n"
     );
-    append(&dovecot, "jobs", APPLICATIONS_FOLDER, with_attachment.as_bytes()).await;
+    append(
+        &dovecot,
+        "jobs",
+        APPLICATIONS_FOLDER,
+        with_attachment.as_bytes(),
+    )
+    .await;
     // Mail in another folder is not the account's business.
-    dovecot.deliver("jobs", None, &application_mail("Otto", "otto@example.org", "Newsletter", "inbox-1@example.org"));
+    dovecot.deliver(
+        "jobs",
+        None,
+        &application_mail(
+            "Otto",
+            "otto@example.org",
+            "Newsletter",
+            "inbox-1@example.org",
+        ),
+    );
 
-    let created = create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
+    let created =
+        create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
     let account_id = id(&created["id"]);
     let token = api_token(&app).await;
-    wait_for_account(&app, &token, &account_id, Duration::from_secs(20), |a| a["status"] == "IDLE").await;
+    wait_for_account(&app, &token, &account_id, Duration::from_secs(20), |a| {
+        a["status"] == "IDLE"
+    })
+    .await;
 
     let items = email_items(&admin, "UNASSIGNED").await;
     assert_eq!(items.len(), 2, "{items:?}");
-    let jana = items.iter().find(|i| i["subject"] == "Bewerbung Lager").expect("Jana's mail");
+    let jana = items
+        .iter()
+        .find(|i| i["subject"] == "Bewerbung Lager")
+        .expect("Jana's mail");
     assert_eq!(jana["senderName"], "Jana Neumann");
     assert_eq!(jana["senderEmail"], "Jana.Neumann@example.org");
     assert_eq!(jana["matchedCandidate"]["id"], json!(candidate_id));
     assert_eq!(jana["mail"]["messageId"], "lager-1@example.org");
     assert_eq!(jana["mail"]["source"], "IMAP");
-    assert!(jana["preview"].as_str().unwrap().contains("anbei meine Bewerbung"));
+    assert!(
+        jana["preview"]
+            .as_str()
+            .unwrap()
+            .contains("anbei meine Bewerbung")
+    );
 
-    let joerg = items.iter().find(|i| i["senderEmail"] == "joerg@example.org").expect("Jörg's mail");
+    let joerg = items
+        .iter()
+        .find(|i| i["senderEmail"] == "joerg@example.org")
+        .expect("Jörg's mail");
     assert_eq!(joerg["subject"], "Bewerbung für IT");
     assert_eq!(joerg["senderName"], "Jörg Bär");
     assert_eq!(joerg["mail"]["sentAt"], "2026-12-01T07:30:00+00:00");
-    assert_eq!(joerg["mail"]["to"], json!([{"address": "jobs@firma.example"}]));
+    assert_eq!(
+        joerg["mail"]["to"],
+        json!([{"address": "jobs@firma.example"}])
+    );
     assert!(joerg["matchedCandidate"].is_null());
     let html = joerg["mail"]["htmlBody"].as_str().unwrap();
-    assert!(html.contains("<b>Team</b>") && !html.contains("script"), "{html}");
-    assert_eq!(joerg["documents"], json!([{"fileName": "Lebenslauf Jörg.pdf", "contentType": "application/pdf", "sizeBytes": 9}]));
+    assert!(
+        html.contains("<b>Team</b>") && !html.contains("script"),
+        "{html}"
+    );
+    assert_eq!(
+        joerg["documents"],
+        json!([{"fileName": "Lebenslauf Jörg.pdf", "contentType": "application/pdf", "sizeBytes": 9}])
+    );
 
     // Nothing was marked read, moved or deleted on the server.
     assert_eq!(dovecot.counts("jobs", APPLICATIONS_FOLDER), (2, 0));
@@ -267,44 +413,91 @@ async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_ma
     assert_eq!(email_items(&admin, "UNASSIGNED").await.len(), 2);
 }
 
-async fn a_mail_delivered_during_idle_arrives_on_the_subscription_within_two_seconds(backend: Backend) {
+async fn a_mail_delivered_during_idle_arrives_on_the_subscription_within_two_seconds(
+    backend: Backend,
+) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let admin = app.admin().await;
-    let created = create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
+    let created =
+        create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
     let account_id = id(&created["id"]);
     let token = api_token(&app).await;
-    wait_for_account(&app, &token, &account_id, Duration::from_secs(20), |a| a["status"] == "IDLE").await;
+    wait_for_account(&app, &token, &account_id, Duration::from_secs(20), |a| {
+        a["status"] == "IDLE"
+    })
+    .await;
 
-    let mut socket: Socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
-    subscribe(&mut socket, "live", "subscription { inboxItemAdded(medium: EMAIL) { subject senderEmail } }").await;
+    let mut socket: Socket = connect(
+        &app,
+        None,
+        json!({"authorization": format!("Bearer {token}")}),
+    )
+    .await;
+    subscribe(
+        &mut socket,
+        "live",
+        "subscription { inboxItemAdded(medium: EMAIL) { subject senderEmail } }",
+    )
+    .await;
     // The subscription is registered asynchronously: deliver warm-up mails until one
     // arrives, then time a fresh delivery.
     within(Duration::from_secs(20), async {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mail = application_mail("Warm", "warm@example.org", &format!("Warmup {attempt}"), &format!("warm-{attempt}@x"));
+            let mail = application_mail(
+                "Warm",
+                "warm@example.org",
+                &format!("Warmup {attempt}"),
+                &format!("warm-{attempt}@x"),
+            );
             dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &mail);
-            if let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(1500), next_message(&mut socket)).await {
+            if let Ok(Some(_)) =
+                tokio::time::timeout(Duration::from_millis(1500), next_message(&mut socket)).await
+            {
                 break;
             }
         }
     })
     .await;
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await {}
+    while let Ok(Some(_)) =
+        tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await
+    {}
 
-    dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &application_mail("Lea", "lea@example.org", "Live per IDLE", "idle-1@example.org"));
-    let message = within(Duration::from_secs(2), next_message(&mut socket)).await.expect("an event");
-    assert_eq!(message["payload"]["data"]["inboxItemAdded"], json!({"subject": "Live per IDLE", "senderEmail": "lea@example.org"}));
+    dovecot.deliver(
+        "jobs",
+        Some(APPLICATIONS_FOLDER),
+        &application_mail(
+            "Lea",
+            "lea@example.org",
+            "Live per IDLE",
+            "idle-1@example.org",
+        ),
+    );
+    let message = within(Duration::from_secs(2), next_message(&mut socket))
+        .await
+        .expect("an event");
+    assert_eq!(
+        message["payload"]["data"]["inboxItemAdded"],
+        json!({"subject": "Live per IDLE", "senderEmail": "lea@example.org"})
+    );
 }
 
 async fn a_uidvalidity_change_rescans_without_duplicates(backend: Backend) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let admin = app.admin().await;
-    dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &application_mail("A", "a@example.org", "Eins", "one@example.org"));
-    dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &application_mail("B", "b@example.org", "Zwei", "two@example.org"));
+    dovecot.deliver(
+        "jobs",
+        Some(APPLICATIONS_FOLDER),
+        &application_mail("A", "a@example.org", "Eins", "one@example.org"),
+    );
+    dovecot.deliver(
+        "jobs",
+        Some(APPLICATIONS_FOLDER),
+        &application_mail("B", "b@example.org", "Zwei", "two@example.org"),
+    );
     // Without a Message-ID the content hash recognises the mail.
     dovecot.deliver(
         "jobs",
@@ -318,11 +511,22 @@ async fn a_uidvalidity_change_rescans_without_duplicates(backend: Backend) {
 
     dovecot.set_uid_validity("jobs", APPLICATIONS_FOLDER, 4242);
     let rescanned = sync(&admin, &account_id).await;
-    assert_eq!((rescanned["stored"].as_u64(), rescanned["alreadyKnown"].as_u64()), (Some(0), Some(2)), "{rescanned}");
+    assert_eq!(
+        (
+            rescanned["stored"].as_u64(),
+            rescanned["alreadyKnown"].as_u64()
+        ),
+        (Some(0), Some(2)),
+        "{rescanned}"
+    );
     assert_eq!(email_items(&admin, "UNASSIGNED").await.len(), 3);
 
     // A new mail after the change is picked up normally.
-    dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &application_mail("D", "d@example.org", "Vier", "four@example.org"));
+    dovecot.deliver(
+        "jobs",
+        Some(APPLICATIONS_FOLDER),
+        &application_mail("D", "d@example.org", "Vier", "four@example.org"),
+    );
     assert_eq!(sync(&admin, &account_id).await["stored"], 1);
     assert_eq!(email_items(&admin, "UNASSIGNED").await.len(), 4);
 
@@ -344,35 +548,78 @@ async fn failing_accounts_report_why_and_the_others_keep_syncing(backend: Backen
     let mut unknown_host = account_input(&dovecot, "sales", "INBOX");
     unknown_host["host"] = json!("mail.does-not-exist.invalid");
     let unknown_host = id(&create_account(&admin, unknown_host).await["id"]);
-    let missing_folder = id(&create_account(&admin, account_input(&dovecot, "sales", "Gibt-es-nicht")).await["id"]);
-    let good = id(&create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await["id"]);
+    let missing_folder =
+        id(&create_account(&admin, account_input(&dovecot, "sales", "Gibt-es-nicht")).await["id"]);
+    let good = id(
+        &create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await["id"],
+    );
 
     let limit = Duration::from_secs(20);
     let token = api_token(&app).await;
-    let login = wait_for_account(&app, &token, &wrong_password, limit, |a| a["status"] == "ERROR").await;
+    let login = wait_for_account(&app, &token, &wrong_password, limit, |a| {
+        a["status"] == "ERROR"
+    })
+    .await;
     assert_eq!(login["statusProblem"], "LOGIN", "{login}");
-    assert!(login["statusDetail"].as_str().unwrap().contains("refused the login"), "{login}");
-    let dns = wait_for_account(&app, &token, &unknown_host, limit, |a| a["status"] == "ERROR").await;
+    assert!(
+        login["statusDetail"]
+            .as_str()
+            .unwrap()
+            .contains("refused the login"),
+        "{login}"
+    );
+    let dns = wait_for_account(&app, &token, &unknown_host, limit, |a| {
+        a["status"] == "ERROR"
+    })
+    .await;
     assert_eq!(dns["statusProblem"], "DNS", "{dns}");
-    let folder = wait_for_account(&app, &token, &missing_folder, limit, |a| a["status"] == "ERROR").await;
+    let folder = wait_for_account(&app, &token, &missing_folder, limit, |a| {
+        a["status"] == "ERROR"
+    })
+    .await;
     assert_eq!(folder["statusProblem"], "FOLDER_MISSING", "{folder}");
-    assert!(folder["statusDetail"].as_str().unwrap().contains("Gibt-es-nicht"), "{folder}");
+    assert!(
+        folder["statusDetail"]
+            .as_str()
+            .unwrap()
+            .contains("Gibt-es-nicht"),
+        "{folder}"
+    );
 
     let idle = wait_for_account(&app, &token, &good, limit, |a| a["status"] == "IDLE").await;
     assert!(idle["lastSuccessAt"].is_string());
-    dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &application_mail("Ok", "ok@example.org", "Trotzdem da", "ok-1@example.org"));
+    dovecot.deliver(
+        "jobs",
+        Some(APPLICATIONS_FOLDER),
+        &application_mail("Ok", "ok@example.org", "Trotzdem da", "ok-1@example.org"),
+    );
     wait_for_email_count(&app, &token, 1, limit).await;
 
     // The server goes away: the account says so, with the stage.
     dovecot.stop();
     let down = wait_for_account(&app, &token, &good, limit, |a| a["status"] == "ERROR").await;
     assert_eq!(down["statusProblem"], "CONNECT", "{down}");
-    assert!(down["lastSuccessAt"].is_string(), "the last success stays visible");
+    assert!(
+        down["lastSuccessAt"].is_string(),
+        "the last success stays visible"
+    );
 
     // It comes back: the account recovers by itself and picks up what arrived meanwhile.
     dovecot.resume();
-    dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &application_mail("Zurück", "back@example.org", "Nach dem Ausfall", "back-1@example.org"));
-    wait_for_account(&app, &token, &good, Duration::from_secs(30), |a| a["status"] == "IDLE").await;
+    dovecot.deliver(
+        "jobs",
+        Some(APPLICATIONS_FOLDER),
+        &application_mail(
+            "Zurück",
+            "back@example.org",
+            "Nach dem Ausfall",
+            "back-1@example.org",
+        ),
+    );
+    wait_for_account(&app, &token, &good, Duration::from_secs(30), |a| {
+        a["status"] == "IDLE"
+    })
+    .await;
     wait_for_email_count(&app, &token, 2, limit).await;
 }
 
@@ -380,21 +627,44 @@ async fn the_status_subscription_reports_progress(backend: Backend) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let admin = app.admin().await;
-    dovecot.fill_maildir("bulk", APPLICATIONS_FOLDER, (0..30).map(|n| application_mail("S", "s@example.org", &format!("S{n}"), &format!("s-{n}@x"))));
+    dovecot.fill_maildir(
+        "bulk",
+        APPLICATIONS_FOLDER,
+        (0..30)
+            .map(|n| application_mail("S", "s@example.org", &format!("S{n}"), &format!("s-{n}@x"))),
+    );
     let mut input = account_input(&dovecot, "bulk", APPLICATIONS_FOLDER);
     input["active"] = json!(false);
     let account_id = id(&create_account(&admin, input).await["id"]);
 
     let token = api_token(&app).await;
-    let mut socket: Socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
-    subscribe(&mut socket, "s", "subscription { inboundAccountStatusChanged { label status syncDone syncTotal } }").await;
+    let mut socket: Socket = connect(
+        &app,
+        None,
+        json!({"authorization": format!("Bearer {token}")}),
+    )
+    .await;
+    subscribe(
+        &mut socket,
+        "s",
+        "subscription { inboundAccountStatusChanged { label status syncDone syncTotal } }",
+    )
+    .await;
     // The subscription starts with the current state, so once that arrives it is live.
-    let first = within(Duration::from_secs(5), next_message(&mut socket)).await.expect("the current state");
-    assert_eq!(first["payload"]["data"]["inboundAccountStatusChanged"]["status"], "DISABLED", "{first}");
+    let first = within(Duration::from_secs(5), next_message(&mut socket))
+        .await
+        .expect("the current state");
+    assert_eq!(
+        first["payload"]["data"]["inboundAccountStatusChanged"]["status"], "DISABLED",
+        "{first}"
+    );
     let activated = admin
         .gql("mutation($id: ID!) { updateInboundAccount(id: $id, input: {active: true}) { status } }", json!({"id": account_id}))
         .await;
-    assert_eq!(activated.data()["updateInboundAccount"]["status"], "PENDING");
+    assert_eq!(
+        activated.data()["updateInboundAccount"]["status"],
+        "PENDING"
+    );
     let mut seen = Vec::new();
     within(Duration::from_secs(20), async {
         while let Some(message) = next_message(&mut socket).await {
@@ -406,7 +676,11 @@ async fn the_status_subscription_reports_progress(backend: Backend) {
         }
     })
     .await;
-    assert!(seen.iter().any(|s| s["status"] == "SYNCING" && s["syncTotal"] == 30), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|s| s["status"] == "SYNCING" && s["syncTotal"] == 30),
+        "{seen:?}"
+    );
     assert_eq!(seen.last().unwrap()["syncDone"], 30, "{seen:?}");
 }
 
@@ -435,30 +709,87 @@ mod access {
             json!({"input": {"label": label, "host": "imap.example.org", "username": "jobs", "password": "pw",
                              "legalEntityId": entity, "active": false}})
         };
-        let of_a = id(&c.company_admin_a.gql(create, input("A", &c.entity_a)).await.data()["createInboundAccount"]["id"]);
-        let of_b = id(&c.admin.gql(create, input("B", &c.entity_b)).await.data()["createInboundAccount"]["id"]);
-        assert_eq!(c.company_admin_a.gql(create, input("A2", &c.entity_b)).await.code(), "FORBIDDEN");
+        let of_a = id(&c
+            .company_admin_a
+            .gql(create, input("A", &c.entity_a))
+            .await
+            .data()["createInboundAccount"]["id"]);
+        let of_b = id(
+            &c.admin.gql(create, input("B", &c.entity_b)).await.data()["createInboundAccount"]["id"],
+        );
+        assert_eq!(
+            c.company_admin_a
+                .gql(create, input("A2", &c.entity_b))
+                .await
+                .code(),
+            "FORBIDDEN"
+        );
 
         let listed = |labels: &serde_json::Value| {
-            labels["inboundAccounts"].as_array().unwrap().iter().map(|a| a["label"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+            labels["inboundAccounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["label"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
         };
         let list = "{ inboundAccounts { label } }";
-        assert_eq!(listed(c.admin.gql(list, json!({})).await.data()), vec!["A", "B"]);
-        assert_eq!(listed(c.company_admin_a.gql(list, json!({})).await.data()), vec!["A"]);
-        assert_eq!(listed(c.token.gql(list, json!({})).await.data()), vec!["A", "B"]);
-        assert_eq!(c.recruiter_in_g.gql(list, json!({})).await.code(), "FORBIDDEN");
-        assert_eq!(c.anonymous.gql(list, json!({})).await.code(), "UNAUTHENTICATED");
+        assert_eq!(
+            listed(c.admin.gql(list, json!({})).await.data()),
+            vec!["A", "B"]
+        );
+        assert_eq!(
+            listed(c.company_admin_a.gql(list, json!({})).await.data()),
+            vec!["A"]
+        );
+        assert_eq!(
+            listed(c.token.gql(list, json!({})).await.data()),
+            vec!["A", "B"]
+        );
+        assert_eq!(
+            c.recruiter_in_g.gql(list, json!({})).await.code(),
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            c.anonymous.gql(list, json!({})).await.code(),
+            "UNAUTHENTICATED"
+        );
 
-        let rename = "mutation($id: ID!) { updateInboundAccount(id: $id, input: {label: \"X\"}) { label } }";
-        assert_eq!(c.company_admin_a.gql(rename, json!({"id": of_b})).await.code(), "NOT_FOUND");
-        assert_eq!(c.company_admin_b.gql(rename, json!({"id": of_b})).await.code(), "OK");
+        let rename =
+            "mutation($id: ID!) { updateInboundAccount(id: $id, input: {label: \"X\"}) { label } }";
+        assert_eq!(
+            c.company_admin_a
+                .gql(rename, json!({"id": of_b}))
+                .await
+                .code(),
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            c.company_admin_b
+                .gql(rename, json!({"id": of_b}))
+                .await
+                .code(),
+            "OK"
+        );
         let delete = "mutation($ids: [ID!]!) { deleteInboundAccounts(ids: $ids) }";
         // All or nothing: one account out of scope keeps both.
-        assert_eq!(c.company_admin_a.gql(delete, json!({"ids": [of_a, of_b]})).await.code(), "NOT_FOUND");
+        assert_eq!(
+            c.company_admin_a
+                .gql(delete, json!({"ids": [of_a, of_b]}))
+                .await
+                .code(),
+            "NOT_FOUND"
+        );
         assert_eq!(listed(c.admin.gql(list, json!({})).await.data()).len(), 2);
         // Moving an account to a company one does not administer is refused.
         let move_to_b = "mutation($id: ID!, $e: ID!) { updateInboundAccount(id: $id, input: {legalEntityId: $e}) { id } }";
-        assert_eq!(c.company_admin_a.gql(move_to_b, json!({"id": of_a, "e": c.entity_b})).await.code(), "FORBIDDEN");
+        assert_eq!(
+            c.company_admin_a
+                .gql(move_to_b, json!({"id": of_a, "e": c.entity_b}))
+                .await
+                .code(),
+            "FORBIDDEN"
+        );
     }
 
     crate::on_both_databases!(mail_accounts_follow_the_legal_entity_scope);

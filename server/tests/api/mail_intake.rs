@@ -13,8 +13,16 @@ use crate::helpers::{Backend, Client, TestApp, id};
 const INTAKE: &str = "/api/mail/intake";
 
 async fn admin_token(admin: &Client) -> String {
-    let created = admin.gql("mutation { createApiToken(name: \"mta\") { token } }", json!({})).await;
-    created.data()["createApiToken"]["token"].as_str().unwrap().to_owned()
+    let created = admin
+        .gql(
+            "mutation { createApiToken(name: \"mta\") { token } }",
+            json!({}),
+        )
+        .await;
+    created.data()["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn item(client: &Client, item_id: &str) -> Value {
@@ -30,7 +38,9 @@ async fn item(client: &Client, item_id: &str) -> Value {
 }
 
 async fn post_mail(client: &Client, raw: &[u8]) -> (u16, Value) {
-    let response = client.post_bytes(INTAKE, "message/rfc822", raw.to_vec()).await;
+    let response = client
+        .post_bytes(INTAKE, "message/rfc822", raw.to_vec())
+        .await;
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     (status, body)
@@ -39,13 +49,22 @@ async fn post_mail(client: &Client, raw: &[u8]) -> (u16, Value) {
 async fn forwarded_mail_lands_in_the_legal_entity_of_its_intake_address(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let c = cast(&app).await;
-    let entities = c.admin.gql("{ legalEntities { id name isMain intakeAddress } }", json!({})).await;
+    let entities = c
+        .admin
+        .gql(
+            "{ legalEntities { id name isMain intakeAddress } }",
+            json!({}),
+        )
+        .await;
     let entities = entities.data()["legalEntities"].as_array().unwrap().clone();
     let main = entities.iter().find(|e| e["isMain"] == true).unwrap();
     let other = entities.iter().find(|e| e["isMain"] == false).unwrap();
     assert_eq!(main["intakeAddress"], "intake@intake.talentpost.localhost");
     let other_address = other["intakeAddress"].as_str().unwrap().to_owned();
-    assert_eq!(other_address, format!("intake+{}@intake.talentpost.localhost", id(&other["id"])));
+    assert_eq!(
+        other_address,
+        format!("intake+{}@intake.talentpost.localhost", id(&other["id"]))
+    );
 
     let mta = app.with_token(&admin_token(&c.admin).await);
     // Redirected by the company's server: the original sender and headers stay.
@@ -66,27 +85,60 @@ async fn forwarded_mail_lands_in_the_legal_entity_of_its_intake_address(backend:
 
     // The MTA retries: the same mail is stored once.
     let (status, again) = post_mail(&mta, raw.as_bytes()).await;
-    assert_eq!((status, again["duplicate"].clone(), again["inboxItemId"].clone()), (200, json!(true), body["inboxItemId"].clone()));
+    assert_eq!(
+        (
+            status,
+            again["duplicate"].clone(),
+            again["inboxItemId"].clone()
+        ),
+        (200, json!(true), body["inboxItemId"].clone())
+    );
 
     // The same mail piped with LF line endings is the same mail.
     let (status, lf) = post_mail(&mta, raw.replace("\r\n", "\n").as_bytes()).await;
-    assert_eq!((status, lf["inboxItemId"].clone()), (200, body["inboxItemId"].clone()));
+    assert_eq!(
+        (status, lf["inboxItemId"].clone()),
+        (200, body["inboxItemId"].clone())
+    );
     // Sent to two companies, it is in both inboxes.
     let to_main = raw.replace(&other_address, main["intakeAddress"].as_str().unwrap());
     let (status, second) = post_mail(&mta, to_main.as_bytes()).await;
     assert_eq!(status, 201, "{second}");
-    assert_eq!(item(&c.admin, second["inboxItemId"].as_str().unwrap()).await["legalEntity"]["id"], main["id"]);
+    assert_eq!(
+        item(&c.admin, second["inboxItemId"].as_str().unwrap()).await["legalEntity"]["id"],
+        main["id"]
+    );
 
     // Not addressed to a known intake: the main entity takes it, nothing is refused.
     let (status, stray) = post_mail(&mta, b"From: x@example.org\r\nTo: someone@else.example\r\nSubject: Irrl\xc3\xa4ufer\r\n\r\n.\r\n").await;
     assert_eq!(status, 201);
-    assert_eq!(item(&c.admin, stray["inboxItemId"].as_str().unwrap()).await["legalEntity"]["id"], main["id"]);
+    assert_eq!(
+        item(&c.admin, stray["inboxItemId"].as_str().unwrap()).await["legalEntity"]["id"],
+        main["id"]
+    );
 
     // Only administrators' credentials may deliver.
-    assert_eq!(app.anonymous().post_bytes(INTAKE, "message/rfc822", raw.clone().into_bytes()).await.status().as_u16(), 401);
-    assert_eq!(c.recruiter_in_g.post_bytes(INTAKE, "message/rfc822", raw.clone().into_bytes()).await.status().as_u16(), 403);
+    assert_eq!(
+        app.anonymous()
+            .post_bytes(INTAKE, "message/rfc822", raw.clone().into_bytes())
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(
+        c.recruiter_in_g
+            .post_bytes(INTAKE, "message/rfc822", raw.clone().into_bytes())
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
     let (status, empty) = post_mail(&mta, b"").await;
-    assert_eq!((status, empty["errors"][0]["extensions"]["field"].clone()), (400, json!("message")));
+    assert_eq!(
+        (status, empty["errors"][0]["extensions"]["field"].clone()),
+        (400, json!("message"))
+    );
 }
 
 /// Runs `talentpost ingest-mail` with the mail on stdin, as an MTA pipe does.
@@ -111,35 +163,80 @@ async fn the_ingest_mail_command_reads_one_mail_from_stdin(backend: Backend) {
     let key = "11".repeat(32);
     let run = |input: &[u8]| {
         ingest_mail_command(
-            &[("DATABASE_URL", app.database_url.as_str()), ("TALENTPOST_DATA_DIR", &data_dir), ("TALENTPOST_SECRET_KEY", &key)],
+            &[
+                ("DATABASE_URL", app.database_url.as_str()),
+                ("TALENTPOST_DATA_DIR", &data_dir),
+                ("TALENTPOST_SECRET_KEY", &key),
+            ],
             input,
         )
     };
     // An MTA pipe often prefixes the mbox "From " line; it is not part of the mail.
     let raw = b"From bewerber@example.org  Mon Nov 30 09:00:00 2026\nFrom: Kai Sommer <kai@example.org>\nTo: intake@intake.talentpost.localhost\nSubject: Per Pipe\nMessage-ID: <pipe-1@example.org>\n\nHallo per Pipe\n";
     let output = run(raw);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("stored as inbox item"));
     let listed = admin.gql("{ inboxItems(medium: EMAIL) { edges { node { id subject senderEmail mail { source rawSource } } } } }", json!({})).await;
     let node = listed.data()["inboxItems"]["edges"][0]["node"].clone();
-    assert_eq!((node["subject"].clone(), node["senderEmail"].clone()), (json!("Per Pipe"), json!("kai@example.org")));
+    assert_eq!(
+        (node["subject"].clone(), node["senderEmail"].clone()),
+        (json!("Per Pipe"), json!("kai@example.org"))
+    );
     assert_eq!(node["mail"]["source"], "FORWARDED");
-    assert!(node["mail"]["rawSource"].as_str().unwrap().starts_with("From: Kai Sommer"));
+    assert!(
+        node["mail"]["rawSource"]
+            .as_str()
+            .unwrap()
+            .starts_with("From: Kai Sommer")
+    );
 
-    assert!(run(raw).status.success(), "a repeated delivery is accepted (and stored once)");
-    assert_eq!(admin.gql("{ inboxCounts { email } }", json!({})).await.data()["inboxCounts"]["email"], 1);
+    assert!(
+        run(raw).status.success(),
+        "a repeated delivery is accepted (and stored once)"
+    );
+    assert_eq!(
+        admin
+            .gql("{ inboxCounts { email } }", json!({}))
+            .await
+            .data()["inboxCounts"]["email"],
+        1
+    );
     let empty = run(b"");
-    assert_eq!(empty.status.code(), Some(65), "an empty mail is refused for good (the MTA bounces it)");
+    assert_eq!(
+        empty.status.code(),
+        Some(65),
+        "an empty mail is refused for good (the MTA bounces it)"
+    );
 }
 
 async fn ingest_mail_through_the_running_server_reaches_open_subscriptions(backend: Backend) {
     use crate::subscriptions::{api_token, connect, next_message, subscribe};
     let app = TestApp::spawn(backend).await;
     let token = api_token(&app).await;
-    let mut socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
-    subscribe(&mut socket, "mail", "subscription { inboxItemAdded(medium: EMAIL) { subject } }").await;
+    let mut socket = connect(
+        &app,
+        None,
+        json!({"authorization": format!("Bearer {token}")}),
+    )
+    .await;
+    subscribe(
+        &mut socket,
+        "mail",
+        "subscription { inboxItemAdded(medium: EMAIL) { subject } }",
+    )
+    .await;
     let run = |raw: &[u8], token: &str| {
-        ingest_mail_command(&[("TALENTPOST_INTAKE_URL", app.address.as_str()), ("TALENTPOST_INTAKE_TOKEN", token)], raw)
+        ingest_mail_command(
+            &[
+                ("TALENTPOST_INTAKE_URL", app.address.as_str()),
+                ("TALENTPOST_INTAKE_TOKEN", token),
+            ],
+            raw,
+        )
     };
     // The subscription is registered asynchronously: deliver until an event arrives,
     // then the next delivery must arrive too.
@@ -155,13 +252,33 @@ async fn ingest_mail_through_the_running_server_reaches_open_subscriptions(backe
         }
     })
     .await;
-    while let Ok(Some(_)) = tokio::time::timeout(std::time::Duration::from_millis(300), next_message(&mut socket)).await {}
+    while let Ok(Some(_)) = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        next_message(&mut socket),
+    )
+    .await
+    {}
     let output = run(b"From: Live <live@example.org>\nSubject: Per Pipe live\nMessage-ID: <pipe-live@x>\n\nHallo\n", &token);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let message = crate::helpers::within(std::time::Duration::from_secs(5), next_message(&mut socket)).await.unwrap();
-    assert_eq!(message["payload"]["data"]["inboxItemAdded"]["subject"], "Per Pipe live");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let message =
+        crate::helpers::within(std::time::Duration::from_secs(5), next_message(&mut socket))
+            .await
+            .unwrap();
+    assert_eq!(
+        message["payload"]["data"]["inboxItemAdded"]["subject"],
+        "Per Pipe live"
+    );
     // A wrong token is the operator's to fix: the MTA keeps the mail and retries.
-    assert_eq!(run(b"From: x@example.org\nSubject: y\n\nz\n", "tpat_wrong").status.code(), Some(75));
+    assert_eq!(
+        run(b"From: x@example.org\nSubject: y\n\nz\n", "tpat_wrong")
+            .status
+            .code(),
+        Some(75)
+    );
 }
 
 async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend: Backend) {
@@ -169,16 +286,29 @@ async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend
     let admin = app.admin().await;
     let mta = app.with_token(&admin_token(&admin).await);
 
-    let big = format!("From: Big <big@example.org>\r\nSubject: Riesig\r\nMessage-ID: <big@x>\r\n\r\n{}\r\n", "x".repeat(6_000));
+    let big = format!(
+        "From: Big <big@example.org>\r\nSubject: Riesig\r\nMessage-ID: <big@x>\r\n\r\n{}\r\n",
+        "x".repeat(6_000)
+    );
     let (status, body) = post_mail(&mta, big.as_bytes()).await;
     assert_eq!(status, 201, "{body}");
     let too_large = item(&admin, body["inboxItemId"].as_str().unwrap()).await;
-    assert_eq!(too_large["state"], "UNASSIGNED", "kept in the inbox, shown as such");
+    assert_eq!(
+        too_large["state"], "UNASSIGNED",
+        "kept in the inbox, shown as such"
+    );
     assert_eq!(too_large["mail"]["parseStatus"], "TOO_LARGE");
     assert_eq!(too_large["subject"], "Riesig");
-    assert!(too_large["mail"]["parseProblem"].as_str().unwrap().contains("4000"));
+    assert!(
+        too_large["mail"]["parseProblem"]
+            .as_str()
+            .unwrap()
+            .contains("4000")
+    );
     assert_eq!(too_large["mail"]["rawSource"], json!(big));
-    let download = admin.get(too_large["mail"]["rawUrl"].as_str().unwrap()).await;
+    let download = admin
+        .get(too_large["mail"]["rawUrl"].as_str().unwrap())
+        .await;
     assert_eq!(download.headers()["content-type"], "message/rfc822");
     assert_eq!(download.bytes().await.unwrap().as_ref(), big.as_bytes());
 
@@ -191,7 +321,9 @@ async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend
 
     let mut deep = String::from("From: d@example.org\r\nSubject: Tief\r\n");
     for level in 0..40 {
-        deep.push_str(&format!("Content-Type: multipart/mixed; boundary=b{level}\r\n\r\n--b{level}\r\n"));
+        deep.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=b{level}\r\n\r\n--b{level}\r\n"
+        ));
     }
     deep.push_str("Content-Type: text/plain\r\n\r\nunten\r\n");
     let (status, body) = post_mail(&mta, deep.as_bytes()).await;
@@ -204,10 +336,16 @@ async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend
     let nul = b"From: n@example.org\r\nSubject: =?utf-8?q?Null=00Byte?=\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nA=00B\r\n";
     let (status, body) = post_mail(&mta, nul).await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!(item(&admin, body["inboxItemId"].as_str().unwrap()).await["subject"], "NullByte");
+    assert_eq!(
+        item(&admin, body["inboxItemId"].as_str().unwrap()).await["subject"],
+        "NullByte"
+    );
 
     // A Message-ID of kilobytes (hostile or broken) does not stop the mail either.
-    let long_id = format!("From: l@example.org\r\nSubject: Lang\r\nMessage-ID: <{}@x>\r\n\r\nText\r\n", "a".repeat(3_000));
+    let long_id = format!(
+        "From: l@example.org\r\nSubject: Lang\r\nMessage-ID: <{}@x>\r\n\r\nText\r\n",
+        "a".repeat(3_000)
+    );
     assert_eq!(post_mail(&mta, long_id.as_bytes()).await.0, 201);
 
     // Auto-replies and delivery reports are kept, but out of the application inbox.
@@ -220,8 +358,17 @@ async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend
         assert_eq!(automatic["state"], "AUTOMATIC", "{automatic}");
         assert!(automatic["mail"]["automaticReason"].is_string());
     }
-    let counts = admin.gql("{ inboxCounts { email } automatic: inboxCounts(state: AUTOMATIC) { email } }", json!({})).await;
-    assert_eq!(counts.data()["inboxCounts"]["email"], 5, "too large, unparseable, too deep, NUL and long-id mail stay visible");
+    let counts = admin
+        .gql(
+            "{ inboxCounts { email } automatic: inboxCounts(state: AUTOMATIC) { email } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        counts.data()["inboxCounts"]["email"],
+        5,
+        "too large, unparseable, too deep, NUL and long-id mail stay visible"
+    );
     assert_eq!(counts.data()["automatic"]["email"], 2);
 }
 
@@ -239,12 +386,28 @@ async fn hostile_html_is_sanitised_and_remote_images_are_flagged(backend: Backen
     let (_, body) = post_mail(&mta, raw.as_bytes()).await;
     let shown = item(&admin, body["inboxItemId"].as_str().unwrap()).await;
     let html = shown["mail"]["htmlBody"].as_str().unwrap();
-    for forbidden in ["<script", "onclick", "onerror", "javascript:", "<iframe", "<form"] {
+    for forbidden in [
+        "<script",
+        "onclick",
+        "onerror",
+        "javascript:",
+        "<iframe",
+        "<form",
+    ] {
         assert!(!html.contains(forbidden), "{forbidden} survived: {html}");
     }
-    assert!(html.contains("https://tracker.example/p.gif"), "remote images stay, blocked by the view until asked: {html}");
+    assert!(
+        html.contains("https://tracker.example/p.gif"),
+        "remote images stay, blocked by the view until asked: {html}"
+    );
     assert_eq!(shown["mail"]["hasRemoteContent"], true);
-    assert!(shown["mail"]["textBody"].as_str().unwrap().contains("Hallo"), "a text alternative exists");
+    assert!(
+        shown["mail"]["textBody"]
+            .as_str()
+            .unwrap()
+            .contains("Hallo"),
+        "a text alternative exists"
+    );
 }
 
 async fn an_eml_file_can_be_imported_through_graphql(backend: Backend) {
@@ -252,14 +415,41 @@ async fn an_eml_file_can_be_imported_through_graphql(backend: Backend) {
     let c = cast(&app).await;
     let query = "mutation($file: Upload!) { importMail(file: $file) { id subject senderEmail mail { source parseStatus } } }";
     let eml = b"From: Ina Alt <ina@example.org>\r\nSubject: Alte Bewerbung\r\nMessage-ID: <import-1@example.org>\r\n\r\nAus dem Archiv.\r\n".to_vec();
-    let imported = c.admin.gql_multipart(query, json!({"file": null}), vec![("file", "bewerbung.eml", "message/rfc822", eml.clone())]).await;
+    let imported = c
+        .admin
+        .gql_multipart(
+            query,
+            json!({"file": null}),
+            vec![("file", "bewerbung.eml", "message/rfc822", eml.clone())],
+        )
+        .await;
     let item = imported.data()["importMail"].clone();
-    assert_eq!((item["subject"].clone(), item["senderEmail"].clone()), (json!("Alte Bewerbung"), json!("ina@example.org")));
-    assert_eq!(item["mail"], json!({"source": "API", "parseStatus": "PARSED"}));
+    assert_eq!(
+        (item["subject"].clone(), item["senderEmail"].clone()),
+        (json!("Alte Bewerbung"), json!("ina@example.org"))
+    );
+    assert_eq!(
+        item["mail"],
+        json!({"source": "API", "parseStatus": "PARSED"})
+    );
     // Importing it again is a no-op that returns the same item.
-    let again = c.admin.gql_multipart(query, json!({"file": null}), vec![("file", "bewerbung.eml", "message/rfc822", eml.clone())]).await;
+    let again = c
+        .admin
+        .gql_multipart(
+            query,
+            json!({"file": null}),
+            vec![("file", "bewerbung.eml", "message/rfc822", eml.clone())],
+        )
+        .await;
     assert_eq!(again.data()["importMail"]["id"], item["id"]);
-    let refused = c.recruiter_in_g.gql_multipart(query, json!({"file": null}), vec![("file", "x.eml", "message/rfc822", eml)]).await;
+    let refused = c
+        .recruiter_in_g
+        .gql_multipart(
+            query,
+            json!({"file": null}),
+            vec![("file", "x.eml", "message/rfc822", eml)],
+        )
+        .await;
     assert_eq!(refused.code(), "FORBIDDEN");
 }
 
@@ -304,8 +494,11 @@ struct Expectation {
 fn expectation(path: &Path) -> Expectation {
     let text = std::fs::read_to_string(path).unwrap();
     // Ruby type tags mean nothing to us; a `!binary` value is then plain base64 text.
-    let text = text.replace("!ruby/hash:ActiveSupport::HashWithIndifferentAccess", "").replace("!binary", "");
-    let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = text
+        .replace("!ruby/hash:ActiveSupport::HashWithIndifferentAccess", "")
+        .replace("!binary", "");
+    let yaml: serde_norway::Value =
+        serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let field = |name: &str| match &yaml[name] {
         serde_norway::Value::String(s) => s.clone(),
         serde_norway::Value::Null => String::new(),
@@ -315,7 +508,12 @@ fn expectation(path: &Path) -> Expectation {
         .as_sequence()
         .map(|list| {
             list.iter()
-                .filter_map(|a| a["filename"].as_str().or_else(|| a["preferences"]["filename"].as_str()).map(str::to_owned))
+                .filter_map(|a| {
+                    a["filename"]
+                        .as_str()
+                        .or_else(|| a["preferences"]["filename"].as_str())
+                        .map(str::to_owned)
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -330,25 +528,97 @@ fn expectation(path: &Path) -> Expectation {
 /// Where Talentpost reads a mail differently from Zammad on purpose. Every entry must
 /// still occur (a stale entry fails the test), and every difference must be listed.
 const DELIBERATE_DIFFERENCES: &[(&str, &str, &str)] = &[
-    ("mail035", "from_email", "From holds only a quoted address; Talentpost takes the address without the quotes"),
-    ("mail042", "attachments", "an unnamed part is named by its Content-Description (\"MIME Versions Identification\"), Zammad says \"file\""),
-    ("mail046", "from_display_name", "raw GB2312 bytes while the mail declares ISO-8859-1: Talentpost decodes with the declared charset and does not guess"),
-    ("mail046", "subject", "same: raw GB2312 subject under a declared ISO-8859-1"),
-    ("mail046", "attachments", "same, in the subject of the attached original message"),
-    ("mail053", "attachments", "an unnamed part is named by its Content-Description (\"Undelivered Message Headers\")"),
-    ("mail054", "attachments", "the boundary parameter sits on an unindented line (broken folding); the parser cannot split the body, so it is kept as a file and the raw source shows it"),
-    ("mail064", "attachments", "Talentpost decodes the NFD file name correctly; Zammad's expectation is mojibake"),
-    ("mail065", "from_display_name", "Talentpost decodes the encoded word (\"Bürling, Andreas\"); Zammad's expectation is a broken fragment"),
-    ("mail073", "attachments", "Talentpost decodes the raw 8-bit file name (\"Wölbung\"); Zammad keeps a replacement character"),
-    ("mail076", "from_email", "From is malformed (quote and bracket mismatch); neither reading is an address"),
+    (
+        "mail035",
+        "from_email",
+        "From holds only a quoted address; Talentpost takes the address without the quotes",
+    ),
+    (
+        "mail042",
+        "attachments",
+        "an unnamed part is named by its Content-Description (\"MIME Versions Identification\"), Zammad says \"file\"",
+    ),
+    (
+        "mail046",
+        "from_display_name",
+        "raw GB2312 bytes while the mail declares ISO-8859-1: Talentpost decodes with the declared charset and does not guess",
+    ),
+    (
+        "mail046",
+        "subject",
+        "same: raw GB2312 subject under a declared ISO-8859-1",
+    ),
+    (
+        "mail046",
+        "attachments",
+        "same, in the subject of the attached original message",
+    ),
+    (
+        "mail053",
+        "attachments",
+        "an unnamed part is named by its Content-Description (\"Undelivered Message Headers\")",
+    ),
+    (
+        "mail054",
+        "attachments",
+        "the boundary parameter sits on an unindented line (broken folding); the parser cannot split the body, so it is kept as a file and the raw source shows it",
+    ),
+    (
+        "mail064",
+        "attachments",
+        "Talentpost decodes the NFD file name correctly; Zammad's expectation is mojibake",
+    ),
+    (
+        "mail065",
+        "from_display_name",
+        "Talentpost decodes the encoded word (\"Bürling, Andreas\"); Zammad's expectation is a broken fragment",
+    ),
+    (
+        "mail073",
+        "attachments",
+        "Talentpost decodes the raw 8-bit file name (\"Wölbung\"); Zammad keeps a replacement character",
+    ),
+    (
+        "mail076",
+        "from_email",
+        "From is malformed (quote and bracket mismatch); neither reading is an address",
+    ),
     ("mail076", "from_display_name", "same malformed From"),
-    ("mail078", "attachments", "mail-parser 0.11 does not find the delivery-status and original-message parts of this nested report; the raw source keeps them"),
-    ("mail085", "attachments", "a second inline HTML part is shown as part of the body, not offered as a file"),
-    ("mail087", "from_display_name", "`From: Test test@example.com` has no angle brackets; Talentpost reads the address and no display name"),
-    ("mail092", "from_display_name", "the RFC 5322 comment \"(Mail Delivery System)\" is kept with the name"),
-    ("mail093", "from_display_name", "Shift_JIS bytes labelled ISO-2022-JP: Talentpost trusts the label"),
-    ("mail093", "subject", "raw Shift_JIS subject under a declared ISO-2022-JP"),
-    ("mail102", "attachments", "two attachments with the same name keep it; Zammad renames the second (\"091.00.38\")"),
+    (
+        "mail078",
+        "attachments",
+        "mail-parser 0.11 does not find the delivery-status and original-message parts of this nested report; the raw source keeps them",
+    ),
+    (
+        "mail085",
+        "attachments",
+        "a second inline HTML part is shown as part of the body, not offered as a file",
+    ),
+    (
+        "mail087",
+        "from_display_name",
+        "`From: Test test@example.com` has no angle brackets; Talentpost reads the address and no display name",
+    ),
+    (
+        "mail092",
+        "from_display_name",
+        "the RFC 5322 comment \"(Mail Delivery System)\" is kept with the name",
+    ),
+    (
+        "mail093",
+        "from_display_name",
+        "Shift_JIS bytes labelled ISO-2022-JP: Talentpost trusts the label",
+    ),
+    (
+        "mail093",
+        "subject",
+        "raw Shift_JIS subject under a declared ISO-2022-JP",
+    ),
+    (
+        "mail102",
+        "attachments",
+        "two attachments with the same name keep it; Zammad renames the second (\"091.00.38\")",
+    ),
 ];
 
 /// Same Message-ID, sender, subject and body as an earlier corpus mail (mail002), only
@@ -373,7 +643,10 @@ async fn the_zammad_corpus_is_read_as_zammad_reads_it(backend: Backend) {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let raw = std::fs::read(path).unwrap();
         let (status, body) = post_mail(&mta, &raw).await;
-        assert!(status == 201 || status == 200, "{name}: not ingested: {status} {body}");
+        assert!(
+            status == 201 || status == 200,
+            "{name}: not ingested: {status} {body}"
+        );
         if status == 200 {
             duplicates.push(name.clone());
         }
@@ -381,31 +654,74 @@ async fn the_zammad_corpus_is_read_as_zammad_reads_it(backend: Backend) {
         let expected = expectation(&path.with_extension("yml"));
         let mut compare = |field: &'static str, ours: String, theirs: String| {
             if ours != theirs {
-                differences.push((name.clone(), field, format!("ours {ours:?}, Zammad {theirs:?}")));
+                differences.push((
+                    name.clone(),
+                    field,
+                    format!("ours {ours:?}, Zammad {theirs:?}"),
+                ));
             }
         };
-        compare("from_email", stored["senderEmail"].as_str().unwrap_or_default().to_owned(), expected.from_email.clone());
-        compare("from_display_name", stored["senderName"].as_str().unwrap_or_default().to_owned(), expected.from_display_name.clone());
+        compare(
+            "from_email",
+            stored["senderEmail"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            expected.from_email.clone(),
+        );
+        compare(
+            "from_display_name",
+            stored["senderName"].as_str().unwrap_or_default().to_owned(),
+            expected.from_display_name.clone(),
+        );
         // Deliberate: Talentpost unfolds and trims subjects and collapses runs of
         // whitespace (Zammad keeps folding tabs and trailing blanks).
         let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-        compare("subject", collapse(stored["subject"].as_str().unwrap_or_default()), collapse(&expected.subject));
-        let mut ours: Vec<String> =
-            stored["documents"].as_array().unwrap().iter().map(|d| d["fileName"].as_str().unwrap().to_owned()).collect();
+        compare(
+            "subject",
+            collapse(stored["subject"].as_str().unwrap_or_default()),
+            collapse(&expected.subject),
+        );
+        let mut ours: Vec<String> = stored["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["fileName"].as_str().unwrap().to_owned())
+            .collect();
         // Zammad files the original HTML body as an attachment; Talentpost shows it as the body.
-        let mut theirs: Vec<String> = expected.attachments.into_iter().filter(|a| a != "message.html").collect();
+        let mut theirs: Vec<String> = expected
+            .attachments
+            .into_iter()
+            .filter(|a| a != "message.html")
+            .collect();
         ours.sort();
         theirs.sort();
         compare("attachments", ours.join(" | "), theirs.join(" | "));
     }
-    let listed: Vec<(String, &str)> = DELIBERATE_DIFFERENCES.iter().map(|(mail, field, _)| (mail.to_string(), *field)).collect();
-    let unexplained: Vec<_> = differences.iter().filter(|(mail, field, _)| !listed.contains(&(mail.clone(), *field))).collect();
-    let stale: Vec<_> = listed.iter().filter(|(mail, field)| !differences.iter().any(|(m, f, _)| m == mail && f == field)).collect();
-    assert_eq!(duplicates, DELIBERATE_DUPLICATES, "mails treated as re-deliveries");
+    let listed: Vec<(String, &str)> = DELIBERATE_DIFFERENCES
+        .iter()
+        .map(|(mail, field, _)| (mail.to_string(), *field))
+        .collect();
+    let unexplained: Vec<_> = differences
+        .iter()
+        .filter(|(mail, field, _)| !listed.contains(&(mail.clone(), *field)))
+        .collect();
+    let stale: Vec<_> = listed
+        .iter()
+        .filter(|(mail, field)| !differences.iter().any(|(m, f, _)| m == mail && f == field))
+        .collect();
+    assert_eq!(
+        duplicates, DELIBERATE_DUPLICATES,
+        "mails treated as re-deliveries"
+    );
     assert!(
         unexplained.is_empty() && stale.is_empty(),
         "unexplained differences ({}):\n{}\nstale entries: {stale:?}\nduplicates: {duplicates:?}",
         unexplained.len(),
-        unexplained.iter().map(|(m, f, d)| format!("{m} {f}: {d}")).collect::<Vec<_>>().join("\n")
+        unexplained
+            .iter()
+            .map(|(m, f, d)| format!("{m} {f}: {d}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

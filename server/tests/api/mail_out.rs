@@ -14,7 +14,8 @@ use crate::subscriptions::{api_token, connect, wait_for};
 
 pub(crate) const OUTBOX_FIELDS: &str = "id status purpose channel fromAddress fromName toAddress replyToAddress subject bodyText \
                                         messageId attempts interruptedAttempts lastProblem lastReply lastReplyCode sentAt nextAttemptAt candidateId";
-const TEST_RESULT: &str = "ok problem message replyCode steps { stage detail } testMessage { id status lastReply }";
+const TEST_RESULT: &str =
+    "ok problem message replyCode steps { stage detail } testMessage { id status lastReply }";
 const LIMIT: Duration = Duration::from_secs(20);
 
 pub(crate) async fn spawn(backend: Backend) -> TestApp {
@@ -53,7 +54,12 @@ pub(crate) async fn create_outbound(admin: &Client, input: Value) -> Value {
     created.data()["createOutboundAccount"].clone()
 }
 
-pub(crate) async fn create_candidate(admin: &Client, first: &str, last: &str, email: &str) -> String {
+pub(crate) async fn create_candidate(
+    admin: &Client,
+    first: &str,
+    last: &str,
+    email: &str,
+) -> String {
     let created = admin
         .gql(
             "mutation($input: CreateCandidateInput!) { createCandidate(input: $input) { id } }",
@@ -69,7 +75,11 @@ pub(crate) async fn send(client: &Client, input: Value) -> crate::helpers::GqlRe
         .await
 }
 
-pub(crate) async fn set_sender(admin: &Client, entity: &str, input: Value) -> crate::helpers::GqlResponse {
+pub(crate) async fn set_sender(
+    admin: &Client,
+    entity: &str,
+    input: Value,
+) -> crate::helpers::GqlResponse {
     admin
         .gql(
             "mutation($entity: ID!, $input: SenderIdentityInput!) { setSenderIdentity(legalEntityId: $entity, input: $input) { \
@@ -81,10 +91,25 @@ pub(crate) async fn set_sender(admin: &Client, entity: &str, input: Value) -> cr
 
 /// Waits for the mail's status to satisfy `done`, on its status subscription (which
 /// starts with the current state, so nothing reached earlier is missed).
-pub(crate) async fn wait_for_outbox(app: &TestApp, token: &str, message_id: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
-    let query = format!("subscription {{ outboxMessageChanged(id: \"{message_id}\") {{ {OUTBOX_FIELDS} }} }}");
-    let data = wait_for(&mut socket, &query, LIMIT, |data| done(&data["outboxMessageChanged"])).await;
+pub(crate) async fn wait_for_outbox(
+    app: &TestApp,
+    token: &str,
+    message_id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut socket = connect(
+        app,
+        None,
+        json!({"authorization": format!("Bearer {token}")}),
+    )
+    .await;
+    let query = format!(
+        "subscription {{ outboxMessageChanged(id: \"{message_id}\") {{ {OUTBOX_FIELDS} }} }}"
+    );
+    let data = wait_for(&mut socket, &query, LIMIT, |data| {
+        done(&data["outboxMessageChanged"])
+    })
+    .await;
     data["outboxMessageChanged"].clone()
 }
 
@@ -100,8 +125,16 @@ async fn history(client: &Client, candidate: &str, media: Option<Value>) -> Vec<
 }
 
 async fn outbox_count(client: &Client) -> usize {
-    let listed = client.gql("{ outboxMessages(first: 100) { edges { node { id } } } }", json!({})).await;
-    listed.data()["outboxMessages"]["edges"].as_array().unwrap().len()
+    let listed = client
+        .gql(
+            "{ outboxMessages(first: 100) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    listed.data()["outboxMessages"]["edges"]
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 async fn test_account(admin: &Client, variables: Value) -> Value {
@@ -118,7 +151,12 @@ async fn test_account(admin: &Client, variables: Value) -> Value {
 }
 
 fn stages(result: &Value) -> Vec<String> {
-    result["steps"].as_array().unwrap().iter().map(|step| step["stage"].as_str().unwrap().to_owned()).collect()
+    result["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["stage"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(backend: Backend) {
@@ -129,52 +167,109 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
 
     let account = create_outbound(&admin, postfix_account(&postfix, "jobs")).await;
     assert_eq!(account["hasPassword"], true);
-    assert_eq!(account["isSystemDefault"], true, "the first account an admin creates carries system mail");
-    let listed = admin.gql("{ outboundAccounts { id label username hasPassword } }", json!({})).await;
+    assert_eq!(
+        account["isSystemDefault"], true,
+        "the first account an admin creates carries system mail"
+    );
+    let listed = admin
+        .gql(
+            "{ outboundAccounts { id label username hasPassword } }",
+            json!({}),
+        )
+        .await;
     assert!(!listed.body.to_string().contains(PASSWORD));
-    let password_query = admin.gql("{ outboundAccounts { password } }", json!({})).await;
-    assert!(!password_query.errors().is_empty(), "a password field must not exist");
+    let password_query = admin
+        .gql("{ outboundAccounts { password } }", json!({}))
+        .await;
+    assert!(
+        !password_query.errors().is_empty(),
+        "a password field must not exist"
+    );
     let account_id = id(&account["id"]);
 
     // Every stage up to RCPT TO passes; nothing is sent.
-    let checked = test_account(&admin, json!({"id": account_id, "to": "sales@example.test", "from": "jobs@example.test"})).await;
+    let checked = test_account(
+        &admin,
+        json!({"id": account_id, "to": "sales@example.test", "from": "jobs@example.test"}),
+    )
+    .await;
     assert_eq!(checked["ok"], true, "{checked}");
-    assert_eq!(stages(&checked), ["dns", "connect", "tls", "auth", "sender", "recipient"]);
+    assert_eq!(
+        stages(&checked),
+        ["dns", "connect", "tls", "auth", "sender", "recipient"]
+    );
 
     // While editing: a wrong password fails at the login and says so.
     let wrong = test_account(&admin, json!({"id": account_id, "input": {"password": "wrong"}, "to": "sales@example.test", "from": "jobs@example.test"})).await;
     assert_eq!(wrong["ok"], false);
     assert_eq!(wrong["problem"], "LOGIN", "{wrong}");
     assert_eq!(wrong["replyCode"], 535, "{wrong}");
-    assert!(wrong["message"].as_str().unwrap().contains("\"jobs\""), "{wrong}");
+    assert!(
+        wrong["message"].as_str().unwrap().contains("\"jobs\""),
+        "{wrong}"
+    );
     assert_eq!(stages(&wrong), ["dns", "connect", "tls"]);
 
     // Unsaved settings: nothing listens there.
     let closed_port = crate::dovecot::free_ports::<1>()[0];
     let mut refused_input = postfix_account(&postfix, "jobs");
     refused_input["port"] = json!(closed_port);
-    let refused = test_account(&admin, json!({"input": refused_input, "to": "sales@example.test"})).await;
+    let refused = test_account(
+        &admin,
+        json!({"input": refused_input, "to": "sales@example.test"}),
+    )
+    .await;
     assert_eq!(refused["problem"], "CONNECT", "{refused}");
-    assert!(refused["message"].as_str().unwrap().contains("connection refused"), "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{refused}"
+    );
 
     // SMTPS with the self-signed certificate: refused unless the admin accepts it.
     let mut tls_input = postfix_account(&postfix, "jobs");
     tls_input["port"] = json!(postfix.smtps_port);
     tls_input["security"] = json!("TLS");
     tls_input["acceptInvalidCerts"] = json!(false);
-    let untrusted = test_account(&admin, json!({"input": tls_input.clone(), "to": "sales@example.test"})).await;
+    let untrusted = test_account(
+        &admin,
+        json!({"input": tls_input.clone(), "to": "sales@example.test"}),
+    )
+    .await;
     assert_eq!(untrusted["problem"], "TLS", "{untrusted}");
-    assert!(untrusted["message"].as_str().unwrap().contains("certificate"), "{untrusted}");
+    assert!(
+        untrusted["message"]
+            .as_str()
+            .unwrap()
+            .contains("certificate"),
+        "{untrusted}"
+    );
     tls_input["acceptInvalidCerts"] = json!(true);
-    let accepted = test_account(&admin, json!({"input": tls_input, "to": "sales@example.test", "from": "jobs@example.test"})).await;
+    let accepted = test_account(
+        &admin,
+        json!({"input": tls_input, "to": "sales@example.test", "from": "jobs@example.test"}),
+    )
+    .await;
     assert_eq!(accepted["ok"], true, "{accepted}");
 
     // Without a sender it may use, the login is refused at the sender stage, and the
     // message says what to do. (The test server, like Postfix by default, judges the
     // sender only at RCPT TO.)
-    let foreign = test_account(&admin, json!({"id": account_id, "to": "sales@example.test", "from": "fremd@example.test"})).await;
+    let foreign = test_account(
+        &admin,
+        json!({"id": account_id, "to": "sales@example.test", "from": "fremd@example.test"}),
+    )
+    .await;
     assert_eq!(foreign["problem"], "SENDER_REFUSED", "{foreign}");
-    assert!(foreign["message"].as_str().unwrap().contains("not owned by user jobs"), "{foreign}");
+    assert!(
+        foreign["message"]
+            .as_str()
+            .unwrap()
+            .contains("not owned by user jobs"),
+        "{foreign}"
+    );
 
     // The login may only send as its own addresses.
     let mut stranger = postfix_account(&postfix, "sales");
@@ -197,22 +292,63 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
     let sent = test_account(&admin, json!({"id": account_id, "to": "sales@example.test", "from": "jobs@example.test", "send": true})).await;
     assert_eq!(sent["ok"], true, "{sent}");
     assert_eq!(sent["testMessage"]["status"], "SENT", "{sent}");
-    let raw = wait_for_mail(&dovecot, "sales", LIMIT, || postfix.log(), |raw| raw.contains("Talentpost test mail")).await;
-    assert_eq!(header(&raw, "From").unwrap(), "Talentpost <jobs@example.test>");
+    let raw = wait_for_mail(
+        &dovecot,
+        "sales",
+        LIMIT,
+        || postfix.log(),
+        |raw| raw.contains("Talentpost test mail"),
+    )
+    .await;
+    assert_eq!(
+        header(&raw, "From").unwrap(),
+        "Talentpost <jobs@example.test>"
+    );
 
     // An account a sender uses cannot be deleted; the others can, all or nothing.
-    let main = id(&admin.gql("{ legalEntities { id isMain } }", json!({})).await.data()["legalEntities"][0]["id"]);
+    let main = id(&admin
+        .gql("{ legalEntities { id isMain } }", json!({}))
+        .await
+        .data()["legalEntities"][0]["id"]);
     let set = set_sender(&admin, &main, json!({"senderAddress": "karriere@example.test", "channel": "ACCOUNT", "outboundAccountId": account_id})).await;
     assert!(set.errors().is_empty(), "{:?}", set.body);
-    let in_use = admin.gql("mutation($ids: [ID!]!) { deleteOutboundAccounts(ids: $ids) }", json!({"ids": [sales_id, account_id]})).await;
+    let in_use = admin
+        .gql(
+            "mutation($ids: [ID!]!) { deleteOutboundAccounts(ids: $ids) }",
+            json!({"ids": [sales_id, account_id]}),
+        )
+        .await;
     assert_eq!(in_use.code(), "CONFLICT");
-    assert!(in_use.errors()[0]["message"].as_str().unwrap().contains("sender channel"), "{:?}", in_use.body);
-    assert_eq!(admin.gql("{ outboundAccounts { id } }", json!({})).await.data()["outboundAccounts"].as_array().unwrap().len(), 2);
-    let deleted = admin.gql("mutation($ids: [ID!]!) { deleteOutboundAccounts(ids: $ids) }", json!({"ids": [sales_id]})).await;
+    assert!(
+        in_use.errors()[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sender channel"),
+        "{:?}",
+        in_use.body
+    );
+    assert_eq!(
+        admin
+            .gql("{ outboundAccounts { id } }", json!({}))
+            .await
+            .data()["outboundAccounts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let deleted = admin
+        .gql(
+            "mutation($ids: [ID!]!) { deleteOutboundAccounts(ids: $ids) }",
+            json!({"ids": [sales_id]}),
+        )
+        .await;
     assert_eq!(deleted.data()["deleteOutboundAccounts"], json!([sales_id]));
 }
 
-async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_headers(backend: Backend) {
+async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_headers(
+    backend: Backend,
+) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let postfix = Postfix::start(&dovecot);
@@ -221,15 +357,35 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
 
     let mut input = postfix_account(&postfix, "jobs");
     input["signatureText"] = json!("Mit freundlichen Grüßen\nIhr Recruiting-Team");
-    input["signatureHtml"] = json!("<p>Mit <b>freundlichen</b> Grüßen</p><script>alert(1)</script>");
+    input["signatureHtml"] =
+        json!("<p>Mit <b>freundlichen</b> Grüßen</p><script>alert(1)</script>");
     let account = create_outbound(&admin, input).await;
-    assert!(!account["signatureHtml"].as_str().unwrap().contains("script"), "signatures are sanitised: {account}");
+    assert!(
+        !account["signatureHtml"]
+            .as_str()
+            .unwrap()
+            .contains("script"),
+        "signatures are sanitised: {account}"
+    );
     let account_id = id(&account["id"]);
 
-    let entities = admin.gql("{ legalEntities { id name isMain } }", json!({})).await;
-    let main = entities.data()["legalEntities"].as_array().unwrap().iter().find(|e| e["isMain"] == true).unwrap().clone();
+    let entities = admin
+        .gql("{ legalEntities { id name isMain } }", json!({}))
+        .await;
+    let main = entities.data()["legalEntities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["isMain"] == true)
+        .unwrap()
+        .clone();
     let main_id = id(&main["id"]);
-    let daughter = admin.gql("mutation { createLegalEntity(input: {name: \"Tochter B GmbH\"}) { id } }", json!({})).await;
+    let daughter = admin
+        .gql(
+            "mutation { createLegalEntity(input: {name: \"Tochter B GmbH\"}) { id } }",
+            json!({}),
+        )
+        .await;
     let daughter_id = id(&daughter.data()["createLegalEntity"]["id"]);
 
     // A sender address the login does not own is refused before anything changes.
@@ -237,8 +393,16 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
     assert_eq!(foreign.code(), "INVALID_INPUT");
     assert_eq!(foreign.field().as_deref(), Some("senderAddress"));
     let message = foreign.errors()[0]["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("\"jobs\"") && message.contains("not owned"), "{message}");
-    let unchanged = admin.gql("query($id: ID!) { senderIdentity(legalEntityId: $id) { inherited channel } }", json!({"id": main_id})).await;
+    assert!(
+        message.contains("\"jobs\"") && message.contains("not owned"),
+        "{message}"
+    );
+    let unchanged = admin
+        .gql(
+            "query($id: ID!) { senderIdentity(legalEntityId: $id) { inherited channel } }",
+            json!({"id": main_id}),
+        )
+        .await;
     assert_eq!(unchanged.data()["senderIdentity"]["inherited"], true);
 
     let set = set_sender(&admin, &main_id, json!({"senderAddress": "karriere@example.test", "senderNameMode": "COMPANY", "channel": "ACCOUNT", "outboundAccountId": account_id})).await;
@@ -248,7 +412,10 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
         .gql("query($id: ID!) { senderIdentity(legalEntityId: $id) { inherited sourceLegalEntityId senderAddress } }", json!({"id": daughter_id}))
         .await;
     assert_eq!(inherited.data()["senderIdentity"]["inherited"], true);
-    assert_eq!(inherited.data()["senderIdentity"]["senderAddress"], "karriere@example.test");
+    assert_eq!(
+        inherited.data()["senderIdentity"]["senderAddress"],
+        "karriere@example.test"
+    );
 
     let opening = admin
         .gql(
@@ -282,29 +449,73 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
     assert_eq!(sent["attempts"], 1);
 
     let message_id = sent["messageId"].as_str().unwrap().to_owned();
-    let raw = wait_for_mail(&dovecot, "bulk", LIMIT, || postfix.log(), |raw| raw.contains(&message_id)).await;
-    assert_eq!(header(&raw, "Subject").unwrap(), "Ihre Bewerbung als Lagerist (m/w/d)");
+    let raw = wait_for_mail(
+        &dovecot,
+        "bulk",
+        LIMIT,
+        || postfix.log(),
+        |raw| raw.contains(&message_id),
+    )
+    .await;
+    assert_eq!(
+        header(&raw, "Subject").unwrap(),
+        "Ihre Bewerbung als Lagerist (m/w/d)"
+    );
     let company = main["name"].as_str().unwrap();
-    assert_eq!(header(&raw, "From").unwrap(), format!("{company} <karriere@example.test>"), "the daughter falls back to the main sender");
+    assert_eq!(
+        header(&raw, "From").unwrap(),
+        format!("{company} <karriere@example.test>"),
+        "the daughter falls back to the main sender"
+    );
     let reply_to = header(&raw, "Reply-To").unwrap();
-    assert!(reply_to.contains("karriere+r") && reply_to.ends_with("@example.test>"), "a per-thread reply address: {reply_to}");
-    assert!(message_id.starts_with("tp.") && message_id.ends_with("@example.test"), "{message_id}");
+    assert!(
+        reply_to.contains("karriere+r") && reply_to.ends_with("@example.test>"),
+        "a per-thread reply address: {reply_to}"
+    );
+    assert!(
+        message_id.starts_with("tp.") && message_id.ends_with("@example.test"),
+        "{message_id}"
+    );
     let text = text_body(&raw);
     assert!(text.contains("Hallo Anna,"), "{text}");
-    assert!(text.contains(&format!("Bewerbung bei {company}.")), "{text}");
-    assert!(text.contains("-- \nMit freundlichen Grüßen\nIhr Recruiting-Team"), "{text}");
+    assert!(
+        text.contains(&format!("Bewerbung bei {company}.")),
+        "{text}"
+    );
+    assert!(
+        text.contains("-- \nMit freundlichen Grüßen\nIhr Recruiting-Team"),
+        "{text}"
+    );
     let html = html_body(&raw).unwrap();
-    assert!(html.contains("<b>freundlichen</b>") && !html.contains("script"), "{html}");
+    assert!(
+        html.contains("<b>freundlichen</b>") && !html.contains("script"),
+        "{html}"
+    );
 
     // Now the daughter gets a sender of its own, with a fixed name.
     let own = set_sender(&admin, &daughter_id, json!({"senderAddress": "jobs@example.test", "senderNameMode": "CUSTOM", "senderName": "Tochter B Recruiting", "channel": "ACCOUNT", "outboundAccountId": account_id})).await;
-    assert_eq!(own.data()["setSenderIdentity"]["inherited"], false, "{:?}", own.body);
+    assert_eq!(
+        own.data()["setSenderIdentity"]["inherited"],
+        false,
+        "{:?}",
+        own.body
+    );
     let second = send(&admin, json!({"candidateId": candidate, "applicationId": application_id, "subject": "Termin", "body": "Passt Dienstag?"})).await;
     let second = second.data()["sendMessage"].clone();
     wait_for_outbox(&app, &token, &id(&second["id"]), |m| m["status"] == "SENT").await;
     let second_id = second["messageId"].as_str().unwrap().to_owned();
-    let raw = wait_for_mail(&dovecot, "bulk", LIMIT, || postfix.log(), |raw| raw.contains(&second_id)).await;
-    assert_eq!(header(&raw, "From").unwrap(), "Tochter B Recruiting <jobs@example.test>");
+    let raw = wait_for_mail(
+        &dovecot,
+        "bulk",
+        LIMIT,
+        || postfix.log(),
+        |raw| raw.contains(&second_id),
+    )
+    .await;
+    assert_eq!(
+        header(&raw, "From").unwrap(),
+        "Tochter B Recruiting <jobs@example.test>"
+    );
 
     // Both mails are in the candidate's history, newest first, with their status.
     let entries = history(&admin, &candidate, None).await;
@@ -313,11 +524,21 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
     assert_eq!(entries[0]["medium"], "MAIL_OUT");
     assert_eq!(entries[0]["outboxMessage"]["status"], "SENT");
     assert_eq!(entries[1]["subject"], "Ihre Bewerbung als Lagerist (m/w/d)");
-    let last = admin.gql("query($id: ID!) { candidate(id: $id) { lastContactAt } }", json!({"id": candidate})).await;
-    assert_eq!(last.data()["candidate"]["lastContactAt"], entries[0]["occurredAt"]);
+    let last = admin
+        .gql(
+            "query($id: ID!) { candidate(id: $id) { lastContactAt } }",
+            json!({"id": candidate}),
+        )
+        .await;
+    assert_eq!(
+        last.data()["candidate"]["lastContactAt"],
+        entries[0]["occurredAt"]
+    );
 }
 
-async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_the_reply(backend: Backend) {
+async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_the_reply(
+    backend: Backend,
+) {
     let app = spawn(backend).await;
     let admin = app.admin().await;
     let token = api_token(&app).await;
@@ -326,7 +547,11 @@ async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_t
     create_outbound(&admin, sink_account(&sink)).await;
     let candidate = create_candidate(&admin, "Ben", "Berger", "ben@example.test").await;
 
-    let queued = send(&admin, json!({"candidateId": candidate, "subject": "Hallo", "body": "Test"})).await;
+    let queued = send(
+        &admin,
+        json!({"candidateId": candidate, "subject": "Hallo", "body": "Test"}),
+    )
+    .await;
     let queued_id = id(&queued.data()["sendMessage"]["id"]);
     let deferred = wait_for_outbox(&app, &token, &queued_id, |m| m["status"] == "RETRYING").await;
     assert_eq!(deferred["lastProblem"], "DEFERRED", "{deferred}");
@@ -339,21 +564,39 @@ async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_t
     let sent = wait_for_outbox(&app, &token, &queued_id, |m| m["status"] == "SENT").await;
     assert!(sent["attempts"].as_i64().unwrap() >= 2, "{sent}");
     let message_id = sent["messageId"].as_str().unwrap();
-    let arrived: Vec<String> = sink.messages().into_iter().filter(|raw| raw.contains(message_id)).collect();
+    let arrived: Vec<String> = sink
+        .messages()
+        .into_iter()
+        .filter(|raw| raw.contains(message_id))
+        .collect();
     assert_eq!(arrived.len(), 1, "sent exactly once");
 
     // 5xx: fails at once, the reply kept; a retry by hand is possible.
     sink.restart(&["-f", "rcpt"]);
-    let refused = send(&admin, json!({"candidateId": candidate, "subject": "Zweite", "body": "Test"})).await;
+    let refused = send(
+        &admin,
+        json!({"candidateId": candidate, "subject": "Zweite", "body": "Test"}),
+    )
+    .await;
     let refused_id = id(&refused.data()["sendMessage"]["id"]);
     let failed = wait_for_outbox(&app, &token, &refused_id, |m| m["status"] == "FAILED").await;
-    assert_eq!(failed["attempts"], 1, "a permanent refusal is not retried: {failed}");
+    assert_eq!(
+        failed["attempts"], 1,
+        "a permanent refusal is not retried: {failed}"
+    );
     assert!(failed["lastReplyCode"].as_i64().unwrap() >= 500, "{failed}");
-    assert!(failed["lastReply"].as_str().unwrap().contains("5"), "{failed}");
+    assert!(
+        failed["lastReply"].as_str().unwrap().contains("5"),
+        "{failed}"
+    );
 
     // Nobody listens: connection failures are retried; a waiting mail can be cancelled.
     sink.stop();
-    let waiting = send(&admin, json!({"candidateId": candidate, "subject": "Dritte", "body": "Test"})).await;
+    let waiting = send(
+        &admin,
+        json!({"candidateId": candidate, "subject": "Dritte", "body": "Test"}),
+    )
+    .await;
     let waiting_id = id(&waiting.data()["sendMessage"]["id"]);
     let retrying = wait_for_outbox(&app, &token, &waiting_id, |m| m["status"] == "RETRYING").await;
     assert_eq!(retrying["lastProblem"], "CONNECT", "{retrying}");
@@ -361,33 +604,85 @@ async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_t
     // is refused with a reason, and works once the attempt is over.
     loop {
         let cancelled = admin
-            .gql(&format!("mutation($id: ID!) {{ cancelOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}"), json!({"id": waiting_id}))
+            .gql(
+                &format!(
+                    "mutation($id: ID!) {{ cancelOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}"
+                ),
+                json!({"id": waiting_id}),
+            )
             .await;
         if cancelled.errors().is_empty() {
-            assert_eq!(cancelled.data()["cancelOutboxMessage"]["status"], "CANCELLED");
+            assert_eq!(
+                cancelled.data()["cancelOutboxMessage"]["status"],
+                "CANCELLED"
+            );
             break;
         }
-        assert!(cancelled.errors()[0]["message"].as_str().unwrap().contains("being sent"), "{:?}", cancelled.body);
+        assert!(
+            cancelled.errors()[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("being sent"),
+            "{:?}",
+            cancelled.body
+        );
         wait_for_outbox(&app, &token, &waiting_id, |m| m["status"] == "RETRYING").await;
     }
-    let again = admin.gql("mutation($id: ID!) { cancelOutboxMessage(id: $id) { id } }", json!({"id": waiting_id})).await;
+    let again = admin
+        .gql(
+            "mutation($id: ID!) { cancelOutboxMessage(id: $id) { id } }",
+            json!({"id": waiting_id}),
+        )
+        .await;
     assert_eq!(again.code(), "CONFLICT");
 
     // Once its account is gone, a cancelled mail cannot be retried through another way.
     let accounts = admin.gql("{ outboundAccounts { id } }", json!({})).await;
     let account_id = id(&accounts.data()["outboundAccounts"][0]["id"]);
-    let deleted = admin.gql("mutation($ids: [ID!]!) { deleteOutboundAccounts(ids: $ids) }", json!({"ids": [account_id]})).await;
-    assert!(deleted.errors().is_empty(), "nothing waits for it any more: {:?}", deleted.body);
-    let orphan = admin.gql("mutation($id: ID!) { retryOutboxMessage(id: $id) { id } }", json!({"id": waiting_id})).await;
+    let deleted = admin
+        .gql(
+            "mutation($ids: [ID!]!) { deleteOutboundAccounts(ids: $ids) }",
+            json!({"ids": [account_id]}),
+        )
+        .await;
+    assert!(
+        deleted.errors().is_empty(),
+        "nothing waits for it any more: {:?}",
+        deleted.body
+    );
+    let orphan = admin
+        .gql(
+            "mutation($id: ID!) { retryOutboxMessage(id: $id) { id } }",
+            json!({"id": waiting_id}),
+        )
+        .await;
     assert_eq!(orphan.code(), "CONFLICT");
-    assert!(orphan.errors()[0]["message"].as_str().unwrap().contains("deleted"), "{:?}", orphan.body);
+    assert!(
+        orphan.errors()[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deleted"),
+        "{:?}",
+        orphan.body
+    );
 
     // History: mail that did not go out is listed with its status but is no contact.
     let entries = history(&admin, &candidate, Some(json!(["MAIL_OUT"]))).await;
-    let statuses: Vec<&str> = entries.iter().map(|e| e["outboxMessage"]["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = entries
+        .iter()
+        .map(|e| e["outboxMessage"]["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["CANCELLED", "FAILED", "SENT"]);
-    let last = admin.gql("query($id: ID!) { candidate(id: $id) { lastContactAt } }", json!({"id": candidate})).await;
-    assert_eq!(last.data()["candidate"]["lastContactAt"], entries[2]["occurredAt"]);
+    let last = admin
+        .gql(
+            "query($id: ID!) { candidate(id: $id) { lastContactAt } }",
+            json!({"id": candidate}),
+        )
+        .await;
+    assert_eq!(
+        last.data()["candidate"]["lastContactAt"],
+        entries[2]["occurredAt"]
+    );
 }
 
 async fn bad_input_names_the_field_and_queues_nothing(backend: Backend) {
@@ -396,19 +691,51 @@ async fn bad_input_names_the_field_and_queues_nothing(backend: Backend) {
     let candidate = create_candidate(&admin, "Cem", "Celik", "cem@example.test").await;
 
     let cases = [
-        (json!({"candidateId": candidate, "subject": "Hallo\r\nBcc: victim@example.test", "body": "x"}), "INVALID_INPUT", "subject"),
-        (json!({"candidateId": candidate, "subject": "Hallo", "body": "x", "to": "not an address"}), "INVALID_INPUT", "to"),
-        (json!({"candidateId": candidate, "subject": "Hallo", "body": "Hallo {{ candidate.frist_name }}"}), "INVALID_INPUT", "body"),
-        (json!({"candidateId": candidate, "subject": "{{ job_opening.title }}", "body": "x"}), "INVALID_INPUT", "subject"),
-        (json!({"candidateId": candidate, "subject": "", "body": "x"}), "INVALID_INPUT", "subject"),
+        (
+            json!({"candidateId": candidate, "subject": "Hallo\r\nBcc: victim@example.test", "body": "x"}),
+            "INVALID_INPUT",
+            "subject",
+        ),
+        (
+            json!({"candidateId": candidate, "subject": "Hallo", "body": "x", "to": "not an address"}),
+            "INVALID_INPUT",
+            "to",
+        ),
+        (
+            json!({"candidateId": candidate, "subject": "Hallo", "body": "Hallo {{ candidate.frist_name }}"}),
+            "INVALID_INPUT",
+            "body",
+        ),
+        (
+            json!({"candidateId": candidate, "subject": "{{ job_opening.title }}", "body": "x"}),
+            "INVALID_INPUT",
+            "subject",
+        ),
+        (
+            json!({"candidateId": candidate, "subject": "", "body": "x"}),
+            "INVALID_INPUT",
+            "subject",
+        ),
     ];
     for (input, code, field) in cases {
         let response = send(&admin, input.clone()).await;
         assert_eq!(response.code(), code, "{input}: {:?}", response.body);
-        assert_eq!(response.field().as_deref(), Some(field), "{input}: {:?}", response.body);
+        assert_eq!(
+            response.field().as_deref(),
+            Some(field),
+            "{input}: {:?}",
+            response.body
+        );
     }
     let placeholder = send(&admin, json!({"candidateId": candidate, "subject": "Hallo", "body": "Hallo {{ candidate.frist_name }}"})).await;
-    assert!(placeholder.errors()[0]["message"].as_str().unwrap().contains("frist_name"), "{:?}", placeholder.body);
+    assert!(
+        placeholder.errors()[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("frist_name"),
+        "{:?}",
+        placeholder.body
+    );
 
     // An attachment over the limit.
     let big = vec![b'x'; 4_000];
@@ -423,8 +750,16 @@ async fn bad_input_names_the_field_and_queues_nothing(backend: Backend) {
     assert_eq!(response.field().as_deref(), Some("attachments.0"));
 
     // A sender address that is no address.
-    let main = id(&admin.gql("{ legalEntities { id } }", json!({})).await.data()["legalEntities"][0]["id"]);
-    let bad_sender = set_sender(&admin, &main, json!({"senderAddress": "karriere at example"})).await;
+    let main = id(&admin
+        .gql("{ legalEntities { id } }", json!({}))
+        .await
+        .data()["legalEntities"][0]["id"]);
+    let bad_sender = set_sender(
+        &admin,
+        &main,
+        json!({"senderAddress": "karriere at example"}),
+    )
+    .await;
     assert_eq!(bad_sender.field().as_deref(), Some("senderAddress"));
     let injected_name = set_sender(&admin, &main, json!({"senderAddress": "k@example.test", "senderNameMode": "CUSTOM", "senderName": "A\nBcc: x@y.test"})).await;
     assert_eq!(injected_name.field().as_deref(), Some("senderName"));
@@ -439,7 +774,10 @@ async fn bad_input_names_the_field_and_queues_nothing(backend: Backend) {
     assert_eq!(two_lines.field().as_deref(), Some("firstName"));
 
     assert_eq!(outbox_count(&admin).await, 0, "nothing was queued");
-    assert!(history(&admin, &candidate, None).await.is_empty(), "and nothing entered the history");
+    assert!(
+        history(&admin, &candidate, None).await.is_empty(),
+        "and nothing entered the history"
+    );
 }
 
 async fn without_a_relay_the_builtin_channel_drops_mail_into_the_data_folder(backend: Backend) {
@@ -447,11 +785,17 @@ async fn without_a_relay_the_builtin_channel_drops_mail_into_the_data_folder(bac
     let admin = app.admin().await;
     let token = api_token(&app).await;
     let candidate = create_candidate(&admin, "Dora", "Dietz", "dora@example.test").await;
-    let main = id(&admin.gql("{ legalEntities { id } }", json!({})).await.data()["legalEntities"][0]["id"]);
+    let main = id(&admin
+        .gql("{ legalEntities { id } }", json!({}))
+        .await
+        .data()["legalEntities"][0]["id"]);
     let identity = admin
         .gql("query($id: ID!) { senderIdentity(legalEntityId: $id) { inherited usesBuiltinChannel senderAddress } }", json!({"id": main}))
         .await;
-    assert_eq!(identity.data()["senderIdentity"]["usesBuiltinChannel"], true);
+    assert_eq!(
+        identity.data()["senderIdentity"]["usesBuiltinChannel"],
+        true
+    );
 
     let queued = send(&admin, json!({"candidateId": candidate, "subject": "Hallo {{ candidate.name }}", "body": "Willkommen"})).await;
     let queued_id = id(&queued.data()["sendMessage"]["id"]);
@@ -533,9 +877,28 @@ async fn contacts_by_letter_phone_and_in_person_are_recorded_by_hand(backend: Ba
             json!({"input": {"candidateId": candidate, "medium": medium, "occurredAt": at, "note": note}}),
         )
     };
-    assert!(add("PHONE_OUT", "2026-11-02T10:00:00Z", "Telefoninterview vereinbart").await.errors().is_empty());
-    assert!(add("LETTER_OUT", "2026-11-05T10:00:00Z", "Vertrag per Post").await.errors().is_empty());
-    assert!(add("IN_PERSON", "2026-11-03T10:00:00Z", "Vorstellungsgespräch").await.errors().is_empty());
+    assert!(
+        add(
+            "PHONE_OUT",
+            "2026-11-02T10:00:00Z",
+            "Telefoninterview vereinbart"
+        )
+        .await
+        .errors()
+        .is_empty()
+    );
+    assert!(
+        add("LETTER_OUT", "2026-11-05T10:00:00Z", "Vertrag per Post")
+            .await
+            .errors()
+            .is_empty()
+    );
+    assert!(
+        add("IN_PERSON", "2026-11-03T10:00:00Z", "Vorstellungsgespräch")
+            .await
+            .errors()
+            .is_empty()
+    );
     let mail_in = add("MAIL_IN", "2026-11-04T10:00:00Z", "x").await;
     assert_eq!(mail_in.field().as_deref(), Some("medium"));
     let future = add("PHONE_IN", "2099-01-01T10:00:00Z", "x").await;
@@ -544,13 +907,33 @@ async fn contacts_by_letter_phone_and_in_person_are_recorded_by_hand(backend: Ba
     assert_eq!(empty.field().as_deref(), Some("note"));
 
     let entries = history(&admin, &candidate, None).await;
-    let media: Vec<&str> = entries.iter().map(|e| e["medium"].as_str().unwrap()).collect();
-    assert_eq!(media, ["LETTER_OUT", "IN_PERSON", "PHONE_OUT"], "newest first");
+    let media: Vec<&str> = entries
+        .iter()
+        .map(|e| e["medium"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        media,
+        ["LETTER_OUT", "IN_PERSON", "PHONE_OUT"],
+        "newest first"
+    );
     let phone_only = history(&admin, &candidate, Some(json!(["PHONE_OUT", "PHONE_IN"]))).await;
     assert_eq!(phone_only.len(), 1);
-    let last = admin.gql("query($id: ID!) { candidate(id: $id) { lastContactAt } }", json!({"id": candidate})).await;
-    assert_eq!(last.data()["candidate"]["lastContactAt"], entries[0]["occurredAt"]);
-    assert!(entries[0]["occurredAt"].as_str().unwrap().starts_with("2026-11-05T10:00:00"));
+    let last = admin
+        .gql(
+            "query($id: ID!) { candidate(id: $id) { lastContactAt } }",
+            json!({"id": candidate}),
+        )
+        .await;
+    assert_eq!(
+        last.data()["candidate"]["lastContactAt"],
+        entries[0]["occurredAt"]
+    );
+    assert!(
+        entries[0]["occurredAt"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-05T10:00:00")
+    );
 }
 
 async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: Backend) {
@@ -562,7 +945,10 @@ async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: 
 
     // jobs@example.test sends, and its mailbox is the one Talentpost reads.
     let account = create_outbound(&admin, postfix_account(&postfix, "jobs")).await;
-    let main = id(&admin.gql("{ legalEntities { id } }", json!({})).await.data()["legalEntities"][0]["id"]);
+    let main = id(&admin
+        .gql("{ legalEntities { id } }", json!({}))
+        .await
+        .data()["legalEntities"][0]["id"]);
     let set = set_sender(&admin, &main, json!({"senderAddress": "jobs@example.test", "channel": "ACCOUNT", "outboundAccountId": id(&account["id"])})).await;
     assert!(set.errors().is_empty(), "{:?}", set.body);
     let inbound = admin
@@ -575,10 +961,27 @@ async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: 
     let inbound_id = id(&inbound.data()["createInboundAccount"]["id"]);
     let candidate = create_candidate(&admin, "Anna", "Schmidt", "bulk@example.test").await;
 
-    let first = send(&admin, json!({"candidateId": candidate, "subject": "Ihre Bewerbung", "body": "Hallo Anna"})).await;
-    let first = wait_for_outbox(&app, &token, &id(&first.data()["sendMessage"]["id"]), |m| m["status"] == "SENT").await;
-    let second = send(&admin, json!({"candidateId": candidate, "subject": "Termin", "body": "Passt Dienstag?"})).await;
-    let second = wait_for_outbox(&app, &token, &id(&second.data()["sendMessage"]["id"]), |m| m["status"] == "SENT").await;
+    let first = send(
+        &admin,
+        json!({"candidateId": candidate, "subject": "Ihre Bewerbung", "body": "Hallo Anna"}),
+    )
+    .await;
+    let first = wait_for_outbox(&app, &token, &id(&first.data()["sendMessage"]["id"]), |m| {
+        m["status"] == "SENT"
+    })
+    .await;
+    let second = send(
+        &admin,
+        json!({"candidateId": candidate, "subject": "Termin", "body": "Passt Dienstag?"}),
+    )
+    .await;
+    let second = wait_for_outbox(
+        &app,
+        &token,
+        &id(&second.data()["sendMessage"]["id"]),
+        |m| m["status"] == "SENT",
+    )
+    .await;
     let first_id = first["messageId"].as_str().unwrap();
     let reply_address = first["replyToAddress"].as_str().unwrap();
     assert!(reply_address.starts_with("jobs+r"), "{first}");
@@ -593,43 +996,122 @@ async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: 
         None,
         &mail(&format!("To: jobs@example.test\r\nSubject: Re: Ihre Bewerbung\r\nMessage-ID: <a1@anna.test>\r\nIn-Reply-To: <{first_id}>\r\nReferences: <{first_id}>"), "Danke!"),
     );
-    dovecot.deliver("jobs", None, &mail(&format!("To: {reply_address}\r\nSubject: Eine Frage\r\nMessage-ID: <a2@anna.test>"), "Wie lange dauert es?"));
-    dovecot.deliver("jobs", None, &mail("To: jobs@example.test\r\nSubject: AW: Termin\r\nMessage-ID: <a3@anna.test>", "Dienstag passt."));
+    dovecot.deliver(
+        "jobs",
+        None,
+        &mail(
+            &format!("To: {reply_address}\r\nSubject: Eine Frage\r\nMessage-ID: <a2@anna.test>"),
+            "Wie lange dauert es?",
+        ),
+    );
+    dovecot.deliver(
+        "jobs",
+        None,
+        &mail(
+            "To: jobs@example.test\r\nSubject: AW: Termin\r\nMessage-ID: <a3@anna.test>",
+            "Dienstag passt.",
+        ),
+    );
     dovecot.deliver("jobs", None, &mail("To: jobs@example.test\r\nSubject: Bewerbung als Fahrerin\r\nMessage-ID: <a4@anna.test>", "Anbei."));
-    let synced = admin.gql("mutation($id: ID!) { syncInboundAccount(id: $id) { stored } }", json!({"id": inbound_id})).await;
-    assert_eq!(synced.data()["syncInboundAccount"]["stored"], 4, "{:?}", synced.body);
+    let synced = admin
+        .gql(
+            "mutation($id: ID!) { syncInboundAccount(id: $id) { stored } }",
+            json!({"id": inbound_id}),
+        )
+        .await;
+    assert_eq!(
+        synced.data()["syncInboundAccount"]["stored"],
+        4,
+        "{:?}",
+        synced.body
+    );
 
     let entries = history(&admin, &candidate, Some(json!(["MAIL_IN"]))).await;
-    let mut subjects: Vec<&str> = entries.iter().map(|e| e["subject"].as_str().unwrap()).collect();
+    let mut subjects: Vec<&str> = entries
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
     subjects.sort_unstable();
     assert_eq!(subjects, ["AW: Termin", "Eine Frage", "Re: Ihre Bewerbung"]);
     let inbox = admin
         .gql("{ inboxItems(medium: EMAIL, state: UNASSIGNED, first: 10) { edges { node { subject matchedCandidate { id } } } } }", json!({}))
         .await;
-    let unassigned = inbox.data()["inboxItems"]["edges"].as_array().unwrap().clone();
-    assert_eq!(unassigned.len(), 1, "only the new application waits in the inbox: {unassigned:?}");
+    let unassigned = inbox.data()["inboxItems"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        unassigned.len(),
+        1,
+        "only the new application waits in the inbox: {unassigned:?}"
+    );
     assert_eq!(unassigned[0]["node"]["subject"], "Bewerbung als Fahrerin");
-    assert_eq!(unassigned[0]["node"]["matchedCandidate"]["id"], candidate.as_str());
+    assert_eq!(
+        unassigned[0]["node"]["matchedCandidate"]["id"],
+        candidate.as_str()
+    );
     assert!(second["messageId"].is_string());
 
     // A mail to an address the server does not know comes back; the report reaches the
     // sender's mailbox, and reading it marks the mail and the address.
     let nobody = create_candidate(&admin, "Nora", "Niemand", "niemand@example.test").await;
-    let lost = send(&admin, json!({"candidateId": nobody, "subject": "Einladung", "body": "Hallo Nora"})).await;
-    let lost = wait_for_outbox(&app, &token, &id(&lost.data()["sendMessage"]["id"]), |m| m["status"] == "SENT").await;
+    let lost = send(
+        &admin,
+        json!({"candidateId": nobody, "subject": "Einladung", "body": "Hallo Nora"}),
+    )
+    .await;
+    let lost = wait_for_outbox(&app, &token, &id(&lost.data()["sendMessage"]["id"]), |m| {
+        m["status"] == "SENT"
+    })
+    .await;
     let lost_id = lost["messageId"].as_str().unwrap().to_owned();
-    wait_for_mail(&dovecot, "jobs", LIMIT, || postfix.log(), |raw| raw.contains("delivery-status") && raw.contains(&lost_id)).await;
-    admin.gql("mutation($id: ID!) { syncInboundAccount(id: $id) { stored } }", json!({"id": inbound_id})).await;
-    let bounced = wait_for_outbox(&app, &token, &id(&lost["id"]), |m| m["status"] == "BOUNCED").await;
-    assert!(bounced["lastReply"].as_str().unwrap().contains("5.1.1"), "{bounced}");
+    wait_for_mail(
+        &dovecot,
+        "jobs",
+        LIMIT,
+        || postfix.log(),
+        |raw| raw.contains("delivery-status") && raw.contains(&lost_id),
+    )
+    .await;
+    admin
+        .gql(
+            "mutation($id: ID!) { syncInboundAccount(id: $id) { stored } }",
+            json!({"id": inbound_id}),
+        )
+        .await;
+    let bounced =
+        wait_for_outbox(&app, &token, &id(&lost["id"]), |m| m["status"] == "BOUNCED").await;
+    assert!(
+        bounced["lastReply"].as_str().unwrap().contains("5.1.1"),
+        "{bounced}"
+    );
     let nora = history(&admin, &nobody, None).await;
     assert_eq!(nora[0]["outboxMessage"]["status"], "BOUNCED");
-    let last = admin.gql("query($id: ID!) { candidate(id: $id) { lastContactAt } }", json!({"id": nobody})).await;
-    assert!(last.data()["candidate"]["lastContactAt"].is_null(), "a bounced mail is no contact");
+    let last = admin
+        .gql(
+            "query($id: ID!) { candidate(id: $id) { lastContactAt } }",
+            json!({"id": nobody}),
+        )
+        .await;
+    assert!(
+        last.data()["candidate"]["lastContactAt"].is_null(),
+        "a bounced mail is no contact"
+    );
     // Her only address bounced: writing again needs an address that works.
-    let again = send(&admin, json!({"candidateId": nobody, "subject": "Noch einmal", "body": "Hallo"})).await;
+    let again = send(
+        &admin,
+        json!({"candidateId": nobody, "subject": "Noch einmal", "body": "Hallo"}),
+    )
+    .await;
     assert_eq!(again.field().as_deref(), Some("to"), "{:?}", again.body);
-    assert!(again.errors()[0]["message"].as_str().unwrap().contains("undeliverable"), "{:?}", again.body);
+    assert!(
+        again.errors()[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("undeliverable"),
+        "{:?}",
+        again.body
+    );
 }
 
 crate::on_both_databases!(

@@ -59,9 +59,26 @@ pub async fn all_mail(session: &mut talentpost_server::mail::imap::ImapSession) 
     if uids.is_empty() {
         return Vec::new();
     }
-    let set = uids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-    let fetched: Vec<_> = session.uid_fetch(set, "BODY.PEEK[]").await.unwrap().try_collect().await.unwrap();
-    fetched.iter().filter_map(|fetch| fetch.body().map(|body| String::from_utf8_lossy(body).into_owned())).collect()
+    let set = uids
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let fetched: Vec<_> = session
+        .uid_fetch(set, "BODY.PEEK[]")
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    fetched
+        .iter()
+        .filter_map(|fetch| {
+            fetch
+                .body()
+                .map(|body| String::from_utf8_lossy(body).into_owned())
+        })
+        .collect()
 }
 
 /// A header of a raw mail, decoded (encoded words, folding), via the same parser the
@@ -93,5 +110,7 @@ pub fn text_body(raw: &str) -> String {
 }
 
 pub fn html_body(raw: &str) -> Option<String> {
-    mail_parser::MessageParser::default().parse(raw.as_bytes()).and_then(|message| message.body_html(0).map(|html| html.into_owned()))
+    mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .and_then(|message| message.body_html(0).map(|html| html.into_owned()))
 }

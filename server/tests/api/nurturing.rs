@@ -14,7 +14,12 @@ use crate::postfix::Postfix;
 use crate::subscriptions::api_token;
 
 async fn candidate(admin: &Client, input: Value) -> String {
-    let created = admin.gql("mutation($input: CreateCandidateInput!) { createCandidate(input: $input) { id } }", json!({"input": input})).await;
+    let created = admin
+        .gql(
+            "mutation($input: CreateCandidateInput!) { createCandidate(input: $input) { id } }",
+            json!({"input": input}),
+        )
+        .await;
     id(&created.data()["createCandidate"]["id"])
 }
 
@@ -26,9 +31,17 @@ async fn hits(admin: &Client, filter: Value) -> Vec<String> {
         )
         .await;
     let data = &run.data()["runCandidateQuery"];
-    let mut names: Vec<String> =
-        data["candidates"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["lastName"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(data["totalCount"], names.len(), "the count agrees with the hits");
+    let mut names: Vec<String> = data["candidates"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["lastName"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        data["totalCount"],
+        names.len(),
+        "the count agrees with the hits"
+    );
     names.sort();
     names
 }
@@ -56,8 +69,16 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
     candidate(&admin, json!({"firstName": "A", "lastName": "Soon", "emails": ["soon@example.org"], "birthday": birthday_in(2)})).await;
     candidate(&admin, json!({"firstName": "B", "lastName": "Later", "emails": ["later@example.org"], "birthday": birthday_in(10)})).await;
     candidate(&admin, json!({"firstName": "C", "lastName": "Rejected", "birthday": birthday_in(2), "status": "REJECTED"})).await;
-    let called = candidate(&admin, json!({"firstName": "D", "lastName": "Called", "emails": ["called@example.org"]})).await;
-    let rang_us = candidate(&admin, json!({"firstName": "E", "lastName": "RangUs", "emails": ["rang@example.org"]})).await;
+    let called = candidate(
+        &admin,
+        json!({"firstName": "D", "lastName": "Called", "emails": ["called@example.org"]}),
+    )
+    .await;
+    let rang_us = candidate(
+        &admin,
+        json!({"firstName": "E", "lastName": "RangUs", "emails": ["rang@example.org"]}),
+    )
+    .await;
     let long_ago = candidate(&admin, json!({"firstName": "F", "lastName": "LongAgo", "emails": ["long@example.org"], "inTalentPool": true})).await;
     let contact = |candidate: &str, medium: &str, days_ago: i64| json!({"input": {"candidateId": candidate, "medium": medium, "note": "Telefonat", "occurredAt": (today() - Duration::days(days_ago)).to_rfc3339()}});
     for variables in [
@@ -79,18 +100,47 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
         .data();
 
     // Birthday greetings: not rejected, not hired, birthday in the next week.
-    let greetings = json!({"statusNotIn": ["REJECTED", "HIRED"], "birthdayFromDays": 0, "birthdayToDays": 7});
+    let greetings =
+        json!({"statusNotIn": ["REJECTED", "HIRED"], "birthdayFromDays": 0, "birthdayToDays": 7});
     assert_eq!(hits(&admin, greetings.clone()).await, ["Soon"]);
     // Not forgotten: no counting contact for 30 days. A call we made counts; their call to
     // us without an application does not; a call 40 days ago is too old.
-    let forgotten = hits(&admin, json!({"lastContactMoreThanDays": 30, "hasEmail": true})).await;
+    let forgotten = hits(
+        &admin,
+        json!({"lastContactMoreThanDays": 30, "hasEmail": true}),
+    )
+    .await;
     assert_eq!(forgotten, ["Later", "LongAgo", "RangUs", "Soon"]);
-    assert_eq!(hits(&admin, json!({"lastContactLessThanDays": 30})).await, ["Called"]);
+    assert_eq!(
+        hits(&admin, json!({"lastContactLessThanDays": 30})).await,
+        ["Called"]
+    );
     assert_eq!(hits(&admin, json!({"hasEmail": false})).await, ["Rejected"]);
-    assert_eq!(hits(&admin, json!({"inTalentPool": true})).await, ["LongAgo"]);
-    assert_eq!(hits(&admin, json!({"poolMoreThanMonths": 36})).await, Vec::<String>::new(), "joined today");
-    assert_eq!(hits(&admin, json!({"jobOpeningId": opening, "source": "EMAIL", "applicationNewerThanDays": 1})).await, ["Called"]);
-    assert_eq!(hits(&admin, json!({"jobOpeningId": opening, "applicationOlderThanDays": 1})).await, Vec::<String>::new());
+    assert_eq!(
+        hits(&admin, json!({"inTalentPool": true})).await,
+        ["LongAgo"]
+    );
+    assert_eq!(
+        hits(&admin, json!({"poolMoreThanMonths": 36})).await,
+        Vec::<String>::new(),
+        "joined today"
+    );
+    assert_eq!(
+        hits(
+            &admin,
+            json!({"jobOpeningId": opening, "source": "EMAIL", "applicationNewerThanDays": 1})
+        )
+        .await,
+        ["Called"]
+    );
+    assert_eq!(
+        hits(
+            &admin,
+            json!({"jobOpeningId": opening, "applicationOlderThanDays": 1})
+        )
+        .await,
+        Vec::<String>::new()
+    );
 
     let saved = admin
         .gql(
@@ -100,11 +150,22 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
         .await;
     let saved = saved.data()["createCandidateQuery"].clone();
     assert_eq!(saved["hitCount"], 1);
-    assert_eq!(saved["filter"], json!({"statusNotIn": ["REJECTED", "HIRED"], "birthdayToDays": 7}));
-    let run = admin.gql("query($id: ID) { runCandidateQuery(id: $id) { totalCount } }", json!({"id": saved["id"]})).await;
+    assert_eq!(
+        saved["filter"],
+        json!({"statusNotIn": ["REJECTED", "HIRED"], "birthdayToDays": 7})
+    );
+    let run = admin
+        .gql(
+            "query($id: ID) { runCandidateQuery(id: $id) { totalCount } }",
+            json!({"id": saved["id"]}),
+        )
+        .await;
     assert_eq!(run.data()["runCandidateQuery"]["totalCount"], 1);
     let listed = admin.gql("{ candidateQueries { name } }", json!({})).await;
-    assert_eq!(listed.data()["candidateQueries"], json!([{"name": "Geburtstage"}]));
+    assert_eq!(
+        listed.data()["candidateQueries"],
+        json!([{"name": "Geburtstage"}])
+    );
 
     let refused = |filter: Value| {
         let admin = &admin;
@@ -115,18 +176,45 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
             (response.code(), response.field().unwrap_or_default())
         }
     };
-    assert_eq!(refused(json!({"birthdayFromDays": 0})).await, ("INVALID_INPUT".to_owned(), "filter.birthdayToDays".to_owned()));
-    assert_eq!(refused(json!({"jobOpeningId": "999999"})).await, ("INVALID_INPUT".to_owned(), "filter.jobOpeningId".to_owned()));
-    assert_eq!(refused(json!({"lastContactMoreThanDays": -5})).await, ("INVALID_INPUT".to_owned(), "filter.lastContactMoreThanDays".to_owned()));
-    let twice = admin.gql("mutation { createCandidateQuery(name: \"Geburtstage\", filter: {}) { id } }", json!({})).await;
-    assert_eq!((twice.code(), twice.field()), ("CONFLICT".to_owned(), Some("name".to_owned())));
+    assert_eq!(
+        refused(json!({"birthdayFromDays": 0})).await,
+        (
+            "INVALID_INPUT".to_owned(),
+            "filter.birthdayToDays".to_owned()
+        )
+    );
+    assert_eq!(
+        refused(json!({"jobOpeningId": "999999"})).await,
+        ("INVALID_INPUT".to_owned(), "filter.jobOpeningId".to_owned())
+    );
+    assert_eq!(
+        refused(json!({"lastContactMoreThanDays": -5})).await,
+        (
+            "INVALID_INPUT".to_owned(),
+            "filter.lastContactMoreThanDays".to_owned()
+        )
+    );
+    let twice = admin
+        .gql(
+            "mutation { createCandidateQuery(name: \"Geburtstage\", filter: {}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (twice.code(), twice.field()),
+        ("CONFLICT".to_owned(), Some("name".to_owned()))
+    );
 }
 
 async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
     let opening = create_opening(&admin, "Pflegefachkraft", "OPEN").await;
-    let person = candidate(&admin, json!({"firstName": "Max <b>", "lastName": "Muster", "emails": ["max@example.org"]})).await;
+    let person = candidate(
+        &admin,
+        json!({"firstName": "Max <b>", "lastName": "Muster", "emails": ["max@example.org"]}),
+    )
+    .await;
     let application = admin
         .gql("mutation($c: ID!, $o: ID!) { createApplication(candidateId: $c, jobOpeningId: $o) { id } }", json!({"c": person, "o": opening}))
         .await;
@@ -146,7 +234,10 @@ async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backe
         .await;
     let letter = created.data()["createFormLetter"].clone();
     assert_eq!(letter["setsCandidateStatus"], "REJECTED");
-    assert!(!letter["bodyHtml"].as_str().unwrap().contains("script"), "the HTML is sanitised: {letter}");
+    assert!(
+        !letter["bodyHtml"].as_str().unwrap().contains("script"),
+        "the HTML is sanitised: {letter}"
+    );
 
     let typo = admin
         .gql(
@@ -154,8 +245,18 @@ async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backe
             json!({}),
         )
         .await;
-    assert_eq!((typo.code(), typo.field()), ("INVALID_INPUT".to_owned(), Some("bodyText".to_owned())));
-    assert!(typo.errors()[0]["message"].as_str().unwrap().contains("candidate.frist_name"), "{:?}", typo.body);
+    assert_eq!(
+        (typo.code(), typo.field()),
+        ("INVALID_INPUT".to_owned(), Some("bodyText".to_owned()))
+    );
+    assert!(
+        typo.errors()[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("candidate.frist_name"),
+        "{:?}",
+        typo.body
+    );
 
     let preview = admin
         .gql(
@@ -165,21 +266,56 @@ async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backe
         .await;
     let preview = &preview.data()["previewFormLetter"];
     assert_eq!(preview["subject"], "Ihre Bewerbung als Pflegefachkraft");
-    assert!(preview["bodyText"].as_str().unwrap().starts_with("Hallo Max <b>,"));
-    assert!(preview["bodyText"].as_str().unwrap().ends_with("Meine Firma GmbH"), "{preview}");
-    assert_eq!(preview["bodyHtml"], "<p>Hallo Max &lt;b&gt;</p>", "values are escaped in HTML");
+    assert!(
+        preview["bodyText"]
+            .as_str()
+            .unwrap()
+            .starts_with("Hallo Max <b>,")
+    );
+    assert!(
+        preview["bodyText"]
+            .as_str()
+            .unwrap()
+            .ends_with("Meine Firma GmbH"),
+        "{preview}"
+    );
+    assert_eq!(
+        preview["bodyHtml"], "<p>Hallo Max &lt;b&gt;</p>",
+        "values are escaped in HTML"
+    );
     assert_eq!(preview["to"], "max@example.org");
 
     let newest = admin
-        .gql("query($id: ID!, $c: ID!) { previewFormLetter(id: $id, candidateId: $c) { subject } }", json!({"id": letter["id"], "c": person}))
+        .gql(
+            "query($id: ID!, $c: ID!) { previewFormLetter(id: $id, candidateId: $c) { subject } }",
+            json!({"id": letter["id"], "c": person}),
+        )
         .await;
-    assert_eq!(newest.data()["previewFormLetter"]["subject"], "Ihre Bewerbung als Pflegefachkraft", "about the newest application");
-    let no_application = candidate(&admin, json!({"firstName": "Ohne", "lastName": "Bewerbung"})).await;
+    assert_eq!(
+        newest.data()["previewFormLetter"]["subject"],
+        "Ihre Bewerbung als Pflegefachkraft",
+        "about the newest application"
+    );
+    let no_application = candidate(
+        &admin,
+        json!({"firstName": "Ohne", "lastName": "Bewerbung"}),
+    )
+    .await;
     let without_application = admin
-        .gql("query($id: ID!, $c: ID!) { previewFormLetter(id: $id, candidateId: $c) { subject } }", json!({"id": letter["id"], "c": no_application}))
+        .gql(
+            "query($id: ID!, $c: ID!) { previewFormLetter(id: $id, candidateId: $c) { subject } }",
+            json!({"id": letter["id"], "c": no_application}),
+        )
         .await;
     assert_eq!(without_application.code(), "INVALID_INPUT");
-    assert!(without_application.errors()[0]["message"].as_str().unwrap().contains("needs a job_opening"), "{:?}", without_application.body);
+    assert!(
+        without_application.errors()[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs a job_opening"),
+        "{:?}",
+        without_application.body
+    );
 
     let updated = admin
         .gql(
@@ -188,20 +324,44 @@ async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backe
         )
         .await;
     let updated = &updated.data()["updateFormLetter"];
-    assert_eq!((updated["setsCandidateStatus"].clone(), updated["bodyHtml"].clone()), (Value::Null, Value::Null));
+    assert_eq!(
+        (
+            updated["setsCandidateStatus"].clone(),
+            updated["bodyHtml"].clone()
+        ),
+        (Value::Null, Value::Null)
+    );
     let placeholders = admin.gql("{ formLetterPlaceholders }", json!({})).await;
-    assert!(placeholders.data()["formLetterPlaceholders"].as_array().unwrap().contains(&json!("legal_entity.name")));
+    assert!(
+        placeholders.data()["formLetterPlaceholders"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("legal_entity.name"))
+    );
 }
 
-async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minimal_data(backend: Backend) {
+async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minimal_data(
+    backend: Backend,
+) {
     let app = crate::mail_out::spawn(backend).await;
     let dovecot = Dovecot::start();
     let postfix = Postfix::start(&dovecot);
     let admin = app.admin().await;
     let token = api_token(&app).await;
-    let account = crate::mail_out::create_outbound(&admin, crate::mail_out::postfix_account(&postfix, "jobs")).await;
-    let entities = admin.gql("{ legalEntities { id isMain } }", json!({})).await;
-    let main = id(&entities.data()["legalEntities"].as_array().unwrap().iter().find(|e| e["isMain"] == true).unwrap()["id"]);
+    let account = crate::mail_out::create_outbound(
+        &admin,
+        crate::mail_out::postfix_account(&postfix, "jobs"),
+    )
+    .await;
+    let entities = admin
+        .gql("{ legalEntities { id isMain } }", json!({}))
+        .await;
+    let main = id(&entities.data()["legalEntities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["isMain"] == true)
+        .unwrap()["id"]);
     let sender = crate::mail_out::set_sender(
         &admin,
         &main,
@@ -229,7 +389,10 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
         )
         .await;
     admin
-        .gql("mutation($id: ID!) { takeOverInboxItem(id: $id) { createdCandidate } }", json!({"id": form.data()["submitApplication"]["id"]}))
+        .gql(
+            "mutation($id: ID!) { takeOverInboxItem(id: $id) { createdCandidate } }",
+            json!({"id": form.data()["submitApplication"]["id"]}),
+        )
         .await
         .data();
     admin
@@ -257,12 +420,34 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
         .await;
     let sent = sent.data()["sendFormLetter"].clone();
     assert_eq!(sent["documentedOnly"], false);
-    assert_eq!(sent["candidate"], json!({"status": "REJECTED", "inTalentPool": false, "emails": [], "phone": null, "birthday": null}));
-    let message_id = sent["outboxMessage"]["messageId"].as_str().unwrap().to_owned();
-    crate::mail_out::wait_for_outbox(&app, &token, &id(&sent["outboxMessage"]["id"]), |m| m["status"] == "SENT").await;
-    let raw = wait_for_mail(&dovecot, "bulk", Wait::from_secs(20), || postfix.log(), |raw| raw.contains(&message_id)).await;
-    assert_eq!(header(&raw, "Subject").unwrap(), "Ihre Bewerbung als Lagerist");
-    assert!(text_body(&raw).contains("Hallo Rita,"), "the letter went out before the address was dropped");
+    assert_eq!(
+        sent["candidate"],
+        json!({"status": "REJECTED", "inTalentPool": false, "emails": [], "phone": null, "birthday": null})
+    );
+    let message_id = sent["outboxMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    crate::mail_out::wait_for_outbox(&app, &token, &id(&sent["outboxMessage"]["id"]), |m| {
+        m["status"] == "SENT"
+    })
+    .await;
+    let raw = wait_for_mail(
+        &dovecot,
+        "bulk",
+        Wait::from_secs(20),
+        || postfix.log(),
+        |raw| raw.contains(&message_id),
+    )
+    .await;
+    assert_eq!(
+        header(&raw, "Subject").unwrap(),
+        "Ihre Bewerbung als Lagerist"
+    );
+    assert!(
+        text_body(&raw).contains("Hallo Rita,"),
+        "the letter went out before the address was dropped"
+    );
 
     // What statistics need stays; documents, free text and contact details are gone.
     let file = admin
@@ -273,13 +458,37 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
         )
         .await;
     let file = file.data().clone();
-    assert_eq!((file["candidate"]["firstName"].clone(), file["candidate"]["documents"].clone()), (json!("Rita"), json!([])));
-    let statuses: Vec<&str> = file["candidate"]["applications"].as_array().unwrap().iter().map(|a| a["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        (
+            file["candidate"]["firstName"].clone(),
+            file["candidate"]["documents"].clone()
+        ),
+        (json!("Rita"), json!([]))
+    );
+    let statuses: Vec<&str> = file["candidate"]["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
     assert!(statuses.contains(&"REJECTED"), "{statuses:?}");
     let history = file["contactHistory"].as_array().unwrap();
-    assert!(history.iter().any(|e| e["medium"] == "FORM_LETTER_MAIL"), "{history:?}");
-    assert!(history.iter().all(|e| e["note"].is_null() && e["subject"].is_null()), "{history:?}");
-    let audit = admin.gql("{ auditLog(first: 20) { edges { node { action details } } } }", json!({})).await;
+    assert!(
+        history.iter().any(|e| e["medium"] == "FORM_LETTER_MAIL"),
+        "{history:?}"
+    );
+    assert!(
+        history
+            .iter()
+            .all(|e| e["note"].is_null() && e["subject"].is_null()),
+        "{history:?}"
+    );
+    let audit = admin
+        .gql(
+            "{ auditLog(first: 20) { edges { node { action details } } } }",
+            json!({}),
+        )
+        .await;
     let rejected = audit.data()["auditLog"]["edges"]
         .as_array()
         .unwrap()
@@ -287,7 +496,13 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
         .find(|e| e["node"]["action"] == "candidate.rejected_by_form_letter")
         .expect("the rejection is audited")
         .clone();
-    assert!(rejected["node"]["details"].as_str().unwrap().contains("\"minimised\":true"), "{rejected}");
+    assert!(
+        rejected["node"]["details"]
+            .as_str()
+            .unwrap()
+            .contains("\"minimised\":true"),
+        "{rejected}"
+    );
 
     // Without an address the letter is documented, not sent.
     let unreachable = candidate(&admin, json!({"firstName": "Ohne", "lastName": "Adresse"})).await;
@@ -297,7 +512,12 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
             json!({"l": letter, "c": unreachable}),
         )
         .await;
-    assert_eq!(documented.code(), "INVALID_INPUT", "the letter needs a job opening: {:?}", documented.body);
+    assert_eq!(
+        documented.code(),
+        "INVALID_INPUT",
+        "the letter needs a job opening: {:?}",
+        documented.body
+    );
     let plain = admin
         .gql("mutation { createFormLetter(input: {name: \"Gruß\", subject: \"Hallo\", bodyText: \"Hallo {{ candidate.name }}\"}) { id } }", json!({}))
         .await;
@@ -308,21 +528,50 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
             json!({"l": plain, "c": unreachable}),
         )
         .await;
-    assert_eq!(documented.data()["sendFormLetter"], json!({"documentedOnly": true, "outboxMessage": null}));
-    let history = admin.gql("query($id: ID!) { contactHistory(candidateId: $id) { medium subject } }", json!({"id": unreachable})).await;
-    assert_eq!(history.data()["contactHistory"], json!([{"medium": "FORM_LETTER_LETTER", "subject": "Hallo"}]));
+    assert_eq!(
+        documented.data()["sendFormLetter"],
+        json!({"documentedOnly": true, "outboxMessage": null})
+    );
+    let history = admin
+        .gql(
+            "query($id: ID!) { contactHistory(candidateId: $id) { medium subject } }",
+            json!({"id": unreachable}),
+        )
+        .await;
+    assert_eq!(
+        history.data()["contactHistory"],
+        json!([{"medium": "FORM_LETTER_LETTER", "subject": "Hallo"}])
+    );
 }
 
-async fn with_retention_keep_a_rejection_keeps_the_data_and_only_admins_change_it(backend: Backend) {
+async fn with_retention_keep_a_rejection_keeps_the_data_and_only_admins_change_it(
+    backend: Backend,
+) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
     crate::fixtures::create_user(&admin, "rec@example.test", "RECRUITER", &[]).await;
     let recruiter = app.login("rec@example.test", "user-password-123").await;
-    let refused = recruiter.gql("mutation { setDataRetention(dataRetention: KEEP) { dataRetention } }", json!({})).await;
+    let refused = recruiter
+        .gql(
+            "mutation { setDataRetention(dataRetention: KEEP) { dataRetention } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(refused.code(), "FORBIDDEN");
-    let shown = recruiter.gql("{ organisationSettings { dataRetention } }", json!({})).await;
-    assert_eq!(shown.data()["organisationSettings"]["dataRetention"], "MINIMISE", "the default");
-    let set = admin.gql("mutation { setDataRetention(dataRetention: KEEP) { dataRetention } }", json!({})).await;
+    let shown = recruiter
+        .gql("{ organisationSettings { dataRetention } }", json!({}))
+        .await;
+    assert_eq!(
+        shown.data()["organisationSettings"]["dataRetention"],
+        "MINIMISE",
+        "the default"
+    );
+    let set = admin
+        .gql(
+            "mutation { setDataRetention(dataRetention: KEEP) { dataRetention } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(set.data()["setDataRetention"]["dataRetention"], "KEEP");
 
     let person = candidate(&admin, json!({"firstName": "Kai", "lastName": "Behalten", "phone": "+49 170 5550000", "birthday": "1985-02-03"})).await;
@@ -339,8 +588,16 @@ async fn with_retention_keep_a_rejection_keeps_the_data_and_only_admins_change_i
         sent.data()["sendFormLetter"],
         json!({"documentedOnly": true, "candidate": {"status": "REJECTED", "phone": "+49 170 5550000", "birthday": "1985-02-03"}})
     );
-    let history = admin.gql("query($id: ID!) { contactHistory(candidateId: $id) { medium note } }", json!({"id": person})).await;
-    assert_eq!(history.data()["contactHistory"], json!([{"medium": "FORM_LETTER_LETTER", "note": "Leider nein, Kai Behalten."}]));
+    let history = admin
+        .gql(
+            "query($id: ID!) { contactHistory(candidateId: $id) { medium note } }",
+            json!({"id": person}),
+        )
+        .await;
+    assert_eq!(
+        history.data()["contactHistory"],
+        json!([{"medium": "FORM_LETTER_LETTER", "note": "Leider nein, Kai Behalten."}])
+    );
 }
 
 crate::on_both_databases!(

@@ -26,8 +26,17 @@ const SETTINGS: &[(&str, &str)] = &[
 const LIMIT: Duration = Duration::from_secs(60);
 
 async fn token(server: &Server) -> String {
-    let created = server.client.gql("mutation { createApiToken(name: \"watch\") { token } }", json!({})).await;
-    created.data()["createApiToken"]["token"].as_str().unwrap().to_owned()
+    let created = server
+        .client
+        .gql(
+            "mutation { createApiToken(name: \"watch\") { token } }",
+            json!({}),
+        )
+        .await;
+    created.data()["createApiToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Follows every outbox change on one subscription until `done` says the collected
@@ -40,15 +49,27 @@ async fn watch_outbox(
 ) -> HashMap<String, Value> {
     let token = token(server).await;
     let url = format!("ws://127.0.0.1:{}/graphql/ws", server.port);
-    let mut socket = connect_to(&url, None, json!({"authorization": format!("Bearer {token}")})).await;
-    subscribe(&mut socket, "outbox", &format!("subscription {{ outboxMessageChanged {{ {OUTBOX_FIELDS} }} }}")).await;
+    let mut socket = connect_to(
+        &url,
+        None,
+        json!({"authorization": format!("Bearer {token}")}),
+    )
+    .await;
+    subscribe(
+        &mut socket,
+        "outbox",
+        &format!("subscription {{ outboxMessageChanged {{ {OUTBOX_FIELDS} }} }}"),
+    )
+    .await;
     then.await;
     let mut latest = HashMap::new();
     let deadline = tokio::time::Instant::now() + LIMIT;
     while !done(&latest) {
         let data = tokio::time::timeout_at(deadline, next_data(&mut socket))
             .await
-            .unwrap_or_else(|_| panic!("not reached within {LIMIT:?}; {} mails seen", latest.len()));
+            .unwrap_or_else(|_| {
+                panic!("not reached within {LIMIT:?}; {} mails seen", latest.len())
+            });
         let message = data["outboxMessageChanged"].clone();
         latest.insert(id(&message["id"]), message);
     }
@@ -62,9 +83,19 @@ async fn wait_until_all_sent(server: &Server, ids: &[String]) -> Vec<Value> {
     let url = format!("ws://127.0.0.1:{}/graphql/ws", server.port);
     let mut sent = Vec::new();
     for message_id in ids {
-        let mut socket = connect_to(&url, None, json!({"authorization": format!("Bearer {token}")})).await;
-        let query = format!("subscription {{ outboxMessageChanged(id: \"{message_id}\") {{ {OUTBOX_FIELDS} }} }}");
-        let data = crate::subscriptions::wait_for(&mut socket, &query, LIMIT, |data| data["outboxMessageChanged"]["status"] == "SENT").await;
+        let mut socket = connect_to(
+            &url,
+            None,
+            json!({"authorization": format!("Bearer {token}")}),
+        )
+        .await;
+        let query = format!(
+            "subscription {{ outboxMessageChanged(id: \"{message_id}\") {{ {OUTBOX_FIELDS} }} }}"
+        );
+        let data = crate::subscriptions::wait_for(&mut socket, &query, LIMIT, |data| {
+            data["outboxMessageChanged"]["status"] == "SENT"
+        })
+        .await;
         sent.push(data["outboxMessageChanged"].clone());
     }
     sent
@@ -73,7 +104,11 @@ async fn wait_until_all_sent(server: &Server, ids: &[String]) -> Vec<Value> {
 async fn queue(server: &Server, candidate: &str, count: usize) -> Vec<String> {
     let mut ids = Vec::with_capacity(count);
     for n in 0..count {
-        let queued = send(&server.client, json!({"candidateId": candidate, "subject": format!("Nachricht {n}"), "body": "Hallo"})).await;
+        let queued = send(
+            &server.client,
+            json!({"candidateId": candidate, "subject": format!("Nachricht {n}"), "body": "Hallo"}),
+        )
+        .await;
         ids.push(id(&queued.data()["sendMessage"]["id"]));
     }
     ids
@@ -85,7 +120,10 @@ fn arrivals(sink: &SmtpSink, sent: &[Value]) -> Vec<(Value, usize)> {
     sent.iter()
         .map(|message| {
             let needle = format!("<{}>", message["messageId"].as_str().unwrap());
-            (message.clone(), received.iter().filter(|raw| raw.contains(&needle)).count())
+            (
+                message.clone(),
+                received.iter().filter(|raw| raw.contains(&needle)).count(),
+            )
         })
         .collect()
 }
@@ -93,7 +131,11 @@ fn arrivals(sink: &SmtpSink, sent: &[Value]) -> Vec<(Value, usize)> {
 async fn setup(backend: Backend) -> (tempfile::TempDir, String, u16) {
     let data_dir = tempfile::tempdir().unwrap();
     let database = database_url(backend, data_dir.path()).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     (data_dir, database, port)
 }
 
@@ -129,18 +171,27 @@ async fn an_ordinary_restart_while_sending_sends_nothing_twice(backend: Backend)
     create_outbound(&first.client, sink_account(&sink)).await;
     let candidate = create_candidate(&first.client, "Lea", "Lang", "lea@example.test").await;
     let mut ids = Vec::new();
-    watch_outbox(&first, async { ids = queue(&first, &candidate, 200).await }, |seen| {
-        seen.values().filter(|m| m["status"] == "SENT").count() >= 10
-    })
+    watch_outbox(
+        &first,
+        async { ids = queue(&first, &candidate, 200).await },
+        |seen| seen.values().filter(|m| m["status"] == "SENT").count() >= 10,
+    )
     .await;
     // SIGTERM, as a service manager stops it.
-    let stopped = std::process::Command::new("kill").arg("-TERM").arg(first.child.id().to_string()).status().unwrap();
+    let stopped = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(first.child.id().to_string())
+        .status()
+        .unwrap();
     assert!(stopped.success());
     let exited = tokio::task::spawn_blocking(move || {
         let status = first.child.wait();
         (first, status)
     });
-    let (first, status) = tokio::time::timeout(LIMIT, exited).await.expect("the server stops in time").unwrap();
+    let (first, status) = tokio::time::timeout(LIMIT, exited)
+        .await
+        .expect("the server stops in time")
+        .unwrap();
     assert!(status.unwrap().success());
     drop(first);
 
@@ -148,7 +199,10 @@ async fn an_ordinary_restart_while_sending_sends_nothing_twice(backend: Backend)
     let sent = wait_until_all_sent(&second, &ids).await;
     for (message, count) in arrivals(&sink, &sent) {
         assert_eq!(count, 1, "each mail exactly once: {message}");
-        assert_eq!(message["interruptedAttempts"], 0, "nothing was cut off: {message}");
+        assert_eq!(
+            message["interruptedAttempts"], 0,
+            "nothing was cut off: {message}"
+        );
     }
 }
 
@@ -159,9 +213,11 @@ async fn a_kill_while_sending_repeats_at_most_the_attempts_it_cut_off(backend: B
     create_outbound(&first.client, sink_account(&sink)).await;
     let candidate = create_candidate(&first.client, "Mia", "Maier", "mia@example.test").await;
     let mut ids = Vec::new();
-    watch_outbox(&first, async { ids = queue(&first, &candidate, 200).await }, |seen| {
-        seen.values().filter(|m| m["status"] == "SENT").count() >= 10
-    })
+    watch_outbox(
+        &first,
+        async { ids = queue(&first, &candidate, 200).await },
+        |seen| seen.values().filter(|m| m["status"] == "SENT").count() >= 10,
+    )
     .await;
     drop(first);
 
@@ -172,9 +228,15 @@ async fn a_kill_while_sending_repeats_at_most_the_attempts_it_cut_off(backend: B
         let cut_off = message["interruptedAttempts"].as_i64().unwrap();
         interrupted += cut_off;
         assert!(count >= 1, "every mail arrives: {message}");
-        assert!(count == 1 || cut_off > 0, "a second copy only where the kill cut an attempt off: {message}");
+        assert!(
+            count == 1 || cut_off > 0,
+            "a second copy only where the kill cut an attempt off: {message}"
+        );
     }
-    assert!(interrupted <= 8, "at most the attempts in flight were cut off ({interrupted})");
+    assert!(
+        interrupted <= 8,
+        "at most the attempts in flight were cut off ({interrupted})"
+    );
 }
 
 crate::on_both_databases!(

@@ -28,7 +28,9 @@ pub struct Dovecot {
 
 pub fn free_ports<const N: usize>() -> [u16; N] {
     // Hold all listeners until every port is chosen, so the same port is not handed out twice.
-    let listeners: Vec<TcpListener> = (0..N).map(|_| TcpListener::bind("127.0.0.1:0").expect("free port")).collect();
+    let listeners: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("free port"))
+        .collect();
     let mut ports = [0u16; N];
     for (slot, listener) in ports.iter_mut().zip(&listeners) {
         *slot = listener.local_addr().expect("port").port();
@@ -37,8 +39,14 @@ pub fn free_ports<const N: usize>() -> [u16; N] {
 }
 
 fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?} could not start: {e}"));
-    assert!(output.status.success(), "{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} could not start: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 impl Dovecot {
@@ -54,22 +62,40 @@ impl Dovecot {
             Path::new("/usr/sbin/dovecot").exists(),
             "Dovecot is not installed; scripts/test installs dovecot-imapd and dovecot-lmtpd"
         );
-        let dir = tempfile::Builder::new().prefix("tp-dovecot-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("tp-dovecot-")
+            .tempdir()
+            .expect("temp dir");
         let root = dir.path();
         // Dovecot's unprivileged processes must reach their sockets and the mail.
         run(Command::new("chmod").arg("755").arg(root));
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir_all(root.join(sub)).expect("dovecot dir");
         }
-        run(Command::new("chown").arg("mail:mail").arg(root.join("mail")));
+        run(Command::new("chown")
+            .arg("mail:mail")
+            .arg(root.join("mail")));
         run(Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+            ])
             .arg("-keyout")
             .arg(root.join("key.pem"))
             .arg("-out")
             .arg(root.join("cert.pem"))
             .stderr(Stdio::null()));
-        let users: String = USERS.iter().map(|user| format!("{user}:{{PLAIN}}{PASSWORD}::::::\n")).collect();
+        let users: String = USERS
+            .iter()
+            .map(|user| format!("{user}:{{PLAIN}}{PASSWORD}::::::\n"))
+            .collect();
         std::fs::write(root.join("users"), users).expect("users file");
         let [imap_port, imaps_port, lmtp_port, auth_port] = free_ports::<4>();
         // The log goes to stderr, where `resume` watches for the start.
@@ -81,9 +107,18 @@ impl Dovecot {
             .replace("@LMTP_PORT@", &lmtp_port.to_string())
             .replace("@AUTH_PORT@", &auth_port.to_string());
         std::fs::write(root.join("dovecot.conf"), config).expect("dovecot.conf");
-        let oauth = include_str!("dovecot-oauth2.conf.ext.in").replace("@INTROSPECTION_URL@", introspection_url);
-        std::fs::write(root.join("dovecot-oauth2.conf.ext"), oauth).expect("dovecot-oauth2.conf.ext");
-        let mut dovecot = Self { dir, imap_port, imaps_port, lmtp_port, auth_port, child: None };
+        let oauth = include_str!("dovecot-oauth2.conf.ext.in")
+            .replace("@INTROSPECTION_URL@", introspection_url);
+        std::fs::write(root.join("dovecot-oauth2.conf.ext"), oauth)
+            .expect("dovecot-oauth2.conf.ext");
+        let mut dovecot = Self {
+            dir,
+            imap_port,
+            imaps_port,
+            lmtp_port,
+            auth_port,
+            child: None,
+        };
         dovecot.resume();
         dovecot
     }
@@ -109,8 +144,15 @@ impl Dovecot {
         let (started, ready) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             use std::io::BufRead;
-            let mut log = std::fs::OpenOptions::new().create(true).append(true).open(log_path).ok();
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log_path)
+                .ok();
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if let Some(log) = &mut log {
                     let _ = writeln!(log, "{line}");
                 }
@@ -120,15 +162,28 @@ impl Dovecot {
             }
         });
         self.child = Some(child);
-        assert!(ready.recv_timeout(Duration::from_secs(15)).is_ok(), "Dovecot did not start; log:\n{}", self.log());
+        assert!(
+            ready.recv_timeout(Duration::from_secs(15)).is_ok(),
+            "Dovecot did not start; log:\n{}",
+            self.log()
+        );
         // The greeting says "ready" once the auth process answers; logins before that wait.
-        let mut stream = TcpStream::connect(("127.0.0.1", self.imap_port)).expect("Dovecot listens once started");
-        stream.set_read_timeout(Some(Duration::from_secs(15))).expect("timeout");
+        let mut stream = TcpStream::connect(("127.0.0.1", self.imap_port))
+            .expect("Dovecot listens once started");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .expect("timeout");
         let mut greeting = Vec::new();
         let mut buffer = [0u8; 256];
         while !String::from_utf8_lossy(&greeting).contains("ready") {
-            let read = stream.read(&mut buffer).unwrap_or_else(|e| panic!("no IMAP greeting: {e}; log:\n{}", self.log()));
-            assert!(read > 0, "Dovecot closed the connection; log:\n{}", self.log());
+            let read = stream
+                .read(&mut buffer)
+                .unwrap_or_else(|e| panic!("no IMAP greeting: {e}; log:\n{}", self.log()));
+            assert!(
+                read > 0,
+                "Dovecot closed the connection; log:\n{}",
+                self.log()
+            );
             greeting.extend_from_slice(&buffer[..read]);
         }
     }
@@ -136,10 +191,16 @@ impl Dovecot {
     /// Stops the server; its mail stays for `resume`.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
             let _ = child.wait();
             // The master exits after its login processes, so the port is closed now.
-            assert!(TcpStream::connect(("127.0.0.1", self.imap_port)).is_err(), "Dovecot still listens after stopping");
+            assert!(
+                TcpStream::connect(("127.0.0.1", self.imap_port)).is_err(),
+                "Dovecot still listens after stopping"
+            );
         }
     }
 
@@ -151,7 +212,9 @@ impl Dovecot {
     /// `user+folder` addressing.
     pub fn deliver(&self, user: &str, folder: Option<&str>, raw: &[u8]) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.lmtp_port)).expect("LMTP connect");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
         let recipient = match folder {
             Some(folder) => format!("{user}+{folder}"),
             None => user.to_owned(),
@@ -163,7 +226,9 @@ impl Dovecot {
             (format!("RCPT TO:<{recipient}>"), "250"),
             ("DATA".to_owned(), "354"),
         ] {
-            stream.write_all(format!("{command}\r\n").as_bytes()).expect("LMTP write");
+            stream
+                .write_all(format!("{command}\r\n").as_bytes())
+                .expect("LMTP write");
             expect_reply(&mut stream, reply);
         }
         let mut data = Vec::with_capacity(raw.len() + 16);
@@ -186,16 +251,26 @@ impl Dovecot {
     /// Dovecot assigns UIDs when the folder is next opened.
     pub fn fill_maildir(&self, user: &str, folder: &str, mails: impl IntoIterator<Item = Vec<u8>>) {
         let base = self.dir.path().join("mail").join(user);
-        let folder_dir = if folder == "INBOX" { base.clone() } else { base.join(format!(".{folder}")) };
+        let folder_dir = if folder == "INBOX" {
+            base.clone()
+        } else {
+            base.join(format!(".{folder}"))
+        };
         for sub in ["cur", "new", "tmp"] {
             std::fs::create_dir_all(folder_dir.join(sub)).expect("maildir");
         }
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         for (index, mail) in mails.into_iter().enumerate() {
             let name = format!("{stamp}.M{index}P{}.talentpost-test", std::process::id());
             std::fs::write(folder_dir.join("new").join(name), mail).expect("maildir file");
         }
-        run(Command::new("chown").arg("-R").arg("mail:mail").arg(self.dir.path().join("mail")));
+        run(Command::new("chown")
+            .arg("-R")
+            .arg("mail:mail")
+            .arg(self.dir.path().join("mail")));
     }
 
     pub fn doveadm(&self, args: &[&str]) -> String {
@@ -205,12 +280,24 @@ impl Dovecot {
             .args(args)
             .output()
             .expect("doveadm runs");
-        assert!(output.status.success(), "doveadm {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "doveadm {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     pub fn set_uid_validity(&self, user: &str, folder: &str, value: u32) {
-        self.doveadm(&["mailbox", "update", "--uid-validity", &value.to_string(), "-u", user, folder]);
+        self.doveadm(&[
+            "mailbox",
+            "update",
+            "--uid-validity",
+            &value.to_string(),
+            "-u",
+            user,
+            folder,
+        ]);
     }
 
     /// How many mails the folder holds and how many of them are marked \Seen.
@@ -242,7 +329,10 @@ fn expect_reply(stream: &mut TcpStream, prefix: &str) {
                 reply.clear();
                 continue;
             }
-            assert!(line.starts_with(prefix.trim_end()), "LMTP expected {prefix}, got {line}");
+            assert!(
+                line.starts_with(prefix.trim_end()),
+                "LMTP expected {prefix}, got {line}"
+            );
             return;
         }
     }

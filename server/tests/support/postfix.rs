@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 use super::dovecot::{Dovecot, free_ports};
 
 /// Which addresses each Dovecot login may send as.
-pub const SENDER_LOGINS: &[(&str, &str)] =
-    &[("jobs@example.test", "jobs"), ("karriere@example.test", "jobs"), ("sales@example.test", "sales")];
+pub const SENDER_LOGINS: &[(&str, &str)] = &[
+    ("jobs@example.test", "jobs"),
+    ("karriere@example.test", "jobs"),
+    ("sales@example.test", "sales"),
+];
 
 pub struct Postfix {
     dir: tempfile::TempDir,
@@ -27,7 +30,9 @@ pub struct Postfix {
 }
 
 fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?} could not start: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} could not start: {e}"));
     assert!(
         output.status.success(),
         "{command:?} failed: {}{}",
@@ -38,11 +43,20 @@ fn run(command: &mut Command) {
 
 /// Reads the SMTP greeting (220) of a server that is known to listen.
 fn expect_greeting(port: u16, describe: impl Fn() -> String) {
-    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("no connection to port {port}: {e}; {}", describe()));
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let stream = TcpStream::connect(("127.0.0.1", port))
+        .unwrap_or_else(|e| panic!("no connection to port {port}: {e}; {}", describe()));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
     let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line).expect("greeting");
-    assert!(line.starts_with("220"), "unexpected greeting {line:?}; {}", describe());
+    BufReader::new(stream)
+        .read_line(&mut line)
+        .expect("greeting");
+    assert!(
+        line.starts_with("220"),
+        "unexpected greeting {line:?}; {}",
+        describe()
+    );
 }
 
 impl Postfix {
@@ -70,32 +84,61 @@ impl Postfix {
     }
 
     fn try_start(dovecot: Option<&Dovecot>) -> Result<Self, String> {
-        assert!(Path::new("/usr/sbin/postfix").exists(), "Postfix is not installed; scripts/test installs it");
-        let dir = tempfile::Builder::new().prefix("tp-postfix-").tempdir().expect("temp dir");
+        assert!(
+            Path::new("/usr/sbin/postfix").exists(),
+            "Postfix is not installed; scripts/test installs it"
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("tp-postfix-")
+            .tempdir()
+            .expect("temp dir");
         let root = dir.path();
         run(Command::new("chmod").arg("755").arg(root));
         std::fs::create_dir_all(root.join("queue")).expect("queue dir");
         std::fs::create_dir_all(root.join("data")).expect("data dir");
         run(Command::new("chown").arg("postfix").arg(root.join("data")));
         run(Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+            ])
             .arg("-keyout")
             .arg(root.join("key.pem"))
             .arg("-out")
             .arg(root.join("cert.pem"))
             .stderr(Stdio::null()));
-        let logins: String = SENDER_LOGINS.iter().map(|(address, login)| format!("{address} {login}\n")).collect();
+        let logins: String = SENDER_LOGINS
+            .iter()
+            .map(|(address, login)| format!("{address} {login}\n"))
+            .collect();
         std::fs::write(root.join("sender_logins"), logins).expect("sender logins");
         let [smtp_port, smtps_port] = free_ports::<2>();
-        let parent = root.parent().unwrap_or(Path::new("/")).display().to_string();
+        let parent = root
+            .parent()
+            .unwrap_or(Path::new("/"))
+            .display()
+            .to_string();
         let fill = |template: &str| {
             template
                 .replace("@DIR@", &root.display().to_string())
                 .replace("@PARENT@", &parent)
                 .replace("@SMTP_PORT@", &smtp_port.to_string())
                 .replace("@SMTPS_PORT@", &smtps_port.to_string())
-                .replace("@LMTP_PORT@", &dovecot.map_or(0, |d| d.lmtp_port).to_string())
-                .replace("@AUTH_PORT@", &dovecot.map_or(0, |d| d.auth_port).to_string())
+                .replace(
+                    "@LMTP_PORT@",
+                    &dovecot.map_or(0, |d| d.lmtp_port).to_string(),
+                )
+                .replace(
+                    "@AUTH_PORT@",
+                    &dovecot.map_or(0, |d| d.auth_port).to_string(),
+                )
         };
         let mut main_cf = fill(include_str!("postfix.main.cf.in"));
         if dovecot.is_none() {
@@ -103,13 +146,31 @@ impl Postfix {
             main_cf.push_str("virtual_transport = discard:\nsmtpd_sasl_auth_enable = no\n");
         }
         std::fs::write(root.join("main.cf"), main_cf).expect("main.cf");
-        std::fs::write(root.join("master.cf"), fill(include_str!("postfix.master.cf.in"))).expect("master.cf");
-        let postfix = Self { dir, smtp_port, smtps_port };
+        std::fs::write(
+            root.join("master.cf"),
+            fill(include_str!("postfix.master.cf.in")),
+        )
+        .expect("master.cf");
+        let postfix = Self {
+            dir,
+            smtp_port,
+            smtps_port,
+        };
         // `postfix start` returns once the master daemon reports it initialised, and it
         // binds its listeners before that.
-        let started = Command::new("/usr/sbin/postfix").arg("-c").arg(postfix.dir.path()).arg("start").output().map_err(|e| e.to_string())?;
+        let started = Command::new("/usr/sbin/postfix")
+            .arg("-c")
+            .arg(postfix.dir.path())
+            .arg("start")
+            .output()
+            .map_err(|e| e.to_string())?;
         if !started.status.success() {
-            return Err(format!("{}{}{}", String::from_utf8_lossy(&started.stdout), String::from_utf8_lossy(&started.stderr), postfix.log()));
+            return Err(format!(
+                "{}{}{}",
+                String::from_utf8_lossy(&started.stdout),
+                String::from_utf8_lossy(&started.stderr),
+                postfix.log()
+            ));
         }
         expect_greeting(smtp_port, || postfix.log());
         Ok(postfix)
@@ -144,10 +205,17 @@ impl SmtpSink {
     /// `options` are smtp-sink's own, e.g. `["-r", "data"]` for a 4xx after DATA or
     /// `["-f", "rcpt"]` for a 5xx to RCPT TO.
     pub fn start(options: &[&str]) -> Self {
-        let dir = tempfile::Builder::new().prefix("tp-smtp-sink-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("tp-smtp-sink-")
+            .tempdir()
+            .expect("temp dir");
         run(Command::new("chmod").arg("777").arg(dir.path()));
         let [port] = free_ports::<1>();
-        let mut sink = Self { dir, port, child: None };
+        let mut sink = Self {
+            dir,
+            port,
+            child: None,
+        };
         sink.restart(options);
         sink
     }
@@ -177,11 +245,19 @@ impl SmtpSink {
             }
         });
         self.child = Some(child);
-        assert!(binding.recv_timeout(Duration::from_secs(10)).is_ok(), "smtp-sink did not start on port {}", self.port);
+        assert!(
+            binding.recv_timeout(Duration::from_secs(10)).is_ok(),
+            "smtp-sink did not start on port {}",
+            self.port
+        );
         // listen() follows the log line within microseconds.
         let deadline = Instant::now() + Duration::from_secs(5);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "smtp-sink does not listen on port {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "smtp-sink does not listen on port {}",
+                self.port
+            );
             std::thread::yield_now();
         }
     }
@@ -204,7 +280,9 @@ impl SmtpSink {
             .iter()
             .map(|path| {
                 let mut text = String::new();
-                std::fs::File::open(path).and_then(|mut file| file.read_to_string(&mut text)).expect("sink file");
+                std::fs::File::open(path)
+                    .and_then(|mut file| file.read_to_string(&mut text))
+                    .expect("sink file");
                 text
             })
             .collect()

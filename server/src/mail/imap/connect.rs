@@ -24,7 +24,11 @@ pub enum MailStream {
 }
 
 impl AsyncRead for MailStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Self::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
             Self::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
@@ -33,7 +37,11 @@ impl AsyncRead for MailStream {
 }
 
 impl AsyncWrite for MailStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         match self.get_mut() {
             Self::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
             Self::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
@@ -72,7 +80,10 @@ pub struct ImapSettings {
 pub enum ImapLogin {
     Password(String),
     /// XOAUTH2 with an access token (Google, Microsoft 365).
-    XOauth2 { access_token: String, expires_at: Option<chrono::DateTime<chrono::Utc>> },
+    XOauth2 {
+        access_token: String,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 impl std::fmt::Debug for ImapSettings {
@@ -97,7 +108,10 @@ pub struct MailError {
 
 impl MailError {
     pub fn new(problem: MailProblem, message: impl Into<String>) -> Self {
-        Self { problem, message: message.into() }
+        Self {
+            problem,
+            message: message.into(),
+        }
     }
 
     pub fn protocol(context: &str, error: impl std::fmt::Display) -> Self {
@@ -108,12 +122,14 @@ impl MailError {
     /// server went away), anything else a protocol problem.
     pub fn imap(context: &str, error: async_imap::error::Error) -> Self {
         match error {
-            async_imap::error::Error::Io(io) => {
-                Self::new(MailProblem::Connect, format!("the connection to the server was lost during {context} ({io})"))
-            }
-            async_imap::error::Error::ConnectionLost => {
-                Self::new(MailProblem::Connect, format!("the server closed the connection during {context}"))
-            }
+            async_imap::error::Error::Io(io) => Self::new(
+                MailProblem::Connect,
+                format!("the connection to the server was lost during {context} ({io})"),
+            ),
+            async_imap::error::Error::ConnectionLost => Self::new(
+                MailProblem::Connect,
+                format!("the server closed the connection during {context}"),
+            ),
             other => Self::protocol(context, other),
         }
     }
@@ -121,25 +137,42 @@ impl MailError {
 
 pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSession, MailError> {
     let target = format!("{}:{}", settings.host, settings.port);
-    let addresses: Vec<_> = match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host(&target)).await {
+    let addresses: Vec<_> = match tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tokio::net::lookup_host(&target),
+    )
+    .await
+    {
         Ok(Ok(addresses)) => addresses.collect(),
         Ok(Err(error)) => {
             return Err(MailError::new(
                 MailProblem::Dns,
-                format!("the host name \"{}\" could not be resolved ({error}); check the spelling and the server's DNS", settings.host),
+                format!(
+                    "the host name \"{}\" could not be resolved ({error}); check the spelling and the server's DNS",
+                    settings.host
+                ),
             ));
         }
         Err(_) => {
             return Err(MailError::new(
                 MailProblem::Dns,
-                format!("looking up \"{}\" took longer than {} seconds", settings.host, CONNECT_TIMEOUT.as_secs()),
+                format!(
+                    "looking up \"{}\" took longer than {} seconds",
+                    settings.host,
+                    CONNECT_TIMEOUT.as_secs()
+                ),
             ));
         }
     };
     if addresses.is_empty() {
-        return Err(MailError::new(MailProblem::Dns, format!("the host name \"{}\" has no address", settings.host)));
+        return Err(MailError::new(
+            MailProblem::Dns,
+            format!("the host name \"{}\" has no address", settings.host),
+        ));
     }
-    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addresses.as_slice())).await {
+    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addresses.as_slice()))
+        .await
+    {
         Ok(Ok(tcp)) => tcp,
         Ok(Err(error)) => {
             return Err(MailError::new(
@@ -150,7 +183,10 @@ pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSessi
         Err(_) => {
             return Err(MailError::new(
                 MailProblem::Connect,
-                format!("{target} did not answer within {} seconds; check host, port and firewall", CONNECT_TIMEOUT.as_secs()),
+                format!(
+                    "{target} did not answer within {} seconds; check host, port and firewall",
+                    CONNECT_TIMEOUT.as_secs()
+                ),
             ));
         }
     };
@@ -169,7 +205,12 @@ pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSessi
             timed("STARTTLS", plain.run_command_and_check_ok("STARTTLS", None))
                 .await?
                 .map_err(|error| {
-                    MailError::new(MailProblem::Tls, format!("the server refused STARTTLS ({error}); try implicit TLS on port 993"))
+                    MailError::new(
+                        MailProblem::Tls,
+                        format!(
+                            "the server refused STARTTLS ({error}); try implicit TLS on port 993"
+                        ),
+                    )
                 })?;
             let MailStream::Plain(tcp) = plain.into_inner() else {
                 return Err(MailError::protocol("STARTTLS", "unexpected stream"));
@@ -185,14 +226,31 @@ pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSessi
         }
     };
     let login = match &settings.login {
-        ImapLogin::Password(password) => tokio::time::timeout(CONNECT_TIMEOUT, client.login(&settings.username, password)).await,
+        ImapLogin::Password(password) => {
+            tokio::time::timeout(CONNECT_TIMEOUT, client.login(&settings.username, password)).await
+        }
         ImapLogin::XOauth2 { access_token, .. } => {
-            let authenticator = crate::mail::oauth::XOauth2 { user: settings.username.clone(), access_token: access_token.clone() };
-            match tokio::time::timeout(CONNECT_TIMEOUT, client.authenticate("XOAUTH2", &authenticator)).await {
-                Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _))) => {
+            let authenticator = crate::mail::oauth::XOauth2 {
+                user: settings.username.clone(),
+                access_token: access_token.clone(),
+            };
+            match tokio::time::timeout(
+                CONNECT_TIMEOUT,
+                client.authenticate("XOAUTH2", &authenticator),
+            )
+            .await
+            {
+                Ok(Err((
+                    async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text),
+                    _,
+                ))) => {
                     return Err(MailError::new(
                         MailProblem::Login,
-                        format!("the server refused the OAuth token for \"{}\": {}", settings.username, text.trim()),
+                        format!(
+                            "the server refused the OAuth token for \"{}\": {}",
+                            settings.username,
+                            text.trim()
+                        ),
                     ));
                 }
                 other => other,
@@ -201,12 +259,21 @@ pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSessi
     };
     match login {
         Ok(Ok(session)) => Ok(session),
-        Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _))) => Err(MailError::new(
-            MailProblem::Login,
-            format!("the server refused the login for \"{}\": {}", settings.username, text.trim()),
-        )),
+        Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _))) => {
+            Err(MailError::new(
+                MailProblem::Login,
+                format!(
+                    "the server refused the login for \"{}\": {}",
+                    settings.username,
+                    text.trim()
+                ),
+            ))
+        }
         Ok(Err((error, _))) => Err(MailError::protocol("login", error)),
-        Err(_) => Err(MailError::new(MailProblem::Login, "the server did not answer the login in time")),
+        Err(_) => Err(MailError::new(
+            MailProblem::Login,
+            "the server did not answer the login in time",
+        )),
     }
 }
 
@@ -215,27 +282,51 @@ async fn tls_handshake(
     settings: &ImapSettings,
     tcp: TcpStream,
 ) -> Result<TlsStream<TcpStream>, MailError> {
-    let name = ServerName::try_from(settings.host.clone())
-        .map_err(|_| MailError::new(MailProblem::Tls, format!("\"{}\" is not a valid TLS server name", settings.host)))?;
-    match tokio::time::timeout(CONNECT_TIMEOUT, tls.connector(settings.accept_invalid_certs).connect(name, tcp)).await {
+    let name = ServerName::try_from(settings.host.clone()).map_err(|_| {
+        MailError::new(
+            MailProblem::Tls,
+            format!("\"{}\" is not a valid TLS server name", settings.host),
+        )
+    })?;
+    match tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tls.connector(settings.accept_invalid_certs)
+            .connect(name, tcp),
+    )
+    .await
+    {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(error)) => {
-            let hint = if error.to_string().contains("certificate") && !settings.accept_invalid_certs {
+            let hint = if error.to_string().contains("certificate")
+                && !settings.accept_invalid_certs
+            {
                 "; if the server uses a self-signed certificate, install its CA on this machine or allow invalid certificates for this account"
             } else {
                 ""
             };
-            Err(MailError::new(MailProblem::Tls, format!("TLS handshake with {} failed: {error}{hint}", settings.host)))
+            Err(MailError::new(
+                MailProblem::Tls,
+                format!("TLS handshake with {} failed: {error}{hint}", settings.host),
+            ))
         }
-        Err(_) => Err(MailError::new(MailProblem::Tls, "the TLS handshake did not finish in time")),
+        Err(_) => Err(MailError::new(
+            MailProblem::Tls,
+            "the TLS handshake did not finish in time",
+        )),
     }
 }
 
 async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> Result<(), MailError> {
     match tokio::time::timeout(CONNECT_TIMEOUT, client.read_response()).await {
         Ok(Ok(Some(_))) => Ok(()),
-        Ok(Ok(None)) => Err(MailError::protocol("greeting", "the server closed the connection; is this an IMAP port?")),
-        Ok(Err(error)) => Err(MailError::protocol("greeting", format!("{error}; is this an IMAP port with the right security setting?"))),
+        Ok(Ok(None)) => Err(MailError::protocol(
+            "greeting",
+            "the server closed the connection; is this an IMAP port?",
+        )),
+        Ok(Err(error)) => Err(MailError::protocol(
+            "greeting",
+            format!("{error}; is this an IMAP port with the right security setting?"),
+        )),
         Err(_) => Err(MailError::protocol(
             "greeting",
             "no IMAP greeting; the port may expect TLS (993) or plain/STARTTLS (143)",
@@ -244,15 +335,25 @@ async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> Result<()
 }
 
 /// Runs one IMAP command with the command timeout, turning a stall into a clear error.
-pub async fn timed<T>(what: &str, command: impl std::future::Future<Output = T>) -> Result<T, MailError> {
+pub async fn timed<T>(
+    what: &str,
+    command: impl std::future::Future<Output = T>,
+) -> Result<T, MailError> {
     timed_within(what, COMMAND_TIMEOUT, command).await
 }
 
 /// `timed` with a longer limit, for answers that carry much data.
-pub async fn timed_within<T>(what: &str, limit: Duration, command: impl std::future::Future<Output = T>) -> Result<T, MailError> {
-    tokio::time::timeout(limit, command)
-        .await
-        .map_err(|_| MailError::protocol(what, format!("no answer within {} seconds", limit.as_secs())))
+pub async fn timed_within<T>(
+    what: &str,
+    limit: Duration,
+    command: impl std::future::Future<Output = T>,
+) -> Result<T, MailError> {
+    tokio::time::timeout(limit, command).await.map_err(|_| {
+        MailError::protocol(
+            what,
+            format!("no answer within {} seconds", limit.as_secs()),
+        )
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -272,7 +373,10 @@ pub async fn list_folders(session: &mut ImapSession) -> Result<Vec<MailFolder>, 
         .iter()
         .map(|name| MailFolder {
             name: name.name().to_owned(),
-            selectable: !name.attributes().iter().any(|a| matches!(a, async_imap::types::NameAttribute::NoSelect)),
+            selectable: !name
+                .attributes()
+                .iter()
+                .any(|a| matches!(a, async_imap::types::NameAttribute::NoSelect)),
         })
         .collect();
     folders.sort_by_key(|folder| (folder.name != "INBOX", folder.name.to_lowercase()));

@@ -23,7 +23,10 @@ pub async fn examine(session: &mut ImapSession, folder: &str) -> Result<FolderIn
         }),
         Err(async_imap::error::Error::No(text)) => Err(MailError::new(
             MailProblem::FolderMissing,
-            format!("the folder \"{folder}\" does not exist on the server ({}); choose one from \"fetch folders\"", text.trim()),
+            format!(
+                "the folder \"{folder}\" does not exist on the server ({}); choose one from \"fetch folders\"",
+                text.trim()
+            ),
         )),
         Err(error) => Err(MailError::imap("EXAMINE", error)),
     }
@@ -50,7 +53,10 @@ pub async fn uids_after(session: &mut ImapSession, last_uid: u32) -> Result<Vec<
     Ok(uids)
 }
 
-pub async fn uids_since(session: &mut ImapSession, since: NaiveDate) -> Result<Vec<u32>, MailError> {
+pub async fn uids_since(
+    session: &mut ImapSession,
+    since: NaiveDate,
+) -> Result<Vec<u32>, MailError> {
     let query = format!("SINCE {}", since.format("%-d-%b-%Y"));
     let mut uids: Vec<u32> = timed("UID SEARCH", session.uid_search(&query))
         .await?
@@ -70,9 +76,17 @@ pub struct HeaderInfo {
 
 /// Size and Message-ID of each message: enough to skip mail that is already known
 /// (after a UIDVALIDITY change or a crash) without downloading it again.
-pub async fn fetch_headers(session: &mut ImapSession, uids: &[u32]) -> Result<Vec<HeaderInfo>, MailError> {
+pub async fn fetch_headers(
+    session: &mut ImapSession,
+    uids: &[u32],
+) -> Result<Vec<HeaderInfo>, MailError> {
     let fetched = timed("UID FETCH", async {
-        let stream = session.uid_fetch(uid_set(uids), "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])").await?;
+        let stream = session
+            .uid_fetch(
+                uid_set(uids),
+                "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
+            )
+            .await?;
         stream.try_collect::<Vec<_>>().await
     })
     .await?
@@ -86,7 +100,11 @@ pub async fn fetch_headers(session: &mut ImapSession, uids: &[u32]) -> Result<Ve
                     .parse_headers(header)
                     .and_then(|message| message.message_id().map(str::to_owned))
             });
-            Some(HeaderInfo { uid, size: fetch.size, message_id })
+            Some(HeaderInfo {
+                uid,
+                size: fetch.size,
+                message_id,
+            })
         })
         .collect())
 }
@@ -97,11 +115,18 @@ pub fn uid_set(uids: &[u32]) -> String {
     let mut iter = uids.iter().copied().peekable();
     while let Some(start) = iter.next() {
         let mut end = start;
-        while end.checked_add(1).is_some_and(|next| iter.peek() == Some(&next)) {
+        while end
+            .checked_add(1)
+            .is_some_and(|next| iter.peek() == Some(&next))
+        {
             end += 1;
             iter.next();
         }
-        parts.push(if start == end { start.to_string() } else { format!("{start}:{end}") });
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}:{end}")
+        });
     }
     parts.join(",")
 }

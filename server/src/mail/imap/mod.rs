@@ -4,5 +4,10 @@
 mod connect;
 mod fetch;
 
-pub use connect::{COMMAND_TIMEOUT, ImapLogin, ImapSession, ImapSettings, MailError, MailFolder, MailStream, connect, list_folders, timed, timed_within};
-pub use fetch::{FolderInfo, HeaderInfo, examine, fetch_headers, supports_idle, uid_set, uids_after, uids_since};
+pub use connect::{
+    COMMAND_TIMEOUT, ImapLogin, ImapSession, ImapSettings, MailError, MailFolder, MailStream,
+    connect, list_folders, timed, timed_within,
+};
+pub use fetch::{
+    FolderInfo, HeaderInfo, examine, fetch_headers, supports_idle, uid_set, uids_after, uids_since,
+};

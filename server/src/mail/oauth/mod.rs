@@ -9,10 +9,14 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use oauth2::basic::{BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
     TokenUrl,
 };
 use serde::{Deserialize, Serialize};
@@ -66,9 +70,13 @@ pub fn defaults(provider: OauthProvider, tenant: Option<&str>) -> ProviderDefaul
         },
         OauthProvider::Microsoft => {
             // "organizations": any work or school account; a tenant id pins one directory.
-            let tenant = tenant.filter(|t| !t.trim().is_empty()).unwrap_or("organizations");
+            let tenant = tenant
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or("organizations");
             ProviderDefaults {
-                authorize_url: format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
+                authorize_url: format!(
+                    "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"
+                ),
                 token_url: format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
                 revoke_url: None,
                 userinfo_url: None,
@@ -133,7 +141,9 @@ pub struct IssuedTokens {
 
 impl std::fmt::Debug for IssuedTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedTokens").field("expires_in", &self.expires_in).finish_non_exhaustive()
+        f.debug_struct("IssuedTokens")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
     }
 }
 
@@ -159,12 +169,17 @@ pub struct AuthorizationRequest {
 }
 
 fn client(settings: &ProviderSettings, redirect_url: &str) -> Result<MailClient, OauthError> {
-    let auth_url = AuthUrl::new(settings.authorize_url.clone())
-        .map_err(|error| OauthError::Configuration(format!("the authorisation endpoint is not a valid URL: {error}")))?;
-    let token_url = TokenUrl::new(settings.token_url.clone())
-        .map_err(|error| OauthError::Configuration(format!("the token endpoint is not a valid URL: {error}")))?;
-    let redirect = RedirectUrl::new(redirect_url.to_owned())
-        .map_err(|error| OauthError::Configuration(format!("the callback address is not a valid URL: {error}")))?;
+    let auth_url = AuthUrl::new(settings.authorize_url.clone()).map_err(|error| {
+        OauthError::Configuration(format!(
+            "the authorisation endpoint is not a valid URL: {error}"
+        ))
+    })?;
+    let token_url = TokenUrl::new(settings.token_url.clone()).map_err(|error| {
+        OauthError::Configuration(format!("the token endpoint is not a valid URL: {error}"))
+    })?;
+    let redirect = RedirectUrl::new(redirect_url.to_owned()).map_err(|error| {
+        OauthError::Configuration(format!("the callback address is not a valid URL: {error}"))
+    })?;
     let mut client = oauth2::Client::new(ClientId::new(settings.client_id.clone()))
         .set_auth_uri(auth_url)
         .set_token_uri(token_url)
@@ -186,13 +201,17 @@ pub fn authorization_request(
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let state = state(verifier.secret());
     let client = client(settings, redirect_url)?;
-    let mut request = client.authorize_url(|| CsrfToken::new(state)).set_pkce_challenge(challenge);
+    let mut request = client
+        .authorize_url(|| CsrfToken::new(state))
+        .set_pkce_challenge(challenge);
     for scope in scopes(settings.provider) {
         request = request.add_scope(Scope::new((*scope).to_owned()));
     }
     if settings.provider == OauthProvider::Google {
         // Without both Google issues a refresh token only on the very first consent.
-        request = request.add_extra_param("access_type", "offline").add_extra_param("prompt", "consent");
+        request = request
+            .add_extra_param("access_type", "offline")
+            .add_extra_param("prompt", "consent");
     } else {
         request = request.add_extra_param("prompt", "select_account");
     }
@@ -200,7 +219,10 @@ pub fn authorization_request(
         request = request.add_extra_param("login_hint", hint.to_owned());
     }
     let (url, _) = request.url();
-    Ok(AuthorizationRequest { url: url.to_string(), pkce_verifier: verifier.into_secret() })
+    Ok(AuthorizationRequest {
+        url: url.to_string(),
+        pkce_verifier: verifier.into_secret(),
+    })
 }
 
 /// An HTTP client for the token endpoints. Redirects are not followed (the oauth2
@@ -229,7 +251,11 @@ pub async fn exchange_code(
     Ok(issued(&response))
 }
 
-pub async fn refresh(http: &reqwest::Client, settings: &ProviderSettings, refresh_token: &str) -> Result<IssuedTokens, OauthError> {
+pub async fn refresh(
+    http: &reqwest::Client,
+    settings: &ProviderSettings,
+    refresh_token: &str,
+) -> Result<IssuedTokens, OauthError> {
     // The redirect address plays no part in a refresh; any valid URL does.
     let response = client(settings, "http://localhost/")?
         .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
@@ -241,19 +267,34 @@ pub async fn refresh(http: &reqwest::Client, settings: &ProviderSettings, refres
 
 /// Tells the provider the grant is no longer wanted (RFC 7009), where it offers that.
 /// Best effort: the tokens are deleted here either way.
-pub async fn revoke(http: &reqwest::Client, settings: &ProviderSettings, token: &str) -> Result<(), OauthError> {
+pub async fn revoke(
+    http: &reqwest::Client,
+    settings: &ProviderSettings,
+    token: &str,
+) -> Result<(), OauthError> {
     let Some(url) = &settings.revoke_url else {
         return Ok(());
     };
-    let mut form = vec![("token", token.to_owned()), ("client_id", settings.client_id.clone())];
+    let mut form = vec![
+        ("token", token.to_owned()),
+        ("client_id", settings.client_id.clone()),
+    ];
     if let Some(secret) = &settings.client_secret {
         form.push(("client_secret", secret.clone()));
     }
-    let response = http.post(url).form(&form).send().await.map_err(|error| OauthError::Unavailable(error.to_string()))?;
+    let response = http
+        .post(url)
+        .form(&form)
+        .send()
+        .await
+        .map_err(|error| OauthError::Unavailable(error.to_string()))?;
     if response.status().is_success() {
         Ok(())
     } else {
-        Err(OauthError::Unavailable(format!("revocation answered {}", response.status())))
+        Err(OauthError::Unavailable(format!(
+            "revocation answered {}",
+            response.status()
+        )))
     }
 }
 
@@ -266,7 +307,9 @@ fn issued(response: &MailTokenResponse) -> IssuedTokens {
     }
 }
 
-fn classify<E: std::error::Error + 'static>(error: RequestTokenError<E, BasicErrorResponse>) -> OauthError {
+fn classify<E: std::error::Error + 'static>(
+    error: RequestTokenError<E, BasicErrorResponse>,
+) -> OauthError {
     match error {
         RequestTokenError::ServerResponse(response) => {
             let detail = match response.error_description() {
@@ -275,13 +318,16 @@ fn classify<E: std::error::Error + 'static>(error: RequestTokenError<E, BasicErr
             };
             match response.error() {
                 BasicErrorResponseType::InvalidGrant => OauthError::InvalidGrant(detail),
-                BasicErrorResponseType::InvalidClient | BasicErrorResponseType::UnauthorizedClient => OauthError::Client(detail),
+                BasicErrorResponseType::InvalidClient
+                | BasicErrorResponseType::UnauthorizedClient => OauthError::Client(detail),
                 _ => OauthError::Unavailable(detail),
             }
         }
         RequestTokenError::Request(error) => OauthError::Unavailable(error.to_string()),
         // Never the body: an answer that fails to parse may still hold tokens.
-        RequestTokenError::Parse(error, _) => OauthError::Unavailable(format!("unexpected answer from the token endpoint ({error})")),
+        RequestTokenError::Parse(error, _) => OauthError::Unavailable(format!(
+            "unexpected answer from the token endpoint ({error})"
+        )),
         RequestTokenError::Other(text) => OauthError::Unavailable(text),
     }
 }
@@ -300,20 +346,38 @@ pub fn mailbox_from_id_token(id_token: &str) -> Option<String> {
     let payload = id_token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: IdClaims = serde_json::from_slice(&bytes).ok()?;
-    [claims.email, claims.preferred_username, claims.upn].into_iter().flatten().find(|value| value.contains('@'))
+    [claims.email, claims.preferred_username, claims.upn]
+        .into_iter()
+        .flatten()
+        .find(|value| value.contains('@'))
 }
 
 /// The mailbox address from the userinfo endpoint (Google without an ID token).
-pub async fn mailbox_from_userinfo(http: &reqwest::Client, url: &str, access_token: &str) -> Result<Option<String>, OauthError> {
+pub async fn mailbox_from_userinfo(
+    http: &reqwest::Client,
+    url: &str,
+    access_token: &str,
+) -> Result<Option<String>, OauthError> {
     #[derive(Deserialize)]
     struct UserInfo {
         email: Option<String>,
     }
-    let response = http.get(url).bearer_auth(access_token).send().await.map_err(|error| OauthError::Unavailable(error.to_string()))?;
+    let response = http
+        .get(url)
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .map_err(|error| OauthError::Unavailable(error.to_string()))?;
     if !response.status().is_success() {
-        return Err(OauthError::Unavailable(format!("userinfo answered {}", response.status())));
+        return Err(OauthError::Unavailable(format!(
+            "userinfo answered {}",
+            response.status()
+        )));
     }
-    let info: UserInfo = response.json().await.map_err(|error| OauthError::Unavailable(error.to_string()))?;
+    let info: UserInfo = response
+        .json()
+        .await
+        .map_err(|error| OauthError::Unavailable(error.to_string()))?;
     Ok(info.email)
 }
 
@@ -324,19 +388,35 @@ mod tests {
     #[test]
     fn mailbox_comes_from_email_then_preferred_username() {
         let token = |claims: &str| format!("e30.{}.", URL_SAFE_NO_PAD.encode(claims));
-        assert_eq!(mailbox_from_id_token(&token(r#"{"email":"jobs@example.test"}"#)).as_deref(), Some("jobs@example.test"));
         assert_eq!(
-            mailbox_from_id_token(&token(r#"{"preferred_username":"hr@contoso.example","name":"HR"}"#)).as_deref(),
+            mailbox_from_id_token(&token(r#"{"email":"jobs@example.test"}"#)).as_deref(),
+            Some("jobs@example.test")
+        );
+        assert_eq!(
+            mailbox_from_id_token(&token(
+                r#"{"preferred_username":"hr@contoso.example","name":"HR"}"#
+            ))
+            .as_deref(),
             Some("hr@contoso.example")
         );
-        assert_eq!(mailbox_from_id_token(&token(r#"{"preferred_username":"not-a-mailbox"}"#)), None);
+        assert_eq!(
+            mailbox_from_id_token(&token(r#"{"preferred_username":"not-a-mailbox"}"#)),
+            None
+        );
         assert_eq!(mailbox_from_id_token("garbage"), None);
     }
 
     #[test]
     fn microsoft_endpoints_follow_the_tenant() {
         let ours = defaults(OauthProvider::Microsoft, Some("contoso.onmicrosoft.com"));
-        assert_eq!(ours.token_url, "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
-        assert!(defaults(OauthProvider::Microsoft, None).authorize_url.contains("/organizations/"));
+        assert_eq!(
+            ours.token_url,
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        );
+        assert!(
+            defaults(OauthProvider::Microsoft, None)
+                .authorize_url
+                .contains("/organizations/")
+        );
     }
 }

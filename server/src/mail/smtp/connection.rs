@@ -27,13 +27,21 @@ use crate::mail::tls::MailTls;
 struct TlsSocket(TlsStream<TcpStream>);
 
 impl AsyncRead for TlsSocket {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for TlsSocket {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
     }
 
@@ -70,39 +78,76 @@ pub async fn open(
     passed: &mut (dyn FnMut(CheckStep) + Send),
 ) -> Result<AsyncSmtpConnection, SmtpFailure> {
     let target = format!("{}:{}", settings.host, settings.port);
-    let addresses: Vec<_> = match tokio::time::timeout(SMTP_TIMEOUT, tokio::net::lookup_host(&target)).await {
+    let addresses: Vec<_> = match tokio::time::timeout(
+        SMTP_TIMEOUT,
+        tokio::net::lookup_host(&target),
+    )
+    .await
+    {
         Ok(Ok(addresses)) => addresses.collect(),
         Ok(Err(error)) => {
             return Err(SmtpFailure {
                 transient: true,
                 ..SmtpFailure::new(
                     MailProblem::Dns,
-                    format!("the host name \"{}\" could not be resolved ({error}); check the spelling and the server's DNS", settings.host),
+                    format!(
+                        "the host name \"{}\" could not be resolved ({error}); check the spelling and the server's DNS",
+                        settings.host
+                    ),
                 )
             });
         }
         Err(_) => {
-            return Err(SmtpFailure { transient: true, ..SmtpFailure::new(MailProblem::Dns, format!("looking up \"{}\" took too long", settings.host)) });
+            return Err(SmtpFailure {
+                transient: true,
+                ..SmtpFailure::new(
+                    MailProblem::Dns,
+                    format!("looking up \"{}\" took too long", settings.host),
+                )
+            });
         }
     };
     let Some(first) = addresses.first() else {
-        return Err(SmtpFailure::new(MailProblem::Dns, format!("the host name \"{}\" has no address", settings.host)));
+        return Err(SmtpFailure::new(
+            MailProblem::Dns,
+            format!("the host name \"{}\" has no address", settings.host),
+        ));
     };
-    passed(CheckStep { stage: "dns", detail: format!("{} is {}", settings.host, first.ip()) });
+    passed(CheckStep {
+        stage: "dns",
+        detail: format!("{} is {}", settings.host, first.ip()),
+    });
 
-    let tcp = match tokio::time::timeout(SMTP_TIMEOUT, TcpStream::connect(addresses.as_slice())).await {
+    let tcp = match tokio::time::timeout(SMTP_TIMEOUT, TcpStream::connect(addresses.as_slice()))
+        .await
+    {
         Ok(Ok(tcp)) => tcp,
         Ok(Err(error)) => {
-            let reason = if error.kind() == std::io::ErrorKind::ConnectionRefused { "connection refused".to_owned() } else { error.to_string() };
+            let reason = if error.kind() == std::io::ErrorKind::ConnectionRefused {
+                "connection refused".to_owned()
+            } else {
+                error.to_string()
+            };
             return Err(SmtpFailure {
                 transient: true,
-                ..SmtpFailure::new(MailProblem::Connect, format!("nothing accepts connections on {target} ({reason}); check host, port and firewall"))
+                ..SmtpFailure::new(
+                    MailProblem::Connect,
+                    format!(
+                        "nothing accepts connections on {target} ({reason}); check host, port and firewall"
+                    ),
+                )
             });
         }
         Err(_) => {
             return Err(SmtpFailure {
                 transient: true,
-                ..SmtpFailure::new(MailProblem::Connect, format!("{target} did not answer within {} seconds; check host, port and firewall", SMTP_TIMEOUT.as_secs()))
+                ..SmtpFailure::new(
+                    MailProblem::Connect,
+                    format!(
+                        "{target} did not answer within {} seconds; check host, port and firewall",
+                        SMTP_TIMEOUT.as_secs()
+                    ),
+                )
             });
         }
     };
@@ -110,44 +155,106 @@ pub async fn open(
     let hello = ClientId::default();
     let mut connection = match settings.security {
         MailSecurity::Tls => {
-            let name = ServerName::try_from(settings.host.clone())
-                .map_err(|_| SmtpFailure::new(MailProblem::Tls, format!("\"{}\" is not a valid TLS server name", settings.host)))?;
-            let stream = match tokio::time::timeout(SMTP_TIMEOUT, tls.connector(settings.accept_invalid_certs).connect(name, tcp)).await {
+            let name = ServerName::try_from(settings.host.clone()).map_err(|_| {
+                SmtpFailure::new(
+                    MailProblem::Tls,
+                    format!("\"{}\" is not a valid TLS server name", settings.host),
+                )
+            })?;
+            let stream = match tokio::time::timeout(
+                SMTP_TIMEOUT,
+                tls.connector(settings.accept_invalid_certs)
+                    .connect(name, tcp),
+            )
+            .await
+            {
                 Ok(Ok(stream)) => stream,
                 Ok(Err(error)) => {
-                    let hint = if error.to_string().contains("certificate") && !settings.accept_invalid_certs {
+                    let hint = if error.to_string().contains("certificate")
+                        && !settings.accept_invalid_certs
+                    {
                         "; if the server uses a self-signed certificate, install its CA on this machine or turn on \"accept invalid certificate\" for this account"
                     } else {
                         "; is this a TLS port (usually 465)?"
                     };
                     return Err(SmtpFailure {
                         transient: true,
-                        ..SmtpFailure::new(MailProblem::Tls, format!("TLS handshake with {target} failed: {error}{hint}"))
+                        ..SmtpFailure::new(
+                            MailProblem::Tls,
+                            format!("TLS handshake with {target} failed: {error}{hint}"),
+                        )
                     });
                 }
-                Err(_) => return Err(SmtpFailure { transient: true, ..SmtpFailure::new(MailProblem::Tls, "the TLS handshake did not finish in time") }),
+                Err(_) => {
+                    return Err(SmtpFailure {
+                        transient: true,
+                        ..SmtpFailure::new(
+                            MailProblem::Tls,
+                            "the TLS handshake did not finish in time",
+                        )
+                    });
+                }
             };
-            let connection = within(settings, Stage::Connect, AsyncSmtpConnection::connect_with_transport(Box::new(TlsSocket(stream)), &hello)).await?;
-            passed(CheckStep { stage: "connect", detail: format!("{target} answers: {}", connection.server_info().name()) });
-            passed(CheckStep { stage: "tls", detail: tls_detail(settings) });
+            let connection = within(
+                settings,
+                Stage::Connect,
+                AsyncSmtpConnection::connect_with_transport(Box::new(TlsSocket(stream)), &hello),
+            )
+            .await?;
+            passed(CheckStep {
+                stage: "connect",
+                detail: format!("{target} answers: {}", connection.server_info().name()),
+            });
+            passed(CheckStep {
+                stage: "tls",
+                detail: tls_detail(settings),
+            });
             connection
         }
         MailSecurity::Starttls | MailSecurity::Unencrypted => {
-            let mut connection = within(settings, Stage::Connect, AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello)).await?;
-            passed(CheckStep { stage: "connect", detail: format!("{target} answers: {}", connection.server_info().name()) });
+            let mut connection = within(
+                settings,
+                Stage::Connect,
+                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello),
+            )
+            .await?;
+            passed(CheckStep {
+                stage: "connect",
+                detail: format!("{target} answers: {}", connection.server_info().name()),
+            });
             if settings.security == MailSecurity::Starttls {
                 let parameters = settings.tls_parameters()?;
-                within(settings, Stage::StartTls, connection.starttls(parameters, &hello)).await?;
-                passed(CheckStep { stage: "tls", detail: format!("STARTTLS: {}", tls_detail(settings)) });
+                within(
+                    settings,
+                    Stage::StartTls,
+                    connection.starttls(parameters, &hello),
+                )
+                .await?;
+                passed(CheckStep {
+                    stage: "tls",
+                    detail: format!("STARTTLS: {}", tls_detail(settings)),
+                });
             }
             connection
         }
     };
     if let Some((user, password)) = &settings.credentials {
         let credentials = Credentials::new(user.clone(), password.clone());
-        let mechanisms: &[Mechanism] = if settings.xoauth2 { &[Mechanism::Xoauth2] } else { &[Mechanism::Plain, Mechanism::Login] };
-        within(settings, Stage::Auth, connection.auth(mechanisms, &credentials)).await?;
-        passed(CheckStep { stage: "auth", detail: format!("logged in as \"{user}\"") });
+        let mechanisms: &[Mechanism] = if settings.xoauth2 {
+            &[Mechanism::Xoauth2]
+        } else {
+            &[Mechanism::Plain, Mechanism::Login]
+        };
+        within(
+            settings,
+            Stage::Auth,
+            connection.auth(mechanisms, &credentials),
+        )
+        .await?;
+        passed(CheckStep {
+            stage: "auth",
+            detail: format!("logged in as \"{user}\""),
+        });
     }
     Ok(connection)
 }
@@ -173,7 +280,12 @@ pub struct SmtpPool {
 
 impl SmtpPool {
     pub fn new(settings: SmtpSettings, tls: MailTls, max_idle: usize) -> Self {
-        Self { settings, tls, idle: Mutex::new(Vec::new()), max_idle }
+        Self {
+            settings,
+            tls,
+            idle: Mutex::new(Vec::new()),
+            max_idle,
+        }
     }
 
     pub fn settings(&self) -> &SmtpSettings {
@@ -184,11 +296,18 @@ impl SmtpPool {
     /// anything of the mail is sent, so a stale session never causes a second copy.
     async fn checkout(&self) -> Result<AsyncSmtpConnection, SmtpFailure> {
         loop {
-            let candidate = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+            let candidate = self
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop();
             match candidate {
                 Some((mut connection, since)) => {
                     if since.elapsed() < IDLE_LIMIT
-                        && matches!(tokio::time::timeout(SMTP_TIMEOUT, connection.test_connected()).await, Ok(true))
+                        && matches!(
+                            tokio::time::timeout(SMTP_TIMEOUT, connection.test_connected()).await,
+                            Ok(true)
+                        )
                     {
                         return Ok(connection);
                     }
@@ -216,7 +335,11 @@ impl SmtpPool {
         match tokio::time::timeout(limit, connection.send(envelope, raw)).await {
             Ok(Ok(response)) => {
                 self.checkin(connection);
-                Ok(format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")))
+                Ok(format!(
+                    "{} {}",
+                    response.code(),
+                    response.message().collect::<Vec<_>>().join(" ")
+                ))
             }
             Ok(Err(error)) => {
                 let failure = classify(&error, &self.settings, Stage::Unknown);
@@ -224,7 +347,11 @@ impl SmtpPool {
                 if error.status().is_some()
                     && !connection.has_broken()
                     && matches!(
-                        tokio::time::timeout(SMTP_TIMEOUT, connection.command(lettre::transport::smtp::commands::Rset)).await,
+                        tokio::time::timeout(
+                            SMTP_TIMEOUT,
+                            connection.command(lettre::transport::smtp::commands::Rset)
+                        )
+                        .await,
                         Ok(Ok(_))
                     )
                 {
@@ -236,7 +363,12 @@ impl SmtpPool {
                 transient: true,
                 ..SmtpFailure::new(
                     MailProblem::Connect,
-                    format!("sending through {}:{} did not finish within {} seconds", self.settings.host, self.settings.port, limit.as_secs()),
+                    format!(
+                        "sending through {}:{} did not finish within {} seconds",
+                        self.settings.host,
+                        self.settings.port,
+                        limit.as_secs()
+                    ),
                 )
             }),
         }

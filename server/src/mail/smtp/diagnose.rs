@@ -23,9 +23,16 @@ pub struct CheckOutcome {
     pub failure: Option<SmtpFailure>,
 }
 
-pub async fn check_connection(tls: &MailTls, settings: &SmtpSettings, sender: &Address, recipient: &Address) -> CheckOutcome {
+pub async fn check_connection(
+    tls: &MailTls,
+    settings: &SmtpSettings,
+    sender: &Address,
+    recipient: &Address,
+) -> CheckOutcome {
     let mut steps = Vec::new();
-    let failure = run_checks(tls, settings, sender, recipient, &mut steps).await.err();
+    let failure = run_checks(tls, settings, sender, recipient, &mut steps)
+        .await
+        .err();
     CheckOutcome { steps, failure }
 }
 
@@ -53,10 +60,26 @@ async fn envelope_checks(
     recipient: &Address,
     steps: &mut Vec<CheckStep>,
 ) -> Result<(), SmtpFailure> {
-    step(settings, Stage::MailFrom, connection.command(Mail::new(Some(sender.clone()), vec![]))).await?;
-    steps.push(CheckStep { stage: "sender", detail: format!("the server accepts {sender} as sender") });
-    step(settings, Stage::RcptTo, connection.command(Rcpt::new(recipient.clone(), vec![]))).await?;
-    steps.push(CheckStep { stage: "recipient", detail: format!("the server accepts {recipient} as recipient") });
+    step(
+        settings,
+        Stage::MailFrom,
+        connection.command(Mail::new(Some(sender.clone()), vec![])),
+    )
+    .await?;
+    steps.push(CheckStep {
+        stage: "sender",
+        detail: format!("the server accepts {sender} as sender"),
+    });
+    step(
+        settings,
+        Stage::RcptTo,
+        connection.command(Rcpt::new(recipient.clone(), vec![])),
+    )
+    .await?;
+    steps.push(CheckStep {
+        stage: "recipient",
+        detail: format!("the server accepts {recipient} as recipient"),
+    });
     Ok(())
 }
 

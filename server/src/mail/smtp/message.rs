@@ -46,7 +46,11 @@ pub enum MessageError {
 }
 
 pub fn single_line(field: &'static str, value: &str) -> Result<(), MessageError> {
-    if value.contains(['\r', '\n']) { Err(MessageError::LineBreak { field }) } else { Ok(()) }
+    if value.contains(['\r', '\n']) {
+        Err(MessageError::LineBreak { field })
+    } else {
+        Ok(())
+    }
 }
 
 pub fn build_message(mail: &OutgoingMail) -> Result<(Envelope, Vec<u8>), MessageError> {
@@ -82,11 +86,19 @@ pub fn build_message(mail: &OutgoingMail) -> Result<(Envelope, Vec<u8>), Message
         builder = builder.in_reply_to(format!("<{id}>"));
     }
     if !mail.references.is_empty() {
-        let joined = mail.references.iter().map(|id| format!("<{id}>")).collect::<Vec<_>>().join(" ");
+        let joined = mail
+            .references
+            .iter()
+            .map(|id| format!("<{id}>"))
+            .collect::<Vec<_>>()
+            .join(" ");
         builder = builder.references(joined);
     }
     if mail.auto_generated {
-        builder = builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".to_owned()));
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_owned(),
+        ));
     }
 
     let body = match &mail.html {
@@ -103,7 +115,10 @@ pub fn build_message(mail: &OutgoingMail) -> Result<(Envelope, Vec<u8>), Message
         for attachment in &mail.attachments {
             let content_type = ContentType::parse(&attachment.content_type)
                 .map_err(|_| MessageError::ContentType(attachment.file_name.clone()))?;
-            mixed = mixed.singlepart(Attachment::new(attachment.file_name.clone()).body(attachment.bytes.clone(), content_type));
+            mixed = mixed.singlepart(
+                Attachment::new(attachment.file_name.clone())
+                    .body(attachment.bytes.clone(), content_type),
+            );
         }
         builder.multipart(mixed)
     }
@@ -138,21 +153,38 @@ mod tests {
     fn threading_headers_and_envelope_are_set() {
         let (envelope, raw) = build_message(&mail()).unwrap();
         let text = String::from_utf8(raw).unwrap();
-        assert!(text.contains("Message-ID: <tp.abc.1@example.test>"), "{text}");
-        assert!(text.contains("In-Reply-To: <cand-1@example.test>"), "{text}");
+        assert!(
+            text.contains("Message-ID: <tp.abc.1@example.test>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("In-Reply-To: <cand-1@example.test>"),
+            "{text}"
+        );
         assert!(text.contains("References: <cand-1@example.test>"), "{text}");
         assert!(text.contains("Reply-To:"), "{text}");
         assert_eq!(envelope.to().len(), 1);
-        assert_eq!(envelope.from().map(ToString::to_string).as_deref(), Some("jobs@example.test"));
+        assert_eq!(
+            envelope.from().map(ToString::to_string).as_deref(),
+            Some("jobs@example.test")
+        );
     }
 
     #[test]
     fn a_line_break_in_a_header_value_is_refused_by_field() {
         let mut injected = mail();
         injected.subject = "Hello\r\nBcc: victim@example.test".to_owned();
-        assert!(matches!(build_message(&injected), Err(MessageError::LineBreak { field: "subject" })));
+        assert!(matches!(
+            build_message(&injected),
+            Err(MessageError::LineBreak { field: "subject" })
+        ));
         let mut injected = mail();
         injected.from_name = Some("Evil\nBcc: x@example.test".to_owned());
-        assert!(matches!(build_message(&injected), Err(MessageError::LineBreak { field: "senderName" })));
+        assert!(matches!(
+            build_message(&injected),
+            Err(MessageError::LineBreak {
+                field: "senderName"
+            })
+        ));
     }
 }

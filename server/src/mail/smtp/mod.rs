@@ -52,7 +52,12 @@ impl SmtpSettings {
             // including the name in it (self-signed ones rarely match).
             .dangerous_accept_invalid_hostnames(self.accept_invalid_certs)
             .build_rustls()
-            .map_err(|error| SmtpFailure::new(MailProblem::Tls, format!("TLS cannot be set up for \"{}\": {error}", self.host)))
+            .map_err(|error| {
+                SmtpFailure::new(
+                    MailProblem::Tls,
+                    format!("TLS cannot be set up for \"{}\": {error}", self.host),
+                )
+            })
     }
 }
 
@@ -71,7 +76,13 @@ pub struct SmtpFailure {
 
 impl SmtpFailure {
     pub fn new(problem: MailProblem, message: impl Into<String>) -> Self {
-        Self { problem, message: message.into(), reply_code: None, reply: None, transient: false }
+        Self {
+            problem,
+            message: message.into(),
+            reply_code: None,
+            reply: None,
+            transient: false,
+        }
     }
 
     fn transient(mut self) -> Self {
@@ -107,7 +118,12 @@ pub fn timed_out(settings: &SmtpSettings, stage: Stage) -> SmtpFailure {
         transient: true,
         ..SmtpFailure::new(
             problem,
-            format!("{}:{} did not answer within {} seconds during {during}", settings.host, settings.port, SMTP_TIMEOUT.as_secs()),
+            format!(
+                "{}:{} did not answer within {} seconds during {during}",
+                settings.host,
+                settings.port,
+                SMTP_TIMEOUT.as_secs()
+            ),
         )
     }
 }
@@ -118,7 +134,10 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
     if let Some(code) = error.status() {
         let code_text = code.to_string();
         let reply_code = code_text.parse::<u16>().ok();
-        let reply = error.source().map(|source| source.to_string()).unwrap_or_default();
+        let reply = error
+            .source()
+            .map(|source| source.to_string())
+            .unwrap_or_default();
         let said = format!("{code_text} {reply}").trim().to_owned();
         let lower = reply.to_ascii_lowercase();
         let transient = error.is_transient();
@@ -140,18 +159,32 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
         let message = match problem {
             MailProblem::Deferred => format!("the server asked to try again later: {said}"),
             MailProblem::Login => match &settings.credentials {
-                Some((user, _)) if settings.xoauth2 => format!("the server refused the OAuth token for \"{user}\": {said}"),
-                Some((user, _)) => format!("the server refused the login for \"{user}\": {said}; check user name and password"),
-                None => format!("the server requires a login: {said}; enter a user name and password"),
+                Some((user, _)) if settings.xoauth2 => {
+                    format!("the server refused the OAuth token for \"{user}\": {said}")
+                }
+                Some((user, _)) => format!(
+                    "the server refused the login for \"{user}\": {said}; check user name and password"
+                ),
+                None => {
+                    format!("the server requires a login: {said}; enter a user name and password")
+                }
             },
             MailProblem::SenderRefused => {
-                format!("the server refused the sender address: {said}; the account's login may not be allowed to send as this address")
+                format!(
+                    "the server refused the sender address: {said}; the account's login may not be allowed to send as this address"
+                )
             }
             MailProblem::RecipientRefused => format!("the server refused the recipient: {said}"),
             MailProblem::MessageRefused => format!("the server refused the message: {said}"),
             _ => format!("the server answered with an error: {said}"),
         };
-        return SmtpFailure { problem, message, reply_code, reply: Some(said), transient };
+        return SmtpFailure {
+            problem,
+            message,
+            reply_code,
+            reply: Some(said),
+            transient,
+        };
     }
 
     let chain = error_chain(error);
@@ -163,23 +196,38 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
         } else {
             ""
         };
-        return SmtpFailure::new(MailProblem::Tls, format!("TLS with {target} failed: {chain}{hint}")).transient();
+        return SmtpFailure::new(
+            MailProblem::Tls,
+            format!("TLS with {target} failed: {chain}{hint}"),
+        )
+        .transient();
     }
     // lettre's XOAUTH2 does not answer the server's error challenge (a 334 with JSON);
     // that is the server refusing the token.
     if settings.xoauth2 && stage == Stage::Auth && chain.contains("does not expect a challenge") {
-        let user = settings.credentials.as_ref().map(|(user, _)| user.as_str()).unwrap_or_default();
-        return SmtpFailure::new(MailProblem::Login, format!("{target} refused the OAuth token for \"{user}\""));
+        let user = settings
+            .credentials
+            .as_ref()
+            .map(|(user, _)| user.as_str())
+            .unwrap_or_default();
+        return SmtpFailure::new(
+            MailProblem::Login,
+            format!("{target} refused the OAuth token for \"{user}\""),
+        );
     }
     if chain.contains("No compatible authentication mechanism") {
         return SmtpFailure::new(
             MailProblem::Login,
-            format!("{target} offers no login method Talentpost can use (PLAIN or LOGIN) on this connection; many servers offer it only after STARTTLS or TLS"),
+            format!(
+                "{target} offers no login method Talentpost can use (PLAIN or LOGIN) on this connection; many servers offer it only after STARTTLS or TLS"
+            ),
         );
     }
     if let Some(io) = io_cause(error) {
         use std::io::ErrorKind;
-        let lookup_failed = chain.contains("lookup") || chain.contains("resolve") || chain.contains("Name or service not known");
+        let lookup_failed = chain.contains("lookup")
+            || chain.contains("resolve")
+            || chain.contains("Name or service not known");
         return match io.kind() {
             ErrorKind::ConnectionRefused => SmtpFailure::new(
                 MailProblem::Connect,
@@ -201,17 +249,29 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
         };
     }
     if error.is_timeout() {
-        return SmtpFailure::new(MailProblem::Connect, format!("{target} did not answer in time")).transient();
+        return SmtpFailure::new(
+            MailProblem::Connect,
+            format!("{target} did not answer in time"),
+        )
+        .transient();
     }
     if chain.contains("incomplete response") {
-        return SmtpFailure::new(MailProblem::Connect, format!("{target} closed the connection ({chain})")).transient();
+        return SmtpFailure::new(
+            MailProblem::Connect,
+            format!("{target} closed the connection ({chain})"),
+        )
+        .transient();
     }
     let hint = if stage == Stage::Connect {
         "; is this an SMTP port with the right security setting (TLS on 465, STARTTLS on 587)?"
     } else {
         ""
     };
-    SmtpFailure::new(MailProblem::Protocol, format!("unexpected answer from {target}: {chain}{hint}")).transient()
+    SmtpFailure::new(
+        MailProblem::Protocol,
+        format!("unexpected answer from {target}: {chain}{hint}"),
+    )
+    .transient()
 }
 
 /// For a send through a pooled connection the stage is unknown; the reply tells.
@@ -249,17 +309,28 @@ fn error_chain(error: &SmtpError) -> String {
         }
         current = cause.source();
     }
-    if text.is_empty() { error.to_string() } else { text }
+    if text.is_empty() {
+        error.to_string()
+    } else {
+        text
+    }
 }
 
 fn has_tls_cause(error: &SmtpError) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = error.source();
     while let Some(cause) = current {
-        if cause.downcast_ref::<tokio_rustls::rustls::Error>().is_some() {
+        if cause
+            .downcast_ref::<tokio_rustls::rustls::Error>()
+            .is_some()
+        {
             return true;
         }
         if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.get_ref().is_some_and(|inner| inner.downcast_ref::<tokio_rustls::rustls::Error>().is_some())
+            && io.get_ref().is_some_and(|inner| {
+                inner
+                    .downcast_ref::<tokio_rustls::rustls::Error>()
+                    .is_some()
+            })
         {
             return true;
         }

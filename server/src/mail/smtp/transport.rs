@@ -20,7 +20,10 @@ pub const POOL_SIZE: u32 = 8;
 
 pub enum Deliverer {
     Smtp(SmtpPool),
-    DropFolder { transport: AsyncFileTransport<Tokio1Executor>, folder: PathBuf },
+    DropFolder {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        folder: PathBuf,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,19 +41,40 @@ impl Deliverer {
 
     pub fn drop_folder(folder: &Path) -> Result<Self, SmtpFailure> {
         std::fs::create_dir_all(folder).map_err(|error| {
-            SmtpFailure::new(MailProblem::Protocol, format!("the drop folder {} cannot be created: {error}", folder.display()))
+            SmtpFailure::new(
+                MailProblem::Protocol,
+                format!(
+                    "the drop folder {} cannot be created: {error}",
+                    folder.display()
+                ),
+            )
         })?;
-        Ok(Self::DropFolder { transport: AsyncFileTransport::new(folder), folder: folder.to_path_buf() })
+        Ok(Self::DropFolder {
+            transport: AsyncFileTransport::new(folder),
+            folder: folder.to_path_buf(),
+        })
     }
 
     pub async fn deliver(&self, envelope: &Envelope, raw: &[u8]) -> Result<Delivered, SmtpFailure> {
         match self {
-            Self::Smtp(pool) => pool.send(envelope, raw).await.map(|reply| Delivered::Accepted { reply }),
-            Self::DropFolder { transport, folder } => match transport.send_raw(envelope, raw).await {
-                Ok(id) => Ok(Delivered::Dropped { file: folder.join(format!("{id}.eml")).display().to_string() }),
+            Self::Smtp(pool) => pool
+                .send(envelope, raw)
+                .await
+                .map(|reply| Delivered::Accepted { reply }),
+            Self::DropFolder { transport, folder } => match transport.send_raw(envelope, raw).await
+            {
+                Ok(id) => Ok(Delivered::Dropped {
+                    file: folder.join(format!("{id}.eml")).display().to_string(),
+                }),
                 Err(error) => Err(SmtpFailure {
                     transient: true,
-                    ..SmtpFailure::new(MailProblem::Protocol, format!("the mail could not be written to {}: {error}", folder.display()))
+                    ..SmtpFailure::new(
+                        MailProblem::Protocol,
+                        format!(
+                            "the mail could not be written to {}: {error}",
+                            folder.display()
+                        ),
+                    )
                 }),
             },
         }
@@ -89,10 +113,16 @@ impl Transports {
     }
 
     pub fn forget_account(&self, account_id: i64) {
-        self.accounts.lock().unwrap_or_else(PoisonError::into_inner).remove(&account_id);
+        self.accounts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&account_id);
     }
 
-    pub fn builtin(&self, build: impl FnOnce() -> Result<Deliverer, SmtpFailure>) -> Result<Arc<Deliverer>, SmtpFailure> {
+    pub fn builtin(
+        &self,
+        build: impl FnOnce() -> Result<Deliverer, SmtpFailure>,
+    ) -> Result<Arc<Deliverer>, SmtpFailure> {
         let mut builtin = self.builtin.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(deliverer) = builtin.as_ref() {
             return Ok(Arc::clone(deliverer));

@@ -15,24 +15,59 @@ pub struct Export {
     pub bytes: Vec<u8>,
 }
 
-pub async fn jobs_workbook(state: &AppState, principal: &Principal, german: bool) -> ServiceResult<Export> {
+pub async fn jobs_workbook(
+    state: &AppState,
+    principal: &Principal,
+    german: bool,
+) -> ServiceResult<Export> {
     let jobs = jobs::list(state, principal).await?;
-    let bytes = workbook(&jobs, german).map_err(|error| ServiceError::Internal(format!("writing the workbook: {error}")))?;
+    let bytes = workbook(&jobs, german)
+        .map_err(|error| ServiceError::Internal(format!("writing the workbook: {error}")))?;
     let date = state.clock.now().format("%Y-%m-%d");
-    let file_name = if german { format!("Kontaktpflege-{date}.xlsx") } else { format!("nurturing-jobs-{date}.xlsx") };
+    let file_name = if german {
+        format!("Kontaktpflege-{date}.xlsx")
+    } else {
+        format!("nurturing-jobs-{date}.xlsx")
+    };
     Ok(Export { file_name, bytes })
 }
 
 fn workbook(jobs: &[JobView], german: bool) -> Result<Vec<u8>, XlsxError> {
     let headers: [&str; 15] = if german {
         [
-            "Name", "Abfrage", "Serienbrief", "Tage", "Uhrzeit", "Zeitzone", "Vorlauf (Std.)", "Aktiv", "Nächster Versand", "Letzter Versand",
-            "Geplant", "Gesperrt", "Versendet", "Dokumentiert", "Fehlgeschlagen",
+            "Name",
+            "Abfrage",
+            "Serienbrief",
+            "Tage",
+            "Uhrzeit",
+            "Zeitzone",
+            "Vorlauf (Std.)",
+            "Aktiv",
+            "Nächster Versand",
+            "Letzter Versand",
+            "Geplant",
+            "Gesperrt",
+            "Versendet",
+            "Dokumentiert",
+            "Fehlgeschlagen",
         ]
     } else {
         [
-            "Name", "Query", "Form letter", "Days", "Time", "Time zone", "Lead time (h)", "Active", "Next dispatch", "Last dispatch", "Planned",
-            "Blocked", "Sent", "Documented", "Failed",
+            "Name",
+            "Query",
+            "Form letter",
+            "Days",
+            "Time",
+            "Time zone",
+            "Lead time (h)",
+            "Active",
+            "Next dispatch",
+            "Last dispatch",
+            "Planned",
+            "Blocked",
+            "Sent",
+            "Documented",
+            "Failed",
         ]
     };
     let mut book = Workbook::new();
@@ -45,8 +80,14 @@ fn workbook(jobs: &[JobView], german: bool) -> Result<Vec<u8>, XlsxError> {
     for (index, view) in jobs.iter().enumerate() {
         let row = index as u32 + 1;
         let schedule = view.schedule();
-        let days: Vec<&str> = Weekday::from_mask(view.job.weekdays).into_iter().map(|day| day_name(day, german)).collect();
-        let when = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+        let days: Vec<&str> = Weekday::from_mask(view.job.weekdays)
+            .into_iter()
+            .map(|day| day_name(day, german))
+            .collect();
+        let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+            at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default()
+        };
         sheet.write_string(row, 0, &view.job.name)?;
         sheet.write_string(row, 1, &view.query_name)?;
         sheet.write_string(row, 2, &view.letter_name)?;
@@ -54,12 +95,16 @@ fn workbook(jobs: &[JobView], german: bool) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(row, 4, schedule.dispatch_time())?;
         sheet.write_string(row, 5, schedule.zone_name())?;
         sheet.write_number(row, 6, f64::from(view.job.lead_time_hours))?;
-        sheet.write_string(row, 7, match (view.job.enabled, german) {
-            (true, true) => "ja",
-            (false, true) => "nein",
-            (true, false) => "yes",
-            (false, false) => "no",
-        })?;
+        sheet.write_string(
+            row,
+            7,
+            match (view.job.enabled, german) {
+                (true, true) => "ja",
+                (false, true) => "nein",
+                (true, false) => "yes",
+                (false, false) => "no",
+            },
+        )?;
         sheet.write_string(row, 8, when(view.next_dispatch_at))?;
         sheet.write_string(row, 9, when(view.last_dispatch_at))?;
         let counts = [

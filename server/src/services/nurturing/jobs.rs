@@ -5,12 +5,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, NotSet, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use talentpost_shared::{NurturingEntryState, NurturingRunState, OutboxStatus, Weekday};
 
 use crate::auth::Principal;
-use crate::db::entities::{candidate_query, form_letter, nurturing_entry, nurturing_job, nurturing_run, outbox_message};
+use crate::db::entities::{
+    candidate_query, form_letter, nurturing_entry, nurturing_job, nurturing_run, outbox_message,
+};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{CandidateQueryId, FormLetterId, NurturingJobId};
@@ -59,7 +62,11 @@ pub fn schedule_of(job: &nurturing_job::Model) -> Schedule {
     Schedule::stored(job.weekdays, job.dispatch_minute, &job.time_zone)
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: NurturingJobId) -> ServiceResult<nurturing_job::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: NurturingJobId,
+) -> ServiceResult<nurturing_job::Model> {
     nurturing_job::Entity::find_by_id(id.0)
         .filter(nurturing_job::Column::OrganisationId.eq(principal.organisation_id))
         .one(db)
@@ -76,12 +83,23 @@ pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<
     views(state, principal.organisation_id, jobs).await
 }
 
-pub async fn view(state: &AppState, principal: &Principal, id: NurturingJobId) -> ServiceResult<JobView> {
+pub async fn view(
+    state: &AppState,
+    principal: &Principal,
+    id: NurturingJobId,
+) -> ServiceResult<JobView> {
     let job = find(&state.db, principal, id).await?;
-    views(state, principal.organisation_id, vec![job]).await?.pop().ok_or_else(|| ServiceError::not_found(NurturingJobId::LABEL, id))
+    views(state, principal.organisation_id, vec![job])
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::not_found(NurturingJobId::LABEL, id))
 }
 
-async fn views(state: &AppState, organisation_id: i64, jobs: Vec<nurturing_job::Model>) -> ServiceResult<Vec<JobView>> {
+async fn views(
+    state: &AppState,
+    organisation_id: i64,
+    jobs: Vec<nurturing_job::Model>,
+) -> ServiceResult<Vec<JobView>> {
     let queries: HashMap<i64, String> = candidate_query::Entity::find()
         .filter(candidate_query::Column::OrganisationId.eq(organisation_id))
         .all(&state.db)
@@ -112,9 +130,19 @@ async fn views(state: &AppState, organisation_id: i64, jobs: Vec<nurturing_job::
     Ok(jobs
         .into_iter()
         .map(|job| JobView {
-            query_name: queries.get(&job.candidate_query_id).cloned().unwrap_or_default(),
-            letter_name: letters.get(&job.form_letter_id).cloned().unwrap_or_default(),
-            next_dispatch_at: if job.enabled { schedule_of(&job).next_after(Ord::max(now, job.schedule_since)) } else { None },
+            query_name: queries
+                .get(&job.candidate_query_id)
+                .cloned()
+                .unwrap_or_default(),
+            letter_name: letters
+                .get(&job.form_letter_id)
+                .cloned()
+                .unwrap_or_default(),
+            next_dispatch_at: if job.enabled {
+                schedule_of(&job).next_after(Ord::max(now, job.schedule_since))
+            } else {
+                None
+            },
             last_dispatch_at: last_dispatches.get(&job.id).copied().flatten(),
             counts: counts.remove(&job.id).unwrap_or_default(),
             job,
@@ -123,18 +151,39 @@ async fn views(state: &AppState, organisation_id: i64, jobs: Vec<nurturing_job::
 }
 
 /// Entries per job and state, with the outbox's word on mail that left.
-async fn entry_counts(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<HashMap<i64, HashMap<NurturingEntryState, u64>>> {
+async fn entry_counts(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> ServiceResult<HashMap<i64, HashMap<NurturingEntryState, u64>>> {
     let statement = Query::select()
         .column((nurturing_entry::Entity, nurturing_entry::Column::JobId))
         .column((nurturing_entry::Entity, nurturing_entry::Column::State))
-        .expr_as(Expr::col((outbox_message::Entity, outbox_message::Column::Status)), Alias::new("outbox_status"))
-        .expr_as(Func::count(Expr::col((nurturing_entry::Entity, nurturing_entry::Column::Id))), Alias::new("entries"))
+        .expr_as(
+            Expr::col((outbox_message::Entity, outbox_message::Column::Status)),
+            Alias::new("outbox_status"),
+        )
+        .expr_as(
+            Func::count(Expr::col((
+                nurturing_entry::Entity,
+                nurturing_entry::Column::Id,
+            ))),
+            Alias::new("entries"),
+        )
         .from(nurturing_entry::Entity)
         .left_join(
             outbox_message::Entity,
-            Expr::col((outbox_message::Entity, outbox_message::Column::Id)).equals((nurturing_entry::Entity, nurturing_entry::Column::OutboxMessageId)),
+            Expr::col((outbox_message::Entity, outbox_message::Column::Id)).equals((
+                nurturing_entry::Entity,
+                nurturing_entry::Column::OutboxMessageId,
+            )),
         )
-        .and_where(Expr::col((nurturing_entry::Entity, nurturing_entry::Column::OrganisationId)).eq(organisation_id))
+        .and_where(
+            Expr::col((
+                nurturing_entry::Entity,
+                nurturing_entry::Column::OrganisationId,
+            ))
+            .eq(organisation_id),
+        )
         .group_by_col((nurturing_entry::Entity, nurturing_entry::Column::JobId))
         .group_by_col((nurturing_entry::Entity, nurturing_entry::Column::State))
         .group_by_col((outbox_message::Entity, outbox_message::Column::Status))
@@ -147,7 +196,8 @@ async fn entry_counts(db: &impl ConnectionTrait, organisation_id: i64) -> Servic
         let outbox: Option<String> = row.try_get("", "outbox_status")?;
         let entries: i64 = row.try_get("", "entries")?;
         let state = effective_state(&stored, outbox.as_deref().and_then(OutboxStatus::parse));
-        *counts.entry(job).or_default().entry(state).or_default() += u64::try_from(entries).unwrap_or(0);
+        *counts.entry(job).or_default().entry(state).or_default() +=
+            u64::try_from(entries).unwrap_or(0);
     }
     Ok(counts)
 }
@@ -174,22 +224,57 @@ fn lead_time(hours: i32) -> ServiceResult<i32> {
     if (0..=MAX_LEAD_TIME_HOURS).contains(&hours) {
         Ok(hours)
     } else {
-        Err(ServiceError::invalid("leadTimeHours", format!("must be between 0 and {MAX_LEAD_TIME_HOURS} hours")))
+        Err(ServiceError::invalid(
+            "leadTimeHours",
+            format!("must be between 0 and {MAX_LEAD_TIME_HOURS} hours"),
+        ))
     }
 }
 
-async fn check_query(db: &impl ConnectionTrait, principal: &Principal, id: CandidateQueryId) -> ServiceResult<i64> {
-    candidate_queries::find(db, principal, id).await.map(|query| query.id).map_err(|_| ServiceError::invalid("candidateQueryId", "no such candidate query"))
+async fn check_query(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: CandidateQueryId,
+) -> ServiceResult<i64> {
+    candidate_queries::find(db, principal, id)
+        .await
+        .map(|query| query.id)
+        .map_err(|_| ServiceError::invalid("candidateQueryId", "no such candidate query"))
 }
 
-async fn check_letter(db: &impl ConnectionTrait, principal: &Principal, id: FormLetterId) -> ServiceResult<i64> {
-    form_letters::find(db, principal, id).await.map(|letter| letter.id).map_err(|_| ServiceError::invalid("formLetterId", "no such form letter"))
+async fn check_letter(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: FormLetterId,
+) -> ServiceResult<i64> {
+    form_letters::find(db, principal, id)
+        .await
+        .map(|letter| letter.id)
+        .map_err(|_| ServiceError::invalid("formLetterId", "no such form letter"))
 }
 
-pub async fn create(state: &AppState, principal: &Principal, input: JobInput) -> ServiceResult<nurturing_job::Model> {
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    input: JobInput,
+) -> ServiceResult<nurturing_job::Model> {
     let name = required_name("name", input.name.as_deref().unwrap_or_default(), 200)?;
-    let query = check_query(&state.db, principal, input.candidate_query_id.ok_or_else(|| ServiceError::invalid("candidateQueryId", "choose a candidate query"))?).await?;
-    let letter = check_letter(&state.db, principal, input.form_letter_id.ok_or_else(|| ServiceError::invalid("formLetterId", "choose a form letter"))?).await?;
+    let query = check_query(
+        &state.db,
+        principal,
+        input
+            .candidate_query_id
+            .ok_or_else(|| ServiceError::invalid("candidateQueryId", "choose a candidate query"))?,
+    )
+    .await?;
+    let letter = check_letter(
+        &state.db,
+        principal,
+        input
+            .form_letter_id
+            .ok_or_else(|| ServiceError::invalid("formLetterId", "choose a form letter"))?,
+    )
+    .await?;
     let schedule = Schedule::parse(
         input.weekdays.as_deref().unwrap_or_default(),
         input.dispatch_time.as_deref().unwrap_or_default(),
@@ -217,14 +302,27 @@ pub async fn create(state: &AppState, principal: &Principal, input: JobInput) ->
     .insert(&state.db)
     .await
     .map_err(name_taken)?;
-    audit::record(&state.db, principal, "nurturing_job.created", "nurturing_job", Some(created.id), serde_json::json!({"name": created.name})).await?;
+    audit::record(
+        &state.db,
+        principal,
+        "nurturing_job.created",
+        "nurturing_job",
+        Some(created.id),
+        serde_json::json!({"name": created.name}),
+    )
+    .await?;
     changed(state, &created);
     Ok(created)
 }
 
 /// A change of what or when a job writes drops its runs that were planned but not yet
 /// sent; they are planned again with the new settings. The editor becomes the job's owner.
-pub async fn update(state: &AppState, principal: &Principal, id: NurturingJobId, input: JobInput) -> ServiceResult<nurturing_job::Model> {
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    id: NurturingJobId,
+    input: JobInput,
+) -> ServiceResult<nurturing_job::Model> {
     let existing = find(&state.db, principal, id).await?;
     let current = schedule_of(&existing);
     let mut active: nurturing_job::ActiveModel = existing.clone().into();
@@ -238,8 +336,14 @@ pub async fn update(state: &AppState, principal: &Principal, id: NurturingJobId,
         active.form_letter_id = Set(check_letter(&state.db, principal, letter).await?);
     }
     let schedule = Schedule::parse(
-        input.weekdays.as_deref().unwrap_or(&Weekday::from_mask(existing.weekdays)),
-        input.dispatch_time.as_deref().unwrap_or(&current.dispatch_time()),
+        input
+            .weekdays
+            .as_deref()
+            .unwrap_or(&Weekday::from_mask(existing.weekdays)),
+        input
+            .dispatch_time
+            .as_deref()
+            .unwrap_or(&current.dispatch_time()),
         input.time_zone.as_deref().unwrap_or(current.zone_name()),
     )?;
     active.weekdays = Set(schedule.weekday_mask());
@@ -254,9 +358,15 @@ pub async fn update(state: &AppState, principal: &Principal, id: NurturingJobId,
     let now = state.clock.now();
     let switched_on = input.enabled == Some(true) && !existing.enabled;
     let replan = schedule != current
-        || input.candidate_query_id.is_some_and(|query| query.0 != existing.candidate_query_id)
-        || input.form_letter_id.is_some_and(|letter| letter.0 != existing.form_letter_id)
-        || input.enabled.is_some_and(|enabled| enabled != existing.enabled);
+        || input
+            .candidate_query_id
+            .is_some_and(|query| query.0 != existing.candidate_query_id)
+        || input
+            .form_letter_id
+            .is_some_and(|letter| letter.0 != existing.form_letter_id)
+        || input
+            .enabled
+            .is_some_and(|enabled| enabled != existing.enabled);
     if switched_on || schedule != current {
         // Only dispatch times from now on count: no catch-up for the time before.
         active.schedule_since = Set(now);
@@ -274,10 +384,17 @@ pub async fn update(state: &AppState, principal: &Principal, id: NurturingJobId,
             .exec(&txn)
             .await?;
     }
-    audit::record(&txn, principal, "nurturing_job.updated", "nurturing_job", Some(updated.id), serde_json::json!({
-        "name": updated.name,
-        "enabled": updated.enabled,
-    }))
+    audit::record(
+        &txn,
+        principal,
+        "nurturing_job.updated",
+        "nurturing_job",
+        Some(updated.id),
+        serde_json::json!({
+            "name": updated.name,
+            "enabled": updated.enabled,
+        }),
+    )
     .await?;
     txn.commit().await?;
     changed(state, &updated);
@@ -285,7 +402,11 @@ pub async fn update(state: &AppState, principal: &Principal, id: NurturingJobId,
 }
 
 /// A copy is switched off and named "<name> (copy)", "<name> (copy 2)", ….
-pub async fn copy(state: &AppState, principal: &Principal, id: NurturingJobId) -> ServiceResult<nurturing_job::Model> {
+pub async fn copy(
+    state: &AppState,
+    principal: &Principal,
+    id: NurturingJobId,
+) -> ServiceResult<nurturing_job::Model> {
     let original = find(&state.db, principal, id).await?;
     let taken: Vec<String> = nurturing_job::Entity::find()
         .select_only()
@@ -295,7 +416,13 @@ pub async fn copy(state: &AppState, principal: &Principal, id: NurturingJobId) -
         .all(&state.db)
         .await?;
     let name = (1..)
-        .map(|n| if n == 1 { format!("{} (copy)", original.name) } else { format!("{} (copy {n})", original.name) })
+        .map(|n| {
+            if n == 1 {
+                format!("{} (copy)", original.name)
+            } else {
+                format!("{} (copy {n})", original.name)
+            }
+        })
         .find(|name| !taken.contains(name))
         .unwrap_or_default();
     let now = state.clock.now();
@@ -309,25 +436,51 @@ pub async fn copy(state: &AppState, principal: &Principal, id: NurturingJobId) -
     copy.created_at = Set(now);
     copy.updated_at = Set(now);
     let copied = copy.insert(&state.db).await.map_err(name_taken)?;
-    audit::record(&state.db, principal, "nurturing_job.copied", "nurturing_job", Some(copied.id), serde_json::json!({"from": original.id})).await?;
+    audit::record(
+        &state.db,
+        principal,
+        "nurturing_job.copied",
+        "nurturing_job",
+        Some(copied.id),
+        serde_json::json!({"from": original.id}),
+    )
+    .await?;
     changed(state, &copied);
     Ok(copied)
 }
 
 /// Deletes the job with its runs, entries and writing jobs. What it sent stays in the
 /// candidates' histories and the outbox.
-pub async fn delete(state: &AppState, principal: &Principal, id: NurturingJobId) -> ServiceResult<()> {
+pub async fn delete(
+    state: &AppState,
+    principal: &Principal,
+    id: NurturingJobId,
+) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
     let txn = state.db.begin().await?;
-    nurturing_job::Entity::delete_by_id(existing.id).exec(&txn).await?;
-    audit::record(&txn, principal, "nurturing_job.deleted", "nurturing_job", Some(existing.id), serde_json::json!({"name": existing.name})).await?;
+    nurturing_job::Entity::delete_by_id(existing.id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        principal,
+        "nurturing_job.deleted",
+        "nurturing_job",
+        Some(existing.id),
+        serde_json::json!({"name": existing.name}),
+    )
+    .await?;
     txn.commit().await?;
     changed(state, &existing);
     Ok(())
 }
 
 /// A query or letter that a job uses cannot be deleted; the error names the jobs.
-pub async fn refuse_if_used(db: &impl ConnectionTrait, column: nurturing_job::Column, id: i64) -> ServiceResult<()> {
+pub async fn refuse_if_used(
+    db: &impl ConnectionTrait,
+    column: nurturing_job::Column,
+    id: i64,
+) -> ServiceResult<()> {
     let users: Vec<String> = nurturing_job::Entity::find()
         .select_only()
         .column(nurturing_job::Column::Name)
@@ -339,12 +492,18 @@ pub async fn refuse_if_used(db: &impl ConnectionTrait, column: nurturing_job::Co
     if users.is_empty() {
         Ok(())
     } else {
-        Err(ServiceError::conflict("id", format!("used by the nurturing job(s) {}", users.join(", "))))
+        Err(ServiceError::conflict(
+            "id",
+            format!("used by the nurturing job(s) {}", users.join(", ")),
+        ))
     }
 }
 
 fn changed(state: &AppState, job: &nurturing_job::Model) {
-    state.events.publish(DomainEvent::NurturingChanged { organisation_id: job.organisation_id, job_id: Some(job.id) });
+    state.events.publish(DomainEvent::NurturingChanged {
+        organisation_id: job.organisation_id,
+        job_id: Some(job.id),
+    });
     state.nurturing.wake();
 }
 

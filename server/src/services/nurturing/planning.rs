@@ -7,16 +7,19 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use talentpost_shared::nurturing::OUTGOING_CONTACT_MEDIA;
-use talentpost_shared::{DuplicateStatus, MatchReasonCode, NurturingEntryState, NurturingRunState, WritingJobKind};
+use talentpost_shared::{
+    DuplicateStatus, MatchReasonCode, NurturingEntryState, NurturingRunState, WritingJobKind,
+};
 
 use crate::auth::{Credential, Principal};
 use crate::db::entities::{
-    app_user, application, candidate, candidate_email, contact_event, form_letter, nurturing_entry, nurturing_job, nurturing_run, writing_job,
+    app_user, application, candidate, candidate_email, contact_event, form_letter, nurturing_entry,
+    nurturing_job, nurturing_run, writing_job,
 };
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
@@ -53,7 +56,10 @@ pub struct Recipient {
 
 /// What the job writes as: its owner (whoever last saved or switched it on) or, when
 /// that user is gone or deactivated, an active administrator of the organisation.
-pub async fn owner_principal(db: &impl ConnectionTrait, job: &nurturing_job::Model) -> ServiceResult<Principal> {
+pub async fn owner_principal(
+    db: &impl ConnectionTrait,
+    job: &nurturing_job::Model,
+) -> ServiceResult<Principal> {
     if let Some(owner) = job.owner_user_id
         && let Some(principal) = auth::load_principal(db, owner, Credential::Session).await?
         && principal.organisation_id == job.organisation_id
@@ -67,26 +73,58 @@ pub async fn owner_principal(db: &impl ConnectionTrait, job: &nurturing_job::Mod
         .order_by_asc(app_user::Column::Id)
         .one(db)
         .await?
-        .ok_or(ServiceError::Forbidden("the organisation has no active administrator to write as"))?;
+        .ok_or(ServiceError::Forbidden(
+            "the organisation has no active administrator to write as",
+        ))?;
     auth::load_principal(db, admin.id, Credential::Session)
         .await?
-        .ok_or(ServiceError::Forbidden("the organisation has no active administrator to write as"))
+        .ok_or(ServiceError::Forbidden(
+            "the organisation has no active administrator to write as",
+        ))
 }
 
 /// The job's query, checked as its owner would run it.
-async fn job_filter(state: &AppState, principal: &Principal, job: &nurturing_job::Model) -> ServiceResult<CheckedFilter> {
-    let query = candidate_queries::find(&state.db, principal, CandidateQueryId(job.candidate_query_id)).await?;
+async fn job_filter(
+    state: &AppState,
+    principal: &Principal,
+    job: &nurturing_job::Model,
+) -> ServiceResult<CheckedFilter> {
+    let query = candidate_queries::find(
+        &state.db,
+        principal,
+        CandidateQueryId(job.candidate_query_id),
+    )
+    .await?;
     candidate_queries::check(&state.db, principal, &candidate_queries::filter_of(&query)).await
 }
 
 /// The recipients of a filter as of `at`: every matching candidate, one per duplicate
 /// set (the member with the latest outgoing contact), each with the application the
 /// letter is about and why they matched.
-pub async fn recipients(state: &AppState, organisation_id: i64, filter: &CheckedFilter, at: DateTime<Utc>) -> ServiceResult<Vec<Recipient>> {
+pub async fn recipients(
+    state: &AppState,
+    organisation_id: i64,
+    filter: &CheckedFilter,
+    at: DateTime<Utc>,
+) -> ServiceResult<Vec<Recipient>> {
     let db = &state.db;
-    let condition = candidate_queries::condition(filter, organisation_id, at, db.get_database_backend());
-    let matched = || candidate::Entity::find().select_only().column(candidate::Column::Id).filter(condition.clone()).into_query();
-    type Row = (i64, String, Option<NaiveDate>, Option<NaiveDate>, Option<String>, String);
+    let condition =
+        candidate_queries::condition(filter, organisation_id, at, db.get_database_backend());
+    let matched = || {
+        candidate::Entity::find()
+            .select_only()
+            .column(candidate::Column::Id)
+            .filter(condition.clone())
+            .into_query()
+    };
+    type Row = (
+        i64,
+        String,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        Option<String>,
+        String,
+    );
     let rows: Vec<Row> = candidate::Entity::find()
         .select_only()
         .columns([
@@ -111,11 +149,19 @@ pub async fn recipients(state: &AppState, organisation_id: i64, filter: &Checked
         .into_tuple()
         .all(db)
         .await?;
-    let deliverable: HashSet<i64> = emails.iter().filter(|(_, _, ok)| *ok).map(|(id, _, _)| *id).collect();
+    let deliverable: HashSet<i64> = emails
+        .iter()
+        .filter(|(_, _, ok)| *ok)
+        .map(|(id, _, _)| *id)
+        .collect();
 
     // Duplicate sets among the matches: shared address, phone, or name and birthday,
     // unless recruiters said "different people".
-    let index: HashMap<i64, usize> = rows.iter().enumerate().map(|(at, row)| (row.0, at)).collect();
+    let index: HashMap<i64, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(at, row)| (row.0, at))
+        .collect();
     let mut keys: HashMap<String, Vec<usize>> = HashMap::new();
     for (candidate_id, key, _) in &emails {
         if let Some(at) = index.get(candidate_id) {
@@ -127,17 +173,23 @@ pub async fn recipients(state: &AppState, organisation_id: i64, filter: &Checked
             keys.entry(format!("phone:{phone}")).or_default().push(at);
         }
         if let Some(birthday) = birthday {
-            keys.entry(format!("name:{name_key}|{birthday}")).or_default().push(at);
+            keys.entry(format!("name:{name_key}|{birthday}"))
+                .or_default()
+                .push(at);
         }
     }
-    let grouped: Vec<Vec<usize>> = keys.into_values().filter(|members| members.len() > 1).collect();
+    let grouped: Vec<Vec<usize>> = keys
+        .into_values()
+        .filter(|members| members.len() > 1)
+        .collect();
     let involved: HashSet<i64> = grouped.iter().flatten().map(|at| rows[*at].0).collect();
     let decisions = duplicates::decisions_among(db, &involved).await?;
     let mut sets = UnionFind::new(rows.len());
     for members in &grouped {
         for other in &members[1..] {
             let (a, b) = (rows[members[0]].0, rows[*other].0);
-            if decisions.get(&(Ord::min(a, b), Ord::max(a, b))) != Some(&DuplicateStatus::Dismissed) {
+            if decisions.get(&(Ord::min(a, b), Ord::max(a, b))) != Some(&DuplicateStatus::Dismissed)
+            {
                 sets.union(members[0], *other);
             }
         }
@@ -146,11 +198,18 @@ pub async fn recipients(state: &AppState, organisation_id: i64, filter: &Checked
     for at in 0..rows.len() {
         by_root.entry(sets.find(at)).or_default().push(at);
     }
-    let in_sets: Vec<i64> = by_root.values().filter(|members| members.len() > 1).flatten().map(|at| rows[*at].0).collect();
+    let in_sets: Vec<i64> = by_root
+        .values()
+        .filter(|members| members.len() > 1)
+        .flatten()
+        .map(|at| rows[*at].0)
+        .collect();
     // Mail that failed or bounced did not reach that member.
     let latest_outgoing = latest_contacts(
         db,
-        candidate_queries::delivered_contacts().filter(contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str()))),
+        candidate_queries::delivered_contacts().filter(
+            contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str())),
+        ),
         &in_sets,
     )
     .await?;
@@ -176,30 +235,60 @@ pub async fn recipients(state: &AppState, organisation_id: i64, filter: &Checked
             .max_by_key(|at| (latest_outgoing.get(&rows[*at].0).copied(), rows[*at].0))
             .unwrap_or(members[0]);
         let (id, status, birthday, pool_since, _, _) = &rows[chosen];
-        let mut reasons = vec![MatchReason { code: MatchReasonCode::Status, value: status.to_uppercase() }];
+        let mut reasons = vec![MatchReason {
+            code: MatchReasonCode::Status,
+            value: status.to_uppercase(),
+        }];
         if filter.has_birthday_window()
             && let Some(birthday) = birthday
         {
-            reasons.push(MatchReason { code: MatchReasonCode::Birthday, value: birthday.to_string() });
+            reasons.push(MatchReason {
+                code: MatchReasonCode::Birthday,
+                value: birthday.to_string(),
+            });
         }
         if filter.has_last_contact() {
-            let last = last_contacts.get(id).map(|at| at.date_naive().to_string()).unwrap_or_default();
-            reasons.push(MatchReason { code: MatchReasonCode::LastContact, value: last });
+            let last = last_contacts
+                .get(id)
+                .map(|at| at.date_naive().to_string())
+                .unwrap_or_default();
+            reasons.push(MatchReason {
+                code: MatchReasonCode::LastContact,
+                value: last,
+            });
         }
         if let Some(since) = pool_since.filter(|_| filter.has_pool_time()) {
-            reasons.push(MatchReason { code: MatchReasonCode::InPoolSince, value: since.to_string() });
+            reasons.push(MatchReason {
+                code: MatchReasonCode::InPoolSince,
+                value: since.to_string(),
+            });
         }
         let application = applications.get(id);
-        if let Some((_, applied_at)) = application.filter(|_| candidate_queries::application_condition(filter, at).is_some()) {
-            reasons.push(MatchReason { code: MatchReasonCode::Application, value: applied_at.date_naive().to_string() });
+        if let Some((_, applied_at)) =
+            application.filter(|_| candidate_queries::application_condition(filter, at).is_some())
+        {
+            reasons.push(MatchReason {
+                code: MatchReasonCode::Application,
+                value: applied_at.date_naive().to_string(),
+            });
         }
         if members.len() > 1 {
-            reasons.push(MatchReason { code: MatchReasonCode::DuplicateSet, value: members.len().to_string() });
+            reasons.push(MatchReason {
+                code: MatchReasonCode::DuplicateSet,
+                value: members.len().to_string(),
+            });
         }
         if !deliverable.contains(id) {
-            reasons.push(MatchReason { code: MatchReasonCode::NoEmail, value: String::new() });
+            reasons.push(MatchReason {
+                code: MatchReasonCode::NoEmail,
+                value: String::new(),
+            });
         }
-        recipients.push(Recipient { candidate_id: *id, application_id: application.map(|(app, _)| *app), reasons });
+        recipients.push(Recipient {
+            candidate_id: *id,
+            application_id: application.map(|(app, _)| *app),
+            reasons,
+        });
     }
     Ok(recipients)
 }
@@ -212,10 +301,18 @@ async fn letter_applications(
     at: DateTime<Utc>,
     condition: &Condition,
 ) -> ServiceResult<HashMap<i64, (i64, DateTime<Utc>)>> {
-    let matched = candidate::Entity::find().select_only().column(candidate::Column::Id).filter(condition.clone()).into_query();
+    let matched = candidate::Entity::find()
+        .select_only()
+        .column(candidate::Column::Id)
+        .filter(condition.clone())
+        .into_query();
     let mut query = application::Entity::find()
         .select_only()
-        .columns([application::Column::CandidateId, application::Column::Id, application::Column::AppliedAt])
+        .columns([
+            application::Column::CandidateId,
+            application::Column::Id,
+            application::Column::AppliedAt,
+        ])
         .filter(application::Column::CandidateId.in_subquery(matched));
     if let Some(applications) = candidate_queries::application_condition(filter, at) {
         query = query.filter(applications);
@@ -255,7 +352,14 @@ async fn latest_contacts(
         return Ok(latest);
     }
     for chunk in only.chunks(5_000) {
-        for (id, at) in grouped(contacts.clone().filter(contact_event::Column::CandidateId.is_in(chunk.iter().copied()))).all(db).await? {
+        for (id, at) in grouped(
+            contacts
+                .clone()
+                .filter(contact_event::Column::CandidateId.is_in(chunk.iter().copied())),
+        )
+        .all(db)
+        .await?
+        {
             if let Some(at) = at {
                 latest.insert(id, at);
             }
@@ -290,7 +394,11 @@ impl UnionFind {
 /// Plans the run of `job` at `dispatch_at`: inserts the run (the claim: one per job and
 /// time), its entries and, for a run still ahead, their writing jobs, in one
 /// transaction. `None` when another process planned it first.
-pub async fn plan(state: &AppState, job: &nurturing_job::Model, dispatch_at: DateTime<Utc>) -> ServiceResult<Option<(nurturing_run::Model, u64)>> {
+pub async fn plan(
+    state: &AppState,
+    job: &nurturing_job::Model,
+    dispatch_at: DateTime<Utc>,
+) -> ServiceResult<Option<(nurturing_run::Model, u64)>> {
     let already = nurturing_run::Entity::find()
         .filter(nurturing_run::Column::JobId.eq(job.id))
         .filter(nurturing_run::Column::DispatchAt.eq(dispatch_at))
@@ -323,7 +431,10 @@ pub async fn plan(state: &AppState, job: &nurturing_job::Model, dispatch_at: Dat
     // The job as it is now, locked against a concurrent edit (PostgreSQL; on SQLite the
     // insert above already made this the only writer): a job changed or switched off
     // while its recipients were worked out is planned again, with its new settings.
-    let current = nurturing_job::Entity::find_by_id(job.id).lock_exclusive().one(&txn).await?;
+    let current = nurturing_job::Entity::find_by_id(job.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
     if current.is_none_or(|current| !current.enabled || current.updated_at != job.updated_at) {
         return Ok(None);
     }
@@ -337,17 +448,25 @@ pub async fn plan(state: &AppState, job: &nurturing_job::Model, dispatch_at: Dat
             application_id: Set(recipient.application_id),
             planned_for: Set(dispatch_at),
             state: Set(NurturingEntryState::Planned.as_str().to_owned()),
-            reasons: Set(serde_json::to_string(&recipient.reasons).unwrap_or_else(|_| "[]".to_owned())),
+            reasons: Set(
+                serde_json::to_string(&recipient.reasons).unwrap_or_else(|_| "[]".to_owned())
+            ),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
         });
-        nurturing_entry::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+        nurturing_entry::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
     }
     if dispatch_at > now && count > 0 {
         // A run still ahead shows its recipients in the work centre, one writing job each.
-        let letter = form_letter::Entity::find_by_id(job.form_letter_id).one(&txn).await?;
-        let title = letter.map(|letter| letter.name).unwrap_or_else(|| job.name.clone());
+        let letter = form_letter::Entity::find_by_id(job.form_letter_id)
+            .one(&txn)
+            .await?;
+        let title = letter
+            .map(|letter| letter.name)
+            .unwrap_or_else(|| job.name.clone());
         let entries = Query::select()
             .column(nurturing_entry::Column::OrganisationId)
             .expr(Expr::val(WritingJobKind::Nurturing.as_str()))
@@ -382,7 +501,10 @@ pub async fn plan(state: &AppState, job: &nurturing_job::Model, dispatch_at: Dat
         txn.execute(&insert).await?;
     }
     txn.commit().await?;
-    state.events.publish(DomainEvent::NurturingChanged { organisation_id: job.organisation_id, job_id: Some(job.id) });
+    state.events.publish(DomainEvent::NurturingChanged {
+        organisation_id: job.organisation_id,
+        job_id: Some(job.id),
+    });
     Ok(Some((run, count)))
 }
 
@@ -397,18 +519,26 @@ pub struct DispatchReport {
 /// Dispatches a due run if this process can claim it (a run left by a vanished process
 /// is taken over once its lease ran out). Each entry is written in its own transaction
 /// that first moves it out of `planned`, so no entry is written twice.
-pub async fn dispatch(state: &AppState, run: &nurturing_run::Model, worker: &str) -> ServiceResult<Option<DispatchReport>> {
+pub async fn dispatch(
+    state: &AppState,
+    run: &nurturing_run::Model,
+    worker: &str,
+) -> ServiceResult<Option<DispatchReport>> {
     if !claim(state, run.id, worker).await? {
         return Ok(None);
     }
     let mut report = DispatchReport::default();
-    let Some(job) = nurturing_job::Entity::find_by_id(run.job_id).one(&state.db).await? else {
+    let Some(job) = nurturing_job::Entity::find_by_id(run.job_id)
+        .one(&state.db)
+        .await?
+    else {
         return Ok(Some(report));
     };
     let prepared = async {
         let principal = owner_principal(&state.db, &job).await?;
         let filter = job_filter(state, &principal, &job).await?;
-        let letter = form_letters::find(&state.db, &principal, FormLetterId(job.form_letter_id)).await?;
+        let letter =
+            form_letters::find(&state.db, &principal, FormLetterId(job.form_letter_id)).await?;
         ServiceResult::Ok((principal, filter, letter))
     }
     .await;
@@ -423,7 +553,12 @@ pub async fn dispatch(state: &AppState, run: &nurturing_run::Model, worker: &str
         }
     };
     // Whoever was contacted, rejected or changed since planning is checked again.
-    let condition = candidate_queries::condition(&filter, job.organisation_id, run.dispatch_at, state.db.get_database_backend());
+    let condition = candidate_queries::condition(
+        &filter,
+        job.organisation_id,
+        run.dispatch_at,
+        state.db.get_database_backend(),
+    );
     let still_matching: HashSet<i64> = candidate::Entity::find()
         .select_only()
         .column(candidate::Column::Id)
@@ -456,7 +591,15 @@ pub async fn dispatch(state: &AppState, run: &nurturing_run::Model, worker: &str
         after = last.id;
         for entry in batch {
             if !still_matching.contains(&entry.candidate_id) {
-                report.blocked += u64::from(settle(state, &entry, NurturingEntryState::Blocked, Some("no longer matched the query at dispatch".to_owned())).await?);
+                report.blocked += u64::from(
+                    settle(
+                        state,
+                        &entry,
+                        NurturingEntryState::Blocked,
+                        Some("no longer matched the query at dispatch".to_owned()),
+                    )
+                    .await?,
+                );
                 continue;
             }
             match write_entry(state, &principal, &letter, &entry).await? {
@@ -475,16 +618,27 @@ pub async fn dispatch(state: &AppState, run: &nurturing_run::Model, worker: &str
 async fn claim(state: &AppState, run_id: i64, worker: &str) -> ServiceResult<bool> {
     let real_now = Utc::now();
     let claimed = nurturing_run::Entity::update_many()
-        .col_expr(nurturing_run::Column::State, Expr::value(NurturingRunState::Dispatching.as_str()))
+        .col_expr(
+            nurturing_run::Column::State,
+            Expr::value(NurturingRunState::Dispatching.as_str()),
+        )
         .col_expr(nurturing_run::Column::ClaimedBy, Expr::value(worker))
-        .col_expr(nurturing_run::Column::ClaimedUntil, Expr::value(real_now + lease(state)))
+        .col_expr(
+            nurturing_run::Column::ClaimedUntil,
+            Expr::value(real_now + lease(state)),
+        )
         .filter(nurturing_run::Column::Id.eq(run_id))
         .filter(
-            Condition::any().add(nurturing_run::Column::State.eq(NurturingRunState::Planned.as_str())).add(
-                Condition::all()
-                    .add(nurturing_run::Column::State.eq(NurturingRunState::Dispatching.as_str()))
-                    .add(nurturing_run::Column::ClaimedUntil.lt(real_now)),
-            ),
+            Condition::any()
+                .add(nurturing_run::Column::State.eq(NurturingRunState::Planned.as_str()))
+                .add(
+                    Condition::all()
+                        .add(
+                            nurturing_run::Column::State
+                                .eq(NurturingRunState::Dispatching.as_str()),
+                        )
+                        .add(nurturing_run::Column::ClaimedUntil.lt(real_now)),
+                ),
         )
         .exec(&state.db)
         .await?;
@@ -493,7 +647,10 @@ async fn claim(state: &AppState, run_id: i64, worker: &str) -> ServiceResult<boo
 
 async fn extend_claim(state: &AppState, run_id: i64, worker: &str) -> ServiceResult<()> {
     nurturing_run::Entity::update_many()
-        .col_expr(nurturing_run::Column::ClaimedUntil, Expr::value(Utc::now() + lease(state)))
+        .col_expr(
+            nurturing_run::Column::ClaimedUntil,
+            Expr::value(Utc::now() + lease(state)),
+        )
         .filter(nurturing_run::Column::Id.eq(run_id))
         .filter(nurturing_run::Column::ClaimedBy.eq(worker))
         .exec(&state.db)
@@ -505,16 +662,35 @@ fn lease(state: &AppState) -> Duration {
     Duration::seconds(i64::try_from(state.config.nurturing_lease_seconds).unwrap_or(300))
 }
 
-async fn finish(state: &AppState, run: &nurturing_run::Model, job: &nurturing_job::Model) -> ServiceResult<()> {
+async fn finish(
+    state: &AppState,
+    run: &nurturing_run::Model,
+    job: &nurturing_job::Model,
+) -> ServiceResult<()> {
     nurturing_run::Entity::update_many()
-        .col_expr(nurturing_run::Column::State, Expr::value(NurturingRunState::Done.as_str()))
-        .col_expr(nurturing_run::Column::DispatchedAt, Expr::value(state.clock.now()))
-        .col_expr(nurturing_run::Column::CatchUp, Expr::value(run.catch_up || state.clock.now() - run.dispatch_at > CATCH_UP_AFTER))
-        .col_expr(nurturing_run::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            nurturing_run::Column::State,
+            Expr::value(NurturingRunState::Done.as_str()),
+        )
+        .col_expr(
+            nurturing_run::Column::DispatchedAt,
+            Expr::value(state.clock.now()),
+        )
+        .col_expr(
+            nurturing_run::Column::CatchUp,
+            Expr::value(run.catch_up || state.clock.now() - run.dispatch_at > CATCH_UP_AFTER),
+        )
+        .col_expr(
+            nurturing_run::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(nurturing_run::Column::Id.eq(run.id))
         .exec(&state.db)
         .await?;
-    state.events.publish(DomainEvent::NurturingChanged { organisation_id: job.organisation_id, job_id: Some(job.id) });
+    state.events.publish(DomainEvent::NurturingChanged {
+        organisation_id: job.organisation_id,
+        job_id: Some(job.id),
+    });
     Ok(())
 }
 
@@ -525,13 +701,22 @@ async fn write_entry(
     letter: &form_letter::Model,
     entry: &nurturing_entry::Model,
 ) -> ServiceResult<Option<NurturingEntryState>> {
-    let context =
-        messages::letter_context(state, principal, CandidateId(entry.candidate_id), entry.application_id.map(ApplicationId), None).await;
+    let context = messages::letter_context(
+        state,
+        principal,
+        CandidateId(entry.candidate_id),
+        entry.application_id.map(ApplicationId),
+        None,
+    )
+    .await;
     let written = match context {
         Ok(context) => {
             let txn = state.db.begin().await?;
             let taken = nurturing_entry::Entity::update_many()
-                .col_expr(nurturing_entry::Column::State, Expr::value(NurturingEntryState::Queued.as_str()))
+                .col_expr(
+                    nurturing_entry::Column::State,
+                    Expr::value(NurturingEntryState::Queued.as_str()),
+                )
                 .filter(nurturing_entry::Column::Id.eq(entry.id))
                 .filter(nurturing_entry::Column::State.eq(NurturingEntryState::Planned.as_str()))
                 .exec(&txn)
@@ -542,20 +727,38 @@ async fn write_entry(
             match form_letters::write_in(state, &txn, principal, letter, &context, true).await {
                 Ok((outcome, candidate)) => {
                     let (state_after, outbox_id, event_id) = match &outcome {
-                        LetterOutcome::Mailed(message) => (NurturingEntryState::Queued, Some(message.id), message.contact_event_id),
-                        LetterOutcome::Documented(event) => (NurturingEntryState::DocumentedNotSent, None, Some(event.id)),
+                        LetterOutcome::Mailed(message) => (
+                            NurturingEntryState::Queued,
+                            Some(message.id),
+                            message.contact_event_id,
+                        ),
+                        LetterOutcome::Documented(event) => {
+                            (NurturingEntryState::DocumentedNotSent, None, Some(event.id))
+                        }
                     };
                     let now = Utc::now();
                     nurturing_entry::Entity::update_many()
-                        .col_expr(nurturing_entry::Column::State, Expr::value(state_after.as_str()))
-                        .col_expr(nurturing_entry::Column::OutboxMessageId, Expr::value(outbox_id))
-                        .col_expr(nurturing_entry::Column::ContactEventId, Expr::value(event_id))
+                        .col_expr(
+                            nurturing_entry::Column::State,
+                            Expr::value(state_after.as_str()),
+                        )
+                        .col_expr(
+                            nurturing_entry::Column::OutboxMessageId,
+                            Expr::value(outbox_id),
+                        )
+                        .col_expr(
+                            nurturing_entry::Column::ContactEventId,
+                            Expr::value(event_id),
+                        )
                         .col_expr(nurturing_entry::Column::DoneAt, Expr::value(now))
                         .col_expr(nurturing_entry::Column::UpdatedAt, Expr::value(now))
                         .filter(nurturing_entry::Column::Id.eq(entry.id))
                         .exec(&txn)
                         .await?;
-                    writing_job::Entity::delete_many().filter(writing_job::Column::NurturingEntryId.eq(entry.id)).exec(&txn).await?;
+                    writing_job::Entity::delete_many()
+                        .filter(writing_job::Column::NurturingEntryId.eq(entry.id))
+                        .exec(&txn)
+                        .await?;
                     txn.commit().await?;
                     form_letters::announce(state, principal, &outcome, &candidate);
                     Ok(state_after)
@@ -575,14 +778,26 @@ async fn write_entry(
         // without a value, no right to the entity): the entry says why.
         Err(error) => {
             tracing::warn!(entry = entry.id, error = %error, "a nurturing entry could not be written");
-            Ok(settle(state, entry, NurturingEntryState::Failed, Some(error.to_string())).await?.then_some(NurturingEntryState::Failed))
+            Ok(settle(
+                state,
+                entry,
+                NurturingEntryState::Failed,
+                Some(error.to_string()),
+            )
+            .await?
+            .then_some(NurturingEntryState::Failed))
         }
     }
 }
 
 /// Moves a planned entry to a final state without writing (blocked, failed) and drops
 /// its writing job. False when it was no longer planned.
-pub async fn settle(state: &AppState, entry: &nurturing_entry::Model, to: NurturingEntryState, problem: Option<String>) -> ServiceResult<bool> {
+pub async fn settle(
+    state: &AppState,
+    entry: &nurturing_entry::Model,
+    to: NurturingEntryState,
+    problem: Option<String>,
+) -> ServiceResult<bool> {
     let txn = state.db.begin().await?;
     let now = Utc::now();
     let moved = nurturing_entry::Entity::update_many()
@@ -594,26 +809,46 @@ pub async fn settle(state: &AppState, entry: &nurturing_entry::Model, to: Nurtur
         .filter(nurturing_entry::Column::State.eq(NurturingEntryState::Planned.as_str()))
         .exec(&txn)
         .await?;
-    writing_job::Entity::delete_many().filter(writing_job::Column::NurturingEntryId.eq(entry.id)).exec(&txn).await?;
+    writing_job::Entity::delete_many()
+        .filter(writing_job::Column::NurturingEntryId.eq(entry.id))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(moved.rows_affected == 1)
 }
 
-async fn fail_all(state: &AppState, run: &nurturing_run::Model, error: &ServiceError) -> ServiceResult<u64> {
+async fn fail_all(
+    state: &AppState,
+    run: &nurturing_run::Model,
+    error: &ServiceError,
+) -> ServiceResult<u64> {
     tracing::warn!(run = run.id, error = %error, "a nurturing run could not be dispatched");
     let txn = state.db.begin().await?;
     let now = Utc::now();
     let failed = nurturing_entry::Entity::update_many()
-        .col_expr(nurturing_entry::Column::State, Expr::value(NurturingEntryState::Failed.as_str()))
-        .col_expr(nurturing_entry::Column::Problem, Expr::value(error.to_string()))
+        .col_expr(
+            nurturing_entry::Column::State,
+            Expr::value(NurturingEntryState::Failed.as_str()),
+        )
+        .col_expr(
+            nurturing_entry::Column::Problem,
+            Expr::value(error.to_string()),
+        )
         .col_expr(nurturing_entry::Column::DoneAt, Expr::value(now))
         .col_expr(nurturing_entry::Column::UpdatedAt, Expr::value(now))
         .filter(nurturing_entry::Column::RunId.eq(run.id))
         .filter(nurturing_entry::Column::State.eq(NurturingEntryState::Planned.as_str()))
         .exec(&txn)
         .await?;
-    let entries = nurturing_entry::Entity::find().select_only().column(nurturing_entry::Column::Id).filter(nurturing_entry::Column::RunId.eq(run.id)).into_query();
-    writing_job::Entity::delete_many().filter(writing_job::Column::NurturingEntryId.in_subquery(entries)).exec(&txn).await?;
+    let entries = nurturing_entry::Entity::find()
+        .select_only()
+        .column(nurturing_entry::Column::Id)
+        .filter(nurturing_entry::Column::RunId.eq(run.id))
+        .into_query();
+    writing_job::Entity::delete_many()
+        .filter(writing_job::Column::NurturingEntryId.in_subquery(entries))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(failed.rows_affected)
 }
@@ -629,7 +864,9 @@ pub async fn preview(
     let job = crate::services::nurturing::jobs::find(&state.db, principal, id).await?;
     let filter = job_filter(state, principal, &job).await?;
     let now = state.clock.now();
-    let at = crate::services::nurturing::jobs::schedule_of(&job).next_after(now).unwrap_or(now);
+    let at = crate::services::nurturing::jobs::schedule_of(&job)
+        .next_after(now)
+        .unwrap_or(now);
     let mut all = recipients(state, job.organisation_id, &filter, at).await?;
     let total = all.len();
     all.truncate(limit);

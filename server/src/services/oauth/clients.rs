@@ -3,7 +3,9 @@
 //! provider's endpoints and mail servers (sovereign clouds, test set-ups).
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use talentpost_shared::{MailSecurity, OauthProvider};
 
 use crate::auth::Principal;
@@ -37,7 +39,10 @@ pub struct OauthClientInput {
 
 /// Mail admins see the registrations (company admins connect mailboxes with them);
 /// only organisation admins change them.
-pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<oauth_client::Model>> {
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+) -> ServiceResult<Vec<oauth_client::Model>> {
     require_mail_admin(principal)?;
     Ok(oauth_client::Entity::find()
         .filter(oauth_client::Column::OrganisationId.eq(principal.organisation_id))
@@ -46,7 +51,11 @@ pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<
         .await?)
 }
 
-pub async fn find(db: &impl ConnectionTrait, organisation_id: i64, provider: OauthProvider) -> ServiceResult<Option<oauth_client::Model>> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    provider: OauthProvider,
+) -> ServiceResult<Option<oauth_client::Model>> {
     Ok(oauth_client::Entity::find()
         .filter(oauth_client::Column::OrganisationId.eq(organisation_id))
         .filter(oauth_client::Column::Provider.eq(provider.as_str()))
@@ -58,13 +67,17 @@ fn url_field(field: &str, value: &str) -> ServiceResult<Option<String>> {
     let Some(text) = optional_text(field, Some(value), 2000)? else {
         return Ok(None);
     };
-    let parsed = reqwest::Url::parse(&text).map_err(|_| ServiceError::invalid(field, "must be an absolute https URL"))?;
+    let parsed = reqwest::Url::parse(&text)
+        .map_err(|_| ServiceError::invalid(field, "must be an absolute https URL"))?;
     let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     // Secrets and tokens travel to these endpoints: plain http only to this machine.
     match parsed.scheme() {
         "https" if parsed.host_str().is_some() => Ok(Some(text)),
         "http" if loopback => Ok(Some(text)),
-        _ => Err(ServiceError::invalid(field, "must be an absolute https URL (http only for this machine)")),
+        _ => Err(ServiceError::invalid(
+            field,
+            "must be an absolute https URL (http only for this machine)",
+        )),
     }
 }
 
@@ -72,7 +85,10 @@ fn port_field(field: &str, value: i32) -> ServiceResult<Option<i32>> {
     match value {
         0 => Ok(None),
         1..=65535 => Ok(Some(value)),
-        _ => Err(ServiceError::invalid(field, "must be a port between 1 and 65535 (0 for the provider's default)")),
+        _ => Err(ServiceError::invalid(
+            field,
+            "must be a port between 1 and 65535 (0 for the provider's default)",
+        )),
     }
 }
 
@@ -83,7 +99,9 @@ pub async fn set(
     input: OauthClientInput,
 ) -> ServiceResult<oauth_client::Model> {
     if !principal.is_admin() {
-        return Err(ServiceError::Forbidden("only administrators register OAuth clients"));
+        return Err(ServiceError::Forbidden(
+            "only administrators register OAuth clients",
+        ));
     }
     let current = find(&state.db, principal.organisation_id, provider).await?;
     let mut row: oauth_client::ActiveModel = match &current {
@@ -97,24 +115,52 @@ pub async fn set(
     };
     match (&input.client_id, &current) {
         (Some(client_id), _) => row.client_id = Set(required_text("clientId", client_id, 500)?),
-        (None, None) => return Err(ServiceError::invalid("clientId", "enter the client (application) id registered at the provider")),
+        (None, None) => {
+            return Err(ServiceError::invalid(
+                "clientId",
+                "enter the client (application) id registered at the provider",
+            ));
+        }
         (None, Some(_)) => {}
     }
-    if let Some(secret) = input.client_secret.as_deref().map(str::trim).filter(|secret| !secret.is_empty()) {
+    if let Some(secret) = input
+        .client_secret
+        .as_deref()
+        .map(str::trim)
+        .filter(|secret| !secret.is_empty())
+    {
         if secret.chars().count() > 2000 {
-            return Err(ServiceError::invalid("clientSecret", "must be at most 2000 characters"));
+            return Err(ServiceError::invalid(
+                "clientSecret",
+                "must be at most 2000 characters",
+            ));
         }
         row.client_secret_secret = Set(Some(state.secrets.encrypt(secret)));
-    } else if current.as_ref().is_none_or(|current| current.client_secret_secret.is_none()) {
-        return Err(ServiceError::invalid("clientSecret", "enter the client secret registered at the provider"));
+    } else if current
+        .as_ref()
+        .is_none_or(|current| current.client_secret_secret.is_none())
+    {
+        return Err(ServiceError::invalid(
+            "clientSecret",
+            "enter the client secret registered at the provider",
+        ));
     }
     if let Some(tenant) = &input.tenant {
         if provider != OauthProvider::Microsoft && !tenant.trim().is_empty() {
-            return Err(ServiceError::invalid("tenant", "only Microsoft has tenants"));
+            return Err(ServiceError::invalid(
+                "tenant",
+                "only Microsoft has tenants",
+            ));
         }
         let tenant = optional_text("tenant", Some(tenant), 200)?;
-        if tenant.as_deref().is_some_and(|t| !t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))) {
-            return Err(ServiceError::invalid("tenant", "a tenant is a directory id (GUID), a domain, or \"organizations\""));
+        if tenant.as_deref().is_some_and(|t| {
+            !t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        }) {
+            return Err(ServiceError::invalid(
+                "tenant",
+                "a tenant is a directory id (GUID), a domain, or \"organizations\"",
+            ));
         }
         row.tenant = Set(tenant);
     }
@@ -142,7 +188,10 @@ pub async fn set(
     }
     if let Some(security) = input.smtp_security {
         if security == MailSecurity::Unencrypted {
-            return Err(ServiceError::invalid("smtpSecurity", "tokens are never sent unencrypted: choose TLS or STARTTLS"));
+            return Err(ServiceError::invalid(
+                "smtpSecurity",
+                "tokens are never sent unencrypted: choose TLS or STARTTLS",
+            ));
         }
         row.smtp_security = Set(Some(security.as_str().to_owned()));
     }
@@ -169,12 +218,22 @@ pub async fn set(
 
 /// The settings to talk to the provider with: the registration, its secret
 /// decrypted, and the provider's defaults where nothing is overridden.
-pub fn provider_settings(secrets: &SecretBox, client: &oauth_client::Model) -> ServiceResult<ProviderSettings> {
-    let provider = OauthProvider::parse(&client.provider)
-        .ok_or_else(|| ServiceError::Internal(format!("OAuth client {} has an unknown provider", client.id)))?;
+pub fn provider_settings(
+    secrets: &SecretBox,
+    client: &oauth_client::Model,
+) -> ServiceResult<ProviderSettings> {
+    let provider = OauthProvider::parse(&client.provider).ok_or_else(|| {
+        ServiceError::Internal(format!(
+            "OAuth client {} has an unknown provider",
+            client.id
+        ))
+    })?;
     let client_secret = match &client.client_secret_secret {
         Some(sealed) => Some(secrets.decrypt(sealed).map_err(|_| {
-            ServiceError::invalid("clientSecret", "the stored client secret cannot be read with this server's key; enter it again")
+            ServiceError::invalid(
+                "clientSecret",
+                "the stored client secret cannot be read with this server's key; enter it again",
+            )
         })?),
         None => None,
     };
@@ -183,21 +242,50 @@ pub fn provider_settings(secrets: &SecretBox, client: &oauth_client::Model) -> S
         provider,
         client_id: client.client_id.clone(),
         client_secret,
-        authorize_url: client.authorize_url.clone().unwrap_or(defaults.authorize_url),
+        authorize_url: client
+            .authorize_url
+            .clone()
+            .unwrap_or(defaults.authorize_url),
         token_url: client.token_url.clone().unwrap_or(defaults.token_url),
-        revoke_url: client.revoke_url.clone().or(defaults.revoke_url.map(str::to_owned)),
-        userinfo_url: client.userinfo_url.clone().or(defaults.userinfo_url.map(str::to_owned)),
-        imap_host: client.imap_host.clone().unwrap_or_else(|| defaults.imap_host.to_owned()),
-        imap_port: client.imap_port.and_then(|port| u16::try_from(port).ok()).unwrap_or(defaults.imap_port),
-        smtp_host: client.smtp_host.clone().unwrap_or_else(|| defaults.smtp_host.to_owned()),
-        smtp_port: client.smtp_port.and_then(|port| u16::try_from(port).ok()).unwrap_or(defaults.smtp_port),
-        smtp_security: client.smtp_security.as_deref().and_then(MailSecurity::parse).unwrap_or(defaults.smtp_security),
+        revoke_url: client
+            .revoke_url
+            .clone()
+            .or(defaults.revoke_url.map(str::to_owned)),
+        userinfo_url: client
+            .userinfo_url
+            .clone()
+            .or(defaults.userinfo_url.map(str::to_owned)),
+        imap_host: client
+            .imap_host
+            .clone()
+            .unwrap_or_else(|| defaults.imap_host.to_owned()),
+        imap_port: client
+            .imap_port
+            .and_then(|port| u16::try_from(port).ok())
+            .unwrap_or(defaults.imap_port),
+        smtp_host: client
+            .smtp_host
+            .clone()
+            .unwrap_or_else(|| defaults.smtp_host.to_owned()),
+        smtp_port: client
+            .smtp_port
+            .and_then(|port| u16::try_from(port).ok())
+            .unwrap_or(defaults.smtp_port),
+        smtp_security: client
+            .smtp_security
+            .as_deref()
+            .and_then(MailSecurity::parse)
+            .unwrap_or(defaults.smtp_security),
         accept_invalid_certs: client.accept_invalid_certs,
     })
 }
 
 /// The provider settings of an organisation, or an error naming what is missing.
-pub async fn settings_for(state: &AppState, organisation_id: i64, provider: OauthProvider) -> ServiceResult<ProviderSettings> {
+pub async fn settings_for(
+    state: &AppState,
+    organisation_id: i64,
+    provider: OauthProvider,
+) -> ServiceResult<ProviderSettings> {
     let client = find(&state.db, organisation_id, provider).await?.ok_or_else(|| {
         ServiceError::invalid(
             "provider",

@@ -6,15 +6,21 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait, TryIntoModel};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait, TryIntoModel,
+};
 use serde::{Deserialize, Serialize};
 use talentpost_shared::{
-    EmailAddress, InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, OauthAccountState, OauthProvider, OauthPurpose, OutboxStatus,
-    SenderChannel, SenderNameMode,
+    EmailAddress, InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem,
+    OauthAccountState, OauthProvider, OauthPurpose, OutboxStatus, SenderChannel, SenderNameMode,
 };
 
 use crate::auth::Principal;
-use crate::db::entities::{inbound_account, inbound_folder_state, oauth_account, outbound_account, outbox_message, sender_identity};
+use crate::db::entities::{
+    inbound_account, inbound_folder_state, oauth_account, outbound_account, outbox_message,
+    sender_identity,
+};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{LegalEntityId, OauthAccountId};
@@ -58,16 +64,24 @@ pub async fn start(
     require_mail_admin(principal)?;
     let login_hint = match purpose {
         OauthPurpose::InboundAccount => {
-            let account = inbound_accounts::find(&state.db, principal, crate::ids::InboundAccountId(target_id))
-                .await
-                .map_err(|_| ServiceError::invalid("targetId", "no such inbound account"))?;
+            let account = inbound_accounts::find(
+                &state.db,
+                principal,
+                crate::ids::InboundAccountId(target_id),
+            )
+            .await
+            .map_err(|_| ServiceError::invalid("targetId", "no such inbound account"))?;
             require_matching_protocol(&account, provider)?;
             Some(account.username).filter(|user| user.contains('@'))
         }
         OauthPurpose::SenderIdentity => {
-            let entity = legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(target_id))
-                .await
-                .map_err(|_| ServiceError::invalid("targetId", "no such legal entity"))?;
+            let entity = legal_entities::find_in_organisation(
+                &state.db,
+                principal,
+                LegalEntityId(target_id),
+            )
+            .await
+            .map_err(|_| ServiceError::invalid("targetId", "no such legal entity"))?;
             principal.require_administers(entity.id)?;
             None
         }
@@ -88,7 +102,9 @@ pub async fn start(
                 verifier: verifier.to_owned(),
                 expires_at,
             };
-            state.secrets.encrypt(&serde_json::to_string(&sealed).unwrap_or_default())
+            state
+                .secrets
+                .encrypt(&serde_json::to_string(&sealed).unwrap_or_default())
         },
         login_hint.as_deref(),
     )
@@ -96,7 +112,10 @@ pub async fn start(
     Ok(request.url)
 }
 
-fn require_matching_protocol(account: &inbound_account::Model, provider: OauthProvider) -> ServiceResult<()> {
+fn require_matching_protocol(
+    account: &inbound_account::Model,
+    provider: OauthProvider,
+) -> ServiceResult<()> {
     let expected = match provider {
         OauthProvider::Google => InboundProtocol::Gmail,
         OauthProvider::Microsoft => InboundProtocol::Microsoft365,
@@ -106,7 +125,11 @@ fn require_matching_protocol(account: &inbound_account::Model, provider: OauthPr
     } else {
         Err(ServiceError::invalid(
             "provider",
-            format!("the account \"{}\" is not of type {}; change its type first", account.label, clients::label(provider)),
+            format!(
+                "the account \"{}\" is not of type {}; change its type first",
+                account.label,
+                clients::label(provider)
+            ),
         ))
     }
 }
@@ -134,14 +157,22 @@ fn app_path(purpose: OauthPurpose) -> &'static str {
 }
 
 fn open_state(state: &AppState, sealed: &str) -> ServiceResult<ConnectState> {
-    let forged = || ServiceError::invalid("state", "this sign-in response was not started by Talentpost or was altered; start the connection again");
+    let forged = || {
+        ServiceError::invalid(
+            "state",
+            "this sign-in response was not started by Talentpost or was altered; start the connection again",
+        )
+    };
     let json = state.secrets.decrypt(sealed).map_err(|_| forged())?;
     let opened: ConnectState = serde_json::from_str(&json).map_err(|_| forged())?;
     if opened.kind != STATE_KIND {
         return Err(forged());
     }
     if opened.expires_at < Utc::now().timestamp() {
-        return Err(ServiceError::invalid("state", "this sign-in has expired (more than 10 minutes); start the connection again"));
+        return Err(ServiceError::invalid(
+            "state",
+            "this sign-in has expired (more than 10 minutes); start the connection again",
+        ));
     }
     Ok(opened)
 }
@@ -150,15 +181,24 @@ fn open_state(state: &AppState, sealed: &str) -> ServiceResult<ConnectState> {
 /// callback page calls this in the admin's session (a same-site request, so the strict
 /// session cookie is there); it must be the admin who started, so a foreign code cannot
 /// be slipped into someone's session.
-pub async fn complete(state: &AppState, principal: &Principal, params: CallbackParams) -> ServiceResult<Connected> {
+pub async fn complete(
+    state: &AppState,
+    principal: &Principal,
+    params: CallbackParams,
+) -> ServiceResult<Connected> {
     require_mail_admin(principal)?;
     let opened = open_state(state, params.state.as_deref().unwrap_or_default())?;
     if principal.user_id != opened.user_id || principal.organisation_id != opened.organisation_id {
-        return Err(ServiceError::Forbidden("only the administrator who started this connection can finish it"));
+        return Err(ServiceError::Forbidden(
+            "only the administrator who started this connection can finish it",
+        ));
     }
     let provider = clients::label(opened.provider);
     if let Some(error) = params.error {
-        let detail = params.error_description.map(|d| format!(": {d}")).unwrap_or_default();
+        let detail = params
+            .error_description
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default();
         return Err(ServiceError::invalid(
             "error",
             if error == "access_denied" {
@@ -174,16 +214,26 @@ pub async fn complete(state: &AppState, principal: &Principal, params: CallbackP
         .ok_or_else(|| ServiceError::invalid("code", "the provider sent no authorisation code"))?;
     let settings = clients::settings_for(state, opened.organisation_id, opened.provider).await?;
     let http = oauth::http_client().map_err(|error| ServiceError::Internal(error.to_string()))?;
-    let issued = oauth::exchange_code(&http, &settings, &callback_url(state), &code, &opened.verifier)
-        .await
-        .map_err(|error| ServiceError::invalid("code", exchange_message(&error)))?;
+    let issued = oauth::exchange_code(
+        &http,
+        &settings,
+        &callback_url(state),
+        &code,
+        &opened.verifier,
+    )
+    .await
+    .map_err(|error| ServiceError::invalid("code", exchange_message(&error)))?;
     let refresh_token = issued.refresh_token.clone().ok_or_else(|| {
         ServiceError::invalid(
             "code",
             format!("{provider} issued no refresh token, so the connection would die within the hour; check that the app registration allows offline access"),
         )
     })?;
-    let mailbox = match issued.id_token.as_deref().and_then(oauth::mailbox_from_id_token) {
+    let mailbox = match issued
+        .id_token
+        .as_deref()
+        .and_then(oauth::mailbox_from_id_token)
+    {
         Some(mailbox) => Some(mailbox),
         None => match &settings.userinfo_url {
             Some(url) => oauth::mailbox_from_userinfo(&http, url, &issued.access_token)
@@ -203,17 +253,28 @@ pub async fn complete(state: &AppState, principal: &Principal, params: CallbackP
         expires_in: issued.expires_in,
     };
     match opened.purpose {
-        OauthPurpose::InboundAccount => connect_inbound(state, principal, opened.target_id, tokens).await?,
-        OauthPurpose::SenderIdentity => connect_sender(state, principal, opened.target_id, tokens, &settings).await?,
+        OauthPurpose::InboundAccount => {
+            connect_inbound(state, principal, opened.target_id, tokens).await?
+        }
+        OauthPurpose::SenderIdentity => {
+            connect_sender(state, principal, opened.target_id, tokens, &settings).await?
+        }
     }
-    Ok(Connected { app_path: app_path(opened.purpose), mailbox: mailbox.to_string() })
+    Ok(Connected {
+        app_path: app_path(opened.purpose),
+        mailbox: mailbox.to_string(),
+    })
 }
 
 fn exchange_message(error: &OauthError) -> String {
     match error {
-        OauthError::InvalidGrant(detail) => format!("the provider did not accept the sign-in ({detail}); start the connection again"),
+        OauthError::InvalidGrant(detail) => format!(
+            "the provider did not accept the sign-in ({detail}); start the connection again"
+        ),
         OauthError::Client(detail) => {
-            format!("the provider refused Talentpost's client id or secret ({detail}); check the OAuth client under Settings → Mail accounts")
+            format!(
+                "the provider refused Talentpost's client id or secret ({detail}); check the OAuth client under Settings → Mail accounts"
+            )
         }
         other => other.to_string(),
     }
@@ -237,7 +298,10 @@ async fn store_tokens(
     tokens: &NewTokens,
 ) -> ServiceResult<oauth_account::Model> {
     let now = Utc::now();
-    let expires_at = tokens.expires_in.and_then(|lifetime| chrono::Duration::from_std(lifetime).ok()).map(|lifetime| now + lifetime);
+    let expires_at = tokens
+        .expires_in
+        .and_then(|lifetime| chrono::Duration::from_std(lifetime).ok())
+        .map(|lifetime| now + lifetime);
     let mut row = match existing {
         Some(existing) => oauth_account::ActiveModel::from(existing),
         None => oauth_account::ActiveModel {
@@ -265,21 +329,38 @@ async fn store_tokens(
     Ok(row.save(db).await?.try_into_model()?)
 }
 
-async fn existing_connection(db: &impl ConnectionTrait, id: Option<i64>) -> ServiceResult<Option<oauth_account::Model>> {
+async fn existing_connection(
+    db: &impl ConnectionTrait,
+    id: Option<i64>,
+) -> ServiceResult<Option<oauth_account::Model>> {
     match id {
         Some(id) => Ok(oauth_account::Entity::find_by_id(id).one(db).await?),
         None => Ok(None),
     }
 }
 
-async fn connect_inbound(state: &AppState, principal: &Principal, account_id: i64, tokens: NewTokens) -> ServiceResult<()> {
+async fn connect_inbound(
+    state: &AppState,
+    principal: &Principal,
+    account_id: i64,
+    tokens: NewTokens,
+) -> ServiceResult<()> {
     let txn = state.db.begin().await?;
-    let account = inbound_accounts::find(&txn, principal, crate::ids::InboundAccountId(account_id)).await?;
+    let account =
+        inbound_accounts::find(&txn, principal, crate::ids::InboundAccountId(account_id)).await?;
     let existing = existing_connection(&txn, account.oauth_account_id).await?;
     // The same mailbox again keeps the sync position (no mail fetched twice or
     // skipped); another mailbox starts from its beginning.
     let same_mailbox = account.username.eq_ignore_ascii_case(&tokens.mailbox);
-    let connection = store_tokens(state, &txn, principal, account.legal_entity_id, existing, &tokens).await?;
+    let connection = store_tokens(
+        state,
+        &txn,
+        principal,
+        account.legal_entity_id,
+        existing,
+        &tokens,
+    )
+    .await?;
     let mut row = inbound_account::ActiveModel::from(account.clone());
     row.auth_method = Set(InboundAuthMethod::Oauth.as_str().to_owned());
     row.oauth_account_id = Set(Some(connection.id));
@@ -308,8 +389,13 @@ async fn connect_inbound(state: &AppState, principal: &Principal, account_id: i6
     )
     .await?;
     txn.commit().await?;
-    state.events.publish(DomainEvent::InboundAccountStatusChanged(Box::new(updated)));
-    state.events.publish(DomainEvent::OauthAccountChanged { organisation_id: principal.organisation_id, oauth_account_id: connection.id });
+    state
+        .events
+        .publish(DomainEvent::InboundAccountStatusChanged(Box::new(updated)));
+    state.events.publish(DomainEvent::OauthAccountChanged {
+        organisation_id: principal.organisation_id,
+        oauth_account_id: connection.id,
+    });
     state.inbound.restart(state, account.id);
     Ok(())
 }
@@ -323,7 +409,9 @@ async fn connect_sender(
     tokens: NewTokens,
     settings: &oauth::ProviderSettings,
 ) -> ServiceResult<()> {
-    let entity = legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(legal_entity_id)).await?;
+    let entity =
+        legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(legal_entity_id))
+            .await?;
     principal.require_administers(entity.id)?;
     let channel = match tokens.provider {
         OauthProvider::Google => SenderChannel::Google,
@@ -331,12 +419,28 @@ async fn connect_sender(
     };
     let now = Utc::now();
     let txn = state.db.begin().await?;
-    let identity = sender_identity::Entity::find().filter(sender_identity::Column::LegalEntityId.eq(entity.id)).one(&txn).await?;
-    let current_account = match identity.as_ref().filter(|identity| identity.channel == channel.as_str()).and_then(|i| i.outbound_account_id) {
-        Some(id) => outbound_account::Entity::find_by_id(id).one(&txn).await?.filter(|account| account.oauth_account_id.is_some()),
+    let identity = sender_identity::Entity::find()
+        .filter(sender_identity::Column::LegalEntityId.eq(entity.id))
+        .one(&txn)
+        .await?;
+    let current_account = match identity
+        .as_ref()
+        .filter(|identity| identity.channel == channel.as_str())
+        .and_then(|i| i.outbound_account_id)
+    {
+        Some(id) => outbound_account::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .filter(|account| account.oauth_account_id.is_some()),
         None => None,
     };
-    let existing = existing_connection(&txn, current_account.as_ref().and_then(|account| account.oauth_account_id)).await?;
+    let existing = existing_connection(
+        &txn,
+        current_account
+            .as_ref()
+            .and_then(|account| account.oauth_account_id),
+    )
+    .await?;
     // Since when mail has waited for this reconnect: the moment the connection lapsed.
     let lapsed_at = existing
         .as_ref()
@@ -409,21 +513,33 @@ async fn connect_sender(
     // Mail that waited or gave up because the sign-in had lapsed goes out now, with a
     // fresh maximum age, as the admin mail promised; older failures stay as they are.
     let requeued = match lapsed_at {
-        Some(lapsed_at) => outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Retrying.as_str()))
-        .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
-        .col_expr(
-            outbox_message::Column::ExpiresAt,
-            Expr::value(now + chrono::Duration::hours(i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48))),
-        )
-        .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
-        .filter(outbox_message::Column::OutboundAccountId.eq(account.id))
-        .filter(outbox_message::Column::LastProblem.eq(MailProblem::Authorization.as_str()))
-        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Failed.as_str(), OutboxStatus::Retrying.as_str()]))
-        .filter(outbox_message::Column::UpdatedAt.gte(lapsed_at))
-        .exec(&txn)
-        .await?
-        .rows_affected,
+        Some(lapsed_at) => {
+            outbox_message::Entity::update_many()
+                .col_expr(
+                    outbox_message::Column::Status,
+                    Expr::value(OutboxStatus::Retrying.as_str()),
+                )
+                .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
+                .col_expr(
+                    outbox_message::Column::ExpiresAt,
+                    Expr::value(
+                        now + chrono::Duration::hours(
+                            i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48),
+                        ),
+                    ),
+                )
+                .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
+                .filter(outbox_message::Column::OutboundAccountId.eq(account.id))
+                .filter(outbox_message::Column::LastProblem.eq(MailProblem::Authorization.as_str()))
+                .filter(outbox_message::Column::Status.is_in([
+                    OutboxStatus::Failed.as_str(),
+                    OutboxStatus::Retrying.as_str(),
+                ]))
+                .filter(outbox_message::Column::UpdatedAt.gte(lapsed_at))
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
         None => 0,
     };
     txn.commit().await?;
@@ -431,13 +547,19 @@ async fn connect_sender(
         tracing::info!(count = requeued, mailbox = %tokens.mailbox, "mail that waited for the reconnect is queued again");
     }
     state.transports.forget_account(account.id);
-    state.events.publish(DomainEvent::OauthAccountChanged { organisation_id: principal.organisation_id, oauth_account_id: connection.id });
+    state.events.publish(DomainEvent::OauthAccountChanged {
+        organisation_id: principal.organisation_id,
+        oauth_account_id: connection.id,
+    });
     state.outbox.wake();
     Ok(())
 }
 
 /// The connections the caller administers, newest first.
-pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<oauth_account::Model>> {
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+) -> ServiceResult<Vec<oauth_account::Model>> {
     require_mail_admin(principal)?;
     let mut query = oauth_account::Entity::find()
         .filter(oauth_account::Column::OrganisationId.eq(principal.organisation_id))
@@ -449,7 +571,11 @@ pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<
     Ok(query.all(&state.db).await?)
 }
 
-pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: OauthAccountId) -> ServiceResult<oauth_account::Model> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: OauthAccountId,
+) -> ServiceResult<oauth_account::Model> {
     require_mail_admin(principal)?;
     oauth_account::Entity::find_by_id(id.0)
         .filter(oauth_account::Column::OrganisationId.eq(principal.organisation_id))
@@ -461,9 +587,16 @@ pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: OauthAcc
 
 /// Deletes the tokens (and asks the provider to revoke them). Accounts using the
 /// connection stop until it is connected again; their settings and sync position stay.
-pub async fn disconnect(state: &AppState, principal: &Principal, id: OauthAccountId) -> ServiceResult<oauth_account::Model> {
+pub async fn disconnect(
+    state: &AppState,
+    principal: &Principal,
+    id: OauthAccountId,
+) -> ServiceResult<oauth_account::Model> {
     let account = find(&state.db, principal, id).await?;
-    let refresh_token = account.refresh_token_secret.as_deref().and_then(|sealed| state.secrets.decrypt(sealed).ok());
+    let refresh_token = account
+        .refresh_token_secret
+        .as_deref()
+        .and_then(|sealed| state.secrets.decrypt(sealed).ok());
     let now = Utc::now();
     let txn = state.db.begin().await?;
     let mut row = oauth_account::ActiveModel::from(account.clone());
@@ -475,23 +608,48 @@ pub async fn disconnect(state: &AppState, principal: &Principal, id: OauthAccoun
     row.updated_at = Set(now);
     let updated = row.update(&txn).await?;
     inbound_account::Entity::update_many()
-        .col_expr(inbound_account::Column::Status, Expr::value(InboundStatus::Error.as_str()))
-        .col_expr(inbound_account::Column::StatusProblem, Expr::value(Some(MailProblem::Authorization.as_str())))
+        .col_expr(
+            inbound_account::Column::Status,
+            Expr::value(InboundStatus::Error.as_str()),
+        )
+        .col_expr(
+            inbound_account::Column::StatusProblem,
+            Expr::value(Some(MailProblem::Authorization.as_str())),
+        )
         .col_expr(
             inbound_account::Column::StatusDetail,
-            Expr::value(Some(format!("the sign-in of {} was disconnected; connect it again", account.mailbox_address))),
+            Expr::value(Some(format!(
+                "the sign-in of {} was disconnected; connect it again",
+                account.mailbox_address
+            ))),
         )
         .filter(inbound_account::Column::OauthAccountId.eq(account.id))
         .exec(&txn)
         .await?;
-    audit::record(&txn, principal, "oauth.disconnect", "oauth_account", Some(account.id), serde_json::json!({"mailbox": account.mailbox_address})).await?;
+    audit::record(
+        &txn,
+        principal,
+        "oauth.disconnect",
+        "oauth_account",
+        Some(account.id),
+        serde_json::json!({"mailbox": account.mailbox_address}),
+    )
+    .await?;
     txn.commit().await?;
-    let inbound = inbound_account::Entity::find().filter(inbound_account::Column::OauthAccountId.eq(account.id)).all(&state.db).await?;
+    let inbound = inbound_account::Entity::find()
+        .filter(inbound_account::Column::OauthAccountId.eq(account.id))
+        .all(&state.db)
+        .await?;
     for inbound in inbound {
         state.inbound.restart(state, inbound.id);
-        state.events.publish(DomainEvent::InboundAccountStatusChanged(Box::new(inbound)));
+        state
+            .events
+            .publish(DomainEvent::InboundAccountStatusChanged(Box::new(inbound)));
     }
-    state.events.publish(DomainEvent::OauthAccountChanged { organisation_id: account.organisation_id, oauth_account_id: account.id });
+    state.events.publish(DomainEvent::OauthAccountChanged {
+        organisation_id: account.organisation_id,
+        oauth_account_id: account.id,
+    });
     if let Some(token) = refresh_token {
         revoke_at_provider(state, &account, &token).await;
     }
@@ -517,11 +675,19 @@ pub async fn delete_with_account(
     db: &impl ConnectionTrait,
     connection_id: i64,
 ) -> ServiceResult<Option<(oauth_account::Model, String)>> {
-    let Some(connection) = oauth_account::Entity::find_by_id(connection_id).one(db).await? else {
+    let Some(connection) = oauth_account::Entity::find_by_id(connection_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
-    oauth_account::Entity::delete_by_id(connection.id).exec(db).await?;
-    let token = connection.refresh_token_secret.as_deref().and_then(|sealed| state.secrets.decrypt(sealed).ok());
+    oauth_account::Entity::delete_by_id(connection.id)
+        .exec(db)
+        .await?;
+    let token = connection
+        .refresh_token_secret
+        .as_deref()
+        .and_then(|sealed| state.secrets.decrypt(sealed).ok());
     Ok(token.map(|token| (connection, token)))
 }
 

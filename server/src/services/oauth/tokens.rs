@@ -10,8 +10,13 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
-use talentpost_shared::{EmailAddress, InboundStatus, MailProblem, OauthAccountState, OauthProvider, OutboxPurpose, OutboxStatus, Role};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use talentpost_shared::{
+    EmailAddress, InboundStatus, MailProblem, OauthAccountState, OauthProvider, OutboxPurpose,
+    OutboxStatus, Role,
+};
 
 use crate::db::entities::{app_user, inbound_account, oauth_account, user_legal_entity};
 use crate::error::ServiceError;
@@ -19,8 +24,8 @@ use crate::events::DomainEvent;
 use crate::mail::oauth::{self, IssuedTokens, OauthError};
 use crate::mail::smtp::message::OutgoingMail;
 use crate::services::oauth::clients;
-use crate::services::outbox::{self, NewOutboxMail, Route};
 use crate::services::outbound_accounts;
+use crate::services::outbox::{self, NewOutboxMail, Route};
 use crate::state::AppState;
 
 /// Consecutive failed refreshes (provider down, client misconfigured) after which a
@@ -46,10 +51,22 @@ impl RefreshLocks {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("the {provider} sign-in of {mailbox} must be renewed ({reason}); an administrator reconnects it in Talentpost")]
-    ReauthorizationNeeded { provider: &'static str, mailbox: String, reason: String },
-    #[error("the {provider} token of {mailbox} could not be refreshed ({reason}); Talentpost tries again")]
-    Unavailable { provider: &'static str, mailbox: String, reason: String },
+    #[error(
+        "the {provider} sign-in of {mailbox} must be renewed ({reason}); an administrator reconnects it in Talentpost"
+    )]
+    ReauthorizationNeeded {
+        provider: &'static str,
+        mailbox: String,
+        reason: String,
+    },
+    #[error(
+        "the {provider} token of {mailbox} could not be refreshed ({reason}); Talentpost tries again"
+    )]
+    Unavailable {
+        provider: &'static str,
+        mailbox: String,
+        reason: String,
+    },
     #[error("the Google or Microsoft connection of this account was removed; connect it again")]
     NotConnected,
     #[error(transparent)]
@@ -65,7 +82,10 @@ impl From<sea_orm::DbErr> for TokenError {
 impl TokenError {
     /// Whether a person has to act (reconnect) before the account works again.
     pub fn needs_person(&self) -> bool {
-        matches!(self, Self::ReauthorizationNeeded { .. } | Self::NotConnected)
+        matches!(
+            self,
+            Self::ReauthorizationNeeded { .. } | Self::NotConnected
+        )
     }
 }
 
@@ -79,18 +99,27 @@ pub struct AccessToken {
 }
 
 fn provider_label(account: &oauth_account::Model) -> &'static str {
-    OauthProvider::parse(&account.provider).map(clients::label).unwrap_or("OAuth")
+    OauthProvider::parse(&account.provider)
+        .map(clients::label)
+        .unwrap_or("OAuth")
 }
 
 /// Refreshes this long before expiry: a minute, or a quarter of a short lifetime.
 fn refresh_margin(issued_at: Option<DateTime<Utc>>, expires_at: DateTime<Utc>) -> Duration {
-    let lifetime = issued_at.map(|issued| expires_at - issued).unwrap_or(Duration::hours(1));
+    let lifetime = issued_at
+        .map(|issued| expires_at - issued)
+        .unwrap_or(Duration::hours(1));
     Ord::min(Duration::seconds(60), lifetime / 4)
 }
 
 fn fresh_enough(account: &oauth_account::Model, now: DateTime<Utc>) -> bool {
-    match (account.access_token_secret.as_ref(), account.access_expires_at) {
-        (Some(_), Some(expires_at)) => expires_at - refresh_margin(account.access_issued_at, expires_at) > now,
+    match (
+        account.access_token_secret.as_ref(),
+        account.access_expires_at,
+    ) {
+        (Some(_), Some(expires_at)) => {
+            expires_at - refresh_margin(account.access_issued_at, expires_at) > now
+        }
         // A provider that gives no lifetime: trust the token until a server refuses it.
         (Some(_), None) => true,
         _ => false,
@@ -98,18 +127,33 @@ fn fresh_enough(account: &oauth_account::Model, now: DateTime<Utc>) -> bool {
 }
 
 async fn load(state: &AppState, id: i64) -> Result<oauth_account::Model, TokenError> {
-    oauth_account::Entity::find_by_id(id).one(&state.db).await?.ok_or(TokenError::NotConnected)
+    oauth_account::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(TokenError::NotConnected)
 }
 
-fn usable_token(state: &AppState, account: &oauth_account::Model) -> Result<AccessToken, TokenError> {
+fn usable_token(
+    state: &AppState,
+    account: &oauth_account::Model,
+) -> Result<AccessToken, TokenError> {
     let sealed = account.access_token_secret.as_deref().unwrap_or_default();
-    let token = state.secrets.decrypt(sealed).map_err(|_| TokenError::ReauthorizationNeeded {
-        provider: provider_label(account),
+    let token = state
+        .secrets
+        .decrypt(sealed)
+        .map_err(|_| TokenError::ReauthorizationNeeded {
+            provider: provider_label(account),
+            mailbox: account.mailbox_address.clone(),
+            reason: "the stored token cannot be read with this server's key".to_owned(),
+        })?;
+    let expires_at = account
+        .access_expires_at
+        .map(|at| at - refresh_margin(account.access_issued_at, at));
+    Ok(AccessToken {
         mailbox: account.mailbox_address.clone(),
-        reason: "the stored token cannot be read with this server's key".to_owned(),
-    })?;
-    let expires_at = account.access_expires_at.map(|at| at - refresh_margin(account.access_issued_at, at));
-    Ok(AccessToken { mailbox: account.mailbox_address.clone(), token, expires_at })
+        token,
+        expires_at,
+    })
 }
 
 /// After failed refreshes, the wait before the provider is asked again (5 s doubling
@@ -117,11 +161,17 @@ fn usable_token(state: &AppState, account: &oauth_account::Model) -> Result<Acce
 /// hammer the provider or use up the failures that call for a person.
 fn refresh_backoff(failures: i32) -> Duration {
     let exponent = u32::try_from(failures.clamp(1, 8) - 1).unwrap_or(0);
-    Ord::min(Duration::seconds(5 * 2i64.pow(exponent)), Duration::minutes(10))
+    Ord::min(
+        Duration::seconds(5 * 2i64.pow(exponent)),
+        Duration::minutes(10),
+    )
 }
 
 /// The access token to sign in with, refreshed first if it is about to expire.
-pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<AccessToken, TokenError> {
+pub async fn access_token(
+    state: &AppState,
+    oauth_account_id: i64,
+) -> Result<AccessToken, TokenError> {
     let lock = state.oauth_refresh.lock_for(oauth_account_id);
     let _refreshing = lock.lock().await;
     let deadline = tokio::time::Instant::now() + REFRESH_CLAIM;
@@ -133,7 +183,10 @@ pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<Acc
                 return Err(TokenError::ReauthorizationNeeded {
                     provider: provider_label(&account),
                     mailbox: account.mailbox_address.clone(),
-                    reason: account.problem.clone().unwrap_or_else(|| "the provider refused the stored sign-in".to_owned()),
+                    reason: account
+                        .problem
+                        .clone()
+                        .unwrap_or_else(|| "the provider refused the stored sign-in".to_owned()),
                 });
             }
             _ => return Err(TokenError::NotConnected),
@@ -142,20 +195,32 @@ pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<Acc
         if fresh_enough(&account, now) {
             return usable_token(state, &account);
         }
-        if account.failed_refreshes > 0 && account.updated_at + refresh_backoff(account.failed_refreshes) > now {
+        if account.failed_refreshes > 0
+            && account.updated_at + refresh_backoff(account.failed_refreshes) > now
+        {
             return Err(TokenError::Unavailable {
                 provider: provider_label(&account),
                 mailbox: account.mailbox_address.clone(),
-                reason: account.problem.clone().unwrap_or_else(|| "the last refresh failed".to_owned()),
+                reason: account
+                    .problem
+                    .clone()
+                    .unwrap_or_else(|| "the last refresh failed".to_owned()),
             });
         }
         // Claim, re-read, refresh and store in a task of its own: a caller that is
         // cancelled (a timeout, a restarted worker) must neither leave the claim behind
         // nor drop a refresh whose rotated token is not stored yet.
         let task_state = state.clone();
-        let outcome = tokio::spawn(async move { claim_and_refresh(&task_state, oauth_account_id, now).await })
+        let outcome =
+            tokio::spawn(
+                async move { claim_and_refresh(&task_state, oauth_account_id, now).await },
+            )
             .await
-            .map_err(|error| TokenError::Service(ServiceError::Internal(format!("the token refresh task failed: {error}"))))?;
+            .map_err(|error| {
+                TokenError::Service(ServiceError::Internal(format!(
+                    "the token refresh task failed: {error}"
+                )))
+            })?;
         if let Some(token) = outcome? {
             return Ok(token);
         }
@@ -175,7 +240,11 @@ pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<Acc
 /// Marks the token as spent after a mail server refused it, so the next use refreshes
 /// (a provider may revoke tokens before their stated expiry). Only if it is still the
 /// stored one: a token refreshed meanwhile stays.
-pub async fn discard_access_token(state: &AppState, oauth_account_id: i64, refused_token: &str) -> Result<(), TokenError> {
+pub async fn discard_access_token(
+    state: &AppState,
+    oauth_account_id: i64,
+    refused_token: &str,
+) -> Result<(), TokenError> {
     let account = load(state, oauth_account_id).await?;
     let Some(sealed) = &account.access_token_secret else {
         return Ok(());
@@ -184,7 +253,10 @@ pub async fn discard_access_token(state: &AppState, oauth_account_id: i64, refus
         return Ok(());
     }
     oauth_account::Entity::update_many()
-        .col_expr(oauth_account::Column::AccessExpiresAt, Expr::value(Some(Utc::now() - Duration::seconds(1))))
+        .col_expr(
+            oauth_account::Column::AccessExpiresAt,
+            Expr::value(Some(Utc::now() - Duration::seconds(1))),
+        )
         .filter(oauth_account::Column::Id.eq(oauth_account_id))
         .filter(oauth_account::Column::AccessTokenSecret.eq(sealed.clone()))
         .exec(&state.db)
@@ -193,7 +265,11 @@ pub async fn discard_access_token(state: &AppState, oauth_account_id: i64, refus
 }
 
 /// `None` when another process holds the claim.
-async fn claim_and_refresh(state: &AppState, oauth_account_id: i64, now: DateTime<Utc>) -> Result<Option<AccessToken>, TokenError> {
+async fn claim_and_refresh(
+    state: &AppState,
+    oauth_account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<AccessToken>, TokenError> {
     let Some(claim) = claim_refresh(state, oauth_account_id, now).await? else {
         return Ok(None);
     };
@@ -215,10 +291,17 @@ async fn claim_and_refresh(state: &AppState, oauth_account_id: i64, now: DateTim
 
 /// Claims the refresh; the claim's expiry (to the microsecond) is also its mark, which
 /// every write of the refresh checks, so a refresh that lost its claim writes nothing.
-async fn claim_refresh(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, TokenError> {
+async fn claim_refresh(
+    state: &AppState,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, TokenError> {
     let until = now + Duration::from_std(REFRESH_CLAIM).unwrap_or(Duration::seconds(45));
     let claimed = oauth_account::Entity::update_many()
-        .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Some(until)))
+        .col_expr(
+            oauth_account::Column::RefreshingUntil,
+            Expr::value(Some(until)),
+        )
         .filter(oauth_account::Column::Id.eq(id))
         .filter(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()))
         .filter(
@@ -233,7 +316,10 @@ async fn claim_refresh(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<
 
 async fn release_claim(state: &AppState, id: i64, claim: DateTime<Utc>) -> Result<(), TokenError> {
     oauth_account::Entity::update_many()
-        .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            oauth_account::Column::RefreshingUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(oauth_account::Column::Id.eq(id))
         .filter(oauth_account::Column::RefreshingUntil.eq(claim))
         .exec(&state.db)
@@ -248,14 +334,26 @@ fn holding(claim: DateTime<Utc>) -> Condition {
         .add(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()))
 }
 
-async fn refresh_claimed(state: &AppState, account: oauth_account::Model, claim: DateTime<Utc>) -> Result<AccessToken, TokenError> {
+async fn refresh_claimed(
+    state: &AppState,
+    account: oauth_account::Model,
+    claim: DateTime<Utc>,
+) -> Result<AccessToken, TokenError> {
     let provider = provider_label(&account);
-    let refresh_token = match account.refresh_token_secret.as_deref().map(|sealed| state.secrets.decrypt(sealed)) {
+    let refresh_token = match account
+        .refresh_token_secret
+        .as_deref()
+        .map(|sealed| state.secrets.decrypt(sealed))
+    {
         Some(Ok(token)) => token,
         Some(Err(_)) | None => {
             let reason = "no usable refresh token is stored".to_owned();
             mark_reauthorization_needed(state, &account, &reason, Some(claim)).await?;
-            return Err(TokenError::ReauthorizationNeeded { provider, mailbox: account.mailbox_address, reason });
+            return Err(TokenError::ReauthorizationNeeded {
+                provider,
+                mailbox: account.mailbox_address,
+                reason,
+            });
         }
     };
     let outcome = match OauthProvider::parse(&account.provider) {
@@ -272,7 +370,11 @@ async fn refresh_claimed(state: &AppState, account: oauth_account::Model, claim:
         Ok(issued) => store_refreshed(state, &account, &issued, claim).await,
         Err(OauthError::InvalidGrant(reason)) => {
             mark_reauthorization_needed(state, &account, &reason, Some(claim)).await?;
-            Err(TokenError::ReauthorizationNeeded { provider, mailbox: account.mailbox_address, reason })
+            Err(TokenError::ReauthorizationNeeded {
+                provider,
+                mailbox: account.mailbox_address,
+                reason,
+            })
         }
         Err(error) => {
             let reason = error.to_string();
@@ -283,19 +385,36 @@ async fn refresh_claimed(state: &AppState, account: oauth_account::Model, claim:
             if failures >= MAX_FAILED_REFRESHES && Utc::now() - failing_since > GIVE_UP_AFTER {
                 let reason = format!("{failures} refreshes in a row failed, the last: {reason}");
                 mark_reauthorization_needed(state, &account, &reason, Some(claim)).await?;
-                return Err(TokenError::ReauthorizationNeeded { provider, mailbox: account.mailbox_address, reason });
+                return Err(TokenError::ReauthorizationNeeded {
+                    provider,
+                    mailbox: account.mailbox_address,
+                    reason,
+                });
             }
             oauth_account::Entity::update_many()
-                .col_expr(oauth_account::Column::FailedRefreshes, Expr::value(failures))
-                .col_expr(oauth_account::Column::Problem, Expr::value(Some(reason.clone())))
-                .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(
+                    oauth_account::Column::FailedRefreshes,
+                    Expr::value(failures),
+                )
+                .col_expr(
+                    oauth_account::Column::Problem,
+                    Expr::value(Some(reason.clone())),
+                )
+                .col_expr(
+                    oauth_account::Column::RefreshingUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
                 .col_expr(oauth_account::Column::UpdatedAt, Expr::value(Utc::now()))
                 .filter(oauth_account::Column::Id.eq(account.id))
                 .filter(holding(claim))
                 .exec(&state.db)
                 .await?;
             tracing::warn!(oauth_account_id = account.id, %reason, "OAuth token refresh failed");
-            Err(TokenError::Unavailable { provider, mailbox: account.mailbox_address, reason })
+            Err(TokenError::Unavailable {
+                provider,
+                mailbox: account.mailbox_address,
+                reason,
+            })
         }
     }
 }
@@ -309,25 +428,55 @@ async fn store_refreshed(
     claim: DateTime<Utc>,
 ) -> Result<AccessToken, TokenError> {
     let now = Utc::now();
-    let expires_at = issued.expires_in.and_then(|lifetime| Duration::from_std(lifetime).ok()).map(|lifetime| now + lifetime);
+    let expires_at = issued
+        .expires_in
+        .and_then(|lifetime| Duration::from_std(lifetime).ok())
+        .map(|lifetime| now + lifetime);
     let mut update = oauth_account::Entity::update_many()
-        .col_expr(oauth_account::Column::AccessTokenSecret, Expr::value(Some(state.secrets.encrypt(&issued.access_token))))
-        .col_expr(oauth_account::Column::AccessIssuedAt, Expr::value(Some(now)))
-        .col_expr(oauth_account::Column::AccessExpiresAt, Expr::value(expires_at))
+        .col_expr(
+            oauth_account::Column::AccessTokenSecret,
+            Expr::value(Some(state.secrets.encrypt(&issued.access_token))),
+        )
+        .col_expr(
+            oauth_account::Column::AccessIssuedAt,
+            Expr::value(Some(now)),
+        )
+        .col_expr(
+            oauth_account::Column::AccessExpiresAt,
+            Expr::value(expires_at),
+        )
         .col_expr(oauth_account::Column::FailedRefreshes, Expr::value(0))
-        .col_expr(oauth_account::Column::Problem, Expr::value(Option::<String>::None))
-        .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(oauth_account::Column::LastRefreshedAt, Expr::value(Some(now)))
+        .col_expr(
+            oauth_account::Column::Problem,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            oauth_account::Column::RefreshingUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            oauth_account::Column::LastRefreshedAt,
+            Expr::value(Some(now)),
+        )
         .col_expr(oauth_account::Column::UpdatedAt, Expr::value(now));
     if let Some(rotated) = &issued.refresh_token {
-        update = update.col_expr(oauth_account::Column::RefreshTokenSecret, Expr::value(Some(state.secrets.encrypt(rotated))));
+        update = update.col_expr(
+            oauth_account::Column::RefreshTokenSecret,
+            Expr::value(Some(state.secrets.encrypt(rotated))),
+        );
     }
-    let stored = update.filter(oauth_account::Column::Id.eq(account.id)).filter(holding(claim)).exec(&state.db).await?;
+    let stored = update
+        .filter(oauth_account::Column::Id.eq(account.id))
+        .filter(holding(claim))
+        .exec(&state.db)
+        .await?;
     if stored.rows_affected == 0 {
         // Disconnected or reconnected meanwhile (or the claim lapsed): what is stored
         // now wins, and the caller gets that.
         let now_stored = load(state, account.id).await?;
-        if OauthAccountState::parse(&now_stored.state) == Some(OauthAccountState::Connected) && fresh_enough(&now_stored, Utc::now()) {
+        if OauthAccountState::parse(&now_stored.state) == Some(OauthAccountState::Connected)
+            && fresh_enough(&now_stored, Utc::now())
+        {
             return usable_token(state, &now_stored);
         }
         return Err(TokenError::Unavailable {
@@ -356,10 +505,22 @@ pub async fn mark_reauthorization_needed(
     let now = Utc::now();
     let txn = state.db.begin().await?;
     let mut update = oauth_account::Entity::update_many()
-        .col_expr(oauth_account::Column::State, Expr::value(OauthAccountState::ReauthorizationNeeded.as_str()))
-        .col_expr(oauth_account::Column::Problem, Expr::value(Some(reason.to_owned())))
-        .col_expr(oauth_account::Column::AccessTokenSecret, Expr::value(Option::<String>::None))
-        .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            oauth_account::Column::State,
+            Expr::value(OauthAccountState::ReauthorizationNeeded.as_str()),
+        )
+        .col_expr(
+            oauth_account::Column::Problem,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .col_expr(
+            oauth_account::Column::AccessTokenSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            oauth_account::Column::RefreshingUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(oauth_account::Column::UpdatedAt, Expr::value(now))
         .filter(oauth_account::Column::Id.eq(account.id))
         .filter(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()));
@@ -378,9 +539,18 @@ pub async fn mark_reauthorization_needed(
         account.mailbox_address
     );
     inbound_account::Entity::update_many()
-        .col_expr(inbound_account::Column::Status, Expr::value(InboundStatus::Error.as_str()))
-        .col_expr(inbound_account::Column::StatusProblem, Expr::value(Some(MailProblem::Authorization.as_str())))
-        .col_expr(inbound_account::Column::StatusDetail, Expr::value(Some(message.clone())))
+        .col_expr(
+            inbound_account::Column::Status,
+            Expr::value(InboundStatus::Error.as_str()),
+        )
+        .col_expr(
+            inbound_account::Column::StatusProblem,
+            Expr::value(Some(MailProblem::Authorization.as_str())),
+        )
+        .col_expr(
+            inbound_account::Column::StatusDetail,
+            Expr::value(Some(message.clone())),
+        )
         .col_expr(inbound_account::Column::LastErrorAt, Expr::value(Some(now)))
         .filter(inbound_account::Column::OauthAccountId.eq(account.id))
         .exec(&txn)
@@ -403,17 +573,29 @@ pub async fn mark_reauthorization_needed(
             status: OutboxStatus::Queued,
         });
     }
-    let inbound = inbound_account::Entity::find().filter(inbound_account::Column::OauthAccountId.eq(account.id)).all(&state.db).await?;
+    let inbound = inbound_account::Entity::find()
+        .filter(inbound_account::Column::OauthAccountId.eq(account.id))
+        .all(&state.db)
+        .await?;
     for inbound in inbound {
-        state.events.publish(DomainEvent::InboundAccountStatusChanged(Box::new(inbound)));
+        state
+            .events
+            .publish(DomainEvent::InboundAccountStatusChanged(Box::new(inbound)));
     }
-    state.events.publish(DomainEvent::OauthAccountChanged { organisation_id: account.organisation_id, oauth_account_id: account.id });
+    state.events.publish(DomainEvent::OauthAccountChanged {
+        organisation_id: account.organisation_id,
+        oauth_account_id: account.id,
+    });
     state.outbox.wake();
     Ok(())
 }
 
 /// The organisation's admins and the company admins of the connection's legal entity.
-pub async fn admins_of_entity(db: &impl ConnectionTrait, organisation_id: i64, legal_entity_id: i64) -> Result<Vec<app_user::Model>, sea_orm::DbErr> {
+pub async fn admins_of_entity(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    legal_entity_id: i64,
+) -> Result<Vec<app_user::Model>, sea_orm::DbErr> {
     let company_admins: Vec<i64> = user_legal_entity::Entity::find()
         .filter(user_legal_entity::Column::LegalEntityId.eq(legal_entity_id))
         .all(db)
@@ -425,11 +607,13 @@ pub async fn admins_of_entity(db: &impl ConnectionTrait, organisation_id: i64, l
         .filter(app_user::Column::OrganisationId.eq(organisation_id))
         .filter(app_user::Column::Active.eq(true))
         .filter(
-            Condition::any().add(app_user::Column::Role.eq(Role::Admin.as_str())).add(
-                Condition::all()
-                    .add(app_user::Column::Role.eq(Role::CompanyAdmin.as_str()))
-                    .add(app_user::Column::Id.is_in(company_admins)),
-            ),
+            Condition::any()
+                .add(app_user::Column::Role.eq(Role::Admin.as_str()))
+                .add(
+                    Condition::all()
+                        .add(app_user::Column::Role.eq(Role::CompanyAdmin.as_str()))
+                        .add(app_user::Column::Id.is_in(company_admins)),
+                ),
         )
         .all(db)
         .await
@@ -455,12 +639,17 @@ async fn notify_admins(
             to_name: Some(admin.display_name.clone()),
             to: outbound_accounts::to_lettre(&recipient, "to")?,
             reply_to: None,
-            subject: format!("Action needed: reconnect the mailbox {}", account.mailbox_address),
+            subject: format!(
+                "Action needed: reconnect the mailbox {}",
+                account.mailbox_address
+            ),
             text: format!(
                 "Hello {},\n\n{}.\n\nUntil then Talentpost neither fetches mail from this mailbox nor sends through it; \
                  mail to be sent waits in the outbox. Open Talentpost, Settings → Mail accounts (or Outgoing mail), \
                  and choose \"Reconnect\" for {}.\n\nOther mailboxes are not affected.\n",
-                admin.display_name, capitalised(message), account.mailbox_address
+                admin.display_name,
+                capitalised(message),
+                account.mailbox_address
             ),
             html: None,
             message_id: outbox::new_message_id(None, &sender),
@@ -508,7 +697,13 @@ mod tests {
     #[test]
     fn refresh_margin_is_a_minute_or_a_quarter_of_short_lifetimes() {
         let now = Utc::now();
-        assert_eq!(refresh_margin(Some(now), now + Duration::hours(1)), Duration::seconds(60));
-        assert_eq!(refresh_margin(Some(now), now + Duration::seconds(8)), Duration::seconds(2));
+        assert_eq!(
+            refresh_margin(Some(now), now + Duration::hours(1)),
+            Duration::seconds(60)
+        );
+        assert_eq!(
+            refresh_margin(Some(now), now + Duration::seconds(8)),
+            Duration::seconds(2)
+        );
     }
 }
