@@ -13,6 +13,7 @@ mod m20261130_000006_nurturing_jobs;
 mod m20261201_000007_oauth;
 mod m20261207_000008_outbox_not_sent;
 mod m20261207_000009_audit_actor;
+mod m20261207_000010_form_embed_origins;
 mod support;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_oauth::Migration),
             Box::new(m20261207_000008_outbox_not_sent::Migration),
             Box::new(m20261207_000009_audit_actor::Migration),
+            Box::new(m20261207_000010_form_embed_origins::Migration),
         ]
     }
 }

@@ -11,6 +11,50 @@ fn parse_mail_security(text: &str) -> Result<MailSecurity, String> {
     MailSecurity::parse(text).ok_or_else(|| format!("\"{text}\" is not one of tls, starttls, none"))
 }
 
+/// A web origin as browsers send it in `Origin`: scheme, host and port, nothing else
+/// (`https://careers.example.com`). The default port is left out, as browsers do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebOrigin(String);
+
+impl WebOrigin {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let url = url::Url::parse(text.trim()).map_err(|error| {
+            format!("\"{text}\" is not an origin like https://example.com ({error})")
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(format!("\"{text}\" is not an http or https origin"));
+        }
+        Ok(Self(url.origin().ascii_serialization()))
+    }
+
+    /// True when `host` (a `Host` header: name and optional port) is this origin's host.
+    pub fn is_host(&self, host: &str) -> bool {
+        let Ok(url) = url::Url::parse(&self.0) else {
+            return false;
+        };
+        let Some(name) = url.host_str() else {
+            return false;
+        };
+        let port = url.port_or_known_default();
+        // "[::1]:8080" keeps its brackets, as `host_str` does; "[::1]" has no port.
+        let split = if host.starts_with('[') {
+            host.rfind("]:").map(|at| (&host[..=at], &host[at + 2..]))
+        } else {
+            host.rsplit_once(':')
+        };
+        let (host_name, host_port) = match split {
+            Some((name, port)) => (name, port.parse::<u16>().ok()),
+            None => (host, None),
+        };
+        let host_port = host_port.or(port);
+        host_name.eq_ignore_ascii_case(name) && host_port == port
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Clone, Args)]
 pub struct Config {
     /// Address the HTTP server listens on (API, WebSocket and the web app).
@@ -190,6 +234,12 @@ pub struct Config {
     /// registered there as redirect URI. Default: http:// and the bound address.
     #[arg(long, env = "TALENTPOST_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// Further web origins whose pages may use a signed-in session (comma-separated,
+    /// e.g. https://ats.example.com). Requests with an `Origin` that is neither this
+    /// nor the public address are refused when they carry the session cookie.
+    #[arg(long, env = "TALENTPOST_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = WebOrigin::parse)]
+    pub allowed_origins: Vec<WebOrigin>,
 }
 
 impl Config {
@@ -245,6 +295,7 @@ impl Config {
             session_hours: 12,
             secure_cookies: false,
             public_url: None,
+            allowed_origins: Vec::new(),
             nurturing_worker: true,
             nurturing_lease_seconds: 300,
             test_clock: false,

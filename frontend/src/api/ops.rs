@@ -64,7 +64,7 @@ pub async fn inbox_items(
 }
 
 const MAIL_FIELDS: &str = "source parseStatus parseProblem automaticReason from { name address } to { name address }
-    cc { name address } replyTo { name address } subject sentAt textBody htmlBody hasRemoteContent rawUrl rawSize";
+    cc { name address } replyTo { name address } subject sentAt textBody viewUrl hasRemoteContent rawUrl rawSize";
 
 pub async fn inbox_item(id: String) -> Result<InboxItem, ApiError> {
     let query = format!(
@@ -386,7 +386,7 @@ pub async fn dashboard(period: DashboardPeriod) -> Result<Dashboard, ApiError> {
     .await
 }
 
-const INTAKE_FIELDS: &str = "formKey formUrl smsKey smsWebhookUrl hasSmsSecret";
+const INTAKE_FIELDS: &str = "formKey formUrl smsKey smsWebhookUrl hasSmsSecret formEmbedOrigins";
 
 pub async fn intake_settings() -> Result<IntakeSettings, ApiError> {
     pick(
@@ -403,6 +403,14 @@ pub async fn rotate_intake_key(channel: &'static str) -> Result<RotatedIntakeKey
         "mutation($c: IntakeChannel!) {{ rotateIntakeKey(channel: $c) {{ settings {{ {INTAKE_FIELDS} }} secret }} }}"
     );
     pick(&query, json!({"c": channel}), "rotateIntakeKey").await
+}
+
+/// An empty list lets any site embed the application form.
+pub async fn set_form_embed_origins(origins: Vec<String>) -> Result<IntakeSettings, ApiError> {
+    let query = format!(
+        "mutation($o: [String!]!) {{ setFormEmbedOrigins(origins: $o) {{ {INTAKE_FIELDS} }} }}"
+    );
+    pick(&query, json!({"o": origins}), "setFormEmbedOrigins").await
 }
 
 pub async fn disable_intake(channel: &'static str) -> Result<IntakeSettings, ApiError> {

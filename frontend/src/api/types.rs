@@ -191,6 +191,8 @@ pub struct IntakeSettings {
     pub sms_key: Option<String>,
     pub sms_webhook_url: Option<String>,
     pub has_sms_secret: bool,
+    #[serde(default)]
+    pub form_embed_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -256,7 +258,7 @@ pub struct MailMessage {
     pub subject: String,
     pub sent_at: Option<String>,
     pub text_body: Option<String>,
-    pub html_body: Option<String>,
+    pub view_url: Option<String>,
     pub has_remote_content: bool,
     pub raw_url: String,
     pub raw_size: i64,

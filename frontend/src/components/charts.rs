@@ -84,7 +84,7 @@ pub fn StackedBars(
         .collect_view();
     let legend = series
         .iter()
-        .map(|s| view! { <li><span class="swatch" style=format!("background:{}", s.color)></span>{s.label.clone()}</li> })
+        .map(|s| view! { <li><span class="swatch" style:background=s.color></span>{s.label.clone()}</li> })
         .collect_view();
     view! {
         <figure class="chart">

@@ -1,6 +1,8 @@
 //! One stored mail: headers, the body as sanitised HTML or plain text, and the raw
-//! source. The HTML sits in a sandboxed frame (no scripts, no same-origin access) with
-//! a content security policy that loads nothing remote until the reader asks for images.
+//! source. The HTML sits in a sandboxed frame (no scripts, no same-origin access),
+//! loaded from the server with its own content security policy that loads nothing
+//! remote until the reader asks for images. (A `srcdoc` frame would inherit the app's
+//! stricter policy, which forbids the mail's inline styles.)
 
 use leptos::prelude::*;
 use talentpost_shared::ParseStatus;
@@ -17,24 +19,6 @@ enum Body {
     Html,
     Text,
     Source,
-}
-
-/// The frame's document. `default-src 'none'` blocks scripts, frames, fonts, fetches
-/// and remote images; only inline styles and embedded (data:) images are allowed,
-/// plus remote images once the reader chose "show images".
-pub fn frame_document(html: &str, show_remote_images: bool) -> String {
-    let images = if show_remote_images {
-        "data: https: http:"
-    } else {
-        "data:"
-    };
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src {images}; style-src 'unsafe-inline'\">\
-         <base target=\"_blank\">\
-         <style>body{{font-family:system-ui,sans-serif;font-size:14px;line-height:1.45;margin:12px;color:#1d2330;word-wrap:break-word}}\
-         img{{max-width:100%;height:auto}}</style></head><body>{html}</body></html>"
-    )
 }
 
 fn address_list(addresses: &[MailAddress]) -> String {
@@ -55,7 +39,7 @@ pub struct RawSource {
 #[component]
 pub fn MailView(mail: MailMessage, raw_source: RawSource) -> impl IntoView {
     let i18n = use_i18n();
-    let has_html = mail.html_body.is_some();
+    let has_html = mail.view_url.is_some();
     let body = RwSignal::new(if has_html { Body::Html } else { Body::Text });
     Effect::new(move |_| {
         if body.get() == Body::Source {
@@ -64,7 +48,7 @@ pub fn MailView(mail: MailMessage, raw_source: RawSource) -> impl IntoView {
     });
     let raw = raw_source.text;
     let show_images = RwSignal::new(false);
-    let html = mail.html_body.clone().unwrap_or_default();
+    let view_url = mail.view_url.clone().unwrap_or_default();
     let text = mail.text_body.clone().unwrap_or_default();
     let raw_url = mail.raw_url.clone();
     let remote = mail.has_remote_content;
@@ -116,13 +100,13 @@ pub fn MailView(mail: MailMessage, raw_source: RawSource) -> impl IntoView {
             </Show>
             {move || match body.get() {
                 Body::Html => {
-                    let document = frame_document(&html, show_images.get());
+                    let src = if show_images.get() { format!("{view_url}?images=remote") } else { view_url.clone() };
                     // No allow-scripts, no allow-same-origin: the mail runs nothing and
                     // cannot reach the app; links open in a new tab (popups escape the sandbox).
                     view! {
                         <iframe class="mail-frame" data-testid="mail-frame" title="mail"
                             sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer"
-                            srcdoc=document></iframe>
+                            src=src></iframe>
                     }.into_any()
                 }
                 Body::Text => view! { <pre class="message" data-testid="mail-text">{text.clone()}</pre> }.into_any(),

@@ -42,6 +42,7 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> Option<String> {
         "senderAddress" => t_string!(i18n, sender_address).to_string(),
         "security" => t_string!(i18n, account_security).to_string(),
         "legalEntityId" | "legalEntityIds" => t_string!(i18n, opening_legal_entity).to_string(),
+        "origins" => t_string!(i18n, channels_embed_origins).to_string(),
         _ => return None,
     })
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api::types::IntakeSettings;
 use crate::api::{ApiError, ops};
 use crate::components::status::{ErrorView, FormError, Loading};
+use crate::components::toast::saved as saved_toast;
 use crate::i18n::*;
 
 #[component]
@@ -96,6 +97,7 @@ fn Channels(
                 }.into_any(),
                 _ => view! { <p class="muted">{t!(i18n, channels_off)}</p> }.into_any(),
             }}
+            {has_form.then(|| view! { <EmbedOrigins saved=settings.form_embed_origins.clone()/> })}
             <div class="actions">
                 <button class="primary" data-testid="rotate-form" on:click=move |_| { rotate.dispatch("ONLINE_FORM"); }>
                     {move || if has_form { t_string!(i18n, channels_new_key).to_string() } else { t_string!(i18n, channels_enable).to_string() }}
@@ -130,5 +132,53 @@ fn Channels(
             <p>{t!(i18n, channels_agency_explained)}</p>
             <code>{format!("POST {origin}/api/intake/job-agency")}</code>
         </div>
+    }
+}
+
+/// Which career sites may frame the form (its `frame-ancestors`), one origin a line.
+#[component]
+fn EmbedOrigins(saved: Vec<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = RwSignal::new(saved.join("\n"));
+    let (error, set_error) = signal(None::<ApiError>);
+    let save = Action::new_local(move |origins: &Vec<String>| {
+        let origins = origins.clone();
+        async move {
+            match ops::set_form_embed_origins(origins).await {
+                Ok(settings) => {
+                    set_error.set(None);
+                    text.set(settings.form_embed_origins.join("\n"));
+                    saved_toast(i18n);
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let origins = text
+            .get_untracked()
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(str::to_owned)
+            .collect();
+        save.dispatch(origins);
+    };
+    view! {
+        <form class="form" data-testid="embed-origins" on:submit=submit>
+            <label>{t!(i18n, channels_embed_origins)}
+                <textarea rows="3" aria-describedby="embed-origins-help"
+                    placeholder="https://karriere.example.de"
+                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            </label>
+            <p class="muted" id="embed-origins-help">
+                {t!(i18n, channels_embed_origins_help)}
+            </p>
+            <FormError error/>
+            <div class="actions">
+                <button type="submit" disabled=move || save.pending().get()>{t!(i18n, channels_embed_origins_save)}</button>
+            </div>
+        </form>
     }
 }

@@ -1,6 +1,8 @@
 use async_graphql::{Context, Enum, Object, SimpleObject};
 
 use super::support::{GqlResult, ServiceResultExt, caller};
+use crate::config::WebOrigin;
+use crate::error::ServiceError;
 use crate::services::intake::{self as service, IntakeKind, IntakeSettings as Settings};
 
 /// A public channel into the inbox.
@@ -32,6 +34,9 @@ pub struct IntakeSettings {
     /// Relative URL the SMS provider posts to.
     pub sms_webhook_url: Option<String>,
     pub has_sms_secret: bool,
+    /// Origins of the career sites that may frame the form (`https://jobs.example.com`);
+    /// empty: any site may.
+    pub form_embed_origins: Vec<String>,
 }
 
 impl From<Settings> for IntakeSettings {
@@ -48,6 +53,7 @@ impl From<Settings> for IntakeSettings {
             form_key: settings.form_key,
             sms_key: settings.sms_key,
             has_sms_secret: settings.has_sms_secret,
+            form_embed_origins: settings.form_embed_origins,
         }
     }
 }
@@ -93,6 +99,26 @@ impl IntakeMutation {
             settings: settings.into(),
             secret,
         })
+    }
+
+    /// Limits which career sites may embed the application form in a frame; an empty
+    /// list lets any site. Each entry is an origin: scheme, host and optional port.
+    async fn set_form_embed_origins(
+        &self,
+        ctx: &Context<'_>,
+        origins: Vec<String>,
+    ) -> GqlResult<IntakeSettings> {
+        let (state, principal) = caller(ctx)?;
+        let origins = origins
+            .iter()
+            .map(|origin| WebOrigin::parse(origin))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|message| ServiceError::invalid("origins", message))
+            .gql()?;
+        service::set_form_embed_origins(state, principal, origins)
+            .await
+            .gql()
+            .map(IntakeSettings::from)
     }
 
     /// Switches the channel off; deliveries with its key are refused.

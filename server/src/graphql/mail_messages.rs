@@ -105,6 +105,15 @@ impl MailMessage {
         let shown = &bytes[..bytes.len().min(service::MAX_RAW_PREVIEW_BYTES)];
         Ok(String::from_utf8_lossy(shown).into_owned())
     }
+    /// Relative URL of the HTML body as a document for a sandboxed frame, with its own
+    /// content security policy; add `?images=remote` to let remote images load. Null
+    /// when the mail has no HTML part. Needs the session cookie or bearer token.
+    async fn view_url(&self) -> Option<String> {
+        self.0
+            .html_body
+            .is_some()
+            .then(|| format!("/api/inbox/{}/view", self.0.inbox_item_id))
+    }
     /// Relative URL of the raw mail (.eml); needs the session cookie or bearer token.
     async fn raw_url(&self) -> String {
         format!("/api/inbox/{}/raw", self.0.inbox_item_id)

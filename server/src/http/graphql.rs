@@ -1,9 +1,9 @@
-use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::http::MultipartOptions;
 use async_graphql::{BatchResponse, Data};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::body::Body;
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use talentpost_shared::ErrorCode;
 
@@ -18,13 +18,21 @@ const MAX_FILES: usize = 20;
 /// A multipart request may carry a few files of the maximum size, not twenty.
 const MAX_UPLOAD_BODY_FACTOR: usize = 3;
 
-pub async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish(),
-    )
+/// GraphiQL, served from this server's own copy (no CDN). Its policy differs from the
+/// app's in two places GraphiQL needs: its editor injects `<style>` elements, and its
+/// stylesheet carries fonts as `data:` URLs. Scripts stay limited to this server.
+pub async fn graphiql() -> Response {
+    const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    let mut response = Html(include_str!("graphiql.html")).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(POLICY),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
@@ -126,6 +134,11 @@ pub async fn websocket(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    // Browsers always send `Origin` with a WebSocket; a page of another site must not
+    // ride on the session cookie (SameSite does not cover sibling subdomains).
+    if !state.origins.permit(&headers) {
+        return super::security::foreign_origin(&headers);
+    }
     let cookie = session_cookie(&headers);
     let app = state.app.clone();
     upgrade

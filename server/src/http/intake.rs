@@ -38,7 +38,7 @@ pub async fn form_page(State(state): State<HttpState>, Path(form_key): Path<Stri
                 )
                 .replace("{options}", &options)
                 .replace("{max_files}", &MAX_ATTACHMENTS.to_string());
-            public_page(Html(page).into_response())
+            public_page(Html(page).into_response(), &form.embed_origins)
         }
         Err(error) => service_error_response(error),
     }
@@ -62,18 +62,23 @@ pub async fn submit_form(
     let client = client_address(&headers, client, state.app.config.trust_proxy);
     let key = match intake::admit_public_form(&state.app, &form_key, client).await {
         Ok(key) => key,
-        Err(error) => return public_page(service_error_response(error)),
+        Err(error) => return public_page(service_error_response(error), &[]),
+    };
+    // The answer shows in the same frame as the form, so it may be framed by the same sites.
+    let embed_origins = match intake::form_embed_origins(&state.app, &key).await {
+        Ok(origins) => origins,
+        Err(error) => return public_page(service_error_response(error), &[]),
     };
     let application = match read_form(&state, multipart).await {
         Ok(application) => application,
-        Err(error) => return public_page(service_error_response(error)),
+        Err(error) => return public_page(service_error_response(error), &embed_origins),
     };
     let response = match intake::submit_public(&state.app, &key, application).await {
         Ok(_) if wants_html => (StatusCode::CREATED, Html(THANK_YOU_PAGE)).into_response(),
         Ok(received) => created(&received),
         Err(error) => service_error_response(error),
     };
-    public_page(response)
+    public_page(response, &embed_origins)
 }
 
 /// The applicant's address: the socket's, or behind a trusted reverse proxy the address
@@ -165,19 +170,27 @@ pub fn body_limit(max_upload_bytes: usize) -> usize {
         .saturating_add(1024 * 1024)
 }
 
-/// The form may be embedded and posted to from any career page; it carries no cookies.
-fn public_page(mut response: Response) -> Response {
+/// The form may be posted to from any career page (it carries no cookies) and framed
+/// by the sites the organisation listed in Settings → Public channels, or by any site
+/// when it listed none.
+fn public_page(mut response: Response, embed_origins: &[String]) -> Response {
+    let ancestors = if embed_origins.is_empty() {
+        "*".to_owned()
+    } else {
+        embed_origins.join(" ")
+    };
+    let policy = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
+    );
     let headers = response.headers_mut();
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors *",
-        ),
-    );
+    // The origins were parsed when saved, so they are valid header text.
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     response
 }
 

@@ -95,3 +95,58 @@ pub async fn raw_download(
         Err(error) => service_error_response(error),
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct ViewOptions {
+    /// `remote` lets the document load the mail's remote images.
+    images: Option<String>,
+}
+
+/// `GET /api/inbox/{id}/view[?images=remote]`: the mail's sanitised HTML as a document
+/// for the app's sandboxed frame, with its own strict policy. A frame that loads it by
+/// URL (rather than `srcdoc`) is not bound by the app's policy, so the mail keeps its
+/// inline styles and, when asked, its remote images, while the app allows neither.
+pub async fn view(
+    State(state): State<HttpState>,
+    Path(id): Path<String>,
+    axum::extract::Query(options): axum::extract::Query<ViewOptions>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(id) = id.parse::<i64>().map(InboxItemId) else {
+        return service_error_response(ServiceError::invalid("id", "not a valid inbox item id"));
+    };
+    let remote_images = match options.images.as_deref() {
+        None | Some("none") => false,
+        Some("remote") => true,
+        Some(_) => {
+            return service_error_response(ServiceError::invalid(
+                "images",
+                "must be \"remote\" or \"none\"",
+            ));
+        }
+    };
+    let principal = match authenticated(&state.app, &headers).await {
+        Ok(principal) => principal,
+        Err(response) => return response,
+    };
+    match mail_messages::view_document(&state.app, &principal, id, remote_images).await {
+        Ok(Some(document)) => {
+            let mut response = axum::response::Html(document).into_response();
+            let headers = response.headers_mut();
+            if let Ok(policy) = HeaderValue::from_str(&mail_messages::frame_policy(remote_images)) {
+                headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+            }
+            headers.insert(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("SAMEORIGIN"),
+            );
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            response
+        }
+        Ok(None) => service_error_response(ServiceError::not_found("HTML body", id)),
+        Err(error) => service_error_response(error),
+    }
+}

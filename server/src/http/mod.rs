@@ -5,6 +5,7 @@ mod error;
 mod graphql;
 mod intake;
 mod mail;
+mod security;
 mod test_clock;
 
 use axum::Router;
@@ -27,6 +28,7 @@ use crate::state::AppState;
 pub struct HttpState {
     pub app: AppState,
     pub schema: AppSchema,
+    pub origins: security::TrustedOrigins,
 }
 
 pub fn router(app: AppState, schema: AppSchema) -> Router {
@@ -58,7 +60,13 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .service(web_app);
     let form_body_limit = intake::body_limit(app.config.max_upload_bytes);
     let test_clock = app.clock.is_settable();
-    let state = HttpState { app, schema };
+    let page_policy = security::PagePolicy::for_web_dir(&web_dir);
+    let origins = security::TrustedOrigins::new(&app.public_url, &app.config.allowed_origins);
+    let state = HttpState {
+        app,
+        schema,
+        origins,
+    };
     let public_form = Router::new()
         .route(
             "/api/public/forms/{key}",
@@ -76,11 +84,20 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/graphql/ws", get(graphql::websocket))
         .route("/api/documents/{id}", get(documents::download))
         .route("/api/inbox/{id}/raw", get(mail::raw_download))
+        .route("/api/inbox/{id}/view", get(mail::view))
         .route("/api/mail/intake", post(mail::intake))
         .route("/healthz", get(healthz))
         .route_layer(axum::middleware::from_fn(no_store))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::same_origin_for_cookies,
+        ))
         .fallback_service(web_app)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            page_policy,
+            security::page_headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -16,6 +16,7 @@ use sha2::Sha256;
 use talentpost_shared::{EmailAddress, InboxMedium};
 
 use crate::auth::Principal;
+use crate::config::WebOrigin;
 use crate::crypto::random_token;
 use crate::db::entities::{intake_key, job_opening, organisation};
 use crate::error::{ServiceError, ServiceResult};
@@ -53,6 +54,8 @@ pub struct IntakeSettings {
     pub form_key: Option<String>,
     pub sms_key: Option<String>,
     pub has_sms_secret: bool,
+    /// Origins of the career sites that may frame the form; empty: any site.
+    pub form_embed_origins: Vec<String>,
 }
 
 pub async fn settings(state: &AppState, principal: &Principal) -> ServiceResult<IntakeSettings> {
@@ -61,12 +64,66 @@ pub async fn settings(state: &AppState, principal: &Principal) -> ServiceResult<
         .filter(intake_key::Column::OrganisationId.eq(principal.organisation_id))
         .all(&state.db)
         .await?;
+    let organisation = organisation::Entity::find_by_id(principal.organisation_id)
+        .one(&state.db)
+        .await?;
     let of = |kind: IntakeKind| keys.iter().find(|k| k.kind == kind.as_str());
     Ok(IntakeSettings {
         form_key: of(IntakeKind::OnlineForm).map(|k| k.public_key.clone()),
         sms_key: of(IntakeKind::Sms).map(|k| k.public_key.clone()),
         has_sms_secret: of(IntakeKind::Sms).is_some_and(|k| k.secret_sealed.is_some()),
+        form_embed_origins: embed_origins(organisation.as_ref()),
     })
+}
+
+fn embed_origins(organisation: Option<&organisation::Model>) -> Vec<String> {
+    organisation
+        .and_then(|o| o.form_embed_origins.as_deref())
+        .map(|list| list.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// The sites that may frame the form of `key`'s organisation; empty: any site.
+pub async fn form_embed_origins(
+    state: &AppState,
+    key: &intake_key::Model,
+) -> ServiceResult<Vec<String>> {
+    let organisation = organisation::Entity::find_by_id(key.organisation_id)
+        .one(&state.db)
+        .await?;
+    Ok(embed_origins(organisation.as_ref()))
+}
+
+/// Limits which sites may frame the public form (its `frame-ancestors`); an empty list
+/// lets any site embed it, as before the list existed.
+pub async fn set_form_embed_origins(
+    state: &AppState,
+    principal: &Principal,
+    origins: Vec<WebOrigin>,
+) -> ServiceResult<IntakeSettings> {
+    principal.require_admin()?;
+    let mut list: Vec<&str> = origins.iter().map(WebOrigin::as_str).collect();
+    list.sort_unstable();
+    list.dedup();
+    let stored = (!list.is_empty()).then(|| list.join("\n"));
+    organisation::Entity::update_many()
+        .col_expr(
+            organisation::Column::FormEmbedOrigins,
+            sea_orm::sea_query::Expr::value(stored),
+        )
+        .filter(organisation::Column::Id.eq(principal.organisation_id))
+        .exec(&state.db)
+        .await?;
+    audit::record(
+        &state.db,
+        principal,
+        "intake.embed_origins",
+        "organisation",
+        None,
+        serde_json::json!({ "origins": list.len() }),
+    )
+    .await?;
+    settings(state, principal).await
 }
 
 /// Issues a new key for the channel; the old one stops working at once. For SMS the
@@ -168,18 +225,19 @@ fn limit_key(state: &AppState, key: &intake_key::Model) -> ServiceResult<()> {
 pub struct PublicForm {
     pub organisation_name: String,
     pub openings: Vec<job_opening::Model>,
+    /// The sites that may frame the form; empty: any site.
+    pub embed_origins: Vec<String>,
 }
 
 pub async fn public_form(state: &AppState, form_key: &str) -> ServiceResult<PublicForm> {
     let key = key_for(state, IntakeKind::OnlineForm, form_key).await?;
-    let organisation_name = organisation::Entity::find_by_id(key.organisation_id)
+    let organisation = organisation::Entity::find_by_id(key.organisation_id)
         .one(&state.db)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default();
+        .await?;
     let openings = job_openings::open_in_organisation(&state.db, key.organisation_id).await?;
     Ok(PublicForm {
-        organisation_name,
+        embed_origins: embed_origins(organisation.as_ref()),
+        organisation_name: organisation.map(|o| o.name).unwrap_or_default(),
         openings,
     })
 }

@@ -101,3 +101,54 @@ pub async fn raw(
     let bytes = state.blobs.get(&message.raw_sha256).await?;
     Ok((message, bytes))
 }
+
+/// The item's HTML as a complete document for the app's sandboxed frame, or `None`
+/// when the mail has no HTML part. Remote images stay blocked by the document's own
+/// policy unless the reader asked for them.
+pub async fn view_document(
+    state: &AppState,
+    principal: &Principal,
+    item_id: InboxItemId,
+    remote_images: bool,
+) -> ServiceResult<Option<String>> {
+    let item = inbox::find(&state.db, principal, item_id).await?;
+    let message = of_item(&state.db, item.id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("mail message", item_id))?;
+    let Some(html) = html_for_view(state, &message).await? else {
+        return Ok(None);
+    };
+    Ok(Some(frame_document(&html, remote_images)))
+}
+
+/// What the frame document may do: run nothing, load nothing but inline images (and
+/// remote ones when asked), submit no forms.
+fn document_policy(remote_images: bool) -> String {
+    let images = if remote_images {
+        "data: https: http:"
+    } else {
+        "data:"
+    };
+    format!("default-src 'none'; img-src {images}; style-src 'unsafe-inline'; form-action 'none'")
+}
+
+/// The header policy of the frame document: only the app may frame it, and opened on
+/// its own it is sandboxed just as in the frame (links leave through new tabs).
+pub fn frame_policy(remote_images: bool) -> String {
+    format!(
+        "{}; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox",
+        document_policy(remote_images)
+    )
+}
+
+fn frame_document(html: &str, remote_images: bool) -> String {
+    // The meta policy repeats the header's, for a frame saved and opened elsewhere.
+    let policy = document_policy(remote_images);
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\">\
+         <base target=\"_blank\">\
+         <style>body{{font-family:system-ui,sans-serif;font-size:14px;line-height:1.45;margin:12px;color:#1d2330;word-wrap:break-word}}\
+         img{{max-width:100%;height:auto}}</style></head><body>{html}</body></html>"
+    )
+}

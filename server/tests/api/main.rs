@@ -6,6 +6,7 @@ mod app_shell;
 mod audit;
 mod authentication;
 mod authorization;
+mod browser_security;
 mod candidate_file;
 #[path = "../support/dovecot.rs"]
 mod dovecot;

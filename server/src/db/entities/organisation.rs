@@ -9,6 +9,8 @@ pub struct Model {
     pub data_retention: String,
     pub created_at: DateTimeUtc,
     pub nurturing_counts_as_contact: bool,
+    /// Origins that may frame the public form, one per line; NULL: any site.
+    pub form_embed_origins: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
