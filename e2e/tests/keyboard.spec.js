@@ -40,6 +40,7 @@ test('keyboard only: open the second item with j and Enter, take it over with e,
   await expect(page.getByTestId('inbox-item')).toContainText(`Klara${stamp}`);
   await page.keyboard.press('j');
   await expect(page).toHaveURL(new RegExp(`/inbox/${older}$`));
+  await expect(page.getByTestId('inbox-item')).toContainText(`Karl${stamp}`);
 
   // e takes the open item over; the app moves on, and the toast offers "Undo".
   await expect(page.getByTestId('take-over-button')).toBeVisible();

@@ -412,7 +412,8 @@ pub fn InboxItemPage() -> impl IntoView {
     let navigate = use_navigate();
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.key() == "e" && !typing(&ev) {
-            press_primary_action(&ev);
+            let shown = params.read_untracked().get("id").unwrap_or_default();
+            press_primary_action(&ev, &shown);
             return;
         }
         let step: isize = match ev.key().as_str() {
@@ -578,6 +579,7 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
         }
     };
     let (id_take, open_take) = (item_id.clone(), next_item.clone());
+    let panel_item = item_id.clone();
 
     let take = Action::new_local(move |_: &()| {
         let (id, open) = (id_take.clone(), open_take.clone());
@@ -617,7 +619,7 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
         }
     };
     view! {
-        <section class="card takeover" data-testid="take-over">
+        <section class="card takeover" data-testid="take-over" data-item-id=panel_item>
             <h2>{t!(i18n, inbox_take_over_title)}</h2>
             <div class="actions">
                 <Transition fallback=|| ()>
@@ -702,14 +704,17 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
 
 /// Clicks the take-over panel's primary button (assign to the known candidate, else
 /// take over), if the item has one.
-fn press_primary_action(ev: &web_sys::KeyboardEvent) {
+/// Clicks the primary button of the item in the address bar. While the next item is
+/// still loading, the previous item's panel is on screen: its buttons must not answer.
+fn press_primary_action(ev: &web_sys::KeyboardEvent, item_id: &str) {
     use wasm_bindgen::JsCast;
     let button = [
         "[data-testid=primary-action]",
         "[data-testid=take-over-button]",
     ]
     .iter()
-    .find_map(|selector| document().query_selector(selector).ok().flatten())
+    .map(|button| format!("[data-item-id=\"{item_id}\"] {button}"))
+    .find_map(|selector| document().query_selector(&selector).ok().flatten())
     .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
     if let Some(button) = button {
         ev.prevent_default();
