@@ -10,8 +10,8 @@ use crate::components::layout::Shell;
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
 use crate::pages::{
-    candidate_file, candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts,
-    nurturing, nurturing_jobs, oauth_callback, outbox, outgoing_mail, public_channels, settings,
+    candidate_file, candidates, dashboard, inbox, job_openings, login::LoginPage, mail_accounts, nurturing,
+    nurturing_jobs, oauth_callback, outbox, outgoing_mail, public_channels, settings,
 };
 
 /// The signed-in user, available to every page below the shell.

@@ -287,13 +287,9 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "ux_legal_entity_name",
-                    LegalEntity::Table,
-                    &["organisation_id", "name"],
-                )
-                .unique()
-                .take(),
+                index("ux_legal_entity_name", LegalEntity::Table, &["organisation_id", "name"])
+                    .unique()
+                    .take(),
             )
             .await?;
         // At most one main entity per organisation, enforced by the database so two
@@ -376,13 +372,9 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "ux_user_group_name",
-                    UserGroup::Table,
-                    &["organisation_id", "name"],
-                )
-                .unique()
-                .take(),
+                index("ux_user_group_name", UserGroup::Table, &["organisation_id", "name"])
+                    .unique()
+                    .take(),
             )
             .await?;
 
@@ -544,11 +536,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "ix_candidate_email_key",
-                CandidateEmail::Table,
-                &["email_key"],
-            ))
+            .create_index(index("ix_candidate_email_key", CandidateEmail::Table, &["email_key"]))
             .await?;
 
         manager
@@ -586,11 +574,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "ix_application_candidate",
-                Application::Table,
-                &["candidate_id"],
-            ))
+            .create_index(index("ix_application_candidate", Application::Table, &["candidate_id"]))
             .await?;
         manager
             .create_index(index(
@@ -724,11 +708,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "ix_document_inbox_item",
-                Document::Table,
-                &["inbox_item_id"],
-            ))
+            .create_index(index("ix_document_inbox_item", Document::Table, &["inbox_item_id"]))
             .await?;
 
         manager

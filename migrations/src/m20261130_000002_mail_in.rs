@@ -186,10 +186,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(InboundFolderState::UpdatedAt))
                     .foreign_key(&mut fk(
                         "fk_inbound_folder_state_account",
-                        (
-                            InboundFolderState::Table,
-                            InboundFolderState::InboundAccountId,
-                        ),
+                        (InboundFolderState::Table, InboundFolderState::InboundAccountId),
                         (InboundAccount::Table, InboundAccount::Id),
                         Cascade,
                     ))
@@ -273,13 +270,9 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "ux_mail_message_inbox_item",
-                    MailMessage::Table,
-                    &["inbox_item_id"],
-                )
-                .unique()
-                .take(),
+                index("ux_mail_message_inbox_item", MailMessage::Table, &["inbox_item_id"])
+                    .unique()
+                    .take(),
             )
             .await?;
         manager

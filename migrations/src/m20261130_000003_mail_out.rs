@@ -237,13 +237,9 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "ux_sender_identity_entity",
-                    SenderIdentity::Table,
-                    &["legal_entity_id"],
-                )
-                .unique()
-                .take(),
+                index("ux_sender_identity_entity", SenderIdentity::Table, &["legal_entity_id"])
+                    .unique()
+                    .take(),
             )
             .await?;
 
@@ -287,11 +283,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "ix_mail_thread_candidate",
-                MailThread::Table,
-                &["candidate_id"],
-            ))
+            .create_index(index("ix_mail_thread_candidate", MailThread::Table, &["candidate_id"]))
             .await?;
 
         manager
@@ -387,13 +379,9 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "ux_outbox_message_message_id",
-                    OutboxMessage::Table,
-                    &["message_id"],
-                )
-                .unique()
-                .take(),
+                index("ux_outbox_message_message_id", OutboxMessage::Table, &["message_id"])
+                    .unique()
+                    .take(),
             )
             .await?;
         manager

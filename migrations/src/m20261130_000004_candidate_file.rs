@@ -90,20 +90,11 @@ impl MigrationTrait for Migration {
                 .not_null()
                 .default("")
                 .take(),
-            ColumnDef::new(Candidate::NameKey)
-                .text()
-                .not_null()
-                .default("")
-                .take(),
+            ColumnDef::new(Candidate::NameKey).text().not_null().default("").take(),
             ColumnDef::new(Candidate::PhoneKey).text().null().take(),
         ] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(Candidate::Table)
-                        .add_column(column)
-                        .take(),
-                )
+                .alter_table(Table::alter().table(Candidate::Table).add_column(column).take())
                 .await?;
         }
         backfill_candidate_keys(manager).await?;
@@ -148,10 +139,7 @@ impl MigrationTrait for Migration {
         // Denormalised from the candidate so the dashboard reads applications of one
         // organisation and period from one index, without a join per row.
         for column in [
-            ColumnDef::new(Application::OrganisationId)
-                .big_integer()
-                .null()
-                .take(),
+            ColumnDef::new(Application::OrganisationId).big_integer().null().take(),
             ColumnDef::new(Application::InterviewAt)
                 .timestamp_with_time_zone()
                 .null()
@@ -162,12 +150,7 @@ impl MigrationTrait for Migration {
                 .take(),
         ] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(Application::Table)
-                        .add_column(column)
-                        .take(),
-                )
+                .alter_table(Table::alter().table(Application::Table).add_column(column).take())
                 .await?;
         }
         manager
@@ -198,10 +181,7 @@ impl MigrationTrait for Migration {
             .execute(
                 Query::update()
                     .table(Application::Table)
-                    .value(
-                        Application::HiredAt,
-                        Expr::col(Application::StatusChangedAt),
-                    )
+                    .value(Application::HiredAt, Expr::col(Application::StatusChangedAt))
                     .and_where(Expr::col(Application::Status).eq("hired"))
                     .take(),
             )
@@ -210,10 +190,7 @@ impl MigrationTrait for Migration {
             .execute(
                 Query::update()
                     .table(Application::Table)
-                    .value(
-                        Application::InterviewAt,
-                        Expr::col(Application::StatusChangedAt),
-                    )
+                    .value(Application::InterviewAt, Expr::col(Application::StatusChangedAt))
                     .and_where(Expr::col(Application::Status).eq("interview"))
                     .take(),
             )
@@ -318,13 +295,9 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "ux_intake_key_kind",
-                    IntakeKey::Table,
-                    &["organisation_id", "kind"],
-                )
-                .unique()
-                .take(),
+                index("ux_intake_key_kind", IntakeKey::Table, &["organisation_id", "kind"])
+                    .unique()
+                    .take(),
             )
             .await?;
         Ok(())
@@ -335,12 +308,7 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(IntakeKey::Table).if_exists().take())
             .await?;
         manager
-            .drop_table(
-                Table::drop()
-                    .table(DuplicateDecision::Table)
-                    .if_exists()
-                    .take(),
-            )
+            .drop_table(Table::drop().table(DuplicateDecision::Table).if_exists().take())
             .await?;
         manager
             .drop_index(
@@ -356,12 +324,7 @@ impl MigrationTrait for Migration {
             Application::OrganisationId,
         ] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(Application::Table)
-                        .drop_column(column)
-                        .take(),
-                )
+                .alter_table(Table::alter().table(Application::Table).drop_column(column).take())
                 .await?;
         }
         for name in [
@@ -375,18 +338,9 @@ impl MigrationTrait for Migration {
                 .drop_index(Index::drop().name(name).table(Candidate::Table).to_owned())
                 .await?;
         }
-        for column in [
-            Candidate::PhoneKey,
-            Candidate::NameKey,
-            Candidate::SearchText,
-        ] {
+        for column in [Candidate::PhoneKey, Candidate::NameKey, Candidate::SearchText] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(Candidate::Table)
-                        .drop_column(column)
-                        .take(),
-                )
+                .alter_table(Table::alter().table(Candidate::Table).drop_column(column).take())
                 .await?;
         }
         Ok(())
@@ -435,14 +389,8 @@ async fn backfill_candidate_keys(manager: &SchemaManager<'_>) -> Result<(), DbEr
                     Candidate::SearchText,
                     matching::search_text(&first_name, &last_name, &emails, phone.as_deref()),
                 )
-                .value(
-                    Candidate::NameKey,
-                    matching::name_key(&first_name, &last_name),
-                )
-                .value(
-                    Candidate::PhoneKey,
-                    phone.as_deref().and_then(matching::phone_key),
-                )
+                .value(Candidate::NameKey, matching::name_key(&first_name, &last_name))
+                .value(Candidate::PhoneKey, phone.as_deref().and_then(matching::phone_key))
                 .and_where(Expr::col(Candidate::Id).eq(id))
                 .take(),
         )

@@ -122,13 +122,9 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "ux_form_letter_name",
-                    FormLetter::Table,
-                    &["organisation_id", "name"],
-                )
-                .unique()
-                .take(),
+                index("ux_form_letter_name", FormLetter::Table, &["organisation_id", "name"])
+                    .unique()
+                    .take(),
             )
             .await?;
         Ok(())
@@ -139,12 +135,7 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(FormLetter::Table).if_exists().take())
             .await?;
         manager
-            .drop_table(
-                Table::drop()
-                    .table(CandidateQuery::Table)
-                    .if_exists()
-                    .take(),
-            )
+            .drop_table(Table::drop().table(CandidateQuery::Table).if_exists().take())
             .await?;
         Ok(())
     }

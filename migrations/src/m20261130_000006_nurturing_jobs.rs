@@ -245,13 +245,9 @@ impl MigrationTrait for Migration {
         // The claim: one run per job and dispatch time, whichever process plans it first.
         manager
             .create_index(
-                index(
-                    "ux_nurturing_run_time",
-                    NurturingRun::Table,
-                    &["job_id", "dispatch_at"],
-                )
-                .unique()
-                .take(),
+                index("ux_nurturing_run_time", NurturingRun::Table, &["job_id", "dispatch_at"])
+                    .unique()
+                    .take(),
             )
             .await?;
         manager
@@ -402,13 +398,9 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index(
-                    "ux_writing_job_entry",
-                    WritingJob::Table,
-                    &["nurturing_entry_id"],
-                )
-                .unique()
-                .take(),
+                index("ux_writing_job_entry", WritingJob::Table, &["nurturing_entry_id"])
+                    .unique()
+                    .take(),
             )
             .await?;
         manager
@@ -419,11 +411,7 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager
-            .create_index(index(
-                "ix_writing_job_candidate",
-                WritingJob::Table,
-                &["candidate_id"],
-            ))
+            .create_index(index("ix_writing_job_candidate", WritingJob::Table, &["candidate_id"]))
             .await?;
         Ok(())
     }
@@ -433,12 +421,7 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(WritingJob::Table).if_exists().take())
             .await?;
         manager
-            .drop_table(
-                Table::drop()
-                    .table(NurturingEntry::Table)
-                    .if_exists()
-                    .take(),
-            )
+            .drop_table(Table::drop().table(NurturingEntry::Table).if_exists().take())
             .await?;
         manager
             .drop_table(Table::drop().table(NurturingRun::Table).if_exists().take())

@@ -42,11 +42,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .exec_stmt(set_status(
-                "not_sent",
-                "sent",
-                Expr::col(OutboxMessage::UpdatedAt),
-            ))
+            .exec_stmt(set_status("not_sent", "sent", Expr::col(OutboxMessage::UpdatedAt)))
             .await
     }
 }

@@ -18,24 +18,17 @@ mod support;
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Days, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
-use talentpost_server::db::entities::{
-    application, candidate, candidate_email, job_opening, legal_entity,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use talentpost_server::db::entities::{application, candidate, candidate_email, job_opening, legal_entity};
 use talentpost_server::ids::JobOpeningId;
 use talentpost_server::services::candidates::{self, CandidateFilter};
 use talentpost_server::services::dashboard;
 use talentpost_server::services::pagination::PageRequest;
-use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, DashboardPeriod, SourceMedium, matching,
-};
+use talentpost_shared::{ApplicationStatus, CandidateStatus, DashboardPeriod, SourceMedium, matching};
 
 const FIRST_NAMES: [&str; 20] = [
-    "Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannah", "Ilias", "Jana", "Karl",
-    "Lena", "Max", "Nina", "Oskar", "Paula", "Quentin", "Rosa", "Samir", "Tara",
+    "Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannah", "Ilias", "Jana", "Karl", "Lena", "Max",
+    "Nina", "Oskar", "Paula", "Quentin", "Rosa", "Samir", "Tara",
 ];
 const LAST_NAMES: [&str; 25] = [
     "Müller",
@@ -110,10 +103,7 @@ async fn run(label: &str, database_url: Option<String>, data_dir: &std::path::Pa
 
     let started = Instant::now();
     let openings = seed(&state.db, principal.organisation_id, count).await;
-    println!(
-        "\n{label}: seeded in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    println!("\n{label}: seeded in {:.1} s", started.elapsed().as_secs_f64());
 
     let page = PageRequest::parse(Some(50), None).unwrap();
     let filters: Vec<(&str, CandidateFilter)> = vec![
@@ -179,18 +169,14 @@ async fn run(label: &str, database_url: Option<String>, data_dir: &std::path::Pa
                 job_opening_id: filter.job_opening_id,
                 source: filter.source,
             };
-            candidates::list(&state, &principal, filter, &page)
-                .await
-                .unwrap();
+            candidates::list(&state, &principal, filter, &page).await.unwrap();
         })
         .await;
         report(&format!("candidates: {name}"), &timings);
     }
     for period in DashboardPeriod::ALL {
         let timings = measure(30, || async {
-            dashboard::dashboard(&state, &principal, *period)
-                .await
-                .unwrap();
+            dashboard::dashboard(&state, &principal, *period).await.unwrap();
         })
         .await;
         report(&format!("dashboard: {}", period.as_str()), &timings);
@@ -201,10 +187,7 @@ async fn run(label: &str, database_url: Option<String>, data_dir: &std::path::Pa
 /// A nurturing job over every candidate: evaluating its query (with duplicate sets and
 /// the letter's application) and planning a run, i.e. inserting an entry and a writing
 /// job per recipient in one transaction.
-async fn nurturing(
-    state: &talentpost_server::state::AppState,
-    principal: &talentpost_server::auth::Principal,
-) {
+async fn nurturing(state: &talentpost_server::state::AppState, principal: &talentpost_server::auth::Principal) {
     use talentpost_server::ids::{CandidateQueryId, FormLetterId};
     use talentpost_server::services::nurturing::{jobs, planning};
     use talentpost_server::services::{candidate_queries, form_letters};
@@ -234,10 +217,7 @@ async fn nurturing(
     )
     .await
     .unwrap();
-    for (label, query) in [
-        ("all candidates", everyone.id),
-        ("not rejected, not hired", active.id),
-    ] {
+    for (label, query) in [("all candidates", everyone.id), ("not rejected, not hired", active.id)] {
         let filter = candidate_queries::check(
             &state.db,
             principal,
@@ -250,10 +230,9 @@ async fn nurturing(
         .await
         .unwrap();
         let started = Instant::now();
-        let recipients =
-            planning::recipients(state, principal.organisation_id, &filter, Utc::now())
-                .await
-                .unwrap();
+        let recipients = planning::recipients(state, principal.organisation_id, &filter, Utc::now())
+            .await
+            .unwrap();
         println!(
             "nurturing: evaluate \"{label}\": {} recipients in {:.0} ms",
             recipients.len(),
@@ -405,10 +384,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, organisation_id: i64, count: usi
             .await
             .unwrap()
             .map_or(0, |c| c.id);
-        candidate::Entity::insert_many(people)
-            .exec(&txn)
-            .await
-            .unwrap();
+        candidate::Entity::insert_many(people).exec(&txn).await.unwrap();
         let first_id = before + 1;
         let mut emails = Vec::with_capacity(details.len());
         let mut applications = Vec::with_capacity(details.len() * 3);
@@ -424,8 +400,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, organisation_id: i64, count: usi
             for _ in 0..3 {
                 let applied = created + Days::minutes(random.next(60 * 24 * 30) as i64);
                 let applied = applied.min(now);
-                let source =
-                    SourceMedium::ALL[random.next(SourceMedium::ALL.len() as u64) as usize];
+                let source = SourceMedium::ALL[random.next(SourceMedium::ALL.len() as u64) as usize];
                 let roll = random.next(100);
                 let (status, interview_at, hired_at) = match roll {
                     0..=4 => (
@@ -433,11 +408,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, organisation_id: i64, count: usi
                         Some(applied + Days::days(10)),
                         Some(applied + Days::days(30)),
                     ),
-                    5..=19 => (
-                        ApplicationStatus::Interview,
-                        Some(applied + Days::days(10)),
-                        None,
-                    ),
+                    5..=19 => (ApplicationStatus::Interview, Some(applied + Days::days(10)), None),
                     20..=59 => (ApplicationStatus::Rejected, None, None),
                     _ => (ApplicationStatus::New, None, None),
                 };
@@ -458,10 +429,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, organisation_id: i64, count: usi
                 });
             }
         }
-        candidate_email::Entity::insert_many(emails)
-            .exec(&txn)
-            .await
-            .unwrap();
+        candidate_email::Entity::insert_many(emails).exec(&txn).await.unwrap();
         for part in applications.chunks(1_000) {
             application::Entity::insert_many(part.to_vec())
                 .exec(&txn)

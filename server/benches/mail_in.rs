@@ -97,9 +97,7 @@ fn bare_fetch(port: u16) -> (Duration, usize) {
         .unwrap();
     read_until(&mut stream, &mut buffer, b"a2 OK");
     let started = Instant::now();
-    stream
-        .write_all(b"a3 UID FETCH 1:* BODY.PEEK[]\r\n")
-        .unwrap();
+    stream.write_all(b"a3 UID FETCH 1:* BODY.PEEK[]\r\n").unwrap();
     let bytes = read_until(&mut stream, &mut buffer, b"\r\na3 OK");
     (started.elapsed(), bytes)
 }
@@ -129,10 +127,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let after = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks: f64 = fields
         .get(11..13)
@@ -153,20 +148,10 @@ fn main() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     let mails: Vec<Vec<u8>> = (0..count).map(|index| mail(index, &mut rng)).collect();
     let total_bytes: usize = mails.iter().map(Vec::len).sum();
-    println!(
-        "mails: {count}, {:.1} MB in the folder",
-        total_bytes as f64 / 1e6
-    );
+    println!("mails: {count}, {:.1} MB in the folder", total_bytes as f64 / 1e6);
     dovecot.fill_maildir("bulk", APPLICATIONS_FOLDER, mails);
     // Let Dovecot index the folder once, so neither run below pays for that.
-    dovecot.doveadm(&[
-        "mailbox",
-        "status",
-        "-u",
-        "bulk",
-        "messages",
-        APPLICATIONS_FOLDER,
-    ]);
+    dovecot.doveadm(&["mailbox", "status", "-u", "bulk", "messages", APPLICATIONS_FOLDER]);
 
     let (bare, bare_bytes) = bare_fetch(dovecot.imap_port);
     println!(
@@ -205,10 +190,7 @@ fn main() {
         .unwrap();
     let up = Instant::now();
     while agent.get(format!("{base}/healthz")).send().is_err() {
-        assert!(
-            up.elapsed() < Duration::from_secs(60),
-            "server did not start"
-        );
+        assert!(up.elapsed() < Duration::from_secs(60), "server did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
     gql(

@@ -53,12 +53,7 @@ fn main() {
             emails: Some(vec![EmailAddress::parse("bulk@example.test").unwrap()]),
             ..Default::default()
         };
-        CandidateId(
-            candidates::create(&state, &principal, input)
-                .await
-                .unwrap()
-                .id,
-        )
+        CandidateId(candidates::create(&state, &principal, input).await.unwrap().id)
     });
 
     let queue_started = Instant::now();
@@ -93,14 +88,7 @@ fn main() {
     // outbox sends at once (8), same number and size of mails.
     let started = Instant::now();
     let status = Command::new("/usr/sbin/smtp-source")
-        .args([
-            "-s",
-            "8",
-            "-m",
-            &count.to_string(),
-            "-l",
-            &average.to_string(),
-        ])
+        .args(["-s", "8", "-m", &count.to_string(), "-l", &average.to_string()])
         .args(["-f", "jobs@example.test", "-t", "bulk@example.test"])
         .arg(format!("127.0.0.1:{}", postfix.smtp_port))
         .status()
@@ -117,9 +105,7 @@ fn main() {
     let sent = runtime.block_on(async {
         let mut sent = 0;
         loop {
-            let report = talentpost_server::workers::outbox::run_once(&state)
-                .await
-                .unwrap();
+            let report = talentpost_server::workers::outbox::run_once(&state).await.unwrap();
             assert_eq!(report.failed + report.retrying, 0, "{report:?}");
             sent += report.sent;
             if report.claimed == 0 {
@@ -147,12 +133,8 @@ fn main() {
     runtime.block_on(async move { drop(state) });
 }
 
-async fn setup(
-    data_dir: &std::path::Path,
-    smtp_port: u16,
-) -> (talentpost_server::state::AppState, Principal) {
-    let (state, principal) =
-        support::bench_state(data_dir, std::env::var("BENCH_DATABASE_URL").ok()).await;
+async fn setup(data_dir: &std::path::Path, smtp_port: u16) -> (talentpost_server::state::AppState, Principal) {
+    let (state, principal) = support::bench_state(data_dir, std::env::var("BENCH_DATABASE_URL").ok()).await;
     let account = outbound_accounts::create(
         &state,
         &principal,

@@ -21,10 +21,7 @@ use crate::workers::inbound_sync::InboundWorkers;
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("could not create the data folder {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
     #[error("could not open the database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -101,14 +98,10 @@ impl Application {
         // Bound first: with port 0 the real port is part of the public address.
         let listener = TcpListener::bind(bind)
             .await
-            .map_err(|source| StartupError::Bind {
-                address: bind,
-                source,
-            })?;
-        let address = listener.local_addr().map_err(|source| StartupError::Bind {
-            address: bind,
-            source,
-        })?;
+            .map_err(|source| StartupError::Bind { address: bind, source })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address: bind, source })?;
         let public_url = config.public_url.clone().unwrap_or_else(|| {
             if address.ip().is_unspecified() {
                 format!("http://localhost:{}", address.port())
@@ -126,10 +119,7 @@ impl Application {
         })
     }
 
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<(), StartupError> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
         let schema = build_schema(Some(self.state.clone()));
         let workers = self.state.inbound.clone();
         workers.start_all(&self.state).await?;
@@ -138,11 +128,7 @@ impl Application {
         let nurturing = self.state.nurturing.clone();
         nurturing.start(&self.state);
         if let Some(origin) = self.state.events.relay_origin() {
-            crate::events::relay::start_listening(
-                self.state.clone(),
-                self.state.config.database_url(),
-                origin,
-            );
+            crate::events::relay::start_listening(self.state.clone(), self.state.config.database_url(), origin);
         }
         let router = crate::http::router(self.state, schema);
         let served = axum::serve(

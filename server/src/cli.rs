@@ -9,11 +9,7 @@ use crate::error::ServiceError;
 use crate::services::{bootstrap, demo};
 
 #[derive(Parser)]
-#[command(
-    name = "talentpost",
-    version,
-    about = "Talentpost: the recruiting mail hub"
-)]
+#[command(name = "talentpost", version, about = "Talentpost: the recruiting mail hub")]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -67,9 +63,7 @@ pub async fn run() -> ExitCode {
         .init();
     if let Some(Command::IngestMail(target)) = cli.command {
         return match (target.server_url, target.token) {
-            (Some(url), Some(token)) => {
-                ingest_mail_via_server(&url, &token, cli.config.max_mail_bytes).await
-            }
+            (Some(url), Some(token)) => ingest_mail_via_server(&url, &token, cli.config.max_mail_bytes).await,
             (None, None) => ingest_mail(cli.config).await,
             _ => {
                 eprintln!(
@@ -99,9 +93,7 @@ pub async fn run() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let app = Application::build(config)
-        .await
-        .map_err(|e| e.to_string())?;
+    let app = Application::build(config).await.map_err(|e| e.to_string())?;
     let url = format!("http://{}/", app.address);
     if let Some(admin) = &app.initial_admin {
         match &admin.generated_password {
@@ -116,9 +108,7 @@ async fn serve(config: Config) -> Result<(), String> {
         }
     }
     println!("Talentpost is running. Log in at {url}  (GraphQL: {url}graphql)");
-    app.run_until(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    app.run_until(shutdown_signal()).await.map_err(|e| e.to_string())
 }
 
 async fn load_demo(config: Config) -> Result<(), String> {
@@ -166,11 +156,7 @@ async fn ingest_mail(config: Config) -> ExitCode {
     state.events.flush().await;
     match outcome {
         Ok(ingested) => {
-            let what = if ingested.created {
-                "stored"
-            } else {
-                "already stored"
-            };
+            let what = if ingested.created { "stored" } else { "already stored" };
             println!("{what} as inbox item {}", ingested.item.id);
             ExitCode::SUCCESS
         }
@@ -188,10 +174,7 @@ async fn ingest_mail(config: Config) -> ExitCode {
 async fn read_stdin(limit: usize) -> std::io::Result<Vec<u8>> {
     use tokio::io::AsyncReadExt;
     let mut raw = Vec::new();
-    tokio::io::stdin()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut raw)
-        .await?;
+    tokio::io::stdin().take(limit as u64 + 1).read_to_end(&mut raw).await?;
     Ok(raw)
 }
 
@@ -221,10 +204,7 @@ async fn ingest_mail_via_server(url: &str, token: &str, max_mail_bytes: usize) -
             } else {
                 "stored"
             };
-            println!(
-                "{what} as inbox item {}",
-                body["inboxItemId"].as_str().unwrap_or("?")
-            );
+            println!("{what} as inbox item {}", body["inboxItemId"].as_str().unwrap_or("?"));
             ExitCode::SUCCESS
         }
         // The mail itself is refused (empty, too large): the MTA bounces it.
@@ -244,9 +224,7 @@ async fn ingest_mail_via_server(url: &str, token: &str, max_mail_bytes: usize) -
             ExitCode::from(EX_TEMPFAIL)
         }
         Err(error) => {
-            eprintln!(
-                "talentpost ingest-mail: {endpoint} unreachable ({error}); the mail server should retry"
-            );
+            eprintln!("talentpost ingest-mail: {endpoint} unreachable ({error}); the mail server should retry");
             ExitCode::from(EX_TEMPFAIL)
         }
     }

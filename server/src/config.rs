@@ -18,9 +18,8 @@ pub struct WebOrigin(String);
 
 impl WebOrigin {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let url = url::Url::parse(text.trim()).map_err(|error| {
-            format!("\"{text}\" is not an origin like https://example.com ({error})")
-        })?;
+        let url = url::Url::parse(text.trim())
+            .map_err(|error| format!("\"{text}\" is not an origin like https://example.com ({error})"))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(format!("\"{text}\" is not an http or https origin"));
         }
@@ -78,11 +77,7 @@ pub struct Config {
     pub secret_key: Option<String>,
 
     /// E-mail address of the first administrator, used only when the database has no users.
-    #[arg(
-        long,
-        env = "TALENTPOST_ADMIN_EMAIL",
-        default_value = "admin@talentpost.localhost"
-    )]
+    #[arg(long, env = "TALENTPOST_ADMIN_EMAIL", default_value = "admin@talentpost.localhost")]
     pub admin_email: String,
 
     /// Password of the first administrator; a one-time password is generated and printed when unset.
@@ -90,11 +85,7 @@ pub struct Config {
     pub admin_password: Option<String>,
 
     /// Name of the organisation created on first start (also the name of its main legal entity).
-    #[arg(
-        long,
-        env = "TALENTPOST_ORGANISATION_NAME",
-        default_value = "Meine Firma GmbH"
-    )]
+    #[arg(long, env = "TALENTPOST_ORGANISATION_NAME", default_value = "Meine Firma GmbH")]
     pub organisation_name: String,
 
     /// Largest single upload (attachments of an online application), in bytes.
@@ -154,11 +145,7 @@ pub struct Config {
     pub outbox_retry_seconds: u64,
 
     /// Longest wait between two attempts, in seconds.
-    #[arg(
-        long,
-        env = "TALENTPOST_OUTBOX_RETRY_MAX_SECONDS",
-        default_value_t = 3600
-    )]
+    #[arg(long, env = "TALENTPOST_OUTBOX_RETRY_MAX_SECONDS", default_value_t = 3600)]
     pub outbox_retry_max_seconds: u64,
 
     /// Hours a mail is retried before it fails for good.
@@ -213,11 +200,7 @@ pub struct Config {
     pub nurturing_worker: bool,
 
     /// Seconds a process may take to dispatch a nurturing run before another takes it over.
-    #[arg(
-        long,
-        env = "TALENTPOST_NURTURING_LEASE_SECONDS",
-        default_value_t = 300
-    )]
+    #[arg(long, env = "TALENTPOST_NURTURING_LEASE_SECONDS", default_value_t = 300)]
     pub nurturing_lease_seconds: u64,
 
     /// For tests and demos only: the clock of schedules and candidate queries can be set
@@ -246,10 +229,7 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("talentpost.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("talentpost.db").display()),
         }
     }
 

@@ -14,10 +14,7 @@ pub enum CryptoError {
     #[error("TALENTPOST_SECRET_KEY must be 32 bytes, given as 64 hex digits or base64")]
     BadKey,
     #[error("could not read or write the key file {path}: {source}")]
-    KeyFile {
-        path: String,
-        source: std::io::Error,
-    },
+    KeyFile { path: String, source: std::io::Error },
     #[error("a stored secret could not be decrypted: wrong TALENTPOST_SECRET_KEY or damaged data")]
     Decrypt,
 }
@@ -78,9 +75,7 @@ impl SecretBox {
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, CryptoError> {
-        let encoded = stored
-            .strip_prefix(FORMAT_PREFIX)
-            .ok_or(CryptoError::Decrypt)?;
+        let encoded = stored.strip_prefix(FORMAT_PREFIX).ok_or(CryptoError::Decrypt)?;
         let blob = STANDARD.decode(encoded).map_err(|_| CryptoError::Decrypt)?;
         if blob.len() < 12 {
             return Err(CryptoError::Decrypt);
@@ -144,25 +139,15 @@ mod tests {
         let secret_box = SecretBox::from_key(&[7u8; 32]).expect("32-byte key");
         let stored = secret_box.encrypt("hunter2-imap-password");
         assert!(!stored.contains("hunter2"));
-        assert_ne!(
-            stored,
-            secret_box.encrypt("hunter2-imap-password"),
-            "nonce must differ"
-        );
-        assert_eq!(
-            secret_box.decrypt(&stored).expect("decrypts"),
-            "hunter2-imap-password"
-        );
+        assert_ne!(stored, secret_box.encrypt("hunter2-imap-password"), "nonce must differ");
+        assert_eq!(secret_box.decrypt(&stored).expect("decrypts"), "hunter2-imap-password");
     }
 
     #[test]
     fn wrong_key_is_reported_not_garbled() {
         let a = SecretBox::from_key(&[1u8; 32]).expect("key");
         let b = SecretBox::from_key(&[2u8; 32]).expect("key");
-        assert!(matches!(
-            b.decrypt(&a.encrypt("x")),
-            Err(CryptoError::Decrypt)
-        ));
+        assert!(matches!(b.decrypt(&a.encrypt("x")), Err(CryptoError::Decrypt)));
     }
 
     #[test]
@@ -171,9 +156,7 @@ mod tests {
         let first = SecretBox::load_or_create(None, dir.path()).expect("creates key");
         let second = SecretBox::load_or_create(None, dir.path()).expect("reads key");
         assert_eq!(
-            second
-                .decrypt(&first.encrypt("same key"))
-                .expect("same key"),
+            second.decrypt(&first.encrypt("same key")).expect("same key"),
             "same key"
         );
         assert!(matches!(

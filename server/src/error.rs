@@ -14,10 +14,7 @@ pub enum ServiceError {
     #[error("{field}: {message}")]
     InvalidInput { field: String, message: String },
     #[error("{message}")]
-    Conflict {
-        field: Option<String>,
-        message: String,
-    },
+    Conflict { field: Option<String>, message: String },
     #[error("e-mail address or password is wrong")]
     InvalidCredentials,
     #[error("too many failed logins for this account; try again in {retry_after_seconds} seconds")]
@@ -104,8 +101,5 @@ impl ServiceError {
 
 /// True when the database refused a row because a unique index already has its key.
 pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
-    matches!(
-        error.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
+    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }

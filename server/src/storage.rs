@@ -64,10 +64,7 @@ impl BlobStore {
     pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         match self.path_of(sha256) {
             Some(path) => tokio::fs::read(path).await,
-            None => Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "not a stored file",
-            )),
+            None => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "not a stored file")),
         }
     }
 }

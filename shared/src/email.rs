@@ -31,14 +31,11 @@ impl EmailAddress {
         if trimmed.len() > 254 {
             return Err(EmailAddressError::TooLong);
         }
-        let (local, domain) = trimmed
-            .rsplit_once('@')
-            .ok_or(EmailAddressError::MissingAt)?;
+        let (local, domain) = trimmed.rsplit_once('@').ok_or(EmailAddressError::MissingAt)?;
         if local.is_empty() || domain.is_empty() || local.len() > 64 {
             return Err(EmailAddressError::MissingAt);
         }
-        let forbidden =
-            |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\@".contains(c);
+        let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\@".contains(c);
         if local.chars().any(forbidden) || domain.chars().any(forbidden) {
             return Err(EmailAddressError::ForbiddenCharacter);
         }
@@ -105,24 +102,15 @@ mod tests {
     #[test]
     fn accepts_ordinary_addresses_and_normalises_the_domain() {
         let address = EmailAddress::parse("  Anna.Schmidt+jobs@Example.DE ");
-        assert_eq!(
-            address.map(String::from),
-            Ok("Anna.Schmidt+jobs@example.de".to_owned())
-        );
+        assert_eq!(address.map(String::from), Ok("Anna.Schmidt+jobs@example.de".to_owned()));
         assert!(EmailAddress::parse("jürgen@müller.de").is_ok());
     }
 
     #[test]
     fn rejects_broken_addresses_with_a_reason() {
         assert_eq!(EmailAddress::parse(""), Err(EmailAddressError::Empty));
-        assert_eq!(
-            EmailAddress::parse("no-at-sign"),
-            Err(EmailAddressError::MissingAt)
-        );
-        assert_eq!(
-            EmailAddress::parse("@example.de"),
-            Err(EmailAddressError::MissingAt)
-        );
+        assert_eq!(EmailAddress::parse("no-at-sign"), Err(EmailAddressError::MissingAt));
+        assert_eq!(EmailAddress::parse("@example.de"), Err(EmailAddressError::MissingAt));
         assert_eq!(
             EmailAddress::parse("a b@example.de"),
             Err(EmailAddressError::ForbiddenCharacter)
@@ -131,10 +119,7 @@ mod tests {
             EmailAddress::parse("a@exa..mple"),
             Err(EmailAddressError::InvalidDomain)
         );
-        assert_eq!(
-            EmailAddress::parse("a@-x.de"),
-            Err(EmailAddressError::InvalidDomain)
-        );
+        assert_eq!(EmailAddress::parse("a@-x.de"), Err(EmailAddressError::InvalidDomain));
         assert_eq!(
             EmailAddress::parse("a@x.de\r\nBcc: evil@x.de"),
             Err(EmailAddressError::ForbiddenCharacter)

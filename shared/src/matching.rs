@@ -5,11 +5,7 @@
 /// Lower-case first and last name, single-spaced: "Max  MÜLLER" → "max müller".
 pub fn name_key(first_name: &str, last_name: &str) -> String {
     let joined = format!("{first_name} {last_name}");
-    joined
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    joined.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// The last nine digits of a phone number, or `None` with fewer than seven digits.
@@ -29,12 +25,7 @@ pub fn phone_key(phone: &str) -> Option<String> {
 
 /// Everything the candidate list's free-text search looks at, lower-cased in one
 /// column so that a search is one `LIKE` per row on both databases.
-pub fn search_text(
-    first_name: &str,
-    last_name: &str,
-    emails: &[String],
-    phone: Option<&str>,
-) -> String {
+pub fn search_text(first_name: &str, last_name: &str, emails: &[String], phone: Option<&str>) -> String {
     let mut text = name_key(first_name, last_name);
     for email in emails {
         text.push(' ');
@@ -54,9 +45,7 @@ pub fn search_text(
 /// "Mobil 0170/1234567"). Unlabelled digit runs are ignored: they are as often dates,
 /// reference numbers or postcodes.
 pub fn phone_in_text(text: &str) -> Option<String> {
-    const LABELS: [&str; 8] = [
-        "telefon", "tel", "phone", "mobil", "mobile", "handy", "cell", "fon",
-    ];
+    const LABELS: [&str; 8] = ["telefon", "tel", "phone", "mobil", "mobile", "handy", "cell", "fon"];
     for line in text.lines().take(2_000) {
         let lower = line.trim().to_lowercase();
         // A number in the quoted history is the recruiter's own, not the writer's.
@@ -70,11 +59,7 @@ pub fn phone_in_text(text: &str) -> Option<String> {
             for (at, _) in lower.match_indices(label) {
                 // A label starts a word ("Hotel" is not one) and only punctuation stands
                 // between it and the number ("Tel.: ", "Mobil ").
-                if lower[..at]
-                    .chars()
-                    .next_back()
-                    .is_some_and(char::is_alphanumeric)
-                {
+                if lower[..at].chars().next_back().is_some_and(char::is_alphanumeric) {
                     continue;
                 }
                 let rest = &lower[at + label.len()..];
@@ -86,9 +71,7 @@ pub fn phone_in_text(text: &str) -> Option<String> {
                 }
                 let number: String = rest[start..]
                     .chars()
-                    .take_while(|c| {
-                        c.is_ascii_digit() || matches!(c, '+' | ' ' | '/' | '-' | '(' | ')' | '.')
-                    })
+                    .take_while(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '/' | '-' | '(' | ')' | '.'))
                     .collect();
                 let number = number.trim().trim_end_matches(['-', '/', '.', '(']).trim();
                 let digits = number.chars().filter(char::is_ascii_digit).count();
@@ -139,9 +122,7 @@ pub fn split_display_name(display_name: &str) -> (String, String) {
         [only] => (String::new(), (*only).to_owned()),
         [first, rest @ ..] => {
             // Name particles belong to the last name ("Max von Mustermann").
-            let particles = [
-                "von", "van", "de", "der", "zu", "di", "da", "del", "le", "la",
-            ];
+            let particles = ["von", "van", "de", "der", "zu", "di", "da", "del", "le", "la"];
             let mut split = rest.len() - 1;
             while split > 0 && particles.contains(&rest[split - 1].to_lowercase().as_str()) {
                 split -= 1;
@@ -156,16 +137,8 @@ pub fn split_display_name(display_name: &str) -> (String, String) {
 /// Similarity of two names between 0 and 1 (Jaro-Winkler on the name keys, the better
 /// of both word orders, so "Müller Max" and "Max Müller" meet).
 pub fn name_similarity(a: &str, b: &str) -> f64 {
-    let a = a
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
-    let b = b
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
+    let a = a.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let b = b.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
@@ -180,10 +153,7 @@ mod tests {
     #[test]
     fn phone_numbers_in_national_and_international_form_meet() {
         assert_eq!(phone_key("+49 170 1234567"), phone_key("0170/123 45 67"));
-        assert_eq!(
-            phone_key("0049 (170) 1234567"),
-            Some("701234567".to_owned())
-        );
+        assert_eq!(phone_key("0049 (170) 1234567"), Some("701234567".to_owned()));
         assert_eq!(phone_key("112"), None);
         assert_ne!(phone_key("+49 170 1234567"), phone_key("+49 170 1234568"));
     }
@@ -198,19 +168,11 @@ mod tests {
             phone_in_text("Mobil 0170/123 45 67, abends"),
             Some("0170/123 45 67".to_owned())
         );
-        assert_eq!(
-            phone_in_text("Bewerbung vom 12.03.2026, Kennziffer 4711-2026"),
-            None
-        );
+        assert_eq!(phone_in_text("Bewerbung vom 12.03.2026, Kennziffer 4711-2026"), None);
         assert_eq!(phone_in_text("Telefon: 112"), None);
         assert_eq!(phone_in_text("Hotelfachfrau, Automobil 2010-2015"), None);
-        let reply =
-            "Danke!\n\nAm 30.11.2026 schrieb Jobs <jobs@firma.example>:\n> Tel.: +49 30 1234567\n";
-        assert_eq!(
-            phone_in_text(reply),
-            None,
-            "the quoted signature is the company's"
-        );
+        let reply = "Danke!\n\nAm 30.11.2026 schrieb Jobs <jobs@firma.example>:\n> Tel.: +49 30 1234567\n";
+        assert_eq!(phone_in_text(reply), None, "the quoted signature is the company's");
         assert_eq!(
             phone_in_text("> Tel.: +49 30 1234567\nMobil: 0170 1234567"),
             Some("0170 1234567".to_owned())
@@ -249,12 +211,7 @@ mod tests {
 
     #[test]
     fn search_text_holds_names_addresses_and_digits() {
-        let text = search_text(
-            "Max",
-            "MÜLLER",
-            &["Max@Example.org".into()],
-            Some("+49 170 1234567"),
-        );
+        let text = search_text("Max", "MÜLLER", &["Max@Example.org".into()], Some("+49 170 1234567"));
         assert_eq!(text, "max müller max@example.org 491701234567");
     }
 }

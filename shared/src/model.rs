@@ -500,11 +500,7 @@ impl Weekday {
     }
 
     pub fn from_mask(mask: i32) -> Vec<Self> {
-        Self::ALL
-            .iter()
-            .copied()
-            .filter(|day| mask & day.bit() != 0)
-            .collect()
+        Self::ALL.iter().copied().filter(|day| mask & day.bit() != 0).collect()
     }
 
     pub fn mask(days: &[Self]) -> i32 {

@@ -7,10 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 fn locale(name: &str) -> Map<String, Value> {
-    let path = format!(
-        "{}/../frontend/locales/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../frontend/locales/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
     match serde_json::from_str(&text) {
         Ok(Value::Object(map)) => map,
@@ -39,9 +36,7 @@ fn german_and_english_have_the_same_keys_and_no_empty_text() {
     );
     for (name, map) in [("de", &de), ("en", &en)] {
         for (key, value) in map {
-            let text = value
-                .as_str()
-                .unwrap_or_else(|| panic!("{name}.{key} is not a string"));
+            let text = value.as_str().unwrap_or_else(|| panic!("{name}.{key} is not a string"));
             assert!(!text.trim().is_empty(), "{name}.{key} is empty");
         }
     }

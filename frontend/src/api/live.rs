@@ -43,10 +43,7 @@ impl GraphqlOperation for Operation {
     fn decode(&self, payload: Value) -> Result<Value, DecodeError> {
         if let Some(error) = payload["errors"].get(0) {
             return Err(DecodeError(
-                error["message"]
-                    .as_str()
-                    .unwrap_or("subscription error")
-                    .to_owned(),
+                error["message"].as_str().unwrap_or("subscription error").to_owned(),
             ));
         }
         Ok(payload["data"].clone())
@@ -105,9 +102,7 @@ impl LiveInbox {
             .map_err(|e| e.to_string())?;
         spawn_local(actor.into_future());
         let counts = client
-            .subscribe(Operation {
-                query: SUBSCRIPTION,
-            })
+            .subscribe(Operation { query: SUBSCRIPTION })
             .await
             .map_err(|e| e.to_string())?;
         let items = client

@@ -78,10 +78,7 @@ pub async fn gql<T: DeserializeOwned>(query: &str, variables: Value) -> Result<T
 }
 
 /// A GraphQL multipart request (the upload spec) with one file at `variables.file`.
-pub async fn gql_with_file<T: DeserializeOwned>(
-    query: &str,
-    file: &web_sys::File,
-) -> Result<T, ApiError> {
+pub async fn gql_with_file<T: DeserializeOwned>(query: &str, file: &web_sys::File) -> Result<T, ApiError> {
     let form = web_sys::FormData::new().map_err(|_| ApiError::Decode("no FormData".to_owned()))?;
     let operations = json!({ "query": query, "variables": { "file": null } }).to_string();
     form.append_with_str("operations", &operations)
@@ -121,21 +118,11 @@ pub async fn gql_with_files<T: DeserializeOwned>(
     read_envelope(request).await
 }
 
-async fn read_envelope<T: DeserializeOwned>(
-    request: gloo_net::http::Request,
-) -> Result<T, ApiError> {
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    let envelope: Envelope<T> = response
-        .json()
-        .await
-        .map_err(|e| ApiError::Decode(e.to_string()))?;
+async fn read_envelope<T: DeserializeOwned>(request: gloo_net::http::Request) -> Result<T, ApiError> {
+    let response = request.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+    let envelope: Envelope<T> = response.json().await.map_err(|e| ApiError::Decode(e.to_string()))?;
     if let Some(error) = envelope.errors.into_iter().next() {
         return Err(error.into());
     }
-    envelope
-        .data
-        .ok_or_else(|| ApiError::Decode("no data".to_owned()))
+    envelope.data.ok_or_else(|| ApiError::Decode("no data".to_owned()))
 }

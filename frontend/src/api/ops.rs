@@ -3,9 +3,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, DashboardPeriod, DataRetention, DuplicateStatus,
-    InboxMedium, InboxState, JobOpeningStatus, OauthProvider, OauthPurpose, OutboxStatus, Role,
-    SourceMedium,
+    ApplicationStatus, CandidateStatus, DashboardPeriod, DataRetention, DuplicateStatus, InboxMedium, InboxState,
+    JobOpeningStatus, OauthProvider, OauthPurpose, OutboxStatus, Role, SourceMedium,
 };
 
 use talentpost_shared::nurturing::CandidateQueryFilter;
@@ -14,11 +13,7 @@ use super::types::*;
 use super::{ApiError, gql};
 
 /// Runs an operation and decodes the value under its single root field.
-async fn pick<T: DeserializeOwned>(
-    query: &str,
-    variables: Value,
-    root: &str,
-) -> Result<T, ApiError> {
+async fn pick<T: DeserializeOwned>(query: &str, variables: Value, root: &str) -> Result<T, ApiError> {
     let mut data: Value = gql(query, variables).await?;
     serde_json::from_value(data[root].take()).map_err(|e| ApiError::Decode(format!("{root}: {e}")))
 }
@@ -30,8 +25,7 @@ pub async fn me() -> Result<User, ApiError> {
 }
 
 pub async fn login(email: String, password: String) -> Result<User, ApiError> {
-    let query =
-        format!("mutation($input: LoginInput!) {{ login(input: $input) {{ {USER_FIELDS} }} }}");
+    let query = format!("mutation($input: LoginInput!) {{ login(input: $input) {{ {USER_FIELDS} }} }}");
     pick(
         &query,
         json!({"input": {"email": email, "password": password}}),
@@ -44,8 +38,7 @@ pub async fn logout() -> Result<bool, ApiError> {
     pick("mutation { logout }", json!({}), "logout").await
 }
 
-const ITEM_FIELDS: &str =
-    "id medium state receivedAt subject senderName senderEmail senderPhone preview
+const ITEM_FIELDS: &str = "id medium state receivedAt subject senderName senderEmail senderPhone preview
     jobOpening { title } matchedCandidate { id fullName } candidate { id fullName }";
 
 pub async fn inbox_items(
@@ -76,11 +69,9 @@ pub async fn inbox_item(id: String) -> Result<InboxItem, ApiError> {
 
 /// Imports an .eml file as an e-mail inbox item (administrators).
 pub async fn import_mail(file: web_sys::File) -> Result<InboxItem, ApiError> {
-    let query =
-        format!("mutation($file: Upload!) {{ importMail(file: $file) {{ {ITEM_FIELDS} }} }}");
+    let query = format!("mutation($file: Upload!) {{ importMail(file: $file) {{ {ITEM_FIELDS} }} }}");
     let mut data: Value = super::gql_with_file(&query, &file).await?;
-    serde_json::from_value(data["importMail"].take())
-        .map_err(|e| ApiError::Decode(format!("importMail: {e}")))
+    serde_json::from_value(data["importMail"].take()).map_err(|e| ApiError::Decode(format!("importMail: {e}")))
 }
 
 /// The stored mail as text (first MiB), loaded only when the reader asks for it.
@@ -91,10 +82,7 @@ pub async fn raw_source(item_id: String) -> Result<String, ApiError> {
         "inboxItem",
     )
     .await?;
-    Ok(item["mail"]["rawSource"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
+    Ok(item["mail"]["rawSource"].as_str().unwrap_or_default().to_owned())
 }
 
 const OAUTH_FIELDS: &str = "id provider mailboxAddress legalEntityId state problem";
@@ -124,12 +112,7 @@ pub async fn update_inbound_account(id: String, input: Value) -> Result<InboundA
     let query = format!(
         "mutation($id: ID!, $input: InboundAccountInput!) {{ updateInboundAccount(id: $id, input: $input) {{ {ACCOUNT_FIELDS} }} }}"
     );
-    pick(
-        &query,
-        json!({"id": id, "input": input}),
-        "updateInboundAccount",
-    )
-    .await
+    pick(&query, json!({"id": id, "input": input}), "updateInboundAccount").await
 }
 
 pub async fn delete_inbound_accounts(ids: Vec<String>) -> Result<Value, ApiError> {
@@ -142,10 +125,7 @@ pub async fn delete_inbound_accounts(ids: Vec<String>) -> Result<Value, ApiError
 }
 
 /// `since` (YYYY-MM-DD) fetches everything from that date again; known mail is skipped.
-pub async fn sync_inbound_account(
-    id: String,
-    since: Option<String>,
-) -> Result<SyncResult, ApiError> {
+pub async fn sync_inbound_account(id: String, since: Option<String>) -> Result<SyncResult, ApiError> {
     pick(
         "mutation($id: ID!, $since: NaiveDate) { syncInboundAccount(id: $id, since: $since) { stored alreadyKnown alreadyRunning } }",
         json!({"id": id, "since": since}),
@@ -155,10 +135,7 @@ pub async fn sync_inbound_account(
 }
 
 /// Asks the mail server for its folders; works before the account is saved.
-pub async fn list_mail_folders(
-    connection: Value,
-    account_id: Option<String>,
-) -> Result<Vec<MailFolder>, ApiError> {
+pub async fn list_mail_folders(connection: Value, account_id: Option<String>) -> Result<Vec<MailFolder>, ApiError> {
     pick(
         "query($input: MailConnectionInput!, $id: ID) { listMailFolders(input: $input, accountId: $id) { name selectable } }",
         json!({"input": connection, "id": account_id}),
@@ -185,8 +162,7 @@ pub async fn restore_inbox_items(ids: Vec<String>) -> Result<Value, ApiError> {
     .await
 }
 
-const CANDIDATE_FIELDS: &str =
-    "id firstName lastName emails phone birthday inTalentPool status lastContactAt";
+const CANDIDATE_FIELDS: &str = "id firstName lastName emails phone birthday inTalentPool status lastContactAt";
 
 /// What the candidate list is narrowed to; empty fields do not filter.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -243,10 +219,7 @@ pub async fn candidate(id: String) -> Result<Candidate, ApiError> {
     pick(&query, json!({"id": id}), "candidate").await
 }
 
-pub async fn set_application_status(
-    id: String,
-    status: ApplicationStatus,
-) -> Result<Value, ApiError> {
+pub async fn set_application_status(id: String, status: ApplicationStatus) -> Result<Value, ApiError> {
     pick(
         "mutation($id: ID!, $status: ApplicationStatus!) { setApplicationStatus(id: $id, status: $status) { id status } }",
         json!({"id": id, "status": status}),
@@ -255,10 +228,7 @@ pub async fn set_application_status(
     .await
 }
 
-pub async fn create_application(
-    candidate_id: String,
-    job_opening_id: Option<String>,
-) -> Result<Value, ApiError> {
+pub async fn create_application(candidate_id: String, job_opening_id: Option<String>) -> Result<Value, ApiError> {
     pick(
         "mutation($c: ID!, $o: ID) { createApplication(candidateId: $c, jobOpeningId: $o) { id } }",
         json!({"c": candidate_id, "o": job_opening_id}),
@@ -275,10 +245,7 @@ pub async fn duplicate_sets(status: DuplicateStatus) -> Result<Connection<Duplic
     pick(&query, json!({"status": status}), "duplicateSets").await
 }
 
-pub async fn merge_candidates(
-    target_id: String,
-    source_ids: Vec<String>,
-) -> Result<MergeResult, ApiError> {
+pub async fn merge_candidates(target_id: String, source_ids: Vec<String>) -> Result<MergeResult, ApiError> {
     pick(
         "mutation($t: ID!, $s: [ID!]!) { mergeCandidates(targetId: $t, sourceIds: $s) { movedApplications movedDocuments movedContactEvents } }",
         json!({"t": target_id, "s": source_ids}),
@@ -312,20 +279,13 @@ pub struct TakeOver {
     pub last_name: Option<String>,
 }
 
-pub async fn take_over_inbox_item(
-    id: String,
-    input: TakeOver,
-) -> Result<InboxAssignment, ApiError> {
+pub async fn take_over_inbox_item(id: String, input: TakeOver) -> Result<InboxAssignment, ApiError> {
     let query = format!(
         "mutation($id: ID!, $input: TakeOverInput) {{ takeOverInboxItem(id: $id, input: $input) {{ {ASSIGNMENT_FIELDS} }} }}"
     );
-    let input = json!({"jobOpeningId": input.job_opening_id, "firstName": input.first_name, "lastName": input.last_name});
-    pick(
-        &query,
-        json!({"id": id, "input": input}),
-        "takeOverInboxItem",
-    )
-    .await
+    let input =
+        json!({"jobOpeningId": input.job_opening_id, "firstName": input.first_name, "lastName": input.last_name});
+    pick(&query, json!({"id": id, "input": input}), "takeOverInboxItem").await
 }
 
 pub async fn take_over_inbox_items(
@@ -335,12 +295,7 @@ pub async fn take_over_inbox_items(
     let query = format!(
         "mutation($ids: [ID!]!, $o: ID) {{ takeOverInboxItems(ids: $ids, jobOpeningId: $o) {{ {ASSIGNMENT_FIELDS} }} }}"
     );
-    pick(
-        &query,
-        json!({"ids": ids, "o": job_opening_id}),
-        "takeOverInboxItems",
-    )
-    .await
+    pick(&query, json!({"ids": ids, "o": job_opening_id}), "takeOverInboxItems").await
 }
 
 pub async fn undo_take_over(id: String) -> Result<Value, ApiError> {
@@ -352,19 +307,11 @@ pub async fn undo_take_over(id: String) -> Result<Value, ApiError> {
     .await
 }
 
-pub async fn assign_inbox_item(
-    id: String,
-    candidate_id: String,
-) -> Result<InboxAssignment, ApiError> {
+pub async fn assign_inbox_item(id: String, candidate_id: String) -> Result<InboxAssignment, ApiError> {
     let query = format!(
         "mutation($id: ID!, $c: ID!) {{ assignInboxItem(id: $id, candidateId: $c) {{ {ASSIGNMENT_FIELDS} }} }}"
     );
-    pick(
-        &query,
-        json!({"id": id, "c": candidate_id}),
-        "assignInboxItem",
-    )
-    .await
+    pick(&query, json!({"id": id, "c": candidate_id}), "assignInboxItem").await
 }
 
 pub async fn candidate_suggestions(item_id: String) -> Result<Vec<CandidateSuggestion>, ApiError> {
@@ -407,16 +354,12 @@ pub async fn rotate_intake_key(channel: &'static str) -> Result<RotatedIntakeKey
 
 /// An empty list lets any site embed the application form.
 pub async fn set_form_embed_origins(origins: Vec<String>) -> Result<IntakeSettings, ApiError> {
-    let query = format!(
-        "mutation($o: [String!]!) {{ setFormEmbedOrigins(origins: $o) {{ {INTAKE_FIELDS} }} }}"
-    );
+    let query = format!("mutation($o: [String!]!) {{ setFormEmbedOrigins(origins: $o) {{ {INTAKE_FIELDS} }} }}");
     pick(&query, json!({"o": origins}), "setFormEmbedOrigins").await
 }
 
 pub async fn disable_intake(channel: &'static str) -> Result<IntakeSettings, ApiError> {
-    let query = format!(
-        "mutation($c: IntakeChannel!) {{ disableIntake(channel: $c) {{ {INTAKE_FIELDS} }} }}"
-    );
+    let query = format!("mutation($c: IntakeChannel!) {{ disableIntake(channel: $c) {{ {INTAKE_FIELDS} }} }}");
     pick(&query, json!({"c": channel}), "disableIntake").await
 }
 
@@ -455,12 +398,7 @@ pub async fn update_candidate(id: String, form: CandidateForm) -> Result<Candida
     let query = format!(
         "mutation($id: ID!, $input: UpdateCandidateInput!) {{ updateCandidate(id: $id, input: $input) {{ {CANDIDATE_FIELDS} }} }}"
     );
-    pick(
-        &query,
-        json!({"id": id, "input": form.to_json()}),
-        "updateCandidate",
-    )
-    .await
+    pick(&query, json!({"id": id, "input": form.to_json()}), "updateCandidate").await
 }
 
 const OPENING_FIELDS: &str = "id title location status legalEntityId legalEntity { name }";
@@ -484,26 +422,14 @@ pub async fn create_job_opening(
     pick(&query, json!({"input": input}), "createJobOpening").await
 }
 
-pub async fn set_job_opening_status(
-    id: String,
-    status: JobOpeningStatus,
-) -> Result<JobOpening, ApiError> {
+pub async fn set_job_opening_status(id: String, status: JobOpeningStatus) -> Result<JobOpening, ApiError> {
     let query = format!(
         "mutation($id: ID!, $status: JobOpeningStatus) {{ updateJobOpening(id: $id, input: {{status: $status}}) {{ {OPENING_FIELDS} }} }}"
     );
-    pick(
-        &query,
-        json!({"id": id, "status": status}),
-        "updateJobOpening",
-    )
-    .await
+    pick(&query, json!({"id": id, "status": status}), "updateJobOpening").await
 }
 
-pub async fn update_job_opening(
-    id: String,
-    title: String,
-    location: String,
-) -> Result<JobOpening, ApiError> {
+pub async fn update_job_opening(id: String, title: String, location: String) -> Result<JobOpening, ApiError> {
     let query = format!(
         "mutation($id: ID!, $input: UpdateJobOpeningInput!) {{ updateJobOpening(id: $id, input: $input) {{ {OPENING_FIELDS} }} }}"
     );
@@ -547,12 +473,7 @@ pub async fn update_legal_entity(
 }
 
 pub async fn users() -> Result<Vec<User>, ApiError> {
-    pick(
-        &format!("{{ users {{ {USER_FIELDS} }} }}"),
-        json!({}),
-        "users",
-    )
-    .await
+    pick(&format!("{{ users {{ {USER_FIELDS} }} }}"), json!({}), "users").await
 }
 
 pub async fn create_user(
@@ -562,9 +483,7 @@ pub async fn create_user(
     password: String,
     entities: Vec<String>,
 ) -> Result<User, ApiError> {
-    let query = format!(
-        "mutation($input: CreateUserInput!) {{ createUser(input: $input) {{ {USER_FIELDS} }} }}"
-    );
+    let query = format!("mutation($input: CreateUserInput!) {{ createUser(input: $input) {{ {USER_FIELDS} }} }}");
     let input = json!({"email": email, "displayName": display_name, "role": role, "password": password, "legalEntityIds": entities});
     pick(&query, json!({"input": input}), "createUser").await
 }
@@ -594,10 +513,7 @@ pub async fn create_user_group(name: String) -> Result<UserGroup, ApiError> {
     .await
 }
 
-pub async fn set_user_group_members(
-    group_id: String,
-    user_ids: Vec<String>,
-) -> Result<UserGroup, ApiError> {
+pub async fn set_user_group_members(group_id: String, user_ids: Vec<String>) -> Result<UserGroup, ApiError> {
     pick(
         "mutation($g: ID!, $u: [ID!]!) { setUserGroupMembers(groupId: $g, userIds: $u) { id name members { id displayName } } }",
         json!({"g": group_id, "u": user_ids}),
@@ -638,10 +554,7 @@ pub async fn revoke_api_token(id: String) -> Result<Value, ApiError> {
     .await
 }
 
-pub async fn audit_log(
-    user_id: Option<String>,
-    kind: Option<String>,
-) -> Result<Connection<AuditEntry>, ApiError> {
+pub async fn audit_log(user_id: Option<String>, kind: Option<String>) -> Result<Connection<AuditEntry>, ApiError> {
     pick(
         "query($f: AuditLogFilter) { auditLog(filter: $f, first: 100) { edges { cursor node { id actorId actorName apiTokenName action subjectType subjectId details createdAt } } pageInfo { hasNextPage } } }",
         json!({"f": {"userId": user_id, "kind": kind}}),
@@ -650,7 +563,8 @@ pub async fn audit_log(
     .await
 }
 
-const OUTBOUND_FIELDS: &str = "id label isSystemDefault host port security allowPlaintext acceptInvalidCerts username hasPassword
+const OUTBOUND_FIELDS: &str =
+    "id label isSystemDefault host port security allowPlaintext acceptInvalidCerts username hasPassword
     signatureHtml signatureText legalEntityId oauth { id provider mailboxAddress legalEntityId state problem }";
 
 pub async fn outbound_accounts() -> Result<Vec<OutboundAccount>, ApiError> {
@@ -669,19 +583,11 @@ pub async fn create_outbound_account(input: Value) -> Result<OutboundAccount, Ap
     pick(&query, json!({"input": input}), "createOutboundAccount").await
 }
 
-pub async fn update_outbound_account(
-    id: String,
-    input: Value,
-) -> Result<OutboundAccount, ApiError> {
+pub async fn update_outbound_account(id: String, input: Value) -> Result<OutboundAccount, ApiError> {
     let query = format!(
         "mutation($id: ID!, $input: OutboundAccountInput!) {{ updateOutboundAccount(id: $id, input: $input) {{ {OUTBOUND_FIELDS} }} }}"
     );
-    pick(
-        &query,
-        json!({"id": id, "input": input}),
-        "updateOutboundAccount",
-    )
-    .await
+    pick(&query, json!({"id": id, "input": input}), "updateOutboundAccount").await
 }
 
 pub async fn delete_outbound_accounts(ids: Vec<String>) -> Result<Value, ApiError> {
@@ -728,15 +634,11 @@ const SENDER_FIELDS: &str =
     outboundAccount { id } usesBuiltinChannel threadReplyAddresses";
 
 pub async fn sender_identity(legal_entity_id: String) -> Result<SenderIdentity, ApiError> {
-    let query =
-        format!("query($id: ID!) {{ senderIdentity(legalEntityId: $id) {{ {SENDER_FIELDS} }} }}");
+    let query = format!("query($id: ID!) {{ senderIdentity(legalEntityId: $id) {{ {SENDER_FIELDS} }} }}");
     pick(&query, json!({"id": legal_entity_id}), "senderIdentity").await
 }
 
-pub async fn set_sender_identity(
-    legal_entity_id: String,
-    input: Value,
-) -> Result<SenderIdentity, ApiError> {
+pub async fn set_sender_identity(legal_entity_id: String, input: Value) -> Result<SenderIdentity, ApiError> {
     let query = format!(
         "mutation($id: ID!, $input: SenderIdentityInput!) {{ setSenderIdentity(legalEntityId: $id, input: $input) {{ {SENDER_FIELDS} }} }}"
     );
@@ -770,14 +672,12 @@ pub async fn outbox_messages(
 }
 
 pub async fn retry_outbox_message(id: String) -> Result<OutboxMessage, ApiError> {
-    let query =
-        format!("mutation($id: ID!) {{ retryOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}");
+    let query = format!("mutation($id: ID!) {{ retryOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}");
     pick(&query, json!({"id": id}), "retryOutboxMessage").await
 }
 
 pub async fn cancel_outbox_message(id: String) -> Result<OutboxMessage, ApiError> {
-    let query =
-        format!("mutation($id: ID!) {{ cancelOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}");
+    let query = format!("mutation($id: ID!) {{ cancelOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}");
     pick(&query, json!({"id": id}), "cancelOutboxMessage").await
 }
 
@@ -793,9 +693,7 @@ pub struct ComposedMail {
 }
 
 pub async fn send_message(mail: ComposedMail) -> Result<OutboxMessage, ApiError> {
-    let query = format!(
-        "mutation($input: SendMessageInput!) {{ sendMessage(input: $input) {{ {OUTBOX_FIELDS} }} }}"
-    );
+    let query = format!("mutation($input: SendMessageInput!) {{ sendMessage(input: $input) {{ {OUTBOX_FIELDS} }} }}");
     let input = json!({
         "candidateId": mail.candidate_id,
         "applicationId": mail.application_id,
@@ -811,10 +709,8 @@ pub async fn send_message(mail: ComposedMail) -> Result<OutboxMessage, ApiError>
     let paths: Vec<String> = (0..mail.attachments.len())
         .map(|index| format!("variables.input.attachments.{index}"))
         .collect();
-    let mut data: Value =
-        super::gql_with_files(&query, json!({"input": input}), &paths, &mail.attachments).await?;
-    serde_json::from_value(data["sendMessage"].take())
-        .map_err(|e| ApiError::Decode(format!("sendMessage: {e}")))
+    let mut data: Value = super::gql_with_files(&query, json!({"input": input}), &paths, &mail.attachments).await?;
+    serde_json::from_value(data["sendMessage"].take()).map_err(|e| ApiError::Decode(format!("sendMessage: {e}")))
 }
 
 const CONTACT_FIELDS: &str = "id medium occurredAt subject note inboxItemId";
@@ -828,9 +724,7 @@ pub async fn contact_history(candidate_id: String) -> Result<ContactHistory, Api
     let mut data: Value = gql(&query, json!({"id": candidate_id})).await?;
     let entries = serde_json::from_value(data["contactHistory"].take())
         .map_err(|e| ApiError::Decode(format!("contactHistory: {e}")))?;
-    let last_contact_at = data["candidate"]["lastContactAt"]
-        .as_str()
-        .map(str::to_owned);
+    let last_contact_at = data["candidate"]["lastContactAt"].as_str().map(str::to_owned);
     Ok(ContactHistory {
         entries,
         last_contact_at,
@@ -838,9 +732,8 @@ pub async fn contact_history(candidate_id: String) -> Result<ContactHistory, Api
 }
 
 pub async fn add_contact_event(input: Value) -> Result<ContactEvent, ApiError> {
-    let query = format!(
-        "mutation($input: ContactEventInput!) {{ addContactEvent(input: $input) {{ {CONTACT_FIELDS} }} }}"
-    );
+    let query =
+        format!("mutation($input: ContactEventInput!) {{ addContactEvent(input: $input) {{ {CONTACT_FIELDS} }} }}");
     pick(&query, json!({"input": input}), "addContactEvent").await
 }
 
@@ -858,20 +751,12 @@ pub async fn candidate_queries() -> Result<Vec<CandidateQuery>, ApiError> {
 }
 
 /// The current hits of filters being edited.
-pub async fn run_candidate_filter(
-    filter: CandidateQueryFilter,
-    first: u32,
-) -> Result<CandidateQueryHits, ApiError> {
+pub async fn run_candidate_filter(filter: CandidateQueryFilter, first: u32) -> Result<CandidateQueryHits, ApiError> {
     let query = format!(
         "query($f: CandidateQueryFilterInput, $first: Int) {{ runCandidateQuery(filter: $f, first: $first) {{ totalCount
             candidates {{ edges {{ cursor node {{ {CANDIDATE_FIELDS} }} }} pageInfo {{ hasNextPage }} }} }} }}"
     );
-    pick(
-        &query,
-        json!({"f": filter, "first": first}),
-        "runCandidateQuery",
-    )
-    .await
+    pick(&query, json!({"f": filter, "first": first}), "runCandidateQuery").await
 }
 
 /// Creates the query, or with `id` updates it.
@@ -896,12 +781,7 @@ pub async fn save_candidate_query(
             let query = format!(
                 "mutation($n: String!, $f: CandidateQueryFilterInput!) {{ createCandidateQuery(name: $n, filter: $f) {{ {QUERY_FIELDS} }} }}"
             );
-            pick(
-                &query,
-                json!({"n": name, "f": filter}),
-                "createCandidateQuery",
-            )
-            .await
+            pick(&query, json!({"n": name, "f": filter}), "createCandidateQuery").await
         }
     }
 }
@@ -927,12 +807,7 @@ pub async fn form_letters() -> Result<Vec<FormLetter>, ApiError> {
 }
 
 pub async fn form_letter_placeholders() -> Result<Vec<String>, ApiError> {
-    pick(
-        "{ formLetterPlaceholders }",
-        json!({}),
-        "formLetterPlaceholders",
-    )
-    .await
+    pick("{ formLetterPlaceholders }", json!({}), "formLetterPlaceholders").await
 }
 
 pub struct LetterForm {
@@ -944,10 +819,7 @@ pub struct LetterForm {
 }
 
 /// Creates the letter, or with `id` updates it.
-pub async fn save_form_letter(
-    id: Option<String>,
-    form: LetterForm,
-) -> Result<FormLetter, ApiError> {
+pub async fn save_form_letter(id: Option<String>, form: LetterForm) -> Result<FormLetter, ApiError> {
     let input = json!({
         "name": form.name, "subject": form.subject, "bodyText": form.body_text, "bodyHtml": form.body_html,
         "setsCandidateStatus": form.sets_candidate_status, "clearCandidateStatus": form.sets_candidate_status.is_none(),
@@ -957,12 +829,7 @@ pub async fn save_form_letter(
             let query = format!(
                 "mutation($id: ID!, $input: FormLetterInput!) {{ updateFormLetter(id: $id, input: $input) {{ {LETTER_FIELDS} }} }}"
             );
-            pick(
-                &query,
-                json!({"id": id, "input": input}),
-                "updateFormLetter",
-            )
-            .await
+            pick(&query, json!({"id": id, "input": input}), "updateFormLetter").await
         }
         None => {
             let query = format!(
@@ -1026,9 +893,7 @@ pub async fn organisation_settings() -> Result<OrganisationSettings, ApiError> {
     .await
 }
 
-pub async fn set_data_retention(
-    retention: DataRetention,
-) -> Result<OrganisationSettings, ApiError> {
+pub async fn set_data_retention(retention: DataRetention) -> Result<OrganisationSettings, ApiError> {
     pick(
         "mutation($r: DataRetention!) { setDataRetention(dataRetention: $r) { name dataRetention nurturingCountsAsContact } }",
         json!({"r": retention}),
@@ -1037,9 +902,7 @@ pub async fn set_data_retention(
     .await
 }
 
-pub async fn set_nurturing_counts_as_contact(
-    counts: bool,
-) -> Result<OrganisationSettings, ApiError> {
+pub async fn set_nurturing_counts_as_contact(counts: bool) -> Result<OrganisationSettings, ApiError> {
     pick(
         "mutation($c: Boolean!) { setNurturingCountsAsContact(counts: $c) { name dataRetention nurturingCountsAsContact } }",
         json!({"c": counts}),
@@ -1083,10 +946,7 @@ pub struct JobForm {
     pub enabled: bool,
 }
 
-pub async fn save_nurturing_job(
-    id: Option<String>,
-    form: JobForm,
-) -> Result<NurturingJob, ApiError> {
+pub async fn save_nurturing_job(id: Option<String>, form: JobForm) -> Result<NurturingJob, ApiError> {
     match id {
         Some(id) => {
             let query = format!(
@@ -1095,9 +955,8 @@ pub async fn save_nurturing_job(
             pick(&query, json!({"id": id, "i": form}), "updateNurturingJob").await
         }
         None => {
-            let query = format!(
-                "mutation($i: NurturingJobInput!) {{ createNurturingJob(input: $i) {{ {JOB_FIELDS} }} }}"
-            );
+            let query =
+                format!("mutation($i: NurturingJobInput!) {{ createNurturingJob(input: $i) {{ {JOB_FIELDS} }} }}");
             pick(&query, json!({"i": form}), "createNurturingJob").await
         }
     }
@@ -1203,8 +1062,7 @@ pub async fn delete_writing_jobs(ids: Vec<String>) -> Result<u64, ApiError> {
     .await
 }
 
-const OAUTH_CLIENT_FIELDS: &str =
-    "provider clientId hasClientSecret tenant authorizeUrl tokenUrl revokeUrl userinfoUrl
+const OAUTH_CLIENT_FIELDS: &str = "provider clientId hasClientSecret tenant authorizeUrl tokenUrl revokeUrl userinfoUrl
     imapHost imapPort smtpHost smtpPort smtpSecurity acceptInvalidCerts";
 
 pub async fn oauth_clients() -> Result<Vec<OauthClient>, ApiError> {
@@ -1220,19 +1078,11 @@ pub async fn oauth_redirect_uri() -> Result<String, ApiError> {
     pick("{ oauthRedirectUri }", json!({}), "oauthRedirectUri").await
 }
 
-pub async fn set_oauth_client(
-    provider: OauthProvider,
-    input: Value,
-) -> Result<OauthClient, ApiError> {
+pub async fn set_oauth_client(provider: OauthProvider, input: Value) -> Result<OauthClient, ApiError> {
     let query = format!(
         "mutation($provider: OauthProvider!, $input: OauthClientInput!) {{ setOauthClient(provider: $provider, input: $input) {{ {OAUTH_CLIENT_FIELDS} }} }}"
     );
-    pick(
-        &query,
-        json!({"provider": provider, "input": input}),
-        "setOauthClient",
-    )
-    .await
+    pick(&query, json!({"provider": provider, "input": input}), "setOauthClient").await
 }
 
 pub async fn oauth_accounts() -> Result<Vec<OauthAccount>, ApiError> {
@@ -1260,8 +1110,7 @@ pub async fn start_oauth_connect(
 }
 
 pub async fn disconnect_oauth(id: String) -> Result<OauthAccount, ApiError> {
-    let query =
-        format!("mutation($id: ID!) {{ disconnectOauth(accountId: $id) {{ {OAUTH_FIELDS} }} }}");
+    let query = format!("mutation($id: ID!) {{ disconnectOauth(accountId: $id) {{ {OAUTH_FIELDS} }} }}");
     pick(&query, json!({"id": id}), "disconnectOauth").await
 }
 

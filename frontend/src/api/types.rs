@@ -1,14 +1,11 @@
 use serde::Deserialize;
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, ContactMedium, DuplicateReason, DuplicateStatus,
-    InboundAuthMethod, InboundProtocol, InboundStatus, InboxMedium, InboxState, JobOpeningStatus,
-    MailProblem, MailSecurity, MailSource, OauthAccountState, OauthProvider, OutboxChannel,
-    OutboxPurpose, OutboxStatus, ParseStatus, Role, SenderChannel, SenderNameMode, SourceMedium,
-    SuggestionReason,
+    ApplicationStatus, CandidateStatus, ContactMedium, DuplicateReason, DuplicateStatus, InboundAuthMethod,
+    InboundProtocol, InboundStatus, InboxMedium, InboxState, JobOpeningStatus, MailProblem, MailSecurity, MailSource,
+    OauthAccountState, OauthProvider, OutboxChannel, OutboxPurpose, OutboxStatus, ParseStatus, Role, SenderChannel,
+    SenderNameMode, SourceMedium, SuggestionReason,
 };
-use talentpost_shared::{
-    DashboardPeriod, MatchReasonCode, NurturingEntryState, Weekday, WritingJobKind,
-};
+use talentpost_shared::{DashboardPeriod, MatchReasonCode, NurturingEntryState, Weekday, WritingJobKind};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -19,19 +19,10 @@ const TOP: f64 = 8.0;
 
 /// Bars per bucket, the series stacked on each other; every bar segment has a tooltip.
 #[component]
-pub fn StackedBars(
-    labels: Vec<String>,
-    series: Vec<Series>,
-    #[prop(into)] title: String,
-) -> impl IntoView {
+pub fn StackedBars(labels: Vec<String>, series: Vec<Series>, #[prop(into)] title: String) -> impl IntoView {
     let buckets = labels.len().max(1);
     let totals: Vec<u64> = (0..labels.len())
-        .map(|i| {
-            series
-                .iter()
-                .map(|s| s.values.get(i).copied().unwrap_or(0))
-                .sum()
-        })
+        .map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0)).sum())
         .collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1);
     let plot_width = WIDTH - LEFT - 4.0;

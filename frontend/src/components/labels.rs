@@ -1,10 +1,9 @@
 //! Translated names of the shared enums.
 
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, ContactMedium, DashboardPeriod, DuplicateReason,
-    DuplicateStatus, InboundStatus, InboxMedium, JobOpeningStatus, MailProblem, MailSecurity,
-    MailSource, OutboxChannel, OutboxStatus, ParseStatus, Role, SenderChannel, SenderNameMode,
-    SourceMedium, SuggestionReason,
+    ApplicationStatus, CandidateStatus, ContactMedium, DashboardPeriod, DuplicateReason, DuplicateStatus,
+    InboundStatus, InboxMedium, JobOpeningStatus, MailProblem, MailSecurity, MailSource, OutboxChannel, OutboxStatus,
+    ParseStatus, Role, SenderChannel, SenderNameMode, SourceMedium, SuggestionReason,
 };
 
 use crate::i18n::*;
@@ -204,10 +203,7 @@ pub fn mail_security(i18n: I18nContext<Locale>, security: MailSecurity) -> Strin
     }
 }
 
-pub fn entry_state(
-    i18n: I18nContext<Locale>,
-    state: talentpost_shared::NurturingEntryState,
-) -> String {
+pub fn entry_state(i18n: I18nContext<Locale>, state: talentpost_shared::NurturingEntryState) -> String {
     use talentpost_shared::NurturingEntryState as S;
     match state {
         S::Planned => t_string!(i18n, entry_planned).to_string(),
@@ -220,11 +216,7 @@ pub fn entry_state(
 }
 
 /// One reason a candidate is a recipient, with its value.
-pub fn match_reason(
-    i18n: I18nContext<Locale>,
-    code: talentpost_shared::MatchReasonCode,
-    value: &str,
-) -> String {
+pub fn match_reason(i18n: I18nContext<Locale>, code: talentpost_shared::MatchReasonCode, value: &str) -> String {
     use talentpost_shared::MatchReasonCode as C;
     let value = match code {
         C::Birthday | C::LastContact | C::InPoolSince | C::Application if !value.is_empty() => {
@@ -250,10 +242,7 @@ pub fn match_reason(
     format!("{label}: {value}")
 }
 
-pub fn writing_job_kind(
-    i18n: I18nContext<Locale>,
-    kind: talentpost_shared::WritingJobKind,
-) -> String {
+pub fn writing_job_kind(i18n: I18nContext<Locale>, kind: talentpost_shared::WritingJobKind) -> String {
     use talentpost_shared::WritingJobKind as K;
     match kind {
         K::Nurturing => t_string!(i18n, writing_kind_nurturing).to_string(),
@@ -284,20 +273,13 @@ pub fn oauth_provider(provider: talentpost_shared::OauthProvider) -> &'static st
     }
 }
 
-pub fn oauth_state(
-    i18n: I18nContext<Locale>,
-    state: talentpost_shared::OauthAccountState,
-) -> String {
+pub fn oauth_state(i18n: I18nContext<Locale>, state: talentpost_shared::OauthAccountState) -> String {
     match state {
-        talentpost_shared::OauthAccountState::Connected => {
-            t_string!(i18n, oauth_state_connected).to_string()
-        }
+        talentpost_shared::OauthAccountState::Connected => t_string!(i18n, oauth_state_connected).to_string(),
         talentpost_shared::OauthAccountState::ReauthorizationNeeded => {
             t_string!(i18n, oauth_state_reauthorization).to_string()
         }
-        talentpost_shared::OauthAccountState::Disconnected => {
-            t_string!(i18n, oauth_state_disconnected).to_string()
-        }
+        talentpost_shared::OauthAccountState::Disconnected => t_string!(i18n, oauth_state_disconnected).to_string(),
     }
 }
 

@@ -131,19 +131,10 @@ pub fn ReauthorizationBanner(accounts: Vec<OauthAccount>) -> impl IntoView {
 /// One provider's registration: id, secret (write-only), tenant, and in "advanced" the
 /// endpoint and mail server overrides.
 #[component]
-pub fn OauthClientForm(
-    provider: OauthProvider,
-    current: Option<OauthClient>,
-    redirect_uri: String,
-) -> impl IntoView {
+pub fn OauthClientForm(provider: OauthProvider, current: Option<OauthClient>, redirect_uri: String) -> impl IntoView {
     let i18n = use_i18n();
     let text = |value: Option<&String>| RwSignal::new(value.cloned().unwrap_or_default());
-    let client_id = RwSignal::new(
-        current
-            .as_ref()
-            .map(|c| c.client_id.clone())
-            .unwrap_or_default(),
-    );
+    let client_id = RwSignal::new(current.as_ref().map(|c| c.client_id.clone()).unwrap_or_default());
     let secret = RwSignal::new(String::new());
     // The form keeps its own state after saving; the page does not reload it.
     let has_secret = RwSignal::new(current.as_ref().is_some_and(|c| c.has_client_secret));

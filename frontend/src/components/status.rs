@@ -31,9 +31,7 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> Option<String> {
         "birthday" => t_string!(i18n, candidate_birthday).to_string(),
         "password" => t_string!(i18n, login_password).to_string(),
         "subject" => t_string!(i18n, compose_subject).to_string(),
-        "body" | "bodyText" | "bodyHtml" | "text" | "note" => {
-            t_string!(i18n, compose_body).to_string()
-        }
+        "body" | "bodyText" | "bodyHtml" | "text" | "note" => t_string!(i18n, compose_body).to_string(),
         "title" => t_string!(i18n, opening_title).to_string(),
         "location" => t_string!(i18n, opening_location).to_string(),
         "host" => t_string!(i18n, account_host).to_string(),
@@ -51,12 +49,7 @@ fn field_label(i18n: I18nContext<Locale>, field: &str) -> Option<String> {
 /// server's own words only as a detail (the second part), never as the message.
 pub fn describe(i18n: I18nContext<Locale>, error: &ApiError) -> (String, Option<String>) {
     use talentpost_shared::ErrorCode as C;
-    let ApiError::Server {
-        code,
-        message,
-        field,
-    } = error
-    else {
+    let ApiError::Server { code, message, field } = error else {
         return match error {
             ApiError::Network(_) => (t_string!(i18n, error_network).to_string(), None),
             _ => (t_string!(i18n, error_unexpected).to_string(), None),

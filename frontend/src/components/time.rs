@@ -47,11 +47,7 @@ fn format(i18n: I18nContext<Locale>, text: &str, pairs: &[(&str, &str)]) -> Stri
 
 /// An instant, e.g. `07.12.2026, 09:31` (de) or `Dec 7, 2026, 9:31 AM` (en).
 pub fn date_time(i18n: I18nContext<Locale>, text: &str) -> String {
-    format(
-        i18n,
-        text,
-        &[("dateStyle", "medium"), ("timeStyle", "short")],
-    )
+    format(i18n, text, &[("dateStyle", "medium"), ("timeStyle", "short")])
 }
 
 /// An instant in a given IANA zone with the zone's name, for schedules that run by
@@ -87,11 +83,7 @@ pub fn day_label(i18n: I18nContext<Locale>, day: &str) -> String {
     format(
         i18n,
         day,
-        &[
-            ("day", "2-digit"),
-            ("month", "2-digit"),
-            ("timeZone", "UTC"),
-        ],
+        &[("day", "2-digit"), ("month", "2-digit"), ("timeZone", "UTC")],
     )
 }
 
@@ -119,8 +111,7 @@ pub fn relative(i18n: I18nContext<Locale>, text: &str) -> String {
         _ => return date_time(i18n, text),
     };
     let locales = js_sys::Array::of1(&JsValue::from_str(&locale_tag(i18n.get_locale())));
-    let formatter =
-        js_sys::Intl::RelativeTimeFormat::new(&locales, &options(&[("numeric", "auto")]).into());
+    let formatter = js_sys::Intl::RelativeTimeFormat::new(&locales, &options(&[("numeric", "auto")]).into());
     formatter.format(value, unit).into()
 }
 

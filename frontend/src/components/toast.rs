@@ -108,8 +108,7 @@ impl Toasts {
     }
 
     fn dismiss(&self, id: u64) {
-        self.shown
-            .update(|list| list.retain(|toast| toast.id != id));
+        self.shown.update(|list| list.retain(|toast| toast.id != id));
     }
 }
 

@@ -107,7 +107,8 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>) -> i
 fn HistoryList(entries: Vec<ContactEvent>, on_reply: Callback<(String, String)>) -> impl IntoView {
     let i18n = use_i18n();
     if entries.is_empty() {
-        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, history_empty).to_string())/> }.into_any();
+        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, history_empty).to_string())/> }
+            .into_any();
     }
     let items = entries
         .into_iter()
@@ -148,18 +149,9 @@ fn ComposeForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let to = RwSignal::new(String::new());
-    let application = RwSignal::new(
-        applications
-            .first()
-            .map(|a| a.id.clone())
-            .unwrap_or_default(),
-    );
+    let application = RwSignal::new(applications.first().map(|a| a.id.clone()).unwrap_or_default());
     let answered = reply_to.as_ref().map(|(id, _)| id.clone());
-    let subject = RwSignal::new(
-        reply_to
-            .map(|(_, subject)| reply_subject(&subject))
-            .unwrap_or_default(),
-    );
+    let subject = RwSignal::new(reply_to.map(|(_, subject)| reply_subject(&subject)).unwrap_or_default());
     let body = RwSignal::new(String::new());
     // Browser files are not Send; a local signal keeps them on this (only) thread.
     let files = RwSignal::new_local(Vec::<web_sys::File>::new());

@@ -117,11 +117,7 @@ pub fn DocumentsSection(documents: Vec<Document>) -> impl IntoView {
 
 /// The duplicate sets of one candidate; merging folds the others into this one.
 #[component]
-pub fn DuplicatesSection(
-    candidate_id: String,
-    sets: Vec<DuplicateSet>,
-    on_changed: Callback<()>,
-) -> impl IntoView {
+pub fn DuplicatesSection(candidate_id: String, sets: Vec<DuplicateSet>, on_changed: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     if sets.is_empty() {
         return ().into_any();
@@ -138,21 +134,13 @@ pub fn DuplicatesSection(
 /// One set with its members and the three decisions. With `keep`, the merge keeps that
 /// candidate; without, each member offers "keep this one".
 #[component]
-fn DuplicateSetCard(
-    set: DuplicateSet,
-    keep: Option<String>,
-    on_changed: Callback<()>,
-) -> impl IntoView {
+fn DuplicateSetCard(set: DuplicateSet, keep: Option<String>, on_changed: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let (error, set_error) = signal(None::<ApiError>);
     let member_ids: Vec<String> = set.members.iter().map(|m| m.id.clone()).collect();
     let merge = Action::new_local(move |target: &String| {
         let target = target.clone();
-        let sources: Vec<String> = member_ids
-            .iter()
-            .filter(|id| **id != target)
-            .cloned()
-            .collect();
+        let sources: Vec<String> = member_ids.iter().filter(|id| **id != target).cloned().collect();
         async move {
             match ops::merge_candidates(target, sources).await {
                 Ok(_) => {
@@ -262,12 +250,7 @@ pub fn FormLetterSection(
     let i18n = use_i18n();
     let letters = LocalResource::new(ops::form_letters);
     let letter = RwSignal::new(String::new());
-    let application = RwSignal::new(
-        applications
-            .first()
-            .map(|a| a.id.clone())
-            .unwrap_or_default(),
-    );
+    let application = RwSignal::new(applications.first().map(|a| a.id.clone()).unwrap_or_default());
     let (error, set_error) = signal(None::<ApiError>);
     let chosen = move || {
         let letter = letter.get();
@@ -278,11 +261,7 @@ pub fn FormLetterSection(
         let (candidate, chosen) = (id_preview.clone(), chosen());
         async move {
             match chosen {
-                Some((letter, application)) => {
-                    ops::preview_form_letter(letter, candidate, application)
-                        .await
-                        .map(Some)
-                }
+                Some((letter, application)) => ops::preview_form_letter(letter, candidate, application).await.map(Some),
                 None => Ok(None),
             }
         }

@@ -11,9 +11,7 @@ use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::{time, toast};
 use crate::i18n::*;
 use crate::pages::candidate_contact::ContactSection;
-use crate::pages::candidate_file::{
-    ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection,
-};
+use crate::pages::candidate_file::{ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection};
 
 #[component]
 pub fn CandidatesPage() -> impl IntoView {
@@ -30,8 +28,7 @@ pub fn CandidatesPage() -> impl IntoView {
             }
         })
     };
-    let on_first_page =
-        move || cursors.with(|(made_for, stack)| *made_for != filter.get() || stack.len() <= 1);
+    let on_first_page = move || cursors.with(|(made_for, stack)| *made_for != filter.get() || stack.len() <= 1);
     let refresh = RwSignal::new(0u32);
     let list = LocalResource::new(move || {
         refresh.track();
@@ -212,43 +209,13 @@ fn CandidateEditor(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let existing_id = candidate.as_ref().map(|c| c.id.clone());
-    let first_name = RwSignal::new(
-        candidate
-            .as_ref()
-            .map(|c| c.first_name.clone())
-            .unwrap_or_default(),
-    );
-    let last_name = RwSignal::new(
-        candidate
-            .as_ref()
-            .map(|c| c.last_name.clone())
-            .unwrap_or_default(),
-    );
-    let emails = RwSignal::new(
-        candidate
-            .as_ref()
-            .map(|c| c.emails.join(", "))
-            .unwrap_or_default(),
-    );
-    let phone = RwSignal::new(
-        candidate
-            .as_ref()
-            .and_then(|c| c.phone.clone())
-            .unwrap_or_default(),
-    );
-    let birthday = RwSignal::new(
-        candidate
-            .as_ref()
-            .and_then(|c| c.birthday.clone())
-            .unwrap_or_default(),
-    );
+    let first_name = RwSignal::new(candidate.as_ref().map(|c| c.first_name.clone()).unwrap_or_default());
+    let last_name = RwSignal::new(candidate.as_ref().map(|c| c.last_name.clone()).unwrap_or_default());
+    let emails = RwSignal::new(candidate.as_ref().map(|c| c.emails.join(", ")).unwrap_or_default());
+    let phone = RwSignal::new(candidate.as_ref().and_then(|c| c.phone.clone()).unwrap_or_default());
+    let birthday = RwSignal::new(candidate.as_ref().and_then(|c| c.birthday.clone()).unwrap_or_default());
     let pool = RwSignal::new(candidate.as_ref().is_some_and(|c| c.in_talent_pool));
-    let status = RwSignal::new(
-        candidate
-            .as_ref()
-            .map(|c| c.status)
-            .unwrap_or(CandidateStatus::Active),
-    );
+    let status = RwSignal::new(candidate.as_ref().map(|c| c.status).unwrap_or(CandidateStatus::Active));
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {
         let form = CandidateForm {
@@ -281,10 +248,7 @@ fn CandidateEditor(
             }
         }
     });
-    let text_input = move |label: String,
-                           value: RwSignal<String>,
-                           kind: &'static str,
-                           name: &'static str| {
+    let text_input = move |label: String, value: RwSignal<String>, kind: &'static str, name: &'static str| {
         view! {
             <label>{label}<input type=kind name=name prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/></label>
         }

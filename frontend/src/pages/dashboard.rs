@@ -85,10 +85,7 @@ fn Figures(figures: Dashboard) -> impl IntoView {
     let kpi = |testid: &'static str, value: u64, label: String, href: Option<&'static str>| {
         let body = view! { <span class="tile-count">{value}</span><span class="tile-label">{label}</span> };
         match href {
-            Some(href) => {
-                view! { <A href=href attr:class="tile" attr:data-testid=testid>{body}</A> }
-                    .into_any()
-            }
+            Some(href) => view! { <A href=href attr:class="tile" attr:data-testid=testid>{body}</A> }.into_any(),
             None => view! { <div class="tile" data-testid=testid>{body}</div> }.into_any(),
         }
     };

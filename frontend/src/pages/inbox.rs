@@ -54,8 +54,7 @@ pub fn InboxPage() -> impl IntoView {
             }
         })
     };
-    let on_first_page =
-        move || cursors.with(|(key, stack)| *key != view_key.get() || stack.len() <= 1);
+    let on_first_page = move || cursors.with(|(key, stack)| *key != view_key.get() || stack.len() <= 1);
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let refresh = RwSignal::new(0u32);
 
@@ -91,11 +90,7 @@ pub fn InboxPage() -> impl IntoView {
                     refresh.update(|n| *n += 1);
                     let count = ids.len().to_string();
                     if restore {
-                        toasts.success(
-                            t_string!(i18n, toast_restored)
-                                .to_string()
-                                .replace("{count}", &count),
-                        );
+                        toasts.success(t_string!(i18n, toast_restored).to_string().replace("{count}", &count));
                     } else {
                         // The deleter may restore their own deletion; the live inbox shows it again.
                         let undo: Undo = Arc::new(move || {
@@ -116,9 +111,7 @@ pub fn InboxPage() -> impl IntoView {
                             });
                         });
                         toasts.with(
-                            t_string!(i18n, toast_deleted)
-                                .to_string()
-                                .replace("{count}", &count),
+                            t_string!(i18n, toast_deleted).to_string().replace("{count}", &count),
                             None,
                             Some(undo),
                         );
@@ -137,12 +130,7 @@ pub fn InboxPage() -> impl IntoView {
                     selected.set(BTreeSet::new());
                     set_action_error.set(None);
                     refresh.update(|n| *n += 1);
-                    announce_assignment(
-                        i18n,
-                        toasts,
-                        &done,
-                        (ids.len() == 1).then(|| ids[0].clone()),
-                    );
+                    announce_assignment(i18n, toasts, &done, (ids.len() == 1).then(|| ids[0].clone()));
                 }
                 Err(error) => set_action_error.set(Some(error)),
             }
@@ -320,12 +308,12 @@ pub fn InboxPage() -> impl IntoView {
 fn InboxTable(page: Connection<InboxItem>, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
     let i18n = use_i18n();
     if page.edges.is_empty() {
-        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, inbox_empty).to_string())/> }.into_any();
+        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, inbox_empty).to_string())/> }
+            .into_any();
     }
     let ids: Vec<String> = page.nodes().map(|item| item.id.clone()).collect();
     let all_ids = ids.clone();
-    let all_selected =
-        move || !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)));
+    let all_selected = move || !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)));
     let rows = page
         .edges
         .into_iter()
@@ -404,8 +392,7 @@ fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoV
 pub fn InboxItemPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let item =
-        LocalResource::new(move || ops::inbox_item(params.read().get("id").unwrap_or_default()));
+    let item = LocalResource::new(move || ops::inbox_item(params.read().get("id").unwrap_or_default()));
     // j/k move to the next or previous item of the list this one is in (its channel
     // and state), in the inbox's order; e does what the primary button says. One
     // listener for the page: the take-over panel is rebuilt with every item.
@@ -542,8 +529,7 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     let opening = RwSignal::new(String::new());
     let openings = LocalResource::new(move || ops::job_openings(None));
     let id_for_suggestions = item_id.clone();
-    let suggestions =
-        LocalResource::new(move || ops::candidate_suggestions(id_for_suggestions.clone()));
+    let suggestions = LocalResource::new(move || ops::candidate_suggestions(id_for_suggestions.clone()));
     let search = RwSignal::new(String::new());
     let found = LocalResource::new(move || ops::search_candidates(search.get(), 10));
     // Corrections of the names, for items that do not state them (an SMS, "jobs@…").
@@ -564,17 +550,10 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
             let next = ops::inbox_items(medium, InboxState::Unassigned, 2, None)
                 .await
                 .ok()
-                .and_then(|page| {
-                    page.nodes()
-                        .map(|item| item.id.clone())
-                        .find(|id| *id != current)
-                });
+                .and_then(|page| page.nodes().map(|item| item.id.clone()).find(|id| *id != current));
             match next {
                 Some(id) => navigate(&format!("/inbox/{id}"), Default::default()),
-                None => navigate(
-                    &format!("/inbox?medium={}", medium.as_str()),
-                    Default::default(),
-                ),
+                None => navigate(&format!("/inbox?medium={}", medium.as_str()), Default::default()),
             }
         }
     };
@@ -583,9 +562,7 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
 
     let take = Action::new_local(move |_: &()| {
         let (id, open) = (id_take.clone(), open_take.clone());
-        let given = |value: RwSignal<String>| {
-            Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty())
-        };
+        let given = |value: RwSignal<String>| Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty());
         let input = ops::TakeOver {
             job_opening_id: given(opening),
             first_name: given(first_name),
@@ -708,14 +685,11 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
 /// still loading, the previous item's panel is on screen: its buttons must not answer.
 fn press_primary_action(ev: &web_sys::KeyboardEvent, item_id: &str) {
     use wasm_bindgen::JsCast;
-    let button = [
-        "[data-testid=primary-action]",
-        "[data-testid=take-over-button]",
-    ]
-    .iter()
-    .map(|button| format!("[data-item-id=\"{item_id}\"] {button}"))
-    .find_map(|selector| document().query_selector(&selector).ok().flatten())
-    .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    let button = ["[data-testid=primary-action]", "[data-testid=take-over-button]"]
+        .iter()
+        .map(|button| format!("[data-item-id=\"{item_id}\"] {button}"))
+        .find_map(|selector| document().query_selector(&selector).ok().flatten())
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
     if let Some(button) = button {
         ev.prevent_default();
         button.click();
@@ -735,18 +709,14 @@ fn row_links() -> Vec<web_sys::HtmlElement> {
 
 fn focused_position(links: &[web_sys::HtmlElement]) -> Option<usize> {
     let active = document().active_element()?;
-    links
-        .iter()
-        .position(|link| link.is_same_node(Some(&active)))
+    links.iter().position(|link| link.is_same_node(Some(&active)))
 }
 
 /// Moves the focus to the next (1) or previous (-1) row; from nowhere to the first.
 fn move_focus(step: isize) {
     let links = row_links();
     let target = match focused_position(&links) {
-        Some(position) => position
-            .saturating_add_signed(step)
-            .min(links.len().saturating_sub(1)),
+        Some(position) => position.saturating_add_signed(step).min(links.len().saturating_sub(1)),
         None => 0,
     };
     if let Some(link) = links.get(target) {
@@ -772,10 +742,7 @@ fn announce_assignment(
         toasts.success(t_string!(i18n, toast_saved).to_string());
         return;
     }
-    let name = format!(
-        "{} {}",
-        first.candidate.first_name, first.candidate.last_name
-    );
+    let name = format!("{} {}", first.candidate.first_name, first.candidate.last_name);
     let text = if undoable.is_some() {
         t_string!(i18n, toast_taken_over).to_string()
     } else {

@@ -106,21 +106,14 @@ pub fn JobOpeningsPage() -> impl IntoView {
 }
 
 #[component]
-fn NewOpening(
-    entities: Vec<crate::api::types::LegalEntity>,
-    on_done: Callback<bool>,
-) -> impl IntoView {
+fn NewOpening(entities: Vec<crate::api::types::LegalEntity>, on_done: Callback<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let entity = RwSignal::new(entities.first().map(|e| e.id.clone()).unwrap_or_default());
     let title = RwSignal::new(String::new());
     let location = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {
-        let (entity, title, location) = (
-            entity.get_untracked(),
-            title.get_untracked(),
-            location.get_untracked(),
-        );
+        let (entity, title, location) = (entity.get_untracked(), title.get_untracked(), location.get_untracked());
         async move {
             match ops::create_job_opening(entity, title, location).await {
                 Ok(_) => on_done.run(true),

@@ -5,9 +5,7 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use serde_json::{Value, json};
-use talentpost_shared::{
-    InboundAuthMethod, InboundProtocol, InboundStatus, MailSecurity, OauthProvider, OauthPurpose,
-};
+use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailSecurity, OauthProvider, OauthPurpose};
 
 use crate::api::live::LiveInbox;
 use crate::api::types::{InboundAccount, LegalEntity, MailFolder, OauthClient, UserGroup};
@@ -147,7 +145,8 @@ fn AccountTable(
 ) -> impl IntoView {
     let i18n = use_i18n();
     if list.is_empty() {
-        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, account_empty).to_string())/> }.into_any();
+        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, account_empty).to_string())/> }
+            .into_any();
     }
     let rows = list
         .into_iter()
@@ -246,18 +245,8 @@ fn AccountForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let existing_id = account.as_ref().map(|a| a.id.clone());
-    let label = RwSignal::new(
-        account
-            .as_ref()
-            .map(|a| a.label.clone())
-            .unwrap_or_default(),
-    );
-    let protocol = RwSignal::new(
-        account
-            .as_ref()
-            .map(|a| a.protocol)
-            .unwrap_or(InboundProtocol::Imap),
-    );
+    let label = RwSignal::new(account.as_ref().map(|a| a.label.clone()).unwrap_or_default());
+    let protocol = RwSignal::new(account.as_ref().map(|a| a.protocol).unwrap_or(InboundProtocol::Imap));
     let host = RwSignal::new(account.as_ref().map(|a| a.host.clone()).unwrap_or_default());
     let port = RwSignal::new(
         account
@@ -265,29 +254,17 @@ fn AccountForm(
             .map(|a| a.port.to_string())
             .unwrap_or_else(|| "993".to_owned()),
     );
-    let security = RwSignal::new(
-        account
-            .as_ref()
-            .map(|a| a.security)
-            .unwrap_or(MailSecurity::Tls),
-    );
+    let security = RwSignal::new(account.as_ref().map(|a| a.security).unwrap_or(MailSecurity::Tls));
     let allow_plaintext = RwSignal::new(account.as_ref().is_some_and(|a| a.allow_plaintext));
     let accept_invalid = RwSignal::new(account.as_ref().is_some_and(|a| a.accept_invalid_certs));
-    let username = RwSignal::new(
-        account
-            .as_ref()
-            .map(|a| a.username.clone())
-            .unwrap_or_default(),
-    );
+    let username = RwSignal::new(account.as_ref().map(|a| a.username.clone()).unwrap_or_default());
     let auth_method = RwSignal::new(
         account
             .as_ref()
             .map(|a| a.auth_method)
             .unwrap_or(InboundAuthMethod::Password),
     );
-    let uses_oauth = move || {
-        auth_method.get() == InboundAuthMethod::Oauth && protocol.get() != InboundProtocol::Imap
-    };
+    let uses_oauth = move || auth_method.get() == InboundAuthMethod::Oauth && protocol.get() != InboundProtocol::Imap;
     let password = RwSignal::new(String::new());
     let folder = RwSignal::new(
         account

@@ -101,11 +101,7 @@ fn yes_no(text: &str) -> Option<bool> {
 
 /// The filter form with the hits it has right now, updated as it is edited.
 #[component]
-fn QueryEditor(
-    query: Option<CandidateQuery>,
-    saved: Callback<()>,
-    cancel: Callback<()>,
-) -> impl IntoView {
+fn QueryEditor(query: Option<CandidateQuery>, saved: Callback<()>, cancel: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let id = query.as_ref().map(|q| q.id.clone());
     let name = RwSignal::new(query.as_ref().map(|q| q.name.clone()).unwrap_or_default());
@@ -123,18 +119,17 @@ fn QueryEditor(
             }
         }
     });
-    let number_field =
-        move |label: String,
-              testid: &'static str,
-              get: fn(&CandidateQueryFilter) -> Option<i32>,
-              set: fn(&mut CandidateQueryFilter, Option<i32>)| {
-            view! {
-                <label>{label}
-                    <input type="number" data-testid=testid prop:value=move || filter.with(|f| get(f).map(|v| v.to_string()).unwrap_or_default())
-                        on:change=move |ev| filter.update(|f| set(f, number(&event_target_value(&ev))))/>
-                </label>
-            }
-        };
+    let number_field = move |label: String,
+                             testid: &'static str,
+                             get: fn(&CandidateQueryFilter) -> Option<i32>,
+                             set: fn(&mut CandidateQueryFilter, Option<i32>)| {
+        view! {
+            <label>{label}
+                <input type="number" data-testid=testid prop:value=move || filter.with(|f| get(f).map(|v| v.to_string()).unwrap_or_default())
+                    on:change=move |ev| filter.update(|f| set(f, number(&event_target_value(&ev))))/>
+            </label>
+        }
+    };
     let status_boxes = move |excluded: bool| {
         CandidateStatus::ALL.iter().map(|s| {
             let s = *s;
@@ -250,9 +245,7 @@ pub fn FormLettersPage() -> impl IntoView {
     let placeholders = LocalResource::new(ops::form_letter_placeholders);
     let editing = RwSignal::new(None::<Option<FormLetter>>);
     let (error, set_error) = signal(None::<ApiError>);
-    let delete = mutation(refresh, set_error, |id: &String| {
-        ops::delete_form_letter(id.clone())
-    });
+    let delete = mutation(refresh, set_error, |id: &String| ops::delete_form_letter(id.clone()));
     let saved = Callback::new(move |()| {
         editing.set(None);
         refresh.update(|n| *n += 1);
@@ -301,32 +294,13 @@ pub fn FormLettersPage() -> impl IntoView {
 }
 
 #[component]
-fn LetterEditor(
-    letter: Option<FormLetter>,
-    saved: Callback<()>,
-    cancel: Callback<()>,
-) -> impl IntoView {
+fn LetterEditor(letter: Option<FormLetter>, saved: Callback<()>, cancel: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let id = letter.as_ref().map(|l| l.id.clone());
     let name = RwSignal::new(letter.as_ref().map(|l| l.name.clone()).unwrap_or_default());
-    let subject = RwSignal::new(
-        letter
-            .as_ref()
-            .map(|l| l.subject.clone())
-            .unwrap_or_default(),
-    );
-    let body_text = RwSignal::new(
-        letter
-            .as_ref()
-            .map(|l| l.body_text.clone())
-            .unwrap_or_default(),
-    );
-    let body_html = RwSignal::new(
-        letter
-            .as_ref()
-            .and_then(|l| l.body_html.clone())
-            .unwrap_or_default(),
-    );
+    let subject = RwSignal::new(letter.as_ref().map(|l| l.subject.clone()).unwrap_or_default());
+    let body_text = RwSignal::new(letter.as_ref().map(|l| l.body_text.clone()).unwrap_or_default());
+    let body_html = RwSignal::new(letter.as_ref().and_then(|l| l.body_html.clone()).unwrap_or_default());
     let status = RwSignal::new(letter.as_ref().and_then(|l| l.sets_candidate_status));
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {
@@ -381,9 +355,7 @@ fn LetterPreview(letter_id: String) -> impl IntoView {
         let (letter_id, chosen) = (letter_id.clone(), chosen.get());
         async move {
             match chosen {
-                Some(candidate) => ops::preview_form_letter(letter_id, candidate, None)
-                    .await
-                    .map(Some),
+                Some(candidate) => ops::preview_form_letter(letter_id, candidate, None).await.map(Some),
                 None => Ok(None),
             }
         }

@@ -52,17 +52,8 @@ fn save_download(file: &FileDownload) {
 }
 
 fn schedule_text(i18n: leptos_i18n::I18nContext<Locale>, job: &NurturingJob) -> String {
-    let days: Vec<String> = job
-        .weekdays
-        .iter()
-        .map(|d| labels::weekday(i18n, *d))
-        .collect();
-    format!(
-        "{} {} ({})",
-        days.join(", "),
-        job.dispatch_time,
-        job.time_zone
-    )
+    let days: Vec<String> = job.weekdays.iter().map(|d| labels::weekday(i18n, *d)).collect();
+    format!("{} {} ({})", days.join(", "), job.dispatch_time, job.time_zone)
 }
 
 fn counts_text(job: &NurturingJob) -> String {
@@ -87,12 +78,8 @@ pub fn JobsPage() -> impl IntoView {
     });
     let editing = RwSignal::new(None::<Option<NurturingJob>>);
     let (error, set_error) = signal(None::<ApiError>);
-    let copy = mutation(refresh, set_error, |id: &String| {
-        ops::copy_nurturing_job(id.clone())
-    });
-    let delete = mutation(refresh, set_error, |id: &String| {
-        ops::delete_nurturing_job(id.clone())
-    });
+    let copy = mutation(refresh, set_error, |id: &String| ops::copy_nurturing_job(id.clone()));
+    let delete = mutation(refresh, set_error, |id: &String| ops::delete_nurturing_job(id.clone()));
     let export = Action::new_local(move |_: &()| {
         let language = if i18n.get_locale_untracked() == Locale::de {
             "de"
@@ -164,11 +151,7 @@ pub fn JobsPage() -> impl IntoView {
 }
 
 #[component]
-fn JobEditor(
-    job: Option<NurturingJob>,
-    saved: Callback<()>,
-    cancel: Callback<()>,
-) -> impl IntoView {
+fn JobEditor(job: Option<NurturingJob>, saved: Callback<()>, cancel: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let id = job.as_ref().map(|j| j.id.clone());
     let form = RwSignal::new(match &job {
@@ -212,11 +195,7 @@ fn JobEditor(
         }
     });
     let mut zones: Vec<String> = TIME_ZONES.iter().map(|z| (*z).to_owned()).collect();
-    if let Some(own) = job
-        .as_ref()
-        .map(|j| j.time_zone.clone())
-        .filter(|z| !zones.contains(z))
-    {
+    if let Some(own) = job.as_ref().map(|j| j.time_zone.clone()).filter(|z| !zones.contains(z)) {
         zones.push(own);
     }
     view! {
@@ -333,10 +312,8 @@ pub fn JobFilePage() -> impl IntoView {
     let job_id = move || params.read().get("id").unwrap_or_default();
     let refresh = RwSignal::new(0u32);
     // The scheduler and the outbox change states in the background; the tab follows.
-    if let Ok(handle) = set_interval_with_handle(
-        move || refresh.update(|n| *n += 1),
-        std::time::Duration::from_secs(3),
-    ) {
+    if let Ok(handle) = set_interval_with_handle(move || refresh.update(|n| *n += 1), std::time::Duration::from_secs(3))
+    {
         on_cleanup(move || handle.clear());
     }
     let job = LocalResource::new(move || {
@@ -438,11 +415,9 @@ fn JobPreview(job_id: String) -> impl IntoView {
         let chosen = letter_for.get();
         let letter_id = job.await.map(|j| j.form_letter_id)?;
         match chosen {
-            Some((candidate, application)) => {
-                ops::preview_form_letter(letter_id, candidate, application)
-                    .await
-                    .map(Some)
-            }
+            Some((candidate, application)) => ops::preview_form_letter(letter_id, candidate, application)
+                .await
+                .map(Some),
             None => Ok(None),
         }
     });
@@ -580,10 +555,7 @@ fn WritingJobEditor(done: Callback<()>) -> impl IntoView {
     let save = Action::new_local(move |_: &()| {
         let form = WritingJobForm {
             kind: kind.get_untracked(),
-            candidate_id: candidate
-                .get_untracked()
-                .map(|(id, _)| id)
-                .unwrap_or_default(),
+            candidate_id: candidate.get_untracked().map(|(id, _)| id).unwrap_or_default(),
             form_letter_id: Some(letter.get_untracked()).filter(|l| !l.is_empty()),
             title: Some(title.get_untracked()).filter(|t| !t.trim().is_empty()),
             // A date input gives a day; the job is due at its start (UTC).

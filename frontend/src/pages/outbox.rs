@@ -25,17 +25,9 @@ impl View {
     fn statuses(self) -> Vec<OutboxStatus> {
         match self {
             Self::All => Vec::new(),
-            Self::Waiting => vec![
-                OutboxStatus::Queued,
-                OutboxStatus::Sending,
-                OutboxStatus::Retrying,
-            ],
+            Self::Waiting => vec![OutboxStatus::Queued, OutboxStatus::Sending, OutboxStatus::Retrying],
             Self::Sent => vec![OutboxStatus::Sent],
-            Self::Failed => vec![
-                OutboxStatus::Failed,
-                OutboxStatus::Bounced,
-                OutboxStatus::NotSent,
-            ],
+            Self::Failed => vec![OutboxStatus::Failed, OutboxStatus::Bounced, OutboxStatus::NotSent],
             Self::Cancelled => vec![OutboxStatus::Cancelled],
         }
     }
@@ -102,7 +94,8 @@ pub fn OutboxPage() -> impl IntoView {
 fn OutboxTable(list: Vec<OutboxMessage>, act: Action<(String, bool), ()>) -> impl IntoView {
     let i18n = use_i18n();
     if list.is_empty() {
-        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, outbox_empty).to_string())/> }.into_any();
+        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, outbox_empty).to_string())/> }
+            .into_any();
     }
     let dropped = list.iter().any(|m| m.channel == OutboxChannel::DropFolder);
     let admin = use_context::<crate::app::Session>().is_some_and(|session| session.manages_mail());
@@ -185,8 +178,7 @@ pub fn OutboxStatusView(message: OutboxMessage) -> impl IntoView {
     };
     // Mail admins may see the technical reason (the drop folder's file); recruiters get
     // what happened and what to do.
-    let technical =
-        use_context::<crate::app::Session>().is_some_and(|session| session.manages_mail());
+    let technical = use_context::<crate::app::Session>().is_some_and(|session| session.manages_mail());
     let not_sent = (status == OutboxStatus::NotSent).then(|| {
         let reply = message.last_reply.clone().unwrap_or_default();
         view! {
@@ -194,18 +186,21 @@ pub fn OutboxStatusView(message: OutboxMessage) -> impl IntoView {
             {technical.then(|| view! { <details class="technical"><summary>{t!(i18n, technical_details)}</summary><code>{reply}</code></details> })}
         }
     });
-    let next = message.next_attempt_at.clone().filter(|_| status == OutboxStatus::Retrying).map(|at| {
-        view! { <div class="muted">{t!(i18n, outbox_next_attempt)}" " <Time at=at.clone()/></div> }
-    });
+    let next = message
+        .next_attempt_at
+        .clone()
+        .filter(|_| status == OutboxStatus::Retrying)
+        .map(|at| {
+            view! { <div class="muted">{t!(i18n, outbox_next_attempt)}" " <Time at=at.clone()/></div> }
+        });
     let problem = message.last_problem.filter(|_| !matches!(status, OutboxStatus::Sent | OutboxStatus::NotSent)).map(|problem| {
         let reply = message.last_reply.clone().unwrap_or_default();
         view! { <div class="problem"><strong>{move || labels::mail_problem(i18n, problem)}</strong>": " {reply}</div> }
     });
-    let bounced = (status == OutboxStatus::Bounced).then(
-        || view! { <div class="problem">{message.last_reply.clone().unwrap_or_default()}</div> },
-    );
-    let interrupted = (message.interrupted_attempts > 0)
-        .then(|| view! { <div class="muted">{t!(i18n, outbox_interrupted)}</div> });
+    let bounced = (status == OutboxStatus::Bounced)
+        .then(|| view! { <div class="problem">{message.last_reply.clone().unwrap_or_default()}</div> });
+    let interrupted =
+        (message.interrupted_attempts > 0).then(|| view! { <div class="muted">{t!(i18n, outbox_interrupted)}</div> });
     view! {
         <div class=class data-testid="outbox-status" data-status=status.as_str()>
             <span>{move || labels::outbox_status(i18n, status)}</span>

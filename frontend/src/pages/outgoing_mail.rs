@@ -98,7 +98,8 @@ fn OutboundTable(
 ) -> impl IntoView {
     let i18n = use_i18n();
     if list.is_empty() {
-        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, outgoing_empty).to_string())/> }.into_any();
+        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, outgoing_empty).to_string())/> }
+            .into_any();
     }
     let rows = list
         .into_iter()
@@ -152,11 +153,7 @@ fn OutboundTable(
 /// "Check connection" and "send test email", with every passed stage and, on failure,
 /// the stage and the server's words. A failed test never blocks saving.
 #[component]
-fn TestPanel(
-    account_id: Option<String>,
-    input: Signal<Option<Value>>,
-    allow_send: bool,
-) -> impl IntoView {
+fn TestPanel(account_id: Option<String>, input: Signal<Option<Value>>, allow_send: bool) -> impl IntoView {
     let i18n = use_i18n();
     let to = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
@@ -244,12 +241,7 @@ fn OutboundForm(
     let i18n = use_i18n();
     let session = expect_context::<Session>();
     let existing_id = account.as_ref().map(|a| a.id.clone());
-    let label = RwSignal::new(
-        account
-            .as_ref()
-            .map(|a| a.label.clone())
-            .unwrap_or_default(),
-    );
+    let label = RwSignal::new(account.as_ref().map(|a| a.label.clone()).unwrap_or_default());
     let host = RwSignal::new(account.as_ref().map(|a| a.host.clone()).unwrap_or_default());
     let port = RwSignal::new(
         account
@@ -257,20 +249,10 @@ fn OutboundForm(
             .map(|a| a.port.to_string())
             .unwrap_or_else(|| "465".to_owned()),
     );
-    let security = RwSignal::new(
-        account
-            .as_ref()
-            .map(|a| a.security)
-            .unwrap_or(MailSecurity::Tls),
-    );
+    let security = RwSignal::new(account.as_ref().map(|a| a.security).unwrap_or(MailSecurity::Tls));
     let allow_plaintext = RwSignal::new(account.as_ref().is_some_and(|a| a.allow_plaintext));
     let accept_invalid = RwSignal::new(account.as_ref().is_some_and(|a| a.accept_invalid_certs));
-    let username = RwSignal::new(
-        account
-            .as_ref()
-            .and_then(|a| a.username.clone())
-            .unwrap_or_default(),
-    );
+    let username = RwSignal::new(account.as_ref().and_then(|a| a.username.clone()).unwrap_or_default());
     let password = RwSignal::new(String::new());
     let signature_text = RwSignal::new(
         account

@@ -73,17 +73,11 @@ fn Channels(
     let origin = web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
-    let form_url = settings
-        .form_url
-        .clone()
-        .map(|path| format!("{origin}{path}"));
-    let sms_url = settings
-        .sms_webhook_url
-        .clone()
-        .map(|path| format!("{origin}{path}"));
-    let snippet = form_url
-        .as_ref()
-        .map(|url| format!("<iframe src=\"{url}\" title=\"Bewerbung\" style=\"width:100%;min-height:720px;border:0\"></iframe>"));
+    let form_url = settings.form_url.clone().map(|path| format!("{origin}{path}"));
+    let sms_url = settings.sms_webhook_url.clone().map(|path| format!("{origin}{path}"));
+    let snippet = form_url.as_ref().map(|url| {
+        format!("<iframe src=\"{url}\" title=\"Bewerbung\" style=\"width:100%;min-height:720px;border:0\"></iframe>")
+    });
     let (has_form, has_sms) = (form_url.is_some(), sms_url.is_some());
     view! {
         <div class="card">

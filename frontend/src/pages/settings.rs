@@ -47,11 +47,7 @@ pub fn SettingsPage() -> impl IntoView {
 
 /// One name and a create button: how companies, groups and tokens are added.
 #[component]
-fn NameForm(
-    input_name: &'static str,
-    placeholder: Signal<String>,
-    on_submit: Callback<String>,
-) -> impl IntoView {
+fn NameForm(input_name: &'static str, placeholder: Signal<String>, on_submit: Callback<String>) -> impl IntoView {
     let i18n = use_i18n();
     let name = RwSignal::new(String::new());
     view! {
@@ -67,11 +63,7 @@ fn NameForm(
 }
 
 /// Runs a mutation, then either refreshes the list or shows the error under the form.
-pub(crate) fn mutation<
-    I: 'static,
-    T: 'static,
-    F: std::future::Future<Output = Result<T, ApiError>> + 'static,
->(
+pub(crate) fn mutation<I: 'static, T: 'static, F: std::future::Future<Output = Result<T, ApiError>> + 'static>(
     refresh: RwSignal<u32>,
     set_error: WriteSignal<Option<ApiError>>,
     run: impl Fn(&I) -> F + 'static,
@@ -314,24 +306,12 @@ pub fn GroupsPage() -> impl IntoView {
         refresh.track();
         ops::user_groups()
     });
-    let users = LocalResource::new(move || async move {
-        if admin {
-            ops::users().await
-        } else {
-            Ok(Vec::new())
-        }
-    });
+    let users = LocalResource::new(move || async move { if admin { ops::users().await } else { Ok(Vec::new()) } });
     let (error, set_error) = signal(None::<ApiError>);
-    let create = mutation(refresh, set_error, |name: &String| {
-        ops::create_user_group(name.clone())
+    let create = mutation(refresh, set_error, |name: &String| ops::create_user_group(name.clone()));
+    let set_members = mutation(refresh, set_error, |(id, members): &(String, Vec<String>)| {
+        ops::set_user_group_members(id.clone(), members.clone())
     });
-    let set_members = mutation(
-        refresh,
-        set_error,
-        |(id, members): &(String, Vec<String>)| {
-            ops::set_user_group_members(id.clone(), members.clone())
-        },
-    );
     view! {
         <section>
             <Show when=move || admin>
@@ -398,9 +378,7 @@ pub fn TokensPage() -> impl IntoView {
             }
         }
     });
-    let revoke = mutation(refresh, set_error, |id: &String| {
-        ops::revoke_api_token(id.clone())
-    });
+    let revoke = mutation(refresh, set_error, |id: &String| ops::revoke_api_token(id.clone()));
     view! {
         <section>
             <NameForm input_name="tokenName" placeholder=Signal::derive(move || t_string!(i18n, token_new).to_string())

@@ -8,10 +8,7 @@ use talentpost_server::db::entities::app_user;
 use talentpost_server::state::AppState;
 use talentpost_shared::Role;
 
-pub async fn bench_state(
-    data_dir: &std::path::Path,
-    database_url: Option<String>,
-) -> (AppState, Principal) {
+pub async fn bench_state(data_dir: &std::path::Path, database_url: Option<String>) -> (AppState, Principal) {
     let mut config = Config::for_data_dir(data_dir.to_path_buf());
     config.database_url = database_url;
     config.secret_key = Some("44".repeat(32));

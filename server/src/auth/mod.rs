@@ -41,18 +41,14 @@ impl Principal {
 
     /// Whether the caller may change settings of this legal entity.
     pub fn administers(&self, legal_entity_id: i64) -> bool {
-        self.is_admin()
-            || (self.role == Role::CompanyAdmin
-                && self.administered_entities.contains(&legal_entity_id))
+        self.is_admin() || (self.role == Role::CompanyAdmin && self.administered_entities.contains(&legal_entity_id))
     }
 
     pub fn require_administers(&self, legal_entity_id: i64) -> ServiceResult<()> {
         if self.administers(legal_entity_id) {
             Ok(())
         } else {
-            Err(ServiceError::Forbidden(
-                "you do not administer this legal entity",
-            ))
+            Err(ServiceError::Forbidden("you do not administer this legal entity"))
         }
     }
 
@@ -72,11 +68,7 @@ impl Principal {
 
     /// Inbox visibility: admins see everything, everyone else items of their groups,
     /// items without a group, and (company admins) items of the entities they administer.
-    pub fn sees_inbox_item(
-        &self,
-        user_group_id: Option<i64>,
-        legal_entity_id: Option<i64>,
-    ) -> bool {
+    pub fn sees_inbox_item(&self, user_group_id: Option<i64>, legal_entity_id: Option<i64>) -> bool {
         if self.is_admin() {
             return true;
         }

@@ -30,10 +30,7 @@ impl LoginThrottle {
         let entry = failures.entry(account.to_owned()).or_insert((0, now));
         if entry.0 >= MAX_FAILURES {
             return Err(ServiceError::TooManyAttempts {
-                retry_after_seconds: LOCKOUT
-                    .saturating_sub(now.duration_since(entry.1))
-                    .as_secs()
-                    .max(1),
+                retry_after_seconds: LOCKOUT.saturating_sub(now.duration_since(entry.1)).as_secs().max(1),
             });
         }
         entry.0 += 1;
@@ -71,13 +68,8 @@ impl RateLimiter {
             *entry = (0, now);
         }
         if entry.0 >= limit {
-            let retry_after_seconds = window
-                .saturating_sub(now.duration_since(entry.1))
-                .as_secs()
-                .max(1);
-            return Err(ServiceError::RateLimited {
-                retry_after_seconds,
-            });
+            let retry_after_seconds = window.saturating_sub(now.duration_since(entry.1)).as_secs().max(1);
+            return Err(ServiceError::RateLimited { retry_after_seconds });
         }
         entry.0 += 1;
         Ok(())

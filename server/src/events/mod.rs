@@ -56,21 +56,11 @@ impl DomainEvent {
             Self::InboxItemAdded(item) => item.organisation_id,
             Self::InboundAccountStatusChanged(account) => account.organisation_id,
             Self::InboxChanged { organisation_id }
-            | Self::AccessChanged {
-                organisation_id, ..
-            }
-            | Self::OutboxChanged {
-                organisation_id, ..
-            }
-            | Self::ContactHistoryChanged {
-                organisation_id, ..
-            }
-            | Self::NurturingChanged {
-                organisation_id, ..
-            }
-            | Self::OauthAccountChanged {
-                organisation_id, ..
-            } => *organisation_id,
+            | Self::AccessChanged { organisation_id, .. }
+            | Self::OutboxChanged { organisation_id, .. }
+            | Self::ContactHistoryChanged { organisation_id, .. }
+            | Self::NurturingChanged { organisation_id, .. }
+            | Self::OauthAccountChanged { organisation_id, .. } => *organisation_id,
         }
     }
 

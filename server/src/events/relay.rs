@@ -63,9 +63,7 @@ impl From<&DomainEvent> for Wire {
                 user_id: *user_id,
             },
             DomainEvent::InboundAccountStatusChanged(account) => {
-                Self::InboundAccountStatusChanged {
-                    account_id: account.id,
-                }
+                Self::InboundAccountStatusChanged { account_id: account.id }
             }
             DomainEvent::OutboxChanged {
                 organisation_id,
@@ -156,9 +154,7 @@ pub fn start_listening(state: AppState, url: String, own_origin: u64) {
                     } else {
                         loop {
                             match listener.recv().await {
-                                Ok(notification) => {
-                                    receive(&state, own_origin, notification.payload()).await
-                                }
+                                Ok(notification) => receive(&state, own_origin, notification.payload()).await,
                                 Err(error) => {
                                     tracing::warn!(%error, "lost the connection for other processes' events");
                                     break;
@@ -184,12 +180,10 @@ async fn receive(state: &AppState, own_origin: u64, payload: &str) {
         return;
     }
     let event = match envelope.event {
-        Wire::InboxItemAdded { item_id } => {
-            match inbox_item::Entity::find_by_id(item_id).one(&state.db).await {
-                Ok(Some(item)) => DomainEvent::InboxItemAdded(Box::new(item)),
-                _ => return,
-            }
-        }
+        Wire::InboxItemAdded { item_id } => match inbox_item::Entity::find_by_id(item_id).one(&state.db).await {
+            Ok(Some(item)) => DomainEvent::InboxItemAdded(Box::new(item)),
+            _ => return,
+        },
         Wire::InboxChanged { organisation_id } => DomainEvent::InboxChanged { organisation_id },
         Wire::AccessChanged {
             organisation_id,
@@ -199,10 +193,7 @@ async fn receive(state: &AppState, own_origin: u64, payload: &str) {
             user_id,
         },
         Wire::InboundAccountStatusChanged { account_id } => {
-            match inbound_account::Entity::find_by_id(account_id)
-                .one(&state.db)
-                .await
-            {
+            match inbound_account::Entity::find_by_id(account_id).one(&state.db).await {
                 Ok(Some(account)) => DomainEvent::InboundAccountStatusChanged(Box::new(account)),
                 _ => return,
             }

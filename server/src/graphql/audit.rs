@@ -2,9 +2,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection,
-};
+use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
 use crate::services::audit::{self as audit_service, AuditFilter};
 
 #[derive(SimpleObject)]
@@ -64,22 +62,18 @@ impl AuditQuery {
             from: filter.from,
             to: filter.to,
         };
-        let page = audit_service::list(state, principal, filter, &request)
-            .await
-            .gql()?;
-        Ok(to_connection(page, request.after.is_some(), |row| {
-            AuditEntry {
-                id: gql_id(row.entry.id),
-                actor_id: row.entry.actor_user_id.map(gql_id),
-                actor_name: row.actor_name,
-                api_token_id: row.entry.actor_api_token_id.map(gql_id),
-                api_token_name: row.api_token_name,
-                action: row.entry.action,
-                subject_type: row.entry.subject_type,
-                subject_id: row.entry.subject_id.map(gql_id),
-                details: row.entry.details,
-                created_at: row.entry.created_at,
-            }
+        let page = audit_service::list(state, principal, filter, &request).await.gql()?;
+        Ok(to_connection(page, request.after.is_some(), |row| AuditEntry {
+            id: gql_id(row.entry.id),
+            actor_id: row.entry.actor_user_id.map(gql_id),
+            actor_name: row.actor_name,
+            api_token_id: row.entry.actor_api_token_id.map(gql_id),
+            api_token_name: row.api_token_name,
+            action: row.entry.action,
+            subject_type: row.entry.subject_type,
+            subject_id: row.entry.subject_id.map(gql_id),
+            details: row.entry.details,
+            created_at: row.entry.created_at,
         }))
     }
 }

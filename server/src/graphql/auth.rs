@@ -1,9 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::support::{
-    GqlResult, ServiceResultExt, SessionCookie, caller, gql_id, parse_id, principal, state,
-};
+use super::support::{GqlResult, ServiceResultExt, SessionCookie, caller, gql_id, parse_id, principal, state};
 use super::users::User;
 use crate::db::entities::api_token;
 use crate::ids::ApiTokenId;
@@ -17,18 +15,13 @@ impl AuthQuery {
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<User> {
         let (state, principal) = caller(ctx)?;
-        auth_service::current_user(state, principal)
-            .await
-            .gql()
-            .map(User)
+        auth_service::current_user(state, principal).await.gql().map(User)
     }
 
     /// API tokens: your own, or every token of the organisation for administrators.
     async fn api_tokens(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApiToken>> {
         let (state, principal) = caller(ctx)?;
-        let tokens = auth_service::list_api_tokens(state, principal)
-            .await
-            .gql()?;
+        let tokens = auth_service::list_api_tokens(state, principal).await.gql()?;
         Ok(tokens.into_iter().map(ApiToken::from).collect())
     }
 }
@@ -80,14 +73,8 @@ impl AuthMutation {
     /// Signs in and sets the HttpOnly session cookie used by the web app.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> GqlResult<User> {
         let state = state(ctx)?;
-        let outcome = auth_service::login(state, &input.email, &input.password)
-            .await
-            .gql()?;
-        let secure = if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
+        let outcome = auth_service::login(state, &input.email, &input.password).await.gql()?;
+        let secure = if state.config.secure_cookies { "; Secure" } else { "" };
         ctx.append_http_header(
             "Set-Cookie",
             format!(
@@ -102,9 +89,7 @@ impl AuthMutation {
     async fn logout(&self, ctx: &Context<'_>) -> GqlResult<bool> {
         let state = state(ctx)?;
         if let Some(SessionCookie(Some(token))) = ctx.data_opt::<SessionCookie>() {
-            auth_service::logout(state, principal(ctx).ok(), token)
-                .await
-                .gql()?;
+            auth_service::logout(state, principal(ctx).ok(), token).await.gql()?;
         }
         ctx.append_http_header(
             "Set-Cookie",
@@ -114,15 +99,9 @@ impl AuthMutation {
     }
 
     /// Creates an API token for scripts. The token acts with your role and scope.
-    async fn create_api_token(
-        &self,
-        ctx: &Context<'_>,
-        name: String,
-    ) -> GqlResult<CreatedApiToken> {
+    async fn create_api_token(&self, ctx: &Context<'_>, name: String) -> GqlResult<CreatedApiToken> {
         let (state, principal) = caller(ctx)?;
-        let created = auth_service::create_api_token(state, principal, &name)
-            .await
-            .gql()?;
+        let created = auth_service::create_api_token(state, principal, &name).await.gql()?;
         Ok(CreatedApiToken {
             token: created.token,
             api_token: created.record.into(),

@@ -7,8 +7,7 @@ use super::duplicates::DuplicateSet;
 use super::inbox::Document;
 use super::job_openings::JobOpening;
 use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state,
-    to_connection,
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state, to_connection,
 };
 use crate::db::entities::{application, candidate};
 use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
@@ -78,13 +77,10 @@ impl Candidate {
     /// Open and confirmed duplicate sets the candidate belongs to.
     async fn duplicate_sets(&self, ctx: &Context<'_>) -> GqlResult<Vec<DuplicateSet>> {
         let (state, principal) = caller(ctx)?;
-        let sets = crate::services::duplicates::sets(
-            &state.db,
-            principal.organisation_id,
-            Some(CandidateId(self.raw_id)),
-        )
-        .await
-        .gql()?;
+        let sets =
+            crate::services::duplicates::sets(&state.db, principal.organisation_id, Some(CandidateId(self.raw_id)))
+                .await
+                .gql()?;
         Ok(sets
             .into_iter()
             .filter(|set| set.status != DuplicateStatus::Dismissed)
@@ -197,11 +193,8 @@ impl CandidateQuery {
         search: Option<String>,
         status: Option<CandidateStatus>,
         in_talent_pool: Option<bool>,
-        #[graphql(desc = "Candidates with an application for this opening.")]
-        job_opening_id: Option<ID>,
-        #[graphql(desc = "Candidates with an application from this source.")] source: Option<
-            SourceMedium,
-        >,
+        #[graphql(desc = "Candidates with an application for this opening.")] job_opening_id: Option<ID>,
+        #[graphql(desc = "Candidates with an application from this source.")] source: Option<SourceMedium>,
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<Connection<String, Candidate>> {
@@ -217,23 +210,14 @@ impl CandidateQuery {
             job_opening_id,
             source,
         };
-        let page = service::list(state, principal, filter, &request)
-            .await
-            .gql()?;
-        Ok(to_connection(
-            page,
-            request.after.is_some(),
-            Candidate::from,
-        ))
+        let page = service::list(state, principal, filter, &request).await.gql()?;
+        Ok(to_connection(page, request.after.is_some(), Candidate::from))
     }
 
     async fn candidate(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Candidate> {
         let id = parse_id("id", &id, CandidateId)?;
         let (state, principal) = caller(ctx)?;
-        service::find(&state.db, principal, id)
-            .await
-            .gql()
-            .map(Candidate::from)
+        service::find(&state.db, principal, id).await.gql().map(Candidate::from)
     }
 }
 
@@ -242,11 +226,7 @@ pub struct CandidateMutation;
 
 #[Object]
 impl CandidateMutation {
-    async fn create_candidate(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateCandidateInput,
-    ) -> GqlResult<Candidate> {
+    async fn create_candidate(&self, ctx: &Context<'_>, input: CreateCandidateInput) -> GqlResult<Candidate> {
         let emails = parse_emails(&input.emails)?;
         let (state, principal) = caller(ctx)?;
         let input = CandidateInput {
@@ -278,16 +258,10 @@ impl CandidateMutation {
             .map(|id| parse_id("jobOpeningId", &id, JobOpeningId))
             .transpose()?;
         let (state, principal) = caller(ctx)?;
-        service::add_application(
-            state,
-            principal,
-            candidate_id,
-            job_opening_id,
-            source_medium,
-        )
-        .await
-        .gql()
-        .map(Application)
+        service::add_application(state, principal, candidate_id, job_opening_id, source_medium)
+            .await
+            .gql()
+            .map(Application)
     }
 
     /// Moves an application along: NEW → IN_PROCESS → INTERVIEW → HIRED or REJECTED.
@@ -305,12 +279,7 @@ impl CandidateMutation {
             .map(Application)
     }
 
-    async fn update_candidate(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: UpdateCandidateInput,
-    ) -> GqlResult<Candidate> {
+    async fn update_candidate(&self, ctx: &Context<'_>, id: ID, input: UpdateCandidateInput) -> GqlResult<Candidate> {
         let id = parse_id("id", &id, CandidateId)?;
         let emails = input.emails.as_deref().map(parse_emails).transpose()?;
         let (state, principal) = caller(ctx)?;

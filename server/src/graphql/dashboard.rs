@@ -64,16 +64,11 @@ pub struct DashboardQuery;
 #[Object]
 impl DashboardQuery {
     /// The start page's figures for the period (default MONTH).
-    async fn dashboard(
-        &self,
-        ctx: &Context<'_>,
-        period: Option<DashboardPeriod>,
-    ) -> GqlResult<Dashboard> {
+    async fn dashboard(&self, ctx: &Context<'_>, period: Option<DashboardPeriod>) -> GqlResult<Dashboard> {
         let (state, principal) = caller(ctx)?;
-        let figures =
-            service::dashboard(state, principal, period.unwrap_or(DashboardPeriod::Month))
-                .await
-                .gql()?;
+        let figures = service::dashboard(state, principal, period.unwrap_or(DashboardPeriod::Month))
+            .await
+            .gql()?;
         Ok(Dashboard {
             period: figures.period,
             from: figures.from,

@@ -3,9 +3,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use talentpost_shared::{DuplicateReason, DuplicateStatus};
 
 use super::candidates::Candidate;
-use super::support::{
-    GqlResult, ServiceResultExt, caller, page_request, parse_id, parse_ids, to_connection,
-};
+use super::support::{GqlResult, ServiceResultExt, caller, page_request, parse_id, parse_ids, to_connection};
 use crate::ids::CandidateId;
 use crate::services::duplicates::{self as service, DuplicateFilter, MergeCounts};
 
@@ -73,14 +71,8 @@ impl DuplicateQuery {
             candidate_id,
             status: filter.status,
         };
-        let page = service::list(state, principal, filter, &request)
-            .await
-            .gql()?;
-        Ok(to_connection(
-            page,
-            request.after.is_some(),
-            DuplicateSet::from,
-        ))
+        let page = service::list(state, principal, filter, &request).await.gql()?;
+        Ok(to_connection(page, request.after.is_some(), DuplicateSet::from))
     }
 }
 
@@ -91,18 +83,11 @@ pub struct DuplicateMutation;
 impl DuplicateMutation {
     /// Folds the source candidates into the target, keeping every application, document,
     /// contact event and address; the sources are deleted.
-    async fn merge_candidates(
-        &self,
-        ctx: &Context<'_>,
-        target_id: ID,
-        source_ids: Vec<ID>,
-    ) -> GqlResult<MergeResult> {
+    async fn merge_candidates(&self, ctx: &Context<'_>, target_id: ID, source_ids: Vec<ID>) -> GqlResult<MergeResult> {
         let target_id = parse_id("targetId", &target_id, CandidateId)?;
         let source_ids = parse_ids("sourceIds", &source_ids, CandidateId)?;
         let (state, principal) = caller(ctx)?;
-        let (candidate, counts) = service::merge(state, principal, target_id, &source_ids)
-            .await
-            .gql()?;
+        let (candidate, counts) = service::merge(state, principal, target_id, &source_ids).await.gql()?;
         let MergeCounts {
             applications,
             documents,

@@ -1,9 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::{Stream, StreamExt};
-use talentpost_shared::{
-    InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity,
-};
+use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity};
 
 use super::inbox::event_stream;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
@@ -58,14 +56,12 @@ impl InboundAccount {
             return Ok(None);
         };
         let (app, principal) = caller(ctx)?;
-        Ok(crate::services::oauth::connect::find(
-            &app.db,
-            principal,
-            crate::ids::OauthAccountId(id),
+        Ok(
+            crate::services::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
+                .await
+                .ok()
+                .map(super::oauth::OauthAccount),
         )
-        .await
-        .ok()
-        .map(super::oauth::OauthAccount))
     }
     /// The folder watched for new mail.
     async fn folder(&self) -> &str {
@@ -86,10 +82,7 @@ impl InboundAccount {
     }
     /// Where the last failure happened, while the status is ERROR.
     async fn status_problem(&self) -> Option<MailProblem> {
-        self.0
-            .status_problem
-            .as_deref()
-            .and_then(MailProblem::parse)
+        self.0.status_problem.as_deref().and_then(MailProblem::parse)
     }
     /// The failure in words an admin can act on, while the status is ERROR.
     async fn status_detail(&self) -> Option<&str> {
@@ -241,10 +234,7 @@ impl InboundAccountQuery {
     async fn inbound_account(&self, ctx: &Context<'_>, id: ID) -> GqlResult<InboundAccount> {
         let id = parse_id("id", &id, InboundAccountId)?;
         let (app, principal) = caller(ctx)?;
-        service::find(&app.db, principal, id)
-            .await
-            .gql()
-            .map(InboundAccount)
+        service::find(&app.db, principal, id).await.gql().map(InboundAccount)
     }
 
     /// Connects with the given settings and lists the server's folders. Works before
@@ -260,14 +250,12 @@ impl InboundAccountQuery {
             .map(|id| parse_id("accountId", &id, InboundAccountId))
             .transpose()?;
         let (app, principal) = caller(ctx)?;
-        Ok(
-            service::list_folders(app, principal, input.into(), account_id)
-                .await
-                .gql()?
-                .into_iter()
-                .map(MailFolder::from)
-                .collect(),
-        )
+        Ok(service::list_folders(app, principal, input.into(), account_id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(MailFolder::from)
+            .collect())
     }
 }
 
@@ -276,17 +264,10 @@ pub struct InboundAccountMutation;
 
 #[Object]
 impl InboundAccountMutation {
-    async fn create_inbound_account(
-        &self,
-        ctx: &Context<'_>,
-        input: InboundAccountInput,
-    ) -> GqlResult<InboundAccount> {
+    async fn create_inbound_account(&self, ctx: &Context<'_>, input: InboundAccountInput) -> GqlResult<InboundAccount> {
         let input = input.into_service()?;
         let (app, principal) = caller(ctx)?;
-        service::create(app, principal, input)
-            .await
-            .gql()
-            .map(InboundAccount)
+        service::create(app, principal, input).await.gql().map(InboundAccount)
     }
 
     async fn update_inbound_account(
@@ -318,12 +299,7 @@ impl InboundAccountMutation {
 
     /// Fetches new mail now. With `since`, every mail from that date is looked at again
     /// ("fetch again since"); mail already stored is never stored twice.
-    async fn sync_inbound_account(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        since: Option<NaiveDate>,
-    ) -> GqlResult<SyncResult> {
+    async fn sync_inbound_account(&self, ctx: &Context<'_>, id: ID, since: Option<NaiveDate>) -> GqlResult<SyncResult> {
         let id = parse_id("id", &id, InboundAccountId)?;
         let (app, principal) = caller(ctx)?;
         let (report, account) = service::sync_now(app, principal, id, since).await.gql()?;

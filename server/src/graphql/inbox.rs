@@ -12,16 +12,14 @@ use super::job_openings::JobOpening;
 use super::legal_entities::LegalEntity;
 use super::mail_messages::MailMessage;
 use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids,
-    state, to_connection, to_gql,
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids, state, to_connection,
+    to_gql,
 };
 use crate::auth::Principal;
 use crate::db::entities::{document, inbox_item};
 use crate::error::ServiceError;
 use crate::events::DomainEvent;
-use crate::ids::{
-    ApplicationId, CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId,
-};
+use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
 use crate::services::inbox::{self as service, ApplicationSubmission, InboxFilter, UploadedFile};
 use crate::services::{candidates, job_openings, legal_entities, mail_intake, takeover};
 use crate::state::AppState;
@@ -114,12 +112,10 @@ impl InboxItem {
     /// The mail of an e-mail item (headers, bodies, raw source); null for other media.
     async fn mail(&self, ctx: &Context<'_>) -> GqlResult<Option<MailMessage>> {
         let state = state(ctx)?;
-        Ok(
-            crate::services::mail_messages::of_item(&state.db, self.0.id)
-                .await
-                .gql()?
-                .map(MailMessage),
-        )
+        Ok(crate::services::mail_messages::of_item(&state.db, self.0.id)
+            .await
+            .gql()?
+            .map(MailMessage))
     }
     async fn documents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Document>> {
         let state = state(ctx)?;
@@ -259,27 +255,18 @@ impl InboxQuery {
             medium,
             state: state.unwrap_or(InboxState::Unassigned),
         };
-        let page = service::list(app, principal, filter, &request)
-            .await
-            .gql()?;
+        let page = service::list(app, principal, filter, &request).await.gql()?;
         Ok(to_connection(page, request.after.is_some(), InboxItem))
     }
 
     async fn inbox_item(&self, ctx: &Context<'_>, id: ID) -> GqlResult<InboxItem> {
         let id = parse_id("id", &id, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
-        service::find(&app.db, principal, id)
-            .await
-            .gql()
-            .map(InboxItem)
+        service::find(&app.db, principal, id).await.gql().map(InboxItem)
     }
 
     /// Known candidates the item may belong to, best first.
-    async fn candidate_suggestions(
-        &self,
-        ctx: &Context<'_>,
-        inbox_item_id: ID,
-    ) -> GqlResult<Vec<CandidateSuggestion>> {
+    async fn candidate_suggestions(&self, ctx: &Context<'_>, inbox_item_id: ID) -> GqlResult<Vec<CandidateSuggestion>> {
         let id = parse_id("inboxItemId", &inbox_item_id, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
         let suggestions = takeover::suggestions(app, principal, id).await.gql()?;
@@ -294,11 +281,7 @@ impl InboxQuery {
     }
 
     /// Items per medium in one state (default UNASSIGNED), as the inbox tabs show them.
-    async fn inbox_counts(
-        &self,
-        ctx: &Context<'_>,
-        state: Option<InboxState>,
-    ) -> GqlResult<InboxCounts> {
+    async fn inbox_counts(&self, ctx: &Context<'_>, state: Option<InboxState>) -> GqlResult<InboxCounts> {
         let (app, principal) = caller(ctx)?;
         service::counts(app, principal, state.unwrap_or(InboxState::Unassigned))
             .await
@@ -314,11 +297,7 @@ pub struct InboxMutation;
 impl InboxMutation {
     /// Moves items to the deleted state; the user who deleted them or an administrator
     /// can restore them.
-    async fn delete_inbox_items(
-        &self,
-        ctx: &Context<'_>,
-        ids: Vec<ID>,
-    ) -> GqlResult<Vec<InboxItem>> {
+    async fn delete_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<InboxItem>> {
         let ids = parse_ids("ids", &ids, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
         Ok(service::delete(app, principal, &ids)
@@ -373,14 +352,12 @@ impl InboxMutation {
             .map(|id| parse_id("jobOpeningId", &id, JobOpeningId))
             .transpose()?;
         let (app, principal) = caller(ctx)?;
-        Ok(
-            takeover::take_over_many(app, principal, &ids, job_opening_id)
-                .await
-                .gql()?
-                .into_iter()
-                .map(InboxAssignment::from)
-                .collect(),
-        )
+        Ok(takeover::take_over_many(app, principal, &ids, job_opening_id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(InboxAssignment::from)
+            .collect())
     }
 
     /// Joins the item to a known candidate (and optionally one of their applications).
@@ -409,19 +386,12 @@ impl InboxMutation {
     async fn undo_take_over(&self, ctx: &Context<'_>, id: ID) -> GqlResult<InboxItem> {
         let id = parse_id("id", &id, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
-        takeover::undo_take_over(app, principal, id)
-            .await
-            .gql()
-            .map(InboxItem)
+        takeover::undo_take_over(app, principal, id).await.gql().map(InboxItem)
     }
 
     /// Brings deleted items back: administrators any, others those they deleted
     /// themselves (the app's "undo").
-    async fn restore_inbox_items(
-        &self,
-        ctx: &Context<'_>,
-        ids: Vec<ID>,
-    ) -> GqlResult<Vec<InboxItem>> {
+    async fn restore_inbox_items(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<InboxItem>> {
         let ids = parse_ids("ids", &ids, InboxItemId)?;
         let (app, principal) = caller(ctx)?;
         Ok(service::restore(app, principal, &ids)
@@ -437,9 +407,7 @@ impl InboxMutation {
     /// from elsewhere. Administrators only. A mail already stored returns its item.
     async fn import_mail(&self, ctx: &Context<'_>, file: Upload) -> GqlResult<InboxItem> {
         let (app, principal) = caller(ctx)?;
-        let upload =
-            read_upload_limited(ctx, "file".to_owned(), mail_intake::hard_limit(app), &file)
-                .await?;
+        let upload = read_upload_limited(ctx, "file".to_owned(), mail_intake::hard_limit(app), &file).await?;
         mail_intake::submit(app, principal, upload.bytes, MailSource::Api)
             .await
             .gql()
@@ -447,11 +415,7 @@ impl InboxMutation {
     }
 
     /// Pushes an application from a career page; it appears in the inbox as an online-form item.
-    async fn submit_application(
-        &self,
-        ctx: &Context<'_>,
-        input: SubmitApplicationInput,
-    ) -> GqlResult<InboxItem> {
+    async fn submit_application(&self, ctx: &Context<'_>, input: SubmitApplicationInput) -> GqlResult<InboxItem> {
         let email = parse_email("email", &input.email)?;
         let job_opening_id = input
             .job_opening_id
@@ -489,19 +453,8 @@ impl InboxMutation {
     }
 }
 
-async fn read_upload(
-    ctx: &Context<'_>,
-    app: &AppState,
-    index: usize,
-    upload: &Upload,
-) -> GqlResult<UploadedFile> {
-    read_upload_limited(
-        ctx,
-        format!("attachments.{index}"),
-        app.config.max_upload_bytes,
-        upload,
-    )
-    .await
+async fn read_upload(ctx: &Context<'_>, app: &AppState, index: usize, upload: &Upload) -> GqlResult<UploadedFile> {
+    read_upload_limited(ctx, format!("attachments.{index}"), app.config.max_upload_bytes, upload).await
 }
 
 pub(super) async fn read_upload_limited(
@@ -543,10 +496,7 @@ pub(super) async fn read_upload_limited(
 pub struct InboxSubscription;
 
 /// Events for one subscriber, ending when that subscriber's access changes.
-pub(super) fn event_stream(
-    app: &AppState,
-    principal: &Principal,
-) -> impl Stream<Item = DomainEvent> + use<> {
+pub(super) fn event_stream(app: &AppState, principal: &Principal) -> impl Stream<Item = DomainEvent> + use<> {
     let (organisation_id, user_id) = (principal.organisation_id, principal.user_id);
     // A lagging subscriber skips what it missed; counts are re-read on the next event.
     BroadcastStream::new(app.events.subscribe())
@@ -593,21 +543,14 @@ impl InboxSubscription {
         let changes = event_stream(&app, &principal)
             .filter(move |event| {
                 let relevant = event.organisation_id() == organisation_id
-                    && matches!(
-                        event,
-                        DomainEvent::InboxItemAdded(_) | DomainEvent::InboxChanged { .. }
-                    );
+                    && matches!(event, DomainEvent::InboxItemAdded(_) | DomainEvent::InboxChanged { .. });
                 async move { relevant }
             })
             .map(|_| ());
         // A first sync stores thousands of mails in a burst: count once per quarter
         // second of changes, not once per mail.
-        let changes = tokio_stream::StreamExt::chunks_timeout(
-            changes,
-            10_000,
-            std::time::Duration::from_millis(250),
-        )
-        .map(|_| ());
+        let changes =
+            tokio_stream::StreamExt::chunks_timeout(changes, 10_000, std::time::Duration::from_millis(250)).map(|_| ());
         let triggers = futures_util::stream::once(async {}).chain(changes);
         Ok(triggers.filter_map(move |()| {
             let (app, principal) = (app.clone(), principal.clone());

@@ -42,14 +42,8 @@ pub struct IntakeSettings {
 impl From<Settings> for IntakeSettings {
     fn from(settings: Settings) -> Self {
         Self {
-            form_url: settings
-                .form_key
-                .as_ref()
-                .map(|key| format!("/api/public/forms/{key}")),
-            sms_webhook_url: settings
-                .sms_key
-                .as_ref()
-                .map(|key| format!("/api/intake/sms/{key}")),
+            form_url: settings.form_key.as_ref().map(|key| format!("/api/public/forms/{key}")),
+            sms_webhook_url: settings.sms_key.as_ref().map(|key| format!("/api/intake/sms/{key}")),
             form_key: settings.form_key,
             sms_key: settings.sms_key,
             has_sms_secret: settings.has_sms_secret,
@@ -86,15 +80,9 @@ pub struct IntakeMutation;
 #[Object]
 impl IntakeMutation {
     /// Issues a new key (and for SMS a new secret); the old one stops working at once.
-    async fn rotate_intake_key(
-        &self,
-        ctx: &Context<'_>,
-        channel: IntakeChannel,
-    ) -> GqlResult<RotatedIntakeKey> {
+    async fn rotate_intake_key(&self, ctx: &Context<'_>, channel: IntakeChannel) -> GqlResult<RotatedIntakeKey> {
         let (state, principal) = caller(ctx)?;
-        let (settings, secret) = service::rotate(state, principal, channel.into())
-            .await
-            .gql()?;
+        let (settings, secret) = service::rotate(state, principal, channel.into()).await.gql()?;
         Ok(RotatedIntakeKey {
             settings: settings.into(),
             secret,
@@ -103,11 +91,7 @@ impl IntakeMutation {
 
     /// Limits which career sites may embed the application form in a frame; an empty
     /// list lets any site. Each entry is an origin: scheme, host and optional port.
-    async fn set_form_embed_origins(
-        &self,
-        ctx: &Context<'_>,
-        origins: Vec<String>,
-    ) -> GqlResult<IntakeSettings> {
+    async fn set_form_embed_origins(&self, ctx: &Context<'_>, origins: Vec<String>) -> GqlResult<IntakeSettings> {
         let (state, principal) = caller(ctx)?;
         let origins = origins
             .iter()
@@ -122,11 +106,7 @@ impl IntakeMutation {
     }
 
     /// Switches the channel off; deliveries with its key are refused.
-    async fn disable_intake(
-        &self,
-        ctx: &Context<'_>,
-        channel: IntakeChannel,
-    ) -> GqlResult<IntakeSettings> {
+    async fn disable_intake(&self, ctx: &Context<'_>, channel: IntakeChannel) -> GqlResult<IntakeSettings> {
         let (state, principal) = caller(ctx)?;
         service::disable(state, principal, channel.into())
             .await

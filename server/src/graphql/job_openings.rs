@@ -4,9 +4,7 @@ use chrono::{DateTime, Utc};
 use talentpost_shared::JobOpeningStatus;
 
 use super::legal_entities::LegalEntity;
-use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection,
-};
+use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
 use crate::db::entities::job_opening;
 use crate::ids::{JobOpeningId, LegalEntityId};
 use crate::services::job_openings::{self as service, JobOpeningFilter, JobOpeningInput};
@@ -30,14 +28,10 @@ pub struct JobOpening {
 impl JobOpening {
     async fn legal_entity(&self, ctx: &Context<'_>) -> GqlResult<LegalEntity> {
         let (state, principal) = caller(ctx)?;
-        legal_entities::find_in_organisation(
-            &state.db,
-            principal,
-            LegalEntityId(self.raw_entity_id),
-        )
-        .await
-        .gql()
-        .map(LegalEntity::from)
+        legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(self.raw_entity_id))
+            .await
+            .gql()
+            .map(LegalEntity::from)
     }
 }
 
@@ -102,11 +96,7 @@ impl JobOpeningQuery {
         )
         .await
         .gql()?;
-        Ok(to_connection(
-            page,
-            request.after.is_some(),
-            JobOpening::from,
-        ))
+        Ok(to_connection(page, request.after.is_some(), JobOpening::from))
     }
 }
 
@@ -115,11 +105,7 @@ pub struct JobOpeningMutation;
 
 #[Object]
 impl JobOpeningMutation {
-    async fn create_job_opening(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateJobOpeningInput,
-    ) -> GqlResult<JobOpening> {
+    async fn create_job_opening(&self, ctx: &Context<'_>, input: CreateJobOpeningInput) -> GqlResult<JobOpening> {
         let legal_entity_id = parse_id("legalEntityId", &input.legal_entity_id, LegalEntityId)?;
         let (state, principal) = caller(ctx)?;
         let input = JobOpeningInput {

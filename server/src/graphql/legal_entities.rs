@@ -21,10 +21,7 @@ pub struct LegalEntity {
 impl LegalEntity {
     /// The address this company's mail server redirects application mail to (or pipes
     /// to `talentpost ingest-mail`); mail delivered there lands in this entity's inbox.
-    async fn intake_address(
-        &self,
-        ctx: &async_graphql::Context<'_>,
-    ) -> super::support::GqlResult<String> {
+    async fn intake_address(&self, ctx: &async_graphql::Context<'_>) -> super::support::GqlResult<String> {
         let state = super::support::state(ctx)?;
         let id = self.id.parse::<i64>().unwrap_or_default();
         Ok(crate::mail::ingest::intake_address(
@@ -82,11 +79,7 @@ pub struct LegalEntityMutation;
 
 #[Object]
 impl LegalEntityMutation {
-    async fn create_legal_entity(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateLegalEntityInput,
-    ) -> GqlResult<LegalEntity> {
+    async fn create_legal_entity(&self, ctx: &Context<'_>, input: CreateLegalEntityInput) -> GqlResult<LegalEntity> {
         let (state, principal) = caller(ctx)?;
         let input = LegalEntityInput {
             name: Some(input.name),

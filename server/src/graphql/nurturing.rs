@@ -8,9 +8,7 @@ use talentpost_shared::nurturing::CandidateQueryFilter;
 
 use super::candidates::Candidate;
 use super::outbox::OutboxMessage;
-use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection,
-};
+use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
 use crate::db::entities::{candidate_query, form_letter};
 use crate::ids::{ApplicationId, CandidateId, CandidateQueryId, FormLetterId};
 use crate::services::candidate_queries;
@@ -33,12 +31,10 @@ impl SavedCandidateQuery {
     async fn hit_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
         let (state, principal) = caller(ctx)?;
         let page = page_request(Some(1), None)?;
-        Ok(
-            candidate_queries::run(state, principal, &self.filter, &page)
-                .await
-                .gql()?
-                .1,
-        )
+        Ok(candidate_queries::run(state, principal, &self.filter, &page)
+            .await
+            .gql()?
+            .1)
     }
 }
 
@@ -78,10 +74,7 @@ impl From<form_letter::Model> for FormLetter {
     fn from(model: form_letter::Model) -> Self {
         Self {
             id: gql_id(model.id),
-            sets_candidate_status: model
-                .sets_candidate_status
-                .as_deref()
-                .and_then(CandidateStatus::parse),
+            sets_candidate_status: model.sets_candidate_status.as_deref().and_then(CandidateStatus::parse),
             name: model.name,
             subject: model.subject,
             body_text: model.body_text,
@@ -112,8 +105,7 @@ impl From<FormLetterInput> for ServiceLetterInput {
             subject: input.subject,
             body_text: input.body_text,
             body_html: input.body_html,
-            sets_candidate_status: match (input.sets_candidate_status, input.clear_candidate_status)
-            {
+            sets_candidate_status: match (input.sets_candidate_status, input.clear_candidate_status) {
                 (Some(status), _) => Some(Some(status)),
                 (None, true) => Some(None),
                 (None, false) => None,
@@ -163,11 +155,7 @@ impl NurturingQuery {
             (_, Some(filter)) => filter,
             (Some(id), None) => {
                 let id = parse_id("id", &id, CandidateQueryId)?;
-                candidate_queries::filter_of(
-                    &candidate_queries::find(&state.db, principal, id)
-                        .await
-                        .gql()?,
-                )
+                candidate_queries::filter_of(&candidate_queries::find(&state.db, principal, id).await.gql()?)
             }
             (None, None) => CandidateQueryFilter::default(),
         };
@@ -209,10 +197,9 @@ impl NurturingQuery {
             .map(|id| parse_id("applicationId", &id, ApplicationId))
             .transpose()?;
         let (state, principal) = caller(ctx)?;
-        let (letter, to) =
-            form_letters::preview(state, principal, id, candidate_id, application_id)
-                .await
-                .gql()?;
+        let (letter, to) = form_letters::preview(state, principal, id, candidate_id, application_id)
+            .await
+            .gql()?;
         Ok(FormLetterPreview {
             subject: letter.subject,
             body_text: letter.text,
@@ -275,11 +262,7 @@ impl NurturingMutation {
             .map(|()| true)
     }
 
-    async fn create_form_letter(
-        &self,
-        ctx: &Context<'_>,
-        input: FormLetterInput,
-    ) -> GqlResult<FormLetter> {
+    async fn create_form_letter(&self, ctx: &Context<'_>, input: FormLetterInput) -> GqlResult<FormLetter> {
         let (state, principal) = caller(ctx)?;
         form_letters::create(state, principal, input.into())
             .await
@@ -287,12 +270,7 @@ impl NurturingMutation {
             .map(FormLetter::from)
     }
 
-    async fn update_form_letter(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: FormLetterInput,
-    ) -> GqlResult<FormLetter> {
+    async fn update_form_letter(&self, ctx: &Context<'_>, id: ID, input: FormLetterInput) -> GqlResult<FormLetter> {
         let id = parse_id("id", &id, FormLetterId)?;
         let (state, principal) = caller(ctx)?;
         form_letters::update(state, principal, id, input.into())
@@ -317,14 +295,11 @@ impl NurturingMutation {
             .map(|id| parse_id("applicationId", &id, ApplicationId))
             .transpose()?;
         let (state, principal) = caller(ctx)?;
-        let (outcome, candidate) =
-            form_letters::send(state, principal, id, candidate_id, application_id)
-                .await
-                .gql()?;
+        let (outcome, candidate) = form_letters::send(state, principal, id, candidate_id, application_id)
+            .await
+            .gql()?;
         let (outbox_message, documented_only) = match outcome {
-            form_letters::LetterOutcome::Mailed(message) => {
-                (Some(OutboxMessage::from(*message)), false)
-            }
+            form_letters::LetterOutcome::Mailed(message) => (Some(OutboxMessage::from(*message)), false),
             form_letters::LetterOutcome::Documented(_) => (None, true),
         };
         Ok(FormLetterSent {
@@ -337,9 +312,6 @@ impl NurturingMutation {
     async fn delete_form_letter(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let id = parse_id("id", &id, FormLetterId)?;
         let (state, principal) = caller(ctx)?;
-        form_letters::delete(state, principal, id)
-            .await
-            .gql()
-            .map(|()| true)
+        form_letters::delete(state, principal, id).await.gql().map(|()| true)
     }
 }

@@ -9,21 +9,16 @@ use talentpost_shared::{MatchReasonCode, NurturingEntryState, Weekday, WritingJo
 
 use super::candidates::Candidate;
 use super::inbox::event_stream;
-use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, parse_ids, to_connection,
-};
+use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, parse_ids, to_connection};
 use crate::auth::Principal;
 use crate::events::DomainEvent;
 use crate::ids::{
-    ApplicationId, CandidateId, CandidateQueryId, FormLetterId, NurturingEntryId, NurturingJobId,
-    WritingJobId,
+    ApplicationId, CandidateId, CandidateQueryId, FormLetterId, NurturingEntryId, NurturingJobId, WritingJobId,
 };
 use crate::services::nurturing::entries::{self, EntryFilter, EntryView};
 use crate::services::nurturing::jobs::{self, JobInput, JobView};
 use crate::services::nurturing::{export, planning};
-use crate::services::writing_jobs::{
-    self, NewWritingJob, WritingJobFilter as ServiceWritingJobFilter, WritingJobView,
-};
+use crate::services::writing_jobs::{self, NewWritingJob, WritingJobFilter as ServiceWritingJobFilter, WritingJobView};
 
 #[derive(SimpleObject)]
 pub struct NurturingEntryCounts {
@@ -300,10 +295,7 @@ impl NurturingJobQuery {
     async fn nurturing_job(&self, ctx: &Context<'_>, id: ID) -> GqlResult<NurturingJob> {
         let id = parse_id("id", &id, NurturingJobId)?;
         let (state, principal) = caller(ctx)?;
-        jobs::view(state, principal, id)
-            .await
-            .gql()
-            .map(NurturingJob::from)
+        jobs::view(state, principal, id).await.gql().map(NurturingJob::from)
     }
 
     /// The dispatch tab: entries of the job, the latest run first.
@@ -322,9 +314,7 @@ impl NurturingJobQuery {
             state: filter.unwrap_or_default().state,
         };
         let (state, principal) = caller(ctx)?;
-        let (page, total_count) = entries::list(state, principal, job_id, filter, &request)
-            .await
-            .gql()?;
+        let (page, total_count) = entries::list(state, principal, job_id, filter, &request).await.gql()?;
         Ok(NurturingEntries {
             total_count,
             entries: to_connection(page, request.after.is_some(), NurturingEntry::from),
@@ -340,10 +330,9 @@ impl NurturingJobQuery {
     ) -> GqlResult<NurturingJobPreview> {
         let id = parse_id("id", &id, NurturingJobId)?;
         let (state, principal) = caller(ctx)?;
-        let (recipients, total, at) =
-            planning::preview(state, principal, id, first.clamp(0, 500) as usize)
-                .await
-                .gql()?;
+        let (recipients, total, at) = planning::preview(state, principal, id, first.clamp(0, 500) as usize)
+            .await
+            .gql()?;
         Ok(NurturingJobPreview {
             at,
             total_count: total as u64,
@@ -352,11 +341,7 @@ impl NurturingJobQuery {
                 .map(|recipient| NurturingRecipient {
                     candidate_id: gql_id(recipient.candidate_id),
                     application_id: recipient.application_id.map(gql_id),
-                    reasons: recipient
-                        .reasons
-                        .into_iter()
-                        .map(MatchReason::from)
-                        .collect(),
+                    reasons: recipient.reasons.into_iter().map(MatchReason::from).collect(),
                 })
                 .collect(),
         })
@@ -386,9 +371,7 @@ impl NurturingJobQuery {
             due_by: filter.due_by,
         };
         let (state, principal) = caller(ctx)?;
-        let (page, total_count) = writing_jobs::list(state, principal, filter, &request)
-            .await
-            .gql()?;
+        let (page, total_count) = writing_jobs::list(state, principal, filter, &request).await.gql()?;
         Ok(WritingJobs {
             total_count,
             jobs: to_connection(page, request.after.is_some(), WritingJob::from),
@@ -401,11 +384,7 @@ pub struct NurturingJobMutation;
 
 #[Object]
 impl NurturingJobMutation {
-    async fn create_nurturing_job(
-        &self,
-        ctx: &Context<'_>,
-        input: NurturingJobInput,
-    ) -> GqlResult<NurturingJob> {
+    async fn create_nurturing_job(&self, ctx: &Context<'_>, input: NurturingJobInput) -> GqlResult<NurturingJob> {
         let input = input.parse()?;
         let (state, principal) = caller(ctx)?;
         let created = jobs::create(state, principal, input).await.gql()?;
@@ -427,10 +406,7 @@ impl NurturingJobMutation {
         let input = input.parse()?;
         let (state, principal) = caller(ctx)?;
         jobs::update(state, principal, id, input).await.gql()?;
-        jobs::view(state, principal, id)
-            .await
-            .gql()
-            .map(NurturingJob::from)
+        jobs::view(state, principal, id).await.gql().map(NurturingJob::from)
     }
 
     /// A switched-off copy.
@@ -449,18 +425,11 @@ impl NurturingJobMutation {
     async fn delete_nurturing_job(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let id = parse_id("id", &id, NurturingJobId)?;
         let (state, principal) = caller(ctx)?;
-        jobs::delete(state, principal, id)
-            .await
-            .gql()
-            .map(|()| true)
+        jobs::delete(state, principal, id).await.gql().map(|()| true)
     }
 
     /// Planned entries will not be written; their writing jobs disappear.
-    async fn block_nurturing_entries(
-        &self,
-        ctx: &Context<'_>,
-        ids: Vec<ID>,
-    ) -> GqlResult<Vec<NurturingEntry>> {
+    async fn block_nurturing_entries(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<NurturingEntry>> {
         let ids = parse_ids("ids", &ids, NurturingEntryId)?;
         let (state, principal) = caller(ctx)?;
         Ok(entries::block(state, principal, &ids)
@@ -488,11 +457,7 @@ impl NurturingJobMutation {
         })
     }
 
-    async fn create_writing_job(
-        &self,
-        ctx: &Context<'_>,
-        input: WritingJobInput,
-    ) -> GqlResult<WritingJob> {
+    async fn create_writing_job(&self, ctx: &Context<'_>, input: WritingJobInput) -> GqlResult<WritingJob> {
         let input = NewWritingJob {
             kind: input.kind,
             candidate_id: parse_id("input.candidateId", &input.candidate_id, CandidateId)?,
@@ -551,18 +516,13 @@ impl NurturingJobSubscription {
                         organisation_id,
                         job_id,
                     } => organisation_id == principal.organisation_id && job_id == Some(id.0),
-                    DomainEvent::OutboxChanged {
-                        organisation_id, ..
-                    } => organisation_id == principal.organisation_id,
+                    DomainEvent::OutboxChanged { organisation_id, .. } => organisation_id == principal.organisation_id,
                     _ => false,
                 };
                 if !relevant {
                     return None;
                 }
-                jobs::view(&app, &principal, id)
-                    .await
-                    .ok()
-                    .map(NurturingJob::from)
+                jobs::view(&app, &principal, id).await.ok().map(NurturingJob::from)
             }
         });
         Ok(futures_util::stream::iter([NurturingJob::from(current)]).chain(changes))

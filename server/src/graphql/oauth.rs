@@ -54,10 +54,7 @@ impl OauthClient {
         self.0.smtp_port
     }
     async fn smtp_security(&self) -> Option<MailSecurity> {
-        self.0
-            .smtp_security
-            .as_deref()
-            .and_then(MailSecurity::parse)
+        self.0.smtp_security.as_deref().and_then(MailSecurity::parse)
     }
     async fn accept_invalid_certs(&self) -> bool {
         self.0.accept_invalid_certs
@@ -264,9 +261,6 @@ impl OauthMutation {
     async fn disconnect_oauth(&self, ctx: &Context<'_>, account_id: ID) -> GqlResult<OauthAccount> {
         let id = parse_id("accountId", &account_id, OauthAccountId)?;
         let (app, principal) = caller(ctx)?;
-        connect::disconnect(app, principal, id)
-            .await
-            .gql()
-            .map(OauthAccount)
+        connect::disconnect(app, principal, id).await.gql().map(OauthAccount)
     }
 }

@@ -7,12 +7,8 @@ use super::outbox::OutboxMessage;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
 use crate::db::entities::{outbound_account, sender_identity};
 use crate::ids::{LegalEntityId, OutboundAccountId};
-use crate::services::outbound_accounts::{
-    self as service, OutboundAccountInput as ServiceInput, TestReport,
-};
-use crate::services::sender_identities::{
-    self, SenderIdentityInput as ServiceSenderInput, SenderView,
-};
+use crate::services::outbound_accounts::{self as service, OutboundAccountInput as ServiceInput, TestReport};
+use crate::services::sender_identities::{self, SenderIdentityInput as ServiceSenderInput, SenderView};
 
 /// An SMTP server legal entities send through. The password is write-only.
 pub struct OutboundAccount(outbound_account::Model);
@@ -62,14 +58,12 @@ impl OutboundAccount {
             return Ok(None);
         };
         let (app, principal) = caller(ctx)?;
-        Ok(crate::services::oauth::connect::find(
-            &app.db,
-            principal,
-            crate::ids::OauthAccountId(id),
+        Ok(
+            crate::services::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
+                .await
+                .ok()
+                .map(super::oauth::OauthAccount),
         )
-        .await
-        .ok()
-        .map(super::oauth::OauthAccount))
     }
     async fn signature_text(&self) -> Option<&str> {
         self.0.signature_text.as_deref()
@@ -159,10 +153,7 @@ impl From<TestReport> for SmtpTestResult {
                 })
                 .collect(),
             problem: report.failure.as_ref().map(|failure| failure.problem),
-            message: report
-                .failure
-                .as_ref()
-                .map(|failure| failure.message.clone()),
+            message: report.failure.as_ref().map(|failure| failure.message.clone()),
             reply_code: report
                 .failure
                 .as_ref()
@@ -217,10 +208,7 @@ impl SenderIdentity {
         self.0.effective.thread_reply_addresses
     }
     async fn updated_at(&self) -> Option<DateTime<Utc>> {
-        self.0
-            .own
-            .as_ref()
-            .map(|own: &sender_identity::Model| own.updated_at)
+        self.0.own.as_ref().map(|own: &sender_identity::Model| own.updated_at)
     }
 }
 
@@ -252,11 +240,7 @@ impl OutboundAccountQuery {
             .collect())
     }
 
-    async fn sender_identity(
-        &self,
-        ctx: &Context<'_>,
-        legal_entity_id: ID,
-    ) -> GqlResult<SenderIdentity> {
+    async fn sender_identity(&self, ctx: &Context<'_>, legal_entity_id: ID) -> GqlResult<SenderIdentity> {
         let id = parse_id("legalEntityId", &legal_entity_id, LegalEntityId)?;
         let (app, principal) = caller(ctx)?;
         sender_identities::view(app, principal, id)
@@ -278,10 +262,7 @@ impl OutboundAccountMutation {
     ) -> GqlResult<OutboundAccount> {
         let input = input.into_service()?;
         let (app, principal) = caller(ctx)?;
-        service::create(app, principal, input)
-            .await
-            .gql()
-            .map(OutboundAccount)
+        service::create(app, principal, input).await.gql().map(OutboundAccount)
     }
 
     async fn update_outbound_account(
@@ -300,11 +281,7 @@ impl OutboundAccountMutation {
     }
 
     /// Deletes the accounts, all or none; refused while a sender uses one or mail waits for it.
-    async fn delete_outbound_accounts(
-        &self,
-        ctx: &Context<'_>,
-        ids: Vec<ID>,
-    ) -> GqlResult<Vec<ID>> {
+    async fn delete_outbound_accounts(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<ID>> {
         let ids = parse_ids("ids", &ids, OutboundAccountId)?;
         let (app, principal) = caller(ctx)?;
         Ok(service::delete(app, principal, &ids)
@@ -330,9 +307,7 @@ impl OutboundAccountMutation {
         send: Option<bool>,
     ) -> GqlResult<SmtpTestResult> {
         let send = send.unwrap_or(false);
-        let id = id
-            .map(|id| parse_id("id", &id, OutboundAccountId))
-            .transpose()?;
+        let id = id.map(|id| parse_id("id", &id, OutboundAccountId)).transpose()?;
         let input = input.map(OutboundAccountInput::into_service).transpose()?;
         let (app, principal) = caller(ctx)?;
         service::test(app, principal, id, input, &to, from.as_deref(), send)

@@ -5,16 +5,12 @@ use futures_util::{Stream, StreamExt};
 use talentpost_shared::{ContactMedium, MailProblem, OutboxChannel, OutboxPurpose, OutboxStatus};
 
 use super::inbox::{event_stream, read_upload_limited};
-use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection,
-};
+use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
 use crate::auth::Principal;
 use crate::db::entities::{contact_event, outbox_message};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, OutboxMessageId};
-use crate::services::contact_history::{
-    self, ContactEventInput as ServiceContactInput, HistoryEntry, HistoryFilter,
-};
+use crate::services::contact_history::{self, ContactEventInput as ServiceContactInput, HistoryEntry, HistoryFilter};
 use crate::services::messages::{self, SendMessageInput as ServiceSendInput};
 use crate::services::outbox::{self as service, OutboxFilter};
 
@@ -233,19 +229,14 @@ impl OutboxQuery {
                 .transpose()?,
         };
         let (app, principal) = caller(ctx)?;
-        let page = service::list(app, principal, &filter, &request)
-            .await
-            .gql()?;
+        let page = service::list(app, principal, &filter, &request).await.gql()?;
         Ok(to_connection(page, request.after.is_some(), OutboxMessage))
     }
 
     async fn outbox_message(&self, ctx: &Context<'_>, id: ID) -> GqlResult<OutboxMessage> {
         let id = parse_id("id", &id, OutboxMessageId)?;
         let (app, principal) = caller(ctx)?;
-        service::find(&app.db, principal, id)
-            .await
-            .gql()
-            .map(OutboxMessage)
+        service::find(&app.db, principal, id).await.gql().map(OutboxMessage)
     }
 
     /// Every contact with the candidate, newest first.
@@ -276,11 +267,7 @@ pub struct OutboxMutation;
 impl OutboxMutation {
     /// Writes to a candidate. The mail is queued in the outbox together with its entry
     /// in the contact history and sent by the outbox worker.
-    async fn send_message(
-        &self,
-        ctx: &Context<'_>,
-        input: SendMessageInput,
-    ) -> GqlResult<OutboxMessage> {
+    async fn send_message(&self, ctx: &Context<'_>, input: SendMessageInput) -> GqlResult<OutboxMessage> {
         let candidate_id = parse_id("candidateId", &input.candidate_id, CandidateId)?;
         let application_id = input
             .application_id
@@ -312,38 +299,25 @@ impl OutboxMutation {
             attachments,
             in_reply_to_inbox_item_id: in_reply_to,
         };
-        messages::send(app, principal, send)
-            .await
-            .gql()
-            .map(OutboxMessage)
+        messages::send(app, principal, send).await.gql().map(OutboxMessage)
     }
 
     /// Queues a failed, waiting or cancelled mail again, now.
     async fn retry_outbox_message(&self, ctx: &Context<'_>, id: ID) -> GqlResult<OutboxMessage> {
         let id = parse_id("id", &id, OutboxMessageId)?;
         let (app, principal) = caller(ctx)?;
-        service::retry(app, principal, id)
-            .await
-            .gql()
-            .map(OutboxMessage)
+        service::retry(app, principal, id).await.gql().map(OutboxMessage)
     }
 
     /// Stops a mail that has not gone out yet.
     async fn cancel_outbox_message(&self, ctx: &Context<'_>, id: ID) -> GqlResult<OutboxMessage> {
         let id = parse_id("id", &id, OutboxMessageId)?;
         let (app, principal) = caller(ctx)?;
-        service::cancel(app, principal, id)
-            .await
-            .gql()
-            .map(OutboxMessage)
+        service::cancel(app, principal, id).await.gql().map(OutboxMessage)
     }
 
     /// Records a letter, fax, phone call or meeting in the candidate's history.
-    async fn add_contact_event(
-        &self,
-        ctx: &Context<'_>,
-        input: ContactEventInput,
-    ) -> GqlResult<ContactEvent> {
+    async fn add_contact_event(&self, ctx: &Context<'_>, input: ContactEventInput) -> GqlResult<ContactEvent> {
         let input = ServiceContactInput {
             candidate_id: parse_id("candidateId", &input.candidate_id, CandidateId)?,
             application_id: input
@@ -375,9 +349,7 @@ impl OutboxSubscription {
         ctx: &Context<'_>,
         id: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = OutboxMessage> + use<>> {
-        let only = id
-            .map(|id| parse_id("id", &id, OutboxMessageId))
-            .transpose()?;
+        let only = id.map(|id| parse_id("id", &id, OutboxMessageId)).transpose()?;
         let (app, principal) = caller(ctx)?;
         // Subscribe before reading, so no change between the two is lost.
         let changes = event_stream(app, principal);
@@ -395,9 +367,7 @@ impl OutboxSubscription {
                         organisation_id,
                         message_id,
                         ..
-                    } if organisation_id == principal.organisation_id
-                        && only.is_none_or(|id| id.0 == message_id) =>
-                    {
+                    } if organisation_id == principal.organisation_id && only.is_none_or(|id| id.0 == message_id) => {
                         service::find(&app.db, &principal, OutboxMessageId(message_id))
                             .await
                             .ok()
@@ -419,18 +389,14 @@ impl OutboxSubscription {
         let candidate_id = parse_id("candidateId", &candidate_id, CandidateId)?;
         let (app, principal) = caller(ctx)?;
         let organisation = principal.organisation_id;
-        Ok(
-            event_stream(app, principal).filter_map(move |event| async move {
-                match event {
-                    DomainEvent::ContactHistoryChanged {
-                        organisation_id,
-                        candidate_id: changed,
-                    } if organisation_id == organisation && changed == candidate_id.0 => {
-                        Some(gql_id(changed))
-                    }
-                    _ => None,
-                }
-            }),
-        )
+        Ok(event_stream(app, principal).filter_map(move |event| async move {
+            match event {
+                DomainEvent::ContactHistoryChanged {
+                    organisation_id,
+                    candidate_id: changed,
+                } if organisation_id == organisation && changed == candidate_id.0 => Some(gql_id(changed)),
+                _ => None,
+            }
+        }))
     }
 }

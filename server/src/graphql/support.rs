@@ -84,16 +84,12 @@ pub fn caller<'a>(ctx: &Context<'a>) -> GqlResult<(&'a AppState, &'a Principal)>
 }
 
 pub fn parse_id<T>(field: &str, id: &ID, make: impl Fn(i64) -> T) -> GqlResult<T> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .map(make)
-        .ok_or_else(|| {
-            to_gql(ServiceError::invalid(
-                field,
-                format!("\"{}\" is not a valid id", id.as_str()),
-            ))
-        })
+    id.parse::<i64>().ok().filter(|n| *n > 0).map(make).ok_or_else(|| {
+        to_gql(ServiceError::invalid(
+            field,
+            format!("\"{}\" is not a valid id", id.as_str()),
+        ))
+    })
 }
 
 pub fn parse_ids<T>(field: &str, ids: &[ID], make: impl Fn(i64) -> T + Copy) -> GqlResult<Vec<T>> {
@@ -101,8 +97,7 @@ pub fn parse_ids<T>(field: &str, ids: &[ID], make: impl Fn(i64) -> T + Copy) -> 
 }
 
 pub fn parse_email(field: &str, text: &str) -> GqlResult<EmailAddress> {
-    EmailAddress::parse(text)
-        .map_err(|error| to_gql(ServiceError::invalid(field, error.to_string())))
+    EmailAddress::parse(text).map_err(|error| to_gql(ServiceError::invalid(field, error.to_string())))
 }
 
 pub fn page_request(first: Option<i32>, after: Option<&str>) -> GqlResult<PageRequest> {
@@ -151,10 +146,7 @@ impl Extension for ErrorCodesExtension {
 }
 
 fn add_default_code(error: &mut ServerError) {
-    let has_code = error
-        .extensions
-        .as_ref()
-        .is_some_and(|ext| ext.get("code").is_some());
+    let has_code = error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some());
     if has_code {
         return;
     }

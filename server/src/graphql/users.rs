@@ -2,9 +2,7 @@ use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObjec
 use chrono::{DateTime, Utc};
 use talentpost_shared::Role;
 
-use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, parse_email, parse_id, parse_ids, state,
-};
+use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_email, parse_id, parse_ids, state};
 use crate::db::entities::{app_user, user_group};
 use crate::ids::{LegalEntityId, UserGroupId, UserId};
 use crate::services::users::{self as service, NewUser, UserChanges};
@@ -34,16 +32,8 @@ impl User {
     /// Legal entities this user administers (company admins only).
     async fn legal_entity_ids(&self, ctx: &Context<'_>) -> GqlResult<Vec<ID>> {
         let state = state(ctx)?;
-        let map = service::administered_entities(state, &[self.0.id])
-            .await
-            .gql()?;
-        Ok(map
-            .get(&self.0.id)
-            .into_iter()
-            .flatten()
-            .copied()
-            .map(gql_id)
-            .collect())
+        let map = service::administered_entities(state, &[self.0.id]).await.gql()?;
+        Ok(map.get(&self.0.id).into_iter().flatten().copied().map(gql_id).collect())
     }
 }
 
@@ -147,18 +137,10 @@ impl UserMutation {
             password: input.password,
             legal_entity_ids,
         };
-        service::create(state, principal, new_user)
-            .await
-            .gql()
-            .map(User)
+        service::create(state, principal, new_user).await.gql().map(User)
     }
 
-    async fn update_user(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: UpdateUserInput,
-    ) -> GqlResult<User> {
+    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> GqlResult<User> {
         let id = parse_id("id", &id, UserId)?;
         let legal_entity_ids = input
             .legal_entity_ids
@@ -173,10 +155,7 @@ impl UserMutation {
             password: input.password,
             legal_entity_ids,
         };
-        service::update(state, principal, id, changes)
-            .await
-            .gql()
-            .map(User)
+        service::update(state, principal, id, changes).await.gql().map(User)
     }
 
     async fn create_user_group(&self, ctx: &Context<'_>, name: String) -> GqlResult<UserGroup> {
@@ -188,12 +167,7 @@ impl UserMutation {
     }
 
     /// Replaces the members of a group with exactly these users.
-    async fn set_user_group_members(
-        &self,
-        ctx: &Context<'_>,
-        group_id: ID,
-        user_ids: Vec<ID>,
-    ) -> GqlResult<UserGroup> {
+    async fn set_user_group_members(&self, ctx: &Context<'_>, group_id: ID, user_ids: Vec<ID>) -> GqlResult<UserGroup> {
         let group_id = parse_id("groupId", &group_id, UserGroupId)?;
         let user_ids = parse_ids("userIds", &user_ids, UserId)?;
         let (state, principal) = caller(ctx)?;

@@ -8,11 +8,7 @@ use crate::error::ServiceError;
 use crate::ids::DocumentId;
 use crate::services::inbox;
 
-pub async fn download(
-    State(state): State<HttpState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn download(State(state): State<HttpState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let Ok(id) = id.parse::<i64>().map(DocumentId) else {
         return service_error_response(ServiceError::invalid("id", "not a valid document id"));
     };
@@ -38,10 +34,7 @@ pub async fn download(
                 headers.insert(header::CONTENT_DISPOSITION, value);
             }
             // Uploaded files are untrusted: never render them as a page of our origin.
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("sandbox"),
-            );
+            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
             response
         }
         Err(error) => service_error_response(error),

@@ -26,12 +26,7 @@ pub fn service_error_response(error: ServiceError) -> Response {
 }
 
 /// A response in the shape of a GraphQL error, for failures outside the executor.
-pub fn error_response(
-    status: StatusCode,
-    code: ErrorCode,
-    message: &str,
-    field: Option<&str>,
-) -> Response {
+pub fn error_response(status: StatusCode, code: ErrorCode, message: &str, field: Option<&str>) -> Response {
     let mut extensions = serde_json::json!({ "code": code.as_str() });
     if let Some(field) = field {
         extensions["field"] = field.into();

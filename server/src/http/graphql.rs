@@ -27,10 +27,7 @@ pub async fn graphiql() -> Response {
          frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
     let mut response = Html(include_str!("graphiql.html")).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(POLICY),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
@@ -40,33 +37,21 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let is_multipart = content_type
-        .as_deref()
-        .is_some_and(|t| t.starts_with("multipart/"));
+    let is_multipart = content_type.as_deref().is_some_and(|t| t.starts_with("multipart/"));
 
     // Who is calling is known from the headers alone; deciding it first means an
     // anonymous client can never make the server buffer an upload.
     let cookie = session_cookie(&headers);
-    let principal = match auth_service::authenticate(
-        &state.app,
-        cookie.as_deref(),
-        authorization(&headers).as_deref(),
-    )
-    .await
-    {
-        Ok(principal) => principal,
-        Err(error) => return service_error_response(error),
-    };
+    let principal =
+        match auth_service::authenticate(&state.app, cookie.as_deref(), authorization(&headers).as_deref()).await {
+            Ok(principal) => principal,
+            Err(error) => return service_error_response(error),
+        };
     if is_multipart && principal.is_none() {
         return service_error_response(crate::error::ServiceError::Unauthenticated);
     }
     let limit = if is_multipart {
-        state
-            .app
-            .config
-            .max_upload_bytes
-            .saturating_mul(MAX_UPLOAD_BODY_FACTOR)
-            + MAX_JSON_BODY
+        state.app.config.max_upload_bytes.saturating_mul(MAX_UPLOAD_BODY_FACTOR) + MAX_JSON_BODY
     } else {
         MAX_JSON_BODY
     };
@@ -84,13 +69,7 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
     let options = MultipartOptions::default()
         .max_file_size(state.app.config.max_upload_bytes)
         .max_num_files(MAX_FILES);
-    let request = match async_graphql::http::receive_batch_body(
-        content_type,
-        bytes.as_slice(),
-        options,
-    )
-    .await
-    {
+    let request = match async_graphql::http::receive_batch_body(content_type, bytes.as_slice(), options).await {
         // Batches would run their operations concurrently, beside the per-operation
         // limits and the login throttle; no client of ours needs them.
         Ok(async_graphql::BatchRequest::Single(request)) => request,
@@ -109,18 +88,11 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
                 }
                 _ => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
             };
-            return error_response(
-                status,
-                code,
-                &format!("the request could not be read: {error}"),
-                None,
-            );
+            return error_response(status, code, &format!("the request could not be read: {error}"), None);
         }
     };
 
-    let request = request
-        .data(RequestAuth(principal))
-        .data(SessionCookie(cookie));
+    let request = request.data(RequestAuth(principal)).data(SessionCookie(cookie));
     let response = state.schema.execute(request).await;
     GraphQLResponse::from(BatchResponse::Single(response)).into_response()
 }
@@ -151,19 +123,13 @@ pub async fn websocket(
                         .or_else(|| payload.get("Authorization"))
                         .and_then(|v| v.as_str())
                         .map(str::to_owned);
-                    let principal = auth_service::authenticate(
-                        &app,
-                        cookie.as_deref(),
-                        token.as_deref(),
-                    )
-                    .await
-                    .ok()
-                    .flatten()
-                    .ok_or_else(|| {
-                        async_graphql::Error::new(
-                            "not signed in: send a session cookie or an authorization token",
-                        )
-                    })?;
+                    let principal = auth_service::authenticate(&app, cookie.as_deref(), token.as_deref())
+                        .await
+                        .ok()
+                        .flatten()
+                        .ok_or_else(|| {
+                            async_graphql::Error::new("not signed in: send a session cookie or an authorization token")
+                        })?;
                     let mut data = Data::default();
                     data.insert(RequestAuth(Some(principal)));
                     Ok(data)

@@ -23,19 +23,10 @@ pub async fn form_page(State(state): State<HttpState>, Path(form_key): Path<Stri
             let options: String = form
                 .openings
                 .iter()
-                .map(|o| {
-                    format!(
-                        "<option value=\"{}\">{}</option>",
-                        o.id,
-                        ammonia::clean_text(&o.title)
-                    )
-                })
+                .map(|o| format!("<option value=\"{}\">{}</option>", o.id, ammonia::clean_text(&o.title)))
                 .collect();
             let page = FORM_PAGE
-                .replace(
-                    "{organisation}",
-                    &ammonia::clean_text(&form.organisation_name),
-                )
+                .replace("{organisation}", &ammonia::clean_text(&form.organisation_name))
                 .replace("{options}", &options)
                 .replace("{max_files}", &MAX_ATTACHMENTS.to_string());
             public_page(Html(page).into_response(), &form.embed_origins)
@@ -86,10 +77,7 @@ pub async fn submit_form(
 fn client_address(headers: &HeaderMap, socket: SocketAddr, trust_proxy: bool) -> IpAddr {
     if trust_proxy
         && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(last) = forwarded
-            .rsplit(',')
-            .next()
-            .and_then(|ip| ip.trim().parse().ok())
+        && let Some(last) = forwarded.rsplit(',').next().and_then(|ip| ip.trim().parse().ok())
     {
         return last;
     }
@@ -97,10 +85,7 @@ fn client_address(headers: &HeaderMap, socket: SocketAddr, trust_proxy: bool) ->
 }
 
 /// Reads the multipart fields; each file may be as large as an upload may be.
-async fn read_form(
-    state: &HttpState,
-    mut multipart: Multipart,
-) -> Result<PublicApplication, ServiceError> {
+async fn read_form(state: &HttpState, mut multipart: Multipart) -> Result<PublicApplication, ServiceError> {
     let limit = state.app.config.max_upload_bytes;
     let mut application = PublicApplication::default();
     let broken = |error: axum::extract::multipart::MultipartError| {
@@ -110,10 +95,7 @@ async fn read_form(
                 limit: body_limit(limit),
             }
         } else {
-            ServiceError::invalid(
-                "body",
-                format!("not a valid multipart form: {}", error.body_text()),
-            )
+            ServiceError::invalid("body", format!("not a valid multipart form: {}", error.body_text()))
         }
     };
     while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
@@ -165,9 +147,7 @@ async fn read_form(
 
 /// Room for the form's files and fields in one request.
 pub fn body_limit(max_upload_bytes: usize) -> usize {
-    max_upload_bytes
-        .saturating_mul(4)
-        .saturating_add(1024 * 1024)
+    max_upload_bytes.saturating_mul(4).saturating_add(1024 * 1024)
 }
 
 /// The form may be posted to from any career page (it carries no cookies) and framed
@@ -183,10 +163,7 @@ fn public_page(mut response: Response, embed_origins: &[String]) -> Response {
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
     );
     let headers = response.headers_mut();
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     // The origins were parsed when saved, so they are valid header text.
     if let Ok(policy) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
@@ -225,11 +202,7 @@ pub async fn sms_webhook(
 /// `POST /api/intake/job-agency` with an API token: applicant profiles of the Federal
 /// Employment Agency in the JSON shape of `docs/job-agency-import.md`; every profile is
 /// checked before any is stored.
-pub async fn job_agency(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+pub async fn job_agency(State(state): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
     let principal = match authenticated(&state.app, &headers).await {
         Ok(principal) => principal,
         Err(response) => return response,
@@ -254,11 +227,7 @@ pub async fn job_agency(
                     })
                 })
                 .collect();
-            let status = if any_new {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
+            let status = if any_new { StatusCode::CREATED } else { StatusCode::OK };
             (status, Json(serde_json::json!({ "imported": rows }))).into_response()
         }
         Err(error) => service_error_response(error),

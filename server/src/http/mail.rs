@@ -49,11 +49,7 @@ pub async fn intake(State(state): State<HttpState>, headers: HeaderMap, body: Bo
 }
 
 /// `GET /api/inbox/{id}/raw`: the stored mail exactly as it arrived.
-pub async fn raw_download(
-    State(state): State<HttpState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+pub async fn raw_download(State(state): State<HttpState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let Ok(id) = id.parse::<i64>().map(InboxItemId) else {
         return service_error_response(ServiceError::invalid("id", "not a valid inbox item id"));
     };
@@ -79,17 +75,11 @@ pub async fn raw_download(
             );
             let mut response = bytes.into_response();
             let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("message/rfc822"),
-            );
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("message/rfc822"));
             if let Ok(value) = HeaderValue::from_str(&disposition) {
                 headers.insert(header::CONTENT_DISPOSITION, value);
             }
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("sandbox"),
-            );
+            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
             response
         }
         Err(error) => service_error_response(error),
@@ -119,10 +109,7 @@ pub async fn view(
         None | Some("none") => false,
         Some("remote") => true,
         Some(_) => {
-            return service_error_response(ServiceError::invalid(
-                "images",
-                "must be \"remote\" or \"none\"",
-            ));
+            return service_error_response(ServiceError::invalid("images", "must be \"remote\" or \"none\""));
         }
     };
     let principal = match authenticated(&state.app, &headers).await {
@@ -136,14 +123,8 @@ pub async fn view(
             if let Ok(policy) = HeaderValue::from_str(&mail_messages::frame_policy(remote_images)) {
                 headers.insert(header::CONTENT_SECURITY_POLICY, policy);
             }
-            headers.insert(
-                header::X_FRAME_OPTIONS,
-                HeaderValue::from_static("SAMEORIGIN"),
-            );
-            headers.insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            );
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+            headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
             response
         }
         Ok(None) => service_error_response(ServiceError::not_found("HTML body", id)),

@@ -40,21 +40,19 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     let web_app = ServeDir::new(&web_dir)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(tower::service_fn(
-            move |request: axum::http::Request<Body>| {
-                let mut index = index.clone();
-                async move {
-                    if looks_like_a_file(request.uri().path()) {
-                        let mut missing = Response::new(Body::empty());
-                        *missing.status_mut() = axum::http::StatusCode::NOT_FOUND;
-                        return Ok(missing);
-                    }
-                    tower::Service::call(&mut index, request)
-                        .await
-                        .map(|response| response.map(Body::new))
+        .fallback(tower::service_fn(move |request: axum::http::Request<Body>| {
+            let mut index = index.clone();
+            async move {
+                if looks_like_a_file(request.uri().path()) {
+                    let mut missing = Response::new(Body::empty());
+                    *missing.status_mut() = axum::http::StatusCode::NOT_FOUND;
+                    return Ok(missing);
                 }
-            },
-        ));
+                tower::Service::call(&mut index, request)
+                    .await
+                    .map(|response| response.map(Body::new))
+            }
+        }));
     let web_app = tower::ServiceBuilder::new()
         .layer(axum::middleware::from_fn(cache_policy))
         .service(web_app);
@@ -62,11 +60,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     let test_clock = app.clock.is_settable();
     let page_policy = security::PagePolicy::for_web_dir(&web_dir);
     let origins = security::TrustedOrigins::new(&app.public_url, &app.config.allowed_origins);
-    let state = HttpState {
-        app,
-        schema,
-        origins,
-    };
+    let state = HttpState { app, schema, origins };
     let public_form = Router::new()
         .route(
             "/api/public/forms/{key}",
@@ -116,9 +110,7 @@ async fn healthz() -> &'static str {
 
 /// A last path segment with a dot names a file, not a client route.
 fn looks_like_a_file(path: &str) -> bool {
-    path.rsplit('/')
-        .next()
-        .is_some_and(|last| last.contains('.'))
+    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
 /// Files whose names carry trunk's content hash (`style-5bd665743f771018.css`) never
@@ -179,14 +171,9 @@ pub fn authorization(headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 /// The caller from the session cookie or bearer token, or the error response to send.
-pub async fn authenticated(
-    app: &AppState,
-    headers: &axum::http::HeaderMap,
-) -> Result<Principal, Response> {
+pub async fn authenticated(app: &AppState, headers: &axum::http::HeaderMap) -> Result<Principal, Response> {
     let cookie = session_cookie(headers);
-    match auth_service::authenticate(app, cookie.as_deref(), authorization(headers).as_deref())
-        .await
-    {
+    match auth_service::authenticate(app, cookie.as_deref(), authorization(headers).as_deref()).await {
         Ok(Some(principal)) => Ok(principal),
         Ok(None) => Err(error::service_error_response(ServiceError::Unauthenticated)),
         Err(error) => Err(error::service_error_response(error)),
@@ -223,18 +210,12 @@ mod tests {
 
     #[test]
     fn only_trunk_hashed_names_are_immutable() {
-        assert!(is_hashed_asset(
-            "/talentpost-frontend-93e09b3111493fc9_bg.wasm"
-        ));
+        assert!(is_hashed_asset("/talentpost-frontend-93e09b3111493fc9_bg.wasm"));
         assert!(is_hashed_asset("/talentpost-frontend-93e09b3111493fc9.js"));
         assert!(is_hashed_asset("/style-5bd665743f771018.css"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/inbox"));
         assert!(!is_hashed_asset("/favicon-abc.svg"));
-        assert!(
-            looks_like_a_file("/favicon.ico")
-                && !looks_like_a_file("/candidates/12")
-                && !looks_like_a_file("/")
-        );
+        assert!(looks_like_a_file("/favicon.ico") && !looks_like_a_file("/candidates/12") && !looks_like_a_file("/"));
     }
 }

@@ -54,19 +54,9 @@ impl TrustedOrigins {
 
 /// Cookie-authenticated changes from a page of another origin are refused before they
 /// reach a handler. Requests without the cookie (bearer tokens, public forms) pass.
-pub async fn same_origin_for_cookies(
-    State(state): State<HttpState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    if !safe
-        && session_cookie(request.headers()).is_some()
-        && !state.origins.permit(request.headers())
-    {
+pub async fn same_origin_for_cookies(State(state): State<HttpState>, request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && session_cookie(request.headers()).is_some() && !state.origins.permit(request.headers()) {
         return foreign_origin(request.headers());
     }
     next.run(request).await
@@ -105,10 +95,7 @@ impl PagePolicy {
         let hashes: String = inline_scripts(index_html)
             .map(|script| {
                 let digest = Sha256::digest(script.as_bytes());
-                format!(
-                    " 'sha256-{}'",
-                    base64::engine::general_purpose::STANDARD.encode(digest)
-                )
+                format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
             })
             .collect();
         let policy = format!(
@@ -126,18 +113,11 @@ impl PagePolicy {
 
 /// Every response that does not set its own policy (the mail view and the public form
 /// do) gets the app's, and may not be framed.
-pub async fn page_headers(
-    State(policy): State<PagePolicy>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn page_headers(State(policy): State<PagePolicy>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            policy.content_security_policy.clone(),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy.content_security_policy.clone());
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     response
@@ -169,8 +149,7 @@ mod tests {
 
     #[test]
     fn hashes_only_inline_scripts() {
-        let html =
-            "<head><script src=\"/a.js\"></script>\n<script type=\"module\">init()</script></head>";
+        let html = "<head><script src=\"/a.js\"></script>\n<script type=\"module\">init()</script></head>";
         let scripts: Vec<_> = inline_scripts(html).collect();
         assert_eq!(scripts, vec!["init()"]);
         let policy = PagePolicy::for_index(html);

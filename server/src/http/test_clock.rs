@@ -18,11 +18,7 @@ pub struct SetClock {
     now: String,
 }
 
-pub async fn set(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    Json(body): Json<SetClock>,
-) -> Response {
+pub async fn set(State(state): State<HttpState>, headers: HeaderMap, Json(body): Json<SetClock>) -> Response {
     let principal = match authenticated(&state.app, &headers).await {
         Ok(principal) => principal,
         Err(response) => return response,
@@ -34,9 +30,7 @@ pub async fn set(
         return service_error_response(ServiceError::invalid("now", "must be an RFC 3339 time"));
     };
     if !state.app.clock.set(now) {
-        return service_error_response(ServiceError::Forbidden(
-            "the server does not run with a test clock",
-        ));
+        return service_error_response(ServiceError::Forbidden("the server does not run with a test clock"));
     }
     state.app.nurturing.wake();
     Json(serde_json::json!({ "now": now.to_rfc3339() })).into_response()

@@ -3,17 +3,12 @@
 //! inbox item, all idempotently: a second delivery of the same mail is a no-op.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
-use talentpost_shared::{
-    ContactMedium, EmailAddress, InboxMedium, InboxState, MailSource, OutboxStatus, ParseStatus,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use talentpost_shared::{ContactMedium, EmailAddress, InboxMedium, InboxState, MailSource, OutboxStatus, ParseStatus};
 
 use crate::crypto::sha256_hex;
 use crate::db::entities::{
-    candidate_email, contact_event, document, inbox_item, legal_entity, mail_message,
-    outbox_message,
+    candidate_email, contact_event, document, inbox_item, legal_entity, mail_message, outbox_message,
 };
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
@@ -104,10 +99,7 @@ fn stored_message_id(message_id: &str) -> String {
 
 /// Everything after the header block (empty if there is none).
 fn body_of(raw: &[u8]) -> &[u8] {
-    let crlf = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|at| at + 4);
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4);
     let lf = raw.windows(2).position(|w| w == b"\n\n").map(|at| at + 2);
     let start = match (crlf, lf) {
         (Some(a), Some(b)) => a.min(b),
@@ -152,11 +144,7 @@ struct Prepared {
 /// blocking pool, off the async workers. Files first: the store is content-addressed,
 /// so a failed transaction later leaves at most an unreferenced file, never a row
 /// pointing at nothing.
-fn prepare(
-    blobs: &crate::storage::BlobStore,
-    mut raw: Vec<u8>,
-    limits: ParseLimits,
-) -> std::io::Result<Prepared> {
+fn prepare(blobs: &crate::storage::BlobStore, mut raw: Vec<u8>, limits: ParseLimits) -> std::io::Result<Prepared> {
     strip_mbox_separator(&mut raw);
     let mut parsed = parse_guarded(&raw, limits);
     let raw_sha256 = blobs.put_blocking(&raw)?;
@@ -164,10 +152,7 @@ fn prepare(
     let bounce = read_bounce(&parsed, &raw);
     let mut attachment_files = Vec::with_capacity(parsed.attachments.len());
     for attachment in &mut parsed.attachments {
-        attachment_files.push((
-            blobs.put_blocking(&attachment.bytes)?,
-            attachment.bytes.len(),
-        ));
+        attachment_files.push((blobs.put_blocking(&attachment.bytes)?, attachment.bytes.len()));
         attachment.bytes = Vec::new();
     }
     Ok(Prepared {
@@ -202,8 +187,7 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
     let (legal_entity_id, user_group_id, intake_recipient) = match incoming.account {
         Some(route) => (route.legal_entity_id, route.user_group_id, None),
         None => {
-            let (entity, recipient) =
-                route_by_recipients(state, organisation_id, &parsed.delivery_recipients).await?;
+            let (entity, recipient) = route_by_recipients(state, organisation_id, &parsed.delivery_recipients).await?;
             (entity, None, recipient)
         }
     };
@@ -265,11 +249,7 @@ pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<I
 }
 
 /// Marks our mail that came back undeliverable, and the address it went to.
-async fn record_bounce(
-    state: &AppState,
-    organisation_id: i64,
-    bounce: &Bounce,
-) -> ServiceResult<()> {
+async fn record_bounce(state: &AppState, organisation_id: i64, bounce: &Bounce) -> ServiceResult<()> {
     let reason = match (&bounce.status, &bounce.diagnostic) {
         (Some(status), Some(diagnostic)) => format!("{status}: {diagnostic}"),
         (Some(status), None) => status.clone(),
@@ -278,10 +258,7 @@ async fn record_bounce(
     };
     let now = Utc::now();
     for message in bounced_messages(&state.db, organisation_id, bounce).await? {
-        if !matches!(
-            OutboxStatus::parse(&message.status),
-            Some(OutboxStatus::Sent)
-        ) {
+        if !matches!(OutboxStatus::parse(&message.status), Some(OutboxStatus::Sent)) {
             continue;
         }
         let mut row: outbox_message::ActiveModel = message.clone().into();
@@ -300,14 +277,9 @@ async fn record_bounce(
         };
         // Only the address of the candidate this mail went to: the same address at
         // another organisation is none of this report's business.
-        if let (Some(recipient), Some(candidate_id)) =
-            (recipient.filter(reported), updated.candidate_id)
-        {
+        if let (Some(recipient), Some(candidate_id)) = (recipient.filter(reported), updated.candidate_id) {
             candidate_email::Entity::update_many()
-                .col_expr(
-                    candidate_email::Column::BouncedAt,
-                    sea_orm::sea_query::Expr::value(now),
-                )
+                .col_expr(candidate_email::Column::BouncedAt, sea_orm::sea_query::Expr::value(now))
                 .col_expr(
                     candidate_email::Column::BounceReason,
                     sea_orm::sea_query::Expr::value(reason.clone()),
@@ -442,10 +414,7 @@ async fn store(
             .as_ref()
             .and_then(|from| from.name.as_deref())
             .map(|n| truncate_chars(n, 200))),
-        sender_email: Set(parsed
-            .from
-            .as_ref()
-            .map(|from| truncate_chars(&from.address, 320))),
+        sender_email: Set(parsed.from.as_ref().map(|from| truncate_chars(&from.address, 320))),
         sender_phone: Set(parsed
             .text_body
             .as_deref()
@@ -455,10 +424,7 @@ async fn store(
         idempotency_key: Set(None),
         matched_candidate_id: Set(matched_candidate),
         candidate_id: Set(target.thread.as_ref().map(|thread| thread.candidate_id)),
-        application_id: Set(target
-            .thread
-            .as_ref()
-            .and_then(|thread| thread.application_id)),
+        application_id: Set(target.thread.as_ref().and_then(|thread| thread.application_id)),
         created_at: Set(now),
         ..Default::default()
     }
@@ -477,10 +443,7 @@ async fn store(
         message_id_header: Set(parsed.message_id.as_deref().map(stored_message_id)),
         in_reply_to: Set(parsed.in_reply_to.clone()),
         references_header: Set(parsed.references.clone()),
-        from_address: Set(parsed
-            .from
-            .as_ref()
-            .map(|from| truncate_chars(&from.address, 320))),
+        from_address: Set(parsed.from.as_ref().map(|from| truncate_chars(&from.address, 320))),
         from_name: Set(parsed.from.as_ref().and_then(|from| from.name.clone())),
         to_json: Set(address_json(&parsed.to)),
         cc_json: Set(address_json(&parsed.cc)),
@@ -489,10 +452,7 @@ async fn store(
         sent_at: Set(parsed.sent_at),
         text_body: Set(parsed.text_body.clone()),
         html_body: Set(parsed.html_body.as_ref().map(|html| html.html.clone())),
-        has_remote_content: Set(parsed
-            .html_body
-            .as_ref()
-            .is_some_and(|html| html.has_remote_content)),
+        has_remote_content: Set(parsed.html_body.as_ref().is_some_and(|html| html.has_remote_content)),
         automatic_reason: Set(parsed.automatic_reason.clone()),
         intake_recipient: Set(target.intake_recipient.clone()),
         received_at: Set(received_at),
@@ -508,11 +468,7 @@ async fn store(
             drop(txn);
             return find_existing(&state.db, organisation_id, stored.key)
                 .await?
-                .ok_or_else(|| {
-                    StoreError::Other(ServiceError::Internal(
-                        "a duplicate mail vanished".to_owned(),
-                    ))
-                });
+                .ok_or_else(|| StoreError::Other(ServiceError::Internal("a duplicate mail vanished".to_owned())));
         }
         Err(error) => return Err(error.into()),
     };
@@ -526,10 +482,7 @@ async fn store(
                 content_type: Set(attachment.content_type.chars().take(120).collect()),
                 size_bytes: Set(*size as i64),
                 sha256: Set(sha256.clone()),
-                content_id: Set(attachment
-                    .content_id
-                    .as_deref()
-                    .map(|id| truncate_chars(id, 250))),
+                content_id: Set(attachment.content_id.as_deref().map(|id| truncate_chars(id, 250))),
                 created_at: Set(now),
                 ..Default::default()
             }
@@ -553,9 +506,7 @@ async fn store(
         .insert(&txn)
         .await?;
     }
-    txn.commit()
-        .await
-        .map_err(|error| StoreError::Other(error.into()))?;
+    txn.commit().await.map_err(|error| StoreError::Other(error.into()))?;
     match (&target.thread, inbox_state) {
         (Some(thread), _) => {
             tracing::debug!(
@@ -568,13 +519,9 @@ async fn store(
                 organisation_id,
                 candidate_id: thread.candidate_id,
             });
-            state
-                .events
-                .publish(DomainEvent::InboxChanged { organisation_id });
+            state.events.publish(DomainEvent::InboxChanged { organisation_id });
         }
-        (None, InboxState::Automatic) => state
-            .events
-            .publish(DomainEvent::InboxChanged { organisation_id }),
+        (None, InboxState::Automatic) => state.events.publish(DomainEvent::InboxChanged { organisation_id }),
         (None, _) => state
             .events
             .publish(DomainEvent::InboxItemAdded(Box::new(item.clone()))),
@@ -586,11 +533,7 @@ async fn store(
     })
 }
 
-async fn find_existing(
-    db: &impl ConnectionTrait,
-    organisation_id: i64,
-    key: &str,
-) -> ServiceResult<Option<Ingested>> {
+async fn find_existing(db: &impl ConnectionTrait, organisation_id: i64, key: &str) -> ServiceResult<Option<Ingested>> {
     let Some(message) = mail_message::Entity::find()
         .filter(mail_message::Column::OrganisationId.eq(organisation_id))
         .filter(mail_message::Column::DedupeKey.eq(key))
@@ -602,9 +545,7 @@ async fn find_existing(
     let item = inbox_item::Entity::find_by_id(message.inbox_item_id)
         .one(db)
         .await?
-        .ok_or_else(|| {
-            ServiceError::Internal(format!("mail message {} has no inbox item", message.id))
-        })?;
+        .ok_or_else(|| ServiceError::Internal(format!("mail message {} has no inbox item", message.id)))?;
     Ok(Some(Ingested {
         item,
         message,
@@ -664,12 +605,7 @@ async fn route_by_recipients(
         };
         return Ok((entity.id, Some(recipient.clone())));
     }
-    Ok((
-        legal_entities::main_entity(&state.db, organisation_id)
-            .await?
-            .id,
-        None,
-    ))
+    Ok((legal_entities::main_entity(&state.db, organisation_id).await?.id, None))
 }
 
 /// MTA pipes and mbox files put a `From sender date` line before the message; it is

@@ -118,12 +118,7 @@ impl ParsedMail {
             clean(&mut html.html);
         }
         clean(&mut self.subject);
-        clean_all(
-            self.from
-                .as_mut()
-                .map(std::slice::from_mut)
-                .unwrap_or_default(),
-        );
+        clean_all(self.from.as_mut().map(std::slice::from_mut).unwrap_or_default());
         clean_all(&mut self.to);
         clean_all(&mut self.cc);
         clean_all(&mut self.reply_to);
@@ -200,16 +195,10 @@ pub fn parse(raw: &[u8], limits: ParseLimits) -> ParsedMail {
         return mail;
     }
     let Some(message) = MessageParser::default().parse(raw) else {
-        return ParsedMail::unreadable(
-            ParseStatus::Unparseable,
-            "the data is not an e-mail message".to_owned(),
-        );
+        return ParsedMail::unreadable(ParseStatus::Unparseable, "the data is not an e-mail message".to_owned());
     };
     if !has_standard_header(&message) {
-        return ParsedMail::unreadable(
-            ParseStatus::Unparseable,
-            "the data has no mail headers".to_owned(),
-        );
+        return ParsedMail::unreadable(ParseStatus::Unparseable, "the data has no mail headers".to_owned());
     }
     let depth = nesting_depth(&message);
     if depth > limits.max_depth || message.parts.len() > limits.max_parts {
@@ -252,9 +241,7 @@ pub fn parse(raw: &[u8], limits: ParseLimits) -> ParsedMail {
         if let Some((index, part)) = message.attachments().enumerate().find(|(_, part)| {
             part.is_content_type("text", "html")
                 && part.attachment_name().is_none()
-                && !part
-                    .content_disposition()
-                    .is_some_and(|d| d.is_attachment())
+                && !part.content_disposition().is_some_and(|d| d.is_attachment())
         }) {
             htmls.push(String::from_utf8_lossy(part.contents()).into_owned());
             body_parts_as_files.push(index);
@@ -314,24 +301,19 @@ fn from_headers(message: &Message<'_>) -> ParsedMail {
     mail.to = addresses(message.to());
     mail.cc = addresses(message.cc());
     mail.reply_to = addresses(message.reply_to());
-    mail.subject = message
-        .subject()
-        .map(normalise_whitespace)
-        .unwrap_or_default();
+    mail.subject = message.subject().map(normalise_whitespace).unwrap_or_default();
     let charset = declared_charset(message);
     if mail.subject.contains(REPLACEMENT)
         && let Some(raw) = raw_header_text(message, message.root_part(), "Subject", charset)
     {
         mail.subject = normalise_whitespace(&raw);
     }
-    if mail.from.as_ref().is_some_and(|from| {
-        from.name
-            .as_deref()
-            .unwrap_or_default()
-            .contains(REPLACEMENT)
-    }) && let Some(raw) = raw_header_text(message, message.root_part(), "From", charset)
-        && let Some(reparsed) =
-            MessageParser::default().parse_headers(format!("From: {raw}\r\n\r\n").as_bytes())
+    if mail
+        .from
+        .as_ref()
+        .is_some_and(|from| from.name.as_deref().unwrap_or_default().contains(REPLACEMENT))
+        && let Some(raw) = raw_header_text(message, message.root_part(), "From", charset)
+        && let Some(reparsed) = MessageParser::default().parse_headers(format!("From: {raw}\r\n\r\n").as_bytes())
     {
         mail.from = addresses(reparsed.from()).into_iter().next().or(mail.from);
     }
@@ -352,11 +334,7 @@ fn addresses(address: Option<&Address<'_>>) -> Vec<MailAddress> {
         .iter()
         .filter_map(|addr| {
             let name = addr.name().map(str::trim).filter(|name| !name.is_empty());
-            let email = match addr
-                .address()
-                .map(str::trim)
-                .filter(|email| !email.is_empty())
-            {
+            let email = match addr.address().map(str::trim).filter(|email| !email.is_empty()) {
                 Some(email) => email,
                 // `From: "someone@example.com"`: the only address is in the name.
                 None => name.filter(|name| looks_like_address(name))?,
@@ -372,9 +350,8 @@ fn addresses(address: Option<&Address<'_>>) -> Vec<MailAddress> {
 
 fn looks_like_address(text: &str) -> bool {
     let text = text.trim_matches('"');
-    text.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace)
-    })
+    text.split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace))
 }
 
 const REPLACEMENT: char = '\u{FFFD}';
@@ -418,22 +395,12 @@ fn raw_header_text(
 }
 
 /// The file name of a part, with raw 8-bit names decoded like other headers.
-fn part_file_name(
-    message: &Message<'_>,
-    part: &mail_parser::MessagePart<'_>,
-    charset: Option<&str>,
-) -> Option<String> {
-    let name = part
-        .attachment_name()
-        .map(str::trim)
-        .filter(|name| !name.is_empty())?;
+fn part_file_name(message: &Message<'_>, part: &mail_parser::MessagePart<'_>, charset: Option<&str>) -> Option<String> {
+    let name = part.attachment_name().map(str::trim).filter(|name| !name.is_empty())?;
     if !name.contains(REPLACEMENT) {
         return Some(name.to_owned());
     }
-    let charset = part
-        .content_type()
-        .and_then(|ct| ct.attribute("charset"))
-        .or(charset);
+    let charset = part.content_type().and_then(|ct| ct.attribute("charset")).or(charset);
     let mut headers = String::new();
     for header in ["Content-Disposition", "Content-Type"] {
         if let Some(raw) = raw_header_text(message, part, header, charset) {
@@ -492,9 +459,7 @@ fn automatic_reason(message: &Message<'_>) -> Option<String> {
     }
     if let Some(content_type) = message.root_part().content_type()
         && content_type.ctype().eq_ignore_ascii_case("multipart")
-        && content_type
-            .subtype()
-            .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        && content_type.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
     {
         let report = content_type.attribute("report-type").unwrap_or("report");
         return Some(format!("multipart/report: {report}"));
@@ -504,17 +469,8 @@ fn automatic_reason(message: &Message<'_>) -> Option<String> {
 
 fn delivery_recipients(message: &Message<'_>) -> Vec<String> {
     let mut found = Vec::new();
-    for name in [
-        "X-Original-To",
-        "Delivered-To",
-        "Envelope-To",
-        "X-Envelope-To",
-    ] {
-        for header in message
-            .headers()
-            .iter()
-            .filter(|h| h.name().eq_ignore_ascii_case(name))
-        {
+    for name in ["X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To"] {
+        for header in message.headers().iter().filter(|h| h.name().eq_ignore_ascii_case(name)) {
             if let Some(text) = header.value().as_text() {
                 found.push(text.trim().trim_matches(['<', '>']).to_owned());
             }
@@ -555,11 +511,7 @@ impl FileNames {
     }
 }
 
-fn attachment(
-    part: &mail_parser::MessagePart<'_>,
-    name: Option<String>,
-    names: &mut FileNames,
-) -> ParsedAttachment {
+fn attachment(part: &mail_parser::MessagePart<'_>, name: Option<String>, names: &mut FileNames) -> ParsedAttachment {
     let content_type = part
         .content_type()
         .map(|ct| match ct.subtype() {
@@ -702,10 +654,7 @@ mod tests {
         assert_eq!(mail.subject, "Bewerbung als Entwickler");
         assert_eq!(mail.message_id.as_deref(), Some("abc@example.com"));
         assert_eq!(mail.in_reply_to.as_deref(), Some("prev@firma.de"));
-        assert_eq!(
-            mail.references.as_deref(),
-            Some("first@firma.de prev@firma.de")
-        );
+        assert_eq!(mail.references.as_deref(), Some("first@firma.de prev@firma.de"));
         assert_eq!(
             mail.sent_at.map(|d| d.to_rfc3339()),
             Some("2026-09-01T08:00:00+00:00".into())
@@ -726,9 +675,7 @@ mod tests {
         assert!(parse(human.as_bytes(), limits()).automatic_reason.is_none());
         let bounce = "From: MAILER-DAEMON@x\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=x\r\n\r\n--x--\r\n";
         assert_eq!(
-            parse(bounce.as_bytes(), limits())
-                .automatic_reason
-                .as_deref(),
+            parse(bounce.as_bytes(), limits()).automatic_reason.as_deref(),
             Some("multipart/report: delivery-status")
         );
     }

@@ -46,9 +46,7 @@ pub fn sanitize_html(html: &str) -> SanitizedHtml {
         .attribute_filter(move |_element, attribute, value| {
             let lower = value.trim_start().to_ascii_lowercase();
             let remote_url = attribute != "href"
-                && (lower.starts_with("http:")
-                    || lower.starts_with("https:")
-                    || lower.starts_with("//"));
+                && (lower.starts_with("http:") || lower.starts_with("https:") || lower.starts_with("//"));
             let remote_css = attribute == "style" && lower.contains("url(");
             if remote_url || remote_css {
                 seen_remote.store(true, Ordering::Relaxed);
@@ -74,11 +72,7 @@ mod tests {
             <img src="https://tracker.example/pixel.gif"><a href="https://firma.de">site</a>"#;
         let clean = sanitize_html(hostile);
         for forbidden in ["script", "onclick", "onerror", "javascript:"] {
-            assert!(
-                !clean.html.contains(forbidden),
-                "{forbidden} survived: {}",
-                clean.html
-            );
+            assert!(!clean.html.contains(forbidden), "{forbidden} survived: {}", clean.html);
         }
         assert!(clean.html.contains(r#"target="_blank""#));
         assert!(clean.has_remote_content);

@@ -103,8 +103,7 @@ pub fn reply_address_token(address: &str) -> Option<String> {
     let local = address.rsplit_once('@')?.0;
     let tag = local.rsplit_once('+')?.1;
     let token = tag.strip_prefix('r').or_else(|| tag.strip_prefix('R'))?;
-    (token.len() >= 8 && token.chars().all(|c| c.is_ascii_alphanumeric()))
-        .then(|| token.to_ascii_lowercase())
+    (token.len() >= 8 && token.chars().all(|c| c.is_ascii_alphanumeric())).then(|| token.to_ascii_lowercase())
 }
 
 /// "Re: AW: Ihre Bewerbung" → "Ihre Bewerbung" (the prefixes German and English mail
@@ -141,10 +140,7 @@ pub fn read_bounce(parsed: &ParsedMail, raw: &[u8]) -> Option<Bounce> {
     // (Postfix also says Auto-Submitted), so the part decides.
     parsed.automatic_reason.as_ref()?;
     let text = String::from_utf8_lossy(raw);
-    if !text
-        .to_ascii_lowercase()
-        .contains("message/delivery-status")
-    {
+    if !text.to_ascii_lowercase().contains("message/delivery-status") {
         return None;
     }
     let own_id = parsed
@@ -161,10 +157,7 @@ pub fn read_bounce(parsed: &ParsedMail, raw: &[u8]) -> Option<Bounce> {
         match name.trim().to_ascii_lowercase().as_str() {
             "message-id" => {
                 let id = value.trim_matches(['<', '>']).to_owned();
-                if Some(&id) != own_id.as_ref()
-                    && !id.is_empty()
-                    && !bounce.message_ids.contains(&id)
-                {
+                if Some(&id) != own_id.as_ref() && !id.is_empty() && !bounce.message_ids.contains(&id) {
                     bounce.message_ids.push(id);
                 }
             }
@@ -189,13 +182,7 @@ pub fn read_bounce(parsed: &ParsedMail, raw: &[u8]) -> Option<Bounce> {
                 bounce.status = Some(value.to_owned());
             }
             "diagnostic-code" if bounce.diagnostic.is_none() => {
-                bounce.diagnostic = Some(
-                    value
-                        .rsplit_once(';')
-                        .map_or(value, |(_, text)| text)
-                        .trim()
-                        .to_owned(),
-                );
+                bounce.diagnostic = Some(value.rsplit_once(';').map_or(value, |(_, text)| text).trim().to_owned());
             }
             _ => {}
         }
@@ -222,10 +209,7 @@ mod tests {
 
     #[test]
     fn reply_prefixes_are_removed_in_any_number() {
-        assert_eq!(
-            without_reply_prefixes("Re: AW: Ihre Bewerbung"),
-            "Ihre Bewerbung"
-        );
+        assert_eq!(without_reply_prefixes("Re: AW: Ihre Bewerbung"), "Ihre Bewerbung");
         assert_eq!(without_reply_prefixes("WG: re:Termin"), "Termin");
         assert_eq!(without_reply_prefixes("Bewerbung"), "Bewerbung");
     }
@@ -236,10 +220,7 @@ mod tests {
             reply_address_token("karriere+rabcdef1234567890@example.test").as_deref(),
             Some("abcdef1234567890")
         );
-        assert_eq!(
-            reply_address_token("karriere+newsletter@example.test"),
-            None
-        );
+        assert_eq!(reply_address_token("karriere+newsletter@example.test"), None);
         assert_eq!(reply_address_token("karriere@example.test"), None);
     }
 }

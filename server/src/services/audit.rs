@@ -6,10 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::auth::{Credential, Principal};
 use crate::db::entities::{api_token, app_user, audit_log};
@@ -90,10 +87,7 @@ pub async fn list(
     let rows = query.all(&state.db).await?;
     // One read each for the page's users and tokens, not one per entry.
     let user_ids: Vec<i64> = rows.iter().filter_map(|row| row.actor_user_id).collect();
-    let token_ids: Vec<i64> = rows
-        .iter()
-        .filter_map(|row| row.actor_api_token_id)
-        .collect();
+    let token_ids: Vec<i64> = rows.iter().filter_map(|row| row.actor_api_token_id).collect();
     let users: HashMap<i64, String> = app_user::Entity::find()
         .filter(app_user::Column::Id.is_in(user_ids))
         .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
@@ -113,13 +107,9 @@ pub async fn list(
             .map(|t| (t.id, t.name))
             .collect()
     };
-    Ok(
-        Page::from_rows(rows, page, |row| vec![row.id]).map(|entry| AuditView {
-            actor_name: entry.actor_user_id.and_then(|id| users.get(&id).cloned()),
-            api_token_name: entry
-                .actor_api_token_id
-                .and_then(|id| tokens.get(&id).cloned()),
-            entry,
-        }),
-    )
+    Ok(Page::from_rows(rows, page, |row| vec![row.id]).map(|entry| AuditView {
+        actor_name: entry.actor_user_id.and_then(|id| users.get(&id).cloned()),
+        api_token_name: entry.actor_api_token_id.and_then(|id| tokens.get(&id).cloned()),
+        entry,
+    }))
 }

@@ -1,9 +1,7 @@
 //! Sessions for the app, API tokens for integrators, and turning either into a [`Principal`].
 
 use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use talentpost_shared::{EmailAddress, Role};
 
 use crate::auth::password::{dummy_hash, verify_password};
@@ -25,9 +23,7 @@ pub struct LoginOutcome {
 
 pub async fn login(state: &AppState, email: &str, password: &str) -> ServiceResult<LoginOutcome> {
     let email_key = EmailAddress::parse(email).map(|e| e.match_key()).ok();
-    let throttle_key = email_key
-        .clone()
-        .unwrap_or_else(|| email.trim().to_lowercase());
+    let throttle_key = email_key.clone().unwrap_or_else(|| email.trim().to_lowercase());
     state.login_throttle.begin_attempt(&throttle_key)?;
     let user = match &email_key {
         Some(key) => {
@@ -71,11 +67,7 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> ServiceResu
     })
 }
 
-pub async fn logout(
-    state: &AppState,
-    principal: Option<&Principal>,
-    session_token: &str,
-) -> ServiceResult<()> {
+pub async fn logout(state: &AppState, principal: Option<&Principal>, session_token: &str) -> ServiceResult<()> {
     session::Entity::delete_many()
         .filter(session::Column::TokenHash.eq(token_hash(session_token)))
         .exec(&state.db)
@@ -87,18 +79,13 @@ pub async fn logout(
 }
 
 pub fn access_changed(state: &AppState, organisation_id: i64, user_id: Option<i64>) {
-    state
-        .events
-        .publish(crate::events::DomainEvent::AccessChanged {
-            organisation_id,
-            user_id,
-        });
+    state.events.publish(crate::events::DomainEvent::AccessChanged {
+        organisation_id,
+        user_id,
+    });
 }
 
-pub async fn principal_from_session(
-    state: &AppState,
-    session_token: &str,
-) -> ServiceResult<Option<Principal>> {
+pub async fn principal_from_session(state: &AppState, session_token: &str) -> ServiceResult<Option<Principal>> {
     let Some(found) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash(session_token)))
         .one(&state.db)
@@ -107,18 +94,13 @@ pub async fn principal_from_session(
         return Ok(None);
     };
     if found.expires_at <= Utc::now() {
-        session::Entity::delete_by_id(found.id)
-            .exec(&state.db)
-            .await?;
+        session::Entity::delete_by_id(found.id).exec(&state.db).await?;
         return Ok(None);
     }
     load_principal(&state.db, found.user_id, Credential::Session).await
 }
 
-pub async fn principal_from_api_token(
-    state: &AppState,
-    token: &str,
-) -> ServiceResult<Option<Principal>> {
+pub async fn principal_from_api_token(state: &AppState, token: &str) -> ServiceResult<Option<Principal>> {
     let Some(found) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash(token)))
         .filter(api_token::Column::RevokedAt.is_null())
@@ -169,9 +151,8 @@ pub async fn load_principal(
     if !user.active {
         return Ok(None);
     }
-    let role = Role::parse(&user.role).ok_or_else(|| {
-        ServiceError::Internal(format!("user {} has unknown role {}", user.id, user.role))
-    })?;
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| ServiceError::Internal(format!("user {} has unknown role {}", user.id, user.role)))?;
     let administered_entities = user_legal_entity::Entity::find()
         .filter(user_legal_entity::Column::UserId.eq(user.id))
         .all(db)
@@ -196,10 +177,7 @@ pub async fn load_principal(
     }))
 }
 
-pub async fn current_user(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<app_user::Model> {
+pub async fn current_user(state: &AppState, principal: &Principal) -> ServiceResult<app_user::Model> {
     app_user::Entity::find_by_id(principal.user_id)
         .one(&state.db)
         .await?
@@ -211,11 +189,7 @@ pub struct CreatedApiToken {
     pub record: api_token::Model,
 }
 
-pub async fn create_api_token(
-    state: &AppState,
-    principal: &Principal,
-    name: &str,
-) -> ServiceResult<CreatedApiToken> {
+pub async fn create_api_token(state: &AppState, principal: &Principal, name: &str) -> ServiceResult<CreatedApiToken> {
     if matches!(principal.credential, Credential::ApiToken { .. }) {
         // A leaked token must not be able to mint more tokens that outlive its revocation.
         return Err(ServiceError::Forbidden(
@@ -252,10 +226,7 @@ pub async fn create_api_token(
     Ok(CreatedApiToken { token, record })
 }
 
-pub async fn list_api_tokens(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<Vec<api_token::Model>> {
+pub async fn list_api_tokens(state: &AppState, principal: &Principal) -> ServiceResult<Vec<api_token::Model>> {
     let mut query = api_token::Entity::find().order_by_desc(api_token::Column::Id);
     if !principal.is_admin() {
         query = query.filter(api_token::Column::UserId.eq(principal.user_id));

@@ -4,17 +4,16 @@
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use talentpost_shared::nurturing::{CandidateQueryFilter, OUTGOING_CONTACT_MEDIA};
 use talentpost_shared::{CandidateStatus, OutboxStatus, SourceMedium};
 
 use crate::auth::Principal;
 use crate::db::entities::{
-    application, candidate, candidate_email, candidate_query, contact_event, nurturing_job,
-    organisation, outbox_message,
+    application, candidate, candidate_email, candidate_query, contact_event, nurturing_job, organisation,
+    outbox_message,
 };
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::{CandidateQueryId, JobOpeningId, LegalEntityId};
@@ -121,11 +120,7 @@ pub async fn check(
         }
         None => None,
     };
-    let legal_entity_id = match filter
-        .legal_entity_id
-        .as_deref()
-        .filter(|id| !id.is_empty())
-    {
+    let legal_entity_id = match filter.legal_entity_id.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => {
             let id = id
                 .parse()
@@ -133,9 +128,7 @@ pub async fn check(
                 .map_err(|_| ServiceError::invalid("filter.legalEntityId", "not an id"))?;
             legal_entities::find_in_organisation(db, principal, id)
                 .await
-                .map_err(|_| {
-                    ServiceError::invalid("filter.legalEntityId", "no such legal entity")
-                })?;
+                .map_err(|_| ServiceError::invalid("filter.legalEntityId", "no such legal entity"))?;
             Some(id)
         }
         None => None,
@@ -148,32 +141,16 @@ pub async fn check(
         status_in: filter.status_in.clone(),
         status_not_in: filter.status_not_in.clone(),
         birthday_days,
-        last_contact_more_than_days: days(
-            "lastContactMoreThanDays",
-            filter.last_contact_more_than_days,
-            0,
-        )?,
-        last_contact_less_than_days: days(
-            "lastContactLessThanDays",
-            filter.last_contact_less_than_days,
-            1,
-        )?,
+        last_contact_more_than_days: days("lastContactMoreThanDays", filter.last_contact_more_than_days, 0)?,
+        last_contact_less_than_days: days("lastContactLessThanDays", filter.last_contact_less_than_days, 1)?,
         in_talent_pool: filter.in_talent_pool,
         pool_more_than_months: days("poolMoreThanMonths", filter.pool_more_than_months, 0)?,
         has_email: filter.has_email,
         job_opening_id,
         legal_entity_id,
         source: filter.source,
-        application_older_than_days: days(
-            "applicationOlderThanDays",
-            filter.application_older_than_days,
-            0,
-        )?,
-        application_newer_than_days: days(
-            "applicationNewerThanDays",
-            filter.application_newer_than_days,
-            1,
-        )?,
+        application_older_than_days: days("applicationOlderThanDays", filter.application_older_than_days, 0)?,
+        application_newer_than_days: days("applicationNewerThanDays", filter.application_newer_than_days, 1)?,
         nurturing_counts_as_contact,
     })
 }
@@ -190,9 +167,7 @@ pub fn condition(
         all = all.add(candidate::Column::Status.is_in(filter.status_in.iter().map(|s| s.as_str())));
     }
     if !filter.status_not_in.is_empty() {
-        all = all.add(
-            candidate::Column::Status.is_not_in(filter.status_not_in.iter().map(|s| s.as_str())),
-        );
+        all = all.add(candidate::Column::Status.is_not_in(filter.status_not_in.iter().map(|s| s.as_str())));
     }
     if let Some((from, to)) = filter.birthday_days {
         let month_day = match backend {
@@ -268,13 +243,11 @@ pub fn application_condition(filter: &CheckedFilter, now: DateTime<Utc>) -> Opti
         by_application = true;
     }
     if let Some(days) = filter.application_older_than_days {
-        applications = applications
-            .add(application::Column::AppliedAt.lt(now - Duration::days(i64::from(days))));
+        applications = applications.add(application::Column::AppliedAt.lt(now - Duration::days(i64::from(days))));
         by_application = true;
     }
     if let Some(days) = filter.application_newer_than_days {
-        applications = applications
-            .add(application::Column::AppliedAt.gte(now - Duration::days(i64::from(days))));
+        applications = applications.add(application::Column::AppliedAt.gte(now - Duration::days(i64::from(days))));
         by_application = true;
     }
     by_application.then_some(applications)
@@ -283,10 +256,7 @@ pub fn application_condition(filter: &CheckedFilter, now: DateTime<Utc>) -> Opti
 /// Candidates with a contact that counts since `since`: any contact about an
 /// application, and outgoing contacts of the listed media; mail that failed, bounced
 /// or was cancelled never reached them and does not count.
-fn contacted_since(
-    since: DateTime<Utc>,
-    nurturing_counts: bool,
-) -> sea_orm::sea_query::SelectStatement {
+fn contacted_since(since: DateTime<Utc>, nurturing_counts: bool) -> sea_orm::sea_query::SelectStatement {
     contacts_that_count(nurturing_counts)
         .select_only()
         .column(contact_event::Column::CandidateId)
@@ -299,10 +269,7 @@ pub fn contacts_that_count(nurturing_counts: bool) -> sea_orm::Select<contact_ev
     let counting = delivered_contacts().filter(
         Condition::any()
             .add(contact_event::Column::ApplicationId.is_not_null())
-            .add(
-                contact_event::Column::Medium
-                    .is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str())),
-            ),
+            .add(contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str()))),
     );
     if nurturing_counts {
         counting
@@ -324,8 +291,7 @@ pub fn delivered_contacts() -> sea_orm::Select<contact_event::Entity> {
             OutboxStatus::NotSent.as_str(),
         ]))
         .to_owned();
-    contact_event::Entity::find()
-        .filter(Expr::col(contact_event::Column::Id).not_in_subquery(undelivered))
+    contact_event::Entity::find().filter(Expr::col(contact_event::Column::Id).not_in_subquery(undelivered))
 }
 
 /// Month-day strings ("03-14") of the days `from` to `to` days after `today`. A birthday
@@ -335,10 +301,7 @@ pub fn birthday_days(today: NaiveDate, from: i32, to: i32) -> Vec<String> {
     for offset in from..=to {
         let day = today + Duration::days(i64::from(offset));
         days.push(day.format("%m-%d").to_string());
-        if day.month() == 2
-            && day.day() == 28
-            && NaiveDate::from_ymd_opt(day.year(), 2, 29).is_none()
-        {
+        if day.month() == 2 && day.day() == 28 && NaiveDate::from_ymd_opt(day.year(), 2, 29).is_none() {
             days.push("02-29".to_owned());
         }
     }
@@ -347,10 +310,7 @@ pub fn birthday_days(today: NaiveDate, from: i32, to: i32) -> Vec<String> {
     days
 }
 
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<Vec<candidate_query::Model>> {
+pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<candidate_query::Model>> {
     Ok(candidate_query::Entity::find()
         .filter(candidate_query::Column::OrganisationId.eq(principal.organisation_id))
         .order_by_asc(candidate_query::Column::Name)
@@ -388,9 +348,7 @@ pub async fn create(
     let created = candidate_query::ActiveModel {
         organisation_id: Set(principal.organisation_id),
         name: Set(name),
-        filter: Set(
-            serde_json::to_string(&filter).map_err(|e| ServiceError::Internal(e.to_string()))?
-        ),
+        filter: Set(serde_json::to_string(&filter).map_err(|e| ServiceError::Internal(e.to_string()))?),
         created_by_user_id: Set(Some(principal.user_id)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -426,9 +384,7 @@ pub async fn update(
     }
     if let Some(filter) = filter {
         check(&state.db, principal, &filter).await?;
-        active.filter =
-            Set(serde_json::to_string(&filter)
-                .map_err(|e| ServiceError::Internal(e.to_string()))?);
+        active.filter = Set(serde_json::to_string(&filter).map_err(|e| ServiceError::Internal(e.to_string()))?);
     }
     active.updated_at = Set(Utc::now());
     let txn = state.db.begin().await?;
@@ -446,22 +402,12 @@ pub async fn update(
     Ok(updated)
 }
 
-pub async fn delete(
-    state: &AppState,
-    principal: &Principal,
-    id: CandidateQueryId,
-) -> ServiceResult<()> {
+pub async fn delete(state: &AppState, principal: &Principal, id: CandidateQueryId) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
-    crate::services::nurturing::jobs::refuse_if_used(
-        &state.db,
-        nurturing_job::Column::CandidateQueryId,
-        existing.id,
-    )
-    .await?;
-    let txn = state.db.begin().await?;
-    candidate_query::Entity::delete_by_id(existing.id)
-        .exec(&txn)
+    crate::services::nurturing::jobs::refuse_if_used(&state.db, nurturing_job::Column::CandidateQueryId, existing.id)
         .await?;
+    let txn = state.db.begin().await?;
+    candidate_query::Entity::delete_by_id(existing.id).exec(&txn).await?;
     audit::record(
         &txn,
         principal,

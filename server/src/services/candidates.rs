@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
 };
 use talentpost_shared::{ApplicationStatus, CandidateStatus, EmailAddress, SourceMedium, matching};
 
@@ -51,17 +51,8 @@ pub async fn list(
         .filter(candidate::Column::OrganisationId.eq(principal.organisation_id))
         .order_by_desc(candidate::Column::Id)
         .limit(page.fetch_limit());
-    if let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let needle = search
-            .to_lowercase()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let needle = search.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
         query = query.filter(candidate::Column::SearchText.like(like_pattern("%{}%", &needle)));
     }
     if filter.job_opening_id.is_some() || filter.source.is_some() {
@@ -78,8 +69,7 @@ pub async fn list(
             applications = applications.filter(application::Column::JobOpeningId.eq(opening.0));
         }
         if let Some(source) = filter.source {
-            applications =
-                applications.filter(application::Column::SourceMedium.eq(source.as_str()));
+            applications = applications.filter(application::Column::SourceMedium.eq(source.as_str()));
         }
         query = query.filter(Expr::exists(applications.into_query()));
     }
@@ -108,10 +98,7 @@ pub async fn find(
         .ok_or_else(|| ServiceError::not_found(CandidateId::LABEL, id))
 }
 
-pub async fn emails_of(
-    state: &AppState,
-    candidate_ids: &[i64],
-) -> ServiceResult<HashMap<i64, Vec<String>>> {
+pub async fn emails_of(state: &AppState, candidate_ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
     let rows = candidate_email::Entity::find()
         .filter(candidate_email::Column::CandidateId.is_in(candidate_ids.iter().copied()))
         .order_by_asc(candidate_email::Column::Position)
@@ -124,10 +111,7 @@ pub async fn emails_of(
     Ok(map)
 }
 
-pub async fn applications_of(
-    state: &AppState,
-    candidate_id: i64,
-) -> ServiceResult<Vec<application::Model>> {
+pub async fn applications_of(state: &AppState, candidate_id: i64) -> ServiceResult<Vec<application::Model>> {
     Ok(application::Entity::find()
         .filter(application::Column::CandidateId.eq(candidate_id))
         .order_by_desc(application::Column::AppliedAt)
@@ -173,11 +157,7 @@ pub async fn find_by_phone(
         .await?)
 }
 
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    input: CandidateInput,
-) -> ServiceResult<candidate::Model> {
+pub async fn create(state: &AppState, principal: &Principal, input: CandidateInput) -> ServiceResult<candidate::Model> {
     let txn = state.db.begin().await?;
     let created = insert(&txn, principal.organisation_id, input, state.clock.now()).await?;
     audit::record(
@@ -201,16 +181,8 @@ pub async fn insert(
     input: CandidateInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<candidate::Model> {
-    let first_name = required_name(
-        "firstName",
-        input.first_name.as_deref().unwrap_or_default(),
-        100,
-    )?;
-    let last_name = required_name(
-        "lastName",
-        input.last_name.as_deref().unwrap_or_default(),
-        100,
-    )?;
+    let first_name = required_name("firstName", input.first_name.as_deref().unwrap_or_default(), 100)?;
+    let last_name = required_name("lastName", input.last_name.as_deref().unwrap_or_default(), 100)?;
     let phone = optional_text("phone", input.phone.as_deref(), 50)?;
     check_birthday(input.birthday, now)?;
     let in_pool = input.in_talent_pool.unwrap_or(false);
@@ -222,11 +194,7 @@ pub async fn insert(
         birthday: Set(input.birthday),
         in_talent_pool: Set(in_pool),
         pool_joined_on: Set(in_pool.then(|| now.date_naive())),
-        status: Set(input
-            .status
-            .unwrap_or(CandidateStatus::Active)
-            .as_str()
-            .to_owned()),
+        status: Set(input.status.unwrap_or(CandidateStatus::Active).as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -306,9 +274,7 @@ pub async fn update(
 
 fn check_birthday(birthday: Option<NaiveDate>, now: DateTime<Utc>) -> ServiceResult<()> {
     match birthday {
-        Some(day) if day > now.date_naive() => {
-            Err(ServiceError::invalid("birthday", "lies in the future"))
-        }
+        Some(day) if day > now.date_naive() => Err(ServiceError::invalid("birthday", "lies in the future")),
         Some(day) if day < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(day) => {
             Err(ServiceError::invalid("birthday", "lies before 1900"))
         }
@@ -318,10 +284,7 @@ fn check_birthday(birthday: Option<NaiveDate>, now: DateTime<Utc>) -> ServiceRes
 
 /// Recomputes the search text and matching keys from the candidate's current name,
 /// phone and addresses; called after every change to any of them.
-pub async fn refresh_keys(
-    db: &impl ConnectionTrait,
-    candidate: candidate::Model,
-) -> ServiceResult<candidate::Model> {
+pub async fn refresh_keys(db: &impl ConnectionTrait, candidate: candidate::Model) -> ServiceResult<candidate::Model> {
     let emails: Vec<String> = candidate_email::Entity::find()
         .filter(candidate_email::Column::CandidateId.eq(candidate.id))
         .order_by_asc(candidate_email::Column::Position)
@@ -338,10 +301,7 @@ pub async fn refresh_keys(
     );
     let name_key = matching::name_key(&candidate.first_name, &candidate.last_name);
     let phone_key = candidate.phone.as_deref().and_then(matching::phone_key);
-    if candidate.search_text == search_text
-        && candidate.name_key == name_key
-        && candidate.phone_key == phone_key
-    {
+    if candidate.search_text == search_text && candidate.name_key == name_key && candidate.phone_key == phone_key {
         return Ok(candidate);
     }
     let mut active: candidate::ActiveModel = candidate.into();
@@ -352,30 +312,19 @@ pub async fn refresh_keys(
 }
 
 /// Adds an address the candidate does not have yet (at the end); returns whether it was new.
-pub async fn add_email(
-    db: &impl ConnectionTrait,
-    candidate_id: i64,
-    email: &EmailAddress,
-) -> ServiceResult<bool> {
+pub async fn add_email(db: &impl ConnectionTrait, candidate_id: i64, email: &EmailAddress) -> ServiceResult<bool> {
     let existing = candidate_email::Entity::find()
         .filter(candidate_email::Column::CandidateId.eq(candidate_id))
         .all(db)
         .await?;
-    if existing
-        .iter()
-        .any(|row| row.email_key == email.match_key())
-    {
+    if existing.iter().any(|row| row.email_key == email.match_key()) {
         return Ok(false);
     }
     candidate_email::ActiveModel {
         candidate_id: Set(candidate_id),
         email: Set(email.to_string()),
         email_key: Set(email.match_key()),
-        position: Set(existing
-            .iter()
-            .map(|row| row.position + 1)
-            .max()
-            .unwrap_or(0)),
+        position: Set(existing.iter().map(|row| row.position + 1).max().unwrap_or(0)),
         ..Default::default()
     }
     .insert(db)
@@ -383,11 +332,7 @@ pub async fn add_email(
     Ok(true)
 }
 
-async fn replace_emails(
-    db: &impl ConnectionTrait,
-    candidate_id: i64,
-    emails: &[EmailAddress],
-) -> ServiceResult<()> {
+async fn replace_emails(db: &impl ConnectionTrait, candidate_id: i64, emails: &[EmailAddress]) -> ServiceResult<()> {
     candidate_email::Entity::delete_many()
         .filter(candidate_email::Column::CandidateId.eq(candidate_id))
         .exec(db)
@@ -460,9 +405,7 @@ pub async fn opening_for_application(
         .await
         .map_err(|_| ServiceError::invalid("jobOpeningId", "no such job opening"))?;
     if !principal.may_recruit_for(opening.legal_entity_id) {
-        return Err(ServiceError::Forbidden(
-            "you do not recruit for this legal entity",
-        ));
+        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
     }
     Ok(Some(opening))
 }
@@ -510,9 +453,7 @@ pub async fn set_application_status(
     if let Some(entity) = existing.legal_entity_id
         && !principal.may_recruit_for(entity)
     {
-        return Err(ServiceError::Forbidden(
-            "you do not recruit for this legal entity",
-        ));
+        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
     }
     if existing.status == status.as_str() {
         return Ok(existing);
@@ -543,10 +484,7 @@ pub async fn set_application_status(
     Ok(updated)
 }
 
-pub async fn documents_of(
-    state: &AppState,
-    candidate_id: i64,
-) -> ServiceResult<Vec<document::Model>> {
+pub async fn documents_of(state: &AppState, candidate_id: i64) -> ServiceResult<Vec<document::Model>> {
     Ok(document::Entity::find()
         .filter(document::Column::CandidateId.eq(candidate_id))
         .order_by_asc(document::Column::Id)

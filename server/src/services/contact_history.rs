@@ -6,9 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use talentpost_shared::{ContactMedium, OutboxStatus};
 
 use crate::auth::Principal;
@@ -52,9 +50,7 @@ pub async fn list(
         .order_by_desc(contact_event::Column::OccurredAt)
         .order_by_desc(contact_event::Column::Id);
     if !filter.media.is_empty() {
-        query = query.filter(
-            contact_event::Column::Medium.is_in(filter.media.iter().map(|medium| medium.as_str())),
-        );
+        query = query.filter(contact_event::Column::Medium.is_in(filter.media.iter().map(|medium| medium.as_str())));
     }
     let events = query.all(&state.db).await?;
     let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
@@ -105,9 +101,7 @@ pub async fn add(
                 .filter(application::Column::CandidateId.eq(candidate.id))
                 .one(&state.db)
                 .await?
-                .ok_or_else(|| {
-                    ServiceError::invalid("applicationId", "no such application of this candidate")
-                })?
+                .ok_or_else(|| ServiceError::invalid("applicationId", "no such application of this candidate"))?
                 .id,
         ),
         None => None,
@@ -159,10 +153,7 @@ pub async fn add(
 }
 
 /// The candidate's last contact: the newest entry, not counting mail that never went out.
-pub async fn last_contact_at(
-    state: &AppState,
-    candidate_id: i64,
-) -> ServiceResult<Option<DateTime<Utc>>> {
+pub async fn last_contact_at(state: &AppState, candidate_id: i64) -> ServiceResult<Option<DateTime<Utc>>> {
     let not_delivered = Query::select()
         .column(outbox_message::Column::ContactEventId)
         .from(outbox_message::Entity)

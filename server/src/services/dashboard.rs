@@ -6,12 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ColumnTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
-};
-use talentpost_shared::{
-    DashboardPeriod, InboxState, JobOpeningStatus, OutboxStatus, SourceMedium,
-};
+use sea_orm::{ColumnTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait};
+use talentpost_shared::{DashboardPeriod, InboxState, JobOpeningStatus, OutboxStatus, SourceMedium};
 
 use crate::auth::Principal;
 use crate::db::entities::{application, candidate, job_opening, legal_entity, outbox_message};
@@ -58,11 +54,7 @@ pub struct ChannelFigures {
     pub median_days_to_hire: Option<f64>,
 }
 
-pub async fn dashboard(
-    state: &AppState,
-    principal: &Principal,
-    period: DashboardPeriod,
-) -> ServiceResult<Dashboard> {
+pub async fn dashboard(state: &AppState, principal: &Principal, period: DashboardPeriod) -> ServiceResult<Dashboard> {
     let organisation_id = principal.organisation_id;
     let to = state.clock.now().date_naive();
     let bucket_starts = buckets(period, to);
@@ -85,20 +77,12 @@ pub async fn dashboard(
         .filter(candidate::Column::CreatedAt.gte(since))
         .count(db)
         .await?;
-    let unassigned_inbox_items = inbox::counts(state, principal, InboxState::Unassigned)
-        .await?
-        .total();
+    let unassigned_inbox_items = inbox::counts(state, principal, InboxState::Unassigned).await?.total();
     let failed_outgoing_mail = outbox_message::Entity::find()
         .filter(outbox_message::Column::OrganisationId.eq(organisation_id))
         .filter(
-            outbox_message::Column::Status.is_in(
-                [
-                    OutboxStatus::Failed,
-                    OutboxStatus::Bounced,
-                    OutboxStatus::NotSent,
-                ]
-                .map(OutboxStatus::as_str),
-            ),
+            outbox_message::Column::Status
+                .is_in([OutboxStatus::Failed, OutboxStatus::Bounced, OutboxStatus::NotSent].map(OutboxStatus::as_str)),
         )
         .count(db)
         .await?;
@@ -154,9 +138,7 @@ pub async fn dashboard(
         let (Some(counts), Ok(day)) = (series.get_mut(&source), day.parse::<NaiveDate>()) else {
             continue;
         };
-        let index = bucket_starts
-            .partition_point(|start| *start <= day)
-            .saturating_sub(1);
+        let index = bucket_starts.partition_point(|start| *start <= day).saturating_sub(1);
         if let Some(slot) = counts.get_mut(index) {
             *slot += count.max(0) as u64;
         }
@@ -199,9 +181,7 @@ pub async fn dashboard(
                 interviews,
                 hires,
                 hire_rate: (count > 0).then(|| hires as f64 / count as f64),
-                median_days_to_hire: median(
-                    days_to_hire.remove(source.as_str()).unwrap_or_default(),
-                ),
+                median_days_to_hire: median(days_to_hire.remove(source.as_str()).unwrap_or_default()),
             }
         })
         .collect();
@@ -237,23 +217,12 @@ pub async fn dashboard(
 fn buckets(period: DashboardPeriod, today: NaiveDate) -> Vec<NaiveDate> {
     match period {
         DashboardPeriod::Week | DashboardPeriod::Month => {
-            let days = if period == DashboardPeriod::Week {
-                7
-            } else {
-                30
-            };
-            (0..days)
-                .rev()
-                .map(|back| today - Duration::days(back))
-                .collect()
+            let days = if period == DashboardPeriod::Week { 7 } else { 30 };
+            (0..days).rev().map(|back| today - Duration::days(back)).collect()
         }
         DashboardPeriod::Quarter => {
-            let this_monday =
-                today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-            (0..13)
-                .rev()
-                .map(|back| this_monday - Duration::weeks(back))
-                .collect()
+            let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+            (0..13).rev().map(|back| this_monday - Duration::weeks(back)).collect()
         }
         DashboardPeriod::Year => {
             let this_month = today.with_day(1).unwrap_or(today);
@@ -299,17 +268,11 @@ mod tests {
             let week = buckets(DashboardPeriod::Week, today);
             assert_eq!((week.len(), *week.last().unwrap()), (7, today), "{today}");
             let month = buckets(DashboardPeriod::Month, today);
-            assert_eq!(
-                (month.len(), month[0]),
-                (30, today - Duration::days(29)),
-                "{today}"
-            );
+            assert_eq!((month.len(), month[0]), (30, today - Duration::days(29)), "{today}");
             let quarter = buckets(DashboardPeriod::Quarter, today);
             assert_eq!(quarter.len(), 13, "{today}");
             assert!(
-                quarter
-                    .iter()
-                    .all(|start| start.weekday() == chrono::Weekday::Mon),
+                quarter.iter().all(|start| start.weekday() == chrono::Weekday::Mon),
                 "{today}: weeks start on Monday"
             );
             assert!(
@@ -327,16 +290,14 @@ mod tests {
                 (today.year(), today.month()),
                 "{today}: the last month is this one"
             );
-            assert!(year.windows(2).all(|pair| pair[0].checked_add_months(chrono::Months::new(1)) == Some(pair[1])), "{today}: no gaps");
+            assert!(
+                year.windows(2)
+                    .all(|pair| pair[0].checked_add_months(chrono::Months::new(1)) == Some(pair[1])),
+                "{today}: no gaps"
+            );
         }
-        assert_eq!(
-            buckets(DashboardPeriod::Year, day(2026, 12, 7))[0],
-            day(2026, 1, 1)
-        );
-        assert_eq!(
-            buckets(DashboardPeriod::Quarter, day(2026, 12, 7))[0],
-            day(2026, 9, 14)
-        );
+        assert_eq!(buckets(DashboardPeriod::Year, day(2026, 12, 7))[0], day(2026, 1, 1));
+        assert_eq!(buckets(DashboardPeriod::Quarter, day(2026, 12, 7))[0], day(2026, 9, 14));
     }
 
     #[test]

@@ -3,18 +3,16 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use talentpost_shared::{
-    ApplicationStatus, CandidateStatus, ContactMedium, EmailAddress, InboxMedium, InboxState,
-    JobOpeningStatus, Role, SourceMedium,
+    ApplicationStatus, CandidateStatus, ContactMedium, EmailAddress, InboxMedium, InboxState, JobOpeningStatus, Role,
+    SourceMedium,
 };
 
 use crate::auth::{Credential, Principal};
 use crate::db::entities::{
-    app_user, application, audit_log, candidate, candidate_email, contact_event, inbox_item,
-    job_opening, legal_entity,
+    app_user, application, audit_log, candidate, candidate_email, contact_event, inbox_item, job_opening, legal_entity,
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::{audit, auth, candidates, legal_entities};
@@ -35,9 +33,7 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
         .order_by_asc(app_user::Column::Id)
         .one(&state.db)
         .await?
-        .ok_or_else(|| {
-            ServiceError::Internal("no administrator yet: start the server once first".to_owned())
-        })?;
+        .ok_or_else(|| ServiceError::Internal("no administrator yet: start the server once first".to_owned()))?;
     let principal: Principal = auth::load_principal(&state.db, admin.id, Credential::Session)
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
@@ -172,11 +168,8 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
         ),
     ];
     let mut candidate_ids = Vec::new();
-    for (index, (first, last, email, phone, (y, m, d), pool, status)) in
-        people.into_iter().enumerate()
-    {
-        let address =
-            EmailAddress::parse(email).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    for (index, (first, last, email, phone, (y, m, d), pool, status)) in people.into_iter().enumerate() {
+        let address = EmailAddress::parse(email).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let created = now - Duration::days(60 - index as i64 * 7);
         let person = candidate::ActiveModel {
             organisation_id: Set(principal.organisation_id),
@@ -210,16 +203,11 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
             CandidateStatus::InProcess => ApplicationStatus::InProcess,
             _ => ApplicationStatus::New,
         };
-        let source = [
-            SourceMedium::Email,
-            SourceMedium::OnlineForm,
-            SourceMedium::JobAgency,
-        ][index % 3];
+        let source = [SourceMedium::Email, SourceMedium::OnlineForm, SourceMedium::JobAgency][index % 3];
         let app = application::ActiveModel {
             candidate_id: Set(person.id),
             organisation_id: Set(Some(principal.organisation_id)),
-            hired_at: Set((application_status == ApplicationStatus::Hired)
-                .then(|| created + Duration::days(3))),
+            hired_at: Set((application_status == ApplicationStatus::Hired).then(|| created + Duration::days(3))),
             job_opening_id: Set(Some(opening_id)),
             legal_entity_id: Set(Some(entity_id)),
             source_medium: Set(source.as_str().to_owned()),
@@ -312,15 +300,8 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
             None,
         ),
     ];
-    for (index, (medium, subject, sender, email, phone, preview, opening)) in
-        items.iter().enumerate()
-    {
-        let matched = email.and_then(|e| {
-            candidate_ids
-                .iter()
-                .find(|(_, a)| a.as_str() == e)
-                .map(|(id, _)| *id)
-        });
+    for (index, (medium, subject, sender, email, phone, preview, opening)) in items.iter().enumerate() {
+        let matched = email.and_then(|e| candidate_ids.iter().find(|(_, a)| a.as_str() == e).map(|(id, _)| *id));
         inbox_item::ActiveModel {
             organisation_id: Set(principal.organisation_id),
             legal_entity_id: Set(Some(opening.map_or(main.id, |i| opening_ids[i].1))),

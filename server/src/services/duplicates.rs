@@ -8,15 +8,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use talentpost_shared::{DuplicateReason, DuplicateStatus, EmailAddress};
 
 use crate::auth::Principal;
 use crate::db::entities::{
-    application, candidate, candidate_email, contact_event, document, duplicate_decision,
-    inbox_item, mail_thread, nurturing_entry, outbox_message, writing_job,
+    application, candidate, candidate_email, contact_event, document, duplicate_decision, inbox_item, mail_thread,
+    nurturing_entry, outbox_message, writing_job,
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
@@ -52,8 +52,9 @@ pub async fn list(
     let mut sets = sets(&state.db, principal.organisation_id, filter.candidate_id).await?;
     sets.retain(|set| set.status == status);
     let offset = match &page.after {
-        Some(cursor) => usize::try_from(cursor.single()?)
-            .map_err(|_| ServiceError::invalid("after", "not a valid cursor"))?,
+        Some(cursor) => {
+            usize::try_from(cursor.single()?).map_err(|_| ServiceError::invalid("after", "not a valid cursor"))?
+        }
         None => 0,
     };
     let rows: Vec<(usize, DuplicateSet)> = sets
@@ -115,9 +116,7 @@ pub async fn sets(
                 .await?;
             emails.filter(candidate_email::Column::EmailKey.is_in(own))
         }
-        None => {
-            emails.filter(candidate_email::Column::EmailKey.in_subquery(shared_keys.into_query()))
-        }
+        None => emails.filter(candidate_email::Column::EmailKey.in_subquery(shared_keys.into_query())),
     };
     let rows: Vec<(String, i64)> = emails.into_tuple().all(db).await?;
     for (key, candidate) in rows {
@@ -156,8 +155,7 @@ pub async fn sets(
                 .filter(candidate::Column::PhoneKey.is_not_null())
                 .group_by(candidate::Column::PhoneKey)
                 .having(Expr::expr(Func::count(Expr::col(candidate::Column::Id))).gt(1));
-            by_phone = by_phone
-                .filter(candidate::Column::PhoneKey.in_subquery(shared_phones.into_query()));
+            by_phone = by_phone.filter(candidate::Column::PhoneKey.in_subquery(shared_phones.into_query()));
             let shared_names = candidate::Entity::find()
                 .select_only()
                 .column(candidate::Column::NameKey)
@@ -166,8 +164,7 @@ pub async fn sets(
                 .group_by(candidate::Column::NameKey)
                 .group_by(candidate::Column::Birthday)
                 .having(Expr::expr(Func::count(Expr::col(candidate::Column::Id))).gt(1));
-            by_name =
-                by_name.filter(candidate::Column::NameKey.in_subquery(shared_names.into_query()));
+            by_name = by_name.filter(candidate::Column::NameKey.in_subquery(shared_names.into_query()));
         }
     }
     let rows: Vec<(Option<String>, i64)> = by_phone
@@ -204,17 +201,13 @@ pub async fn sets(
         .values()
         .flat_map(|(_, members)| members.iter().copied())
         .collect();
-    let people: HashMap<i64, candidate::Model> =
-        load_in_chunks(db, organisation_id, &member_ids).await?;
+    let people: HashMap<i64, candidate::Model> = load_in_chunks(db, organisation_id, &member_ids).await?;
     let decisions = decisions_among(db, &member_ids).await?;
     Ok(groups
         .into_iter()
         .map(|(key, (reason, ids))| {
             let status = status_of(&ids, &decisions);
-            let members = ids
-                .iter()
-                .filter_map(|id| people.get(id).cloned())
-                .collect();
+            let members = ids.iter().filter_map(|id| people.get(id).cloned()).collect();
             DuplicateSet {
                 key,
                 reason,
@@ -249,10 +242,7 @@ async fn load_in_chunks(
 
 pub type Decisions = HashMap<(i64, i64), DuplicateStatus>;
 
-pub async fn decisions_among(
-    db: &impl ConnectionTrait,
-    ids: &HashSet<i64>,
-) -> ServiceResult<Decisions> {
+pub async fn decisions_among(db: &impl ConnectionTrait, ids: &HashSet<i64>) -> ServiceResult<Decisions> {
     let list: Vec<i64> = ids.iter().copied().collect();
     let mut decisions = HashMap::new();
     for chunk in list.chunks(5_000) {
@@ -305,10 +295,7 @@ pub async fn decide(
     verdict: DuplicateStatus,
 ) -> ServiceResult<DuplicateSet> {
     if verdict == DuplicateStatus::Open {
-        return Err(ServiceError::invalid(
-            "status",
-            "a verdict is CONFIRMED or DISMISSED",
-        ));
+        return Err(ServiceError::invalid("status", "a verdict is CONFIRMED or DISMISSED"));
     }
     let set = find(&state.db, principal, key).await?;
     let now = Utc::now();
@@ -352,17 +339,10 @@ pub async fn decide(
     )
     .await?;
     txn.commit().await?;
-    Ok(DuplicateSet {
-        status: verdict,
-        ..set
-    })
+    Ok(DuplicateSet { status: verdict, ..set })
 }
 
-async fn find(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    key: &str,
-) -> ServiceResult<DuplicateSet> {
+async fn find(db: &impl ConnectionTrait, principal: &Principal, key: &str) -> ServiceResult<DuplicateSet> {
     // Narrow to a member first: the set of one candidate is cheap to compute.
     let any_member = member_for_key(db, principal.organisation_id, key).await?;
     sets(db, principal.organisation_id, any_member)
@@ -379,18 +359,13 @@ async fn member_for_key(
 ) -> ServiceResult<Option<CandidateId>> {
     let not_found = || ServiceError::not_found("duplicate set", key);
     let (kind, value) = key.split_once(':').ok_or_else(not_found)?;
-    let base =
-        candidate::Entity::find().filter(candidate::Column::OrganisationId.eq(organisation_id));
+    let base = candidate::Entity::find().filter(candidate::Column::OrganisationId.eq(organisation_id));
     let found = match kind {
         "email" => {
             let email = EmailAddress::parse(value).map_err(|_| not_found())?;
             candidates::find_by_email(db, organisation_id, &email).await?
         }
-        "phone" => {
-            base.filter(candidate::Column::PhoneKey.eq(value))
-                .one(db)
-                .await?
-        }
+        "phone" => base.filter(candidate::Column::PhoneKey.eq(value)).one(db).await?,
         "name" => {
             let (name, birthday) = value.rsplit_once('|').ok_or_else(not_found)?;
             let birthday: NaiveDate = birthday.parse().map_err(|_| not_found())?;
@@ -449,9 +424,9 @@ pub async fn merge(
         .map_err(|_| ServiceError::invalid("targetId", "no such candidate"))?;
     let mut sources = Vec::with_capacity(source_ids.len());
     for (index, id) in source_ids.iter().enumerate() {
-        let source = candidates::find(&txn, principal, *id).await.map_err(|_| {
-            ServiceError::invalid(format!("sourceIds.{index}"), "no such candidate")
-        })?;
+        let source = candidates::find(&txn, principal, *id)
+            .await
+            .map_err(|_| ServiceError::invalid(format!("sourceIds.{index}"), "no such candidate"))?;
         if !sources.iter().any(|s: &candidate::Model| s.id == source.id) {
             sources.push(source);
         }
@@ -501,10 +476,7 @@ pub async fn merge(
         .await?
         .rows_affected;
     inbox_item::Entity::update_many()
-        .col_expr(
-            inbox_item::Column::MatchedCandidateId,
-            Expr::value(target.id),
-        )
+        .col_expr(inbox_item::Column::MatchedCandidateId, Expr::value(target.id))
         .filter(inbox_item::Column::MatchedCandidateId.is_in(ids.clone()))
         .exec(&txn)
         .await?;
@@ -630,9 +602,7 @@ pub async fn merge(
         organisation_id,
         candidate_id: merged.id,
     });
-    state
-        .events
-        .publish(DomainEvent::InboxChanged { organisation_id });
+    state.events.publish(DomainEvent::InboxChanged { organisation_id });
     Ok((merged, counts))
 }
 
@@ -648,15 +618,9 @@ mod tests {
         decisions.insert((1, 3), DuplicateStatus::Dismissed);
         assert_eq!(status_of(&[1, 2, 3], &decisions), DuplicateStatus::Open);
         decisions.insert((2, 3), DuplicateStatus::Confirmed);
-        assert_eq!(
-            status_of(&[1, 2, 3], &decisions),
-            DuplicateStatus::Confirmed
-        );
+        assert_eq!(status_of(&[1, 2, 3], &decisions), DuplicateStatus::Confirmed);
         decisions.insert((2, 3), DuplicateStatus::Dismissed);
-        assert_eq!(
-            status_of(&[1, 2, 3], &decisions),
-            DuplicateStatus::Dismissed
-        );
+        assert_eq!(status_of(&[1, 2, 3], &decisions), DuplicateStatus::Dismissed);
         assert_eq!(
             status_of(&[1, 2, 3, 4], &decisions),
             DuplicateStatus::Open,

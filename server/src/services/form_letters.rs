@@ -4,24 +4,22 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use talentpost_shared::{ApplicationStatus, CandidateStatus, ContactMedium, DataRetention};
 
 use crate::auth::Principal;
 use crate::db::entities::{
-    application, candidate, candidate_email, contact_event, document, form_letter, inbox_item,
-    mail_message, nurturing_job, organisation, outbox_message,
+    application, candidate, candidate_email, contact_event, document, form_letter, inbox_item, mail_message,
+    nurturing_job, organisation, outbox_message,
 };
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, FormLetterId};
 use crate::mail::sanitize::sanitize_html;
 use crate::services::messages::{self, RenderedLetter};
-use crate::services::{
-    audit, candidates, optional_text, organisation_settings, required_name, required_text,
-};
+use crate::services::{audit, candidates, optional_text, organisation_settings, required_name, required_text};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -35,10 +33,7 @@ pub struct FormLetterInput {
     pub sets_candidate_status: Option<Option<CandidateStatus>>,
 }
 
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<Vec<form_letter::Model>> {
+pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<form_letter::Model>> {
     Ok(form_letter::Entity::find()
         .filter(form_letter::Column::OrganisationId.eq(principal.organisation_id))
         .order_by_asc(form_letter::Column::Name)
@@ -65,11 +60,7 @@ pub async fn create(
 ) -> ServiceResult<form_letter::Model> {
     let name = required_name("name", input.name.as_deref().unwrap_or_default(), 200)?;
     let subject = required_text("subject", input.subject.as_deref().unwrap_or_default(), 500)?;
-    let body_text = required_text(
-        "bodyText",
-        input.body_text.as_deref().unwrap_or_default(),
-        100_000,
-    )?;
+    let body_text = required_text("bodyText", input.body_text.as_deref().unwrap_or_default(), 100_000)?;
     let body_html = clean_html(input.body_html.as_deref())?;
     check_placeholders(&subject, &body_text, body_html.as_deref())?;
     let now = Utc::now();
@@ -80,10 +71,7 @@ pub async fn create(
         subject: Set(subject),
         body_text: Set(body_text),
         body_html: Set(body_html),
-        sets_candidate_status: Set(input
-            .sets_candidate_status
-            .flatten()
-            .map(|s| s.as_str().to_owned())),
+        sets_candidate_status: Set(input.sets_candidate_status.flatten().map(|s| s.as_str().to_owned())),
         created_by_user_id: Set(Some(principal.user_id)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -151,22 +139,12 @@ pub async fn update(
     Ok(updated)
 }
 
-pub async fn delete(
-    state: &AppState,
-    principal: &Principal,
-    id: FormLetterId,
-) -> ServiceResult<()> {
+pub async fn delete(state: &AppState, principal: &Principal, id: FormLetterId) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
-    crate::services::nurturing::jobs::refuse_if_used(
-        &state.db,
-        nurturing_job::Column::FormLetterId,
-        existing.id,
-    )
-    .await?;
-    let txn = state.db.begin().await?;
-    form_letter::Entity::delete_by_id(existing.id)
-        .exec(&txn)
+    crate::services::nurturing::jobs::refuse_if_used(&state.db, nurturing_job::Column::FormLetterId, existing.id)
         .await?;
+    let txn = state.db.begin().await?;
+    form_letter::Entity::delete_by_id(existing.id).exec(&txn).await?;
     audit::record(
         &txn,
         principal,
@@ -198,18 +176,14 @@ pub async fn preview(
             .first()
             .map(|a| ApplicationId(a.id)),
     };
-    let context =
-        messages::letter_context(state, principal, candidate_id, application_id, None).await?;
+    let context = messages::letter_context(state, principal, candidate_id, application_id, None).await?;
     let rendered = messages::render_letter(
         &context.values,
         &letter.subject,
         &letter.body_text,
         letter.body_html.as_deref(),
     )?;
-    Ok((
-        rendered,
-        context.recipient.ok().map(|address| address.to_string()),
-    ))
+    Ok((rendered, context.recipient.ok().map(|address| address.to_string())))
 }
 
 /// How a form letter reached the candidate.
@@ -230,8 +204,7 @@ pub async fn send(
     application_id: Option<ApplicationId>,
 ) -> ServiceResult<(LetterOutcome, candidate::Model)> {
     let letter = find(&state.db, principal, id).await?;
-    let context =
-        messages::letter_context(state, principal, candidate_id, application_id, None).await?;
+    let context = messages::letter_context(state, principal, candidate_id, application_id, None).await?;
     let txn = state.db.begin().await?;
     let (outcome, candidate) = write_in(state, &txn, principal, &letter, &context, false).await?;
     let mailed = matches!(outcome, LetterOutcome::Mailed(_));
@@ -250,12 +223,7 @@ pub async fn send(
 }
 
 /// Tells the outbox worker and the candidate's open views, after the commit.
-pub fn announce(
-    state: &AppState,
-    principal: &Principal,
-    outcome: &LetterOutcome,
-    candidate: &candidate::Model,
-) {
+pub fn announce(state: &AppState, principal: &Principal, outcome: &LetterOutcome, candidate: &candidate::Model) {
     if let LetterOutcome::Mailed(message) = outcome {
         crate::services::outbox::announce(state, message);
     }
@@ -322,10 +290,7 @@ pub async fn write_in(
             .await?,
         )
     };
-    let status = letter
-        .sets_candidate_status
-        .as_deref()
-        .and_then(CandidateStatus::parse);
+    let status = letter.sets_candidate_status.as_deref().and_then(CandidateStatus::parse);
     let candidate = match status {
         Some(status) => apply_status(txn, principal, context, status, letter).await?,
         None => context.candidate.clone(),
@@ -364,10 +329,7 @@ async fn apply_status(
     let organisation = organisation::Entity::find_by_id(principal.organisation_id)
         .one(txn)
         .await?;
-    let minimised = organisation
-        .as_ref()
-        .map(organisation_settings::data_retention)
-        != Some(DataRetention::Keep);
+    let minimised = organisation.as_ref().map(organisation_settings::data_retention) != Some(DataRetention::Keep);
     let updated = if minimised {
         minimise(txn, updated).await?
     } else {
@@ -392,10 +354,7 @@ async fn apply_status(
 /// dates, the dates and media of contacts) and drops documents, free text and contact
 /// details. Stored files stay in the content-addressed store only while something else
 /// refers to them.
-pub async fn minimise(
-    txn: &DatabaseTransaction,
-    candidate: candidate::Model,
-) -> ServiceResult<candidate::Model> {
+pub async fn minimise(txn: &DatabaseTransaction, candidate: candidate::Model) -> ServiceResult<candidate::Model> {
     let id = candidate.id;
     candidate_email::Entity::delete_many()
         .filter(candidate_email::Column::CandidateId.eq(id))
@@ -406,14 +365,8 @@ pub async fn minimise(
         .exec(txn)
         .await?;
     contact_event::Entity::update_many()
-        .col_expr(
-            contact_event::Column::Note,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            contact_event::Column::Subject,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(contact_event::Column::Note, Expr::value(Option::<String>::None))
+        .col_expr(contact_event::Column::Subject, Expr::value(Option::<String>::None))
         .filter(contact_event::Column::CandidateId.eq(id))
         .exec(txn)
         .await?;
@@ -423,34 +376,16 @@ pub async fn minimise(
         .filter(inbox_item::Column::CandidateId.eq(id))
         .into_query();
     mail_message::Entity::update_many()
-        .col_expr(
-            mail_message::Column::TextBody,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            mail_message::Column::HtmlBody,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(mail_message::Column::TextBody, Expr::value(Option::<String>::None))
+        .col_expr(mail_message::Column::HtmlBody, Expr::value(Option::<String>::None))
         .filter(mail_message::Column::InboxItemId.in_subquery(items))
         .exec(txn)
         .await?;
     inbox_item::Entity::update_many()
-        .col_expr(
-            inbox_item::Column::Preview,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            inbox_item::Column::Payload,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            inbox_item::Column::SenderEmail,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            inbox_item::Column::SenderPhone,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(inbox_item::Column::Preview, Expr::value(Option::<String>::None))
+        .col_expr(inbox_item::Column::Payload, Expr::value(Option::<String>::None))
+        .col_expr(inbox_item::Column::SenderEmail, Expr::value(Option::<String>::None))
+        .col_expr(inbox_item::Column::SenderPhone, Expr::value(Option::<String>::None))
         .filter(inbox_item::Column::CandidateId.eq(id))
         .exec(txn)
         .await?;
@@ -476,10 +411,7 @@ fn check_placeholders(subject: &str, text: &str, html: Option<&str>) -> ServiceR
                 .entry(group)
                 .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
             if let Some(fields) = entry.as_object_mut() {
-                fields.insert(
-                    field.to_owned(),
-                    serde_json::Value::String((*name).to_owned()),
-                );
+                fields.insert(field.to_owned(), serde_json::Value::String((*name).to_owned()));
             }
         }
     }
@@ -487,12 +419,10 @@ fn check_placeholders(subject: &str, text: &str, html: Option<&str>) -> ServiceR
     messages::render_letter(&sample, subject, text, html)
         .map(|_| ())
         .map_err(|error| match error {
-            ServiceError::InvalidInput { field, message } if field == "body" => {
-                ServiceError::InvalidInput {
-                    field: "bodyText".to_owned(),
-                    message,
-                }
-            }
+            ServiceError::InvalidInput { field, message } if field == "body" => ServiceError::InvalidInput {
+                field: "bodyText".to_owned(),
+                message,
+            },
             other => other,
         })
 }

@@ -3,24 +3,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
-use talentpost_shared::{
-    InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity, OauthProvider,
-};
+use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity, OauthProvider};
 
 use crate::auth::Principal;
 use crate::db::entities::{inbound_account, inbound_folder_state};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{InboundAccountId, LegalEntityId, UserGroupId};
-use crate::mail::imap::{
-    ImapLogin, ImapSettings, MailError, MailFolder, connect, list_folders as imap_list_folders,
-};
-use crate::services::mail_connection::{
-    self, IMAP, Protocol, StoredConnection, ValidConnection, require_mail_admin,
-};
+use crate::mail::imap::{ImapLogin, ImapSettings, MailError, MailFolder, connect, list_folders as imap_list_folders};
+use crate::services::mail_connection::{self, IMAP, Protocol, StoredConnection, ValidConnection, require_mail_admin};
 use crate::services::oauth::{clients as oauth_clients, tokens as oauth_tokens};
 use crate::services::{audit, legal_entities, required_text, users};
 use crate::state::AppState;
@@ -42,10 +35,7 @@ pub struct AccountInput {
     pub active: Option<bool>,
 }
 
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<Vec<inbound_account::Model>> {
+pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<inbound_account::Model>> {
     require_mail_admin(principal)?;
     let mut query = inbound_account::Entity::find()
         .filter(inbound_account::Column::OrganisationId.eq(principal.organisation_id))
@@ -84,20 +74,11 @@ fn stored(account: &inbound_account::Model) -> StoredConnection<'_> {
 }
 
 /// IMAP always logs in, so a validated connection has a user name and a password.
-fn login_of(
-    connection: &ValidConnection,
-    password: Option<String>,
-) -> ServiceResult<(String, String)> {
+fn login_of(connection: &ValidConnection, password: Option<String>) -> ServiceResult<(String, String)> {
     match (connection.username.clone(), password) {
         (Some(username), Some(password)) => Ok((username, password)),
-        (None, _) => Err(ServiceError::invalid(
-            "username",
-            "enter the mailbox's user name",
-        )),
-        (Some(_), None) => Err(ServiceError::invalid(
-            "password",
-            "enter the mailbox's password",
-        )),
+        (None, _) => Err(ServiceError::invalid("username", "enter the mailbox's user name")),
+        (Some(_), None) => Err(ServiceError::invalid("password", "enter the mailbox's password")),
     }
 }
 
@@ -121,10 +102,7 @@ fn uses_oauth(account: &inbound_account::Model) -> bool {
 }
 
 /// How the account signs in right now: its password, or a fresh OAuth access token.
-pub async fn settings_of(
-    state: &AppState,
-    account: &inbound_account::Model,
-) -> Result<ImapSettings, MailError> {
+pub async fn settings_of(state: &AppState, account: &inbound_account::Model) -> Result<ImapSettings, MailError> {
     let login = if uses_oauth(account) {
         let Some(connection) = account.oauth_account_id else {
             return Err(MailError::new(
@@ -140,15 +118,12 @@ pub async fn settings_of(
             expires_at: token.expires_at,
         }
     } else {
-        let password = state
-            .secrets
-            .decrypt(&account.password_secret)
-            .map_err(|_| {
-                MailError::new(
-                    MailProblem::Login,
-                    "the stored password cannot be read with this server's key; enter it again",
-                )
-            })?;
+        let password = state.secrets.decrypt(&account.password_secret).map_err(|_| {
+            MailError::new(
+                MailProblem::Login,
+                "the stored password cannot be read with this server's key; enter it again",
+            )
+        })?;
         ImapLogin::Password(password)
     };
     Ok(ImapSettings {
@@ -162,15 +137,9 @@ pub async fn settings_of(
 }
 
 /// After the IMAP server refused an OAuth token: forget it, so the next attempt refreshes.
-pub async fn token_refused(
-    state: &AppState,
-    account: &inbound_account::Model,
-    settings: &ImapSettings,
-) {
-    if let (Some(connection), ImapLogin::XOauth2 { access_token, .. }) =
-        (account.oauth_account_id, &settings.login)
-        && let Err(error) =
-            oauth_tokens::discard_access_token(state, connection, access_token).await
+pub async fn token_refused(state: &AppState, account: &inbound_account::Model, settings: &ImapSettings) {
+    if let (Some(connection), ImapLogin::XOauth2 { access_token, .. }) = (account.oauth_account_id, &settings.login)
+        && let Err(error) = oauth_tokens::discard_access_token(state, connection, access_token).await
     {
         tracing::warn!(account_id = account.id, %error, "cannot discard a refused OAuth token");
     }
@@ -190,26 +159,20 @@ pub async fn list_folders(
         None => None,
     };
     if let Some(account) = current.as_ref().filter(|account| uses_oauth(account)) {
-        let settings =
-            settings_of(state, account)
-                .await
-                .map_err(|error| ServiceError::MailServer {
-                    problem: error.problem,
-                    message: error.message,
-                })?;
+        let settings = settings_of(state, account)
+            .await
+            .map_err(|error| ServiceError::MailServer {
+                problem: error.problem,
+                message: error.message,
+            })?;
         return folders_with(state, &settings).await;
     }
     let stored_connection = current.as_ref().map(stored);
     let connection = mail_connection::validate(&IMAP, &input, stored_connection.as_ref())?;
     if let Some(stored_connection) = &stored_connection {
-        mail_connection::require_password_for_new_destination(
-            &connection,
-            &input,
-            stored_connection,
-        )?;
+        mail_connection::require_password_for_new_destination(&connection, &input, stored_connection)?;
     }
-    let password =
-        mail_connection::password_of(state, &connection, &input, stored_connection.as_ref())?;
+    let password = mail_connection::password_of(state, &connection, &input, stored_connection.as_ref())?;
     let (username, password) = login_of(&connection, password)?;
     let settings = ImapSettings {
         host: connection.host,
@@ -223,13 +186,12 @@ pub async fn list_folders(
 }
 
 async fn folders_with(state: &AppState, settings: &ImapSettings) -> ServiceResult<Vec<MailFolder>> {
-    let mut session =
-        connect(&state.mail_tls, settings)
-            .await
-            .map_err(|error| ServiceError::MailServer {
-                problem: error.problem,
-                message: error.message,
-            })?;
+    let mut session = connect(&state.mail_tls, settings)
+        .await
+        .map_err(|error| ServiceError::MailServer {
+            problem: error.problem,
+            message: error.message,
+        })?;
     let folders = imap_list_folders(&mut session)
         .await
         .map_err(|error| ServiceError::MailServer {
@@ -263,9 +225,7 @@ pub async fn create(
             .is_none_or(|host| host.trim().is_empty())
         {
             // The provider's IMAP server (or the organisation's override of it).
-            let settings = match oauth_clients::find(&state.db, principal.organisation_id, provider)
-                .await?
-            {
+            let settings = match oauth_clients::find(&state.db, principal.organisation_id, provider).await? {
                 Some(client) => Some(oauth_clients::provider_settings(&state.secrets, &client)?),
                 None => None,
             };
@@ -275,14 +235,9 @@ pub async fn create(
                     .as_ref()
                     .map_or(defaults.imap_host.to_owned(), |s| s.imap_host.clone()),
             );
-            connection_input.port = Some(i32::from(
-                settings
-                    .as_ref()
-                    .map_or(defaults.imap_port, |s| s.imap_port),
-            ));
+            connection_input.port = Some(i32::from(settings.as_ref().map_or(defaults.imap_port, |s| s.imap_port)));
             if connection_input.accept_invalid_certs.is_none() {
-                connection_input.accept_invalid_certs =
-                    settings.as_ref().map(|s| s.accept_invalid_certs);
+                connection_input.accept_invalid_certs = settings.as_ref().map(|s| s.accept_invalid_certs);
             }
         }
         let connection = mail_connection::validate(&IMAP_OAUTH, &connection_input, None)?;
@@ -370,13 +325,12 @@ pub async fn update(
     input: AccountInput,
 ) -> ServiceResult<inbound_account::Model> {
     let current = find(&state.db, principal, id).await?;
-    let oauth = input.auth_method.map_or(uses_oauth(&current), |method| {
-        method == InboundAuthMethod::Oauth
-    });
-    let protocol = input.protocol.map_or_else(
-        || current.protocol.clone(),
-        |protocol| protocol.as_str().to_owned(),
-    );
+    let oauth = input
+        .auth_method
+        .map_or(uses_oauth(&current), |method| method == InboundAuthMethod::Oauth);
+    let protocol = input
+        .protocol
+        .map_or_else(|| current.protocol.clone(), |protocol| protocol.as_str().to_owned());
     if oauth && oauth_provider(&protocol).is_none() {
         return Err(ServiceError::invalid(
             "authMethod",
@@ -390,11 +344,7 @@ pub async fn update(
         Some(&stored_connection),
     )?;
     if !oauth {
-        mail_connection::require_password_for_new_destination(
-            &connection,
-            &input.connection,
-            &stored_connection,
-        )?;
+        mail_connection::require_password_for_new_destination(&connection, &input.connection, &stored_connection)?;
     }
     if oauth && connection.security == MailSecurity::Unencrypted {
         return Err(ServiceError::invalid(
@@ -419,13 +369,8 @@ pub async fn update(
         account.auth_method = Set(method.as_str().to_owned());
     }
     if !oauth
-        && input
-            .connection
-            .password
-            .as_deref()
-            .is_some_and(|p| !p.is_empty())
-        && let Some(password) =
-            mail_connection::password_of(state, &connection, &input.connection, None)?
+        && input.connection.password.as_deref().is_some_and(|p| !p.is_empty())
+        && let Some(password) = mail_connection::password_of(state, &connection, &input.connection, None)?
     {
         account.password_secret = Set(state.secrets.encrypt(&password));
     }
@@ -433,11 +378,7 @@ pub async fn update(
         || i32::from(connection.port) != current.port
         || connection.security.as_str() != current.security
         || username != current.username
-        || input
-            .connection
-            .password
-            .as_deref()
-            .is_some_and(|p| !p.is_empty());
+        || input.connection.password.as_deref().is_some_and(|p| !p.is_empty());
     account.host = Set(connection.host);
     account.port = Set(i32::from(connection.port));
     account.security = Set(connection.security.as_str().to_owned());
@@ -459,10 +400,7 @@ pub async fn update(
     }
     let active = input.active.unwrap_or(current.active);
     account.active = Set(active);
-    if active != current.active
-        || connection_changed
-        || input.folder.as_ref().is_some_and(|f| *f != current.folder)
-    {
+    if active != current.active || connection_changed || input.folder.as_ref().is_some_and(|f| *f != current.folder) {
         account.status = Set(initial_status(active).as_str().to_owned());
         account.status_problem = Set(None);
         account.status_detail = Set(None);
@@ -504,9 +442,7 @@ pub async fn update(
     txn.commit().await?;
     state
         .events
-        .publish(DomainEvent::InboundAccountStatusChanged(Box::new(
-            updated.clone(),
-        )));
+        .publish(DomainEvent::InboundAccountStatusChanged(Box::new(updated.clone())));
     state.inbound.restart(state, updated.id);
     Ok(updated)
 }
@@ -524,15 +460,10 @@ pub async fn delete(
     let mut revoke = Vec::new();
     for id in ids {
         let account = find(&txn, principal, *id).await?;
-        inbound_account::Entity::delete_by_id(account.id)
-            .exec(&txn)
-            .await?;
+        inbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
         // Its tokens go with it: nothing else signs in with this connection.
         if let Some(connection) = account.oauth_account_id {
-            revoke.extend(
-                crate::services::oauth::connect::delete_with_account(state, &txn, connection)
-                    .await?,
-            );
+            revoke.extend(crate::services::oauth::connect::delete_with_account(state, &txn, connection).await?);
         }
         audit::record(
             &txn,
@@ -604,10 +535,7 @@ pub async fn sync_now(
     if let Some(since) = since
         && since > Utc::now().date_naive()
     {
-        return Err(ServiceError::invalid(
-            "since",
-            "the date lies in the future",
-        ));
+        return Err(ServiceError::invalid("since", "the date lies in the future"));
     }
     let report = inbound_sync::run_once(state, account.id, since)
         .await
@@ -620,15 +548,9 @@ pub async fn sync_now(
 #[derive(Clone, Debug)]
 pub enum StatusChange {
     Connected,
-    Syncing {
-        done: i64,
-        total: i64,
-    },
+    Syncing { done: i64, total: i64 },
     Idle,
-    Failed {
-        problem: MailProblem,
-        message: String,
-    },
+    Failed { problem: MailProblem, message: String },
 }
 
 pub async fn record_status(
@@ -636,10 +558,7 @@ pub async fn record_status(
     account_id: i64,
     change: StatusChange,
 ) -> ServiceResult<Option<inbound_account::Model>> {
-    let Some(current) = inbound_account::Entity::find_by_id(account_id)
-        .one(&state.db)
-        .await?
-    else {
+    let Some(current) = inbound_account::Entity::find_by_id(account_id).one(&state.db).await? else {
         return Ok(None);
     };
     let now: DateTime<Utc> = Utc::now();
@@ -671,8 +590,6 @@ pub async fn record_status(
     let updated = account.update(&state.db).await?;
     state
         .events
-        .publish(DomainEvent::InboundAccountStatusChanged(Box::new(
-            updated.clone(),
-        )));
+        .publish(DomainEvent::InboundAccountStatusChanged(Box::new(updated.clone())));
     Ok(Some(updated))
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, InboxMedium, InboxState, MediumCounts};
 
@@ -14,15 +14,12 @@ use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{DocumentId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{
-    candidates, job_openings, legal_entities, optional_text, required_name, users,
-};
+use crate::services::{candidates, job_openings, legal_entities, optional_text, required_name, users};
 use crate::state::AppState;
 
 /// Rows the caller may see, as a condition to add to any inbox query.
 pub fn visible_to(principal: &Principal) -> Condition {
-    let organisation =
-        Condition::all().add(inbox_item::Column::OrganisationId.eq(principal.organisation_id));
+    let organisation = Condition::all().add(inbox_item::Column::OrganisationId.eq(principal.organisation_id));
     if principal.is_admin() {
         return organisation;
     }
@@ -30,10 +27,7 @@ pub fn visible_to(principal: &Principal) -> Condition {
         .add(inbox_item::Column::UserGroupId.is_null())
         .add(inbox_item::Column::UserGroupId.is_in(principal.group_ids.iter().copied()));
     if principal.role == talentpost_shared::Role::CompanyAdmin {
-        who = who.add(
-            inbox_item::Column::LegalEntityId
-                .is_in(principal.administered_entities.iter().copied()),
-        );
+        who = who.add(inbox_item::Column::LegalEntityId.is_in(principal.administered_entities.iter().copied()));
     }
     organisation.add(who)
 }
@@ -70,13 +64,11 @@ pub async fn list(
             .single()
             .ok_or_else(|| ServiceError::invalid("after", "not a valid cursor"))?;
         query = query.filter(
-            Condition::any()
-                .add(inbox_item::Column::ReceivedAt.lt(at))
-                .add(
-                    Condition::all()
-                        .add(inbox_item::Column::ReceivedAt.eq(at))
-                        .add(inbox_item::Column::Id.lt(*id)),
-                ),
+            Condition::any().add(inbox_item::Column::ReceivedAt.lt(at)).add(
+                Condition::all()
+                    .add(inbox_item::Column::ReceivedAt.eq(at))
+                    .add(inbox_item::Column::Id.lt(*id)),
+            ),
         );
     }
     let rows = query.all(&state.db).await?;
@@ -85,20 +77,13 @@ pub async fn list(
     }))
 }
 
-pub async fn counts(
-    state: &AppState,
-    principal: &Principal,
-    inbox_state: InboxState,
-) -> ServiceResult<MediumCounts> {
+pub async fn counts(state: &AppState, principal: &Principal, inbox_state: InboxState) -> ServiceResult<MediumCounts> {
     let rows: Vec<(String, i64)> = inbox_item::Entity::find()
         .filter(visible_to(principal))
         .filter(inbox_item::Column::State.eq(inbox_state.as_str()))
         .select_only()
         .column(inbox_item::Column::Medium)
-        .column_as(
-            Expr::from(Func::count(Expr::col(inbox_item::Column::Id))),
-            "count",
-        )
+        .column_as(Expr::from(Func::count(Expr::col(inbox_item::Column::Id))), "count")
         .group_by(inbox_item::Column::Medium)
         .into_tuple()
         .all(&state.db)
@@ -273,21 +258,14 @@ pub const MAX_ATTACHMENTS: usize = 20;
 
 /// Refuses too many or too large files before anything is stored; errors name the file
 /// (`attachments.2`, or under `prefix` such as `applicants.0.attachments.2`).
-pub fn check_attachments(
-    state: &AppState,
-    prefix: &str,
-    files: &[UploadedFile],
-) -> ServiceResult<()> {
+pub fn check_attachments(state: &AppState, prefix: &str, files: &[UploadedFile]) -> ServiceResult<()> {
     let field = if prefix.is_empty() {
         "attachments".to_owned()
     } else {
         format!("{prefix}.attachments")
     };
     if files.len() > MAX_ATTACHMENTS {
-        return Err(ServiceError::invalid(
-            field,
-            format!("at most {MAX_ATTACHMENTS} files"),
-        ));
+        return Err(ServiceError::invalid(field, format!("at most {MAX_ATTACHMENTS} files")));
     }
     for (index, file) in files.iter().enumerate() {
         if file.bytes.len() > state.config.max_upload_bytes {
@@ -314,13 +292,11 @@ pub async fn submit_application(
     )?;
     // Namespaced, so a key chosen here can never claim an SMS's or a profile's key.
     let idempotency_key =
-        optional_text("idempotencyKey", submission.idempotency_key.as_deref(), 200)?
-            .map(|key| format!("form:{key}"));
+        optional_text("idempotencyKey", submission.idempotency_key.as_deref(), 200)?.map(|key| format!("form:{key}"));
     check_attachments(state, "", &submission.attachments)?;
     if let Some(key) = &idempotency_key
         && let Some(existing) =
-            find_by_idempotency_key(&state.db, principal.organisation_id, key, Some(principal))
-                .await?
+            find_by_idempotency_key(&state.db, principal.organisation_id, key, Some(principal)).await?
     {
         return Ok(existing);
     }
@@ -419,10 +395,7 @@ impl ApplicantDetails {
             sender_name: Some(format!("{} {}", self.first_name, self.last_name)),
             sender_email: Some(email),
             sender_phone: self.phone,
-            preview: self
-                .message
-                .as_deref()
-                .map(|m| m.chars().take(300).collect()),
+            preview: self.message.as_deref().map(|m| m.chars().take(300).collect()),
             payload,
             idempotency_key: None,
             job_opening_id: opening.map(|o| o.id),
@@ -462,19 +435,11 @@ pub struct Received {
 /// its documents in one transaction, matches the sender to a known candidate (address,
 /// else phone) and announces the item live. `viewer` is the caller when a signed-in
 /// user submits; a reused idempotency key must then point at an item they may see.
-pub async fn receive(
-    state: &AppState,
-    arrival: Arrival,
-    viewer: Option<&Principal>,
-) -> ServiceResult<Received> {
+pub async fn receive(state: &AppState, arrival: Arrival, viewer: Option<&Principal>) -> ServiceResult<Received> {
     if let Some(key) = &arrival.idempotency_key
-        && let Some(item) =
-            find_by_idempotency_key(&state.db, arrival.organisation_id, key, viewer).await?
+        && let Some(item) = find_by_idempotency_key(&state.db, arrival.organisation_id, key, viewer).await?
     {
-        return Ok(Received {
-            item,
-            created: false,
-        });
+        return Ok(Received { item, created: false });
     }
     // Files first: the store is content-addressed, so a failed transaction leaves at
     // most an unreferenced file, never a row pointing at nothing.
@@ -483,12 +448,8 @@ pub async fn receive(
         stored.push(state.blobs.put(&file.bytes).await?);
     }
     let matched = match (&arrival.sender_email, &arrival.sender_phone) {
-        (Some(email), _) => {
-            candidates::find_by_email(&state.db, arrival.organisation_id, email).await?
-        }
-        (None, Some(phone)) => {
-            candidates::find_by_phone(&state.db, arrival.organisation_id, phone).await?
-        }
+        (Some(email), _) => candidates::find_by_email(&state.db, arrival.organisation_id, email).await?,
+        (None, Some(phone)) => candidates::find_by_phone(&state.db, arrival.organisation_id, phone).await?,
         (None, None) => None,
     };
     let now = truncate_to_micros(Utc::now());
@@ -523,10 +484,7 @@ pub async fn receive(
             let item = find_by_idempotency_key(&state.db, arrival.organisation_id, &key, viewer)
                 .await?
                 .ok_or_else(|| ServiceError::Internal("idempotent item vanished".to_owned()))?;
-            return Ok(Received {
-                item,
-                created: false,
-            });
+            return Ok(Received { item, created: false });
         }
         Err(error) => return Err(error.into()),
     };
@@ -549,10 +507,7 @@ pub async fn receive(
     state
         .events
         .publish(DomainEvent::InboxItemAdded(Box::new(item.clone())));
-    Ok(Received {
-        item,
-        created: true,
-    })
+    Ok(Received { item, created: true })
 }
 
 /// The item an earlier submission with this key created. A key that belongs to an
@@ -571,9 +526,7 @@ async fn find_by_idempotency_key(
     else {
         return Ok(None);
     };
-    if viewer.is_none_or(|principal| {
-        principal.sees_inbox_item(existing.user_group_id, existing.legal_entity_id)
-    }) {
+    if viewer.is_none_or(|principal| principal.sees_inbox_item(existing.user_group_id, existing.legal_entity_id)) {
         Ok(Some(existing))
     } else {
         Err(ServiceError::conflict(
@@ -584,9 +537,7 @@ async fn find_by_idempotency_key(
 }
 
 pub fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
-    Utc.timestamp_micros(at.timestamp_micros())
-        .single()
-        .unwrap_or(at)
+    Utc.timestamp_micros(at.timestamp_micros()).single().unwrap_or(at)
 }
 
 /// Keeps only the last path segment and drops characters that break headers or paths.
@@ -609,9 +560,7 @@ fn clean_content_type(content_type: &str) -> String {
     let valid = !content_type.is_empty()
         && content_type.len() < 128
         && content_type.contains('/')
-        && content_type
-            .chars()
-            .all(|c| c.is_ascii_graphic() || c == ' ');
+        && content_type.chars().all(|c| c.is_ascii_graphic() || c == ' ');
     if valid {
         content_type.to_owned()
     } else {
@@ -626,15 +575,9 @@ mod tests {
     #[test]
     fn file_names_lose_paths_and_control_characters() {
         assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(
-            clean_file_name("C:\\Users\\anna\\Lebenslauf.pdf"),
-            "Lebenslauf.pdf"
-        );
+        assert_eq!(clean_file_name("C:\\Users\\anna\\Lebenslauf.pdf"), "Lebenslauf.pdf");
         assert_eq!(clean_file_name("a\r\nb.pdf"), "ab.pdf");
         assert_eq!(clean_file_name(".."), "attachment");
-        assert_eq!(
-            clean_content_type("text/html\r\nX: y"),
-            "application/octet-stream"
-        );
+        assert_eq!(clean_content_type("text/html\r\nX: y"), "application/octet-stream");
     }
 }

@@ -84,10 +84,7 @@ fn embed_origins(organisation: Option<&organisation::Model>) -> Vec<String> {
 }
 
 /// The sites that may frame the form of `key`'s organisation; empty: any site.
-pub async fn form_embed_origins(
-    state: &AppState,
-    key: &intake_key::Model,
-) -> ServiceResult<Vec<String>> {
+pub async fn form_embed_origins(state: &AppState, key: &intake_key::Model) -> ServiceResult<Vec<String>> {
     let organisation = organisation::Entity::find_by_id(key.organisation_id)
         .one(&state.db)
         .await?;
@@ -142,9 +139,7 @@ pub async fn rotate(
         .one(&state.db)
         .await?;
     if let Some(existing) = existing {
-        intake_key::Entity::delete_by_id(existing.id)
-            .exec(&state.db)
-            .await?;
+        intake_key::Entity::delete_by_id(existing.id).exec(&state.db).await?;
     }
     intake_key::ActiveModel {
         organisation_id: Set(principal.organisation_id),
@@ -169,11 +164,7 @@ pub async fn rotate(
 }
 
 /// Switches the channel off: deliveries with its key are refused.
-pub async fn disable(
-    state: &AppState,
-    principal: &Principal,
-    kind: IntakeKind,
-) -> ServiceResult<IntakeSettings> {
+pub async fn disable(state: &AppState, principal: &Principal, kind: IntakeKind) -> ServiceResult<IntakeSettings> {
     principal.require_admin()?;
     intake_key::Entity::delete_many()
         .filter(intake_key::Column::OrganisationId.eq(principal.organisation_id))
@@ -192,11 +183,7 @@ pub async fn disable(
     settings(state, principal).await
 }
 
-async fn key_for(
-    state: &AppState,
-    kind: IntakeKind,
-    public_key: &str,
-) -> ServiceResult<intake_key::Model> {
+async fn key_for(state: &AppState, kind: IntakeKind, public_key: &str) -> ServiceResult<intake_key::Model> {
     let what = match kind {
         IntakeKind::OnlineForm => "form key",
         IntakeKind::Sms => "SMS webhook key",
@@ -206,11 +193,7 @@ async fn key_for(
         .filter(intake_key::Column::Kind.eq(kind.as_str()))
         .one(&state.db)
         .await?
-        .ok_or_else(|| {
-            ServiceError::BadCredential(format!(
-                "unknown {what}; it may have been replaced by a new one"
-            ))
-        })
+        .ok_or_else(|| ServiceError::BadCredential(format!("unknown {what}; it may have been replaced by a new one")))
 }
 
 fn limit_key(state: &AppState, key: &intake_key::Model) -> ServiceResult<()> {
@@ -257,11 +240,7 @@ pub struct PublicApplication {
 /// Lets a public form request in, before its body is read: the key must exist, and the
 /// client (first, so one client cannot use up everyone's budget) and the key must be
 /// within their rates.
-pub async fn admit_public_form(
-    state: &AppState,
-    form_key: &str,
-    client: IpAddr,
-) -> ServiceResult<intake_key::Model> {
+pub async fn admit_public_form(state: &AppState, form_key: &str, client: IpAddr) -> ServiceResult<intake_key::Model> {
     let key = key_for(state, IntakeKind::OnlineForm, form_key).await?;
     state.intake_limiter.check(
         &format!("form:{}:{client}", key.id),
@@ -300,19 +279,17 @@ pub async fn submit_public(
                 .map(JobOpeningId)
                 .map_err(|_| ServiceError::invalid("jobOpeningId", "not a job opening id"))?;
             let open = job_openings::open_in_organisation(&state.db, key.organisation_id).await?;
-            Some(open.into_iter().find(|o| o.id == id.0).ok_or_else(|| {
-                ServiceError::invalid("jobOpeningId", "no open job opening with this id")
-            })?)
+            Some(
+                open.into_iter()
+                    .find(|o| o.id == id.0)
+                    .ok_or_else(|| ServiceError::invalid("jobOpeningId", "no open job opening with this id"))?,
+            )
         }
         None => None,
     };
     let legal_entity_id = match &opening {
         Some(opening) => opening.legal_entity_id,
-        None => {
-            legal_entities::main_entity(&state.db, key.organisation_id)
-                .await?
-                .id
-        }
+        None => legal_entities::main_entity(&state.db, key.organisation_id).await?.id,
     };
     let arrival = person.into_form_arrival(
         key.organisation_id,
@@ -356,17 +333,10 @@ pub fn sms_signature(secret: &str, timestamp: &str, body: &[u8]) -> ServiceResul
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);
-    Ok(format!(
-        "sha256={}",
-        hex::encode(mac.finalize().into_bytes())
-    ))
+    Ok(format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
 }
 
-pub async fn receive_sms(
-    state: &AppState,
-    sms_key: &str,
-    delivery: SmsDelivery<'_>,
-) -> ServiceResult<Received> {
+pub async fn receive_sms(state: &AppState, sms_key: &str, delivery: SmsDelivery<'_>) -> ServiceResult<Received> {
     let key = key_for(state, IntakeKind::Sms, sms_key).await?;
     limit_key(state, &key)?;
     let sealed = key
@@ -377,29 +347,29 @@ pub async fn receive_sms(
         .secrets
         .decrypt(sealed)
         .map_err(|error| ServiceError::Internal(format!("SMS secret: {error}")))?;
-    let timestamp = delivery.timestamp.ok_or_else(|| {
-        ServiceError::BadCredential("the X-Talentpost-Timestamp header is missing".to_owned())
-    })?;
-    let signed_at: i64 = timestamp.trim().parse().map_err(|_| {
-        ServiceError::BadCredential("X-Talentpost-Timestamp is not Unix seconds".to_owned())
-    })?;
+    let timestamp = delivery
+        .timestamp
+        .ok_or_else(|| ServiceError::BadCredential("the X-Talentpost-Timestamp header is missing".to_owned()))?;
+    let signed_at: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| ServiceError::BadCredential("X-Talentpost-Timestamp is not Unix seconds".to_owned()))?;
     if (Utc::now().timestamp() - signed_at).abs() > SIGNATURE_TOLERANCE_SECONDS {
         return Err(ServiceError::BadCredential(format!(
             "the timestamp is more than {SIGNATURE_TOLERANCE_SECONDS} seconds away from the server's clock"
         )));
     }
-    let given = delivery.signature.ok_or_else(|| {
-        ServiceError::BadCredential("the X-Talentpost-Signature header is missing".to_owned())
-    })?;
+    let given = delivery
+        .signature
+        .ok_or_else(|| ServiceError::BadCredential("the X-Talentpost-Signature header is missing".to_owned()))?;
     let expected = sms_signature(&secret, timestamp.trim(), delivery.body)?;
     if !constant_time_eq(given.trim().as_bytes(), expected.as_bytes()) {
         return Err(ServiceError::BadCredential(
             "the signature does not match the body and the shared secret".to_owned(),
         ));
     }
-    let body: SmsBody = serde_json::from_slice(delivery.body).map_err(|error| {
-        ServiceError::invalid("body", format!("not a valid SMS delivery: {error}"))
-    })?;
+    let body: SmsBody = serde_json::from_slice(delivery.body)
+        .map_err(|error| ServiceError::invalid("body", format!("not a valid SMS delivery: {error}")))?;
     let from = optional_text("from", Some(&body.from), 50)?
         .ok_or_else(|| ServiceError::invalid("from", "must not be empty"))?;
     if from.chars().filter(char::is_ascii_digit).count() < 5 {
@@ -484,14 +454,9 @@ pub const MAX_AGENCY_APPLICANTS: usize = 500;
 
 /// Checks every profile first and stores nothing if one is bad; the error names it
 /// (`applicants.3.email`). A profile delivered again (same reference) is stored once.
-pub async fn import_agency(
-    state: &AppState,
-    principal: &Principal,
-    body: &[u8],
-) -> ServiceResult<Vec<Imported>> {
-    let import: AgencyImport = serde_json::from_slice(body).map_err(|error| {
-        ServiceError::invalid("body", format!("not a valid job-agency import: {error}"))
-    })?;
+pub async fn import_agency(state: &AppState, principal: &Principal, body: &[u8]) -> ServiceResult<Vec<Imported>> {
+    let import: AgencyImport = serde_json::from_slice(body)
+        .map_err(|error| ServiceError::invalid("body", format!("not a valid job-agency import: {error}")))?;
     if import.applicants.is_empty() {
         return Err(ServiceError::invalid("applicants", "contains no applicant"));
     }
@@ -522,40 +487,29 @@ pub async fn import_agency(
             applicant.message.as_deref(),
         )
         .map_err(renamed)?;
-        let email = match applicant
-            .email
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
+        let email = match applicant.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
             Some(email) => Some(
-                EmailAddress::parse(email)
-                    .map_err(|error| ServiceError::invalid(at("email"), error.to_string()))?,
+                EmailAddress::parse(email).map_err(|error| ServiceError::invalid(at("email"), error.to_string()))?,
             ),
             None => None,
         };
-        let birthday = match applicant
-            .birthday
-            .as_deref()
-            .map(str::trim)
-            .filter(|b| !b.is_empty())
-        {
-            Some(day) => Some(day.parse::<NaiveDate>().map_err(|_| {
-                ServiceError::invalid(at("birthday"), "must be a date like 1990-04-30")
-            })?),
+        let birthday = match applicant.birthday.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            Some(day) => Some(
+                day.parse::<NaiveDate>()
+                    .map_err(|_| ServiceError::invalid(at("birthday"), "must be a date like 1990-04-30"))?,
+            ),
             None => None,
         };
         let opening = match applicant.job_opening_id.as_deref() {
             Some(id) => {
-                let id = id.parse::<i64>().map(JobOpeningId).map_err(|_| {
-                    ServiceError::invalid(at("jobOpeningId"), "not a job opening id")
-                })?;
+                let id = id
+                    .parse::<i64>()
+                    .map(JobOpeningId)
+                    .map_err(|_| ServiceError::invalid(at("jobOpeningId"), "not a job opening id"))?;
                 Some(
                     job_openings::find(&state.db, principal, id)
                         .await
-                        .map_err(|_| {
-                            ServiceError::invalid(at("jobOpeningId"), "no such job opening")
-                        })?,
+                        .map_err(|_| ServiceError::invalid(at("jobOpeningId"), "no such job opening"))?,
                 )
             }
             None => None,
@@ -609,10 +563,7 @@ pub async fn import_agency(
                 sender_name: Some(format!("{} {}", person.first_name, person.last_name)),
                 sender_email: email,
                 sender_phone: person.phone.clone(),
-                preview: person
-                    .message
-                    .as_deref()
-                    .map(|m| m.chars().take(300).collect()),
+                preview: person.message.as_deref().map(|m| m.chars().take(300).collect()),
                 payload,
                 idempotency_key: Some(format!("job_agency:{reference}")),
                 job_opening_id: opening.as_ref().map(|o| o.id),

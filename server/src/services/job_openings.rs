@@ -1,7 +1,7 @@
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 use talentpost_shared::JobOpeningStatus;
@@ -28,10 +28,7 @@ pub struct JobOpeningInput {
 }
 
 /// Ids of the legal entities whose openings the caller may see.
-async fn visible_entity_ids(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-) -> ServiceResult<Vec<i64>> {
+async fn visible_entity_ids(db: &impl ConnectionTrait, principal: &Principal) -> ServiceResult<Vec<i64>> {
     let all: Vec<i64> = legal_entity::Entity::find()
         .filter(legal_entity::Column::OrganisationId.eq(principal.organisation_id))
         .select_only()
@@ -100,18 +97,12 @@ pub async fn open_in_organisation(
         .await?)
 }
 
-async fn checked_entity(
-    state: &AppState,
-    principal: &Principal,
-    id: LegalEntityId,
-) -> ServiceResult<i64> {
+async fn checked_entity(state: &AppState, principal: &Principal, id: LegalEntityId) -> ServiceResult<i64> {
     let entity = legal_entities::find_in_organisation(&state.db, principal, id)
         .await
         .map_err(|_| ServiceError::invalid("legalEntityId", "no such legal entity"))?;
     if !principal.may_recruit_for(entity.id) {
-        return Err(ServiceError::Forbidden(
-            "you do not work for this legal entity",
-        ));
+        return Err(ServiceError::Forbidden("you do not work for this legal entity"));
     }
     Ok(entity.id)
 }
@@ -138,11 +129,7 @@ pub async fn create(
         legal_entity_id: Set(entity_id),
         title: Set(title),
         location: Set(location),
-        status: Set(input
-            .status
-            .unwrap_or(JobOpeningStatus::Open)
-            .as_str()
-            .to_owned()),
+        status: Set(input.status.unwrap_or(JobOpeningStatus::Open).as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -170,9 +157,7 @@ pub async fn update(
 ) -> ServiceResult<job_opening::Model> {
     let existing = find(&state.db, principal, id).await?;
     if !principal.may_recruit_for(existing.legal_entity_id) {
-        return Err(ServiceError::Forbidden(
-            "you do not work for this legal entity",
-        ));
+        return Err(ServiceError::Forbidden("you do not work for this legal entity"));
     }
     let mut active: job_opening::ActiveModel = existing.into();
     if let Some(entity) = input.legal_entity_id {

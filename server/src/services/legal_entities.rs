@@ -1,7 +1,7 @@
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    sea_query::Expr,
 };
 
 use crate::auth::Principal;
@@ -16,10 +16,7 @@ pub struct LegalEntityInput {
     pub is_main: Option<bool>,
 }
 
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<Vec<legal_entity::Model>> {
+pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<legal_entity::Model>> {
     let mut query = legal_entity::Entity::find()
         .filter(legal_entity::Column::OrganisationId.eq(principal.organisation_id))
         .order_by_desc(legal_entity::Column::IsMain)
@@ -43,20 +40,13 @@ pub async fn find_in_organisation(
         .ok_or_else(|| ServiceError::not_found(LegalEntityId::LABEL, id))
 }
 
-pub async fn main_entity(
-    db: &impl ConnectionTrait,
-    organisation_id: i64,
-) -> ServiceResult<legal_entity::Model> {
+pub async fn main_entity(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<legal_entity::Model> {
     legal_entity::Entity::find()
         .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
         .filter(legal_entity::Column::IsMain.eq(true))
         .one(db)
         .await?
-        .ok_or_else(|| {
-            ServiceError::Internal(format!(
-                "organisation {organisation_id} has no main legal entity"
-            ))
-        })
+        .ok_or_else(|| ServiceError::Internal(format!("organisation {organisation_id} has no main legal entity")))
 }
 
 pub async fn create(
@@ -164,10 +154,7 @@ async fn clear_main(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceR
 
 fn name_conflict(error: sea_orm::DbErr, name: &str) -> ServiceError {
     if is_unique_violation(&error) {
-        ServiceError::conflict(
-            "name",
-            format!("a legal entity named \"{name}\" already exists"),
-        )
+        ServiceError::conflict("name", format!("a legal entity named \"{name}\" already exists"))
     } else {
         error.into()
     }

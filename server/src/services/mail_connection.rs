@@ -80,10 +80,7 @@ pub fn validate(
         (None, None) => String::new(),
     };
     if host.is_empty() {
-        return Err(ServiceError::invalid(
-            "host",
-            "enter the mail server's host name",
-        ));
+        return Err(ServiceError::invalid("host", "enter the mail server's host name"));
     }
     if host.len() > 253
         || host
@@ -110,18 +107,15 @@ pub fn validate(
             MailSecurity::Starttls | MailSecurity::Unencrypted => protocol.plain_port,
         }),
     };
-    let port = u16::try_from(port)
-        .ok()
-        .filter(|port| *port > 0)
-        .ok_or_else(|| {
-            ServiceError::invalid(
-                "port",
-                format!(
-                    "a port between 1 and 65535 ({}: {} with TLS, {} with STARTTLS)",
-                    protocol.name, protocol.tls_port, protocol.plain_port
-                ),
-            )
-        })?;
+    let port = u16::try_from(port).ok().filter(|port| *port > 0).ok_or_else(|| {
+        ServiceError::invalid(
+            "port",
+            format!(
+                "a port between 1 and 65535 ({}: {} with TLS, {} with STARTTLS)",
+                protocol.name, protocol.tls_port, protocol.plain_port
+            ),
+        )
+    })?;
     let allow_plaintext = input
         .allow_plaintext
         .or(current.map(|stored| stored.allow_plaintext))
@@ -143,10 +137,7 @@ pub fn validate(
         (None, None) => None,
     };
     if protocol.login_required && username.is_none() {
-        return Err(ServiceError::invalid(
-            "username",
-            "enter the mailbox's user name",
-        ));
+        return Err(ServiceError::invalid("username", "enter the mailbox's user name"));
     }
     Ok(ValidConnection {
         host,
@@ -169,10 +160,7 @@ pub fn same_destination(connection: &ValidConnection, stored: &StoredConnection<
 }
 
 fn new_password(input: &ConnectionInput) -> Option<&str> {
-    input
-        .password
-        .as_deref()
-        .filter(|password| !password.is_empty())
+    input.password.as_deref().filter(|password| !password.is_empty())
 }
 
 /// The stored password only goes to the server it was entered for: pointing an account
@@ -183,10 +171,7 @@ pub fn require_password_for_new_destination(
     input: &ConnectionInput,
     stored: &StoredConnection<'_>,
 ) -> ServiceResult<()> {
-    if new_password(input).is_some()
-        || connection.username.is_none()
-        || same_destination(connection, stored)
-    {
+    if new_password(input).is_some() || connection.username.is_none() || same_destination(connection, stored) {
         Ok(())
     } else {
         Err(ServiceError::invalid(
@@ -231,8 +216,6 @@ pub fn require_mail_admin(principal: &Principal) -> ServiceResult<()> {
     if principal.is_admin() || principal.role == talentpost_shared::Role::CompanyAdmin {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(
-            "only administrators manage mail accounts",
-        ))
+        Err(ServiceError::Forbidden("only administrators manage mail accounts"))
     }
 }

@@ -15,10 +15,7 @@ use crate::state::AppState;
 pub const HARD_LIMIT_FACTOR: usize = 4;
 
 pub fn hard_limit(state: &AppState) -> usize {
-    state
-        .config
-        .max_mail_bytes
-        .saturating_mul(HARD_LIMIT_FACTOR)
+    state.config.max_mail_bytes.saturating_mul(HARD_LIMIT_FACTOR)
 }
 
 /// A raw mail from an authenticated caller (the HTTP intake). Administrators only:
@@ -53,9 +50,7 @@ pub async fn submit_from_pipe(state: &AppState, raw: Vec<u8>) -> ServiceResult<I
         .one(&state.db)
         .await?
         .ok_or_else(|| {
-            ServiceError::Internal(
-                "the database has no organisation yet; start the server once".to_owned(),
-            )
+            ServiceError::Internal("the database has no organisation yet; start the server once".to_owned())
         })?;
     ingest::ingest(
         state,

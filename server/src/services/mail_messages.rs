@@ -15,20 +15,11 @@ use crate::state::AppState;
 const MAX_INLINE_IMAGE_BYTES: i64 = 5 * 1024 * 1024;
 /// All inline images of one view together, after base64.
 const MAX_INLINED_BYTES: usize = 20 * 1024 * 1024;
-const INLINE_IMAGE_TYPES: [&str; 5] = [
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "image/bmp",
-];
+const INLINE_IMAGE_TYPES: [&str; 5] = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"];
 /// The raw source shown in the app; the download has all of it.
 pub const MAX_RAW_PREVIEW_BYTES: usize = 1024 * 1024;
 
-pub async fn of_item(
-    db: &impl ConnectionTrait,
-    item_id: i64,
-) -> ServiceResult<Option<mail_message::Model>> {
+pub async fn of_item(db: &impl ConnectionTrait, item_id: i64) -> ServiceResult<Option<mail_message::Model>> {
     Ok(mail_message::Entity::find()
         .filter(mail_message::Column::InboxItemId.eq(item_id))
         .one(db)
@@ -37,10 +28,7 @@ pub async fn of_item(
 
 /// The sanitised HTML with `cid:` references replaced by the inline images themselves,
 /// so the view needs no request at all (the sandboxed frame may not make any).
-pub async fn html_for_view(
-    state: &AppState,
-    message: &mail_message::Model,
-) -> ServiceResult<Option<String>> {
+pub async fn html_for_view(state: &AppState, message: &mail_message::Model) -> ServiceResult<Option<String>> {
     let Some(html) = &message.html_body else {
         return Ok(None);
     };
@@ -72,8 +60,7 @@ pub async fn html_for_view(
         let uses = html.matches(&reference).count();
         // Base64 makes 4 bytes of 3; a mail that repeats one image thousands of times
         // must not make the server build gigabytes.
-        let cost =
-            uses.saturating_mul(usize::try_from(doc.size_bytes).unwrap_or(usize::MAX) / 3 * 4 + 64);
+        let cost = uses.saturating_mul(usize::try_from(doc.size_bytes).unwrap_or(usize::MAX) / 3 * 4 + 64);
         if uses == 0 || cost > budget {
             continue;
         }
@@ -124,11 +111,7 @@ pub async fn view_document(
 /// What the frame document may do: run nothing, load nothing but inline images (and
 /// remote ones when asked), submit no forms.
 fn document_policy(remote_images: bool) -> String {
-    let images = if remote_images {
-        "data: https: http:"
-    } else {
-        "data:"
-    };
+    let images = if remote_images { "data: https: http:" } else { "data:" };
     format!("default-src 'none'; img-src {images}; style-src 'unsafe-inline'; form-action 'none'")
 }
 

@@ -5,16 +5,15 @@
 use chrono::Utc;
 use minijinja::{Environment, UndefinedBehavior, context};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use talentpost_shared::{ContactMedium, EmailAddress, OutboxPurpose};
 
 use crate::auth::Principal;
 use crate::crypto::random_token;
 use crate::db::entities::{
-    app_user, application, candidate, candidate_email, contact_event, job_opening, legal_entity,
-    mail_message, mail_thread, outbox_message,
+    app_user, application, candidate, candidate_email, contact_event, job_opening, legal_entity, mail_message,
+    mail_thread, outbox_message,
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{ApplicationId, CandidateId, InboxItemId};
@@ -65,9 +64,7 @@ pub async fn letter_context(
                 .filter(application::Column::CandidateId.eq(candidate.id))
                 .one(&state.db)
                 .await?
-                .ok_or_else(|| {
-                    ServiceError::invalid("applicationId", "no such application of this candidate")
-                })?,
+                .ok_or_else(|| ServiceError::invalid("applicationId", "no such application of this candidate"))?,
         ),
         None => None,
     };
@@ -88,21 +85,15 @@ pub async fn letter_context(
         None => legal_entities::main_entity(&state.db, principal.organisation_id).await?,
     };
     if !principal.may_recruit_for(about.id) {
-        return Err(ServiceError::Forbidden(
-            "you do not recruit for this legal entity",
-        ));
+        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
     }
     let recipient = match recipient_of(state, &candidate, to).await {
         Ok(address) => Ok(address),
         Err(ServiceError::InvalidInput { message, .. }) => Err(message),
         Err(other) => return Err(other),
     };
-    let author = app_user::Entity::find_by_id(principal.user_id)
-        .one(&state.db)
-        .await?;
-    let sender =
-        sender_identities::effective_for(state, &state.db, principal.organisation_id, entity_id)
-            .await?;
+    let author = app_user::Entity::find_by_id(principal.user_id).one(&state.db).await?;
+    let sender = sender_identities::effective_for(state, &state.db, principal.organisation_id, entity_id).await?;
     let sender_name = sender.display_name(author.as_ref().map(|user| user.display_name.as_str()));
     let values = context! {
         candidate => context! {
@@ -165,14 +156,8 @@ pub fn render_letter(
         ));
     }
     let text = render("body", text, values, false)?;
-    let html = html
-        .map(|html| render("bodyHtml", html, values, true))
-        .transpose()?;
-    Ok(RenderedLetter {
-        subject,
-        text,
-        html,
-    })
+    let html = html.map(|html| render("bodyHtml", html, values, true)).transpose()?;
+    Ok(RenderedLetter { subject, text, html })
 }
 
 pub async fn send(
@@ -236,13 +221,8 @@ pub async fn deliver(
         sender_name,
         ..
     } = context;
-    let (candidate, application, about_entity, sender, sender_name) = (
-        candidate,
-        application,
-        *about_entity,
-        sender,
-        sender_name.clone(),
-    );
+    let (candidate, application, about_entity, sender, sender_name) =
+        (candidate, application, *about_entity, sender, sender_name.clone());
     let RenderedLetter {
         subject,
         text: body,
@@ -250,10 +230,7 @@ pub async fn deliver(
     } = letter;
     let (text, html) = with_signature(&body, body_html.as_deref(), sender);
     let now = Utc::now();
-    let thread = match reply_context
-        .as_ref()
-        .and_then(|context| context.thread.clone())
-    {
+    let thread = match reply_context.as_ref().and_then(|context| context.thread.clone()) {
         Some(thread) => thread,
         None => {
             mail_thread::ActiveModel {
@@ -300,12 +277,8 @@ pub async fn deliver(
         text,
         html,
         message_id: outbox::new_message_id(Some(&thread.token), &sender.address),
-        in_reply_to: reply_context
-            .as_ref()
-            .and_then(|context| context.in_reply_to.clone()),
-        references: reply_context
-            .map(|context| context.references)
-            .unwrap_or_default(),
+        in_reply_to: reply_context.as_ref().and_then(|context| context.in_reply_to.clone()),
+        references: reply_context.map(|context| context.references).unwrap_or_default(),
         attachments,
         date: now,
         auto_generated: false,
@@ -333,12 +306,7 @@ pub async fn deliver(
 
 /// Fills in the placeholders. An unknown or empty placeholder is a typo or a missing
 /// link the writer must see, never an empty gap in a mail to a candidate.
-fn render(
-    field: &str,
-    source: &str,
-    values: &minijinja::Value,
-    html: bool,
-) -> ServiceResult<String> {
+fn render(field: &str, source: &str, values: &minijinja::Value, html: bool) -> ServiceResult<String> {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
     if html {
@@ -385,10 +353,7 @@ fn render(
     template.render(values).map_err(|error| {
         ServiceError::invalid(
             field,
-            format!(
-                "placeholder problem: {}",
-                error.detail().unwrap_or(&error.to_string())
-            ),
+            format!("placeholder problem: {}", error.detail().unwrap_or(&error.to_string())),
         )
     })
 }
@@ -411,14 +376,9 @@ pub const PLACEHOLDERS: &[&str] = &[
     "recruiter.email",
 ];
 
-async fn recipient_of(
-    state: &AppState,
-    candidate: &candidate::Model,
-    to: Option<&str>,
-) -> ServiceResult<EmailAddress> {
+async fn recipient_of(state: &AppState, candidate: &candidate::Model, to: Option<&str>) -> ServiceResult<EmailAddress> {
     if let Some(to) = to.filter(|to| !to.trim().is_empty()) {
-        return EmailAddress::parse(to)
-            .map_err(|error| ServiceError::invalid("to", error.to_string()));
+        return EmailAddress::parse(to).map_err(|error| ServiceError::invalid("to", error.to_string()));
     }
     let addresses = candidate_email::Entity::find()
         .filter(candidate_email::Column::CandidateId.eq(candidate.id))
@@ -436,14 +396,14 @@ async fn recipient_of(
         .find(|address| address.bounced_at.is_none())
         .and_then(|address| EmailAddress::parse(&address.email).ok())
         .ok_or_else(|| {
-            ServiceError::invalid("to", "every address of the candidate came back undeliverable; enter the address to write to")
+            ServiceError::invalid(
+                "to",
+                "every address of the candidate came back undeliverable; enter the address to write to",
+            )
         })
 }
 
-fn attachments_of(
-    state: &AppState,
-    files: Vec<UploadedFile>,
-) -> ServiceResult<Vec<OutgoingAttachment>> {
+fn attachments_of(state: &AppState, files: Vec<UploadedFile>) -> ServiceResult<Vec<OutgoingAttachment>> {
     let total: usize = files.iter().map(|file| file.bytes.len()).sum();
     if total > state.config.max_outgoing_bytes {
         return Err(ServiceError::PayloadTooLarge {
@@ -526,10 +486,7 @@ async fn reply_context(
 }
 
 fn strip_brackets(id: &str) -> String {
-    id.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .to_owned()
+    id.trim().trim_start_matches('<').trim_end_matches('>').to_owned()
 }
 
 fn thread_token() -> String {
@@ -543,11 +500,7 @@ fn thread_token() -> String {
 
 /// Body and signature as text; as HTML when the letter has an HTML body or the account
 /// an HTML signature.
-fn with_signature(
-    body: &str,
-    body_html: Option<&str>,
-    sender: &EffectiveSender,
-) -> (String, Option<String>) {
+fn with_signature(body: &str, body_html: Option<&str>, sender: &EffectiveSender) -> (String, Option<String>) {
     let account = sender.account.as_ref();
     let signature_text = account.and_then(|a| a.signature_text.clone());
     let signature_html = account.and_then(|a| a.signature_html.clone());

@@ -36,10 +36,7 @@ use crate::error::{ServiceError, ServiceResult};
 /// A `LIKE` pattern: `template` with `{}` replaced by `text`, whose own `%`, `_` and `\\`
 /// match literally (so "max_mustermann@" finds that address).
 pub fn like_pattern(template: &str, text: &str) -> sea_orm::sea_query::LikeExpr {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     sea_orm::sea_query::LikeExpr::new(template.replace("{}", &escaped)).escape('\\')
 }
 
@@ -63,11 +60,7 @@ pub fn required_name(field: &str, value: &str, max_chars: usize) -> ServiceResul
 }
 
 /// Like [`required_text`], but an empty value means "not given".
-pub fn optional_text(
-    field: &str,
-    value: Option<&str>,
-    max_chars: usize,
-) -> ServiceResult<Option<String>> {
+pub fn optional_text(field: &str, value: Option<&str>, max_chars: usize) -> ServiceResult<Option<String>> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) => bounded(field, text, max_chars).map(Some),

@@ -5,8 +5,8 @@
 use chrono::Utc;
 use lettre::Address;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, MailSecurity};
 
@@ -34,10 +34,7 @@ pub struct OutboundAccountInput {
     pub signature_text: Option<String>,
 }
 
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<Vec<outbound_account::Model>> {
+pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<outbound_account::Model>> {
     require_mail_admin(principal)?;
     let mut query = outbound_account::Entity::find()
         .filter(outbound_account::Column::OrganisationId.eq(principal.organisation_id))
@@ -101,20 +98,14 @@ fn settings_from(connection: &ValidConnection, password: Option<String>) -> Smtp
 
 /// The settings the outbox sends with; the password is decrypted here and nowhere else,
 /// and an OAuth account's access token is fetched (refreshed if due) here.
-pub async fn settings_of(
-    state: &AppState,
-    account: &outbound_account::Model,
-) -> Result<SmtpSettings, SmtpFailure> {
+pub async fn settings_of(state: &AppState, account: &outbound_account::Model) -> Result<SmtpSettings, SmtpFailure> {
     if let Some(connection) = account.oauth_account_id {
         let token = crate::services::oauth::tokens::access_token(state, connection)
             .await
             .map_err(|error| SmtpFailure {
                 // Mail waits (up to its maximum age) for the connection to be renewed.
                 transient: true,
-                ..SmtpFailure::new(
-                    talentpost_shared::MailProblem::Authorization,
-                    error.to_string(),
-                )
+                ..SmtpFailure::new(talentpost_shared::MailProblem::Authorization, error.to_string())
             })?;
         return Ok(SmtpSettings {
             host: account.host.clone(),
@@ -129,7 +120,10 @@ pub async fn settings_of(
         Some(secret) => Some(state.secrets.decrypt(secret).map_err(|_| {
             SmtpFailure::new(
                 talentpost_shared::MailProblem::Login,
-                format!("the password of outgoing account \"{}\" cannot be read with this server's key; enter it again", account.label),
+                format!(
+                    "the password of outgoing account \"{}\" cannot be read with this server's key; enter it again",
+                    account.label
+                ),
             )
         })?),
         None => None,
@@ -175,10 +169,7 @@ fn require_default_rights(principal: &Principal, wanted: Option<bool>) -> Servic
 async fn clear_default(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<()> {
     use sea_orm::sea_query::Expr;
     outbound_account::Entity::update_many()
-        .col_expr(
-            outbound_account::Column::IsSystemDefault,
-            Expr::value(false),
-        )
+        .col_expr(outbound_account::Column::IsSystemDefault, Expr::value(false))
         .filter(outbound_account::Column::OrganisationId.eq(organisation_id))
         .exec(db)
         .await?;
@@ -196,20 +187,15 @@ pub async fn create(
     let connection = mail_connection::validate(&SMTP, &input.connection, None)?;
     let password = mail_connection::password_of(state, &connection, &input.connection, None)?;
     let entity = resolve_entity(state, principal, input.legal_entity_id).await?;
-    let signature_html = signature("signatureHtml", input.signature_html.as_deref())?
-        .map(|html| sanitize_html(&html).html);
+    let signature_html =
+        signature("signatureHtml", input.signature_html.as_deref())?.map(|html| sanitize_html(&html).html);
     let signature_text = signature("signatureText", input.signature_text.as_deref())?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
     // The first account an admin sets up carries system mail unless they say otherwise.
     let is_default = match input.is_system_default {
         Some(wanted) => wanted,
-        None => {
-            principal.is_admin()
-                && system_default(&txn, principal.organisation_id)
-                    .await?
-                    .is_none()
-        }
+        None => principal.is_admin() && system_default(&txn, principal.organisation_id).await?.is_none(),
     };
     if is_default {
         clear_default(&txn, principal.organisation_id).await?;
@@ -264,24 +250,15 @@ pub async fn update(
             "tokens are never sent unencrypted: choose TLS or STARTTLS",
         ));
     }
-    mail_connection::require_password_for_new_destination(
-        &connection,
-        &input.connection,
-        &stored_connection,
-    )?;
+    mail_connection::require_password_for_new_destination(&connection, &input.connection, &stored_connection)?;
     let mut account: outbound_account::ActiveModel = current.clone().into();
     if let Some(label) = &input.label {
         account.label = Set(required_text("label", label, 100)?);
     }
     if connection.username.is_none() {
         account.password_secret = Set(None);
-    } else if input
-        .connection
-        .password
-        .as_deref()
-        .is_some_and(|p| !p.is_empty())
-        && let Some(password) =
-            mail_connection::password_of(state, &connection, &input.connection, None)?
+    } else if input.connection.password.as_deref().is_some_and(|p| !p.is_empty())
+        && let Some(password) = mail_connection::password_of(state, &connection, &input.connection, None)?
     {
         account.password_secret = Set(Some(state.secrets.encrypt(&password)));
     }
@@ -292,8 +269,8 @@ pub async fn update(
     account.accept_invalid_certs = Set(connection.accept_invalid_certs);
     account.username = Set(connection.username.clone());
     if input.signature_html.is_some() {
-        account.signature_html = Set(signature("signatureHtml", input.signature_html.as_deref())?
-            .map(|html| sanitize_html(&html).html));
+        account.signature_html =
+            Set(signature("signatureHtml", input.signature_html.as_deref())?.map(|html| sanitize_html(&html).html));
     }
     if input.signature_text.is_some() {
         account.signature_text = Set(signature("signatureText", input.signature_text.as_deref())?);
@@ -358,19 +335,13 @@ pub async fn delete(
                 format!(
                     "\"{}\" is the sender channel of {}; choose another channel there first",
                     account.label,
-                    entity.map_or_else(
-                        || "a legal entity".to_owned(),
-                        |entity| format!("\"{}\"", entity.name)
-                    )
+                    entity.map_or_else(|| "a legal entity".to_owned(), |entity| format!("\"{}\"", entity.name))
                 ),
             ));
         }
         let waiting = outbox_message::Entity::find()
             .filter(outbox_message::Column::OutboundAccountId.eq(account.id))
-            .filter(
-                outbox_message::Column::Status
-                    .is_in(outbox::PENDING.iter().map(|status| status.as_str())),
-            )
+            .filter(outbox_message::Column::Status.is_in(outbox::PENDING.iter().map(|status| status.as_str())))
             .count(&txn)
             .await?;
         if waiting > 0 {
@@ -383,15 +354,10 @@ pub async fn delete(
             ));
         }
         removed_default |= account.is_system_default;
-        outbound_account::Entity::delete_by_id(account.id)
-            .exec(&txn)
-            .await?;
+        outbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
         // Its tokens go with it: nothing else signs in with this connection.
         if let Some(connection) = account.oauth_account_id {
-            revoke.extend(
-                crate::services::oauth::connect::delete_with_account(state, &txn, connection)
-                    .await?,
-            );
+            revoke.extend(crate::services::oauth::connect::delete_with_account(state, &txn, connection).await?);
         }
         audit::record(
             &txn,
@@ -457,13 +423,11 @@ pub async fn test(
     send: bool,
 ) -> ServiceResult<TestReport> {
     require_mail_admin(principal)?;
-    let recipient =
-        EmailAddress::parse(to).map_err(|error| ServiceError::invalid("to", error.to_string()))?;
+    let recipient = EmailAddress::parse(to).map_err(|error| ServiceError::invalid("to", error.to_string()))?;
     let chosen_sender = match from.filter(|from| !from.trim().is_empty()) {
-        Some(from) => Some(
-            EmailAddress::parse(from)
-                .map_err(|error| ServiceError::invalid("from", error.to_string()))?,
-        ),
+        Some(from) => {
+            Some(EmailAddress::parse(from).map_err(|error| ServiceError::invalid("from", error.to_string()))?)
+        }
         None => None,
     };
     let current = match id {
@@ -473,8 +437,7 @@ pub async fn test(
     let (settings, entity_id) = match (&current, &input) {
         (_, Some(input)) => {
             let stored_connection = current.as_ref().map(stored);
-            let connection =
-                mail_connection::validate(&SMTP, &input.connection, stored_connection.as_ref())?;
+            let connection = mail_connection::validate(&SMTP, &input.connection, stored_connection.as_ref())?;
             if let Some(stored_connection) = &stored_connection {
                 mail_connection::require_password_for_new_destination(
                     &connection,
@@ -482,12 +445,8 @@ pub async fn test(
                     stored_connection,
                 )?;
             }
-            let password = mail_connection::password_of(
-                state,
-                &connection,
-                &input.connection,
-                stored_connection.as_ref(),
-            )?;
+            let password =
+                mail_connection::password_of(state, &connection, &input.connection, stored_connection.as_ref())?;
             let entity_id = match (input.legal_entity_id, &current) {
                 (Some(id), _) => resolve_entity(state, principal, Some(id)).await?.id,
                 (None, Some(account)) => account.legal_entity_id,
@@ -502,10 +461,7 @@ pub async fn test(
             account.legal_entity_id,
         ),
         (None, None) => {
-            return Err(ServiceError::invalid(
-                "id",
-                "give the account to test, or its settings",
-            ));
+            return Err(ServiceError::invalid("id", "give the account to test, or its settings"));
         }
     };
     let sender = match chosen_sender {
@@ -527,8 +483,7 @@ pub async fn test(
                 "save the account first: a test mail goes out through the outbox with the saved settings",
             ));
         };
-        let message =
-            outbox::queue_test_mail(state, principal, &account, &sender, &recipient).await?;
+        let message = outbox::queue_test_mail(state, principal, &account, &sender, &recipient).await?;
         let message = outbox::send_now(state, message.id).await?;
         let failure = outbox::failure_of(&message);
         return Ok(TestReport {
@@ -539,13 +494,8 @@ pub async fn test(
     }
     let sender_address = to_lettre(&sender, "from")?;
     let recipient_address = to_lettre(&recipient, "to")?;
-    let CheckOutcome { steps, failure } = check_connection(
-        &state.mail_tls,
-        &settings,
-        &sender_address,
-        &recipient_address,
-    )
-    .await;
+    let CheckOutcome { steps, failure } =
+        check_connection(&state.mail_tls, &settings, &sender_address, &recipient_address).await;
     Ok(TestReport {
         steps,
         failure,
@@ -564,12 +514,10 @@ pub fn system_sender(state: &AppState) -> ServiceResult<EmailAddress> {
 }
 
 pub fn to_lettre(address: &EmailAddress, field: &str) -> ServiceResult<Address> {
-    address.to_string().parse::<Address>().map_err(|error| {
-        ServiceError::invalid(
-            field,
-            format!("\"{address}\" cannot be used in SMTP: {error}"),
-        )
-    })
+    address
+        .to_string()
+        .parse::<Address>()
+        .map_err(|error| ServiceError::invalid(field, format!("\"{address}\" cannot be used in SMTP: {error}")))
 }
 
 /// The address a test uses as sender: that of a legal entity sending through this

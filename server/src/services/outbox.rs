@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use lettre::address::Envelope;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait, TryIntoModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait, TryIntoModel,
 };
 use talentpost_shared::{EmailAddress, MailProblem, OutboxChannel, OutboxPurpose, OutboxStatus};
 
@@ -28,11 +28,7 @@ use crate::services::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
 /// Not yet final: what the worker still has to do something about.
-pub const PENDING: [OutboxStatus; 3] = [
-    OutboxStatus::Queued,
-    OutboxStatus::Sending,
-    OutboxStatus::Retrying,
-];
+pub const PENDING: [OutboxStatus; 3] = [OutboxStatus::Queued, OutboxStatus::Sending, OutboxStatus::Retrying];
 
 /// How a mail will leave, decided when it is queued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,13 +71,10 @@ pub async fn enqueue(
         crate::mail::smtp::message::MessageError::LineBreak { field } => {
             ServiceError::invalid(field, "must be a single line (no line breaks)")
         }
-        crate::mail::smtp::message::MessageError::ContentType(name) => ServiceError::invalid(
-            "attachments",
-            format!("\"{name}\" has an invalid content type"),
-        ),
-        crate::mail::smtp::message::MessageError::Build(message) => {
-            ServiceError::invalid("message", message)
+        crate::mail::smtp::message::MessageError::ContentType(name) => {
+            ServiceError::invalid("attachments", format!("\"{name}\" has an invalid content type"))
         }
+        crate::mail::smtp::message::MessageError::Build(message) => ServiceError::invalid("message", message),
     })?;
     if raw.len() > state.config.max_outgoing_bytes {
         return Err(ServiceError::PayloadTooLarge {
@@ -172,9 +165,7 @@ pub fn failure_of(message: &outbox_message::Model) -> Option<SmtpFailure> {
             .and_then(MailProblem::parse)
             .unwrap_or(MailProblem::Protocol),
         message: message.last_reply.clone().unwrap_or_default(),
-        reply_code: message
-            .last_reply_code
-            .and_then(|code| u16::try_from(code).ok()),
+        reply_code: message.last_reply_code.and_then(|code| u16::try_from(code).ok()),
         reply: None,
         transient: status == OutboxStatus::Retrying,
     })
@@ -253,10 +244,7 @@ pub fn new_message_id(thread_token: Option<&str>, sender: &EmailAddress) -> Stri
 
 /// The thread token inside one of our Message-IDs, if it is one.
 pub fn thread_token_of(message_id: &str) -> Option<&str> {
-    let id = message_id
-        .trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>');
+    let id = message_id.trim().trim_start_matches('<').trim_end_matches('>');
     let rest = id.strip_prefix("tp.")?;
     let (token, rest) = rest.split_once('.')?;
     rest.contains('@')
@@ -281,10 +269,8 @@ pub async fn list(
         .order_by_desc(outbox_message::Column::Id)
         .limit(page.fetch_limit());
     if !filter.statuses.is_empty() {
-        query = query.filter(
-            outbox_message::Column::Status
-                .is_in(filter.statuses.iter().map(|status| status.as_str())),
-        );
+        query =
+            query.filter(outbox_message::Column::Status.is_in(filter.statuses.iter().map(|status| status.as_str())));
     }
     if let Some(candidate_id) = filter.candidate_id {
         query = query.filter(outbox_message::Column::CandidateId.eq(candidate_id.0));
@@ -312,11 +298,9 @@ pub async fn find(
         .one(db)
         .await?
         .filter(|message| {
-            principal.entity_scope().is_none_or(|scope| {
-                message
-                    .legal_entity_id
-                    .is_some_and(|id| scope.contains(&id))
-            })
+            principal
+                .entity_scope()
+                .is_none_or(|scope| message.legal_entity_id.is_some_and(|id| scope.contains(&id)))
         })
         .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id))
 }
@@ -330,9 +314,7 @@ pub async fn retry(
 ) -> ServiceResult<outbox_message::Model> {
     let message = find(&state.db, principal, id).await?;
     let status = status_of(&message);
-    if OutboxChannel::parse(&message.channel) == Some(OutboxChannel::Account)
-        && message.outbound_account_id.is_none()
-    {
+    if OutboxChannel::parse(&message.channel) == Some(OutboxChannel::Account) && message.outbound_account_id.is_none() {
         return Err(ServiceError::conflict(
             "id",
             "the outgoing account of this mail was deleted; write the mail again",
@@ -354,10 +336,7 @@ pub async fn retry(
             Expr::value(OutboxStatus::Queued.as_str()),
         )
         .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
-        .col_expr(
-            outbox_message::Column::ExpiresAt,
-            Expr::value(now + max_age(state)),
-        )
+        .col_expr(outbox_message::Column::ExpiresAt, Expr::value(now + max_age(state)))
         .col_expr(
             outbox_message::Column::FailedAt,
             Expr::value(Option::<DateTime<Utc>>::None),
@@ -390,13 +369,8 @@ pub async fn cancel(
         return Err(ServiceError::conflict(
             "id",
             match status {
-                OutboxStatus::Sending => {
-                    "the mail is being sent right now and can no longer be stopped".to_owned()
-                }
-                other => format!(
-                    "the mail is {} and can no longer be cancelled",
-                    other.as_str()
-                ),
+                OutboxStatus::Sending => "the mail is being sent right now and can no longer be stopped".to_owned(),
+                other => format!("the mail is {} and can no longer be cancelled", other.as_str()),
             },
         ));
     }
@@ -407,10 +381,7 @@ pub async fn cancel(
         )
         .col_expr(outbox_message::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(outbox_message::Column::Id.eq(message.id))
-        .filter(outbox_message::Column::Status.is_in([
-            OutboxStatus::Queued.as_str(),
-            OutboxStatus::Retrying.as_str(),
-        ]))
+        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
         .exec(&state.db)
         .await?;
     if updated.rows_affected == 0 {
@@ -435,11 +406,20 @@ pub async fn release_expired_claims(state: &AppState) -> ServiceResult<u64> {
     let lease = Duration::try_seconds(lease_seconds).unwrap_or(Duration::minutes(5));
     let now = Utc::now();
     let result = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Retrying.as_str()))
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(OutboxStatus::Retrying.as_str()),
+        )
         .col_expr(outbox_message::Column::ClaimToken, Expr::value(Option::<String>::None))
         .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
-        .col_expr(outbox_message::Column::InterruptedAttempts, Expr::col(outbox_message::Column::InterruptedAttempts).add(1))
-        .col_expr(outbox_message::Column::LastProblem, Expr::value(MailProblem::Connect.as_str()))
+        .col_expr(
+            outbox_message::Column::InterruptedAttempts,
+            Expr::col(outbox_message::Column::InterruptedAttempts).add(1),
+        )
+        .col_expr(
+            outbox_message::Column::LastProblem,
+            Expr::value(MailProblem::Connect.as_str()),
+        )
         .col_expr(
             outbox_message::Column::LastReply,
             Expr::value("the previous attempt was interrupted (the server stopped while sending); it is tried again"),
@@ -457,10 +437,7 @@ pub async fn release_expired_claims(state: &AppState) -> ServiceResult<u64> {
 pub async fn fail_expired(state: &AppState) -> ServiceResult<u64> {
     let now = Utc::now();
     let expired = outbox_message::Entity::find()
-        .filter(outbox_message::Column::Status.is_in([
-            OutboxStatus::Queued.as_str(),
-            OutboxStatus::Retrying.as_str(),
-        ]))
+        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
         .filter(outbox_message::Column::ExpiresAt.lt(now))
         .all(&state.db)
         .await?;
@@ -501,16 +478,9 @@ pub async fn fail_expired(state: &AppState) -> ServiceResult<u64> {
 
 /// Claims up to `limit` due mails (or the one given) for this attempt: status
 /// `sending`, attempt counted, committed before anything is sent.
-pub async fn claim(
-    state: &AppState,
-    only: Option<i64>,
-    limit: u64,
-) -> ServiceResult<Vec<outbox_message::Model>> {
+pub async fn claim(state: &AppState, only: Option<i64>, limit: u64) -> ServiceResult<Vec<outbox_message::Model>> {
     let now = Utc::now();
-    let due = [
-        OutboxStatus::Queued.as_str(),
-        OutboxStatus::Retrying.as_str(),
-    ];
+    let due = [OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()];
     let mut candidates = outbox_message::Entity::find()
         .select_only()
         .column(outbox_message::Column::Id)
@@ -534,10 +504,7 @@ pub async fn claim(
             outbox_message::Column::Status,
             Expr::value(OutboxStatus::Sending.as_str()),
         )
-        .col_expr(
-            outbox_message::Column::ClaimToken,
-            Expr::value(token.clone()),
-        )
+        .col_expr(outbox_message::Column::ClaimToken, Expr::value(token.clone()))
         .col_expr(outbox_message::Column::ClaimedAt, Expr::value(now))
         .col_expr(outbox_message::Column::LastAttemptAt, Expr::value(now))
         .col_expr(
@@ -598,26 +565,24 @@ fn deliverer_for(
         )),
         (None, _) => {
             let channel = builtin_channel(state);
-            let deliverer = state
-                .transports
-                .builtin(|| match &state.config.smtp_relay_host {
-                    Some(host) => Ok(Deliverer::smtp(
-                        SmtpSettings {
-                            host: host.clone(),
-                            port: state.config.smtp_relay_port,
-                            security: state.config.smtp_relay_security,
-                            accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
-                            credentials: state
-                                .config
-                                .smtp_relay_username
-                                .clone()
-                                .zip(state.config.smtp_relay_password.clone()),
-                            xoauth2: false,
-                        },
-                        state.mail_tls.clone(),
-                    )),
-                    None => Deliverer::drop_folder(&state.config.drop_folder()),
-                })?;
+            let deliverer = state.transports.builtin(|| match &state.config.smtp_relay_host {
+                Some(host) => Ok(Deliverer::smtp(
+                    SmtpSettings {
+                        host: host.clone(),
+                        port: state.config.smtp_relay_port,
+                        security: state.config.smtp_relay_security,
+                        accept_invalid_certs: state.config.smtp_relay_accept_invalid_certs,
+                        credentials: state
+                            .config
+                            .smtp_relay_username
+                            .clone()
+                            .zip(state.config.smtp_relay_password.clone()),
+                        xoauth2: false,
+                    },
+                    state.mail_tls.clone(),
+                )),
+                None => Deliverer::drop_folder(&state.config.drop_folder()),
+            })?;
             Ok((deliverer, channel))
         }
     }
@@ -672,10 +637,7 @@ pub async fn deliver(
             Some(account) => {
                 let settings = outbound_accounts::settings_of(state, account).await?;
                 if settings.xoauth2 {
-                    oauth_token = settings
-                        .credentials
-                        .as_ref()
-                        .map(|(_, token)| token.clone());
+                    oauth_token = settings.credentials.as_ref().map(|(_, token)| token.clone());
                 }
                 Some((account, settings))
             }
@@ -692,11 +654,8 @@ pub async fn deliver(
         // The server refused an OAuth token we took for valid (revoked early): the next
         // attempt refreshes it, so this is worth retrying.
         Ok(Err(mut failure)) if failure.problem == MailProblem::Login && oauth_token.is_some() => {
-            if let (Some(connection), Some(token)) =
-                (account.and_then(|a| a.oauth_account_id), &oauth_token)
-                && let Err(error) =
-                    crate::services::oauth::tokens::discard_access_token(state, connection, token)
-                        .await
+            if let (Some(connection), Some(token)) = (account.and_then(|a| a.oauth_account_id), &oauth_token)
+                && let Err(error) = crate::services::oauth::tokens::discard_access_token(state, connection, token).await
             {
                 tracing::warn!(%error, "cannot discard a refused OAuth token");
             }
@@ -708,10 +667,7 @@ pub async fn deliver(
             transient: true,
             ..SmtpFailure::new(
                 MailProblem::Connect,
-                format!(
-                    "the attempt did not finish within {} seconds",
-                    limit.as_secs()
-                ),
+                format!("the attempt did not finish within {} seconds", limit.as_secs()),
             )
         }),
     };
@@ -719,10 +675,7 @@ pub async fn deliver(
 }
 
 /// One attempt for a claimed mail, and its outcome recorded.
-pub async fn attempt(
-    state: &AppState,
-    message: outbox_message::Model,
-) -> ServiceResult<outbox_message::Model> {
+pub async fn attempt(state: &AppState, message: outbox_message::Model) -> ServiceResult<outbox_message::Model> {
     let accounts = accounts_for(state, std::slice::from_ref(&message)).await?;
     let account = message.outbound_account_id.and_then(|id| accounts.get(&id));
     let id = message.id;
@@ -735,17 +688,15 @@ pub async fn attempt(
 }
 
 fn envelope_of(message: &outbox_message::Model) -> Result<Envelope, SmtpFailure> {
-    let from = message.from_address.parse().map_err(|_| {
-        SmtpFailure::new(MailProblem::SenderRefused, "the sender address is invalid")
-    })?;
-    let to = message.to_address.parse().map_err(|_| {
-        SmtpFailure::new(
-            MailProblem::RecipientRefused,
-            "the recipient address is invalid",
-        )
-    })?;
-    Envelope::new(Some(from), vec![to])
-        .map_err(|error| SmtpFailure::new(MailProblem::Protocol, error.to_string()))
+    let from = message
+        .from_address
+        .parse()
+        .map_err(|_| SmtpFailure::new(MailProblem::SenderRefused, "the sender address is invalid"))?;
+    let to = message
+        .to_address
+        .parse()
+        .map_err(|_| SmtpFailure::new(MailProblem::RecipientRefused, "the recipient address is invalid"))?;
+    Envelope::new(Some(from), vec![to]).map_err(|error| SmtpFailure::new(MailProblem::Protocol, error.to_string()))
 }
 
 /// Doubling waits from the configured first retry up to the maximum, never past the
@@ -764,10 +715,7 @@ pub fn next_retry(state: &AppState, attempts: i32, now: DateTime<Utc>) -> DateTi
 /// Writes the outcomes of a round in one transaction (one commit, not one per mail)
 /// and returns the mails as they now are. Only the claim holder writes: a claim taken
 /// over meanwhile (lease expired) wins.
-pub async fn record_outcomes(
-    state: &AppState,
-    attempted: Vec<Attempted>,
-) -> ServiceResult<Vec<outbox_message::Model>> {
+pub async fn record_outcomes(state: &AppState, attempted: Vec<Attempted>) -> ServiceResult<Vec<outbox_message::Model>> {
     let now = Utc::now();
     let txn = state.db.begin().await?;
     let mut recorded = Vec::with_capacity(attempted.len());
@@ -776,10 +724,7 @@ pub async fn record_outcomes(
         let updated = outbox_message::Entity::update_many()
             .set(row.clone())
             .filter(outbox_message::Column::Id.eq(message.id))
-            .filter(
-                outbox_message::Column::ClaimToken
-                    .eq(message.claim_token.clone().unwrap_or_default()),
-            )
+            .filter(outbox_message::Column::ClaimToken.eq(message.claim_token.clone().unwrap_or_default()))
             .exec(&txn)
             .await?;
         if updated.rows_affected > 0 {
@@ -873,9 +818,7 @@ pub async fn send_now(state: &AppState, id: i64) -> ServiceResult<outbox_message
         let state = state.clone();
         return tokio::spawn(async move { attempt(&state, message).await })
             .await
-            .map_err(|error| {
-                ServiceError::Internal(format!("sending outbox message {id}: {error}"))
-            })?;
+            .map_err(|error| ServiceError::Internal(format!("sending outbox message {id}: {error}")))?;
     }
     let deadline = tokio::time::Instant::now() + crate::mail::smtp::SMTP_TIMEOUT * 5;
     loop {
@@ -883,10 +826,7 @@ pub async fn send_now(state: &AppState, id: i64) -> ServiceResult<outbox_message
             .one(&state.db)
             .await?
             .ok_or_else(|| ServiceError::not_found(OutboxMessageId::LABEL, id))?;
-        if !matches!(
-            status_of(&current),
-            OutboxStatus::Queued | OutboxStatus::Sending
-        ) {
+        if !matches!(status_of(&current), OutboxStatus::Queued | OutboxStatus::Sending) {
             return Ok(current);
         }
         match tokio::time::timeout_at(deadline, changes.recv()).await {
@@ -903,10 +843,7 @@ pub async fn next_due(state: &AppState) -> ServiceResult<Option<DateTime<Utc>>> 
     let next = outbox_message::Entity::find()
         .select_only()
         .column(outbox_message::Column::NextAttemptAt)
-        .filter(outbox_message::Column::Status.is_in([
-            OutboxStatus::Queued.as_str(),
-            OutboxStatus::Retrying.as_str(),
-        ]))
+        .filter(outbox_message::Column::Status.is_in([OutboxStatus::Queued.as_str(), OutboxStatus::Retrying.as_str()]))
         .order_by_asc(outbox_message::Column::NextAttemptAt)
         .limit(1)
         .into_tuple::<DateTime<Utc>>()

@@ -59,10 +59,7 @@ impl PageRequest {
             }
         };
         let after = after
-            .map(|text| {
-                Cursor::decode(text)
-                    .ok_or_else(|| ServiceError::invalid("after", "not a valid cursor"))
-            })
+            .map(|text| Cursor::decode(text).ok_or_else(|| ServiceError::invalid("after", "not a valid cursor")))
             .transpose()?;
         Ok(Self { first, after })
     }
@@ -87,19 +84,12 @@ impl<T> Page<T> {
             .take(request.first as usize)
             .map(|row| (Cursor(key(&row)), row))
             .collect();
-        Self {
-            items,
-            has_next_page,
-        }
+        Self { items, has_next_page }
     }
 
     pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Page<U> {
         Page {
-            items: self
-                .items
-                .into_iter()
-                .map(|(cursor, item)| (cursor, f(item)))
-                .collect(),
+            items: self.items.into_iter().map(|(cursor, item)| (cursor, f(item))).collect(),
             has_next_page: self.has_next_page,
         }
     }

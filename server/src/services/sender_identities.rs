@@ -5,9 +5,7 @@
 //! half-configured state.
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use talentpost_shared::{EmailAddress, MailProblem, SenderChannel, SenderNameMode};
 
 use crate::auth::Principal;
@@ -57,9 +55,7 @@ impl EffectiveSender {
                 .clone()
                 .unwrap_or_else(|| self.source_entity.name.clone()),
             (SenderNameMode::Recruiter, Some(author)) => author.to_owned(),
-            (SenderNameMode::Recruiter | SenderNameMode::Company, _) => {
-                self.source_entity.name.clone()
-            }
+            (SenderNameMode::Recruiter | SenderNameMode::Company, _) => self.source_entity.name.clone(),
         }
     }
 
@@ -85,12 +81,10 @@ pub async fn view(
     principal: &Principal,
     legal_entity_id: LegalEntityId,
 ) -> ServiceResult<SenderView> {
-    let entity =
-        legal_entities::find_in_organisation(&state.db, principal, legal_entity_id).await?;
+    let entity = legal_entities::find_in_organisation(&state.db, principal, legal_entity_id).await?;
     principal.require_administers(entity.id)?;
     let own = own_identity(&state.db, entity.id).await?;
-    let effective =
-        effective_for(state, &state.db, principal.organisation_id, Some(entity.id)).await?;
+    let effective = effective_for(state, &state.db, principal.organisation_id, Some(entity.id)).await?;
     Ok(SenderView {
         legal_entity: entity,
         own,
@@ -141,25 +135,13 @@ pub async fn effective_for(
     };
     match identity {
         Some(identity) => {
-            let channel =
-                SenderChannel::parse(&identity.channel).unwrap_or(SenderChannel::SystemDefault);
-            let (route, account) = route_of(
-                state,
-                db,
-                organisation_id,
-                channel,
-                identity.outbound_account_id,
-            )
-            .await?;
+            let channel = SenderChannel::parse(&identity.channel).unwrap_or(SenderChannel::SystemDefault);
+            let (route, account) = route_of(state, db, organisation_id, channel, identity.outbound_account_id).await?;
             let address = EmailAddress::parse(&identity.sender_address).map_err(|_| {
-                ServiceError::Internal(format!(
-                    "sender identity {} has an invalid address",
-                    identity.id
-                ))
+                ServiceError::Internal(format!("sender identity {} has an invalid address", identity.id))
             })?;
             Ok(EffectiveSender {
-                name_mode: SenderNameMode::parse(&identity.sender_name_mode)
-                    .unwrap_or(SenderNameMode::Company),
+                name_mode: SenderNameMode::parse(&identity.sender_name_mode).unwrap_or(SenderNameMode::Company),
                 custom_name: identity.sender_name.clone(),
                 thread_reply_addresses: identity.thread_reply_addresses,
                 source_entity,
@@ -171,14 +153,7 @@ pub async fn effective_for(
             })
         }
         None => {
-            let (route, account) = route_of(
-                state,
-                db,
-                organisation_id,
-                SenderChannel::SystemDefault,
-                None,
-            )
-            .await?;
+            let (route, account) = route_of(state, db, organisation_id, SenderChannel::SystemDefault, None).await?;
             let address = EmailAddress::parse(&state.config.system_sender).map_err(|_| {
                 ServiceError::Internal(format!(
                     "TALENTPOST_SYSTEM_SENDER \"{}\" is not an address",
@@ -221,12 +196,10 @@ async fn route_of(
                 )),
             }
         }
-        SenderChannel::SystemDefault => {
-            match outbound_accounts::system_default(db, organisation_id).await? {
-                Some(account) => Ok((Route::Account(account.id), Some(account))),
-                None => Ok((Route::Builtin, None)),
-            }
-        }
+        SenderChannel::SystemDefault => match outbound_accounts::system_default(db, organisation_id).await? {
+            Some(account) => Ok((Route::Account(account.id), Some(account))),
+            None => Ok((Route::Builtin, None)),
+        },
         // The outgoing account made by connecting the mailbox (`startOauthConnect`).
         SenderChannel::Google | SenderChannel::Microsoft => {
             let account = match account_id {
@@ -253,8 +226,7 @@ pub async fn set(
     legal_entity_id: LegalEntityId,
     input: SenderIdentityInput,
 ) -> ServiceResult<SenderView> {
-    let entity =
-        legal_entities::find_in_organisation(&state.db, principal, legal_entity_id).await?;
+    let entity = legal_entities::find_in_organisation(&state.db, principal, legal_entity_id).await?;
     principal.require_administers(entity.id)?;
     let current = own_identity(&state.db, entity.id).await?;
 
@@ -320,11 +292,7 @@ pub async fn set(
     }
     let channel = input
         .channel
-        .or_else(|| {
-            current
-                .as_ref()
-                .and_then(|c| SenderChannel::parse(&c.channel))
-        })
+        .or_else(|| current.as_ref().and_then(|c| SenderChannel::parse(&c.channel)))
         .unwrap_or(SenderChannel::SystemDefault);
     let account_id = match channel {
         SenderChannel::Account => {
@@ -342,9 +310,7 @@ pub async fn set(
             };
             let account = outbound_accounts::find(&state.db, principal, id)
                 .await
-                .map_err(|_| {
-                    ServiceError::invalid("outboundAccountId", "no such outgoing account")
-                })?;
+                .map_err(|_| ServiceError::invalid("outboundAccountId", "no such outgoing account"))?;
             Some(account.id)
         }
         SenderChannel::Google | SenderChannel::Microsoft => match &current {
@@ -357,14 +323,7 @@ pub async fn set(
         .thread_reply_addresses
         .or(current.as_ref().map(|c| c.thread_reply_addresses))
         .unwrap_or(true);
-    let (_, account) = route_of(
-        state,
-        &state.db,
-        principal.organisation_id,
-        channel,
-        account_id,
-    )
-    .await?;
+    let (_, account) = route_of(state, &state.db, principal.organisation_id, channel, account_id).await?;
     verify_sender(state, account.as_ref(), &address, thread_reply_addresses).await?;
 
     let now = Utc::now();
@@ -450,18 +409,13 @@ async fn verify_sender(
     };
     let lettre_address = outbound_accounts::to_lettre(address, "senderAddress")?;
     let reply_address = match address.with_tag("rtalentpostcheck") {
-        Some(tagged) if thread_reply_addresses => {
-            outbound_accounts::to_lettre(&tagged, "senderAddress")?
-        }
+        Some(tagged) if thread_reply_addresses => outbound_accounts::to_lettre(&tagged, "senderAddress")?,
         _ => lettre_address.clone(),
     };
-    let outcome =
-        check_connection(&state.mail_tls, &settings, &lettre_address, &reply_address).await;
+    let outcome = check_connection(&state.mail_tls, &settings, &lettre_address, &reply_address).await;
     match outcome.failure {
         None => Ok(()),
-        Some(failure)
-            if failure.problem == MailProblem::RecipientRefused && thread_reply_addresses =>
-        {
+        Some(failure) if failure.problem == MailProblem::RecipientRefused && thread_reply_addresses => {
             Err(ServiceError::invalid(
                 "threadReplyAddresses",
                 format!(
@@ -471,10 +425,10 @@ async fn verify_sender(
             ))
         }
         Some(failure) if failure.problem == MailProblem::SenderRefused => {
-            let login = settings.credentials.as_ref().map_or_else(
-                || "(no login)".to_owned(),
-                |(user, _)| format!("\"{user}\""),
-            );
+            let login = settings
+                .credentials
+                .as_ref()
+                .map_or_else(|| "(no login)".to_owned(), |(user, _)| format!("\"{user}\""));
             Err(ServiceError::invalid(
                 "senderAddress",
                 format!(

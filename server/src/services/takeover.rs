@@ -6,17 +6,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use talentpost_shared::{
     ContactMedium, EmailAddress, InboxMedium, InboxState, SourceMedium, SuggestionReason, matching,
 };
 
 use crate::auth::Principal;
-use crate::db::entities::{
-    application, audit_log, candidate, candidate_email, contact_event, document, inbox_item,
-};
+use crate::db::entities::{application, audit_log, candidate, candidate_email, contact_event, document, inbox_item};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId};
@@ -99,10 +97,7 @@ pub async fn take_over_many(
             .await
             .map_err(|error| match error {
                 ServiceError::InvalidInput { field, message } if field != "jobOpeningId" => {
-                    ServiceError::invalid(
-                        format!("ids.{index}"),
-                        format!("item {id}: {field} {message}"),
-                    )
+                    ServiceError::invalid(format!("ids.{index}"), format!("item {id}: {field} {message}"))
                 }
                 other => other,
             })?;
@@ -133,18 +128,12 @@ async fn take_over_in(
             .as_deref()
             .and_then(|address| EmailAddress::parse(address).ok()),
     };
-    let opening_id = input
-        .job_opening_id
-        .or(item.job_opening_id.map(JobOpeningId));
+    let opening_id = input.job_opening_id.or(item.job_opening_id.map(JobOpeningId));
     let opening = candidates::opening_for_application(txn, principal, opening_id).await?;
     // Without an address (an SMS) the phone number is the sender's identity.
     let known = match (&email, &item.sender_phone) {
-        (Some(email), _) => {
-            candidates::find_by_email(txn, principal.organisation_id, email).await?
-        }
-        (None, Some(phone)) => {
-            candidates::find_by_phone(txn, principal.organisation_id, phone).await?
-        }
+        (Some(email), _) => candidates::find_by_email(txn, principal.organisation_id, email).await?,
+        (None, Some(phone)) => candidates::find_by_phone(txn, principal.organisation_id, phone).await?,
         (None, None) => None,
     };
     let (candidate, created_candidate) = match known {
@@ -229,9 +218,7 @@ pub async fn undo_take_over(
             "only who took the item over, or an administrator, can undo it",
         ));
     }
-    if Utc::now().signed_duration_since(entry.created_at)
-        > chrono::Duration::minutes(UNDO_WINDOW_MINUTES)
-    {
+    if Utc::now().signed_duration_since(entry.created_at) > chrono::Duration::minutes(UNDO_WINDOW_MINUTES) {
         return Err(ServiceError::conflict(
             "id",
             format!("a take-over can be undone for {UNDO_WINDOW_MINUTES} minutes"),
@@ -239,13 +226,8 @@ pub async fn undo_take_over(
     }
     let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
     let number = |key: &str| details.get(key).and_then(serde_json::Value::as_i64);
-    let (Some(candidate_id), Some(application_id)) =
-        (number("candidateId"), number("applicationId"))
-    else {
-        return Err(ServiceError::conflict(
-            "id",
-            "this take-over cannot be undone",
-        ));
+    let (Some(candidate_id), Some(application_id)) = (number("candidateId"), number("applicationId")) else {
+        return Err(ServiceError::conflict("id", "this take-over cannot be undone"));
     };
     if item.state != InboxState::Assigned.as_str()
         || item.candidate_id != Some(candidate_id)
@@ -256,9 +238,7 @@ pub async fn undo_take_over(
             "the item has changed since it was taken over",
         ));
     }
-    let application = application::Entity::find_by_id(application_id)
-        .one(&txn)
-        .await?;
+    let application = application::Entity::find_by_id(application_id).one(&txn).await?;
     let others_on_application = contact_event::Entity::find()
         .filter(contact_event::Column::ApplicationId.eq(application_id))
         .filter(contact_event::Column::InboxItemId.ne(item.id))
@@ -285,10 +265,7 @@ pub async fn undo_take_over(
         .exec(&txn)
         .await?;
     document::Entity::update_many()
-        .col_expr(
-            document::Column::CandidateId,
-            Expr::value(Option::<i64>::None),
-        )
+        .col_expr(document::Column::CandidateId, Expr::value(Option::<i64>::None))
         .filter(document::Column::InboxItemId.eq(item.id))
         .exec(&txn)
         .await?;
@@ -304,18 +281,14 @@ pub async fn undo_take_over(
     active.matched_candidate_id =
         Set(number("previousMatchedCandidateId").or((!created_candidate).then_some(candidate_id)));
     let item = active.update(&txn).await?;
-    application::Entity::delete_by_id(application_id)
-        .exec(&txn)
-        .await?;
+    application::Entity::delete_by_id(application_id).exec(&txn).await?;
     let mut deleted_candidate = false;
     if created_candidate && nothing_recorded_for(&txn, candidate_id).await? {
         candidate_email::Entity::delete_many()
             .filter(candidate_email::Column::CandidateId.eq(candidate_id))
             .exec(&txn)
             .await?;
-        candidate::Entity::delete_by_id(candidate_id)
-            .exec(&txn)
-            .await?;
+        candidate::Entity::delete_by_id(candidate_id).exec(&txn).await?;
         deleted_candidate = true;
     }
     audit::record(
@@ -383,18 +356,14 @@ pub async fn assign(
                 .filter(application::Column::CandidateId.eq(candidate.id))
                 .one(&txn)
                 .await?
-                .ok_or_else(|| {
-                    ServiceError::invalid("applicationId", "not an application of this candidate")
-                })?,
+                .ok_or_else(|| ServiceError::invalid("applicationId", "not an application of this candidate"))?,
         ),
         None => None,
     };
     if let Some(entity) = application.as_ref().and_then(|a| a.legal_entity_id)
         && !principal.may_recruit_for(entity)
     {
-        return Err(ServiceError::Forbidden(
-            "you do not recruit for this legal entity",
-        ));
+        return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
     }
     let candidate = match item
         .sender_email
@@ -436,10 +405,7 @@ async fn unassigned_item(
 ) -> ServiceResult<inbox_item::Model> {
     let item = inbox::find(txn, principal, id).await?;
     let claimed = inbox_item::Entity::update_many()
-        .col_expr(
-            inbox_item::Column::State,
-            Expr::value(InboxState::Assigned.as_str()),
-        )
+        .col_expr(inbox_item::Column::State, Expr::value(InboxState::Assigned.as_str()))
         .filter(inbox_item::Column::Id.eq(item.id))
         .filter(inbox_item::Column::State.eq(InboxState::Unassigned.as_str()))
         .exec(txn)
@@ -513,9 +479,7 @@ fn message_of(payload: &str) -> Option<String> {
 
 fn announce(state: &AppState, principal: &Principal, done: &[Assignment]) {
     let organisation_id = principal.organisation_id;
-    state
-        .events
-        .publish(DomainEvent::InboxChanged { organisation_id });
+    state.events.publish(DomainEvent::InboxChanged { organisation_id });
     let mut candidates: Vec<i64> = done.iter().map(|d| d.candidate.id).collect();
     candidates.sort_unstable();
     candidates.dedup();
@@ -535,12 +499,7 @@ fn names_of(
     email: Option<&EmailAddress>,
     input: &TakeOverInput,
 ) -> (String, String) {
-    let field = |name: &str| {
-        payload
-            .get(name)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
+    let field = |name: &str| payload.get(name).and_then(|v| v.as_str()).map(str::to_owned);
     let (mut first, mut last) = match (field("firstName"), field("lastName")) {
         (Some(first), Some(last)) => (first, last),
         _ => item
@@ -573,11 +532,7 @@ fn names_from_address(email: &EmailAddress) -> (String, String) {
             let mut chars = part.chars();
             chars
                 .next()
-                .map(|c| {
-                    c.to_uppercase()
-                        .chain(chars.flat_map(char::to_lowercase))
-                        .collect()
-                })
+                .map(|c| c.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect())
                 .unwrap_or_default()
         })
         .collect();
@@ -602,11 +557,7 @@ const NAME_PROBE_LIMIT: u64 = 500;
 
 /// Candidates the item may belong to: same address first, then similar names, then the
 /// same phone number.
-pub async fn suggestions(
-    state: &AppState,
-    principal: &Principal,
-    id: InboxItemId,
-) -> ServiceResult<Vec<Suggestion>> {
+pub async fn suggestions(state: &AppState, principal: &Principal, id: InboxItemId) -> ServiceResult<Vec<Suggestion>> {
     let item = inbox::find(&state.db, principal, id).await?;
     let organisation_id = principal.organisation_id;
     let mut found: HashMap<i64, (candidate::Model, Vec<SuggestionReason>)> = HashMap::new();
@@ -623,9 +574,7 @@ pub async fn suggestions(
             .into_tuple()
             .all(&state.db)
             .await?;
-        for row in
-            in_organisation(&state.db, organisation_id, candidate::Column::Id.is_in(ids)).await?
-        {
+        for row in in_organisation(&state.db, organisation_id, candidate::Column::Id.is_in(ids)).await? {
             found
                 .entry(row.id)
                 .or_insert_with(|| (row, Vec::new()))
@@ -660,16 +609,11 @@ pub async fn suggestions(
             .add(candidate::Column::NameKey.like(like_pattern("%{}%", &last_key)))
             .add(candidate::Column::NameKey.like(like_pattern("% {}%", &stem)));
         if !first_key.is_empty() {
-            related =
-                related.add(candidate::Column::NameKey.like(like_pattern("{} %", &first_key)));
+            related = related.add(candidate::Column::NameKey.like(like_pattern("{} %", &first_key)));
         }
         // The exact name first (indexed), so a common name's probe cannot crowd it out.
-        let mut probe = in_organisation(
-            &state.db,
-            organisation_id,
-            candidate::Column::NameKey.eq(name.clone()),
-        )
-        .await?;
+        let mut probe =
+            in_organisation(&state.db, organisation_id, candidate::Column::NameKey.eq(name.clone())).await?;
         probe.extend(
             candidate::Entity::find()
                 .filter(candidate::Column::OrganisationId.eq(organisation_id))
@@ -689,12 +633,7 @@ pub async fn suggestions(
     }
 
     if let Some(key) = item.sender_phone.as_deref().and_then(matching::phone_key) {
-        let rows = in_organisation(
-            &state.db,
-            organisation_id,
-            candidate::Column::PhoneKey.eq(key),
-        )
-        .await?;
+        let rows = in_organisation(&state.db, organisation_id, candidate::Column::PhoneKey.eq(key)).await?;
         for row in rows {
             found
                 .entry(row.id)
@@ -753,10 +692,7 @@ mod tests {
     #[test]
     fn names_come_from_an_address_with_two_parts() {
         let email = EmailAddress::parse("max.mustermann@example.org").unwrap();
-        assert_eq!(
-            names_from_address(&email),
-            ("Max".to_owned(), "Mustermann".to_owned())
-        );
+        assert_eq!(names_from_address(&email), ("Max".to_owned(), "Mustermann".to_owned()));
         let email = EmailAddress::parse("jobs@example.org").unwrap();
         assert_eq!(names_from_address(&email), (String::new(), String::new()));
     }

@@ -4,16 +4,14 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, Role};
 
 use crate::auth::Principal;
 use crate::auth::password::{check_new_password, hash_password};
-use crate::db::entities::{
-    app_user, legal_entity, user_group, user_group_member, user_legal_entity,
-};
+use crate::db::entities::{app_user, legal_entity, user_group, user_group_member, user_legal_entity};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::{LegalEntityId, UserGroupId, UserId};
 use crate::services::{audit, required_name, required_text};
@@ -45,28 +43,19 @@ pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<
 }
 
 /// The legal entities each of these users administers, for listing.
-pub async fn administered_entities(
-    state: &AppState,
-    user_ids: &[i64],
-) -> ServiceResult<HashMap<i64, Vec<i64>>> {
+pub async fn administered_entities(state: &AppState, user_ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<i64>>> {
     let rows = user_legal_entity::Entity::find()
         .filter(user_legal_entity::Column::UserId.is_in(user_ids.iter().copied()))
         .all(&state.db)
         .await?;
     let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
     for row in rows {
-        map.entry(row.user_id)
-            .or_default()
-            .push(row.legal_entity_id);
+        map.entry(row.user_id).or_default().push(row.legal_entity_id);
     }
     Ok(map)
 }
 
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    input: NewUser,
-) -> ServiceResult<app_user::Model> {
+pub async fn create(state: &AppState, principal: &Principal, input: NewUser) -> ServiceResult<app_user::Model> {
     principal.require_admin()?;
     let display_name = required_name("displayName", &input.display_name, 200)?;
     check_new_password("password", &input.password)?;
@@ -96,10 +85,7 @@ pub async fn create(
         if is_unique_violation(&error) {
             ServiceError::conflict(
                 "email",
-                format!(
-                    "a user with the e-mail address {} already exists",
-                    input.email
-                ),
+                format!("a user with the e-mail address {} already exists", input.email),
             )
         } else {
             error.into()
@@ -208,11 +194,7 @@ pub async fn update(
     Ok(updated)
 }
 
-pub async fn find(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    id: UserId,
-) -> ServiceResult<app_user::Model> {
+pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: UserId) -> ServiceResult<app_user::Model> {
     app_user::Entity::find_by_id(id.0)
         .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
         .one(db)
@@ -253,11 +235,7 @@ async fn checked_scope(
     Ok(ids)
 }
 
-async fn replace_scope(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-    entity_ids: &[i64],
-) -> ServiceResult<()> {
+async fn replace_scope(db: &impl ConnectionTrait, user_id: i64, entity_ids: &[i64]) -> ServiceResult<()> {
     user_legal_entity::Entity::delete_many()
         .filter(user_legal_entity::Column::UserId.eq(user_id))
         .exec(db)
@@ -275,10 +253,7 @@ async fn replace_scope(
     Ok(())
 }
 
-pub async fn list_groups(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<Vec<user_group::Model>> {
+pub async fn list_groups(state: &AppState, principal: &Principal) -> ServiceResult<Vec<user_group::Model>> {
     let mut query = user_group::Entity::find()
         .filter(user_group::Column::OrganisationId.eq(principal.organisation_id))
         .order_by_asc(user_group::Column::Name);
@@ -288,10 +263,7 @@ pub async fn list_groups(
     Ok(query.all(&state.db).await?)
 }
 
-pub async fn group_members(
-    state: &AppState,
-    group_ids: &[i64],
-) -> ServiceResult<HashMap<i64, Vec<app_user::Model>>> {
+pub async fn group_members(state: &AppState, group_ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<app_user::Model>>> {
     let memberships = user_group_member::Entity::find()
         .filter(user_group_member::Column::UserGroupId.is_in(group_ids.iter().copied()))
         .all(&state.db)
@@ -306,19 +278,13 @@ pub async fn group_members(
     let mut map: HashMap<i64, Vec<app_user::Model>> = HashMap::new();
     for membership in memberships {
         if let Some(user) = users.get(&membership.user_id) {
-            map.entry(membership.user_group_id)
-                .or_default()
-                .push(user.clone());
+            map.entry(membership.user_group_id).or_default().push(user.clone());
         }
     }
     Ok(map)
 }
 
-pub async fn create_group(
-    state: &AppState,
-    principal: &Principal,
-    name: &str,
-) -> ServiceResult<user_group::Model> {
+pub async fn create_group(state: &AppState, principal: &Principal, name: &str) -> ServiceResult<user_group::Model> {
     principal.require_admin()?;
     let name = required_text("name", name, 200)?;
     let txn = state.db.begin().await?;
@@ -332,10 +298,7 @@ pub async fn create_group(
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
-            ServiceError::conflict(
-                "name",
-                format!("a user group named \"{name}\" already exists"),
-            )
+            ServiceError::conflict("name", format!("a user group named \"{name}\" already exists"))
         } else {
             error.into()
         }
@@ -383,21 +346,16 @@ pub async fn set_group_members(
         .count(&txn)
         .await?;
     if known != ids.len() as u64 {
-        return Err(ServiceError::invalid(
-            "userIds",
-            "contains a user that does not exist",
-        ));
+        return Err(ServiceError::invalid("userIds", "contains a user that does not exist"));
     }
     user_group_member::Entity::delete_many()
         .filter(user_group_member::Column::UserGroupId.eq(group.id))
         .exec(&txn)
         .await?;
     if !ids.is_empty() {
-        user_group_member::Entity::insert_many(ids.iter().map(|&user_id| {
-            user_group_member::ActiveModel {
-                user_group_id: Set(group.id),
-                user_id: Set(user_id),
-            }
+        user_group_member::Entity::insert_many(ids.iter().map(|&user_id| user_group_member::ActiveModel {
+            user_group_id: Set(group.id),
+            user_id: Set(user_id),
         }))
         .exec(&txn)
         .await?;

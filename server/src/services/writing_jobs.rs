@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use talentpost_shared::WritingJobKind;
 
@@ -46,8 +46,7 @@ pub struct WritingJobView {
 }
 
 fn condition(principal: &Principal, filter: &WritingJobFilter) -> Condition {
-    let mut all =
-        Condition::all().add(writing_job::Column::OrganisationId.eq(principal.organisation_id));
+    let mut all = Condition::all().add(writing_job::Column::OrganisationId.eq(principal.organisation_id));
     if let Some(kind) = filter.kind {
         all = all.add(writing_job::Column::Kind.eq(kind.as_str()));
     }
@@ -90,19 +89,15 @@ pub async fn list(
         let due = DateTime::<Utc>::from_timestamp_micros(*due)
             .ok_or_else(|| ServiceError::invalid("after", "not a valid cursor"))?;
         query = query.filter(
-            Condition::any()
-                .add(writing_job::Column::DueAt.gt(due))
-                .add(
-                    Condition::all()
-                        .add(writing_job::Column::DueAt.eq(due))
-                        .add(writing_job::Column::Id.gt(*id)),
-                ),
+            Condition::any().add(writing_job::Column::DueAt.gt(due)).add(
+                Condition::all()
+                    .add(writing_job::Column::DueAt.eq(due))
+                    .add(writing_job::Column::Id.gt(*id)),
+            ),
         );
     }
     let rows = query.all(&state.db).await?;
-    let page = Page::from_rows(rows, page, |row| {
-        vec![row.due_at.timestamp_micros(), row.id]
-    });
+    let page = Page::from_rows(rows, page, |row| vec![row.due_at.timestamp_micros(), row.id]);
     let ids: Vec<i64> = page.items.iter().map(|(_, job)| job.candidate_id).collect();
     let people: HashMap<i64, candidate::Model> = candidate::Entity::find()
         .filter(candidate::Column::Id.is_in(ids))
@@ -121,11 +116,7 @@ pub async fn list(
 }
 
 /// Writing jobs due by `at`, for the dashboard.
-pub async fn due_count(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    at: DateTime<Utc>,
-) -> ServiceResult<u64> {
+pub async fn due_count(db: &impl ConnectionTrait, principal: &Principal, at: DateTime<Utc>) -> ServiceResult<u64> {
     let filter = WritingJobFilter {
         due_by: Some(at),
         ..Default::default()
@@ -136,11 +127,7 @@ pub async fn due_count(
         .await?)
 }
 
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    input: NewWritingJob,
-) -> ServiceResult<WritingJobView> {
+pub async fn create(state: &AppState, principal: &Principal, input: NewWritingJob) -> ServiceResult<WritingJobView> {
     if input.kind == WritingJobKind::Nurturing {
         return Err(ServiceError::invalid(
             "kind",
@@ -155,9 +142,7 @@ pub async fn create(
             .filter(application::Column::CandidateId.eq(candidate.id))
             .one(&state.db)
             .await?
-            .ok_or_else(|| {
-                ServiceError::invalid("applicationId", "no such application of this candidate")
-            })?;
+            .ok_or_else(|| ServiceError::invalid("applicationId", "no such application of this candidate"))?;
     }
     let letter = match input.form_letter_id {
         Some(id) => Some(
@@ -169,10 +154,7 @@ pub async fn create(
     };
     let title = match optional_text("title", input.title.as_deref(), 200)? {
         Some(title) => title,
-        None => letter
-            .as_ref()
-            .map(|letter| letter.name.clone())
-            .unwrap_or_default(),
+        None => letter.as_ref().map(|letter| letter.name.clone()).unwrap_or_default(),
     };
     let now = Utc::now();
     let created = writing_job::ActiveModel {
@@ -202,39 +184,21 @@ pub async fn create(
 
 /// Deletes writing jobs; for those of nurturing entries the entry is blocked. Ids of
 /// other organisations or already gone are named in the error and nothing changes.
-pub async fn delete(
-    state: &AppState,
-    principal: &Principal,
-    ids: &[WritingJobId],
-) -> ServiceResult<u64> {
+pub async fn delete(state: &AppState, principal: &Principal, ids: &[WritingJobId]) -> ServiceResult<u64> {
     let found = writing_job::Entity::find()
         .filter(writing_job::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .filter(writing_job::Column::OrganisationId.eq(principal.organisation_id))
         .all(&state.db)
         .await?;
-    if let Some(missing) = ids
-        .iter()
-        .find(|id| !found.iter().any(|job| job.id == id.0))
-    {
+    if let Some(missing) = ids.iter().find(|id| !found.iter().any(|job| job.id == id.0)) {
         return Err(ServiceError::not_found(WritingJobId::LABEL, missing));
     }
     let txn = state.db.begin().await?;
     // Entries first, in the order dispatch takes its locks (entry, then writing job).
-    let entry_ids: Vec<i64> = found
-        .iter()
-        .filter_map(|job| job.nurturing_entry_id)
-        .collect();
+    let entry_ids: Vec<i64> = found.iter().filter_map(|job| job.nurturing_entry_id).collect();
     if !entry_ids.is_empty() {
         let wanted = entry_ids.len() as u64;
-        if entries::block_in(
-            &txn,
-            principal,
-            entry_ids,
-            "writing job deleted in the work centre",
-        )
-        .await?
-            < wanted
-        {
+        if entries::block_in(&txn, principal, entry_ids, "writing job deleted in the work centre").await? < wanted {
             return Err(ServiceError::conflict(
                 "ids",
                 "a nurturing entry of these writing jobs was written meanwhile",

@@ -116,9 +116,7 @@ impl InboundWorkers {
         }
         let wake = Arc::new(Notify::new());
         let handle = tokio::spawn(account_loop(state.clone(), account_id, Arc::clone(&wake)));
-        let previous = self
-            .tasks_guard()
-            .insert(account_id, AccountTask { handle, wake });
+        let previous = self.tasks_guard().insert(account_id, AccountTask { handle, wake });
         if let Some(previous) = previous {
             previous.handle.abort();
         }
@@ -156,11 +154,7 @@ impl InboundWorkers {
 
 /// One sync of one account on a fresh connection, as "sync now" and the tests use it.
 /// `since` re-reads every mail from that date (known mail is still skipped).
-pub async fn run_once(
-    state: &AppState,
-    account_id: i64,
-    since: Option<NaiveDate>,
-) -> Result<SyncReport, SyncError> {
+pub async fn run_once(state: &AppState, account_id: i64, since: Option<NaiveDate>) -> Result<SyncReport, SyncError> {
     let lock = state.inbound.lock_for(account_id);
     let _guard = match (lock.try_lock(), since) {
         (Ok(guard), _) => guard,
@@ -215,10 +209,7 @@ pub async fn run_once(
 async fn account_loop(state: AppState, account_id: i64, wake: Arc<Notify>) {
     let mut failures: u32 = 0;
     loop {
-        let account = match inbound_account::Entity::find_by_id(account_id)
-            .one(&state.db)
-            .await
-        {
+        let account = match inbound_account::Entity::find_by_id(account_id).one(&state.db).await {
             Ok(Some(account)) if account.active => account,
             Ok(_) => return,
             Err(error) => {
@@ -233,9 +224,7 @@ async fn account_loop(state: AppState, account_id: i64, wake: Arc<Notify>) {
             continue;
         };
         tracing::warn!(account_id, %error, "inbound sync failed");
-        if let Err(status_error) =
-            inbound_accounts::record_status(&state, account_id, error.status()).await
-        {
+        if let Err(status_error) = inbound_accounts::record_status(&state, account_id, error.status()).await {
             tracing::error!(account_id, error = %status_error, "cannot record inbound account status");
         }
         failures += 1;
@@ -274,9 +263,7 @@ async fn watch(
             return Some(error.into());
         }
     };
-    if let Err(error) =
-        inbound_accounts::record_status(state, account.id, StatusChange::Connected).await
-    {
+    if let Err(error) = inbound_accounts::record_status(state, account.id, StatusChange::Connected).await {
         return Some(error.into());
     }
     let idle = match imap::supports_idle(&mut session).await {
@@ -331,11 +318,7 @@ async fn watch(
 
 /// Waits in IDLE until the server reports a change, the poll interval passes or the
 /// task is woken, then leaves IDLE and hands the session back.
-async fn idle_until_change(
-    session: ImapSession,
-    poll: Duration,
-    wake: &Notify,
-) -> Result<ImapSession, MailError> {
+async fn idle_until_change(session: ImapSession, poll: Duration, wake: &Notify) -> Result<ImapSession, MailError> {
     let mut handle = session.idle();
     imap::timed("IDLE", handle.init())
         .await?
@@ -372,12 +355,7 @@ async fn sync_folder(
     let mut report = SyncReport::default();
     let total = uids.len() as i64;
     if total > 0 {
-        inbound_accounts::record_status(
-            state,
-            account.id,
-            StatusChange::Syncing { done: 0, total },
-        )
-        .await?;
+        inbound_accounts::record_status(state, account.id, StatusChange::Syncing { done: 0, total }).await?;
     }
     let route = AccountRoute {
         account_id: account.id,
@@ -394,9 +372,7 @@ async fn sync_folder(
         let mut needed: Vec<&HeaderInfo> = Vec::with_capacity(headers.len());
         for header in &headers {
             let known = match (&header.message_id, header.size, skip_known_copies) {
-                (Some(id), Some(size), true) => {
-                    ingest::is_known_copy(&state.db, account.id, id, size).await?
-                }
+                (Some(id), Some(size), true) => ingest::is_known_copy(&state.db, account.id, id, size).await?,
                 _ => false,
             };
             if known {
@@ -426,14 +402,7 @@ async fn sync_folder(
             };
             if reached > last_uid {
                 last_uid = reached;
-                save_position(
-                    state,
-                    account.id,
-                    &account.folder,
-                    folder.uid_validity,
-                    last_uid,
-                )
-                .await?;
+                save_position(state, account.id, &account.folder, folder.uid_validity, last_uid).await?;
             }
         }
         if let Some(uid) = missing {
@@ -443,8 +412,7 @@ async fn sync_folder(
             )
             .into());
         }
-        inbound_accounts::record_status(state, account.id, StatusChange::Syncing { done, total })
-            .await?;
+        inbound_accounts::record_status(state, account.id, StatusChange::Syncing { done, total }).await?;
     }
     inbound_accounts::record_status(state, account.id, StatusChange::Idle).await?;
     Ok(report)
@@ -457,9 +425,7 @@ fn body_groups(needed: &[&HeaderInfo]) -> Vec<(Vec<u32>, u64)> {
     let mut bytes = 0u64;
     for header in needed {
         let size = u64::from(header.size.unwrap_or(0));
-        if !current.is_empty()
-            && (current.len() >= BODY_BATCH_MAILS || bytes + size > BODY_BATCH_BYTES)
-        {
+        if !current.is_empty() && (current.len() >= BODY_BATCH_MAILS || bytes + size > BODY_BATCH_BYTES) {
             groups.push((std::mem::take(&mut current), bytes));
             bytes = 0;
         }
@@ -517,11 +483,10 @@ async fn fetch_and_ingest(
         }
     }
     // Parsing runs on the blocking pool, so a few mails in flight use every core.
-    let outcomes: Vec<_> =
-        futures_util::stream::iter(mails.into_iter().map(|mail| ingest::ingest(state, mail)))
-            .buffer_unordered(INGEST_IN_FLIGHT)
-            .collect()
-            .await;
+    let outcomes: Vec<_> = futures_util::stream::iter(mails.into_iter().map(|mail| ingest::ingest(state, mail)))
+        .buffer_unordered(INGEST_IN_FLIGHT)
+        .collect()
+        .await;
     let mut stored = 0;
     for outcome in outcomes {
         if outcome?.created {

@@ -51,11 +51,7 @@ impl LoopControl {
     pub async fn stop(&self, drain: Duration) {
         self.stopping.store(true, Ordering::SeqCst);
         self.wake.notify_one();
-        let handle = self
-            .handle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(mut handle) = handle
             && tokio::time::timeout(drain, &mut handle).await.is_err()
         {

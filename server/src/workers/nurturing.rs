@@ -97,10 +97,7 @@ pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
                 )
                 .add(
                     Condition::all()
-                        .add(
-                            nurturing_run::Column::State
-                                .eq(NurturingRunState::Dispatching.as_str()),
-                        )
+                        .add(nurturing_run::Column::State.eq(NurturingRunState::Dispatching.as_str()))
                         .add(nurturing_run::Column::ClaimedUntil.lt(Utc::now())),
                 ),
         )
@@ -148,10 +145,7 @@ async fn plan_job(
         .order_by_desc(nurturing_run::Column::DispatchAt)
         .all(&state.db)
         .await?;
-    if runs
-        .iter()
-        .any(|run| run.state != NurturingRunState::Done.as_str())
-    {
+    if runs.iter().any(|run| run.state != NurturingRunState::Done.as_str()) {
         return Ok(());
     }
     let schedule = schedule_of(job);
@@ -232,11 +226,7 @@ async fn run_loop(state: AppState, worker: NurturingWorker) {
                 MAX_SLEEP
             }
         };
-        let sleep = if failed {
-            sleep.min(RETRY_AFTER_ERROR)
-        } else {
-            sleep
-        };
+        let sleep = if failed { sleep.min(RETRY_AFTER_ERROR) } else { sleep };
         let deadline = tokio::time::Instant::now() + sleep;
         loop {
             tokio::select! {

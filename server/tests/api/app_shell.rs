@@ -10,11 +10,7 @@ async fn assets_are_cached_by_name_and_served_precompressed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let web = app.data_dir.path().join("web");
     std::fs::write(web.join("style-0123456789abcdef.css"), "body{}").unwrap();
-    std::fs::write(
-        web.join("style-0123456789abcdef.css.br"),
-        b"\x0b\x02\x80body{}\x03",
-    )
-    .unwrap();
+    std::fs::write(web.join("style-0123456789abcdef.css.br"), b"\x0b\x02\x80body{}\x03").unwrap();
     let client = reqwest::Client::new();
     let get = |path: &str, encoding: Option<&str>| {
         let mut request = client.get(format!("{}{path}", app.address));
@@ -37,18 +33,13 @@ async fn assets_are_cached_by_name_and_served_precompressed(backend: Backend) {
         header(&asset, "cache-control").as_deref(),
         Some("public, max-age=31536000, immutable")
     );
-    let compressed = get("/style-0123456789abcdef.css", Some("br"))
-        .await
-        .unwrap();
+    let compressed = get("/style-0123456789abcdef.css", Some("br")).await.unwrap();
     assert_eq!(
         header(&compressed, "content-encoding").as_deref(),
         Some("br"),
         "the build's brotli copy"
     );
-    assert_eq!(
-        compressed.bytes().await.unwrap().as_ref(),
-        b"\x0b\x02\x80body{}\x03"
-    );
+    assert_eq!(compressed.bytes().await.unwrap().as_ref(), b"\x0b\x02\x80body{}\x03");
 
     for page in ["/", "/inbox", "/candidates/12"] {
         let response = get(page, None).await.unwrap();
@@ -59,20 +50,12 @@ async fn assets_are_cached_by_name_and_served_precompressed(backend: Backend) {
             "{page}"
         );
         assert!(
-            response
-                .text()
-                .await
-                .unwrap()
-                .contains("<title>Talentpost</title>"),
+            response.text().await.unwrap().contains("<title>Talentpost</title>"),
             "{page} is the app"
         );
     }
     let missing = get("/favicon.ico", None).await.unwrap();
-    assert_eq!(
-        missing.status(),
-        404,
-        "a missing file is not the app's HTML"
-    );
+    assert_eq!(missing.status(), 404, "a missing file is not the app's HTML");
 
     let api = client
         .post(format!("{}/graphql", app.address))
@@ -82,10 +65,7 @@ async fn assets_are_cached_by_name_and_served_precompressed(backend: Backend) {
         .unwrap();
     assert_eq!(header(&api, "cache-control").as_deref(), Some("no-store"));
     let health = get("/healthz", None).await.unwrap();
-    assert_eq!(
-        header(&health, "cache-control").as_deref(),
-        Some("no-store")
-    );
+    assert_eq!(header(&health, "cache-control").as_deref(), Some("no-store"));
 }
 
 crate::on_both_databases!(assets_are_cached_by_name_and_served_precompressed);

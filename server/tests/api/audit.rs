@@ -24,12 +24,7 @@ async fn entries(admin: &Client) -> Vec<Value> {
 }
 
 /// Runs one mutation and returns the entries it added (and its data).
-async fn audited(
-    admin: &Client,
-    actor: &Client,
-    query: &str,
-    variables: Value,
-) -> (Vec<Value>, Value) {
+async fn audited(admin: &Client, actor: &Client, query: &str, variables: Value) -> (Vec<Value>, Value) {
     let before = entries(admin).await.len();
     let response = actor.gql(query, variables).await;
     let data = response.data().clone();
@@ -57,14 +52,8 @@ async fn every_recorded_action_names_its_actor_and_only_admins_read_the_log(back
         assert_eq!(entry["apiTokenId"], Value::Null);
     };
 
-    let forbidden = rita
-        .gql("{ auditLog { edges { node { action } } } }", json!({}))
-        .await;
-    assert_eq!(
-        forbidden.code(),
-        "FORBIDDEN",
-        "a recruiter cannot read the audit log"
-    );
+    let forbidden = rita.gql("{ auditLog { edges { node { action } } } }", json!({})).await;
+    assert_eq!(forbidden.code(), "FORBIDDEN", "a recruiter cannot read the audit log");
 
     let entities = admin.gql("{ legalEntities { id } }", json!({})).await;
     let main = id(&entities.data()["legalEntities"][0]["id"]);
@@ -142,10 +131,7 @@ async fn every_recorded_action_names_its_actor_and_only_admins_read_the_log(back
     .await;
     let entry = one(&added, "application.status");
     by_rita(entry);
-    assert!(
-        entry["details"].as_str().unwrap().contains("interview"),
-        "{entry}"
-    );
+    assert!(entry["details"].as_str().unwrap().contains("interview"), "{entry}");
 
     let first = id(&submit(&admin, "Lena", json!({})).await["id"]);
     let second = id(&submit(&admin, "Anna", json!({"email": "anna@example.org"})).await["id"]);
@@ -277,19 +263,24 @@ async fn every_recorded_action_names_its_actor_and_only_admins_read_the_log(back
 
     // The filters: by user, by kind, by time.
     let ritas = admin
-        .gql("query($u: ID!) { auditLog(filter: {userId: $u}, first: 100) { edges { node { actorId } } } }", json!({"u": recruiter_id}))
+        .gql(
+            "query($u: ID!) { auditLog(filter: {userId: $u}, first: 100) { edges { node { actorId } } } }",
+            json!({"u": recruiter_id}),
+        )
         .await;
-    let ritas = ritas.data()["auditLog"]["edges"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let ritas = ritas.data()["auditLog"]["edges"].as_array().unwrap().clone();
     assert_eq!(ritas.len(), 16, "{ritas:?}");
     assert!(
         ritas
             .iter()
             .all(|edge| edge["node"]["actorId"] == recruiter_id.as_str())
     );
-    let inbox = admin.gql("{ auditLog(filter: {kind: \"inbox_item\"}, first: 100) { edges { node { action } } } }", json!({})).await;
+    let inbox = admin
+        .gql(
+            "{ auditLog(filter: {kind: \"inbox_item\"}, first: 100) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
     let actions: Vec<&str> = inbox.data()["auditLog"]["edges"]
         .as_array()
         .unwrap()

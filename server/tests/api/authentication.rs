@@ -66,18 +66,9 @@ async fn api_tokens_are_shown_once_work_as_bearer_and_stop_after_revocation(back
             json!({}),
         )
         .await;
-    let token = created.data()["createApiToken"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = created.data()["createApiToken"]["token"].as_str().unwrap().to_owned();
     let token_id = created.data()["createApiToken"]["apiToken"]["id"].clone();
-    assert!(
-        token.starts_with(
-            created.data()["createApiToken"]["apiToken"]["prefix"]
-                .as_str()
-                .unwrap()
-        )
-    );
+    assert!(token.starts_with(created.data()["createApiToken"]["apiToken"]["prefix"].as_str().unwrap()));
 
     // Listing never shows the secret again.
     let listed = admin
@@ -119,15 +110,9 @@ async fn api_tokens_are_shown_once_work_as_bearer_and_stop_after_revocation(back
 async fn deactivated_users_lose_their_sessions_at_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
-    let user_id =
-        crate::fixtures::create_user(&admin, "leaving@example.test", "RECRUITER", &[]).await;
-    let leaving = app
-        .login("leaving@example.test", crate::fixtures::PASSWORD)
-        .await;
-    assert_eq!(
-        leaving.gql("{ me { email } }", json!({})).await.code(),
-        "OK"
-    );
+    let user_id = crate::fixtures::create_user(&admin, "leaving@example.test", "RECRUITER", &[]).await;
+    let leaving = app.login("leaving@example.test", crate::fixtures::PASSWORD).await;
+    assert_eq!(leaving.gql("{ me { email } }", json!({})).await.code(), "OK");
     admin
         .gql(
             "mutation($id: ID!) { updateUser(id: $id, input: {active: false}) { active } }",
@@ -141,7 +126,10 @@ async fn deactivated_users_lose_their_sessions_at_once(backend: Backend) {
     );
     let again = app
         .anonymous()
-        .gql("mutation { login(input: {email: \"leaving@example.test\", password: \"user-password-123\"}) { id } }", json!({}))
+        .gql(
+            "mutation { login(input: {email: \"leaving@example.test\", password: \"user-password-123\"}) { id } }",
+            json!({}),
+        )
         .await;
     assert_eq!(again.code(), "INVALID_CREDENTIALS");
 }
@@ -149,13 +137,13 @@ async fn deactivated_users_lose_their_sessions_at_once(backend: Backend) {
 async fn a_new_password_ends_existing_sessions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
-    let user_id =
-        crate::fixtures::create_user(&admin, "moving@example.test", "RECRUITER", &[]).await;
-    let old_session = app
-        .login("moving@example.test", crate::fixtures::PASSWORD)
-        .await;
+    let user_id = crate::fixtures::create_user(&admin, "moving@example.test", "RECRUITER", &[]).await;
+    let old_session = app.login("moving@example.test", crate::fixtures::PASSWORD).await;
     admin
-        .gql("mutation($id: ID!) { updateUser(id: $id, input: {password: \"brand-new-password\"}) { id } }", json!({"id": user_id}))
+        .gql(
+            "mutation($id: ID!) { updateUser(id: $id, input: {password: \"brand-new-password\"}) { id } }",
+            json!({"id": user_id}),
+        )
         .await
         .data();
     assert_eq!(
@@ -195,24 +183,13 @@ async fn repeated_wrong_passwords_lock_the_account_for_a_while(backend: Backend)
     let query = "mutation($i: LoginInput!) { login(input: $i) { id } }";
     for _ in 0..5 {
         let wrong = client
-            .gql(
-                query,
-                json!({"i": {"email": ADMIN_EMAIL, "password": "guess-guess"}}),
-            )
+            .gql(query, json!({"i": {"email": ADMIN_EMAIL, "password": "guess-guess"}}))
             .await;
         assert_eq!(wrong.code(), "INVALID_CREDENTIALS");
     }
     let right = client
-        .gql(
-            query,
-            json!({"i": {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}}),
-        )
+        .gql(query, json!({"i": {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}}))
         .await;
     assert_eq!(right.code(), "TOO_MANY_ATTEMPTS", "{}", right.body);
-    assert!(
-        right.errors()[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("try again")
-    );
+    assert!(right.errors()[0]["message"].as_str().unwrap().contains("try again"));
 }

@@ -20,18 +20,11 @@ const NOT_FOUND: Expect = Code("NOT_FOUND");
 
 /// Expectations in the order of `Cast::all`: admin, company admin A, company admin B,
 /// recruiter in G, recruiter outside G, API token (of the admin), anonymous.
-async fn check(
-    cast: &Cast,
-    operation: &str,
-    query: &str,
-    variables: Value,
-    expected: [Expect; 7],
-) -> Vec<String> {
+async fn check(cast: &Cast, operation: &str, query: &str, variables: Value, expected: [Expect; 7]) -> Vec<String> {
     let mut failures = Vec::new();
     for ((who, client), expect) in cast.all().into_iter().zip(expected) {
         // Unique values per principal, so creating things twice does not collide.
-        let variables: Value =
-            serde_json::from_str(&variables.to_string().replace("{who}", who)).expect("variables");
+        let variables: Value = serde_json::from_str(&variables.to_string().replace("{who}", who)).expect("variables");
         let response = client.gql(query, variables).await;
         let outcome_ok = match expect {
             Allowed => response.code() == "OK",
@@ -95,23 +88,18 @@ async fn authorization_matrix(backend: Backend) {
             "createLegalEntity",
             "mutation($n: String!) { createLegalEntity(input: {name: $n}) { id } }",
             json!({"n": "Neu {who} GmbH"}),
-            [
-                Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH,
-            ],
+            [Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH],
         )
         .await,
     );
-    let update_entity =
-        "mutation($id: ID!, $n: String!) { updateLegalEntity(id: $id, input: {name: $n}) { id } }";
+    let update_entity = "mutation($id: ID!, $n: String!) { updateLegalEntity(id: $id, input: {name: $n}) { id } }";
     failures.extend(
         check(
             &c,
             "updateLegalEntity(A)",
             update_entity,
             json!({"id": c.entity_a, "n": "A by {who}"}),
-            [
-                Allowed, Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH,
-            ],
+            [Allowed, Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH],
         )
         .await,
     );
@@ -121,9 +109,7 @@ async fn authorization_matrix(backend: Backend) {
             "updateLegalEntity(B)",
             update_entity,
             json!({"id": c.entity_b, "n": "B by {who}"}),
-            [
-                Allowed, FORBIDDEN, Allowed, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH,
-            ],
+            [Allowed, FORBIDDEN, Allowed, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH],
         )
         .await,
     );
@@ -133,9 +119,7 @@ async fn authorization_matrix(backend: Backend) {
             "users",
             "{ users { id } }",
             json!({}),
-            [
-                Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH,
-            ],
+            [Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH],
         )
         .await,
     );
@@ -151,9 +135,7 @@ async fn authorization_matrix(backend: Backend) {
             "updateUser",
             "mutation($id: ID!) { updateUser(id: $id, input: {displayName: \"Rec Out\"}) { id } }",
             json!({"id": c.recruiter_outside_id}),
-            [
-                Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH,
-            ],
+            [Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH],
         )
         .await,
     );
@@ -181,9 +163,7 @@ async fn authorization_matrix(backend: Backend) {
             "createUserGroup",
             "mutation($n: String!) { createUserGroup(name: $n) { id } }",
             json!({"n": "Gruppe {who}"}),
-            [
-                Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH,
-            ],
+            [Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH],
         )
         .await,
     );
@@ -193,9 +173,7 @@ async fn authorization_matrix(backend: Backend) {
             "setUserGroupMembers",
             "mutation($g: ID!) { setUserGroupMembers(groupId: $g, userIds: []) { id } }",
             json!({"g": "999999"}),
-            [
-                NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, UNAUTH,
-            ],
+            [NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, UNAUTH],
         )
         .await,
     );
@@ -218,9 +196,13 @@ async fn authorization_matrix(backend: Backend) {
         .await,
     );
     failures.extend(
-        check(&c, "createJobOpening(B)",
+        check(
+            &c,
+            "createJobOpening(B)",
             "mutation($e: ID!, $t: String!) { createJobOpening(input: {legalEntityId: $e, title: $t}) { id } }",
-            json!({"e": c.entity_b, "t": "Stelle {who}"}), [Allowed, FORBIDDEN, Allowed, Allowed, Allowed, Allowed, UNAUTH])
+            json!({"e": c.entity_b, "t": "Stelle {who}"}),
+            [Allowed, FORBIDDEN, Allowed, Allowed, Allowed, Allowed, UNAUTH],
+        )
         .await,
     );
     failures.extend(
@@ -229,9 +211,7 @@ async fn authorization_matrix(backend: Backend) {
             "updateJobOpening(A)",
             "mutation($id: ID!) { updateJobOpening(id: $id, input: {location: \"Kiel\"}) { id } }",
             json!({"id": c.opening_a}),
-            [
-                Allowed, Allowed, NOT_FOUND, Allowed, Allowed, Allowed, UNAUTH,
-            ],
+            [Allowed, Allowed, NOT_FOUND, Allowed, Allowed, Allowed, UNAUTH],
         )
         .await,
     );
@@ -257,8 +237,13 @@ async fn authorization_matrix(backend: Backend) {
         .await,
     );
     failures.extend(
-        check(&c, "createCandidate", "mutation($n: String!) { createCandidate(input: {firstName: $n, lastName: \"X\"}) { id } }",
-            json!({"n": "{who}"}), all_recruiting)
+        check(
+            &c,
+            "createCandidate",
+            "mutation($n: String!) { createCandidate(input: {firstName: $n, lastName: \"X\"}) { id } }",
+            json!({"n": "{who}"}),
+            all_recruiting,
+        )
         .await,
     );
     failures.extend(
@@ -295,9 +280,7 @@ async fn authorization_matrix(backend: Backend) {
             "inboxItem(in G)",
             "query($id: ID!) { inboxItem(id: $id) { id } }",
             json!({"id": c.item_in_g}),
-            [
-                Allowed, Allowed, NOT_FOUND, Allowed, NOT_FOUND, Allowed, UNAUTH,
-            ],
+            [Allowed, Allowed, NOT_FOUND, Allowed, NOT_FOUND, Allowed, UNAUTH],
         )
         .await,
     );
@@ -307,9 +290,7 @@ async fn authorization_matrix(backend: Backend) {
             "inboxItem(in H)",
             "query($id: ID!) { inboxItem(id: $id) { id } }",
             json!({"id": c.item_in_h}),
-            [
-                Allowed, NOT_FOUND, Allowed, NOT_FOUND, NOT_FOUND, Allowed, UNAUTH,
-            ],
+            [Allowed, NOT_FOUND, Allowed, NOT_FOUND, NOT_FOUND, Allowed, UNAUTH],
         )
         .await,
     );
@@ -328,22 +309,21 @@ async fn authorization_matrix(backend: Backend) {
         ("recruiter_in_g", &c.recruiter_in_g, 2),
         ("recruiter_outside", &c.recruiter_outside, 1),
     ] {
-        let counts = client
-            .gql("{ inboxCounts { total onlineForm } }", json!({}))
-            .await;
+        let counts = client.gql("{ inboxCounts { total onlineForm } }", json!({})).await;
         if counts.data()["inboxCounts"]["total"] != json!(total)
             || counts.data()["inboxCounts"]["onlineForm"] != json!(total)
         {
-            failures.push(format!(
-                "inboxCounts as {who}: expected {total}, got {}",
-                counts.body
-            ));
+            failures.push(format!("inboxCounts as {who}: expected {total}, got {}", counts.body));
         }
     }
     failures.extend(
-        check(&c, "submitApplication",
+        check(
+            &c,
+            "submitApplication",
             "mutation($e: String!) { submitApplication(input: {firstName: \"A\", lastName: \"B\", email: $e}) { id } }",
-            json!({"e": "{who}@applicant.test"}), all_recruiting)
+            json!({"e": "{who}@applicant.test"}),
+            all_recruiting,
+        )
         .await,
     );
     failures.extend(
@@ -352,31 +332,18 @@ async fn authorization_matrix(backend: Backend) {
             "createApiToken",
             "mutation { createApiToken(name: \"t\") { token } }",
             json!({}),
-            [
-                Allowed, Allowed, Allowed, Allowed, Allowed, FORBIDDEN, UNAUTH,
-            ],
+            [Allowed, Allowed, Allowed, Allowed, Allowed, FORBIDDEN, UNAUTH],
         )
         .await,
     );
-    failures.extend(
-        check(
-            &c,
-            "apiTokens",
-            "{ apiTokens { id } }",
-            json!({}),
-            all_recruiting,
-        )
-        .await,
-    );
+    failures.extend(check(&c, "apiTokens", "{ apiTokens { id } }", json!({}), all_recruiting).await);
     failures.extend(
         check(
             &c,
             "auditLog",
             "{ auditLog { edges { node { action } } } }",
             json!({}),
-            [
-                Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH,
-            ],
+            [Allowed, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, UNAUTH],
         )
         .await,
     );
@@ -403,11 +370,7 @@ async fn authorization_matrix(backend: Backend) {
     for (who, client, expected) in [
         ("company_admin_a", &c.company_admin_a, "FORBIDDEN"),
         ("recruiter_in_g (who deleted it)", &c.recruiter_in_g, "OK"),
-        (
-            "recruiter_in_g (deleting again)",
-            &c.recruiter_in_g,
-            "DELETE",
-        ),
+        ("recruiter_in_g (deleting again)", &c.recruiter_in_g, "DELETE"),
         ("admin", &c.admin, "OK"),
     ] {
         let response = if expected == "DELETE" {

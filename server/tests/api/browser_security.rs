@@ -29,22 +29,15 @@ async fn pages_carry_a_strict_policy_and_may_not_be_framed(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
         std::fs::write(
             config.web_dir.join("index.html"),
-            format!(
-                "<!doctype html><title>Talentpost</title><script type=\"module\">{loader}</script>"
-            ),
+            format!("<!doctype html><title>Talentpost</title><script type=\"module\">{loader}</script>"),
         )
         .unwrap();
     })
     .await;
-    let loader_hash =
-        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader));
+    let loader_hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader));
     let client = reqwest::Client::new();
     for page in ["/", "/inbox", "/graphql"] {
-        let response = client
-            .get(format!("{}{page}", app.address))
-            .send()
-            .await
-            .unwrap();
+        let response = client.get(format!("{}{page}", app.address)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{page}");
         let policy = header(&response, "content-security-policy");
         for directive in [
@@ -56,10 +49,7 @@ async fn pages_carry_a_strict_policy_and_may_not_be_framed(backend: Backend) {
             "base-uri 'none'",
             "form-action 'self'",
         ] {
-            assert!(
-                policy.contains(directive),
-                "{page}: {directive} in {policy}"
-            );
+            assert!(policy.contains(directive), "{page}: {directive} in {policy}");
         }
         let scripts = policy
             .split(';')
@@ -69,22 +59,12 @@ async fn pages_carry_a_strict_policy_and_may_not_be_framed(backend: Backend) {
         assert!(!scripts.contains("unsafe-inline"), "{page}: {scripts}");
         assert!(!scripts.contains("https:"), "{page}: {scripts}");
         assert_eq!(header(&response, "x-frame-options"), "DENY", "{page}");
-        assert_eq!(
-            header(&response, "referrer-policy"),
-            "same-origin",
-            "{page}"
-        );
-        assert_eq!(
-            header(&response, "x-content-type-options"),
-            "nosniff",
-            "{page}"
-        );
+        assert_eq!(header(&response, "referrer-policy"), "same-origin", "{page}");
+        assert_eq!(header(&response, "x-content-type-options"), "nosniff", "{page}");
         let body = response.text().await.unwrap();
         if page == "/graphql" {
             assert!(
-                !body.contains("https://")
-                    && !body.contains("//unpkg")
-                    && !body.contains("<script>"),
+                !body.contains("https://") && !body.contains("//unpkg") && !body.contains("<script>"),
                 "GraphiQL loads nothing from another host and runs no inline script: {body}"
             );
             assert!(body.contains("/graphiql/graphiql.min.js"), "{body}");
@@ -135,10 +115,7 @@ async fn open_socket(
 ) -> Result<crate::subscriptions::Socket, tokio_tungstenite::tungstenite::Error> {
     let mut request = app.ws_url().into_client_request().unwrap();
     let headers = request.headers_mut();
-    headers.insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
+    headers.insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
     headers.insert("cookie", cookie.parse().unwrap());
     headers.insert("origin", origin.parse().unwrap());
     tokio_tungstenite::connect_async(request)
@@ -148,8 +125,7 @@ async fn open_socket(
 
 async fn pages_of_other_origins_cannot_use_the_session(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
-        config.allowed_origins =
-            vec![talentpost_server::config::WebOrigin::parse("https://ats.example").unwrap()];
+        config.allowed_origins = vec![talentpost_server::config::WebOrigin::parse("https://ats.example").unwrap()];
     })
     .await;
     let login = app
@@ -164,10 +140,7 @@ async fn pages_of_other_origins_cannot_use_the_session(backend: Backend) {
     // A POST with the cookie from a foreign page is refused before it runs.
     let (status, body) = post_with_origin(&app, Some(&cookie), EVIL).await;
     assert_eq!(status, 403, "{body}");
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{body}"
-    );
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
     assert!(body["data"].is_null());
     // From the app's own origin, and from an allowed one, it works.
     for origin in [app.address.as_str(), "https://ats.example"] {
@@ -178,10 +151,7 @@ async fn pages_of_other_origins_cannot_use_the_session(backend: Backend) {
     // Without the cookie a foreign page gains nothing, and is answered as anyone is.
     let (status, body) = post_with_origin(&app, None, EVIL).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
-        "{body}"
-    );
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{body}");
 
     // The WebSocket: refused at the upgrade from a foreign page, even with the cookie.
     match open_socket(&app, &cookie, EVIL).await {
@@ -193,11 +163,7 @@ async fn pages_of_other_origins_cannot_use_the_session(backend: Backend) {
     }
     // From the app's own origin the session is accepted.
     let mut socket = open_socket(&app, &cookie, &app.address).await.unwrap();
-    send(
-        &mut socket,
-        json!({"type": "connection_init", "payload": {}}),
-    )
-    .await;
+    send(&mut socket, json!({"type": "connection_init", "payload": {}})).await;
     let ack = next_message(&mut socket).await.expect("an answer to init");
     assert_eq!(ack["type"], "connection_ack", "{ack}");
 }
@@ -212,11 +178,7 @@ async fn the_mail_view_and_the_public_form_set_their_own_policies(backend: Backe
                MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
                <p style=\"color:red\">Hallo</p><img src=\"https://tracker.example/p.gif\">\r\n";
     let intake = admin
-        .post_bytes(
-            "/api/mail/intake",
-            "message/rfc822",
-            raw.as_bytes().to_vec(),
-        )
+        .post_bytes("/api/mail/intake", "message/rfc822", raw.as_bytes().to_vec())
         .await;
     assert_eq!(intake.status(), 201);
     let item: serde_json::Value = intake.json().await.unwrap();
@@ -266,11 +228,7 @@ async fn the_mail_view_and_the_public_form_set_their_own_policies(backend: Backe
         .to_owned();
     let form = app.anonymous().get(&form_url).await;
     assert!(header(&form, "content-security-policy").contains("frame-ancestors *"));
-    assert_eq!(
-        header(&form, "x-frame-options"),
-        "",
-        "framing is what the form is for"
-    );
+    assert_eq!(header(&form, "x-frame-options"), "", "framing is what the form is for");
 
     let refused = admin
         .gql(
@@ -303,10 +261,7 @@ async fn the_mail_view_and_the_public_form_set_their_own_policies(backend: Backe
             json!({}),
         )
         .await;
-    assert_eq!(
-        cleared.data()["setFormEmbedOrigins"]["formEmbedOrigins"],
-        json!([])
-    );
+    assert_eq!(cleared.data()["setFormEmbedOrigins"]["formEmbedOrigins"], json!([]));
     let form = app.anonymous().get(&form_url).await;
     assert!(header(&form, "content-security-policy").contains("frame-ancestors *"));
 }

@@ -19,9 +19,7 @@ const ASSIGNMENT: &str = "item { id state candidate { id } } candidate { id firs
 
 /// A job opening of the main legal entity.
 pub(crate) async fn create_opening(admin: &Client, title: &str, status: &str) -> String {
-    let entities = admin
-        .gql("{ legalEntities { id isMain } }", json!({}))
-        .await;
+    let entities = admin.gql("{ legalEntities { id isMain } }", json!({})).await;
     let main = entities.data()["legalEntities"]
         .as_array()
         .unwrap()
@@ -80,9 +78,7 @@ fn mail_with_cv(from: &str, message_id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn taking_over_a_mail_from_dovecot_makes_a_candidate_and_the_next_mail_is_suggested(
-    backend: Backend,
-) {
+async fn taking_over_a_mail_from_dovecot_makes_a_candidate_and_the_next_mail_is_suggested(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let dovecot = Dovecot::start();
     let admin = app.admin().await;
@@ -114,10 +110,7 @@ async fn taking_over_a_mail_from_dovecot_makes_a_candidate_and_the_next_mail_is_
     assert_eq!(taken["createdCandidate"], true);
     assert_eq!(taken["candidate"]["firstName"], "Lena");
     assert_eq!(taken["candidate"]["lastName"], "Vogt");
-    assert_eq!(
-        taken["candidate"]["emails"],
-        json!(["lena.vogt@example.org"])
-    );
+    assert_eq!(taken["candidate"]["emails"], json!(["lena.vogt@example.org"]));
     assert_eq!(taken["candidate"]["phone"], "+49 171 5550123");
     assert_eq!(taken["application"]["sourceMedium"], "EMAIL");
     assert_eq!(taken["application"]["jobOpening"]["id"], json!(opening_id));
@@ -132,9 +125,7 @@ async fn taking_over_a_mail_from_dovecot_makes_a_candidate_and_the_next_mail_is_
     let documents = file["candidate"]["documents"].as_array().unwrap();
     assert_eq!(documents.len(), 1, "{file}");
     assert_eq!(documents[0]["fileName"], "Lebenslauf.pdf");
-    let download = admin
-        .get(documents[0]["downloadUrl"].as_str().unwrap())
-        .await;
+    let download = admin.get(documents[0]["downloadUrl"].as_str().unwrap()).await;
     assert_eq!(download.status(), 200);
     assert_eq!(
         download.bytes().await.unwrap().as_ref(),
@@ -165,17 +156,13 @@ async fn taking_over_a_mail_from_dovecot_makes_a_candidate_and_the_next_mail_is_
     wait_for_email_count(&app, &token, 1, Duration::from_secs(20)).await;
     let second = unassigned(&admin, "EMAIL").await[0]["id"].clone();
     let suggestions = admin
-        .gql("query($id: ID!) { candidateSuggestions(inboxItemId: $id) { candidate { id } reasons nameSimilarity } }", json!({"id": second}))
+        .gql(
+            "query($id: ID!) { candidateSuggestions(inboxItemId: $id) { candidate { id } reasons nameSimilarity } }",
+            json!({"id": second}),
+        )
         .await;
-    let suggestions = suggestions.data()["candidateSuggestions"]
-        .as_array()
-        .unwrap()
-        .clone();
-    assert_eq!(
-        suggestions[0]["candidate"]["id"],
-        json!(candidate),
-        "{suggestions:?}"
-    );
+    let suggestions = suggestions.data()["candidateSuggestions"].as_array().unwrap().clone();
+    assert_eq!(suggestions[0]["candidate"]["id"], json!(candidate), "{suggestions:?}");
     assert_eq!(suggestions[0]["reasons"], json!(["EMAIL", "NAME", "PHONE"]));
     assert_eq!(
         suggestions[1]["candidate"]["id"],
@@ -190,10 +177,7 @@ async fn taking_over_a_mail_from_dovecot_makes_a_candidate_and_the_next_mail_is_
             json!({"id": second, "candidate": candidate, "application": taken["application"]["id"]}),
         )
         .await;
-    assert_eq!(
-        assigned.data()["assignInboxItem"]["createdCandidate"],
-        false
-    );
+    assert_eq!(assigned.data()["assignInboxItem"]["createdCandidate"], false);
     let file = candidate_file(&admin, &candidate).await;
     assert_eq!(file["contactHistory"].as_array().unwrap().len(), 2);
     assert_eq!(file["candidate"]["documents"].as_array().unwrap().len(), 2);
@@ -228,9 +212,7 @@ async fn bulk_take_over_gives_one_sender_one_candidate_and_is_all_or_nothing(bac
 
     let missing = admin
         .gql(
-            &format!(
-                "mutation($ids: [ID!]!) {{ takeOverInboxItems(ids: $ids) {{ {ASSIGNMENT} }} }}"
-            ),
+            &format!("mutation($ids: [ID!]!) {{ takeOverInboxItems(ids: $ids) {{ {ASSIGNMENT} }} }}"),
             json!({"ids": [first["id"], "999999"]}),
         )
         .await;
@@ -243,16 +225,11 @@ async fn bulk_take_over_gives_one_sender_one_candidate_and_is_all_or_nothing(bac
 
     let taken = admin
         .gql(
-            &format!(
-                "mutation($ids: [ID!]!) {{ takeOverInboxItems(ids: $ids) {{ {ASSIGNMENT} }} }}"
-            ),
+            &format!("mutation($ids: [ID!]!) {{ takeOverInboxItems(ids: $ids) {{ {ASSIGNMENT} }} }}"),
             json!({"ids": [first["id"], second["id"], other["id"]]}),
         )
         .await;
-    let taken = taken.data()["takeOverInboxItems"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let taken = taken.data()["takeOverInboxItems"].as_array().unwrap().clone();
     assert_eq!(taken.len(), 3);
     assert_eq!(
         taken[0]["candidate"]["id"], taken[1]["candidate"]["id"],
@@ -282,18 +259,26 @@ async fn duplicate_sets_are_found_and_merging_keeps_every_record(backend: Backen
     let create = |input: Value| {
         let admin = &admin;
         async move {
-            let created = admin.gql("mutation($input: CreateCandidateInput!) { createCandidate(input: $input) { id } }", json!({"input": input})).await;
+            let created = admin
+                .gql(
+                    "mutation($input: CreateCandidateInput!) { createCandidate(input: $input) { id } }",
+                    json!({"input": input}),
+                )
+                .await;
             id(&created.data()["createCandidate"]["id"])
         }
     };
     let anna = create(json!({"firstName": "Anna", "lastName": "Schmidt", "emails": ["anna@example.org"], "phone": "+49 170 1234567", "birthday": "1992-03-14"})).await;
-    let same_mail = create(json!({"firstName": "A.", "lastName": "Schmidt", "emails": ["ANNA@example.org", "a.schmidt@example.net"]})).await;
-    let same_phone =
-        create(json!({"firstName": "Anne", "lastName": "Schmitt", "phone": "0170 / 123 45 67"}))
-            .await;
-    let same_name =
-        create(json!({"firstName": "anna", "lastName": "SCHMIDT", "birthday": "1992-03-14"})).await;
-    let unrelated = create(json!({"firstName": "Bernd", "lastName": "Brot", "emails": ["bernd@example.org"], "birthday": "1992-03-14"})).await;
+    let same_mail = create(
+        json!({"firstName": "A.", "lastName": "Schmidt", "emails": ["ANNA@example.org", "a.schmidt@example.net"]}),
+    )
+    .await;
+    let same_phone = create(json!({"firstName": "Anne", "lastName": "Schmitt", "phone": "0170 / 123 45 67"})).await;
+    let same_name = create(json!({"firstName": "anna", "lastName": "SCHMIDT", "birthday": "1992-03-14"})).await;
+    let unrelated = create(
+        json!({"firstName": "Bernd", "lastName": "Brot", "emails": ["bernd@example.org"], "birthday": "1992-03-14"}),
+    )
+    .await;
 
     let sets = admin
         .gql(
@@ -324,14 +309,8 @@ async fn duplicate_sets_are_found_and_merging_keeps_every_record(backend: Backen
         ids.sort();
         ids
     };
-    assert_eq!(
-        members("EMAIL"),
-        sorted(vec![anna.clone(), same_mail.clone()])
-    );
-    assert_eq!(
-        members("PHONE"),
-        sorted(vec![anna.clone(), same_phone.clone()])
-    );
+    assert_eq!(members("EMAIL"), sorted(vec![anna.clone(), same_mail.clone()]));
+    assert_eq!(members("PHONE"), sorted(vec![anna.clone(), same_phone.clone()]));
     assert_eq!(
         members("NAME_AND_BIRTHDAY"),
         sorted(vec![anna.clone(), same_name.clone()])
@@ -355,11 +334,7 @@ async fn duplicate_sets_are_found_and_merging_keeps_every_record(backend: Backen
         )
         .await;
     assert_eq!(dismissed.data()["dismissDuplicate"]["status"], "DISMISSED");
-    let name_set = sets
-        .iter()
-        .find(|s| s["reason"] == "NAME_AND_BIRTHDAY")
-        .unwrap()["id"]
-        .clone();
+    let name_set = sets.iter().find(|s| s["reason"] == "NAME_AND_BIRTHDAY").unwrap()["id"].clone();
     admin
         .gql(
             "mutation($id: ID!) { confirmDuplicate(setId: $id) { status } }",
@@ -386,7 +361,13 @@ async fn duplicate_sets_are_found_and_merging_keeps_every_record(backend: Backen
     );
 
     // Give the duplicate records of every kind, then merge it into Anna.
-    admin.gql("mutation($c: ID!) { createApplication(candidateId: $c, sourceMedium: JOB_AGENCY) { id } }", json!({"c": same_mail})).await.data();
+    admin
+        .gql(
+            "mutation($c: ID!) { createApplication(candidateId: $c, sourceMedium: JOB_AGENCY) { id } }",
+            json!({"c": same_mail}),
+        )
+        .await
+        .data();
     admin
         .gql(
             "mutation($c: ID!) { createApplication(candidateId: $c) { id } }",
@@ -462,7 +443,10 @@ async fn duplicate_sets_are_found_and_merging_keeps_every_record(backend: Backen
     );
 
     let into_itself = admin
-        .gql("mutation($id: ID!) { mergeCandidates(targetId: $id, sourceIds: [$id]) { movedApplications } }", json!({"id": anna}))
+        .gql(
+            "mutation($id: ID!) { mergeCandidates(targetId: $id, sourceIds: [$id]) { movedApplications } }",
+            json!({"id": anna}),
+        )
         .await;
     assert_eq!(
         (into_itself.code(), into_itself.field()),
@@ -477,7 +461,13 @@ async fn the_candidate_list_filters_by_text_status_opening_and_source(backend: B
     let jana = create_candidate(&admin, "Jana", "Müller", "jana.mueller@example.org").await;
     let otto = create_candidate(&admin, "Otto", "Schulz", "otto@example.org").await;
     let _ = create_candidate(&admin, "Maria", "Lange", "maria@example.net").await;
-    admin.gql("mutation($id: ID!) { updateCandidate(id: $id, input: {phone: \"+49 30 1234567\", status: HIRED}) { id } }", json!({"id": otto})).await.data();
+    admin
+        .gql(
+            "mutation($id: ID!) { updateCandidate(id: $id, input: {phone: \"+49 30 1234567\", status: HIRED}) { id } }",
+            json!({"id": otto}),
+        )
+        .await
+        .data();
     admin
         .gql("mutation($c: ID!, $o: ID!) { createApplication(candidateId: $c, jobOpeningId: $o, sourceMedium: SMS) { id } }", json!({"c": jana, "o": opening_id}))
         .await
@@ -507,34 +497,18 @@ async fn the_candidate_list_filters_by_text_status_opening_and_source(backend: B
         ["Jana"],
         "case-insensitive, umlauts too"
     );
-    assert_eq!(
-        names("search: \"example.org\"".to_owned()).await,
-        ["Jana", "Otto"]
-    );
-    assert_eq!(
-        names("search: \"1234567\"".to_owned()).await,
-        ["Otto"],
-        "phone digits"
-    );
+    assert_eq!(names("search: \"example.org\"".to_owned()).await, ["Jana", "Otto"]);
+    assert_eq!(names("search: \"1234567\"".to_owned()).await, ["Otto"], "phone digits");
     assert_eq!(
         names("search: \"0%\"".to_owned()).await,
         Vec::<String>::new(),
         "a % is a character, not a wildcard"
     );
-    assert_eq!(
-        names("search: \"_\"".to_owned()).await,
-        Vec::<String>::new()
-    );
+    assert_eq!(names("search: \"_\"".to_owned()).await, Vec::<String>::new());
     assert_eq!(names("status: HIRED".to_owned()).await, ["Otto"]);
-    assert_eq!(
-        names(format!("jobOpeningId: \"{opening_id}\"")).await,
-        ["Jana"]
-    );
+    assert_eq!(names(format!("jobOpeningId: \"{opening_id}\"")).await, ["Jana"]);
     assert_eq!(names("source: SMS".to_owned()).await, ["Jana"]);
-    assert_eq!(
-        names("source: EMAIL".to_owned()).await,
-        Vec::<String>::new()
-    );
+    assert_eq!(names("source: EMAIL".to_owned()).await, Vec::<String>::new());
 }
 
 async fn dashboard_figures_match_a_seeded_data_set(backend: Backend) {
@@ -655,11 +629,7 @@ async fn dashboard_figures_match_a_seeded_data_set(backend: Backend) {
         (form["hireRate"].clone(), form["medianDaysToHire"].clone()),
         (json!(0.0), Value::Null)
     );
-    assert_eq!(
-        channel("SMS")["hireRate"],
-        Value::Null,
-        "no applications, no rate"
-    );
+    assert_eq!(channel("SMS")["hireRate"], Value::Null, "no applications, no rate");
 
     assert_eq!(
         (d["from"].clone(), d["to"].clone()),
@@ -699,21 +669,13 @@ async fn a_take_over_can_be_undone_by_its_author_and_leaves_nothing_behind(backe
     let admin = app.admin().await;
     crate::fixtures::create_user(&admin, "rita@example.test", "RECRUITER", &[]).await;
     crate::fixtures::create_user(&admin, "bob@example.test", "RECRUITER", &[]).await;
-    let rita = app
-        .login("rita@example.test", crate::fixtures::PASSWORD)
-        .await;
-    let bob = app
-        .login("bob@example.test", crate::fixtures::PASSWORD)
-        .await;
-    let take_over =
-        "mutation($id: ID!) { takeOverInboxItem(id: $id) { candidate { id } createdCandidate } }";
+    let rita = app.login("rita@example.test", crate::fixtures::PASSWORD).await;
+    let bob = app.login("bob@example.test", crate::fixtures::PASSWORD).await;
+    let take_over = "mutation($id: ID!) { takeOverInboxItem(id: $id) { candidate { id } createdCandidate } }";
     let undo = "mutation($id: ID!) { undoTakeOver(id: $id) { state candidate { id } matchedCandidate { id } } }";
     let count_candidates = || async {
         admin
-            .gql(
-                "{ candidates(first: 100) { edges { node { id } } } }",
-                json!({}),
-            )
+            .gql("{ candidates(first: 100) { edges { node { id } } } }", json!({}))
             .await
             .data()["candidates"]["edges"]
             .as_array()
@@ -728,12 +690,7 @@ async fn a_take_over_can_be_undone_by_its_author_and_leaves_nothing_behind(backe
     let lena = id(&taken.data()["takeOverInboxItem"]["candidate"]["id"]);
     assert_eq!(taken.data()["takeOverInboxItem"]["createdCandidate"], true);
     let refused = bob.gql(undo, json!({"id": item})).await;
-    assert_eq!(
-        refused.code(),
-        "FORBIDDEN",
-        "only who took it over: {:?}",
-        refused.body
-    );
+    assert_eq!(refused.code(), "FORBIDDEN", "only who took it over: {:?}", refused.body);
     let undone = rita.gql(undo, json!({"id": item})).await;
     assert_eq!(
         undone.data()["undoTakeOver"],
@@ -741,10 +698,7 @@ async fn a_take_over_can_be_undone_by_its_author_and_leaves_nothing_behind(backe
     );
     assert_eq!(
         admin
-            .gql(
-                "query($id: ID!) { candidate(id: $id) { id } }",
-                json!({"id": lena})
-            )
+            .gql("query($id: ID!) { candidate(id: $id) { id } }", json!({"id": lena}))
             .await
             .code(),
         "NOT_FOUND"
@@ -820,10 +774,7 @@ async fn a_take_over_can_be_undone_by_its_author_and_leaves_nothing_behind(backe
         .map(|e| e["node"]["action"].as_str().unwrap())
         .collect();
     assert_eq!(
-        actions
-            .iter()
-            .filter(|a| **a == "inbox_item.undo_take_over")
-            .count(),
+        actions.iter().filter(|a| **a == "inbox_item.undo_take_over").count(),
         2,
         "{actions:?}"
     );

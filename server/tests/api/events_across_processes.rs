@@ -15,18 +15,10 @@ use crate::subscriptions::{api_token, connect, next_message, subscribe};
 async fn another_process_on_the_same_database_reaches_open_subscriptions() {
     let first = TestApp::spawn(Backend::Postgres).await;
     let database = first.database_url.clone();
-    let second = TestApp::spawn_with(Backend::Postgres, |config| {
-        config.database_url = Some(database.clone())
-    })
-    .await;
+    let second = TestApp::spawn_with(Backend::Postgres, |config| config.database_url = Some(database.clone())).await;
 
     let token = api_token(&first).await;
-    let mut socket = connect(
-        &first,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket = connect(&first, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(
         &mut socket,
         "live",
@@ -40,17 +32,13 @@ async fn another_process_on_the_same_database_reaches_open_subscriptions() {
         loop {
             attempt += 1;
             submit(&admin_first, &format!("Warm{attempt}"), json!({})).await;
-            if let Ok(Some(_)) =
-                tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await
-            {
+            if let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await {
                 break;
             }
         }
     })
     .await;
-    while let Ok(Some(_)) =
-        tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await
-    {}
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await {}
 
     // An application submitted to the other instance.
     let admin_second = second.admin().await;
@@ -74,11 +62,7 @@ async fn another_process_on_the_same_database_reaches_open_subscriptions() {
         ],
         b"From: Pia Pipe <pia@example.org>\nSubject: Direkt\nMessage-ID: <direct@x>\n\nHallo\n",
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let message = within(Duration::from_secs(5), next_message(&mut socket))
         .await
         .expect("an event");

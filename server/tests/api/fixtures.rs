@@ -68,9 +68,7 @@ pub async fn submit(client: &Client, first_name: &str, extra: Value) -> Value {
 
 pub async fn cast(app: &TestApp) -> Cast {
     let admin = app.admin().await;
-    let entities = admin
-        .gql("{ legalEntities { id isMain } }", json!({}))
-        .await;
+    let entities = admin.gql("{ legalEntities { id isMain } }", json!({})).await;
     let entity_a = id(&entities.data()["legalEntities"][0]["id"]);
     let created = admin
         .gql(
@@ -87,8 +85,7 @@ pub async fn cast(app: &TestApp) -> Cast {
 
     let group = |name: &str| format!("mutation {{ createUserGroup(name: \"{name}\") {{ id }} }}");
     let group_g = id(&admin.gql(&group("Pflege"), json!({})).await.data()["createUserGroup"]["id"]);
-    let group_h =
-        id(&admin.gql(&group("Verwaltung"), json!({})).await.data()["createUserGroup"]["id"]);
+    let group_h = id(&admin.gql(&group("Verwaltung"), json!({})).await.data()["createUserGroup"]["id"]);
     admin
         .gql(
             "mutation($g: ID!, $u: [ID!]!) { setUserGroupMembers(groupId: $g, userIds: $u) { id } }",
@@ -97,10 +94,8 @@ pub async fn cast(app: &TestApp) -> Cast {
         .await
         .data();
 
-    let opening =
-        |entity: &str, title: &str| json!({"input": {"legalEntityId": entity, "title": title}});
-    let create_opening =
-        "mutation($input: CreateJobOpeningInput!) { createJobOpening(input: $input) { id } }";
+    let opening = |entity: &str, title: &str| json!({"input": {"legalEntityId": entity, "title": title}});
+    let create_opening = "mutation($input: CreateJobOpeningInput!) { createJobOpening(input: $input) { id } }";
     let opening_a = id(&admin
         .gql(create_opening, opening(&entity_a, "Pflegefachkraft"))
         .await
@@ -116,8 +111,7 @@ pub async fn cast(app: &TestApp) -> Cast {
         json!({"jobOpeningId": opening_a, "userGroupId": group_g}),
     )
     .await["id"]);
-    let item_without_group =
-        id(&submit(&admin, "Nora", json!({"legalEntityId": entity_b})).await["id"]);
+    let item_without_group = id(&submit(&admin, "Nora", json!({"legalEntityId": entity_b})).await["id"]);
     let item_in_h = id(&submit(
         &admin,
         "Hanna",

@@ -73,9 +73,9 @@ async fn fresh_postgres_database() -> String {
         DATABASE_COUNTER.fetch_add(1, Ordering::SeqCst),
         rand_suffix()
     );
-    let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
-        panic!("PostgreSQL at {admin_url} is needed for this test (scripts/test starts it): {e}")
-    });
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed for this test (scripts/test starts it): {e}"));
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
@@ -124,9 +124,7 @@ impl TestApp {
         .expect("index");
         adjust(&mut config);
         let database_url = config.database_url();
-        let app = Application::build(config)
-            .await
-            .expect("application starts");
+        let app = Application::build(config).await.expect("application starts");
         let address = format!("http://{}", app.address);
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
@@ -195,12 +193,7 @@ impl GqlResponse {
     pub fn code(&self) -> String {
         self.errors()
             .first()
-            .map(|e| {
-                e["extensions"]["code"]
-                    .as_str()
-                    .unwrap_or("<no code>")
-                    .to_owned()
-            })
+            .map(|e| e["extensions"]["code"].as_str().unwrap_or("<no code>").to_owned())
             .unwrap_or_else(|| "OK".to_owned())
     }
 
@@ -298,12 +291,7 @@ impl Client {
     }
 
     /// A plain HTTP POST with a raw body (the mail intake).
-    pub async fn post_bytes(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> reqwest::Response {
+    pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
         self.request(reqwest::Method::POST, path)
             .header("content-type", content_type)
             .body(body)
@@ -322,12 +310,7 @@ impl Client {
     }
 
     /// A plain HTTP POST with extra headers (signed webhooks).
-    pub async fn post_with_headers(
-        &self,
-        path: &str,
-        headers: &[(&str, String)],
-        body: Vec<u8>,
-    ) -> reqwest::Response {
+    pub async fn post_with_headers(&self, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> reqwest::Response {
         let mut request = self
             .request(reqwest::Method::POST, path)
             .header("content-type", "application/json");
@@ -367,11 +350,7 @@ impl Client {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or_else(|_| json!({"raw": text}));
-        GqlResponse {
-            status,
-            headers,
-            body,
-        }
+        GqlResponse { status, headers, body }
     }
 }
 

@@ -3,8 +3,7 @@ use serde_json::json;
 use crate::fixtures::submit;
 use crate::helpers::{Backend, TestApp, id};
 
-const SUBMIT: &str =
-    "mutation($input: SubmitApplicationInput!) { submitApplication(input: $input) {
+const SUBMIT: &str = "mutation($input: SubmitApplicationInput!) { submitApplication(input: $input) {
     id medium state subject senderName senderEmail message
     jobOpening { title } legalEntity { name } matchedCandidate { fullName }
     documents { fileName contentType sizeBytes sha256 downloadUrl } } }";
@@ -12,12 +11,12 @@ const SUBMIT: &str =
 async fn online_applications_arrive_with_their_attachments(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
-    let entity = id(&admin
-        .gql("{ legalEntities { id } }", json!({}))
-        .await
-        .data()["legalEntities"][0]["id"]);
+    let entity = id(&admin.gql("{ legalEntities { id } }", json!({})).await.data()["legalEntities"][0]["id"]);
     let opening = admin
-        .gql("mutation($e: ID!) { createJobOpening(input: {legalEntityId: $e, title: \"Pflegefachkraft\"}) { id } }", json!({"e": entity}))
+        .gql(
+            "mutation($e: ID!) { createJobOpening(input: {legalEntityId: $e, title: \"Pflegefachkraft\"}) { id } }",
+            json!({"e": entity}),
+        )
         .await;
     let opening = id(&opening.data()["createJobOpening"]["id"]);
     admin
@@ -53,20 +52,12 @@ async fn online_applications_arrive_with_their_attachments(backend: Backend) {
     assert_eq!(documents.len(), 2);
     assert_eq!(documents[0]["fileName"], "Lebenslauf Jürgen.pdf");
     assert_eq!(documents[0]["sizeBytes"], pdf.len());
-    assert_eq!(
-        documents[1]["fileName"], "zeugnis.txt",
-        "path parts are dropped"
-    );
+    assert_eq!(documents[1]["fileName"], "zeugnis.txt", "path parts are dropped");
 
-    let download = admin
-        .get(documents[0]["downloadUrl"].as_str().unwrap())
-        .await;
+    let download = admin.get(documents[0]["downloadUrl"].as_str().unwrap()).await;
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "application/pdf");
-    let disposition = download.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let disposition = download.headers()["content-disposition"].to_str().unwrap().to_owned();
     assert!(
         disposition.contains("filename*=UTF-8''Lebenslauf%20J%C3%BCrgen.pdf"),
         "{disposition}"
@@ -81,10 +72,7 @@ async fn online_applications_arrive_with_their_attachments(backend: Backend) {
     );
 
     let counts = admin
-        .gql(
-            "{ inboxCounts { email onlineForm jobAgency sms total } }",
-            json!({}),
-        )
+        .gql("{ inboxCounts { email onlineForm jobAgency sms total } }", json!({}))
         .await;
     assert_eq!(
         counts.data()["inboxCounts"],
@@ -134,10 +122,7 @@ async fn bad_submissions_name_the_field_and_store_nothing(backend: Backend) {
         .await;
     assert_eq!(missing.code(), "INVALID_INPUT");
     assert!(
-        missing.errors()[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("lastName"),
+        missing.errors()[0]["message"].as_str().unwrap().contains("lastName"),
         "{}",
         missing.body
     );
@@ -152,11 +137,7 @@ async fn bad_submissions_name_the_field_and_store_nothing(backend: Backend) {
     assert_eq!(too_big.code(), "PAYLOAD_TOO_LARGE", "{}", too_big.body);
 
     let counts = admin.gql("{ inboxCounts { total } }", json!({})).await;
-    assert_eq!(
-        counts.data()["inboxCounts"]["total"],
-        0,
-        "nothing half-written"
-    );
+    assert_eq!(counts.data()["inboxCounts"]["total"], 0, "nothing half-written");
     let blobs = app.data_dir.path().join("blobs");
     assert!(
         !blobs.exists() || std::fs::read_dir(&blobs).unwrap().next().is_none(),
@@ -171,10 +152,7 @@ async fn a_retried_submission_with_the_same_key_is_stored_once(backend: Backend)
     let second = submit(&admin, "Ida", json!({"idempotencyKey": "form-123"})).await;
     assert_eq!(first["id"], second["id"]);
     assert_eq!(
-        admin
-            .gql("{ inboxCounts { total } }", json!({}))
-            .await
-            .data()["inboxCounts"]["total"],
+        admin.gql("{ inboxCounts { total } }", json!({})).await.data()["inboxCounts"]["total"],
         1
     );
 }
@@ -190,7 +168,10 @@ async fn an_idempotency_key_never_reveals_an_item_the_caller_cannot_see(backend:
     .await;
     let response = c
         .recruiter_outside
-        .gql(SUBMIT, json!({"input": {"firstName": "X", "lastName": "Y", "email": "x@y.de", "idempotencyKey": "secret-key"}}))
+        .gql(
+            SUBMIT,
+            json!({"input": {"firstName": "X", "lastName": "Y", "email": "x@y.de", "idempotencyKey": "secret-key"}}),
+        )
         .await;
     assert_eq!(
         (response.code().as_str(), response.field().as_deref()),
@@ -225,20 +206,14 @@ async fn the_inbox_pages_newest_first_without_gaps(backend: Backend) {
     }
     assert_eq!(seen, submitted);
     let bad = admin
-        .gql(
-            "{ inboxItems(first: 1000) { edges { cursor } } }",
-            json!({}),
-        )
+        .gql("{ inboxItems(first: 1000) { edges { cursor } } }", json!({}))
         .await;
     assert_eq!(
         (bad.code().as_str(), bad.field().as_deref()),
         ("INVALID_INPUT", Some("first"))
     );
     let bad = admin
-        .gql(
-            "{ inboxItems(after: \"garbage\") { edges { cursor } } }",
-            json!({}),
-        )
+        .gql("{ inboxItems(after: \"garbage\") { edges { cursor } } }", json!({}))
         .await;
     assert_eq!(
         (bad.code().as_str(), bad.field().as_deref()),
@@ -257,35 +232,21 @@ async fn deleting_several_items_is_all_or_nothing_and_an_admin_can_restore(backe
     let stale = admin.gql(delete, json!({"ids": [a, "999999"]})).await;
     assert_eq!(stale.code(), "NOT_FOUND");
     assert_eq!(
-        admin
-            .gql("{ inboxCounts { total } }", json!({}))
-            .await
-            .data()["inboxCounts"]["total"],
+        admin.gql("{ inboxCounts { total } }", json!({})).await.data()["inboxCounts"]["total"],
         3
     );
 
     let deleted = admin.gql(delete, json!({"ids": [a, b]})).await;
     assert_eq!(deleted.data()["deleteInboxItems"][0]["state"], "DELETED");
-    let unassigned = admin
-        .gql("{ inboxItems { edges { node { id } } } }", json!({}))
-        .await;
-    assert_eq!(
-        unassigned.data()["inboxItems"]["edges"],
-        json!([{"node": {"id": c}}])
-    );
+    let unassigned = admin.gql("{ inboxItems { edges { node { id } } } }", json!({})).await;
+    assert_eq!(unassigned.data()["inboxItems"]["edges"], json!([{"node": {"id": c}}]));
     let trash = admin
         .gql(
             "{ inboxItems(state: DELETED) { edges { node { id deletedAt } } } }",
             json!({}),
         )
         .await;
-    assert_eq!(
-        trash.data()["inboxItems"]["edges"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(trash.data()["inboxItems"]["edges"].as_array().unwrap().len(), 2);
 
     let restored = admin
         .gql(
@@ -293,15 +254,9 @@ async fn deleting_several_items_is_all_or_nothing_and_an_admin_can_restore(backe
             json!({"ids": [a]}),
         )
         .await;
+    assert_eq!(restored.data()["restoreInboxItems"][0]["state"], "UNASSIGNED");
     assert_eq!(
-        restored.data()["restoreInboxItems"][0]["state"],
-        "UNASSIGNED"
-    );
-    assert_eq!(
-        admin
-            .gql("{ inboxCounts { total } }", json!({}))
-            .await
-            .data()["inboxCounts"]["total"],
+        admin.gql("{ inboxCounts { total } }", json!({})).await.data()["inboxCounts"]["total"],
         2
     );
 }

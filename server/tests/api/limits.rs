@@ -11,7 +11,8 @@ async fn deep_and_expensive_queries_are_refused_with_a_code(backend: Backend) {
     let response = admin.gql(&deep, json!({})).await;
     assert_eq!(response.code(), "QUERY_TOO_COMPLEX", "{}", response.body);
 
-    let page = "(first: 200) { edges { node { id subject senderName senderEmail preview documents { fileName sizeBytes }
+    let page =
+        "(first: 200) { edges { node { id subject senderName senderEmail preview documents { fileName sizeBytes }
                  matchedCandidate { fullName emails } jobOpening { title legalEntity { name } } } } }";
     let expensive = format!("{{ a: inboxItems{page} b: inboxItems{page} c: inboxItems{page} }}");
     let expensive = expensive.as_str();
@@ -22,16 +23,12 @@ async fn deep_and_expensive_queries_are_refused_with_a_code(backend: Backend) {
 async fn oversized_bodies_and_garbage_get_clear_errors(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
-    let huge =
-        json!({"query": "{ me { id } }", "variables": {"padding": "x".repeat(2 * 1024 * 1024)}})
-            .to_string();
+    let huge = json!({"query": "{ me { id } }", "variables": {"padding": "x".repeat(2 * 1024 * 1024)}}).to_string();
     let response = admin.post_raw("application/json", huge.into_bytes()).await;
     assert_eq!(response.status, 413);
     assert_eq!(response.code(), "PAYLOAD_TOO_LARGE");
 
-    let response = admin
-        .post_raw("application/json", b"{not json".to_vec())
-        .await;
+    let response = admin.post_raw("application/json", b"{not json".to_vec()).await;
     assert_eq!(response.status, 400);
     assert_eq!(response.code(), "INVALID_INPUT");
 
@@ -51,12 +48,7 @@ async fn the_server_serves_the_app_for_client_routes_and_reports_health(backend:
     assert_eq!(client.get("/healthz").await.text().await.unwrap(), "ok");
     let page = client.get("/settings/users").await;
     assert_eq!(page.status(), 200);
-    assert!(
-        page.text()
-            .await
-            .unwrap()
-            .contains("<title>Talentpost</title>")
-    );
+    assert!(page.text().await.unwrap().contains("<title>Talentpost</title>"));
     let graphiql = client.get("/graphql").await;
     assert!(graphiql.text().await.unwrap().contains("graphiql"));
 }

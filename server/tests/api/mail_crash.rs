@@ -31,12 +31,7 @@ async fn start(data_dir: &std::path::Path, database: &str, port: u16) -> Server 
 }
 
 /// Starts the real binary; `env` adds or overrides settings.
-pub(crate) async fn start_with(
-    data_dir: &std::path::Path,
-    database: &str,
-    port: u16,
-    env: &[(&str, &str)],
-) -> Server {
+pub(crate) async fn start_with(data_dir: &std::path::Path, database: &str, port: u16, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_talentpost"))
         .arg("serve")
         .env("TALENTPOST_BIND", format!("127.0.0.1:{port}"))
@@ -72,39 +67,19 @@ pub(crate) async fn start_with(
         )
         .await;
     login.data();
-    Server {
-        child,
-        client,
-        port,
-    }
+    Server { child, client, port }
 }
 
 impl Server {
     /// Waits on the account's status subscription until `done` accepts its state.
-    async fn wait_for_account(
-        &self,
-        account_id: &str,
-        limit: Duration,
-        done: impl Fn(&Value) -> bool,
-    ) -> Value {
+    async fn wait_for_account(&self, account_id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
         let created = self
             .client
-            .gql(
-                "mutation { createApiToken(name: \"watch\") { token } }",
-                json!({}),
-            )
+            .gql("mutation { createApiToken(name: \"watch\") { token } }", json!({}))
             .await;
-        let token = created.data()["createApiToken"]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = created.data()["createApiToken"]["token"].as_str().unwrap().to_owned();
         let url = format!("ws://127.0.0.1:{}/graphql/ws", self.port);
-        let mut socket = connect_to(
-            &url,
-            None,
-            json!({"authorization": format!("Bearer {token}")}),
-        )
-        .await;
+        let mut socket = connect_to(&url, None, json!({"authorization": format!("Bearer {token}")})).await;
         let data = wait_for(
             &mut socket,
             "subscription { inboundAccountStatusChanged { id status syncDone syncTotal } }",
@@ -166,21 +141,13 @@ async fn a_crash_in_the_middle_of_a_sync_loses_and_duplicates_nothing(backend: B
 
     let second = start(data_dir.path(), &database, port).await;
     second
-        .wait_for_account(&account_id, Duration::from_secs(120), |a| {
-            a["status"] == "IDLE"
-        })
+        .wait_for_account(&account_id, Duration::from_secs(120), |a| a["status"] == "IDLE")
         .await;
-    let counts = second
-        .client
-        .gql("{ inboxCounts { email } }", json!({}))
-        .await;
+    let counts = second.client.gql("{ inboxCounts { email } }", json!({})).await;
     let stored = counts.data()["inboxCounts"]["email"].as_u64().unwrap();
     assert_eq!(stored, MAILS as u64, "every mail exactly once");
     // The mailbox is untouched: all mail still there, none marked read.
-    assert_eq!(
-        dovecot.counts("bulk", APPLICATIONS_FOLDER),
-        (MAILS as u32, 0)
-    );
+    assert_eq!(dovecot.counts("bulk", APPLICATIONS_FOLDER), (MAILS as u32, 0));
     drop(second);
 }
 

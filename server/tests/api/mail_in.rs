@@ -64,12 +64,7 @@ async fn wait_for_account(
     limit: Duration,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let mut socket = connect(
-        app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
     let query = format!("subscription {{ inboundAccountStatusChanged {{ {ACCOUNT_FIELDS} }} }}");
     let data = wait_for(&mut socket, &query, limit, |data| {
         let account = &data["inboundAccountStatusChanged"];
@@ -81,12 +76,7 @@ async fn wait_for_account(
 
 /// Waits until the inbox holds at least `count` unassigned e-mail items.
 pub(crate) async fn wait_for_email_count(app: &TestApp, token: &str, count: u64, limit: Duration) {
-    let mut socket = connect(
-        app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
     wait_for(
         &mut socket,
         "subscription { inboxCountsChanged { email } }",
@@ -111,9 +101,7 @@ async fn append(dovecot: &Dovecot, user: &str, folder: &str, raw: &[u8]) {
         login: talentpost_server::mail::imap::ImapLogin::Password(PASSWORD.into()),
     };
     let tls = talentpost_server::mail::tls::MailTls::new().unwrap();
-    let mut session = talentpost_server::mail::imap::connect(&tls, &settings)
-        .await
-        .unwrap();
+    let mut session = talentpost_server::mail::imap::connect(&tls, &settings).await.unwrap();
     session.append(folder, None, None, raw).await.unwrap();
     session.logout().await.unwrap();
 }
@@ -137,9 +125,7 @@ async fn email_items(client: &Client, state: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secret(
-    backend: Backend,
-) {
+async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secret(backend: Backend) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let admin = app.admin().await;
@@ -173,15 +159,12 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
 
     // Implicit TLS with Dovecot's self-signed certificate: refused until the admin
     // accepts invalid certificates for this account; STARTTLS likewise.
-    let tls_query =
-        "query($input: MailConnectionInput!) { listMailFolders(input: $input) { name } }";
+    let tls_query = "query($input: MailConnectionInput!) { listMailFolders(input: $input) { name } }";
     let tls_input = |port: u16, security: &str, accept: bool| {
         json!({"input": {"host": "localhost", "port": port, "security": security, "acceptInvalidCerts": accept,
                          "username": "jobs", "password": PASSWORD}})
     };
-    let untrusted = admin
-        .gql(tls_query, tls_input(dovecot.imaps_port, "TLS", false))
-        .await;
+    let untrusted = admin.gql(tls_query, tls_input(dovecot.imaps_port, "TLS", false)).await;
     assert_eq!(
         untrusted.errors()[0]["extensions"]["problem"],
         "TLS",
@@ -210,9 +193,7 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
             .code(),
         "OK"
     );
-    let closed_port = admin
-        .gql(tls_query, tls_input(dovecot.lmtp_port, "TLS", true))
-        .await;
+    let closed_port = admin.gql(tls_query, tls_input(dovecot.lmtp_port, "TLS", true)).await;
     assert_eq!(closed_port.code(), "MAIL_SERVER");
 
     // Unencrypted needs an explicit opt-in.
@@ -227,22 +208,14 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
     assert_eq!(rejected.code(), "INVALID_INPUT");
     assert_eq!(rejected.field().as_deref(), Some("security"));
 
-    let created =
-        create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
+    let created = create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
     assert_eq!(created["folder"], APPLICATIONS_FOLDER);
     assert_eq!(created["security"], "UNENCRYPTED");
     // The schema has no password field at all; the listing must not leak it either.
-    let listed = admin
-        .gql("{ inboundAccounts { id label username } }", json!({}))
-        .await;
+    let listed = admin.gql("{ inboundAccounts { id label username } }", json!({})).await;
     assert!(!listed.body.to_string().contains(PASSWORD));
-    let password_query = admin
-        .gql("{ inboundAccounts { password } }", json!({}))
-        .await;
-    assert!(
-        !password_query.errors().is_empty(),
-        "a password field must not exist"
-    );
+    let password_query = admin.gql("{ inboundAccounts { password } }", json!({})).await;
+    assert!(!password_query.errors().is_empty(), "a password field must not exist");
 
     // The stored password only ever goes to the server it was entered for.
     let elsewhere = admin
@@ -271,20 +244,14 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
             json!({"id": account_id}),
         )
         .await;
-    assert_eq!(
-        folders.data()["listMailFolders"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(folders.data()["listMailFolders"].as_array().unwrap().len(), 2);
     let renamed = admin
         .gql(
             "mutation($id: ID!) { updateInboundAccount(id: $id, input: {label: \"Bewerbungen Nord\"}) { label } }",
             json!({"id": account_id}),
         )
         .await;
-    assert_eq!(
-        renamed.data()["updateInboundAccount"]["label"],
-        "Bewerbungen Nord"
-    );
+    assert_eq!(renamed.data()["updateInboundAccount"]["label"], "Bewerbungen Nord");
 
     let deleted = admin
         .gql(
@@ -294,17 +261,12 @@ async fn mail_folders_come_from_the_server_and_accounts_keep_their_password_secr
         .await;
     assert_eq!(deleted.data()["deleteInboundAccounts"], json!([account_id]));
     assert_eq!(
-        admin
-            .gql("{ inboundAccounts { id } }", json!({}))
-            .await
-            .data()["inboundAccounts"],
+        admin.gql("{ inboundAccounts { id } }", json!({})).await.data()["inboundAccounts"],
         json!([])
     );
 }
 
-async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_mailbox(
-    backend: Backend,
-) {
+async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_mailbox(backend: Backend) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let admin = app.admin().await;
@@ -335,27 +297,15 @@ async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_ma
         "--XX\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n",
         "Content-Disposition: attachment; filename*=UTF-8''Lebenslauf%20J%C3%B6rg.pdf\r\n\r\nJVBERi0xLjQK\r\n--XX--\r\n"
     );
-    append(
-        &dovecot,
-        "jobs",
-        APPLICATIONS_FOLDER,
-        with_attachment.as_bytes(),
-    )
-    .await;
+    append(&dovecot, "jobs", APPLICATIONS_FOLDER, with_attachment.as_bytes()).await;
     // Mail in another folder is not the account's business.
     dovecot.deliver(
         "jobs",
         None,
-        &application_mail(
-            "Otto",
-            "otto@example.org",
-            "Newsletter",
-            "inbox-1@example.org",
-        ),
+        &application_mail("Otto", "otto@example.org", "Newsletter", "inbox-1@example.org"),
     );
 
-    let created =
-        create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
+    let created = create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
     let account_id = id(&created["id"]);
     let token = api_token(&app).await;
     wait_for_account(&app, &token, &account_id, Duration::from_secs(20), |a| {
@@ -374,12 +324,7 @@ async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_ma
     assert_eq!(jana["matchedCandidate"]["id"], json!(candidate_id));
     assert_eq!(jana["mail"]["messageId"], "lager-1@example.org");
     assert_eq!(jana["mail"]["source"], "IMAP");
-    assert!(
-        jana["preview"]
-            .as_str()
-            .unwrap()
-            .contains("anbei meine Bewerbung")
-    );
+    assert!(jana["preview"].as_str().unwrap().contains("anbei meine Bewerbung"));
 
     let joerg = items
         .iter()
@@ -388,16 +333,10 @@ async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_ma
     assert_eq!(joerg["subject"], "Bewerbung für IT");
     assert_eq!(joerg["senderName"], "Jörg Bär");
     assert_eq!(joerg["mail"]["sentAt"], "2026-12-01T07:30:00+00:00");
-    assert_eq!(
-        joerg["mail"]["to"],
-        json!([{"address": "jobs@firma.example"}])
-    );
+    assert_eq!(joerg["mail"]["to"], json!([{"address": "jobs@firma.example"}]));
     assert!(joerg["matchedCandidate"].is_null());
     let html = joerg["mail"]["htmlBody"].as_str().unwrap();
-    assert!(
-        html.contains("<b>Team</b>") && !html.contains("script"),
-        "{html}"
-    );
+    assert!(html.contains("<b>Team</b>") && !html.contains("script"), "{html}");
     assert_eq!(
         joerg["documents"],
         json!([{"fileName": "Lebenslauf Jörg.pdf", "contentType": "application/pdf", "sizeBytes": 9}])
@@ -413,14 +352,11 @@ async fn appended_and_delivered_mail_becomes_inbox_items_without_touching_the_ma
     assert_eq!(email_items(&admin, "UNASSIGNED").await.len(), 2);
 }
 
-async fn a_mail_delivered_during_idle_arrives_on_the_subscription_within_two_seconds(
-    backend: Backend,
-) {
+async fn a_mail_delivered_during_idle_arrives_on_the_subscription_within_two_seconds(backend: Backend) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let admin = app.admin().await;
-    let created =
-        create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
+    let created = create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await;
     let account_id = id(&created["id"]);
     let token = api_token(&app).await;
     wait_for_account(&app, &token, &account_id, Duration::from_secs(20), |a| {
@@ -428,12 +364,7 @@ async fn a_mail_delivered_during_idle_arrives_on_the_subscription_within_two_sec
     })
     .await;
 
-    let mut socket: Socket = connect(
-        &app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket: Socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(
         &mut socket,
         "live",
@@ -453,27 +384,18 @@ async fn a_mail_delivered_during_idle_arrives_on_the_subscription_within_two_sec
                 &format!("warm-{attempt}@x"),
             );
             dovecot.deliver("jobs", Some(APPLICATIONS_FOLDER), &mail);
-            if let Ok(Some(_)) =
-                tokio::time::timeout(Duration::from_millis(1500), next_message(&mut socket)).await
-            {
+            if let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(1500), next_message(&mut socket)).await {
                 break;
             }
         }
     })
     .await;
-    while let Ok(Some(_)) =
-        tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await
-    {}
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await {}
 
     dovecot.deliver(
         "jobs",
         Some(APPLICATIONS_FOLDER),
-        &application_mail(
-            "Lea",
-            "lea@example.org",
-            "Live per IDLE",
-            "idle-1@example.org",
-        ),
+        &application_mail("Lea", "lea@example.org", "Live per IDLE", "idle-1@example.org"),
     );
     let message = within(Duration::from_secs(2), next_message(&mut socket))
         .await
@@ -512,10 +434,7 @@ async fn a_uidvalidity_change_rescans_without_duplicates(backend: Backend) {
     dovecot.set_uid_validity("jobs", APPLICATIONS_FOLDER, 4242);
     let rescanned = sync(&admin, &account_id).await;
     assert_eq!(
-        (
-            rescanned["stored"].as_u64(),
-            rescanned["alreadyKnown"].as_u64()
-        ),
+        (rescanned["stored"].as_u64(), rescanned["alreadyKnown"].as_u64()),
         (Some(0), Some(2)),
         "{rescanned}"
     );
@@ -532,7 +451,10 @@ async fn a_uidvalidity_change_rescans_without_duplicates(backend: Backend) {
 
     // "Fetch again since" looks at everything from that date and still stores nothing twice.
     let refetch = admin
-        .gql("mutation($id: ID!) { syncInboundAccount(id: $id, since: \"2020-01-01\") { stored alreadyKnown } }", json!({"id": account_id}))
+        .gql(
+            "mutation($id: ID!) { syncInboundAccount(id: $id, since: \"2020-01-01\") { stored alreadyKnown } }",
+            json!({"id": account_id}),
+        )
         .await;
     assert_eq!(refetch.data()["syncInboundAccount"]["stored"], 0);
     assert_eq!(email_items(&admin, "UNASSIGNED").await.len(), 4);
@@ -548,41 +470,23 @@ async fn failing_accounts_report_why_and_the_others_keep_syncing(backend: Backen
     let mut unknown_host = account_input(&dovecot, "sales", "INBOX");
     unknown_host["host"] = json!("mail.does-not-exist.invalid");
     let unknown_host = id(&create_account(&admin, unknown_host).await["id"]);
-    let missing_folder =
-        id(&create_account(&admin, account_input(&dovecot, "sales", "Gibt-es-nicht")).await["id"]);
-    let good = id(
-        &create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await["id"],
-    );
+    let missing_folder = id(&create_account(&admin, account_input(&dovecot, "sales", "Gibt-es-nicht")).await["id"]);
+    let good = id(&create_account(&admin, account_input(&dovecot, "jobs", APPLICATIONS_FOLDER)).await["id"]);
 
     let limit = Duration::from_secs(20);
     let token = api_token(&app).await;
-    let login = wait_for_account(&app, &token, &wrong_password, limit, |a| {
-        a["status"] == "ERROR"
-    })
-    .await;
+    let login = wait_for_account(&app, &token, &wrong_password, limit, |a| a["status"] == "ERROR").await;
     assert_eq!(login["statusProblem"], "LOGIN", "{login}");
     assert!(
-        login["statusDetail"]
-            .as_str()
-            .unwrap()
-            .contains("refused the login"),
+        login["statusDetail"].as_str().unwrap().contains("refused the login"),
         "{login}"
     );
-    let dns = wait_for_account(&app, &token, &unknown_host, limit, |a| {
-        a["status"] == "ERROR"
-    })
-    .await;
+    let dns = wait_for_account(&app, &token, &unknown_host, limit, |a| a["status"] == "ERROR").await;
     assert_eq!(dns["statusProblem"], "DNS", "{dns}");
-    let folder = wait_for_account(&app, &token, &missing_folder, limit, |a| {
-        a["status"] == "ERROR"
-    })
-    .await;
+    let folder = wait_for_account(&app, &token, &missing_folder, limit, |a| a["status"] == "ERROR").await;
     assert_eq!(folder["statusProblem"], "FOLDER_MISSING", "{folder}");
     assert!(
-        folder["statusDetail"]
-            .as_str()
-            .unwrap()
-            .contains("Gibt-es-nicht"),
+        folder["statusDetail"].as_str().unwrap().contains("Gibt-es-nicht"),
         "{folder}"
     );
 
@@ -599,27 +503,16 @@ async fn failing_accounts_report_why_and_the_others_keep_syncing(backend: Backen
     dovecot.stop();
     let down = wait_for_account(&app, &token, &good, limit, |a| a["status"] == "ERROR").await;
     assert_eq!(down["statusProblem"], "CONNECT", "{down}");
-    assert!(
-        down["lastSuccessAt"].is_string(),
-        "the last success stays visible"
-    );
+    assert!(down["lastSuccessAt"].is_string(), "the last success stays visible");
 
     // It comes back: the account recovers by itself and picks up what arrived meanwhile.
     dovecot.resume();
     dovecot.deliver(
         "jobs",
         Some(APPLICATIONS_FOLDER),
-        &application_mail(
-            "Zurück",
-            "back@example.org",
-            "Nach dem Ausfall",
-            "back-1@example.org",
-        ),
+        &application_mail("Zurück", "back@example.org", "Nach dem Ausfall", "back-1@example.org"),
     );
-    wait_for_account(&app, &token, &good, Duration::from_secs(30), |a| {
-        a["status"] == "IDLE"
-    })
-    .await;
+    wait_for_account(&app, &token, &good, Duration::from_secs(30), |a| a["status"] == "IDLE").await;
     wait_for_email_count(&app, &token, 2, limit).await;
 }
 
@@ -630,20 +523,14 @@ async fn the_status_subscription_reports_progress(backend: Backend) {
     dovecot.fill_maildir(
         "bulk",
         APPLICATIONS_FOLDER,
-        (0..30)
-            .map(|n| application_mail("S", "s@example.org", &format!("S{n}"), &format!("s-{n}@x"))),
+        (0..30).map(|n| application_mail("S", "s@example.org", &format!("S{n}"), &format!("s-{n}@x"))),
     );
     let mut input = account_input(&dovecot, "bulk", APPLICATIONS_FOLDER);
     input["active"] = json!(false);
     let account_id = id(&create_account(&admin, input).await["id"]);
 
     let token = api_token(&app).await;
-    let mut socket: Socket = connect(
-        &app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket: Socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(
         &mut socket,
         "s",
@@ -659,12 +546,12 @@ async fn the_status_subscription_reports_progress(backend: Backend) {
         "{first}"
     );
     let activated = admin
-        .gql("mutation($id: ID!) { updateInboundAccount(id: $id, input: {active: true}) { status } }", json!({"id": account_id}))
+        .gql(
+            "mutation($id: ID!) { updateInboundAccount(id: $id, input: {active: true}) { status } }",
+            json!({"id": account_id}),
+        )
         .await;
-    assert_eq!(
-        activated.data()["updateInboundAccount"]["status"],
-        "PENDING"
-    );
+    assert_eq!(activated.data()["updateInboundAccount"]["status"], "PENDING");
     let mut seen = Vec::new();
     within(Duration::from_secs(20), async {
         while let Some(message) = next_message(&mut socket).await {
@@ -677,8 +564,7 @@ async fn the_status_subscription_reports_progress(backend: Backend) {
     })
     .await;
     assert!(
-        seen.iter()
-            .any(|s| s["status"] == "SYNCING" && s["syncTotal"] == 30),
+        seen.iter().any(|s| s["status"] == "SYNCING" && s["syncTotal"] == 30),
         "{seen:?}"
     );
     assert_eq!(seen.last().unwrap()["syncDone"], 30, "{seen:?}");
@@ -704,24 +590,17 @@ mod access {
     async fn mail_accounts_follow_the_legal_entity_scope(backend: Backend) {
         let app = TestApp::spawn(backend).await;
         let c = cast(&app).await;
-        let create = "mutation($input: InboundAccountInput!) { createInboundAccount(input: $input) { id legalEntityId } }";
+        let create =
+            "mutation($input: InboundAccountInput!) { createInboundAccount(input: $input) { id legalEntityId } }";
         let input = |label: &str, entity: &str| {
             json!({"input": {"label": label, "host": "imap.example.org", "username": "jobs", "password": "pw",
                              "legalEntityId": entity, "active": false}})
         };
-        let of_a = id(&c
-            .company_admin_a
-            .gql(create, input("A", &c.entity_a))
-            .await
-            .data()["createInboundAccount"]["id"]);
-        let of_b = id(
-            &c.admin.gql(create, input("B", &c.entity_b)).await.data()["createInboundAccount"]["id"],
-        );
+        let of_a =
+            id(&c.company_admin_a.gql(create, input("A", &c.entity_a)).await.data()["createInboundAccount"]["id"]);
+        let of_b = id(&c.admin.gql(create, input("B", &c.entity_b)).await.data()["createInboundAccount"]["id"]);
         assert_eq!(
-            c.company_admin_a
-                .gql(create, input("A2", &c.entity_b))
-                .await
-                .code(),
+            c.company_admin_a.gql(create, input("A2", &c.entity_b)).await.code(),
             "FORBIDDEN"
         );
 
@@ -734,55 +613,28 @@ mod access {
                 .collect::<Vec<_>>()
         };
         let list = "{ inboundAccounts { label } }";
-        assert_eq!(
-            listed(c.admin.gql(list, json!({})).await.data()),
-            vec!["A", "B"]
-        );
-        assert_eq!(
-            listed(c.company_admin_a.gql(list, json!({})).await.data()),
-            vec!["A"]
-        );
-        assert_eq!(
-            listed(c.token.gql(list, json!({})).await.data()),
-            vec!["A", "B"]
-        );
-        assert_eq!(
-            c.recruiter_in_g.gql(list, json!({})).await.code(),
-            "FORBIDDEN"
-        );
-        assert_eq!(
-            c.anonymous.gql(list, json!({})).await.code(),
-            "UNAUTHENTICATED"
-        );
+        assert_eq!(listed(c.admin.gql(list, json!({})).await.data()), vec!["A", "B"]);
+        assert_eq!(listed(c.company_admin_a.gql(list, json!({})).await.data()), vec!["A"]);
+        assert_eq!(listed(c.token.gql(list, json!({})).await.data()), vec!["A", "B"]);
+        assert_eq!(c.recruiter_in_g.gql(list, json!({})).await.code(), "FORBIDDEN");
+        assert_eq!(c.anonymous.gql(list, json!({})).await.code(), "UNAUTHENTICATED");
 
-        let rename =
-            "mutation($id: ID!) { updateInboundAccount(id: $id, input: {label: \"X\"}) { label } }";
+        let rename = "mutation($id: ID!) { updateInboundAccount(id: $id, input: {label: \"X\"}) { label } }";
         assert_eq!(
-            c.company_admin_a
-                .gql(rename, json!({"id": of_b}))
-                .await
-                .code(),
+            c.company_admin_a.gql(rename, json!({"id": of_b})).await.code(),
             "NOT_FOUND"
         );
-        assert_eq!(
-            c.company_admin_b
-                .gql(rename, json!({"id": of_b}))
-                .await
-                .code(),
-            "OK"
-        );
+        assert_eq!(c.company_admin_b.gql(rename, json!({"id": of_b})).await.code(), "OK");
         let delete = "mutation($ids: [ID!]!) { deleteInboundAccounts(ids: $ids) }";
         // All or nothing: one account out of scope keeps both.
         assert_eq!(
-            c.company_admin_a
-                .gql(delete, json!({"ids": [of_a, of_b]}))
-                .await
-                .code(),
+            c.company_admin_a.gql(delete, json!({"ids": [of_a, of_b]})).await.code(),
             "NOT_FOUND"
         );
         assert_eq!(listed(c.admin.gql(list, json!({})).await.data()).len(), 2);
         // Moving an account to a company one does not administer is refused.
-        let move_to_b = "mutation($id: ID!, $e: ID!) { updateInboundAccount(id: $id, input: {legalEntityId: $e}) { id } }";
+        let move_to_b =
+            "mutation($id: ID!, $e: ID!) { updateInboundAccount(id: $id, input: {legalEntityId: $e}) { id } }";
         assert_eq!(
             c.company_admin_a
                 .gql(move_to_b, json!({"id": of_a, "e": c.entity_b}))

@@ -14,15 +14,9 @@ const INTAKE: &str = "/api/mail/intake";
 
 async fn admin_token(admin: &Client) -> String {
     let created = admin
-        .gql(
-            "mutation { createApiToken(name: \"mta\") { token } }",
-            json!({}),
-        )
+        .gql("mutation { createApiToken(name: \"mta\") { token } }", json!({}))
         .await;
-    created.data()["createApiToken"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    created.data()["createApiToken"]["token"].as_str().unwrap().to_owned()
 }
 
 async fn item(client: &Client, item_id: &str) -> Value {
@@ -38,9 +32,7 @@ async fn item(client: &Client, item_id: &str) -> Value {
 }
 
 async fn post_mail(client: &Client, raw: &[u8]) -> (u16, Value) {
-    let response = client
-        .post_bytes(INTAKE, "message/rfc822", raw.to_vec())
-        .await;
+    let response = client.post_bytes(INTAKE, "message/rfc822", raw.to_vec()).await;
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     (status, body)
@@ -51,10 +43,7 @@ async fn forwarded_mail_lands_in_the_legal_entity_of_its_intake_address(backend:
     let c = cast(&app).await;
     let entities = c
         .admin
-        .gql(
-            "{ legalEntities { id name isMain intakeAddress } }",
-            json!({}),
-        )
+        .gql("{ legalEntities { id name isMain intakeAddress } }", json!({}))
         .await;
     let entities = entities.data()["legalEntities"].as_array().unwrap().clone();
     let main = entities.iter().find(|e| e["isMain"] == true).unwrap();
@@ -86,20 +75,13 @@ async fn forwarded_mail_lands_in_the_legal_entity_of_its_intake_address(backend:
     // The MTA retries: the same mail is stored once.
     let (status, again) = post_mail(&mta, raw.as_bytes()).await;
     assert_eq!(
-        (
-            status,
-            again["duplicate"].clone(),
-            again["inboxItemId"].clone()
-        ),
+        (status, again["duplicate"].clone(), again["inboxItemId"].clone()),
         (200, json!(true), body["inboxItemId"].clone())
     );
 
     // The same mail piped with LF line endings is the same mail.
     let (status, lf) = post_mail(&mta, raw.replace("\r\n", "\n").as_bytes()).await;
-    assert_eq!(
-        (status, lf["inboxItemId"].clone()),
-        (200, body["inboxItemId"].clone())
-    );
+    assert_eq!((status, lf["inboxItemId"].clone()), (200, body["inboxItemId"].clone()));
     // Sent to two companies, it is in both inboxes.
     let to_main = raw.replace(&other_address, main["intakeAddress"].as_str().unwrap());
     let (status, second) = post_mail(&mta, to_main.as_bytes()).await;
@@ -110,7 +92,11 @@ async fn forwarded_mail_lands_in_the_legal_entity_of_its_intake_address(backend:
     );
 
     // Not addressed to a known intake: the main entity takes it, nothing is refused.
-    let (status, stray) = post_mail(&mta, b"From: x@example.org\r\nTo: someone@else.example\r\nSubject: Irrl\xc3\xa4ufer\r\n\r\n.\r\n").await;
+    let (status, stray) = post_mail(
+        &mta,
+        b"From: x@example.org\r\nTo: someone@else.example\r\nSubject: Irrl\xc3\xa4ufer\r\n\r\n.\r\n",
+    )
+    .await;
     assert_eq!(status, 201);
     assert_eq!(
         item(&c.admin, stray["inboxItemId"].as_str().unwrap()).await["legalEntity"]["id"],
@@ -174,13 +160,14 @@ async fn the_ingest_mail_command_reads_one_mail_from_stdin(backend: Backend) {
     // An MTA pipe often prefixes the mbox "From " line; it is not part of the mail.
     let raw = b"From bewerber@example.org  Mon Nov 30 09:00:00 2026\nFrom: Kai Sommer <kai@example.org>\nTo: intake@intake.talentpost.localhost\nSubject: Per Pipe\nMessage-ID: <pipe-1@example.org>\n\nHallo per Pipe\n";
     let output = run(raw);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("stored as inbox item"));
-    let listed = admin.gql("{ inboxItems(medium: EMAIL) { edges { node { id subject senderEmail mail { source rawSource } } } } }", json!({})).await;
+    let listed = admin
+        .gql(
+            "{ inboxItems(medium: EMAIL) { edges { node { id subject senderEmail mail { source rawSource } } } } }",
+            json!({}),
+        )
+        .await;
     let node = listed.data()["inboxItems"]["edges"][0]["node"].clone();
     assert_eq!(
         (node["subject"].clone(), node["senderEmail"].clone()),
@@ -199,10 +186,7 @@ async fn the_ingest_mail_command_reads_one_mail_from_stdin(backend: Backend) {
         "a repeated delivery is accepted (and stored once)"
     );
     assert_eq!(
-        admin
-            .gql("{ inboxCounts { email } }", json!({}))
-            .await
-            .data()["inboxCounts"]["email"],
+        admin.gql("{ inboxCounts { email } }", json!({})).await.data()["inboxCounts"]["email"],
         1
     );
     let empty = run(b"");
@@ -217,12 +201,7 @@ async fn ingest_mail_through_the_running_server_reaches_open_subscriptions(backe
     use crate::subscriptions::{api_token, connect, next_message, subscribe};
     let app = TestApp::spawn(backend).await;
     let token = api_token(&app).await;
-    let mut socket = connect(
-        &app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(
         &mut socket,
         "mail",
@@ -246,32 +225,26 @@ async fn ingest_mail_through_the_running_server_reaches_open_subscriptions(backe
             attempt += 1;
             let warmup = format!("From: w@example.org\nSubject: Warm {attempt}\nMessage-ID: <warm-{attempt}@x>\n\nx\n");
             assert!(run(warmup.as_bytes(), &token).status.success());
-            if let Ok(Some(_)) = tokio::time::timeout(std::time::Duration::from_millis(500), next_message(&mut socket)).await {
+            if let Ok(Some(_)) =
+                tokio::time::timeout(std::time::Duration::from_millis(500), next_message(&mut socket)).await
+            {
                 break;
             }
         }
     })
     .await;
-    while let Ok(Some(_)) = tokio::time::timeout(
-        std::time::Duration::from_millis(300),
-        next_message(&mut socket),
-    )
-    .await
-    {}
-    let output = run(b"From: Live <live@example.org>\nSubject: Per Pipe live\nMessage-ID: <pipe-live@x>\n\nHallo\n", &token);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    while let Ok(Some(_)) = tokio::time::timeout(std::time::Duration::from_millis(300), next_message(&mut socket)).await
+    {
+    }
+    let output = run(
+        b"From: Live <live@example.org>\nSubject: Per Pipe live\nMessage-ID: <pipe-live@x>\n\nHallo\n",
+        &token,
     );
-    let message =
-        crate::helpers::within(std::time::Duration::from_secs(5), next_message(&mut socket))
-            .await
-            .unwrap();
-    assert_eq!(
-        message["payload"]["data"]["inboxItemAdded"]["subject"],
-        "Per Pipe live"
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let message = crate::helpers::within(std::time::Duration::from_secs(5), next_message(&mut socket))
+        .await
+        .unwrap();
+    assert_eq!(message["payload"]["data"]["inboxItemAdded"]["subject"], "Per Pipe live");
     // A wrong token is the operator's to fix: the MTA keeps the mail and retries.
     assert_eq!(
         run(b"From: x@example.org\nSubject: y\n\nz\n", "tpat_wrong")
@@ -293,22 +266,12 @@ async fn unreadable_and_automatic_mail_is_kept_and_shown_with_the_reason(backend
     let (status, body) = post_mail(&mta, big.as_bytes()).await;
     assert_eq!(status, 201, "{body}");
     let too_large = item(&admin, body["inboxItemId"].as_str().unwrap()).await;
-    assert_eq!(
-        too_large["state"], "UNASSIGNED",
-        "kept in the inbox, shown as such"
-    );
+    assert_eq!(too_large["state"], "UNASSIGNED", "kept in the inbox, shown as such");
     assert_eq!(too_large["mail"]["parseStatus"], "TOO_LARGE");
     assert_eq!(too_large["subject"], "Riesig");
-    assert!(
-        too_large["mail"]["parseProblem"]
-            .as_str()
-            .unwrap()
-            .contains("4000")
-    );
+    assert!(too_large["mail"]["parseProblem"].as_str().unwrap().contains("4000"));
     assert_eq!(too_large["mail"]["rawSource"], json!(big));
-    let download = admin
-        .get(too_large["mail"]["rawUrl"].as_str().unwrap())
-        .await;
+    let download = admin.get(too_large["mail"]["rawUrl"].as_str().unwrap()).await;
     assert_eq!(download.headers()["content-type"], "message/rfc822");
     assert_eq!(download.bytes().await.unwrap().as_ref(), big.as_bytes());
 
@@ -386,14 +349,7 @@ async fn hostile_html_is_sanitised_and_remote_images_are_flagged(backend: Backen
     let (_, body) = post_mail(&mta, raw.as_bytes()).await;
     let shown = item(&admin, body["inboxItemId"].as_str().unwrap()).await;
     let html = shown["mail"]["htmlBody"].as_str().unwrap();
-    for forbidden in [
-        "<script",
-        "onclick",
-        "onerror",
-        "javascript:",
-        "<iframe",
-        "<form",
-    ] {
+    for forbidden in ["<script", "onclick", "onerror", "javascript:", "<iframe", "<form"] {
         assert!(!html.contains(forbidden), "{forbidden} survived: {html}");
     }
     assert!(
@@ -402,10 +358,7 @@ async fn hostile_html_is_sanitised_and_remote_images_are_flagged(backend: Backen
     );
     assert_eq!(shown["mail"]["hasRemoteContent"], true);
     assert!(
-        shown["mail"]["textBody"]
-            .as_str()
-            .unwrap()
-            .contains("Hallo"),
+        shown["mail"]["textBody"].as_str().unwrap().contains("Hallo"),
         "a text alternative exists"
     );
 }
@@ -413,7 +366,8 @@ async fn hostile_html_is_sanitised_and_remote_images_are_flagged(backend: Backen
 async fn an_eml_file_can_be_imported_through_graphql(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let c = cast(&app).await;
-    let query = "mutation($file: Upload!) { importMail(file: $file) { id subject senderEmail mail { source parseStatus } } }";
+    let query =
+        "mutation($file: Upload!) { importMail(file: $file) { id subject senderEmail mail { source parseStatus } } }";
     let eml = b"From: Ina Alt <ina@example.org>\r\nSubject: Alte Bewerbung\r\nMessage-ID: <import-1@example.org>\r\n\r\nAus dem Archiv.\r\n".to_vec();
     let imported = c
         .admin
@@ -428,10 +382,7 @@ async fn an_eml_file_can_be_imported_through_graphql(backend: Backend) {
         (item["subject"].clone(), item["senderEmail"].clone()),
         (json!("Alte Bewerbung"), json!("ina@example.org"))
     );
-    assert_eq!(
-        item["mail"],
-        json!({"source": "API", "parseStatus": "PARSED"})
-    );
+    assert_eq!(item["mail"], json!({"source": "API", "parseStatus": "PARSED"}));
     // Importing it again is a no-op that returns the same item.
     let again = c
         .admin
@@ -480,7 +431,9 @@ fn corpus_dir() -> PathBuf {
         .map(|dir| dir.join(CORPUS))
         .chain([Path::new("/work").join(CORPUS)])
         .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| panic!("the Zammad corpus ({CORPUS}) is not beside the repository; set TALENTPOST_CORPUS_DIR"))
+        .unwrap_or_else(|| {
+            panic!("the Zammad corpus ({CORPUS}) is not beside the repository; set TALENTPOST_CORPUS_DIR")
+        })
 }
 
 /// What Zammad expects for one mail, from its `.yml`.
@@ -497,8 +450,7 @@ fn expectation(path: &Path) -> Expectation {
     let text = text
         .replace("!ruby/hash:ActiveSupport::HashWithIndifferentAccess", "")
         .replace("!binary", "");
-    let yaml: serde_norway::Value =
-        serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let field = |name: &str| match &yaml[name] {
         serde_norway::Value::String(s) => s.clone(),
         serde_norway::Value::Null => String::new(),
@@ -643,10 +595,7 @@ async fn the_zammad_corpus_is_read_as_zammad_reads_it(backend: Backend) {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let raw = std::fs::read(path).unwrap();
         let (status, body) = post_mail(&mta, &raw).await;
-        assert!(
-            status == 201 || status == 200,
-            "{name}: not ingested: {status} {body}"
-        );
+        assert!(status == 201 || status == 200, "{name}: not ingested: {status} {body}");
         if status == 200 {
             duplicates.push(name.clone());
         }
@@ -654,19 +603,12 @@ async fn the_zammad_corpus_is_read_as_zammad_reads_it(backend: Backend) {
         let expected = expectation(&path.with_extension("yml"));
         let mut compare = |field: &'static str, ours: String, theirs: String| {
             if ours != theirs {
-                differences.push((
-                    name.clone(),
-                    field,
-                    format!("ours {ours:?}, Zammad {theirs:?}"),
-                ));
+                differences.push((name.clone(), field, format!("ours {ours:?}, Zammad {theirs:?}")));
             }
         };
         compare(
             "from_email",
-            stored["senderEmail"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
+            stored["senderEmail"].as_str().unwrap_or_default().to_owned(),
             expected.from_email.clone(),
         );
         compare(
@@ -710,10 +652,7 @@ async fn the_zammad_corpus_is_read_as_zammad_reads_it(backend: Backend) {
         .iter()
         .filter(|(mail, field)| !differences.iter().any(|(m, f, _)| m == mail && f == field))
         .collect();
-    assert_eq!(
-        duplicates, DELIBERATE_DUPLICATES,
-        "mails treated as re-deliveries"
-    );
+    assert_eq!(duplicates, DELIBERATE_DUPLICATES, "mails treated as re-deliveries");
     assert!(
         unexplained.is_empty() && stale.is_empty(),
         "unexplained differences ({}):\n{}\nstale entries: {stale:?}\nduplicates: {duplicates:?}",

@@ -14,8 +14,7 @@ use crate::subscriptions::{api_token, connect, wait_for};
 
 pub(crate) const OUTBOX_FIELDS: &str = "id status purpose channel fromAddress fromName toAddress replyToAddress subject bodyText \
                                         messageId attempts interruptedAttempts lastProblem lastReply lastReplyCode sentAt nextAttemptAt candidateId";
-const TEST_RESULT: &str =
-    "ok problem message replyCode steps { stage detail } testMessage { id status lastReply }";
+const TEST_RESULT: &str = "ok problem message replyCode steps { stage detail } testMessage { id status lastReply }";
 const LIMIT: Duration = Duration::from_secs(20);
 
 pub(crate) async fn spawn(backend: Backend) -> TestApp {
@@ -54,12 +53,7 @@ pub(crate) async fn create_outbound(admin: &Client, input: Value) -> Value {
     created.data()["createOutboundAccount"].clone()
 }
 
-pub(crate) async fn create_candidate(
-    admin: &Client,
-    first: &str,
-    last: &str,
-    email: &str,
-) -> String {
+pub(crate) async fn create_candidate(admin: &Client, first: &str, last: &str, email: &str) -> String {
     let created = admin
         .gql(
             "mutation($input: CreateCandidateInput!) { createCandidate(input: $input) { id } }",
@@ -71,15 +65,14 @@ pub(crate) async fn create_candidate(
 
 pub(crate) async fn send(client: &Client, input: Value) -> crate::helpers::GqlResponse {
     client
-        .gql(&format!("mutation($input: SendMessageInput!) {{ sendMessage(input: $input) {{ {OUTBOX_FIELDS} }} }}"), json!({"input": input}))
+        .gql(
+            &format!("mutation($input: SendMessageInput!) {{ sendMessage(input: $input) {{ {OUTBOX_FIELDS} }} }}"),
+            json!({"input": input}),
+        )
         .await
 }
 
-pub(crate) async fn set_sender(
-    admin: &Client,
-    entity: &str,
-    input: Value,
-) -> crate::helpers::GqlResponse {
+pub(crate) async fn set_sender(admin: &Client, entity: &str, input: Value) -> crate::helpers::GqlResponse {
     admin
         .gql(
             "mutation($entity: ID!, $input: SenderIdentityInput!) { setSenderIdentity(legalEntityId: $entity, input: $input) { \
@@ -97,19 +90,9 @@ pub(crate) async fn wait_for_outbox(
     message_id: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let mut socket = connect(
-        app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
-    let query = format!(
-        "subscription {{ outboxMessageChanged(id: \"{message_id}\") {{ {OUTBOX_FIELDS} }} }}"
-    );
-    let data = wait_for(&mut socket, &query, LIMIT, |data| {
-        done(&data["outboxMessageChanged"])
-    })
-    .await;
+    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
+    let query = format!("subscription {{ outboxMessageChanged(id: \"{message_id}\") {{ {OUTBOX_FIELDS} }} }}");
+    let data = wait_for(&mut socket, &query, LIMIT, |data| done(&data["outboxMessageChanged"])).await;
     data["outboxMessageChanged"].clone()
 }
 
@@ -126,15 +109,9 @@ async fn history(client: &Client, candidate: &str, media: Option<Value>) -> Vec<
 
 async fn outbox_count(client: &Client) -> usize {
     let listed = client
-        .gql(
-            "{ outboxMessages(first: 100) { edges { node { id } } } }",
-            json!({}),
-        )
+        .gql("{ outboxMessages(first: 100) { edges { node { id } } } }", json!({}))
         .await;
-    listed.data()["outboxMessages"]["edges"]
-        .as_array()
-        .unwrap()
-        .len()
+    listed.data()["outboxMessages"]["edges"].as_array().unwrap().len()
 }
 
 async fn test_account(admin: &Client, variables: Value) -> Value {
@@ -172,19 +149,11 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
         "the first account an admin creates carries system mail"
     );
     let listed = admin
-        .gql(
-            "{ outboundAccounts { id label username hasPassword } }",
-            json!({}),
-        )
+        .gql("{ outboundAccounts { id label username hasPassword } }", json!({}))
         .await;
     assert!(!listed.body.to_string().contains(PASSWORD));
-    let password_query = admin
-        .gql("{ outboundAccounts { password } }", json!({}))
-        .await;
-    assert!(
-        !password_query.errors().is_empty(),
-        "a password field must not exist"
-    );
+    let password_query = admin.gql("{ outboundAccounts { password } }", json!({})).await;
+    assert!(!password_query.errors().is_empty(), "a password field must not exist");
     let account_id = id(&account["id"]);
 
     // Every stage up to RCPT TO passes; nothing is sent.
@@ -204,27 +173,17 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
     assert_eq!(wrong["ok"], false);
     assert_eq!(wrong["problem"], "LOGIN", "{wrong}");
     assert_eq!(wrong["replyCode"], 535, "{wrong}");
-    assert!(
-        wrong["message"].as_str().unwrap().contains("\"jobs\""),
-        "{wrong}"
-    );
+    assert!(wrong["message"].as_str().unwrap().contains("\"jobs\""), "{wrong}");
     assert_eq!(stages(&wrong), ["dns", "connect", "tls"]);
 
     // Unsaved settings: nothing listens there.
     let closed_port = crate::dovecot::free_ports::<1>()[0];
     let mut refused_input = postfix_account(&postfix, "jobs");
     refused_input["port"] = json!(closed_port);
-    let refused = test_account(
-        &admin,
-        json!({"input": refused_input, "to": "sales@example.test"}),
-    )
-    .await;
+    let refused = test_account(&admin, json!({"input": refused_input, "to": "sales@example.test"})).await;
     assert_eq!(refused["problem"], "CONNECT", "{refused}");
     assert!(
-        refused["message"]
-            .as_str()
-            .unwrap()
-            .contains("connection refused"),
+        refused["message"].as_str().unwrap().contains("connection refused"),
         "{refused}"
     );
 
@@ -233,17 +192,10 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
     tls_input["port"] = json!(postfix.smtps_port);
     tls_input["security"] = json!("TLS");
     tls_input["acceptInvalidCerts"] = json!(false);
-    let untrusted = test_account(
-        &admin,
-        json!({"input": tls_input.clone(), "to": "sales@example.test"}),
-    )
-    .await;
+    let untrusted = test_account(&admin, json!({"input": tls_input.clone(), "to": "sales@example.test"})).await;
     assert_eq!(untrusted["problem"], "TLS", "{untrusted}");
     assert!(
-        untrusted["message"]
-            .as_str()
-            .unwrap()
-            .contains("certificate"),
+        untrusted["message"].as_str().unwrap().contains("certificate"),
         "{untrusted}"
     );
     tls_input["acceptInvalidCerts"] = json!(true);
@@ -264,10 +216,7 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
     .await;
     assert_eq!(foreign["problem"], "SENDER_REFUSED", "{foreign}");
     assert!(
-        foreign["message"]
-            .as_str()
-            .unwrap()
-            .contains("not owned by user jobs"),
+        foreign["message"].as_str().unwrap().contains("not owned by user jobs"),
         "{foreign}"
     );
 
@@ -289,7 +238,11 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
     assert_eq!(moved.field().as_deref(), Some("password"));
 
     // "Send test email" goes through the outbox and arrives.
-    let sent = test_account(&admin, json!({"id": account_id, "to": "sales@example.test", "from": "jobs@example.test", "send": true})).await;
+    let sent = test_account(
+        &admin,
+        json!({"id": account_id, "to": "sales@example.test", "from": "jobs@example.test", "send": true}),
+    )
+    .await;
     assert_eq!(sent["ok"], true, "{sent}");
     assert_eq!(sent["testMessage"]["status"], "SENT", "{sent}");
     let raw = wait_for_mail(
@@ -300,17 +253,16 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
         |raw| raw.contains("Talentpost test mail"),
     )
     .await;
-    assert_eq!(
-        header(&raw, "From").unwrap(),
-        "Talentpost <jobs@example.test>"
-    );
+    assert_eq!(header(&raw, "From").unwrap(), "Talentpost <jobs@example.test>");
 
     // An account a sender uses cannot be deleted; the others can, all or nothing.
-    let main = id(&admin
-        .gql("{ legalEntities { id isMain } }", json!({}))
-        .await
-        .data()["legalEntities"][0]["id"]);
-    let set = set_sender(&admin, &main, json!({"senderAddress": "karriere@example.test", "channel": "ACCOUNT", "outboundAccountId": account_id})).await;
+    let main = id(&admin.gql("{ legalEntities { id isMain } }", json!({})).await.data()["legalEntities"][0]["id"]);
+    let set = set_sender(
+        &admin,
+        &main,
+        json!({"senderAddress": "karriere@example.test", "channel": "ACCOUNT", "outboundAccountId": account_id}),
+    )
+    .await;
     assert!(set.errors().is_empty(), "{:?}", set.body);
     let in_use = admin
         .gql(
@@ -328,10 +280,7 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
         in_use.body
     );
     assert_eq!(
-        admin
-            .gql("{ outboundAccounts { id } }", json!({}))
-            .await
-            .data()["outboundAccounts"]
+        admin.gql("{ outboundAccounts { id } }", json!({})).await.data()["outboundAccounts"]
             .as_array()
             .unwrap()
             .len(),
@@ -346,9 +295,7 @@ async fn accounts_are_checked_stage_by_stage_and_keep_their_password_secret(back
     assert_eq!(deleted.data()["deleteOutboundAccounts"], json!([sales_id]));
 }
 
-async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_headers(
-    backend: Backend,
-) {
+async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_headers(backend: Backend) {
     let app = spawn(backend).await;
     let dovecot = Dovecot::start();
     let postfix = Postfix::start(&dovecot);
@@ -357,21 +304,15 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
 
     let mut input = postfix_account(&postfix, "jobs");
     input["signatureText"] = json!("Mit freundlichen Grüßen\nIhr Recruiting-Team");
-    input["signatureHtml"] =
-        json!("<p>Mit <b>freundlichen</b> Grüßen</p><script>alert(1)</script>");
+    input["signatureHtml"] = json!("<p>Mit <b>freundlichen</b> Grüßen</p><script>alert(1)</script>");
     let account = create_outbound(&admin, input).await;
     assert!(
-        !account["signatureHtml"]
-            .as_str()
-            .unwrap()
-            .contains("script"),
+        !account["signatureHtml"].as_str().unwrap().contains("script"),
         "signatures are sanitised: {account}"
     );
     let account_id = id(&account["id"]);
 
-    let entities = admin
-        .gql("{ legalEntities { id name isMain } }", json!({}))
-        .await;
+    let entities = admin.gql("{ legalEntities { id name isMain } }", json!({})).await;
     let main = entities.data()["legalEntities"]
         .as_array()
         .unwrap()
@@ -389,7 +330,12 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
     let daughter_id = id(&daughter.data()["createLegalEntity"]["id"]);
 
     // A sender address the login does not own is refused before anything changes.
-    let foreign = set_sender(&admin, &main_id, json!({"senderAddress": "fremd@example.test", "channel": "ACCOUNT", "outboundAccountId": account_id})).await;
+    let foreign = set_sender(
+        &admin,
+        &main_id,
+        json!({"senderAddress": "fremd@example.test", "channel": "ACCOUNT", "outboundAccountId": account_id}),
+    )
+    .await;
     assert_eq!(foreign.code(), "INVALID_INPUT");
     assert_eq!(foreign.field().as_deref(), Some("senderAddress"));
     let message = foreign.errors()[0]["message"].as_str().unwrap().to_owned();
@@ -409,7 +355,10 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
     assert!(set.errors().is_empty(), "{:?}", set.body);
     // The daughter has no sender of its own: it sends like the main entity.
     let inherited = admin
-        .gql("query($id: ID!) { senderIdentity(legalEntityId: $id) { inherited sourceLegalEntityId senderAddress } }", json!({"id": daughter_id}))
+        .gql(
+            "query($id: ID!) { senderIdentity(legalEntityId: $id) { inherited sourceLegalEntityId senderAddress } }",
+            json!({"id": daughter_id}),
+        )
         .await;
     assert_eq!(inherited.data()["senderIdentity"]["inherited"], true);
     assert_eq!(
@@ -457,10 +406,7 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
         |raw| raw.contains(&message_id),
     )
     .await;
-    assert_eq!(
-        header(&raw, "Subject").unwrap(),
-        "Ihre Bewerbung als Lagerist (m/w/d)"
-    );
+    assert_eq!(header(&raw, "Subject").unwrap(), "Ihre Bewerbung als Lagerist (m/w/d)");
     let company = main["name"].as_str().unwrap();
     assert_eq!(
         header(&raw, "From").unwrap(),
@@ -478,10 +424,7 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
     );
     let text = text_body(&raw);
     assert!(text.contains("Hallo Anna,"), "{text}");
-    assert!(
-        text.contains(&format!("Bewerbung bei {company}.")),
-        "{text}"
-    );
+    assert!(text.contains(&format!("Bewerbung bei {company}.")), "{text}");
     assert!(
         text.contains("-- \nMit freundlichen Grüßen\nIhr Recruiting-Team"),
         "{text}"
@@ -494,12 +437,7 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
 
     // Now the daughter gets a sender of its own, with a fixed name.
     let own = set_sender(&admin, &daughter_id, json!({"senderAddress": "jobs@example.test", "senderNameMode": "CUSTOM", "senderName": "Tochter B Recruiting", "channel": "ACCOUNT", "outboundAccountId": account_id})).await;
-    assert_eq!(
-        own.data()["setSenderIdentity"]["inherited"],
-        false,
-        "{:?}",
-        own.body
-    );
+    assert_eq!(own.data()["setSenderIdentity"]["inherited"], false, "{:?}", own.body);
     let second = send(&admin, json!({"candidateId": candidate, "applicationId": application_id, "subject": "Termin", "body": "Passt Dienstag?"})).await;
     let second = second.data()["sendMessage"].clone();
     wait_for_outbox(&app, &token, &id(&second["id"]), |m| m["status"] == "SENT").await;
@@ -530,15 +468,10 @@ async fn mail_to_a_candidate_leaves_from_the_entity_sender_with_threading_header
             json!({"id": candidate}),
         )
         .await;
-    assert_eq!(
-        last.data()["candidate"]["lastContactAt"],
-        entries[0]["occurredAt"]
-    );
+    assert_eq!(last.data()["candidate"]["lastContactAt"], entries[0]["occurredAt"]);
 }
 
-async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_the_reply(
-    backend: Backend,
-) {
+async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_the_reply(backend: Backend) {
     let app = spawn(backend).await;
     let admin = app.admin().await;
     let token = api_token(&app).await;
@@ -580,15 +513,9 @@ async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_t
     .await;
     let refused_id = id(&refused.data()["sendMessage"]["id"]);
     let failed = wait_for_outbox(&app, &token, &refused_id, |m| m["status"] == "FAILED").await;
-    assert_eq!(
-        failed["attempts"], 1,
-        "a permanent refusal is not retried: {failed}"
-    );
+    assert_eq!(failed["attempts"], 1, "a permanent refusal is not retried: {failed}");
     assert!(failed["lastReplyCode"].as_i64().unwrap() >= 500, "{failed}");
-    assert!(
-        failed["lastReply"].as_str().unwrap().contains("5"),
-        "{failed}"
-    );
+    assert!(failed["lastReply"].as_str().unwrap().contains("5"), "{failed}");
 
     // Nobody listens: connection failures are retried; a waiting mail can be cancelled.
     sink.stop();
@@ -605,17 +532,12 @@ async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_t
     loop {
         let cancelled = admin
             .gql(
-                &format!(
-                    "mutation($id: ID!) {{ cancelOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}"
-                ),
+                &format!("mutation($id: ID!) {{ cancelOutboxMessage(id: $id) {{ {OUTBOX_FIELDS} }} }}"),
                 json!({"id": waiting_id}),
             )
             .await;
         if cancelled.errors().is_empty() {
-            assert_eq!(
-                cancelled.data()["cancelOutboxMessage"]["status"],
-                "CANCELLED"
-            );
+            assert_eq!(cancelled.data()["cancelOutboxMessage"]["status"], "CANCELLED");
             break;
         }
         assert!(
@@ -658,10 +580,7 @@ async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_t
         .await;
     assert_eq!(orphan.code(), "CONFLICT");
     assert!(
-        orphan.errors()[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("deleted"),
+        orphan.errors()[0]["message"].as_str().unwrap().contains("deleted"),
         "{:?}",
         orphan.body
     );
@@ -679,10 +598,7 @@ async fn a_deferred_mail_is_retried_and_sent_once_and_a_refused_one_fails_with_t
             json!({"id": candidate}),
         )
         .await;
-    assert_eq!(
-        last.data()["candidate"]["lastContactAt"],
-        entries[2]["occurredAt"]
-    );
+    assert_eq!(last.data()["candidate"]["lastContactAt"], entries[2]["occurredAt"]);
 }
 
 async fn bad_input_names_the_field_and_queues_nothing(backend: Backend) {
@@ -720,14 +636,13 @@ async fn bad_input_names_the_field_and_queues_nothing(backend: Backend) {
     for (input, code, field) in cases {
         let response = send(&admin, input.clone()).await;
         assert_eq!(response.code(), code, "{input}: {:?}", response.body);
-        assert_eq!(
-            response.field().as_deref(),
-            Some(field),
-            "{input}: {:?}",
-            response.body
-        );
+        assert_eq!(response.field().as_deref(), Some(field), "{input}: {:?}", response.body);
     }
-    let placeholder = send(&admin, json!({"candidateId": candidate, "subject": "Hallo", "body": "Hallo {{ candidate.frist_name }}"})).await;
+    let placeholder = send(
+        &admin,
+        json!({"candidateId": candidate, "subject": "Hallo", "body": "Hallo {{ candidate.frist_name }}"}),
+    )
+    .await;
     assert!(
         placeholder.errors()[0]["message"]
             .as_str()
@@ -750,18 +665,15 @@ async fn bad_input_names_the_field_and_queues_nothing(backend: Backend) {
     assert_eq!(response.field().as_deref(), Some("attachments.0"));
 
     // A sender address that is no address.
-    let main = id(&admin
-        .gql("{ legalEntities { id } }", json!({}))
-        .await
-        .data()["legalEntities"][0]["id"]);
-    let bad_sender = set_sender(
+    let main = id(&admin.gql("{ legalEntities { id } }", json!({})).await.data()["legalEntities"][0]["id"]);
+    let bad_sender = set_sender(&admin, &main, json!({"senderAddress": "karriere at example"})).await;
+    assert_eq!(bad_sender.field().as_deref(), Some("senderAddress"));
+    let injected_name = set_sender(
         &admin,
         &main,
-        json!({"senderAddress": "karriere at example"}),
+        json!({"senderAddress": "k@example.test", "senderNameMode": "CUSTOM", "senderName": "A\nBcc: x@y.test"}),
     )
     .await;
-    assert_eq!(bad_sender.field().as_deref(), Some("senderAddress"));
-    let injected_name = set_sender(&admin, &main, json!({"senderAddress": "k@example.test", "senderNameMode": "CUSTOM", "senderName": "A\nBcc: x@y.test"})).await;
     assert_eq!(injected_name.field().as_deref(), Some("senderName"));
 
     // Names end up in mail headers: they are single lines from the start.
@@ -785,19 +697,20 @@ async fn without_a_relay_the_builtin_channel_drops_mail_into_the_data_folder(bac
     let admin = app.admin().await;
     let token = api_token(&app).await;
     let candidate = create_candidate(&admin, "Dora", "Dietz", "dora@example.test").await;
-    let main = id(&admin
-        .gql("{ legalEntities { id } }", json!({}))
-        .await
-        .data()["legalEntities"][0]["id"]);
+    let main = id(&admin.gql("{ legalEntities { id } }", json!({})).await.data()["legalEntities"][0]["id"]);
     let identity = admin
-        .gql("query($id: ID!) { senderIdentity(legalEntityId: $id) { inherited usesBuiltinChannel senderAddress } }", json!({"id": main}))
+        .gql(
+            "query($id: ID!) { senderIdentity(legalEntityId: $id) { inherited usesBuiltinChannel senderAddress } }",
+            json!({"id": main}),
+        )
         .await;
-    assert_eq!(
-        identity.data()["senderIdentity"]["usesBuiltinChannel"],
-        true
-    );
+    assert_eq!(identity.data()["senderIdentity"]["usesBuiltinChannel"], true);
 
-    let queued = send(&admin, json!({"candidateId": candidate, "subject": "Hallo {{ candidate.name }}", "body": "Willkommen"})).await;
+    let queued = send(
+        &admin,
+        json!({"candidateId": candidate, "subject": "Hallo {{ candidate.name }}", "body": "Willkommen"}),
+    )
+    .await;
     let queued_id = id(&queued.data()["sendMessage"]["id"]);
     // Written to a file, handed to no mail server: NOT_SENT, never SENT.
     let sent = wait_for_outbox(&app, &token, &queued_id, |m| {
@@ -810,10 +723,7 @@ async fn without_a_relay_the_builtin_channel_drops_mail_into_the_data_folder(bac
         "{sent}"
     );
     assert!(
-        sent["lastReply"]
-            .as_str()
-            .unwrap()
-            .contains("no relay configured"),
+        sent["lastReply"].as_str().unwrap().contains("no relay configured"),
         "{sent}"
     );
     // It is in the history as what it is, and is no contact: neither the last contact nor
@@ -847,10 +757,7 @@ async fn without_a_relay_the_builtin_channel_drops_mail_into_the_data_folder(bac
         .await;
     assert_eq!(stale.data()["runCandidateQuery"]["totalCount"], 1);
     let tasks = admin
-        .gql(
-            "{ dashboard { openTasks { failedOutgoingMail } } }",
-            json!({}),
-        )
+        .gql("{ dashboard { openTasks { failedOutgoingMail } } }", json!({}))
         .await;
     assert_eq!(
         tasks.data()["dashboard"]["openTasks"]["failedOutgoingMail"],
@@ -878,14 +785,10 @@ async fn contacts_by_letter_phone_and_in_person_are_recorded_by_hand(backend: Ba
         )
     };
     assert!(
-        add(
-            "PHONE_OUT",
-            "2026-11-02T10:00:00Z",
-            "Telefoninterview vereinbart"
-        )
-        .await
-        .errors()
-        .is_empty()
+        add("PHONE_OUT", "2026-11-02T10:00:00Z", "Telefoninterview vereinbart")
+            .await
+            .errors()
+            .is_empty()
     );
     assert!(
         add("LETTER_OUT", "2026-11-05T10:00:00Z", "Vertrag per Post")
@@ -907,15 +810,8 @@ async fn contacts_by_letter_phone_and_in_person_are_recorded_by_hand(backend: Ba
     assert_eq!(empty.field().as_deref(), Some("note"));
 
     let entries = history(&admin, &candidate, None).await;
-    let media: Vec<&str> = entries
-        .iter()
-        .map(|e| e["medium"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        media,
-        ["LETTER_OUT", "IN_PERSON", "PHONE_OUT"],
-        "newest first"
-    );
+    let media: Vec<&str> = entries.iter().map(|e| e["medium"].as_str().unwrap()).collect();
+    assert_eq!(media, ["LETTER_OUT", "IN_PERSON", "PHONE_OUT"], "newest first");
     let phone_only = history(&admin, &candidate, Some(json!(["PHONE_OUT", "PHONE_IN"]))).await;
     assert_eq!(phone_only.len(), 1);
     let last = admin
@@ -924,10 +820,7 @@ async fn contacts_by_letter_phone_and_in_person_are_recorded_by_hand(backend: Ba
             json!({"id": candidate}),
         )
         .await;
-    assert_eq!(
-        last.data()["candidate"]["lastContactAt"],
-        entries[0]["occurredAt"]
-    );
+    assert_eq!(last.data()["candidate"]["lastContactAt"], entries[0]["occurredAt"]);
     assert!(
         entries[0]["occurredAt"]
             .as_str()
@@ -945,11 +838,13 @@ async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: 
 
     // jobs@example.test sends, and its mailbox is the one Talentpost reads.
     let account = create_outbound(&admin, postfix_account(&postfix, "jobs")).await;
-    let main = id(&admin
-        .gql("{ legalEntities { id } }", json!({}))
-        .await
-        .data()["legalEntities"][0]["id"]);
-    let set = set_sender(&admin, &main, json!({"senderAddress": "jobs@example.test", "channel": "ACCOUNT", "outboundAccountId": id(&account["id"])})).await;
+    let main = id(&admin.gql("{ legalEntities { id } }", json!({})).await.data()["legalEntities"][0]["id"]);
+    let set = set_sender(
+        &admin,
+        &main,
+        json!({"senderAddress": "jobs@example.test", "channel": "ACCOUNT", "outboundAccountId": id(&account["id"])}),
+    )
+    .await;
     assert!(set.errors().is_empty(), "{:?}", set.body);
     let inbound = admin
         .gql(
@@ -975,12 +870,9 @@ async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: 
         json!({"candidateId": candidate, "subject": "Termin", "body": "Passt Dienstag?"}),
     )
     .await;
-    let second = wait_for_outbox(
-        &app,
-        &token,
-        &id(&second.data()["sendMessage"]["id"]),
-        |m| m["status"] == "SENT",
-    )
+    let second = wait_for_outbox(&app, &token, &id(&second.data()["sendMessage"]["id"]), |m| {
+        m["status"] == "SENT"
+    })
     .await;
     let first_id = first["messageId"].as_str().unwrap();
     let reply_address = first["replyToAddress"].as_str().unwrap();
@@ -1012,44 +904,37 @@ async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: 
             "Dienstag passt.",
         ),
     );
-    dovecot.deliver("jobs", None, &mail("To: jobs@example.test\r\nSubject: Bewerbung als Fahrerin\r\nMessage-ID: <a4@anna.test>", "Anbei."));
+    dovecot.deliver(
+        "jobs",
+        None,
+        &mail(
+            "To: jobs@example.test\r\nSubject: Bewerbung als Fahrerin\r\nMessage-ID: <a4@anna.test>",
+            "Anbei.",
+        ),
+    );
     let synced = admin
         .gql(
             "mutation($id: ID!) { syncInboundAccount(id: $id) { stored } }",
             json!({"id": inbound_id}),
         )
         .await;
-    assert_eq!(
-        synced.data()["syncInboundAccount"]["stored"],
-        4,
-        "{:?}",
-        synced.body
-    );
+    assert_eq!(synced.data()["syncInboundAccount"]["stored"], 4, "{:?}", synced.body);
 
     let entries = history(&admin, &candidate, Some(json!(["MAIL_IN"]))).await;
-    let mut subjects: Vec<&str> = entries
-        .iter()
-        .map(|e| e["subject"].as_str().unwrap())
-        .collect();
+    let mut subjects: Vec<&str> = entries.iter().map(|e| e["subject"].as_str().unwrap()).collect();
     subjects.sort_unstable();
     assert_eq!(subjects, ["AW: Termin", "Eine Frage", "Re: Ihre Bewerbung"]);
     let inbox = admin
         .gql("{ inboxItems(medium: EMAIL, state: UNASSIGNED, first: 10) { edges { node { subject matchedCandidate { id } } } } }", json!({}))
         .await;
-    let unassigned = inbox.data()["inboxItems"]["edges"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let unassigned = inbox.data()["inboxItems"]["edges"].as_array().unwrap().clone();
     assert_eq!(
         unassigned.len(),
         1,
         "only the new application waits in the inbox: {unassigned:?}"
     );
     assert_eq!(unassigned[0]["node"]["subject"], "Bewerbung als Fahrerin");
-    assert_eq!(
-        unassigned[0]["node"]["matchedCandidate"]["id"],
-        candidate.as_str()
-    );
+    assert_eq!(unassigned[0]["node"]["matchedCandidate"]["id"], candidate.as_str());
     assert!(second["messageId"].is_string());
 
     // A mail to an address the server does not know comes back; the report reaches the
@@ -1079,12 +964,8 @@ async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: 
             json!({"id": inbound_id}),
         )
         .await;
-    let bounced =
-        wait_for_outbox(&app, &token, &id(&lost["id"]), |m| m["status"] == "BOUNCED").await;
-    assert!(
-        bounced["lastReply"].as_str().unwrap().contains("5.1.1"),
-        "{bounced}"
-    );
+    let bounced = wait_for_outbox(&app, &token, &id(&lost["id"]), |m| m["status"] == "BOUNCED").await;
+    assert!(bounced["lastReply"].as_str().unwrap().contains("5.1.1"), "{bounced}");
     let nora = history(&admin, &nobody, None).await;
     assert_eq!(nora[0]["outboxMessage"]["status"], "BOUNCED");
     let last = admin
@@ -1105,10 +986,7 @@ async fn answers_join_the_candidates_history_and_bounces_mark_the_mail(backend: 
     .await;
     assert_eq!(again.field().as_deref(), Some("to"), "{:?}", again.body);
     assert!(
-        again.errors()[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("undeliverable"),
+        again.errors()[0]["message"].as_str().unwrap().contains("undeliverable"),
         "{:?}",
         again.body
     );

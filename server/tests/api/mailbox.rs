@@ -59,11 +59,7 @@ pub async fn all_mail(session: &mut talentpost_server::mail::imap::ImapSession) 
     if uids.is_empty() {
         return Vec::new();
     }
-    let set = uids
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let set = uids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
     let fetched: Vec<_> = session
         .uid_fetch(set, "BODY.PEEK[]")
         .await
@@ -73,11 +69,7 @@ pub async fn all_mail(session: &mut talentpost_server::mail::imap::ImapSession) 
         .unwrap();
     fetched
         .iter()
-        .filter_map(|fetch| {
-            fetch
-                .body()
-                .map(|body| String::from_utf8_lossy(body).into_owned())
-        })
+        .filter_map(|fetch| fetch.body().map(|body| String::from_utf8_lossy(body).into_owned()))
         .collect()
 }
 

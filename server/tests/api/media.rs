@@ -25,12 +25,7 @@ async fn spawn(backend: Backend) -> TestApp {
 /// Subscribes to the unassigned counts; the first push (the counts now) proves the
 /// subscription is live, so later deliveries cannot slip past it.
 async fn live_counts(app: &TestApp, token: &str) -> Socket {
-    let mut socket = connect(
-        app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(
         &mut socket,
         "counts",
@@ -42,9 +37,7 @@ async fn live_counts(app: &TestApp, token: &str) -> Socket {
 }
 
 async fn next_counts(socket: &mut Socket) -> Value {
-    let message = crate::subscriptions::next_message(socket)
-        .await
-        .expect("counts pushed");
+    let message = crate::subscriptions::next_message(socket).await.expect("counts pushed");
     assert_eq!(message["type"], "next", "{message}");
     message["payload"]["data"]["inboxCountsChanged"].clone()
 }
@@ -63,10 +56,7 @@ async fn wait_for_count(socket: &mut Socket, medium: &str, count: u64) {
 }
 
 async fn total(client: &Client) -> u64 {
-    client
-        .gql("{ inboxCounts { total } }", json!({}))
-        .await
-        .data()["inboxCounts"]["total"]
+    client.gql("{ inboxCounts { total } }", json!({})).await.data()["inboxCounts"]["total"]
         .as_u64()
         .unwrap()
 }
@@ -77,10 +67,7 @@ async fn error_of(response: reqwest::Response) -> (u16, String, Option<String>) 
     let error = &body["errors"][0];
     (
         status,
-        error["extensions"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        error["extensions"]["code"].as_str().unwrap_or_default().to_owned(),
         error["extensions"]["field"].as_str().map(str::to_owned),
     )
 }
@@ -99,7 +86,12 @@ async fn the_public_form_delivers_live_and_refuses_bad_keys_bodies_and_floods(ba
     let token = api_token(&app).await;
     let opening = crate::candidate_file::create_opening(&admin, "Pflege", "OPEN").await;
     let closed = crate::candidate_file::create_opening(&admin, "Vergangen", "CLOSED").await;
-    let rotated = admin.gql("mutation { rotateIntakeKey(channel: ONLINE_FORM) { settings { formKey formUrl } secret } }", json!({})).await;
+    let rotated = admin
+        .gql(
+            "mutation { rotateIntakeKey(channel: ONLINE_FORM) { settings { formKey formUrl } secret } }",
+            json!({}),
+        )
+        .await;
     let settings = rotated.data()["rotateIntakeKey"]["settings"].clone();
     assert!(
         rotated.data()["rotateIntakeKey"]["secret"].is_null(),
@@ -141,18 +133,10 @@ async fn the_public_form_delivers_live_and_refuses_bad_keys_bodies_and_floods(ba
     let before = total(&admin).await;
 
     let wrong_key = anonymous
-        .post_form(
-            "/api/public/forms/tpf_nope",
-            application_form("A", "a@example.org"),
-        )
+        .post_form("/api/public/forms/tpf_nope", application_form("A", "a@example.org"))
         .await;
-    assert_eq!(
-        error_of(wrong_key).await,
-        (401, "UNAUTHENTICATED".to_owned(), None)
-    );
-    let no_email = anonymous
-        .post_form(&url, application_form("B", "not-an-address"))
-        .await;
+    assert_eq!(error_of(wrong_key).await, (401, "UNAUTHENTICATED".to_owned(), None));
+    let no_email = anonymous.post_form(&url, application_form("B", "not-an-address")).await;
     assert_eq!(
         error_of(no_email).await,
         (400, "INVALID_INPUT".to_owned(), Some("email".to_owned()))
@@ -165,11 +149,7 @@ async fn the_public_form_delivers_live_and_refuses_bad_keys_bodies_and_floods(ba
         .await;
     assert_eq!(
         error_of(closed_opening).await,
-        (
-            400,
-            "INVALID_INPUT".to_owned(),
-            Some("jobOpeningId".to_owned())
-        )
+        (400, "INVALID_INPUT".to_owned(), Some("jobOpeningId".to_owned()))
     );
     let too_large = application_form("D", "d@example.org").part(
         "attachments",
@@ -178,22 +158,13 @@ async fn the_public_form_delivers_live_and_refuses_bad_keys_bodies_and_floods(ba
     let too_large = anonymous.post_form(&url, too_large).await;
     assert_eq!(
         error_of(too_large).await,
-        (
-            413,
-            "PAYLOAD_TOO_LARGE".to_owned(),
-            Some("attachments.0".to_owned())
-        )
+        (413, "PAYLOAD_TOO_LARGE".to_owned(), Some("attachments.0".to_owned()))
     );
     assert_eq!(total(&admin).await, before, "nothing bad was stored");
 
     // Four submissions per client and minute; every request with a valid key counts.
-    let flooded = anonymous
-        .post_form(&url, application_form("E", "e@example.org"))
-        .await;
-    assert_eq!(
-        error_of(flooded).await,
-        (429, "RATE_LIMITED".to_owned(), None)
-    );
+    let flooded = anonymous.post_form(&url, application_form("E", "e@example.org")).await;
+    assert_eq!(error_of(flooded).await, (429, "RATE_LIMITED".to_owned(), None));
 
     // A new key retires the old one.
     admin
@@ -207,15 +178,11 @@ async fn the_public_form_delivers_live_and_refuses_bad_keys_bodies_and_floods(ba
 }
 
 fn now_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 fn sign(secret: &str, timestamp: u64, body: &[u8]) -> String {
-    talentpost_server::services::intake::sms_signature(secret, &timestamp.to_string(), body)
-        .unwrap()
+    talentpost_server::services::intake::sms_signature(secret, &timestamp.to_string(), body).unwrap()
 }
 
 async fn the_sms_webhook_checks_the_signature_and_matches_the_sender_by_phone(backend: Backend) {
@@ -226,16 +193,16 @@ async fn the_sms_webhook_checks_the_signature_and_matches_the_sender_by_phone(ba
         .gql("mutation { createCandidate(input: {firstName: \"Tom\", lastName: \"Kurz\", phone: \"0151 2345678\"}) { id } }", json!({}))
         .await;
     let known = id(&known.data()["createCandidate"]["id"]);
-    let rotated = admin.gql("mutation { rotateIntakeKey(channel: SMS) { settings { smsWebhookUrl hasSmsSecret } secret } }", json!({})).await;
-    let rotated = rotated.data()["rotateIntakeKey"].clone();
-    let url = rotated["settings"]["smsWebhookUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let secret = rotated["secret"].as_str().unwrap().to_owned();
-    let shown = admin
-        .gql("{ intakeSettings { hasSmsSecret smsKey } }", json!({}))
+    let rotated = admin
+        .gql(
+            "mutation { rotateIntakeKey(channel: SMS) { settings { smsWebhookUrl hasSmsSecret } secret } }",
+            json!({}),
+        )
         .await;
+    let rotated = rotated.data()["rotateIntakeKey"].clone();
+    let url = rotated["settings"]["smsWebhookUrl"].as_str().unwrap().to_owned();
+    let secret = rotated["secret"].as_str().unwrap().to_owned();
+    let shown = admin.gql("{ intakeSettings { hasSmsSecret smsKey } }", json!({})).await;
     assert_eq!(shown.data()["intakeSettings"]["hasSmsSecret"], true);
     assert!(
         !shown.body.to_string().contains(&secret),
@@ -252,23 +219,22 @@ async fn the_sms_webhook_checks_the_signature_and_matches_the_sender_by_phone(ba
         ]
     };
     let mut socket = live_counts(&app, &token).await;
-    let response = provider
-        .post_with_headers(&url, &signed(&body), body.clone())
-        .await;
+    let response = provider.post_with_headers(&url, &signed(&body), body.clone()).await;
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     wait_for_count(&mut socket, "sms", 1).await;
     let item = admin
-        .gql("query($id: ID!) { inboxItem(id: $id) { medium senderPhone preview matchedCandidate { id } } }", json!({"id": created["inboxItemId"]}))
+        .gql(
+            "query($id: ID!) { inboxItem(id: $id) { medium senderPhone preview matchedCandidate { id } } }",
+            json!({"id": created["inboxItemId"]}),
+        )
         .await;
     assert_eq!(
         item.data()["inboxItem"],
         json!({"medium": "SMS", "senderPhone": "+49 151 2345678", "preview": "Ist die Stelle noch frei?", "matchedCandidate": {"id": known}})
     );
 
-    let again = provider
-        .post_with_headers(&url, &signed(&body), body.clone())
-        .await;
+    let again = provider.post_with_headers(&url, &signed(&body), body.clone()).await;
     assert_eq!(again.status(), 200, "a repeated delivery is stored once");
 
     // Taken over, the SMS joins the candidate with that number instead of making a new one.
@@ -299,21 +265,14 @@ async fn the_sms_webhook_checks_the_signature_and_matches_the_sender_by_phone(ba
         ("x-talentpost-timestamp", at.to_string()),
         ("x-talentpost-signature", sign("guessed", at, &body)),
     ];
-    let (status, code, _) = error_of(
-        provider
-            .post_with_headers(&url, &forged, body.clone())
-            .await,
-    )
-    .await;
+    let (status, code, _) = error_of(provider.post_with_headers(&url, &forged, body.clone()).await).await;
     assert_eq!((status, code.as_str()), (401, "UNAUTHENTICATED"));
     let old = now_seconds() - 3_600;
     let replayed = vec![
         ("x-talentpost-timestamp", old.to_string()),
         ("x-talentpost-signature", sign(&secret, old, &body)),
     ];
-    let replay = provider
-        .post_with_headers(&url, &replayed, body.clone())
-        .await;
+    let replay = provider.post_with_headers(&url, &replayed, body.clone()).await;
     assert_eq!(replay.status(), 401, "an old signature is a replay");
     let unsigned = provider.post_with_headers(&url, &[], body.clone()).await;
     let unsigned: Value = unsigned.json().await.unwrap();
@@ -342,10 +301,9 @@ async fn the_sms_webhook_checks_the_signature_and_matches_the_sender_by_phone(ba
     assert_eq!(total(&admin).await, before, "nothing bad was stored");
 
     // An unknown number states no name: the take-over asks for it, naming the field.
-    let stranger =
-        json!({"from": "0176 9999999", "text": "Bewerbung Fahrer", "messageId": "sms-2"})
-            .to_string()
-            .into_bytes();
+    let stranger = json!({"from": "0176 9999999", "text": "Bewerbung Fahrer", "messageId": "sms-2"})
+        .to_string()
+        .into_bytes();
     let response = provider
         .post_with_headers(&url, &signed(&stranger), stranger.clone())
         .await;
@@ -400,10 +358,7 @@ async fn the_job_agency_import_is_documented_json_and_all_or_nothing(backend: Ba
     };
 
     let mut socket = live_counts(&app, &token).await;
-    let response = import(
-        json!({"applicants": [applicant("BA-1", "piotr@example.pl"), applicant("BA-2", "")]}),
-    )
-    .await;
+    let response = import(json!({"applicants": [applicant("BA-1", "piotr@example.pl"), applicant("BA-2", "")]})).await;
     assert_eq!(response.status(), 201);
     let imported: Value = response.json().await.unwrap();
     assert_eq!(imported["imported"].as_array().unwrap().len(), 2);
@@ -421,7 +376,10 @@ async fn the_job_agency_import_is_documented_json_and_all_or_nothing(backend: Ba
     );
     // Taken over, the birthday from the profile lands on the candidate.
     let taken = admin
-        .gql("mutation($id: ID!) { takeOverInboxItem(id: $id) { candidate { birthday } application { sourceMedium } } }", json!({"id": imported["imported"][0]["inboxItemId"]}))
+        .gql(
+            "mutation($id: ID!) { takeOverInboxItem(id: $id) { candidate { birthday } application { sourceMedium } } }",
+            json!({"id": imported["imported"][0]["inboxItemId"]}),
+        )
         .await;
     assert_eq!(
         taken.data()["takeOverInboxItem"],
@@ -434,17 +392,11 @@ async fn the_job_agency_import_is_documented_json_and_all_or_nothing(backend: Ba
     assert_eq!(again["imported"][0]["duplicate"], true);
     let before = total(&admin).await;
 
-    let bad_email = import(
-        json!({"applicants": [applicant("BA-3", "ok@example.pl"), applicant("BA-4", "kaputt")]}),
-    )
-    .await;
+    let bad_email =
+        import(json!({"applicants": [applicant("BA-3", "ok@example.pl"), applicant("BA-4", "kaputt")]})).await;
     assert_eq!(
         error_of(bad_email).await,
-        (
-            400,
-            "INVALID_INPUT".to_owned(),
-            Some("applicants.1.email".to_owned())
-        )
+        (400, "INVALID_INPUT".to_owned(), Some("applicants.1.email".to_owned()))
     );
     let mut huge = applicant("BA-5", "huge@example.pl");
     huge["attachments"][0]["contentBase64"] =
@@ -458,18 +410,15 @@ async fn the_job_agency_import_is_documented_json_and_all_or_nothing(backend: Ba
             Some("applicants.0.attachments.0".to_owned())
         )
     );
-    let unknown_field = import(json!({"applicants": [{"reference": "BA-6", "firstName": "X", "lastName": "Y", "shoeSize": 44}]})).await;
+    let unknown_field =
+        import(json!({"applicants": [{"reference": "BA-6", "firstName": "X", "lastName": "Y", "shoeSize": 44}]})).await;
     assert_eq!(error_of(unknown_field).await.2.as_deref(), Some("body"));
     let anonymous = app
         .anonymous()
         .post_bytes("/api/intake/job-agency", "application/json", b"{}".to_vec())
         .await;
     assert_eq!(anonymous.status(), 401);
-    assert_eq!(
-        total(&admin).await,
-        before,
-        "nothing of a refused import was stored"
-    );
+    assert_eq!(total(&admin).await, before, "nothing of a refused import was stored");
 }
 
 crate::on_both_databases!(

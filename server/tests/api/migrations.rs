@@ -11,17 +11,9 @@ async fn every_migration_runs_down_and_up_again(backend: Backend) {
     let applied = Migrator::get_applied_migrations(&db).await.unwrap().len();
     assert_eq!(applied, Migrator::migrations().len());
     Migrator::down(&db, None).await.unwrap();
-    assert!(
-        Migrator::get_applied_migrations(&db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(Migrator::get_applied_migrations(&db).await.unwrap().is_empty());
     Migrator::up(&db, None).await.unwrap();
-    assert_eq!(
-        Migrator::get_applied_migrations(&db).await.unwrap().len(),
-        applied
-    );
+    assert_eq!(Migrator::get_applied_migrations(&db).await.unwrap().len(), applied);
 }
 
 crate::on_both_databases!(every_migration_runs_down_and_up_again);

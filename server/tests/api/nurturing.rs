@@ -37,11 +37,7 @@ async fn hits(admin: &Client, filter: Value) -> Vec<String> {
         .iter()
         .map(|e| e["node"]["lastName"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(
-        data["totalCount"],
-        names.len(),
-        "the count agrees with the hits"
-    );
+    assert_eq!(data["totalCount"], names.len(), "the count agrees with the hits");
     names.sort();
     names
 }
@@ -66,9 +62,21 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
     let admin = app.admin().await;
     admin.set_clock(today()).await;
     let opening = create_opening(&admin, "Lager", "OPEN").await;
-    candidate(&admin, json!({"firstName": "A", "lastName": "Soon", "emails": ["soon@example.org"], "birthday": birthday_in(2)})).await;
-    candidate(&admin, json!({"firstName": "B", "lastName": "Later", "emails": ["later@example.org"], "birthday": birthday_in(10)})).await;
-    candidate(&admin, json!({"firstName": "C", "lastName": "Rejected", "birthday": birthday_in(2), "status": "REJECTED"})).await;
+    candidate(
+        &admin,
+        json!({"firstName": "A", "lastName": "Soon", "emails": ["soon@example.org"], "birthday": birthday_in(2)}),
+    )
+    .await;
+    candidate(
+        &admin,
+        json!({"firstName": "B", "lastName": "Later", "emails": ["later@example.org"], "birthday": birthday_in(10)}),
+    )
+    .await;
+    candidate(
+        &admin,
+        json!({"firstName": "C", "lastName": "Rejected", "birthday": birthday_in(2), "status": "REJECTED"}),
+    )
+    .await;
     let called = candidate(
         &admin,
         json!({"firstName": "D", "lastName": "Called", "emails": ["called@example.org"]}),
@@ -79,7 +87,11 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
         json!({"firstName": "E", "lastName": "RangUs", "emails": ["rang@example.org"]}),
     )
     .await;
-    let long_ago = candidate(&admin, json!({"firstName": "F", "lastName": "LongAgo", "emails": ["long@example.org"], "inTalentPool": true})).await;
+    let long_ago = candidate(
+        &admin,
+        json!({"firstName": "F", "lastName": "LongAgo", "emails": ["long@example.org"], "inTalentPool": true}),
+    )
+    .await;
     let contact = |candidate: &str, medium: &str, days_ago: i64| json!({"input": {"candidateId": candidate, "medium": medium, "note": "Telefonat", "occurredAt": (today() - Duration::days(days_ago)).to_rfc3339()}});
     for variables in [
         contact(&called, "PHONE_OUT", 3),
@@ -100,26 +112,15 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
         .data();
 
     // Birthday greetings: not rejected, not hired, birthday in the next week.
-    let greetings =
-        json!({"statusNotIn": ["REJECTED", "HIRED"], "birthdayFromDays": 0, "birthdayToDays": 7});
+    let greetings = json!({"statusNotIn": ["REJECTED", "HIRED"], "birthdayFromDays": 0, "birthdayToDays": 7});
     assert_eq!(hits(&admin, greetings.clone()).await, ["Soon"]);
     // Not forgotten: no counting contact for 30 days. A call we made counts; their call to
     // us without an application does not; a call 40 days ago is too old.
-    let forgotten = hits(
-        &admin,
-        json!({"lastContactMoreThanDays": 30, "hasEmail": true}),
-    )
-    .await;
+    let forgotten = hits(&admin, json!({"lastContactMoreThanDays": 30, "hasEmail": true})).await;
     assert_eq!(forgotten, ["Later", "LongAgo", "RangUs", "Soon"]);
-    assert_eq!(
-        hits(&admin, json!({"lastContactLessThanDays": 30})).await,
-        ["Called"]
-    );
+    assert_eq!(hits(&admin, json!({"lastContactLessThanDays": 30})).await, ["Called"]);
     assert_eq!(hits(&admin, json!({"hasEmail": false})).await, ["Rejected"]);
-    assert_eq!(
-        hits(&admin, json!({"inTalentPool": true})).await,
-        ["LongAgo"]
-    );
+    assert_eq!(hits(&admin, json!({"inTalentPool": true})).await, ["LongAgo"]);
     assert_eq!(
         hits(&admin, json!({"poolMoreThanMonths": 36})).await,
         Vec::<String>::new(),
@@ -134,11 +135,7 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
         ["Called"]
     );
     assert_eq!(
-        hits(
-            &admin,
-            json!({"jobOpeningId": opening, "applicationOlderThanDays": 1})
-        )
-        .await,
+        hits(&admin, json!({"jobOpeningId": opening, "applicationOlderThanDays": 1})).await,
         Vec::<String>::new()
     );
 
@@ -162,10 +159,7 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
         .await;
     assert_eq!(run.data()["runCandidateQuery"]["totalCount"], 1);
     let listed = admin.gql("{ candidateQueries { name } }", json!({})).await;
-    assert_eq!(
-        listed.data()["candidateQueries"],
-        json!([{"name": "Geburtstage"}])
-    );
+    assert_eq!(listed.data()["candidateQueries"], json!([{"name": "Geburtstage"}]));
 
     let refused = |filter: Value| {
         let admin = &admin;
@@ -178,10 +172,7 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
     };
     assert_eq!(
         refused(json!({"birthdayFromDays": 0})).await,
-        (
-            "INVALID_INPUT".to_owned(),
-            "filter.birthdayToDays".to_owned()
-        )
+        ("INVALID_INPUT".to_owned(), "filter.birthdayToDays".to_owned())
     );
     assert_eq!(
         refused(json!({"jobOpeningId": "999999"})).await,
@@ -189,10 +180,7 @@ async fn saved_queries_run_in_the_database_and_name_bad_input(backend: Backend) 
     );
     assert_eq!(
         refused(json!({"lastContactMoreThanDays": -5})).await,
-        (
-            "INVALID_INPUT".to_owned(),
-            "filter.lastContactMoreThanDays".to_owned()
-        )
+        ("INVALID_INPUT".to_owned(), "filter.lastContactMoreThanDays".to_owned())
     );
     let twice = admin
         .gql(
@@ -216,7 +204,10 @@ async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backe
     )
     .await;
     let application = admin
-        .gql("mutation($c: ID!, $o: ID!) { createApplication(candidateId: $c, jobOpeningId: $o) { id } }", json!({"c": person, "o": opening}))
+        .gql(
+            "mutation($c: ID!, $o: ID!) { createApplication(candidateId: $c, jobOpeningId: $o) { id } }",
+            json!({"c": person, "o": opening}),
+        )
         .await;
     let application = id(&application.data()["createApplication"]["id"]);
 
@@ -266,17 +257,9 @@ async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backe
         .await;
     let preview = &preview.data()["previewFormLetter"];
     assert_eq!(preview["subject"], "Ihre Bewerbung als Pflegefachkraft");
+    assert!(preview["bodyText"].as_str().unwrap().starts_with("Hallo Max <b>,"));
     assert!(
-        preview["bodyText"]
-            .as_str()
-            .unwrap()
-            .starts_with("Hallo Max <b>,")
-    );
-    assert!(
-        preview["bodyText"]
-            .as_str()
-            .unwrap()
-            .ends_with("Meine Firma GmbH"),
+        preview["bodyText"].as_str().unwrap().ends_with("Meine Firma GmbH"),
         "{preview}"
     );
     assert_eq!(
@@ -296,11 +279,7 @@ async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backe
         "Ihre Bewerbung als Pflegefachkraft",
         "about the newest application"
     );
-    let no_application = candidate(
-        &admin,
-        json!({"firstName": "Ohne", "lastName": "Bewerbung"}),
-    )
-    .await;
+    let no_application = candidate(&admin, json!({"firstName": "Ohne", "lastName": "Bewerbung"})).await;
     let without_application = admin
         .gql(
             "query($id: ID!, $c: ID!) { previewFormLetter(id: $id, candidateId: $c) { subject } }",
@@ -325,10 +304,7 @@ async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backe
         .await;
     let updated = &updated.data()["updateFormLetter"];
     assert_eq!(
-        (
-            updated["setsCandidateStatus"].clone(),
-            updated["bodyHtml"].clone()
-        ),
+        (updated["setsCandidateStatus"].clone(), updated["bodyHtml"].clone()),
         (Value::Null, Value::Null)
     );
     let placeholders = admin.gql("{ formLetterPlaceholders }", json!({})).await;
@@ -340,22 +316,14 @@ async fn form_letters_check_placeholders_on_save_and_preview_per_candidate(backe
     );
 }
 
-async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minimal_data(
-    backend: Backend,
-) {
+async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minimal_data(backend: Backend) {
     let app = crate::mail_out::spawn(backend).await;
     let dovecot = Dovecot::start();
     let postfix = Postfix::start(&dovecot);
     let admin = app.admin().await;
     let token = api_token(&app).await;
-    let account = crate::mail_out::create_outbound(
-        &admin,
-        crate::mail_out::postfix_account(&postfix, "jobs"),
-    )
-    .await;
-    let entities = admin
-        .gql("{ legalEntities { id isMain } }", json!({}))
-        .await;
+    let account = crate::mail_out::create_outbound(&admin, crate::mail_out::postfix_account(&postfix, "jobs")).await;
+    let entities = admin.gql("{ legalEntities { id isMain } }", json!({})).await;
     let main = id(&entities.data()["legalEntities"]
         .as_array()
         .unwrap()
@@ -377,7 +345,10 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
     )
     .await;
     let application = admin
-        .gql("mutation($c: ID!, $o: ID!) { createApplication(candidateId: $c, jobOpeningId: $o) { id } }", json!({"c": person, "o": opening}))
+        .gql(
+            "mutation($c: ID!, $o: ID!) { createApplication(candidateId: $c, jobOpeningId: $o) { id } }",
+            json!({"c": person, "o": opening}),
+        )
         .await;
     let application = id(&application.data()["createApplication"]["id"]);
     // A document of hers: a form application from her address, taken over (it joins her).
@@ -424,10 +395,7 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
         sent["candidate"],
         json!({"status": "REJECTED", "inTalentPool": false, "emails": [], "phone": null, "birthday": null})
     );
-    let message_id = sent["outboxMessage"]["messageId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let message_id = sent["outboxMessage"]["messageId"].as_str().unwrap().to_owned();
     crate::mail_out::wait_for_outbox(&app, &token, &id(&sent["outboxMessage"]["id"]), |m| {
         m["status"] == "SENT"
     })
@@ -440,10 +408,7 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
         |raw| raw.contains(&message_id),
     )
     .await;
-    assert_eq!(
-        header(&raw, "Subject").unwrap(),
-        "Ihre Bewerbung als Lagerist"
-    );
+    assert_eq!(header(&raw, "Subject").unwrap(), "Ihre Bewerbung als Lagerist");
     assert!(
         text_body(&raw).contains("Hallo Rita,"),
         "the letter went out before the address was dropped"
@@ -473,14 +438,9 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
         .collect();
     assert!(statuses.contains(&"REJECTED"), "{statuses:?}");
     let history = file["contactHistory"].as_array().unwrap();
+    assert!(history.iter().any(|e| e["medium"] == "FORM_LETTER_MAIL"), "{history:?}");
     assert!(
-        history.iter().any(|e| e["medium"] == "FORM_LETTER_MAIL"),
-        "{history:?}"
-    );
-    assert!(
-        history
-            .iter()
-            .all(|e| e["note"].is_null() && e["subject"].is_null()),
+        history.iter().all(|e| e["note"].is_null() && e["subject"].is_null()),
         "{history:?}"
     );
     let audit = admin
@@ -544,9 +504,7 @@ async fn a_rejection_letter_is_mailed_rejects_and_reduces_the_candidate_to_minim
     );
 }
 
-async fn with_retention_keep_a_rejection_keeps_the_data_and_only_admins_change_it(
-    backend: Backend,
-) {
+async fn with_retention_keep_a_rejection_keeps_the_data_and_only_admins_change_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
     crate::fixtures::create_user(&admin, "rec@example.test", "RECRUITER", &[]).await;
@@ -574,7 +532,11 @@ async fn with_retention_keep_a_rejection_keeps_the_data_and_only_admins_change_i
         .await;
     assert_eq!(set.data()["setDataRetention"]["dataRetention"], "KEEP");
 
-    let person = candidate(&admin, json!({"firstName": "Kai", "lastName": "Behalten", "phone": "+49 170 5550000", "birthday": "1985-02-03"})).await;
+    let person = candidate(
+        &admin,
+        json!({"firstName": "Kai", "lastName": "Behalten", "phone": "+49 170 5550000", "birthday": "1985-02-03"}),
+    )
+    .await;
     let letter = admin
         .gql("mutation { createFormLetter(input: {name: \"Absage\", subject: \"Absage\", bodyText: \"Leider nein, {{ candidate.name }}.\", setsCandidateStatus: REJECTED}) { id } }", json!({}))
         .await;

@@ -42,12 +42,8 @@ fn berlin_eight(date: chrono::NaiveDate) -> DateTime<Utc> {
 pub(crate) async fn mail_route(admin: &Client) -> (Dovecot, Postfix) {
     let dovecot = Dovecot::start();
     let postfix = Postfix::start(&dovecot);
-    let account =
-        crate::mail_out::create_outbound(admin, crate::mail_out::postfix_account(&postfix, "jobs"))
-            .await;
-    let entities = admin
-        .gql("{ legalEntities { id isMain } }", json!({}))
-        .await;
+    let account = crate::mail_out::create_outbound(admin, crate::mail_out::postfix_account(&postfix, "jobs")).await;
+    let entities = admin.gql("{ legalEntities { id isMain } }", json!({})).await;
     let main = id(&entities.data()["legalEntities"]
         .as_array()
         .unwrap()
@@ -133,12 +129,7 @@ pub(crate) async fn entries_when(
     job: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Vec<Value> {
-    let mut socket = connect(
-        app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
     let query = format!(
         "subscription {{ nurturingJobChanged(id: \"{job}\") {{ counts {{ planned blocked queued sent documentedNotSent failed }} }} }}"
     );
@@ -161,10 +152,7 @@ fn states(entries: &[Value]) -> Vec<(String, String)> {
         .iter()
         .map(|entry| {
             (
-                entry["candidate"]["lastName"]
-                    .as_str()
-                    .unwrap_or("?")
-                    .to_owned(),
+                entry["candidate"]["lastName"].as_str().unwrap_or("?").to_owned(),
                 entry["state"].as_str().unwrap().to_owned(),
             )
         })
@@ -230,12 +218,7 @@ async fn birthday_greetings_are_planned_ahead_and_sent_on_the_day(backend: Backe
     let card = letter(&admin, json!({"name": "Geburtstagsgruß", "subject": "Alles Gute, {{ candidate.first_name }}!", "bodyText": "Liebe(r) {{ candidate.first_name }},\nherzlichen Glückwunsch!"})).await;
 
     // The day before at 09:00: the job (08:00, a day's lead) plans the greetings at once.
-    set_clock(
-        &app,
-        &admin,
-        berlin_eight(day - Duration::days(1)) + Duration::hours(1),
-    )
-    .await;
+    set_clock(&app, &admin, berlin_eight(day - Duration::days(1)) + Duration::hours(1)).await;
     let created = job(
         &admin,
         json!({"name": "Geburtstagsgrüße", "candidateQueryId": greetings, "formLetterId": card, "weekdays": every_day(),
@@ -249,10 +232,7 @@ async fn birthday_greetings_are_planned_ahead_and_sent_on_the_day(backend: Backe
         Some(berlin_eight(day))
     );
     let job_id = id(&created["id"]);
-    let planned = entries_when(&app, &token, &admin, &job_id, |counts| {
-        counts["planned"] == 2
-    })
-    .await;
+    let planned = entries_when(&app, &token, &admin, &job_id, |counts| counts["planned"] == 2).await;
     assert_eq!(
         states(&planned),
         [
@@ -303,10 +283,7 @@ async fn birthday_greetings_are_planned_ahead_and_sent_on_the_day(backend: Backe
             json!({}),
         )
         .await;
-    assert_eq!(
-        dashboard.data()["dashboard"]["openTasks"]["writingJobsDue"],
-        2
-    );
+    assert_eq!(dashboard.data()["dashboard"]["openTasks"]["writingJobsDue"], 2);
 
     // 08:00 on the day: sent through Postfix into Dovecot; no address: documented.
     set_clock(&app, &admin, berlin_eight(day) + Duration::seconds(30)).await;
@@ -362,9 +339,7 @@ async fn birthday_greetings_are_planned_ahead_and_sent_on_the_day(backend: Backe
     );
 }
 
-async fn not_forgotten_mail_skips_recent_contacts_and_catches_up_once_after_downtime(
-    backend: Backend,
-) {
+async fn not_forgotten_mail_skips_recent_contacts_and_catches_up_once_after_downtime(backend: Backend) {
     let app = spawn(backend).await;
     let admin = app.admin().await;
     let token = api_token(&app).await;
@@ -386,7 +361,12 @@ async fn not_forgotten_mail_skips_recent_contacts_and_catches_up_once_after_down
         )
         .await
         .data();
-    let stale = query(&admin, "Ohne Kontakt seit 30 Tagen", json!({"statusNotIn": ["REJECTED", "HIRED"], "lastContactMoreThanDays": 30, "hasEmail": true})).await;
+    let stale = query(
+        &admin,
+        "Ohne Kontakt seit 30 Tagen",
+        json!({"statusNotIn": ["REJECTED", "HIRED"], "lastContactMoreThanDays": 30, "hasEmail": true}),
+    )
+    .await;
     let note = letter(&admin, json!({"name": "Nicht vergessen", "subject": "Wir haben Sie nicht vergessen", "bodyText": "Hallo {{ candidate.first_name }}, es geht weiter."})).await;
     let tomorrow = Utc::now().date_naive() + Duration::days(1);
     set_clock(&app, &admin, berlin_eight(tomorrow) - Duration::hours(2)).await;
@@ -448,19 +428,13 @@ async fn not_forgotten_mail_skips_recent_contacts_and_catches_up_once_after_down
     .await;
     let caught_up = entries_when(&app, &token, &admin, &job_id, |counts| counts["sent"] == 2).await;
     assert_eq!(caught_up.len(), 2, "{caught_up:?}");
-    let times: Vec<&str> = caught_up
-        .iter()
-        .map(|e| e["plannedFor"].as_str().unwrap())
-        .collect();
+    let times: Vec<&str> = caught_up.iter().map(|e| e["plannedFor"].as_str().unwrap()).collect();
     assert_eq!(
         times
             .iter()
             .map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc))
             .collect::<Vec<_>>(),
-        [
-            berlin_eight(tomorrow + Duration::days(3)),
-            berlin_eight(tomorrow)
-        ],
+        [berlin_eight(tomorrow + Duration::days(3)), berlin_eight(tomorrow)],
         "the latest missed time runs, once"
     );
     // Another round at the same time changes nothing.
@@ -471,10 +445,7 @@ async fn not_forgotten_mail_skips_recent_contacts_and_catches_up_once_after_down
     )
     .await;
     let listed = admin
-        .gql(
-            "{ nurturingJobs { counts { sent queued planned } } }",
-            json!({}),
-        )
+        .gql("{ nurturingJobs { counts { sent queued planned } } }", json!({}))
         .await;
     let counts = &listed.data()["nurturingJobs"][0]["counts"];
     assert_eq!(
@@ -543,7 +514,12 @@ async fn final_rejection_of_long_time_pool_candidates_minimises_and_audits(backe
         |raw| raw.contains("wir l") && raw.contains("Paul"),
     )
     .await;
-    let reduced = admin.gql("query($id: ID!) { candidate(id: $id) { firstName status inTalentPool emails phone birthday } }", json!({"id": pool})).await;
+    let reduced = admin
+        .gql(
+            "query($id: ID!) { candidate(id: $id) { firstName status inTalentPool emails phone birthday } }",
+            json!({"id": pool}),
+        )
+        .await;
     assert_eq!(
         reduced.data()["candidate"],
         json!({"firstName": "Paul", "status": "REJECTED", "inTalentPool": false, "emails": [], "phone": null, "birthday": null})
@@ -601,10 +577,7 @@ async fn a_duplicate_set_gets_one_mail_and_blocking_mirrors_the_work_centre(back
                "dispatchTime": "08:00", "timeZone": "Europe/Berlin", "leadTimeHours": 20, "enabled": true}),
     )
     .await["id"]);
-    let planned = entries_when(&app, &token, &admin, &job_id, |counts| {
-        counts["planned"] == 3
-    })
-    .await;
+    let planned = entries_when(&app, &token, &admin, &job_id, |counts| counts["planned"] == 3).await;
     assert_eq!(
         state_of(&planned, "Alt"),
         None,
@@ -633,10 +606,7 @@ async fn a_duplicate_set_gets_one_mail_and_blocking_mirrors_the_work_centre(back
             json!({"ids": [xaver["id"]]}),
         )
         .await;
-    assert_eq!(
-        blocked.data()["blockNurturingEntries"][0]["state"],
-        "BLOCKED"
-    );
+    assert_eq!(blocked.data()["blockNurturingEntries"][0]["state"], "BLOCKED");
     let waiting = writing_jobs(&admin, &job_id).await;
     let names: Vec<&str> = waiting
         .iter()
@@ -707,10 +677,7 @@ async fn a_duplicate_set_gets_one_mail_and_blocking_mirrors_the_work_centre(back
         "exactly one mail for the set and none for blocked entries: {letters:?}"
     );
     // A written entry cannot be blocked any more.
-    let sent_entry = done
-        .iter()
-        .find(|e| e["candidate"]["lastName"] == "Neu")
-        .unwrap();
+    let sent_entry = done.iter().find(|e| e["candidate"]["lastName"] == "Neu").unwrap();
     let refused = admin
         .gql(
             "mutation($ids: [ID!]!) { blockNurturingEntries(ids: $ids) { state } }",
@@ -724,7 +691,11 @@ async fn jobs_are_edited_copied_exported_and_deleted_and_name_bad_input(backend:
     let app = spawn(backend).await;
     let admin = app.admin().await;
     let pool = query(&admin, "Pool", json!({"inTalentPool": true})).await;
-    let news = letter(&admin, json!({"name": "Neuigkeiten", "subject": "Hallo", "bodyText": "Hallo {{ candidate.first_name }}"})).await;
+    let news = letter(
+        &admin,
+        json!({"name": "Neuigkeiten", "subject": "Hallo", "bodyText": "Hallo {{ candidate.first_name }}"}),
+    )
+    .await;
     let base = json!({"name": "Wochenpost", "candidateQueryId": pool, "formLetterId": news, "weekdays": ["MONDAY"], "dispatchTime": "09:30", "timeZone": "Europe/Berlin"});
     let refused = |patch: Value| {
         let mut input = base.clone();
@@ -787,29 +758,25 @@ async fn jobs_are_edited_copied_exported_and_deleted_and_name_bad_input(backend:
             json!({"id": job_id}),
         )
         .await;
-    assert_eq!(
-        copied.data()["copyNurturingJob"]["name"],
-        "Wochenpost (copy)"
-    );
+    assert_eq!(copied.data()["copyNurturingJob"]["name"], "Wochenpost (copy)");
     assert_eq!(copied.data()["copyNurturingJob"]["enabled"], false);
     // What a job uses cannot be deleted under it.
     let in_use = admin
-        .gql(
-            "mutation($id: ID!) { deleteFormLetter(id: $id) }",
-            json!({"id": news}),
-        )
+        .gql("mutation($id: ID!) { deleteFormLetter(id: $id) }", json!({"id": news}))
         .await;
     assert_eq!(in_use.code(), "CONFLICT");
     assert!(
-        in_use.errors()[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Wochenpost"),
+        in_use.errors()[0]["message"].as_str().unwrap().contains("Wochenpost"),
         "{:?}",
         in_use.body
     );
 
-    let export = admin.gql("mutation { exportNurturingJobs(language: \"de\") { fileName contentType contentBase64 } }", json!({})).await;
+    let export = admin
+        .gql(
+            "mutation { exportNurturingJobs(language: \"de\") { fileName contentType contentBase64 } }",
+            json!({}),
+        )
+        .await;
     let file = &export.data()["exportNurturingJobs"];
     assert!(file["fileName"].as_str().unwrap().ends_with(".xlsx"));
     use base64::Engine;
@@ -826,20 +793,14 @@ async fn jobs_are_edited_copied_exported_and_deleted_and_name_bad_input(backend:
 
     for id in [&job_id, &id(&copied.data()["copyNurturingJob"]["id"])] {
         let deleted = admin
-            .gql(
-                "mutation($id: ID!) { deleteNurturingJob(id: $id) }",
-                json!({"id": id}),
-            )
+            .gql("mutation($id: ID!) { deleteNurturingJob(id: $id) }", json!({"id": id}))
             .await;
         assert_eq!(deleted.data()["deleteNurturingJob"], true);
     }
     let listed = admin.gql("{ nurturingJobs { id } }", json!({})).await;
     assert_eq!(listed.data()["nurturingJobs"], json!([]));
     let freed = admin
-        .gql(
-            "mutation($id: ID!) { deleteFormLetter(id: $id) }",
-            json!({"id": news}),
-        )
+        .gql("mutation($id: ID!) { deleteFormLetter(id: $id) }", json!({"id": news}))
         .await;
     assert_eq!(freed.data()["deleteFormLetter"], true);
 }
@@ -879,7 +840,11 @@ async fn two_processes_on_one_postgres_send_each_entry_once() {
         candidate(&admin, json!({"firstName": format!("P{n}"), "lastName": format!("Person{n:02}"), "emails": [format!("bulk+p{n}@example.test")], "inTalentPool": true})).await;
     }
     let pool = query(&admin, "Pool", json!({"inTalentPool": true})).await;
-    let news = letter(&admin, json!({"name": "Rundbrief", "subject": "Rundbrief an {{ candidate.last_name }}", "bodyText": "Hallo"})).await;
+    let news = letter(
+        &admin,
+        json!({"name": "Rundbrief", "subject": "Rundbrief an {{ candidate.last_name }}", "bodyText": "Hallo"}),
+    )
+    .await;
     let day = Utc::now().date_naive() + Duration::days(1);
     let before = berlin_eight(day) - Duration::hours(1);
     set_clock(&first, &admin, before).await;
@@ -891,14 +856,8 @@ async fn two_processes_on_one_postgres_send_each_entry_once() {
     )
     .await["id"]);
     let at = berlin_eight(day);
-    tokio::join!(
-        set_clock(&first, &admin, at),
-        set_clock(&second, &other_admin, at)
-    );
-    let done = entries_when(&first, &token, &admin, &job_id, |counts| {
-        counts["sent"] == 20
-    })
-    .await;
+    tokio::join!(set_clock(&first, &admin, at), set_clock(&second, &other_admin, at));
+    let done = entries_when(&first, &token, &admin, &job_id, |counts| counts["sent"] == 20).await;
     assert_eq!(done.len(), 20);
     let outbox = admin
         .gql(
@@ -910,33 +869,17 @@ async fn two_processes_on_one_postgres_send_each_entry_once() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| {
-            e["node"]["subject"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("Rundbrief")
-        })
+        .filter(|e| e["node"]["subject"].as_str().unwrap_or("").starts_with("Rundbrief"))
         .map(|e| e["node"]["toAddress"].as_str().unwrap().to_owned())
         .collect();
     recipients.sort();
     let before_dedup = recipients.len();
     recipients.dedup();
-    assert_eq!(
-        (before_dedup, recipients.len()),
-        (20, 20),
-        "one mail per entry"
-    );
+    assert_eq!((before_dedup, recipients.len()), (20, 20), "one mail per entry");
     // Every mail was accepted and nothing else is queued: Dovecot holds exactly 20.
     for n in 0..20 {
         let subject = format!("Rundbrief an Person{n:02}");
-        wait_for_mail(
-            &dovecot,
-            "bulk",
-            LIMIT,
-            || postfix.log(),
-            |raw| raw.contains(&subject),
-        )
-        .await;
+        wait_for_mail(&dovecot, "bulk", LIMIT, || postfix.log(), |raw| raw.contains(&subject)).await;
     }
     assert_eq!(dovecot.counts("bulk", "INBOX").0, 20);
 }

@@ -58,12 +58,7 @@ async fn world(backend: Backend, provider_args: &[&str]) -> World {
     }
 }
 
-async fn register_client(
-    admin: &Client,
-    server: &OauthServer,
-    dovecot: &Dovecot,
-    postfix: &Postfix,
-) -> Value {
+async fn register_client(admin: &Client, server: &OauthServer, dovecot: &Dovecot, postfix: &Postfix) -> Value {
     let set = admin
         .gql(
             "mutation($input: OauthClientInput!) { setOauthClient(provider: MICROSOFT, input: $input) { \
@@ -96,10 +91,7 @@ async fn start_connect(admin: &Client, purpose: &str, target: &str) -> String {
         )
         .await;
     assert!(started.errors().is_empty(), "{:?}", started.body);
-    started.data()["startOauthConnect"]["url"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    started.data()["startOauthConnect"]["url"].as_str().unwrap().to_owned()
 }
 
 /// What the app's callback page does with the provider's redirect: hands `code` and
@@ -150,18 +142,8 @@ async fn account(admin: &Client, account_id: &str) -> Value {
     read.data()["inboundAccount"].clone()
 }
 
-async fn wait_for_account(
-    app: &TestApp,
-    token: &str,
-    account_id: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let mut socket = connect(
-        app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+async fn wait_for_account(app: &TestApp, token: &str, account_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let mut socket = connect(app, None, json!({"authorization": format!("Bearer {token}")})).await;
     let query = format!("subscription {{ inboundAccountStatusChanged {{ {ACCOUNT_FIELDS} }} }}");
     let data = wait_for(&mut socket, &query, LIMIT, |data| {
         let account = &data["inboundAccountStatusChanged"];
@@ -172,9 +154,7 @@ async fn wait_for_account(
 }
 
 async fn main_entity(admin: &Client) -> String {
-    let entities = admin
-        .gql("{ legalEntities { id isMain } }", json!({}))
-        .await;
+    let entities = admin.gql("{ legalEntities { id isMain } }", json!({})).await;
     id(&entities.data()["legalEntities"]
         .as_array()
         .unwrap()
@@ -183,9 +163,7 @@ async fn main_entity(admin: &Client) -> String {
         .unwrap()["id"])
 }
 
-async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sends_by_xoauth2(
-    backend: Backend,
-) {
+async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sends_by_xoauth2(backend: Backend) {
     let World {
         server,
         dovecot,
@@ -230,17 +208,17 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
     );
     // A bad endpoint is refused with the field named.
     let bad = admin
-        .gql("mutation { setOauthClient(provider: MICROSOFT, input: {tokenUrl: \"not a url\"}) { clientId } }", json!({}))
+        .gql(
+            "mutation { setOauthClient(provider: MICROSOFT, input: {tokenUrl: \"not a url\"}) { clientId } }",
+            json!({}),
+        )
         .await;
     assert_eq!(bad.field().as_deref(), Some("tokenUrl"));
 
     let inbound = create_microsoft_account(&admin, "Bewerbungen M365").await;
     let account_id = id(&inbound["id"]);
     // The account waits for its connection and says so.
-    let waiting = wait_for_account(&app, &token, &account_id, |a| {
-        a["statusProblem"] == "AUTHORIZATION"
-    })
-    .await;
+    let waiting = wait_for_account(&app, &token, &account_id, |a| a["statusProblem"] == "AUTHORIZATION").await;
     assert_eq!(waiting["authMethod"], "OAUTH");
     assert_eq!(
         waiting["port"], dovecot.imap_port,
@@ -249,17 +227,10 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
 
     let url = start_connect(&admin, "INBOUND_ACCOUNT", &account_id).await;
     let parsed = reqwest::Url::parse(&url).unwrap();
-    let query: std::collections::HashMap<String, String> =
-        parsed.query_pairs().into_owned().collect();
-    assert!(
-        url.starts_with(&format!("{}/authorize?", server.url)),
-        "{url}"
-    );
+    let query: std::collections::HashMap<String, String> = parsed.query_pairs().into_owned().collect();
+    assert!(url.starts_with(&format!("{}/authorize?", server.url)), "{url}");
     assert_eq!(query["code_challenge_method"], "S256");
-    assert_eq!(
-        query["redirect_uri"],
-        format!("{}/oauth/callback", app.address)
-    );
+    assert_eq!(query["redirect_uri"], format!("{}/oauth/callback", app.address));
     for scope in [
         "https://outlook.office.com/IMAP.AccessAsUser.All",
         "https://outlook.office.com/SMTP.Send",
@@ -273,10 +244,7 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
     }
     let callback = server.consent(&url, "jobs@example.test", true).await;
     // Finishing belongs to the admin's session: a browser without it is turned away.
-    assert_eq!(
-        finish(&app.anonymous(), &callback).await.code(),
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(finish(&app.anonymous(), &callback).await.code(), "UNAUTHENTICATED");
     let finished = finish(&admin, &callback).await;
     assert!(finished.errors().is_empty(), "{:?}", finished.body);
     assert_eq!(
@@ -311,15 +279,7 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
     );
 
     // The main entity's sender: connect, then a mail to a candidate leaves by XOAUTH2.
-    let landed = connect_mailbox(
-        &app,
-        &admin,
-        &server,
-        "SENDER_IDENTITY",
-        &entity,
-        "jobs@example.test",
-    )
-    .await;
+    let landed = connect_mailbox(&app, &admin, &server, "SENDER_IDENTITY", &entity, "jobs@example.test").await;
     assert_eq!(landed, "/settings/outgoing");
     let sender = admin
         .gql(
@@ -390,20 +350,13 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
     let refused = finish(&admin, expired_url.as_str()).await;
     assert_eq!(refused.field().as_deref(), Some("state"));
     assert!(
-        refused.errors()[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("expired"),
+        refused.errors()[0]["message"].as_str().unwrap().contains("expired"),
         "{:?}",
         refused.body
     );
     // Declining at the provider is reported as such.
     let url = start_connect(&admin, "INBOUND_ACCOUNT", &account_id).await;
-    let declined = finish(
-        &admin,
-        &server.consent(&url, "jobs@example.test", false).await,
-    )
-    .await;
+    let declined = finish(&admin, &server.consent(&url, "jobs@example.test", false).await).await;
     assert!(
         declined.errors()[0]["message"]
             .as_str()
@@ -420,10 +373,7 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
             json!({}),
         )
         .await;
-    assert_eq!(
-        everything.data()["oauthAccounts"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(everything.data()["oauthAccounts"].as_array().unwrap().len(), 2);
     for token in server.issued_refresh_tokens("jobs@example.test").await {
         assert!(!everything.body.to_string().contains(&token));
     }
@@ -438,9 +388,7 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
         .await;
     assert!(deleted.errors().is_empty(), "{:?}", deleted.body);
     server.wait_for("revocations", before + 1).await;
-    let left = admin
-        .gql("{ oauthAccounts { mailboxAddress } }", json!({}))
-        .await;
+    let left = admin.gql("{ oauthAccounts { mailboxAddress } }", json!({})).await;
     assert_eq!(
         left.data()["oauthAccounts"].as_array().unwrap().len(),
         1,
@@ -449,9 +397,7 @@ async fn a_microsoft_mailbox_is_connected_through_the_callback_and_reads_and_sen
     );
 }
 
-async fn tokens_are_refreshed_before_expiry_and_a_rotated_refresh_token_replaces_the_old(
-    backend: Backend,
-) {
+async fn tokens_are_refreshed_before_expiry_and_a_rotated_refresh_token_replaces_the_old(backend: Backend) {
     // Access tokens live 4 seconds: the IMAP session ends before its token does and
     // signs in again with a refreshed one.
     let World {
@@ -477,12 +423,7 @@ async fn tokens_are_refreshed_before_expiry_and_a_rotated_refresh_token_replaces
     dovecot.deliver(
         "jobs",
         None,
-        &application_mail(
-            "Ali Kaya",
-            "ali@example.org",
-            "Bewerbung 1",
-            "ali-1@example.org",
-        ),
+        &application_mail("Ali Kaya", "ali@example.org", "Bewerbung 1", "ali-1@example.org"),
     );
     within(LIMIT, wait_for_email_count(&app, &token, 1, LIMIT)).await;
     server.wait_for("refresh_token", 2).await;
@@ -490,12 +431,7 @@ async fn tokens_are_refreshed_before_expiry_and_a_rotated_refresh_token_replaces
     dovecot.deliver(
         "jobs",
         None,
-        &application_mail(
-            "Ali Kaya",
-            "ali@example.org",
-            "Bewerbung 2",
-            "ali-2@example.org",
-        ),
+        &application_mail("Ali Kaya", "ali@example.org", "Bewerbung 2", "ali-2@example.org"),
     );
     within(LIMIT, wait_for_email_count(&app, &token, 2, LIMIT)).await;
 
@@ -510,10 +446,7 @@ async fn tokens_are_refreshed_before_expiry_and_a_rotated_refresh_token_replaces
     );
     let before = server.stats().await;
     server
-        .wait_for(
-            "refresh_token",
-            before["refresh_token"].as_u64().unwrap() + 1,
-        )
+        .wait_for("refresh_token", before["refresh_token"].as_u64().unwrap() + 1)
         .await;
     assert_eq!(
         server.stats().await["refresh_refused"],
@@ -524,9 +457,7 @@ async fn tokens_are_refreshed_before_expiry_and_a_rotated_refresh_token_replaces
     assert_eq!(account["oauth"]["state"], "CONNECTED", "{account}");
 }
 
-async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other_accounts(
-    backend: Backend,
-) {
+async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other_accounts(backend: Backend) {
     let World {
         server,
         mut dovecot,
@@ -555,22 +486,12 @@ async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other
     dovecot.deliver(
         "jobs",
         None,
-        &application_mail(
-            "Eva Lind",
-            "eva@example.org",
-            "Bewerbung",
-            "eva-1@example.org",
-        ),
+        &application_mail("Eva Lind", "eva@example.org", "Bewerbung", "eva-1@example.org"),
     );
     dovecot.deliver(
         "sales",
         None,
-        &application_mail(
-            "Tom Hahn",
-            "tom@example.org",
-            "Bewerbung",
-            "tom-1@example.org",
-        ),
+        &application_mail("Tom Hahn", "tom@example.org", "Bewerbung", "tom-1@example.org"),
     );
     within(LIMIT, wait_for_email_count(&app, &token, 2, LIMIT)).await;
 
@@ -578,22 +499,21 @@ async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other
     server.revoke_user("jobs@example.test").await;
     dovecot.stop();
     dovecot.resume();
-    let failed = wait_for_account(&app, &token, &oauth_account, |a| {
-        a["statusProblem"] == "AUTHORIZATION"
-    })
-    .await;
+    let failed = wait_for_account(&app, &token, &oauth_account, |a| a["statusProblem"] == "AUTHORIZATION").await;
     assert_eq!(failed["status"], "ERROR");
     assert_eq!(failed["oauth"]["state"], "REAUTHORIZATION_NEEDED");
     let detail = failed["statusDetail"].as_str().unwrap();
     assert!(
-        detail.contains("Microsoft sign-in of jobs@example.test must be renewed")
-            && detail.contains("invalid_grant"),
+        detail.contains("Microsoft sign-in of jobs@example.test must be renewed") && detail.contains("invalid_grant"),
         "{detail}"
     );
 
     // The admins hear of it by mail through the system channel, once.
     let outbox = admin
-        .gql("{ outboxMessages(first: 20) { edges { node { purpose channel toAddress subject bodyText } } } }", json!({}))
+        .gql(
+            "{ outboxMessages(first: 20) { edges { node { purpose channel toAddress subject bodyText } } } }",
+            json!({}),
+        )
         .await;
     let notices: Vec<Value> = outbox.data()["outboxMessages"]["edges"]
         .as_array()
@@ -620,12 +540,7 @@ async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other
     dovecot.deliver(
         "sales",
         None,
-        &application_mail(
-            "Ina Roth",
-            "ina@example.org",
-            "Bewerbung",
-            "ina-1@example.org",
-        ),
+        &application_mail("Ina Roth", "ina@example.org", "Bewerbung", "ina-1@example.org"),
     );
     within(LIMIT, wait_for_email_count(&app, &token, 3, LIMIT)).await;
 
@@ -634,12 +549,7 @@ async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other
     dovecot.deliver(
         "jobs",
         None,
-        &application_mail(
-            "Eva Lind",
-            "eva@example.org",
-            "Nachtrag",
-            "eva-2@example.org",
-        ),
+        &application_mail("Eva Lind", "eva@example.org", "Nachtrag", "eva-2@example.org"),
     );
     connect_mailbox(
         &app,
@@ -666,10 +576,7 @@ async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other
             json!({"id": connection}),
         )
         .await;
-    assert_eq!(
-        disconnected.data()["disconnectOauth"]["state"],
-        "DISCONNECTED"
-    );
+    assert_eq!(disconnected.data()["disconnectOauth"]["state"], "DISCONNECTED");
     server.wait_for("revocations", 1).await;
     let after = account(&admin, &oauth_account).await;
     assert_eq!(after["statusProblem"], "AUTHORIZATION", "{after}");
@@ -701,7 +608,11 @@ async fn concurrent_uses_share_one_refresh_and_mail_waits_for_a_reconnect(backen
     let candidate = create_candidate(&admin, "Lea", "Vogt", "bulk@example.test").await;
     let mut queued = Vec::new();
     for n in 0..5 {
-        let mail = send(&admin, json!({"candidateId": candidate, "subject": format!("Nachricht {n}"), "body": "Hallo Lea"})).await;
+        let mail = send(
+            &admin,
+            json!({"candidateId": candidate, "subject": format!("Nachricht {n}"), "body": "Hallo Lea"}),
+        )
+        .await;
         queued.push(id(&mail.data()["sendMessage"]["id"]));
     }
     for message in &queued {
@@ -712,10 +623,7 @@ async fn concurrent_uses_share_one_refresh_and_mail_waits_for_a_reconnect(backen
         assert_eq!(done["status"], "SENT", "{done}");
     }
     let stats = server.stats().await;
-    assert_eq!(
-        stats["refresh_token"], 1,
-        "one refresh for all five mails: {stats}"
-    );
+    assert_eq!(stats["refresh_token"], 1, "one refresh for all five mails: {stats}");
 
     // Without a connection, mail waits in the outbox saying why, and goes out once the
     // mailbox is connected again.
@@ -727,20 +635,14 @@ async fn concurrent_uses_share_one_refresh_and_mail_waits_for_a_reconnect(backen
             json!({"id": connection}),
         )
         .await;
-    assert_eq!(
-        disconnected.data()["disconnectOauth"]["state"],
-        "DISCONNECTED"
-    );
+    assert_eq!(disconnected.data()["disconnectOauth"]["state"], "DISCONNECTED");
     let waiting = send(
         &admin,
         json!({"candidateId": candidate, "subject": "Nach dem Trennen", "body": "Hallo Lea"}),
     )
     .await;
     let waiting = id(&waiting.data()["sendMessage"]["id"]);
-    let held = wait_for_outbox(&app, &token, &waiting, |m| {
-        m["lastProblem"] == "AUTHORIZATION"
-    })
-    .await;
+    let held = wait_for_outbox(&app, &token, &waiting, |m| m["lastProblem"] == "AUTHORIZATION").await;
     assert_eq!(held["status"], "RETRYING", "{held}");
     connect_mailbox(
         &app,
@@ -812,7 +714,11 @@ async fn two_processes_on_one_postgres_share_one_refresh() {
     let mut queued = Vec::new();
     for n in 0..10 {
         let client = if n % 2 == 0 { &admin } else { &other_admin };
-        let mail = send(client, json!({"candidateId": candidate, "subject": format!("Zwei Prozesse {n}"), "body": "Hallo Nora"})).await;
+        let mail = send(
+            client,
+            json!({"candidateId": candidate, "subject": format!("Zwei Prozesse {n}"), "body": "Hallo Nora"}),
+        )
+        .await;
         queued.push(id(&mail.data()["sendMessage"]["id"]));
     }
     for message in &queued {
@@ -823,10 +729,7 @@ async fn two_processes_on_one_postgres_share_one_refresh() {
         assert_eq!(done["status"], "SENT", "{done}");
     }
     let stats = server.stats().await;
-    assert_eq!(
-        stats["refresh_token"], 1,
-        "one refresh across both processes: {stats}"
-    );
+    assert_eq!(stats["refresh_token"], 1, "one refresh across both processes: {stats}");
     assert_eq!(stats["refresh_refused"], 0, "{stats}");
     let connections = admin.gql("{ oauthAccounts { state } }", json!({})).await;
     assert_eq!(connections.data()["oauthAccounts"][0]["state"], "CONNECTED");

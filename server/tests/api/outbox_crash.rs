@@ -28,15 +28,9 @@ const LIMIT: Duration = Duration::from_secs(60);
 async fn token(server: &Server) -> String {
     let created = server
         .client
-        .gql(
-            "mutation { createApiToken(name: \"watch\") { token } }",
-            json!({}),
-        )
+        .gql("mutation { createApiToken(name: \"watch\") { token } }", json!({}))
         .await;
-    created.data()["createApiToken"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    created.data()["createApiToken"]["token"].as_str().unwrap().to_owned()
 }
 
 /// Follows every outbox change on one subscription until `done` says the collected
@@ -49,12 +43,7 @@ async fn watch_outbox(
 ) -> HashMap<String, Value> {
     let token = token(server).await;
     let url = format!("ws://127.0.0.1:{}/graphql/ws", server.port);
-    let mut socket = connect_to(
-        &url,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket = connect_to(&url, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(
         &mut socket,
         "outbox",
@@ -67,9 +56,7 @@ async fn watch_outbox(
     while !done(&latest) {
         let data = tokio::time::timeout_at(deadline, next_data(&mut socket))
             .await
-            .unwrap_or_else(|_| {
-                panic!("not reached within {LIMIT:?}; {} mails seen", latest.len())
-            });
+            .unwrap_or_else(|_| panic!("not reached within {LIMIT:?}; {} mails seen", latest.len()));
         let message = data["outboxMessageChanged"].clone();
         latest.insert(id(&message["id"]), message);
     }
@@ -83,15 +70,8 @@ async fn wait_until_all_sent(server: &Server, ids: &[String]) -> Vec<Value> {
     let url = format!("ws://127.0.0.1:{}/graphql/ws", server.port);
     let mut sent = Vec::new();
     for message_id in ids {
-        let mut socket = connect_to(
-            &url,
-            None,
-            json!({"authorization": format!("Bearer {token}")}),
-        )
-        .await;
-        let query = format!(
-            "subscription {{ outboxMessageChanged(id: \"{message_id}\") {{ {OUTBOX_FIELDS} }} }}"
-        );
+        let mut socket = connect_to(&url, None, json!({"authorization": format!("Bearer {token}")})).await;
+        let query = format!("subscription {{ outboxMessageChanged(id: \"{message_id}\") {{ {OUTBOX_FIELDS} }} }}");
         let data = crate::subscriptions::wait_for(&mut socket, &query, LIMIT, |data| {
             data["outboxMessageChanged"]["status"] == "SENT"
         })
@@ -148,11 +128,9 @@ async fn queued_mail_survives_a_kill_while_the_server_is_unreachable(backend: Ba
     let candidate = create_candidate(&first.client, "Kai", "Kurz", "kai@example.test").await;
     let mut ids = Vec::new();
     // Every mail is queued and has failed to connect at least once before the kill.
-    watch_outbox(
-        &first,
-        async { ids = queue(&first, &candidate, 20).await },
-        |seen| seen.len() == 20 && seen.values().all(|m| m["status"] == "RETRYING"),
-    )
+    watch_outbox(&first, async { ids = queue(&first, &candidate, 20).await }, |seen| {
+        seen.len() == 20 && seen.values().all(|m| m["status"] == "RETRYING")
+    })
     .await;
     drop(first);
 
@@ -171,11 +149,9 @@ async fn an_ordinary_restart_while_sending_sends_nothing_twice(backend: Backend)
     create_outbound(&first.client, sink_account(&sink)).await;
     let candidate = create_candidate(&first.client, "Lea", "Lang", "lea@example.test").await;
     let mut ids = Vec::new();
-    watch_outbox(
-        &first,
-        async { ids = queue(&first, &candidate, 200).await },
-        |seen| seen.values().filter(|m| m["status"] == "SENT").count() >= 10,
-    )
+    watch_outbox(&first, async { ids = queue(&first, &candidate, 200).await }, |seen| {
+        seen.values().filter(|m| m["status"] == "SENT").count() >= 10
+    })
     .await;
     // SIGTERM, as a service manager stops it.
     let stopped = std::process::Command::new("kill")
@@ -199,10 +175,7 @@ async fn an_ordinary_restart_while_sending_sends_nothing_twice(backend: Backend)
     let sent = wait_until_all_sent(&second, &ids).await;
     for (message, count) in arrivals(&sink, &sent) {
         assert_eq!(count, 1, "each mail exactly once: {message}");
-        assert_eq!(
-            message["interruptedAttempts"], 0,
-            "nothing was cut off: {message}"
-        );
+        assert_eq!(message["interruptedAttempts"], 0, "nothing was cut off: {message}");
     }
 }
 
@@ -213,11 +186,9 @@ async fn a_kill_while_sending_repeats_at_most_the_attempts_it_cut_off(backend: B
     create_outbound(&first.client, sink_account(&sink)).await;
     let candidate = create_candidate(&first.client, "Mia", "Maier", "mia@example.test").await;
     let mut ids = Vec::new();
-    watch_outbox(
-        &first,
-        async { ids = queue(&first, &candidate, 200).await },
-        |seen| seen.values().filter(|m| m["status"] == "SENT").count() >= 10,
-    )
+    watch_outbox(&first, async { ids = queue(&first, &candidate, 200).await }, |seen| {
+        seen.values().filter(|m| m["status"] == "SENT").count() >= 10
+    })
     .await;
     drop(first);
 

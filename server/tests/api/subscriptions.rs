@@ -23,29 +23,19 @@ pub(crate) async fn connect(app: &TestApp, cookie: Option<&str>, init_payload: V
 /// `connect` for a server started outside `TestApp`.
 pub(crate) async fn connect_to(ws_url: &str, cookie: Option<&str>, init_payload: Value) -> Socket {
     let mut request = ws_url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
     if let Some(cookie) = cookie {
-        request
-            .headers_mut()
-            .insert("cookie", cookie.parse().unwrap());
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
     }
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    send(
-        &mut socket,
-        json!({"type": "connection_init", "payload": init_payload}),
-    )
-    .await;
+    send(&mut socket, json!({"type": "connection_init", "payload": init_payload})).await;
     socket
 }
 
 pub(crate) async fn send(socket: &mut Socket, message: Value) {
-    socket
-        .send(Message::Text(message.to_string().into()))
-        .await
-        .unwrap();
+    socket.send(Message::Text(message.to_string().into())).await.unwrap();
 }
 
 /// The next protocol message (pings are answered by the library), or None when closed.
@@ -109,26 +99,15 @@ pub(crate) async fn next_data(socket: &mut Socket) -> Value {
 pub(crate) async fn api_token(app: &TestApp) -> String {
     let admin = app.admin().await;
     let created = admin
-        .gql(
-            "mutation { createApiToken(name: \"ws\") { token } }",
-            json!({}),
-        )
+        .gql("mutation { createApiToken(name: \"ws\") { token } }", json!({}))
         .await;
-    created.data()["createApiToken"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    created.data()["createApiToken"]["token"].as_str().unwrap().to_owned()
 }
 
 async fn new_applications_arrive_on_an_open_subscription(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = api_token(&app).await;
-    let mut socket = connect(
-        &app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(
         &mut socket,
         "1",
@@ -144,8 +123,7 @@ async fn new_applications_arrive_on_an_open_subscription(backend: Backend) {
         loop {
             attempt += 1;
             submit(&admin, &format!("Live{attempt}"), json!({})).await;
-            if let Ok(Some(message)) =
-                tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await
+            if let Ok(Some(message)) = tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await
             {
                 return message;
             }
@@ -176,29 +154,20 @@ async fn subscribers_only_hear_of_items_they_may_see(backend: Backend) {
         .unwrap()
         .to_owned();
     let mut socket = connect(&app, Some(&cookie), json!({})).await;
-    subscribe(
-        &mut socket,
-        "1",
-        "subscription { inboxItemAdded { senderName } }",
-    )
-    .await;
+    subscribe(&mut socket, "1", "subscription { inboxItemAdded { senderName } }").await;
 
     // Until the subscription is live, items without a group may be missed; once one
     // arrives, a hidden item followed by a visible one must yield only the visible one.
     within(DEADLINE, async {
         loop {
             submit(&c.admin, "Warmup", json!({})).await;
-            if let Ok(Some(_)) =
-                tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await
-            {
+            if let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(300), next_message(&mut socket)).await {
                 break;
             }
         }
     })
     .await;
-    while let Ok(Some(_)) =
-        tokio::time::timeout(Duration::from_millis(200), next_message(&mut socket)).await
-    {}
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(200), next_message(&mut socket)).await {}
     submit(&c.admin, "Geheim", json!({"userGroupId": c.group_g})).await;
     submit(&c.admin, "Offen", json!({})).await;
     let data = next_data(&mut socket).await;
@@ -210,22 +179,14 @@ async fn counts_are_pushed_at_start_and_after_each_change(backend: Backend) {
     let token = api_token(&app).await;
     let admin = app.admin().await;
     submit(&admin, "Erste", json!({})).await;
-    let mut socket = connect(
-        &app,
-        None,
-        json!({"authorization": format!("Bearer {token}")}),
-    )
-    .await;
+    let mut socket = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
     subscribe(
         &mut socket,
         "c",
         "subscription { inboxCountsChanged { onlineForm total } }",
     )
     .await;
-    assert_eq!(
-        next_data(&mut socket).await["inboxCountsChanged"]["total"],
-        1
-    );
+    assert_eq!(next_data(&mut socket).await["inboxCountsChanged"]["total"], 1);
     submit(&admin, "Zweite", json!({})).await;
     assert_eq!(
         next_data(&mut socket).await["inboxCountsChanged"],
@@ -251,16 +212,8 @@ async fn logging_out_ends_the_open_subscriptions_of_that_user(backend: Backend) 
         .unwrap()
         .to_owned();
     let mut socket = connect(&app, Some(&cookie), json!({})).await;
-    subscribe(
-        &mut socket,
-        "c",
-        "subscription { inboxCountsChanged { total } }",
-    )
-    .await;
-    assert_eq!(
-        next_data(&mut socket).await["inboxCountsChanged"]["total"],
-        0
-    );
+    subscribe(&mut socket, "c", "subscription { inboxCountsChanged { total } }").await;
+    assert_eq!(next_data(&mut socket).await["inboxCountsChanged"]["total"], 0);
 
     // Log that session out (the request carries the same cookie).
     let session = reqwest::Client::new();

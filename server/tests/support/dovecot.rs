@@ -72,9 +72,7 @@ impl Dovecot {
         for sub in ["run", "state", "mail"] {
             std::fs::create_dir_all(root.join(sub)).expect("dovecot dir");
         }
-        run(Command::new("chown")
-            .arg("mail:mail")
-            .arg(root.join("mail")));
+        run(Command::new("chown").arg("mail:mail").arg(root.join("mail")));
         run(Command::new("openssl")
             .args([
                 "req",
@@ -107,10 +105,8 @@ impl Dovecot {
             .replace("@LMTP_PORT@", &lmtp_port.to_string())
             .replace("@AUTH_PORT@", &auth_port.to_string());
         std::fs::write(root.join("dovecot.conf"), config).expect("dovecot.conf");
-        let oauth = include_str!("dovecot-oauth2.conf.ext.in")
-            .replace("@INTROSPECTION_URL@", introspection_url);
-        std::fs::write(root.join("dovecot-oauth2.conf.ext"), oauth)
-            .expect("dovecot-oauth2.conf.ext");
+        let oauth = include_str!("dovecot-oauth2.conf.ext.in").replace("@INTROSPECTION_URL@", introspection_url);
+        std::fs::write(root.join("dovecot-oauth2.conf.ext"), oauth).expect("dovecot-oauth2.conf.ext");
         let mut dovecot = Self {
             dir,
             imap_port,
@@ -149,10 +145,7 @@ impl Dovecot {
                 .append(true)
                 .open(log_path)
                 .ok();
-            for line in std::io::BufReader::new(stderr)
-                .lines()
-                .map_while(Result::ok)
-            {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(log) = &mut log {
                     let _ = writeln!(log, "{line}");
                 }
@@ -168,22 +161,15 @@ impl Dovecot {
             self.log()
         );
         // The greeting says "ready" once the auth process answers; logins before that wait.
-        let mut stream = TcpStream::connect(("127.0.0.1", self.imap_port))
-            .expect("Dovecot listens once started");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(15)))
-            .expect("timeout");
+        let mut stream = TcpStream::connect(("127.0.0.1", self.imap_port)).expect("Dovecot listens once started");
+        stream.set_read_timeout(Some(Duration::from_secs(15))).expect("timeout");
         let mut greeting = Vec::new();
         let mut buffer = [0u8; 256];
         while !String::from_utf8_lossy(&greeting).contains("ready") {
             let read = stream
                 .read(&mut buffer)
                 .unwrap_or_else(|e| panic!("no IMAP greeting: {e}; log:\n{}", self.log()));
-            assert!(
-                read > 0,
-                "Dovecot closed the connection; log:\n{}",
-                self.log()
-            );
+            assert!(read > 0, "Dovecot closed the connection; log:\n{}", self.log());
             greeting.extend_from_slice(&buffer[..read]);
         }
     }
@@ -191,10 +177,7 @@ impl Dovecot {
     /// Stops the server; its mail stays for `resume`.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(child.id().to_string())
-                .status();
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
             let _ = child.wait();
             // The master exits after its login processes, so the port is closed now.
             assert!(
@@ -212,9 +195,7 @@ impl Dovecot {
     /// `user+folder` addressing.
     pub fn deliver(&self, user: &str, folder: Option<&str>, raw: &[u8]) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.lmtp_port)).expect("LMTP connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
         let recipient = match folder {
             Some(folder) => format!("{user}+{folder}"),
             None => user.to_owned(),

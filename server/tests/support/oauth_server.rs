@@ -87,12 +87,7 @@ impl OauthServer {
     /// Plays the admin at the consent page: opens `authorize_url`, checks the page, and
     /// allows (or denies) for `user`. Returns where the provider sends the browser.
     pub async fn consent(&self, authorize_url: &str, user: &str, allow: bool) -> String {
-        let page = self
-            .http
-            .get(authorize_url)
-            .send()
-            .await
-            .expect("consent page");
+        let page = self.http.get(authorize_url).send().await.expect("consent page");
         assert_eq!(
             page.status(),
             200,
@@ -106,10 +101,7 @@ impl OauthServer {
             .collect();
         let mut form = query;
         form.push(("user".to_owned(), user.to_owned()));
-        form.push((
-            "decision".to_owned(),
-            if allow { "allow" } else { "deny" }.to_owned(),
-        ));
+        form.push(("decision".to_owned(), if allow { "allow" } else { "deny" }.to_owned()));
         let decision = self
             .http
             .post(format!("{}/authorize", self.url))
@@ -118,10 +110,7 @@ impl OauthServer {
             .await
             .expect("decision");
         assert_eq!(decision.status(), 302);
-        decision.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_owned()
+        decision.headers()["location"].to_str().expect("location").to_owned()
     }
 
     pub async fn settings(&self, settings: Value) {
@@ -181,10 +170,7 @@ impl OauthServer {
             .expect("wait");
         let status = response.status();
         let stats: Value = response.json().await.expect("json");
-        assert_eq!(
-            status, 200,
-            "{counter} did not reach {count} within 45 s: {stats}"
-        );
+        assert_eq!(status, 200, "{counter} did not reach {count} within 45 s: {stats}");
         stats
     }
 
@@ -205,10 +191,7 @@ impl OauthServer {
         self.http
             .post(format!("{}/token", self.url))
             .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token),
-            ])
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)])
             .send()
             .await
             .expect("token")

@@ -45,18 +45,10 @@ fn run(command: &mut Command) {
 fn expect_greeting(port: u16, describe: impl Fn() -> String) {
     let stream = TcpStream::connect(("127.0.0.1", port))
         .unwrap_or_else(|e| panic!("no connection to port {port}: {e}; {}", describe()));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     let mut line = String::new();
-    BufReader::new(stream)
-        .read_line(&mut line)
-        .expect("greeting");
-    assert!(
-        line.starts_with("220"),
-        "unexpected greeting {line:?}; {}",
-        describe()
-    );
+    BufReader::new(stream).read_line(&mut line).expect("greeting");
+    assert!(line.starts_with("220"), "unexpected greeting {line:?}; {}", describe());
 }
 
 impl Postfix {
@@ -120,25 +112,15 @@ impl Postfix {
             .collect();
         std::fs::write(root.join("sender_logins"), logins).expect("sender logins");
         let [smtp_port, smtps_port] = free_ports::<2>();
-        let parent = root
-            .parent()
-            .unwrap_or(Path::new("/"))
-            .display()
-            .to_string();
+        let parent = root.parent().unwrap_or(Path::new("/")).display().to_string();
         let fill = |template: &str| {
             template
                 .replace("@DIR@", &root.display().to_string())
                 .replace("@PARENT@", &parent)
                 .replace("@SMTP_PORT@", &smtp_port.to_string())
                 .replace("@SMTPS_PORT@", &smtps_port.to_string())
-                .replace(
-                    "@LMTP_PORT@",
-                    &dovecot.map_or(0, |d| d.lmtp_port).to_string(),
-                )
-                .replace(
-                    "@AUTH_PORT@",
-                    &dovecot.map_or(0, |d| d.auth_port).to_string(),
-                )
+                .replace("@LMTP_PORT@", &dovecot.map_or(0, |d| d.lmtp_port).to_string())
+                .replace("@AUTH_PORT@", &dovecot.map_or(0, |d| d.auth_port).to_string())
         };
         let mut main_cf = fill(include_str!("postfix.main.cf.in"));
         if dovecot.is_none() {
@@ -146,11 +128,7 @@ impl Postfix {
             main_cf.push_str("virtual_transport = discard:\nsmtpd_sasl_auth_enable = no\n");
         }
         std::fs::write(root.join("main.cf"), main_cf).expect("main.cf");
-        std::fs::write(
-            root.join("master.cf"),
-            fill(include_str!("postfix.master.cf.in")),
-        )
-        .expect("master.cf");
+        std::fs::write(root.join("master.cf"), fill(include_str!("postfix.master.cf.in"))).expect("master.cf");
         let postfix = Self {
             dir,
             smtp_port,
@@ -211,11 +189,7 @@ impl SmtpSink {
             .expect("temp dir");
         run(Command::new("chmod").arg("777").arg(dir.path()));
         let [port] = free_ports::<1>();
-        let mut sink = Self {
-            dir,
-            port,
-            child: None,
-        };
+        let mut sink = Self { dir, port, child: None };
         sink.restart(options);
         sink
     }

@@ -24,11 +24,7 @@ pub enum MailStream {
 }
 
 impl AsyncRead for MailStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Self::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
             Self::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
@@ -37,11 +33,7 @@ impl AsyncRead for MailStream {
 }
 
 impl AsyncWrite for MailStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         match self.get_mut() {
             Self::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
             Self::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
@@ -137,12 +129,7 @@ impl MailError {
 
 pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSession, MailError> {
     let target = format!("{}:{}", settings.host, settings.port);
-    let addresses: Vec<_> = match tokio::time::timeout(
-        CONNECT_TIMEOUT,
-        tokio::net::lookup_host(&target),
-    )
-    .await
-    {
+    let addresses: Vec<_> = match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host(&target)).await {
         Ok(Ok(addresses)) => addresses.collect(),
         Ok(Err(error)) => {
             return Err(MailError::new(
@@ -170,9 +157,7 @@ pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSessi
             format!("the host name \"{}\" has no address", settings.host),
         ));
     }
-    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addresses.as_slice()))
-        .await
-    {
+    let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addresses.as_slice())).await {
         Ok(Ok(tcp)) => tcp,
         Ok(Err(error)) => {
             return Err(MailError::new(
@@ -207,9 +192,7 @@ pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSessi
                 .map_err(|error| {
                     MailError::new(
                         MailProblem::Tls,
-                        format!(
-                            "the server refused STARTTLS ({error}); try implicit TLS on port 993"
-                        ),
+                        format!("the server refused STARTTLS ({error}); try implicit TLS on port 993"),
                     )
                 })?;
             let MailStream::Plain(tcp) = plain.into_inner() else {
@@ -234,16 +217,8 @@ pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSessi
                 user: settings.username.clone(),
                 access_token: access_token.clone(),
             };
-            match tokio::time::timeout(
-                CONNECT_TIMEOUT,
-                client.authenticate("XOAUTH2", &authenticator),
-            )
-            .await
-            {
-                Ok(Err((
-                    async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text),
-                    _,
-                ))) => {
+            match tokio::time::timeout(CONNECT_TIMEOUT, client.authenticate("XOAUTH2", &authenticator)).await {
+                Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _))) => {
                     return Err(MailError::new(
                         MailProblem::Login,
                         format!(
@@ -259,16 +234,14 @@ pub async fn connect(tls: &MailTls, settings: &ImapSettings) -> Result<ImapSessi
     };
     match login {
         Ok(Ok(session)) => Ok(session),
-        Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _))) => {
-            Err(MailError::new(
-                MailProblem::Login,
-                format!(
-                    "the server refused the login for \"{}\": {}",
-                    settings.username,
-                    text.trim()
-                ),
-            ))
-        }
+        Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _))) => Err(MailError::new(
+            MailProblem::Login,
+            format!(
+                "the server refused the login for \"{}\": {}",
+                settings.username,
+                text.trim()
+            ),
+        )),
         Ok(Err((error, _))) => Err(MailError::protocol("login", error)),
         Err(_) => Err(MailError::new(
             MailProblem::Login,
@@ -290,16 +263,13 @@ async fn tls_handshake(
     })?;
     match tokio::time::timeout(
         CONNECT_TIMEOUT,
-        tls.connector(settings.accept_invalid_certs)
-            .connect(name, tcp),
+        tls.connector(settings.accept_invalid_certs).connect(name, tcp),
     )
     .await
     {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(error)) => {
-            let hint = if error.to_string().contains("certificate")
-                && !settings.accept_invalid_certs
-            {
+            let hint = if error.to_string().contains("certificate") && !settings.accept_invalid_certs {
                 "; if the server uses a self-signed certificate, install its CA on this machine or allow invalid certificates for this account"
             } else {
                 ""
@@ -335,10 +305,7 @@ async fn read_greeting(client: &mut async_imap::Client<MailStream>) -> Result<()
 }
 
 /// Runs one IMAP command with the command timeout, turning a stall into a clear error.
-pub async fn timed<T>(
-    what: &str,
-    command: impl std::future::Future<Output = T>,
-) -> Result<T, MailError> {
+pub async fn timed<T>(what: &str, command: impl std::future::Future<Output = T>) -> Result<T, MailError> {
     timed_within(what, COMMAND_TIMEOUT, command).await
 }
 
@@ -348,12 +315,9 @@ pub async fn timed_within<T>(
     limit: Duration,
     command: impl std::future::Future<Output = T>,
 ) -> Result<T, MailError> {
-    tokio::time::timeout(limit, command).await.map_err(|_| {
-        MailError::protocol(
-            what,
-            format!("no answer within {} seconds", limit.as_secs()),
-        )
-    })
+    tokio::time::timeout(limit, command)
+        .await
+        .map_err(|_| MailError::protocol(what, format!("no answer within {} seconds", limit.as_secs())))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

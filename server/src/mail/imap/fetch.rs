@@ -53,10 +53,7 @@ pub async fn uids_after(session: &mut ImapSession, last_uid: u32) -> Result<Vec<
     Ok(uids)
 }
 
-pub async fn uids_since(
-    session: &mut ImapSession,
-    since: NaiveDate,
-) -> Result<Vec<u32>, MailError> {
+pub async fn uids_since(session: &mut ImapSession, since: NaiveDate) -> Result<Vec<u32>, MailError> {
     let query = format!("SINCE {}", since.format("%-d-%b-%Y"));
     let mut uids: Vec<u32> = timed("UID SEARCH", session.uid_search(&query))
         .await?
@@ -76,16 +73,10 @@ pub struct HeaderInfo {
 
 /// Size and Message-ID of each message: enough to skip mail that is already known
 /// (after a UIDVALIDITY change or a crash) without downloading it again.
-pub async fn fetch_headers(
-    session: &mut ImapSession,
-    uids: &[u32],
-) -> Result<Vec<HeaderInfo>, MailError> {
+pub async fn fetch_headers(session: &mut ImapSession, uids: &[u32]) -> Result<Vec<HeaderInfo>, MailError> {
     let fetched = timed("UID FETCH", async {
         let stream = session
-            .uid_fetch(
-                uid_set(uids),
-                "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
-            )
+            .uid_fetch(uid_set(uids), "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
             .await?;
         stream.try_collect::<Vec<_>>().await
     })
@@ -115,10 +106,7 @@ pub fn uid_set(uids: &[u32]) -> String {
     let mut iter = uids.iter().copied().peekable();
     while let Some(start) = iter.next() {
         let mut end = start;
-        while end
-            .checked_add(1)
-            .is_some_and(|next| iter.peek() == Some(&next))
-        {
+        while end.checked_add(1).is_some_and(|next| iter.peek() == Some(&next)) {
             end += 1;
             iter.next();
         }

@@ -5,9 +5,7 @@ mod connect;
 mod fetch;
 
 pub use connect::{
-    COMMAND_TIMEOUT, ImapLogin, ImapSession, ImapSettings, MailError, MailFolder, MailStream,
-    connect, list_folders, timed, timed_within,
+    COMMAND_TIMEOUT, ImapLogin, ImapSession, ImapSettings, MailError, MailFolder, MailStream, connect, list_folders,
+    timed, timed_within,
 };
-pub use fetch::{
-    FolderInfo, HeaderInfo, examine, fetch_headers, supports_idle, uid_set, uids_after, uids_since,
-};
+pub use fetch::{FolderInfo, HeaderInfo, examine, fetch_headers, supports_idle, uid_set, uids_after, uids_since};

@@ -10,14 +10,13 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oauth2::basic::{
-    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
-    BasicTokenIntrospectionResponse, BasicTokenType,
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
 };
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
-    TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, ExtraTokenFields,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use talentpost_shared::{MailSecurity, OauthProvider};
@@ -70,13 +69,9 @@ pub fn defaults(provider: OauthProvider, tenant: Option<&str>) -> ProviderDefaul
         },
         OauthProvider::Microsoft => {
             // "organizations": any work or school account; a tenant id pins one directory.
-            let tenant = tenant
-                .filter(|t| !t.trim().is_empty())
-                .unwrap_or("organizations");
+            let tenant = tenant.filter(|t| !t.trim().is_empty()).unwrap_or("organizations");
             ProviderDefaults {
-                authorize_url: format!(
-                    "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"
-                ),
+                authorize_url: format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"),
                 token_url: format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
                 revoke_url: None,
                 userinfo_url: None,
@@ -170,16 +165,12 @@ pub struct AuthorizationRequest {
 
 fn client(settings: &ProviderSettings, redirect_url: &str) -> Result<MailClient, OauthError> {
     let auth_url = AuthUrl::new(settings.authorize_url.clone()).map_err(|error| {
-        OauthError::Configuration(format!(
-            "the authorisation endpoint is not a valid URL: {error}"
-        ))
+        OauthError::Configuration(format!("the authorisation endpoint is not a valid URL: {error}"))
     })?;
-    let token_url = TokenUrl::new(settings.token_url.clone()).map_err(|error| {
-        OauthError::Configuration(format!("the token endpoint is not a valid URL: {error}"))
-    })?;
-    let redirect = RedirectUrl::new(redirect_url.to_owned()).map_err(|error| {
-        OauthError::Configuration(format!("the callback address is not a valid URL: {error}"))
-    })?;
+    let token_url = TokenUrl::new(settings.token_url.clone())
+        .map_err(|error| OauthError::Configuration(format!("the token endpoint is not a valid URL: {error}")))?;
+    let redirect = RedirectUrl::new(redirect_url.to_owned())
+        .map_err(|error| OauthError::Configuration(format!("the callback address is not a valid URL: {error}")))?;
     let mut client = oauth2::Client::new(ClientId::new(settings.client_id.clone()))
         .set_auth_uri(auth_url)
         .set_token_uri(token_url)
@@ -267,18 +258,11 @@ pub async fn refresh(
 
 /// Tells the provider the grant is no longer wanted (RFC 7009), where it offers that.
 /// Best effort: the tokens are deleted here either way.
-pub async fn revoke(
-    http: &reqwest::Client,
-    settings: &ProviderSettings,
-    token: &str,
-) -> Result<(), OauthError> {
+pub async fn revoke(http: &reqwest::Client, settings: &ProviderSettings, token: &str) -> Result<(), OauthError> {
     let Some(url) = &settings.revoke_url else {
         return Ok(());
     };
-    let mut form = vec![
-        ("token", token.to_owned()),
-        ("client_id", settings.client_id.clone()),
-    ];
+    let mut form = vec![("token", token.to_owned()), ("client_id", settings.client_id.clone())];
     if let Some(secret) = &settings.client_secret {
         form.push(("client_secret", secret.clone()));
     }
@@ -307,9 +291,7 @@ fn issued(response: &MailTokenResponse) -> IssuedTokens {
     }
 }
 
-fn classify<E: std::error::Error + 'static>(
-    error: RequestTokenError<E, BasicErrorResponse>,
-) -> OauthError {
+fn classify<E: std::error::Error + 'static>(error: RequestTokenError<E, BasicErrorResponse>) -> OauthError {
     match error {
         RequestTokenError::ServerResponse(response) => {
             let detail = match response.error_description() {
@@ -318,16 +300,17 @@ fn classify<E: std::error::Error + 'static>(
             };
             match response.error() {
                 BasicErrorResponseType::InvalidGrant => OauthError::InvalidGrant(detail),
-                BasicErrorResponseType::InvalidClient
-                | BasicErrorResponseType::UnauthorizedClient => OauthError::Client(detail),
+                BasicErrorResponseType::InvalidClient | BasicErrorResponseType::UnauthorizedClient => {
+                    OauthError::Client(detail)
+                }
                 _ => OauthError::Unavailable(detail),
             }
         }
         RequestTokenError::Request(error) => OauthError::Unavailable(error.to_string()),
         // Never the body: an answer that fails to parse may still hold tokens.
-        RequestTokenError::Parse(error, _) => OauthError::Unavailable(format!(
-            "unexpected answer from the token endpoint ({error})"
-        )),
+        RequestTokenError::Parse(error, _) => {
+            OauthError::Unavailable(format!("unexpected answer from the token endpoint ({error})"))
+        }
         RequestTokenError::Other(text) => OauthError::Unavailable(text),
     }
 }
@@ -393,10 +376,7 @@ mod tests {
             Some("jobs@example.test")
         );
         assert_eq!(
-            mailbox_from_id_token(&token(
-                r#"{"preferred_username":"hr@contoso.example","name":"HR"}"#
-            ))
-            .as_deref(),
+            mailbox_from_id_token(&token(r#"{"preferred_username":"hr@contoso.example","name":"HR"}"#)).as_deref(),
             Some("hr@contoso.example")
         );
         assert_eq!(

@@ -15,10 +15,6 @@ impl async_imap::Authenticator for &XOauth2 {
         if !challenge.is_empty() {
             return Vec::new();
         }
-        format!(
-            "user={}\x01auth=Bearer {}\x01\x01",
-            self.user, self.access_token
-        )
-        .into_bytes()
+        format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.access_token).into_bytes()
     }
 }

@@ -27,21 +27,13 @@ use crate::mail::tls::MailTls;
 struct TlsSocket(TlsStream<TcpStream>);
 
 impl AsyncRead for TlsSocket {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for TlsSocket {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
     }
 
@@ -78,12 +70,7 @@ pub async fn open(
     passed: &mut (dyn FnMut(CheckStep) + Send),
 ) -> Result<AsyncSmtpConnection, SmtpFailure> {
     let target = format!("{}:{}", settings.host, settings.port);
-    let addresses: Vec<_> = match tokio::time::timeout(
-        SMTP_TIMEOUT,
-        tokio::net::lookup_host(&target),
-    )
-    .await
-    {
+    let addresses: Vec<_> = match tokio::time::timeout(SMTP_TIMEOUT, tokio::net::lookup_host(&target)).await {
         Ok(Ok(addresses)) => addresses.collect(),
         Ok(Err(error)) => {
             return Err(SmtpFailure {
@@ -118,9 +105,7 @@ pub async fn open(
         detail: format!("{} is {}", settings.host, first.ip()),
     });
 
-    let tcp = match tokio::time::timeout(SMTP_TIMEOUT, TcpStream::connect(addresses.as_slice()))
-        .await
-    {
+    let tcp = match tokio::time::timeout(SMTP_TIMEOUT, TcpStream::connect(addresses.as_slice())).await {
         Ok(Ok(tcp)) => tcp,
         Ok(Err(error)) => {
             let reason = if error.kind() == std::io::ErrorKind::ConnectionRefused {
@@ -132,9 +117,7 @@ pub async fn open(
                 transient: true,
                 ..SmtpFailure::new(
                     MailProblem::Connect,
-                    format!(
-                        "nothing accepts connections on {target} ({reason}); check host, port and firewall"
-                    ),
+                    format!("nothing accepts connections on {target} ({reason}); check host, port and firewall"),
                 )
             });
         }
@@ -163,16 +146,13 @@ pub async fn open(
             })?;
             let stream = match tokio::time::timeout(
                 SMTP_TIMEOUT,
-                tls.connector(settings.accept_invalid_certs)
-                    .connect(name, tcp),
+                tls.connector(settings.accept_invalid_certs).connect(name, tcp),
             )
             .await
             {
                 Ok(Ok(stream)) => stream,
                 Ok(Err(error)) => {
-                    let hint = if error.to_string().contains("certificate")
-                        && !settings.accept_invalid_certs
-                    {
+                    let hint = if error.to_string().contains("certificate") && !settings.accept_invalid_certs {
                         "; if the server uses a self-signed certificate, install its CA on this machine or turn on \"accept invalid certificate\" for this account"
                     } else {
                         "; is this a TLS port (usually 465)?"
@@ -188,10 +168,7 @@ pub async fn open(
                 Err(_) => {
                     return Err(SmtpFailure {
                         transient: true,
-                        ..SmtpFailure::new(
-                            MailProblem::Tls,
-                            "the TLS handshake did not finish in time",
-                        )
+                        ..SmtpFailure::new(MailProblem::Tls, "the TLS handshake did not finish in time")
                     });
                 }
             };
@@ -224,12 +201,7 @@ pub async fn open(
             });
             if settings.security == MailSecurity::Starttls {
                 let parameters = settings.tls_parameters()?;
-                within(
-                    settings,
-                    Stage::StartTls,
-                    connection.starttls(parameters, &hello),
-                )
-                .await?;
+                within(settings, Stage::StartTls, connection.starttls(parameters, &hello)).await?;
                 passed(CheckStep {
                     stage: "tls",
                     detail: format!("STARTTLS: {}", tls_detail(settings)),
@@ -245,12 +217,7 @@ pub async fn open(
         } else {
             &[Mechanism::Plain, Mechanism::Login]
         };
-        within(
-            settings,
-            Stage::Auth,
-            connection.auth(mechanisms, &credentials),
-        )
-        .await?;
+        within(settings, Stage::Auth, connection.auth(mechanisms, &credentials)).await?;
         passed(CheckStep {
             stage: "auth",
             detail: format!("logged in as \"{user}\""),
@@ -296,11 +263,7 @@ impl SmtpPool {
     /// anything of the mail is sent, so a stale session never causes a second copy.
     async fn checkout(&self) -> Result<AsyncSmtpConnection, SmtpFailure> {
         loop {
-            let candidate = self
-                .idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .pop();
+            let candidate = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
             match candidate {
                 Some((mut connection, since)) => {
                     if since.elapsed() < IDLE_LIMIT

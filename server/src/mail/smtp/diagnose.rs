@@ -30,9 +30,7 @@ pub async fn check_connection(
     recipient: &Address,
 ) -> CheckOutcome {
     let mut steps = Vec::new();
-    let failure = run_checks(tls, settings, sender, recipient, &mut steps)
-        .await
-        .err();
+    let failure = run_checks(tls, settings, sender, recipient, &mut steps).await.err();
     CheckOutcome { steps, failure }
 }
 

@@ -115,10 +115,8 @@ pub fn build_message(mail: &OutgoingMail) -> Result<(Envelope, Vec<u8>), Message
         for attachment in &mail.attachments {
             let content_type = ContentType::parse(&attachment.content_type)
                 .map_err(|_| MessageError::ContentType(attachment.file_name.clone()))?;
-            mixed = mixed.singlepart(
-                Attachment::new(attachment.file_name.clone())
-                    .body(attachment.bytes.clone(), content_type),
-            );
+            mixed = mixed
+                .singlepart(Attachment::new(attachment.file_name.clone()).body(attachment.bytes.clone(), content_type));
         }
         builder.multipart(mixed)
     }
@@ -153,14 +151,8 @@ mod tests {
     fn threading_headers_and_envelope_are_set() {
         let (envelope, raw) = build_message(&mail()).unwrap();
         let text = String::from_utf8(raw).unwrap();
-        assert!(
-            text.contains("Message-ID: <tp.abc.1@example.test>"),
-            "{text}"
-        );
-        assert!(
-            text.contains("In-Reply-To: <cand-1@example.test>"),
-            "{text}"
-        );
+        assert!(text.contains("Message-ID: <tp.abc.1@example.test>"), "{text}");
+        assert!(text.contains("In-Reply-To: <cand-1@example.test>"), "{text}");
         assert!(text.contains("References: <cand-1@example.test>"), "{text}");
         assert!(text.contains("Reply-To:"), "{text}");
         assert_eq!(envelope.to().len(), 1);
@@ -182,9 +174,7 @@ mod tests {
         injected.from_name = Some("Evil\nBcc: x@example.test".to_owned());
         assert!(matches!(
             build_message(&injected),
-            Err(MessageError::LineBreak {
-                field: "senderName"
-            })
+            Err(MessageError::LineBreak { field: "senderName" })
         ));
     }
 }

@@ -134,10 +134,7 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
     if let Some(code) = error.status() {
         let code_text = code.to_string();
         let reply_code = code_text.parse::<u16>().ok();
-        let reply = error
-            .source()
-            .map(|source| source.to_string())
-            .unwrap_or_default();
+        let reply = error.source().map(|source| source.to_string()).unwrap_or_default();
         let said = format!("{code_text} {reply}").trim().to_owned();
         let lower = reply.to_ascii_lowercase();
         let transient = error.is_transient();
@@ -162,9 +159,9 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
                 Some((user, _)) if settings.xoauth2 => {
                     format!("the server refused the OAuth token for \"{user}\": {said}")
                 }
-                Some((user, _)) => format!(
-                    "the server refused the login for \"{user}\": {said}; check user name and password"
-                ),
+                Some((user, _)) => {
+                    format!("the server refused the login for \"{user}\": {said}; check user name and password")
+                }
                 None => {
                     format!("the server requires a login: {said}; enter a user name and password")
                 }
@@ -196,11 +193,7 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
         } else {
             ""
         };
-        return SmtpFailure::new(
-            MailProblem::Tls,
-            format!("TLS with {target} failed: {chain}{hint}"),
-        )
-        .transient();
+        return SmtpFailure::new(MailProblem::Tls, format!("TLS with {target} failed: {chain}{hint}")).transient();
     }
     // lettre's XOAUTH2 does not answer the server's error challenge (a 334 with JSON);
     // that is the server refusing the token.
@@ -225,9 +218,8 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
     }
     if let Some(io) = io_cause(error) {
         use std::io::ErrorKind;
-        let lookup_failed = chain.contains("lookup")
-            || chain.contains("resolve")
-            || chain.contains("Name or service not known");
+        let lookup_failed =
+            chain.contains("lookup") || chain.contains("resolve") || chain.contains("Name or service not known");
         return match io.kind() {
             ErrorKind::ConnectionRefused => SmtpFailure::new(
                 MailProblem::Connect,
@@ -239,21 +231,24 @@ pub fn classify(error: &SmtpError, settings: &SmtpSettings, stage: Stage) -> Smt
                 format!("{target} did not answer in time; check host, port and firewall"),
             )
             .transient(),
-            _ if lookup_failed && stage == Stage::Connect => {
-                SmtpFailure::new(MailProblem::Dns, format!("the host name \"{}\" could not be resolved ({chain})", settings.host)).transient()
-            }
-            ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
-                SmtpFailure::new(MailProblem::Connect, format!("the connection to {target} was lost ({chain})")).transient()
-            }
+            _ if lookup_failed && stage == Stage::Connect => SmtpFailure::new(
+                MailProblem::Dns,
+                format!("the host name \"{}\" could not be resolved ({chain})", settings.host),
+            )
+            .transient(),
+            ErrorKind::UnexpectedEof
+            | ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::BrokenPipe => SmtpFailure::new(
+                MailProblem::Connect,
+                format!("the connection to {target} was lost ({chain})"),
+            )
+            .transient(),
             _ => SmtpFailure::new(MailProblem::Connect, format!("no connection to {target} ({chain})")).transient(),
         };
     }
     if error.is_timeout() {
-        return SmtpFailure::new(
-            MailProblem::Connect,
-            format!("{target} did not answer in time"),
-        )
-        .transient();
+        return SmtpFailure::new(MailProblem::Connect, format!("{target} did not answer in time")).transient();
     }
     if chain.contains("incomplete response") {
         return SmtpFailure::new(
@@ -309,28 +304,19 @@ fn error_chain(error: &SmtpError) -> String {
         }
         current = cause.source();
     }
-    if text.is_empty() {
-        error.to_string()
-    } else {
-        text
-    }
+    if text.is_empty() { error.to_string() } else { text }
 }
 
 fn has_tls_cause(error: &SmtpError) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = error.source();
     while let Some(cause) = current {
-        if cause
-            .downcast_ref::<tokio_rustls::rustls::Error>()
-            .is_some()
-        {
+        if cause.downcast_ref::<tokio_rustls::rustls::Error>().is_some() {
             return true;
         }
         if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.get_ref().is_some_and(|inner| {
-                inner
-                    .downcast_ref::<tokio_rustls::rustls::Error>()
-                    .is_some()
-            })
+            && io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<tokio_rustls::rustls::Error>().is_some())
         {
             return true;
         }

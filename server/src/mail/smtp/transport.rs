@@ -43,10 +43,7 @@ impl Deliverer {
         std::fs::create_dir_all(folder).map_err(|error| {
             SmtpFailure::new(
                 MailProblem::Protocol,
-                format!(
-                    "the drop folder {} cannot be created: {error}",
-                    folder.display()
-                ),
+                format!("the drop folder {} cannot be created: {error}", folder.display()),
             )
         })?;
         Ok(Self::DropFolder {
@@ -61,8 +58,7 @@ impl Deliverer {
                 .send(envelope, raw)
                 .await
                 .map(|reply| Delivered::Accepted { reply }),
-            Self::DropFolder { transport, folder } => match transport.send_raw(envelope, raw).await
-            {
+            Self::DropFolder { transport, folder } => match transport.send_raw(envelope, raw).await {
                 Ok(id) => Ok(Delivered::Dropped {
                     file: folder.join(format!("{id}.eml")).display().to_string(),
                 }),
@@ -70,10 +66,7 @@ impl Deliverer {
                     transient: true,
                     ..SmtpFailure::new(
                         MailProblem::Protocol,
-                        format!(
-                            "the mail could not be written to {}: {error}",
-                            folder.display()
-                        ),
+                        format!("the mail could not be written to {}: {error}", folder.display()),
                     )
                 }),
             },

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use talentpost_shared::{NurturingEntryState, OutboxStatus};
 
@@ -45,9 +45,7 @@ fn outbox_with(statuses: &[OutboxStatus]) -> sea_orm::sea_query::SelectStatement
     Query::select()
         .column(outbox_message::Column::Id)
         .from(outbox_message::Entity)
-        .and_where(
-            Expr::col(outbox_message::Column::Status).is_in(statuses.iter().map(|s| s.as_str())),
-        )
+        .and_where(Expr::col(outbox_message::Column::Status).is_in(statuses.iter().map(|s| s.as_str())))
         .to_owned()
 }
 
@@ -55,15 +53,16 @@ fn outbox_with(statuses: &[OutboxStatus]) -> sea_orm::sea_query::SelectStatement
 fn state_condition(state: NurturingEntryState) -> Condition {
     let queued = nurturing_entry::Column::State.eq(NurturingEntryState::Queued.as_str());
     match state {
-        NurturingEntryState::Sent => Condition::all().add(queued).add(
-            nurturing_entry::Column::OutboxMessageId
-                .in_subquery(outbox_with(&[OutboxStatus::Sent])),
-        ),
+        NurturingEntryState::Sent => Condition::all()
+            .add(queued)
+            .add(nurturing_entry::Column::OutboxMessageId.in_subquery(outbox_with(&[OutboxStatus::Sent]))),
         NurturingEntryState::Failed => Condition::any()
             .add(nurturing_entry::Column::State.eq(NurturingEntryState::Failed.as_str()))
-            .add(Condition::all().add(queued).add(
-                nurturing_entry::Column::OutboxMessageId.in_subquery(outbox_with(&UNDELIVERED)),
-            )),
+            .add(
+                Condition::all()
+                    .add(queued)
+                    .add(nurturing_entry::Column::OutboxMessageId.in_subquery(outbox_with(&UNDELIVERED))),
+            ),
         NurturingEntryState::Queued => {
             let settled = [
                 OutboxStatus::Sent,
@@ -72,9 +71,9 @@ fn state_condition(state: NurturingEntryState) -> Condition {
                 OutboxStatus::Cancelled,
                 OutboxStatus::NotSent,
             ];
-            Condition::all().add(queued).add(
-                nurturing_entry::Column::OutboxMessageId.not_in_subquery(outbox_with(&settled)),
-            )
+            Condition::all()
+                .add(queued)
+                .add(nurturing_entry::Column::OutboxMessageId.not_in_subquery(outbox_with(&settled)))
         }
         other => Condition::all().add(nurturing_entry::Column::State.eq(other.as_str())),
     }
@@ -89,8 +88,7 @@ pub async fn list(
     page: &PageRequest,
 ) -> ServiceResult<(Page<EntryView>, u64)> {
     let job = jobs::find(&state.db, principal, job_id).await?;
-    let mut query =
-        nurturing_entry::Entity::find().filter(nurturing_entry::Column::JobId.eq(job.id));
+    let mut query = nurturing_entry::Entity::find().filter(nurturing_entry::Column::JobId.eq(job.id));
     if let Some(wanted) = filter.state {
         query = query.filter(state_condition(wanted));
     }
@@ -108,26 +106,17 @@ pub async fn list(
             ));
         };
         paged = paged.filter(
-            Condition::any()
-                .add(nurturing_entry::Column::RunId.lt(*run))
-                .add(
-                    Condition::all()
-                        .add(nurturing_entry::Column::RunId.eq(*run))
-                        .add(nurturing_entry::Column::Id.gt(*id)),
-                ),
+            Condition::any().add(nurturing_entry::Column::RunId.lt(*run)).add(
+                Condition::all()
+                    .add(nurturing_entry::Column::RunId.eq(*run))
+                    .add(nurturing_entry::Column::Id.gt(*id)),
+            ),
         );
     }
     let rows = paged.all(&state.db).await?;
     let page = Page::from_rows(rows, page, |row| vec![row.run_id, row.id]);
-    let views = views(
-        state,
-        page.items.iter().map(|(_, entry)| entry.clone()).collect(),
-    )
-    .await?;
-    let mut by_id: HashMap<i64, EntryView> = views
-        .into_iter()
-        .map(|view| (view.entry.id, view))
-        .collect();
+    let views = views(state, page.items.iter().map(|(_, entry)| entry.clone()).collect()).await?;
+    let mut by_id: HashMap<i64, EntryView> = views.into_iter().map(|view| (view.entry.id, view)).collect();
     let page = Page {
         has_next_page: page.has_next_page,
         items: page
@@ -139,15 +128,9 @@ pub async fn list(
     Ok((page, total))
 }
 
-pub async fn views(
-    state: &AppState,
-    entries: Vec<nurturing_entry::Model>,
-) -> ServiceResult<Vec<EntryView>> {
+pub async fn views(state: &AppState, entries: Vec<nurturing_entry::Model>) -> ServiceResult<Vec<EntryView>> {
     let candidate_ids: Vec<i64> = entries.iter().map(|entry| entry.candidate_id).collect();
-    let outbox_ids: Vec<i64> = entries
-        .iter()
-        .filter_map(|entry| entry.outbox_message_id)
-        .collect();
+    let outbox_ids: Vec<i64> = entries.iter().filter_map(|entry| entry.outbox_message_id).collect();
     let candidates: HashMap<i64, candidate::Model> = candidate::Entity::find()
         .filter(candidate::Column::Id.is_in(candidate_ids))
         .all(&state.db)
@@ -173,10 +156,7 @@ pub async fn views(
         .into_iter()
         .map(|entry| {
             let mail = entry.outbox_message_id.and_then(|id| outbox.get(&id));
-            let state = effective_state(
-                &entry.state,
-                mail.and_then(|(status, _)| OutboxStatus::parse(status)),
-            );
+            let state = effective_state(&entry.state, mail.and_then(|(status, _)| OutboxStatus::parse(status)));
             let problem = match (state, mail) {
                 (NurturingEntryState::Failed, Some((_, Some(problem)))) => Some(problem.clone()),
                 _ => entry.problem.clone(),
@@ -194,11 +174,7 @@ pub async fn views(
 
 /// Blocks planned entries (and removes their writing jobs). An entry already written
 /// cannot be blocked; the error names it and nothing changes.
-pub async fn block(
-    state: &AppState,
-    principal: &Principal,
-    ids: &[NurturingEntryId],
-) -> ServiceResult<Vec<EntryView>> {
+pub async fn block(state: &AppState, principal: &Principal, ids: &[NurturingEntryId]) -> ServiceResult<Vec<EntryView>> {
     let entries = nurturing_entry::Entity::find()
         .filter(nurturing_entry::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .filter(nurturing_entry::Column::OrganisationId.eq(principal.organisation_id))
@@ -208,8 +184,7 @@ pub async fn block(
         let Some(entry) = entries.iter().find(|entry| entry.id == id.0) else {
             return Err(ServiceError::not_found(NurturingEntryId::LABEL, id));
         };
-        if entry.state != NurturingEntryState::Planned.as_str()
-            && entry.state != NurturingEntryState::Blocked.as_str()
+        if entry.state != NurturingEntryState::Planned.as_str() && entry.state != NurturingEntryState::Blocked.as_str()
         {
             return Err(ServiceError::conflict(
                 "ids",
@@ -249,10 +224,7 @@ pub async fn block_in(
             Expr::value(NurturingEntryState::Blocked.as_str()),
         )
         .col_expr(nurturing_entry::Column::Problem, Expr::value(why))
-        .col_expr(
-            nurturing_entry::Column::BlockedByUserId,
-            Expr::value(principal.user_id),
-        )
+        .col_expr(nurturing_entry::Column::BlockedByUserId, Expr::value(principal.user_id))
         .col_expr(nurturing_entry::Column::DoneAt, Expr::value(now))
         .col_expr(nurturing_entry::Column::UpdatedAt, Expr::value(now))
         .filter(nurturing_entry::Column::Id.is_in(entry_ids.iter().copied()))

@@ -15,14 +15,10 @@ pub struct Export {
     pub bytes: Vec<u8>,
 }
 
-pub async fn jobs_workbook(
-    state: &AppState,
-    principal: &Principal,
-    german: bool,
-) -> ServiceResult<Export> {
+pub async fn jobs_workbook(state: &AppState, principal: &Principal, german: bool) -> ServiceResult<Export> {
     let jobs = jobs::list(state, principal).await?;
-    let bytes = workbook(&jobs, german)
-        .map_err(|error| ServiceError::Internal(format!("writing the workbook: {error}")))?;
+    let bytes =
+        workbook(&jobs, german).map_err(|error| ServiceError::Internal(format!("writing the workbook: {error}")))?;
     let date = state.clock.now().format("%Y-%m-%d");
     let file_name = if german {
         format!("Kontaktpflege-{date}.xlsx")

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, NotSet, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use talentpost_shared::{NurturingEntryState, NurturingRunState, OutboxStatus, Weekday};
 
@@ -83,11 +83,7 @@ pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<
     views(state, principal.organisation_id, jobs).await
 }
 
-pub async fn view(
-    state: &AppState,
-    principal: &Principal,
-    id: NurturingJobId,
-) -> ServiceResult<JobView> {
+pub async fn view(state: &AppState, principal: &Principal, id: NurturingJobId) -> ServiceResult<JobView> {
     let job = find(&state.db, principal, id).await?;
     views(state, principal.organisation_id, vec![job])
         .await?
@@ -95,11 +91,7 @@ pub async fn view(
         .ok_or_else(|| ServiceError::not_found(NurturingJobId::LABEL, id))
 }
 
-async fn views(
-    state: &AppState,
-    organisation_id: i64,
-    jobs: Vec<nurturing_job::Model>,
-) -> ServiceResult<Vec<JobView>> {
+async fn views(state: &AppState, organisation_id: i64, jobs: Vec<nurturing_job::Model>) -> ServiceResult<Vec<JobView>> {
     let queries: HashMap<i64, String> = candidate_query::Entity::find()
         .filter(candidate_query::Column::OrganisationId.eq(organisation_id))
         .all(&state.db)
@@ -130,14 +122,8 @@ async fn views(
     Ok(jobs
         .into_iter()
         .map(|job| JobView {
-            query_name: queries
-                .get(&job.candidate_query_id)
-                .cloned()
-                .unwrap_or_default(),
-            letter_name: letters
-                .get(&job.form_letter_id)
-                .cloned()
-                .unwrap_or_default(),
+            query_name: queries.get(&job.candidate_query_id).cloned().unwrap_or_default(),
+            letter_name: letters.get(&job.form_letter_id).cloned().unwrap_or_default(),
             next_dispatch_at: if job.enabled {
                 schedule_of(&job).next_after(Ord::max(now, job.schedule_since))
             } else {
@@ -163,27 +149,16 @@ async fn entry_counts(
             Alias::new("outbox_status"),
         )
         .expr_as(
-            Func::count(Expr::col((
-                nurturing_entry::Entity,
-                nurturing_entry::Column::Id,
-            ))),
+            Func::count(Expr::col((nurturing_entry::Entity, nurturing_entry::Column::Id))),
             Alias::new("entries"),
         )
         .from(nurturing_entry::Entity)
         .left_join(
             outbox_message::Entity,
-            Expr::col((outbox_message::Entity, outbox_message::Column::Id)).equals((
-                nurturing_entry::Entity,
-                nurturing_entry::Column::OutboxMessageId,
-            )),
+            Expr::col((outbox_message::Entity, outbox_message::Column::Id))
+                .equals((nurturing_entry::Entity, nurturing_entry::Column::OutboxMessageId)),
         )
-        .and_where(
-            Expr::col((
-                nurturing_entry::Entity,
-                nurturing_entry::Column::OrganisationId,
-            ))
-            .eq(organisation_id),
-        )
+        .and_where(Expr::col((nurturing_entry::Entity, nurturing_entry::Column::OrganisationId)).eq(organisation_id))
         .group_by_col((nurturing_entry::Entity, nurturing_entry::Column::JobId))
         .group_by_col((nurturing_entry::Entity, nurturing_entry::Column::State))
         .group_by_col((outbox_message::Entity, outbox_message::Column::Status))
@@ -196,8 +171,7 @@ async fn entry_counts(
         let outbox: Option<String> = row.try_get("", "outbox_status")?;
         let entries: i64 = row.try_get("", "entries")?;
         let state = effective_state(&stored, outbox.as_deref().and_then(OutboxStatus::parse));
-        *counts.entry(job).or_default().entry(state).or_default() +=
-            u64::try_from(entries).unwrap_or(0);
+        *counts.entry(job).or_default().entry(state).or_default() += u64::try_from(entries).unwrap_or(0);
     }
     Ok(counts)
 }
@@ -209,12 +183,7 @@ pub fn effective_state(stored: &str, outbox: Option<OutboxStatus>) -> NurturingE
         (NurturingEntryState::Queued, Some(OutboxStatus::Sent)) => NurturingEntryState::Sent,
         (
             NurturingEntryState::Queued,
-            Some(
-                OutboxStatus::Failed
-                | OutboxStatus::Bounced
-                | OutboxStatus::Cancelled
-                | OutboxStatus::NotSent,
-            ),
+            Some(OutboxStatus::Failed | OutboxStatus::Bounced | OutboxStatus::Cancelled | OutboxStatus::NotSent),
         ) => NurturingEntryState::Failed,
         (state, _) => state,
     }
@@ -231,33 +200,21 @@ fn lead_time(hours: i32) -> ServiceResult<i32> {
     }
 }
 
-async fn check_query(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    id: CandidateQueryId,
-) -> ServiceResult<i64> {
+async fn check_query(db: &impl ConnectionTrait, principal: &Principal, id: CandidateQueryId) -> ServiceResult<i64> {
     candidate_queries::find(db, principal, id)
         .await
         .map(|query| query.id)
         .map_err(|_| ServiceError::invalid("candidateQueryId", "no such candidate query"))
 }
 
-async fn check_letter(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    id: FormLetterId,
-) -> ServiceResult<i64> {
+async fn check_letter(db: &impl ConnectionTrait, principal: &Principal, id: FormLetterId) -> ServiceResult<i64> {
     form_letters::find(db, principal, id)
         .await
         .map(|letter| letter.id)
         .map_err(|_| ServiceError::invalid("formLetterId", "no such form letter"))
 }
 
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    input: JobInput,
-) -> ServiceResult<nurturing_job::Model> {
+pub async fn create(state: &AppState, principal: &Principal, input: JobInput) -> ServiceResult<nurturing_job::Model> {
     let name = required_name("name", input.name.as_deref().unwrap_or_default(), 200)?;
     let query = check_query(
         &state.db,
@@ -340,10 +297,7 @@ pub async fn update(
             .weekdays
             .as_deref()
             .unwrap_or(&Weekday::from_mask(existing.weekdays)),
-        input
-            .dispatch_time
-            .as_deref()
-            .unwrap_or(&current.dispatch_time()),
+        input.dispatch_time.as_deref().unwrap_or(&current.dispatch_time()),
         input.time_zone.as_deref().unwrap_or(current.zone_name()),
     )?;
     active.weekdays = Set(schedule.weekday_mask());
@@ -364,9 +318,7 @@ pub async fn update(
         || input
             .form_letter_id
             .is_some_and(|letter| letter.0 != existing.form_letter_id)
-        || input
-            .enabled
-            .is_some_and(|enabled| enabled != existing.enabled);
+        || input.enabled.is_some_and(|enabled| enabled != existing.enabled);
     if switched_on || schedule != current {
         // Only dispatch times from now on count: no catch-up for the time before.
         active.schedule_since = Set(now);
@@ -402,11 +354,7 @@ pub async fn update(
 }
 
 /// A copy is switched off and named "<name> (copy)", "<name> (copy 2)", ….
-pub async fn copy(
-    state: &AppState,
-    principal: &Principal,
-    id: NurturingJobId,
-) -> ServiceResult<nurturing_job::Model> {
+pub async fn copy(state: &AppState, principal: &Principal, id: NurturingJobId) -> ServiceResult<nurturing_job::Model> {
     let original = find(&state.db, principal, id).await?;
     let taken: Vec<String> = nurturing_job::Entity::find()
         .select_only()
@@ -451,16 +399,10 @@ pub async fn copy(
 
 /// Deletes the job with its runs, entries and writing jobs. What it sent stays in the
 /// candidates' histories and the outbox.
-pub async fn delete(
-    state: &AppState,
-    principal: &Principal,
-    id: NurturingJobId,
-) -> ServiceResult<()> {
+pub async fn delete(state: &AppState, principal: &Principal, id: NurturingJobId) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
     let txn = state.db.begin().await?;
-    nurturing_job::Entity::delete_by_id(existing.id)
-        .exec(&txn)
-        .await?;
+    nurturing_job::Entity::delete_by_id(existing.id).exec(&txn).await?;
     audit::record(
         &txn,
         principal,
@@ -476,11 +418,7 @@ pub async fn delete(
 }
 
 /// A query or letter that a job uses cannot be deleted; the error names the jobs.
-pub async fn refuse_if_used(
-    db: &impl ConnectionTrait,
-    column: nurturing_job::Column,
-    id: i64,
-) -> ServiceResult<()> {
+pub async fn refuse_if_used(db: &impl ConnectionTrait, column: nurturing_job::Column, id: i64) -> ServiceResult<()> {
     let users: Vec<String> = nurturing_job::Entity::find()
         .select_only()
         .column(nurturing_job::Column::Name)

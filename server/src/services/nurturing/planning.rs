@@ -7,19 +7,17 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use talentpost_shared::nurturing::OUTGOING_CONTACT_MEDIA;
-use talentpost_shared::{
-    DuplicateStatus, MatchReasonCode, NurturingEntryState, NurturingRunState, WritingJobKind,
-};
+use talentpost_shared::{DuplicateStatus, MatchReasonCode, NurturingEntryState, NurturingRunState, WritingJobKind};
 
 use crate::auth::{Credential, Principal};
 use crate::db::entities::{
-    app_user, application, candidate, candidate_email, contact_event, form_letter, nurturing_entry,
-    nurturing_job, nurturing_run, writing_job,
+    app_user, application, candidate, candidate_email, contact_event, form_letter, nurturing_entry, nurturing_job,
+    nurturing_run, writing_job,
 };
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
@@ -56,10 +54,7 @@ pub struct Recipient {
 
 /// What the job writes as: its owner (whoever last saved or switched it on) or, when
 /// that user is gone or deactivated, an active administrator of the organisation.
-pub async fn owner_principal(
-    db: &impl ConnectionTrait,
-    job: &nurturing_job::Model,
-) -> ServiceResult<Principal> {
+pub async fn owner_principal(db: &impl ConnectionTrait, job: &nurturing_job::Model) -> ServiceResult<Principal> {
     if let Some(owner) = job.owner_user_id
         && let Some(principal) = auth::load_principal(db, owner, Credential::Session).await?
         && principal.organisation_id == job.organisation_id
@@ -89,12 +84,7 @@ async fn job_filter(
     principal: &Principal,
     job: &nurturing_job::Model,
 ) -> ServiceResult<CheckedFilter> {
-    let query = candidate_queries::find(
-        &state.db,
-        principal,
-        CandidateQueryId(job.candidate_query_id),
-    )
-    .await?;
+    let query = candidate_queries::find(&state.db, principal, CandidateQueryId(job.candidate_query_id)).await?;
     candidate_queries::check(&state.db, principal, &candidate_queries::filter_of(&query)).await
 }
 
@@ -108,8 +98,7 @@ pub async fn recipients(
     at: DateTime<Utc>,
 ) -> ServiceResult<Vec<Recipient>> {
     let db = &state.db;
-    let condition =
-        candidate_queries::condition(filter, organisation_id, at, db.get_database_backend());
+    let condition = candidate_queries::condition(filter, organisation_id, at, db.get_database_backend());
     let matched = || {
         candidate::Entity::find()
             .select_only()
@@ -149,19 +138,11 @@ pub async fn recipients(
         .into_tuple()
         .all(db)
         .await?;
-    let deliverable: HashSet<i64> = emails
-        .iter()
-        .filter(|(_, _, ok)| *ok)
-        .map(|(id, _, _)| *id)
-        .collect();
+    let deliverable: HashSet<i64> = emails.iter().filter(|(_, _, ok)| *ok).map(|(id, _, _)| *id).collect();
 
     // Duplicate sets among the matches: shared address, phone, or name and birthday,
     // unless recruiters said "different people".
-    let index: HashMap<i64, usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(at, row)| (row.0, at))
-        .collect();
+    let index: HashMap<i64, usize> = rows.iter().enumerate().map(|(at, row)| (row.0, at)).collect();
     let mut keys: HashMap<String, Vec<usize>> = HashMap::new();
     for (candidate_id, key, _) in &emails {
         if let Some(at) = index.get(candidate_id) {
@@ -173,23 +154,17 @@ pub async fn recipients(
             keys.entry(format!("phone:{phone}")).or_default().push(at);
         }
         if let Some(birthday) = birthday {
-            keys.entry(format!("name:{name_key}|{birthday}"))
-                .or_default()
-                .push(at);
+            keys.entry(format!("name:{name_key}|{birthday}")).or_default().push(at);
         }
     }
-    let grouped: Vec<Vec<usize>> = keys
-        .into_values()
-        .filter(|members| members.len() > 1)
-        .collect();
+    let grouped: Vec<Vec<usize>> = keys.into_values().filter(|members| members.len() > 1).collect();
     let involved: HashSet<i64> = grouped.iter().flatten().map(|at| rows[*at].0).collect();
     let decisions = duplicates::decisions_among(db, &involved).await?;
     let mut sets = UnionFind::new(rows.len());
     for members in &grouped {
         for other in &members[1..] {
             let (a, b) = (rows[members[0]].0, rows[*other].0);
-            if decisions.get(&(Ord::min(a, b), Ord::max(a, b))) != Some(&DuplicateStatus::Dismissed)
-            {
+            if decisions.get(&(Ord::min(a, b), Ord::max(a, b))) != Some(&DuplicateStatus::Dismissed) {
                 sets.union(members[0], *other);
             }
         }
@@ -207,9 +182,8 @@ pub async fn recipients(
     // Mail that failed or bounced did not reach that member.
     let latest_outgoing = latest_contacts(
         db,
-        candidate_queries::delivered_contacts().filter(
-            contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str())),
-        ),
+        candidate_queries::delivered_contacts()
+            .filter(contact_event::Column::Medium.is_in(OUTGOING_CONTACT_MEDIA.iter().map(|m| m.as_str()))),
         &in_sets,
     )
     .await?;
@@ -448,9 +422,7 @@ pub async fn plan(
             application_id: Set(recipient.application_id),
             planned_for: Set(dispatch_at),
             state: Set(NurturingEntryState::Planned.as_str().to_owned()),
-            reasons: Set(
-                serde_json::to_string(&recipient.reasons).unwrap_or_else(|_| "[]".to_owned())
-            ),
+            reasons: Set(serde_json::to_string(&recipient.reasons).unwrap_or_else(|_| "[]".to_owned())),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -461,12 +433,8 @@ pub async fn plan(
     }
     if dispatch_at > now && count > 0 {
         // A run still ahead shows its recipients in the work centre, one writing job each.
-        let letter = form_letter::Entity::find_by_id(job.form_letter_id)
-            .one(&txn)
-            .await?;
-        let title = letter
-            .map(|letter| letter.name)
-            .unwrap_or_else(|| job.name.clone());
+        let letter = form_letter::Entity::find_by_id(job.form_letter_id).one(&txn).await?;
+        let title = letter.map(|letter| letter.name).unwrap_or_else(|| job.name.clone());
         let entries = Query::select()
             .column(nurturing_entry::Column::OrganisationId)
             .expr(Expr::val(WritingJobKind::Nurturing.as_str()))
@@ -528,17 +496,13 @@ pub async fn dispatch(
         return Ok(None);
     }
     let mut report = DispatchReport::default();
-    let Some(job) = nurturing_job::Entity::find_by_id(run.job_id)
-        .one(&state.db)
-        .await?
-    else {
+    let Some(job) = nurturing_job::Entity::find_by_id(run.job_id).one(&state.db).await? else {
         return Ok(Some(report));
     };
     let prepared = async {
         let principal = owner_principal(&state.db, &job).await?;
         let filter = job_filter(state, &principal, &job).await?;
-        let letter =
-            form_letters::find(&state.db, &principal, FormLetterId(job.form_letter_id)).await?;
+        let letter = form_letters::find(&state.db, &principal, FormLetterId(job.form_letter_id)).await?;
         ServiceResult::Ok((principal, filter, letter))
     }
     .await;
@@ -633,10 +597,7 @@ async fn claim(state: &AppState, run_id: i64, worker: &str) -> ServiceResult<boo
                 .add(nurturing_run::Column::State.eq(NurturingRunState::Planned.as_str()))
                 .add(
                     Condition::all()
-                        .add(
-                            nurturing_run::Column::State
-                                .eq(NurturingRunState::Dispatching.as_str()),
-                        )
+                        .add(nurturing_run::Column::State.eq(NurturingRunState::Dispatching.as_str()))
                         .add(nurturing_run::Column::ClaimedUntil.lt(real_now)),
                 ),
         )
@@ -662,20 +623,13 @@ fn lease(state: &AppState) -> Duration {
     Duration::seconds(i64::try_from(state.config.nurturing_lease_seconds).unwrap_or(300))
 }
 
-async fn finish(
-    state: &AppState,
-    run: &nurturing_run::Model,
-    job: &nurturing_job::Model,
-) -> ServiceResult<()> {
+async fn finish(state: &AppState, run: &nurturing_run::Model, job: &nurturing_job::Model) -> ServiceResult<()> {
     nurturing_run::Entity::update_many()
         .col_expr(
             nurturing_run::Column::State,
             Expr::value(NurturingRunState::Done.as_str()),
         )
-        .col_expr(
-            nurturing_run::Column::DispatchedAt,
-            Expr::value(state.clock.now()),
-        )
+        .col_expr(nurturing_run::Column::DispatchedAt, Expr::value(state.clock.now()))
         .col_expr(
             nurturing_run::Column::CatchUp,
             Expr::value(run.catch_up || state.clock.now() - run.dispatch_at > CATCH_UP_AFTER),
@@ -727,29 +681,18 @@ async fn write_entry(
             match form_letters::write_in(state, &txn, principal, letter, &context, true).await {
                 Ok((outcome, candidate)) => {
                     let (state_after, outbox_id, event_id) = match &outcome {
-                        LetterOutcome::Mailed(message) => (
-                            NurturingEntryState::Queued,
-                            Some(message.id),
-                            message.contact_event_id,
-                        ),
+                        LetterOutcome::Mailed(message) => {
+                            (NurturingEntryState::Queued, Some(message.id), message.contact_event_id)
+                        }
                         LetterOutcome::Documented(event) => {
                             (NurturingEntryState::DocumentedNotSent, None, Some(event.id))
                         }
                     };
                     let now = Utc::now();
                     nurturing_entry::Entity::update_many()
-                        .col_expr(
-                            nurturing_entry::Column::State,
-                            Expr::value(state_after.as_str()),
-                        )
-                        .col_expr(
-                            nurturing_entry::Column::OutboxMessageId,
-                            Expr::value(outbox_id),
-                        )
-                        .col_expr(
-                            nurturing_entry::Column::ContactEventId,
-                            Expr::value(event_id),
-                        )
+                        .col_expr(nurturing_entry::Column::State, Expr::value(state_after.as_str()))
+                        .col_expr(nurturing_entry::Column::OutboxMessageId, Expr::value(outbox_id))
+                        .col_expr(nurturing_entry::Column::ContactEventId, Expr::value(event_id))
                         .col_expr(nurturing_entry::Column::DoneAt, Expr::value(now))
                         .col_expr(nurturing_entry::Column::UpdatedAt, Expr::value(now))
                         .filter(nurturing_entry::Column::Id.eq(entry.id))
@@ -778,14 +721,11 @@ async fn write_entry(
         // without a value, no right to the entity): the entry says why.
         Err(error) => {
             tracing::warn!(entry = entry.id, error = %error, "a nurturing entry could not be written");
-            Ok(settle(
-                state,
-                entry,
-                NurturingEntryState::Failed,
-                Some(error.to_string()),
+            Ok(
+                settle(state, entry, NurturingEntryState::Failed, Some(error.to_string()))
+                    .await?
+                    .then_some(NurturingEntryState::Failed),
             )
-            .await?
-            .then_some(NurturingEntryState::Failed))
         }
     }
 }
@@ -817,11 +757,7 @@ pub async fn settle(
     Ok(moved.rows_affected == 1)
 }
 
-async fn fail_all(
-    state: &AppState,
-    run: &nurturing_run::Model,
-    error: &ServiceError,
-) -> ServiceResult<u64> {
+async fn fail_all(state: &AppState, run: &nurturing_run::Model, error: &ServiceError) -> ServiceResult<u64> {
     tracing::warn!(run = run.id, error = %error, "a nurturing run could not be dispatched");
     let txn = state.db.begin().await?;
     let now = Utc::now();
@@ -830,10 +766,7 @@ async fn fail_all(
             nurturing_entry::Column::State,
             Expr::value(NurturingEntryState::Failed.as_str()),
         )
-        .col_expr(
-            nurturing_entry::Column::Problem,
-            Expr::value(error.to_string()),
-        )
+        .col_expr(nurturing_entry::Column::Problem, Expr::value(error.to_string()))
         .col_expr(nurturing_entry::Column::DoneAt, Expr::value(now))
         .col_expr(nurturing_entry::Column::UpdatedAt, Expr::value(now))
         .filter(nurturing_entry::Column::RunId.eq(run.id))

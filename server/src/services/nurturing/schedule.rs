@@ -17,20 +17,16 @@ pub struct Schedule {
 
 impl Schedule {
     /// From the API's values; errors name the field (`weekdays`, `dispatchTime`, `timeZone`).
-    pub fn parse(
-        weekdays: &[Weekday],
-        dispatch_time: &str,
-        time_zone: &str,
-    ) -> ServiceResult<Self> {
+    pub fn parse(weekdays: &[Weekday], dispatch_time: &str, time_zone: &str) -> ServiceResult<Self> {
         if weekdays.is_empty() {
             return Err(ServiceError::invalid("weekdays", "choose at least one day"));
         }
-        let time = NaiveTime::parse_from_str(dispatch_time.trim(), "%H:%M").map_err(|_| {
-            ServiceError::invalid("dispatchTime", "must be a time of day like 08:30")
-        })?;
-        let zone: Tz = time_zone.trim().parse().map_err(|_| {
-            ServiceError::invalid("timeZone", "not a known time zone (e.g. Europe/Berlin)")
-        })?;
+        let time = NaiveTime::parse_from_str(dispatch_time.trim(), "%H:%M")
+            .map_err(|_| ServiceError::invalid("dispatchTime", "must be a time of day like 08:30"))?;
+        let zone: Tz = time_zone
+            .trim()
+            .parse()
+            .map_err(|_| ServiceError::invalid("timeZone", "not a known time zone (e.g. Europe/Berlin)"))?;
         Ok(Self {
             weekdays: Weekday::mask(weekdays),
             minute_of_day: time_minutes(time),
@@ -60,11 +56,7 @@ impl Schedule {
     }
 
     pub fn dispatch_time(&self) -> String {
-        format!(
-            "{:02}:{:02}",
-            self.minute_of_day / 60,
-            self.minute_of_day % 60
-        )
+        format!("{:02}:{:02}", self.minute_of_day / 60, self.minute_of_day % 60)
     }
 
     /// The first dispatch time strictly after `after`.
@@ -194,22 +186,14 @@ mod tests {
             Err(ServiceError::InvalidInput { field, .. }) => field,
             _ => String::new(),
         };
-        assert_eq!(
-            field(Schedule::parse(&[], "08:00", "Europe/Berlin")),
-            "weekdays"
-        );
+        assert_eq!(field(Schedule::parse(&[], "08:00", "Europe/Berlin")), "weekdays");
         assert_eq!(
             field(Schedule::parse(&weekdays(), "25:00", "Europe/Berlin")),
             "dispatchTime"
         );
+        assert_eq!(field(Schedule::parse(&weekdays(), "08:00", "Mars/Olympus")), "timeZone");
         assert_eq!(
-            field(Schedule::parse(&weekdays(), "08:00", "Mars/Olympus")),
-            "timeZone"
-        );
-        assert_eq!(
-            Schedule::parse(&weekdays(), " 7:05", "UTC")
-                .unwrap()
-                .dispatch_time(),
+            Schedule::parse(&weekdays(), " 7:05", "UTC").unwrap().dispatch_time(),
             "07:05"
         );
     }

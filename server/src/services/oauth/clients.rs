@@ -3,9 +3,7 @@
 //! provider's endpoints and mail servers (sovereign clouds, test set-ups).
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use talentpost_shared::{MailSecurity, OauthProvider};
 
 use crate::auth::Principal;
@@ -39,10 +37,7 @@ pub struct OauthClientInput {
 
 /// Mail admins see the registrations (company admins connect mailboxes with them);
 /// only organisation admins change them.
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<Vec<oauth_client::Model>> {
+pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<oauth_client::Model>> {
     require_mail_admin(principal)?;
     Ok(oauth_client::Entity::find()
         .filter(oauth_client::Column::OrganisationId.eq(principal.organisation_id))
@@ -67,8 +62,8 @@ fn url_field(field: &str, value: &str) -> ServiceResult<Option<String>> {
     let Some(text) = optional_text(field, Some(value), 2000)? else {
         return Ok(None);
     };
-    let parsed = reqwest::Url::parse(&text)
-        .map_err(|_| ServiceError::invalid(field, "must be an absolute https URL"))?;
+    let parsed =
+        reqwest::Url::parse(&text).map_err(|_| ServiceError::invalid(field, "must be an absolute https URL"))?;
     let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     // Secrets and tokens travel to these endpoints: plain http only to this machine.
     match parsed.scheme() {
@@ -99,9 +94,7 @@ pub async fn set(
     input: OauthClientInput,
 ) -> ServiceResult<oauth_client::Model> {
     if !principal.is_admin() {
-        return Err(ServiceError::Forbidden(
-            "only administrators register OAuth clients",
-        ));
+        return Err(ServiceError::Forbidden("only administrators register OAuth clients"));
     }
     let current = find(&state.db, principal.organisation_id, provider).await?;
     let mut row: oauth_client::ActiveModel = match &current {
@@ -130,10 +123,7 @@ pub async fn set(
         .filter(|secret| !secret.is_empty())
     {
         if secret.chars().count() > 2000 {
-            return Err(ServiceError::invalid(
-                "clientSecret",
-                "must be at most 2000 characters",
-            ));
+            return Err(ServiceError::invalid("clientSecret", "must be at most 2000 characters"));
         }
         row.client_secret_secret = Set(Some(state.secrets.encrypt(secret)));
     } else if current
@@ -147,10 +137,7 @@ pub async fn set(
     }
     if let Some(tenant) = &input.tenant {
         if provider != OauthProvider::Microsoft && !tenant.trim().is_empty() {
-            return Err(ServiceError::invalid(
-                "tenant",
-                "only Microsoft has tenants",
-            ));
+            return Err(ServiceError::invalid("tenant", "only Microsoft has tenants"));
         }
         let tenant = optional_text("tenant", Some(tenant), 200)?;
         if tenant.as_deref().is_some_and(|t| {
@@ -218,16 +205,9 @@ pub async fn set(
 
 /// The settings to talk to the provider with: the registration, its secret
 /// decrypted, and the provider's defaults where nothing is overridden.
-pub fn provider_settings(
-    secrets: &SecretBox,
-    client: &oauth_client::Model,
-) -> ServiceResult<ProviderSettings> {
-    let provider = OauthProvider::parse(&client.provider).ok_or_else(|| {
-        ServiceError::Internal(format!(
-            "OAuth client {} has an unknown provider",
-            client.id
-        ))
-    })?;
+pub fn provider_settings(secrets: &SecretBox, client: &oauth_client::Model) -> ServiceResult<ProviderSettings> {
+    let provider = OauthProvider::parse(&client.provider)
+        .ok_or_else(|| ServiceError::Internal(format!("OAuth client {} has an unknown provider", client.id)))?;
     let client_secret = match &client.client_secret_secret {
         Some(sealed) => Some(secrets.decrypt(sealed).map_err(|_| {
             ServiceError::invalid(
@@ -242,19 +222,10 @@ pub fn provider_settings(
         provider,
         client_id: client.client_id.clone(),
         client_secret,
-        authorize_url: client
-            .authorize_url
-            .clone()
-            .unwrap_or(defaults.authorize_url),
+        authorize_url: client.authorize_url.clone().unwrap_or(defaults.authorize_url),
         token_url: client.token_url.clone().unwrap_or(defaults.token_url),
-        revoke_url: client
-            .revoke_url
-            .clone()
-            .or(defaults.revoke_url.map(str::to_owned)),
-        userinfo_url: client
-            .userinfo_url
-            .clone()
-            .or(defaults.userinfo_url.map(str::to_owned)),
+        revoke_url: client.revoke_url.clone().or(defaults.revoke_url.map(str::to_owned)),
+        userinfo_url: client.userinfo_url.clone().or(defaults.userinfo_url.map(str::to_owned)),
         imap_host: client
             .imap_host
             .clone()
@@ -289,7 +260,10 @@ pub async fn settings_for(
     let client = find(&state.db, organisation_id, provider).await?.ok_or_else(|| {
         ServiceError::invalid(
             "provider",
-            format!("no OAuth client is registered for {}; an administrator enters it under Settings → Mail accounts", label(provider)),
+            format!(
+                "no OAuth client is registered for {}; an administrator enters it under Settings → Mail accounts",
+                label(provider)
+            ),
         )
     })?;
     provider_settings(&state.secrets, &client)

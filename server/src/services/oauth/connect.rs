@@ -7,19 +7,18 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait, TryIntoModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use talentpost_shared::{
-    EmailAddress, InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem,
-    OauthAccountState, OauthProvider, OauthPurpose, OutboxStatus, SenderChannel, SenderNameMode,
+    EmailAddress, InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, OauthAccountState, OauthProvider,
+    OauthPurpose, OutboxStatus, SenderChannel, SenderNameMode,
 };
 
 use crate::auth::Principal;
 use crate::db::entities::{
-    inbound_account, inbound_folder_state, oauth_account, outbound_account, outbox_message,
-    sender_identity,
+    inbound_account, inbound_folder_state, oauth_account, outbound_account, outbox_message, sender_identity,
 };
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
@@ -64,24 +63,16 @@ pub async fn start(
     require_mail_admin(principal)?;
     let login_hint = match purpose {
         OauthPurpose::InboundAccount => {
-            let account = inbound_accounts::find(
-                &state.db,
-                principal,
-                crate::ids::InboundAccountId(target_id),
-            )
-            .await
-            .map_err(|_| ServiceError::invalid("targetId", "no such inbound account"))?;
+            let account = inbound_accounts::find(&state.db, principal, crate::ids::InboundAccountId(target_id))
+                .await
+                .map_err(|_| ServiceError::invalid("targetId", "no such inbound account"))?;
             require_matching_protocol(&account, provider)?;
             Some(account.username).filter(|user| user.contains('@'))
         }
         OauthPurpose::SenderIdentity => {
-            let entity = legal_entities::find_in_organisation(
-                &state.db,
-                principal,
-                LegalEntityId(target_id),
-            )
-            .await
-            .map_err(|_| ServiceError::invalid("targetId", "no such legal entity"))?;
+            let entity = legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(target_id))
+                .await
+                .map_err(|_| ServiceError::invalid("targetId", "no such legal entity"))?;
             principal.require_administers(entity.id)?;
             None
         }
@@ -112,10 +103,7 @@ pub async fn start(
     Ok(request.url)
 }
 
-fn require_matching_protocol(
-    account: &inbound_account::Model,
-    provider: OauthProvider,
-) -> ServiceResult<()> {
+fn require_matching_protocol(account: &inbound_account::Model, provider: OauthProvider) -> ServiceResult<()> {
     let expected = match provider {
         OauthProvider::Google => InboundProtocol::Gmail,
         OauthProvider::Microsoft => InboundProtocol::Microsoft365,
@@ -181,11 +169,7 @@ fn open_state(state: &AppState, sealed: &str) -> ServiceResult<ConnectState> {
 /// callback page calls this in the admin's session (a same-site request, so the strict
 /// session cookie is there); it must be the admin who started, so a foreign code cannot
 /// be slipped into someone's session.
-pub async fn complete(
-    state: &AppState,
-    principal: &Principal,
-    params: CallbackParams,
-) -> ServiceResult<Connected> {
+pub async fn complete(state: &AppState, principal: &Principal, params: CallbackParams) -> ServiceResult<Connected> {
     require_mail_admin(principal)?;
     let opened = open_state(state, params.state.as_deref().unwrap_or_default())?;
     if principal.user_id != opened.user_id || principal.organisation_id != opened.organisation_id {
@@ -195,10 +179,7 @@ pub async fn complete(
     }
     let provider = clients::label(opened.provider);
     if let Some(error) = params.error {
-        let detail = params
-            .error_description
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
+        let detail = params.error_description.map(|d| format!(": {d}")).unwrap_or_default();
         return Err(ServiceError::invalid(
             "error",
             if error == "access_denied" {
@@ -214,26 +195,16 @@ pub async fn complete(
         .ok_or_else(|| ServiceError::invalid("code", "the provider sent no authorisation code"))?;
     let settings = clients::settings_for(state, opened.organisation_id, opened.provider).await?;
     let http = oauth::http_client().map_err(|error| ServiceError::Internal(error.to_string()))?;
-    let issued = oauth::exchange_code(
-        &http,
-        &settings,
-        &callback_url(state),
-        &code,
-        &opened.verifier,
-    )
-    .await
-    .map_err(|error| ServiceError::invalid("code", exchange_message(&error)))?;
+    let issued = oauth::exchange_code(&http, &settings, &callback_url(state), &code, &opened.verifier)
+        .await
+        .map_err(|error| ServiceError::invalid("code", exchange_message(&error)))?;
     let refresh_token = issued.refresh_token.clone().ok_or_else(|| {
         ServiceError::invalid(
             "code",
             format!("{provider} issued no refresh token, so the connection would die within the hour; check that the app registration allows offline access"),
         )
     })?;
-    let mailbox = match issued
-        .id_token
-        .as_deref()
-        .and_then(oauth::mailbox_from_id_token)
-    {
+    let mailbox = match issued.id_token.as_deref().and_then(oauth::mailbox_from_id_token) {
         Some(mailbox) => Some(mailbox),
         None => match &settings.userinfo_url {
             Some(url) => oauth::mailbox_from_userinfo(&http, url, &issued.access_token)
@@ -242,9 +213,14 @@ pub async fn complete(
             None => None,
         },
     };
-    let mailbox = mailbox.and_then(|mailbox| EmailAddress::parse(&mailbox).ok()).ok_or_else(|| {
-        ServiceError::invalid("code", "the provider did not say which mailbox was signed in to (no e-mail address in the token)")
-    })?;
+    let mailbox = mailbox
+        .and_then(|mailbox| EmailAddress::parse(&mailbox).ok())
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "code",
+                "the provider did not say which mailbox was signed in to (no e-mail address in the token)",
+            )
+        })?;
     let tokens = NewTokens {
         provider: opened.provider,
         mailbox: mailbox.to_string(),
@@ -253,12 +229,8 @@ pub async fn complete(
         expires_in: issued.expires_in,
     };
     match opened.purpose {
-        OauthPurpose::InboundAccount => {
-            connect_inbound(state, principal, opened.target_id, tokens).await?
-        }
-        OauthPurpose::SenderIdentity => {
-            connect_sender(state, principal, opened.target_id, tokens, &settings).await?
-        }
+        OauthPurpose::InboundAccount => connect_inbound(state, principal, opened.target_id, tokens).await?,
+        OauthPurpose::SenderIdentity => connect_sender(state, principal, opened.target_id, tokens, &settings).await?,
     }
     Ok(Connected {
         app_path: app_path(opened.purpose),
@@ -268,9 +240,9 @@ pub async fn complete(
 
 fn exchange_message(error: &OauthError) -> String {
     match error {
-        OauthError::InvalidGrant(detail) => format!(
-            "the provider did not accept the sign-in ({detail}); start the connection again"
-        ),
+        OauthError::InvalidGrant(detail) => {
+            format!("the provider did not accept the sign-in ({detail}); start the connection again")
+        }
         OauthError::Client(detail) => {
             format!(
                 "the provider refused Talentpost's client id or secret ({detail}); check the OAuth client under Settings → Mail accounts"
@@ -346,21 +318,12 @@ async fn connect_inbound(
     tokens: NewTokens,
 ) -> ServiceResult<()> {
     let txn = state.db.begin().await?;
-    let account =
-        inbound_accounts::find(&txn, principal, crate::ids::InboundAccountId(account_id)).await?;
+    let account = inbound_accounts::find(&txn, principal, crate::ids::InboundAccountId(account_id)).await?;
     let existing = existing_connection(&txn, account.oauth_account_id).await?;
     // The same mailbox again keeps the sync position (no mail fetched twice or
     // skipped); another mailbox starts from its beginning.
     let same_mailbox = account.username.eq_ignore_ascii_case(&tokens.mailbox);
-    let connection = store_tokens(
-        state,
-        &txn,
-        principal,
-        account.legal_entity_id,
-        existing,
-        &tokens,
-    )
-    .await?;
+    let connection = store_tokens(state, &txn, principal, account.legal_entity_id, existing, &tokens).await?;
     let mut row = inbound_account::ActiveModel::from(account.clone());
     row.auth_method = Set(InboundAuthMethod::Oauth.as_str().to_owned());
     row.oauth_account_id = Set(Some(connection.id));
@@ -409,9 +372,7 @@ async fn connect_sender(
     tokens: NewTokens,
     settings: &oauth::ProviderSettings,
 ) -> ServiceResult<()> {
-    let entity =
-        legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(legal_entity_id))
-            .await?;
+    let entity = legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(legal_entity_id)).await?;
     principal.require_administers(entity.id)?;
     let channel = match tokens.provider {
         OauthProvider::Google => SenderChannel::Google,
@@ -436,9 +397,7 @@ async fn connect_sender(
     };
     let existing = existing_connection(
         &txn,
-        current_account
-            .as_ref()
-            .and_then(|account| account.oauth_account_id),
+        current_account.as_ref().and_then(|account| account.oauth_account_id),
     )
     .await?;
     // Since when mail has waited for this reconnect: the moment the connection lapsed.
@@ -523,18 +482,16 @@ async fn connect_sender(
                 .col_expr(
                     outbox_message::Column::ExpiresAt,
                     Expr::value(
-                        now + chrono::Duration::hours(
-                            i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48),
-                        ),
+                        now + chrono::Duration::hours(i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48)),
                     ),
                 )
                 .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
                 .filter(outbox_message::Column::OutboundAccountId.eq(account.id))
                 .filter(outbox_message::Column::LastProblem.eq(MailProblem::Authorization.as_str()))
-                .filter(outbox_message::Column::Status.is_in([
-                    OutboxStatus::Failed.as_str(),
-                    OutboxStatus::Retrying.as_str(),
-                ]))
+                .filter(
+                    outbox_message::Column::Status
+                        .is_in([OutboxStatus::Failed.as_str(), OutboxStatus::Retrying.as_str()]),
+                )
                 .filter(outbox_message::Column::UpdatedAt.gte(lapsed_at))
                 .exec(&txn)
                 .await?
@@ -556,10 +513,7 @@ async fn connect_sender(
 }
 
 /// The connections the caller administers, newest first.
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-) -> ServiceResult<Vec<oauth_account::Model>> {
+pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<oauth_account::Model>> {
     require_mail_admin(principal)?;
     let mut query = oauth_account::Entity::find()
         .filter(oauth_account::Column::OrganisationId.eq(principal.organisation_id))
@@ -675,15 +629,10 @@ pub async fn delete_with_account(
     db: &impl ConnectionTrait,
     connection_id: i64,
 ) -> ServiceResult<Option<(oauth_account::Model, String)>> {
-    let Some(connection) = oauth_account::Entity::find_by_id(connection_id)
-        .one(db)
-        .await?
-    else {
+    let Some(connection) = oauth_account::Entity::find_by_id(connection_id).one(db).await? else {
         return Ok(None);
     };
-    oauth_account::Entity::delete_by_id(connection.id)
-        .exec(db)
-        .await?;
+    oauth_account::Entity::delete_by_id(connection.id).exec(db).await?;
     let token = connection
         .refresh_token_secret
         .as_deref()

@@ -10,12 +10,9 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use talentpost_shared::{
-    EmailAddress, InboundStatus, MailProblem, OauthAccountState, OauthProvider, OutboxPurpose,
-    OutboxStatus, Role,
+    EmailAddress, InboundStatus, MailProblem, OauthAccountState, OauthProvider, OutboxPurpose, OutboxStatus, Role,
 };
 
 use crate::db::entities::{app_user, inbound_account, oauth_account, user_legal_entity};
@@ -59,9 +56,7 @@ pub enum TokenError {
         mailbox: String,
         reason: String,
     },
-    #[error(
-        "the {provider} token of {mailbox} could not be refreshed ({reason}); Talentpost tries again"
-    )]
+    #[error("the {provider} token of {mailbox} could not be refreshed ({reason}); Talentpost tries again")]
     Unavailable {
         provider: &'static str,
         mailbox: String,
@@ -82,10 +77,7 @@ impl From<sea_orm::DbErr> for TokenError {
 impl TokenError {
     /// Whether a person has to act (reconnect) before the account works again.
     pub fn needs_person(&self) -> bool {
-        matches!(
-            self,
-            Self::ReauthorizationNeeded { .. } | Self::NotConnected
-        )
+        matches!(self, Self::ReauthorizationNeeded { .. } | Self::NotConnected)
     }
 }
 
@@ -113,13 +105,8 @@ fn refresh_margin(issued_at: Option<DateTime<Utc>>, expires_at: DateTime<Utc>) -
 }
 
 fn fresh_enough(account: &oauth_account::Model, now: DateTime<Utc>) -> bool {
-    match (
-        account.access_token_secret.as_ref(),
-        account.access_expires_at,
-    ) {
-        (Some(_), Some(expires_at)) => {
-            expires_at - refresh_margin(account.access_issued_at, expires_at) > now
-        }
+    match (account.access_token_secret.as_ref(), account.access_expires_at) {
+        (Some(_), Some(expires_at)) => expires_at - refresh_margin(account.access_issued_at, expires_at) > now,
         // A provider that gives no lifetime: trust the token until a server refuses it.
         (Some(_), None) => true,
         _ => false,
@@ -133,10 +120,7 @@ async fn load(state: &AppState, id: i64) -> Result<oauth_account::Model, TokenEr
         .ok_or(TokenError::NotConnected)
 }
 
-fn usable_token(
-    state: &AppState,
-    account: &oauth_account::Model,
-) -> Result<AccessToken, TokenError> {
+fn usable_token(state: &AppState, account: &oauth_account::Model) -> Result<AccessToken, TokenError> {
     let sealed = account.access_token_secret.as_deref().unwrap_or_default();
     let token = state
         .secrets
@@ -161,17 +145,11 @@ fn usable_token(
 /// hammer the provider or use up the failures that call for a person.
 fn refresh_backoff(failures: i32) -> Duration {
     let exponent = u32::try_from(failures.clamp(1, 8) - 1).unwrap_or(0);
-    Ord::min(
-        Duration::seconds(5 * 2i64.pow(exponent)),
-        Duration::minutes(10),
-    )
+    Ord::min(Duration::seconds(5 * 2i64.pow(exponent)), Duration::minutes(10))
 }
 
 /// The access token to sign in with, refreshed first if it is about to expire.
-pub async fn access_token(
-    state: &AppState,
-    oauth_account_id: i64,
-) -> Result<AccessToken, TokenError> {
+pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<AccessToken, TokenError> {
     let lock = state.oauth_refresh.lock_for(oauth_account_id);
     let _refreshing = lock.lock().await;
     let deadline = tokio::time::Instant::now() + REFRESH_CLAIM;
@@ -195,9 +173,7 @@ pub async fn access_token(
         if fresh_enough(&account, now) {
             return usable_token(state, &account);
         }
-        if account.failed_refreshes > 0
-            && account.updated_at + refresh_backoff(account.failed_refreshes) > now
-        {
+        if account.failed_refreshes > 0 && account.updated_at + refresh_backoff(account.failed_refreshes) > now {
             return Err(TokenError::Unavailable {
                 provider: provider_label(&account),
                 mailbox: account.mailbox_address.clone(),
@@ -211,10 +187,7 @@ pub async fn access_token(
         // cancelled (a timeout, a restarted worker) must neither leave the claim behind
         // nor drop a refresh whose rotated token is not stored yet.
         let task_state = state.clone();
-        let outcome =
-            tokio::spawn(
-                async move { claim_and_refresh(&task_state, oauth_account_id, now).await },
-            )
+        let outcome = tokio::spawn(async move { claim_and_refresh(&task_state, oauth_account_id, now).await })
             .await
             .map_err(|error| {
                 TokenError::Service(ServiceError::Internal(format!(
@@ -291,17 +264,10 @@ async fn claim_and_refresh(
 
 /// Claims the refresh; the claim's expiry (to the microsecond) is also its mark, which
 /// every write of the refresh checks, so a refresh that lost its claim writes nothing.
-async fn claim_refresh(
-    state: &AppState,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, TokenError> {
+async fn claim_refresh(state: &AppState, id: i64, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, TokenError> {
     let until = now + Duration::from_std(REFRESH_CLAIM).unwrap_or(Duration::seconds(45));
     let claimed = oauth_account::Entity::update_many()
-        .col_expr(
-            oauth_account::Column::RefreshingUntil,
-            Expr::value(Some(until)),
-        )
+        .col_expr(oauth_account::Column::RefreshingUntil, Expr::value(Some(until)))
         .filter(oauth_account::Column::Id.eq(id))
         .filter(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()))
         .filter(
@@ -392,14 +358,8 @@ async fn refresh_claimed(
                 });
             }
             oauth_account::Entity::update_many()
-                .col_expr(
-                    oauth_account::Column::FailedRefreshes,
-                    Expr::value(failures),
-                )
-                .col_expr(
-                    oauth_account::Column::Problem,
-                    Expr::value(Some(reason.clone())),
-                )
+                .col_expr(oauth_account::Column::FailedRefreshes, Expr::value(failures))
+                .col_expr(oauth_account::Column::Problem, Expr::value(Some(reason.clone())))
                 .col_expr(
                     oauth_account::Column::RefreshingUntil,
                     Expr::value(Option::<DateTime<Utc>>::None),
@@ -437,27 +397,15 @@ async fn store_refreshed(
             oauth_account::Column::AccessTokenSecret,
             Expr::value(Some(state.secrets.encrypt(&issued.access_token))),
         )
-        .col_expr(
-            oauth_account::Column::AccessIssuedAt,
-            Expr::value(Some(now)),
-        )
-        .col_expr(
-            oauth_account::Column::AccessExpiresAt,
-            Expr::value(expires_at),
-        )
+        .col_expr(oauth_account::Column::AccessIssuedAt, Expr::value(Some(now)))
+        .col_expr(oauth_account::Column::AccessExpiresAt, Expr::value(expires_at))
         .col_expr(oauth_account::Column::FailedRefreshes, Expr::value(0))
-        .col_expr(
-            oauth_account::Column::Problem,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(oauth_account::Column::Problem, Expr::value(Option::<String>::None))
         .col_expr(
             oauth_account::Column::RefreshingUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .col_expr(
-            oauth_account::Column::LastRefreshedAt,
-            Expr::value(Some(now)),
-        )
+        .col_expr(oauth_account::Column::LastRefreshedAt, Expr::value(Some(now)))
         .col_expr(oauth_account::Column::UpdatedAt, Expr::value(now));
     if let Some(rotated) = &issued.refresh_token {
         update = update.col_expr(
@@ -509,10 +457,7 @@ pub async fn mark_reauthorization_needed(
             oauth_account::Column::State,
             Expr::value(OauthAccountState::ReauthorizationNeeded.as_str()),
         )
-        .col_expr(
-            oauth_account::Column::Problem,
-            Expr::value(Some(reason.to_owned())),
-        )
+        .col_expr(oauth_account::Column::Problem, Expr::value(Some(reason.to_owned())))
         .col_expr(
             oauth_account::Column::AccessTokenSecret,
             Expr::value(Option::<String>::None),
@@ -639,10 +584,7 @@ async fn notify_admins(
             to_name: Some(admin.display_name.clone()),
             to: outbound_accounts::to_lettre(&recipient, "to")?,
             reply_to: None,
-            subject: format!(
-                "Action needed: reconnect the mailbox {}",
-                account.mailbox_address
-            ),
+            subject: format!("Action needed: reconnect the mailbox {}", account.mailbox_address),
             text: format!(
                 "Hello {},\n\n{}.\n\nUntil then Talentpost neither fetches mail from this mailbox nor sends through it; \
                  mail to be sent waits in the outbox. Open Talentpost, Settings → Mail accounts (or Outgoing mail), \
