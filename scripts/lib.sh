@@ -26,11 +26,31 @@ locked_wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
 }
 
-ensure_frontend_tools() {
+ensure_wasm_target() {
   if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
     log "installing the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
+}
+
+# Formatting and lints fail the run before any test starts: one format (rustfmt.toml),
+# clippy's warnings as errors for the server crates with their tests and for the app,
+# which is checked for the target it runs on.
+run_lints() {
+  ensure_wasm_target
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    log "installing rustfmt and clippy"
+    rustup component add rustfmt clippy
+  fi
+  log "format (cargo fmt --check)"
+  cargo fmt --all --check
+  log "lints (clippy, warnings are errors)"
+  cargo clippy --workspace --exclude talentpost-frontend --all-targets --quiet -- -D warnings
+  cargo clippy -p talentpost-frontend --target wasm32-unknown-unknown --quiet -- -D warnings
+}
+
+ensure_frontend_tools() {
+  ensure_wasm_target
   if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
     log "installing trunk $TRUNK_VERSION (first time only, takes a few minutes)"
     cargo install trunk --version "$TRUNK_VERSION" --locked --no-default-features --features rustls
