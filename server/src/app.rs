@@ -128,7 +128,12 @@ impl Application {
         let nurturing = self.state.nurturing.clone();
         nurturing.start(&self.state);
         if let Some(origin) = self.state.events.relay_origin() {
-            crate::events::relay::start_listening(self.state.clone(), self.state.config.database_url(), origin);
+            crate::events::relay::start_listening(
+                self.state.db.clone(),
+                self.state.events.clone(),
+                self.state.config.database_url(),
+                origin,
+            );
         }
         let router = crate::http::router(self.state, schema);
         let served = axum::serve(

@@ -143,7 +143,7 @@ async fn ingest_mail(config: Config) -> ExitCode {
             return ExitCode::from(EX_TEMPFAIL);
         }
     };
-    let limit = crate::services::mail_intake::hard_limit(&state);
+    let limit = crate::services::mail_in::intake::hard_limit(&state);
     let raw = match read_stdin(limit).await {
         Ok(raw) => raw,
         Err(error) => {
@@ -151,7 +151,7 @@ async fn ingest_mail(config: Config) -> ExitCode {
             return ExitCode::from(EX_TEMPFAIL);
         }
     };
-    let outcome = crate::services::mail_intake::submit_from_pipe(&state, raw).await;
+    let outcome = crate::services::mail_in::intake::submit_from_pipe(&state, raw).await;
     // On PostgreSQL, running servers hear of the new item before this process ends.
     state.events.flush().await;
     match outcome {
@@ -179,7 +179,7 @@ async fn read_stdin(limit: usize) -> std::io::Result<Vec<u8>> {
 }
 
 async fn ingest_mail_via_server(url: &str, token: &str, max_mail_bytes: usize) -> ExitCode {
-    let limit = max_mail_bytes.saturating_mul(crate::services::mail_intake::HARD_LIMIT_FACTOR);
+    let limit = max_mail_bytes.saturating_mul(crate::services::mail_in::intake::HARD_LIMIT_FACTOR);
     let raw = match read_stdin(limit).await {
         Ok(raw) => raw,
         Err(error) => {

@@ -7,9 +7,8 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::DomainEvent;
+use super::{DomainEvent, EventBus};
 use crate::db::entities::{inbound_account, inbox_item};
-use crate::state::AppState;
 
 const CHANNEL: &str = "talentpost_events";
 
@@ -144,7 +143,7 @@ pub fn start_sending(db: DatabaseConnection) -> (mpsc::UnboundedSender<Outgoing>
 
 /// Listens for the other processes' events and hands them to this process's
 /// subscribers. Runs for the life of the server; reconnects when the connection drops.
-pub fn start_listening(state: AppState, url: String, own_origin: u64) {
+pub fn start_listening(db: DatabaseConnection, bus: EventBus, url: String, own_origin: u64) {
     tokio::spawn(async move {
         loop {
             match sea_orm::sqlx::postgres::PgListener::connect(&url).await {
@@ -154,7 +153,7 @@ pub fn start_listening(state: AppState, url: String, own_origin: u64) {
                     } else {
                         loop {
                             match listener.recv().await {
-                                Ok(notification) => receive(&state, own_origin, notification.payload()).await,
+                                Ok(notification) => receive(&db, &bus, own_origin, notification.payload()).await,
                                 Err(error) => {
                                     tracing::warn!(%error, "lost the connection for other processes' events");
                                     break;
@@ -172,7 +171,7 @@ pub fn start_listening(state: AppState, url: String, own_origin: u64) {
     });
 }
 
-async fn receive(state: &AppState, own_origin: u64, payload: &str) {
+async fn receive(db: &DatabaseConnection, bus: &EventBus, own_origin: u64, payload: &str) {
     let Ok(envelope) = serde_json::from_str::<Envelope>(payload) else {
         return;
     };
@@ -180,7 +179,7 @@ async fn receive(state: &AppState, own_origin: u64, payload: &str) {
         return;
     }
     let event = match envelope.event {
-        Wire::InboxItemAdded { item_id } => match inbox_item::Entity::find_by_id(item_id).one(&state.db).await {
+        Wire::InboxItemAdded { item_id } => match inbox_item::Entity::find_by_id(item_id).one(db).await {
             Ok(Some(item)) => DomainEvent::InboxItemAdded(Box::new(item)),
             _ => return,
         },
@@ -193,7 +192,7 @@ async fn receive(state: &AppState, own_origin: u64, payload: &str) {
             user_id,
         },
         Wire::InboundAccountStatusChanged { account_id } => {
-            match inbound_account::Entity::find_by_id(account_id).one(&state.db).await {
+            match inbound_account::Entity::find_by_id(account_id).one(db).await {
                 Ok(Some(account)) => DomainEvent::InboundAccountStatusChanged(Box::new(account)),
                 _ => return,
             }
@@ -229,5 +228,5 @@ async fn receive(state: &AppState, own_origin: u64, payload: &str) {
             oauth_account_id,
         },
     };
-    state.events.publish_here(event);
+    bus.publish_here(event);
 }

@@ -21,7 +21,8 @@ use crate::error::ServiceError;
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
 use crate::services::inbox::{self as service, ApplicationSubmission, InboxFilter, UploadedFile};
-use crate::services::{candidates, job_openings, legal_entities, mail_intake, takeover};
+use crate::services::mail_in::intake as mail_intake;
+use crate::services::{candidates, job_openings, legal_entities, takeover};
 use crate::state::AppState;
 
 pub struct InboxItem(inbox_item::Model);
@@ -112,7 +113,7 @@ impl InboxItem {
     /// The mail of an e-mail item (headers, bodies, raw source); null for other media.
     async fn mail(&self, ctx: &Context<'_>) -> GqlResult<Option<MailMessage>> {
         let state = state(ctx)?;
-        Ok(crate::services::mail_messages::of_item(&state.db, self.0.id)
+        Ok(crate::services::mail_in::stored::of_item(&state.db, self.0.id)
             .await
             .gql()?
             .map(MailMessage))

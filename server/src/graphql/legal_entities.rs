@@ -24,7 +24,7 @@ impl LegalEntity {
     async fn intake_address(&self, ctx: &async_graphql::Context<'_>) -> super::support::GqlResult<String> {
         let state = super::support::state(ctx)?;
         let id = self.id.parse::<i64>().unwrap_or_default();
-        Ok(crate::mail::ingest::intake_address(
+        Ok(crate::services::mail_in::ingest::intake_address(
             &state.config.intake_domain,
             id,
             self.is_main,

@@ -5,7 +5,7 @@ use talentpost_shared::{MailSource, ParseStatus};
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, state};
 use crate::db::entities::mail_message;
 use crate::ids::InboxItemId;
-use crate::services::mail_messages as service;
+use crate::services::mail_in::stored as service;
 
 /// The mail behind an e-mail inbox item: headers, bodies and where it came from.
 pub struct MailMessage(pub mail_message::Model);

@@ -12,7 +12,7 @@ use super::error::service_error_response;
 use super::{HttpState, authenticated, read_limited};
 use crate::error::ServiceError;
 use crate::ids::InboxItemId;
-use crate::services::{mail_intake, mail_messages};
+use crate::services::mail_in::{intake as mail_intake, stored};
 
 /// `POST /api/mail/intake` with the raw RFC 822 message as body and an administrator's
 /// API token: for a company mail server that redirects application mail by HTTP.
@@ -57,7 +57,7 @@ pub async fn raw_download(State(state): State<HttpState>, Path(id): Path<String>
         Ok(principal) => principal,
         Err(response) => return response,
     };
-    match mail_messages::raw(&state.app, &principal, id).await {
+    match stored::raw(&state.app, &principal, id).await {
         Ok((message, bytes)) => {
             let name = format!(
                 "{}.eml",
@@ -116,11 +116,11 @@ pub async fn view(
         Ok(principal) => principal,
         Err(response) => return response,
     };
-    match mail_messages::view_document(&state.app, &principal, id, remote_images).await {
+    match stored::view_document(&state.app, &principal, id, remote_images).await {
         Ok(Some(document)) => {
             let mut response = axum::response::Html(document).into_response();
             let headers = response.headers_mut();
-            if let Ok(policy) = HeaderValue::from_str(&mail_messages::frame_policy(remote_images)) {
+            if let Ok(policy) = HeaderValue::from_str(&stored::frame_policy(remote_images)) {
                 headers.insert(header::CONTENT_SECURITY_POLICY, policy);
             }
             headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));

@@ -1,11 +1,10 @@
-//! Mail plumbing, independent of GraphQL: connecting to mail servers, parsing and
-//! sanitising mail, and the one ingest path every incoming mail takes.
+//! Mail plumbing: protocols and formats only (IMAP, SMTP, TLS, OAuth providers' XOAUTH2,
+//! parsing, sanitising). It knows nothing of inboxes, candidates or the application's
+//! state; what happens to a mail is `services::mail_in`'s and `services::outbox`'s.
 
 pub mod imap;
-pub mod ingest;
 pub mod oauth;
 pub mod parse;
 pub mod sanitize;
 pub mod smtp;
-pub mod threading;
 pub mod tls;

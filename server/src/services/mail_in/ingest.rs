@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use talentpost_shared::{ContactMedium, EmailAddress, InboxMedium, InboxState, MailSource, OutboxStatus, ParseStatus};
 
+use super::threading::{Bounce, ThreadMatch, bounced_messages, match_reply, read_bounce};
 use crate::crypto::sha256_hex;
 use crate::db::entities::{
     candidate_email, contact_event, document, inbox_item, legal_entity, mail_message, outbox_message,
@@ -13,7 +14,6 @@ use crate::db::entities::{
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::mail::parse::{MailAddress, ParseLimits, ParsedMail, parse_guarded};
-use crate::mail::threading::{Bounce, ThreadMatch, bounced_messages, match_reply, read_bounce};
 use crate::services::candidates;
 use crate::services::inbox::{clean_file_name, truncate_to_micros};
 use crate::services::legal_entities;

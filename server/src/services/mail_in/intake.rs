@@ -4,10 +4,10 @@
 use sea_orm::{EntityTrait, QueryOrder};
 use talentpost_shared::MailSource;
 
+use super::ingest::{self, IncomingMail, Ingested};
 use crate::auth::Principal;
 use crate::db::entities::organisation;
 use crate::error::{ServiceError, ServiceResult};
-use crate::mail::ingest::{self, IncomingMail, Ingested};
 use crate::state::AppState;
 
 /// Mail this many times larger than the parse limit is refused outright: the sender
