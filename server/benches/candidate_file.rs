@@ -22,7 +22,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter, 
 use talentpost_server::db::entities::{application, candidate, candidate_email, job_opening, legal_entity};
 use talentpost_server::ids::JobOpeningId;
 use talentpost_server::services::candidates::{self, CandidateFilter};
-use talentpost_server::services::dashboard;
+use talentpost_server::services::org::dashboard;
 use talentpost_server::services::pagination::PageRequest;
 use talentpost_shared::{ApplicationStatus, CandidateStatus, DashboardPeriod, SourceMedium, matching};
 
@@ -190,7 +190,7 @@ async fn run(label: &str, database_url: Option<String>, data_dir: &std::path::Pa
 async fn nurturing(state: &talentpost_server::state::AppState, principal: &talentpost_server::auth::Principal) {
     use talentpost_server::ids::{CandidateQueryId, FormLetterId};
     use talentpost_server::services::nurturing::{jobs, planning};
-    use talentpost_server::services::{candidate_queries, form_letters};
+    use talentpost_server::services::{candidates::candidate_queries, mail_out::form_letters};
     let everyone = candidate_queries::create(state, principal, "Alle", Default::default())
         .await
         .unwrap();

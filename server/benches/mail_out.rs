@@ -25,9 +25,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use talentpost_server::auth::Principal;
 use talentpost_server::db::entities::legal_entity;
 use talentpost_server::ids::{CandidateId, LegalEntityId, OutboundAccountId};
-use talentpost_server::services::mail_connection::ConnectionInput;
-use talentpost_server::services::outbound_accounts::{self, OutboundAccountInput};
-use talentpost_server::services::{candidates, messages, sender_identities};
+use talentpost_server::services::accounts::mail_connection::ConnectionInput;
+use talentpost_server::services::accounts::outbound_accounts::{self, OutboundAccountInput};
+use talentpost_server::services::{candidates, mail_out::messages, mail_out::sender_identities};
 use talentpost_shared::{EmailAddress, MailSecurity, SenderChannel};
 
 fn main() {

@@ -13,7 +13,7 @@ use crate::error::ServiceError;
 use crate::events::EventBus;
 use crate::graphql::build_schema;
 use crate::mail::tls::MailTls;
-use crate::services::bootstrap::{InitialAdmin, ensure_initial_admin};
+use crate::services::org::bootstrap::{InitialAdmin, ensure_initial_admin};
 use crate::state::AppState;
 use crate::storage::BlobStore;
 use crate::workers::inbound_sync::InboundWorkers;

@@ -6,7 +6,7 @@ use tracing_subscriber::EnvFilter;
 use crate::app::{Application, build_state};
 use crate::config::Config;
 use crate::error::ServiceError;
-use crate::services::{bootstrap, demo};
+use crate::services::{org::bootstrap, org::demo};
 
 #[derive(Parser)]
 #[command(name = "talentpost", version, about = "Talentpost: the recruiting mail hub")]

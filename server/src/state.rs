@@ -37,5 +37,5 @@ pub struct AppState {
     /// address); OAuth providers send the admin back to it.
     pub public_url: Arc<str>,
     /// One token refresh at a time per OAuth connection.
-    pub oauth_refresh: crate::services::oauth::tokens::RefreshLocks,
+    pub oauth_refresh: crate::services::accounts::oauth::tokens::RefreshLocks,
 }

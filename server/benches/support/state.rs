@@ -17,7 +17,7 @@ pub async fn bench_state(data_dir: &std::path::Path, database_url: Option<String
     config.outbox_worker = false;
     config.mail_workers = false;
     let state = talentpost_server::app::build_state(config).await.unwrap();
-    talentpost_server::services::bootstrap::ensure_initial_admin(&state)
+    talentpost_server::services::org::bootstrap::ensure_initial_admin(&state)
         .await
         .unwrap();
     let admin = app_user::Entity::find()

@@ -3,7 +3,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
-use crate::services::audit::{self as audit_service, AuditFilter};
+use crate::services::org::audit::{self as audit_service, AuditFilter};
 
 #[derive(SimpleObject)]
 pub struct AuditEntry {

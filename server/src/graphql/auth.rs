@@ -5,7 +5,7 @@ use super::support::{GqlResult, ServiceResultExt, SessionCookie, caller, gql_id,
 use super::users::User;
 use crate::db::entities::api_token;
 use crate::ids::ApiTokenId;
-use crate::services::auth::{self as auth_service, SESSION_COOKIE};
+use crate::services::org::auth::{self as auth_service, SESSION_COOKIE};
 
 #[derive(Default)]
 pub struct AuthQuery;

@@ -11,8 +11,8 @@ use super::support::{
 };
 use crate::db::entities::{application, candidate};
 use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
+use crate::services::candidates::job_openings;
 use crate::services::candidates::{self as service, CandidateFilter, CandidateInput};
-use crate::services::job_openings;
 
 #[derive(SimpleObject)]
 #[graphql(complex)]
@@ -42,7 +42,7 @@ impl Candidate {
     /// not count).
     async fn last_contact_at(&self, ctx: &Context<'_>) -> GqlResult<Option<DateTime<Utc>>> {
         let state = state(ctx)?;
-        crate::services::contact_history::last_contact_at(state, self.raw_id)
+        crate::services::candidates::contact_history::last_contact_at(state, self.raw_id)
             .await
             .gql()
     }
@@ -77,10 +77,13 @@ impl Candidate {
     /// Open and confirmed duplicate sets the candidate belongs to.
     async fn duplicate_sets(&self, ctx: &Context<'_>) -> GqlResult<Vec<DuplicateSet>> {
         let (state, principal) = caller(ctx)?;
-        let sets =
-            crate::services::duplicates::sets(&state.db, principal.organisation_id, Some(CandidateId(self.raw_id)))
-                .await
-                .gql()?;
+        let sets = crate::services::candidates::duplicates::sets(
+            &state.db,
+            principal.organisation_id,
+            Some(CandidateId(self.raw_id)),
+        )
+        .await
+        .gql()?;
         Ok(sets
             .into_iter()
             .filter(|set| set.status != DuplicateStatus::Dismissed)

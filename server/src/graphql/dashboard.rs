@@ -3,7 +3,7 @@ use chrono::NaiveDate;
 use talentpost_shared::{DashboardPeriod, SourceMedium};
 
 use super::support::{GqlResult, ServiceResultExt, caller};
-use crate::services::dashboard as service;
+use crate::services::org::dashboard as service;
 
 #[derive(SimpleObject)]
 pub struct Dashboard {

@@ -5,7 +5,7 @@ use talentpost_shared::{DuplicateReason, DuplicateStatus};
 use super::candidates::Candidate;
 use super::support::{GqlResult, ServiceResultExt, caller, page_request, parse_id, parse_ids, to_connection};
 use crate::ids::CandidateId;
-use crate::services::duplicates::{self as service, DuplicateFilter, MergeCounts};
+use crate::services::candidates::duplicates::{self as service, DuplicateFilter, MergeCounts};
 
 /// Candidates sharing an e-mail address, a phone number, or name and birthday.
 #[derive(SimpleObject)]

@@ -10,7 +10,7 @@ use crate::db::entities::inbound_account;
 use crate::events::DomainEvent;
 use crate::ids::{InboundAccountId, LegalEntityId, UserGroupId};
 use crate::mail::imap::MailFolder as ServerFolder;
-use crate::services::inbound_accounts::{self as service, AccountInput, ConnectionInput};
+use crate::services::accounts::inbound_accounts::{self as service, AccountInput, ConnectionInput};
 
 /// A mailbox Talentpost watches for applications. The password is write-only.
 pub struct InboundAccount(inbound_account::Model);
@@ -57,7 +57,7 @@ impl InboundAccount {
         };
         let (app, principal) = caller(ctx)?;
         Ok(
-            crate::services::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
+            crate::services::accounts::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
                 .await
                 .ok()
                 .map(super::oauth::OauthAccount),

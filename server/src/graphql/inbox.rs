@@ -22,7 +22,7 @@ use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
 use crate::services::inbox::{self as service, ApplicationSubmission, InboxFilter, UploadedFile};
 use crate::services::mail_in::intake as mail_intake;
-use crate::services::{candidates, job_openings, legal_entities, takeover};
+use crate::services::{candidates, candidates::job_openings, inbox::takeover, org::legal_entities};
 use crate::state::AppState;
 
 pub struct InboxItem(inbox_item::Model);

@@ -3,7 +3,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use super::support::{GqlResult, ServiceResultExt, caller};
 use crate::config::WebOrigin;
 use crate::error::ServiceError;
-use crate::services::intake::{self as service, IntakeKind, IntakeSettings as Settings};
+use crate::services::inbox::intake::{self as service, IntakeKind, IntakeSettings as Settings};
 
 /// A public channel into the inbox.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

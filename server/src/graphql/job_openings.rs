@@ -7,8 +7,8 @@ use super::legal_entities::LegalEntity;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
 use crate::db::entities::job_opening;
 use crate::ids::{JobOpeningId, LegalEntityId};
-use crate::services::job_openings::{self as service, JobOpeningFilter, JobOpeningInput};
-use crate::services::legal_entities;
+use crate::services::candidates::job_openings::{self as service, JobOpeningFilter, JobOpeningInput};
+use crate::services::org::legal_entities;
 
 #[derive(SimpleObject)]
 #[graphql(complex)]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id};
 use crate::db::entities::legal_entity;
 use crate::ids::LegalEntityId;
-use crate::services::legal_entities::{self as service, LegalEntityInput};
+use crate::services::org::legal_entities::{self as service, LegalEntityInput};
 
 #[derive(SimpleObject)]
 #[graphql(complex)]

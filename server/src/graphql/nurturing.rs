@@ -11,9 +11,9 @@ use super::outbox::OutboxMessage;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
 use crate::db::entities::{candidate_query, form_letter};
 use crate::ids::{ApplicationId, CandidateId, CandidateQueryId, FormLetterId};
-use crate::services::candidate_queries;
-use crate::services::form_letters::{self, FormLetterInput as ServiceLetterInput};
-use crate::services::messages::PLACEHOLDERS;
+use crate::services::candidates::candidate_queries;
+use crate::services::mail_out::form_letters::{self, FormLetterInput as ServiceLetterInput};
+use crate::services::mail_out::messages::PLACEHOLDERS;
 
 #[derive(SimpleObject)]
 #[graphql(complex)]

@@ -17,8 +17,10 @@ use crate::ids::{
 };
 use crate::services::nurturing::entries::{self, EntryFilter, EntryView};
 use crate::services::nurturing::jobs::{self, JobInput, JobView};
+use crate::services::nurturing::writing_jobs::{
+    self, NewWritingJob, WritingJobFilter as ServiceWritingJobFilter, WritingJobView,
+};
 use crate::services::nurturing::{export, planning};
-use crate::services::writing_jobs::{self, NewWritingJob, WritingJobFilter as ServiceWritingJobFilter, WritingJobView};
 
 #[derive(SimpleObject)]
 pub struct NurturingEntryCounts {

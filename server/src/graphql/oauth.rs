@@ -5,8 +5,8 @@ use talentpost_shared::{MailSecurity, OauthAccountState, OauthProvider, OauthPur
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id};
 use crate::db::entities::{oauth_account, oauth_client};
 use crate::ids::OauthAccountId;
-use crate::services::oauth::clients::{self, OauthClientInput as ServiceInput};
-use crate::services::oauth::connect;
+use crate::services::accounts::oauth::clients::{self, OauthClientInput as ServiceInput};
+use crate::services::accounts::oauth::connect;
 
 /// An organisation's app registration at Google or Microsoft. The secret is write-only.
 pub struct OauthClient(oauth_client::Model);

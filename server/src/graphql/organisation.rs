@@ -3,7 +3,7 @@ use talentpost_shared::DataRetention;
 
 use super::support::{GqlResult, ServiceResultExt, caller};
 use crate::db::entities::organisation;
-use crate::services::organisation_settings as service;
+use crate::services::org::organisation_settings as service;
 
 #[derive(SimpleObject)]
 pub struct OrganisationSettings {

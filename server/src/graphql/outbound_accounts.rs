@@ -7,8 +7,8 @@ use super::outbox::OutboxMessage;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
 use crate::db::entities::{outbound_account, sender_identity};
 use crate::ids::{LegalEntityId, OutboundAccountId};
-use crate::services::outbound_accounts::{self as service, OutboundAccountInput as ServiceInput, TestReport};
-use crate::services::sender_identities::{self, SenderIdentityInput as ServiceSenderInput, SenderView};
+use crate::services::accounts::outbound_accounts::{self as service, OutboundAccountInput as ServiceInput, TestReport};
+use crate::services::mail_out::sender_identities::{self, SenderIdentityInput as ServiceSenderInput, SenderView};
 
 /// An SMTP server legal entities send through. The password is write-only.
 pub struct OutboundAccount(outbound_account::Model);
@@ -59,7 +59,7 @@ impl OutboundAccount {
         };
         let (app, principal) = caller(ctx)?;
         Ok(
-            crate::services::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
+            crate::services::accounts::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
                 .await
                 .ok()
                 .map(super::oauth::OauthAccount),

@@ -10,9 +10,11 @@ use crate::auth::Principal;
 use crate::db::entities::{contact_event, outbox_message};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, OutboxMessageId};
-use crate::services::contact_history::{self, ContactEventInput as ServiceContactInput, HistoryEntry, HistoryFilter};
-use crate::services::messages::{self, SendMessageInput as ServiceSendInput};
-use crate::services::outbox::{self as service, OutboxFilter};
+use crate::services::candidates::contact_history::{
+    self, ContactEventInput as ServiceContactInput, HistoryEntry, HistoryFilter,
+};
+use crate::services::mail_out::messages::{self, SendMessageInput as ServiceSendInput};
+use crate::services::mail_out::outbox::{self as service, OutboxFilter};
 
 /// A mail in the outbox: queued, being sent, sent, waiting for a retry, or failed.
 pub struct OutboxMessage(outbox_message::Model);

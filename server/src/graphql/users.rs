@@ -5,7 +5,7 @@ use talentpost_shared::Role;
 use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_email, parse_id, parse_ids, state};
 use crate::db::entities::{app_user, user_group};
 use crate::ids::{LegalEntityId, UserGroupId, UserId};
-use crate::services::users::{self as service, NewUser, UserChanges};
+use crate::services::org::users::{self as service, NewUser, UserChanges};
 
 pub struct User(pub app_user::Model);
 

@@ -10,7 +10,7 @@ use talentpost_shared::ErrorCode;
 use super::error::{error_response, service_error_response};
 use super::{HttpState, authorization, read_limited, session_cookie};
 use crate::graphql::{RequestAuth, SessionCookie};
-use crate::services::auth as auth_service;
+use crate::services::org::auth as auth_service;
 
 /// Plain JSON queries are small; only multipart requests carry files.
 const MAX_JSON_BODY: usize = 1024 * 1024;

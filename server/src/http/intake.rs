@@ -12,8 +12,8 @@ use axum::response::{Html, IntoResponse, Response};
 use super::error::service_error_response;
 use super::{HttpState, authenticated, read_limited};
 use crate::error::ServiceError;
+use crate::services::inbox::intake::{self, PublicApplication, SmsDelivery};
 use crate::services::inbox::{MAX_ATTACHMENTS, Received, UploadedFile};
-use crate::services::intake::{self, PublicApplication, SmsDelivery};
 
 /// `GET /api/public/forms/{formKey}`: a small application form to embed in a career page
 /// (as an iframe, or copy its markup). It posts to the same address.

@@ -21,7 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Principal;
 use crate::error::ServiceError;
 use crate::graphql::AppSchema;
-use crate::services::auth as auth_service;
+use crate::services::org::auth as auth_service;
 use crate::state::AppState;
 
 #[derive(Clone)]
@@ -158,7 +158,7 @@ pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == crate::services::auth::SESSION_COOKIE)
+        .find(|(name, _)| *name == crate::services::org::auth::SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
 }

@@ -1,34 +1,14 @@
 //! Business logic. Each function takes the app state and the caller, checks what the
 //! caller may do, and does the database work; the GraphQL layer only converts.
 
-pub mod audit;
-pub mod auth;
-pub mod bootstrap;
-pub mod candidate_queries;
+pub mod accounts;
 pub mod candidates;
-pub mod contact_history;
-pub mod dashboard;
-pub mod demo;
-pub mod duplicates;
-pub mod form_letters;
-pub mod inbound_accounts;
 pub mod inbox;
-pub mod intake;
-pub mod job_openings;
-pub mod legal_entities;
-pub mod mail_connection;
 pub mod mail_in;
-pub mod messages;
+pub mod mail_out;
 pub mod nurturing;
-pub mod oauth;
-pub mod organisation_settings;
-pub mod outbound_accounts;
-pub mod outbox;
+pub mod org;
 pub mod pagination;
-pub mod sender_identities;
-pub mod takeover;
-pub mod users;
-pub mod writing_jobs;
 
 use crate::error::{ServiceError, ServiceResult};
 

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use crate::db::entities::{inbound_account, inbound_folder_state};
 use crate::error::ServiceError;
 use crate::mail::imap::{self, HeaderInfo, ImapSession, MailError};
-use crate::services::inbound_accounts::{self, StatusChange};
+use crate::services::accounts::inbound_accounts::{self, StatusChange};
 use crate::services::mail_in::ingest::{self, AccountRoute, IncomingMail};
 use crate::state::AppState;
 

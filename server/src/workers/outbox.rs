@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 
 use crate::error::ServiceResult;
 use crate::events::DomainEvent;
-use crate::services::outbox;
+use crate::services::mail_out::outbox;
 use crate::state::AppState;
 use crate::workers::LoopControl;
 

@@ -182,7 +182,7 @@ fn now_seconds() -> u64 {
 }
 
 fn sign(secret: &str, timestamp: u64, body: &[u8]) -> String {
-    talentpost_server::services::intake::sms_signature(secret, &timestamp.to_string(), body).unwrap()
+    talentpost_server::services::inbox::intake::sms_signature(secret, &timestamp.to_string(), body).unwrap()
 }
 
 async fn the_sms_webhook_checks_the_signature_and_matches_the_sender_by_phone(backend: Backend) {

@@ -1,7 +1,7 @@
 //! OAuth2 with Google and Microsoft for mailboxes: the providers' endpoints and scopes,
 //! the authorisation code flow with PKCE, refreshing, revoking, reading the mailbox
 //! address from the ID token, and the XOAUTH2 login for IMAP. No database here; the
-//! token lifecycle lives in `services::oauth`.
+//! token lifecycle lives in `services::accounts::oauth`.
 
 mod xoauth2;
 

@@ -16,7 +16,7 @@ use crate::events::DomainEvent;
 use crate::mail::parse::{MailAddress, ParseLimits, ParsedMail, parse_guarded};
 use crate::services::candidates;
 use crate::services::inbox::{clean_file_name, truncate_to_micros};
-use crate::services::legal_entities;
+use crate::services::org::legal_entities;
 use crate::state::AppState;
 
 /// Where an account's mail belongs; forwarded mail is routed by its recipients instead.

@@ -10,7 +10,7 @@ use crate::db::entities::{mail_thread, outbox_message};
 use crate::error::ServiceResult;
 use crate::mail::parse::ParsedMail;
 use crate::services::candidates;
-use crate::services::outbox::thread_token_of;
+use crate::services::mail_out::outbox::thread_token_of;
 
 /// Answers by sender and subject alone count only this long after our mail.
 const SUBJECT_MATCH_DAYS: i64 = 90;

@@ -18,7 +18,7 @@ use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{CandidateQueryId, FormLetterId, NurturingJobId};
 use crate::services::nurturing::schedule::Schedule;
-use crate::services::{audit, candidate_queries, form_letters, required_name};
+use crate::services::{candidates::candidate_queries, mail_out::form_letters, org::audit, required_name};
 use crate::state::AppState;
 
 /// Longest lead time: a month ahead.

@@ -8,3 +8,4 @@ pub mod export;
 pub mod jobs;
 pub mod planning;
 pub mod schedule;
+pub mod writing_jobs;

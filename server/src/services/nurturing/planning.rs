@@ -22,9 +22,9 @@ use crate::db::entities::{
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, CandidateQueryId, FormLetterId};
-use crate::services::candidate_queries::{self, CheckedFilter};
-use crate::services::form_letters::{self, LetterOutcome};
-use crate::services::{auth, duplicates, messages};
+use crate::services::candidates::candidate_queries::{self, CheckedFilter};
+use crate::services::mail_out::form_letters::{self, LetterOutcome};
+use crate::services::{candidates::duplicates, mail_out::messages, org::auth};
 use crate::state::AppState;
 
 /// Rows per insert statement (SQLite allows 32,766 bound values; an entry has 13).

@@ -15,7 +15,7 @@ use crate::db::entities::{
     app_user, application, audit_log, candidate, candidate_email, contact_event, inbox_item, job_opening, legal_entity,
 };
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::{audit, auth, candidates, legal_entities};
+use crate::services::{candidates, org::audit, org::auth, org::legal_entities};
 use crate::state::AppState;
 
 const DEMO_ACTION: &str = "demo.load";

@@ -8,7 +8,7 @@ use crate::auth::Principal;
 use crate::db::entities::legal_entity;
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::LegalEntityId;
-use crate::services::{audit, required_name};
+use crate::services::{org::audit, required_name};
 use crate::state::AppState;
 
 pub struct LegalEntityInput {

@@ -19,7 +19,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId};
 use crate::services::candidates::{self, CandidateInput};
-use crate::services::{audit, inbox, like_pattern};
+use crate::services::{inbox, like_pattern, org::audit};
 use crate::state::AppState;
 
 /// Corrections to what the item says about the person; empty fields are taken from it.

@@ -18,7 +18,7 @@ use crate::db::entities::{
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::{CandidateQueryId, JobOpeningId, LegalEntityId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{audit, job_openings, legal_entities, required_name};
+use crate::services::{candidates::job_openings, org::audit, org::legal_entities, required_name};
 use crate::state::AppState;
 
 /// The longest span a day filter may have (ten years), against typos like 36500.

@@ -13,13 +13,15 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{InboundAccountId, LegalEntityId, UserGroupId};
 use crate::mail::imap::{ImapLogin, ImapSettings, MailError, MailFolder, connect, list_folders as imap_list_folders};
-use crate::services::mail_connection::{self, IMAP, Protocol, StoredConnection, ValidConnection, require_mail_admin};
-use crate::services::oauth::{clients as oauth_clients, tokens as oauth_tokens};
-use crate::services::{audit, legal_entities, required_text, users};
+use crate::services::accounts::mail_connection::{
+    self, IMAP, Protocol, StoredConnection, ValidConnection, require_mail_admin,
+};
+use crate::services::accounts::oauth::{clients as oauth_clients, tokens as oauth_tokens};
+use crate::services::{org::audit, org::legal_entities, org::users, required_text};
 use crate::state::AppState;
 use crate::workers::inbound_sync::{self, SyncReport};
 
-pub use crate::services::mail_connection::ConnectionInput;
+pub use crate::services::accounts::mail_connection::ConnectionInput;
 
 #[derive(Clone, Default)]
 pub struct AccountInput {
@@ -463,7 +465,8 @@ pub async fn delete(
         inbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
         // Its tokens go with it: nothing else signs in with this connection.
         if let Some(connection) = account.oauth_account_id {
-            revoke.extend(crate::services::oauth::connect::delete_with_account(state, &txn, connection).await?);
+            revoke
+                .extend(crate::services::accounts::oauth::connect::delete_with_account(state, &txn, connection).await?);
         }
         audit::record(
             &txn,
@@ -476,7 +479,7 @@ pub async fn delete(
         .await?;
     }
     txn.commit().await?;
-    crate::services::oauth::connect::revoke_deleted(state, revoke).await;
+    crate::services::accounts::oauth::connect::revoke_deleted(state, revoke).await;
     for id in ids {
         state.inbound.stop(id.0);
     }

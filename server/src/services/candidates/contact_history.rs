@@ -14,7 +14,7 @@ use crate::db::entities::{application, contact_event, outbox_message};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId};
-use crate::services::{audit, candidates, optional_text};
+use crate::services::{candidates, optional_text, org::audit};
 use crate::state::AppState;
 
 /// Media a user records by hand; mail entries come from the outbox and the inbox.

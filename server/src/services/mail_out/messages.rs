@@ -19,9 +19,9 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{ApplicationId, CandidateId, InboxItemId};
 use crate::mail::smtp::message::{OutgoingAttachment, OutgoingMail};
 use crate::services::inbox::{self, UploadedFile};
-use crate::services::outbox::{self, NewOutboxMail};
-use crate::services::sender_identities::{self, EffectiveSender};
-use crate::services::{candidates, legal_entities, outbound_accounts, required_text};
+use crate::services::mail_out::outbox::{self, NewOutboxMail};
+use crate::services::mail_out::sender_identities::{self, EffectiveSender};
+use crate::services::{accounts::outbound_accounts, candidates, org::legal_entities, required_text};
 use crate::state::AppState;
 
 pub struct SendMessageInput {

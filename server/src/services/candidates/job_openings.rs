@@ -11,7 +11,7 @@ use crate::db::entities::{job_opening, legal_entity};
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{JobOpeningId, LegalEntityId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{audit, legal_entities, optional_text, required_text};
+use crate::services::{optional_text, org::audit, org::legal_entities, required_text};
 use crate::state::AppState;
 
 #[derive(Default)]

@@ -22,7 +22,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::CandidateId;
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{audit, candidates};
+use crate::services::{candidates, org::audit};
 use crate::state::AppState;
 
 pub struct DuplicateSet {

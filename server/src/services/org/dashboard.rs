@@ -195,7 +195,7 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
         applications,
         unassigned_inbox_items,
         // Overdue or due within a day: what needs looking at before tomorrow's dispatch.
-        writing_jobs_due: crate::services::writing_jobs::due_count(
+        writing_jobs_due: crate::services::nurturing::writing_jobs::due_count(
             db,
             principal,
             state.clock.now() + Duration::hours(24),

@@ -23,7 +23,7 @@ use crate::events::DomainEvent;
 use crate::ids::{CandidateId, OutboxMessageId};
 use crate::mail::smtp::message::{OutgoingMail, build_message};
 use crate::mail::smtp::{Delivered, Deliverer, SmtpFailure, SmtpSettings};
-use crate::services::outbound_accounts;
+use crate::services::accounts::outbound_accounts;
 use crate::services::pagination::{Page, PageRequest};
 use crate::state::AppState;
 
@@ -655,7 +655,8 @@ pub async fn deliver(
         // attempt refreshes it, so this is worth retrying.
         Ok(Err(mut failure)) if failure.problem == MailProblem::Login && oauth_token.is_some() => {
             if let (Some(connection), Some(token)) = (account.and_then(|a| a.oauth_account_id), &oauth_token)
-                && let Err(error) = crate::services::oauth::tokens::discard_access_token(state, connection, token).await
+                && let Err(error) =
+                    crate::services::accounts::oauth::tokens::discard_access_token(state, connection, token).await
             {
                 tracing::warn!(%error, "cannot discard a refused OAuth token");
             }

@@ -11,8 +11,8 @@ use crate::crypto::SecretBox;
 use crate::db::entities::oauth_client;
 use crate::error::{ServiceError, ServiceResult};
 use crate::mail::oauth::{ProviderSettings, defaults};
-use crate::services::mail_connection::require_mail_admin;
-use crate::services::{audit, optional_text, required_text};
+use crate::services::accounts::mail_connection::require_mail_admin;
+use crate::services::{optional_text, org::audit, required_text};
 use crate::state::AppState;
 
 /// A change of a registration; `None` keeps the stored value, an empty text clears an

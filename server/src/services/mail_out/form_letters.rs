@@ -18,8 +18,10 @@ use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, FormLetterId};
 use crate::mail::sanitize::sanitize_html;
-use crate::services::messages::{self, RenderedLetter};
-use crate::services::{audit, candidates, optional_text, organisation_settings, required_name, required_text};
+use crate::services::mail_out::messages::{self, RenderedLetter};
+use crate::services::{
+    candidates, optional_text, org::audit, org::organisation_settings, required_name, required_text,
+};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -225,7 +227,7 @@ pub async fn send(
 /// Tells the outbox worker and the candidate's open views, after the commit.
 pub fn announce(state: &AppState, principal: &Principal, outcome: &LetterOutcome, candidate: &candidate::Model) {
     if let LetterOutcome::Mailed(message) = outcome {
-        crate::services::outbox::announce(state, message);
+        crate::services::mail_out::outbox::announce(state, message);
     }
     state.events.publish(DomainEvent::ContactHistoryChanged {
         organisation_id: principal.organisation_id,

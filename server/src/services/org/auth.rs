@@ -9,7 +9,7 @@ use crate::auth::{Credential, Principal};
 use crate::crypto::{random_token, token_hash};
 use crate::db::entities::{api_token, app_user, session, user_group_member, user_legal_entity};
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::audit;
+use crate::services::org::audit;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "tp_session";

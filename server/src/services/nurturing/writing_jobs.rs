@@ -18,7 +18,7 @@ use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, FormLetterId, NurturingJobId, WritingJobId};
 use crate::services::nurturing::entries;
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{candidates, form_letters, optional_text};
+use crate::services::{candidates, mail_out::form_letters, optional_text};
 use crate::state::AppState;
 
 #[derive(Default)]

@@ -6,7 +6,7 @@ use talentpost_shared::DataRetention;
 use crate::auth::Principal;
 use crate::db::entities::organisation;
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::audit;
+use crate::services::org::audit;
 use crate::state::AppState;
 
 pub async fn get(state: &AppState, principal: &Principal) -> ServiceResult<organisation::Model> {

@@ -14,7 +14,9 @@ use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::ids::{DocumentId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{candidates, job_openings, legal_entities, optional_text, required_name, users};
+use crate::services::{
+    candidates, candidates::job_openings, optional_text, org::legal_entities, org::users, required_name,
+};
 use crate::state::AppState;
 
 /// Rows the caller may see, as a condition to add to any inbox query.
@@ -179,7 +181,7 @@ async fn change_state(
             continue;
         };
         // No subject or sender: the log outlives minimisation, so it holds no personal data.
-        crate::services::audit::record(
+        crate::services::org::audit::record(
             &txn,
             principal,
             action,

@@ -17,10 +17,10 @@ use crate::ids::{LegalEntityId, OutboundAccountId};
 use crate::mail::sanitize::sanitize_html;
 use crate::mail::smtp::diagnose::CheckOutcome;
 use crate::mail::smtp::{CheckStep, SmtpFailure, SmtpSettings, check_connection};
-use crate::services::mail_connection::{
+use crate::services::accounts::mail_connection::{
     self, ConnectionInput, SMTP, StoredConnection, ValidConnection, require_mail_admin,
 };
-use crate::services::{audit, legal_entities, optional_text, outbox, required_text};
+use crate::services::{mail_out::outbox, optional_text, org::audit, org::legal_entities, required_text};
 use crate::state::AppState;
 
 #[derive(Clone, Default)]
@@ -100,7 +100,7 @@ fn settings_from(connection: &ValidConnection, password: Option<String>) -> Smtp
 /// and an OAuth account's access token is fetched (refreshed if due) here.
 pub async fn settings_of(state: &AppState, account: &outbound_account::Model) -> Result<SmtpSettings, SmtpFailure> {
     if let Some(connection) = account.oauth_account_id {
-        let token = crate::services::oauth::tokens::access_token(state, connection)
+        let token = crate::services::accounts::oauth::tokens::access_token(state, connection)
             .await
             .map_err(|error| SmtpFailure {
                 // Mail waits (up to its maximum age) for the connection to be renewed.
@@ -357,7 +357,8 @@ pub async fn delete(
         outbound_account::Entity::delete_by_id(account.id).exec(&txn).await?;
         // Its tokens go with it: nothing else signs in with this connection.
         if let Some(connection) = account.oauth_account_id {
-            revoke.extend(crate::services::oauth::connect::delete_with_account(state, &txn, connection).await?);
+            revoke
+                .extend(crate::services::accounts::oauth::connect::delete_with_account(state, &txn, connection).await?);
         }
         audit::record(
             &txn,
@@ -381,7 +382,7 @@ pub async fn delete(
         next.update(&txn).await?;
     }
     txn.commit().await?;
-    crate::services::oauth::connect::revoke_deleted(state, revoke).await;
+    crate::services::accounts::oauth::connect::revoke_deleted(state, revoke).await;
     for id in ids {
         state.transports.forget_account(id.0);
     }

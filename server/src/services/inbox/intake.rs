@@ -22,7 +22,7 @@ use crate::db::entities::{intake_key, job_opening, organisation};
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::JobOpeningId;
 use crate::services::inbox::{self, ApplicantDetails, Arrival, Received, UploadedFile};
-use crate::services::{audit, job_openings, legal_entities, optional_text};
+use crate::services::{candidates::job_openings, optional_text, org::audit, org::legal_entities};
 use crate::state::AppState;
 
 /// Which public channel a key opens.

@@ -13,8 +13,8 @@ use crate::db::entities::{legal_entity, outbound_account, sender_identity};
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{LegalEntityId, OutboundAccountId};
 use crate::mail::smtp::{SmtpSettings, check_connection};
-use crate::services::outbox::Route;
-use crate::services::{audit, legal_entities, optional_text, outbound_accounts};
+use crate::services::mail_out::outbox::Route;
+use crate::services::{accounts::outbound_accounts, optional_text, org::audit, org::legal_entities};
 use crate::state::AppState;
 
 #[derive(Clone, Default)]

@@ -14,7 +14,7 @@ use crate::db::entities::{application, candidate, candidate_email, document, job
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
 use crate::services::pagination::{Page, PageRequest};
-use crate::services::{audit, job_openings, like_pattern, optional_text, required_name};
+use crate::services::{candidates::job_openings, like_pattern, optional_text, org::audit, required_name};
 use crate::state::AppState;
 use serde_json::json;
 

@@ -20,9 +20,9 @@ use crate::error::ServiceError;
 use crate::events::DomainEvent;
 use crate::mail::oauth::{self, IssuedTokens, OauthError};
 use crate::mail::smtp::message::OutgoingMail;
-use crate::services::oauth::clients;
-use crate::services::outbound_accounts;
-use crate::services::outbox::{self, NewOutboxMail, Route};
+use crate::services::accounts::oauth::clients;
+use crate::services::accounts::outbound_accounts;
+use crate::services::mail_out::outbox::{self, NewOutboxMail, Route};
 use crate::state::AppState;
 
 /// Consecutive failed refreshes (provider down, client misconfigured) after which a

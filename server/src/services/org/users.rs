@@ -14,7 +14,7 @@ use crate::auth::password::{check_new_password, hash_password};
 use crate::db::entities::{app_user, legal_entity, user_group, user_group_member, user_legal_entity};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::ids::{LegalEntityId, UserGroupId, UserId};
-use crate::services::{audit, required_name, required_text};
+use crate::services::{org::audit, required_name, required_text};
 use crate::state::AppState;
 
 pub struct NewUser {
@@ -190,7 +190,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    crate::services::auth::access_changed(state, principal.organisation_id, Some(updated.id));
+    crate::services::org::auth::access_changed(state, principal.organisation_id, Some(updated.id));
     Ok(updated)
 }
 
@@ -371,6 +371,6 @@ pub async fn set_group_members(
     .await?;
     txn.commit().await?;
     // Former and new members alike see different inbox items now.
-    crate::services::auth::access_changed(state, principal.organisation_id, None);
+    crate::services::org::auth::access_changed(state, principal.organisation_id, None);
     Ok(group)
 }

@@ -24,9 +24,9 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{LegalEntityId, OauthAccountId};
 use crate::mail::oauth::{self, OauthError};
-use crate::services::mail_connection::require_mail_admin;
-use crate::services::oauth::clients;
-use crate::services::{audit, inbound_accounts, legal_entities};
+use crate::services::accounts::mail_connection::require_mail_admin;
+use crate::services::accounts::oauth::clients;
+use crate::services::{accounts::inbound_accounts, org::audit, org::legal_entities};
 use crate::state::AppState;
 
 /// How long the admin has between "Connect" and coming back from the provider.
