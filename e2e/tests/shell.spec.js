@@ -113,3 +113,35 @@ test('GraphiQL works offline: queries and a live subscription, nothing from anot
   expect(external).toEqual([]);
   expect(violations).toEqual([]);
 });
+
+test('an admin limits which career sites may frame the application form', async ({ page }) => {
+  await logIn(page);
+  await page.goto('/settings/channels');
+  if (await page.getByTestId('form-url').count() === 0) {
+    await page.getByTestId('rotate-form').click();
+  }
+  const formUrl = await page.getByTestId('form-url').getAttribute('href');
+  const policyOfForm = async () => (await page.request.get(formUrl)).headers()['content-security-policy'];
+  expect(await policyOfForm()).toContain('frame-ancestors *');
+
+  const sites = page.getByTestId('embed-origins');
+  const field = sites.getByRole('textbox', { name: 'Sites that may embed the form' });
+  await field.fill('https://careers.example.com/jobs\nhttp://localhost:4000');
+  await sites.getByRole('button', { name: 'Save sites' }).click();
+  await expect(page.getByTestId('toast').last()).toContainText('Saved');
+  // Stored as origins, as browsers compare them.
+  await expect(field).toHaveValue('http://localhost:4000\nhttps://careers.example.com');
+  expect(await policyOfForm()).toContain('frame-ancestors http://localhost:4000 https://careers.example.com');
+
+  // A line that is no web address is named, in the viewer's language, and nothing changes.
+  await field.fill('careers example');
+  await sites.getByRole('button', { name: 'Save sites' }).click();
+  await expect(sites.locator('.form-error[data-field=origins]')).toContainText('Sites that may embed the form');
+  expect(await policyOfForm()).toContain('frame-ancestors http://localhost:4000 https://careers.example.com');
+
+  // Emptied, any site may frame it again.
+  await field.fill('');
+  await sites.getByRole('button', { name: 'Save sites' }).click();
+  await expect(field).toHaveValue('');
+  await expect.poll(policyOfForm).toContain('frame-ancestors *');
+});
