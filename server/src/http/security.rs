@@ -3,6 +3,10 @@
 //! WebSockets (defence in depth beside the SameSite=Strict session cookie, which does
 //! not stop a sibling subdomain).
 
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -79,45 +83,67 @@ pub fn foreign_origin(headers: &HeaderMap) -> Response {
 /// The policy of the app's pages. Scripts come only from this server, plus the inline
 /// loader trunk writes into index.html, allowed by its hash rather than by
 /// 'unsafe-inline'; 'wasm-unsafe-eval' lets the browser compile the app's wasm.
+///
+/// It follows index.html: a new build copied into the web folder while the server runs
+/// brings a new loader, whose hash is taken on the next request (a stale hash would
+/// leave browsers with the splash and nothing else).
 #[derive(Clone, Debug)]
 pub struct PagePolicy {
-    content_security_policy: HeaderValue,
+    index: Arc<PathBuf>,
+    current: Arc<RwLock<Option<(SystemTime, HeaderValue)>>>,
 }
 
 impl PagePolicy {
-    /// Reads index.html once: a new build means a restart (the hashes change with it).
-    pub fn for_web_dir(web_dir: &std::path::Path) -> Self {
-        let index = std::fs::read_to_string(web_dir.join("index.html")).unwrap_or_default();
-        Self::for_index(&index)
-    }
-
-    pub fn for_index(index_html: &str) -> Self {
-        let hashes: String = inline_scripts(index_html)
-            .map(|script| {
-                let digest = Sha256::digest(script.as_bytes());
-                format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
-            })
-            .collect();
-        let policy = format!(
-            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-             object-src 'none'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
-             form-action 'self'"
-        );
+    pub fn for_web_dir(web_dir: &Path) -> Self {
         Self {
-            content_security_policy: HeaderValue::from_str(&policy)
-                .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
+            index: Arc::new(web_dir.join("index.html")),
+            current: Arc::new(RwLock::new(None)),
         }
     }
+
+    fn header(&self) -> HeaderValue {
+        let Ok(modified) = std::fs::metadata(&*self.index).and_then(|meta| meta.modified()) else {
+            return policy_for_index("");
+        };
+        if let Ok(current) = self.current.read()
+            && let Some((seen, value)) = current.as_ref()
+            && *seen == modified
+        {
+            return value.clone();
+        }
+        let value = policy_for_index(&std::fs::read_to_string(&*self.index).unwrap_or_default());
+        if let Ok(mut current) = self.current.write() {
+            *current = Some((modified, value.clone()));
+        }
+        value
+    }
+}
+
+/// The app's policy for the page `index_html`, with the hashes of its inline scripts.
+fn policy_for_index(index_html: &str) -> HeaderValue {
+    let hashes: String = inline_scripts(index_html)
+        .map(|script| {
+            let digest = Sha256::digest(script.as_bytes());
+            format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+        })
+        .collect();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+         form-action 'self'"
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
 }
 
 /// Every response that does not set its own policy (the mail view and the public form
 /// do) gets the app's, and may not be framed.
 pub async fn page_headers(State(policy): State<PagePolicy>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy.content_security_policy.clone());
+    if !response.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        let value = policy.header();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     response
@@ -152,8 +178,8 @@ mod tests {
         let html = "<head><script src=\"/a.js\"></script>\n<script type=\"module\">init()</script></head>";
         let scripts: Vec<_> = inline_scripts(html).collect();
         assert_eq!(scripts, vec!["init()"]);
-        let policy = PagePolicy::for_index(html);
-        let value = policy.content_security_policy.to_str().unwrap();
+        let policy = policy_for_index(html);
+        let value = policy.to_str().unwrap();
         // sha256("init()"), as `openssl dgst -sha256 -binary | base64` gives it.
         let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"));
         assert!(value.contains(&format!("'sha256-{expected}'")), "{value}");

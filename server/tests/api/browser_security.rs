@@ -80,6 +80,22 @@ async fn pages_carry_a_strict_policy_and_may_not_be_framed(backend: Backend) {
             assert!(body.contains(loader), "{page}");
         }
     }
+
+    // A new build copied in while the server runs: its loader is allowed at once.
+    let new_loader = "import init from '/app-2.js'; await init();";
+    std::fs::write(
+        app.data_dir.path().join("web").join("index.html"),
+        format!("<!doctype html><title>Talentpost</title><script type=\"module\">{new_loader}</script>"),
+    )
+    .unwrap();
+    let new_hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(new_loader));
+    let response = client.get(format!("{}/inbox", app.address)).send().await.unwrap();
+    let policy = header(&response, "content-security-policy");
+    assert!(policy.contains(&format!("'sha256-{new_hash}'")), "{policy}");
+    assert!(
+        !policy.contains(&format!("'sha256-{loader_hash}'")),
+        "the old loader is gone: {policy}"
+    );
 }
 
 fn session_cookie(response: &crate::helpers::GqlResponse) -> String {
