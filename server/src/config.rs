@@ -54,6 +54,22 @@ impl WebOrigin {
     }
 }
 
+/// A comma-separated list of origins; empty entries (an empty variable, a trailing
+/// comma in an env file) mean nothing, a malformed one stops the start with its text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WebOrigins(pub Vec<WebOrigin>);
+
+impl WebOrigins {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(WebOrigin::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self)
+    }
+}
+
 #[derive(Clone, Args)]
 pub struct Config {
     /// Address the HTTP server listens on (API, WebSocket and the web app).
@@ -221,8 +237,8 @@ pub struct Config {
     /// Further web origins whose pages may use a signed-in session (comma-separated,
     /// e.g. https://ats.example.com). Requests with an `Origin` that is neither this
     /// nor the public address are refused when they carry the session cookie.
-    #[arg(long, env = "TALENTPOST_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = WebOrigin::parse)]
-    pub allowed_origins: Vec<WebOrigin>,
+    #[arg(long, env = "TALENTPOST_ALLOWED_ORIGINS", value_parser = WebOrigins::parse, default_value = "")]
+    pub allowed_origins: WebOrigins,
 }
 
 impl Config {
@@ -275,7 +291,7 @@ impl Config {
             session_hours: 12,
             secure_cookies: false,
             public_url: None,
-            allowed_origins: Vec::new(),
+            allowed_origins: WebOrigins::default(),
             nurturing_worker: true,
             nurturing_lease_seconds: 300,
             test_clock: false,
@@ -293,5 +309,21 @@ impl std::fmt::Debug for Config {
             .field("web_dir", &self.web_dir)
             .field("admin_email", &self.admin_email)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::*;
+
+    #[test]
+    fn origin_lists_ignore_empty_entries_and_name_bad_ones() {
+        assert_eq!(WebOrigins::parse(""), Ok(WebOrigins::default()));
+        let list = WebOrigins::parse(" https://ats.example.com/path, ,http://LOCALHOST:8080,").unwrap();
+        let texts: Vec<&str> = list.0.iter().map(WebOrigin::as_str).collect();
+        assert_eq!(texts, ["https://ats.example.com", "http://localhost:8080"]);
+        let error = WebOrigins::parse("https://ok.example, ats example").unwrap_err();
+        assert!(error.contains("ats example"), "{error}");
+        assert!(WebOrigins::parse("ftp://files.example").is_err());
     }
 }

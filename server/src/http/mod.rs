@@ -59,7 +59,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     let form_body_limit = intake::body_limit(app.config.max_upload_bytes);
     let test_clock = app.clock.is_settable();
     let page_policy = security::PagePolicy::for_web_dir(&web_dir);
-    let origins = security::TrustedOrigins::new(&app.public_url, &app.config.allowed_origins);
+    let origins = security::TrustedOrigins::new(&app.public_url, &app.config.allowed_origins.0);
     let state = HttpState { app, schema, origins };
     let public_form = Router::new()
         .route(

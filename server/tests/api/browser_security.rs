@@ -141,7 +141,7 @@ async fn open_socket(
 
 async fn pages_of_other_origins_cannot_use_the_session(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
-        config.allowed_origins = vec![talentpost_server::config::WebOrigin::parse("https://ats.example").unwrap()];
+        config.allowed_origins = talentpost_server::config::WebOrigins::parse("https://ats.example").unwrap();
     })
     .await;
     let login = app
