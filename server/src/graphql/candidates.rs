@@ -7,7 +7,8 @@ use super::duplicates::DuplicateSet;
 use super::inbox::Document;
 use super::job_openings::JobOpening;
 use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state, to_connection,
+    GqlResult, OptionalRelation, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state,
+    to_connection,
 };
 use crate::db::entities::{application, candidate};
 use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
@@ -142,10 +143,10 @@ impl Application {
             return Ok(None);
         };
         let (state, principal) = caller(ctx)?;
-        Ok(job_openings::find(&state.db, principal, JobOpeningId(id))
+        job_openings::find(&state.db, principal, JobOpeningId(id))
             .await
-            .ok()
-            .map(JobOpening::from))
+            .visible()
+            .map(|found| found.map(JobOpening::from))
     }
 }
 

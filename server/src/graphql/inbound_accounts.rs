@@ -4,7 +4,7 @@ use futures_util::{Stream, StreamExt};
 use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity};
 
 use super::inbox::event_stream;
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
+use super::support::{GqlResult, OptionalRelation, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
 use crate::auth::Principal;
 use crate::db::entities::inbound_account;
 use crate::events::DomainEvent;
@@ -56,12 +56,10 @@ impl InboundAccount {
             return Ok(None);
         };
         let (app, principal) = caller(ctx)?;
-        Ok(
-            crate::services::accounts::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
-                .await
-                .ok()
-                .map(super::oauth::OauthAccount),
-        )
+        crate::services::accounts::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
+            .await
+            .visible()
+            .map(|found| found.map(super::oauth::OauthAccount))
     }
     /// The folder watched for new mail.
     async fn folder(&self) -> &str {

@@ -12,8 +12,8 @@ use super::job_openings::JobOpening;
 use super::legal_entities::LegalEntity;
 use super::mail_messages::MailMessage;
 use super::support::{
-    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids, state, to_connection,
-    to_gql,
+    GqlResult, OptionalRelation, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids,
+    state, to_connection, to_gql,
 };
 use crate::auth::Principal;
 use crate::db::entities::{document, inbox_item};
@@ -71,22 +71,20 @@ impl InboxItem {
             return Ok(None);
         };
         let (state, principal) = caller(ctx)?;
-        Ok(
-            legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(id))
-                .await
-                .ok()
-                .map(LegalEntity::from),
-        )
+        legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(id))
+            .await
+            .visible()
+            .map(|found| found.map(LegalEntity::from))
     }
     async fn job_opening(&self, ctx: &Context<'_>) -> GqlResult<Option<JobOpening>> {
         let Some(id) = self.0.job_opening_id else {
             return Ok(None);
         };
         let (state, principal) = caller(ctx)?;
-        Ok(job_openings::find(&state.db, principal, JobOpeningId(id))
+        job_openings::find(&state.db, principal, JobOpeningId(id))
             .await
-            .ok()
-            .map(JobOpening::from))
+            .visible()
+            .map(|found| found.map(JobOpening::from))
     }
     /// The known candidate whose e-mail address matches the sender, if any.
     async fn matched_candidate(&self, ctx: &Context<'_>) -> GqlResult<Option<Candidate>> {
@@ -94,10 +92,10 @@ impl InboxItem {
             return Ok(None);
         };
         let (state, principal) = caller(ctx)?;
-        Ok(candidates::find(&state.db, principal, CandidateId(id))
+        candidates::find(&state.db, principal, CandidateId(id))
             .await
-            .ok()
-            .map(Candidate::from))
+            .visible()
+            .map(|found| found.map(Candidate::from))
     }
     /// The candidate the item was taken over as or assigned to.
     async fn candidate(&self, ctx: &Context<'_>) -> GqlResult<Option<Candidate>> {
@@ -105,10 +103,10 @@ impl InboxItem {
             return Ok(None);
         };
         let (state, principal) = caller(ctx)?;
-        Ok(candidates::find(&state.db, principal, CandidateId(id))
+        candidates::find(&state.db, principal, CandidateId(id))
             .await
-            .ok()
-            .map(Candidate::from))
+            .visible()
+            .map(|found| found.map(Candidate::from))
     }
     /// The mail of an e-mail item (headers, bodies, raw source); null for other media.
     async fn mail(&self, ctx: &Context<'_>) -> GqlResult<Option<MailMessage>> {

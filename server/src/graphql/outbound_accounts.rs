@@ -4,7 +4,7 @@ use talentpost_shared::{MailProblem, MailSecurity, SenderChannel, SenderNameMode
 
 use super::inbound_accounts::MailConnectionInput;
 use super::outbox::OutboxMessage;
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
+use super::support::{GqlResult, OptionalRelation, ServiceResultExt, caller, gql_id, parse_id, parse_ids};
 use crate::db::entities::{outbound_account, sender_identity};
 use crate::ids::{LegalEntityId, OutboundAccountId};
 use crate::services::accounts::outbound_accounts::{self as service, OutboundAccountInput as ServiceInput, TestReport};
@@ -58,12 +58,10 @@ impl OutboundAccount {
             return Ok(None);
         };
         let (app, principal) = caller(ctx)?;
-        Ok(
-            crate::services::accounts::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
-                .await
-                .ok()
-                .map(super::oauth::OauthAccount),
-        )
+        crate::services::accounts::oauth::connect::find(&app.db, principal, crate::ids::OauthAccountId(id))
+            .await
+            .visible()
+            .map(|found| found.map(super::oauth::OauthAccount))
     }
     async fn signature_text(&self) -> Option<&str> {
         self.0.signature_text.as_deref()

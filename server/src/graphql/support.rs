@@ -66,6 +66,22 @@ impl<T> ServiceResultExt<T> for Result<T, ServiceError> {
     }
 }
 
+/// A related record the caller may not see (or that is gone) reads as `null`; any
+/// other failure (the database, say) is an error, not a silent `null`.
+pub trait OptionalRelation<T> {
+    fn visible(self) -> GqlResult<Option<T>>;
+}
+
+impl<T> OptionalRelation<T> for Result<T, ServiceError> {
+    fn visible(self) -> GqlResult<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(ServiceError::NotFound { .. } | ServiceError::Forbidden(_)) => Ok(None),
+            Err(error) => Err(to_gql(error)),
+        }
+    }
+}
+
 pub fn state<'a>(ctx: &Context<'a>) -> GqlResult<&'a AppState> {
     ctx.data::<AppState>()
         .map_err(|_| to_gql(ServiceError::Internal("schema built without state".into())))
@@ -160,4 +176,27 @@ fn add_default_code(error: &mut ServerError) {
         .extensions
         .get_or_insert_with(Default::default)
         .set("code", code.as_str());
+}
+
+#[cfg(test)]
+mod relation_tests {
+    use super::*;
+
+    #[test]
+    fn a_hidden_relation_is_null_and_a_failure_is_an_error() {
+        assert_eq!(Ok::<_, ServiceError>(7).visible().ok(), Some(Some(7)));
+        assert_eq!(
+            Err::<i32, _>(ServiceError::not_found("candidate", 7)).visible().ok(),
+            Some(None)
+        );
+        assert_eq!(
+            Err::<i32, _>(ServiceError::Forbidden("not yours")).visible().ok(),
+            Some(None)
+        );
+        assert!(
+            Err::<i32, _>(ServiceError::Internal("database gone".into()))
+                .visible()
+                .is_err()
+        );
+    }
 }
