@@ -26,6 +26,19 @@ locked_wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
 }
 
+# The app's size against its targets and what in it is big: the same build optimised
+# again with its function names kept (wasm-opt -g), read by scripts/wasm_profile.py.
+profile_frontend() {
+  local served named
+  served="$(ls "$ROOT"/frontend/dist/*_bg.wasm)"
+  named="$(mktemp -d)"
+  wasm-bindgen --target web --keep-debug --out-dir "$named" \
+    "$ROOT/target/wasm32-unknown-unknown/wasm-release/talentpost-frontend.wasm"
+  "$ROOT/frontend/node_modules/.bin/wasm-opt" -Oz -g "$named/talentpost-frontend_bg.wasm" -o "$named/named.wasm"
+  python3 "$ROOT/scripts/wasm_profile.py" "$served" "$named/named.wasm"
+  rm -rf "$named"
+}
+
 ensure_wasm_target() {
   if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
     log "installing the wasm32-unknown-unknown target"
