@@ -117,9 +117,13 @@ test('GraphiQL works offline: queries and a live subscription, nothing from anot
 test('an admin limits which career sites may frame the application form', async ({ page }) => {
   await logIn(page);
   await page.goto('/settings/channels');
+  // The channels have loaded once their buttons show; only then does "no form URL" mean
+  // the form is off (an earlier test may have switched it on).
+  await expect(page.getByTestId('rotate-form')).toBeVisible();
   if (await page.getByTestId('form-url').count() === 0) {
     await page.getByTestId('rotate-form').click();
   }
+  await expect(page.getByTestId('form-url')).toBeVisible();
   const formUrl = await page.getByTestId('form-url').getAttribute('href');
   const policyOfForm = async () => (await page.request.get(formUrl)).headers()['content-security-policy'];
   expect(await policyOfForm()).toContain('frame-ancestors *');
