@@ -101,7 +101,16 @@ impl PagePolicy {
         }
     }
 
-    fn header(&self) -> HeaderValue {
+    /// The policy as of the current index.html. Only a page (HTML) looks at the file
+    /// again; API answers and assets reuse what the last page saw, so they cost no
+    /// file-system call.
+    fn header(&self, page: bool) -> HeaderValue {
+        if !page
+            && let Ok(current) = self.current.read()
+            && let Some((_, value)) = current.as_ref()
+        {
+            return value.clone();
+        }
         let Ok(modified) = std::fs::metadata(&*self.index).and_then(|meta| meta.modified()) else {
             return policy_for_index("");
         };
@@ -141,7 +150,12 @@ fn policy_for_index(index_html: &str) -> HeaderValue {
 pub async fn page_headers(State(policy): State<PagePolicy>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     if !response.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
-        let value = policy.header();
+        let page = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/html"));
+        let value = policy.header(page);
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
