@@ -322,7 +322,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, organisation_id: i64, count: usi
         let opening = job_opening::ActiveModel {
             legal_entity_id: Set(entity.id),
             title: Set(title.into()),
-            status: Set("open".into()),
+            status: Set(talentpost_shared::JobOpeningStatus::Open),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -362,7 +362,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, organisation_id: i64, count: usi
                 birthday: Set(None),
                 in_talent_pool: Set(random.next(3) == 0),
                 pool_joined_on: Set(None),
-                status: Set(status.as_str().into()),
+                status: Set(status),
                 created_at: Set(created),
                 updated_at: Set(created),
                 search_text: Set(matching::search_text(
@@ -418,8 +418,8 @@ async fn seed(db: &sea_orm::DatabaseConnection, organisation_id: i64, count: usi
                     organisation_id: Set(Some(organisation_id)),
                     job_opening_id: Set(Some(opening)),
                     legal_entity_id: Set(Some(entity.id)),
-                    source_medium: Set(source.as_str().into()),
-                    status: Set(status.as_str().into()),
+                    source_medium: Set(source),
+                    status: Set(status),
                     applied_at: Set(applied),
                     status_changed_at: Set(applied),
                     created_at: Set(applied),

@@ -127,6 +127,8 @@ impl Application {
         outbox.start(&self.state);
         let nurturing = self.state.nurturing.clone();
         nurturing.start(&self.state);
+        let reactions = crate::workers::reactions::Reactions::default();
+        reactions.start(&self.state);
         if let Some(origin) = self.state.events.relay_origin() {
             crate::events::relay::start_listening(
                 self.state.db.clone(),
@@ -146,6 +148,7 @@ impl Application {
         workers.stop_all();
         outbox.stop().await;
         nurturing.stop().await;
+        reactions.stop().await;
         served
     }
 }

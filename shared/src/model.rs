@@ -1,7 +1,8 @@
 //! Enumerations stored as text in the database and exposed as GraphQL enums.
 //!
 //! The database keeps the snake_case `as_str` form so that SQLite and PostgreSQL
-//! store the same thing and a row stays readable in a SQL console.
+//! store the same thing and a row stays readable in a SQL console. With the `db`
+//! feature (the server) they are sea-orm active enums, so entity columns are typed.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,9 +12,13 @@ macro_rules! stored_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+        // A column of this type reads back as the enum or fails loudly: an unknown value
+        // in the database is an error, never a silent default.
+        #[cfg_attr(feature = "db", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+        #[cfg_attr(feature = "db", sea_orm(rs_type = "String", db_type = "Text"))]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[cfg_attr(feature = "db", sea_orm(string_value = $text))] $variant),+
         }
 
         impl $name {

@@ -103,7 +103,7 @@ impl From<candidate::Model> for Candidate {
             birthday: model.birthday,
             in_talent_pool: model.in_talent_pool,
             pool_joined_on: model.pool_joined_on,
-            status: CandidateStatus::parse(&model.status).unwrap_or(CandidateStatus::Active),
+            status: model.status,
             created_at: model.created_at,
             updated_at: model.updated_at,
             raw_id: model.id,
@@ -119,10 +119,10 @@ impl Application {
         gql_id(self.0.id)
     }
     async fn status(&self) -> ApplicationStatus {
-        ApplicationStatus::parse(&self.0.status).unwrap_or(ApplicationStatus::New)
+        self.0.status
     }
     async fn source_medium(&self) -> SourceMedium {
-        SourceMedium::parse(&self.0.source_medium).unwrap_or(SourceMedium::Manual)
+        self.0.source_medium
     }
     async fn applied_at(&self) -> DateTime<Utc> {
         self.0.applied_at

@@ -24,7 +24,7 @@ impl InboundAccount {
         &self.0.label
     }
     async fn protocol(&self) -> InboundProtocol {
-        InboundProtocol::parse(&self.0.protocol).unwrap_or(InboundProtocol::Imap)
+        self.0.protocol
     }
     async fn host(&self) -> &str {
         &self.0.host
@@ -33,7 +33,7 @@ impl InboundAccount {
         self.0.port
     }
     async fn security(&self) -> MailSecurity {
-        MailSecurity::parse(&self.0.security).unwrap_or(MailSecurity::Tls)
+        self.0.security
     }
     /// The admin confirmed that an unencrypted connection is acceptable.
     async fn allow_plaintext(&self) -> bool {
@@ -48,7 +48,7 @@ impl InboundAccount {
         &self.0.username
     }
     async fn auth_method(&self) -> InboundAuthMethod {
-        InboundAuthMethod::parse(&self.0.auth_method).unwrap_or(InboundAuthMethod::Password)
+        self.0.auth_method
     }
     /// The Google or Microsoft connection this account signs in with.
     async fn oauth(&self, ctx: &Context<'_>) -> GqlResult<Option<super::oauth::OauthAccount>> {
@@ -76,11 +76,11 @@ impl InboundAccount {
         self.0.active
     }
     async fn status(&self) -> InboundStatus {
-        InboundStatus::parse(&self.0.status).unwrap_or(InboundStatus::Pending)
+        self.0.status
     }
     /// Where the last failure happened, while the status is ERROR.
     async fn status_problem(&self) -> Option<MailProblem> {
-        self.0.status_problem.as_deref().and_then(MailProblem::parse)
+        self.0.status_problem
     }
     /// The failure in words an admin can act on, while the status is ERROR.
     async fn status_detail(&self) -> Option<&str> {

@@ -33,10 +33,10 @@ impl InboxItem {
         gql_id(self.0.id)
     }
     async fn medium(&self) -> InboxMedium {
-        InboxMedium::parse(&self.0.medium).unwrap_or(InboxMedium::Email)
+        self.0.medium
     }
     async fn state(&self) -> InboxState {
-        InboxState::parse(&self.0.state).unwrap_or(InboxState::Unassigned)
+        self.0.state
     }
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
@@ -521,7 +521,7 @@ impl InboxSubscription {
                 DomainEvent::InboxItemAdded(item)
                     if item.organisation_id == principal.organisation_id
                         && principal.sees_inbox_item(item.user_group_id, item.legal_entity_id)
-                        && medium.is_none_or(|m| m.as_str() == item.medium) =>
+                        && medium.is_none_or(|m| m == item.medium) =>
                 {
                     Some(InboxItem(*item))
                 }

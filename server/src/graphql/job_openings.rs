@@ -41,7 +41,7 @@ impl From<job_opening::Model> for JobOpening {
             id: gql_id(model.id),
             title: model.title,
             location: model.location,
-            status: JobOpeningStatus::parse(&model.status).unwrap_or(JobOpeningStatus::Open),
+            status: model.status,
             legal_entity_id: gql_id(model.legal_entity_id),
             created_at: model.created_at,
             updated_at: model.updated_at,

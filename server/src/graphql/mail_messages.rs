@@ -26,11 +26,11 @@ impl MailMessage {
         gql_id(self.0.id)
     }
     async fn source(&self) -> MailSource {
-        MailSource::parse(&self.0.source).unwrap_or(MailSource::Api)
+        self.0.source
     }
     /// PARSED, or why the mail is only kept raw.
     async fn parse_status(&self) -> ParseStatus {
-        ParseStatus::parse(&self.0.parse_status).unwrap_or(ParseStatus::Unparseable)
+        self.0.parse_status
     }
     /// Why the mail could not be read, in words.
     async fn parse_problem(&self) -> Option<&str> {

@@ -74,7 +74,7 @@ impl From<form_letter::Model> for FormLetter {
     fn from(model: form_letter::Model) -> Self {
         Self {
             id: gql_id(model.id),
-            sets_candidate_status: model.sets_candidate_status.as_deref().and_then(CandidateStatus::parse),
+            sets_candidate_status: model.sets_candidate_status,
             name: model.name,
             subject: model.subject,
             body_text: model.body_text,

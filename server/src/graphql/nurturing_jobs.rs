@@ -234,7 +234,7 @@ impl From<WritingJobView> for WritingJob {
         let job = view.job;
         Self {
             id: gql_id(job.id),
-            kind: WritingJobKind::parse(&job.kind).unwrap_or(WritingJobKind::Other),
+            kind: job.kind,
             title: job.title,
             candidate_id: gql_id(job.candidate_id),
             candidate: view.candidate.map(Candidate::from),

@@ -14,7 +14,7 @@ pub struct OauthClient(oauth_client::Model);
 #[Object]
 impl OauthClient {
     async fn provider(&self) -> OauthProvider {
-        OauthProvider::parse(&self.0.provider).unwrap_or(OauthProvider::Microsoft)
+        self.0.provider
     }
     async fn client_id(&self) -> &str {
         &self.0.client_id
@@ -54,7 +54,7 @@ impl OauthClient {
         self.0.smtp_port
     }
     async fn smtp_security(&self) -> Option<MailSecurity> {
-        self.0.smtp_security.as_deref().and_then(MailSecurity::parse)
+        self.0.smtp_security
     }
     async fn accept_invalid_certs(&self) -> bool {
         self.0.accept_invalid_certs
@@ -73,7 +73,7 @@ impl OauthAccount {
         gql_id(self.0.id)
     }
     async fn provider(&self) -> OauthProvider {
-        OauthProvider::parse(&self.0.provider).unwrap_or(OauthProvider::Microsoft)
+        self.0.provider
     }
     /// The mailbox signed in to, as the provider reported it.
     async fn mailbox_address(&self) -> &str {
@@ -83,7 +83,7 @@ impl OauthAccount {
         gql_id(self.0.legal_entity_id)
     }
     async fn state(&self) -> OauthAccountState {
-        OauthAccountState::parse(&self.0.state).unwrap_or(OauthAccountState::Disconnected)
+        self.0.state
     }
     /// Why reauthorisation is needed, or the last failed refresh.
     async fn problem(&self) -> Option<&str> {

@@ -32,7 +32,7 @@ impl OutboundAccount {
         self.0.port
     }
     async fn security(&self) -> MailSecurity {
-        MailSecurity::parse(&self.0.security).unwrap_or(MailSecurity::Tls)
+        self.0.security
     }
     async fn allow_plaintext(&self) -> bool {
         self.0.allow_plaintext
@@ -139,7 +139,7 @@ impl From<TestReport> for SmtpTestResult {
         let sent_ok = report
             .test_message
             .as_ref()
-            .is_none_or(|m| m.status == talentpost_shared::OutboxStatus::Sent.as_str());
+            .is_none_or(|m| m.status == talentpost_shared::OutboxStatus::Sent);
         Self {
             ok: report.failure.is_none() && sent_ok,
             steps: report

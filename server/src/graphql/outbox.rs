@@ -31,15 +31,15 @@ impl OutboxMessage {
         gql_id(self.0.id)
     }
     async fn status(&self) -> OutboxStatus {
-        service::status_of(&self.0)
+        self.0.status
     }
     async fn purpose(&self) -> OutboxPurpose {
-        OutboxPurpose::parse(&self.0.purpose).unwrap_or(OutboxPurpose::Message)
+        self.0.purpose
     }
     /// What carries (or carried) the mail; DROP_FOLDER means no relay is configured and
     /// the mail was written to a file on the server instead of being sent.
     async fn channel(&self) -> OutboxChannel {
-        OutboxChannel::parse(&self.0.channel).unwrap_or(OutboxChannel::Account)
+        self.0.channel
     }
     async fn outbound_account_id(&self) -> Option<ID> {
         self.0.outbound_account_id.map(gql_id)
@@ -88,18 +88,14 @@ impl OutboxMessage {
     }
     /// When the next attempt is due, while queued or retrying.
     async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        matches!(
-            service::status_of(&self.0),
-            OutboxStatus::Queued | OutboxStatus::Retrying
-        )
-        .then_some(self.0.next_attempt_at)
+        matches!(self.0.status, OutboxStatus::Queued | OutboxStatus::Retrying).then_some(self.0.next_attempt_at)
     }
     async fn last_attempt_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_attempt_at
     }
     /// Where the last failure happened.
     async fn last_problem(&self) -> Option<MailProblem> {
-        self.0.last_problem.as_deref().and_then(MailProblem::parse)
+        self.0.last_problem
     }
     /// The server's last reply, or the reason of the last failure.
     async fn last_reply(&self) -> Option<&str> {
@@ -135,7 +131,7 @@ impl ContactEvent {
         gql_id(self.0.id)
     }
     async fn medium(&self) -> ContactMedium {
-        ContactMedium::parse(&self.0.medium).unwrap_or(ContactMedium::InPerson)
+        self.0.medium
     }
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at

@@ -21,7 +21,7 @@ impl User {
         &self.0.display_name
     }
     async fn role(&self) -> Role {
-        Role::parse(&self.0.role).unwrap_or(Role::Recruiter)
+        self.0.role
     }
     async fn active(&self) -> bool {
         self.0.active

@@ -39,7 +39,7 @@ pub async fn intake(State(state): State<HttpState>, headers: HeaderMap, body: Bo
             let body = serde_json::json!({
                 "inboxItemId": ingested.item.id.to_string(),
                 "duplicate": !ingested.created,
-                "parseStatus": ingested.message.parse_status.to_ascii_uppercase(),
+                "parseStatus": ingested.message.parse_status,
                 "legalEntityId": ingested.item.legal_entity_id.map(|id| id.to_string()),
             });
             (status, Json(body)).into_response()

@@ -3,6 +3,7 @@
 pub mod inbound_sync;
 pub mod nurturing;
 pub mod outbox;
+pub mod reactions;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

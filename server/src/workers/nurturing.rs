@@ -145,7 +145,7 @@ async fn plan_job(
         .order_by_desc(nurturing_run::Column::DispatchAt)
         .all(&state.db)
         .await?;
-    if runs.iter().any(|run| run.state != NurturingRunState::Done.as_str()) {
+    if runs.iter().any(|run| run.state != NurturingRunState::Done) {
         return Ok(());
     }
     let schedule = schedule_of(job);

@@ -44,10 +44,6 @@ impl OutboxWorker {
         self.control.is_stopping()
     }
 
-    pub fn wake(&self) {
-        self.control.wake();
-    }
-
     pub fn start(&self, state: &AppState) {
         if state.config.outbox_worker {
             self.control.spawn(run_loop(state.clone(), self.clone()));
@@ -100,7 +96,7 @@ pub async fn run_once(state: &AppState) -> ServiceResult<OutboxReport> {
             .collect()
             .await;
         for message in outbox::record_outcomes(state, attempted).await? {
-            match outbox::status_of(&message) {
+            match message.status {
                 talentpost_shared::OutboxStatus::Sent => report.sent += 1,
                 talentpost_shared::OutboxStatus::Retrying => report.retrying += 1,
                 _ => report.failed += 1,

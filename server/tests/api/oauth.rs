@@ -14,7 +14,7 @@ use crate::mail_out::{create_candidate, send, wait_for_outbox};
 use crate::mailbox::wait_for_mail;
 use crate::oauth_server::{CLIENT_SECRET, OauthServer};
 use crate::postfix::Postfix;
-use crate::subscriptions::{api_token, connect, wait_for};
+use crate::subscriptions::{api_token, connect, pushed_until, subscribe, wait_for};
 
 const LIMIT: Duration = Duration::from_secs(30);
 const ACCOUNT_FIELDS: &str = "id label protocol authMethod host port username status statusProblem statusDetail syncTotal \
@@ -494,6 +494,13 @@ async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other
         &application_mail("Tom Hahn", "tom@example.org", "Bewerbung", "tom-1@example.org"),
     );
     within(LIMIT, wait_for_email_count(&app, &token, 2, LIMIT)).await;
+    let mut outbox_changes = connect(&app, None, json!({"authorization": format!("Bearer {token}")})).await;
+    subscribe(
+        &mut outbox_changes,
+        "outbox",
+        "subscription { outboxMessageChanged { purpose } }",
+    )
+    .await;
 
     // The mailbox owner withdraws consent; the servers drop every session.
     server.revoke_user("jobs@example.test").await;
@@ -509,6 +516,10 @@ async fn a_revoked_grant_needs_reauthorisation_tells_the_admins_and_spares_other
     );
 
     // The admins hear of it by mail through the system channel, once.
+    pushed_until(&mut outbox_changes, LIMIT, |data| {
+        data["outboxMessageChanged"]["purpose"] == "SYSTEM"
+    })
+    .await;
     let outbox = admin
         .gql(
             "{ outboxMessages(first: 20) { edges { node { purpose channel toAddress subject bodyText } } } }",

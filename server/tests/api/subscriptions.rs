@@ -66,9 +66,14 @@ pub(crate) async fn wait_for(
     socket: &mut Socket,
     query: &str,
     limit: Duration,
-    mut done: impl FnMut(&Value) -> bool,
+    done: impl FnMut(&Value) -> bool,
 ) -> Value {
     subscribe(socket, "wait", query).await;
+    pushed_until(socket, limit, done).await
+}
+
+/// Reads the data a subscription opened earlier pushes until `done` accepts one.
+pub(crate) async fn pushed_until(socket: &mut Socket, limit: Duration, mut done: impl FnMut(&Value) -> bool) -> Value {
     let deadline = tokio::time::Instant::now() + limit;
     let mut last = Value::Null;
     loop {

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::Role;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "app_user")]
@@ -10,7 +11,7 @@ pub struct Model {
     pub email_key: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub locale: Option<String>,
     pub created_at: DateTimeUtc,

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::{ApplicationStatus, SourceMedium};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "application")]
@@ -8,8 +9,8 @@ pub struct Model {
     pub candidate_id: i64,
     pub job_opening_id: Option<i64>,
     pub legal_entity_id: Option<i64>,
-    pub source_medium: String,
-    pub status: String,
+    pub source_medium: SourceMedium,
+    pub status: ApplicationStatus,
     pub applied_at: DateTimeUtc,
     pub status_changed_at: DateTimeUtc,
     pub created_at: DateTimeUtc,

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::CandidateStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "candidate")]
@@ -12,7 +13,7 @@ pub struct Model {
     pub birthday: Option<Date>,
     pub in_talent_pool: bool,
     pub pool_joined_on: Option<Date>,
-    pub status: String,
+    pub status: CandidateStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(column_type = "Text")]

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::ContactMedium;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "contact_event")]
@@ -8,7 +9,7 @@ pub struct Model {
     pub candidate_id: i64,
     pub application_id: Option<i64>,
     pub inbox_item_id: Option<i64>,
-    pub medium: String,
+    pub medium: ContactMedium,
     pub occurred_at: DateTimeUtc,
     pub user_id: Option<i64>,
     #[sea_orm(column_type = "Text", nullable)]

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::DuplicateStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "duplicate_decision")]
@@ -8,7 +9,7 @@ pub struct Model {
     pub organisation_id: i64,
     pub low_candidate_id: i64,
     pub high_candidate_id: i64,
-    pub decision: String,
+    pub decision: DuplicateStatus,
     pub decided_by_user_id: Option<i64>,
     pub decided_at: DateTimeUtc,
 }

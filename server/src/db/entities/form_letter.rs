@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::CandidateStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "form_letter")]
@@ -13,7 +14,7 @@ pub struct Model {
     pub body_text: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub body_html: Option<String>,
-    pub sets_candidate_status: Option<String>,
+    pub sets_candidate_status: Option<CandidateStatus>,
     pub created_by_user_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

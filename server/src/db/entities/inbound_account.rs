@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "inbound_account")]
@@ -9,10 +10,10 @@ pub struct Model {
     pub legal_entity_id: i64,
     pub user_group_id: Option<i64>,
     pub label: String,
-    pub protocol: String,
+    pub protocol: InboundProtocol,
     pub host: String,
     pub port: i32,
-    pub security: String,
+    pub security: MailSecurity,
     pub allow_plaintext: bool,
     pub accept_invalid_certs: bool,
     pub username: String,
@@ -20,11 +21,11 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub password_secret: String,
     pub folder: String,
-    pub auth_method: String,
+    pub auth_method: InboundAuthMethod,
     pub oauth_account_id: Option<i64>,
     pub active: bool,
-    pub status: String,
-    pub status_problem: Option<String>,
+    pub status: InboundStatus,
+    pub status_problem: Option<MailProblem>,
     #[sea_orm(column_type = "Text", nullable)]
     pub status_detail: Option<String>,
     pub sync_done: i64,

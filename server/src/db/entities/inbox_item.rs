@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::{InboxMedium, InboxState};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "inbox_item")]
@@ -8,8 +9,8 @@ pub struct Model {
     pub organisation_id: i64,
     pub legal_entity_id: Option<i64>,
     pub user_group_id: Option<i64>,
-    pub medium: String,
-    pub state: String,
+    pub medium: InboxMedium,
+    pub state: InboxState,
     pub received_at: DateTimeUtc,
     pub subject: String,
     pub sender_name: Option<String>,

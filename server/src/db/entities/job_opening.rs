@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::JobOpeningStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "job_opening")]
@@ -8,7 +9,7 @@ pub struct Model {
     pub legal_entity_id: i64,
     pub title: String,
     pub location: Option<String>,
-    pub status: String,
+    pub status: JobOpeningStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

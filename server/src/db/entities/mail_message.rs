@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::{MailSource, ParseStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "mail_message")]
@@ -8,11 +9,11 @@ pub struct Model {
     pub organisation_id: i64,
     pub inbox_item_id: i64,
     pub inbound_account_id: Option<i64>,
-    pub source: String,
+    pub source: MailSource,
     pub dedupe_key: String,
     pub raw_sha256: String,
     pub raw_size: i64,
-    pub parse_status: String,
+    pub parse_status: ParseStatus,
     #[sea_orm(column_type = "Text", nullable)]
     pub parse_problem: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]

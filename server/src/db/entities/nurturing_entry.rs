@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::NurturingEntryState;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "nurturing_entry")]
@@ -11,7 +12,7 @@ pub struct Model {
     pub candidate_id: i64,
     pub application_id: Option<i64>,
     pub planned_for: DateTimeUtc,
-    pub state: String,
+    pub state: NurturingEntryState,
     #[sea_orm(column_type = "Text")]
     pub reasons: String,
     #[sea_orm(column_type = "Text", nullable)]

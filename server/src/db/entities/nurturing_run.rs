@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::NurturingRunState;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "nurturing_run")]
@@ -9,7 +10,7 @@ pub struct Model {
     pub job_id: i64,
     pub dispatch_at: DateTimeUtc,
     pub catch_up: bool,
-    pub state: String,
+    pub state: NurturingRunState,
     pub planned_at: DateTimeUtc,
     pub dispatched_at: Option<DateTimeUtc>,
     pub claimed_by: Option<String>,

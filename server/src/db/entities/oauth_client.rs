@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::{MailSecurity, OauthProvider};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "oauth_client")]
@@ -6,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organisation_id: i64,
-    pub provider: String,
+    pub provider: OauthProvider,
     pub client_id: String,
     /// Sealed by `SecretBox`; never leaves the service layer.
     #[sea_orm(column_type = "Text", nullable)]
@@ -20,7 +21,7 @@ pub struct Model {
     pub imap_port: Option<i32>,
     pub smtp_host: Option<String>,
     pub smtp_port: Option<i32>,
-    pub smtp_security: Option<String>,
+    pub smtp_security: Option<MailSecurity>,
     pub accept_invalid_certs: bool,
     pub updated_by_user_id: Option<i64>,
     pub updated_at: DateTimeUtc,

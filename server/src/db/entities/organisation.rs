@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::DataRetention;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organisation")]
@@ -6,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
-    pub data_retention: String,
+    pub data_retention: DataRetention,
     pub created_at: DateTimeUtc,
     pub nurturing_counts_as_contact: bool,
     /// Origins that may frame the public form, one per line; NULL: any site.

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::MailSecurity;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbound_account")]
@@ -11,7 +12,7 @@ pub struct Model {
     pub is_system_default: bool,
     pub host: String,
     pub port: i32,
-    pub security: String,
+    pub security: MailSecurity,
     pub allow_plaintext: bool,
     pub accept_invalid_certs: bool,
     pub username: Option<String>,

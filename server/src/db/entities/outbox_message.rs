@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::{MailProblem, OutboxChannel, OutboxPurpose, OutboxStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox_message")]
@@ -12,8 +13,8 @@ pub struct Model {
     pub thread_id: Option<i64>,
     pub contact_event_id: Option<i64>,
     pub created_by_user_id: Option<i64>,
-    pub purpose: String,
-    pub channel: String,
+    pub purpose: OutboxPurpose,
+    pub channel: OutboxChannel,
     pub outbound_account_id: Option<i64>,
     pub from_address: String,
     #[sea_orm(column_type = "Text", nullable)]
@@ -28,14 +29,14 @@ pub struct Model {
     #[sea_orm(column_type = "Blob")]
     pub raw_message: Vec<u8>,
     pub size_bytes: i64,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub interrupted_attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub last_attempt_at: Option<DateTimeUtc>,
     pub claim_token: Option<String>,
     pub claimed_at: Option<DateTimeUtc>,
-    pub last_problem: Option<String>,
+    pub last_problem: Option<MailProblem>,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_reply: Option<String>,
     pub last_reply_code: Option<i32>,

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use talentpost_shared::WritingJobKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "writing_job")]
@@ -6,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organisation_id: i64,
-    pub kind: String,
+    pub kind: WritingJobKind,
     pub title: String,
     pub candidate_id: i64,
     pub application_id: Option<i64>,

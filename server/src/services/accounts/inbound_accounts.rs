@@ -39,8 +39,7 @@ pub struct AccountInput {
 
 pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<inbound_account::Model>> {
     require_mail_admin(principal)?;
-    let mut query = inbound_account::Entity::find()
-        .filter(inbound_account::Column::OrganisationId.eq(principal.organisation_id))
+    let mut query = crate::db::tenancy::scoped::<inbound_account::Entity>(principal.organisation_id)
         .order_by_asc(inbound_account::Column::Label)
         .order_by_asc(inbound_account::Column::Id);
     if let Some(scope) = principal.entity_scope() {
@@ -55,8 +54,7 @@ pub async fn find(
     id: InboundAccountId,
 ) -> ServiceResult<inbound_account::Model> {
     require_mail_admin(principal)?;
-    inbound_account::Entity::find_by_id(id.0)
-        .filter(inbound_account::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<inbound_account::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .filter(|account| principal.administers(account.legal_entity_id))
@@ -67,7 +65,7 @@ fn stored(account: &inbound_account::Model) -> StoredConnection<'_> {
     StoredConnection {
         host: &account.host,
         port: account.port,
-        security: &account.security,
+        security: account.security,
         allow_plaintext: account.allow_plaintext,
         accept_invalid_certs: account.accept_invalid_certs,
         username: Some(&account.username),
@@ -91,8 +89,8 @@ const IMAP_OAUTH: Protocol = Protocol {
 };
 
 /// The provider whose sign-in an account of this type uses.
-pub fn oauth_provider(protocol: &str) -> Option<OauthProvider> {
-    match InboundProtocol::parse(protocol)? {
+pub fn oauth_provider(protocol: InboundProtocol) -> Option<OauthProvider> {
+    match protocol {
         InboundProtocol::Gmail => Some(OauthProvider::Google),
         InboundProtocol::Microsoft365 => Some(OauthProvider::Microsoft),
         InboundProtocol::Imap => None,
@@ -100,7 +98,7 @@ pub fn oauth_provider(protocol: &str) -> Option<OauthProvider> {
 }
 
 fn uses_oauth(account: &inbound_account::Model) -> bool {
-    InboundAuthMethod::parse(&account.auth_method) == Some(InboundAuthMethod::Oauth)
+    Some(account.auth_method) == Some(InboundAuthMethod::Oauth)
 }
 
 /// How the account signs in right now: its password, or a fresh OAuth access token.
@@ -131,7 +129,7 @@ pub async fn settings_of(state: &AppState, account: &inbound_account::Model) -> 
     Ok(ImapSettings {
         host: account.host.clone(),
         port: u16::try_from(account.port).unwrap_or(993),
-        security: MailSecurity::parse(&account.security).unwrap_or(MailSecurity::Tls),
+        security: account.security,
         accept_invalid_certs: account.accept_invalid_certs,
         username: account.username.clone(),
         login,
@@ -214,7 +212,7 @@ pub async fn create(
     let protocol = input.protocol.unwrap_or(InboundProtocol::Imap);
     let auth_method = input.auth_method.unwrap_or(InboundAuthMethod::Password);
     let (connection, username, password) = if auth_method == InboundAuthMethod::Oauth {
-        let provider = oauth_provider(protocol.as_str()).ok_or_else(|| {
+        let provider = oauth_provider(protocol).ok_or_else(|| {
             ServiceError::invalid(
                 "authMethod",
                 "OAuth sign-in is for Gmail and Microsoft 365 accounts; choose one of those types",
@@ -281,19 +279,19 @@ pub async fn create(
         legal_entity_id: Set(legal_entity_id),
         user_group_id: Set(user_group_id),
         label: Set(label),
-        protocol: Set(protocol.as_str().to_owned()),
-        auth_method: Set(auth_method.as_str().to_owned()),
+        protocol: Set(protocol),
+        auth_method: Set(auth_method),
         oauth_account_id: Set(None),
         host: Set(connection.host),
         port: Set(i32::from(connection.port)),
-        security: Set(connection.security.as_str().to_owned()),
+        security: Set(connection.security),
         allow_plaintext: Set(connection.allow_plaintext),
         accept_invalid_certs: Set(connection.accept_invalid_certs),
         username: Set(username),
         password_secret: Set(state.secrets.encrypt(&password)),
         folder: Set(folder),
         active: Set(active),
-        status: Set(initial_status(active).as_str().to_owned()),
+        status: Set(initial_status(active)),
         status_problem: Set(None),
         status_detail: Set(None),
         sync_done: Set(0),
@@ -330,10 +328,8 @@ pub async fn update(
     let oauth = input
         .auth_method
         .map_or(uses_oauth(&current), |method| method == InboundAuthMethod::Oauth);
-    let protocol = input
-        .protocol
-        .map_or_else(|| current.protocol.clone(), |protocol| protocol.as_str().to_owned());
-    if oauth && oauth_provider(&protocol).is_none() {
+    let protocol = input.protocol.unwrap_or(current.protocol);
+    if oauth && oauth_provider(protocol).is_none() {
         return Err(ServiceError::invalid(
             "authMethod",
             "OAuth sign-in is for Gmail and Microsoft 365 accounts; choose one of those types",
@@ -365,10 +361,10 @@ pub async fn update(
         account.label = Set(required_text("label", label, 100)?);
     }
     if let Some(protocol) = input.protocol {
-        account.protocol = Set(protocol.as_str().to_owned());
+        account.protocol = Set(protocol);
     }
     if let Some(method) = input.auth_method {
-        account.auth_method = Set(method.as_str().to_owned());
+        account.auth_method = Set(method);
     }
     if !oauth
         && input.connection.password.as_deref().is_some_and(|p| !p.is_empty())
@@ -378,12 +374,12 @@ pub async fn update(
     }
     let connection_changed = connection.host != current.host
         || i32::from(connection.port) != current.port
-        || connection.security.as_str() != current.security
+        || connection.security != current.security
         || username != current.username
         || input.connection.password.as_deref().is_some_and(|p| !p.is_empty());
     account.host = Set(connection.host);
     account.port = Set(i32::from(connection.port));
-    account.security = Set(connection.security.as_str().to_owned());
+    account.security = Set(connection.security);
     account.allow_plaintext = Set(connection.allow_plaintext);
     account.accept_invalid_certs = Set(connection.accept_invalid_certs);
     account.username = Set(username);
@@ -403,7 +399,7 @@ pub async fn update(
     let active = input.active.unwrap_or(current.active);
     account.active = Set(active);
     if active != current.active || connection_changed || input.folder.as_ref().is_some_and(|f| *f != current.folder) {
-        account.status = Set(initial_status(active).as_str().to_owned());
+        account.status = Set(initial_status(active));
         account.status_problem = Set(None);
         account.status_detail = Set(None);
     }
@@ -516,9 +512,9 @@ fn audit_details(account: &inbound_account::Model) -> serde_json::Value {
         "label": account.label,
         "host": account.host,
         "port": account.port,
-        "security": account.security,
+        "security": account.security.as_str(),
         "username": account.username,
-        "authMethod": account.auth_method,
+        "authMethod": account.auth_method.as_str(),
         "folder": account.folder,
         "legalEntityId": account.legal_entity_id,
         "userGroupId": account.user_group_id,
@@ -561,31 +557,34 @@ pub async fn record_status(
     account_id: i64,
     change: StatusChange,
 ) -> ServiceResult<Option<inbound_account::Model>> {
-    let Some(current) = inbound_account::Entity::find_by_id(account_id).one(&state.db).await? else {
+    let Some(current) = crate::db::tenancy::any_organisation_by_id::<inbound_account::Entity>(account_id)
+        .one(&state.db)
+        .await?
+    else {
         return Ok(None);
     };
     let now: DateTime<Utc> = Utc::now();
     let mut account: inbound_account::ActiveModel = current.into();
     match change {
         StatusChange::Connected => {
-            account.status = Set(InboundStatus::Connected.as_str().to_owned());
+            account.status = Set(InboundStatus::Connected);
             account.status_problem = Set(None);
             account.status_detail = Set(None);
         }
         StatusChange::Syncing { done, total } => {
-            account.status = Set(InboundStatus::Syncing.as_str().to_owned());
+            account.status = Set(InboundStatus::Syncing);
             account.sync_done = Set(done);
             account.sync_total = Set(total);
         }
         StatusChange::Idle => {
-            account.status = Set(InboundStatus::Idle.as_str().to_owned());
+            account.status = Set(InboundStatus::Idle);
             account.status_problem = Set(None);
             account.status_detail = Set(None);
             account.last_success_at = Set(Some(now));
         }
         StatusChange::Failed { problem, message } => {
-            account.status = Set(InboundStatus::Error.as_str().to_owned());
-            account.status_problem = Set(Some(problem.as_str().to_owned()));
+            account.status = Set(InboundStatus::Error);
+            account.status_problem = Set(Some(problem));
             account.status_detail = Set(Some(message));
             account.last_error_at = Set(Some(now));
         }

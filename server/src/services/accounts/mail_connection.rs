@@ -27,7 +27,7 @@ pub struct ConnectionInput {
 pub struct StoredConnection<'a> {
     pub host: &'a str,
     pub port: i32,
-    pub security: &'a str,
+    pub security: MailSecurity,
     pub allow_plaintext: bool,
     pub accept_invalid_certs: bool,
     pub username: Option<&'a str>,
@@ -97,7 +97,7 @@ pub fn validate(
     }
     let security = input
         .security
-        .or_else(|| current.and_then(|stored| MailSecurity::parse(stored.security)))
+        .or_else(|| current.map(|stored| stored.security))
         .unwrap_or(MailSecurity::Tls);
     let port = match (input.port, current) {
         (Some(port), _) => port,
@@ -154,7 +154,7 @@ pub fn validate(
 pub fn same_destination(connection: &ValidConnection, stored: &StoredConnection<'_>) -> bool {
     connection.host.eq_ignore_ascii_case(stored.host)
         && i32::from(connection.port) == stored.port
-        && connection.security.as_str() == stored.security
+        && connection.security == stored.security
         && connection.username.as_deref() == stored.username
         && (!connection.accept_invalid_certs || stored.accept_invalid_certs)
 }

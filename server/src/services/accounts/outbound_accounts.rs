@@ -36,8 +36,7 @@ pub struct OutboundAccountInput {
 
 pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<outbound_account::Model>> {
     require_mail_admin(principal)?;
-    let mut query = outbound_account::Entity::find()
-        .filter(outbound_account::Column::OrganisationId.eq(principal.organisation_id))
+    let mut query = crate::db::tenancy::scoped::<outbound_account::Entity>(principal.organisation_id)
         .order_by_desc(outbound_account::Column::IsSystemDefault)
         .order_by_asc(outbound_account::Column::Label)
         .order_by_asc(outbound_account::Column::Id);
@@ -53,8 +52,7 @@ pub async fn find(
     id: OutboundAccountId,
 ) -> ServiceResult<outbound_account::Model> {
     require_mail_admin(principal)?;
-    outbound_account::Entity::find_by_id(id.0)
-        .filter(outbound_account::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<outbound_account::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .filter(|account| principal.administers(account.legal_entity_id))
@@ -66,8 +64,7 @@ pub async fn system_default(
     db: &impl ConnectionTrait,
     organisation_id: i64,
 ) -> ServiceResult<Option<outbound_account::Model>> {
-    Ok(outbound_account::Entity::find()
-        .filter(outbound_account::Column::OrganisationId.eq(organisation_id))
+    Ok(crate::db::tenancy::scoped::<outbound_account::Entity>(organisation_id)
         .filter(outbound_account::Column::IsSystemDefault.eq(true))
         .one(db)
         .await?)
@@ -77,7 +74,7 @@ fn stored(account: &outbound_account::Model) -> StoredConnection<'_> {
     StoredConnection {
         host: &account.host,
         port: account.port,
-        security: &account.security,
+        security: account.security,
         allow_plaintext: account.allow_plaintext,
         accept_invalid_certs: account.accept_invalid_certs,
         username: account.username.as_deref(),
@@ -110,7 +107,7 @@ pub async fn settings_of(state: &AppState, account: &outbound_account::Model) ->
         return Ok(SmtpSettings {
             host: account.host.clone(),
             port: u16::try_from(account.port).unwrap_or(587),
-            security: MailSecurity::parse(&account.security).unwrap_or(MailSecurity::Starttls),
+            security: account.security,
             accept_invalid_certs: account.accept_invalid_certs,
             credentials: Some((token.mailbox, token.token)),
             xoauth2: true,
@@ -131,7 +128,7 @@ pub async fn settings_of(state: &AppState, account: &outbound_account::Model) ->
     Ok(SmtpSettings {
         host: account.host.clone(),
         port: u16::try_from(account.port).unwrap_or(465),
-        security: MailSecurity::parse(&account.security).unwrap_or(MailSecurity::Tls),
+        security: account.security,
         accept_invalid_certs: account.accept_invalid_certs,
         credentials: account.username.clone().zip(password),
         xoauth2: false,
@@ -207,7 +204,7 @@ pub async fn create(
         is_system_default: Set(is_default),
         host: Set(connection.host.clone()),
         port: Set(i32::from(connection.port)),
-        security: Set(connection.security.as_str().to_owned()),
+        security: Set(connection.security),
         allow_plaintext: Set(connection.allow_plaintext),
         accept_invalid_certs: Set(connection.accept_invalid_certs),
         username: Set(connection.username.clone()),
@@ -230,7 +227,6 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    state.outbox.wake();
     Ok(account)
 }
 
@@ -264,7 +260,7 @@ pub async fn update(
     }
     account.host = Set(connection.host.clone());
     account.port = Set(i32::from(connection.port));
-    account.security = Set(connection.security.as_str().to_owned());
+    account.security = Set(connection.security);
     account.allow_plaintext = Set(connection.allow_plaintext);
     account.accept_invalid_certs = Set(connection.accept_invalid_certs);
     account.username = Set(connection.username.clone());
@@ -303,7 +299,6 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     state.transports.forget_account(updated.id);
-    state.outbox.wake();
     Ok(updated)
 }
 
@@ -322,14 +317,17 @@ pub async fn delete(
     let mut removed_default = false;
     for id in ids {
         let account = find(&txn, principal, *id).await?;
-        if let Some(identity) = sender_identity::Entity::find()
+        if let Some(identity) = crate::db::tenancy::scoped::<sender_identity::Entity>(principal.organisation_id)
             .filter(sender_identity::Column::OutboundAccountId.eq(account.id))
             .one(&txn)
             .await?
         {
-            let entity = legal_entity::Entity::find_by_id(identity.legal_entity_id)
-                .one(&txn)
-                .await?;
+            let entity = crate::db::tenancy::scoped_by_id::<legal_entity::Entity>(
+                principal.organisation_id,
+                identity.legal_entity_id,
+            )
+            .one(&txn)
+            .await?;
             return Err(ServiceError::conflict(
                 "ids",
                 format!(
@@ -339,7 +337,7 @@ pub async fn delete(
                 ),
             ));
         }
-        let waiting = outbox_message::Entity::find()
+        let waiting = crate::db::tenancy::scoped::<outbox_message::Entity>(principal.organisation_id)
             .filter(outbox_message::Column::OutboundAccountId.eq(account.id))
             .filter(outbox_message::Column::Status.is_in(outbox::PENDING.iter().map(|status| status.as_str())))
             .count(&txn)
@@ -371,8 +369,7 @@ pub async fn delete(
         .await?;
     }
     if removed_default
-        && let Some(next) = outbound_account::Entity::find()
-            .filter(outbound_account::Column::OrganisationId.eq(principal.organisation_id))
+        && let Some(next) = crate::db::tenancy::scoped::<outbound_account::Entity>(principal.organisation_id)
             .order_by_asc(outbound_account::Column::Id)
             .one(&txn)
             .await?
@@ -395,7 +392,7 @@ fn audit_details(account: &outbound_account::Model) -> serde_json::Value {
         "label": account.label,
         "host": account.host,
         "port": account.port,
-        "security": account.security,
+        "security": account.security.as_str(),
         "username": account.username,
         "legalEntityId": account.legal_entity_id,
         "isSystemDefault": account.is_system_default,
@@ -529,7 +526,7 @@ async fn test_sender(
     entity_id: i64,
     username: Option<&str>,
 ) -> ServiceResult<EmailAddress> {
-    let mut query = sender_identity::Entity::find();
+    let mut query = crate::db::tenancy::any_organisation::<sender_identity::Entity>();
     query = match account {
         Some(account) => query.filter(sender_identity::Column::OutboundAccountId.eq(account.id)),
         None => query.filter(sender_identity::Column::LegalEntityId.eq(entity_id)),

@@ -311,11 +311,12 @@ pub fn birthday_days(today: NaiveDate, from: i32, to: i32) -> Vec<String> {
 }
 
 pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<candidate_query::Model>> {
-    Ok(candidate_query::Entity::find()
-        .filter(candidate_query::Column::OrganisationId.eq(principal.organisation_id))
-        .order_by_asc(candidate_query::Column::Name)
-        .all(&state.db)
-        .await?)
+    Ok(
+        crate::db::tenancy::scoped::<candidate_query::Entity>(principal.organisation_id)
+            .order_by_asc(candidate_query::Column::Name)
+            .all(&state.db)
+            .await?,
+    )
 }
 
 pub async fn find(
@@ -323,8 +324,7 @@ pub async fn find(
     principal: &Principal,
     id: CandidateQueryId,
 ) -> ServiceResult<candidate_query::Model> {
-    candidate_query::Entity::find_by_id(id.0)
-        .filter(candidate_query::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<candidate_query::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found(CandidateQueryId::LABEL, id))
@@ -443,11 +443,11 @@ pub async fn run(
         state.clock.now(),
         state.db.get_database_backend(),
     );
-    let total = candidate::Entity::find()
+    let total = crate::db::tenancy::scoped::<candidate::Entity>(principal.organisation_id)
         .filter(condition.clone())
         .count(&state.db)
         .await?;
-    let mut query = candidate::Entity::find()
+    let mut query = crate::db::tenancy::scoped::<candidate::Entity>(principal.organisation_id)
         .filter(condition)
         .order_by_desc(candidate::Column::Id)
         .limit(page.fetch_limit());

@@ -57,7 +57,7 @@ pub async fn list(
     let mut outbox: HashMap<i64, outbox_message::Model> = if ids.is_empty() {
         HashMap::new()
     } else {
-        outbox_message::Entity::find()
+        crate::db::tenancy::scoped::<outbox_message::Entity>(principal.organisation_id)
             .filter(outbox_message::Column::ContactEventId.is_in(ids))
             .all(&state.db)
             .await?
@@ -126,7 +126,7 @@ pub async fn add(
         candidate_id: Set(candidate.id),
         application_id: Set(application_id),
         inbox_item_id: Set(None),
-        medium: Set(input.medium.as_str().to_owned()),
+        medium: Set(input.medium),
         occurred_at: Set(crate::services::inbox::truncate_to_micros(occurred_at)),
         user_id: Set(Some(principal.user_id)),
         note: Set(note),
@@ -142,7 +142,7 @@ pub async fn add(
         "contact_event.create",
         "candidate",
         Some(candidate.id),
-        serde_json::json!({ "medium": event.medium, "contactEventId": event.id }),
+        serde_json::json!({ "medium": event.medium.as_str(), "contactEventId": event.id }),
     )
     .await?;
     state.events.publish(DomainEvent::ContactHistoryChanged {

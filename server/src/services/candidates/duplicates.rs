@@ -75,8 +75,7 @@ pub async fn sets(
 ) -> ServiceResult<Vec<DuplicateSet>> {
     let only = match candidate_id {
         Some(id) => Some(
-            candidate::Entity::find_by_id(id.0)
-                .filter(candidate::Column::OrganisationId.eq(organisation_id))
+            crate::db::tenancy::scoped_by_id::<candidate::Entity>(organisation_id, id.0)
                 .one(db)
                 .await?
                 .ok_or_else(|| ServiceError::not_found(CandidateId::LABEL, id))?,
@@ -93,10 +92,9 @@ pub async fn sets(
         // Only addresses of this organisation's candidates.
         .filter(
             candidate_email::Column::CandidateId.in_subquery(
-                candidate::Entity::find()
+                crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
                     .select_only()
                     .column(candidate::Column::Id)
-                    .filter(candidate::Column::OrganisationId.eq(organisation_id))
                     .into_query(),
             ),
         );
@@ -128,17 +126,15 @@ pub async fn sets(
     }
 
     // Shared phone numbers and shared name plus birthday, from the candidate table.
-    let mut by_phone = candidate::Entity::find()
+    let mut by_phone = crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
         .select_only()
         .column(candidate::Column::PhoneKey)
-        .column(candidate::Column::Id)
-        .filter(candidate::Column::OrganisationId.eq(organisation_id));
-    let mut by_name = candidate::Entity::find()
+        .column(candidate::Column::Id);
+    let mut by_name = crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
         .select_only()
         .column(candidate::Column::NameKey)
         .column(candidate::Column::Birthday)
         .column(candidate::Column::Id)
-        .filter(candidate::Column::OrganisationId.eq(organisation_id))
         .filter(candidate::Column::Birthday.is_not_null());
     match &only {
         Some(only) => {
@@ -148,18 +144,16 @@ pub async fn sets(
                 .filter(candidate::Column::Birthday.eq(only.birthday));
         }
         None => {
-            let shared_phones = candidate::Entity::find()
+            let shared_phones = crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
                 .select_only()
                 .column(candidate::Column::PhoneKey)
-                .filter(candidate::Column::OrganisationId.eq(organisation_id))
                 .filter(candidate::Column::PhoneKey.is_not_null())
                 .group_by(candidate::Column::PhoneKey)
                 .having(Expr::expr(Func::count(Expr::col(candidate::Column::Id))).gt(1));
             by_phone = by_phone.filter(candidate::Column::PhoneKey.in_subquery(shared_phones.into_query()));
-            let shared_names = candidate::Entity::find()
+            let shared_names = crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
                 .select_only()
                 .column(candidate::Column::NameKey)
-                .filter(candidate::Column::OrganisationId.eq(organisation_id))
                 .filter(candidate::Column::Birthday.is_not_null())
                 .group_by(candidate::Column::NameKey)
                 .group_by(candidate::Column::Birthday)
@@ -228,8 +222,7 @@ async fn load_in_chunks(
     let mut people = HashMap::with_capacity(ids.len());
     // Bound the bind parameters per statement (SQLite allows 32,766).
     for chunk in ids.chunks(5_000) {
-        for row in candidate::Entity::find()
-            .filter(candidate::Column::OrganisationId.eq(organisation_id))
+        for row in crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
             .filter(candidate::Column::Id.is_in(chunk.iter().copied()))
             .all(db)
             .await?
@@ -246,12 +239,12 @@ pub async fn decisions_among(db: &impl ConnectionTrait, ids: &HashSet<i64>) -> S
     let list: Vec<i64> = ids.iter().copied().collect();
     let mut decisions = HashMap::new();
     for chunk in list.chunks(5_000) {
-        for row in duplicate_decision::Entity::find()
+        for row in crate::db::tenancy::any_organisation::<duplicate_decision::Entity>()
             .filter(duplicate_decision::Column::LowCandidateId.is_in(chunk.iter().copied()))
             .all(db)
             .await?
         {
-            if let Some(status) = DuplicateStatus::parse(&row.decision) {
+            if let Some(status) = Some(row.decision) {
                 decisions.insert((row.low_candidate_id, row.high_candidate_id), status);
             }
         }
@@ -306,7 +299,7 @@ pub async fn decide(
             organisation_id: Set(principal.organisation_id),
             low_candidate_id: Set(low),
             high_candidate_id: Set(high),
-            decision: Set(verdict.as_str().to_owned()),
+            decision: Set(verdict),
             decided_by_user_id: Set(Some(principal.user_id)),
             decided_at: Set(now),
             ..Default::default()
@@ -359,7 +352,7 @@ async fn member_for_key(
 ) -> ServiceResult<Option<CandidateId>> {
     let not_found = || ServiceError::not_found("duplicate set", key);
     let (kind, value) = key.split_once(':').ok_or_else(not_found)?;
-    let base = candidate::Entity::find().filter(candidate::Column::OrganisationId.eq(organisation_id));
+    let base = crate::db::tenancy::scoped::<candidate::Entity>(organisation_id);
     let found = match kind {
         "email" => {
             let email = EmailAddress::parse(value).map_err(|_| not_found())?;
@@ -498,7 +491,7 @@ pub async fn merge(
     // Nurturing entries follow too, except where the kept candidate has one in the same
     // run already (one entry per candidate and run); those go with the source.
     for source in &ids {
-        let taken = nurturing_entry::Entity::find()
+        let taken = crate::db::tenancy::scoped::<nurturing_entry::Entity>(principal.organisation_id)
             .select_only()
             .column(nurturing_entry::Column::RunId)
             .filter(nurturing_entry::Column::CandidateId.eq(target.id))

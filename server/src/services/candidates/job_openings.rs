@@ -29,8 +29,7 @@ pub struct JobOpeningInput {
 
 /// Ids of the legal entities whose openings the caller may see.
 async fn visible_entity_ids(db: &impl ConnectionTrait, principal: &Principal) -> ServiceResult<Vec<i64>> {
-    let all: Vec<i64> = legal_entity::Entity::find()
-        .filter(legal_entity::Column::OrganisationId.eq(principal.organisation_id))
+    let all: Vec<i64> = crate::db::tenancy::scoped::<legal_entity::Entity>(principal.organisation_id)
         .select_only()
         .column(legal_entity::Column::Id)
         .into_tuple()
@@ -84,8 +83,7 @@ pub async fn open_in_organisation(
     db: &impl ConnectionTrait,
     organisation_id: i64,
 ) -> ServiceResult<Vec<job_opening::Model>> {
-    let entities = legal_entity::Entity::find()
-        .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
+    let entities = crate::db::tenancy::scoped::<legal_entity::Entity>(organisation_id)
         .select_only()
         .column(legal_entity::Column::Id)
         .into_query();
@@ -129,7 +127,7 @@ pub async fn create(
         legal_entity_id: Set(entity_id),
         title: Set(title),
         location: Set(location),
-        status: Set(input.status.unwrap_or(JobOpeningStatus::Open).as_str().to_owned()),
+        status: Set(input.status.unwrap_or(JobOpeningStatus::Open)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -170,7 +168,7 @@ pub async fn update(
         active.location = Set(optional_text("location", input.location.as_deref(), 200)?);
     }
     if let Some(status) = input.status {
-        active.status = Set(status.as_str().to_owned());
+        active.status = Set(status);
     }
     active.updated_at = Set(Utc::now());
     let txn = state.db.begin().await?;
@@ -181,7 +179,7 @@ pub async fn update(
         "job_opening.update",
         "job_opening",
         Some(updated.id),
-        json!({ "title": updated.title, "location": updated.location, "status": updated.status }),
+        json!({ "title": updated.title, "location": updated.location, "status": updated.status.as_str() }),
     )
     .await?;
     txn.commit().await?;

@@ -47,8 +47,7 @@ pub async fn list(
     filter: CandidateFilter,
     page: &PageRequest,
 ) -> ServiceResult<Page<candidate::Model>> {
-    let mut query = candidate::Entity::find()
-        .filter(candidate::Column::OrganisationId.eq(principal.organisation_id))
+    let mut query = crate::db::tenancy::scoped::<candidate::Entity>(principal.organisation_id)
         .order_by_desc(candidate::Column::Id)
         .limit(page.fetch_limit());
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -91,8 +90,7 @@ pub async fn find(
     principal: &Principal,
     id: CandidateId,
 ) -> ServiceResult<candidate::Model> {
-    candidate::Entity::find_by_id(id.0)
-        .filter(candidate::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<candidate::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found(CandidateId::LABEL, id))
@@ -132,8 +130,7 @@ pub async fn find_by_email(
         .into_tuple()
         .all(db)
         .await?;
-    Ok(candidate::Entity::find()
-        .filter(candidate::Column::OrganisationId.eq(organisation_id))
+    Ok(crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
         .filter(candidate::Column::Id.is_in(ids))
         .order_by_desc(candidate::Column::UpdatedAt)
         .one(db)
@@ -149,8 +146,7 @@ pub async fn find_by_phone(
     let Some(key) = matching::phone_key(phone) else {
         return Ok(None);
     };
-    Ok(candidate::Entity::find()
-        .filter(candidate::Column::OrganisationId.eq(organisation_id))
+    Ok(crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
         .filter(candidate::Column::PhoneKey.eq(key))
         .order_by_desc(candidate::Column::UpdatedAt)
         .one(db)
@@ -194,7 +190,7 @@ pub async fn insert(
         birthday: Set(input.birthday),
         in_talent_pool: Set(in_pool),
         pool_joined_on: Set(in_pool.then(|| now.date_naive())),
-        status: Set(input.status.unwrap_or(CandidateStatus::Active).as_str().to_owned()),
+        status: Set(input.status.unwrap_or(CandidateStatus::Active)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -260,7 +256,7 @@ pub async fn update(
         }
     }
     if let Some(status) = input.status {
-        active.status = Set(status.as_str().to_owned());
+        active.status = Set(status);
     }
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
@@ -385,7 +381,7 @@ pub async fn add_application(
         "application.create",
         "candidate",
         Some(candidate.id),
-        json!({ "applicationId": created.id, "jobOpeningId": created.job_opening_id, "source": created.source_medium }),
+        json!({ "applicationId": created.id, "jobOpeningId": created.job_opening_id, "source": created.source_medium.as_str() }),
     )
     .await?;
     txn.commit().await?;
@@ -423,8 +419,8 @@ pub async fn insert_application(
         organisation_id: Set(Some(candidate.organisation_id)),
         job_opening_id: Set(opening.map(|o| o.id)),
         legal_entity_id: Set(opening.map(|o| o.legal_entity_id)),
-        source_medium: Set(source_medium.as_str().to_owned()),
-        status: Set(ApplicationStatus::New.as_str().to_owned()),
+        source_medium: Set(source_medium),
+        status: Set(ApplicationStatus::New),
         applied_at: Set(applied_at),
         status_changed_at: Set(now),
         created_at: Set(now),
@@ -455,12 +451,12 @@ pub async fn set_application_status(
     {
         return Err(ServiceError::Forbidden("you do not recruit for this legal entity"));
     }
-    if existing.status == status.as_str() {
+    if existing.status == status {
         return Ok(existing);
     }
     let now = state.clock.now();
     let mut active: application::ActiveModel = existing.clone().into();
-    active.status = Set(status.as_str().to_owned());
+    active.status = Set(status);
     active.status_changed_at = Set(now);
     if status == ApplicationStatus::Interview && existing.interview_at.is_none() {
         active.interview_at = Set(Some(now));
@@ -477,7 +473,7 @@ pub async fn set_application_status(
         "application.status",
         "candidate",
         Some(updated.candidate_id),
-        json!({ "applicationId": updated.id, "from": existing.status, "to": updated.status }),
+        json!({ "applicationId": updated.id, "from": existing.status.as_str(), "to": updated.status.as_str() }),
     )
     .await?;
     txn.commit().await?;
@@ -485,7 +481,7 @@ pub async fn set_application_status(
 }
 
 pub async fn documents_of(state: &AppState, candidate_id: i64) -> ServiceResult<Vec<document::Model>> {
-    Ok(document::Entity::find()
+    Ok(crate::db::tenancy::any_organisation::<document::Entity>()
         .filter(document::Column::CandidateId.eq(candidate_id))
         .order_by_asc(document::Column::Id)
         .all(&state.db)

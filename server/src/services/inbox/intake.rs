@@ -60,8 +60,7 @@ pub struct IntakeSettings {
 
 pub async fn settings(state: &AppState, principal: &Principal) -> ServiceResult<IntakeSettings> {
     principal.require_admin()?;
-    let keys = intake_key::Entity::find()
-        .filter(intake_key::Column::OrganisationId.eq(principal.organisation_id))
+    let keys = crate::db::tenancy::scoped::<intake_key::Entity>(principal.organisation_id)
         .all(&state.db)
         .await?;
     let organisation = organisation::Entity::find_by_id(principal.organisation_id)
@@ -133,8 +132,7 @@ pub async fn rotate(
     principal.require_admin()?;
     let public_key = random_token(kind.prefix());
     let secret = (kind == IntakeKind::Sms).then(|| random_token("tpss_"));
-    let existing = intake_key::Entity::find()
-        .filter(intake_key::Column::OrganisationId.eq(principal.organisation_id))
+    let existing = crate::db::tenancy::scoped::<intake_key::Entity>(principal.organisation_id)
         .filter(intake_key::Column::Kind.eq(kind.as_str()))
         .one(&state.db)
         .await?;
@@ -188,7 +186,7 @@ async fn key_for(state: &AppState, kind: IntakeKind, public_key: &str) -> Servic
         IntakeKind::OnlineForm => "form key",
         IntakeKind::Sms => "SMS webhook key",
     };
-    intake_key::Entity::find()
+    crate::db::tenancy::any_organisation::<intake_key::Entity>()
         .filter(intake_key::Column::PublicKey.eq(public_key))
         .filter(intake_key::Column::Kind.eq(kind.as_str()))
         .one(&state.db)

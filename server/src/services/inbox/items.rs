@@ -3,8 +3,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, InboxMedium, InboxState, MediumCounts};
 
@@ -45,7 +45,7 @@ pub async fn list(
     filter: InboxFilter,
     page: &PageRequest,
 ) -> ServiceResult<Page<inbox_item::Model>> {
-    let mut query = inbox_item::Entity::find()
+    let mut query = crate::db::tenancy::scoped::<inbox_item::Entity>(principal.organisation_id)
         .filter(visible_to(principal))
         .filter(inbox_item::Column::State.eq(filter.state.as_str()))
         .order_by_desc(inbox_item::Column::ReceivedAt)
@@ -80,7 +80,7 @@ pub async fn list(
 }
 
 pub async fn counts(state: &AppState, principal: &Principal, inbox_state: InboxState) -> ServiceResult<MediumCounts> {
-    let rows: Vec<(String, i64)> = inbox_item::Entity::find()
+    let rows: Vec<(InboxMedium, i64)> = crate::db::tenancy::scoped::<inbox_item::Entity>(principal.organisation_id)
         .filter(visible_to(principal))
         .filter(inbox_item::Column::State.eq(inbox_state.as_str()))
         .select_only()
@@ -92,9 +92,7 @@ pub async fn counts(state: &AppState, principal: &Principal, inbox_state: InboxS
         .await?;
     let mut counts = MediumCounts::default();
     for (medium, count) in rows {
-        if let Some(medium) = InboxMedium::parse(&medium) {
-            counts.set(medium, count.max(0) as u64);
-        }
+        counts.set(medium, count.max(0) as u64);
     }
     Ok(counts)
 }
@@ -104,7 +102,7 @@ pub async fn find(
     principal: &Principal,
     id: InboxItemId,
 ) -> ServiceResult<inbox_item::Model> {
-    inbox_item::Entity::find_by_id(id.0)
+    crate::db::tenancy::scoped_by_id::<inbox_item::Entity>(principal.organisation_id, id.0)
         .filter(visible_to(principal))
         .one(db)
         .await?
@@ -118,7 +116,7 @@ pub async fn delete(
     ids: &[InboxItemId],
 ) -> ServiceResult<Vec<inbox_item::Model>> {
     change_state(state, principal, ids, "inbox_item.delete", |item| {
-        (item.state != InboxState::Deleted.as_str()).then_some(InboxState::Deleted)
+        (item.state != InboxState::Deleted).then_some(InboxState::Deleted)
     })
     .await
 }
@@ -132,7 +130,7 @@ pub async fn restore(
     ids: &[InboxItemId],
 ) -> ServiceResult<Vec<inbox_item::Model>> {
     if !principal.is_admin() {
-        let deleted_by_others = inbox_item::Entity::find()
+        let deleted_by_others = crate::db::tenancy::scoped::<inbox_item::Entity>(principal.organisation_id)
             .filter(inbox_item::Column::Id.is_in(ids.iter().map(|id| id.0)))
             .filter(
                 Condition::any()
@@ -148,7 +146,7 @@ pub async fn restore(
         }
     }
     change_state(state, principal, ids, "inbox_item.restore", |item| {
-        (item.state == InboxState::Deleted.as_str()).then(|| {
+        (item.state == InboxState::Deleted).then(|| {
             if item.candidate_id.is_some() {
                 InboxState::Assigned
             } else {
@@ -187,11 +185,11 @@ async fn change_state(
             action,
             "inbox_item",
             Some(item.id),
-            serde_json::json!({ "medium": item.medium }),
+            serde_json::json!({ "medium": item.medium.as_str() }),
         )
         .await?;
         let mut active: inbox_item::ActiveModel = item.into();
-        active.state = Set(target.as_str().to_owned());
+        active.state = Set(target);
         if target == InboxState::Deleted {
             active.deleted_at = Set(Some(Utc::now()));
             active.deleted_by_user_id = Set(Some(principal.user_id));
@@ -209,7 +207,7 @@ async fn change_state(
 }
 
 pub async fn documents_of(state: &AppState, item_id: i64) -> ServiceResult<Vec<document::Model>> {
-    Ok(document::Entity::find()
+    Ok(crate::db::tenancy::any_organisation::<document::Entity>()
         .filter(document::Column::InboxItemId.eq(item_id))
         .order_by_asc(document::Column::Id)
         .all(&state.db)
@@ -222,8 +220,7 @@ pub async fn download(
     principal: &Principal,
     id: DocumentId,
 ) -> ServiceResult<(document::Model, Vec<u8>)> {
-    let doc = document::Entity::find_by_id(id.0)
-        .filter(document::Column::OrganisationId.eq(principal.organisation_id))
+    let doc = crate::db::tenancy::scoped_by_id::<document::Entity>(principal.organisation_id, id.0)
         .one(&state.db)
         .await?
         .ok_or_else(|| ServiceError::not_found(DocumentId::LABEL, id))?;
@@ -460,8 +457,8 @@ pub async fn receive(state: &AppState, arrival: Arrival, viewer: Option<&Princip
         organisation_id: Set(arrival.organisation_id),
         legal_entity_id: Set(Some(arrival.legal_entity_id)),
         user_group_id: Set(arrival.user_group_id),
-        medium: Set(arrival.medium.as_str().to_owned()),
-        state: Set(InboxState::Unassigned.as_str().to_owned()),
+        medium: Set(arrival.medium),
+        state: Set(InboxState::Unassigned),
         received_at: Set(truncate_to_micros(arrival.received_at)),
         subject: Set(arrival.subject.clone()),
         sender_name: Set(arrival.sender_name.clone()),
@@ -520,8 +517,7 @@ async fn find_by_idempotency_key(
     key: &str,
     viewer: Option<&Principal>,
 ) -> ServiceResult<Option<inbox_item::Model>> {
-    let Some(existing) = inbox_item::Entity::find()
-        .filter(inbox_item::Column::OrganisationId.eq(organisation_id))
+    let Some(existing) = crate::db::tenancy::scoped::<inbox_item::Entity>(organisation_id)
         .filter(inbox_item::Column::IdempotencyKey.eq(key))
         .one(db)
         .await?

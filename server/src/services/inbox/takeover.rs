@@ -158,7 +158,7 @@ async fn take_over_in(
             )
         }
     };
-    let medium = InboxMedium::parse(&item.medium).unwrap_or(InboxMedium::Email);
+    let medium = item.medium;
     let application = candidates::insert_application(
         txn,
         &candidate,
@@ -205,8 +205,7 @@ pub async fn undo_take_over(
 ) -> ServiceResult<inbox_item::Model> {
     let txn = state.db.begin().await?;
     let item = inbox::find(&txn, principal, id).await?;
-    let entry = audit_log::Entity::find()
-        .filter(audit_log::Column::OrganisationId.eq(principal.organisation_id))
+    let entry = crate::db::tenancy::scoped::<audit_log::Entity>(principal.organisation_id)
         .filter(audit_log::Column::Action.eq(TAKE_OVER))
         .filter(audit_log::Column::SubjectId.eq(item.id))
         .order_by_desc(audit_log::Column::Id)
@@ -229,7 +228,7 @@ pub async fn undo_take_over(
     let (Some(candidate_id), Some(application_id)) = (number("candidateId"), number("applicationId")) else {
         return Err(ServiceError::conflict("id", "this take-over cannot be undone"));
     };
-    if item.state != InboxState::Assigned.as_str()
+    if item.state != InboxState::Assigned
         || item.candidate_id != Some(candidate_id)
         || item.application_id != Some(application_id)
     {
@@ -244,14 +243,14 @@ pub async fn undo_take_over(
         .filter(contact_event::Column::InboxItemId.ne(item.id))
         .count(&txn)
         .await?
-        + inbox_item::Entity::find()
+        + crate::db::tenancy::scoped::<inbox_item::Entity>(principal.organisation_id)
             .filter(inbox_item::Column::ApplicationId.eq(application_id))
             .filter(inbox_item::Column::Id.ne(item.id))
             .count(&txn)
             .await?;
     if application
         .as_ref()
-        .is_some_and(|a| a.status != talentpost_shared::ApplicationStatus::New.as_str())
+        .is_some_and(|a| a.status != talentpost_shared::ApplicationStatus::New)
         || others_on_application > 0
     {
         return Err(ServiceError::conflict(
@@ -274,7 +273,7 @@ pub async fn undo_take_over(
         .and_then(serde_json::Value::as_bool)
         .unwrap_or(false);
     let mut active: inbox_item::ActiveModel = item.into();
-    active.state = Set(InboxState::Unassigned.as_str().to_owned());
+    active.state = Set(InboxState::Unassigned);
     active.candidate_id = Set(None);
     active.application_id = Set(None);
     active.job_opening_id = Set(number("previousJobOpeningId"));
@@ -321,11 +320,11 @@ async fn nothing_recorded_for(txn: &DatabaseTransaction, candidate_id: i64) -> S
         .filter(contact_event::Column::CandidateId.eq(candidate_id))
         .count(txn)
         .await?;
-    let documents = document::Entity::find()
+    let documents = crate::db::tenancy::any_organisation::<document::Entity>()
         .filter(document::Column::CandidateId.eq(candidate_id))
         .count(txn)
         .await?;
-    let items = inbox_item::Entity::find()
+    let items = crate::db::tenancy::any_organisation::<inbox_item::Entity>()
         .filter(
             Condition::any()
                 .add(inbox_item::Column::CandidateId.eq(candidate_id))
@@ -434,7 +433,7 @@ async fn attach(
         .filter(document::Column::InboxItemId.eq(item.id))
         .exec(txn)
         .await?;
-    let medium = InboxMedium::parse(&item.medium).unwrap_or(InboxMedium::Email);
+    let medium = item.medium;
     let note = match medium {
         InboxMedium::Email => item.preview.clone(),
         _ => item
@@ -447,7 +446,7 @@ async fn attach(
         candidate_id: Set(candidate.id),
         application_id: Set(application.map(|a| a.id)),
         inbox_item_id: Set(Some(item.id)),
-        medium: Set(ContactMedium::from(medium).as_str().to_owned()),
+        medium: Set(ContactMedium::from(medium)),
         occurred_at: Set(item.received_at),
         user_id: Set(Some(principal.user_id)),
         note: Set(note),
@@ -458,7 +457,7 @@ async fn attach(
     .insert(txn)
     .await?;
     let mut active: inbox_item::ActiveModel = item.into();
-    active.state = Set(InboxState::Assigned.as_str().to_owned());
+    active.state = Set(InboxState::Assigned);
     active.candidate_id = Set(Some(candidate.id));
     active.matched_candidate_id = Set(Some(candidate.id));
     active.application_id = Set(application.map(|a| a.id));
@@ -615,8 +614,7 @@ pub async fn suggestions(state: &AppState, principal: &Principal, id: InboxItemI
         let mut probe =
             in_organisation(&state.db, organisation_id, candidate::Column::NameKey.eq(name.clone())).await?;
         probe.extend(
-            candidate::Entity::find()
-                .filter(candidate::Column::OrganisationId.eq(organisation_id))
+            crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
                 .filter(related)
                 .limit(NAME_PROBE_LIMIT)
                 .all(&state.db)
@@ -677,8 +675,7 @@ async fn in_organisation(
     organisation_id: i64,
     condition: impl sea_orm::sea_query::IntoCondition,
 ) -> ServiceResult<Vec<candidate::Model>> {
-    Ok(candidate::Entity::find()
-        .filter(candidate::Column::OrganisationId.eq(organisation_id))
+    Ok(crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
         .filter(condition)
         .limit(50)
         .all(db)

@@ -4,13 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
-use talentpost_shared::{ContactMedium, EmailAddress, InboxMedium, InboxState, MailSource, OutboxStatus, ParseStatus};
+use talentpost_shared::{ContactMedium, EmailAddress, InboxMedium, InboxState, MailSource, ParseStatus};
 
 use super::threading::{Bounce, ThreadMatch, bounced_messages, match_reply, read_bounce};
 use crate::crypto::sha256_hex;
-use crate::db::entities::{
-    candidate_email, contact_event, document, inbox_item, legal_entity, mail_message, outbox_message,
-};
+use crate::db::entities::{candidate_email, contact_event, document, inbox_item, legal_entity, mail_message};
 use crate::error::{ServiceError, ServiceResult, is_unique_violation};
 use crate::events::DomainEvent;
 use crate::mail::parse::{MailAddress, ParseLimits, ParsedMail, parse_guarded};
@@ -118,7 +116,7 @@ pub async fn is_known_copy(
     message_id: &str,
     raw_size: u32,
 ) -> ServiceResult<bool> {
-    Ok(mail_message::Entity::find()
+    Ok(crate::db::tenancy::any_organisation::<mail_message::Entity>()
         .filter(mail_message::Column::InboundAccountId.eq(account_id))
         .filter(mail_message::Column::MessageIdHeader.eq(stored_message_id(message_id)))
         .filter(mail_message::Column::RawSize.eq(i64::from(raw_size)))
@@ -257,17 +255,9 @@ async fn record_bounce(state: &AppState, organisation_id: i64, bounce: &Bounce) 
         (None, None) => "undeliverable".to_owned(),
     };
     let now = Utc::now();
-    for message in bounced_messages(&state.db, organisation_id, bounce).await? {
-        if !matches!(OutboxStatus::parse(&message.status), Some(OutboxStatus::Sent)) {
-            continue;
-        }
-        let mut row: outbox_message::ActiveModel = message.clone().into();
-        row.status = Set(OutboxStatus::Bounced.as_str().to_owned());
-        row.bounced_at = Set(Some(now));
-        row.last_reply = Set(Some(format!("returned as undeliverable: {reason}")));
-        row.updated_at = Set(now);
-        let updated = row.update(&state.db).await?;
-        let recipient = EmailAddress::parse(&updated.to_address).ok();
+    let messages = bounced_messages(&state.db, organisation_id, bounce).await?;
+    for bounced in crate::services::mail_out::outbox::record_bounces(state, messages, &reason).await? {
+        let recipient = EmailAddress::parse(&bounced.to_address).ok();
         let reported = |to: &EmailAddress| {
             bounce.failed_recipients.is_empty()
                 || bounce
@@ -277,7 +267,7 @@ async fn record_bounce(state: &AppState, organisation_id: i64, bounce: &Bounce) 
         };
         // Only the address of the candidate this mail went to: the same address at
         // another organisation is none of this report's business.
-        if let (Some(recipient), Some(candidate_id)) = (recipient.filter(reported), updated.candidate_id) {
+        if let (Some(recipient), Some(candidate_id)) = (recipient.filter(reported), bounced.candidate_id) {
             candidate_email::Entity::update_many()
                 .col_expr(candidate_email::Column::BouncedAt, sea_orm::sea_query::Expr::value(now))
                 .col_expr(
@@ -288,17 +278,6 @@ async fn record_bounce(state: &AppState, organisation_id: i64, bounce: &Bounce) 
                 .filter(candidate_email::Column::EmailKey.eq(recipient.match_key()))
                 .exec(&state.db)
                 .await?;
-        }
-        state.events.publish(DomainEvent::OutboxChanged {
-            organisation_id,
-            message_id: updated.id,
-            status: OutboxStatus::Bounced,
-        });
-        if let Some(candidate_id) = updated.candidate_id {
-            state.events.publish(DomainEvent::ContactHistoryChanged {
-                organisation_id,
-                candidate_id,
-            });
         }
     }
     Ok(())
@@ -405,8 +384,8 @@ async fn store(
         organisation_id: Set(organisation_id),
         legal_entity_id: Set(Some(target.legal_entity_id)),
         user_group_id: Set(target.user_group_id),
-        medium: Set(InboxMedium::Email.as_str().to_owned()),
-        state: Set(inbox_state.as_str().to_owned()),
+        medium: Set(InboxMedium::Email),
+        state: Set(inbox_state),
         received_at: Set(received_at),
         subject: Set(truncate_chars(&parsed.subject, 500)),
         sender_name: Set(parsed
@@ -434,11 +413,11 @@ async fn store(
         organisation_id: Set(organisation_id),
         inbox_item_id: Set(item.id),
         inbound_account_id: Set(target.account.map(|route| route.account_id)),
-        source: Set(target.source.as_str().to_owned()),
+        source: Set(target.source),
         dedupe_key: Set(stored.key.to_owned()),
         raw_sha256: Set(stored.raw_sha256.to_owned()),
         raw_size: Set(stored.raw_size as i64),
-        parse_status: Set(parsed.status.as_str().to_owned()),
+        parse_status: Set(parsed.status),
         parse_problem: Set(parsed.problem.clone()),
         message_id_header: Set(parsed.message_id.as_deref().map(stored_message_id)),
         in_reply_to: Set(parsed.in_reply_to.clone()),
@@ -495,7 +474,7 @@ async fn store(
             candidate_id: Set(thread.candidate_id),
             application_id: Set(thread.application_id),
             inbox_item_id: Set(Some(item.id)),
-            medium: Set(ContactMedium::MailIn.as_str().to_owned()),
+            medium: Set(ContactMedium::MailIn),
             occurred_at: Set(received_at),
             user_id: Set(None),
             note: Set(item.preview.clone()),
@@ -534,15 +513,14 @@ async fn store(
 }
 
 async fn find_existing(db: &impl ConnectionTrait, organisation_id: i64, key: &str) -> ServiceResult<Option<Ingested>> {
-    let Some(message) = mail_message::Entity::find()
-        .filter(mail_message::Column::OrganisationId.eq(organisation_id))
+    let Some(message) = crate::db::tenancy::scoped::<mail_message::Entity>(organisation_id)
         .filter(mail_message::Column::DedupeKey.eq(key))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    let item = inbox_item::Entity::find_by_id(message.inbox_item_id)
+    let item = crate::db::tenancy::any_organisation_by_id::<inbox_item::Entity>(message.inbox_item_id)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::Internal(format!("mail message {} has no inbox item", message.id)))?;
@@ -592,8 +570,7 @@ async fn route_by_recipients(
         };
         let entity = match entity_id {
             Some(id) => {
-                legal_entity::Entity::find_by_id(id)
-                    .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
+                crate::db::tenancy::scoped_by_id::<legal_entity::Entity>(organisation_id, id)
                     .one(&state.db)
                     .await?
             }

@@ -2,7 +2,7 @@
 //! the sandboxed view, and the raw source.
 
 use base64::Engine;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
 use crate::auth::Principal;
 use crate::db::entities::{document, mail_message};
@@ -20,7 +20,7 @@ const INLINE_IMAGE_TYPES: [&str; 5] = ["image/png", "image/jpeg", "image/gif", "
 pub const MAX_RAW_PREVIEW_BYTES: usize = 1024 * 1024;
 
 pub async fn of_item(db: &impl ConnectionTrait, item_id: i64) -> ServiceResult<Option<mail_message::Model>> {
-    Ok(mail_message::Entity::find()
+    Ok(crate::db::tenancy::any_organisation::<mail_message::Entity>()
         .filter(mail_message::Column::InboxItemId.eq(item_id))
         .one(db)
         .await?)
@@ -35,7 +35,7 @@ pub async fn html_for_view(state: &AppState, message: &mail_message::Model) -> S
     if !html.contains("cid:") {
         return Ok(Some(html.clone()));
     }
-    let inline = document::Entity::find()
+    let inline = crate::db::tenancy::any_organisation::<document::Entity>()
         .filter(document::Column::InboxItemId.eq(message.inbox_item_id))
         .filter(document::Column::ContentId.is_not_null())
         .all(&state.db)

@@ -3,7 +3,7 @@
 //! and delivery reports that say one of our mails could not be delivered.
 
 use chrono::{Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use talentpost_shared::EmailAddress;
 
 use crate::db::entities::{mail_thread, outbox_message};
@@ -64,8 +64,7 @@ pub async fn match_reply(
         // Not marked as an answer: a new mail from a known candidate is a new inbox item.
         return Ok(None);
     }
-    let recent = mail_thread::Entity::find()
-        .filter(mail_thread::Column::OrganisationId.eq(organisation_id))
+    let recent = crate::db::tenancy::scoped::<mail_thread::Entity>(organisation_id)
         .filter(mail_thread::Column::CandidateId.eq(candidate.id))
         .filter(mail_thread::Column::CreatedAt.gt(Utc::now() - Duration::days(SUBJECT_MATCH_DAYS)))
         .order_by_desc(mail_thread::Column::CreatedAt)
@@ -91,8 +90,7 @@ async fn thread_by_token(
     organisation_id: i64,
     token: &str,
 ) -> ServiceResult<Option<mail_thread::Model>> {
-    Ok(mail_thread::Entity::find()
-        .filter(mail_thread::Column::OrganisationId.eq(organisation_id))
+    Ok(crate::db::tenancy::scoped::<mail_thread::Entity>(organisation_id)
         .filter(mail_thread::Column::Token.eq(token.to_ascii_lowercase()))
         .one(db)
         .await?)
@@ -196,8 +194,7 @@ pub async fn bounced_messages(
     organisation_id: i64,
     bounce: &Bounce,
 ) -> ServiceResult<Vec<outbox_message::Model>> {
-    Ok(outbox_message::Entity::find()
-        .filter(outbox_message::Column::OrganisationId.eq(organisation_id))
+    Ok(crate::db::tenancy::scoped::<outbox_message::Entity>(organisation_id)
         .filter(outbox_message::Column::MessageId.is_in(bounce.message_ids.iter().cloned()))
         .all(db)
         .await?)

@@ -36,11 +36,12 @@ pub struct FormLetterInput {
 }
 
 pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<form_letter::Model>> {
-    Ok(form_letter::Entity::find()
-        .filter(form_letter::Column::OrganisationId.eq(principal.organisation_id))
-        .order_by_asc(form_letter::Column::Name)
-        .all(&state.db)
-        .await?)
+    Ok(
+        crate::db::tenancy::scoped::<form_letter::Entity>(principal.organisation_id)
+            .order_by_asc(form_letter::Column::Name)
+            .all(&state.db)
+            .await?,
+    )
 }
 
 pub async fn find(
@@ -48,8 +49,7 @@ pub async fn find(
     principal: &Principal,
     id: FormLetterId,
 ) -> ServiceResult<form_letter::Model> {
-    form_letter::Entity::find_by_id(id.0)
-        .filter(form_letter::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<form_letter::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found(FormLetterId::LABEL, id))
@@ -73,7 +73,7 @@ pub async fn create(
         subject: Set(subject),
         body_text: Set(body_text),
         body_html: Set(body_html),
-        sets_candidate_status: Set(input.sets_candidate_status.flatten().map(|s| s.as_str().to_owned())),
+        sets_candidate_status: Set(input.sets_candidate_status.flatten()),
         created_by_user_id: Set(Some(principal.user_id)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -120,7 +120,7 @@ pub async fn update(
         active.name = Set(required_name("name", name, 200)?);
     }
     if let Some(status) = input.sets_candidate_status {
-        active.sets_candidate_status = Set(status.map(|s| s.as_str().to_owned()));
+        active.sets_candidate_status = Set(status);
     }
     active.subject = Set(subject);
     active.body_text = Set(body_text);
@@ -227,7 +227,7 @@ pub async fn send(
 /// Tells the outbox worker and the candidate's open views, after the commit.
 pub fn announce(state: &AppState, principal: &Principal, outcome: &LetterOutcome, candidate: &candidate::Model) {
     if let LetterOutcome::Mailed(message) = outcome {
-        crate::services::mail_out::outbox::announce(state, message);
+        crate::services::mail_out::outbox::announce(&state.events, message);
     }
     state.events.publish(DomainEvent::ContactHistoryChanged {
         organisation_id: principal.organisation_id,
@@ -279,7 +279,7 @@ pub async fn write_in(
                 candidate_id: Set(context.candidate.id),
                 application_id: Set(context.application.as_ref().map(|a| a.id)),
                 inbox_item_id: Set(None),
-                medium: Set(ContactMedium::FormLetterLetter.as_str().to_owned()),
+                medium: Set(ContactMedium::FormLetterLetter),
                 occurred_at: Set(now),
                 user_id: Set(Some(principal.user_id)),
                 note: Set(Some(rendered.text.chars().take(280).collect())),
@@ -292,7 +292,7 @@ pub async fn write_in(
             .await?,
         )
     };
-    let status = letter.sets_candidate_status.as_deref().and_then(CandidateStatus::parse);
+    let status = letter.sets_candidate_status;
     let candidate = match status {
         Some(status) => apply_status(txn, principal, context, status, letter).await?,
         None => context.candidate.clone(),
@@ -311,7 +311,7 @@ async fn apply_status(
     letter: &form_letter::Model,
 ) -> ServiceResult<candidate::Model> {
     let mut active: candidate::ActiveModel = context.candidate.clone().into();
-    active.status = Set(status.as_str().to_owned());
+    active.status = Set(status);
     active.updated_at = Set(Utc::now());
     if status == CandidateStatus::Rejected {
         active.in_talent_pool = Set(false);
@@ -323,7 +323,7 @@ async fn apply_status(
     }
     if let Some(application) = &context.application {
         let mut application: application::ActiveModel = application.clone().into();
-        application.status = Set(ApplicationStatus::Rejected.as_str().to_owned());
+        application.status = Set(ApplicationStatus::Rejected);
         application.status_changed_at = Set(Utc::now());
         application.hired_at = Set(None);
         application.update(txn).await?;
@@ -372,7 +372,7 @@ pub async fn minimise(txn: &DatabaseTransaction, candidate: candidate::Model) ->
         .filter(contact_event::Column::CandidateId.eq(id))
         .exec(txn)
         .await?;
-    let items = inbox_item::Entity::find()
+    let items = crate::db::tenancy::any_organisation::<inbox_item::Entity>()
         .select_only()
         .column(inbox_item::Column::Id)
         .filter(inbox_item::Column::CandidateId.eq(id))

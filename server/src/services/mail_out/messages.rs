@@ -78,7 +78,7 @@ pub async fn letter_context(
         .or(opening.as_ref().map(|o| o.legal_entity_id));
     // Mail about no particular application is the main entity's.
     let about = match entity_id {
-        Some(id) => legal_entity::Entity::find_by_id(id)
+        Some(id) => crate::db::tenancy::scoped_by_id::<legal_entity::Entity>(principal.organisation_id, id)
             .one(&state.db)
             .await?
             .ok_or_else(|| ServiceError::not_found("legal entity", id))?,
@@ -92,7 +92,9 @@ pub async fn letter_context(
         Err(ServiceError::InvalidInput { message, .. }) => Err(message),
         Err(other) => return Err(other),
     };
-    let author = app_user::Entity::find_by_id(principal.user_id).one(&state.db).await?;
+    let author = crate::db::tenancy::scoped_by_id::<app_user::Entity>(principal.organisation_id, principal.user_id)
+        .one(&state.db)
+        .await?;
     let sender = sender_identities::effective_for(state, &state.db, principal.organisation_id, entity_id).await?;
     let sender_name = sender.display_name(author.as_ref().map(|user| user.display_name.as_str()));
     let values = context! {
@@ -192,7 +194,7 @@ pub async fn send(
     )
     .await?;
     txn.commit().await?;
-    outbox::announce(state, &message);
+    outbox::announce(&state.events, &message);
     Ok(message)
 }
 
@@ -250,7 +252,7 @@ pub async fn deliver(
         candidate_id: Set(candidate.id),
         application_id: Set(application.as_ref().map(|a| a.id)),
         inbox_item_id: Set(None),
-        medium: Set(medium.as_str().to_owned()),
+        medium: Set(medium),
         occurred_at: Set(now),
         user_id: Set(Some(principal.user_id)),
         note: Set(Some(preview(&body))),
@@ -440,7 +442,7 @@ async fn reply_context(
     let item = inbox::find(&state.db, principal, item_id)
         .await
         .map_err(|_| ServiceError::invalid("inReplyToInboxItemId", "no such inbox item"))?;
-    let Some(mail) = mail_message::Entity::find()
+    let Some(mail) = crate::db::tenancy::scoped::<mail_message::Entity>(principal.organisation_id)
         .filter(mail_message::Column::InboxItemId.eq(item.id))
         .one(&state.db)
         .await?
@@ -469,9 +471,8 @@ async fn reply_context(
         .rev()
         .find_map(|id| outbox::thread_token_of(id).map(str::to_owned));
     let thread = match token {
-        Some(token) => mail_thread::Entity::find()
+        Some(token) => crate::db::tenancy::scoped::<mail_thread::Entity>(principal.organisation_id)
             .filter(mail_thread::Column::Token.eq(token))
-            .filter(mail_thread::Column::OrganisationId.eq(principal.organisation_id))
             .one(&state.db)
             .await?
             // A conversation with someone else is not continued under this candidate.

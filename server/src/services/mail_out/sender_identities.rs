@@ -96,7 +96,7 @@ async fn own_identity(
     db: &impl ConnectionTrait,
     legal_entity_id: i64,
 ) -> ServiceResult<Option<sender_identity::Model>> {
-    Ok(sender_identity::Entity::find()
+    Ok(crate::db::tenancy::any_organisation::<sender_identity::Entity>()
         .filter(sender_identity::Column::LegalEntityId.eq(legal_entity_id))
         .one(db)
         .await?)
@@ -113,8 +113,7 @@ pub async fn effective_for(
     let main = legal_entities::main_entity(db, organisation_id).await?;
     let entity = match legal_entity_id {
         Some(id) if id != main.id => {
-            legal_entity::Entity::find_by_id(id)
-                .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
+            crate::db::tenancy::scoped_by_id::<legal_entity::Entity>(organisation_id, id)
                 .one(db)
                 .await?
         }
@@ -135,13 +134,13 @@ pub async fn effective_for(
     };
     match identity {
         Some(identity) => {
-            let channel = SenderChannel::parse(&identity.channel).unwrap_or(SenderChannel::SystemDefault);
+            let channel = identity.channel;
             let (route, account) = route_of(state, db, organisation_id, channel, identity.outbound_account_id).await?;
             let address = EmailAddress::parse(&identity.sender_address).map_err(|_| {
                 ServiceError::Internal(format!("sender identity {} has an invalid address", identity.id))
             })?;
             Ok(EffectiveSender {
-                name_mode: SenderNameMode::parse(&identity.sender_name_mode).unwrap_or(SenderNameMode::Company),
+                name_mode: identity.sender_name_mode,
                 custom_name: identity.sender_name.clone(),
                 thread_reply_addresses: identity.thread_reply_addresses,
                 source_entity,
@@ -186,7 +185,11 @@ async fn route_of(
     match channel {
         SenderChannel::Account => {
             let account = match account_id {
-                Some(id) => outbound_account::Entity::find_by_id(id).one(db).await?,
+                Some(id) => {
+                    crate::db::tenancy::any_organisation_by_id::<outbound_account::Entity>(id)
+                        .one(db)
+                        .await?
+                }
                 None => None,
             };
             match account {
@@ -203,7 +206,7 @@ async fn route_of(
         // The outgoing account made by connecting the mailbox (`startOauthConnect`).
         SenderChannel::Google | SenderChannel::Microsoft => {
             let account = match account_id {
-                Some(id) => outbound_account::Entity::find_by_id(id)
+                Some(id) => crate::db::tenancy::any_organisation_by_id::<outbound_account::Entity>(id)
                     .one(db)
                     .await?
                     .filter(|account| account.oauth_account_id.is_some()),
@@ -269,11 +272,7 @@ pub async fn set(
         .map_err(|error| ServiceError::invalid("senderAddress", error.to_string()))?;
     let name_mode = input
         .sender_name_mode
-        .or_else(|| {
-            current
-                .as_ref()
-                .and_then(|c| SenderNameMode::parse(&c.sender_name_mode))
-        })
+        .or_else(|| current.as_ref().map(|c| c.sender_name_mode))
         .unwrap_or(SenderNameMode::Company);
     let custom_name = match &input.sender_name {
         Some(name) => optional_text("senderName", Some(name), 200)?,
@@ -292,7 +291,7 @@ pub async fn set(
     }
     let channel = input
         .channel
-        .or_else(|| current.as_ref().and_then(|c| SenderChannel::parse(&c.channel)))
+        .or_else(|| current.as_ref().map(|c| c.channel))
         .unwrap_or(SenderChannel::SystemDefault);
     let account_id = match channel {
         SenderChannel::Account => {
@@ -314,7 +313,7 @@ pub async fn set(
             Some(account.id)
         }
         SenderChannel::Google | SenderChannel::Microsoft => match &current {
-            Some(current) if current.channel == channel.as_str() => current.outbound_account_id,
+            Some(current) if current.channel == channel => current.outbound_account_id,
             _ => None,
         },
         SenderChannel::SystemDefault => None,
@@ -332,9 +331,9 @@ pub async fn set(
         Some(current) => {
             let mut row: sender_identity::ActiveModel = current.into();
             row.sender_address = Set(address.to_string());
-            row.sender_name_mode = Set(name_mode.as_str().to_owned());
+            row.sender_name_mode = Set(name_mode);
             row.sender_name = Set(custom_name);
-            row.channel = Set(channel.as_str().to_owned());
+            row.channel = Set(channel);
             row.outbound_account_id = Set(account_id);
             row.thread_reply_addresses = Set(thread_reply_addresses);
             row.updated_by_user_id = Set(Some(principal.user_id));
@@ -346,9 +345,9 @@ pub async fn set(
                 organisation_id: Set(principal.organisation_id),
                 legal_entity_id: Set(entity.id),
                 sender_address: Set(address.to_string()),
-                sender_name_mode: Set(name_mode.as_str().to_owned()),
+                sender_name_mode: Set(name_mode),
                 sender_name: Set(custom_name),
-                channel: Set(channel.as_str().to_owned()),
+                channel: Set(channel),
                 outbound_account_id: Set(account_id),
                 thread_reply_addresses: Set(thread_reply_addresses),
                 updated_by_user_id: Set(Some(principal.user_id)),
@@ -367,8 +366,8 @@ pub async fn set(
         Some(entity.id),
         serde_json::json!({
             "senderAddress": saved.sender_address,
-            "senderNameMode": saved.sender_name_mode,
-            "channel": saved.channel,
+            "senderNameMode": saved.sender_name_mode.as_str(),
+            "channel": saved.channel.as_str(),
             "outboundAccountId": saved.outbound_account_id,
         }),
     )

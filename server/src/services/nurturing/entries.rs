@@ -8,7 +8,7 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
-use talentpost_shared::{NurturingEntryState, OutboxStatus};
+use talentpost_shared::{MailProblem, NurturingEntryState, OutboxStatus};
 
 use crate::auth::Principal;
 use crate::db::entities::{candidate, nurturing_entry, outbox_message, writing_job};
@@ -88,7 +88,8 @@ pub async fn list(
     page: &PageRequest,
 ) -> ServiceResult<(Page<EntryView>, u64)> {
     let job = jobs::find(&state.db, principal, job_id).await?;
-    let mut query = nurturing_entry::Entity::find().filter(nurturing_entry::Column::JobId.eq(job.id));
+    let mut query = crate::db::tenancy::scoped::<nurturing_entry::Entity>(principal.organisation_id)
+        .filter(nurturing_entry::Column::JobId.eq(job.id));
     if let Some(wanted) = filter.state {
         query = query.filter(state_condition(wanted));
     }
@@ -131,34 +132,35 @@ pub async fn list(
 pub async fn views(state: &AppState, entries: Vec<nurturing_entry::Model>) -> ServiceResult<Vec<EntryView>> {
     let candidate_ids: Vec<i64> = entries.iter().map(|entry| entry.candidate_id).collect();
     let outbox_ids: Vec<i64> = entries.iter().filter_map(|entry| entry.outbox_message_id).collect();
-    let candidates: HashMap<i64, candidate::Model> = candidate::Entity::find()
+    let candidates: HashMap<i64, candidate::Model> = crate::db::tenancy::any_organisation::<candidate::Entity>()
         .filter(candidate::Column::Id.is_in(candidate_ids))
         .all(&state.db)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let outbox: HashMap<i64, (String, Option<String>)> = outbox_message::Entity::find()
-        .select_only()
-        .columns([
-            outbox_message::Column::Id,
-            outbox_message::Column::Status,
-            outbox_message::Column::LastProblem,
-        ])
-        .filter(outbox_message::Column::Id.is_in(outbox_ids))
-        .into_tuple::<(i64, String, Option<String>)>()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|(id, status, problem)| (id, (status, problem)))
-        .collect();
+    let outbox: HashMap<i64, (OutboxStatus, Option<MailProblem>)> =
+        crate::db::tenancy::any_organisation::<outbox_message::Entity>()
+            .select_only()
+            .columns([
+                outbox_message::Column::Id,
+                outbox_message::Column::Status,
+                outbox_message::Column::LastProblem,
+            ])
+            .filter(outbox_message::Column::Id.is_in(outbox_ids))
+            .into_tuple::<(i64, OutboxStatus, Option<MailProblem>)>()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|(id, status, problem)| (id, (status, problem)))
+            .collect();
     Ok(entries
         .into_iter()
         .map(|entry| {
             let mail = entry.outbox_message_id.and_then(|id| outbox.get(&id));
-            let state = effective_state(&entry.state, mail.and_then(|(status, _)| OutboxStatus::parse(status)));
+            let state = effective_state(entry.state, mail.map(|(status, _)| *status));
             let problem = match (state, mail) {
-                (NurturingEntryState::Failed, Some((_, Some(problem)))) => Some(problem.clone()),
+                (NurturingEntryState::Failed, Some((_, Some(problem)))) => Some(problem.as_str().to_owned()),
                 _ => entry.problem.clone(),
             };
             EntryView {
@@ -175,17 +177,15 @@ pub async fn views(state: &AppState, entries: Vec<nurturing_entry::Model>) -> Se
 /// Blocks planned entries (and removes their writing jobs). An entry already written
 /// cannot be blocked; the error names it and nothing changes.
 pub async fn block(state: &AppState, principal: &Principal, ids: &[NurturingEntryId]) -> ServiceResult<Vec<EntryView>> {
-    let entries = nurturing_entry::Entity::find()
+    let entries = crate::db::tenancy::scoped::<nurturing_entry::Entity>(principal.organisation_id)
         .filter(nurturing_entry::Column::Id.is_in(ids.iter().map(|id| id.0)))
-        .filter(nurturing_entry::Column::OrganisationId.eq(principal.organisation_id))
         .all(&state.db)
         .await?;
     for id in ids {
         let Some(entry) = entries.iter().find(|entry| entry.id == id.0) else {
             return Err(ServiceError::not_found(NurturingEntryId::LABEL, id));
         };
-        if entry.state != NurturingEntryState::Planned.as_str() && entry.state != NurturingEntryState::Blocked.as_str()
-        {
+        if entry.state != NurturingEntryState::Planned && entry.state != NurturingEntryState::Blocked {
             return Err(ServiceError::conflict(
                 "ids",
                 format!("entry {id} was already written and cannot be blocked"),
@@ -202,7 +202,7 @@ pub async fn block(state: &AppState, principal: &Principal, ids: &[NurturingEntr
     .await?;
     txn.commit().await?;
     publish(state, principal, &entries);
-    let reread = nurturing_entry::Entity::find()
+    let reread = crate::db::tenancy::scoped::<nurturing_entry::Entity>(principal.organisation_id)
         .filter(nurturing_entry::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .all(&state.db)
         .await?;

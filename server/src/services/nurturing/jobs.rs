@@ -67,16 +67,14 @@ pub async fn find(
     principal: &Principal,
     id: NurturingJobId,
 ) -> ServiceResult<nurturing_job::Model> {
-    nurturing_job::Entity::find_by_id(id.0)
-        .filter(nurturing_job::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<nurturing_job::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found(NurturingJobId::LABEL, id))
 }
 
 pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<JobView>> {
-    let jobs = nurturing_job::Entity::find()
-        .filter(nurturing_job::Column::OrganisationId.eq(principal.organisation_id))
+    let jobs = crate::db::tenancy::scoped::<nurturing_job::Entity>(principal.organisation_id)
         .order_by_asc(nurturing_job::Column::Name)
         .all(&state.db)
         .await?;
@@ -92,32 +90,30 @@ pub async fn view(state: &AppState, principal: &Principal, id: NurturingJobId) -
 }
 
 async fn views(state: &AppState, organisation_id: i64, jobs: Vec<nurturing_job::Model>) -> ServiceResult<Vec<JobView>> {
-    let queries: HashMap<i64, String> = candidate_query::Entity::find()
-        .filter(candidate_query::Column::OrganisationId.eq(organisation_id))
+    let queries: HashMap<i64, String> = crate::db::tenancy::scoped::<candidate_query::Entity>(organisation_id)
         .all(&state.db)
         .await?
         .into_iter()
         .map(|query| (query.id, query.name))
         .collect();
-    let letters: HashMap<i64, String> = form_letter::Entity::find()
-        .filter(form_letter::Column::OrganisationId.eq(organisation_id))
+    let letters: HashMap<i64, String> = crate::db::tenancy::scoped::<form_letter::Entity>(organisation_id)
         .all(&state.db)
         .await?
         .into_iter()
         .map(|letter| (letter.id, letter.name))
         .collect();
     let mut counts = entry_counts(&state.db, organisation_id).await?;
-    let last_dispatches: HashMap<i64, Option<DateTime<Utc>>> = nurturing_run::Entity::find()
-        .select_only()
-        .column(nurturing_run::Column::JobId)
-        .column_as(nurturing_run::Column::DispatchedAt.max(), "last")
-        .filter(nurturing_run::Column::OrganisationId.eq(organisation_id))
-        .group_by(nurturing_run::Column::JobId)
-        .into_tuple::<(i64, Option<DateTime<Utc>>)>()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .collect();
+    let last_dispatches: HashMap<i64, Option<DateTime<Utc>>> =
+        crate::db::tenancy::scoped::<nurturing_run::Entity>(organisation_id)
+            .select_only()
+            .column(nurturing_run::Column::JobId)
+            .column_as(nurturing_run::Column::DispatchedAt.max(), "last")
+            .group_by(nurturing_run::Column::JobId)
+            .into_tuple::<(i64, Option<DateTime<Utc>>)>()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .collect();
     let now = state.clock.now();
     Ok(jobs
         .into_iter()
@@ -167,18 +163,17 @@ async fn entry_counts(
     let mut counts: HashMap<i64, HashMap<NurturingEntryState, u64>> = HashMap::new();
     for row in rows {
         let job: i64 = row.try_get("", "job_id")?;
-        let stored: String = row.try_get("", "state")?;
-        let outbox: Option<String> = row.try_get("", "outbox_status")?;
+        let stored: NurturingEntryState = row.try_get("", "state")?;
+        let outbox: Option<OutboxStatus> = row.try_get("", "outbox_status")?;
         let entries: i64 = row.try_get("", "entries")?;
-        let state = effective_state(&stored, outbox.as_deref().and_then(OutboxStatus::parse));
+        let state = effective_state(stored, outbox);
         *counts.entry(job).or_default().entry(state).or_default() += u64::try_from(entries).unwrap_or(0);
     }
     Ok(counts)
 }
 
 /// An entry handed to the outbox is as far as its mail got.
-pub fn effective_state(stored: &str, outbox: Option<OutboxStatus>) -> NurturingEntryState {
-    let stored = NurturingEntryState::parse(stored).unwrap_or(NurturingEntryState::Failed);
+pub fn effective_state(stored: NurturingEntryState, outbox: Option<OutboxStatus>) -> NurturingEntryState {
     match (stored, outbox) {
         (NurturingEntryState::Queued, Some(OutboxStatus::Sent)) => NurturingEntryState::Sent,
         (
@@ -356,10 +351,9 @@ pub async fn update(
 /// A copy is switched off and named "<name> (copy)", "<name> (copy 2)", ….
 pub async fn copy(state: &AppState, principal: &Principal, id: NurturingJobId) -> ServiceResult<nurturing_job::Model> {
     let original = find(&state.db, principal, id).await?;
-    let taken: Vec<String> = nurturing_job::Entity::find()
+    let taken: Vec<String> = crate::db::tenancy::scoped::<nurturing_job::Entity>(principal.organisation_id)
         .select_only()
         .column(nurturing_job::Column::Name)
-        .filter(nurturing_job::Column::OrganisationId.eq(principal.organisation_id))
         .into_tuple()
         .all(&state.db)
         .await?;
@@ -419,7 +413,7 @@ pub async fn delete(state: &AppState, principal: &Principal, id: NurturingJobId)
 
 /// A query or letter that a job uses cannot be deleted; the error names the jobs.
 pub async fn refuse_if_used(db: &impl ConnectionTrait, column: nurturing_job::Column, id: i64) -> ServiceResult<()> {
-    let users: Vec<String> = nurturing_job::Entity::find()
+    let users: Vec<String> = crate::db::tenancy::any_organisation::<nurturing_job::Entity>()
         .select_only()
         .column(nurturing_job::Column::Name)
         .filter(column.eq(id))

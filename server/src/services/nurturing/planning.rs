@@ -61,8 +61,7 @@ pub async fn owner_principal(db: &impl ConnectionTrait, job: &nurturing_job::Mod
     {
         return Ok(principal);
     }
-    let admin = app_user::Entity::find()
-        .filter(app_user::Column::OrganisationId.eq(job.organisation_id))
+    let admin = crate::db::tenancy::scoped::<app_user::Entity>(job.organisation_id)
         .filter(app_user::Column::Role.eq(talentpost_shared::Role::Admin.as_str()))
         .filter(app_user::Column::Active.eq(true))
         .order_by_asc(app_user::Column::Id)
@@ -100,7 +99,7 @@ pub async fn recipients(
     let db = &state.db;
     let condition = candidate_queries::condition(filter, organisation_id, at, db.get_database_backend());
     let matched = || {
-        candidate::Entity::find()
+        crate::db::tenancy::any_organisation::<candidate::Entity>()
             .select_only()
             .column(candidate::Column::Id)
             .filter(condition.clone())
@@ -114,7 +113,7 @@ pub async fn recipients(
         Option<String>,
         String,
     );
-    let rows: Vec<Row> = candidate::Entity::find()
+    let rows: Vec<Row> = crate::db::tenancy::any_organisation::<candidate::Entity>()
         .select_only()
         .columns([
             candidate::Column::Id,
@@ -275,7 +274,7 @@ async fn letter_applications(
     at: DateTime<Utc>,
     condition: &Condition,
 ) -> ServiceResult<HashMap<i64, (i64, DateTime<Utc>)>> {
-    let matched = candidate::Entity::find()
+    let matched = crate::db::tenancy::any_organisation::<candidate::Entity>()
         .select_only()
         .column(candidate::Column::Id)
         .filter(condition.clone())
@@ -373,7 +372,7 @@ pub async fn plan(
     job: &nurturing_job::Model,
     dispatch_at: DateTime<Utc>,
 ) -> ServiceResult<Option<(nurturing_run::Model, u64)>> {
-    let already = nurturing_run::Entity::find()
+    let already = crate::db::tenancy::any_organisation::<nurturing_run::Entity>()
         .filter(nurturing_run::Column::JobId.eq(job.id))
         .filter(nurturing_run::Column::DispatchAt.eq(dispatch_at))
         .one(&state.db)
@@ -391,7 +390,7 @@ pub async fn plan(
         job_id: Set(job.id),
         dispatch_at: Set(dispatch_at),
         catch_up: Set(now - dispatch_at > CATCH_UP_AFTER),
-        state: Set(NurturingRunState::Planned.as_str().to_owned()),
+        state: Set(NurturingRunState::Planned),
         planned_at: Set(now),
         ..Default::default()
     }
@@ -405,7 +404,7 @@ pub async fn plan(
     // The job as it is now, locked against a concurrent edit (PostgreSQL; on SQLite the
     // insert above already made this the only writer): a job changed or switched off
     // while its recipients were worked out is planned again, with its new settings.
-    let current = nurturing_job::Entity::find_by_id(job.id)
+    let current = crate::db::tenancy::any_organisation_by_id::<nurturing_job::Entity>(job.id)
         .lock_exclusive()
         .one(&txn)
         .await?;
@@ -421,7 +420,7 @@ pub async fn plan(
             candidate_id: Set(recipient.candidate_id),
             application_id: Set(recipient.application_id),
             planned_for: Set(dispatch_at),
-            state: Set(NurturingEntryState::Planned.as_str().to_owned()),
+            state: Set(NurturingEntryState::Planned),
             reasons: Set(serde_json::to_string(&recipient.reasons).unwrap_or_else(|_| "[]".to_owned())),
             created_at: Set(now),
             updated_at: Set(now),
@@ -433,7 +432,9 @@ pub async fn plan(
     }
     if dispatch_at > now && count > 0 {
         // A run still ahead shows its recipients in the work centre, one writing job each.
-        let letter = form_letter::Entity::find_by_id(job.form_letter_id).one(&txn).await?;
+        let letter = crate::db::tenancy::any_organisation_by_id::<form_letter::Entity>(job.form_letter_id)
+            .one(&txn)
+            .await?;
         let title = letter.map(|letter| letter.name).unwrap_or_else(|| job.name.clone());
         let entries = Query::select()
             .column(nurturing_entry::Column::OrganisationId)
@@ -496,7 +497,10 @@ pub async fn dispatch(
         return Ok(None);
     }
     let mut report = DispatchReport::default();
-    let Some(job) = nurturing_job::Entity::find_by_id(run.job_id).one(&state.db).await? else {
+    let Some(job) = crate::db::tenancy::any_organisation_by_id::<nurturing_job::Entity>(run.job_id)
+        .one(&state.db)
+        .await?
+    else {
         return Ok(Some(report));
     };
     let prepared = async {
@@ -523,13 +527,13 @@ pub async fn dispatch(
         run.dispatch_at,
         state.db.get_database_backend(),
     );
-    let still_matching: HashSet<i64> = candidate::Entity::find()
+    let still_matching: HashSet<i64> = crate::db::tenancy::any_organisation::<candidate::Entity>()
         .select_only()
         .column(candidate::Column::Id)
         .filter(condition)
         .filter(
             candidate::Column::Id.in_subquery(
-                nurturing_entry::Entity::find()
+                crate::db::tenancy::any_organisation::<nurturing_entry::Entity>()
                     .select_only()
                     .column(nurturing_entry::Column::CandidateId)
                     .filter(nurturing_entry::Column::RunId.eq(run.id))
@@ -543,7 +547,7 @@ pub async fn dispatch(
         .collect();
     let mut after = 0;
     loop {
-        let batch = nurturing_entry::Entity::find()
+        let batch = crate::db::tenancy::any_organisation::<nurturing_entry::Entity>()
             .filter(nurturing_entry::Column::RunId.eq(run.id))
             .filter(nurturing_entry::Column::State.eq(NurturingEntryState::Planned.as_str()))
             .filter(nurturing_entry::Column::Id.gt(after))
@@ -773,7 +777,7 @@ async fn fail_all(state: &AppState, run: &nurturing_run::Model, error: &ServiceE
         .filter(nurturing_entry::Column::State.eq(NurturingEntryState::Planned.as_str()))
         .exec(&txn)
         .await?;
-    let entries = nurturing_entry::Entity::find()
+    let entries = crate::db::tenancy::any_organisation::<nurturing_entry::Entity>()
         .select_only()
         .column(nurturing_entry::Column::Id)
         .filter(nurturing_entry::Column::RunId.eq(run.id))

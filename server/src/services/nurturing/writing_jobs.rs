@@ -70,11 +70,11 @@ pub async fn list(
     page: &PageRequest,
 ) -> ServiceResult<(Page<WritingJobView>, u64)> {
     let condition = condition(principal, &filter);
-    let total = writing_job::Entity::find()
+    let total = crate::db::tenancy::scoped::<writing_job::Entity>(principal.organisation_id)
         .filter(condition.clone())
         .count(&state.db)
         .await?;
-    let mut query = writing_job::Entity::find()
+    let mut query = crate::db::tenancy::scoped::<writing_job::Entity>(principal.organisation_id)
         .filter(condition)
         .order_by_asc(writing_job::Column::DueAt)
         .order_by_asc(writing_job::Column::Id)
@@ -99,13 +99,14 @@ pub async fn list(
     let rows = query.all(&state.db).await?;
     let page = Page::from_rows(rows, page, |row| vec![row.due_at.timestamp_micros(), row.id]);
     let ids: Vec<i64> = page.items.iter().map(|(_, job)| job.candidate_id).collect();
-    let people: HashMap<i64, candidate::Model> = candidate::Entity::find()
-        .filter(candidate::Column::Id.is_in(ids))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+    let people: HashMap<i64, candidate::Model> =
+        crate::db::tenancy::scoped::<candidate::Entity>(principal.organisation_id)
+            .filter(candidate::Column::Id.is_in(ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
     Ok((
         page.map(|job| WritingJobView {
             candidate: people.get(&job.candidate_id).cloned(),
@@ -121,10 +122,12 @@ pub async fn due_count(db: &impl ConnectionTrait, principal: &Principal, at: Dat
         due_by: Some(at),
         ..Default::default()
     };
-    Ok(writing_job::Entity::find()
-        .filter(condition(principal, &filter))
-        .count(db)
-        .await?)
+    Ok(
+        crate::db::tenancy::scoped::<writing_job::Entity>(principal.organisation_id)
+            .filter(condition(principal, &filter))
+            .count(db)
+            .await?,
+    )
 }
 
 pub async fn create(state: &AppState, principal: &Principal, input: NewWritingJob) -> ServiceResult<WritingJobView> {
@@ -159,7 +162,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewWritingJo
     let now = Utc::now();
     let created = writing_job::ActiveModel {
         organisation_id: Set(principal.organisation_id),
-        kind: Set(input.kind.as_str().to_owned()),
+        kind: Set(input.kind),
         title: Set(title),
         candidate_id: Set(candidate.id),
         application_id: Set(input.application_id.map(|id| id.0)),
@@ -185,9 +188,8 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewWritingJo
 /// Deletes writing jobs; for those of nurturing entries the entry is blocked. Ids of
 /// other organisations or already gone are named in the error and nothing changes.
 pub async fn delete(state: &AppState, principal: &Principal, ids: &[WritingJobId]) -> ServiceResult<u64> {
-    let found = writing_job::Entity::find()
+    let found = crate::db::tenancy::scoped::<writing_job::Entity>(principal.organisation_id)
         .filter(writing_job::Column::Id.is_in(ids.iter().map(|id| id.0)))
-        .filter(writing_job::Column::OrganisationId.eq(principal.organisation_id))
         .all(&state.db)
         .await?;
     if let Some(missing) = ids.iter().find(|id| !found.iter().any(|job| job.id == id.0)) {

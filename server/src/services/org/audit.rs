@@ -65,8 +65,7 @@ pub async fn list(
     page: &PageRequest,
 ) -> ServiceResult<Page<AuditView>> {
     principal.require_admin()?;
-    let mut query = audit_log::Entity::find()
-        .filter(audit_log::Column::OrganisationId.eq(principal.organisation_id))
+    let mut query = crate::db::tenancy::scoped::<audit_log::Entity>(principal.organisation_id)
         .order_by_desc(audit_log::Column::Id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
@@ -88,9 +87,8 @@ pub async fn list(
     // One read each for the page's users and tokens, not one per entry.
     let user_ids: Vec<i64> = rows.iter().filter_map(|row| row.actor_user_id).collect();
     let token_ids: Vec<i64> = rows.iter().filter_map(|row| row.actor_api_token_id).collect();
-    let users: HashMap<i64, String> = app_user::Entity::find()
+    let users: HashMap<i64, String> = crate::db::tenancy::scoped::<app_user::Entity>(principal.organisation_id)
         .filter(app_user::Column::Id.is_in(user_ids))
-        .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
         .all(&state.db)
         .await?
         .into_iter()

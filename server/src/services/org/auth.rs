@@ -2,7 +2,7 @@
 
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use talentpost_shared::{EmailAddress, Role};
+use talentpost_shared::EmailAddress;
 
 use crate::auth::password::{dummy_hash, verify_password};
 use crate::auth::{Credential, Principal};
@@ -27,7 +27,7 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> ServiceResu
     state.login_throttle.begin_attempt(&throttle_key)?;
     let user = match &email_key {
         Some(key) => {
-            app_user::Entity::find()
+            crate::db::tenancy::any_organisation::<app_user::Entity>()
                 .filter(app_user::Column::EmailKey.eq(key.as_str()))
                 .one(&state.db)
                 .await?
@@ -145,14 +145,16 @@ pub async fn load_principal(
     user_id: i64,
     credential: Credential,
 ) -> ServiceResult<Option<Principal>> {
-    let Some(user) = app_user::Entity::find_by_id(user_id).one(db).await? else {
+    let Some(user) = crate::db::tenancy::any_organisation_by_id::<app_user::Entity>(user_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     if !user.active {
         return Ok(None);
     }
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| ServiceError::Internal(format!("user {} has unknown role {}", user.id, user.role)))?;
+    let role = user.role;
     let administered_entities = user_legal_entity::Entity::find()
         .filter(user_legal_entity::Column::UserId.eq(user.id))
         .all(db)
@@ -178,7 +180,7 @@ pub async fn load_principal(
 }
 
 pub async fn current_user(state: &AppState, principal: &Principal) -> ServiceResult<app_user::Model> {
-    app_user::Entity::find_by_id(principal.user_id)
+    crate::db::tenancy::any_organisation_by_id::<app_user::Entity>(principal.user_id)
         .one(&state.db)
         .await?
         .ok_or(ServiceError::Unauthenticated)
@@ -231,8 +233,7 @@ pub async fn list_api_tokens(state: &AppState, principal: &Principal) -> Service
     if !principal.is_admin() {
         query = query.filter(api_token::Column::UserId.eq(principal.user_id));
     } else {
-        let users = app_user::Entity::find()
-            .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
+        let users = crate::db::tenancy::scoped::<app_user::Entity>(principal.organisation_id)
             .all(&state.db)
             .await?
             .into_iter()

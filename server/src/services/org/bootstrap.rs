@@ -38,7 +38,7 @@ pub async fn ensure_initial_admin(state: &AppState) -> ServiceResult<Option<Init
     let txn = state.db.begin().await?;
     let org = organisation::ActiveModel {
         name: Set(config.organisation_name.clone()),
-        data_retention: Set("minimise".to_owned()),
+        data_retention: Set(talentpost_shared::DataRetention::Minimise),
         created_at: Set(now),
         ..Default::default()
     }
@@ -60,7 +60,7 @@ pub async fn ensure_initial_admin(state: &AppState) -> ServiceResult<Option<Init
         email_key: Set(email.match_key()),
         display_name: Set("Administrator".to_owned()),
         password_hash: Set(hash),
-        role: Set(Role::Admin.as_str().to_owned()),
+        role: Set(Role::Admin),
         active: Set(true),
         locale: Set(None),
         created_at: Set(now),

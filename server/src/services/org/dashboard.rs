@@ -62,24 +62,21 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
     let since = Utc.from_utc_datetime(&from.and_time(chrono::NaiveTime::MIN));
     let db = &state.db;
 
-    let entities = legal_entity::Entity::find()
+    let entities = crate::db::tenancy::scoped::<legal_entity::Entity>(organisation_id)
         .select_only()
         .column(legal_entity::Column::Id)
-        .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
         .into_query();
     let open_job_openings = job_opening::Entity::find()
         .filter(job_opening::Column::LegalEntityId.in_subquery(entities))
         .filter(job_opening::Column::Status.eq(JobOpeningStatus::Open.as_str()))
         .count(db)
         .await?;
-    let new_candidates = candidate::Entity::find()
-        .filter(candidate::Column::OrganisationId.eq(organisation_id))
+    let new_candidates = crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
         .filter(candidate::Column::CreatedAt.gte(since))
         .count(db)
         .await?;
     let unassigned_inbox_items = inbox::counts(state, principal, InboxState::Unassigned).await?.total();
-    let failed_outgoing_mail = outbox_message::Entity::find()
-        .filter(outbox_message::Column::OrganisationId.eq(organisation_id))
+    let failed_outgoing_mail = crate::db::tenancy::scoped::<outbox_message::Entity>(organisation_id)
         .filter(
             outbox_message::Column::Status
                 .is_in([OutboxStatus::Failed, OutboxStatus::Bounced, OutboxStatus::NotSent].map(OutboxStatus::as_str)),
@@ -99,7 +96,7 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
     };
     // One pass over the period (index-only): per source and day the applications, and
     // of them those that reached an interview and those hired.
-    let per_day: Vec<(String, String, i64, i64, i64)> = in_period()
+    let per_day: Vec<(SourceMedium, String, i64, i64, i64)> = in_period()
         .select_only()
         .column(application::Column::SourceMedium)
         .column_as(Expr::cust(day), "day")
@@ -126,9 +123,6 @@ pub async fn dashboard(state: &AppState, principal: &Principal, period: Dashboar
         .collect();
     let mut totals: HashMap<SourceMedium, (u64, u64, u64)> = HashMap::new();
     for (source, day, count, interviews, hires) in per_day {
-        let Some(source) = SourceMedium::parse(&source) else {
-            continue;
-        };
         let total = totals.entry(source).or_default();
         *total = (
             total.0 + count.max(0) as u64,

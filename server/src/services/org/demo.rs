@@ -2,9 +2,7 @@
 //! request (`talentpost demo`), never implicitly.
 
 use chrono::{Duration, NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use talentpost_shared::{
     ApplicationStatus, CandidateStatus, ContactMedium, EmailAddress, InboxMedium, InboxState, JobOpeningStatus, Role,
     SourceMedium,
@@ -28,7 +26,7 @@ pub struct DemoSummary {
 }
 
 pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
-    let admin = app_user::Entity::find()
+    let admin = crate::db::tenancy::any_organisation::<app_user::Entity>()
         .filter(app_user::Column::Role.eq(Role::Admin.as_str()))
         .order_by_asc(app_user::Column::Id)
         .one(&state.db)
@@ -37,8 +35,7 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
     let principal: Principal = auth::load_principal(&state.db, admin.id, Credential::Session)
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
-    let already = audit_log::Entity::find()
-        .filter(audit_log::Column::OrganisationId.eq(principal.organisation_id))
+    let already = crate::db::tenancy::scoped::<audit_log::Entity>(principal.organisation_id)
         .filter(audit_log::Column::Action.eq(DEMO_ACTION))
         .count(&state.db)
         .await?;
@@ -101,7 +98,7 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
             legal_entity_id: Set(entity),
             title: Set(title.to_owned()),
             location: Set(Some(location.to_owned())),
-            status: Set(status.as_str().to_owned()),
+            status: Set(status),
             created_at: Set(now - Duration::days(40)),
             updated_at: Set(now - Duration::days(5)),
             ..Default::default()
@@ -179,7 +176,7 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
             birthday: Set(NaiveDate::from_ymd_opt(y, m, d)),
             in_talent_pool: Set(pool),
             pool_joined_on: Set(pool.then(|| (created - Duration::days(400)).date_naive())),
-            status: Set(status.as_str().to_owned()),
+            status: Set(status),
             created_at: Set(created),
             updated_at: Set(created),
             ..Default::default()
@@ -210,8 +207,8 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
             hired_at: Set((application_status == ApplicationStatus::Hired).then(|| created + Duration::days(3))),
             job_opening_id: Set(Some(opening_id)),
             legal_entity_id: Set(Some(entity_id)),
-            source_medium: Set(source.as_str().to_owned()),
-            status: Set(application_status.as_str().to_owned()),
+            source_medium: Set(source),
+            status: Set(application_status),
             applied_at: Set(created),
             status_changed_at: Set(created + Duration::days(3)),
             created_at: Set(created),
@@ -223,7 +220,7 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
             candidate_id: Set(person.id),
             application_id: Set(Some(app.id)),
             inbox_item_id: Set(None),
-            medium: Set(ContactMedium::PhoneOut.as_str().to_owned()),
+            medium: Set(ContactMedium::PhoneOut),
             occurred_at: Set(created + Duration::days(2)),
             user_id: Set(Some(principal.user_id)),
             note: Set(Some("Erstes Telefonat, Interesse bestätigt.".to_owned())),
@@ -306,8 +303,8 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
             organisation_id: Set(principal.organisation_id),
             legal_entity_id: Set(Some(opening.map_or(main.id, |i| opening_ids[i].1))),
             user_group_id: Set(None),
-            medium: Set(medium.as_str().to_owned()),
-            state: Set(InboxState::Unassigned.as_str().to_owned()),
+            medium: Set(*medium),
+            state: Set(InboxState::Unassigned),
             received_at: Set(crate::services::inbox::truncate_to_micros(
                 now - Duration::minutes(37 * (index as i64 + 1)),
             )),

@@ -17,8 +17,7 @@ pub struct LegalEntityInput {
 }
 
 pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<legal_entity::Model>> {
-    let mut query = legal_entity::Entity::find()
-        .filter(legal_entity::Column::OrganisationId.eq(principal.organisation_id))
+    let mut query = crate::db::tenancy::scoped::<legal_entity::Entity>(principal.organisation_id)
         .order_by_desc(legal_entity::Column::IsMain)
         .order_by_asc(legal_entity::Column::Name);
     if let Some(scope) = principal.entity_scope() {
@@ -33,16 +32,14 @@ pub async fn find_in_organisation(
     principal: &Principal,
     id: LegalEntityId,
 ) -> ServiceResult<legal_entity::Model> {
-    legal_entity::Entity::find_by_id(id.0)
-        .filter(legal_entity::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<legal_entity::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found(LegalEntityId::LABEL, id))
 }
 
 pub async fn main_entity(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<legal_entity::Model> {
-    legal_entity::Entity::find()
-        .filter(legal_entity::Column::OrganisationId.eq(organisation_id))
+    crate::db::tenancy::scoped::<legal_entity::Entity>(organisation_id)
         .filter(legal_entity::Column::IsMain.eq(true))
         .one(db)
         .await?

@@ -19,7 +19,7 @@ pub async fn get(state: &AppState, principal: &Principal) -> ServiceResult<organ
 /// The retention rule stored for the organisation; an unknown value is read as the
 /// default, which keeps less rather than more.
 pub fn data_retention(organisation: &organisation::Model) -> DataRetention {
-    DataRetention::parse(&organisation.data_retention).unwrap_or(DataRetention::Minimise)
+    organisation.data_retention
 }
 
 /// Administrators only; the change is audited.
@@ -32,7 +32,7 @@ pub async fn set_data_retention(
     let existing = get(state, principal).await?;
     let before = data_retention(&existing);
     let mut active: organisation::ActiveModel = existing.into();
-    active.data_retention = Set(retention.as_str().to_owned());
+    active.data_retention = Set(retention);
     let updated = active.update(&state.db).await?;
     audit::record(
         &state.db,

@@ -35,11 +35,12 @@ pub struct UserChanges {
 
 pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<app_user::Model>> {
     principal.require_admin()?;
-    Ok(app_user::Entity::find()
-        .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
-        .order_by_asc(app_user::Column::DisplayName)
-        .all(&state.db)
-        .await?)
+    Ok(
+        crate::db::tenancy::scoped::<app_user::Entity>(principal.organisation_id)
+            .order_by_asc(app_user::Column::DisplayName)
+            .all(&state.db)
+            .await?,
+    )
 }
 
 /// The legal entities each of these users administers, for listing.
@@ -72,7 +73,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUser) -> 
         email_key: Set(input.email.match_key()),
         display_name: Set(display_name),
         password_hash: Set(password_hash),
-        role: Set(input.role.as_str().to_owned()),
+        role: Set(input.role),
         active: Set(true),
         locale: Set(None),
         created_at: Set(now),
@@ -98,7 +99,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUser) -> 
         "user.create",
         "user",
         Some(user.id),
-        serde_json::json!({"email": user.email, "role": user.role, "legalEntityIds": scope}),
+        serde_json::json!({"email": user.email, "role": user.role.as_str(), "legalEntityIds": scope}),
     )
     .await?;
     txn.commit().await?;
@@ -114,12 +115,11 @@ pub async fn update(
     principal.require_admin()?;
     let txn = state.db.begin().await?;
     let existing = find(&txn, principal, id).await?;
-    let current_role = Role::parse(&existing.role).unwrap_or(Role::Recruiter);
+    let current_role = existing.role;
     let new_role = changes.role.unwrap_or(current_role);
     let new_active = changes.active.unwrap_or(existing.active);
-    if existing.role == Role::Admin.as_str() && (new_role != Role::Admin || !new_active) {
-        let other_admins = app_user::Entity::find()
-            .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
+    if existing.role == Role::Admin && (new_role != Role::Admin || !new_active) {
+        let other_admins = crate::db::tenancy::scoped::<app_user::Entity>(principal.organisation_id)
             .filter(app_user::Column::Role.eq(Role::Admin.as_str()))
             .filter(app_user::Column::Active.eq(true))
             .filter(app_user::Column::Id.ne(existing.id))
@@ -141,7 +141,7 @@ pub async fn update(
     }
     if let Some(role) = changes.role {
         audit_details.insert("role".into(), role.as_str().into());
-        active.role = Set(role.as_str().to_owned());
+        active.role = Set(role);
     }
     if let Some(flag) = changes.active {
         audit_details.insert("active".into(), flag.into());
@@ -195,8 +195,7 @@ pub async fn update(
 }
 
 pub async fn find(db: &impl ConnectionTrait, principal: &Principal, id: UserId) -> ServiceResult<app_user::Model> {
-    app_user::Entity::find_by_id(id.0)
-        .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<app_user::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found(UserId::LABEL, id))
@@ -221,8 +220,7 @@ async fn checked_scope(
     let mut ids: Vec<i64> = requested.iter().map(|id| id.0).collect();
     ids.sort_unstable();
     ids.dedup();
-    let found = legal_entity::Entity::find()
-        .filter(legal_entity::Column::OrganisationId.eq(principal.organisation_id))
+    let found = crate::db::tenancy::scoped::<legal_entity::Entity>(principal.organisation_id)
         .filter(legal_entity::Column::Id.is_in(ids.iter().copied()))
         .count(db)
         .await?;
@@ -254,8 +252,7 @@ async fn replace_scope(db: &impl ConnectionTrait, user_id: i64, entity_ids: &[i6
 }
 
 pub async fn list_groups(state: &AppState, principal: &Principal) -> ServiceResult<Vec<user_group::Model>> {
-    let mut query = user_group::Entity::find()
-        .filter(user_group::Column::OrganisationId.eq(principal.organisation_id))
+    let mut query = crate::db::tenancy::scoped::<user_group::Entity>(principal.organisation_id)
         .order_by_asc(user_group::Column::Name);
     if !principal.is_admin() {
         query = query.filter(user_group::Column::Id.is_in(principal.group_ids.iter().copied()));
@@ -268,7 +265,7 @@ pub async fn group_members(state: &AppState, group_ids: &[i64]) -> ServiceResult
         .filter(user_group_member::Column::UserGroupId.is_in(group_ids.iter().copied()))
         .all(&state.db)
         .await?;
-    let users: HashMap<i64, app_user::Model> = app_user::Entity::find()
+    let users: HashMap<i64, app_user::Model> = crate::db::tenancy::any_organisation::<app_user::Entity>()
         .filter(app_user::Column::Id.is_in(memberships.iter().map(|m| m.user_id)))
         .all(&state.db)
         .await?
@@ -321,8 +318,7 @@ pub async fn find_group(
     principal: &Principal,
     id: UserGroupId,
 ) -> ServiceResult<user_group::Model> {
-    user_group::Entity::find_by_id(id.0)
-        .filter(user_group::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<user_group::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::not_found(UserGroupId::LABEL, id))
@@ -340,8 +336,7 @@ pub async fn set_group_members(
     let mut ids: Vec<i64> = user_ids.iter().map(|id| id.0).collect();
     ids.sort_unstable();
     ids.dedup();
-    let known = app_user::Entity::find()
-        .filter(app_user::Column::OrganisationId.eq(principal.organisation_id))
+    let known = crate::db::tenancy::scoped::<app_user::Entity>(principal.organisation_id)
         .filter(app_user::Column::Id.is_in(ids.iter().copied()))
         .count(&txn)
         .await?;

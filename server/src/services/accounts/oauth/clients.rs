@@ -3,7 +3,7 @@
 //! provider's endpoints and mail servers (sovereign clouds, test set-ups).
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
 use talentpost_shared::{MailSecurity, OauthProvider};
 
 use crate::auth::Principal;
@@ -39,11 +39,12 @@ pub struct OauthClientInput {
 /// only organisation admins change them.
 pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<oauth_client::Model>> {
     require_mail_admin(principal)?;
-    Ok(oauth_client::Entity::find()
-        .filter(oauth_client::Column::OrganisationId.eq(principal.organisation_id))
-        .order_by_asc(oauth_client::Column::Provider)
-        .all(&state.db)
-        .await?)
+    Ok(
+        crate::db::tenancy::scoped::<oauth_client::Entity>(principal.organisation_id)
+            .order_by_asc(oauth_client::Column::Provider)
+            .all(&state.db)
+            .await?,
+    )
 }
 
 pub async fn find(
@@ -51,8 +52,7 @@ pub async fn find(
     organisation_id: i64,
     provider: OauthProvider,
 ) -> ServiceResult<Option<oauth_client::Model>> {
-    Ok(oauth_client::Entity::find()
-        .filter(oauth_client::Column::OrganisationId.eq(organisation_id))
+    Ok(crate::db::tenancy::scoped::<oauth_client::Entity>(organisation_id)
         .filter(oauth_client::Column::Provider.eq(provider.as_str()))
         .one(db)
         .await?)
@@ -101,7 +101,7 @@ pub async fn set(
         Some(current) => current.clone().into(),
         None => oauth_client::ActiveModel {
             organisation_id: Set(principal.organisation_id),
-            provider: Set(provider.as_str().to_owned()),
+            provider: Set(provider),
             accept_invalid_certs: Set(false),
             ..Default::default()
         },
@@ -180,7 +180,7 @@ pub async fn set(
                 "tokens are never sent unencrypted: choose TLS or STARTTLS",
             ));
         }
-        row.smtp_security = Set(Some(security.as_str().to_owned()));
+        row.smtp_security = Set(Some(security));
     }
     if let Some(accept) = input.accept_invalid_certs {
         row.accept_invalid_certs = Set(accept);
@@ -197,7 +197,7 @@ pub async fn set(
         "oauth_client.set",
         "oauth_client",
         Some(saved.id),
-        serde_json::json!({"provider": saved.provider, "clientId": saved.client_id, "tenant": saved.tenant}),
+        serde_json::json!({"provider": saved.provider.as_str(), "clientId": saved.client_id, "tenant": saved.tenant}),
     )
     .await?;
     Ok(saved)
@@ -206,8 +206,7 @@ pub async fn set(
 /// The settings to talk to the provider with: the registration, its secret
 /// decrypted, and the provider's defaults where nothing is overridden.
 pub fn provider_settings(secrets: &SecretBox, client: &oauth_client::Model) -> ServiceResult<ProviderSettings> {
-    let provider = OauthProvider::parse(&client.provider)
-        .ok_or_else(|| ServiceError::Internal(format!("OAuth client {} has an unknown provider", client.id)))?;
+    let provider = client.provider;
     let client_secret = match &client.client_secret_secret {
         Some(sealed) => Some(secrets.decrypt(sealed).map_err(|_| {
             ServiceError::invalid(
@@ -242,11 +241,7 @@ pub fn provider_settings(secrets: &SecretBox, client: &oauth_client::Model) -> S
             .smtp_port
             .and_then(|port| u16::try_from(port).ok())
             .unwrap_or(defaults.smtp_port),
-        smtp_security: client
-            .smtp_security
-            .as_deref()
-            .and_then(MailSecurity::parse)
-            .unwrap_or(defaults.smtp_security),
+        smtp_security: client.smtp_security.unwrap_or(defaults.smtp_security),
         accept_invalid_certs: client.accept_invalid_certs,
     })
 }

@@ -13,19 +13,18 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use talentpost_shared::{
     EmailAddress, InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, OauthAccountState, OauthProvider,
-    OauthPurpose, OutboxStatus, SenderChannel, SenderNameMode,
+    OauthPurpose, SenderChannel, SenderNameMode,
 };
 
 use crate::auth::Principal;
-use crate::db::entities::{
-    inbound_account, inbound_folder_state, oauth_account, outbound_account, outbox_message, sender_identity,
-};
+use crate::db::entities::{inbound_account, inbound_folder_state, oauth_account, outbound_account, sender_identity};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{LegalEntityId, OauthAccountId};
 use crate::mail::oauth::{self, OauthError};
 use crate::services::accounts::mail_connection::require_mail_admin;
 use crate::services::accounts::oauth::clients;
+use crate::services::mail_out::outbox;
 use crate::services::{accounts::inbound_accounts, org::audit, org::legal_entities};
 use crate::state::AppState;
 
@@ -108,7 +107,7 @@ fn require_matching_protocol(account: &inbound_account::Model, provider: OauthPr
         OauthProvider::Google => InboundProtocol::Gmail,
         OauthProvider::Microsoft => InboundProtocol::Microsoft365,
     };
-    if InboundProtocol::parse(&account.protocol) == Some(expected) {
+    if Some(account.protocol) == Some(expected) {
         Ok(())
     } else {
         Err(ServiceError::invalid(
@@ -284,13 +283,13 @@ async fn store_tokens(
     };
     // The connection belongs to where its account is now (accounts can move).
     row.legal_entity_id = Set(legal_entity_id);
-    row.provider = Set(tokens.provider.as_str().to_owned());
+    row.provider = Set(tokens.provider);
     row.mailbox_address = Set(tokens.mailbox.clone());
     row.refresh_token_secret = Set(Some(state.secrets.encrypt(&tokens.refresh_token)));
     row.access_token_secret = Set(Some(state.secrets.encrypt(&tokens.access_token)));
     row.access_issued_at = Set(Some(now));
     row.access_expires_at = Set(expires_at);
-    row.state = Set(OauthAccountState::Connected.as_str().to_owned());
+    row.state = Set(OauthAccountState::Connected);
     row.problem = Set(None);
     row.failed_refreshes = Set(0);
     row.refreshing_until = Set(None);
@@ -306,7 +305,9 @@ async fn existing_connection(
     id: Option<i64>,
 ) -> ServiceResult<Option<oauth_account::Model>> {
     match id {
-        Some(id) => Ok(oauth_account::Entity::find_by_id(id).one(db).await?),
+        Some(id) => Ok(crate::db::tenancy::any_organisation_by_id::<oauth_account::Entity>(id)
+            .one(db)
+            .await?),
         None => Ok(None),
     }
 }
@@ -325,12 +326,12 @@ async fn connect_inbound(
     let same_mailbox = account.username.eq_ignore_ascii_case(&tokens.mailbox);
     let connection = store_tokens(state, &txn, principal, account.legal_entity_id, existing, &tokens).await?;
     let mut row = inbound_account::ActiveModel::from(account.clone());
-    row.auth_method = Set(InboundAuthMethod::Oauth.as_str().to_owned());
+    row.auth_method = Set(InboundAuthMethod::Oauth);
     row.oauth_account_id = Set(Some(connection.id));
     row.username = Set(tokens.mailbox.clone());
     row.password_secret = Set(state.secrets.encrypt(""));
     if account.active {
-        row.status = Set(InboundStatus::Pending.as_str().to_owned());
+        row.status = Set(InboundStatus::Pending);
     }
     row.status_problem = Set(None);
     row.status_detail = Set(None);
@@ -380,16 +381,16 @@ async fn connect_sender(
     };
     let now = Utc::now();
     let txn = state.db.begin().await?;
-    let identity = sender_identity::Entity::find()
+    let identity = crate::db::tenancy::scoped::<sender_identity::Entity>(principal.organisation_id)
         .filter(sender_identity::Column::LegalEntityId.eq(entity.id))
         .one(&txn)
         .await?;
     let current_account = match identity
         .as_ref()
-        .filter(|identity| identity.channel == channel.as_str())
+        .filter(|identity| identity.channel == channel)
         .and_then(|i| i.outbound_account_id)
     {
-        Some(id) => outbound_account::Entity::find_by_id(id)
+        Some(id) => crate::db::tenancy::scoped_by_id::<outbound_account::Entity>(principal.organisation_id, id)
             .one(&txn)
             .await?
             .filter(|account| account.oauth_account_id.is_some()),
@@ -403,7 +404,7 @@ async fn connect_sender(
     // Since when mail has waited for this reconnect: the moment the connection lapsed.
     let lapsed_at = existing
         .as_ref()
-        .filter(|existing| existing.state != OauthAccountState::Connected.as_str())
+        .filter(|existing| existing.state != OauthAccountState::Connected)
         .map(|existing| existing.updated_at);
     let connection = store_tokens(state, &txn, principal, entity.id, existing, &tokens).await?;
     let label = format!("{} {}", clients::label(tokens.provider), tokens.mailbox);
@@ -422,7 +423,7 @@ async fn connect_sender(
     account.label = Set(label);
     account.host = Set(settings.smtp_host.clone());
     account.port = Set(i32::from(settings.smtp_port));
-    account.security = Set(settings.smtp_security.as_str().to_owned());
+    account.security = Set(settings.smtp_security);
     account.allow_plaintext = Set(false);
     account.accept_invalid_certs = Set(settings.accept_invalid_certs);
     account.username = Set(Some(tokens.mailbox.clone()));
@@ -434,7 +435,7 @@ async fn connect_sender(
         Some(identity) => {
             let mut row = sender_identity::ActiveModel::from(identity);
             row.sender_address = Set(tokens.mailbox.clone());
-            row.channel = Set(channel.as_str().to_owned());
+            row.channel = Set(channel);
             row.outbound_account_id = Set(Some(account.id));
             row.updated_by_user_id = Set(Some(principal.user_id));
             row.updated_at = Set(now);
@@ -445,9 +446,9 @@ async fn connect_sender(
                 organisation_id: Set(principal.organisation_id),
                 legal_entity_id: Set(entity.id),
                 sender_address: Set(tokens.mailbox.clone()),
-                sender_name_mode: Set(SenderNameMode::Company.as_str().to_owned()),
+                sender_name_mode: Set(SenderNameMode::Company),
                 sender_name: Set(None),
-                channel: Set(channel.as_str().to_owned()),
+                channel: Set(channel),
                 outbound_account_id: Set(Some(account.id)),
                 // Plus addressing works at both providers, but a fresh connection is not
                 // checked like a hand-made sender; replies then thread by headers.
@@ -472,51 +473,28 @@ async fn connect_sender(
     // Mail that waited or gave up because the sign-in had lapsed goes out now, with a
     // fresh maximum age, as the admin mail promised; older failures stay as they are.
     let requeued = match lapsed_at {
-        Some(lapsed_at) => {
-            outbox_message::Entity::update_many()
-                .col_expr(
-                    outbox_message::Column::Status,
-                    Expr::value(OutboxStatus::Retrying.as_str()),
-                )
-                .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now))
-                .col_expr(
-                    outbox_message::Column::ExpiresAt,
-                    Expr::value(
-                        now + chrono::Duration::hours(i64::try_from(state.config.outbox_max_age_hours).unwrap_or(48)),
-                    ),
-                )
-                .col_expr(outbox_message::Column::UpdatedAt, Expr::value(now))
-                .filter(outbox_message::Column::OutboundAccountId.eq(account.id))
-                .filter(outbox_message::Column::LastProblem.eq(MailProblem::Authorization.as_str()))
-                .filter(
-                    outbox_message::Column::Status
-                        .is_in([OutboxStatus::Failed.as_str(), OutboxStatus::Retrying.as_str()]),
-                )
-                .filter(outbox_message::Column::UpdatedAt.gte(lapsed_at))
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-        None => 0,
+        Some(lapsed_at) => outbox::requeue_after_reconnect(state, &txn, account.id, lapsed_at).await?,
+        None => Vec::new(),
     };
     txn.commit().await?;
-    if requeued > 0 {
-        tracing::info!(count = requeued, mailbox = %tokens.mailbox, "mail that waited for the reconnect is queued again");
+    for message in &requeued {
+        outbox::announce(&state.events, message);
+    }
+    if !requeued.is_empty() {
+        tracing::info!(count = requeued.len(), mailbox = %tokens.mailbox, "mail that waited for the reconnect is queued again");
     }
     state.transports.forget_account(account.id);
     state.events.publish(DomainEvent::OauthAccountChanged {
         organisation_id: principal.organisation_id,
         oauth_account_id: connection.id,
     });
-    state.outbox.wake();
     Ok(())
 }
 
 /// The connections the caller administers, newest first.
 pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<oauth_account::Model>> {
     require_mail_admin(principal)?;
-    let mut query = oauth_account::Entity::find()
-        .filter(oauth_account::Column::OrganisationId.eq(principal.organisation_id))
+    let mut query = crate::db::tenancy::scoped::<oauth_account::Entity>(principal.organisation_id)
         .filter(oauth_account::Column::State.ne(OauthAccountState::Disconnected.as_str()))
         .order_by_desc(oauth_account::Column::ConnectedAt);
     if let Some(scope) = principal.entity_scope() {
@@ -531,8 +509,7 @@ pub async fn find(
     id: OauthAccountId,
 ) -> ServiceResult<oauth_account::Model> {
     require_mail_admin(principal)?;
-    oauth_account::Entity::find_by_id(id.0)
-        .filter(oauth_account::Column::OrganisationId.eq(principal.organisation_id))
+    crate::db::tenancy::scoped_by_id::<oauth_account::Entity>(principal.organisation_id, id.0)
         .one(db)
         .await?
         .filter(|account| principal.administers(account.legal_entity_id))
@@ -554,7 +531,7 @@ pub async fn disconnect(
     let now = Utc::now();
     let txn = state.db.begin().await?;
     let mut row = oauth_account::ActiveModel::from(account.clone());
-    row.state = Set(OauthAccountState::Disconnected.as_str().to_owned());
+    row.state = Set(OauthAccountState::Disconnected);
     row.refresh_token_secret = Set(None);
     row.access_token_secret = Set(None);
     row.access_expires_at = Set(None);
@@ -590,7 +567,7 @@ pub async fn disconnect(
     )
     .await?;
     txn.commit().await?;
-    let inbound = inbound_account::Entity::find()
+    let inbound = crate::db::tenancy::scoped::<inbound_account::Entity>(principal.organisation_id)
         .filter(inbound_account::Column::OauthAccountId.eq(account.id))
         .all(&state.db)
         .await?;
@@ -613,7 +590,7 @@ pub async fn disconnect(
 /// Tells the provider a grant is no longer wanted, where it offers that. Best effort:
 /// the tokens are deleted here whatever it answers.
 async fn revoke_at_provider(state: &AppState, account: &oauth_account::Model, refresh_token: &str) {
-    if let Some(provider) = OauthProvider::parse(&account.provider)
+    if let Some(provider) = Some(account.provider)
         && let Ok(settings) = clients::settings_for(state, account.organisation_id, provider).await
         && let Ok(http) = oauth::http_client()
         && let Err(error) = oauth::revoke(&http, &settings, refresh_token).await
@@ -629,7 +606,10 @@ pub async fn delete_with_account(
     db: &impl ConnectionTrait,
     connection_id: i64,
 ) -> ServiceResult<Option<(oauth_account::Model, String)>> {
-    let Some(connection) = oauth_account::Entity::find_by_id(connection_id).one(db).await? else {
+    let Some(connection) = crate::db::tenancy::any_organisation_by_id::<oauth_account::Entity>(connection_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     oauth_account::Entity::delete_by_id(connection.id).exec(db).await?;

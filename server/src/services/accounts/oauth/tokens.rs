@@ -10,19 +10,14 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
-use talentpost_shared::{
-    EmailAddress, InboundStatus, MailProblem, OauthAccountState, OauthProvider, OutboxPurpose, OutboxStatus, Role,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
+use talentpost_shared::{InboundStatus, MailProblem, OauthAccountState};
 
-use crate::db::entities::{app_user, inbound_account, oauth_account, user_legal_entity};
+use crate::db::entities::{inbound_account, oauth_account};
 use crate::error::ServiceError;
 use crate::events::DomainEvent;
 use crate::mail::oauth::{self, IssuedTokens, OauthError};
-use crate::mail::smtp::message::OutgoingMail;
 use crate::services::accounts::oauth::clients;
-use crate::services::accounts::outbound_accounts;
-use crate::services::mail_out::outbox::{self, NewOutboxMail, Route};
 use crate::state::AppState;
 
 /// Consecutive failed refreshes (provider down, client misconfigured) after which a
@@ -90,10 +85,17 @@ pub struct AccessToken {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// What the accounts' status and the admins' notice say about a lapsed grant.
+pub fn lapse_message(account: &oauth_account::Model, reason: &str) -> String {
+    format!(
+        "the {} sign-in of {} must be renewed ({reason}); an administrator reconnects it under Settings",
+        provider_label(account),
+        account.mailbox_address
+    )
+}
+
 fn provider_label(account: &oauth_account::Model) -> &'static str {
-    OauthProvider::parse(&account.provider)
-        .map(clients::label)
-        .unwrap_or("OAuth")
+    clients::label(account.provider)
 }
 
 /// Refreshes this long before expiry: a minute, or a quarter of a short lifetime.
@@ -114,7 +116,7 @@ fn fresh_enough(account: &oauth_account::Model, now: DateTime<Utc>) -> bool {
 }
 
 async fn load(state: &AppState, id: i64) -> Result<oauth_account::Model, TokenError> {
-    oauth_account::Entity::find_by_id(id)
+    crate::db::tenancy::any_organisation_by_id::<oauth_account::Entity>(id)
         .one(&state.db)
         .await?
         .ok_or(TokenError::NotConnected)
@@ -155,7 +157,7 @@ pub async fn access_token(state: &AppState, oauth_account_id: i64) -> Result<Acc
     let deadline = tokio::time::Instant::now() + REFRESH_CLAIM;
     loop {
         let account = load(state, oauth_account_id).await?;
-        match OauthAccountState::parse(&account.state) {
+        match Some(account.state) {
             Some(OauthAccountState::Connected) => {}
             Some(OauthAccountState::ReauthorizationNeeded) => {
                 return Err(TokenError::ReauthorizationNeeded {
@@ -322,7 +324,7 @@ async fn refresh_claimed(
             });
         }
     };
-    let outcome = match OauthProvider::parse(&account.provider) {
+    let outcome = match Some(account.provider) {
         Some(kind) => match clients::settings_for(state, account.organisation_id, kind).await {
             Ok(settings) => match oauth::http_client() {
                 Ok(http) => oauth::refresh(&http, &settings, &refresh_token).await,
@@ -422,9 +424,7 @@ async fn store_refreshed(
         // Disconnected or reconnected meanwhile (or the claim lapsed): what is stored
         // now wins, and the caller gets that.
         let now_stored = load(state, account.id).await?;
-        if OauthAccountState::parse(&now_stored.state) == Some(OauthAccountState::Connected)
-            && fresh_enough(&now_stored, Utc::now())
-        {
+        if Some(now_stored.state) == Some(OauthAccountState::Connected) && fresh_enough(&now_stored, Utc::now()) {
             return usable_token(state, &now_stored);
         }
         return Err(TokenError::Unavailable {
@@ -440,8 +440,8 @@ async fn store_refreshed(
     })
 }
 
-/// Sets the connection to "reauthorisation needed", the accounts using it to an error
-/// naming it, and tells the legal entity's admins, all once: only the transition from
+/// Sets the connection to "reauthorisation needed" and the accounts using it to an error
+/// naming it, and marks the admins' notice as due, all once: only the transition from
 /// "connected" does anything.
 /// `claim`: the refresh claim the caller holds, if it came from a refresh.
 pub async fn mark_reauthorization_needed(
@@ -466,6 +466,8 @@ pub async fn mark_reauthorization_needed(
             oauth_account::Column::RefreshingUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
+        // The admins are told by `lapse_notices`, reacting to the change event below.
+        .col_expr(oauth_account::Column::LapseNoticeDue, Expr::value(true))
         .col_expr(oauth_account::Column::UpdatedAt, Expr::value(now))
         .filter(oauth_account::Column::Id.eq(account.id))
         .filter(oauth_account::Column::State.eq(OauthAccountState::Connected.as_str()));
@@ -478,11 +480,7 @@ pub async fn mark_reauthorization_needed(
         txn.commit().await?;
         return Ok(());
     }
-    let provider = provider_label(account);
-    let message = format!(
-        "the {provider} sign-in of {} must be renewed ({reason}); an administrator reconnects it under Settings",
-        account.mailbox_address
-    );
+    let message = lapse_message(account, reason);
     inbound_account::Entity::update_many()
         .col_expr(
             inbound_account::Column::Status,
@@ -502,23 +500,7 @@ pub async fn mark_reauthorization_needed(
         .await?;
     txn.commit().await?;
     tracing::warn!(oauth_account_id = account.id, mailbox = %account.mailbox_address, %reason, "OAuth connection needs reauthorisation");
-    // After the state change is committed: a notification that cannot be queued (say,
-    // a bad system sender address) is logged and does not undo it.
-    let queued = match notify_admins(state, &state.db, account, &message).await {
-        Ok(queued) => queued,
-        Err(error) => {
-            tracing::error!(oauth_account_id = account.id, %error, "the admins could not be told that a sign-in must be renewed");
-            Vec::new()
-        }
-    };
-    for message in queued {
-        state.events.publish(DomainEvent::OutboxChanged {
-            organisation_id: message.organisation_id,
-            message_id: message.id,
-            status: OutboxStatus::Queued,
-        });
-    }
-    let inbound = inbound_account::Entity::find()
+    let inbound = crate::db::tenancy::any_organisation::<inbound_account::Entity>()
         .filter(inbound_account::Column::OauthAccountId.eq(account.id))
         .all(&state.db)
         .await?;
@@ -531,105 +513,7 @@ pub async fn mark_reauthorization_needed(
         organisation_id: account.organisation_id,
         oauth_account_id: account.id,
     });
-    state.outbox.wake();
     Ok(())
-}
-
-/// The organisation's admins and the company admins of the connection's legal entity.
-pub async fn admins_of_entity(
-    db: &impl ConnectionTrait,
-    organisation_id: i64,
-    legal_entity_id: i64,
-) -> Result<Vec<app_user::Model>, sea_orm::DbErr> {
-    let company_admins: Vec<i64> = user_legal_entity::Entity::find()
-        .filter(user_legal_entity::Column::LegalEntityId.eq(legal_entity_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|link| link.user_id)
-        .collect();
-    app_user::Entity::find()
-        .filter(app_user::Column::OrganisationId.eq(organisation_id))
-        .filter(app_user::Column::Active.eq(true))
-        .filter(
-            Condition::any()
-                .add(app_user::Column::Role.eq(Role::Admin.as_str()))
-                .add(
-                    Condition::all()
-                        .add(app_user::Column::Role.eq(Role::CompanyAdmin.as_str()))
-                        .add(app_user::Column::Id.is_in(company_admins)),
-                ),
-        )
-        .all(db)
-        .await
-}
-
-/// A mail per admin through the built-in (system) channel: the account's own channel
-/// is the one that stopped working.
-async fn notify_admins(
-    state: &AppState,
-    db: &impl ConnectionTrait,
-    account: &oauth_account::Model,
-    message: &str,
-) -> Result<Vec<crate::db::entities::outbox_message::Model>, TokenError> {
-    let sender = outbound_accounts::system_sender(state)?;
-    let mut queued = Vec::new();
-    for admin in admins_of_entity(db, account.organisation_id, account.legal_entity_id).await? {
-        let Ok(recipient) = EmailAddress::parse(&admin.email) else {
-            continue;
-        };
-        let mail = OutgoingMail {
-            from_name: Some("Talentpost".to_owned()),
-            from: outbound_accounts::to_lettre(&sender, "from")?,
-            to_name: Some(admin.display_name.clone()),
-            to: outbound_accounts::to_lettre(&recipient, "to")?,
-            reply_to: None,
-            subject: format!("Action needed: reconnect the mailbox {}", account.mailbox_address),
-            text: format!(
-                "Hello {},\n\n{}.\n\nUntil then Talentpost neither fetches mail from this mailbox nor sends through it; \
-                 mail to be sent waits in the outbox. Open Talentpost, Settings → Mail accounts (or Outgoing mail), \
-                 and choose \"Reconnect\" for {}.\n\nOther mailboxes are not affected.\n",
-                admin.display_name,
-                capitalised(message),
-                account.mailbox_address
-            ),
-            html: None,
-            message_id: outbox::new_message_id(None, &sender),
-            in_reply_to: None,
-            references: Vec::new(),
-            attachments: Vec::new(),
-            date: Utc::now(),
-            auto_generated: true,
-        };
-        queued.push(
-            outbox::enqueue(
-                state,
-                db,
-                NewOutboxMail {
-                    organisation_id: account.organisation_id,
-                    legal_entity_id: Some(account.legal_entity_id),
-                    candidate_id: None,
-                    application_id: None,
-                    thread_id: None,
-                    contact_event_id: None,
-                    created_by_user_id: None,
-                    purpose: OutboxPurpose::System,
-                    route: Route::Builtin,
-                    mail,
-                },
-            )
-            .await?,
-        );
-    }
-    Ok(queued)
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]
