@@ -52,7 +52,10 @@ async fn build_state_at(config: Config, public_url: String) -> Result<AppState, 
         path: config.data_dir.display().to_string(),
         source,
     })?;
-    let db = crate::db::connect_and_migrate(&config.database_url()).await?;
+    let mut db = crate::db::connect_and_migrate(&config.database_url()).await?;
+    let metrics = Arc::new(crate::metrics::Metrics::default());
+    let counted = metrics.clone();
+    db.set_metric_callback(move |_| counted.count_statement());
     let events = if config.database_url().starts_with("postgres") {
         let (relay, origin) = crate::events::relay::start_sending(db.clone());
         EventBus::with_relay(relay, origin)
@@ -81,6 +84,7 @@ async fn build_state_at(config: Config, public_url: String) -> Result<AppState, 
         transports: Default::default(),
         public_url: public_url.trim_end_matches('/').into(),
         oauth_refresh: Default::default(),
+        metrics,
     })
 }
 

@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod ids;
 pub mod mail;
+pub mod metrics;
 pub mod services;
 pub mod state;
 pub mod storage;

@@ -38,4 +38,5 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// One token refresh at a time per OAuth connection.
     pub oauth_refresh: crate::services::accounts::oauth::tokens::RefreshLocks,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

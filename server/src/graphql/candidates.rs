@@ -6,6 +6,7 @@ use talentpost_shared::{ApplicationStatus, CandidateStatus, DuplicateStatus, Sou
 use super::duplicates::DuplicateSet;
 use super::inbox::Document;
 use super::job_openings::JobOpening;
+use super::loaders::loaders;
 use super::support::{
     GqlResult, OptionalRelation, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state,
     to_connection,
@@ -42,16 +43,11 @@ impl Candidate {
     /// The newest contact in the candidate's history (mail that never went out does
     /// not count).
     async fn last_contact_at(&self, ctx: &Context<'_>) -> GqlResult<Option<DateTime<Utc>>> {
-        let state = state(ctx)?;
-        crate::services::candidates::contact_history::last_contact_at(state, self.raw_id)
-            .await
-            .gql()
+        loaders(ctx)?.last_contact(self.raw_id).await
     }
 
     async fn emails(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
-        let state = state(ctx)?;
-        let mut map = service::emails_of(state, &[self.raw_id]).await.gql()?;
-        Ok(map.remove(&self.raw_id).unwrap_or_default())
+        loaders(ctx)?.candidate_emails(self.raw_id).await
     }
 
     async fn applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<Application>> {
@@ -215,6 +211,10 @@ impl CandidateQuery {
             source,
         };
         let page = service::list(state, principal, filter, &request).await.gql()?;
+        let ids: Vec<i64> = page.items.iter().map(|(_, candidate)| candidate.id).collect();
+        loaders(ctx)?
+            .prime_candidates(&ctx.look_ahead().field("edges").field("node"), &ids)
+            .await?;
         Ok(to_connection(page, request.after.is_some(), Candidate::from))
     }
 

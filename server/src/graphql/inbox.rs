@@ -10,19 +10,20 @@ use tokio_stream::wrappers::BroadcastStream;
 use super::candidates::{Application, Candidate};
 use super::job_openings::JobOpening;
 use super::legal_entities::LegalEntity;
+use super::loaders::loaders;
 use super::mail_messages::MailMessage;
 use super::support::{
-    GqlResult, OptionalRelation, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids,
-    state, to_connection, to_gql,
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, parse_ids, state, to_connection,
+    to_gql,
 };
 use crate::auth::Principal;
 use crate::db::entities::{document, inbox_item};
 use crate::error::ServiceError;
 use crate::events::DomainEvent;
 use crate::ids::{ApplicationId, CandidateId, InboxItemId, JobOpeningId, LegalEntityId, UserGroupId};
+use crate::services::inbox::takeover;
 use crate::services::inbox::{self as service, ApplicationSubmission, InboxFilter, UploadedFile};
 use crate::services::mail_in::intake as mail_intake;
-use crate::services::{candidates, candidates::job_openings, inbox::takeover, org::legal_entities};
 use crate::state::AppState;
 
 pub struct InboxItem(inbox_item::Model);
@@ -70,43 +71,27 @@ impl InboxItem {
         let Some(id) = self.0.legal_entity_id else {
             return Ok(None);
         };
-        let (state, principal) = caller(ctx)?;
-        legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(id))
-            .await
-            .visible()
-            .map(|found| found.map(LegalEntity::from))
+        Ok(loaders(ctx)?.legal_entity(id).await?.map(LegalEntity::from))
     }
     async fn job_opening(&self, ctx: &Context<'_>) -> GqlResult<Option<JobOpening>> {
         let Some(id) = self.0.job_opening_id else {
             return Ok(None);
         };
-        let (state, principal) = caller(ctx)?;
-        job_openings::find(&state.db, principal, JobOpeningId(id))
-            .await
-            .visible()
-            .map(|found| found.map(JobOpening::from))
+        Ok(loaders(ctx)?.job_opening(id).await?.map(JobOpening::from))
     }
     /// The known candidate whose e-mail address matches the sender, if any.
     async fn matched_candidate(&self, ctx: &Context<'_>) -> GqlResult<Option<Candidate>> {
         let Some(id) = self.0.matched_candidate_id else {
             return Ok(None);
         };
-        let (state, principal) = caller(ctx)?;
-        candidates::find(&state.db, principal, CandidateId(id))
-            .await
-            .visible()
-            .map(|found| found.map(Candidate::from))
+        Ok(loaders(ctx)?.candidate(id).await?.map(Candidate::from))
     }
     /// The candidate the item was taken over as or assigned to.
     async fn candidate(&self, ctx: &Context<'_>) -> GqlResult<Option<Candidate>> {
         let Some(id) = self.0.candidate_id else {
             return Ok(None);
         };
-        let (state, principal) = caller(ctx)?;
-        candidates::find(&state.db, principal, CandidateId(id))
-            .await
-            .visible()
-            .map(|found| found.map(Candidate::from))
+        Ok(loaders(ctx)?.candidate(id).await?.map(Candidate::from))
     }
     /// The mail of an e-mail item (headers, bodies, raw source); null for other media.
     async fn mail(&self, ctx: &Context<'_>) -> GqlResult<Option<MailMessage>> {
@@ -255,6 +240,10 @@ impl InboxQuery {
             state: state.unwrap_or(InboxState::Unassigned),
         };
         let page = service::list(app, principal, filter, &request).await.gql()?;
+        let items: Vec<_> = page.items.iter().map(|(_, item)| item.clone()).collect();
+        loaders(ctx)?
+            .prime_inbox_items(&ctx.look_ahead().field("edges").field("node"), &items)
+            .await?;
         Ok(to_connection(page, request.after.is_some(), InboxItem))
     }
 

@@ -11,6 +11,7 @@ mod inbox;
 mod intake;
 mod job_openings;
 mod legal_entities;
+pub mod loaders;
 mod mail_messages;
 mod nurturing;
 mod nurturing_jobs;

@@ -1,3 +1,4 @@
+use crate::graphql::loaders::Loaders;
 use async_graphql::http::MultipartOptions;
 use async_graphql::{BatchResponse, Data};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
@@ -92,7 +93,11 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
         }
     };
 
-    let request = request.data(RequestAuth(principal)).data(SessionCookie(cookie));
+    let mut request = request.data(SessionCookie(cookie));
+    if let Some(principal) = &principal {
+        request = request.data(Loaders::for_request(&state.app, principal));
+    }
+    let request = request.data(RequestAuth(principal));
     let response = state.schema.execute(request).await;
     GraphQLResponse::from(BatchResponse::Single(response)).into_response()
 }
@@ -131,6 +136,7 @@ pub async fn websocket(
                             async_graphql::Error::new("not signed in: send a session cookie or an authorization token")
                         })?;
                     let mut data = Data::default();
+                    data.insert(Loaders::for_connection(&app, &principal));
                     data.insert(RequestAuth(Some(principal)));
                     Ok(data)
                 })

@@ -10,8 +10,9 @@ mod test_clock;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -81,6 +82,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/api/inbox/{id}/view", get(mail::view))
         .route("/api/mail/intake", post(mail::intake))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route_layer(axum::middleware::from_fn(no_store))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -106,6 +108,13 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.app.metrics.render(),
+    )
 }
 
 /// A last path segment with a dot names a file, not a client route.

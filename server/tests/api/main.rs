@@ -31,4 +31,5 @@ mod outbox_crash;
 #[path = "../support/postfix.rs"]
 mod postfix;
 mod schema;
+mod statement_counts;
 mod subscriptions;

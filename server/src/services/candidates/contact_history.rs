@@ -153,7 +153,9 @@ pub async fn add(
 }
 
 /// The candidate's last contact: the newest entry, not counting mail that never went out.
-pub async fn last_contact_at(state: &AppState, candidate_id: i64) -> ServiceResult<Option<DateTime<Utc>>> {
+/// The newest contact of each candidate among `candidate_ids` (mail that never went
+/// out does not count), in one statement for a whole page.
+pub async fn last_contacts_of(state: &AppState, candidate_ids: &[i64]) -> ServiceResult<HashMap<i64, DateTime<Utc>>> {
     let not_delivered = Query::select()
         .column(outbox_message::Column::ContactEventId)
         .from(outbox_message::Entity)
@@ -162,13 +164,13 @@ pub async fn last_contact_at(state: &AppState, candidate_id: i64) -> ServiceResu
         .to_owned();
     let latest = contact_event::Entity::find()
         .select_only()
-        .column(contact_event::Column::OccurredAt)
-        .filter(contact_event::Column::CandidateId.eq(candidate_id))
+        .column(contact_event::Column::CandidateId)
+        .column_as(contact_event::Column::OccurredAt.max(), "latest")
+        .filter(contact_event::Column::CandidateId.is_in(candidate_ids.iter().copied()))
         .filter(Expr::col(contact_event::Column::Id).not_in_subquery(not_delivered))
-        .order_by_desc(contact_event::Column::OccurredAt)
-        .limit(1)
-        .into_tuple::<DateTime<Utc>>()
-        .one(&state.db)
+        .group_by(contact_event::Column::CandidateId)
+        .into_tuple::<(i64, DateTime<Utc>)>()
+        .all(&state.db)
         .await?;
-    Ok(latest)
+    Ok(latest.into_iter().collect())
 }

@@ -78,6 +78,23 @@ pub async fn find(
         .ok_or_else(|| ServiceError::not_found(JobOpeningId::LABEL, id))
 }
 
+/// The openings among `ids` the caller may see, by id.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, job_opening::Model>> {
+    let entity_ids = visible_entity_ids(db, principal).await?;
+    Ok(job_opening::Entity::find()
+        .filter(job_opening::Column::Id.is_in(ids.iter().copied()))
+        .filter(job_opening::Column::LegalEntityId.is_in(entity_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|opening| (opening.id, opening))
+        .collect())
+}
+
 /// Open openings of an organisation, as a public career-page form offers them.
 pub async fn open_in_organisation(
     db: &impl ConnectionTrait,

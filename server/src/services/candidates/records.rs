@@ -96,6 +96,24 @@ pub async fn find(
         .ok_or_else(|| ServiceError::not_found(CandidateId::LABEL, id))
 }
 
+/// The organisation's candidates among `ids`, by id (for per-item relations, one
+/// statement for a whole page).
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    ids: &[i64],
+) -> ServiceResult<HashMap<i64, candidate::Model>> {
+    Ok(
+        crate::db::tenancy::scoped::<candidate::Entity>(principal.organisation_id)
+            .filter(candidate::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|candidate| (candidate.id, candidate))
+            .collect(),
+    )
+}
+
 pub async fn emails_of(state: &AppState, candidate_ids: &[i64]) -> ServiceResult<HashMap<i64, Vec<String>>> {
     let rows = candidate_email::Entity::find()
         .filter(candidate_email::Column::CandidateId.is_in(candidate_ids.iter().copied()))

@@ -38,6 +38,23 @@ pub async fn find_in_organisation(
         .ok_or_else(|| ServiceError::not_found(LegalEntityId::LABEL, id))
 }
 
+/// The organisation's legal entities among `ids`, by id.
+pub async fn find_many_in_organisation(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    ids: &[i64],
+) -> ServiceResult<std::collections::HashMap<i64, legal_entity::Model>> {
+    Ok(
+        crate::db::tenancy::scoped::<legal_entity::Entity>(principal.organisation_id)
+            .filter(legal_entity::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|entity| (entity.id, entity))
+            .collect(),
+    )
+}
+
 pub async fn main_entity(db: &impl ConnectionTrait, organisation_id: i64) -> ServiceResult<legal_entity::Model> {
     crate::db::tenancy::scoped::<legal_entity::Entity>(organisation_id)
         .filter(legal_entity::Column::IsMain.eq(true))
