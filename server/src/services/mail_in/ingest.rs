@@ -520,7 +520,7 @@ async fn find_existing(db: &impl ConnectionTrait, organisation_id: i64, key: &st
     else {
         return Ok(None);
     };
-    let item = crate::db::tenancy::any_organisation_by_id::<inbox_item::Entity>(message.inbox_item_id)
+    let item = crate::db::tenancy::scoped_by_id::<inbox_item::Entity>(organisation_id, message.inbox_item_id)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::Internal(format!("mail message {} has no inbox item", message.id)))?;

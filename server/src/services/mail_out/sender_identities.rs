@@ -186,7 +186,7 @@ async fn route_of(
         SenderChannel::Account => {
             let account = match account_id {
                 Some(id) => {
-                    crate::db::tenancy::any_organisation_by_id::<outbound_account::Entity>(id)
+                    crate::db::tenancy::scoped_by_id::<outbound_account::Entity>(organisation_id, id)
                         .one(db)
                         .await?
                 }
@@ -206,7 +206,7 @@ async fn route_of(
         // The outgoing account made by connecting the mailbox (`startOauthConnect`).
         SenderChannel::Google | SenderChannel::Microsoft => {
             let account = match account_id {
-                Some(id) => crate::db::tenancy::any_organisation_by_id::<outbound_account::Entity>(id)
+                Some(id) => crate::db::tenancy::scoped_by_id::<outbound_account::Entity>(organisation_id, id)
                     .one(db)
                     .await?
                     .filter(|account| account.oauth_account_id.is_some()),

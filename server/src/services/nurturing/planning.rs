@@ -99,7 +99,7 @@ pub async fn recipients(
     let db = &state.db;
     let condition = candidate_queries::condition(filter, organisation_id, at, db.get_database_backend());
     let matched = || {
-        crate::db::tenancy::any_organisation::<candidate::Entity>()
+        crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
             .select_only()
             .column(candidate::Column::Id)
             .filter(condition.clone())
@@ -113,7 +113,7 @@ pub async fn recipients(
         Option<String>,
         String,
     );
-    let rows: Vec<Row> = crate::db::tenancy::any_organisation::<candidate::Entity>()
+    let rows: Vec<Row> = crate::db::tenancy::scoped::<candidate::Entity>(organisation_id)
         .select_only()
         .columns([
             candidate::Column::Id,
