@@ -35,7 +35,7 @@ pub async fn html_for_view(state: &AppState, message: &mail_message::Model) -> S
     if !html.contains("cid:") {
         return Ok(Some(html.clone()));
     }
-    let inline = crate::db::tenancy::any_organisation::<document::Entity>()
+    let inline = crate::db::tenancy::scoped::<document::Entity>(message.organisation_id)
         .filter(document::Column::InboxItemId.eq(message.inbox_item_id))
         .filter(document::Column::ContentId.is_not_null())
         .all(&state.db)

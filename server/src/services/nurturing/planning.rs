@@ -372,7 +372,7 @@ pub async fn plan(
     job: &nurturing_job::Model,
     dispatch_at: DateTime<Utc>,
 ) -> ServiceResult<Option<(nurturing_run::Model, u64)>> {
-    let already = crate::db::tenancy::any_organisation::<nurturing_run::Entity>()
+    let already = crate::db::tenancy::scoped::<nurturing_run::Entity>(job.organisation_id)
         .filter(nurturing_run::Column::JobId.eq(job.id))
         .filter(nurturing_run::Column::DispatchAt.eq(dispatch_at))
         .one(&state.db)
@@ -404,7 +404,7 @@ pub async fn plan(
     // The job as it is now, locked against a concurrent edit (PostgreSQL; on SQLite the
     // insert above already made this the only writer): a job changed or switched off
     // while its recipients were worked out is planned again, with its new settings.
-    let current = crate::db::tenancy::any_organisation_by_id::<nurturing_job::Entity>(job.id)
+    let current = crate::db::tenancy::scoped_by_id::<nurturing_job::Entity>(job.organisation_id, job.id)
         .lock_exclusive()
         .one(&txn)
         .await?;
@@ -432,7 +432,7 @@ pub async fn plan(
     }
     if dispatch_at > now && count > 0 {
         // A run still ahead shows its recipients in the work centre, one writing job each.
-        let letter = crate::db::tenancy::any_organisation_by_id::<form_letter::Entity>(job.form_letter_id)
+        let letter = crate::db::tenancy::scoped_by_id::<form_letter::Entity>(job.organisation_id, job.form_letter_id)
             .one(&txn)
             .await?;
         let title = letter.map(|letter| letter.name).unwrap_or_else(|| job.name.clone());
@@ -497,7 +497,7 @@ pub async fn dispatch(
         return Ok(None);
     }
     let mut report = DispatchReport::default();
-    let Some(job) = crate::db::tenancy::any_organisation_by_id::<nurturing_job::Entity>(run.job_id)
+    let Some(job) = crate::db::tenancy::scoped_by_id::<nurturing_job::Entity>(run.organisation_id, run.job_id)
         .one(&state.db)
         .await?
     else {
@@ -527,13 +527,13 @@ pub async fn dispatch(
         run.dispatch_at,
         state.db.get_database_backend(),
     );
-    let still_matching: HashSet<i64> = crate::db::tenancy::any_organisation::<candidate::Entity>()
+    let still_matching: HashSet<i64> = crate::db::tenancy::scoped::<candidate::Entity>(run.organisation_id)
         .select_only()
         .column(candidate::Column::Id)
         .filter(condition)
         .filter(
             candidate::Column::Id.in_subquery(
-                crate::db::tenancy::any_organisation::<nurturing_entry::Entity>()
+                crate::db::tenancy::scoped::<nurturing_entry::Entity>(run.organisation_id)
                     .select_only()
                     .column(nurturing_entry::Column::CandidateId)
                     .filter(nurturing_entry::Column::RunId.eq(run.id))
@@ -547,7 +547,7 @@ pub async fn dispatch(
         .collect();
     let mut after = 0;
     loop {
-        let batch = crate::db::tenancy::any_organisation::<nurturing_entry::Entity>()
+        let batch = crate::db::tenancy::scoped::<nurturing_entry::Entity>(run.organisation_id)
             .filter(nurturing_entry::Column::RunId.eq(run.id))
             .filter(nurturing_entry::Column::State.eq(NurturingEntryState::Planned.as_str()))
             .filter(nurturing_entry::Column::Id.gt(after))
@@ -777,7 +777,7 @@ async fn fail_all(state: &AppState, run: &nurturing_run::Model, error: &ServiceE
         .filter(nurturing_entry::Column::State.eq(NurturingEntryState::Planned.as_str()))
         .exec(&txn)
         .await?;
-    let entries = crate::db::tenancy::any_organisation::<nurturing_entry::Entity>()
+    let entries = crate::db::tenancy::scoped::<nurturing_entry::Entity>(run.organisation_id)
         .select_only()
         .column(nurturing_entry::Column::Id)
         .filter(nurturing_entry::Column::RunId.eq(run.id))
