@@ -6,7 +6,10 @@ pub mod tenancy;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 use talentpost_migrations::{Migrator, MigratorTrait};
 
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -30,4 +33,16 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`, waiting up to the busy timeout): a deferred transaction that
+/// reads first and writes later fails at once with SQLITE_BUSY when another connection
+/// committed in between, instead of waiting. PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }

@@ -2,9 +2,7 @@
 //! Admins manage all of them, company admins those of the legal entities they administer.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailProblem, MailSecurity, OauthProvider};
 
 use crate::auth::Principal;
@@ -273,7 +271,7 @@ pub async fn create(
     let user_group_id = resolve_group(state, principal, input.user_group_id.flatten()).await?;
     let now = Utc::now();
     let active = input.active.unwrap_or(true);
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let account = inbound_account::ActiveModel {
         organisation_id: Set(principal.organisation_id),
         legal_entity_id: Set(legal_entity_id),
@@ -404,7 +402,7 @@ pub async fn update(
         account.status_detail = Set(None);
     }
     account.updated_at = Set(Utc::now());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let updated = account.update(&txn).await?;
     if let Some(connection) = updated
         .oauth_account_id
@@ -454,7 +452,7 @@ pub async fn delete(
     if ids.is_empty() {
         return Err(ServiceError::invalid("ids", "select at least one account"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut revoke = Vec::new();
     for id in ids {
         let account = find(&txn, principal, *id).await?;

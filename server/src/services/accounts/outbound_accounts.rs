@@ -6,7 +6,6 @@ use chrono::Utc;
 use lettre::Address;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, MailSecurity};
 
@@ -188,7 +187,7 @@ pub async fn create(
         signature("signatureHtml", input.signature_html.as_deref())?.map(|html| sanitize_html(&html).html);
     let signature_text = signature("signatureText", input.signature_text.as_deref())?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     // The first account an admin sets up carries system mail unless they say otherwise.
     let is_default = match input.is_system_default {
         Some(wanted) => wanted,
@@ -282,7 +281,7 @@ pub async fn update(
         ));
     }
     account.updated_at = Set(Utc::now());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     if input.is_system_default == Some(true) && !current.is_system_default {
         clear_default(&txn, principal.organisation_id).await?;
         account.is_system_default = Set(true);
@@ -312,7 +311,7 @@ pub async fn delete(
     if ids.is_empty() {
         return Err(ServiceError::invalid("ids", "select at least one account"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut revoke = Vec::new();
     let mut removed_default = false;
     for id in ids {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use talentpost_shared::nurturing::{CandidateQueryFilter, OUTGOING_CONTACT_MEDIA};
 use talentpost_shared::{CandidateStatus, OutboxStatus, SourceMedium};
@@ -344,7 +344,7 @@ pub async fn create(
     let name = required_name("name", name, 200)?;
     check(&state.db, principal, &filter).await?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let created = candidate_query::ActiveModel {
         organisation_id: Set(principal.organisation_id),
         name: Set(name),
@@ -387,7 +387,7 @@ pub async fn update(
         active.filter = Set(serde_json::to_string(&filter).map_err(|e| ServiceError::Internal(e.to_string()))?);
     }
     active.updated_at = Set(Utc::now());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let updated = active.update(&txn).await.map_err(name_taken)?;
     audit::record(
         &txn,
@@ -406,7 +406,7 @@ pub async fn delete(state: &AppState, principal: &Principal, id: CandidateQueryI
     let existing = find(&state.db, principal, id).await?;
     crate::services::nurturing::jobs::refuse_if_used(&state.db, nurturing_job::Column::CandidateQueryId, existing.id)
         .await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     candidate_query::Entity::delete_by_id(existing.id).exec(&txn).await?;
     audit::record(
         &txn,

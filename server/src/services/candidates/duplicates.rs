@@ -9,7 +9,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionTrait,
+    QuerySelect, QueryTrait, Set,
 };
 use talentpost_shared::{DuplicateReason, DuplicateStatus, EmailAddress};
 
@@ -293,7 +293,7 @@ pub async fn decide(
     let set = find(&state.db, principal, key).await?;
     let now = Utc::now();
     let ids: Vec<i64> = set.members.iter().map(|m| m.id).collect();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     for (low, high) in pairs(&ids) {
         duplicate_decision::Entity::insert(duplicate_decision::ActiveModel {
             organisation_id: Set(principal.organisation_id),
@@ -411,7 +411,7 @@ pub async fn merge(
             "the kept candidate cannot be merged into itself",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let target = candidates::find(&txn, principal, target_id)
         .await
         .map_err(|_| ServiceError::invalid("targetId", "no such candidate"))?;

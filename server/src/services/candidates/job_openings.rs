@@ -1,7 +1,6 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 use talentpost_shared::JobOpeningStatus;
@@ -139,7 +138,7 @@ pub async fn create(
     let title = required_text("title", input.title.as_deref().unwrap_or_default(), 200)?;
     let location = optional_text("location", input.location.as_deref(), 200)?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let created = job_opening::ActiveModel {
         legal_entity_id: Set(entity_id),
         title: Set(title),
@@ -188,7 +187,7 @@ pub async fn update(
         active.status = Set(status);
     }
     active.updated_at = Set(Utc::now());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let updated = active.update(&txn).await?;
     audit::record(
         &txn,

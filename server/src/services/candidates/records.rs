@@ -5,7 +5,6 @@ use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    TransactionTrait,
 };
 use talentpost_shared::{ApplicationStatus, CandidateStatus, EmailAddress, SourceMedium, matching};
 
@@ -172,7 +171,7 @@ pub async fn find_by_phone(
 }
 
 pub async fn create(state: &AppState, principal: &Principal, input: CandidateInput) -> ServiceResult<candidate::Model> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let created = insert(&txn, principal.organisation_id, input, state.clock.now()).await?;
     audit::record(
         &txn,
@@ -226,7 +225,7 @@ pub async fn update(
     input: CandidateInput,
 ) -> ServiceResult<candidate::Model> {
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let existing = find(&txn, principal, id).await?;
     let was_in_pool = existing.in_talent_pool;
     // Which fields changed, never their values: the log outlives minimisation.
@@ -383,7 +382,7 @@ pub async fn add_application(
     let candidate = find(&state.db, principal, candidate_id).await?;
     let opening = opening_for_application(&state.db, principal, job_opening_id).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let created = insert_application(
         &txn,
         &candidate,
@@ -456,7 +455,7 @@ pub async fn set_application_status(
     id: ApplicationId,
     status: ApplicationStatus,
 ) -> ServiceResult<application::Model> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let existing = application::Entity::find_by_id(id.0)
         .one(&txn)
         .await?

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    Set,
 };
 use talentpost_shared::{EmailAddress, InboxMedium, InboxState, MediumCounts};
 
@@ -170,7 +170,7 @@ async fn change_state(
     if ids.len() > 1000 {
         return Err(ServiceError::invalid("ids", "at most 1000 items at once"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut changed = Vec::with_capacity(ids.len());
     for id in ids {
         let item = find(&txn, principal, *id).await?;
@@ -452,7 +452,7 @@ pub async fn receive(state: &AppState, arrival: Arrival, viewer: Option<&Princip
         (None, None) => None,
     };
     let now = truncate_to_micros(Utc::now());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let inserted = inbox_item::ActiveModel {
         organisation_id: Set(arrival.organisation_id),
         legal_entity_id: Set(Some(arrival.legal_entity_id)),

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use talentpost_shared::{
     ContactMedium, EmailAddress, InboxMedium, InboxState, SourceMedium, SuggestionReason, matching,
@@ -61,7 +61,7 @@ pub async fn take_over(
     id: InboxItemId,
     input: TakeOverInput,
 ) -> ServiceResult<Assignment> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let done = take_over_in(&txn, principal, id, &input, state.clock.now()).await?;
     txn.commit().await?;
     announce(state, principal, std::slice::from_ref(&done));
@@ -89,7 +89,7 @@ pub async fn take_over_many(
         job_opening_id,
         ..Default::default()
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut done = Vec::with_capacity(ids.len());
     for (index, id) in ids.iter().enumerate() {
         let now = state.clock.now();
@@ -203,7 +203,7 @@ pub async fn undo_take_over(
     principal: &Principal,
     id: InboxItemId,
 ) -> ServiceResult<inbox_item::Model> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let item = inbox::find(&txn, principal, id).await?;
     let entry = crate::db::tenancy::scoped::<audit_log::Entity>(principal.organisation_id)
         .filter(audit_log::Column::Action.eq(TAKE_OVER))
@@ -344,7 +344,7 @@ pub async fn assign(
     candidate_id: CandidateId,
     application_id: Option<ApplicationId>,
 ) -> ServiceResult<Assignment> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let item = unassigned_item(&txn, principal, id).await?;
     let candidate = candidates::find(&txn, principal, candidate_id)
         .await

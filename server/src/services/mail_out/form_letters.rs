@@ -5,7 +5,7 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionTrait,
+    QuerySelect, QueryTrait, Set,
 };
 use talentpost_shared::{ApplicationStatus, CandidateStatus, ContactMedium, DataRetention};
 
@@ -66,7 +66,7 @@ pub async fn create(
     let body_html = clean_html(input.body_html.as_deref())?;
     check_placeholders(&subject, &body_text, body_html.as_deref())?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let created = form_letter::ActiveModel {
         organisation_id: Set(principal.organisation_id),
         name: Set(name),
@@ -126,7 +126,7 @@ pub async fn update(
     active.body_text = Set(body_text);
     active.body_html = Set(body_html);
     active.updated_at = Set(Utc::now());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let updated = active.update(&txn).await.map_err(name_taken)?;
     audit::record(
         &txn,
@@ -145,7 +145,7 @@ pub async fn delete(state: &AppState, principal: &Principal, id: FormLetterId) -
     let existing = find(&state.db, principal, id).await?;
     crate::services::nurturing::jobs::refuse_if_used(&state.db, nurturing_job::Column::FormLetterId, existing.id)
         .await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     form_letter::Entity::delete_by_id(existing.id).exec(&txn).await?;
     audit::record(
         &txn,
@@ -207,7 +207,7 @@ pub async fn send(
 ) -> ServiceResult<(LetterOutcome, candidate::Model)> {
     let letter = find(&state.db, principal, id).await?;
     let context = messages::letter_context(state, principal, candidate_id, application_id, None).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let (outcome, candidate) = write_in(state, &txn, principal, &letter, &context, false).await?;
     let mailed = matches!(outcome, LetterOutcome::Mailed(_));
     audit::record(

@@ -4,9 +4,7 @@
 
 use chrono::Utc;
 use minijinja::{Environment, UndefinedBehavior, context};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set};
 use talentpost_shared::{ContactMedium, EmailAddress, OutboxPurpose};
 
 use crate::auth::Principal;
@@ -181,7 +179,7 @@ pub async fn send(
         Some(id) => Some(reply_context(state, principal, id, context.candidate.id).await?),
         None => None,
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let message = deliver(
         state,
         &txn,

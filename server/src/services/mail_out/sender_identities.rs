@@ -5,7 +5,7 @@
 //! half-configured state.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use talentpost_shared::{EmailAddress, MailProblem, SenderChannel, SenderNameMode};
 
 use crate::auth::Principal;
@@ -240,7 +240,7 @@ pub async fn set(
                 "the main legal entity has no other entity to fall back to",
             ));
         }
-        let txn = state.db.begin().await?;
+        let txn = crate::db::begin_write(&state.db).await?;
         sender_identity::Entity::delete_many()
             .filter(sender_identity::Column::LegalEntityId.eq(entity.id))
             .exec(&txn)
@@ -326,7 +326,7 @@ pub async fn set(
     verify_sender(state, account.as_ref(), &address, thread_reply_addresses).await?;
 
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let saved = match current {
         Some(current) => {
             let mut row: sender_identity::ActiveModel = current.into();

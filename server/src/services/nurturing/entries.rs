@@ -4,10 +4,7 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use talentpost_shared::{MailProblem, NurturingEntryState, OutboxStatus};
 
 use crate::auth::Principal;
@@ -192,7 +189,7 @@ pub async fn block(state: &AppState, principal: &Principal, ids: &[NurturingEntr
             ));
         }
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     block_in(
         &txn,
         principal,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, NotSet, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use talentpost_shared::{NurturingEntryState, NurturingRunState, OutboxStatus, Weekday};
 
@@ -320,7 +320,7 @@ pub async fn update(
     }
     active.owner_user_id = Set(Some(principal.user_id));
     active.updated_at = Set(now);
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     // The job row first: a planning in progress holds it, so its run is committed (and
     // dropped here) or it sees the change and plans nothing.
     let updated = active.update(&txn).await.map_err(name_taken)?;
@@ -395,7 +395,7 @@ pub async fn copy(state: &AppState, principal: &Principal, id: NurturingJobId) -
 /// candidates' histories and the outbox.
 pub async fn delete(state: &AppState, principal: &Principal, id: NurturingJobId) -> ServiceResult<()> {
     let existing = find(&state.db, principal, id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     nurturing_job::Entity::delete_by_id(existing.id).exec(&txn).await?;
     audit::record(
         &txn,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionTrait,
+    QuerySelect, QueryTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use talentpost_shared::nurturing::OUTGOING_CONTACT_MEDIA;
@@ -384,7 +384,7 @@ pub async fn plan(
     let filter = job_filter(state, &principal, job).await?;
     let planned = recipients(state, job.organisation_id, &filter, dispatch_at).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let run = nurturing_run::ActiveModel {
         organisation_id: Set(job.organisation_id),
         job_id: Set(job.id),
@@ -669,7 +669,7 @@ async fn write_entry(
     .await;
     let written = match context {
         Ok(context) => {
-            let txn = state.db.begin().await?;
+            let txn = crate::db::begin_write(&state.db).await?;
             let taken = nurturing_entry::Entity::update_many()
                 .col_expr(
                     nurturing_entry::Column::State,
@@ -742,7 +742,7 @@ pub async fn settle(
     to: NurturingEntryState,
     problem: Option<String>,
 ) -> ServiceResult<bool> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let now = Utc::now();
     let moved = nurturing_entry::Entity::update_many()
         .col_expr(nurturing_entry::Column::State, Expr::value(to.as_str()))
@@ -763,7 +763,7 @@ pub async fn settle(
 
 async fn fail_all(state: &AppState, run: &nurturing_run::Model, error: &ServiceError) -> ServiceResult<u64> {
     tracing::warn!(run = run.id, error = %error, "a nurturing run could not be dispatched");
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let now = Utc::now();
     let failed = nurturing_entry::Entity::update_many()
         .col_expr(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use talentpost_shared::WritingJobKind;
 
@@ -195,7 +195,7 @@ pub async fn delete(state: &AppState, principal: &Principal, ids: &[WritingJobId
     if let Some(missing) = ids.iter().find(|id| !found.iter().any(|job| job.id == id.0)) {
         return Err(ServiceError::not_found(WritingJobId::LABEL, missing));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     // Entries first, in the order dispatch takes its locks (entry, then writing job).
     let entry_ids: Vec<i64> = found.iter().filter_map(|job| job.nurturing_entry_id).collect();
     if !entry_ids.is_empty() {

@@ -1,7 +1,7 @@
 //! First start: an organisation, its main legal entity and one administrator.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use talentpost_shared::{EmailAddress, Role};
 
 use crate::auth::password::{check_new_password, hash_password};
@@ -35,7 +35,7 @@ pub async fn ensure_initial_admin(state: &AppState) -> ServiceResult<Option<Init
         .await
         .map_err(|e| ServiceError::Internal(format!("hashing task: {e}")))??;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let org = organisation::ActiveModel {
         name: Set(config.organisation_name.clone()),
         data_retention: Set(talentpost_shared::DataRetention::Minimise),

@@ -2,7 +2,7 @@
 //! request (`talentpost demo`), never implicitly.
 
 use chrono::{Duration, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use talentpost_shared::{
     ApplicationStatus, CandidateStatus, ContactMedium, EmailAddress, InboxMedium, InboxState, JobOpeningStatus, Role,
     SourceMedium,
@@ -47,7 +47,7 @@ pub async fn load(state: &AppState) -> ServiceResult<DemoSummary> {
     }
 
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let main = legal_entities::main_entity(&txn, principal.organisation_id).await?;
     let south = legal_entity::ActiveModel {
         organisation_id: Set(principal.organisation_id),

@@ -1,7 +1,6 @@
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 
 use crate::auth::Principal;
@@ -71,7 +70,7 @@ pub async fn create(
     principal.require_admin()?;
     let name = required_name("name", input.name.as_deref().unwrap_or_default(), 200)?;
     let is_main = input.is_main.unwrap_or(false);
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     if is_main {
         clear_main(&txn, principal.organisation_id).await?;
     }
@@ -106,7 +105,7 @@ pub async fn update(
     id: LegalEntityId,
     input: LegalEntityInput,
 ) -> ServiceResult<legal_entity::Model> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let existing = find_in_organisation(&txn, principal, id).await?;
     principal.require_administers(existing.id)?;
     let was_main = existing.is_main;

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use talentpost_shared::{EmailAddress, Role};
 
@@ -65,7 +64,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUser) -> 
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| ServiceError::Internal(format!("hashing task: {e}")))??;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let now = Utc::now();
     let user = app_user::ActiveModel {
         organisation_id: Set(principal.organisation_id),
@@ -113,7 +112,7 @@ pub async fn update(
     changes: UserChanges,
 ) -> ServiceResult<app_user::Model> {
     principal.require_admin()?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let existing = find(&txn, principal, id).await?;
     let current_role = existing.role;
     let new_role = changes.role.unwrap_or(current_role);
@@ -284,7 +283,7 @@ pub async fn group_members(state: &AppState, group_ids: &[i64]) -> ServiceResult
 pub async fn create_group(state: &AppState, principal: &Principal, name: &str) -> ServiceResult<user_group::Model> {
     principal.require_admin()?;
     let name = required_text("name", name, 200)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let group = user_group::ActiveModel {
         organisation_id: Set(principal.organisation_id),
         name: Set(name.clone()),
@@ -331,7 +330,7 @@ pub async fn set_group_members(
     user_ids: &[UserId],
 ) -> ServiceResult<user_group::Model> {
     principal.require_admin()?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let group = find_group(&txn, principal, group_id).await?;
     let mut ids: Vec<i64> = user_ids.iter().map(|id| id.0).collect();
     ids.sort_unstable();

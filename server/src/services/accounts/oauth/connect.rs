@@ -7,8 +7,7 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-    TryIntoModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use talentpost_shared::{
@@ -318,7 +317,7 @@ async fn connect_inbound(
     account_id: i64,
     tokens: NewTokens,
 ) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let account = inbound_accounts::find(&txn, principal, crate::ids::InboundAccountId(account_id)).await?;
     let existing = existing_connection(&txn, account.oauth_account_id).await?;
     // The same mailbox again keeps the sync position (no mail fetched twice or
@@ -380,7 +379,7 @@ async fn connect_sender(
         OauthProvider::Microsoft => SenderChannel::Microsoft,
     };
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let identity = crate::db::tenancy::scoped::<sender_identity::Entity>(principal.organisation_id)
         .filter(sender_identity::Column::LegalEntityId.eq(entity.id))
         .one(&txn)
@@ -529,7 +528,7 @@ pub async fn disconnect(
         .as_deref()
         .and_then(|sealed| state.secrets.decrypt(sealed).ok());
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut row = oauth_account::ActiveModel::from(account.clone());
     row.state = Set(OauthAccountState::Disconnected);
     row.refresh_token_secret = Set(None);

@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use talentpost_shared::{EmailAddress, OauthAccountState, OutboxPurpose, Role};
 
 use crate::db::entities::{app_user, oauth_account, outbox_message, user_legal_entity};
@@ -38,7 +38,7 @@ pub async fn run_once(state: &AppState) -> ServiceResult<usize> {
 }
 
 async fn notify(state: &AppState, account: &oauth_account::Model) -> ServiceResult<usize> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let taken = oauth_account::Entity::update_many()
         .col_expr(oauth_account::Column::LapseNoticeDue, Expr::value(false))
         .filter(oauth_account::Column::Id.eq(account.id))

@@ -10,7 +10,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use talentpost_shared::{InboundStatus, MailProblem, OauthAccountState};
 
 use crate::db::entities::{inbound_account, oauth_account};
@@ -451,7 +451,7 @@ pub async fn mark_reauthorization_needed(
     claim: Option<DateTime<Utc>>,
 ) -> Result<(), TokenError> {
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut update = oauth_account::Entity::update_many()
         .col_expr(
             oauth_account::Column::State,

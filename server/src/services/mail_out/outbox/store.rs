@@ -3,7 +3,7 @@
 //! changed it first wins, and the other side learns it from `None`.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait, TryIntoModel};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryIntoModel};
 
 use super::transitions::Transition;
 use crate::crypto::random_token;
@@ -107,7 +107,7 @@ pub async fn apply_all(
     if changes.is_empty() {
         return Ok(Vec::new());
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut written = Vec::with_capacity(changes.len());
     for (message, transition) in &changes {
         if let Some(row) = apply(&txn, message, transition, now).await? {
