@@ -240,7 +240,7 @@ impl InboxQuery {
             state: state.unwrap_or(InboxState::Unassigned),
         };
         let page = service::list(app, principal, filter, &request).await.gql()?;
-        let items: Vec<_> = page.items.iter().map(|(_, item)| item.clone()).collect();
+        let items: Vec<&_> = page.items.iter().map(|(_, item)| item).collect();
         loaders(ctx)?
             .prime_inbox_items(&ctx.look_ahead().field("edges").field("node"), &items)
             .await?;

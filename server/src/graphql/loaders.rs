@@ -96,7 +96,7 @@ impl Loaders {
     }
 
     /// Loads what a page of inbox items selects (`nodes`: the look-ahead at an item).
-    pub async fn prime_inbox_items(&self, nodes: &Lookahead<'_>, items: &[inbox_item::Model]) -> GqlResult<()> {
+    pub async fn prime_inbox_items(&self, nodes: &Lookahead<'_>, items: &[&inbox_item::Model]) -> GqlResult<()> {
         let Self::Request(set) = self else {
             return Ok(());
         };
