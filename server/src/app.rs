@@ -17,6 +17,8 @@ use crate::services::org::bootstrap::{InitialAdmin, ensure_initial_admin};
 use crate::state::AppState;
 use crate::storage::BlobStore;
 use crate::workers::inbound_sync::InboundWorkers;
+use crate::workers::nurturing::NurturingWorker;
+use crate::workers::outbox::OutboxWorker;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -77,9 +79,7 @@ async fn build_state_at(config: Config, public_url: String) -> Result<AppState, 
         login_throttle: Default::default(),
         intake_limiter: Default::default(),
         mail_tls: MailTls::new()?,
-        inbound: InboundWorkers::default(),
-        outbox: Default::default(),
-        nurturing: Default::default(),
+        signals: Default::default(),
         clock,
         transports: Default::default(),
         public_url: public_url.trim_end_matches('/').into(),
@@ -125,12 +125,11 @@ impl Application {
 
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
         let schema = build_schema(Some(self.state.clone()));
-        let workers = self.state.inbound.clone();
-        workers.start_all(&self.state).await?;
-        let outbox = self.state.outbox.clone();
+        let workers = InboundWorkers::default();
+        workers.start(&self.state).await?;
+        let outbox = OutboxWorker::default();
         outbox.start(&self.state);
-        let nurturing = self.state.nurturing.clone();
-        nurturing.start(&self.state);
+        let nurturing = NurturingWorker::start(&self.state);
         let reactions = crate::workers::reactions::Reactions::default();
         reactions.start(&self.state);
         if let Some(origin) = self.state.events.relay_origin() {
@@ -141,6 +140,7 @@ impl Application {
                 origin,
             );
         }
+        let shutdown_signal = self.state.signals.shutdown.clone();
         let router = crate::http::router(self.state, schema);
         let served = axum::serve(
             self.listener,
@@ -149,6 +149,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartupError::Serve);
+        shutdown_signal.request();
         workers.stop_all();
         outbox.stop().await;
         nurturing.stop().await;

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod mail;
 pub mod metrics;
 pub mod services;
+pub mod signals;
 pub mod state;
 pub mod storage;
 pub mod workers;

@@ -9,10 +9,8 @@ use crate::crypto::SecretBox;
 use crate::events::EventBus;
 use crate::mail::smtp::Transports;
 use crate::mail::tls::MailTls;
+use crate::signals::{KeyedLocks, Signals};
 use crate::storage::BlobStore;
-use crate::workers::inbound_sync::InboundWorkers;
-use crate::workers::nurturing::NurturingWorker;
-use crate::workers::outbox::OutboxWorker;
 
 /// Everything a request or worker needs, built once at start-up and cloned cheaply.
 #[derive(Clone)]
@@ -26,9 +24,8 @@ pub struct AppState {
     /// Requests per client of the public form and the SMS webhook.
     pub intake_limiter: RateLimiter,
     pub mail_tls: MailTls,
-    pub inbound: InboundWorkers,
-    pub outbox: OutboxWorker,
-    pub nurturing: NurturingWorker,
+    /// Nudges for the background workers, which own their tasks (`crate::workers`).
+    pub signals: Signals,
     /// The time schedules and candidate queries go by (settable in test-clock mode).
     pub clock: Clock,
     /// Pooled SMTP connections per outgoing account.
@@ -37,6 +34,6 @@ pub struct AppState {
     /// address); OAuth providers send the admin back to it.
     pub public_url: Arc<str>,
     /// One token refresh at a time per OAuth connection.
-    pub oauth_refresh: crate::services::accounts::oauth::tokens::RefreshLocks,
+    pub oauth_refresh: KeyedLocks,
     pub metrics: Arc<crate::metrics::Metrics>,
 }

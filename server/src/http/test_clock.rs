@@ -32,6 +32,6 @@ pub async fn set(State(state): State<HttpState>, headers: HeaderMap, Json(body):
     if !state.app.clock.set(now) {
         return service_error_response(ServiceError::Forbidden("the server does not run with a test clock"));
     }
-    state.app.nurturing.wake();
+    state.app.signals.nurturing.wake();
     Json(serde_json::json!({ "now": now.to_rfc3339() })).into_response()
 }

@@ -9,26 +9,31 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+
+use crate::signals::WakeSignal;
 
 /// The controls of a worker's background loop, shared by its clones: wake it, ask it
 /// to stop, and wait (bounded) for the round in hand to finish.
 #[derive(Clone, Default)]
 pub struct LoopControl {
-    wake: Arc<Notify>,
+    wake: WakeSignal,
     stopping: Arc<AtomicBool>,
     handle: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl LoopControl {
-    pub fn wake(&self) {
-        self.wake.notify_one();
+    /// A loop that services wake through `wake` (a handle in the app state's signals).
+    pub fn waking_on(wake: WakeSignal) -> Self {
+        Self {
+            wake,
+            ..Self::default()
+        }
     }
 
-    /// Resolves when `wake` is called (the loop's sleep races this).
+    /// Resolves when the loop is woken (its sleep races this).
     pub async fn woken(&self) {
-        self.wake.notified().await;
+        self.wake.woken().await;
     }
 
     pub fn is_stopping(&self) -> bool {
@@ -51,7 +56,7 @@ impl LoopControl {
     /// Asks the loop to stop and waits up to `drain` for it; then aborts it.
     pub async fn stop(&self, drain: Duration) {
         self.stopping.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
+        self.wake.wake();
         let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(mut handle) = handle
             && tokio::time::timeout(drain, &mut handle).await.is_err()

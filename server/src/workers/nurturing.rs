@@ -3,7 +3,6 @@
 //! missed day), and dispatches due runs. Several processes may run it on one
 //! PostgreSQL: runs are claimed in the database.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -37,32 +36,22 @@ pub struct NurturingReport {
     pub errors: u64,
 }
 
+/// The scheduler's loop in this process; services wake it through
+/// `state.signals.nurturing`.
 #[derive(Clone)]
 pub struct NurturingWorker {
-    /// Names this process's claims.
-    id: Arc<str>,
     control: LoopControl,
 }
 
-impl Default for NurturingWorker {
-    fn default() -> Self {
-        let id = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
-        Self {
-            id: id.into(),
-            control: LoopControl::default(),
-        }
-    }
-}
-
 impl NurturingWorker {
-    pub fn wake(&self) {
-        self.control.wake();
-    }
-
-    pub fn start(&self, state: &AppState) {
+    pub fn start(state: &AppState) -> Self {
+        let worker = Self {
+            control: LoopControl::waking_on(state.signals.nurturing.clone()),
+        };
         if state.config.nurturing_worker {
-            self.control.spawn(run_loop(state.clone(), self.clone()));
+            worker.control.spawn(run_loop(state.clone(), worker.clone()));
         }
+        worker
     }
 
     /// Lets the current round finish its entry (each entry is its own transaction).
@@ -105,7 +94,7 @@ pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
         .all(&state.db)
         .await?;
     for run in due {
-        if state.nurturing.control.is_stopping() {
+        if state.signals.shutdown.is_requested() {
             break;
         }
         if !jobs.iter().any(|job| job.id == run.job_id) {
@@ -113,7 +102,7 @@ pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
             // being dispatched is finished by its claimant.
             continue;
         }
-        match planning::dispatch(state, &run, &state.nurturing.id).await {
+        match planning::dispatch(state, &run, &state.signals.instance).await {
             Ok(Some(dispatched)) => {
                 report.dispatched_runs += 1;
                 report.queued += dispatched.queued;

@@ -66,7 +66,7 @@ pub async fn run_once(state: &AppState) -> ServiceResult<OutboxReport> {
     };
     loop {
         // On shutdown the round ends after the batch in hand: no new claims.
-        if state.outbox.is_stopping() {
+        if state.signals.shutdown.is_requested() {
             return Ok(report);
         }
         let claimed = outbox::claim(state, None, CLAIM_BATCH).await?;

@@ -15,9 +15,9 @@ use crate::services::accounts::mail_connection::{
     self, IMAP, Protocol, StoredConnection, ValidConnection, require_mail_admin,
 };
 use crate::services::accounts::oauth::{clients as oauth_clients, tokens as oauth_tokens};
+use crate::services::mail_in::sync::{self, SyncReport};
 use crate::services::{org::audit, org::legal_entities, org::users, required_text};
 use crate::state::AppState;
-use crate::workers::inbound_sync::{self, SyncReport};
 
 pub use crate::services::accounts::mail_connection::ConnectionInput;
 
@@ -312,7 +312,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    state.inbound.restart(state, account.id);
+    state.signals.inbound.restart(account.id);
     Ok(account)
 }
 
@@ -439,7 +439,7 @@ pub async fn update(
     state
         .events
         .publish(DomainEvent::InboundAccountStatusChanged(Box::new(updated.clone())));
-    state.inbound.restart(state, updated.id);
+    state.signals.inbound.restart(updated.id);
     Ok(updated)
 }
 
@@ -475,7 +475,7 @@ pub async fn delete(
     txn.commit().await?;
     crate::services::accounts::oauth::connect::revoke_deleted(state, revoke).await;
     for id in ids {
-        state.inbound.stop(id.0);
+        state.signals.inbound.stop(id.0);
     }
     Ok(ids.to_vec())
 }
@@ -534,10 +534,10 @@ pub async fn sync_now(
     {
         return Err(ServiceError::invalid("since", "the date lies in the future"));
     }
-    let report = inbound_sync::run_once(state, account.id, since)
+    let report = sync::sync_account(state, account.id, since)
         .await
         .map_err(ServiceError::from)?;
-    state.inbound.wake(account.id);
+    state.signals.inbound.wake(account.id);
     Ok((report, find(&state.db, principal, id).await?))
 }
 

@@ -436,7 +436,7 @@ fn changed(state: &AppState, job: &nurturing_job::Model) {
         organisation_id: job.organisation_id,
         job_id: Some(job.id),
     });
-    state.nurturing.wake();
+    state.signals.nurturing.wake();
 }
 
 fn name_taken(error: sea_orm::DbErr) -> ServiceError {

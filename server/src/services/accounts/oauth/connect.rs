@@ -359,7 +359,7 @@ async fn connect_inbound(
         organisation_id: principal.organisation_id,
         oauth_account_id: connection.id,
     });
-    state.inbound.restart(state, account.id);
+    state.signals.inbound.restart(account.id);
     Ok(())
 }
 
@@ -571,7 +571,7 @@ pub async fn disconnect(
         .all(&state.db)
         .await?;
     for inbound in inbound {
-        state.inbound.restart(state, inbound.id);
+        state.signals.inbound.restart(inbound.id);
         state
             .events
             .publish(DomainEvent::InboundAccountStatusChanged(Box::new(inbound)));

@@ -4,8 +4,6 @@
 //! access token, and a refused grant turned into "reauthorisation needed" with the
 //! legal entity's admins told, once. Nothing here touches other connections.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -28,18 +26,6 @@ const GIVE_UP_AFTER: Duration = Duration::hours(6);
 /// How long a refresh claimed by one process keeps others waiting for its result; well
 /// over the token request's own 30-second limit.
 const REFRESH_CLAIM: StdDuration = StdDuration::from_secs(90);
-
-/// One refresh lock per connection, so concurrent users of an account in this process
-/// wait for one refresh instead of each starting their own. Lives in the app state.
-#[derive(Clone, Default)]
-pub struct RefreshLocks(Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>);
-
-impl RefreshLocks {
-    fn lock_for(&self, oauth_account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(locks.entry(oauth_account_id).or_default())
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
