@@ -3,9 +3,9 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 use talentpost_shared::ErrorCode;
 
+use crate::api::generated as gql;
 use crate::api::live::LiveInbox;
-use crate::api::types::User;
-use crate::api::{ApiError, ops};
+use crate::api::{self, ApiError};
 use crate::components::layout::Shell;
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
@@ -17,7 +17,7 @@ use crate::pages::{
 /// The signed-in user, available to every page below the shell.
 #[derive(Clone)]
 pub struct Session {
-    pub user: User,
+    pub user: gql::fragments::UserFields,
     /// Re-reads `me`; after logout this turns the app back to the login page.
     pub reload: Callback<()>,
 }
@@ -71,7 +71,7 @@ fn Authenticated() -> impl IntoView {
     if let Some(locale) = remembered_locale() {
         use_i18n().set_locale(locale);
     }
-    let me = LocalResource::new(ops::me);
+    let me = LocalResource::new(|| async { api::run::<gql::Me>(gql::me::Variables).await.map(|data| data.me) });
     let reload = Callback::new(move |()| me.refetch());
     view! {
         <Transition fallback=Loading>
@@ -91,7 +91,7 @@ fn Authenticated() -> impl IntoView {
 }
 
 #[component]
-fn SignedIn(user: User, reload: Callback<()>) -> impl IntoView {
+fn SignedIn(user: gql::fragments::UserFields, reload: Callback<()>) -> impl IntoView {
     let session = Session { user, reload };
     let live = LiveInbox::start(session.manages_mail());
     provide_context(session);

@@ -5,12 +5,15 @@
 use std::future::IntoFuture;
 
 use futures::StreamExt;
+use graphql_client::{GraphQLQuery, QueryBody};
 use graphql_ws_client::graphql::GraphqlOperation;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Serialize;
 use serde_json::Value;
 use talentpost_shared::MediumCounts;
+
+use super::generated;
 
 #[derive(Clone, Copy)]
 pub struct LiveInbox {
@@ -27,33 +30,38 @@ pub struct LiveInbox {
     pub outbox_version: RwSignal<u64>,
 }
 
-#[derive(Serialize)]
-struct Operation {
-    query: &'static str,
+/// A generated subscription, sent over the socket as its `QueryBody`.
+struct Subscription<Q: GraphQLQuery>(QueryBody<Q::Variables>);
+
+impl<Q: GraphQLQuery> Subscription<Q> {
+    fn new(variables: Q::Variables) -> Self {
+        Self(Q::build_query(variables))
+    }
+}
+
+impl<Q: GraphQLQuery> Serialize for Subscription<Q> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct DecodeError(String);
 
-impl GraphqlOperation for Operation {
-    type Response = Value;
+impl<Q: GraphQLQuery> GraphqlOperation for Subscription<Q> {
+    type Response = Q::ResponseData;
     type Error = DecodeError;
 
-    fn decode(&self, payload: Value) -> Result<Value, DecodeError> {
+    fn decode(&self, mut payload: Value) -> Result<Q::ResponseData, DecodeError> {
         if let Some(error) = payload["errors"].get(0) {
             return Err(DecodeError(
                 error["message"].as_str().unwrap_or("subscription error").to_owned(),
             ));
         }
-        Ok(payload["data"].clone())
+        serde_json::from_value(payload["data"].take()).map_err(|e| DecodeError(e.to_string()))
     }
 }
-
-const SUBSCRIPTION: &str = "subscription { inboxCountsChanged { email onlineForm jobAgency sms } }";
-const ITEMS: &str = "subscription { inboxItemAdded { id } }";
-const ACCOUNTS: &str = "subscription { inboundAccountStatusChanged { id } }";
-const OUTBOX: &str = "subscription { outboxMessageChanged { id status } }";
 
 impl LiveInbox {
     pub fn start(watch_accounts: bool) -> Self {
@@ -102,21 +110,29 @@ impl LiveInbox {
             .map_err(|e| e.to_string())?;
         spawn_local(actor.into_future());
         let counts = client
-            .subscribe(Operation { query: SUBSCRIPTION })
+            .subscribe(Subscription::<generated::InboxCountsChanged>::new(
+                generated::inbox_counts_changed::Variables,
+            ))
             .await
             .map_err(|e| e.to_string())?;
         let items = client
-            .subscribe(Operation { query: ITEMS })
+            .subscribe(Subscription::<generated::InboxItemAdded>::new(
+                generated::inbox_item_added::Variables,
+            ))
             .await
             .map_err(|e| e.to_string())?;
         let outbox = client
-            .subscribe(Operation { query: OUTBOX })
+            .subscribe(Subscription::<generated::OutboxMessageChanged>::new(
+                generated::outbox_message_changed::Variables,
+            ))
             .await
             .map_err(|e| e.to_string())?;
         let accounts = if watch_accounts {
             Some(
                 client
-                    .subscribe(Operation { query: ACCOUNTS })
+                    .subscribe(Subscription::<generated::InboundAccountStatusChanged>::new(
+                        generated::inbound_account_status_changed::Variables,
+                    ))
                     .await
                     .map_err(|e| e.to_string())?,
             )
@@ -125,14 +141,25 @@ impl LiveInbox {
         };
         self.connected.set(true);
         enum Push {
-            Counts(Value),
+            Counts(MediumCounts),
             Item,
             Account,
             Outbox,
         }
         let inbox = futures::stream::select(
             futures::stream::select(
-                counts.map(|r| r.map(|v| Push::Counts(v["inboxCountsChanged"].clone()))),
+                counts.map(|r| {
+                    r.map(|data| {
+                        let counts = data.inbox_counts_changed;
+                        let count = |n: i64| u64::try_from(n).unwrap_or_default();
+                        Push::Counts(MediumCounts {
+                            email: count(counts.email),
+                            online_form: count(counts.online_form),
+                            job_agency: count(counts.job_agency),
+                            sms: count(counts.sms),
+                        })
+                    })
+                }),
                 items.map(|r| r.map(|_| Push::Item)),
             ),
             outbox.map(|r| r.map(|_| Push::Outbox)),
@@ -147,11 +174,7 @@ impl LiveInbox {
             let (mut new_items, mut account_changes, mut outbox_changes) = (false, false, false);
             for push in batch {
                 match push.map_err(|e| e.to_string())? {
-                    Push::Counts(value) => {
-                        if let Ok(counts) = serde_json::from_value::<MediumCounts>(value) {
-                            self.counts.set(Some(counts));
-                        }
-                    }
+                    Push::Counts(counts) => self.counts.set(Some(counts)),
                     Push::Item => new_items = true,
                     Push::Account => account_changes = true,
                     Push::Outbox => outbox_changes = true,

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::types::Document;
+use crate::api::generated::fragments::DocumentFields as Document;
 use crate::i18n::*;
 
 /// Stored files with their download links (an inbox item's, a candidate's).

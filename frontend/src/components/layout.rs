@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+use crate::api;
+use crate::api::generated as gql;
 use crate::api::live::LiveInbox;
-use crate::api::ops;
 use crate::app::Session;
 use crate::components::oauth::ReauthorizationBanner;
 use crate::components::status::ErrorView;
@@ -19,7 +20,7 @@ pub fn Shell() -> impl IntoView {
     let total = move || live.counts.get().map(|c| c.total()).unwrap_or(0);
     let reload = session.reload;
     let logout = Action::new_local(move |_: &()| async move {
-        let _ = ops::logout().await;
+        let _ = api::run::<gql::Logout>(gql::logout::Variables).await;
         reload.run(());
     });
     // Mail admins are told at once when a Google or Microsoft sign-in must be renewed.
@@ -31,7 +32,9 @@ pub fn Shell() -> impl IntoView {
         live.accounts_version.track();
         async move {
             if mail_admin {
-                ops::oauth_accounts().await
+                api::run::<gql::OauthAccounts>(gql::oauth_accounts::Variables)
+                    .await
+                    .map(|data| data.oauth_accounts)
             } else {
                 Ok(Vec::new())
             }

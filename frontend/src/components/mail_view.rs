@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use talentpost_shared::ParseStatus;
 
 use crate::api::ApiError;
-use crate::api::types::{MailAddress, MailMessage};
+use crate::api::generated as gql;
 use crate::components::labels;
 use crate::components::status::{ErrorView, Loading};
 use crate::components::time::Time;
@@ -21,12 +21,18 @@ enum Body {
     Source,
 }
 
+type MailAddress = gql::fragments::MailAddressFields;
+
+/// "Name <address>", or the address alone.
+fn display(address: &MailAddress) -> String {
+    match &address.name {
+        Some(name) => format!("{name} <{}>", address.address),
+        None => address.address.clone(),
+    }
+}
+
 fn address_list(addresses: &[MailAddress]) -> String {
-    addresses
-        .iter()
-        .map(MailAddress::display)
-        .collect::<Vec<_>>()
-        .join(", ")
+    addresses.iter().map(display).collect::<Vec<_>>().join(", ")
 }
 
 /// The raw source, which the page loads only once the reader opens its tab.
@@ -37,7 +43,7 @@ pub struct RawSource {
 }
 
 #[component]
-pub fn MailView(mail: MailMessage, raw_source: RawSource) -> impl IntoView {
+pub fn MailView(mail: gql::fragments::MailFields, raw_source: RawSource) -> impl IntoView {
     let i18n = use_i18n();
     let has_html = mail.view_url.is_some();
     let body = RwSignal::new(if has_html { Body::Html } else { Body::Text });
@@ -75,7 +81,7 @@ pub fn MailView(mail: MailMessage, raw_source: RawSource) -> impl IntoView {
             {unreadable}
             {automatic}
             <dl class="facts mail-headers">
-                {mail.from.clone().map(|from| view! { <dt>{t!(i18n, inbox_from)}</dt><dd data-testid="mail-from">{from.display()}</dd> })}
+                {mail.from.clone().map(|from| view! { <dt>{t!(i18n, inbox_from)}</dt><dd data-testid="mail-from">{display(&from)}</dd> })}
                 {(!mail.to.is_empty()).then(|| view! { <dt>{t!(i18n, mail_to)}</dt><dd>{address_list(&mail.to)}</dd> })}
                 {(!mail.cc.is_empty()).then(|| view! { <dt>{t!(i18n, mail_cc)}</dt><dd>{address_list(&mail.cc)}</dd> })}
                 {(!mail.reply_to.is_empty()).then(|| view! { <dt>{t!(i18n, mail_reply_to)}</dt><dd>{address_list(&mail.reply_to)}</dd> })}

@@ -4,14 +4,18 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use serde_json::{Value, json};
 use talentpost_shared::{MailSecurity, OauthAccountState, OauthProvider, OauthPurpose};
 
-use crate::api::types::{OauthAccount, OauthClient};
-use crate::api::{ApiError, ops};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::status::FormError;
 use crate::i18n::*;
+
+/// A Google or Microsoft connection, as every query that shows one selects it.
+pub type OauthAccount = gql::fragments::OauthAccountFields;
+/// An organisation's registration at a provider.
+pub type OauthClient = gql::fragments::OauthClientFields;
 
 /// Starts the connection and sends the browser to the provider; it comes back to the
 /// page the callback names. `reconnect` only changes the wording.
@@ -27,8 +31,14 @@ pub fn ConnectButton(
     let start = Action::new_local(move |_: &()| {
         let target = target_id.clone();
         async move {
-            match ops::start_oauth_connect(provider, purpose, target).await {
-                Ok(url) => {
+            let variables = gql::start_oauth_connect::Variables {
+                provider,
+                purpose,
+                target,
+            };
+            match api::run::<gql::StartOauthConnect>(variables).await {
+                Ok(data) => {
+                    let url = data.start_oauth_connect.url;
                     if let Some(window) = web_sys::window() {
                         let _ = window.location().set_href(&url);
                     }
@@ -60,7 +70,7 @@ pub fn OauthState(account: OauthAccount, on_changed: Callback<()>) -> impl IntoV
     let disconnect = Action::new_local(move |_: &()| {
         let id = id.clone();
         async move {
-            match ops::disconnect_oauth(id).await {
+            match api::run::<gql::DisconnectOauth>(gql::disconnect_oauth::Variables { id }).await {
                 Ok(_) => on_changed.run(()),
                 Err(e) => set_error.set(Some(e)),
             }
@@ -170,33 +180,25 @@ pub fn OauthClientForm(provider: OauthProvider, current: Option<OauthClient>, re
     let (error, set_error) = signal(None::<ApiError>);
     let (saved, set_saved) = signal(false);
     let save = Action::new_local(move |_: &()| {
-        let port = |value: String| value.trim().parse::<i32>().unwrap_or(0);
-        let mut input = json!({
-            "clientId": client_id.get_untracked(),
-            "authorizeUrl": authorize_url.get_untracked(),
-            "tokenUrl": token_url.get_untracked(),
-            "revokeUrl": revoke_url.get_untracked(),
-            "userinfoUrl": userinfo_url.get_untracked(),
-            "imapHost": imap_host.get_untracked(),
-            "imapPort": port(imap_port.get_untracked()),
-            "smtpHost": smtp_host.get_untracked(),
-            "smtpPort": port(smtp_port.get_untracked()),
-            "acceptInvalidCerts": accept_invalid.get_untracked(),
-        });
-        if provider == OauthProvider::Microsoft {
-            input["tenant"] = json!(tenant.get_untracked());
-        }
-        if let Some(security) = MailSecurity::parse(&smtp_security.get_untracked()) {
-            input["smtpSecurity"] = json!(security);
-        }
+        let port = |value: String| Some(i64::from(value.trim().parse::<i32>().unwrap_or(0)));
         let secret_text = secret.get_untracked();
-        input["clientSecret"] = if secret_text.is_empty() {
-            Value::Null
-        } else {
-            json!(secret_text)
+        let input = gql::set_oauth_client::OauthClientInput {
+            client_id: Some(client_id.get_untracked()),
+            client_secret: (!secret_text.is_empty()).then_some(secret_text),
+            tenant: (provider == OauthProvider::Microsoft).then(|| tenant.get_untracked()),
+            authorize_url: Some(authorize_url.get_untracked()),
+            token_url: Some(token_url.get_untracked()),
+            revoke_url: Some(revoke_url.get_untracked()),
+            userinfo_url: Some(userinfo_url.get_untracked()),
+            imap_host: Some(imap_host.get_untracked()),
+            imap_port: port(imap_port.get_untracked()),
+            smtp_host: Some(smtp_host.get_untracked()),
+            smtp_port: port(smtp_port.get_untracked()),
+            smtp_security: MailSecurity::parse(&smtp_security.get_untracked()),
+            accept_invalid_certs: Some(accept_invalid.get_untracked()),
         };
         async move {
-            match ops::set_oauth_client(provider, input).await {
+            match api::run::<gql::SetOauthClient>(gql::set_oauth_client::Variables { provider, input }).await {
                 Ok(_) => {
                     set_error.set(None);
                     set_saved.set(true);

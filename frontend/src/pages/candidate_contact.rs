@@ -3,19 +3,22 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use serde_json::json;
 use talentpost_shared::ContactMedium;
 use wasm_bindgen::JsCast;
 
-use crate::api::ApiError;
+use crate::api::generated as gql;
 use crate::api::live::LiveInbox;
-use crate::api::ops::{self, ComposedMail};
-use crate::api::types::{Application, ContactEvent};
+use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::Time;
 use crate::i18n::*;
 use crate::pages::outbox::OutboxStatusView;
+
+/// An application of the candidate, as the candidate view reads it.
+type Application = gql::candidate::CandidateCandidateApplications;
+/// A history entry with its mail's delivery status (for sent mail).
+type ContactEvent = gql::contact_history::ContactHistoryContactHistory;
 
 /// What subjects and bodies can use (the server names an unknown one).
 const PLACEHOLDERS: &[&str] = &[
@@ -46,7 +49,8 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>) -> i
     let history = LocalResource::new(move || {
         refresh.track();
         live.outbox_version.track();
-        ops::contact_history(id_for_history.clone())
+        let id = id_for_history.clone();
+        async move { api::run::<gql::ContactHistory>(gql::contact_history::Variables { id }).await }
     });
     let filter = RwSignal::new(None::<ContactMedium>);
     let composing = RwSignal::new(false);
@@ -61,7 +65,7 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>) -> i
                 <h2>{t!(i18n, history_title)}</h2>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let last = history.await.ok().and_then(|history| history.last_contact_at);
+                        let last = history.await.ok().and_then(|history| history.candidate.last_contact_at);
                         view! {
                             <span class="muted" data-testid="last-contact">{t!(i18n, history_last_contact)}": "
                                 {match last { Some(at) => view! { <Time at/> }.into_any(), None => t!(i18n, history_never).into_any() }}</span>
@@ -92,8 +96,8 @@ pub fn ContactSection(candidate_id: String, applications: Vec<Application>) -> i
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
-                        let entries: Vec<ContactEvent> = history.await?.entries;
-                        let shown: Vec<ContactEvent> = entries.into_iter().filter(|e| filter.get().is_none_or(|m| m == e.medium)).collect();
+                        let entries: Vec<ContactEvent> = history.await?.contact_history;
+                        let shown: Vec<ContactEvent> = entries.into_iter().filter(|e| filter.get().is_none_or(|m| m == e.contact_event_fields.medium)).collect();
                         let on_reply = Callback::new(move |target: (String, String)| { replying.set(Some(target)); composing.set(true); });
                         Ok::<_, ApiError>(view! { <HistoryList entries=shown on_reply/> })
                     })}
@@ -113,8 +117,9 @@ fn HistoryList(entries: Vec<ContactEvent>, on_reply: Callback<(String, String)>)
     let items = entries
         .into_iter()
         .map(|entry| {
+            let mail = entry.outbox_message.map(|message| view! { <OutboxStatusView message/> });
+            let entry = entry.contact_event_fields;
             let medium = entry.medium;
-            let mail = entry.outbox_message.clone().map(|message| view! { <OutboxStatusView message/> });
             let subject_text = entry.subject.clone().unwrap_or_default();
             let received = entry.inbox_item_id.clone().map(|id| {
                 let target = (id.clone(), subject_text.clone());
@@ -157,17 +162,32 @@ fn ComposeForm(
     let files = RwSignal::new_local(Vec::<web_sys::File>::new());
     let (error, set_error) = signal(None::<ApiError>);
     let send = Action::new_local(move |_: &()| {
-        let mail = ComposedMail {
+        let attachments = files.get_untracked();
+        let to = to.get_untracked();
+        let input = gql::inputs::SendMessageInput {
             candidate_id: candidate_id.clone(),
             application_id: Some(application.get_untracked()).filter(|id| !id.is_empty()),
-            to: to.get_untracked(),
+            // Empty: the server picks the candidate's address.
+            to: Some(to).filter(|to| !to.trim().is_empty()),
             subject: subject.get_untracked(),
             body: body.get_untracked(),
-            attachments: files.get_untracked(),
+            // One null per file; the files travel in the multipart body at these paths.
+            attachments: vec![(); attachments.len()],
             in_reply_to_inbox_item_id: answered.clone(),
         };
         async move {
-            match ops::send_message(mail).await {
+            let variables = gql::send_message::Variables { input };
+            let result = if attachments.is_empty() {
+                api::run::<gql::SendMessage>(variables).await
+            } else {
+                let files: Vec<(String, web_sys::File)> = attachments
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, file)| (format!("variables.input.attachments.{index}"), file))
+                    .collect();
+                api::run_with_files::<gql::SendMessage>(variables, &files).await
+            };
+            match result {
                 Ok(_) => on_sent.run(()),
                 Err(e) => set_error.set(Some(e)),
             }
@@ -221,21 +241,20 @@ fn ContactForm(candidate_id: String, on_saved: Callback<()>) -> impl IntoView {
     let save = Action::new_local(move |_: &()| {
         // The browser gives local time without a zone; the server wants an instant.
         let occurred = when.get_untracked();
-        let occurred_at = if occurred.is_empty() {
-            serde_json::Value::Null
-        } else {
+        let occurred_at = (!occurred.is_empty()).then(|| {
             let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&occurred));
-            json!(String::from(date.to_iso_string()))
-        };
-        let input = json!({
-            "candidateId": candidate_id.clone(),
-            "medium": medium.get_untracked(),
-            "occurredAt": occurred_at,
-            "subject": subject.get_untracked(),
-            "note": note.get_untracked(),
+            String::from(date.to_iso_string())
         });
+        let input = gql::inputs::ContactEventInput {
+            candidate_id: candidate_id.clone(),
+            application_id: None,
+            medium: medium.get_untracked(),
+            occurred_at,
+            subject: Some(subject.get_untracked()),
+            note: Some(note.get_untracked()),
+        };
         async move {
-            match ops::add_contact_event(input).await {
+            match api::run::<gql::AddContactEvent>(gql::add_contact_event::Variables { input }).await {
                 Ok(_) => on_saved.run(()),
                 Err(e) => set_error.set(Some(e)),
             }

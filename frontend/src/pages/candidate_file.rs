@@ -6,14 +6,26 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use talentpost_shared::{ApplicationStatus, DuplicateStatus};
 
-use crate::api::types::{Application, Document, DuplicateSet};
-use crate::api::{ApiError, ops};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::components::documents::DocumentList;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::{self, Time};
 use crate::components::toast::saved;
 use crate::i18n::*;
+use crate::pages::nurturing::preview_form_letter;
+
+/// One application as the candidate file lists it.
+pub type Application = gql::candidate::CandidateCandidateApplications;
+type Document = gql::fragments::DocumentFields;
+type DuplicateSet = gql::fragments::DuplicateSetFields;
+
+/// The first page of job openings, for the opening pickers.
+pub async fn job_openings() -> Result<Vec<gql::fragments::JobOpeningFields>, ApiError> {
+    let data = api::run::<gql::JobOpenings>(gql::job_openings::Variables { after: None }).await?;
+    Ok(data.job_openings.edges.into_iter().map(|edge| edge.node).collect())
+}
 
 #[component]
 pub fn ApplicationsSection(
@@ -26,7 +38,7 @@ pub fn ApplicationsSection(
     let change = Action::new_local(move |(id, status): &(String, ApplicationStatus)| {
         let (id, status) = (id.clone(), *status);
         async move {
-            match ops::set_application_status(id, status).await {
+            match api::run::<gql::SetApplicationStatus>(gql::set_application_status::Variables { id, status }).await {
                 Ok(_) => {
                     set_error.set(None);
                     saved(i18n);
@@ -36,12 +48,16 @@ pub fn ApplicationsSection(
             }
         }
     });
-    let openings = LocalResource::new(move || ops::job_openings(None));
+    let openings = LocalResource::new(job_openings);
     let adding = RwSignal::new(None::<String>);
     let add = Action::new_local(move |opening: &Option<String>| {
         let (candidate_id, opening) = (candidate_id.clone(), opening.clone());
         async move {
-            match ops::create_application(candidate_id, opening).await {
+            let variables = gql::create_application::Variables {
+                c: candidate_id,
+                o: opening,
+            };
+            match api::run::<gql::CreateApplication>(variables).await {
                 Ok(_) => {
                     set_error.set(None);
                     adding.set(None);
@@ -86,7 +102,7 @@ pub fn ApplicationsSection(
             <div class="actions">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let openings = openings.await.map(|p| p.edges.into_iter().map(|e| e.node).collect::<Vec<_>>()).unwrap_or_default();
+                        let openings = openings.await.unwrap_or_default();
                         view! {
                             <select data-testid="new-application-opening" aria-label=move || t_string!(i18n, application_add).to_string() on:change=move |ev| adding.set(Some(event_target_value(&ev)))>
                                 <option value="">{t!(i18n, inbox_unsolicited)}</option>
@@ -142,7 +158,7 @@ fn DuplicateSetCard(set: DuplicateSet, keep: Option<String>, on_changed: Callbac
         let target = target.clone();
         let sources: Vec<String> = member_ids.iter().filter(|id| **id != target).cloned().collect();
         async move {
-            match ops::merge_candidates(target, sources).await {
+            match api::run::<gql::MergeCandidates>(gql::merge_candidates::Variables { t: target, s: sources }).await {
                 Ok(_) => {
                     saved(i18n);
                     on_changed.run(())
@@ -155,8 +171,18 @@ fn DuplicateSetCard(set: DuplicateSet, keep: Option<String>, on_changed: Callbac
     let decide = Action::new_local(move |confirm: &bool| {
         let (set_id, confirm) = (set_id.clone(), *confirm);
         async move {
-            match ops::decide_duplicate(set_id, confirm).await {
-                Ok(_) => on_changed.run(()),
+            // The verdict: the same person (confirm) or not (dismiss).
+            let result = if confirm {
+                api::run::<gql::ConfirmDuplicate>(gql::confirm_duplicate::Variables { id: set_id })
+                    .await
+                    .map(drop)
+            } else {
+                api::run::<gql::DismissDuplicate>(gql::dismiss_duplicate::Variables { id: set_id })
+                    .await
+                    .map(drop)
+            };
+            match result {
+                Ok(()) => on_changed.run(()),
                 Err(e) => set_error.set(Some(e)),
             }
         }
@@ -205,7 +231,12 @@ pub fn DuplicatesPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let sets = LocalResource::new(move || {
         refresh.track();
-        ops::duplicate_sets(status.get())
+        let status = status.get();
+        async move {
+            api::run::<gql::DuplicateSets>(gql::duplicate_sets::Variables { status: Some(status) })
+                .await
+                .map(|data| data.duplicate_sets)
+        }
     });
     let on_changed = Callback::new(move |()| refresh.update(|n| *n += 1));
     view! {
@@ -248,7 +279,11 @@ pub fn FormLetterSection(
     done: RwSignal<Option<bool>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let letters = LocalResource::new(ops::form_letters);
+    let letters = LocalResource::new(|| async {
+        api::run::<gql::FormLetters>(gql::form_letters::Variables)
+            .await
+            .map(|data| data.form_letters)
+    });
     let letter = RwSignal::new(String::new());
     let application = RwSignal::new(applications.first().map(|a| a.id.clone()).unwrap_or_default());
     let (error, set_error) = signal(None::<ApiError>);
@@ -261,7 +296,7 @@ pub fn FormLetterSection(
         let (candidate, chosen) = (id_preview.clone(), chosen());
         async move {
             match chosen {
-                Some((letter, application)) => ops::preview_form_letter(letter, candidate, application).await.map(Some),
+                Some((letter, application)) => preview_form_letter(letter, candidate, application).await.map(Some),
                 None => Ok(None),
             }
         }
@@ -272,7 +307,15 @@ pub fn FormLetterSection(
             let Some((letter, application)) = chosen else {
                 return;
             };
-            match ops::send_form_letter(letter, candidate, application).await {
+            let variables = gql::send_form_letter::Variables {
+                id: letter,
+                c: candidate,
+                a: application,
+            };
+            match api::run::<gql::SendFormLetter>(variables)
+                .await
+                .map(|data| data.send_form_letter)
+            {
                 Ok(sent) => {
                     set_error.set(None);
                     done.set(Some(sent.documented_only));

@@ -3,15 +3,45 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use talentpost_shared::{CandidateStatus, SourceMedium};
 
-use crate::api::ApiError;
-use crate::api::ops::{self, CandidateForm, CandidateListFilter};
-use crate::api::types::Candidate;
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::{time, toast};
 use crate::i18n::*;
 use crate::pages::candidate_contact::ContactSection;
-use crate::pages::candidate_file::{ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection};
+use crate::pages::candidate_file::{
+    ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection, job_openings,
+};
+
+type Candidate = gql::fragments::CandidateFields;
+
+/// What the candidate list is narrowed to; empty fields do not filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct CandidateListFilter {
+    search: String,
+    status: Option<CandidateStatus>,
+    in_talent_pool: Option<bool>,
+    job_opening_id: Option<String>,
+    source: Option<SourceMedium>,
+}
+
+async fn candidate_page(
+    filter: CandidateListFilter,
+    first: i64,
+    after: Option<String>,
+) -> Result<gql::candidates::CandidatesCandidates, ApiError> {
+    let variables = gql::candidates::Variables {
+        search: Some(filter.search),
+        status: filter.status,
+        pool: filter.in_talent_pool,
+        opening: filter.job_opening_id,
+        source: filter.source,
+        first: Some(first),
+        after,
+    };
+    Ok(api::run::<gql::Candidates>(variables).await?.candidates)
+}
 
 #[component]
 pub fn CandidatesPage() -> impl IntoView {
@@ -32,9 +62,9 @@ pub fn CandidatesPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let list = LocalResource::new(move || {
         refresh.track();
-        ops::candidates(filter.get(), 50, current_after())
+        candidate_page(filter.get(), 50, current_after())
     });
-    let openings = LocalResource::new(move || ops::job_openings(None));
+    let openings = LocalResource::new(job_openings);
     let creating = RwSignal::new(false);
     let on_saved = Callback::new(move |_: Candidate| {
         creating.set(false);
@@ -81,7 +111,7 @@ pub fn CandidatesPage() -> impl IntoView {
                 </select>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let openings = openings.await.map(|page| page.edges.into_iter().map(|e| e.node).collect::<Vec<_>>()).unwrap_or_default();
+                        let openings = openings.await.unwrap_or_default();
                         view! {
                             <select data-testid="filter-opening" aria-label=move || t_string!(i18n, filter_label_opening).to_string() on:change=move |ev| filter.update(|f| {
                                 let value = event_target_value(&ev);
@@ -136,7 +166,7 @@ pub fn CandidatesPage() -> impl IntoView {
                                 *made_for = current;
                                 *stack = vec![None];
                             }
-                            stack.push(page.end_cursor());
+                            stack.push(page.edges.last().map(|edge| edge.cursor.clone()));
                         })
                     }>
                     {t!(i18n, next_page)}</button>
@@ -152,7 +182,12 @@ pub fn CandidatePage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let candidate = LocalResource::new(move || {
         refresh.track();
-        ops::candidate(params.read().get("id").unwrap_or_default())
+        let id = params.read().get("id").unwrap_or_default();
+        async move {
+            api::run::<gql::Candidate>(gql::candidate::Variables { id })
+                .await
+                .map(|data| data.candidate)
+        }
     });
     let editing = RwSignal::new(false);
     let changed = Callback::new(move |()| refresh.update(|n| *n += 1));
@@ -163,10 +198,11 @@ pub fn CandidatePage() -> impl IntoView {
             <Transition fallback=Loading>
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
-                        let c = candidate.await?;
+                        let file = candidate.await?;
+                        let c = file.candidate_fields;
                         let status = c.status;
-                        let applications = c.applications.clone();
-                        let contact_applications = c.applications.clone();
+                        let applications = file.applications.clone();
+                        let contact_applications = file.applications;
                         let for_editor = c.clone();
                         Ok::<_, ApiError>(view! {
                             <article class="card">
@@ -186,10 +222,10 @@ pub fn CandidatePage() -> impl IntoView {
                                     <dt>{t!(i18n, candidate_status)}</dt><dd>{move || labels::candidate_status(i18n, status)}</dd>
                                     <dt>{t!(i18n, candidate_pool)}</dt><dd>{if c.in_talent_pool { "✓" } else { "–" }}</dd>
                                 </dl>
-                                <DuplicatesSection candidate_id=c.id.clone() sets=c.duplicate_sets.clone() on_changed=changed/>
+                                <DuplicatesSection candidate_id=c.id.clone() sets=file.duplicate_sets on_changed=changed/>
                                 <ApplicationsSection candidate_id=c.id.clone() applications=applications.clone() on_changed=changed/>
                                 <FormLetterSection candidate_id=c.id.clone() applications on_changed=changed done=letter_sent/>
-                                <DocumentsSection documents=c.documents.clone()/>
+                                <DocumentsSection documents=file.documents/>
                                 <ContactSection candidate_id=c.id.clone() applications=contact_applications/>
                             </article>
                         })
@@ -218,26 +254,53 @@ fn CandidateEditor(
     let status = RwSignal::new(candidate.as_ref().map(|c| c.status).unwrap_or(CandidateStatus::Active));
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {
-        let form = CandidateForm {
-            first_name: first_name.get_untracked(),
-            last_name: last_name.get_untracked(),
-            emails: emails
-                .get_untracked()
-                .split([',', ';', ' '])
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            phone: phone.get_untracked(),
-            birthday: birthday.get_untracked(),
-            in_talent_pool: pool.get_untracked(),
-            status: status.get_untracked(),
-        };
+        let emails: Vec<String> = emails
+            .get_untracked()
+            .split([',', ';', ' '])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect();
+        // Every field is sent; an empty birthday is null.
+        let (first_name, last_name, phone, in_talent_pool, status) = (
+            first_name.get_untracked(),
+            last_name.get_untracked(),
+            phone.get_untracked(),
+            pool.get_untracked(),
+            status.get_untracked(),
+        );
+        let birthday = Some(birthday.get_untracked()).filter(|day| !day.is_empty());
         let existing_id = existing_id.clone();
         async move {
             let result = match existing_id {
-                Some(id) => ops::update_candidate(id, form).await,
-                None => ops::create_candidate(form).await,
+                Some(id) => {
+                    let input = gql::inputs::UpdateCandidateInput {
+                        first_name: Some(first_name),
+                        last_name: Some(last_name),
+                        emails: Some(emails),
+                        phone: Some(phone),
+                        birthday,
+                        in_talent_pool: Some(in_talent_pool),
+                        status: Some(status),
+                    };
+                    api::run::<gql::UpdateCandidate>(gql::update_candidate::Variables { id, input })
+                        .await
+                        .map(|data| data.update_candidate)
+                }
+                None => {
+                    let input = gql::inputs::CreateCandidateInput {
+                        first_name,
+                        last_name,
+                        emails,
+                        phone: Some(phone),
+                        birthday,
+                        in_talent_pool,
+                        status: Some(status),
+                    };
+                    api::run::<gql::CreateCandidate>(gql::create_candidate::Variables { input })
+                        .await
+                        .map(|data| data.create_candidate)
+                }
             };
             match result {
                 Ok(candidate) => {

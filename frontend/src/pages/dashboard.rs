@@ -2,15 +2,17 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use talentpost_shared::{DashboardPeriod, InboxMedium, SourceMedium};
 
+use crate::api::generated as gql;
 use crate::api::live::LiveInbox;
-use crate::api::types::Dashboard;
-use crate::api::{ApiError, ops};
+use crate::api::{self, ApiError};
 use crate::app::Session;
 use crate::components::charts::{RateBars, RateRow, Series, StackedBars};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, Loading};
 use crate::components::time;
 use crate::i18n::*;
+
+type Dashboard = gql::dashboard::DashboardDashboard;
 
 /// One colour per source, the same in every chart.
 fn color(source: SourceMedium) -> &'static str {
@@ -32,7 +34,12 @@ pub fn DashboardPage() -> impl IntoView {
     let period = RwSignal::new(DashboardPeriod::Month);
     let figures = LocalResource::new(move || {
         live.version.track();
-        ops::dashboard(period.get())
+        let p = Some(period.get());
+        async move {
+            api::run::<gql::Dashboard>(gql::dashboard::Variables { p })
+                .await
+                .map(|data| data.dashboard)
+        }
     });
     let tiles = move || {
         InboxMedium::ALL
@@ -82,7 +89,7 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Figures(figures: Dashboard) -> impl IntoView {
     let i18n = use_i18n();
-    let kpi = |testid: &'static str, value: u64, label: String, href: Option<&'static str>| {
+    let kpi = |testid: &'static str, value: i64, label: String, href: Option<&'static str>| {
         let body = view! { <span class="tile-count">{value}</span><span class="tile-label">{label}</span> };
         match href {
             Some(href) => view! { <A href=href attr:class="tile" attr:data-testid=testid>{body}</A> }.into_any(),
@@ -110,7 +117,11 @@ fn Figures(figures: Dashboard) -> impl IntoView {
         .map(|s| Series {
             label: labels::source_medium(i18n, s.source),
             color: color(s.source),
-            values: s.counts.clone(),
+            values: s
+                .counts
+                .iter()
+                .map(|&count| u64::try_from(count).unwrap_or(0))
+                .collect(),
         })
         .collect();
     let rows: Vec<RateRow> = figures

@@ -6,9 +6,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use talentpost_shared::{InboxMedium, InboxState, SuggestionReason};
 
+use crate::api::generated as gql;
 use crate::api::live::LiveInbox;
-use crate::api::types::{Candidate, Connection, InboxItem};
-use crate::api::{ApiError, ops};
+use crate::api::{self, ApiError};
 use crate::app::Session;
 use crate::components::documents::DocumentList;
 use crate::components::labels;
@@ -21,6 +21,50 @@ use crate::components::toast::{ToastLink, Toasts, Undo, typing};
 use crate::i18n::*;
 
 const PAGE_SIZES: [u32; 3] = [25, 50, 100];
+
+/// A row of the inbox (also what an import returns).
+type Item = gql::fragments::InboxItemFields;
+/// One page of the inbox.
+type Page = gql::inbox_items::InboxItemsInboxItems;
+/// One item with its message, documents and mail.
+type Detail = gql::inbox_item::InboxItemInboxItem;
+/// Who an item went to after a take-over or an assignment.
+type Assignment = gql::fragments::InboxAssignmentFields;
+
+/// One page of a channel's items in one state, after the cursor `after`.
+async fn inbox_items(
+    medium: InboxMedium,
+    state: InboxState,
+    first: u32,
+    after: Option<String>,
+) -> Result<Page, ApiError> {
+    let variables = gql::inbox_items::Variables {
+        medium: Some(medium),
+        state: Some(state),
+        first: Some(i64::from(first)),
+        after,
+    };
+    Ok(api::run::<gql::InboxItems>(variables).await?.inbox_items)
+}
+
+fn nodes(page: &Page) -> impl Iterator<Item = &Item> {
+    page.edges.iter().map(|edge| &edge.node)
+}
+
+fn end_cursor(page: &Page) -> Option<String> {
+    page.edges.last().map(|edge| edge.cursor.clone())
+}
+
+async fn restore_inbox_items(ids: Vec<String>) -> Result<(), ApiError> {
+    api::run::<gql::RestoreInboxItems>(gql::restore_inbox_items::Variables { ids }).await?;
+    Ok(())
+}
+
+/// The stored mail as text (first MiB), loaded only when the reader asks for it.
+async fn raw_source(id: String) -> Result<String, ApiError> {
+    let data = api::run::<gql::RawSource>(gql::raw_source::Variables { id }).await?;
+    Ok(data.inbox_item.mail.map(|mail| mail.raw_source).unwrap_or_default())
+}
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
@@ -63,12 +107,12 @@ pub fn InboxPage() -> impl IntoView {
         let after = current_after();
         live.version.track();
         refresh.track();
-        ops::inbox_items(medium, state, first, after)
+        inbox_items(medium, state, first, after)
     });
     // Only what is on the screen can stay selected (items vanish when others delete them).
     Effect::new(move |_| {
         if let Some(Ok(page)) = items.get() {
-            let visible: BTreeSet<String> = page.nodes().map(|item| item.id.clone()).collect();
+            let visible: BTreeSet<String> = nodes(&page).map(|item| item.id.clone()).collect();
             selected.update(|s| s.retain(|id| visible.contains(id)));
         }
     });
@@ -79,9 +123,11 @@ pub fn InboxPage() -> impl IntoView {
         let (ids, restore) = (ids.clone(), *restore);
         async move {
             let result = if restore {
-                ops::restore_inbox_items(ids.clone()).await
+                restore_inbox_items(ids.clone()).await
             } else {
-                ops::delete_inbox_items(ids.clone()).await
+                api::run::<gql::DeleteInboxItems>(gql::delete_inbox_items::Variables { ids: ids.clone() })
+                    .await
+                    .map(|_| ())
             };
             match result {
                 Ok(_) => {
@@ -96,7 +142,7 @@ pub fn InboxPage() -> impl IntoView {
                         let undo: Undo = Arc::new(move || {
                             let ids = ids.clone();
                             leptos::task::spawn_local(async move {
-                                match ops::restore_inbox_items(ids.clone()).await {
+                                match restore_inbox_items(ids.clone()).await {
                                     Ok(_) => {
                                         toasts.success(
                                             t_string!(i18n, toast_restored)
@@ -125,8 +171,13 @@ pub fn InboxPage() -> impl IntoView {
     let take_over = Action::new_local(move |ids: &Vec<String>| {
         let ids = ids.clone();
         async move {
-            match ops::take_over_inbox_items(ids.clone(), None).await {
-                Ok(done) => {
+            let variables = gql::take_over_inbox_items::Variables {
+                ids: ids.clone(),
+                o: None,
+            };
+            match api::run::<gql::TakeOverInboxItems>(variables).await {
+                Ok(data) => {
+                    let done = data.take_over_inbox_items;
                     selected.set(BTreeSet::new());
                     set_action_error.set(None);
                     refresh.update(|n| *n += 1);
@@ -142,8 +193,10 @@ pub fn InboxPage() -> impl IntoView {
     let import = Action::new_local(move |file: &web_sys::File| {
         let (file, navigate) = (file.clone(), navigate.clone());
         async move {
-            match ops::import_mail(file).await {
-                Ok(item) => {
+            let files = [("variables.file".to_owned(), file)];
+            match api::run_with_files::<gql::ImportMail>(gql::import_mail::Variables { file: () }, &files).await {
+                Ok(data) => {
+                    let item: Item = data.import_mail;
                     set_action_error.set(None);
                     navigate(&format!("/inbox/{}", item.id), Default::default());
                 }
@@ -295,7 +348,7 @@ pub fn InboxPage() -> impl IntoView {
                                     *current = key;
                                     *stack = vec![None];
                                 }
-                                stack.push(page.end_cursor());
+                                stack.push(end_cursor(&page));
                             });
                         }
                     }>{t!(i18n, next_page)}</button>
@@ -305,13 +358,13 @@ pub fn InboxPage() -> impl IntoView {
 }
 
 #[component]
-fn InboxTable(page: Connection<InboxItem>, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
+fn InboxTable(page: Page, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
     let i18n = use_i18n();
     if page.edges.is_empty() {
         return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, inbox_empty).to_string())/> }
             .into_any();
     }
-    let ids: Vec<String> = page.nodes().map(|item| item.id.clone()).collect();
+    let ids: Vec<String> = nodes(&page).map(|item| item.id.clone()).collect();
     let all_ids = ids.clone();
     let all_selected = move || !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)));
     let rows = page
@@ -347,7 +400,7 @@ fn InboxTable(page: Connection<InboxItem>, selected: RwSignal<BTreeSet<String>>)
 }
 
 #[component]
-fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
+fn InboxRow(item: Item, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
     let id = item.id.clone();
@@ -392,7 +445,13 @@ fn InboxRow(item: InboxItem, selected: RwSignal<BTreeSet<String>>) -> impl IntoV
 pub fn InboxItemPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let item = LocalResource::new(move || ops::inbox_item(params.read().get("id").unwrap_or_default()));
+    let item = LocalResource::new(move || {
+        let id = params.read().get("id").unwrap_or_default();
+        async move {
+            let data = api::run::<gql::InboxItem>(gql::inbox_item::Variables { id }).await?;
+            Ok::<Detail, ApiError>(data.inbox_item)
+        }
+    });
     // j/k move to the next or previous item of the list this one is in (its channel
     // and state), in the inbox's order; e does what the primary button says. One
     // listener for the page: the take-over panel is rebuilt with every item.
@@ -411,16 +470,17 @@ pub fn InboxItemPage() -> impl IntoView {
         let Some(Ok(current)) = item.get_untracked() else {
             return;
         };
+        let current = current.inbox_item_fields;
         if typing(&ev) {
             return;
         }
         ev.prevent_default();
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            let Ok(page) = ops::inbox_items(current.medium, current.state, 100, None).await else {
+            let Ok(page) = inbox_items(current.medium, current.state, 100, None).await else {
                 return;
             };
-            let ids: Vec<String> = page.nodes().map(|listed| listed.id.clone()).collect();
+            let ids: Vec<String> = nodes(&page).map(|listed| listed.id.clone()).collect();
             let neighbour = ids
                 .iter()
                 .position(|id| *id == current.id)
@@ -433,7 +493,7 @@ pub fn InboxItemPage() -> impl IntoView {
     });
     on_cleanup(move || keys.remove());
     let back = move || match item.get() {
-        Some(Ok(current)) => format!("/inbox?medium={}", current.medium.as_str()),
+        Some(Ok(current)) => format!("/inbox?medium={}", current.inbox_item_fields.medium.as_str()),
         _ => "/inbox".to_owned(),
     };
     view! {
@@ -452,15 +512,21 @@ pub fn InboxItemPage() -> impl IntoView {
 }
 
 #[component]
-fn InboxItemView(item: InboxItem) -> impl IntoView {
+fn InboxItemView(item: Detail) -> impl IntoView {
     let i18n = use_i18n();
+    let Detail {
+        inbox_item_fields: item,
+        message,
+        legal_entity,
+        documents,
+        mail,
+    } = item;
     let medium = item.medium;
     let title = if item.subject.is_empty() {
         item.job_opening.as_ref().map(|o| o.title.clone())
     } else {
         Some(item.subject.clone())
     };
-    let documents = item.documents.clone();
     let unassigned = item.state == InboxState::Unassigned;
     let item_id = item.id.clone();
     view! {
@@ -477,34 +543,34 @@ fn InboxItemView(item: InboxItem) -> impl IntoView {
             </header>
             <dl class="facts">
                 // A mail shows its own From with the other headers below.
-                {item.mail.is_none().then(|| view! {
+                {mail.is_none().then(|| view! {
                     <dt>{t!(i18n, inbox_from)}</dt>
                     <dd>{item.sender_name.clone().unwrap_or_default()} " " {item.sender_email.clone().map(|e| format!("<{e}>")).unwrap_or_default()}</dd>
                 })}
                 {item.sender_phone.clone().map(|p| view! { <dt>{t!(i18n, inbox_phone)}</dt><dd>{p}</dd> })}
                 <dt>{t!(i18n, inbox_received)}</dt>
                 <dd><Time at=item.received_at.clone()/></dd>
-                {item.legal_entity.clone().map(|e| view! { <dt>{t!(i18n, inbox_legal_entity)}</dt><dd>{e.name}</dd> })}
+                {legal_entity.clone().map(|e| view! { <dt>{t!(i18n, inbox_legal_entity)}</dt><dd>{e.name}</dd> })}
                 {item.job_opening.clone().map(|o| view! { <dt>{t!(i18n, inbox_job_opening)}</dt><dd>{o.title}</dd> })}
                 {item.matched_candidate.clone().map(|c| view! {
                     <dt>{t!(i18n, nav_candidates)}</dt>
                     <dd><A href=format!("/candidates/{}", c.id)>{c.full_name}</A></dd>
                 })}
             </dl>
-            {match item.mail.clone() {
+            {match mail.clone() {
                 Some(mail) => {
                     let item_id = item.id.clone();
                     let wanted = RwSignal::new(false);
                     let text = LocalResource::new(move || {
                         let (item_id, wanted) = (item_id.clone(), wanted.get());
-                        async move { if wanted { ops::raw_source(item_id).await.map(Some) } else { Ok(None) } }
+                        async move { if wanted { raw_source(item_id).await.map(Some) } else { Ok(None) } }
                     });
                     view! { <MailView mail raw_source=RawSource { wanted, text }/> }.into_any()
                 }
                 None => view! {
                     <section>
                         <h2>{t!(i18n, inbox_message)}</h2>
-                        <pre class="message">{item.message.clone().or(item.preview.clone()).unwrap_or_default()}</pre>
+                        <pre class="message">{message.clone().or(item.preview.clone()).unwrap_or_default()}</pre>
                     </section>
                 }.into_any(),
             }}
@@ -527,18 +593,27 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     let toasts = expect_context::<Toasts>();
     let (error, set_error) = signal(None::<ApiError>);
     let opening = RwSignal::new(String::new());
-    let openings = LocalResource::new(move || ops::job_openings(None));
+    let openings = LocalResource::new(move || async move {
+        let data = api::run::<gql::JobOpenings>(gql::job_openings::Variables { after: None }).await?;
+        Ok::<_, ApiError>(data.job_openings)
+    });
     let id_for_suggestions = item_id.clone();
-    let suggestions = LocalResource::new(move || ops::candidate_suggestions(id_for_suggestions.clone()));
+    let suggestions = LocalResource::new(move || {
+        let id = id_for_suggestions.clone();
+        async move {
+            let data = api::run::<gql::CandidateSuggestions>(gql::candidate_suggestions::Variables { id }).await?;
+            Ok::<_, ApiError>(data.candidate_suggestions)
+        }
+    });
     let search = RwSignal::new(String::new());
-    let found = LocalResource::new(move || ops::search_candidates(search.get(), 10));
+    let found = LocalResource::new(move || api::search_candidates(search.get(), 10));
     // Corrections of the names, for items that do not state them (an SMS, "jobs@…").
     let first_name = RwSignal::new(String::new());
     let last_name = RwSignal::new(String::new());
     // Done with this item: on to the next unassigned one of the same channel, with a
     // toast that leads to the candidate.
     let current = item_id.clone();
-    let next_item = move |done: crate::api::types::InboxAssignment, taken_over: bool| {
+    let next_item = move |done: Assignment, taken_over: bool| {
         let (navigate, current) = (navigate.clone(), current.clone());
         async move {
             announce_assignment(
@@ -547,10 +622,10 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
                 std::slice::from_ref(&done),
                 taken_over.then(|| current.clone()),
             );
-            let next = ops::inbox_items(medium, InboxState::Unassigned, 2, None)
+            let next = inbox_items(medium, InboxState::Unassigned, 2, None)
                 .await
                 .ok()
-                .and_then(|page| page.nodes().map(|item| item.id.clone()).find(|id| *id != current));
+                .and_then(|page| nodes(&page).map(|item| item.id.clone()).find(|id| *id != current));
             match next {
                 Some(id) => navigate(&format!("/inbox/{id}"), Default::default()),
                 None => navigate(&format!("/inbox?medium={}", medium.as_str()), Default::default()),
@@ -563,14 +638,18 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     let take = Action::new_local(move |_: &()| {
         let (id, open) = (id_take.clone(), open_take.clone());
         let given = |value: RwSignal<String>| Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty());
-        let input = ops::TakeOver {
+        // Empty means "as the item says".
+        let input = gql::inputs::TakeOverInput {
             job_opening_id: given(opening),
             first_name: given(first_name),
             last_name: given(last_name),
+            email: None,
+            phone: None,
         };
         async move {
-            match ops::take_over_inbox_item(id, input).await {
-                Ok(done) => open(done, true).await,
+            let variables = gql::take_over_inbox_item::Variables { id, input: Some(input) };
+            match api::run::<gql::TakeOverInboxItem>(variables).await {
+                Ok(data) => open(data.take_over_inbox_item, true).await,
                 Err(e) => set_error.set(Some(e)),
             }
         }
@@ -578,13 +657,14 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     let assign = Action::new_local(move |candidate_id: &String| {
         let (id, candidate_id, open) = (item_id.clone(), candidate_id.clone(), next_item.clone());
         async move {
-            match ops::assign_inbox_item(id, candidate_id).await {
-                Ok(done) => open(done, false).await,
+            let variables = gql::assign_inbox_item::Variables { id, c: candidate_id };
+            match api::run::<gql::AssignInboxItem>(variables).await {
+                Ok(data) => open(data.assign_inbox_item, false).await,
                 Err(e) => set_error.set(Some(e)),
             }
         }
     });
-    let candidate_row = move |c: Candidate, reasons: Option<String>| {
+    let candidate_row = move |c: gql::fragments::CandidateFields, reasons: Option<String>| {
         let id = c.id.clone();
         view! {
             <li data-testid="suggestion">
@@ -734,7 +814,7 @@ fn focused_row_id() -> Option<String> {
 fn announce_assignment(
     i18n: leptos_i18n::I18nContext<Locale>,
     toasts: Toasts,
-    done: &[crate::api::types::InboxAssignment],
+    done: &[Assignment],
     undoable: Option<String>,
 ) {
     let Some(first) = done.first() else { return };
@@ -756,7 +836,7 @@ fn announce_assignment(
         Arc::new(move || {
             let item_id = item_id.clone();
             leptos::task::spawn_local(async move {
-                match ops::undo_take_over(item_id.clone()).await {
+                match api::run::<gql::UndoTakeOver>(gql::undo_take_over::Variables { id: item_id.clone() }).await {
                     Ok(_) => toasts.with(
                         t_string!(i18n, toast_take_over_undone).to_string(),
                         Some(ToastLink {

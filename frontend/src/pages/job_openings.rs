@@ -1,11 +1,14 @@
 use leptos::prelude::*;
 use talentpost_shared::JobOpeningStatus;
 
-use crate::api::{ApiError, ops};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::toast::saved;
 use crate::i18n::*;
+
+type LegalEntity = gql::legal_entities::LegalEntitiesLegalEntities;
 
 #[component]
 pub fn JobOpeningsPage() -> impl IntoView {
@@ -13,15 +16,27 @@ pub fn JobOpeningsPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let openings = LocalResource::new(move || {
         refresh.track();
-        ops::job_openings(None)
+        async {
+            api::run::<gql::JobOpenings>(gql::job_openings::Variables { after: None })
+                .await
+                .map(|data| data.job_openings)
+        }
     });
-    let entities = LocalResource::new(ops::legal_entities);
+    let entities = LocalResource::new(|| async {
+        api::run::<gql::LegalEntities>(gql::legal_entities::Variables)
+            .await
+            .map(|data| data.legal_entities)
+    });
     let creating = RwSignal::new(false);
     let (error, set_error) = signal(None::<ApiError>);
     let toggle = Action::new_local(move |(id, status): &(String, JobOpeningStatus)| {
         let (id, status) = (id.clone(), *status);
         async move {
-            match ops::set_job_opening_status(id, status).await {
+            let variables = gql::set_job_opening_status::Variables {
+                id,
+                status: Some(status),
+            };
+            match api::run::<gql::SetJobOpeningStatus>(variables).await {
                 Ok(_) => {
                     saved(i18n);
                     refresh.update(|n| *n += 1)
@@ -33,7 +48,13 @@ pub fn JobOpeningsPage() -> impl IntoView {
     let rename = Action::new_local(move |(id, title, location): &(String, String, String)| {
         let (id, title, location) = (id.clone(), title.clone(), location.clone());
         async move {
-            match ops::update_job_opening(id, title, location).await {
+            let input = gql::inputs::UpdateJobOpeningInput {
+                legal_entity_id: None,
+                title: Some(title),
+                location: Some(location),
+                status: None,
+            };
+            match api::run::<gql::UpdateJobOpening>(gql::update_job_opening::Variables { id, input }).await {
                 Ok(_) => {
                     saved(i18n);
                     set_error.set(None)
@@ -81,7 +102,7 @@ pub fn JobOpeningsPage() -> impl IntoView {
                                         on:change=move |_| { rename.dispatch((edit_id.clone(), title.get_untracked(), location.get_untracked())); }/></td>
                                     <td><input class="cell-input" aria-label=move || t_string!(i18n, opening_location).to_string() prop:value=location on:input=move |ev| location.set(event_target_value(&ev))
                                         on:change=move |_| { rename.dispatch((edit_id2.clone(), title.get_untracked(), location.get_untracked())); }/></td>
-                                    <td>{o.legal_entity.clone().map(|e| e.name).unwrap_or_default()}</td>
+                                    <td>{o.legal_entity.name.clone()}</td>
                                     <td><span class=format!("pill {}", status.as_str())>{move || labels::opening_status(i18n, status)}</span></td>
                                     <td><button class="link" on:click=move |_| { toggle.dispatch((id.clone(), next)); }>
                                         {move || if status == JobOpeningStatus::Open { t_string!(i18n, opening_close).to_string() } else { t_string!(i18n, opening_reopen).to_string() }}
@@ -106,7 +127,7 @@ pub fn JobOpeningsPage() -> impl IntoView {
 }
 
 #[component]
-fn NewOpening(entities: Vec<crate::api::types::LegalEntity>, on_done: Callback<bool>) -> impl IntoView {
+fn NewOpening(entities: Vec<LegalEntity>, on_done: Callback<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let entity = RwSignal::new(entities.first().map(|e| e.id.clone()).unwrap_or_default());
     let title = RwSignal::new(String::new());
@@ -115,7 +136,13 @@ fn NewOpening(entities: Vec<crate::api::types::LegalEntity>, on_done: Callback<b
     let save = Action::new_local(move |_: &()| {
         let (entity, title, location) = (entity.get_untracked(), title.get_untracked(), location.get_untracked());
         async move {
-            match ops::create_job_opening(entity, title, location).await {
+            let input = gql::inputs::CreateJobOpeningInput {
+                legal_entity_id: entity,
+                title,
+                location: Some(location),
+                status: None,
+            };
+            match api::run::<gql::CreateJobOpening>(gql::create_job_opening::Variables { input }).await {
                 Ok(_) => on_done.run(true),
                 Err(e) => set_error.set(Some(e)),
             }

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 use talentpost_shared::ErrorCode;
 
-use crate::api::{ApiError, ops};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::i18n::*;
 
 #[component]
@@ -13,7 +14,8 @@ pub fn LoginPage(on_login: Callback<()>) -> impl IntoView {
     let submit = Action::new_local(move |(email, password): &(String, String)| {
         let (email, password) = (email.clone(), password.clone());
         async move {
-            match ops::login(email, password).await {
+            let input = gql::inputs::LoginInput { email, password };
+            match api::run::<gql::Login>(gql::login::Variables { input }).await {
                 Ok(_) => on_login.run(()),
                 Err(e) => set_error.set(Some(e)),
             }

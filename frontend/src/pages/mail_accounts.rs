@@ -4,19 +4,42 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use serde_json::{Value, json};
 use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailSecurity, OauthProvider, OauthPurpose};
 
+use crate::api::generated as gql;
 use crate::api::live::LiveInbox;
-use crate::api::types::{InboundAccount, LegalEntity, MailFolder, OauthClient, UserGroup};
-use crate::api::{ApiError, ops};
+use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::mail_connection::{ConnectionFields, IMAP_PORTS};
-use crate::components::oauth::{ConnectButton, OauthClientForm, OauthOutcome, OauthState};
+use crate::components::oauth::{ConnectButton, OauthClient, OauthClientForm, OauthOutcome, OauthState};
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::Time;
 use crate::i18n::*;
+use crate::pages::settings::{LegalEntity, UserGroup, legal_entities, user_groups};
+
+type InboundAccount = gql::fragments::InboundAccountFields;
+type MailFolder = gql::list_mail_folders::ListMailFoldersListMailFolders;
+/// The form builds the update's input; creating takes the same fields.
+type InboundAccountInput = gql::inputs::InboundAccountInput;
+
+async fn inbound_accounts() -> Result<Vec<InboundAccount>, ApiError> {
+    Ok(api::run::<gql::InboundAccounts>(gql::inbound_accounts::Variables)
+        .await?
+        .inbound_accounts)
+}
+
+async fn oauth_clients() -> Result<Vec<OauthClient>, ApiError> {
+    Ok(api::run::<gql::OauthClients>(gql::oauth_clients::Variables)
+        .await?
+        .oauth_clients)
+}
+
+async fn oauth_redirect_uri() -> Result<String, ApiError> {
+    Ok(api::run::<gql::OauthRedirectUri>(gql::oauth_redirect_uri::Variables)
+        .await?
+        .oauth_redirect_uri)
+}
 
 #[component]
 pub fn MailAccountsPage() -> impl IntoView {
@@ -26,12 +49,12 @@ pub fn MailAccountsPage() -> impl IntoView {
     let accounts = LocalResource::new(move || {
         refresh.track();
         live.accounts_version.track();
-        ops::inbound_accounts()
+        inbound_accounts()
     });
-    let entities = LocalResource::new(ops::legal_entities);
-    let groups = LocalResource::new(ops::user_groups);
-    let oauth_clients = LocalResource::new(ops::oauth_clients);
-    let redirect_uri = LocalResource::new(ops::oauth_redirect_uri);
+    let entities = LocalResource::new(legal_entities);
+    let groups = LocalResource::new(user_groups);
+    let oauth_clients = LocalResource::new(oauth_clients);
+    let redirect_uri = LocalResource::new(oauth_redirect_uri);
     // None: no form open; Some(None): a new account; Some(Some(a)): editing `a`.
     let editing = RwSignal::new(None::<Option<InboundAccount>>);
     let selected = RwSignal::new(BTreeSet::<String>::new());
@@ -40,7 +63,7 @@ pub fn MailAccountsPage() -> impl IntoView {
     let delete = Action::new_local(move |ids: &Vec<String>| {
         let ids = ids.clone();
         async move {
-            match ops::delete_inbound_accounts(ids).await {
+            match api::run::<gql::DeleteInboundAccounts>(gql::delete_inbound_accounts::Variables { ids }).await {
                 Ok(_) => {
                     selected.set(BTreeSet::new());
                     set_error.set(None);
@@ -53,8 +76,9 @@ pub fn MailAccountsPage() -> impl IntoView {
     let sync = Action::new_local(move |(id, since): &(String, Option<String>)| {
         let (id, since) = (id.clone(), since.clone());
         async move {
-            match ops::sync_inbound_account(id, since).await {
-                Ok(result) => {
+            match api::run::<gql::SyncInboundAccount>(gql::sync_inbound_account::Variables { id, since }).await {
+                Ok(data) => {
+                    let result = data.sync_inbound_account;
                     set_error.set(None);
                     let text = if result.already_running {
                         t_string!(i18n, account_sync_running).to_string()
@@ -297,23 +321,24 @@ fn AccountForm(
 
     let connection = move || {
         let password = password.get_untracked();
-        json!({
-            "host": host.get_untracked(),
-            "port": port.get_untracked().trim().parse::<i32>().ok(),
-            "security": security.get_untracked(),
-            "allowPlaintext": allow_plaintext.get_untracked(),
-            "acceptInvalidCerts": accept_invalid.get_untracked(),
-            "username": username.get_untracked(),
+        gql::inputs::MailConnectionInput {
+            host: Some(host.get_untracked()),
+            port: port.get_untracked().trim().parse::<i32>().ok().map(i64::from),
+            security: Some(security.get_untracked()),
+            allow_plaintext: Some(allow_plaintext.get_untracked()),
+            accept_invalid_certs: Some(accept_invalid.get_untracked()),
+            username: Some(username.get_untracked()),
             // Left out when editing with an empty field: the server keeps the stored one.
-            "password": if password.is_empty() { Value::Null } else { json!(password) },
-        })
+            password: (!password.is_empty()).then_some(password),
+        }
     };
     let id_for_folders = existing_id.clone();
     let fetch_folders = Action::new_local(move |_: &()| {
         let (input, id) = (connection(), id_for_folders.clone());
         async move {
-            match ops::list_mail_folders(input, id).await {
-                Ok(list) => {
+            match api::run::<gql::ListMailFolders>(gql::list_mail_folders::Variables { input, id }).await {
+                Ok(data) => {
+                    let list = data.list_mail_folders;
                     set_error.set(None);
                     if !list.iter().any(|f| f.name == folder.get_untracked())
                         && let Some(first) = list.iter().find(|f| f.selectable)
@@ -327,35 +352,41 @@ fn AccountForm(
         }
     });
     let save = Action::new_local(move |_: &()| {
-        let mut input = connection();
-        input["label"] = json!(label.get_untracked());
-        input["protocol"] = json!(protocol.get_untracked());
+        let connection = connection();
         let oauth = auth_method.get_untracked() == InboundAuthMethod::Oauth
             && protocol.get_untracked() != InboundProtocol::Imap;
-        input["authMethod"] = json!(if oauth {
-            InboundAuthMethod::Oauth
-        } else {
-            InboundAuthMethod::Password
-        });
-        if oauth {
-            // The connection names the mailbox; there is no password.
-            input["username"] = Value::Null;
-            input["password"] = Value::Null;
-        }
-        input["folder"] = json!(folder.get_untracked());
-        input["legalEntityId"] = json!(entity.get_untracked());
-        input["active"] = json!(active.get_untracked());
         let group = group.get_untracked();
-        if group.is_empty() {
-            input["clearUserGroup"] = json!(true)
-        } else {
-            input["userGroupId"] = json!(group)
-        }
+        let input = InboundAccountInput {
+            label: Some(label.get_untracked()),
+            protocol: Some(protocol.get_untracked()),
+            auth_method: Some(if oauth {
+                InboundAuthMethod::Oauth
+            } else {
+                InboundAuthMethod::Password
+            }),
+            host: connection.host,
+            port: connection.port,
+            security: connection.security,
+            allow_plaintext: connection.allow_plaintext,
+            accept_invalid_certs: connection.accept_invalid_certs,
+            // With OAuth the connection names the mailbox; there is no password.
+            username: connection.username.filter(|_| !oauth),
+            password: connection.password.filter(|_| !oauth),
+            folder: Some(folder.get_untracked()),
+            legal_entity_id: Some(entity.get_untracked()),
+            clear_user_group: group.is_empty(),
+            user_group_id: (!group.is_empty()).then_some(group),
+            active: Some(active.get_untracked()),
+        };
         let id = existing_id.clone();
         async move {
             let result = match id {
-                Some(id) => ops::update_inbound_account(id, input).await,
-                None => ops::create_inbound_account(input).await,
+                Some(id) => api::run::<gql::UpdateInboundAccount>(gql::update_inbound_account::Variables { id, input })
+                    .await
+                    .map(drop),
+                None => api::run::<gql::CreateInboundAccount>(gql::create_inbound_account::Variables { input })
+                    .await
+                    .map(drop),
             };
             match result {
                 Ok(_) => on_saved.run(()),
@@ -485,7 +516,7 @@ fn IntakeAddresses(entities: Vec<LegalEntity>) -> impl IntoView {
             <p class="muted">{t!(i18n, intake_help)}</p>
             <table class="list" data-testid="intake-list">
                 <tbody>{entities.into_iter().map(|e| view! {
-                    <tr><td>{e.name}</td><td><code>{e.intake_address.unwrap_or_default()}</code></td></tr>
+                    <tr><td>{e.name}</td><td><code>{e.intake_address}</code></td></tr>
                 }).collect_view()}</tbody>
             </table>
         </section>

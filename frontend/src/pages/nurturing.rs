@@ -6,14 +6,150 @@ use leptos_router::components::{A, Outlet};
 use talentpost_shared::nurturing::CandidateQueryFilter;
 use talentpost_shared::{CandidateStatus, SourceMedium};
 
-use crate::api::ApiError;
-use crate::api::ops::{self, LetterForm};
-use crate::api::types::{CandidateQuery, FormLetter, FormLetterPreview};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::toast::confirm;
 use crate::i18n::*;
 use crate::pages::settings::mutation;
+
+type SavedQuery = gql::fragments::SavedCandidateQueryFields;
+type SavedFilter = gql::fragments::SavedCandidateQueryFieldsFilter;
+type FormLetter = gql::fragments::FormLetterFields;
+type LetterPreviewData = gql::preview_form_letter::PreviewFormLetterPreviewFormLetter;
+
+/// The saved candidate queries (also offered by the nurturing-job editor).
+pub(crate) async fn candidate_queries() -> Result<Vec<SavedQuery>, ApiError> {
+    api::run::<gql::CandidateQueries>(gql::candidate_queries::Variables)
+        .await
+        .map(|data| data.candidate_queries)
+}
+
+/// The form letters (also offered by the nurturing-job and writing-job editors).
+pub(crate) async fn form_letters() -> Result<Vec<FormLetter>, ApiError> {
+    api::run::<gql::FormLetters>(gql::form_letters::Variables)
+        .await
+        .map(|data| data.form_letters)
+}
+
+/// The letter `letter_id` as the candidate would get it, about `application_id` (else
+/// the candidate's newest application).
+pub(crate) async fn preview_form_letter(
+    letter_id: String,
+    candidate_id: String,
+    application_id: Option<String>,
+) -> Result<LetterPreviewData, ApiError> {
+    let variables = gql::preview_form_letter::Variables {
+        id: letter_id,
+        c: candidate_id,
+        a: application_id,
+    };
+    api::run::<gql::PreviewFormLetter>(variables)
+        .await
+        .map(|data| data.preview_form_letter)
+}
+
+/// The filter the form edits, as the operations send it (the same fields and JSON).
+fn filter_input(f: CandidateQueryFilter) -> gql::inputs::CandidateQueryFilterInput {
+    gql::inputs::CandidateQueryFilterInput {
+        status_in: f.status_in,
+        status_not_in: f.status_not_in,
+        birthday_from_days: f.birthday_from_days.map(i64::from),
+        birthday_to_days: f.birthday_to_days.map(i64::from),
+        last_contact_more_than_days: f.last_contact_more_than_days.map(i64::from),
+        last_contact_less_than_days: f.last_contact_less_than_days.map(i64::from),
+        in_talent_pool: f.in_talent_pool,
+        pool_more_than_months: f.pool_more_than_months.map(i64::from),
+        has_email: f.has_email,
+        job_opening_id: f.job_opening_id,
+        legal_entity_id: f.legal_entity_id,
+        source: f.source,
+        application_older_than_days: f.application_older_than_days.map(i64::from),
+        application_newer_than_days: f.application_newer_than_days.map(i64::from),
+    }
+}
+
+/// A saved query's filter as the form edits it (the server keeps these numbers in `i32`).
+fn editable_filter(f: SavedFilter) -> CandidateQueryFilter {
+    let days = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
+    CandidateQueryFilter {
+        status_in: f.status_in,
+        status_not_in: f.status_not_in,
+        birthday_from_days: days(f.birthday_from_days),
+        birthday_to_days: days(f.birthday_to_days),
+        last_contact_more_than_days: days(f.last_contact_more_than_days),
+        last_contact_less_than_days: days(f.last_contact_less_than_days),
+        in_talent_pool: f.in_talent_pool,
+        pool_more_than_months: days(f.pool_more_than_months),
+        has_email: f.has_email,
+        job_opening_id: f.job_opening_id,
+        legal_entity_id: f.legal_entity_id,
+        source: f.source,
+        application_older_than_days: days(f.application_older_than_days),
+        application_newer_than_days: days(f.application_newer_than_days),
+    }
+}
+
+/// Creates the query, or with `id` updates it.
+async fn save_candidate_query(id: Option<String>, name: String, filter: CandidateQueryFilter) -> Result<(), ApiError> {
+    match id {
+        Some(id) => {
+            let variables = gql::update_candidate_query::Variables {
+                id,
+                n: Some(name),
+                f: Some(filter_input(filter)),
+            };
+            api::run::<gql::UpdateCandidateQuery>(variables).await.map(|_| ())
+        }
+        None => {
+            let variables = gql::create_candidate_query::Variables {
+                n: name,
+                f: filter_input(filter),
+            };
+            api::run::<gql::CreateCandidateQuery>(variables).await.map(|_| ())
+        }
+    }
+}
+
+/// The letter form as the operations send it (every field set).
+fn letter_input(form: LetterForm) -> gql::inputs::FormLetterInput {
+    gql::inputs::FormLetterInput {
+        name: Some(form.name),
+        subject: Some(form.subject),
+        body_text: Some(form.body_text),
+        body_html: Some(form.body_html),
+        sets_candidate_status: form.sets_candidate_status,
+        clear_candidate_status: form.sets_candidate_status.is_none(),
+    }
+}
+
+/// The letter form; every field is sent, so the same shape creates and updates.
+struct LetterForm {
+    name: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    sets_candidate_status: Option<CandidateStatus>,
+}
+
+/// Creates the letter, or with `id` updates it.
+async fn save_form_letter(id: Option<String>, form: LetterForm) -> Result<(), ApiError> {
+    match id {
+        Some(id) => {
+            let input = letter_input(form);
+            api::run::<gql::UpdateFormLetter>(gql::update_form_letter::Variables { id, input })
+                .await
+                .map(|_| ())
+        }
+        None => {
+            let input = letter_input(form);
+            api::run::<gql::CreateFormLetter>(gql::create_form_letter::Variables { input })
+                .await
+                .map(|_| ())
+        }
+    }
+}
 
 #[component]
 pub fn NurturingPage() -> impl IntoView {
@@ -38,12 +174,12 @@ pub fn QueriesPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let queries = LocalResource::new(move || {
         refresh.track();
-        ops::candidate_queries()
+        candidate_queries()
     });
-    let editing = RwSignal::new(None::<Option<CandidateQuery>>);
+    let editing = RwSignal::new(None::<Option<SavedQuery>>);
     let (error, set_error) = signal(None::<ApiError>);
     let delete = mutation(refresh, set_error, |id: &String| {
-        ops::delete_candidate_query(id.clone())
+        api::run::<gql::DeleteCandidateQuery>(gql::delete_candidate_query::Variables { id: id.clone() })
     });
     let saved = Callback::new(move |()| {
         editing.set(None);
@@ -101,19 +237,37 @@ fn yes_no(text: &str) -> Option<bool> {
 
 /// The filter form with the hits it has right now, updated as it is edited.
 #[component]
-fn QueryEditor(query: Option<CandidateQuery>, saved: Callback<()>, cancel: Callback<()>) -> impl IntoView {
+fn QueryEditor(query: Option<SavedQuery>, saved: Callback<()>, cancel: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let id = query.as_ref().map(|q| q.id.clone());
     let name = RwSignal::new(query.as_ref().map(|q| q.name.clone()).unwrap_or_default());
-    let filter = RwSignal::new(query.map(|q| q.filter).unwrap_or_default());
-    let hits = LocalResource::new(move || ops::run_candidate_filter(filter.get(), 20));
-    let openings = LocalResource::new(move || ops::job_openings(None));
-    let entities = LocalResource::new(ops::legal_entities);
+    let filter = RwSignal::new(query.map(|q| editable_filter(q.filter)).unwrap_or_default());
+    let hits = LocalResource::new(move || {
+        let variables = gql::run_candidate_filter::Variables {
+            f: Some(filter_input(filter.get())),
+            first: Some(20),
+        };
+        async move {
+            api::run::<gql::RunCandidateFilter>(variables)
+                .await
+                .map(|data| data.run_candidate_query)
+        }
+    });
+    let openings = LocalResource::new(move || async move {
+        api::run::<gql::JobOpenings>(gql::job_openings::Variables { after: None })
+            .await
+            .map(|data| data.job_openings)
+    });
+    let entities = LocalResource::new(move || async move {
+        api::run::<gql::LegalEntities>(gql::legal_entities::Variables)
+            .await
+            .map(|data| data.legal_entities)
+    });
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {
         let (id, name, filter) = (id.clone(), name.get_untracked(), filter.get_untracked());
         async move {
-            match ops::save_candidate_query(id, name, filter).await {
+            match save_candidate_query(id, name, filter).await {
                 Ok(_) => saved.run(()),
                 Err(e) => set_error.set(Some(e)),
             }
@@ -240,12 +394,18 @@ pub fn FormLettersPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let letters = LocalResource::new(move || {
         refresh.track();
-        ops::form_letters()
+        form_letters()
     });
-    let placeholders = LocalResource::new(ops::form_letter_placeholders);
+    let placeholders = LocalResource::new(move || async move {
+        api::run::<gql::FormLetterPlaceholders>(gql::form_letter_placeholders::Variables)
+            .await
+            .map(|data| data.form_letter_placeholders)
+    });
     let editing = RwSignal::new(None::<Option<FormLetter>>);
     let (error, set_error) = signal(None::<ApiError>);
-    let delete = mutation(refresh, set_error, |id: &String| ops::delete_form_letter(id.clone()));
+    let delete = mutation(refresh, set_error, |id: &String| {
+        api::run::<gql::DeleteFormLetter>(gql::delete_form_letter::Variables { id: id.clone() })
+    });
     let saved = Callback::new(move |()| {
         editing.set(None);
         refresh.update(|n| *n += 1);
@@ -313,7 +473,7 @@ fn LetterEditor(letter: Option<FormLetter>, saved: Callback<()>, cancel: Callbac
             sets_candidate_status: status.get_untracked(),
         };
         async move {
-            match ops::save_form_letter(id, form).await {
+            match save_form_letter(id, form).await {
                 Ok(_) => saved.run(()),
                 Err(e) => set_error.set(Some(e)),
             }
@@ -350,12 +510,12 @@ fn LetterPreview(letter_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let search = RwSignal::new(String::new());
     let chosen = RwSignal::new(None::<String>);
-    let found = LocalResource::new(move || ops::search_candidates(search.get(), 8));
+    let found = LocalResource::new(move || api::search_candidates(search.get(), 8));
     let preview = LocalResource::new(move || {
         let (letter_id, chosen) = (letter_id.clone(), chosen.get());
         async move {
             match chosen {
-                Some(candidate) => ops::preview_form_letter(letter_id, candidate, None).await.map(Some),
+                Some(candidate) => preview_form_letter(letter_id, candidate, None).await.map(Some),
                 None => Ok(None),
             }
         }
@@ -389,7 +549,7 @@ fn LetterPreview(letter_id: String) -> impl IntoView {
 
 /// A rendered form letter: subject, where it goes (or that it would be documented) and text.
 #[component]
-pub(crate) fn LetterCard(letter: FormLetterPreview, testid: &'static str) -> impl IntoView {
+pub(crate) fn LetterCard(letter: LetterPreviewData, testid: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="card" data-testid=testid>

@@ -9,16 +9,75 @@ use leptos_router::hooks::use_params_map;
 use talentpost_shared::{NurturingEntryState, Weekday, WritingJobKind};
 use wasm_bindgen::JsCast;
 
-use crate::api::ApiError;
-use crate::api::ops::{self, JobForm, WritingJobForm};
-use crate::api::types::{FileDownload, NurturingJob};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::{self, Time};
 use crate::i18n::*;
-use crate::pages::nurturing::LetterCard;
+use crate::pages::nurturing::{LetterCard, candidate_queries, form_letters, preview_form_letter};
 use crate::pages::settings::mutation;
+
+type NurturingJob = gql::fragments::NurturingJobFields;
+type FileDownload = gql::export_nurturing_jobs::ExportNurturingJobsExportNurturingJobs;
+
+async fn nurturing_jobs() -> Result<Vec<NurturingJob>, ApiError> {
+    api::run::<gql::NurturingJobs>(gql::nurturing_jobs::Variables)
+        .await
+        .map(|data| data.nurturing_jobs)
+}
+
+async fn nurturing_job(id: String) -> Result<NurturingJob, ApiError> {
+    api::run::<gql::NurturingJob>(gql::nurturing_job::Variables { id })
+        .await
+        .map(|data| data.nurturing_job)
+}
+
+/// The job form; every field is sent, so the same shape creates and updates.
+#[derive(Clone, Debug, PartialEq)]
+struct JobForm {
+    name: String,
+    candidate_query_id: String,
+    form_letter_id: String,
+    weekdays: Vec<Weekday>,
+    dispatch_time: String,
+    time_zone: String,
+    lead_time_hours: i64,
+    enabled: bool,
+}
+
+/// The job form as the operations send it (every field set).
+fn job_input(form: JobForm) -> gql::inputs::NurturingJobInput {
+    gql::inputs::NurturingJobInput {
+        name: Some(form.name),
+        candidate_query_id: Some(form.candidate_query_id),
+        form_letter_id: Some(form.form_letter_id),
+        weekdays: Some(form.weekdays),
+        dispatch_time: Some(form.dispatch_time),
+        time_zone: Some(form.time_zone),
+        lead_time_hours: Some(form.lead_time_hours),
+        enabled: Some(form.enabled),
+    }
+}
+
+/// Creates the job, or with `id` updates it.
+async fn save_nurturing_job(id: Option<String>, form: JobForm) -> Result<(), ApiError> {
+    match id {
+        Some(id) => {
+            let i = job_input(form);
+            api::run::<gql::UpdateNurturingJob>(gql::update_nurturing_job::Variables { id, i })
+                .await
+                .map(|_| ())
+        }
+        None => {
+            let i = job_input(form);
+            api::run::<gql::CreateNurturingJob>(gql::create_nurturing_job::Variables { i })
+                .await
+                .map(|_| ())
+        }
+    }
+}
 
 /// Time zones offered in the editor; a job's own zone is always offered too.
 const TIME_ZONES: [&str; 8] = [
@@ -74,12 +133,16 @@ pub fn JobsPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let jobs = LocalResource::new(move || {
         refresh.track();
-        ops::nurturing_jobs()
+        nurturing_jobs()
     });
     let editing = RwSignal::new(None::<Option<NurturingJob>>);
     let (error, set_error) = signal(None::<ApiError>);
-    let copy = mutation(refresh, set_error, |id: &String| ops::copy_nurturing_job(id.clone()));
-    let delete = mutation(refresh, set_error, |id: &String| ops::delete_nurturing_job(id.clone()));
+    let copy = mutation(refresh, set_error, |id: &String| {
+        api::run::<gql::CopyNurturingJob>(gql::copy_nurturing_job::Variables { id: id.clone() })
+    });
+    let delete = mutation(refresh, set_error, |id: &String| {
+        api::run::<gql::DeleteNurturingJob>(gql::delete_nurturing_job::Variables { id: id.clone() })
+    });
     let export = Action::new_local(move |_: &()| {
         let language = if i18n.get_locale_untracked() == Locale::de {
             "de"
@@ -87,8 +150,9 @@ pub fn JobsPage() -> impl IntoView {
             "en"
         };
         async move {
-            match ops::export_nurturing_jobs(language).await {
-                Ok(file) => save_download(&file),
+            let variables = gql::export_nurturing_jobs::Variables { l: language.to_owned() };
+            match api::run::<gql::ExportNurturingJobs>(variables).await {
+                Ok(data) => save_download(&data.export_nurturing_jobs),
                 Err(e) => set_error.set(Some(e)),
             }
         }
@@ -182,13 +246,13 @@ fn JobEditor(job: Option<NurturingJob>, saved: Callback<()>, cancel: Callback<()
             enabled: false,
         },
     });
-    let queries = LocalResource::new(ops::candidate_queries);
-    let letters = LocalResource::new(ops::form_letters);
+    let queries = LocalResource::new(candidate_queries);
+    let letters = LocalResource::new(form_letters);
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {
         let (id, form) = (id.clone(), form.get_untracked());
         async move {
-            match ops::save_nurturing_job(id, form).await {
+            match save_nurturing_job(id, form).await {
                 Ok(_) => saved.run(()),
                 Err(e) => set_error.set(Some(e)),
             }
@@ -255,7 +319,7 @@ fn JobEditor(job: Option<NurturingJob>, saved: Callback<()>, cancel: Callback<()
                     </select></label>
                 <label>{t!(i18n, jobs_lead_time)}
                     <input type="number" name="leadTimeHours" min="0" prop:value=move || form.with(|f| f.lead_time_hours.to_string())
-                        on:change=move |ev| form.update(|f| f.lead_time_hours = event_target_value(&ev).trim().parse().unwrap_or(0))/></label>
+                        on:change=move |ev| form.update(|f| f.lead_time_hours = event_target_value(&ev).trim().parse::<i32>().map_or(0, i64::from))/></label>
                 <label class="check">
                     <input type="checkbox" name="enabled" prop:checked=move || form.with(|f| f.enabled) on:change=move |ev| form.update(|f| f.enabled = event_target_checked(&ev))/>
                     {t!(i18n, jobs_enabled)}</label>
@@ -273,7 +337,7 @@ fn JobEditor(job: Option<NurturingJob>, saved: Callback<()>, cancel: Callback<()
 #[component]
 pub fn JobsPrintPage() -> impl IntoView {
     let i18n = use_i18n();
-    let jobs = LocalResource::new(ops::nurturing_jobs);
+    let jobs = LocalResource::new(nurturing_jobs);
     view! {
         <main class="page print" data-testid="jobs-print">
             <div class="actions no-print"><button on:click=move |_| { let _ = window().print(); }>{t!(i18n, jobs_print_now)}</button></div>
@@ -318,17 +382,27 @@ pub fn JobFilePage() -> impl IntoView {
     }
     let job = LocalResource::new(move || {
         refresh.track();
-        ops::nurturing_job(job_id())
+        nurturing_job(job_id())
     });
     let state_filter = RwSignal::new(None::<NurturingEntryState>);
     let entries = LocalResource::new(move || {
         refresh.track();
-        ops::nurturing_job_entries(job_id(), state_filter.get())
+        let variables = gql::nurturing_job_entries::Variables {
+            j: job_id(),
+            f: Some(gql::nurturing_job_entries::NurturingEntryFilter {
+                state: state_filter.get(),
+            }),
+        };
+        async move {
+            api::run::<gql::NurturingJobEntries>(variables)
+                .await
+                .map(|data| data.nurturing_job_entries)
+        }
     });
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let (error, set_error) = signal(None::<ApiError>);
     let block = mutation(refresh, set_error, move |ids: &Vec<String>| {
-        ops::block_nurturing_entries(ids.clone())
+        api::run::<gql::BlockNurturingEntries>(gql::block_nurturing_entries::Variables { ids: ids.clone() })
     });
     let show_preview = RwSignal::new(false);
     view! {
@@ -407,17 +481,22 @@ fn JobPreview(job_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let preview = LocalResource::new({
         let job_id = job_id.clone();
-        move || ops::preview_nurturing_job(job_id.clone())
+        move || {
+            let variables = gql::preview_nurturing_job::Variables { id: job_id.clone() };
+            async move {
+                api::run::<gql::PreviewNurturingJob>(variables)
+                    .await
+                    .map(|data| data.preview_nurturing_job)
+            }
+        }
     });
-    let job = LocalResource::new(move || ops::nurturing_job(job_id.clone()));
+    let job = LocalResource::new(move || nurturing_job(job_id.clone()));
     let letter_for = RwSignal::new(None::<(String, Option<String>)>);
     let letter = LocalResource::new(move || async move {
         let chosen = letter_for.get();
         let letter_id = job.await.map(|j| j.form_letter_id)?;
         match chosen {
-            Some((candidate, application)) => ops::preview_form_letter(letter_id, candidate, application)
-                .await
-                .map(Some),
+            Some((candidate, application)) => preview_form_letter(letter_id, candidate, application).await.map(Some),
             None => Ok(None),
         }
     });
@@ -461,7 +540,7 @@ pub fn WorkCentrePage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     // "kind:<kind>" or "job:<id>"; empty for all.
     let filter = RwSignal::new(String::new());
-    let jobs = LocalResource::new(ops::nurturing_jobs);
+    let jobs = LocalResource::new(nurturing_jobs);
     let list = LocalResource::new(move || {
         refresh.track();
         let filter = filter.get();
@@ -470,12 +549,24 @@ pub fn WorkCentrePage() -> impl IntoView {
             Some(("job", id)) => (None, Some(id.to_owned())),
             _ => (None, None),
         };
-        ops::writing_jobs(kind, job)
+        let variables = gql::writing_jobs::Variables {
+            f: Some(gql::writing_jobs::WritingJobFilter {
+                kind,
+                nurturing_job_id: job,
+                candidate_id: None,
+                due_by: None,
+            }),
+        };
+        async move {
+            api::run::<gql::WritingJobs>(variables)
+                .await
+                .map(|data| data.writing_jobs)
+        }
     });
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let (error, set_error) = signal(None::<ApiError>);
     let delete = mutation(refresh, set_error, |ids: &Vec<String>| {
-        ops::delete_writing_jobs(ids.clone())
+        api::run::<gql::DeleteWritingJobs>(gql::delete_writing_jobs::Variables { ids: ids.clone() })
     });
     let creating = RwSignal::new(false);
     view! {
@@ -549,13 +640,14 @@ fn WritingJobEditor(done: Callback<()>) -> impl IntoView {
     let title = RwSignal::new(String::new());
     let due = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
-    let found = LocalResource::new(move || ops::search_candidates(search.get(), 8));
-    let letters = LocalResource::new(ops::form_letters);
+    let found = LocalResource::new(move || api::search_candidates(search.get(), 8));
+    let letters = LocalResource::new(form_letters);
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {
-        let form = WritingJobForm {
+        let input = gql::inputs::WritingJobInput {
             kind: kind.get_untracked(),
             candidate_id: candidate.get_untracked().map(|(id, _)| id).unwrap_or_default(),
+            application_id: None,
             form_letter_id: Some(letter.get_untracked()).filter(|l| !l.is_empty()),
             title: Some(title.get_untracked()).filter(|t| !t.trim().is_empty()),
             // A date input gives a day; the job is due at its start (UTC).
@@ -565,7 +657,7 @@ fn WritingJobEditor(done: Callback<()>) -> impl IntoView {
             note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
         };
         async move {
-            match ops::create_writing_job(form).await {
+            match api::run::<gql::CreateWritingJob>(gql::create_writing_job::Variables { i: input }).await {
                 Ok(_) => done.run(()),
                 Err(e) => set_error.set(Some(e)),
             }

@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::{ApiError, ops};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::components::status::{ErrorView, Loading};
 use crate::i18n::*;
 
@@ -13,13 +14,21 @@ use crate::i18n::*;
 pub fn OauthCallbackPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let params = query.with_untracked(|q| ops::OauthCallback {
+    // What the provider appended to the redirect URI.
+    let params = query.with_untracked(|q| gql::complete_oauth_connect::Variables {
         state: q.get("state"),
         code: q.get("code"),
         error: q.get("error"),
-        error_description: q.get("error_description"),
+        description: q.get("error_description"),
     });
-    let finished = LocalResource::new(move || ops::complete_oauth_connect(params.clone()));
+    let finished = LocalResource::new(move || {
+        let variables = params.clone();
+        async move {
+            api::run::<gql::CompleteOauthConnect>(variables)
+                .await
+                .map(|data| data.complete_oauth_connect)
+        }
+    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(done)) = finished.get() {

@@ -4,13 +4,15 @@
 use leptos::prelude::*;
 use talentpost_shared::{OutboxChannel, OutboxStatus};
 
+use crate::api::generated as gql;
 use crate::api::live::LiveInbox;
-use crate::api::types::OutboxMessage;
-use crate::api::{ApiError, ops};
+use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::Time;
 use crate::i18n::*;
+
+type OutboxMessage = gql::fragments::OutboxMessageFields;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum View {
@@ -42,16 +44,30 @@ pub fn OutboxPage() -> impl IntoView {
     let messages = LocalResource::new(move || {
         refresh.track();
         live.outbox_version.track();
-        ops::outbox_messages(chosen.get().statuses(), None)
+        let statuses = chosen.get().statuses();
+        async move {
+            // No statuses: every message (the filter's null, not an empty list).
+            let filter = gql::inputs::OutboxFilterInput {
+                statuses: (!statuses.is_empty()).then_some(statuses),
+                candidate_id: None,
+            };
+            let data =
+                api::run::<gql::OutboxMessages>(gql::outbox_messages::Variables { filter: Some(filter) }).await?;
+            Ok::<_, ApiError>(data.outbox_messages)
+        }
     });
     let (error, set_error) = signal(None::<ApiError>);
     let act = Action::new_local(move |(id, retry): &(String, bool)| {
         let (id, retry) = (id.clone(), *retry);
         async move {
             let result = if retry {
-                ops::retry_outbox_message(id).await
+                api::run::<gql::RetryOutboxMessage>(gql::retry_outbox_message::Variables { id })
+                    .await
+                    .map(|data| data.retry_outbox_message)
             } else {
-                ops::cancel_outbox_message(id).await
+                api::run::<gql::CancelOutboxMessage>(gql::cancel_outbox_message::Variables { id })
+                    .await
+                    .map(|data| data.cancel_outbox_message)
             };
             match result {
                 Ok(_) => set_error.set(None),
@@ -81,7 +97,7 @@ pub fn OutboxPage() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
                         let page = messages.await?;
-                        let list: Vec<OutboxMessage> = page.nodes().cloned().collect();
+                        let list: Vec<OutboxMessage> = page.edges.into_iter().map(|edge| edge.node).collect();
                         Ok::<_, ApiError>(view! { <OutboxTable list act/> })
                     })}
                 </ErrorBoundary>

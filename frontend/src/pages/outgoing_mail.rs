@@ -4,11 +4,10 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use serde_json::{Value, json};
 use talentpost_shared::{MailSecurity, OauthProvider, OauthPurpose, SenderChannel, SenderNameMode};
 
-use crate::api::types::{LegalEntity, OutboundAccount, SenderIdentity, SmtpTestResult};
-use crate::api::{ApiError, ops};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::app::Session;
 use crate::components::labels;
 use crate::components::mail_connection::{ConnectionFields, SMTP_PORTS};
@@ -16,6 +15,59 @@ use crate::components::oauth::{ConnectButton, OauthOutcome, OauthState};
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
+use crate::pages::settings::{LegalEntity, legal_entities};
+
+type OutboundAccount = gql::fragments::OutboundAccountFields;
+type SenderIdentity = gql::fragments::SenderIdentityFields;
+type SmtpTestResult = gql::test_outbound_account::TestOutboundAccountTestOutboundAccount;
+
+/// What the account form holds, in the shape of every operation's `OutboundAccountInput`
+/// (create, update and test each have their own type).
+#[derive(Clone)]
+struct OutboundDraft {
+    label: String,
+    host: String,
+    port: Option<i64>,
+    security: MailSecurity,
+    allow_plaintext: bool,
+    accept_invalid_certs: bool,
+    username: String,
+    password: Option<String>,
+    legal_entity_id: String,
+    is_system_default: Option<bool>,
+    signature_text: String,
+    signature_html: String,
+}
+
+/// The draft as the create, update and test operations send it.
+fn outbound_input(draft: OutboundDraft) -> gql::inputs::OutboundAccountInput {
+    gql::inputs::OutboundAccountInput {
+        label: Some(draft.label),
+        host: Some(draft.host),
+        port: draft.port,
+        security: Some(draft.security),
+        allow_plaintext: Some(draft.allow_plaintext),
+        accept_invalid_certs: Some(draft.accept_invalid_certs),
+        username: Some(draft.username),
+        password: draft.password,
+        legal_entity_id: Some(draft.legal_entity_id),
+        is_system_default: draft.is_system_default,
+        signature_html: Some(draft.signature_html),
+        signature_text: Some(draft.signature_text),
+    }
+}
+
+async fn outbound_accounts() -> Result<Vec<OutboundAccount>, ApiError> {
+    Ok(api::run::<gql::OutboundAccounts>(gql::outbound_accounts::Variables)
+        .await?
+        .outbound_accounts)
+}
+
+async fn sender_identity(id: String) -> Result<SenderIdentity, ApiError> {
+    Ok(api::run::<gql::SenderIdentity>(gql::sender_identity::Variables { id })
+        .await?
+        .sender_identity)
+}
 
 #[component]
 pub fn OutgoingMailPage() -> impl IntoView {
@@ -23,9 +75,9 @@ pub fn OutgoingMailPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let accounts = LocalResource::new(move || {
         refresh.track();
-        ops::outbound_accounts()
+        outbound_accounts()
     });
-    let entities = LocalResource::new(ops::legal_entities);
+    let entities = LocalResource::new(legal_entities);
     // None: no form open; Some(None): a new account; Some(Some(a)): editing `a`.
     let editing = RwSignal::new(None::<Option<OutboundAccount>>);
     let testing = RwSignal::new(None::<String>);
@@ -34,7 +86,7 @@ pub fn OutgoingMailPage() -> impl IntoView {
     let delete = Action::new_local(move |ids: &Vec<String>| {
         let ids = ids.clone();
         async move {
-            match ops::delete_outbound_accounts(ids).await {
+            match api::run::<gql::DeleteOutboundAccounts>(gql::delete_outbound_accounts::Variables { ids }).await {
                 Ok(_) => {
                     selected.set(BTreeSet::new());
                     set_error.set(None);
@@ -153,7 +205,7 @@ fn OutboundTable(
 /// "Check connection" and "send test email", with every passed stage and, on failure,
 /// the stage and the server's words. A failed test never blocks saving.
 #[component]
-fn TestPanel(account_id: Option<String>, input: Signal<Option<Value>>, allow_send: bool) -> impl IntoView {
+fn TestPanel(account_id: Option<String>, input: Signal<Option<OutboundDraft>>, allow_send: bool) -> impl IntoView {
     let i18n = use_i18n();
     let to = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
@@ -162,11 +214,18 @@ fn TestPanel(account_id: Option<String>, input: Signal<Option<Value>>, allow_sen
     let run = Action::new_local(move |send: &bool| {
         let (id, input, send) = (account_id.clone(), input.get_untracked(), *send);
         let (to, from) = (to.get_untracked(), from.get_untracked());
+        let variables = gql::test_outbound_account::Variables {
+            id,
+            input: input.map(outbound_input),
+            to,
+            from: (!from.trim().is_empty()).then_some(from),
+            send: Some(send),
+        };
         async move {
-            match ops::test_outbound_account(id, input, to, from, send).await {
-                Ok(outcome) => {
+            match api::run::<gql::TestOutboundAccount>(variables).await {
+                Ok(data) => {
                     set_error.set(None);
-                    result.set(Some(outcome));
+                    result.set(Some(data.test_outbound_account));
                 }
                 Err(e) => {
                     result.set(None);
@@ -285,31 +344,42 @@ fn OutboundForm(
 
     let input = move || {
         let password = password.get();
-        json!({
-            "label": label.get(),
-            "host": host.get(),
-            "port": port.get().trim().parse::<i32>().ok(),
-            "security": security.get(),
-            "allowPlaintext": allow_plaintext.get(),
-            "acceptInvalidCerts": accept_invalid.get(),
-            "username": username.get(),
+        OutboundDraft {
+            label: label.get(),
+            host: host.get(),
+            port: port.get().trim().parse::<i32>().ok().map(i64::from),
+            security: security.get(),
+            allow_plaintext: allow_plaintext.get(),
+            accept_invalid_certs: accept_invalid.get(),
+            username: username.get(),
             // Left out when editing with an empty field: the server keeps the stored one.
-            "password": if password.is_empty() { Value::Null } else { json!(password) },
-            "legalEntityId": entity.get(),
-            "signatureText": signature_text.get(),
-            "signatureHtml": signature_html.get(),
-        })
+            password: (!password.is_empty()).then_some(password),
+            legal_entity_id: entity.get(),
+            is_system_default: None,
+            signature_text: signature_text.get(),
+            signature_html: signature_html.get(),
+        }
     };
     let save = Action::new_local(move |_: &()| {
         let mut body = input();
         if admin {
-            body["isSystemDefault"] = json!(is_default.get_untracked());
+            body.is_system_default = Some(is_default.get_untracked());
         }
         let id = existing_id.clone();
         async move {
             let result = match id {
-                Some(id) => ops::update_outbound_account(id, body).await,
-                None => ops::create_outbound_account(body).await,
+                Some(id) => {
+                    let input = outbound_input(body);
+                    api::run::<gql::UpdateOutboundAccount>(gql::update_outbound_account::Variables { id, input })
+                        .await
+                        .map(drop)
+                }
+                None => {
+                    let input = outbound_input(body);
+                    api::run::<gql::CreateOutboundAccount>(gql::create_outbound_account::Variables { input })
+                        .await
+                        .map(drop)
+                }
             };
             match result {
                 Ok(_) => on_saved.run(()),
@@ -382,7 +452,7 @@ fn SenderRow(entity: LegalEntity, accounts: Vec<OutboundAccount>) -> impl IntoVi
     let entity_id = entity.id.clone();
     let identity = LocalResource::new(move || {
         refresh.track();
-        ops::sender_identity(entity_id.clone())
+        sender_identity(entity_id.clone())
     });
     let editing = RwSignal::new(false);
     let is_main = entity.is_main;
@@ -485,22 +555,31 @@ fn SenderForm(
     let reply_addresses = RwSignal::new(current.thread_reply_addresses || current.inherited);
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |use_main: &bool| {
-        let mut input = json!({
-            "senderAddress": address.get_untracked(),
-            "senderNameMode": name_mode.get_untracked(),
-            "senderName": name.get_untracked(),
-            "channel": channel.get_untracked(),
-            "threadReplyAddresses": reply_addresses.get_untracked(),
-        });
-        if channel.get_untracked() == SenderChannel::Account {
-            input["outboundAccountId"] = json!(account.get_untracked());
-        }
-        if *use_main {
-            input = json!({"useMainEntity": true});
-        }
+        let input = if *use_main {
+            gql::inputs::SenderIdentityInput {
+                sender_address: None,
+                sender_name_mode: None,
+                sender_name: None,
+                channel: None,
+                outbound_account_id: None,
+                thread_reply_addresses: None,
+                use_main_entity: Some(true),
+            }
+        } else {
+            gql::inputs::SenderIdentityInput {
+                sender_address: Some(address.get_untracked()),
+                sender_name_mode: Some(name_mode.get_untracked()),
+                sender_name: Some(name.get_untracked()),
+                channel: Some(channel.get_untracked()),
+                outbound_account_id: (channel.get_untracked() == SenderChannel::Account)
+                    .then(|| account.get_untracked()),
+                thread_reply_addresses: Some(reply_addresses.get_untracked()),
+                use_main_entity: None,
+            }
+        };
         let id = entity_id.clone();
         async move {
-            match ops::set_sender_identity(id, input).await {
+            match api::run::<gql::SetSenderIdentity>(gql::set_sender_identity::Variables { id, input }).await {
                 Ok(_) => on_saved.run(()),
                 Err(e) => set_error.set(Some(e)),
             }

@@ -3,11 +3,16 @@
 
 use leptos::prelude::*;
 
-use crate::api::types::IntakeSettings;
-use crate::api::{ApiError, ops};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::components::status::{ErrorView, FormError, Loading};
 use crate::components::toast::saved as saved_toast;
 use crate::i18n::*;
+
+type IntakeSettings = gql::fragments::IntakeSettingsFields;
+
+/// The two intake channels with a key of their own (ONLINE_FORM, SMS).
+type Channel = gql::inputs::IntakeChannel;
 
 #[component]
 pub fn PublicChannelsPage() -> impl IntoView {
@@ -15,14 +20,21 @@ pub fn PublicChannelsPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let settings = LocalResource::new(move || {
         refresh.track();
-        ops::intake_settings()
+        async {
+            api::run::<gql::IntakeSettings>(gql::intake_settings::Variables)
+                .await
+                .map(|data| data.intake_settings)
+        }
     });
     let (error, set_error) = signal(None::<ApiError>);
     let (secret, set_secret) = signal(None::<String>);
-    let rotate = Action::new_local(move |channel: &&'static str| {
-        let channel = *channel;
+    let rotate = Action::new_local(move |channel: &Channel| {
+        let c = channel.clone();
         async move {
-            match ops::rotate_intake_key(channel).await {
+            match api::run::<gql::RotateIntakeKey>(gql::rotate_intake_key::Variables { c })
+                .await
+                .map(|data| data.rotate_intake_key)
+            {
                 Ok(rotated) => {
                     set_error.set(None);
                     set_secret.set(rotated.secret);
@@ -32,10 +44,10 @@ pub fn PublicChannelsPage() -> impl IntoView {
             }
         }
     });
-    let disable = Action::new_local(move |channel: &&'static str| {
-        let channel = *channel;
+    let disable = Action::new_local(move |channel: &Channel| {
+        let c = channel.clone();
         async move {
-            match ops::disable_intake(channel).await {
+            match api::run::<gql::DisableIntake>(gql::disable_intake::Variables { c }).await {
                 Ok(_) => {
                     set_error.set(None);
                     refresh.update(|n| *n += 1);
@@ -64,11 +76,7 @@ pub fn PublicChannelsPage() -> impl IntoView {
 }
 
 #[component]
-fn Channels(
-    settings: IntakeSettings,
-    rotate: Action<&'static str, ()>,
-    disable: Action<&'static str, ()>,
-) -> impl IntoView {
+fn Channels(settings: IntakeSettings, rotate: Action<Channel, ()>, disable: Action<Channel, ()>) -> impl IntoView {
     let i18n = use_i18n();
     let origin = web_sys::window()
         .and_then(|w| w.location().origin().ok())
@@ -93,11 +101,11 @@ fn Channels(
             }}
             {has_form.then(|| view! { <EmbedOrigins saved=settings.form_embed_origins.clone()/> })}
             <div class="actions">
-                <button class="primary" data-testid="rotate-form" on:click=move |_| { rotate.dispatch("ONLINE_FORM"); }>
+                <button class="primary" data-testid="rotate-form" on:click=move |_| { rotate.dispatch(Channel::ONLINE_FORM); }>
                     {move || if has_form { t_string!(i18n, channels_new_key).to_string() } else { t_string!(i18n, channels_enable).to_string() }}
                 </button>
                 <Show when=move || has_form>
-                    <button class="danger" on:click=move |_| { disable.dispatch("ONLINE_FORM"); }>{t!(i18n, channels_disable)}</button>
+                    <button class="danger" on:click=move |_| { disable.dispatch(Channel::ONLINE_FORM); }>{t!(i18n, channels_disable)}</button>
                 </Show>
             </div>
         </div>
@@ -113,11 +121,11 @@ fn Channels(
                 None => view! { <p class="muted">{t!(i18n, channels_off)}</p> }.into_any(),
             }}
             <div class="actions">
-                <button class="primary" data-testid="rotate-sms" on:click=move |_| { rotate.dispatch("SMS"); }>
+                <button class="primary" data-testid="rotate-sms" on:click=move |_| { rotate.dispatch(Channel::SMS); }>
                     {move || if has_sms { t_string!(i18n, channels_new_secret).to_string() } else { t_string!(i18n, channels_enable).to_string() }}
                 </button>
                 <Show when=move || has_sms>
-                    <button class="danger" on:click=move |_| { disable.dispatch("SMS"); }>{t!(i18n, channels_disable)}</button>
+                    <button class="danger" on:click=move |_| { disable.dispatch(Channel::SMS); }>{t!(i18n, channels_disable)}</button>
                 </Show>
             </div>
         </div>
@@ -138,7 +146,10 @@ fn EmbedOrigins(saved: Vec<String>) -> impl IntoView {
     let save = Action::new_local(move |origins: &Vec<String>| {
         let origins = origins.clone();
         async move {
-            match ops::set_form_embed_origins(origins).await {
+            match api::run::<gql::SetFormEmbedOrigins>(gql::set_form_embed_origins::Variables { o: origins })
+                .await
+                .map(|data| data.set_form_embed_origins)
+            {
                 Ok(settings) => {
                     set_error.set(None);
                     text.set(settings.form_embed_origins.join("\n"));

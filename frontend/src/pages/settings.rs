@@ -2,17 +2,53 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
-use serde_json::json;
 use talentpost_shared::{DataRetention, Role};
 
-use crate::api::types::{LegalEntity, User, UserGroup};
-use crate::api::{ApiError, ops};
+use crate::api::generated as gql;
+use crate::api::{self, ApiError};
 use crate::app::Session;
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::Time;
 use crate::components::toast::{Toasts, confirm};
 use crate::i18n::*;
+
+/// A company as the settings pages (and the mail account pages) list it.
+pub(crate) type LegalEntity = gql::legal_entities::LegalEntitiesLegalEntities;
+pub(crate) type UserGroup = gql::fragments::UserGroupFields;
+type User = gql::fragments::UserFields;
+
+pub(crate) async fn legal_entities() -> Result<Vec<LegalEntity>, ApiError> {
+    Ok(api::run::<gql::LegalEntities>(gql::legal_entities::Variables)
+        .await?
+        .legal_entities)
+}
+
+pub(crate) async fn user_groups() -> Result<Vec<UserGroup>, ApiError> {
+    Ok(api::run::<gql::UserGroups>(gql::user_groups::Variables)
+        .await?
+        .user_groups)
+}
+
+async fn users() -> Result<Vec<User>, ApiError> {
+    Ok(api::run::<gql::Users>(gql::users::Variables).await?.users)
+}
+
+/// A change of some of a user's fields; the others stay as they are.
+async fn update_user(id: String, input: gql::inputs::UpdateUserInput) -> Result<User, ApiError> {
+    Ok(api::run::<gql::UpdateUser>(gql::update_user::Variables { id, input })
+        .await?
+        .update_user)
+}
+
+async fn update_legal_entity(
+    id: String,
+    name: Option<String>,
+    is_main: Option<bool>,
+) -> Result<gql::update_legal_entity::ResponseData, ApiError> {
+    let input = gql::inputs::UpdateLegalEntityInput { name, is_main };
+    api::run::<gql::UpdateLegalEntity>(gql::update_legal_entity::Variables { id, input }).await
+}
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -95,17 +131,21 @@ pub fn LegalEntitiesPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let entities = LocalResource::new(move || {
         refresh.track();
-        ops::legal_entities()
+        legal_entities()
     });
     let (error, set_error) = signal(None::<ApiError>);
     let create = mutation(refresh, set_error, |name: &String| {
-        ops::create_legal_entity(name.clone(), false)
+        let input = gql::inputs::CreateLegalEntityInput {
+            name: name.clone(),
+            is_main: false,
+        };
+        api::run::<gql::CreateLegalEntity>(gql::create_legal_entity::Variables { input })
     });
     let rename = mutation(refresh, set_error, |(id, name): &(String, String)| {
-        ops::update_legal_entity(id.clone(), Some(name.clone()), None)
+        update_legal_entity(id.clone(), Some(name.clone()), None)
     });
     let make_main = mutation(refresh, set_error, |id: &String| {
-        ops::update_legal_entity(id.clone(), None, Some(true))
+        update_legal_entity(id.clone(), None, Some(true))
     });
     view! {
         <section>
@@ -148,9 +188,9 @@ pub fn UsersPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let users = LocalResource::new(move || {
         refresh.track();
-        ops::users()
+        users()
     });
-    let entities = LocalResource::new(ops::legal_entities);
+    let entities = LocalResource::new(legal_entities);
     let (error, set_error) = signal(None::<ApiError>);
     let email = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
@@ -158,16 +198,24 @@ pub fn UsersPage() -> impl IntoView {
     let role = RwSignal::new(Role::Recruiter);
     let chosen_entities = RwSignal::new(Vec::<String>::new());
     let create = mutation(refresh, set_error, move |_: &()| {
-        ops::create_user(
-            email.get_untracked(),
-            display_name.get_untracked(),
-            role.get_untracked(),
-            password.get_untracked(),
-            chosen_entities.get_untracked(),
-        )
+        let input = gql::inputs::CreateUserInput {
+            email: email.get_untracked(),
+            display_name: display_name.get_untracked(),
+            role: role.get_untracked(),
+            password: password.get_untracked(),
+            legal_entity_ids: chosen_entities.get_untracked(),
+        };
+        api::run::<gql::CreateUser>(gql::create_user::Variables { input })
     });
     let set_active = mutation(refresh, set_error, |(id, active): &(String, bool)| {
-        ops::update_user(id.clone(), json!({"active": active}))
+        let input = gql::inputs::UpdateUserInput {
+            display_name: None,
+            role: None,
+            active: Some(*active),
+            password: None,
+            legal_entity_ids: None,
+        };
+        update_user(id.clone(), input)
     });
     view! {
         <section>
@@ -262,15 +310,16 @@ fn UserEditor(
     let id = user.id.clone();
     let save = Action::new_local(move |_: &()| {
         let password = password.get_untracked();
-        let input = json!({
-            "displayName": display_name.get_untracked(),
-            "role": role.get_untracked(),
-            "legalEntityIds": chosen.get_untracked(),
-            "password": if password.is_empty() { serde_json::Value::Null } else { json!(password) },
-        });
+        let input = gql::inputs::UpdateUserInput {
+            display_name: Some(display_name.get_untracked()),
+            role: Some(role.get_untracked()),
+            active: None,
+            password: (!password.is_empty()).then_some(password),
+            legal_entity_ids: Some(chosen.get_untracked()),
+        };
         let id = id.clone();
         async move {
-            match ops::update_user(id, input).await {
+            match update_user(id, input).await {
                 Ok(_) => on_saved.run(()),
                 Err(e) => set_error.set(Some(e)),
             }
@@ -304,13 +353,19 @@ pub fn GroupsPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let groups = LocalResource::new(move || {
         refresh.track();
-        ops::user_groups()
+        user_groups()
     });
-    let users = LocalResource::new(move || async move { if admin { ops::users().await } else { Ok(Vec::new()) } });
+    let users = LocalResource::new(move || async move { if admin { users().await } else { Ok(Vec::new()) } });
     let (error, set_error) = signal(None::<ApiError>);
-    let create = mutation(refresh, set_error, |name: &String| ops::create_user_group(name.clone()));
+    let create = mutation(refresh, set_error, |name: &String| {
+        api::run::<gql::CreateUserGroup>(gql::create_user_group::Variables { name: name.clone() })
+    });
     let set_members = mutation(refresh, set_error, |(id, members): &(String, Vec<String>)| {
-        ops::set_user_group_members(id.clone(), members.clone())
+        let variables = gql::set_user_group_members::Variables {
+            g: id.clone(),
+            u: members.clone(),
+        };
+        api::run::<gql::SetUserGroupMembers>(variables)
     });
     view! {
         <section>
@@ -361,16 +416,16 @@ pub fn TokensPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let tokens = LocalResource::new(move || {
         refresh.track();
-        ops::api_tokens()
+        async move { Ok::<_, ApiError>(api::run::<gql::ApiTokens>(gql::api_tokens::Variables).await?.api_tokens) }
     });
     let (error, set_error) = signal(None::<ApiError>);
     let (secret, set_secret) = signal(None::<String>);
     let create = Action::new_local(move |name: &String| {
         let name = name.clone();
         async move {
-            match ops::create_api_token(name).await {
-                Ok(token) => {
-                    set_secret.set(Some(token));
+            match api::run::<gql::CreateApiToken>(gql::create_api_token::Variables { n: name }).await {
+                Ok(data) => {
+                    set_secret.set(Some(data.create_api_token.token));
                     set_error.set(None);
                     refresh.update(|n| *n += 1);
                 }
@@ -378,7 +433,9 @@ pub fn TokensPage() -> impl IntoView {
             }
         }
     });
-    let revoke = mutation(refresh, set_error, |id: &String| ops::revoke_api_token(id.clone()));
+    let revoke = mutation(refresh, set_error, |id: &String| {
+        api::run::<gql::RevokeApiToken>(gql::revoke_api_token::Variables { id: id.clone() })
+    });
     view! {
         <section>
             <NameForm input_name="tokenName" placeholder=Signal::derive(move || t_string!(i18n, token_new).to_string())
@@ -419,13 +476,22 @@ pub fn AuditPage() -> impl IntoView {
     let i18n = use_i18n();
     let user = RwSignal::new(String::new());
     let kind = RwSignal::new(String::new());
-    let users = LocalResource::new(ops::users);
+    let users = LocalResource::new(users);
     let log = LocalResource::new(move || {
         let (user, kind) = (user.get(), kind.get());
-        ops::audit_log(
-            Some(user).filter(|u| !u.is_empty()),
-            Some(kind).filter(|k| !k.is_empty()),
-        )
+        let filter = gql::audit_log::AuditLogFilter {
+            user_id: Some(user).filter(|u| !u.is_empty()),
+            kind: Some(kind).filter(|k| !k.is_empty()),
+            from: None,
+            to: None,
+        };
+        async move {
+            Ok::<_, ApiError>(
+                api::run::<gql::AuditLog>(gql::audit_log::Variables { f: Some(filter) })
+                    .await?
+                    .audit_log,
+            )
+        }
     });
     let user_options = move || {
         users
@@ -533,14 +599,20 @@ pub fn PrivacyPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let settings = LocalResource::new(move || {
         refresh.track();
-        ops::organisation_settings()
+        async move {
+            Ok::<_, ApiError>(
+                api::run::<gql::OrganisationSettings>(gql::organisation_settings::Variables)
+                    .await?
+                    .organisation_settings,
+            )
+        }
     });
     let (error, set_error) = signal(None::<ApiError>);
     let save = mutation(refresh, set_error, |retention: &DataRetention| {
-        ops::set_data_retention(*retention)
+        api::run::<gql::SetDataRetention>(gql::set_data_retention::Variables { r: *retention })
     });
     let save_counts = mutation(refresh, set_error, |counts: &bool| {
-        ops::set_nurturing_counts_as_contact(*counts)
+        api::run::<gql::SetNurturingCountsAsContact>(gql::set_nurturing_counts_as_contact::Variables { c: *counts })
     });
     view! {
         <section class="card" data-testid="privacy">
