@@ -189,7 +189,7 @@ async fn run(label: &str, database_url: Option<String>, data_dir: &std::path::Pa
 /// job per recipient in one transaction.
 async fn nurturing(state: &talentpost_server::state::AppState, principal: &talentpost_server::auth::Principal) {
     use talentpost_server::ids::{CandidateQueryId, FormLetterId};
-    use talentpost_server::services::nurturing::{jobs, planning};
+    use talentpost_server::services::nurturing::{jobs, planning, recipients};
     use talentpost_server::services::{candidates::candidate_queries, mail_out::form_letters};
     let everyone = candidate_queries::create(state, principal, "Alle", Default::default())
         .await
@@ -230,7 +230,7 @@ async fn nurturing(state: &talentpost_server::state::AppState, principal: &talen
         .await
         .unwrap();
         let started = Instant::now();
-        let recipients = planning::recipients(state, principal.organisation_id, &filter, Utc::now())
+        let recipients = recipients::recipients(state, principal.organisation_id, &filter, Utc::now())
             .await
             .unwrap();
         println!(

@@ -20,7 +20,7 @@ use crate::services::nurturing::jobs::{self, JobInput, JobView};
 use crate::services::nurturing::writing_jobs::{
     self, NewWritingJob, WritingJobFilter as ServiceWritingJobFilter, WritingJobView,
 };
-use crate::services::nurturing::{export, planning};
+use crate::services::nurturing::{export, recipients};
 
 #[derive(SimpleObject)]
 pub struct NurturingEntryCounts {
@@ -132,8 +132,8 @@ pub struct MatchReason {
     pub value: String,
 }
 
-impl From<planning::MatchReason> for MatchReason {
-    fn from(reason: planning::MatchReason) -> Self {
+impl From<recipients::MatchReason> for MatchReason {
+    fn from(reason: recipients::MatchReason) -> Self {
         Self {
             code: reason.code,
             value: reason.value,
@@ -332,7 +332,7 @@ impl NurturingJobQuery {
     ) -> GqlResult<NurturingJobPreview> {
         let id = parse_id("id", &id, NurturingJobId)?;
         let (state, principal) = caller(ctx)?;
-        let (recipients, total, at) = planning::preview(state, principal, id, first.clamp(0, 500) as usize)
+        let (recipients, total, at) = recipients::preview(state, principal, id, first.clamp(0, 500) as usize)
             .await
             .gql()?;
         Ok(NurturingJobPreview {

@@ -13,7 +13,7 @@ use crate::db::entities::{nurturing_job, nurturing_run};
 use crate::error::ServiceResult;
 use crate::events::DomainEvent;
 use crate::services::nurturing::jobs::schedule_of;
-use crate::services::nurturing::planning;
+use crate::services::nurturing::{dispatch, planning};
 use crate::state::AppState;
 use crate::workers::LoopControl;
 
@@ -102,7 +102,7 @@ pub async fn run_once(state: &AppState) -> ServiceResult<NurturingReport> {
             // being dispatched is finished by its claimant.
             continue;
         }
-        match planning::dispatch(state, &run, &state.signals.instance).await {
+        match dispatch::dispatch(state, &run, &state.signals.instance).await {
             Ok(Some(dispatched)) => {
                 report.dispatched_runs += 1;
                 report.queued += dispatched.queued;

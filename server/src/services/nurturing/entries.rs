@@ -13,7 +13,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::events::DomainEvent;
 use crate::ids::{NurturingEntryId, NurturingJobId};
 use crate::services::nurturing::jobs::{self, effective_state};
-use crate::services::nurturing::planning::{MatchReason, reasons_of};
+use crate::services::nurturing::recipients::{MatchReason, reasons_of};
 use crate::services::pagination::{Page, PageRequest};
 use crate::state::AppState;
 

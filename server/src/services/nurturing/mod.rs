@@ -3,9 +3,11 @@
 //! job's lead time so recruiters see and can block them, then written through the
 //! outbox when the run is due.
 
+pub mod dispatch;
 pub mod entries;
 pub mod export;
 pub mod jobs;
 pub mod planning;
+pub mod recipients;
 pub mod schedule;
 pub mod writing_jobs;
