@@ -8,12 +8,10 @@ use super::inbox::Document;
 use super::job_openings::JobOpening;
 use super::loaders::loaders;
 use super::support::{
-    GqlResult, OptionalRelation, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state,
-    to_connection,
+    GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_email, parse_id, state, to_connection,
 };
 use crate::db::entities::{application, candidate};
 use crate::ids::{ApplicationId, CandidateId, JobOpeningId};
-use crate::services::candidates::job_openings;
 use crate::services::candidates::{self as service, CandidateFilter, CandidateInput};
 
 #[derive(SimpleObject)]
@@ -138,11 +136,7 @@ impl Application {
         let Some(id) = self.0.job_opening_id else {
             return Ok(None);
         };
-        let (state, principal) = caller(ctx)?;
-        job_openings::find(&state.db, principal, JobOpeningId(id))
-            .await
-            .visible()
-            .map(|found| found.map(JobOpening::from))
+        Ok(loaders(ctx)?.job_opening(id).await?.map(JobOpening::from))
     }
 }
 

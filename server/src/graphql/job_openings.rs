@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use talentpost_shared::JobOpeningStatus;
 
 use super::legal_entities::LegalEntity;
-use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection};
+use super::loaders::loaders;
+use super::support::{GqlResult, ServiceResultExt, caller, gql_id, page_request, parse_id, to_connection, to_gql};
 use crate::db::entities::job_opening;
+use crate::error::ServiceError;
 use crate::ids::{JobOpeningId, LegalEntityId};
 use crate::services::candidates::job_openings::{self as service, JobOpeningFilter, JobOpeningInput};
-use crate::services::org::legal_entities;
 
 #[derive(SimpleObject)]
 #[graphql(complex)]
@@ -27,11 +28,17 @@ pub struct JobOpening {
 #[ComplexObject]
 impl JobOpening {
     async fn legal_entity(&self, ctx: &Context<'_>) -> GqlResult<LegalEntity> {
-        let (state, principal) = caller(ctx)?;
-        legal_entities::find_in_organisation(&state.db, principal, LegalEntityId(self.raw_entity_id))
-            .await
-            .gql()
+        // A list of openings reads their entities in one statement (loaders.rs).
+        loaders(ctx)?
+            .legal_entity(self.raw_entity_id)
+            .await?
             .map(LegalEntity::from)
+            .ok_or_else(|| {
+                to_gql(ServiceError::not_found(
+                    LegalEntityId::LABEL,
+                    LegalEntityId(self.raw_entity_id),
+                ))
+            })
     }
 }
 
@@ -96,6 +103,10 @@ impl JobOpeningQuery {
         )
         .await
         .gql()?;
+        let openings: Vec<&job_opening::Model> = page.items.iter().map(|(_, opening)| opening).collect();
+        loaders(ctx)?
+            .prime_job_openings(&ctx.look_ahead().field("edges").field("node"), &openings)
+            .await?;
         Ok(to_connection(page, request.after.is_some(), JobOpening::from))
     }
 }

@@ -129,6 +129,19 @@ impl Loaders {
         Ok(())
     }
 
+    /// Loads what a page of job openings selects (`nodes`: the look-ahead at an opening).
+    pub async fn prime_job_openings(&self, nodes: &Lookahead<'_>, openings: &[&job_opening::Model]) -> GqlResult<()> {
+        let Self::Request(set) = self else {
+            return Ok(());
+        };
+        if nodes.field("legalEntity").exists() {
+            set.legal_entities
+                .load_many(openings.iter().map(|opening| opening.legal_entity_id))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Loads what a page of candidates selects (`nodes`: the look-ahead at a candidate).
     pub async fn prime_candidates(&self, nodes: &Lookahead<'_>, ids: &[i64]) -> GqlResult<()> {
         let Self::Request(set) = self else {
