@@ -2,6 +2,7 @@
 //! Every migration must run forwards and backwards on SQLite and PostgreSQL; the
 //! server's test suite runs `up`, `down` and `up` again on both.
 
+pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_foundation;

@@ -61,6 +61,19 @@ impl BlobStore {
         Ok(sha256)
     }
 
+    /// Whether a file can be written (and removed) where the blobs go (`/readyz`).
+    pub async fn check_writable(&self) -> std::io::Result<()> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&root)?;
+            let probe = root.join(format!(".readyz-{}", rand::random::<u64>()));
+            std::fs::write(&probe, b"ready")?;
+            std::fs::remove_file(&probe)
+        })
+        .await
+        .map_err(|error| std::io::Error::other(format!("file store task: {error}")))?
+    }
+
     pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         match self.path_of(sha256) {
             Some(path) => tokio::fs::read(path).await,

@@ -10,7 +10,7 @@ use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
-use talentpost_migrations::{Migrator, MigratorTrait};
+use talentpost_migrations::{MigrationStatus, Migrator, MigratorTrait};
 
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -45,4 +45,35 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// Why the database keeps this process from being ready (`/readyz`).
+#[derive(Debug, thiserror::Error)]
+pub enum NotReady {
+    #[error("the database does not answer")]
+    Unreachable(#[source] DbErr),
+    /// Another process (an older or newer release) changed the schema: this binary
+    /// would read or write it wrongly.
+    #[error("the database schema is not this release's ({0})")]
+    SchemaDiffers(String),
+}
+
+/// Whether the database answers and its schema is exactly this release's migrations.
+/// Reads only: it never creates or changes a table.
+pub async fn readiness(db: &DatabaseConnection) -> Result<(), NotReady> {
+    db.ping().await.map_err(NotReady::Unreachable)?;
+    // A migration applied by another release but unknown here is an error of this call.
+    let migrations = Migrator::get_migration_with_status_read_only(db)
+        .await
+        .map_err(|error| NotReady::SchemaDiffers(error.to_string()))?;
+    let pending: Vec<&str> = migrations
+        .iter()
+        .filter(|migration| migration.status() == MigrationStatus::Pending)
+        .map(|migration| migration.name())
+        .collect();
+    if pending.is_empty() {
+        Ok(())
+    } else {
+        Err(NotReady::SchemaDiffers(format!("not applied: {}", pending.join(", "))))
+    }
 }

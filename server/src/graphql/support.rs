@@ -27,7 +27,7 @@ pub fn to_gql(error: ServiceError) -> async_graphql::Error {
     let code = error.code();
     if code == ErrorCode::Internal {
         // The one place internal failures are logged, with their whole chain.
-        tracing::error!(error = %error_chain(&error), "request failed");
+        tracing::error!(error = %crate::error::chain(&error), "request failed");
     }
     let field = error.field().map(str::to_owned);
     let problem = match &error {
@@ -43,17 +43,6 @@ pub fn to_gql(error: ServiceError) -> async_graphql::Error {
             ext.set("field", field.as_str());
         }
     })
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 pub trait ServiceResultExt<T> {

@@ -82,6 +82,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/api/inbox/{id}/view", get(mail::view))
         .route("/api/mail/intake", post(mail::intake))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route_layer(axum::middleware::from_fn(no_store))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -108,6 +109,51 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// How long `/readyz` waits for each check: a probe must answer even when the
+/// database hangs.
+const READINESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Readiness for a load balancer or an orchestrator: 200 only when the database answers
+/// with this release's schema and the blob store takes files; otherwise 503 naming the
+/// check that failed. The causes (with paths) go to the log, not to the unauthenticated
+/// answer. `/healthz` stays the liveness check.
+async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
+    let database = match tokio::time::timeout(READINESS_TIMEOUT, crate::db::readiness(&state.app.db)).await {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => {
+            tracing::warn!(error = %crate::error::chain(&error), "not ready: database");
+            Some(error.to_string())
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the database did not answer within {READINESS_TIMEOUT:?}");
+            Some("the database does not answer".to_owned())
+        }
+    };
+    let blobs = match tokio::time::timeout(READINESS_TIMEOUT, state.app.blobs.check_writable()).await {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready: the blob store cannot be written");
+            Some("the file store cannot be written".to_owned())
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the blob store did not answer within {READINESS_TIMEOUT:?}");
+            Some("the file store does not answer".to_owned())
+        }
+    };
+    let ready = database.is_none() && blobs.is_none();
+    let check = |problem: Option<String>| problem.unwrap_or_else(|| "ok".to_owned());
+    let status = if ready {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "not ready" },
+        "checks": { "database": check(database), "blobs": check(blobs) },
+    });
+    (status, axum::Json(body))
 }
 
 async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {

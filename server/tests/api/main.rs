@@ -30,6 +30,7 @@ mod oauth_server;
 mod outbox_crash;
 #[path = "../support/postfix.rs"]
 mod postfix;
+mod readiness;
 mod schema;
 mod statement_counts;
 mod subscriptions;
