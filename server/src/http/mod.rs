@@ -37,6 +37,14 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     // Client routes (/inbox, /settings/users …) are the app's, so unknown paths get
     // index.html; a missing file (a name with an extension, e.g. /favicon.ico) is a 404.
     // The build leaves brotli and gzip copies beside each asset, served when accepted.
+    if !web_dir.join("index.html").is_file() {
+        // Served per request below, so an app built while the server runs is picked up.
+        tracing::warn!(
+            web_dir = %web_dir.display(),
+            "the web app is not installed: no index.html in TALENTPOST_WEB_DIR; browsers get a page saying so \
+             until it is built there (scripts/run builds it)"
+        );
+    }
     let index = ServeFile::new(web_dir.join("index.html"));
     let web_app = ServeDir::new(&web_dir)
         .precompressed_br()
@@ -49,9 +57,11 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
                     *missing.status_mut() = axum::http::StatusCode::NOT_FOUND;
                     return Ok(missing);
                 }
-                tower::Service::call(&mut index, request)
-                    .await
-                    .map(|response| response.map(Body::new))
+                let response = tower::Service::call(&mut index, request).await?;
+                if response.status() == axum::http::StatusCode::NOT_FOUND {
+                    return Ok(app_not_installed());
+                }
+                Ok(response.map(Body::new))
             }
         }));
     let web_app = tower::ServiceBuilder::new()
@@ -161,6 +171,27 @@ async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.app.metrics.render(),
     )
+}
+
+/// What a browser gets when the server has no built web app to serve: a plain page for
+/// whoever opens it (a recruiter must not see paths or settings; the log names them).
+fn app_not_installed() -> Response {
+    let page = "<!doctype html>\n<html lang=\"de\"><head><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        <title>Talentpost</title></head><body><main>\
+        <h1>Talentpost</h1>\
+        <p>Der Server läuft, aber die Web-App ist auf ihm nicht installiert. \
+        Ihre Administration findet die Einzelheiten im Server-Protokoll.</p>\
+        <p lang=\"en\">The server is running, but its web app is not installed. \
+        Your administrator finds the details in the server log.</p>\
+        </main></body></html>\n";
+    let mut response = Response::new(Body::from(page));
+    *response.status_mut() = axum::http::StatusCode::SERVICE_UNAVAILABLE;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
 }
 
 /// A last path segment with a dot names a file, not a client route.

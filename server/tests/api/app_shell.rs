@@ -1,6 +1,7 @@
 //! How the server hands out the app: hashed files cached for good, the page and its
 //! client routes revalidated, precompressed files served when accepted, a missing file
-//! a 404 (not the app's HTML), API answers never cached.
+//! a 404 (not the app's HTML), API answers never cached; without a built app, a page
+//! saying so (not a bare 404) until one is built there.
 
 use serde_json::json;
 
@@ -68,4 +69,41 @@ async fn assets_are_cached_by_name_and_served_precompressed(backend: Backend) {
     assert_eq!(header(&health, "cache-control").as_deref(), Some("no-store"));
 }
 
-crate::on_both_databases!(assets_are_cached_by_name_and_served_precompressed);
+async fn without_a_built_app_browsers_are_told_and_a_later_build_is_served(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| config.web_dir = config.data_dir.join("not-built")).await;
+    let web = app.data_dir.path().join("not-built");
+    let client = reqwest::Client::new();
+    let page = client.get(format!("{}/inbox", app.address)).send().await.unwrap();
+    assert_eq!(page.status(), 503);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{:?}",
+        page.headers()
+    );
+    let text = page.text().await.unwrap();
+    assert!(
+        text.contains("nicht installiert") && text.contains("not installed"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("not-built") && !text.contains("TALENTPOST_"),
+        "no paths or settings: {text}"
+    );
+    let missing = client.get(format!("{}/favicon.ico", app.address)).send().await.unwrap();
+    assert_eq!(missing.status(), 404, "a missing file stays a 404");
+
+    // Built while the server runs: served from the next request on, no restart.
+    std::fs::create_dir_all(&web).unwrap();
+    std::fs::write(web.join("index.html"), "<!doctype html><title>Talentpost app</title>").unwrap();
+    let page = client.get(format!("{}/inbox", app.address)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Talentpost app"));
+}
+
+crate::on_both_databases!(
+    assets_are_cached_by_name_and_served_precompressed,
+    without_a_built_app_browsers_are_told_and_a_later_build_is_served
+);
