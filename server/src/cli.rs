@@ -30,6 +30,10 @@ pub enum Command {
     /// stored (or already known), 65 for a mail that can never be taken (the MTA
     /// bounces it), 75 for a temporary failure (the MTA retries).
     IngestMail(IngestTarget),
+    /// Check that every file the database refers to is in the file store with the
+    /// content it was stored with, and list files nothing refers to. Exits 0 when all
+    /// are intact, 1 when any is missing or damaged, 2 when the check could not run.
+    Verify,
 }
 
 /// Where `ingest-mail` delivers. With a server URL and token the mail goes through the
@@ -73,6 +77,9 @@ pub async fn run() -> ExitCode {
             }
         };
     }
+    if let Some(Command::Verify) = cli.command {
+        return verify(cli.config).await;
+    }
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Demo => load_demo(cli.config).await,
@@ -80,7 +87,7 @@ pub async fn run() -> ExitCode {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
-        Command::IngestMail(_) => Ok(()),
+        Command::IngestMail(_) | Command::Verify => Ok(()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -129,6 +136,48 @@ async fn load_demo(config: Config) -> Result<(), String> {
         summary.legal_entities, summary.job_openings, summary.candidates, summary.inbox_items
     );
     Ok(())
+}
+
+async fn verify(config: Config) -> ExitCode {
+    const COULD_NOT_RUN: u8 = 2;
+    let state = match build_state(config).await {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("talentpost verify: {error}");
+            return ExitCode::from(COULD_NOT_RUN);
+        }
+    };
+    let report = match crate::services::operations::verify::verify(&state).await {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("talentpost verify: {}", crate::error::chain(&error));
+            return ExitCode::from(COULD_NOT_RUN);
+        }
+    };
+    println!(
+        "{} stored files referenced: {} intact, {} missing, {} damaged; {} not referenced",
+        report.referenced,
+        report.intact,
+        report.missing.len(),
+        report.damaged.len(),
+        report.unreferenced.len()
+    );
+    for (what, references) in [("missing", &report.missing), ("damaged", &report.damaged)] {
+        for reference in references {
+            println!(
+                "{what}: {} (referred to by {} document(s), {} mail(s))",
+                reference.sha256, reference.documents, reference.mails
+            );
+        }
+    }
+    for sha256 in &report.unreferenced {
+        println!("not referenced: {sha256}");
+    }
+    if report.has_problems() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// sysexits(3) codes, which MTAs understand: bounce on DATAERR, retry on TEMPFAIL.

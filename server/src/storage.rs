@@ -5,6 +5,15 @@ use std::path::{Path, PathBuf};
 
 use crate::crypto::sha256_hex;
 
+/// What a stored file's content says about its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobCheck {
+    Intact,
+    Missing,
+    /// There, but its content no longer has the hash it is named by.
+    Damaged,
+}
+
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     root: PathBuf,
@@ -59,6 +68,60 @@ impl BlobStore {
         std::fs::rename(&temporary, &path)?;
         std::fs::File::open(parent)?.sync_all()?;
         Ok(sha256)
+    }
+
+    /// Whether the stored file named `sha256` is there and still has that content.
+    /// Reads the file in pieces, so a large attachment is never held in memory.
+    pub fn check_blocking(&self, sha256: &str) -> std::io::Result<BlobCheck> {
+        use sha2::Digest;
+        use std::io::Read;
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(BlobCheck::Missing);
+        };
+        let mut file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(BlobCheck::Missing),
+            Err(error) => return Err(error),
+        };
+        let mut hasher = sha2::Sha256::new();
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let read = file.read(&mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+        }
+        Ok(if hex::encode(hasher.finalize()) == sha256 {
+            BlobCheck::Intact
+        } else {
+            BlobCheck::Damaged
+        })
+    }
+
+    /// The names (hashes) of every stored file; files being written and probes are not
+    /// stored files.
+    pub fn list_blocking(&self) -> std::io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        let folders = match std::fs::read_dir(&self.root) {
+            Ok(folders) => folders,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(names),
+            Err(error) => return Err(error),
+        };
+        for folder in folders {
+            let folder = folder?;
+            if !folder.file_type()?.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(folder.path())? {
+                let name = file?.file_name().to_string_lossy().into_owned();
+                if self.path_of(&name).is_some() {
+                    names.push(name);
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     /// Whether a file can be written (and removed) where the blobs go (`/readyz`).

@@ -7,6 +7,7 @@ pub mod inbox;
 pub mod mail_in;
 pub mod mail_out;
 pub mod nurturing;
+pub mod operations;
 pub mod org;
 pub mod pagination;
 

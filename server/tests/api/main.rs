@@ -34,3 +34,4 @@ mod readiness;
 mod schema;
 mod statement_counts;
 mod subscriptions;
+mod verify;
