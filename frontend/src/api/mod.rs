@@ -4,6 +4,7 @@
 
 pub mod generated;
 pub mod live;
+pub mod reads;
 
 use futures::future::LocalBoxFuture;
 use graphql_client::{GraphQLQuery, QueryBody};
@@ -145,26 +146,4 @@ async fn read_envelope(request: gloo_net::http::Request) -> Result<Value, ApiErr
         return Err(error.into());
     }
     envelope.data.ok_or_else(|| ApiError::Decode("no data".to_owned()))
-}
-
-/// Candidates whose name, address or phone contains `term`, for pickers (inbox,
-/// nurturing); nothing for fewer than two characters, which would match half the pool.
-pub async fn search_candidates(
-    term: String,
-    first: i64,
-) -> Result<Vec<generated::fragments::CandidateFields>, ApiError> {
-    if term.trim().chars().count() < 2 {
-        return Ok(Vec::new());
-    }
-    let variables = generated::candidates::Variables {
-        search: Some(term),
-        status: None,
-        pool: None,
-        opening: None,
-        source: None,
-        first: Some(first),
-        after: None,
-    };
-    let data = run::<generated::Candidates>(variables).await?;
-    Ok(data.candidates.edges.into_iter().map(|edge| edge.node).collect())
 }

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use talentpost_shared::{ApplicationStatus, DuplicateStatus};
 
 use crate::api::generated as gql;
+use crate::api::reads::{form_letters, job_opening_choices, preview_form_letter};
 use crate::api::{self, ApiError};
 use crate::components::documents::DocumentList;
 use crate::components::labels;
@@ -14,18 +15,11 @@ use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::{self, Time};
 use crate::components::toast::saved;
 use crate::i18n::*;
-use crate::pages::nurturing::preview_form_letter;
 
 /// One application as the candidate file lists it.
 pub type Application = gql::candidate::CandidateCandidateApplications;
 type Document = gql::fragments::DocumentFields;
 type DuplicateSet = gql::fragments::DuplicateSetFields;
-
-/// The first page of job openings, for the opening pickers.
-pub async fn job_openings() -> Result<Vec<gql::fragments::JobOpeningFields>, ApiError> {
-    let data = api::run::<gql::JobOpenings>(gql::job_openings::Variables { after: None }).await?;
-    Ok(data.job_openings.edges.into_iter().map(|edge| edge.node).collect())
-}
 
 #[component]
 pub fn ApplicationsSection(
@@ -48,7 +42,7 @@ pub fn ApplicationsSection(
             }
         }
     });
-    let openings = LocalResource::new(job_openings);
+    let openings = LocalResource::new(job_opening_choices);
     let adding = RwSignal::new(None::<String>);
     let add = Action::new_local(move |opening: &Option<String>| {
         let (candidate_id, opening) = (candidate_id.clone(), opening.clone());
@@ -279,11 +273,7 @@ pub fn FormLetterSection(
     done: RwSignal<Option<bool>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let letters = LocalResource::new(|| async {
-        api::run::<gql::FormLetters>(gql::form_letters::Variables)
-            .await
-            .map(|data| data.form_letters)
-    });
+    let letters = LocalResource::new(form_letters);
     let letter = RwSignal::new(String::new());
     let application = RwSignal::new(applications.first().map(|a| a.id.clone()).unwrap_or_default());
     let (error, set_error) = signal(None::<ApiError>);

@@ -4,15 +4,14 @@ use leptos_router::hooks::use_params_map;
 use talentpost_shared::{CandidateStatus, SourceMedium};
 
 use crate::api::generated as gql;
+use crate::api::reads::job_opening_choices;
 use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::{time, toast};
 use crate::i18n::*;
 use crate::pages::candidate_contact::ContactSection;
-use crate::pages::candidate_file::{
-    ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection, job_openings,
-};
+use crate::pages::candidate_file::{ApplicationsSection, DocumentsSection, DuplicatesSection, FormLetterSection};
 
 type Candidate = gql::fragments::CandidateFields;
 
@@ -64,7 +63,7 @@ pub fn CandidatesPage() -> impl IntoView {
         refresh.track();
         candidate_page(filter.get(), 50, current_after())
     });
-    let openings = LocalResource::new(job_openings);
+    let openings = LocalResource::new(job_opening_choices);
     let creating = RwSignal::new(false);
     let on_saved = Callback::new(move |_: Candidate| {
         creating.set(false);

@@ -593,10 +593,7 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
     let toasts = expect_context::<Toasts>();
     let (error, set_error) = signal(None::<ApiError>);
     let opening = RwSignal::new(String::new());
-    let openings = LocalResource::new(move || async move {
-        let data = api::run::<gql::JobOpenings>(gql::job_openings::Variables { after: None }).await?;
-        Ok::<_, ApiError>(data.job_openings)
-    });
+    let openings = LocalResource::new(api::reads::job_opening_choices);
     let id_for_suggestions = item_id.clone();
     let suggestions = LocalResource::new(move || {
         let id = id_for_suggestions.clone();
@@ -606,7 +603,7 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
         }
     });
     let search = RwSignal::new(String::new());
-    let found = LocalResource::new(move || api::search_candidates(search.get(), 10));
+    let found = LocalResource::new(move || api::reads::search_candidates(search.get(), 10));
     // Corrections of the names, for items that do not state them (an SMS, "jobs@…").
     let first_name = RwSignal::new(String::new());
     let last_name = RwSignal::new(String::new());
@@ -681,7 +678,7 @@ fn TakeOverPanel(item_id: String, medium: InboxMedium) -> impl IntoView {
             <div class="actions">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let openings = openings.await.map(|p| p.edges.into_iter().map(|e| e.node).collect::<Vec<_>>()).unwrap_or_default();
+                        let openings = openings.await.unwrap_or_default();
                         view! {
                             <label>{t!(i18n, inbox_job_opening)}
                                 <select data-testid="take-over-opening" on:change=move |ev| opening.set(event_target_value(&ev))>

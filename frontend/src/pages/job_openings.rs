@@ -8,7 +8,7 @@ use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::toast::saved;
 use crate::i18n::*;
 
-type LegalEntity = gql::legal_entities::LegalEntitiesLegalEntities;
+use crate::api::reads::LegalEntity;
 
 #[component]
 pub fn JobOpeningsPage() -> impl IntoView {
@@ -22,11 +22,7 @@ pub fn JobOpeningsPage() -> impl IntoView {
                 .map(|data| data.job_openings)
         }
     });
-    let entities = LocalResource::new(|| async {
-        api::run::<gql::LegalEntities>(gql::legal_entities::Variables)
-            .await
-            .map(|data| data.legal_entities)
-    });
+    let entities = LocalResource::new(api::reads::legal_entities);
     let creating = RwSignal::new(false);
     let (error, set_error) = signal(None::<ApiError>);
     let toggle = Action::new_local(move |(id, status): &(String, JobOpeningStatus)| {

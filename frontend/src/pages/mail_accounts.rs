@@ -8,6 +8,7 @@ use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailS
 
 use crate::api::generated as gql;
 use crate::api::live::LiveInbox;
+use crate::api::reads::{LegalEntity, UserGroup, legal_entities, user_groups};
 use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::mail_connection::{ConnectionFields, IMAP_PORTS};
@@ -16,7 +17,6 @@ use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::Time;
 use crate::i18n::*;
-use crate::pages::settings::{LegalEntity, UserGroup, legal_entities, user_groups};
 
 type InboundAccount = gql::fragments::InboundAccountFields;
 type MailFolder = gql::list_mail_folders::ListMailFoldersListMailFolders;

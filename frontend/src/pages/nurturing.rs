@@ -7,6 +7,9 @@ use talentpost_shared::nurturing::CandidateQueryFilter;
 use talentpost_shared::{CandidateStatus, SourceMedium};
 
 use crate::api::generated as gql;
+use crate::api::reads::{
+    self, FormLetter, LetterPreview, SavedQuery, candidate_queries, form_letters, preview_form_letter,
+};
 use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
@@ -14,41 +17,7 @@ use crate::components::toast::confirm;
 use crate::i18n::*;
 use crate::pages::settings::mutation;
 
-type SavedQuery = gql::fragments::SavedCandidateQueryFields;
 type SavedFilter = gql::fragments::SavedCandidateQueryFieldsFilter;
-type FormLetter = gql::fragments::FormLetterFields;
-type LetterPreviewData = gql::preview_form_letter::PreviewFormLetterPreviewFormLetter;
-
-/// The saved candidate queries (also offered by the nurturing-job editor).
-pub(crate) async fn candidate_queries() -> Result<Vec<SavedQuery>, ApiError> {
-    api::run::<gql::CandidateQueries>(gql::candidate_queries::Variables)
-        .await
-        .map(|data| data.candidate_queries)
-}
-
-/// The form letters (also offered by the nurturing-job and writing-job editors).
-pub(crate) async fn form_letters() -> Result<Vec<FormLetter>, ApiError> {
-    api::run::<gql::FormLetters>(gql::form_letters::Variables)
-        .await
-        .map(|data| data.form_letters)
-}
-
-/// The letter `letter_id` as the candidate would get it, about `application_id` (else
-/// the candidate's newest application).
-pub(crate) async fn preview_form_letter(
-    letter_id: String,
-    candidate_id: String,
-    application_id: Option<String>,
-) -> Result<LetterPreviewData, ApiError> {
-    let variables = gql::preview_form_letter::Variables {
-        id: letter_id,
-        c: candidate_id,
-        a: application_id,
-    };
-    api::run::<gql::PreviewFormLetter>(variables)
-        .await
-        .map(|data| data.preview_form_letter)
-}
 
 /// The filter the form edits, as the operations send it (the same fields and JSON).
 fn filter_input(f: CandidateQueryFilter) -> gql::inputs::CandidateQueryFilterInput {
@@ -253,16 +222,8 @@ fn QueryEditor(query: Option<SavedQuery>, saved: Callback<()>, cancel: Callback<
                 .map(|data| data.run_candidate_query)
         }
     });
-    let openings = LocalResource::new(move || async move {
-        api::run::<gql::JobOpenings>(gql::job_openings::Variables { after: None })
-            .await
-            .map(|data| data.job_openings)
-    });
-    let entities = LocalResource::new(move || async move {
-        api::run::<gql::LegalEntities>(gql::legal_entities::Variables)
-            .await
-            .map(|data| data.legal_entities)
-    });
+    let openings = LocalResource::new(reads::job_opening_choices);
+    let entities = LocalResource::new(reads::legal_entities);
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {
         let (id, name, filter) = (id.clone(), name.get_untracked(), filter.get_untracked());
@@ -341,7 +302,7 @@ fn QueryEditor(query: Option<SavedQuery>, saved: Callback<()>, cancel: Callback<
                     </select></label>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let openings = openings.await.map(|p| p.edges.into_iter().map(|e| e.node).collect::<Vec<_>>()).unwrap_or_default();
+                        let openings = openings.await.unwrap_or_default();
                         let entities = entities.await.unwrap_or_default();
                         view! {
                             <label>{t!(i18n, inbox_job_opening)}
@@ -510,7 +471,7 @@ fn LetterPreview(letter_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let search = RwSignal::new(String::new());
     let chosen = RwSignal::new(None::<String>);
-    let found = LocalResource::new(move || api::search_candidates(search.get(), 8));
+    let found = LocalResource::new(move || api::reads::search_candidates(search.get(), 8));
     let preview = LocalResource::new(move || {
         let (letter_id, chosen) = (letter_id.clone(), chosen.get());
         async move {
@@ -549,7 +510,7 @@ fn LetterPreview(letter_id: String) -> impl IntoView {
 
 /// A rendered form letter: subject, where it goes (or that it would be documented) and text.
 #[component]
-pub(crate) fn LetterCard(letter: LetterPreviewData, testid: &'static str) -> impl IntoView {
+pub(crate) fn LetterCard(letter: LetterPreview, testid: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="card" data-testid=testid>

@@ -10,13 +10,14 @@ use talentpost_shared::{NurturingEntryState, Weekday, WritingJobKind};
 use wasm_bindgen::JsCast;
 
 use crate::api::generated as gql;
+use crate::api::reads::{candidate_queries, form_letters, preview_form_letter};
 use crate::api::{self, ApiError};
 use crate::components::labels;
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::components::time::{self, Time};
 use crate::i18n::*;
-use crate::pages::nurturing::{LetterCard, candidate_queries, form_letters, preview_form_letter};
+use crate::pages::nurturing::LetterCard;
 use crate::pages::settings::mutation;
 
 type NurturingJob = gql::fragments::NurturingJobFields;
@@ -640,7 +641,7 @@ fn WritingJobEditor(done: Callback<()>) -> impl IntoView {
     let title = RwSignal::new(String::new());
     let due = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
-    let found = LocalResource::new(move || api::search_candidates(search.get(), 8));
+    let found = LocalResource::new(move || api::reads::search_candidates(search.get(), 8));
     let letters = LocalResource::new(form_letters);
     let (error, set_error) = signal(None::<ApiError>);
     let save = Action::new_local(move |_: &()| {

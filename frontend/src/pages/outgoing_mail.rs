@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use talentpost_shared::{MailSecurity, OauthProvider, OauthPurpose, SenderChannel, SenderNameMode};
 
 use crate::api::generated as gql;
+use crate::api::reads::{LegalEntity, legal_entities};
 use crate::api::{self, ApiError};
 use crate::app::Session;
 use crate::components::labels;
@@ -15,7 +16,6 @@ use crate::components::oauth::{ConnectButton, OauthOutcome, OauthState};
 use crate::components::selection::SelectCell;
 use crate::components::status::{EmptyState, ErrorView, FormError, Loading};
 use crate::i18n::*;
-use crate::pages::settings::{LegalEntity, legal_entities};
 
 type OutboundAccount = gql::fragments::OutboundAccountFields;
 type SenderIdentity = gql::fragments::SenderIdentityFields;

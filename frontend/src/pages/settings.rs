@@ -5,6 +5,7 @@ use leptos_router::components::{A, Outlet};
 use talentpost_shared::{DataRetention, Role};
 
 use crate::api::generated as gql;
+use crate::api::reads::{LegalEntity, UserGroup, legal_entities, user_groups};
 use crate::api::{self, ApiError};
 use crate::app::Session;
 use crate::components::labels;
@@ -13,22 +14,7 @@ use crate::components::time::Time;
 use crate::components::toast::{Toasts, confirm};
 use crate::i18n::*;
 
-/// A company as the settings pages (and the mail account pages) list it.
-pub(crate) type LegalEntity = gql::legal_entities::LegalEntitiesLegalEntities;
-pub(crate) type UserGroup = gql::fragments::UserGroupFields;
 type User = gql::fragments::UserFields;
-
-pub(crate) async fn legal_entities() -> Result<Vec<LegalEntity>, ApiError> {
-    Ok(api::run::<gql::LegalEntities>(gql::legal_entities::Variables)
-        .await?
-        .legal_entities)
-}
-
-pub(crate) async fn user_groups() -> Result<Vec<UserGroup>, ApiError> {
-    Ok(api::run::<gql::UserGroups>(gql::user_groups::Variables)
-        .await?
-        .user_groups)
-}
 
 async fn users() -> Result<Vec<User>, ApiError> {
     Ok(api::run::<gql::Users>(gql::users::Variables).await?.users)
