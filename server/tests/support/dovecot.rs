@@ -166,8 +166,7 @@ impl Dovecot {
         let mut greeting = Vec::new();
         let mut buffer = [0u8; 256];
         while !String::from_utf8_lossy(&greeting).contains("ready") {
-            let read = stream
-                .read(&mut buffer)
+            let read = read_some(&mut stream, &mut buffer)
                 .unwrap_or_else(|e| panic!("no IMAP greeting: {e}; log:\n{}", self.log()));
             assert!(read > 0, "Dovecot closed the connection; log:\n{}", self.log());
             greeting.extend_from_slice(&buffer[..read]);
@@ -296,11 +295,22 @@ impl Dovecot {
     }
 }
 
+/// A read that survives signals. Tests share one process, and another test's child exiting
+/// delivers SIGCHLD; a socket read with a timeout is not restarted then but fails with EINTR.
+fn read_some(stream: &mut TcpStream, buffer: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match stream.read(buffer) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
 fn expect_reply(stream: &mut TcpStream, prefix: &str) {
     let mut reply = Vec::new();
     let mut byte = [0u8; 1];
     loop {
-        let read = stream.read(&mut byte).expect("LMTP reply");
+        let read = read_some(stream, &mut byte).expect("LMTP reply");
         assert!(read > 0, "LMTP closed the connection");
         reply.push(byte[0]);
         if reply.ends_with(b"\r\n") {
