@@ -16,6 +16,7 @@ mod m20261207_000008_outbox_not_sent;
 mod m20261207_000009_audit_actor;
 mod m20261207_000010_form_embed_origins;
 mod m20261207_000011_oauth_lapse_notice;
+mod m20261207_000012_leases;
 mod support;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_audit_actor::Migration),
             Box::new(m20261207_000010_form_embed_origins::Migration),
             Box::new(m20261207_000011_oauth_lapse_notice::Migration),
+            Box::new(m20261207_000012_leases::Migration),
         ]
     }
 }

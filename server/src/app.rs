@@ -93,7 +93,10 @@ pub struct Application {
     pub state: AppState,
     pub address: SocketAddr,
     pub initial_admin: Option<InitialAdmin>,
+    /// Where only /metrics is served, when TALENTPOST_METRICS_BIND asks for it.
+    pub metrics_address: Option<SocketAddr>,
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Application {
@@ -113,13 +116,26 @@ impl Application {
                 format!("http://{address}")
             }
         });
+        let metrics_listener = match config.metrics_bind {
+            Some(bind) => Some(
+                TcpListener::bind(bind)
+                    .await
+                    .map_err(|source| StartupError::Bind { address: bind, source })?,
+            ),
+            None => None,
+        };
+        let metrics_address = metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok());
         let state = build_state_at(config, public_url).await?;
         let initial_admin = ensure_initial_admin(&state).await?;
         Ok(Self {
             state,
             address,
             initial_admin,
+            metrics_address,
             listener,
+            metrics_listener,
         })
     }
 
@@ -132,6 +148,7 @@ impl Application {
         let nurturing = NurturingWorker::start(&self.state);
         let reactions = crate::workers::reactions::Reactions::default();
         reactions.start(&self.state);
+        let blob_sweep = crate::workers::blob_sweep::BlobSweepWorker::start(&self.state);
         if let Some(origin) = self.state.events.relay_origin() {
             crate::events::relay::start_listening(
                 self.state.db.clone(),
@@ -141,6 +158,15 @@ impl Application {
             );
         }
         let shutdown_signal = self.state.signals.shutdown.clone();
+        let state = self.state.clone();
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let router = crate::http::metrics_router(state.clone());
+            tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, router).await {
+                    tracing::error!(%error, "the metrics listener stopped");
+                }
+            })
+        });
         let router = crate::http::router(self.state, schema);
         let served = axum::serve(
             self.listener,
@@ -154,6 +180,10 @@ impl Application {
         outbox.stop().await;
         nurturing.stop().await;
         reactions.stop().await;
+        blob_sweep.stop(&state).await;
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
+        }
         served
     }
 }

@@ -34,6 +34,10 @@ pub enum Command {
     /// content it was stored with, and list files nothing refers to. Exits 0 when all
     /// are intact, 1 when any is missing or damaged, 2 when the check could not run.
     Verify,
+    /// Delete stored files nothing in the database refers to any more and that were
+    /// stored longer ago than TALENTPOST_BLOB_SWEEP_GRACE_SECONDS (the server also does
+    /// this periodically). Safe while servers run. Exits 0, or 2 when it could not run.
+    SweepBlobs,
 }
 
 /// Where `ingest-mail` delivers. With a server URL and token the mail goes through the
@@ -77,8 +81,10 @@ pub async fn run() -> ExitCode {
             }
         };
     }
-    if let Some(Command::Verify) = cli.command {
-        return verify(cli.config).await;
+    match cli.command {
+        Some(Command::Verify) => return verify(cli.config).await,
+        Some(Command::SweepBlobs) => return sweep_blobs(cli.config).await,
+        _ => {}
     }
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
@@ -87,7 +93,7 @@ pub async fn run() -> ExitCode {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
-        Command::IngestMail(_) | Command::Verify => Ok(()),
+        Command::IngestMail(_) | Command::Verify | Command::SweepBlobs => Ok(()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -177,6 +183,38 @@ async fn verify(config: Config) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+async fn sweep_blobs(config: Config) -> ExitCode {
+    const COULD_NOT_RUN: u8 = 2;
+    let grace = std::time::Duration::from_secs(config.blob_sweep_grace_seconds);
+    let state = match build_state(config).await {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("talentpost sweep-blobs: {error}");
+            return ExitCode::from(COULD_NOT_RUN);
+        }
+    };
+    match crate::services::operations::sweep::sweep(&state, grace).await {
+        Ok(report) => {
+            println!(
+                "{} stored files, {} referenced: {} removed ({} bytes), {} kept as recent, {} stored again meanwhile; \
+                 {} leftovers of interrupted writes removed",
+                report.stored,
+                report.referenced,
+                report.removed,
+                report.removed_bytes,
+                report.kept_recent,
+                report.stored_again,
+                report.leftovers
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("talentpost sweep-blobs: {}", crate::error::chain(&error));
+            ExitCode::from(COULD_NOT_RUN)
+        }
     }
 }
 

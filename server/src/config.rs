@@ -84,9 +84,10 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
-    /// Folder with the built web app (`trunk build` output).
-    #[arg(long, env = "TALENTPOST_WEB_DIR", default_value = "./frontend/dist")]
-    pub web_dir: PathBuf,
+    /// Folder with a built web app (`trunk build` output) to serve instead of the one
+    /// built into the binary; for development, where the app is rebuilt while the server runs.
+    #[arg(long, env = "TALENTPOST_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
 
     /// 32-byte key for secrets at rest, base64 or hex. Generated into the data folder when unset.
     #[arg(long, env = "TALENTPOST_SECRET_KEY", hide_env_values = true)]
@@ -219,6 +220,27 @@ pub struct Config {
     #[arg(long, env = "TALENTPOST_NURTURING_LEASE_SECONDS", default_value_t = 300)]
     pub nurturing_lease_seconds: u64,
 
+    /// Bearer token `GET /metrics` on the main port asks for. Without it (and without
+    /// TALENTPOST_METRICS_BIND) the main port has no /metrics.
+    #[arg(long, env = "TALENTPOST_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// A second address that serves only /metrics, without a token: for a monitoring
+    /// network or loopback, e.g. `127.0.0.1:9464`.
+    #[arg(long, env = "TALENTPOST_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
+    /// Seconds between sweeps of the file store, which delete stored files nothing refers
+    /// to any more (a minimised candidate's CV, say). One process of several sweeps. 0: no
+    /// periodic sweep (`talentpost sweep-blobs` still works).
+    #[arg(long, env = "TALENTPOST_BLOB_SWEEP_INTERVAL_SECONDS", default_value_t = 3600)]
+    pub blob_sweep_interval_seconds: u64,
+
+    /// Seconds a file nothing refers to is kept after it was stored: an ingest stores its
+    /// files before the rows that refer to them are committed. Far longer than any ingest.
+    #[arg(long, env = "TALENTPOST_BLOB_SWEEP_GRACE_SECONDS", default_value_t = 3600)]
+    pub blob_sweep_grace_seconds: u64,
+
     /// For tests and demos only: the clock of schedules and candidate queries can be set
     /// by an administrator through `POST /api/test/clock`. Never in production.
     #[arg(long, env = "TALENTPOST_TEST_CLOCK", default_value_t = false, action = clap::ArgAction::Set, hide = true)]
@@ -258,7 +280,7 @@ impl Config {
     pub fn for_data_dir(data_dir: PathBuf) -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            web_dir: data_dir.join("web"),
+            web_dir: Some(data_dir.join("web")),
             data_dir,
             database_url: None,
             secret_key: None,
@@ -294,6 +316,10 @@ impl Config {
             allowed_origins: WebOrigins::default(),
             nurturing_worker: true,
             nurturing_lease_seconds: 300,
+            metrics_token: None,
+            metrics_bind: None,
+            blob_sweep_interval_seconds: 3600,
+            blob_sweep_grace_seconds: 3600,
             test_clock: false,
         }
     }

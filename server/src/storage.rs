@@ -1,7 +1,14 @@
 //! Content-addressed file store under the data folder: a file's name is its SHA-256,
 //! so storing the same attachment twice costs nothing and a stored file never changes.
+//!
+//! Files nothing refers to any more are deleted by the sweep (`services::operations::
+//! sweep`). A file's modification time says when it was last stored: `put` of content
+//! that is already there refreshes it, so a file the sweep finds old was not stored by
+//! an ingest whose database rows may still be on their way.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::crypto::sha256_hex;
 
@@ -12,6 +19,27 @@ pub enum BlobCheck {
     Missing,
     /// There, but its content no longer has the hash it is named by.
     Damaged,
+}
+
+/// A stored file as the sweep sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredFile {
+    pub sha256: String,
+    pub size: u64,
+    /// When it was last stored.
+    pub stored_at: SystemTime,
+}
+
+/// What became of a file the sweep meant to remove.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    Removed {
+        bytes: u64,
+    },
+    /// Stored again meanwhile: it stays.
+    StoredAgain,
+    /// Already gone (another process swept it).
+    Gone,
 }
 
 #[derive(Clone, Debug)]
@@ -49,7 +77,7 @@ impl BlobStore {
         };
         // A file of the right size is the right file (its name is its hash); a shorter
         // one was cut off by a crash and is written again.
-        if std::fs::metadata(&path).is_ok_and(|meta| meta.len() == bytes.len() as u64) {
+        if refresh(&path, bytes.len() as u64)? {
             return Ok(sha256);
         }
         let parent = path
@@ -99,13 +127,31 @@ impl BlobStore {
         })
     }
 
-    /// The names (hashes) of every stored file; files being written and probes are not
-    /// stored files.
-    pub fn list_blocking(&self) -> std::io::Result<Vec<String>> {
-        let mut names = Vec::new();
+    /// Every stored file, by name (hash); files being written and probes are not stored
+    /// files.
+    pub fn list_blocking(&self) -> std::io::Result<Vec<StoredFile>> {
+        let mut files = Vec::new();
+        self.each_file(|name, meta, _| {
+            if self.path_of(name).is_some() {
+                files.push(StoredFile {
+                    sha256: name.to_owned(),
+                    size: meta.len(),
+                    stored_at: meta.modified()?,
+                });
+            }
+            Ok(())
+        })?;
+        files.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        Ok(files)
+    }
+
+    fn each_file(
+        &self,
+        mut visit: impl FnMut(&str, &std::fs::Metadata, PathBuf) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let folders = match std::fs::read_dir(&self.root) {
             Ok(folders) => folders,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(names),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(error) => return Err(error),
         };
         for folder in folders {
@@ -114,14 +160,66 @@ impl BlobStore {
                 continue;
             }
             for file in std::fs::read_dir(folder.path())? {
-                let name = file?.file_name().to_string_lossy().into_owned();
-                if self.path_of(&name).is_some() {
-                    names.push(name);
+                let file = file?;
+                // Gone since the listing (swept by another process): not an error.
+                let Ok(meta) = file.metadata() else { continue };
+                if meta.is_file() {
+                    visit(&file.file_name().to_string_lossy(), &meta, file.path())?;
                 }
             }
         }
-        names.sort();
-        Ok(names)
+        Ok(())
+    }
+
+    /// Removes the file `sha256` unless it was stored again after `cutoff`. Safe against
+    /// a concurrent `put` of the same content: the file is first moved aside in one step
+    /// (a `put` after that writes it anew), then its time is read again; a `put` that
+    /// refreshed it before the move shows there and the file is put back.
+    pub fn remove_unless_stored_since(&self, sha256: &str, cutoff: SystemTime) -> std::io::Result<Removal> {
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(Removal::Gone);
+        };
+        let aside = path.with_extension(format!("sweep-{}", rand::random::<u64>()));
+        match std::fs::rename(&path, &aside) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Removal::Gone),
+            Err(error) => return Err(error),
+        }
+        let meta = std::fs::metadata(&aside)?;
+        if meta.modified()? > cutoff {
+            // Back under its name, unless a `put` already wrote it anew there.
+            match std::fs::hard_link(&aside, &path) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(error) => return Err(error),
+            }
+            std::fs::remove_file(&aside)?;
+            return Ok(Removal::StoredAgain);
+        }
+        std::fs::remove_file(&aside)?;
+        Ok(Removal::Removed { bytes: meta.len() })
+    }
+
+    /// Removes what crashed writes and sweeps left behind (`*.tmp-*`, `*.sweep-*`)
+    /// before `cutoff`; returns how many.
+    pub fn remove_leftovers_before(&self, cutoff: SystemTime) -> std::io::Result<usize> {
+        let mut leftovers = Vec::new();
+        self.each_file(|name, meta, path| {
+            let leftover = name.contains(".tmp-") || name.contains(".sweep-");
+            if leftover && meta.modified()? < cutoff {
+                leftovers.push(path);
+            }
+            Ok(())
+        })?;
+        let mut removed = 0;
+        for path in leftovers {
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(removed)
     }
 
     /// Whether a file can be written (and removed) where the blobs go (`/readyz`).
@@ -143,4 +241,26 @@ impl BlobStore {
             None => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "not a stored file")),
         }
     }
+}
+
+/// Marks a stored file as stored now, when it is there with `size` bytes. False when it
+/// is not (or cut short): the caller writes it. The check after the touch closes the race
+/// with the sweep: had the sweep moved the file aside before, the name is gone (or is a
+/// new file) and the caller writes it again; had it not, the sweep sees the new time.
+fn refresh(path: &Path, size: u64) -> std::io::Result<bool> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(error) => return Err(error),
+    };
+    let opened = file.metadata()?;
+    if opened.len() != size {
+        return Ok(false);
+    }
+    // Not ours to touch (restored by another user): written anew instead, as ours.
+    if file.set_modified(SystemTime::now()).is_err() {
+        return Ok(false);
+    }
+    let still_named = std::fs::metadata(path).is_ok_and(|now| now.ino() == opened.ino() && now.dev() == opened.dev());
+    Ok(still_named)
 }

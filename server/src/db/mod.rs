@@ -2,6 +2,7 @@
 //! production store; both run the same migrations.
 
 pub mod entities;
+pub mod leases;
 pub mod tenancy;
 
 use std::time::Duration;

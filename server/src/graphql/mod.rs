@@ -93,7 +93,10 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     .limit_complexity(MAX_COMPLEXITY)
     .extension(support::ErrorCodes);
     match state {
-        Some(state) => builder.data(state).finish(),
+        Some(state) => builder
+            .extension(support::SubscriptionCount(state.metrics.clone()))
+            .data(state)
+            .finish(),
         None => builder.finish(),
     }
 }

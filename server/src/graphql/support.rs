@@ -150,6 +150,36 @@ impl Extension for ErrorCodesExtension {
     }
 }
 
+/// Counts open subscriptions for `/metrics`: each subscription's stream carries a guard
+/// that counts it down when the stream ends or its client goes away.
+pub struct SubscriptionCount(pub Arc<crate::metrics::Metrics>);
+
+impl ExtensionFactory for SubscriptionCount {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(SubscriptionCountExtension(self.0.clone()))
+    }
+}
+
+struct SubscriptionCountExtension(Arc<crate::metrics::Metrics>);
+
+impl Extension for SubscriptionCountExtension {
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: futures_util::stream::BoxStream<'s, Response>,
+        next: async_graphql::extensions::NextSubscribe<'_>,
+    ) -> futures_util::stream::BoxStream<'s, Response> {
+        use futures_util::StreamExt;
+        let open = self.0.subscription_opened();
+        next.run(ctx, stream)
+            .map(move |response| {
+                let _counted_while_open = &open;
+                response
+            })
+            .boxed()
+    }
+}
+
 fn add_default_code(error: &mut ServerError) {
     let has_code = error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some());
     if has_code {

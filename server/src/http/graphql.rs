@@ -98,7 +98,13 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
         request = request.data(Loaders::for_request(&state.app, principal));
     }
     let request = request.data(RequestAuth(principal));
+    let operation = request.operation_name.clone();
+    let started = std::time::Instant::now();
     let response = state.schema.execute(request).await;
+    state
+        .app
+        .metrics
+        .graphql_request(operation.as_deref(), started.elapsed());
     GraphQLResponse::from(BatchResponse::Single(response)).into_response()
 }
 

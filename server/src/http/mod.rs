@@ -5,8 +5,10 @@ mod error;
 mod graphql;
 mod intake;
 mod mail;
+mod metrics;
 mod security;
 mod test_clock;
+mod web_app;
 
 use axum::Router;
 use axum::body::Body;
@@ -15,7 +17,6 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -32,44 +33,13 @@ pub struct HttpState {
     pub origins: security::TrustedOrigins,
 }
 
+pub use metrics::router as metrics_router;
+
 pub fn router(app: AppState, schema: AppSchema) -> Router {
-    let web_dir = app.config.web_dir.clone();
-    // Client routes (/inbox, /settings/users …) are the app's, so unknown paths get
-    // index.html; a missing file (a name with an extension, e.g. /favicon.ico) is a 404.
-    // The build leaves brotli and gzip copies beside each asset, served when accepted.
-    if !web_dir.join("index.html").is_file() {
-        // Served per request below, so an app built while the server runs is picked up.
-        tracing::warn!(
-            web_dir = %web_dir.display(),
-            "the web app is not installed: no index.html in TALENTPOST_WEB_DIR; browsers get a page saying so \
-             until it is built there (scripts/run builds it)"
-        );
-    }
-    let index = ServeFile::new(web_dir.join("index.html"));
-    let web_app = ServeDir::new(&web_dir)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(tower::service_fn(move |request: axum::http::Request<Body>| {
-            let mut index = index.clone();
-            async move {
-                if looks_like_a_file(request.uri().path()) {
-                    let mut missing = Response::new(Body::empty());
-                    *missing.status_mut() = axum::http::StatusCode::NOT_FOUND;
-                    return Ok(missing);
-                }
-                let response = tower::Service::call(&mut index, request).await?;
-                if response.status() == axum::http::StatusCode::NOT_FOUND {
-                    return Ok(app_not_installed());
-                }
-                Ok(response.map(Body::new))
-            }
-        }));
-    let web_app = tower::ServiceBuilder::new()
-        .layer(axum::middleware::from_fn(cache_policy))
-        .service(web_app);
+    let (web_app, page_policy) = web_app::router(app.config.web_dir.as_deref());
     let form_body_limit = intake::body_limit(app.config.max_upload_bytes);
     let test_clock = app.clock.is_settable();
-    let page_policy = security::PagePolicy::for_web_dir(&web_dir);
+    let counted = app.metrics.clone();
     let origins = security::TrustedOrigins::new(&app.public_url, &app.config.allowed_origins.0);
     let state = HttpState { app, schema, origins };
     let public_form = Router::new()
@@ -93,7 +63,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/api/mail/intake", post(mail::intake))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics::with_token))
         .route_layer(axum::middleware::from_fn(no_store))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -101,6 +71,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         ))
         .fallback_service(web_app)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(counted, metrics::track))
         .layer(axum::middleware::from_fn_with_state(
             page_policy,
             security::page_headers,
@@ -166,66 +137,6 @@ async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
     (status, axum::Json(body))
 }
 
-async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.app.metrics.render(),
-    )
-}
-
-/// What a browser gets when the server has no built web app to serve: a plain page for
-/// whoever opens it (a recruiter must not see paths or settings; the log names them).
-fn app_not_installed() -> Response {
-    let page = "<!doctype html>\n<html lang=\"de\"><head><meta charset=\"utf-8\">\
-        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-        <title>Talentpost</title></head><body><main>\
-        <h1>Talentpost</h1>\
-        <p>Der Server läuft, aber die Web-App ist auf ihm nicht installiert. \
-        Ihre Administration findet die Einzelheiten im Server-Protokoll.</p>\
-        <p lang=\"en\">The server is running, but its web app is not installed. \
-        Your administrator finds the details in the server log.</p>\
-        </main></body></html>\n";
-    let mut response = Response::new(Body::from(page));
-    *response.status_mut() = axum::http::StatusCode::SERVICE_UNAVAILABLE;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    response
-}
-
-/// A last path segment with a dot names a file, not a client route.
-fn looks_like_a_file(path: &str) -> bool {
-    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
-}
-
-/// Files whose names carry trunk's content hash (`style-5bd665743f771018.css`) never
-/// change: cached for a year. Everything else of the app (index.html, the client
-/// routes) is revalidated on every load, so a new release is picked up at once.
-async fn cache_policy(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let immutable = is_hashed_asset(request.uri().path());
-    let mut response = next.run(request).await;
-    let value = if immutable && response.status().is_success() {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
-    response
-}
-
-fn is_hashed_asset(path: &str) -> bool {
-    let Some(name) = path.rsplit('/').next() else {
-        return false;
-    };
-    let stem = name.split('.').next().unwrap_or(name);
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 /// API answers are never cached: they hold personal data and change all the time.
 async fn no_store(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut response = next.run(request).await;
@@ -288,20 +199,4 @@ pub async fn read_limited(body: Body, limit: usize) -> Option<Vec<u8>> {
         }
     }
     (seen <= limit).then_some(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_trunk_hashed_names_are_immutable() {
-        assert!(is_hashed_asset("/talentpost-frontend-93e09b3111493fc9_bg.wasm"));
-        assert!(is_hashed_asset("/talentpost-frontend-93e09b3111493fc9.js"));
-        assert!(is_hashed_asset("/style-5bd665743f771018.css"));
-        assert!(!is_hashed_asset("/index.html"));
-        assert!(!is_hashed_asset("/inbox"));
-        assert!(!is_hashed_asset("/favicon-abc.svg"));
-        assert!(looks_like_a_file("/favicon.ico") && !looks_like_a_file("/candidates/12") && !looks_like_a_file("/"));
-    }
 }

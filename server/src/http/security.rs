@@ -89,15 +89,28 @@ pub fn foreign_origin(headers: &HeaderMap) -> Response {
 /// leave browsers with the splash and nothing else).
 #[derive(Clone, Debug)]
 pub struct PagePolicy {
-    index: Arc<PathBuf>,
+    /// index.html in TALENTPOST_WEB_DIR, or `None` for the app built into the binary,
+    /// whose policy never changes.
+    index: Option<Arc<PathBuf>>,
     current: Arc<RwLock<Option<(SystemTime, HeaderValue)>>>,
 }
 
 impl PagePolicy {
     pub fn for_web_dir(web_dir: &Path) -> Self {
         Self {
-            index: Arc::new(web_dir.join("index.html")),
+            index: Some(Arc::new(web_dir.join("index.html"))),
             current: Arc::new(RwLock::new(None)),
+        }
+    }
+
+    /// The policy of a page that cannot change while the server runs.
+    pub fn fixed(index_html: &str) -> Self {
+        Self {
+            index: None,
+            current: Arc::new(RwLock::new(Some((
+                SystemTime::UNIX_EPOCH,
+                policy_for_index(index_html),
+            )))),
         }
     }
 
@@ -105,13 +118,16 @@ impl PagePolicy {
     /// again; API answers and assets reuse what the last page saw, so they cost no
     /// file-system call.
     fn header(&self, page: bool) -> HeaderValue {
-        if !page
+        if (!page || self.index.is_none())
             && let Ok(current) = self.current.read()
             && let Some((_, value)) = current.as_ref()
         {
             return value.clone();
         }
-        let Ok(modified) = std::fs::metadata(&*self.index).and_then(|meta| meta.modified()) else {
+        let Some(index) = self.index.as_deref() else {
+            return policy_for_index("");
+        };
+        let Ok(modified) = std::fs::metadata(index).and_then(|meta| meta.modified()) else {
             return policy_for_index("");
         };
         if let Ok(current) = self.current.read()
@@ -120,7 +136,7 @@ impl PagePolicy {
         {
             return value.clone();
         }
-        let value = policy_for_index(&std::fs::read_to_string(&*self.index).unwrap_or_default());
+        let value = policy_for_index(&std::fs::read_to_string(index).unwrap_or_default());
         if let Ok(mut current) = self.current.write() {
             *current = Some((modified, value.clone()));
         }

@@ -70,7 +70,10 @@ async fn assets_are_cached_by_name_and_served_precompressed(backend: Backend) {
 }
 
 async fn without_a_built_app_browsers_are_told_and_a_later_build_is_served(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |config| config.web_dir = config.data_dir.join("not-built")).await;
+    let app = TestApp::spawn_with(backend, |config| {
+        config.web_dir = Some(config.data_dir.join("not-built"))
+    })
+    .await;
     let web = app.data_dir.path().join("not-built");
     let client = reqwest::Client::new();
     let page = client.get(format!("{}/inbox", app.address)).send().await.unwrap();
@@ -107,3 +110,53 @@ crate::on_both_databases!(
     assets_are_cached_by_name_and_served_precompressed,
     without_a_built_app_browsers_are_told_and_a_later_build_is_served
 );
+
+/// The binary started from an empty folder, without TALENTPOST_WEB_DIR, serves the app
+/// built into it: the app as `frontend/dist` held when it was compiled (the build script
+/// recompiles the server after each app build). Compiled before any app build, it has
+/// none, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_its_built_in_app_from_any_folder() {
+    use std::io::BufRead;
+    let folder = tempfile::tempdir().unwrap();
+    let port = crate::dovecot::free_ports::<1>()[0];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_talentpost"))
+        .arg("serve")
+        .current_dir(folder.path())
+        .env_remove("TALENTPOST_WEB_DIR")
+        .env_remove("DATABASE_URL")
+        .env("TALENTPOST_BIND", format!("127.0.0.1:{port}"))
+        .env("TALENTPOST_DATA_DIR", folder.path().join("data"))
+        .env("TALENTPOST_ADMIN_PASSWORD", "built-in-app-password")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let ready = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.contains("Talentpost is running"))
+    });
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(30), ready).await;
+    let page = reqwest::get(format!("http://127.0.0.1:{port}/inbox")).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(matches!(ready, Ok(Ok(true))), "the server did not come up");
+    let page = page.unwrap();
+    let status = page.status();
+    let text = page.text().await.unwrap();
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/dist/index.html");
+    match std::fs::read_to_string(&built) {
+        Ok(index) => {
+            assert_eq!(status, 200);
+            assert_eq!(text, index, "the app's page as built");
+        }
+        Err(_) => {
+            assert_eq!(status, 503);
+            assert!(text.contains("not installed"), "{text}");
+        }
+    }
+}

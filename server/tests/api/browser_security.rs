@@ -28,7 +28,7 @@ async fn pages_carry_a_strict_policy_and_may_not_be_framed(backend: Backend) {
     let loader = "import init from '/app.js'; await init();";
     let app = TestApp::spawn_with(backend, |config| {
         std::fs::write(
-            config.web_dir.join("index.html"),
+            config.data_dir.join("web/index.html"),
             format!("<!doctype html><title>Talentpost</title><script type=\"module\">{loader}</script>"),
         )
         .unwrap();

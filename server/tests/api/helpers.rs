@@ -45,6 +45,8 @@ pub struct TestApp {
     pub address: String,
     pub data_dir: tempfile::TempDir,
     pub database_url: String,
+    /// The separate metrics address, when the test asked for one.
+    pub metrics_address: Option<std::net::SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -115,17 +117,16 @@ impl TestApp {
         config.database_url = Some(database_url(backend, data_dir.path()).await);
         config.admin_email = ADMIN_EMAIL.to_owned();
         config.admin_password = Some(ADMIN_PASSWORD.to_owned());
-        config.secret_key = Some("11".repeat(32));
-        std::fs::create_dir_all(&config.web_dir).expect("web dir");
-        std::fs::write(
-            config.web_dir.join("index.html"),
-            "<!doctype html><title>Talentpost</title>",
-        )
-        .expect("index");
+        config.secret_key = Some(KEY_HEX.to_owned());
+        let web_dir = config.data_dir.join("web");
+        config.web_dir = Some(web_dir.clone());
+        std::fs::create_dir_all(&web_dir).expect("web dir");
+        std::fs::write(web_dir.join("index.html"), "<!doctype html><title>Talentpost</title>").expect("index");
         adjust(&mut config);
         let database_url = config.database_url();
         let app = Application::build(config).await.expect("application starts");
         let address = format!("http://{}", app.address);
+        let metrics_address = app.metrics_address;
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
@@ -134,6 +135,7 @@ impl TestApp {
             address,
             data_dir,
             database_url,
+            metrics_address,
             shutdown: Some(shutdown),
         }
     }
@@ -363,4 +365,23 @@ pub async fn within<T>(limit: Duration, future: impl std::future::Future<Output 
 
 pub fn id(value: &Value) -> String {
     value.as_str().expect("id is a string").to_owned()
+}
+
+/// The secret key TestApp's servers use, for a `talentpost` command on their data.
+pub const KEY_HEX: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
+/// Runs `talentpost <command>` against the app's database and data folder.
+pub fn cli(app: &TestApp, command: &str) -> (i32, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_talentpost"))
+        .arg(command)
+        .env("DATABASE_URL", &app.database_url)
+        .env("TALENTPOST_DATA_DIR", app.data_dir.path())
+        .env("TALENTPOST_SECRET_KEY", KEY_HEX)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    (output.status.code().unwrap_or(-1), format!("{stdout}{stderr}"))
 }

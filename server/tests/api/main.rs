@@ -6,6 +6,7 @@ mod app_shell;
 mod audit;
 mod authentication;
 mod authorization;
+mod blob_sweep;
 mod browser_security;
 mod candidate_file;
 #[path = "../support/dovecot.rs"]
@@ -21,6 +22,7 @@ mod mail_intake;
 mod mail_out;
 mod mailbox;
 mod media;
+mod metrics;
 mod migrations;
 mod nurturing;
 mod nurturing_jobs;

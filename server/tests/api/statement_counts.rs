@@ -11,8 +11,15 @@ use crate::helpers::{Backend, Client, TestApp, id};
 const PAGE: usize = 200;
 const OPENINGS: usize = 40;
 
+const METRICS_TOKEN: &str = "statement-counts-metrics-token";
+
 async fn statements(app: &TestApp) -> u64 {
-    let response = app.anonymous().get("/metrics").await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/metrics", app.address))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .expect("metrics");
     assert_eq!(response.status(), 200);
     let text = response.text().await.expect("metrics");
     text.lines()
@@ -38,6 +45,8 @@ async fn pages_of_200_cost_as_many_statements_as_pages_of_2(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
         // Nothing else may run statements while the queries are counted.
         config.outbox_worker = false;
+        config.blob_sweep_interval_seconds = 0;
+        config.metrics_token = Some(METRICS_TOKEN.to_owned());
         config.nurturing_worker = false;
         config.public_form_per_minute = 10_000;
     })

@@ -2,26 +2,11 @@
 //! content it was stored with (exit 0), a missing or damaged one is named (exit 1),
 //! and files nothing refers to are listed without failing the check.
 
-use std::process::{Command, Stdio};
-
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, KEY_HEX, TestApp, cli};
 use crate::mail_intake::ingest_mail_command;
 
-const KEY_HEX: &str = "1111111111111111111111111111111111111111111111111111111111111111";
-
 fn verify(app: &TestApp) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_talentpost"))
-        .arg("verify")
-        .env("DATABASE_URL", &app.database_url)
-        .env("TALENTPOST_DATA_DIR", app.data_dir.path())
-        .env("TALENTPOST_SECRET_KEY", KEY_HEX)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    (output.status.code().unwrap_or(-1), format!("{stdout}{stderr}"))
+    cli(app, "verify")
 }
 
 /// The stored files, by name (their SHA-256), with their paths.

@@ -15,6 +15,7 @@ pub mod inbound_folder_state;
 pub mod inbox_item;
 pub mod intake_key;
 pub mod job_opening;
+pub mod lease;
 pub mod legal_entity;
 pub mod mail_message;
 pub mod mail_thread;

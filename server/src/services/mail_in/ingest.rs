@@ -164,6 +164,21 @@ fn prepare(blobs: &crate::storage::BlobStore, mut raw: Vec<u8>, limits: ParseLim
 }
 
 pub async fn ingest(state: &AppState, incoming: IncomingMail) -> ServiceResult<Ingested> {
+    let started = std::time::Instant::now();
+    let source = incoming.source;
+    let ingested = ingest_timed(state, incoming).await;
+    state.metrics.ingest_took(started.elapsed());
+    if let Ok(ingested) = &ingested
+        && ingested.created
+    {
+        state
+            .metrics
+            .mail_ingested(source.as_str(), ingested.message.parse_status.as_str());
+    }
+    ingested
+}
+
+async fn ingest_timed(state: &AppState, incoming: IncomingMail) -> ServiceResult<Ingested> {
     let limits = ParseLimits::with_max_bytes(state.config.max_mail_bytes);
     let blobs = state.blobs.clone();
     let raw = incoming.raw;

@@ -4,8 +4,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use talentpost_shared::{ApplicationStatus, CandidateStatus, ContactMedium, DataRetention};
 
@@ -294,7 +294,7 @@ pub async fn write_in(
     };
     let status = letter.sets_candidate_status;
     let candidate = match status {
-        Some(status) => apply_status(txn, principal, context, status, letter).await?,
+        Some(status) => apply_status(state, txn, principal, context, status, letter).await?,
         None => context.candidate.clone(),
     };
     Ok((outcome, candidate))
@@ -304,6 +304,7 @@ pub async fn write_in(
 /// takes the candidate out of the pool and, where the organisation keeps minimal data,
 /// reduces them to what statistics need.
 async fn apply_status(
+    state: &AppState,
     txn: &DatabaseTransaction,
     principal: &Principal,
     context: &messages::LetterContext,
@@ -333,7 +334,7 @@ async fn apply_status(
         .await?;
     let minimised = organisation.as_ref().map(organisation_settings::data_retention) != Some(DataRetention::Keep);
     let updated = if minimised {
-        minimise(txn, updated).await?
+        minimise(state, txn, updated).await?
     } else {
         updated
     };
@@ -354,16 +355,27 @@ async fn apply_status(
 
 /// Keeps what statistics need (the candidate's name, applications with source, status and
 /// dates, the dates and media of contacts) and drops documents, free text and contact
-/// details. Stored files stay in the content-addressed store only while something else
-/// refers to them.
-pub async fn minimise(txn: &DatabaseTransaction, candidate: candidate::Model) -> ServiceResult<candidate::Model> {
+/// details. The raw mails are replaced by a stub, since they hold everything the rest
+/// drops. Stored files stay in the content-addressed store only while something else
+/// refers to them: the blob sweep deletes the others.
+pub async fn minimise(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    candidate: candidate::Model,
+) -> ServiceResult<candidate::Model> {
     let id = candidate.id;
+    let stub = state.blobs.put(MINIMISED_RAW_MAIL).await?;
     candidate_email::Entity::delete_many()
         .filter(candidate_email::Column::CandidateId.eq(id))
         .exec(txn)
         .await?;
+    // Hers, and those of her mails not taken over as her documents (still the item's).
     document::Entity::delete_many()
-        .filter(document::Column::CandidateId.eq(id))
+        .filter(
+            Condition::any()
+                .add(document::Column::CandidateId.eq(id))
+                .add(document::Column::InboxItemId.in_subquery(items_of(id))),
+        )
         .exec(txn)
         .await?;
     contact_event::Entity::update_many()
@@ -372,15 +384,15 @@ pub async fn minimise(txn: &DatabaseTransaction, candidate: candidate::Model) ->
         .filter(contact_event::Column::CandidateId.eq(id))
         .exec(txn)
         .await?;
-    let items = crate::db::tenancy::any_organisation::<inbox_item::Entity>()
-        .select_only()
-        .column(inbox_item::Column::Id)
-        .filter(inbox_item::Column::CandidateId.eq(id))
-        .into_query();
     mail_message::Entity::update_many()
         .col_expr(mail_message::Column::TextBody, Expr::value(Option::<String>::None))
         .col_expr(mail_message::Column::HtmlBody, Expr::value(Option::<String>::None))
-        .filter(mail_message::Column::InboxItemId.in_subquery(items))
+        .col_expr(mail_message::Column::RawSha256, Expr::value(stub))
+        .col_expr(
+            mail_message::Column::RawSize,
+            Expr::value(MINIMISED_RAW_MAIL.len() as i64),
+        )
+        .filter(mail_message::Column::InboxItemId.in_subquery(items_of(id)))
         .exec(txn)
         .await?;
     inbox_item::Entity::update_many()
@@ -397,6 +409,25 @@ pub async fn minimise(txn: &DatabaseTransaction, candidate: candidate::Model) ->
     let reduced = active.update(txn).await?;
     candidates::refresh_keys(txn, reduced).await
 }
+
+/// The ids of a candidate's inbox items, as a subquery.
+fn items_of(candidate_id: i64) -> sea_orm::sea_query::SelectStatement {
+    crate::db::tenancy::any_organisation::<inbox_item::Entity>()
+        .select_only()
+        .column(inbox_item::Column::Id)
+        .filter(inbox_item::Column::CandidateId.eq(candidate_id))
+        .into_query()
+}
+
+/// What a minimised candidate's mails keep of their raw form (a valid mail, so the raw
+/// download and the parser still work): a note that the content was removed.
+const MINIMISED_RAW_MAIL: &[u8] = b"Subject: =?utf-8?q?Entfernt_/_Removed?=\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: 8bit\r\n\
+\r\n\
+Diese E-Mail wurde bei der Datenminimierung entfernt.\r\n\
+This mail was removed when the candidate's data was minimised.\r\n";
 
 fn clean_html(html: Option<&str>) -> ServiceResult<Option<String>> {
     Ok(optional_text("bodyHtml", html, 200_000)?.map(|html| sanitize_html(&html).html))

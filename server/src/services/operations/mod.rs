@@ -1,5 +1,7 @@
-//! Operating the installation rather than recruiting: checks an IT admin runs against
-//! the database and the file store together (`talentpost verify`). Serves every
-//! organisation of the installation at once.
+//! Operating the installation rather than recruiting: checks and clean-ups an IT admin
+//! runs against the database and the file store together (`talentpost verify`,
+//! `talentpost sweep-blobs`, the periodic sweep). Serves every organisation at once.
 
+pub mod snapshot;
+pub mod sweep;
 pub mod verify;

@@ -37,7 +37,36 @@ impl VerifyReport {
 }
 
 pub async fn verify(state: &AppState) -> ServiceResult<VerifyReport> {
-    // Every organisation: the check is about the installation's one file store.
+    let references = stored_file_references(state).await?;
+    let blobs = state.blobs.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut report = VerifyReport {
+            referenced: references.len(),
+            ..VerifyReport::default()
+        };
+        report.unreferenced = blobs
+            .list_blocking()?
+            .into_iter()
+            .map(|file| file.sha256)
+            .filter(|name| !references.contains_key(name))
+            .collect();
+        for (sha256, reference) in references {
+            match blobs.check_blocking(&sha256)? {
+                BlobCheck::Intact => report.intact += 1,
+                BlobCheck::Missing => report.missing.push(reference),
+                BlobCheck::Damaged => report.damaged.push(reference),
+            }
+        }
+        Ok::<_, std::io::Error>(report)
+    })
+    .await
+    .map_err(|error| ServiceError::Internal(format!("verify task: {error}")))?
+    .map_err(ServiceError::from)
+}
+
+/// Every stored file the database refers to, in every organisation (the file store is
+/// the installation's one).
+pub(super) async fn stored_file_references(state: &AppState) -> ServiceResult<BTreeMap<String, Reference>> {
     let documents: Vec<String> = crate::db::tenancy::any_organisation::<document::Entity>()
         .select_only()
         .column(document::Column::Sha256)
@@ -63,29 +92,7 @@ pub async fn verify(state: &AppState) -> ServiceResult<VerifyReport> {
             .or_insert_with(|| reference(sha256))
             .mails += 1;
     }
-    let blobs = state.blobs.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut report = VerifyReport {
-            referenced: references.len(),
-            ..VerifyReport::default()
-        };
-        report.unreferenced = blobs
-            .list_blocking()?
-            .into_iter()
-            .filter(|name| !references.contains_key(name))
-            .collect();
-        for (sha256, reference) in references {
-            match blobs.check_blocking(&sha256)? {
-                BlobCheck::Intact => report.intact += 1,
-                BlobCheck::Missing => report.missing.push(reference),
-                BlobCheck::Damaged => report.damaged.push(reference),
-            }
-        }
-        Ok::<_, std::io::Error>(report)
-    })
-    .await
-    .map_err(|error| ServiceError::Internal(format!("verify task: {error}")))?
-    .map_err(ServiceError::from)
+    Ok(references)
 }
 
 fn reference(sha256: String) -> Reference {

@@ -269,6 +269,12 @@ pub async fn record_outcomes(state: &AppState, attempted: Vec<Attempted>) -> Ser
     let changes = attempted
         .into_iter()
         .filter_map(|Attempted { message, outcome }| {
+            state.metrics.send_attempted(match &outcome {
+                Ok((_, OutboxChannel::DropFolder)) => "not_sent",
+                Ok(_) => "delivered",
+                Err(failure) if failure.transient => "retrying",
+                Err(_) => "failed",
+            });
             let outcome = match outcome {
                 Ok((delivered, channel)) => Outcome::Delivered(delivered, channel),
                 Err(failure) => Outcome::Failed(failure),

@@ -1,0 +1,50 @@
+//! Named leases in the database: work that one process of several does at a time. A
+//! lease is held until it runs out; its holder renews it while working, and another
+//! process takes it over once it has run out (its holder died or hangs).
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use crate::db::entities::lease;
+
+/// Takes the lease `name` for `owner` for `term`, or renews it when `owner` holds it.
+/// True when `owner` holds it now; false when another process does.
+pub async fn acquire(db: &impl ConnectionTrait, name: &str, owner: &str, term: Duration) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    // One conditional update: renew our own, or take over one that has run out.
+    let taken = lease::Entity::update_many()
+        .col_expr(lease::Column::Owner, Expr::value(owner))
+        .col_expr(lease::Column::ExpiresAt, Expr::value(now + term))
+        .filter(lease::Column::Name.eq(name))
+        .filter(
+            Condition::any()
+                .add(lease::Column::Owner.eq(owner))
+                .add(lease::Column::ExpiresAt.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    if taken.rows_affected == 1 {
+        return Ok(true);
+    }
+    // No row yet (or a live one of another owner): the first insert wins.
+    let inserted = lease::Entity::insert(lease::ActiveModel {
+        name: Set(name.to_owned()),
+        owner: Set(owner.to_owned()),
+        expires_at: Set(now + term),
+    })
+    .on_conflict(OnConflict::column(lease::Column::Name).do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// Gives the lease up, so another process need not wait for it to run out.
+pub async fn release(db: &impl ConnectionTrait, name: &str, owner: &str) -> Result<(), DbErr> {
+    lease::Entity::delete_many()
+        .filter(lease::Column::Name.eq(name))
+        .filter(lease::Column::Owner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
+}
