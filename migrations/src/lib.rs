@@ -17,6 +17,7 @@ mod m20261207_000009_audit_actor;
 mod m20261207_000010_form_embed_origins;
 mod m20261207_000011_oauth_lapse_notice;
 mod m20261207_000012_leases;
+mod m20261207_000013_server_processes;
 mod support;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_form_embed_origins::Migration),
             Box::new(m20261207_000011_oauth_lapse_notice::Migration),
             Box::new(m20261207_000012_leases::Migration),
+            Box::new(m20261207_000013_server_processes::Migration),
         ]
     }
 }

@@ -176,7 +176,7 @@ impl Application {
         .await
         .map_err(StartupError::Serve);
         shutdown_signal.request();
-        workers.stop_all();
+        workers.stop_all(&state).await;
         outbox.stop().await;
         nurturing.stop().await;
         reactions.stop().await;

@@ -152,6 +152,12 @@ pub struct Config {
     #[arg(long, env = "TALENTPOST_MAIL_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
     pub mail_workers: bool,
 
+    /// Seconds a process holds a mailbox without renewing (it renews every third of
+    /// that). With several processes on one database each mailbox is synced by one;
+    /// when that process dies, another takes the mailbox over after this long.
+    #[arg(long, env = "TALENTPOST_MAILBOX_LEASE_SECONDS", default_value_t = 30)]
+    pub mailbox_lease_seconds: u64,
+
     /// Run the outbox worker (sends queued mail) in this process.
     #[arg(long, env = "TALENTPOST_OUTBOX_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub outbox_worker: bool,
@@ -297,6 +303,7 @@ impl Config {
             mail_poll_seconds: 120,
             mail_retry_max_seconds: 300,
             mail_workers: true,
+            mailbox_lease_seconds: 30,
             outbox_worker: true,
             outbox_retry_seconds: 60,
             outbox_retry_max_seconds: 3600,

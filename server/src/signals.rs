@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
 /// Everything `AppState` signals with, cloned cheaply.
 #[derive(Clone)]
@@ -17,8 +17,9 @@ pub struct Signals {
     pub nurturing: WakeSignal,
     /// Set once when the server shuts down: rounds in hand stop claiming new work.
     pub shutdown: ShutdownSignal,
-    /// Names this process in the claims it writes (nurturing runs), so another process
-    /// can tell its own claims from ours.
+    /// Names this process (`host-pid-random`) in the claims and leases it writes, so
+    /// another process can tell its own from ours, and an admin can tell the processes
+    /// apart.
     pub instance: Arc<str>,
 }
 
@@ -28,7 +29,7 @@ impl Default for Signals {
             inbound: InboundSignals::default(),
             nurturing: WakeSignal::default(),
             shutdown: ShutdownSignal::default(),
-            instance: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()).into(),
+            instance: format!("{}-{}-{:04x}", host_name(), std::process::id(), rand::random::<u16>()).into(),
         }
     }
 }
@@ -61,57 +62,17 @@ impl ShutdownSignal {
     }
 }
 
-/// What the inbound sync tasks are asked to do about one account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InboundCommand {
-    /// Its settings changed (or it was created): start its task afresh.
-    Restart(i64),
-    /// It was deleted: end its task.
-    Stop(i64),
-    /// End a backoff or an IDLE early ("sync now").
-    Wake(i64),
-}
-
-/// The inbound sync tasks' mailbox, and one sync lock per account so that "sync now"
-/// and the account's task never sync the same folder at once.
+/// One sync lock per inbound account, so that "sync now" and the account's task in this
+/// process never sync the same folder at once. (What the sync of an account should do
+/// travels as `DomainEvent::InboundAccountCommand`, to whichever process syncs it.)
 #[derive(Clone, Default)]
 pub struct InboundSignals {
-    /// Set while the workers listen (`listen`); without them commands have no one to
-    /// reach and are dropped: the workers start every active account when they start.
-    commands: Arc<Mutex<Option<mpsc::UnboundedSender<InboundCommand>>>>,
     sync_locks: KeyedLocks,
 }
 
 impl InboundSignals {
-    pub fn restart(&self, account_id: i64) {
-        self.send(InboundCommand::Restart(account_id));
-    }
-
-    pub fn stop(&self, account_id: i64) {
-        self.send(InboundCommand::Stop(account_id));
-    }
-
-    pub fn wake(&self, account_id: i64) {
-        self.send(InboundCommand::Wake(account_id));
-    }
-
-    /// For the inbound workers: the commands from now on (replacing an earlier listener).
-    pub fn listen(&self) -> mpsc::UnboundedReceiver<InboundCommand> {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        *self.commands.lock().unwrap_or_else(PoisonError::into_inner) = Some(sender);
-        receiver
-    }
-
     pub fn sync_lock(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
         self.sync_locks.lock_for(account_id)
-    }
-
-    fn send(&self, command: InboundCommand) {
-        let commands = self.commands.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(sender) = commands.as_ref() {
-            // A closed channel means the workers stopped: nothing left to tell.
-            let _ = sender.send(command);
-        }
     }
 }
 
@@ -125,4 +86,13 @@ impl KeyedLocks {
         let mut locks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(locks.entry(id).or_default())
     }
+}
+
+/// This machine's name, as the kernel knows it (what `hostname` prints).
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }

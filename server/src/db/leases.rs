@@ -48,3 +48,11 @@ pub async fn release(db: &impl ConnectionTrait, name: &str, owner: &str) -> Resu
         .await?;
     Ok(())
 }
+
+/// The leases whose names start with `prefix`, held or run out.
+pub async fn with_prefix(db: &impl ConnectionTrait, prefix: &str) -> Result<Vec<lease::Model>, DbErr> {
+    lease::Entity::find()
+        .filter(lease::Column::Name.starts_with(prefix))
+        .all(db)
+        .await
+}

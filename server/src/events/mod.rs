@@ -48,6 +48,24 @@ pub enum DomainEvent {
         organisation_id: i64,
         oauth_account_id: i64,
     },
+    /// What the process syncing an inbound account should do about it: relayed, so it
+    /// reaches that process wherever the account was changed.
+    InboundAccountCommand {
+        organisation_id: i64,
+        account_id: i64,
+        command: InboundCommand,
+    },
+}
+
+/// What the sync of one inbound account is asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum InboundCommand {
+    /// Its settings changed (or it was created): start its sync afresh.
+    Restart,
+    /// It was deleted: end its sync.
+    Stop,
+    /// End a backoff or an IDLE early ("sync now").
+    Wake,
 }
 
 impl DomainEvent {
@@ -60,7 +78,8 @@ impl DomainEvent {
             | Self::OutboxChanged { organisation_id, .. }
             | Self::ContactHistoryChanged { organisation_id, .. }
             | Self::NurturingChanged { organisation_id, .. }
-            | Self::OauthAccountChanged { organisation_id, .. } => *organisation_id,
+            | Self::OauthAccountChanged { organisation_id, .. }
+            | Self::InboundAccountCommand { organisation_id, .. } => *organisation_id,
         }
     }
 

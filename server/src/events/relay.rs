@@ -45,6 +45,11 @@ pub enum Wire {
         organisation_id: i64,
         oauth_account_id: i64,
     },
+    InboundAccountCommand {
+        organisation_id: i64,
+        account_id: i64,
+        command: super::InboundCommand,
+    },
 }
 
 impl From<&DomainEvent> for Wire {
@@ -93,6 +98,15 @@ impl From<&DomainEvent> for Wire {
             } => Self::OauthAccountChanged {
                 organisation_id: *organisation_id,
                 oauth_account_id: *oauth_account_id,
+            },
+            DomainEvent::InboundAccountCommand {
+                organisation_id,
+                account_id,
+                command,
+            } => Self::InboundAccountCommand {
+                organisation_id: *organisation_id,
+                account_id: *account_id,
+                command: *command,
             },
         }
     }
@@ -226,6 +240,15 @@ async fn receive(db: &DatabaseConnection, bus: &EventBus, own_origin: u64, paylo
         } => DomainEvent::OauthAccountChanged {
             organisation_id,
             oauth_account_id,
+        },
+        Wire::InboundAccountCommand {
+            organisation_id,
+            account_id,
+            command,
+        } => DomainEvent::InboundAccountCommand {
+            organisation_id,
+            account_id,
+            command,
         },
     };
     bus.publish_here(event);

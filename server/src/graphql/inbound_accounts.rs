@@ -11,6 +11,34 @@ use crate::events::DomainEvent;
 use crate::ids::{InboundAccountId, LegalEntityId, UserGroupId};
 use crate::mail::imap::MailFolder as ServerFolder;
 use crate::services::accounts::inbound_accounts::{self as service, AccountInput, ConnectionInput};
+use crate::services::mail_in::sharing;
+
+/// A server process on this database: with several, they share the mailboxes.
+#[derive(SimpleObject)]
+pub struct ServerProcess {
+    /// `host-pid-random`, as `InboundAccount.syncedBy` names it.
+    id: String,
+    host: String,
+    started_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    /// Whether its heartbeat is fresh; a process that stopped or died stays listed for a day.
+    alive: bool,
+    /// Mailboxes (of every organisation) it syncs now.
+    accounts: i32,
+}
+
+impl From<sharing::ServerProcess> for ServerProcess {
+    fn from(process: sharing::ServerProcess) -> Self {
+        Self {
+            id: process.id,
+            host: process.host,
+            started_at: process.started_at,
+            last_seen_at: process.last_seen_at,
+            alive: process.alive,
+            accounts: i32::try_from(process.accounts).unwrap_or(i32::MAX),
+        }
+    }
+}
 
 /// A mailbox Talentpost watches for applications. The password is write-only.
 pub struct InboundAccount(inbound_account::Model);
@@ -99,6 +127,12 @@ impl InboundAccount {
     }
     async fn last_error_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_error_at
+    }
+    /// The server process (`host-pid-random`) that syncs this mailbox now; null while
+    /// none does (inactive, or being handed over between processes).
+    async fn synced_by(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        let (app, _) = caller(ctx)?;
+        Ok(sharing::synced_by(app, &[self.0.id]).await.gql()?.remove(&self.0.id))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -226,6 +260,18 @@ impl InboundAccountQuery {
             .gql()?
             .into_iter()
             .map(InboundAccount)
+            .collect())
+    }
+
+    /// The server processes on this database and how many mailboxes each syncs
+    /// (administrators).
+    async fn server_processes(&self, ctx: &Context<'_>) -> GqlResult<Vec<ServerProcess>> {
+        let (app, principal) = caller(ctx)?;
+        Ok(sharing::processes(app, principal)
+            .await
+            .gql()?
+            .into_iter()
+            .map(ServerProcess::from)
             .collect())
     }
 

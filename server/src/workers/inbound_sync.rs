@@ -1,22 +1,26 @@
-//! The inbound mail sync tasks: one per active account, each with its own connection,
-//! so one failing account never holds up the others. What a task does with its
-//! connection is `services::mail_in::sync`; this module starts, restarts and stops the
-//! tasks as services signal (`state.signals.inbound`) and backs off after failures.
+//! The inbound mail sync tasks: one per account this process syncs, each with its own
+//! connection, so one failing account never holds up the others. What a task does with
+//! its connection is `services::mail_in::sync`; which accounts this process syncs (with
+//! several processes on one database, each its share, by lease) is decided by
+//! `services::mail_in::sharing`. This module starts and stops the tasks accordingly,
+//! follows the account commands the event bus brings from any process, and backs off
+//! after failures.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tokio::sync::{Notify, mpsc};
+use sea_orm::EntityTrait;
+use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 
 use crate::db::entities::inbound_account;
 use crate::error::ServiceError;
+use crate::events::{DomainEvent, InboundCommand};
 use crate::services::accounts::inbound_accounts;
+use crate::services::mail_in::sharing;
 use crate::services::mail_in::sync::{self, SyncError, SyncReport};
-use crate::signals::InboundCommand;
 use crate::state::AppState;
 
 struct AccountTask {
@@ -24,48 +28,99 @@ struct AccountTask {
     wake: Arc<Notify>,
 }
 
-/// The running sync tasks of this process, one per active account.
+/// The sync tasks of this process, one per account it holds.
 #[derive(Clone, Default)]
 pub struct InboundWorkers {
     tasks: Arc<Mutex<HashMap<i64, AccountTask>>>,
-    /// Applies the services' commands (`state.signals.inbound`) to the tasks.
-    listener: Arc<Mutex<Option<JoinHandle<()>>>>,
+    /// Shares the accounts with the other processes and follows the account commands.
+    coordinator: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl InboundWorkers {
-    /// Starts a task for every active account, then follows the services' commands.
+    /// Takes this process's share of the active accounts, then keeps it: renewing,
+    /// rebalancing as processes come and go, and following the account commands.
     pub async fn start(&self, state: &AppState) -> Result<(), ServiceError> {
         if !state.config.mail_workers {
             return Ok(());
         }
-        // Listening first: an account saved while the others are read is restarted by
-        // its command instead of being missed.
-        let commands = state.signals.inbound.listen();
-        let accounts = inbound_account::Entity::find()
-            .filter(inbound_account::Column::Active.eq(true))
-            .all(&state.db)
-            .await?;
-        for account in accounts {
-            self.restart(state, account.id);
-        }
-        let listener = tokio::spawn(self.clone().follow(state.clone(), commands));
+        // Listening first: an account saved during the first round is not missed.
+        let events = state.events.subscribe();
+        self.run_once(state).await?;
+        let coordinator = tokio::spawn(self.clone().coordinate(state.clone(), events));
         if let Some(previous) = self
-            .listener
+            .coordinator
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .replace(listener)
+            .replace(coordinator)
         {
             previous.abort();
         }
         Ok(())
     }
 
-    async fn follow(self, state: AppState, mut commands: mpsc::UnboundedReceiver<InboundCommand>) {
-        while let Some(command) = commands.recv().await {
-            match command {
-                InboundCommand::Restart(account_id) => self.restart(&state, account_id),
-                InboundCommand::Stop(account_id) => self.stop(account_id),
-                InboundCommand::Wake(account_id) => self.wake(account_id),
+    /// One round of sharing: start the accounts newly ours, stop (then give up) those
+    /// that are not ours any more.
+    pub async fn run_once(&self, state: &AppState) -> Result<sharing::Assignment, ServiceError> {
+        let running: BTreeSet<i64> = self.tasks_guard().keys().copied().collect();
+        let assignment = sharing::rebalance(state, &running).await?;
+        for account in &assignment.stop {
+            self.stop(*account);
+        }
+        // Stopped first: the lease goes only once this process's connection is closed.
+        sharing::release(state, &assignment.stop).await?;
+        for account in &assignment.start {
+            self.restart(state, *account);
+        }
+        if !assignment.start.is_empty() || !assignment.stop.is_empty() {
+            tracing::info!(
+                started = ?assignment.start,
+                stopped = ?assignment.stop,
+                "mailboxes of this process changed"
+            );
+        }
+        Ok(assignment)
+    }
+
+    async fn coordinate(self, state: AppState, mut events: broadcast::Receiver<DomainEvent>) {
+        let tick = (sharing::lease_term(&state) / 3)
+            .to_std()
+            .unwrap_or(Duration::from_secs(10));
+        let mut next_round = tokio::time::Instant::now() + tick;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(next_round) => {
+                    if let Err(error) = self.run_once(&state).await {
+                        tracing::error!(%error, "sharing the mailboxes failed; trying again");
+                    }
+                    next_round = tokio::time::Instant::now() + tick;
+                }
+                event = events.recv() => match event {
+                    Ok(DomainEvent::InboundAccountCommand { account_id, command, .. }) => {
+                        let ours = self.tasks_guard().contains_key(&account_id);
+                        match command {
+                            InboundCommand::Restart if ours => self.restart(&state, account_id),
+                            // A new or reactivated account: whoever is under their share takes it.
+                            InboundCommand::Restart => next_round = tokio::time::Instant::now(),
+                            InboundCommand::Stop if ours => {
+                                self.stop(account_id);
+                                if let Err(error) = sharing::release(&state, &[account_id]).await {
+                                    tracing::warn!(%error, account_id, "giving up a deleted mailbox failed");
+                                }
+                            }
+                            InboundCommand::Wake => self.wake(account_id),
+                            InboundCommand::Stop => {}
+                        }
+                    }
+                    Ok(_) => {}
+                    // Commands may have been missed: every task of ours starts afresh.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let ours: Vec<i64> = self.tasks_guard().keys().copied().collect();
+                        for account_id in ours {
+                            self.restart(&state, account_id);
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
             }
         }
     }
@@ -87,12 +142,24 @@ impl InboundWorkers {
         }
     }
 
-    pub fn stop_all(&self) {
-        if let Some(listener) = self.listener.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            listener.abort();
+    /// Stops every task and gives their mailboxes up at once, so the other processes
+    /// take them over without waiting for the leases to run out.
+    pub async fn stop_all(&self, state: &AppState) {
+        if let Some(coordinator) = self.coordinator.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            coordinator.abort();
         }
-        for (_, task) in self.tasks_guard().drain() {
+        let stopped: Vec<(i64, AccountTask)> = self.tasks_guard().drain().collect();
+        let mut accounts = Vec::with_capacity(stopped.len());
+        for (account_id, task) in stopped {
             task.handle.abort();
+            // Aborted tasks drop their connections when they are polled once more.
+            let _ = task.handle.await;
+            accounts.push(account_id);
+        }
+        if state.config.mail_workers
+            && let Err(error) = sharing::leave(state, &accounts).await
+        {
+            tracing::warn!(%error, "giving up the mailboxes at shutdown failed; others take them over later");
         }
     }
 

@@ -21,6 +21,7 @@ mod mail_in;
 mod mail_intake;
 mod mail_out;
 mod mailbox;
+mod mailbox_sharing;
 mod media;
 mod metrics;
 mod migrations;

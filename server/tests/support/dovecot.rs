@@ -14,6 +14,8 @@ use std::time::Duration;
 pub const PASSWORD: &str = "secret-imap-password";
 /// Mailbox users every instance has.
 pub const USERS: [&str; 3] = ["jobs", "sales", "bulk"];
+/// Further mailboxes, `box0` … `box11`, for the tests of several processes sharing them.
+pub const NUMBERED_MAILBOXES: usize = 12;
 pub const APPLICATIONS_FOLDER: &str = "Bewerbungen";
 
 pub struct Dovecot {
@@ -92,6 +94,8 @@ impl Dovecot {
             .stderr(Stdio::null()));
         let users: String = USERS
             .iter()
+            .map(|user| (*user).to_owned())
+            .chain((0..NUMBERED_MAILBOXES).map(|n| format!("box{n}")))
             .map(|user| format!("{user}:{{PLAIN}}{PASSWORD}::::::\n"))
             .collect();
         std::fs::write(root.join("users"), users).expect("users file");
@@ -184,6 +188,23 @@ impl Dovecot {
                 "Dovecot still listens after stopping"
             );
         }
+    }
+
+    /// Open IMAP sessions per user, as `doveadm who` lists them.
+    pub fn imap_sessions(&self) -> std::collections::BTreeMap<String, u32> {
+        self.doveadm(&["who"])
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let mut columns = line.split_whitespace();
+                let user = columns.next()?;
+                let count = columns.next()?.parse::<u32>().ok()?;
+                (columns.next()? == "imap").then(|| (user.to_owned(), count))
+            })
+            .fold(std::collections::BTreeMap::new(), |mut sessions, (user, count)| {
+                *sessions.entry(user).or_default() += count;
+                sessions
+            })
     }
 
     pub fn log(&self) -> String {

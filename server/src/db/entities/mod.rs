@@ -28,6 +28,7 @@ pub mod organisation;
 pub mod outbound_account;
 pub mod outbox_message;
 pub mod sender_identity;
+pub mod server_process;
 pub mod session;
 pub mod user_group;
 pub mod user_group_member;

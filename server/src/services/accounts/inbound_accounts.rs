@@ -8,13 +8,14 @@ use talentpost_shared::{InboundAuthMethod, InboundProtocol, InboundStatus, MailP
 use crate::auth::Principal;
 use crate::db::entities::{inbound_account, inbound_folder_state};
 use crate::error::{ServiceError, ServiceResult};
-use crate::events::DomainEvent;
+use crate::events::{DomainEvent, InboundCommand};
 use crate::ids::{InboundAccountId, LegalEntityId, UserGroupId};
 use crate::mail::imap::{ImapLogin, ImapSettings, MailError, MailFolder, connect, list_folders as imap_list_folders};
 use crate::services::accounts::mail_connection::{
     self, IMAP, Protocol, StoredConnection, ValidConnection, require_mail_admin,
 };
 use crate::services::accounts::oauth::{clients as oauth_clients, tokens as oauth_tokens};
+use crate::services::mail_in::sharing;
 use crate::services::mail_in::sync::{self, SyncReport};
 use crate::services::{org::audit, org::legal_entities, org::users, required_text};
 use crate::state::AppState;
@@ -312,7 +313,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    state.signals.inbound.restart(account.id);
+    sharing::tell(state, account.organisation_id, account.id, InboundCommand::Restart);
     Ok(account)
 }
 
@@ -439,7 +440,7 @@ pub async fn update(
     state
         .events
         .publish(DomainEvent::InboundAccountStatusChanged(Box::new(updated.clone())));
-    state.signals.inbound.restart(updated.id);
+    sharing::tell(state, updated.organisation_id, updated.id, InboundCommand::Restart);
     Ok(updated)
 }
 
@@ -475,7 +476,7 @@ pub async fn delete(
     txn.commit().await?;
     crate::services::accounts::oauth::connect::revoke_deleted(state, revoke).await;
     for id in ids {
-        state.signals.inbound.stop(id.0);
+        sharing::tell(state, principal.organisation_id, id.0, InboundCommand::Stop);
     }
     Ok(ids.to_vec())
 }
@@ -537,7 +538,7 @@ pub async fn sync_now(
     let report = sync::sync_account(state, account.id, since)
         .await
         .map_err(ServiceError::from)?;
-    state.signals.inbound.wake(account.id);
+    sharing::tell(state, account.organisation_id, account.id, InboundCommand::Wake);
     Ok((report, find(&state.db, principal, id).await?))
 }
 

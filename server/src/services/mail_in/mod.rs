@@ -10,6 +10,7 @@
 
 pub mod ingest;
 pub mod intake;
+pub mod sharing;
 pub mod stored;
 pub mod sync;
 pub mod threading;

@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 
 use crate::db::entities::{inbound_account, inbound_folder_state};
 use crate::error::ServiceError;
+use crate::events::InboundCommand;
 use crate::mail::imap::{self, HeaderInfo, ImapSession, MailError};
 use crate::services::accounts::inbound_accounts::{self, StatusChange};
 use crate::services::mail_in::ingest::{self, AccountRoute, IncomingMail};
@@ -94,7 +95,14 @@ pub async fn sync_account(
         (Ok(guard), _) => guard,
         // "Sync now" while the worker syncs: hurry the worker, nothing to add.
         (Err(_), None) => {
-            state.signals.inbound.wake(account_id);
+            // The worker's own lookup: the account's organisation names the command.
+            let account = crate::db::tenancy::any_organisation_by_id::<inbound_account::Entity>(account_id)
+                .one(&state.db)
+                .await
+                .map_err(ServiceError::from)?;
+            if let Some(account) = account {
+                super::sharing::tell(state, account.organisation_id, account_id, InboundCommand::Wake);
+            }
             return Ok(SyncReport {
                 already_running: true,
                 ..SyncReport::default()

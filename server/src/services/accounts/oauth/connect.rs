@@ -18,11 +18,12 @@ use talentpost_shared::{
 use crate::auth::Principal;
 use crate::db::entities::{inbound_account, inbound_folder_state, oauth_account, outbound_account, sender_identity};
 use crate::error::{ServiceError, ServiceResult};
-use crate::events::DomainEvent;
+use crate::events::{DomainEvent, InboundCommand};
 use crate::ids::{LegalEntityId, OauthAccountId};
 use crate::mail::oauth::{self, OauthError};
 use crate::services::accounts::mail_connection::require_mail_admin;
 use crate::services::accounts::oauth::clients;
+use crate::services::mail_in::sharing;
 use crate::services::mail_out::outbox;
 use crate::services::{accounts::inbound_accounts, org::audit, org::legal_entities};
 use crate::state::AppState;
@@ -359,7 +360,7 @@ async fn connect_inbound(
         organisation_id: principal.organisation_id,
         oauth_account_id: connection.id,
     });
-    state.signals.inbound.restart(account.id);
+    sharing::tell(state, account.organisation_id, account.id, InboundCommand::Restart);
     Ok(())
 }
 
@@ -571,7 +572,7 @@ pub async fn disconnect(
         .all(&state.db)
         .await?;
     for inbound in inbound {
-        state.signals.inbound.restart(inbound.id);
+        sharing::tell(state, inbound.organisation_id, inbound.id, InboundCommand::Restart);
         state
             .events
             .publish(DomainEvent::InboundAccountStatusChanged(Box::new(inbound)));
