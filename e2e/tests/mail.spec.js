@@ -69,6 +69,12 @@ test('an admin sets up a mail account from the server\'s folders and new mail ap
   await page.getByTestId('language').selectOption('de');
   await expect(page.getByTestId('settings-mail')).toHaveText('Mail-Konten');
   await expect(row.getByTestId('account-status')).toContainText('aktuell');
+  // The mailbox names the server process syncing it, and an admin sees that process
+  // among the server processes, running.
+  await expect(row.getByTestId('account-synced-by')).toContainText('Synchronisiert von');
+  const processes = page.getByTestId('server-processes');
+  await expect(processes.getByRole('heading', { name: 'Serverprozesse' })).toBeVisible();
+  await expect(processes.locator('[data-testid=process-row][data-alive=true]').first()).toContainText('läuft');
   await page.getByTestId('language').selectOption('en');
 });
 

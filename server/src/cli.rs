@@ -38,6 +38,20 @@ pub enum Command {
     /// stored longer ago than TALENTPOST_BLOB_SWEEP_GRACE_SECONDS (the server also does
     /// this periodically). Safe while servers run. Exits 0, or 2 when it could not run.
     SweepBlobs,
+    /// Back up the database and the stored files it refers to into a new or empty
+    /// folder, while servers run: SQLite as a consistent copy, PostgreSQL by `pg_dump`
+    /// (when installed), with `manifest.json` (counts, SHA-256 of every file). The secret
+    /// key is not included: keep it apart. Exits 0, or 2 when it could not run.
+    Backup(BackupFolder),
+    /// Restore a backup into an empty data folder and an empty database (never over
+    /// existing data), with the secret key it was made with. Exits 0, or 2.
+    Restore(BackupFolder),
+}
+
+#[derive(clap::Args)]
+pub struct BackupFolder {
+    /// The backup folder.
+    pub dir: std::path::PathBuf,
 }
 
 /// Where `ingest-mail` delivers. With a server URL and token the mail goes through the
@@ -84,6 +98,8 @@ pub async fn run() -> ExitCode {
     match cli.command {
         Some(Command::Verify) => return verify(cli.config).await,
         Some(Command::SweepBlobs) => return sweep_blobs(cli.config).await,
+        Some(Command::Backup(folder)) => return backup(cli.config, &folder.dir).await,
+        Some(Command::Restore(folder)) => return restore(cli.config, &folder.dir).await,
         _ => {}
     }
     let outcome = match cli.command.unwrap_or(Command::Serve) {
@@ -93,7 +109,9 @@ pub async fn run() -> ExitCode {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
-        Command::IngestMail(_) | Command::Verify | Command::SweepBlobs => Ok(()),
+        Command::IngestMail(_) | Command::Verify | Command::SweepBlobs | Command::Backup(_) | Command::Restore(_) => {
+            Ok(())
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -145,13 +163,9 @@ async fn load_demo(config: Config) -> Result<(), String> {
 }
 
 async fn verify(config: Config) -> ExitCode {
-    const COULD_NOT_RUN: u8 = 2;
-    let state = match build_state(config).await {
+    let state = match state_for("verify", config).await {
         Ok(state) => state,
-        Err(error) => {
-            eprintln!("talentpost verify: {error}");
-            return ExitCode::from(COULD_NOT_RUN);
-        }
+        Err(exit) => return exit,
     };
     let report = match crate::services::operations::verify::verify(&state).await {
         Ok(report) => report,
@@ -187,14 +201,10 @@ async fn verify(config: Config) -> ExitCode {
 }
 
 async fn sweep_blobs(config: Config) -> ExitCode {
-    const COULD_NOT_RUN: u8 = 2;
     let grace = std::time::Duration::from_secs(config.blob_sweep_grace_seconds);
-    let state = match build_state(config).await {
+    let state = match state_for("sweep-blobs", config).await {
         Ok(state) => state,
-        Err(error) => {
-            eprintln!("talentpost sweep-blobs: {error}");
-            return ExitCode::from(COULD_NOT_RUN);
-        }
+        Err(exit) => return exit,
     };
     match crate::services::operations::sweep::sweep(&state, grace).await {
         Ok(report) => {
@@ -216,6 +226,74 @@ async fn sweep_blobs(config: Config) -> ExitCode {
             ExitCode::from(COULD_NOT_RUN)
         }
     }
+}
+
+async fn backup(config: Config, dir: &std::path::Path) -> ExitCode {
+    let state = match state_for("backup", config).await {
+        Ok(state) => state,
+        Err(exit) => return exit,
+    };
+    match crate::services::operations::backup::backup(&state, dir).await {
+        Ok(report) => {
+            let manifest = &report.manifest;
+            println!(
+                "Backup in {}: {} candidates, {} inbox items, {} mails, {} documents; {} stored files ({} bytes); schema {}",
+                dir.display(),
+                manifest.counts.candidates,
+                manifest.counts.inbox_items,
+                manifest.counts.mail_messages,
+                manifest.counts.documents,
+                manifest.blobs.len(),
+                manifest.blobs.iter().map(|blob| blob.size).sum::<u64>(),
+                manifest.schema_version
+            );
+            if report.database_missing {
+                println!(
+                    "pg_dump is not installed, so the database is not in the backup: dump it yourself \
+                     (pg_dump --format=custom) right after this backup and keep the dump beside it."
+                );
+            }
+            println!("The secret key is not in the backup; keep it apart: restoring needs it.");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("talentpost backup: {}", crate::error::chain(&error));
+            ExitCode::from(COULD_NOT_RUN)
+        }
+    }
+}
+
+async fn restore(config: Config, dir: &std::path::Path) -> ExitCode {
+    match crate::services::operations::backup::restore(&config, dir).await {
+        Ok(report) => {
+            println!(
+                "Restored from {} (made {}): {} candidates, {} inbox items, {} mails, {} documents; {} stored files",
+                dir.display(),
+                report.manifest.created_at.to_rfc3339(),
+                report.counts.candidates,
+                report.counts.inbox_items,
+                report.counts.mail_messages,
+                report.counts.documents,
+                report.manifest.blobs.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("talentpost restore: {}", crate::error::chain(&error));
+            ExitCode::from(COULD_NOT_RUN)
+        }
+    }
+}
+
+/// Exit code of the maintenance commands when they could not run at all.
+const COULD_NOT_RUN: u8 = 2;
+
+/// The app state for a maintenance command, or its exit after saying why not.
+async fn state_for(command: &str, config: Config) -> Result<crate::state::AppState, ExitCode> {
+    build_state(config).await.map_err(|error| {
+        eprintln!("talentpost {command}: {error}");
+        ExitCode::from(COULD_NOT_RUN)
+    })
 }
 
 /// sysexits(3) codes, which MTAs understand: bounce on DATAERR, retry on TEMPFAIL.

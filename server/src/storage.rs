@@ -235,6 +235,23 @@ impl BlobStore {
         .map_err(|error| std::io::Error::other(format!("file store task: {error}")))?
     }
 
+    /// `get` for code on the blocking pool (backup and restore).
+    pub fn read_blocking(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        match self.path_of(sha256) {
+            Some(path) => std::fs::read(path),
+            None => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "not a stored file")),
+        }
+    }
+
+    /// Removes a stored file outright; only for a store nothing else writes to (a
+    /// backup being assembled). The live store's files go through the sweep.
+    pub fn remove_blocking(&self, sha256: &str) -> std::io::Result<()> {
+        match self.path_of(sha256) {
+            Some(path) => std::fs::remove_file(path),
+            None => Ok(()),
+        }
+    }
+
     pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         match self.path_of(sha256) {
             Some(path) => tokio::fs::read(path).await,

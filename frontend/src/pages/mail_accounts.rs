@@ -10,6 +10,7 @@ use crate::api::generated as gql;
 use crate::api::live::LiveInbox;
 use crate::api::reads::{LegalEntity, UserGroup, legal_entities, user_groups};
 use crate::api::{self, ApiError};
+use crate::app::Session;
 use crate::components::labels;
 use crate::components::mail_connection::{ConnectionFields, IMAP_PORTS};
 use crate::components::oauth::{ConnectButton, OauthClient, OauthClientForm, OauthOutcome, OauthState};
@@ -20,6 +21,7 @@ use crate::i18n::*;
 
 type InboundAccount = gql::fragments::InboundAccountFields;
 type MailFolder = gql::list_mail_folders::ListMailFoldersListMailFolders;
+type ServerProcess = gql::server_processes::ServerProcessesServerProcesses;
 /// The form builds the update's input; creating takes the same fields.
 type InboundAccountInput = gql::inputs::InboundAccountInput;
 
@@ -27,6 +29,13 @@ async fn inbound_accounts() -> Result<Vec<InboundAccount>, ApiError> {
     Ok(api::run::<gql::InboundAccounts>(gql::inbound_accounts::Variables)
         .await?
         .inbound_accounts)
+}
+
+/// Administrators only: the server processes sharing the mailboxes, alive first.
+async fn server_processes() -> Result<Vec<ServerProcess>, ApiError> {
+    Ok(api::run::<gql::ServerProcesses>(gql::server_processes::Variables)
+        .await?
+        .server_processes)
 }
 
 async fn oauth_clients() -> Result<Vec<OauthClient>, ApiError> {
@@ -50,6 +59,22 @@ pub fn MailAccountsPage() -> impl IntoView {
         refresh.track();
         live.accounts_version.track();
         inbound_accounts()
+    });
+    // Only administrators may list the server processes (company admins see this page
+    // too); their heartbeats age, so the list is re-read now and then as well.
+    let processes = expect_context::<Session>().is_admin().then(|| {
+        let tick = RwSignal::new(0u32);
+        if let Ok(handle) =
+            set_interval_with_handle(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(30))
+        {
+            on_cleanup(move || handle.clear());
+        }
+        LocalResource::new(move || {
+            tick.track();
+            refresh.track();
+            live.accounts_version.track();
+            server_processes()
+        })
     });
     let entities = LocalResource::new(legal_entities);
     let groups = LocalResource::new(user_groups);
@@ -143,6 +168,20 @@ pub fn MailAccountsPage() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Transition>
+            {processes.map(|processes| view! {
+                <section class="server-processes" aria-labelledby="server-processes-title" data-testid="server-processes">
+                    <h2 id="server-processes-title">{t!(i18n, processes_title)}</h2>
+                    <p class="muted">{t!(i18n, processes_help)}</p>
+                    <Transition fallback=Loading>
+                        <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                            {move || Suspend::new(async move {
+                                let list: Vec<ServerProcess> = processes.await?;
+                                Ok::<_, ApiError>(view! { <ServerProcessTable list/> })
+                            })}
+                        </ErrorBoundary>
+                    </Transition>
+                </section>
+            })}
             // Apart from the account list, which re-renders on every status change: a
             // registration being typed stays as it is.
             <Transition fallback=Loading>
@@ -250,13 +289,80 @@ fn AccountStatus(account: InboundAccount) -> impl IntoView {
     let last = account.last_success_at.clone().map(|at| {
         view! { <div class="muted">{t!(i18n, account_last_success)}" " <Time at=at.clone()/></div> }
     });
+    // Which server process holds the mailbox; none while it is off, or for the moment
+    // one process hands it over to another.
+    let synced_by = match account.synced_by.clone() {
+        Some(process) => Some(
+            view! {
+                <div class="muted synced-by" data-testid="account-synced-by">
+                    {t!(i18n, account_synced_by, process = move || process.clone())}
+                </div>
+            }
+            .into_any(),
+        ),
+        None if account.active => Some(
+            view! { <div class="muted" data-testid="account-synced-by">{t!(i18n, account_waiting_for_process)}</div> }
+                .into_any(),
+        ),
+        None => None,
+    };
     view! {
         <div class=class data-testid="account-status" data-status=status.as_str()>
             <span>{move || labels::inbound_status(i18n, status)}</span>{progress}
             {problem}
             {last}
+            {synced_by}
         </div>
     }
+}
+
+/// The server processes on this database: where each runs, since when, when it last
+/// reported, whether it still runs and how many mailboxes it syncs.
+#[component]
+fn ServerProcessTable(list: Vec<ServerProcess>) -> impl IntoView {
+    let i18n = use_i18n();
+    if list.is_empty() {
+        return view! { <EmptyState message=Signal::derive(move || t_string!(i18n, processes_empty).to_string())/> }
+            .into_any();
+    }
+    let rows = list
+        .into_iter()
+        .map(|process| {
+            let alive = process.alive;
+            view! {
+                <tr data-testid="process-row" data-alive=alive.to_string()>
+                    <td>{process.host}</td>
+                    <td><code class="process-id">{process.id}</code></td>
+                    <td><Time at=process.started_at/></td>
+                    <td><Time at=process.last_seen_at relative=true/></td>
+                    <td>
+                        <div class=if alive { "status ok" } else { "status off" } data-testid="process-status">
+                            <span>{move || if alive {
+                                t_string!(i18n, processes_alive).to_string()
+                            } else {
+                                t_string!(i18n, processes_stopped).to_string()
+                            }}</span>
+                        </div>
+                    </td>
+                    <td>{process.accounts}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="list" aria-labelledby="server-processes-title" data-testid="process-list">
+            <thead><tr>
+                <th scope="col">{t!(i18n, processes_host)}</th>
+                <th scope="col">{t!(i18n, processes_id)}</th>
+                <th scope="col">{t!(i18n, processes_started)}</th>
+                <th scope="col">{t!(i18n, processes_last_seen)}</th>
+                <th scope="col">{t!(i18n, processes_status)}</th>
+                <th scope="col">{t!(i18n, processes_accounts)}</th>
+            </tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
 }
 
 #[component]

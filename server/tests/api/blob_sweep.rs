@@ -29,7 +29,7 @@ fn age_every_stored_file(app: &TestApp) {
     }
 }
 
-async fn apply_through_form(admin: &Client, first: &str, email: &str, files: &[(&str, &[u8])]) -> String {
+pub(crate) async fn apply_through_form(admin: &Client, first: &str, email: &str, files: &[(&str, &[u8])]) -> String {
     let attachments: Vec<Value> = files.iter().map(|_| Value::Null).collect();
     let parts: Vec<(String, &str, &str, Vec<u8>)> = files
         .iter()

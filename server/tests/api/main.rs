@@ -6,6 +6,7 @@ mod app_shell;
 mod audit;
 mod authentication;
 mod authorization;
+mod backup;
 mod blob_sweep;
 mod browser_security;
 mod candidate_file;

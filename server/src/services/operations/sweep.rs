@@ -36,7 +36,7 @@ pub async fn sweep(state: &AppState, grace: Duration) -> ServiceResult<SweepRepo
     // The cutoff comes from before the references are read: rows committed after that
     // read belong to an ingest that stored its files less than `grace` before it.
     let cutoff = SystemTime::now().checked_sub(grace).unwrap_or(SystemTime::UNIX_EPOCH);
-    let references = super::verify::stored_file_references(state).await?;
+    let references = super::verify::stored_file_references(&state.db).await?;
     let blobs = state.blobs.clone();
     tokio::task::spawn_blocking(move || {
         let files = blobs.list_blocking()?;

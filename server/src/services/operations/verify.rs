@@ -37,7 +37,7 @@ impl VerifyReport {
 }
 
 pub async fn verify(state: &AppState) -> ServiceResult<VerifyReport> {
-    let references = stored_file_references(state).await?;
+    let references = stored_file_references(&state.db).await?;
     let blobs = state.blobs.clone();
     tokio::task::spawn_blocking(move || {
         let mut report = VerifyReport {
@@ -66,18 +66,20 @@ pub async fn verify(state: &AppState) -> ServiceResult<VerifyReport> {
 
 /// Every stored file the database refers to, in every organisation (the file store is
 /// the installation's one).
-pub(super) async fn stored_file_references(state: &AppState) -> ServiceResult<BTreeMap<String, Reference>> {
+pub(super) async fn stored_file_references(
+    db: &impl sea_orm::ConnectionTrait,
+) -> ServiceResult<BTreeMap<String, Reference>> {
     let documents: Vec<String> = crate::db::tenancy::any_organisation::<document::Entity>()
         .select_only()
         .column(document::Column::Sha256)
         .into_tuple()
-        .all(&state.db)
+        .all(db)
         .await?;
     let mails: Vec<String> = crate::db::tenancy::any_organisation::<mail_message::Entity>()
         .select_only()
         .column(mail_message::Column::RawSha256)
         .into_tuple()
-        .all(&state.db)
+        .all(db)
         .await?;
     let mut references: BTreeMap<String, Reference> = BTreeMap::new();
     for sha256 in documents {
