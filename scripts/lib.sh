@@ -334,3 +334,27 @@ wait_for_url() {
     sleep 0.2
   done
 }
+
+# Podman (and runc, its runtime here) for the container image and its test. Debian's
+# podman 4.3 builds FROM scratch images without a registry; in some sandboxes crun and
+# the default ulimits are refused, so `podman_here` runs with runc, cgroupfs and no
+# default ulimits, which works on ordinary hosts too.
+ensure_container_tools() {
+  local missing=()
+  command -v podman >/dev/null || missing+=(podman)
+  command -v runc >/dev/null || [ -x /usr/sbin/runc ] || missing+=(runc)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt_install --no-install-recommends "${missing[@]}"
+  fi
+}
+
+podman_conf() {
+  local conf="${TMPDIR:-/tmp}/talentpost-containers.conf"
+  [ -e "$conf" ] || printf '[containers]\ndefault_ulimits = []\n' >"$conf"
+  echo "$conf"
+}
+
+podman_here() {
+  CONTAINERS_CONF="$(podman_conf)" podman --runtime runc --cgroup-manager=cgroupfs "$@"
+}

@@ -10,6 +10,7 @@ mod backup;
 mod blob_sweep;
 mod browser_security;
 mod candidate_file;
+mod container;
 #[path = "../support/dovecot.rs"]
 mod dovecot;
 mod events_across_processes;
