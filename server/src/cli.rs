@@ -42,16 +42,29 @@ pub enum Command {
     /// folder, while servers run: SQLite as a consistent copy, PostgreSQL by `pg_dump`
     /// (when installed), with `manifest.json` (counts, SHA-256 of every file). The secret
     /// key is not included: keep it apart. Exits 0, or 2 when it could not run.
-    Backup(BackupFolder),
+    Backup(BackupArgs),
     /// Restore a backup into an empty data folder and an empty database (never over
     /// existing data), with the secret key it was made with. Exits 0, or 2.
-    Restore(BackupFolder),
+    Restore(RestoreArgs),
 }
 
 #[derive(clap::Args)]
-pub struct BackupFolder {
+pub struct BackupArgs {
+    /// The backup folder (new or empty).
+    pub dir: std::path::PathBuf,
+    /// PostgreSQL without pg_dump here (the container image has none): back up the files
+    /// and the manifest only, and dump the database yourself right after.
+    #[arg(long)]
+    pub without_database: bool,
+}
+
+#[derive(clap::Args)]
+pub struct RestoreArgs {
     /// The backup folder.
     pub dir: std::path::PathBuf,
+    /// Restore only the files; the database was restored from its own dump.
+    #[arg(long)]
+    pub files_only: bool,
 }
 
 /// Where `ingest-mail` delivers. With a server URL and token the mail goes through the
@@ -98,8 +111,8 @@ pub async fn run() -> ExitCode {
     match cli.command {
         Some(Command::Verify) => return verify(cli.config).await,
         Some(Command::SweepBlobs) => return sweep_blobs(cli.config).await,
-        Some(Command::Backup(folder)) => return backup(cli.config, &folder.dir).await,
-        Some(Command::Restore(folder)) => return restore(cli.config, &folder.dir).await,
+        Some(Command::Backup(args)) => return backup(cli.config, &args.dir, args.without_database).await,
+        Some(Command::Restore(args)) => return restore(cli.config, &args.dir, args.files_only).await,
         _ => {}
     }
     let outcome = match cli.command.unwrap_or(Command::Serve) {
@@ -228,12 +241,12 @@ async fn sweep_blobs(config: Config) -> ExitCode {
     }
 }
 
-async fn backup(config: Config, dir: &std::path::Path) -> ExitCode {
+async fn backup(config: Config, dir: &std::path::Path, without_database: bool) -> ExitCode {
     let state = match state_for("backup", config).await {
         Ok(state) => state,
         Err(exit) => return exit,
     };
-    match crate::services::operations::backup::backup(&state, dir).await {
+    match crate::services::operations::backup::backup(&state, dir, without_database).await {
         Ok(report) => {
             let manifest = &report.manifest;
             println!(
@@ -249,8 +262,8 @@ async fn backup(config: Config, dir: &std::path::Path) -> ExitCode {
             );
             if report.database_missing {
                 println!(
-                    "pg_dump is not installed, so the database is not in the backup: dump it yourself \
-                     (pg_dump --format=custom) right after this backup and keep the dump beside it."
+                    "The database is not in the backup (--without-database): dump it now (pg_dump --format=custom) \
+                     and keep the dump beside it."
                 );
             }
             println!("The secret key is not in the backup; keep it apart: restoring needs it.");
@@ -263,8 +276,8 @@ async fn backup(config: Config, dir: &std::path::Path) -> ExitCode {
     }
 }
 
-async fn restore(config: Config, dir: &std::path::Path) -> ExitCode {
-    match crate::services::operations::backup::restore(&config, dir).await {
+async fn restore(config: Config, dir: &std::path::Path, files_only: bool) -> ExitCode {
+    match crate::services::operations::backup::restore(&config, dir, files_only).await {
         Ok(report) => {
             println!(
                 "Restored from {} (made {}): {} candidates, {} inbox items, {} mails, {} documents; {} stored files",

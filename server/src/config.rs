@@ -244,7 +244,9 @@ pub struct Config {
 
     /// Seconds a file nothing refers to is kept after it was stored: an ingest stores its
     /// files before the rows that refer to them are committed. Far longer than any ingest.
-    #[arg(long, env = "TALENTPOST_BLOB_SWEEP_GRACE_SECONDS", default_value_t = 3600)]
+    /// At least 600: less could delete the files of an ingest still writing its rows.
+    #[arg(long, env = "TALENTPOST_BLOB_SWEEP_GRACE_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(600..))]
     pub blob_sweep_grace_seconds: u64,
 
     /// For tests and demos only: the clock of schedules and candidate queries can be set

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -94,6 +94,10 @@ pub struct Metrics {
     blob_files: Gauge,
     blob_bytes: Gauge,
     operation_names: Mutex<HashSet<String>>,
+    /// One scrape at a time: a scrape clears and refills the state gauges.
+    rendering: Mutex<()>,
+    /// The file store's (files, bytes), and when they were counted.
+    blob_stats: Mutex<Option<(Instant, i64, i64)>>,
 }
 
 /// Durations from 5 ms to about 80 s.
@@ -123,6 +127,8 @@ impl Default for Metrics {
             blob_files: Gauge::default(),
             blob_bytes: Gauge::default(),
             operation_names: Mutex::new(HashSet::new()),
+            rendering: Mutex::new(()),
+            blob_stats: Mutex::new(None),
         };
         registry.register(
             "database_statements",
@@ -292,8 +298,28 @@ impl Metrics {
         OpenSubscription(self.subscriptions_open.clone())
     }
 
+    /// The file store's (files, bytes) if counted within `fresh`: walking a large store
+    /// on every scrape would cost more than the figure is worth.
+    pub fn blob_stats_within(&self, fresh: Duration) -> Option<(i64, i64)> {
+        let stats = self
+            .blob_stats
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        stats
+            .filter(|(counted, _, _)| counted.elapsed() < fresh)
+            .map(|(_, files, bytes)| (files, bytes))
+    }
+
+    pub fn blob_stats_counted(&self, files: i64, bytes: i64) {
+        *self
+            .blob_stats
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((Instant::now(), files, bytes));
+    }
+
     /// The text for one scrape, with the states as read just now.
     pub fn render(&self, snapshot: &Snapshot) -> String {
+        let _one_at_a_time = self.rendering.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         set_family(&self.inbound_accounts, &snapshot.inbound_accounts, |status| {
             StatusLabels { status }
         });

@@ -29,7 +29,8 @@ impl Default for Signals {
             inbound: InboundSignals::default(),
             nurturing: WakeSignal::default(),
             shutdown: ShutdownSignal::default(),
-            instance: format!("{}-{}-{:04x}", host_name(), std::process::id(), rand::random::<u16>()).into(),
+            // 64 random bits: in containers the pid (1) and the host name can repeat.
+            instance: format!("{}-{}-{:016x}", host_name(), std::process::id(), rand::random::<u64>()).into(),
         }
     }
 }

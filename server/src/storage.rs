@@ -200,17 +200,34 @@ impl BlobStore {
         Ok(Removal::Removed { bytes: meta.len() })
     }
 
-    /// Removes what crashed writes and sweeps left behind (`*.tmp-*`, `*.sweep-*`)
-    /// before `cutoff`; returns how many.
+    /// Removes what crashed writes left behind (`*.tmp-*`) before `cutoff`; returns how
+    /// many. A file a sweep had moved aside (`*.sweep-*`) when it was interrupted goes back
+    /// under its name instead: it may have been stored again meanwhile, and the next
+    /// sweep decides about it.
     pub fn remove_leftovers_before(&self, cutoff: SystemTime) -> std::io::Result<usize> {
         let mut leftovers = Vec::new();
+        let mut set_aside = Vec::new();
         self.each_file(|name, meta, path| {
-            let leftover = name.contains(".tmp-") || name.contains(".sweep-");
-            if leftover && meta.modified()? < cutoff {
+            if meta.modified()? >= cutoff {
+                return Ok(());
+            }
+            if name.contains(".tmp-") {
                 leftovers.push(path);
+            } else if let Some((sha256, _)) = name.split_once(".sweep-") {
+                set_aside.push((sha256.to_owned(), path));
             }
             Ok(())
         })?;
+        for (sha256, aside) in set_aside {
+            if let Some(path) = self.path_of(&sha256) {
+                match std::fs::hard_link(&aside, &path) {
+                    Ok(()) => {}
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            leftovers.push(aside);
+        }
         let mut removed = 0;
         for path in leftovers {
             match std::fs::remove_file(&path) {

@@ -56,3 +56,18 @@ pub async fn with_prefix(db: &impl ConnectionTrait, prefix: &str) -> Result<Vec<
         .all(db)
         .await
 }
+
+/// The lease `name` as it stands (held or run out), if any.
+pub async fn get(db: &impl ConnectionTrait, name: &str) -> Result<Option<lease::Model>, DbErr> {
+    lease::Entity::find_by_id(name.to_owned()).one(db).await
+}
+
+/// Gives up every lease of `owner` whose name starts with `prefix` (shutdown).
+pub async fn release_all(db: &impl ConnectionTrait, prefix: &str, owner: &str) -> Result<(), DbErr> {
+    lease::Entity::delete_many()
+        .filter(lease::Column::Name.starts_with(prefix))
+        .filter(lease::Column::Owner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -97,8 +97,10 @@ pub async fn execute(State(state): State<HttpState>, headers: HeaderMap, body: B
     if let Some(principal) = &principal {
         request = request.data(Loaders::for_request(&state.app, principal));
     }
+    // Names as clients send them, counted only for signed-in callers: anyone else could
+    // fill the metrics' name slots.
+    let operation = request.operation_name.clone().filter(|_| principal.is_some());
     let request = request.data(RequestAuth(principal));
-    let operation = request.operation_name.clone();
     let started = std::time::Instant::now();
     let response = state.schema.execute(request).await;
     state

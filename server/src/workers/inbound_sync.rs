@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::EntityTrait;
 use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
@@ -26,7 +26,13 @@ use crate::state::AppState;
 struct AccountTask {
     handle: JoinHandle<()>,
     wake: Arc<Notify>,
+    /// The account's `updated_at` when the task started (`None`: restarted on a command,
+    /// taken from the next round).
+    version: Option<DateTime<Utc>>,
 }
+
+/// How long a stopped task may take to drop its connection before its lease goes.
+const STOP_WAIT: Duration = Duration::from_secs(5);
 
 /// The sync tasks of this process, one per account it holds.
 #[derive(Clone, Default)]
@@ -59,17 +65,35 @@ impl InboundWorkers {
     }
 
     /// One round of sharing: start the accounts newly ours, stop (then give up) those
-    /// that are not ours any more.
+    /// that are not ours any more, restart those whose settings changed.
     pub async fn run_once(&self, state: &AppState) -> Result<sharing::Assignment, ServiceError> {
         let running: BTreeSet<i64> = self.tasks_guard().keys().copied().collect();
         let assignment = sharing::rebalance(state, &running).await?;
-        for account in &assignment.stop {
-            self.stop(*account);
-        }
-        // Stopped first: the lease goes only once this process's connection is closed.
+        // Stopped and finished first: the lease goes only once this process's
+        // connection is closed.
+        self.stop_and_wait(&assignment.stop).await;
         sharing::release(state, &assignment.stop).await?;
         for account in &assignment.start {
-            self.restart(state, *account);
+            self.restart(state, *account, assignment.versions.get(account).copied());
+        }
+        let outdated: Vec<(i64, Option<DateTime<Utc>>)> = {
+            let mut tasks = self.tasks_guard();
+            let mut outdated = Vec::new();
+            for (account, task) in tasks.iter_mut() {
+                let current = assignment.versions.get(account).copied();
+                match task.version {
+                    // Restarted on a command just now: it read the settings as they are.
+                    None => task.version = current,
+                    Some(started_with) if current.is_some_and(|current| current != started_with) => {
+                        outdated.push((*account, current));
+                    }
+                    Some(_) => {}
+                }
+            }
+            outdated
+        };
+        for (account, version) in outdated {
+            self.restart(state, account, version);
         }
         if !assignment.start.is_empty() || !assignment.stop.is_empty() {
             tracing::info!(
@@ -82,15 +106,27 @@ impl InboundWorkers {
     }
 
     async fn coordinate(self, state: AppState, mut events: broadcast::Receiver<DomainEvent>) {
-        let tick = (sharing::lease_term(&state) / 3)
-            .to_std()
-            .unwrap_or(Duration::from_secs(10));
+        let term = sharing::lease_term(&state).to_std().unwrap_or(Duration::from_secs(30));
+        let tick = term / 3;
         let mut next_round = tokio::time::Instant::now() + tick;
+        let mut renewed = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(next_round) => {
-                    if let Err(error) = self.run_once(&state).await {
-                        tracing::error!(%error, "sharing the mailboxes failed; trying again");
+                    // Bounded: a round that hangs must not outlive the leases it renews.
+                    match tokio::time::timeout(tick, self.run_once(&state)).await {
+                        Ok(Ok(_)) => renewed = tokio::time::Instant::now(),
+                        Ok(Err(error)) => tracing::error!(%error, "sharing the mailboxes failed; trying again"),
+                        Err(_) => tracing::error!("a round of sharing the mailboxes took too long; trying again"),
+                    }
+                    // Leases not renewed for two thirds of their term may go to another
+                    // process soon: this one lets go of the mailboxes first.
+                    if renewed.elapsed() > term * 2 / 3 {
+                        let ours: Vec<i64> = self.tasks_guard().keys().copied().collect();
+                        if !ours.is_empty() {
+                            tracing::warn!(accounts = ?ours, "mailbox leases could not be renewed; stopping their sync");
+                            self.stop_and_wait(&ours).await;
+                        }
                     }
                     next_round = tokio::time::Instant::now() + tick;
                 }
@@ -98,11 +134,12 @@ impl InboundWorkers {
                     Ok(DomainEvent::InboundAccountCommand { account_id, command, .. }) => {
                         let ours = self.tasks_guard().contains_key(&account_id);
                         match command {
-                            InboundCommand::Restart if ours => self.restart(&state, account_id),
+                            // The next round records the settings' new version.
+                            InboundCommand::Restart if ours => self.restart(&state, account_id, None),
                             // A new or reactivated account: whoever is under their share takes it.
                             InboundCommand::Restart => next_round = tokio::time::Instant::now(),
                             InboundCommand::Stop if ours => {
-                                self.stop(account_id);
+                                self.stop_and_wait(&[account_id]).await;
                                 if let Err(error) = sharing::release(&state, &[account_id]).await {
                                     tracing::warn!(%error, account_id, "giving up a deleted mailbox failed");
                                 }
@@ -116,7 +153,7 @@ impl InboundWorkers {
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let ours: Vec<i64> = self.tasks_guard().keys().copied().collect();
                         for account_id in ours {
-                            self.restart(&state, account_id);
+                            self.restart(&state, account_id, None);
                         }
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
@@ -127,37 +164,44 @@ impl InboundWorkers {
 
     /// (Re)starts the account's task after its settings changed; a task finds an
     /// inactive or deleted account and ends by itself.
-    fn restart(&self, state: &AppState, account_id: i64) {
+    fn restart(&self, state: &AppState, account_id: i64, version: Option<DateTime<Utc>>) {
         let wake = Arc::new(Notify::new());
         let handle = tokio::spawn(account_loop(state.clone(), account_id, Arc::clone(&wake)));
-        let previous = self.tasks_guard().insert(account_id, AccountTask { handle, wake });
+        let previous = self
+            .tasks_guard()
+            .insert(account_id, AccountTask { handle, wake, version });
         if let Some(previous) = previous {
             previous.handle.abort();
         }
     }
 
-    fn stop(&self, account_id: i64) {
-        if let Some(task) = self.tasks_guard().remove(&account_id) {
+    /// Stops the accounts' tasks and waits (bounded) until they have dropped their
+    /// connections.
+    async fn stop_and_wait(&self, accounts: &[i64]) {
+        let stopped: Vec<AccountTask> = {
+            let mut tasks = self.tasks_guard();
+            accounts.iter().filter_map(|account| tasks.remove(account)).collect()
+        };
+        for task in stopped {
             task.handle.abort();
+            // An aborted task drops its connection when it is polled once more.
+            let _ = tokio::time::timeout(STOP_WAIT, task.handle).await;
         }
     }
 
     /// Stops every task and gives their mailboxes up at once, so the other processes
     /// take them over without waiting for the leases to run out.
     pub async fn stop_all(&self, state: &AppState) {
-        if let Some(coordinator) = self.coordinator.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        let coordinator = self.coordinator.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(coordinator) = coordinator {
             coordinator.abort();
+            // A round in hand may still start a task; it is stopped below.
+            let _ = tokio::time::timeout(STOP_WAIT, coordinator).await;
         }
-        let stopped: Vec<(i64, AccountTask)> = self.tasks_guard().drain().collect();
-        let mut accounts = Vec::with_capacity(stopped.len());
-        for (account_id, task) in stopped {
-            task.handle.abort();
-            // Aborted tasks drop their connections when they are polled once more.
-            let _ = task.handle.await;
-            accounts.push(account_id);
-        }
+        let ours: Vec<i64> = self.tasks_guard().keys().copied().collect();
+        self.stop_and_wait(&ours).await;
         if state.config.mail_workers
-            && let Err(error) = sharing::leave(state, &accounts).await
+            && let Err(error) = sharing::leave(state).await
         {
             tracing::warn!(%error, "giving up the mailboxes at shutdown failed; others take them over later");
         }

@@ -57,6 +57,9 @@ pub struct Assignment {
     /// No longer ours (lost, inactive, deleted, or more than our share): stop their
     /// sync, then `release` them.
     pub stop: Vec<i64>,
+    /// When each active account's settings last changed: a task started with older
+    /// settings is restarted (a change whose command was lost on the way still arrives).
+    pub versions: BTreeMap<i64, DateTime<Utc>>,
 }
 
 /// One round: heartbeat, renew what this process syncs, and claim or give up accounts
@@ -71,22 +74,27 @@ pub async fn rebalance(state: &AppState, running: &BTreeSet<i64>) -> ServiceResu
         .count(&state.db)
         .await?
         .max(1);
-    let active: BTreeSet<i64> = crate::db::tenancy::any_organisation::<inbound_account::Entity>()
+    let versions: BTreeMap<i64, DateTime<Utc>> = crate::db::tenancy::any_organisation::<inbound_account::Entity>()
         .select_only()
         .column(inbound_account::Column::Id)
+        .column(inbound_account::Column::UpdatedAt)
         .filter(inbound_account::Column::Active.eq(true))
-        .into_tuple::<i64>()
+        .into_tuple::<(i64, DateTime<Utc>)>()
         .all(&state.db)
         .await?
         .into_iter()
         .collect();
+    let active: BTreeSet<i64> = versions.keys().copied().collect();
     let holders: BTreeMap<i64, (String, DateTime<Utc>)> = leases::with_prefix(&state.db, LEASE_PREFIX)
         .await?
         .into_iter()
         .filter_map(|lease| Some((account_of(&lease.name)?, (lease.owner, lease.expires_at))))
         .collect();
 
-    let mut assignment = Assignment::default();
+    let mut assignment = Assignment {
+        versions,
+        ..Assignment::default()
+    };
     let mut held = BTreeSet::new();
     for &account in running {
         // Renewing fails only when another process took it over (we stalled past the term).
@@ -131,6 +139,13 @@ pub async fn rebalance(state: &AppState, running: &BTreeSet<i64>) -> ServiceResu
     Ok(assignment)
 }
 
+/// Whether another process holds the account's mailbox now.
+pub async fn synced_elsewhere(state: &AppState, account_id: i64) -> ServiceResult<bool> {
+    Ok(leases::get(&state.db, &lease_name(account_id))
+        .await?
+        .is_some_and(|lease| lease.expires_at > Utc::now() && lease.owner.as_str() != state.signals.instance.as_ref()))
+}
+
 /// Gives up the leases of accounts whose sync this process has stopped.
 pub async fn release(state: &AppState, accounts: &[i64]) -> ServiceResult<()> {
     for account in accounts {
@@ -139,10 +154,10 @@ pub async fn release(state: &AppState, accounts: &[i64]) -> ServiceResult<()> {
     Ok(())
 }
 
-/// On shutdown, after every sync task stopped: the leases go at once (the others need
-/// not wait for them to run out) and the process leaves the list.
-pub async fn leave(state: &AppState, accounts: &[i64]) -> ServiceResult<()> {
-    release(state, accounts).await?;
+/// On shutdown, after every sync task stopped: all its mailbox leases go at once (the
+/// others need not wait for them to run out) and the process leaves the list.
+pub async fn leave(state: &AppState) -> ServiceResult<()> {
+    leases::release_all(&state.db, LEASE_PREFIX, &state.signals.instance).await?;
     server_process::Entity::delete_by_id(state.signals.instance.to_string())
         .exec(&state.db)
         .await?;

@@ -82,6 +82,18 @@ pub struct SyncReport {
     pub already_running: bool,
 }
 
+/// Ends the backoff or IDLE of the account's task, in whichever process runs it.
+async fn wake_the_worker(state: &AppState, account_id: i64) -> Result<(), ServiceError> {
+    // The worker's own lookup: the account's organisation names the command.
+    let account = crate::db::tenancy::any_organisation_by_id::<inbound_account::Entity>(account_id)
+        .one(&state.db)
+        .await?;
+    if let Some(account) = account {
+        super::sharing::tell(state, account.organisation_id, account_id, InboundCommand::Wake);
+    }
+    Ok(())
+}
+
 /// One sync of one account on a fresh connection, as "sync now" and the worker's
 /// `run_once` use it.
 /// `since` re-reads every mail from that date (known mail is still skipped).
@@ -90,19 +102,22 @@ pub async fn sync_account(
     account_id: i64,
     since: Option<NaiveDate>,
 ) -> Result<SyncReport, SyncError> {
+    // "Sync now" while another process syncs the mailbox: hurry that process instead of
+    // opening a second session here. ("Fetch again since" asks for more than the
+    // worker does and runs here, once, beside it; the ingest's key keeps the inbox right.)
+    if since.is_none() && super::sharing::synced_elsewhere(state, account_id).await? {
+        wake_the_worker(state, account_id).await?;
+        return Ok(SyncReport {
+            already_running: true,
+            ..SyncReport::default()
+        });
+    }
     let lock = state.signals.inbound.sync_lock(account_id);
     let _guard = match (lock.try_lock(), since) {
         (Ok(guard), _) => guard,
         // "Sync now" while the worker syncs: hurry the worker, nothing to add.
         (Err(_), None) => {
-            // The worker's own lookup: the account's organisation names the command.
-            let account = crate::db::tenancy::any_organisation_by_id::<inbound_account::Entity>(account_id)
-                .one(&state.db)
-                .await
-                .map_err(ServiceError::from)?;
-            if let Some(account) = account {
-                super::sharing::tell(state, account.organisation_id, account_id, InboundCommand::Wake);
-            }
+            wake_the_worker(state, account_id).await?;
             return Ok(SyncReport {
                 already_running: true,
                 ..SyncReport::default()

@@ -387,11 +387,9 @@ pub async fn minimise(
     mail_message::Entity::update_many()
         .col_expr(mail_message::Column::TextBody, Expr::value(Option::<String>::None))
         .col_expr(mail_message::Column::HtmlBody, Expr::value(Option::<String>::None))
+        // The size stays the original's: the sync recognises a mail it already has by its
+        // Message-ID and size, and must not download a minimised candidate's mail again.
         .col_expr(mail_message::Column::RawSha256, Expr::value(stub))
-        .col_expr(
-            mail_message::Column::RawSize,
-            Expr::value(MINIMISED_RAW_MAIL.len() as i64),
-        )
         .filter(mail_message::Column::InboxItemId.in_subquery(items_of(id)))
         .exec(txn)
         .await?;

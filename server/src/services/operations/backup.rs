@@ -121,7 +121,17 @@ pub struct BackupReport {
     pub database_missing: bool,
 }
 
-pub async fn backup(state: &AppState, dir: &Path) -> ServiceResult<BackupReport> {
+/// `without_database`: on PostgreSQL without `pg_dump` (a container image has none),
+/// back up the files and the manifest only; the database is dumped apart.
+pub async fn backup(state: &AppState, dir: &Path, without_database: bool) -> ServiceResult<BackupReport> {
+    let postgres = state.db.get_database_backend() == DatabaseBackend::Postgres;
+    if postgres && !without_database && which("pg_dump").is_none() {
+        return Err(ServiceError::invalid(
+            "pg_dump",
+            "pg_dump is not installed here: install PostgreSQL's client tools, or back up the files with \
+             --without-database and dump the database yourself (pg_dump --format=custom) right after",
+        ));
+    }
     prepare_empty_folder(dir)?;
     let target = BlobStore::new(dir);
     // The files referred to now; copied before the snapshot, so one the sweep deletes
@@ -134,9 +144,10 @@ pub async fn backup(state: &AppState, dir: &Path) -> ServiceResult<BackupReport>
     let wanted = before.clone();
     blocking(move || copy_blobs(&source, &copy_to, &wanted)).await?;
 
-    let (database, database_file, references, counts) = match state.db.get_database_backend() {
-        DatabaseBackend::Postgres => postgres_snapshot(state, dir).await?,
-        _ => sqlite_snapshot(state, dir).await?,
+    let (database, database_file, references, counts) = if postgres {
+        postgres_snapshot(state, dir, !without_database).await?
+    } else {
+        sqlite_snapshot(state, dir).await?
     };
     let database_missing = database_file.is_none();
     // Whatever the snapshot refers to beyond the first copy was stored meanwhile.
@@ -216,7 +227,7 @@ async fn sqlite_snapshot(state: &AppState, dir: &Path) -> ServiceResult<Snapshot
 
 /// One repeatable-read transaction whose snapshot `pg_dump` shares: the dump, the
 /// references and the counts all see the same moment.
-async fn postgres_snapshot(state: &AppState, dir: &Path) -> ServiceResult<Snapshot> {
+async fn postgres_snapshot(state: &AppState, dir: &Path, dump: bool) -> ServiceResult<Snapshot> {
     let txn = state
         .db
         .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
@@ -229,16 +240,21 @@ async fn postgres_snapshot(state: &AppState, dir: &Path) -> ServiceResult<Snapsh
         .await?
         .ok_or_else(|| failed("PostgreSQL exported no snapshot"))?;
     let snapshot: String = exported.try_get("", "snapshot")?;
-    let dumped = match which("pg_dump") {
+    let dumped = match which("pg_dump").filter(|_| dump) {
         Some(pg_dump) => {
-            let output = tokio::process::Command::new(pg_dump)
+            let (url, password) = without_password(&state.config.database_url());
+            let mut command = tokio::process::Command::new(pg_dump);
+            command
                 .arg("--format=custom")
                 .arg("--no-owner")
                 .arg(format!("--snapshot={snapshot}"))
                 .arg(format!("--file={}", dir.join(POSTGRES_DUMP).display()))
-                .arg(format!("--dbname={}", state.config.database_url()))
-                .output()
-                .await?;
+                .arg(format!("--dbname={url}"));
+            // Not on the command line, where every local user could read it.
+            if let Some(password) = password {
+                command.env("PGPASSWORD", password);
+            }
+            let output = command.output().await?;
             if !output.status.success() {
                 return Err(failed(format!(
                     "pg_dump failed: {}",
@@ -253,6 +269,22 @@ async fn postgres_snapshot(state: &AppState, dir: &Path) -> ServiceResult<Snapsh
     let counts = counts(&txn).await?;
     txn.commit().await?;
     Ok(("postgres".to_owned(), dumped, references, counts))
+}
+
+/// The URL without its password, and the password (for `PGPASSWORD`).
+fn without_password(url: &str) -> (String, Option<String>) {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let password = parsed.password().map(|password| {
+                percent_encoding::percent_decode_str(password)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            });
+            let _ = parsed.set_password(None);
+            (parsed.to_string(), password)
+        }
+        _ => (url.to_owned(), None),
+    }
 }
 
 fn which(program: &str) -> Option<PathBuf> {
@@ -285,8 +317,9 @@ pub struct RestoreReport {
 }
 
 /// Restores a backup into an empty data folder and an empty database, refusing to
-/// overwrite anything; then brings the schema up to this release.
-pub async fn restore(config: &Config, dir: &Path) -> ServiceResult<RestoreReport> {
+/// overwrite anything; then brings the schema up to this release. `files_only`: the
+/// database was restored apart (from a dump of its own); only the files are restored.
+pub async fn restore(config: &Config, dir: &Path, files_only: bool) -> ServiceResult<RestoreReport> {
     let text = std::fs::read(dir.join(MANIFEST)).map_err(|error| {
         ServiceError::invalid("dir", format!("no readable {MANIFEST} in {}: {error}", dir.display()))
     })?;
@@ -331,16 +364,26 @@ pub async fn restore(config: &Config, dir: &Path) -> ServiceResult<RestoreReport
             ),
         ));
     }
-    let Some(database_file) = manifest.database_file.clone() else {
-        return Err(ServiceError::invalid(
-            "dir",
-            "the backup has no database dump (pg_dump was not installed); restore the database with pg_restore \
-             from your own dump, then the files with this command",
-        ));
+    let database_file = match (&manifest.database_file, files_only) {
+        (_, true) => None,
+        (Some(file), false) => Some(file.clone()),
+        (None, false) => {
+            return Err(ServiceError::invalid(
+                "dir",
+                "the backup holds no database (made with --without-database): restore the database from its own \
+                 dump with pg_restore, then the files with `talentpost restore --files-only`",
+            ));
+        }
     };
     let store = BlobStore::new(&config.data_dir);
     let existing = store.clone();
-    if !blocking(move || existing.list_blocking()).await?.is_empty() {
+    // Files of this very backup may be there from an attempt that failed later on.
+    let in_backup: BTreeSet<String> = manifest.blobs.iter().map(|blob| blob.sha256.clone()).collect();
+    let foreign = blocking(move || existing.list_blocking())
+        .await?
+        .into_iter()
+        .any(|file| !in_backup.contains(&file.sha256));
+    if foreign {
         return Err(ServiceError::invalid(
             "dataDir",
             format!(
@@ -349,10 +392,12 @@ pub async fn restore(config: &Config, dir: &Path) -> ServiceResult<RestoreReport
             ),
         ));
     }
-    if postgres {
-        ensure_empty_postgres(&url).await?;
-    } else {
-        ensure_no_sqlite_file(config)?;
+    if database_file.is_some() {
+        if postgres {
+            ensure_empty_postgres(&url).await?;
+        } else {
+            ensure_no_sqlite_file(config)?;
+        }
     }
 
     // Files first, each checked against the manifest; the database last, so a failed
@@ -372,28 +417,38 @@ pub async fn restore(config: &Config, dir: &Path) -> ServiceResult<RestoreReport
             unreadable[0]
         )));
     }
-    if postgres {
-        let pg_restore = which("pg_restore").ok_or_else(|| failed("pg_restore is not installed"))?;
-        let output = tokio::process::Command::new(pg_restore)
-            .arg("--no-owner")
-            .arg("--no-privileges")
-            .arg("--exit-on-error")
-            .arg(format!("--dbname={url}"))
-            .arg(dir.join(&database_file))
-            .output()
-            .await?;
-        if !output.status.success() {
-            return Err(failed(format!(
-                "pg_restore failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )));
+    match &database_file {
+        None => {}
+        Some(database_file) if postgres => {
+            let pg_restore = which("pg_restore").ok_or_else(|| failed("pg_restore is not installed"))?;
+            let (plain_url, password) = without_password(&url);
+            let mut command = tokio::process::Command::new(pg_restore);
+            // One transaction: a failed restore leaves the database empty for another try.
+            command
+                .arg("--no-owner")
+                .arg("--no-privileges")
+                .arg("--single-transaction")
+                .arg("--exit-on-error")
+                .arg(format!("--dbname={plain_url}"))
+                .arg(dir.join(database_file));
+            if let Some(password) = password {
+                command.env("PGPASSWORD", password);
+            }
+            let output = command.output().await?;
+            if !output.status.success() {
+                return Err(failed(format!(
+                    "pg_restore failed: {}",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                )));
+            }
         }
-    } else {
-        let path = sqlite_path(config).ok_or_else(|| failed("DATABASE_URL names no SQLite file"))?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+        Some(database_file) => {
+            let path = sqlite_path(config).ok_or_else(|| failed("DATABASE_URL names no SQLite file"))?;
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::copy(dir.join(database_file), &path)?;
         }
-        std::fs::copy(dir.join(&database_file), &path)?;
     }
     let db = crate::db::connect_and_migrate(&url).await?;
     let counts = counts(&db).await?;

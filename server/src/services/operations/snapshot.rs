@@ -13,6 +13,9 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::metrics::Snapshot;
 use crate::state::AppState;
 
+/// How long the file store's size may be old: counting means listing every file.
+const BLOB_STATS_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub async fn read(state: &AppState) -> ServiceResult<Snapshot> {
     let now = Utc::now();
     let inbound_accounts: Vec<(String, i64)> = any_organisation::<inbound_account::Entity>()
@@ -68,10 +71,19 @@ pub async fn read(state: &AppState) -> ServiceResult<Snapshot> {
         .all(&state.db)
         .await?;
     let (pool_in_use, pool_idle) = pool_connections(&state.db);
-    let blobs = state.blobs.clone();
-    let files = tokio::task::spawn_blocking(move || blobs.list_blocking())
-        .await
-        .map_err(|error| ServiceError::Internal(format!("file store task: {error}")))??;
+    let (blob_files, blob_bytes) = match state.metrics.blob_stats_within(BLOB_STATS_FRESH) {
+        Some(stats) => stats,
+        None => {
+            let blobs = state.blobs.clone();
+            let files = tokio::task::spawn_blocking(move || blobs.list_blocking())
+                .await
+                .map_err(|error| ServiceError::Internal(format!("file store task: {error}")))??;
+            let files_count = i64::try_from(files.len()).unwrap_or(i64::MAX);
+            let bytes = i64::try_from(files.iter().map(|file| file.size).sum::<u64>()).unwrap_or(i64::MAX);
+            state.metrics.blob_stats_counted(files_count, bytes);
+            (files_count, bytes)
+        }
+    };
     Ok(Snapshot {
         inbound_accounts,
         inbound_sync,
@@ -80,8 +92,8 @@ pub async fn read(state: &AppState) -> ServiceResult<Snapshot> {
         nurturing_entries,
         pool_in_use,
         pool_idle,
-        blob_files: i64::try_from(files.len()).unwrap_or(i64::MAX),
-        blob_bytes: i64::try_from(files.iter().map(|file| file.size).sum::<u64>()).unwrap_or(i64::MAX),
+        blob_files,
+        blob_bytes,
     })
 }
 

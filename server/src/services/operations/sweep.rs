@@ -25,7 +25,8 @@ pub struct SweepReport {
     pub kept_recent: usize,
     /// Stored again while the sweep ran: kept.
     pub stored_again: usize,
-    /// Pieces of crashed writes removed.
+    /// Pieces of crashed writes removed (and files an interrupted sweep had set aside,
+    /// put back).
     pub leftovers: usize,
 }
 
