@@ -4,7 +4,10 @@
 //! - Talentpost's first sync of the same folder (release binary, SQLite by default,
 //!   `BENCH_DATABASE_URL` for PostgreSQL), until every mail is an inbox item,
 //!
-//! and reports throughput and the server's peak memory (VmHWM).
+//! and reports throughput and the server's peak memory (VmHWM); then, on the data the
+//! sync left, `talentpost backup` (server running), `restore` and `verify`, each next to
+//! its yardstick: `cp -a` of the data folder, `cp -a` of the backup, `sha256sum` of every
+//! stored file.
 //!
 //! Run: `scripts/bench` (or `cargo bench -p talentpost-server --bench mail_in`).
 //! `BENCH_MAILS` changes the number of mails.
@@ -136,6 +139,83 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / 100.0
 }
 
+/// Runs a `talentpost` maintenance command on the bench's data; its duration.
+fn talentpost(data_dir: &std::path::Path, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_talentpost"));
+    command
+        .args(args)
+        .env("TALENTPOST_DATA_DIR", data_dir)
+        .env("TALENTPOST_SECRET_KEY", "33".repeat(32))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null());
+    if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
+        command.env("DATABASE_URL", url);
+    }
+    let status = command.status().unwrap();
+    assert!(status.success(), "talentpost {args:?} failed");
+    started.elapsed()
+}
+
+fn shell(script: &str) -> Duration {
+    let started = Instant::now();
+    let status = Command::new("sh").arg("-c").arg(script).status().unwrap();
+    assert!(status.success(), "{script} failed");
+    started.elapsed()
+}
+
+fn folder_bytes(dir: &std::path::Path) -> u64 {
+    let output = Command::new("du").arg("-sb").arg(dir).output().unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .next()
+        .and_then(|bytes| bytes.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Backup (while the server runs), restore and verify on the synced data, each beside
+/// its yardstick. PostgreSQL (BENCH_DATABASE_URL) is skipped: its restore needs an empty
+/// database of its own.
+fn backup_restore_verify(data_dir: &std::path::Path) -> Vec<String> {
+    if std::env::var("BENCH_DATABASE_URL").is_ok() {
+        return vec!["backup/restore/verify: measured on SQLite only".to_owned()];
+    }
+    let work = tempfile::tempdir().unwrap();
+    let backup = work.path().join("backup");
+    let copy = work.path().join("copy");
+    let took = talentpost(data_dir, &["backup", backup.to_str().unwrap()]);
+    let yardstick = shell(&format!("cp -a '{}' '{}'", data_dir.display(), copy.display()));
+    let mut lines = vec![format!(
+        "backup (server running): {:.2} s for {:.1} MB; yardstick cp -a of the data folder: {:.2} s",
+        took.as_secs_f64(),
+        folder_bytes(&backup) as f64 / 1e6,
+        yardstick.as_secs_f64()
+    )];
+    let restored = work.path().join("restored");
+    let took = talentpost(&restored, &["restore", backup.to_str().unwrap()]);
+    let yardstick = shell(&format!(
+        "cp -a '{}' '{}'",
+        backup.display(),
+        work.path().join("copy2").display()
+    ));
+    lines.push(format!(
+        "restore: {:.2} s; yardstick cp -a of the backup: {:.2} s",
+        took.as_secs_f64(),
+        yardstick.as_secs_f64()
+    ));
+    let took = talentpost(&restored, &["verify"]);
+    let yardstick = shell(&format!(
+        "find '{}' -type f -exec sha256sum {{}} + > /dev/null",
+        restored.join("blobs").display()
+    ));
+    lines.push(format!(
+        "verify: {:.2} s; yardstick sha256sum of every stored file: {:.2} s",
+        took.as_secs_f64(),
+        yardstick.as_secs_f64()
+    ));
+    lines
+}
+
 fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return;
@@ -224,6 +304,7 @@ fn main() {
     let ingest = started.elapsed();
     let peak = peak_rss_kib(server.id());
     let cpu = cpu_seconds(server.id()) - idle_cpu;
+    let operations = backup_restore_verify(data_dir.path());
     let _ = server.kill();
     let _ = server.wait();
 
@@ -243,6 +324,9 @@ fn main() {
         peak as f64 / 1024.0,
         idle_rss as f64 / 1024.0
     );
+    for line in operations {
+        println!("{line}");
+    }
     println!(
         "database: {}",
         if std::env::var("BENCH_DATABASE_URL").is_ok() {
