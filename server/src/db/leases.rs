@@ -1,17 +1,42 @@
 //! Named leases in the database: work that one process of several does at a time. A
 //! lease is held until it runs out; its holder renews it while working, and another
 //! process takes it over once it has run out (its holder died or hangs).
+//!
+//! Times come from the database's clock (`now`), so processes on machines whose clocks
+//! drift apart still agree on when a lease runs out.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter,
+    Statement,
+};
 
 use crate::db::entities::lease;
 
-/// Takes the lease `name` for `owner` for `term`, or renews it when `owner` holds it.
-/// True when `owner` holds it now; false when another process does.
-pub async fn acquire(db: &impl ConnectionTrait, name: &str, owner: &str, term: Duration) -> Result<bool, DbErr> {
-    let now = Utc::now();
+/// The database's time: PostgreSQL's clock, shared by every process on it. SQLite serves
+/// one process, whose own clock is the only one.
+pub async fn now(db: &impl ConnectionTrait) -> Result<DateTime<Utc>, DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(Utc::now());
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(DatabaseBackend::Postgres, "SELECT now() AS now"))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the database told no time".to_owned()))?;
+    row.try_get::<DateTime<Utc>>("", "now")
+}
+
+/// Takes the lease `name` for `owner` for `term`, or renews it when `owner` holds it;
+/// `now` is the database's time (`now`). True when `owner` holds it now; false when
+/// another process does.
+pub async fn acquire(
+    db: &impl ConnectionTrait,
+    name: &str,
+    owner: &str,
+    now: DateTime<Utc>,
+    term: Duration,
+) -> Result<bool, DbErr> {
     // One conditional update: renew our own, or take over one that has run out.
     let taken = lease::Entity::update_many()
         .col_expr(lease::Column::Owner, Expr::value(owner))

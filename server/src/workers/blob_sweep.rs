@@ -39,7 +39,8 @@ impl BlobSweepWorker {
 pub async fn run_once(state: &AppState) -> ServiceResult<Option<SweepReport>> {
     let interval = Duration::from_secs(state.config.blob_sweep_interval_seconds.max(1));
     let term = chrono::Duration::from_std(interval * 2).unwrap_or(chrono::Duration::hours(2));
-    if !crate::db::leases::acquire(&state.db, SWEEP_LEASE, &state.signals.instance, term).await? {
+    let now = crate::db::leases::now(&state.db).await?;
+    if !crate::db::leases::acquire(&state.db, SWEEP_LEASE, &state.signals.instance, now, term).await? {
         return Ok(None);
     }
     let grace = Duration::from_secs(state.config.blob_sweep_grace_seconds);

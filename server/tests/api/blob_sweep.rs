@@ -185,25 +185,35 @@ Content-Disposition: attachment; filename=\"anschreiben.pdf\"\r\nContent-Transfe
 /// A lease is held by one owner at a time, renewed by it, and taken over once it ran
 /// out or was given up.
 async fn a_lease_has_one_holder_until_it_runs_out_or_is_released(backend: Backend) {
-    use talentpost_server::db::leases::{acquire, release};
+    use talentpost_server::db::leases::{acquire, now, release};
     let app = TestApp::spawn(backend).await;
     let db = talentpost_server::db::connect_and_migrate(&app.database_url)
         .await
         .unwrap();
     let term = chrono::Duration::minutes(5);
-    assert!(acquire(&db, "job", "a", term).await.unwrap());
-    assert!(!acquire(&db, "job", "b", term).await.unwrap(), "held by a");
-    assert!(acquire(&db, "job", "a", term).await.unwrap(), "a renews");
-    assert!(acquire(&db, "other", "b", term).await.unwrap(), "leases are by name");
+    let at = now(&db).await.unwrap();
+    assert!(acquire(&db, "job", "a", at, term).await.unwrap());
+    assert!(!acquire(&db, "job", "b", at, term).await.unwrap(), "held by a");
+    assert!(acquire(&db, "job", "a", at, term).await.unwrap(), "a renews");
+    assert!(
+        acquire(&db, "other", "b", at, term).await.unwrap(),
+        "leases are by name"
+    );
     release(&db, "job", "b").await.unwrap();
     assert!(
-        !acquire(&db, "job", "b", term).await.unwrap(),
+        !acquire(&db, "job", "b", at, term).await.unwrap(),
         "only the holder gives it up"
     );
     release(&db, "job", "a").await.unwrap();
-    assert!(acquire(&db, "job", "b", chrono::Duration::seconds(-1)).await.unwrap());
     assert!(
-        acquire(&db, "job", "a", term).await.unwrap(),
+        acquire(&db, "job", "b", at, chrono::Duration::seconds(-1))
+            .await
+            .unwrap()
+    );
+    let later = now(&db).await.unwrap();
+    assert!(later >= at, "the database's clock runs forward");
+    assert!(
+        acquire(&db, "job", "a", later, term).await.unwrap(),
         "b's ran out: a takes over"
     );
 }

@@ -66,7 +66,7 @@ pub struct Assignment {
 /// towards the fair share. `running` are the accounts this process syncs now.
 pub async fn rebalance(state: &AppState, running: &BTreeSet<i64>) -> ServiceResult<Assignment> {
     let me = state.signals.instance.as_ref();
-    let now = Utc::now();
+    let now = leases::now(&state.db).await?;
     let term = lease_term(state);
     heartbeat(state, now).await?;
     let live = server_process::Entity::find()
@@ -98,7 +98,7 @@ pub async fn rebalance(state: &AppState, running: &BTreeSet<i64>) -> ServiceResu
     let mut held = BTreeSet::new();
     for &account in running {
         // Renewing fails only when another process took it over (we stalled past the term).
-        if active.contains(&account) && leases::acquire(&state.db, &lease_name(account), me, term).await? {
+        if active.contains(&account) && leases::acquire(&state.db, &lease_name(account), me, now, term).await? {
             held.insert(account);
         } else {
             assignment.stop.push(account);
@@ -131,7 +131,7 @@ pub async fn rebalance(state: &AppState, running: &BTreeSet<i64>) -> ServiceResu
         let free = holders
             .get(&account)
             .is_none_or(|(owner, expires_at)| owner == me || *expires_at <= now);
-        if free && leases::acquire(&state.db, &lease_name(account), me, term).await? {
+        if free && leases::acquire(&state.db, &lease_name(account), me, now, term).await? {
             held.insert(account);
             assignment.start.push(account);
         }
@@ -141,9 +141,10 @@ pub async fn rebalance(state: &AppState, running: &BTreeSet<i64>) -> ServiceResu
 
 /// Whether another process holds the account's mailbox now.
 pub async fn synced_elsewhere(state: &AppState, account_id: i64) -> ServiceResult<bool> {
+    let now = leases::now(&state.db).await?;
     Ok(leases::get(&state.db, &lease_name(account_id))
         .await?
-        .is_some_and(|lease| lease.expires_at > Utc::now() && lease.owner.as_str() != state.signals.instance.as_ref()))
+        .is_some_and(|lease| lease.expires_at > now && lease.owner.as_str() != state.signals.instance.as_ref()))
 }
 
 /// Gives up the leases of accounts whose sync this process has stopped.
@@ -202,7 +203,7 @@ pub struct ServerProcess {
 /// (installation administrators only: processes serve every organisation).
 pub async fn processes(state: &AppState, principal: &crate::auth::Principal) -> ServiceResult<Vec<ServerProcess>> {
     principal.require_admin()?;
-    let now = Utc::now();
+    let now = leases::now(&state.db).await?;
     let term = lease_term(state);
     let rows = server_process::Entity::find()
         .order_by_desc(server_process::Column::LastSeenAt)
@@ -231,7 +232,7 @@ pub async fn processes(state: &AppState, principal: &crate::auth::Principal) -> 
 
 /// The process that syncs each of `accounts` now (an unexpired lease), by account.
 pub async fn synced_by(state: &AppState, accounts: &[i64]) -> ServiceResult<BTreeMap<i64, String>> {
-    let now = Utc::now();
+    let now = leases::now(&state.db).await?;
     let wanted: BTreeSet<i64> = accounts.iter().copied().collect();
     Ok(leases::with_prefix(&state.db, LEASE_PREFIX)
         .await?
