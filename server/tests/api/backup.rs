@@ -185,3 +185,68 @@ async fn a_backup_during_ingest_restores_readable_and_verified(backend: Backend)
 }
 
 crate::on_both_databases!(a_backup_during_ingest_restores_readable_and_verified);
+
+/// PostgreSQL where `pg_dump` is not at hand (the container image): the files and the
+/// manifest are backed up with `--without-database`, the database is dumped apart, and
+/// restored apart before `restore --files-only`; a restore that stopped halfway (its
+/// files copied) can be run again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_without_the_database_restores_beside_its_own_dump() {
+    let app = TestApp::spawn_with(Backend::Postgres, |config| config.blob_sweep_interval_seconds = 0).await;
+    let admin = app.admin().await;
+    apply_through_form(
+        &admin,
+        "Dora",
+        "dora@example.test",
+        &[("zeugnis.pdf", b"%PDF-1.4 Zeugnis Dora".as_slice())],
+    )
+    .await;
+    let backup = tempfile::tempdir().unwrap();
+    let target = backup.path().join("nur-dateien");
+    let folder = target.display().to_string();
+    let (code, out) = run(
+        &app.database_url,
+        app.data_dir.path(),
+        &["backup", "--without-database", &folder],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("not in the backup"), "{out}");
+    let manifest: Value = serde_json::from_slice(&std::fs::read(target.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["databaseFile"], Value::Null);
+    // The operator's own dump, taken right after.
+    let dump = backup.path().join("eigener.pgdump");
+    let dumped = Command::new("pg_dump")
+        .args(["--format=custom", "--no-owner", "--file"])
+        .arg(&dump)
+        .arg(format!("--dbname={}", app.database_url))
+        .status()
+        .unwrap();
+    assert!(dumped.success());
+
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh_database = database_url(Backend::Postgres, fresh.path()).await;
+    let (code, out) = run(&fresh_database, fresh.path(), &["restore", &folder]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--files-only"), "{out}");
+    let restored = Command::new("pg_restore")
+        .args(["--no-owner", "--no-privileges", "--exit-on-error"])
+        .arg(format!("--dbname={fresh_database}"))
+        .arg(&dump)
+        .status()
+        .unwrap();
+    assert!(restored.success());
+    // As a restore that stopped halfway leaves it: one of the backup's files is there.
+    let first = manifest["blobs"][0]["sha256"].as_str().unwrap().to_owned();
+    let half_done = fresh.path().join("blobs").join(&first[..2]);
+    std::fs::create_dir_all(&half_done).unwrap();
+    std::fs::copy(
+        target.join("blobs").join(&first[..2]).join(&first),
+        half_done.join(&first),
+    )
+    .unwrap();
+    let (code, out) = run(&fresh_database, fresh.path(), &["restore", "--files-only", &folder]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&fresh_database, fresh.path(), &["verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 missing, 0 damaged; 0 not referenced"), "{out}");
+}
