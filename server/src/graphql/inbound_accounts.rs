@@ -131,8 +131,7 @@ impl InboundAccount {
     /// The server process (`host-pid-random`) that syncs this mailbox now; null while
     /// none does (inactive, or being handed over between processes).
     async fn synced_by(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
-        let (app, _) = caller(ctx)?;
-        Ok(sharing::synced_by(app, &[self.0.id]).await.gql()?.remove(&self.0.id))
+        super::loaders::loaders(ctx)?.synced_by(self.0.id).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

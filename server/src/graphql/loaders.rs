@@ -36,6 +36,7 @@ pub struct Set<C: async_graphql::dataloader::CacheFactory> {
     job_openings: DataLoader<JobOpenings, C>,
     candidate_emails: DataLoader<CandidateEmails, C>,
     last_contacts: DataLoader<LastContacts, C>,
+    synced_by: DataLoader<SyncedBy, C>,
 }
 
 impl<C: async_graphql::dataloader::CacheFactory> Set<C> {
@@ -50,6 +51,7 @@ impl<C: async_graphql::dataloader::CacheFactory> Set<C> {
             job_openings: DataLoader::with_cache(JobOpenings(caller()), tokio::spawn, cache()),
             candidate_emails: DataLoader::with_cache(CandidateEmails(caller()), tokio::spawn, cache()),
             last_contacts: DataLoader::with_cache(LastContacts(caller()), tokio::spawn, cache()),
+            synced_by: DataLoader::with_cache(SyncedBy(caller()), tokio::spawn, cache()),
         }
     }
 }
@@ -93,6 +95,11 @@ impl Loaders {
 
     pub async fn last_contact(&self, id: i64) -> GqlResult<Option<DateTime<Utc>>> {
         Ok(each_set!(self, set => set.last_contacts.load_one(id).await)?.flatten())
+    }
+
+    /// The server process syncing the inbound account now, if any.
+    pub async fn synced_by(&self, account_id: i64) -> GqlResult<Option<String>> {
+        Ok(each_set!(self, set => set.synced_by.load_one(account_id).await)?.flatten())
     }
 
     /// Loads what a page of inbox items selects (`nodes`: the look-ahead at an item).
@@ -173,11 +180,26 @@ pub struct LegalEntities(Caller);
 pub struct JobOpenings(Caller);
 pub struct CandidateEmails(Caller);
 pub struct LastContacts(Caller);
+pub struct SyncedBy(Caller);
 
 /// Every key gets a value, `None` for what is not there (or not visible): an absent
 /// key would be looked up again, one statement per row.
 fn for_every_key<V>(ids: &[i64], mut found: HashMap<i64, V>) -> HashMap<i64, Option<V>> {
     ids.iter().map(|id| (*id, found.remove(id))).collect()
+}
+
+impl Loader<i64> for SyncedBy {
+    type Value = Option<String>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        // The accounts were read through the caller's visibility already; the lease
+        // says only which process syncs them.
+        let found = crate::services::mail_in::sharing::synced_by(&self.0.state, ids)
+            .await
+            .map_err(to_gql)?;
+        Ok(for_every_key(ids, found.into_iter().collect()))
+    }
 }
 
 impl Loader<i64> for Candidates {
