@@ -66,6 +66,9 @@ pub enum InboundCommand {
     Stop,
     /// End a backoff or an IDLE early ("sync now").
     Wake,
+    /// Read every mail again from that date ("fetch again since"), in the process that
+    /// syncs the account, so the mailbox keeps its one session.
+    FetchSince(chrono::NaiveDate),
 }
 
 impl DomainEvent {

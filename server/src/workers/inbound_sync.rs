@@ -145,7 +145,15 @@ impl InboundWorkers {
                                 }
                             }
                             InboundCommand::Wake => self.wake(account_id),
-                            InboundCommand::Stop => {}
+                            InboundCommand::FetchSince(since) if ours => {
+                                let state = state.clone();
+                                tokio::spawn(async move {
+                                    if let Err(error) = sync::sync_account(&state, account_id, Some(since)).await {
+                                        tracing::warn!(account_id, %error, "reading the mailbox again failed");
+                                    }
+                                });
+                            }
+                            InboundCommand::Stop | InboundCommand::FetchSince(_) => {}
                         }
                     }
                     Ok(_) => {}

@@ -82,14 +82,14 @@ pub struct SyncReport {
     pub already_running: bool,
 }
 
-/// Ends the backoff or IDLE of the account's task, in whichever process runs it.
-async fn wake_the_worker(state: &AppState, account_id: i64) -> Result<(), ServiceError> {
+/// Tells the account's task, in whichever process runs it.
+async fn tell_the_worker(state: &AppState, account_id: i64, command: InboundCommand) -> Result<(), ServiceError> {
     // The worker's own lookup: the account's organisation names the command.
     let account = crate::db::tenancy::any_organisation_by_id::<inbound_account::Entity>(account_id)
         .one(&state.db)
         .await?;
     if let Some(account) = account {
-        super::sharing::tell(state, account.organisation_id, account_id, InboundCommand::Wake);
+        super::sharing::tell(state, account.organisation_id, account_id, command);
     }
     Ok(())
 }
@@ -102,11 +102,11 @@ pub async fn sync_account(
     account_id: i64,
     since: Option<NaiveDate>,
 ) -> Result<SyncReport, SyncError> {
-    // "Sync now" while another process syncs the mailbox: hurry that process instead of
-    // opening a second session here. ("Fetch again since" asks for more than the
-    // worker does and runs here, once, beside it; the ingest's key keeps the inbox right.)
-    if since.is_none() && super::sharing::synced_elsewhere(state, account_id).await? {
-        wake_the_worker(state, account_id).await?;
+    // While another process syncs the mailbox, that process does what is asked (hurry,
+    // or read again from a date), so the mailbox never has a second session here.
+    if super::sharing::synced_elsewhere(state, account_id).await? {
+        let command = since.map_or(InboundCommand::Wake, InboundCommand::FetchSince);
+        tell_the_worker(state, account_id, command).await?;
         return Ok(SyncReport {
             already_running: true,
             ..SyncReport::default()
@@ -117,7 +117,7 @@ pub async fn sync_account(
         (Ok(guard), _) => guard,
         // "Sync now" while the worker syncs: hurry the worker, nothing to add.
         (Err(_), None) => {
-            wake_the_worker(state, account_id).await?;
+            tell_the_worker(state, account_id, InboundCommand::Wake).await?;
             return Ok(SyncReport {
                 already_running: true,
                 ..SyncReport::default()
