@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -102,23 +102,39 @@ async fn the_container_image_serves_against_postgresql() {
         String::from_utf8_lossy(&started.stderr)
     );
 
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let ready = reqwest::get(format!("{base}/readyz")).await;
-        if ready.as_ref().is_ok_and(|response| response.status() == 200) {
-            break;
+    // The server says when it listens: that line in the container's log is the event.
+    let mut logs = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source scripts/lib.sh && podman_here logs --follow '{container}' 2>&1"
+        ))
+        .current_dir(repository())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = logs.stdout.take().unwrap();
+    let listening = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut seen = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("Talentpost is running") {
+                return Ok(());
+            }
+            seen.push(line);
         }
-        if Instant::now() > deadline {
-            let logs = podman(&["logs", &container]);
-            panic!(
-                "not ready within a minute: {ready:?}\n{}{}",
-                String::from_utf8_lossy(&logs.stdout),
-                String::from_utf8_lossy(&logs.stderr)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        Err(seen.join("\n"))
+    });
+    let listening = tokio::time::timeout(Duration::from_secs(60), listening).await;
+    let _ = logs.kill();
+    let _ = logs.wait();
+    match listening {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(log))) => panic!("the container stopped before serving:\n{log}"),
+        other => panic!("the container did not serve within a minute: {other:?}"),
     }
+    let base = format!("http://127.0.0.1:{port}");
+    let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200, "{:?}", ready.text().await);
     let client = Client::for_address(&base);
     let login = client
         .gql(
