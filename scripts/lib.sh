@@ -349,6 +349,16 @@ ensure_container_tools() {
   fi
 }
 
+# An S3 protocol server for the S3 file store's tests: s3s-fs keeps a bucket as a folder.
+# 0.14.1 is the last release that builds with Rust 1.95.
+S3S_FS_VERSION=0.14.1
+ensure_s3_server() {
+  if ! command -v s3s-fs >/dev/null || ! cargo install --list | grep -q "^s3s-fs v$S3S_FS_VERSION:"; then
+    log "installing s3s-fs $S3S_FS_VERSION (first time only, takes a few minutes)"
+    cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
+  fi
+}
+
 podman_conf() {
   local conf="${TMPDIR:-/tmp}/talentpost-containers.conf"
   [ -e "$conf" ] || printf '[containers]\ndefault_ulimits = []\n' >"$conf"

@@ -18,6 +18,7 @@ mod m20261207_000010_form_embed_origins;
 mod m20261207_000011_oauth_lapse_notice;
 mod m20261207_000012_leases;
 mod m20261207_000013_server_processes;
+mod m20261208_000014_blob_claims;
 mod support;
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_oauth_lapse_notice::Migration),
             Box::new(m20261207_000012_leases::Migration),
             Box::new(m20261207_000013_server_processes::Migration),
+            Box::new(m20261208_000014_blob_claims::Migration),
         ]
     }
 }

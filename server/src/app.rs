@@ -37,6 +37,8 @@ pub enum StartupError {
         address: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    FileStore(#[from] crate::storage::StoreError),
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -70,9 +72,11 @@ async fn build_state_at(config: Config, public_url: String) -> Result<AppState, 
         Clock::system()
     };
     let secrets = SecretBox::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
+    let blobs = BlobStore::open(&config, &db)?;
+    tracing::info!(file_store = %blobs.describe(), "stored files go here");
     Ok(AppState {
         db,
-        blobs: BlobStore::new(&config.data_dir),
+        blobs,
         config: Arc::new(config),
         events,
         secrets,

@@ -70,6 +70,89 @@ impl WebOrigins {
     }
 }
 
+/// Where an S3-compatible store keeps the stored files: `s3://bucket/prefix`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    /// Folder inside the bucket, without slashes at either end; may be empty.
+    pub prefix: String,
+}
+
+impl S3Location {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let rest = text.trim().strip_prefix("s3://").ok_or_else(|| {
+            format!("TALENTPOST_BLOB_STORE must look like s3://bucket/prefix (or be unset for the data folder), not {text:?}")
+        })?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        // S3's bucket naming rules, which MinIO, Ceph and Garage share.
+        let bucket_valid = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+            && !bucket.starts_with(['-', '.'])
+            && !bucket.ends_with(['-', '.']);
+        if !bucket_valid {
+            return Err(format!(
+                "TALENTPOST_BLOB_STORE: {bucket:?} is not a bucket name (3 to 63 of a-z, 0-9, '-' and '.')"
+            ));
+        }
+        let prefix = prefix.trim_matches('/');
+        if prefix
+            .split('/')
+            .any(|part| part == "." || part == ".." || (part.is_empty() && !prefix.is_empty()))
+        {
+            return Err(format!(
+                "TALENTPOST_BLOB_STORE: the prefix {prefix:?} has an empty, '.' or '..' part"
+            ));
+        }
+        Ok(Self {
+            bucket: bucket.to_owned(),
+            prefix: prefix.to_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for S3Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "s3://{}/{}", self.bucket, self.prefix)
+    }
+}
+
+/// How to reach the S3 store, in the variables every S3 tool reads.
+#[derive(Clone, Args)]
+pub struct S3Settings {
+    /// The S3 region.
+    #[arg(long = "s3-region", env = "AWS_REGION", default_value = "us-east-1")]
+    pub region: String,
+
+    /// The store's address when it is not AWS (MinIO, Ceph RGW, Garage), e.g.
+    /// https://s3.example.internal:9000. An http:// address is used without TLS.
+    #[arg(long = "s3-endpoint", env = "AWS_ENDPOINT_URL")]
+    pub endpoint: Option<String>,
+
+    /// Access key; without one, the machine's role (instance metadata) is asked.
+    #[arg(long = "s3-access-key-id", env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub access_key_id: Option<String>,
+
+    #[arg(long = "s3-secret-access-key", env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub secret_access_key: Option<String>,
+
+    #[arg(long = "s3-session-token", env = "AWS_SESSION_TOKEN", hide_env_values = true)]
+    pub session_token: Option<String>,
+}
+
+impl Default for S3Settings {
+    fn default() -> Self {
+        Self {
+            region: "us-east-1".to_owned(),
+            endpoint: None,
+            access_key_id: None,
+            secret_access_key: None,
+            session_token: None,
+        }
+    }
+}
+
 #[derive(Clone, Args)]
 pub struct Config {
     /// Address the HTTP server listens on (API, WebSocket and the web app).
@@ -79,6 +162,15 @@ pub struct Config {
     /// Folder for the SQLite database, stored files and the generated secret key.
     #[arg(long, env = "TALENTPOST_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+
+    /// Where stored files (raw mails, attachments, documents) go. Unset: `blobs/` in the
+    /// data folder. `s3://bucket/prefix`: an S3-compatible store, which processes on
+    /// several machines share (AWS S3, MinIO, Ceph RGW, Garage); see the AWS_* settings.
+    #[arg(long, env = "TALENTPOST_BLOB_STORE", value_parser = S3Location::parse)]
+    pub blob_store: Option<S3Location>,
+
+    #[command(flatten)]
+    pub s3: S3Settings,
 
     /// Database connection. Defaults to the SQLite file `talentpost.db` in the data folder.
     #[arg(long, env = "DATABASE_URL")]
@@ -290,6 +382,8 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             web_dir: Some(data_dir.join("web")),
             data_dir,
+            blob_store: None,
+            s3: S3Settings::default(),
             database_url: None,
             secret_key: None,
             admin_email: "admin@talentpost.localhost".to_owned(),
@@ -340,6 +434,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
+            .field("blob_store", &self.blob_store.as_ref().map(ToString::to_string))
             .field("database", &self.database_url.as_ref().map(|_| "<set>"))
             .field("web_dir", &self.web_dir)
             .field("admin_email", &self.admin_email)
@@ -360,5 +455,23 @@ mod origin_tests {
         let error = WebOrigins::parse("https://ok.example, ats example").unwrap_err();
         assert!(error.contains("ats example"), "{error}");
         assert!(WebOrigins::parse("ftp://files.example").is_err());
+    }
+
+    #[test]
+    fn blob_store_locations_name_bucket_and_prefix_or_what_is_wrong() {
+        let location = S3Location::parse("s3://talentpost-files/prod/blobs/").unwrap();
+        assert_eq!(
+            (location.bucket.as_str(), location.prefix.as_str()),
+            ("talentpost-files", "prod/blobs")
+        );
+        assert_eq!(S3Location::parse("s3://files").unwrap().prefix, "");
+        assert!(
+            S3Location::parse("/var/lib/files")
+                .unwrap_err()
+                .contains("s3://bucket/prefix")
+        );
+        assert!(S3Location::parse("s3://Files/x").unwrap_err().contains("\"Files\""));
+        assert!(S3Location::parse("s3://files/a//b").is_err());
+        assert!(S3Location::parse("s3://files/../b").is_err());
     }
 }

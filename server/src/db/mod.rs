@@ -1,6 +1,7 @@
 //! Database connection and schema. SQLite is the embedded default, PostgreSQL the
 //! production store; both run the same migrations.
 
+pub mod blob_claims;
 pub mod entities;
 pub mod leases;
 pub mod tenancy;

@@ -15,12 +15,18 @@ const MAILS: usize = 500;
 
 /// `talentpost <args>` on the given database and data folder.
 fn run(database: &str, data_dir: &Path, args: &[&str]) -> (i32, String) {
+    run_with(database, data_dir, args, &[])
+}
+
+/// `run` with further settings (an S3 store's, say).
+pub(crate) fn run_with(database: &str, data_dir: &Path, args: &[&str], env: &[(&str, String)]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_talentpost"))
         .args(args)
         .env("DATABASE_URL", database)
         .env("TALENTPOST_DATA_DIR", data_dir)
         .env("TALENTPOST_SECRET_KEY", KEY_HEX)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
         .stdin(Stdio::null())
         .output()
         .unwrap();

@@ -372,12 +372,18 @@ pub const KEY_HEX: &str = "11111111111111111111111111111111111111111111111111111
 
 /// Runs `talentpost <command>` against the app's database and data folder.
 pub fn cli(app: &TestApp, command: &str) -> (i32, String) {
+    cli_with(app, &[command], &[])
+}
+
+/// `cli` with arguments and further settings (an S3 store's, say).
+pub fn cli_with(app: &TestApp, args: &[&str], env: &[(&str, String)]) -> (i32, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_talentpost"))
-        .arg(command)
+        .args(args)
         .env("DATABASE_URL", &app.database_url)
         .env("TALENTPOST_DATA_DIR", app.data_dir.path())
         .env("TALENTPOST_SECRET_KEY", KEY_HEX)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();

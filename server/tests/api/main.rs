@@ -36,6 +36,9 @@ mod outbox_crash;
 #[path = "../support/postfix.rs"]
 mod postfix;
 mod readiness;
+#[path = "../support/s3_server.rs"]
+mod s3_server;
+mod s3_store;
 mod schema;
 mod statement_counts;
 mod subscriptions;

@@ -3,6 +3,7 @@ pub mod api_token;
 pub mod app_user;
 pub mod application;
 pub mod audit_log;
+pub mod blob_claim;
 pub mod candidate;
 pub mod candidate_email;
 pub mod candidate_query;

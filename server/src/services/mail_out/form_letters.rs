@@ -364,7 +364,7 @@ pub async fn minimise(
     candidate: candidate::Model,
 ) -> ServiceResult<candidate::Model> {
     let id = candidate.id;
-    let stub = state.blobs.put(MINIMISED_RAW_MAIL).await?;
+    let stub = state.blobs.put_within(txn, MINIMISED_RAW_MAIL).await?;
     candidate_email::Entity::delete_many()
         .filter(candidate_email::Column::CandidateId.eq(id))
         .exec(txn)

@@ -375,7 +375,7 @@ pub async fn restore(config: &Config, dir: &Path, files_only: bool) -> ServiceRe
             ));
         }
     };
-    let store = BlobStore::new(&config.data_dir);
+    let store = BlobStore::open_for_restore(config).map_err(|error| failed(error.to_string()))?;
     let existing = store.clone();
     // Files of this very backup may be there from an attempt that failed later on.
     let in_backup: BTreeSet<String> = manifest.blobs.iter().map(|blob| blob.sha256.clone()).collect();
@@ -384,12 +384,13 @@ pub async fn restore(config: &Config, dir: &Path, files_only: bool) -> ServiceRe
         .into_iter()
         .any(|file| !in_backup.contains(&file.sha256));
     if foreign {
+        let (field, empty) = match store {
+            BlobStore::Local(_) => ("dataDir", "an empty data folder"),
+            BlobStore::S3(_) => ("blobStore", "an empty bucket or prefix (TALENTPOST_BLOB_STORE)"),
+        };
         return Err(ServiceError::invalid(
-            "dataDir",
-            format!(
-                "{} already holds stored files; restore into an empty data folder",
-                config.data_dir.display()
-            ),
+            field,
+            format!("{} already holds stored files; restore into {empty}", store.describe()),
         ));
     }
     if database_file.is_some() {

@@ -1,57 +1,31 @@
-//! Content-addressed file store under the data folder: a file's name is its SHA-256,
-//! so storing the same attachment twice costs nothing and a stored file never changes.
+//! The file store in a folder (`<data dir>/blobs/<first two hex digits>/<sha256>`).
 //!
-//! Files nothing refers to any more are deleted by the sweep (`services::operations::
-//! sweep`). A file's modification time says when it was last stored: `put` of content
-//! that is already there refreshes it, so a file the sweep finds old was not stored by
-//! an ingest whose database rows may still be on their way.
+//! A file's modification time says when it was last stored: `put` of content that is
+//! already there refreshes it, so a file the sweep finds old was not stored by an ingest
+//! whose database rows may still be on their way.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::{BlobCheck, Removal, StoredFile};
 use crate::crypto::sha256_hex;
 
-/// What a stored file's content says about its name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BlobCheck {
-    Intact,
-    Missing,
-    /// There, but its content no longer has the hash it is named by.
-    Damaged,
-}
-
-/// A stored file as the sweep sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredFile {
-    pub sha256: String,
-    pub size: u64,
-    /// When it was last stored.
-    pub stored_at: SystemTime,
-}
-
-/// What became of a file the sweep meant to remove.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Removal {
-    Removed {
-        bytes: u64,
-    },
-    /// Stored again meanwhile: it stays.
-    StoredAgain,
-    /// Already gone (another process swept it).
-    Gone,
-}
-
 #[derive(Clone, Debug)]
-pub struct BlobStore {
+pub struct LocalStore {
     root: PathBuf,
 }
 
-impl BlobStore {
-    pub fn new(data_dir: &Path) -> Self {
+impl LocalStore {
+    /// The store in `<folder>/blobs`.
+    pub fn new(folder: &Path) -> Self {
         Self {
-            root: data_dir.join("blobs"),
+            root: folder.join("blobs"),
         }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     fn path_of(&self, sha256: &str) -> Option<PathBuf> {
