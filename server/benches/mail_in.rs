@@ -10,7 +10,8 @@
 //! stored file.
 //!
 //! Run: `scripts/bench` (or `cargo bench -p talentpost-server --bench mail_in`).
-//! `BENCH_MAILS` changes the number of mails.
+//! `BENCH_MAILS` changes the number of mails; `BENCH_S3=1` puts the stored files into an
+//! S3 store (s3s-fs on loopback) instead of the data folder.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -139,12 +140,79 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / 100.0
 }
 
+/// `BENCH_S3=1`: an s3s-fs server whose bucket `bench` keeps the stored files.
+struct S3 {
+    server: std::process::Child,
+    root: tempfile::TempDir,
+    endpoint: String,
+}
+
+impl S3 {
+    fn start() -> Option<Self> {
+        std::env::var("BENCH_S3").ok().filter(|value| value == "1")?;
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("bench")).unwrap();
+        let mut server = Command::new("s3s-fs")
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--access-key",
+                "bench",
+                "--secret-key",
+                "bench-secret",
+            ])
+            .arg(root.path())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("s3s-fs (scripts/test installs it)");
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+        let endpoint = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.split_once("server is running at ")
+                    .map(|(_, at)| at.trim().to_owned())
+            })
+            .expect("s3s-fs says where it listens");
+        std::thread::spawn(move || lines.for_each(drop));
+        Some(Self { server, root, endpoint })
+    }
+
+    fn env(&self, prefix: &str) -> Vec<(String, String)> {
+        [
+            ("TALENTPOST_BLOB_STORE", format!("s3://bench/{prefix}")),
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "bench".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "bench-secret".to_owned()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+    }
+
+    fn folder(&self, prefix: &str) -> std::path::PathBuf {
+        self.root.path().join("bench").join(prefix)
+    }
+}
+
+impl Drop for S3 {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
 /// Runs a `talentpost` maintenance command on the bench's data; its duration.
-fn talentpost(data_dir: &std::path::Path, args: &[&str]) -> Duration {
+fn talentpost(data_dir: &std::path::Path, args: &[&str], env: &[(String, String)]) -> Duration {
     let started = Instant::now();
     let mut command = Command::new(env!("CARGO_BIN_EXE_talentpost"));
     command
         .args(args)
+        .envs(env.iter().cloned())
         .env("TALENTPOST_DATA_DIR", data_dir)
         .env("TALENTPOST_SECRET_KEY", "33".repeat(32))
         .env("RUST_LOG", "warn")
@@ -175,24 +243,32 @@ fn folder_bytes(dir: &std::path::Path) -> u64 {
 
 /// Backup (while the server runs), restore and verify on the synced data, each beside
 /// its yardstick. PostgreSQL (BENCH_DATABASE_URL) is skipped: its restore needs an empty
-/// database of its own.
-fn backup_restore_verify(data_dir: &std::path::Path) -> Vec<String> {
+/// database of its own. With S3, the files are restored into another prefix.
+fn backup_restore_verify(data_dir: &std::path::Path, s3: Option<&S3>) -> Vec<String> {
     if std::env::var("BENCH_DATABASE_URL").is_ok() {
         return vec!["backup/restore/verify: measured on SQLite only".to_owned()];
     }
+    let (live_env, restored_env) = s3.map_or((Vec::new(), Vec::new()), |s3| (s3.env("live"), s3.env("restored")));
+    // What cp -a copies for the yardsticks: the data folder and, with S3, the bucket's files.
+    let live_files = match s3 {
+        Some(s3) => format!("'{}' '{}'", data_dir.display(), s3.folder("live").display()),
+        None => format!("'{}'", data_dir.display()),
+    };
     let work = tempfile::tempdir().unwrap();
     let backup = work.path().join("backup");
     let copy = work.path().join("copy");
-    let took = talentpost(data_dir, &["backup", backup.to_str().unwrap()]);
-    let yardstick = shell(&format!("cp -a '{}' '{}'", data_dir.display(), copy.display()));
+    std::fs::create_dir(&copy).unwrap();
+    let took = talentpost(data_dir, &["backup", backup.to_str().unwrap()], &live_env);
+    let yardstick = shell(&format!("cp -a {live_files} '{}'", copy.display()));
     let mut lines = vec![format!(
-        "backup (server running): {:.2} s for {:.1} MB; yardstick cp -a of the data folder: {:.2} s",
+        "backup (server running): {:.2} s for {:.1} MB; yardstick cp -a of the data folder{}: {:.2} s",
         took.as_secs_f64(),
         folder_bytes(&backup) as f64 / 1e6,
+        if s3.is_some() { " and the bucket's files" } else { "" },
         yardstick.as_secs_f64()
     )];
     let restored = work.path().join("restored");
-    let took = talentpost(&restored, &["restore", backup.to_str().unwrap()]);
+    let took = talentpost(&restored, &["restore", backup.to_str().unwrap()], &restored_env);
     let yardstick = shell(&format!(
         "cp -a '{}' '{}'",
         backup.display(),
@@ -203,10 +279,11 @@ fn backup_restore_verify(data_dir: &std::path::Path) -> Vec<String> {
         took.as_secs_f64(),
         yardstick.as_secs_f64()
     ));
-    let took = talentpost(&restored, &["verify"]);
+    let took = talentpost(&restored, &["verify"], &restored_env);
+    let restored_files = s3.map_or_else(|| restored.join("blobs"), |s3| s3.folder("restored"));
     let yardstick = shell(&format!(
         "find '{}' -type f -exec sha256sum {{}} + > /dev/null",
-        restored.join("blobs").display()
+        restored_files.display()
     ));
     lines.push(format!(
         "verify: {:.2} s; yardstick sha256sum of every stored file: {:.2} s",
@@ -242,6 +319,7 @@ fn main() {
     );
 
     let data_dir = tempfile::tempdir().unwrap();
+    let s3 = S3::start();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -256,6 +334,7 @@ fn main() {
         .env("TALENTPOST_ADMIN_EMAIL", "bench@example.org")
         .env("TALENTPOST_ADMIN_PASSWORD", "bench-password-123")
         .env("RUST_LOG", "warn")
+        .envs(s3.as_ref().map(|s3| s3.env("live")).unwrap_or_default())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
     if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
@@ -304,7 +383,7 @@ fn main() {
     let ingest = started.elapsed();
     let peak = peak_rss_kib(server.id());
     let cpu = cpu_seconds(server.id()) - idle_cpu;
-    let operations = backup_restore_verify(data_dir.path());
+    let operations = backup_restore_verify(data_dir.path(), s3.as_ref());
     let _ = server.kill();
     let _ = server.wait();
 
@@ -328,11 +407,16 @@ fn main() {
         println!("{line}");
     }
     println!(
-        "database: {}",
+        "database: {}; stored files: {}",
         if std::env::var("BENCH_DATABASE_URL").is_ok() {
             "BENCH_DATABASE_URL"
         } else {
             "SQLite (default)"
+        },
+        if s3.is_some() {
+            "S3 (s3s-fs on loopback)"
+        } else {
+            "the data folder"
         }
     );
 }
