@@ -67,18 +67,19 @@ impl BlobStore {
     /// The store the configuration names; an S3 store coordinates with the sweep through
     /// `db`. Call within the runtime: the S3 store's blocking methods use its handle.
     pub fn open(config: &Config, db: &DatabaseConnection) -> Result<Self, StoreError> {
-        match &config.blob_store {
-            None => Ok(Self::new(&config.data_dir)),
-            Some(location) => Ok(Self::S3(S3Store::open(location, &config.s3, Some(db.clone()))?)),
-        }
+        Self::configured(config, Some(db))
     }
 
     /// The configured store for a restore, which runs while no server does and before the
     /// database has its tables: files are written without claims.
     pub fn open_for_restore(config: &Config) -> Result<Self, StoreError> {
+        Self::configured(config, None)
+    }
+
+    fn configured(config: &Config, claims: Option<&DatabaseConnection>) -> Result<Self, StoreError> {
         match &config.blob_store {
             None => Ok(Self::new(&config.data_dir)),
-            Some(location) => Ok(Self::S3(S3Store::open(location, &config.s3, None)?)),
+            Some(location) => Ok(Self::S3(S3Store::open(location, &config.s3, claims.cloned())?)),
         }
     }
 

@@ -85,16 +85,22 @@ impl Watch<'_> {
     ) -> BTreeMap<String, i64> {
         let deadline = Instant::now() + limit;
         loop {
+            let logged = self.dovecot.log_lines_seen();
             let sessions = self.sessions();
             let shares = shares(client).await;
             if sessions.len() == self.boxes.len() && settled(&shares) {
                 return shares;
             }
+            let left = deadline.saturating_duration_since(Instant::now());
             assert!(
-                Instant::now() < deadline,
+                !left.is_zero(),
                 "not settled within {limit:?}: sessions {sessions:?}, shares {shares:?}"
             );
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            // Sessions change with a login or logout, which Dovecot logs. A process's
+            // heartbeat running out has no event of its own: looked at again once a
+            // heartbeat interval (a third of the lease) at the latest.
+            let heartbeat = Duration::from_secs(LEASE_SECONDS) / 3;
+            self.dovecot.next_log_line(logged, left.min(heartbeat)).await;
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct Dovecot {
     /// Dovecot's authentication service, for Postfix's SMTP logins.
     pub auth_port: u16,
     child: Option<Child>,
+    /// How many lines Dovecot has logged (logins and logouts among them), for waiting
+    /// on the next one.
+    log_lines: std::sync::Arc<(std::sync::Mutex<u64>, std::sync::Condvar)>,
 }
 
 pub fn free_ports<const N: usize>() -> [u16; N] {
@@ -118,6 +121,7 @@ impl Dovecot {
             lmtp_port,
             auth_port,
             child: None,
+            log_lines: Default::default(),
         };
         dovecot.resume();
         dovecot
@@ -142,6 +146,7 @@ impl Dovecot {
         let stderr = child.stderr.take().expect("dovecot stderr");
         let log_path = self.dir.path().join("dovecot.log");
         let (started, ready) = std::sync::mpsc::channel();
+        let log_lines = self.log_lines.clone();
         std::thread::spawn(move || {
             use std::io::BufRead;
             let mut log = std::fs::OpenOptions::new()
@@ -156,6 +161,11 @@ impl Dovecot {
                 if line.contains("starting up") {
                     let _ = started.send(());
                 }
+                let (count, logged) = &*log_lines;
+                if let Ok(mut count) = count.lock() {
+                    *count += 1;
+                }
+                logged.notify_all();
             }
         });
         self.child = Some(child);
@@ -205,6 +215,27 @@ impl Dovecot {
                 *sessions.entry(user).or_default() += count;
                 sessions
             })
+    }
+
+    /// Lines logged so far; pass it to `next_log_line` to wait for what comes after.
+    pub fn log_lines_seen(&self) -> u64 {
+        *self.log_lines.0.lock().expect("log counter")
+    }
+
+    /// Waits until Dovecot logs a line beyond the first `seen` (a login or a logout,
+    /// say), or `limit` passes; false when it passed.
+    pub async fn next_log_line(&self, seen: u64, limit: Duration) -> bool {
+        let log_lines = self.log_lines.clone();
+        tokio::task::spawn_blocking(move || {
+            let (count, logged) = &*log_lines;
+            let count = count.lock().expect("log counter");
+            let (count, _) = logged
+                .wait_timeout_while(count, limit, |count| *count <= seen)
+                .expect("log counter");
+            *count > seen
+        })
+        .await
+        .expect("log waiter")
     }
 
     pub fn log(&self) -> String {
